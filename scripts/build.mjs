@@ -1,0 +1,20 @@
+// Bundles the extension host code, the CLI and the dashboard webview with esbuild.
+import { build } from 'esbuild';
+import { existsSync, chmodSync } from 'node:fs';
+
+const onlyCli = process.argv.includes('--only-cli');
+const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
+// Native and heavyweight packages stay outside the bundle and ship in node_modules.
+const external = ['vscode', 'sharp', 'onnxruntime-node'];
+
+await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external, banner: { js: '#!/usr/bin/env node' } });
+chmodSync('dist/cli.js', 0o755);
+if (!onlyCli) {
+  await build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external });
+  if (existsSync('webview/src/main.ts')) {
+    await build({
+      bundle: true, sourcemap: true, logLevel: 'warning', platform: 'browser', format: 'iife', target: 'es2022',
+      entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview/dashboard.js', tsconfig: 'webview/tsconfig.json',
+    });
+  }
+}

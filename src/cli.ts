@@ -1,0 +1,43 @@
+// Command-line front over the same core the extension uses: for scripts, CI, and testing the core as a user would.
+import { readFileSync } from 'node:fs';
+import { UsageError, type CliCommand, type CliIo } from './cli/io';
+import { COMMANDS } from './cli/commands';
+
+const USAGE = `usage: sdxl-trainer <command> [options]
+commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(18)} ${c.summary}`).join('\n')}`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE + '\n');
+    return name ? 0 : 2;
+  }
+  const command: { run: CliCommand } | undefined = COMMANDS[name];
+  if (!command) {
+    io.err(`sdxl-trainer: unknown command '${name}'\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`sdxl-trainer ${name}: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`sdxl-trainer ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    readStdin: async () => readFileSync(0, 'utf8'),
+    cwd: process.cwd(),
+  };
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

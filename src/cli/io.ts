@@ -1,0 +1,39 @@
+// What a CLI command gets: its arguments and where to write. Kept apart so commands are testable in-process.
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads all of standard input (for `--stdin`). */
+  readStdin(): Promise<string>;
+  cwd: string;
+}
+
+export type CliCommand = (args: string[], io: CliIo) => Promise<number>;
+
+export class UsageError extends Error {}
+
+/** Minimal flag reader: `--name value`, `--name=value`, boolean `--flag`; `--` ends flags. */
+export function parseFlags(args: string[], booleans: readonly string[] = []): { flags: Map<string, string | true>; positional: string[]; rest: string[] } {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  let rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      rest = args.slice(i + 1);
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      if (eq >= 0) flags.set(name, a.slice(eq + 1));
+      else if (booleans.includes(name)) flags.set(name, true);
+      else {
+        const v = args[i + 1];
+        if (v === undefined) throw new UsageError(`--${name} needs a value`);
+        flags.set(name, v);
+        i++;
+      }
+    } else positional.push(a);
+  }
+  return { flags, positional, rest };
+}

@@ -1,0 +1,159 @@
+// The `*.sdxl.json` config file: its shape, and a tolerant JSONC parse that keeps source positions.
+import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { isScriptKind, type ArgValue, type ScriptKind } from './scripts';
+
+/** `accelerate launch` options; names are the launcher's flags without `--`. */
+export interface AccelerateOptions {
+  config_file?: string;
+  num_processes?: number;
+  num_machines?: number;
+  machine_rank?: number;
+  main_process_ip?: string;
+  main_process_port?: number;
+  mixed_precision?: 'no' | 'fp16' | 'bf16' | 'fp8';
+  multi_gpu?: boolean;
+  gpu_ids?: string;
+  same_network?: boolean;
+  rdzv_backend?: string;
+  num_cpu_threads_per_process?: number;
+  dynamo_backend?: string;
+  quiet?: boolean;
+}
+
+export interface LaunchSettings {
+  /** Python interpreter of the training environment; its folder also supplies `accelerate` unless set. */
+  python?: string;
+  /** The `accelerate` executable. Default: next to `python` when that is a path, else `accelerate` on PATH. */
+  accelerate?: string;
+  /** Path of the diffusers training script. Default: the script's file name, in `cwd`. */
+  scriptPath?: string;
+  accelerateArgs?: AccelerateOptions;
+  /** Extra environment variables for the run. */
+  env?: Record<string, string>;
+  /** Working directory; relative paths are taken from the config file's folder. Default: that folder. */
+  cwd?: string;
+}
+
+export interface SdxlConfig {
+  $schema?: string;
+  /** Which diffusers script this config drives. */
+  script: ScriptKind;
+  /** Optional display name for runs started from this config. */
+  name?: string;
+  launch?: LaunchSettings;
+  /** The script's arguments by argparse dest name (e.g. `learning_rate`). */
+  args: Record<string, ArgValue>;
+}
+
+export const CONFIG_TOP_LEVEL_KEYS = ['$schema', 'script', 'name', 'launch', 'args'] as const;
+export const LAUNCH_KEYS = ['python', 'accelerate', 'scriptPath', 'accelerateArgs', 'env', 'cwd'] as const;
+
+/** A problem found while reading the file, before any semantic check. Offsets are UTF-16 code units. */
+export interface ParseProblem {
+  message: string;
+  offset: number;
+  length: number;
+  /** JSON pointer of the value concerned, e.g. `/args/learning_rate`; `` for the document. */
+  path: string;
+}
+
+export interface ParsedConfig {
+  text: string;
+  root: Node | undefined;
+  /** Present when the document is an object with a known `script`; `args` defaults to `{}`. */
+  config: SdxlConfig | undefined;
+  /** The raw value of the document, whatever its shape (for diagnostics on bad shapes). */
+  raw: unknown;
+  problems: ParseProblem[];
+}
+
+export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
+
+export function parseConfigText(text: string): ParsedConfig {
+  const problems: ParseProblem[] = [];
+  if (text.length > MAX_CONFIG_BYTES) {
+    problems.push({
+      message: `Config file is ${(text.length / 1048576).toFixed(1)} MB; configs over ${MAX_CONFIG_BYTES / 1048576} MB are not read.`,
+      offset: 0, length: 0, path: '',
+    });
+    return { text, root: undefined, config: undefined, raw: undefined, problems };
+  }
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  for (const e of errors) {
+    problems.push({ message: `Invalid JSON: ${printParseErrorCode(e.error)}`, offset: e.offset, length: e.length, path: '' });
+  }
+  const raw = root ? getNodeValue(root) : undefined;
+  let config: SdxlConfig | undefined;
+  if (!root || root.type !== 'object') {
+    if (root) problems.push({ message: 'A training config must be a JSON object.', offset: root.offset, length: root.length, path: '' });
+    return { text, root, config, raw, problems };
+  }
+  const obj = raw as Record<string, unknown>;
+  const scriptNode = findNodeAtLocation(root, ['script']);
+  if (!scriptNode) {
+    problems.push({ message: 'Missing "script": one of "full", "lora", "dreambooth-lora".', offset: root.offset, length: 1, path: '/script' });
+  } else if (!isScriptKind(obj.script)) {
+    problems.push({
+      message: `Unknown script ${JSON.stringify(obj.script)}: expected "full", "lora" or "dreambooth-lora".`,
+      offset: scriptNode.offset, length: scriptNode.length, path: '/script',
+    });
+  }
+  const argsNode = findNodeAtLocation(root, ['args']);
+  if (argsNode && argsNode.type !== 'object') {
+    problems.push({ message: '"args" must be an object of script arguments.', offset: argsNode.offset, length: argsNode.length, path: '/args' });
+  }
+  if (isScriptKind(obj.script)) {
+    const args = argsNode?.type === 'object' ? (obj.args as Record<string, ArgValue>) : {};
+    const launch = obj.launch && typeof obj.launch === 'object' && !Array.isArray(obj.launch) ? (obj.launch as LaunchSettings) : undefined;
+    config = {
+      ...(typeof obj.$schema === 'string' ? { $schema: obj.$schema } : {}),
+      script: obj.script,
+      ...(typeof obj.name === 'string' ? { name: obj.name } : {}),
+      ...(launch ? { launch } : {}),
+      args,
+    };
+  }
+  return { text, root, config, raw, problems };
+}
+
+/** Decode a JSON pointer (`/args/learning_rate`) into path segments. */
+export function pointerToPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function pathToPointer(path: ReadonlyArray<string | number>): string {
+  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+/** Source range of the value (or, with `key`, the property name) at a pointer; falls back to the nearest ancestor. */
+export function rangeOf(parsed: ParsedConfig, pointer: string, key = false): { offset: number; length: number } {
+  if (!parsed.root) return { offset: 0, length: 0 };
+  let path = pointerToPath(pointer);
+  while (path.length > 0) {
+    const node = findNodeAtLocation(parsed.root, path);
+    if (node) {
+      if (key && node.parent?.type === 'property' && node.parent.children?.[0]) {
+        const k = node.parent.children[0];
+        return { offset: k.offset, length: k.length };
+      }
+      return { offset: node.offset, length: node.length };
+    }
+    path = path.slice(0, -1);
+  }
+  return { offset: parsed.root.offset, length: 1 };
+}
+
+/** 1-based line and column of an offset, as editors and the CLI print them. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}

@@ -1,0 +1,70 @@
+// Atomic JSON files: write a temporary sibling, then rename over the target, so a reader never sees half a record.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** A run record could not be written (disk full, read-only folder, ...). The message names the file and the cause. */
+export class RecordWriteError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    super(`cannot write run record ${path}: ${describeFsError(cause)}`);
+  }
+}
+
+const FS_CAUSES: Record<string, string> = {
+  ENOSPC: 'the disk is full (ENOSPC)',
+  EDQUOT: 'the disk quota is exceeded (EDQUOT)',
+  EROFS: 'the file system is read-only (EROFS)',
+  EACCES: 'permission denied (EACCES)',
+  EPERM: 'operation not permitted (EPERM)',
+  ENOTDIR: 'a parent of the path is a file, not a folder (ENOTDIR)',
+  ENOENT: 'the folder does not exist (ENOENT)',
+};
+
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code && FS_CAUSES[code]) return FS_CAUSES[code]!;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Writes `value` as JSON to `path` atomically; throws RecordWriteError on any file-system failure. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'w', 0o644);
+    writeSync(fd, JSON.stringify(value, null, 2) + '\n');
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing; the original error is the one worth reporting
+      }
+    }
+    rmSync(tmp, { force: true });
+    throw new RecordWriteError(path, (e as NodeJS.ErrnoException).code, e);
+  }
+}
+
+/** Reads a JSON file; undefined when it does not exist; throws with the path named when it is not valid JSON. */
+export function readJsonIfExists<T>(path: string): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}: ${describeFsError(e)}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,137 @@
+// Run record folders: `<workspace>/.sdxl/runs/<id>/` holding run.json, console.log, exit.json and a stop request.
+// They live outside output_dir on purpose: the scripts crash on foreign names starting with "checkpoint" there.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import type { ExitInfo, RunRecord, RunStatus } from './types';
+
+export const RUN_FILE = 'run.json';
+export const CONSOLE_FILE = 'console.log';
+export const EXIT_FILE = 'exit.json';
+export const STOP_FILE = 'stop-request.json';
+/** Created exclusively by whoever starts a queued run, so two pumps never start it twice. */
+export const START_LOCK = 'start.lock';
+
+const STATES: readonly RunStatus[] = ['queued', 'starting', 'running', 'succeeded', 'failed', 'stopped'];
+
+/** `<workspace>/.sdxl/runs` */
+export function workspaceRecordsDir(workspaceRoot: string): string {
+  return join(workspaceRoot, '.sdxl', 'runs');
+}
+
+export function recordFiles(recordDir: string): { run: string; console: string; exit: string; stop: string; startLock: string } {
+  return {
+    run: join(recordDir, RUN_FILE),
+    console: join(recordDir, CONSOLE_FILE),
+    exit: join(recordDir, EXIT_FILE),
+    stop: join(recordDir, STOP_FILE),
+    startLock: join(recordDir, START_LOCK),
+  };
+}
+
+/** Lower-case letters, digits and dashes, at most 40 characters; "run" when nothing is left. */
+export function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return slug || 'run';
+}
+
+/** `YYYYMMDD-HHMMSS-<slug>` in UTC, so ids sort by creation time across DST changes. */
+export function makeRunId(name: string, at: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
+  return `${stamp}-${slugify(name)}`;
+}
+
+/**
+ * Creates a new, uniquely named record folder and writes its first run.json. Throws RecordWriteError (nothing
+ * created that matters) when the records folder cannot be written.
+ */
+export function createRecord(recordsDir: string, record: Omit<RunRecord, 'id'>, at: Date = new Date()): { dir: string; record: RunRecord } {
+  try {
+    mkdirSync(recordsDir, { recursive: true });
+  } catch (e) {
+    throw new RecordWriteError(recordsDir, (e as NodeJS.ErrnoException).code, e);
+  }
+  const base = makeRunId(record.name, at);
+  for (let n = 1; n < 1000; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const dir = join(recordsDir, id);
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new RecordWriteError(dir, (e as NodeJS.ErrnoException).code, e);
+    }
+    const full: RunRecord = { id, ...record };
+    writeJsonAtomic(recordFiles(dir).run, full);
+    return { dir, record: full };
+  }
+  throw new Error(`cannot create a run record in ${recordsDir}: too many runs named ${base}`);
+}
+
+/** Checks the parts of run.json the supervisor relies on; returns a problem or undefined. */
+export function recordProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return 'not a JSON object';
+  const r = value as Partial<RunRecord>;
+  if (typeof r.id !== 'string' || !r.id) return '"id" must be a non-empty string';
+  if (!STATES.includes(r.state as RunStatus)) return `"state" must be one of ${STATES.join(', ')}`;
+  const plan = r.plan;
+  if (!plan || !Array.isArray(plan.argv) || plan.argv.length === 0 || !plan.argv.every((a) => typeof a === 'string')) {
+    return '"plan.argv" must be a non-empty array of strings';
+  }
+  if (typeof plan.cwd !== 'string') return '"plan.cwd" must be a string';
+  if (!plan.env || typeof plan.env !== 'object') return '"plan.env" must be an object';
+  return undefined;
+}
+
+export function readRecord(recordDir: string): RunRecord {
+  const path = recordFiles(recordDir).run;
+  const value = readJsonIfExists<RunRecord>(path);
+  if (value === undefined) throw new Error(`${path} does not exist`);
+  const problem = recordProblem(value);
+  if (problem) throw new Error(`${path}: ${problem}`);
+  return value;
+}
+
+export function readExit(recordDir: string): ExitInfo | undefined {
+  return readJsonIfExists<ExitInfo>(recordFiles(recordDir).exit);
+}
+
+/** Read-modify-write of run.json. Only one process writes a record at a time (see docs in supervisor.ts). */
+export function updateRecord(recordDir: string, patch: Partial<RunRecord>): RunRecord {
+  const next = { ...readRecord(recordDir), ...patch };
+  writeJsonAtomic(recordFiles(recordDir).run, next);
+  return next;
+}
+
+export interface RunEntry {
+  dir: string;
+  record: RunRecord;
+  exit?: ExitInfo;
+}
+
+/**
+ * Reads every record under `recordsDir`, oldest first. Unreadable records are skipped and described in `problems`
+ * (when given) so one broken folder never hides the others.
+ */
+export function listRuns(recordsDir: string, problems?: string[]): RunEntry[] {
+  if (!existsSync(recordsDir)) return [];
+  const out: RunEntry[] = [];
+  for (const d of readdirSync(recordsDir, { withFileTypes: true })) {
+    if (!d.isDirectory() || d.name.startsWith('.')) continue;
+    const dir = join(recordsDir, d.name);
+    try {
+      const record = readRecord(dir);
+      const exit = readExit(dir);
+      out.push(exit ? { dir, record, exit } : { dir, record });
+    } catch (e) {
+      problems?.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  return out.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt) || a.record.id.localeCompare(b.record.id));
+}

@@ -1,0 +1,60 @@
+// Shapes shared by the supervisor, the detached wrapper and the readers of run records.
+import type { ScriptKind } from '../scripts';
+
+/** What to run. Structurally identical to the LaunchPlan built by src/core/launchPlan.ts. */
+export interface LaunchPlan {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  script: ScriptKind;
+}
+
+export type RunStatus = 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
+export const FINAL_STATES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped'];
+
+/** GPUs a run needs: explicit indices (CUDA_VISIBLE_DEVICES / --gpu_ids) or just a count. */
+export interface GpuNeed {
+  indices?: number[];
+  count: number;
+}
+
+/** The content of `<records>/<id>/run.json`. */
+export interface RunRecord {
+  id: string;
+  name: string;
+  configPath?: string;
+  script: ScriptKind;
+  plan: LaunchPlan;
+  /** Absolute output_dir of the run (for the busy check and the checkpoint scanner), if known. */
+  outputDir?: string;
+  createdAt: string;
+  state: RunStatus;
+  /** The training process (the plan's argv[0]); it leads its own process group. */
+  pid?: number;
+  pgid?: number;
+  /** Opaque start time of `pid` (Linux: /proc/<pid>/stat field 22), so a reused pid is not taken for the run. */
+  procStartTime?: string;
+  wrapperPid?: number;
+  wrapperStartTime?: string;
+  startedAt?: string;
+  endedAt?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** Checkpoint name (`checkpoint-N`) or the id of the run this one resumes. */
+  resumedFrom?: string;
+  /** GPUs this run holds while alive (queue model). */
+  gpus?: GpuNeed;
+  /** Human-readable remark: why a run failed outside the training (wrapper killed, spawn error, ...). */
+  note?: string;
+}
+
+/** The content of `<records>/<id>/exit.json`, written by the wrapper when the training process ends. */
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+  endedAt: string;
+  stopRequested: boolean;
+  /** Processes of the run's group still alive after the leader exited, which the wrapper then killed. */
+  leftoverKilled?: number;
+  error?: string;
+}

@@ -1,0 +1,64 @@
+// The estimated peak GPU memory of a config, as a CodeLens above "args" and in a detail view.
+import * as vscode from 'vscode';
+import { estimateMemory } from '../core/memoryEstimate';
+import { rangeOf } from '../core/config';
+import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
+import type { GpuInventory } from './gpus';
+
+export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly gpus: GpuInventory) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!vscode.workspace.getConfiguration('sdxl').get<boolean>('memoryEstimate.codeLens', true)) return [];
+    const parsed = parseDocument(doc);
+    if (!parsed.config) return [];
+    let est: ReturnType<typeof estimateMemory>;
+    try {
+      est = estimateMemory(parsed.config);
+    } catch {
+      return [];
+    }
+    const gpus = await this.gpus.get();
+    const smallest = gpus && gpus.length > 0 ? Math.min(...gpus.map((g) => g.memoryTotalMiB)) / 1024 : undefined;
+    const fits = smallest === undefined ? '' : est.totalGiB <= smallest ? ` · fits ${smallest.toFixed(0)} GiB GPU` : ` · exceeds ${smallest.toFixed(0)} GiB GPU`;
+    const { offset, length } = rangeOf(parsed, '/args', true);
+    return [new vscode.CodeLens(rangeFromOffsets(doc, offset, length), {
+      title: `$(pulse) Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB${fits}`,
+      tooltip: est.breakdown.map((b) => `${b.label}: ${b.gib.toFixed(2)} GiB`).join('\n'),
+      command: 'sdxl.showMemoryEstimate',
+      arguments: [doc.uri],
+    })];
+  }
+}
+
+export async function showMemoryEstimate(uri?: vscode.Uri): Promise<void> {
+  const doc = await pickConfigDocument(uri);
+  if (!doc) return;
+  const parsed = parseDocument(doc);
+  if (!parsed.config) {
+    void vscode.window.showErrorMessage(parsed.problems[0]?.message ?? 'Not a valid training config.');
+    return;
+  }
+  const est = estimateMemory(parsed.config);
+  const lines = [
+    `# Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB`,
+    '',
+    `Config: ${vscode.workspace.asRelativePath(doc.uri)}`,
+    '',
+    '| part | GiB |', '|---|---:|',
+    ...est.breakdown.map((b) => `| ${b.label} | ${b.gib.toFixed(2)} |`),
+    '',
+    `Basis: ${est.basis}`,
+    '',
+    ...est.assumptions.map((a) => `- ${a}`),
+  ];
+  const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
+  await vscode.commands.executeCommand('markdown.showPreview', md.uri).then(undefined, () => vscode.window.showTextDocument(md));
+}

@@ -1,0 +1,78 @@
+// The one object that owns the extension's lifetime: it creates every controller and disposes them together.
+import * as vscode from 'vscode';
+import { DiagnosticsController } from './diagnosticsController';
+import { GpuInventory } from './gpus';
+import { LaunchCommandView } from './commands/launchCommandView';
+import { MemoryCodeLensProvider, showMemoryEstimate } from './memoryCodeLens';
+import { configureArgument } from './commands/configureArgument';
+import { newConfig, newConfigFromCommandLine } from './commands/newConfig';
+import { isConfigDocument, pickConfigDocument } from './configDocuments';
+
+export class SdxlExtension implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly output = vscode.window.createOutputChannel('SDXL Trainer', { log: true });
+  readonly gpus = new GpuInventory();
+  readonly diagnostics: DiagnosticsController;
+  readonly launchCommand = new LaunchCommandView();
+  readonly memoryLens: MemoryCodeLensProvider;
+
+  constructor(context: vscode.ExtensionContext) {
+    this.diagnostics = new DiagnosticsController(this.gpus);
+    this.memoryLens = new MemoryCodeLensProvider(this.gpus);
+    this.disposables.push(
+      this.output,
+      this.diagnostics,
+      this.launchCommand,
+      vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
+      this.command('sdxl.newConfig', () => newConfig()),
+      this.command('sdxl.newConfigFromCommandLine', () => newConfigFromCommandLine()),
+      this.command('sdxl.configureArgument', (uri?: vscode.Uri, dest?: string) => configureArgument(uri, dest)),
+      this.command('sdxl.showLaunchCommand', (uri?: vscode.Uri) => this.launchCommand.show(uri)),
+      this.command('sdxl.validateConfig', (uri?: vscode.Uri) => this.validate(uri)),
+      this.command('sdxl.showMemoryEstimate', (uri?: vscode.Uri) => showMemoryEstimate(uri)),
+      vscode.window.onDidChangeActiveTextEditor((e) => this.updateContext(e)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.gpus.reset();
+        this.memoryLens.refresh();
+      }),
+    );
+    this.updateContext(vscode.window.activeTextEditor);
+    context.subscriptions.push(this);
+  }
+
+  /** Registers a command whose failures are reported, never thrown into the host. */
+  private command(id: string, run: (...args: never[]) => unknown): vscode.Disposable {
+    return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await (run as (...a: unknown[]) => unknown)(...args);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        this.output.error(`${id} failed: ${e instanceof Error && e.stack ? e.stack : message}`);
+        void vscode.window.showErrorMessage(`SDXL: ${message}`);
+      }
+    });
+  }
+
+  private updateContext(editor: vscode.TextEditor | undefined): void {
+    void vscode.commands.executeCommand('setContext', 'sdxl.configOpen', !!editor && isConfigDocument(editor.document));
+  }
+
+  private async validate(uri?: vscode.Uri): Promise<void> {
+    const doc = await pickConfigDocument(uri);
+    if (!doc) return;
+    const found = await this.diagnostics.refresh(doc);
+    const errors = found.filter((d) => d.severity === 'error').length;
+    const warnings = found.filter((d) => d.severity === 'warning').length;
+    const name = vscode.workspace.asRelativePath(doc.uri);
+    if (errors + warnings === 0) {
+      void vscode.window.showInformationMessage(`${name}: no problems found.`);
+    } else {
+      void vscode.window.showWarningMessage(`${name}: ${errors} error(s), ${warnings} warning(s). See the Problems panel.`);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+    }
+  }
+
+  dispose(): void {
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
