@@ -3,12 +3,14 @@ import { build } from 'esbuild';
 import { existsSync, chmodSync } from 'node:fs';
 
 const onlyCli = process.argv.includes('--only-cli');
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
+const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
 // Native and heavyweight packages stay outside the bundle and ship in node_modules.
 const external = ['vscode', 'sharp', 'onnxruntime-node'];
 
 await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external, banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/cli.js', 0o755);
+// The detached run wrapper (parent of every training process); plain Node, no externals needed.
+await build({ ...common, entryPoints: ['src/wrapper.ts'], outfile: 'dist/wrapper.js' });
 if (!onlyCli) {
   await build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external });
   if (existsSync('webview/src/main.ts')) {

@@ -1,5 +1,13 @@
 // The CLI's command table. Each command lives in its own file under src/cli/.
 import type { CliCommand } from './io';
+import { schemaCommand } from './schema';
+import { importCommand } from './import';
+import { commandCommand } from './command';
+import { generateSchemasCommand } from './generateSchemas';
+import { eventsCommand } from './events';
+import { validateCommand } from './validate';
+import { estimateCommand } from './estimate';
+import { summarizeCommand } from './summarize';
 
 export interface CommandEntry {
   summary: string;
@@ -7,4 +15,12 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  schema: { summary: 'print the config JSON schema (--script KIND for one script)', run: schemaCommand },
+  import: { summary: 'make a config from a command line (-- ARG… or --stdin)', run: importCommand },
+  command: { summary: 'show the launch command of a config (--json, --shell bash|powershell)', run: commandCommand },
+  'generate-schemas': { summary: 'write schemas/*.json from the argument tables (--check to verify)', run: generateSchemasCommand },
+  validate: { summary: 'check a config: errors, warnings and quick fixes (--json, --gpus)', run: validateCommand },
+  estimate: { summary: 'estimate peak GPU memory of a config\'s training (--json)', run: estimateCommand },
+  summarize: { summary: 'summarize a run: record folder, output_dir or console log (--json)', run: summarizeCommand },
+  events: { summary: 'read a run\'s TensorBoard event files: scalars, images, skipped records (--json)', run: eventsCommand },
 };

@@ -1,16 +1,7 @@
 // Text edits to a config that keep its comments and formatting (used by "Configure Argument…" and quick fixes).
-import { modify, applyEdits, type Edit, type FormattingOptions } from 'jsonc-parser';
+import { modify, applyEdits, type Edit } from 'jsonc-parser';
+import { detectFormatting } from './fixes';
 import type { ArgSpec, ArgValue } from './scripts';
-
-/** Detects the file's indentation so an inserted property looks like its neighbours. */
-export function detectFormatting(text: string): FormattingOptions {
-  const m = /^([ \t]+)\S/m.exec(text);
-  const indent = m?.[1] ?? '  ';
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  return indent.startsWith('\t')
-    ? { insertSpaces: false, tabSize: 4, eol }
-    : { insertSpaces: true, tabSize: Math.max(1, Math.min(8, indent.length)), eol };
-}
 
 /** Edits that set `args.<dest>` to `value`, or remove it when `value` is undefined. */
 export function setArgumentEdits(text: string, dest: string, value: ArgValue | undefined): Edit[] {

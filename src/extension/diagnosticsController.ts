@@ -1,8 +1,8 @@
 // Problems-panel diagnostics for *.sdxl.json files, and the quick fixes that go with them.
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import { validateConfig, type Diagnostic as CoreDiagnostic } from '../core/diagnostics';
-import { fixToTextEdits, type Fix } from '../core/fixes';
+import { validateConfig, type Diagnostic as CoreDiagnostic, type Fix } from '../core/diagnostics';
+import { fixToTextEdits } from '../core/fixes';
 import { isConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
 

@@ -1,6 +1,7 @@
 // GPU memory as nvidia-smi reports it, queried once per session and only in a trusted workspace.
 import * as vscode from 'vscode';
-import { queryGpus, type GpuInfo } from '../core/gpuQuery';
+import { queryGpus } from '../core/gpuQuery';
+import type { GpuInfo } from '../core/diagnostics';
 
 export class GpuInventory {
   private pending: Promise<GpuInfo[] | undefined> | undefined;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Demo: a browser VS Code (code-server) with the SDXL Trainer extension installed, on a copy of demo-workspace/.
+# Installs what it needs like .ci/run (set SKIP_SETUP=1 to reuse the existing install and build), then serves
+# http://127.0.0.1:${PORT:-8080}/ until Ctrl-C. HOST=0.0.0.0 to serve other machines (no password: --auth none).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+port="${PORT:-8080}"
+host="${HOST:-127.0.0.1}"
+
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  bash scripts/install-test-vscode.sh
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+  npm run package
+fi
+code_server="$root/.cache/code-server/node_modules/.bin/code-server"
+vsix="$root/dist/sdxl-trainer.vsix"
+[ -x "$code_server" ] || { echo "demo: $code_server missing: run scripts/install-test-vscode.sh" >&2; exit 1; }
+[ -f "$vsix" ] || { echo "demo: $vsix missing: run npm run package" >&2; exit 1; }
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/sdxl-demo-XXXXXX")"
+pgid=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$pgid" ] && kill -0 -- "-$pgid" 2>/dev/null; then
+    kill -TERM -- "-$pgid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cp -r "$root/demo-workspace" "$tmp/workspace"
+mkdir -p "$tmp/user-data/User" "$tmp/extensions"
+cat > "$tmp/user-data/User/settings.json" <<'JSON'
+{
+  "workbench.colorTheme": "Default Dark Modern",
+  "workbench.tips.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false,
+  "security.workspace.trust.enabled": false
+}
+JSON
+# code-server's own config and state go to the temp dir, not ~/.config/code-server; $PORT would override --bind-addr.
+export XDG_CONFIG_HOME="$tmp/xdg-config" XDG_DATA_HOME="$tmp/xdg-data"
+unset PORT
+common=(--user-data-dir "$tmp/user-data" --extensions-dir "$tmp/extensions")
+"$code_server" "${common[@]}" --install-extension "$vsix"
+
+# setsid: code-server and the children it leaves behind (file watcher, extension host) share one process group,
+# which cleanup kills as a whole.
+setsid "$code_server" "${common[@]}" --bind-addr "$host:$port" --auth none --disable-telemetry \
+  --disable-update-check --disable-workspace-trust --disable-getting-started-override "$tmp/workspace" \
+  >"$tmp/code-server.log" 2>&1 &
+pgid=$!
+
+for _ in $(seq 600); do
+  grep -q "HTTP server listening on" "$tmp/code-server.log" 2>/dev/null && break
+  kill -0 "$pgid" 2>/dev/null || { cat "$tmp/code-server.log" >&2; echo "demo: code-server exited" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "HTTP server listening on" "$tmp/code-server.log" || { cat "$tmp/code-server.log" >&2; echo "demo: code-server did not start" >&2; exit 1; }
+
+url_host="$host"; [ "$host" = 0.0.0.0 ] && url_host=127.0.0.1
+echo
+echo "SDXL Trainer demo is running. Open:"
+echo "  http://$url_host:$port/?folder=$tmp/workspace"
+echo "(log: $tmp/code-server.log; Ctrl-C to stop)"
+wait "$pgid"

@@ -1,0 +1,45 @@
+// `sdxl-trainer estimate FILE [--json] [--attention sdpa|xformers|naive]`: peak GPU memory of a config's training run.
+import { resolve } from 'node:path';
+import { lineColumn, parseConfigText } from '../core/config';
+import { estimateMemory, type AttentionKind } from '../core/memoryEstimate';
+import { parseFlags, UsageError, type CliIo } from './io';
+import { readConfigFile } from './validate';
+
+const ATTENTION: readonly AttentionKind[] = ['sdpa', 'xformers', 'naive'];
+
+export async function estimateCommand(args: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseFlags(args, ['json']);
+  if (positional.length !== 1) throw new UsageError('usage: estimate FILE [--json] [--attention sdpa|xformers|naive]');
+  const attention = flags.get('attention');
+  if (attention !== undefined && !ATTENTION.includes(attention as AttentionKind)) throw new UsageError('--attention must be sdpa, xformers or naive');
+  const file = resolve(io.cwd, positional[0]!);
+  const read = readConfigFile(file);
+  if ('error' in read) {
+    io.err(`${file}: error: ${file} ${read.error}.\n`);
+    return 1;
+  }
+  const parsed = parseConfigText(read.text);
+  if (!parsed.config) {
+    for (const p of parsed.problems) {
+      const { line, column } = lineColumn(read.text, p.offset);
+      io.err(`${file}:${line}:${column}: error: ${p.message}\n`);
+    }
+    if (parsed.problems.length === 0) io.err(`${file}: error: not a training config\n`);
+    return 1;
+  }
+  const est = estimateMemory(parsed.config, attention ? { attention: attention as AttentionKind } : {});
+  if (flags.has('json')) {
+    io.out(JSON.stringify(est, null, 2) + '\n');
+    return 0;
+  }
+  const width = Math.max(...est.breakdown.map((b) => b.label.length));
+  const lines = [
+    `Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB per GPU (${parsed.config.script})`,
+    ...est.breakdown.map((b) => `  ${b.label.padEnd(width)}  ${b.gib.toFixed(2).padStart(6)} GiB`),
+    `Basis: ${est.basis}`,
+    'Assumptions:',
+    ...est.assumptions.map((a) => `  - ${a}`),
+  ];
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}

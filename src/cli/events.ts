@@ -1,0 +1,72 @@
+// `events FILE_OR_DIR [--json]`: what the TensorBoard event files of a run contain, read the way the monitor reads them.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { decodeEvent } from '../core/events/event';
+import { findEventFiles } from '../core/events/eventDir';
+import { addSkips, noSkips, scanRecords, START, withFileSource } from '../core/events/tfrecord';
+import { parseFlags, UsageError, type CliIo } from './io';
+
+export interface EventsReport {
+  /** tag → [step, value, wallTime] in file order (files ordered by their name's timestamp). Steps can repeat after a resume. */
+  scalars: Record<string, [number, number, number][]>;
+  images: { tag: string; step: number; width: number; height: number; bytes: number }[];
+  records: number;
+  /** `badCrc` includes records over the size cap, which are skipped unread. */
+  skipped: { badCrc: number; truncated: number };
+}
+
+export async function eventsCommand(args: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseFlags(args, ['json']);
+  for (const name of flags.keys()) if (name !== 'json') throw new UsageError(`unknown option --${name}`);
+  if (positional.length !== 1) throw new UsageError('usage: events FILE_OR_DIR [--json]');
+  const target = resolve(io.cwd, positional[0]!);
+  try {
+    await stat(target);
+  } catch {
+    throw new Error(`${target}: no such file or directory`);
+  }
+  const files = await findEventFiles(target);
+  if (files.length === 0) io.err(`sdxl-trainer events: no events.out.tfevents.* files under ${target}\n`);
+
+  const report: EventsReport = { scalars: {}, images: [], records: 0, skipped: { badCrc: 0, truncated: 0 } };
+  const skipped = noSkips();
+  for (const file of files) {
+    try {
+      const r = await withFileSource(file, (src) =>
+        scanRecords(src, START, { final: true }, (payload, offset) => {
+          const d = decodeEvent(payload);
+          if (!d.ok) {
+            io.err(`sdxl-trainer events: ${file} at byte ${offset}: ${d.error}\n`);
+            return;
+          }
+          const { step, wallTime } = d.event;
+          for (const v of d.event.values) {
+            if (v.kind === 'scalar') (report.scalars[v.tag] ??= []).push([step, v.value, wallTime]);
+            else if (v.kind === 'image') report.images.push({ tag: v.tag, step, width: v.width, height: v.height, bytes: v.encoded.length });
+          }
+        }),
+      );
+      report.records += r.records;
+      addSkips(skipped, r.skipped);
+    } catch (e) {
+      io.err(`sdxl-trainer events: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  report.skipped = { badCrc: skipped.badCrc + skipped.oversized, truncated: skipped.truncated };
+
+  if (flags.has('json')) {
+    io.out(JSON.stringify(report) + '\n');
+    return 0;
+  }
+  io.out(`${files.length} event file(s), ${report.records} record(s)\n`);
+  for (const f of files) io.out(`  ${f}\n`);
+  for (const [tag, points] of Object.entries(report.scalars)) {
+    const last = points[points.length - 1]!;
+    io.out(`scalar ${tag}: ${points.length} point(s), steps ${Math.min(...points.map((p) => p[0]))}–${Math.max(...points.map((p) => p[0]))}, last ${last[1]} at step ${last[0]}\n`);
+  }
+  for (const im of report.images) io.out(`image ${im.tag} step ${im.step}: ${im.width}×${im.height}, ${im.bytes} bytes\n`);
+  if (report.skipped.badCrc || report.skipped.truncated) {
+    io.out(`skipped: ${report.skipped.badCrc} corrupt, ${report.skipped.truncated} truncated\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+// `sdxl-trainer summarize PATH [--json]`: the state of a run from its files (run record folder, output_dir, or console log).
+import { resolve } from 'node:path';
+import { summarizePath, type RunSummary } from '../core/run/summarize';
+import { parseFlags, UsageError, type CliIo } from './io';
+
+export async function summarizeCommand(args: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseFlags(args, ['json']);
+  for (const name of flags.keys()) if (name !== 'json') throw new UsageError(`unknown option --${name}`);
+  if (positional.length !== 1) throw new UsageError('usage: summarize PATH [--json] (PATH: run record folder, output_dir or console log)');
+  const result = await summarizePath(resolve(io.cwd, positional[0]!));
+  if (flags.has('json')) io.out(JSON.stringify(result.summary) + '\n');
+  else io.out(text(result.summary, result.source));
+  for (const note of result.notes) io.err(`note: ${note}\n`);
+  return 0;
+}
+
+function text(s: RunSummary, source: string): string {
+  const fmt = (v: number | null) => (v === null ? '?' : String(v));
+  const lines = [
+    `script:      ${s.script ?? 'unknown'} (from ${source === 'record' ? 'run record' : source === 'outputDir' ? 'output_dir' : 'console log'})`,
+    `state:       ${s.state}`,
+    `step:        ${fmt(s.step)} / ${fmt(s.totalSteps)}${s.epoch !== null ? `  (epoch ${s.epoch})` : ''}`,
+    `step loss:   ${fmt(s.stepLoss)}    lr: ${fmt(s.lr)}`,
+    `checkpoints: ${s.checkpoints.length ? s.checkpoints.map((c) => `${c.step}${c.complete ? '' : ' (incomplete)'}`).join(', ') : 'none'}`,
+  ];
+  if (s.failure) {
+    lines.push(`failure:     ${s.failure.class}: ${s.failure.message}`, `remedy:      ${s.failure.remedy}`);
+    if (s.failure.configKey) lines.push(`config key:  ${s.failure.configKey}`);
+  }
+  return lines.join('\n') + '\n';
+}

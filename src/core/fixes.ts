@@ -1,0 +1,84 @@
+// Turns a diagnostic's Fix (edits by JSON pointer) into text edits that keep the file's formatting and comments.
+import { applyEdits, findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions } from 'jsonc-parser';
+import { pointerToPath } from './config';
+import type { Fix, FixEdit } from './diagnostics/types';
+
+export type { Fix, FixEdit } from './diagnostics/types';
+
+export interface TextEdit {
+  offset: number;
+  length: number;
+  content: string;
+}
+
+/** Indentation and line ending of an existing document, so inserted properties look like their neighbours. */
+export function detectFormatting(text: string): FormattingOptions {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  let tabs = 0;
+  let spaceIndent = Infinity;
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([ \t]+)\S/.exec(line);
+    if (!m) continue;
+    if (m[1]!.startsWith('\t')) tabs++;
+    else spaceIndent = Math.min(spaceIndent, m[1]!.length);
+  }
+  const insertSpaces = !(tabs > 0 && spaceIndent === Infinity);
+  return { insertSpaces, tabSize: insertSpaces ? (Number.isFinite(spaceIndent) ? spaceIndent : 2) : 4, eol };
+}
+
+function editsFor(text: string, edit: FixEdit, formattingOptions: FormattingOptions): Edit[] {
+  const path = pointerToPath(edit.path);
+  if (path.length === 0) return [];
+  if (edit.op === 'set') return modify(text, path, edit.value, { formattingOptions });
+  if (edit.op === 'remove') return modify(text, path, undefined, { formattingOptions });
+  // rename: rewrite only the key token, so the value and any comments stay as they are.
+  const root = parseTree(text);
+  const node = root && findNodeAtLocation(root, path);
+  const keyNode = node?.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+  if (!root || !keyNode) return [];
+  const parent = findNodeAtLocation(root, path.slice(0, -1));
+  const clash = parent?.type === 'object' && parent.children?.some((p) => p.children?.[0]?.value === edit.newKey);
+  if (clash) {
+    // The new name exists already: the renamed value wins, as the user's latest intent.
+    const value: unknown = JSON.parse(text.slice(node!.offset, node!.offset + node!.length).trim() || 'null');
+    const first = modify(text, [...path.slice(0, -1), edit.newKey], value, { formattingOptions });
+    const next = applyEdits(text, first);
+    return combine(text, applyEdits(next, modify(next, path, undefined, { formattingOptions })));
+  }
+  return [{ offset: keyNode.offset, length: keyNode.length, content: JSON.stringify(edit.newKey) }];
+}
+
+/** One edit replacing the span where two texts differ. */
+function combine(before: string, after: string): Edit[] {
+  if (before === after) return [];
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endB = before.length;
+  let endA = after.length;
+  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
+    endB--;
+    endA--;
+  }
+  return [{ offset: start, length: endB - start, content: after.slice(start, endA) }];
+}
+
+/**
+ * Text edits for a fix, relative to `text`. A single-edit fix gives jsonc-parser's own edits; a fix of several edits
+ * is applied in turn and returned as one replacement, since later edits depend on the earlier ones.
+ * Returns [] when the fix cannot apply (for example, the parent is not an object).
+ */
+export function fixToTextEdits(text: string, fix: Fix): TextEdit[] {
+  const formatting = detectFormatting(text);
+  try {
+    if (fix.edits.length === 1) return editsFor(text, fix.edits[0]!, formatting).map(({ offset, length, content }) => ({ offset, length, content }));
+    let current = text;
+    for (const e of fix.edits) current = applyEdits(current, editsFor(current, e, formatting));
+    return combine(text, current).map(({ offset, length, content }) => ({ offset, length, content }));
+  } catch {
+    return [];
+  }
+}
+
+export function applyFix(text: string, fix: Fix): string {
+  return applyEdits(text, fixToTextEdits(text, fix));
+}

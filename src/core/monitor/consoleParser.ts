@@ -1,0 +1,381 @@
+// Incremental parser of a training run's merged console (stdout + stderr of `accelerate launch`) into RunEvents.
+// Facts (fact sheet §0, §1): tqdm redraws with `\r` and log records are glued onto the bar's line, so the stream is split
+// on both `\r` and `\n` and records are searched anywhere in a segment; accelerate >= 1.13 adds `[RANK n] ` to messages;
+// torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
+import { StringDecoder } from 'node:string_decoder';
+import type { ScriptKind } from '../scripts';
+import type { RunEvent, RunPhase, TracebackInfo } from '../run/events';
+import { parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
+
+export interface ConsoleParserOptions {
+  /** Longest kept segment; the rest of a longer line is dropped and the line counted in `truncatedLines`. */
+  maxLineChars?: number;
+  /** Longest kept traceback (first lines + last lines). */
+  maxTracebackLines?: number;
+}
+
+const RECORD_RE = /(\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}) - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - (\S+) - /;
+const RANK_MSG_RE = /^\[RANK (\d+)\] /;
+const RANK_LINE_RE = /^\[(?:rank|default)(\d+)\]:\s?/;
+const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+const CHECKPOINT_STEP_RE = /checkpoint-(\d+)[\\/]?\s*$/;
+
+const SCRIPT_FILES: Array<[ScriptKind, RegExp]> = [
+  ['full', /(?:^|[\\/\s'"])train_text_to_image_sdxl\.py/],
+  ['lora', /(?:^|[\\/\s'"])train_text_to_image_lora_sdxl\.py/],
+  ['dreambooth-lora', /(?:^|[\\/\s'"])train_dreambooth_lora_sdxl\.py/],
+];
+
+// Lines outside tracebacks that say something went wrong; kept for the failure classifier.
+const ERROR_LINE_RES: RegExp[] = [
+  /\.py: error: /,
+  /died with <Signals\.\w+: \d+>/,
+  /CUDA out of memory/,
+  /No space left on device|\[Errno 28\]/,
+  /NCCL|Watchdog caught collective operation timeout|DistNetworkError|EADDRINUSE|address already in use/i,
+  /exitcode\s*:\s*-?\d+/,
+  /ChildFailedError/,
+  /^Killed\b/,
+  /^[A-Za-z_][\w.]*(?:Error|Exception): /,
+];
+
+const BANNER_FIELDS: Array<[RegExp, string]> = [
+  [/^\s*Num examples = (\d+)/, 'numExamples'],
+  [/^\s*Num batches each epoch = (\d+)/, 'numBatchesEachEpoch'],
+  [/^\s*Num Epochs = (\d+)/, 'numEpochs'],
+  [/^\s*Instantaneous batch size per device = (\d+)/, 'batchSize'],
+  [/^\s*Total train batch size \(w\. parallel, distributed & accumulation\) = (\d+)/, 'totalBatchSize'],
+  [/^\s*Gradient Accumulation steps = (\d+)/, 'gradAccum'],
+  [/^\s*Total optimization steps = (\d+)/, 'totalSteps'],
+];
+
+interface TbCollector {
+  head: string[];
+  tail: string[];
+  dropped: number;
+  rank?: number;
+}
+
+export class ConsoleParser {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly maxLine: number;
+  private readonly maxTb: number;
+  private pending = '';
+  private pendingTruncated = false;
+  /** Length of `pending` already parsed eagerly as a complete bar (tqdm leaves the bar unterminated until the next `\r`). */
+  private pendingConsumed = 0;
+  private readonly tracebacks = new Map<number, TbCollector>();
+  private phase: RunPhase | undefined;
+  private sawSteps = false;
+  private lastStep = 0;
+  private lastTotal: number | undefined;
+  private scriptStrength = 0;
+  private out: RunEvent[] = [];
+  /** Segments longer than `maxLineChars` (only their beginning was parsed). */
+  truncatedLines = 0;
+
+  constructor(options: ConsoleParserOptions = {}) {
+    this.maxLine = options.maxLineChars ?? 64 * 1024;
+    this.maxTb = options.maxTracebackLines ?? 200;
+  }
+
+  /** Feeds more console output; returns the events it completes. UTF-8 split across chunks is handled. */
+  push(chunk: string | Buffer): RunEvent[] {
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    this.split(text);
+    this.eagerBar();
+    return this.take();
+  }
+
+  /** End of input (or end of the file for now is NOT this: call only when no more output will come). */
+  end(): RunEvent[] {
+    this.split(this.decoder.end());
+    if (this.pending.length > 0) this.finishSegment();
+    for (const key of [...this.tracebacks.keys()]) this.finishTraceback(key, undefined);
+    return this.take();
+  }
+
+  private take(): RunEvent[] {
+    const events = this.out;
+    this.out = [];
+    return events;
+  }
+
+  private split(text: string): void {
+    let start = 0;
+    const re = /[\r\n]/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      this.append(text.slice(start, m.index));
+      this.finishSegment();
+      start = m.index + 1;
+    }
+    this.append(text.slice(start));
+  }
+
+  private append(piece: string): void {
+    if (!piece) return;
+    const room = this.maxLine - this.pending.length;
+    if (piece.length > room) {
+      if (room > 0) this.pending += piece.slice(0, room);
+      this.pendingTruncated = true;
+    } else this.pending += piece;
+  }
+
+  private finishSegment(): void {
+    const segment = this.pending.slice(this.pendingConsumed);
+    const truncated = this.pendingTruncated;
+    this.pending = '';
+    this.pendingTruncated = false;
+    this.pendingConsumed = 0;
+    if (truncated) this.truncatedLines++;
+    if (segment.length > 0) this.line(segment, truncated);
+  }
+
+  /** A redrawn bar sits unterminated in `pending` until tqdm's next write: report it now rather than one redraw late. */
+  private eagerBar(): void {
+    if (this.pendingConsumed > 0 || this.pendingTruncated || !this.pending.includes(']')) return;
+    const text = this.pending.replace(RANK_LINE_RE, '');
+    const bar = parseTqdmBar(text.replace(ANSI_RE, ''));
+    if (!bar || text.replace(ANSI_RE, '').length !== bar.end) return;
+    this.onBar(bar);
+    this.pendingConsumed = this.pending.length;
+  }
+
+  private emit(e: RunEvent): void {
+    this.out.push(e);
+  }
+
+  private setPhase(p: RunPhase): void {
+    if (this.phase === p) return;
+    this.phase = p;
+    this.emit({ type: 'phase', phase: p });
+  }
+
+  private hint(script: ScriptKind, strength: 1 | 2 | 3, reason: string): void {
+    if (strength <= this.scriptStrength) return;
+    this.scriptStrength = strength;
+    this.emit({ type: 'scriptHint', script, strength, reason });
+  }
+
+  private line(raw: string, truncated: boolean): void {
+    let text = raw.replace(ANSI_RE, '');
+    let rank: number | undefined;
+    const rm = RANK_LINE_RE.exec(text);
+    if (rm) {
+      rank = Number(rm[1]);
+      text = text.slice(rm[0].length);
+    }
+    if (text.trim().length === 0) {
+      // Blank lines belong to a traceback only as separators of chained exceptions; nothing to do otherwise.
+      return;
+    }
+    this.scriptFromText(text);
+    const rec = RECORD_RE.exec(text);
+    if (rec) {
+      if (rec.index > 0) this.plain(text.slice(0, rec.index), rank, truncated);
+      let message = text.slice(rec.index + rec[0].length);
+      let recRank: number | undefined;
+      const rr = RANK_MSG_RE.exec(message);
+      if (rr) {
+        recRank = Number(rr[1]);
+        message = message.slice(rr[0].length);
+      }
+      this.record(rec[2]!, rec[3]!, message, recRank ?? rank);
+      return;
+    }
+    this.plain(text, rank, truncated);
+  }
+
+  private scriptFromText(text: string): void {
+    if (this.scriptStrength >= 3) return;
+    for (const [kind, re] of SCRIPT_FILES) if (re.test(text)) return this.hint(kind, 3, 'script file name in the output');
+  }
+
+  /** A `date - LEVEL - logger - message` record (message without the `[RANK n] ` prefix). */
+  private record(level: string, logger: string, message: string, rank: number | undefined): void {
+    this.emit({ type: 'log', level, logger, message, ...(rank !== undefined ? { rank } : {}) });
+    let m: RegExpExecArray | null;
+    if (/^\*{5} Running training \*{5}/.test(message)) return this.setPhase('training');
+    for (const [re, key] of BANNER_FIELDS) {
+      if ((m = re.exec(message))) {
+        if (key === 'numBatchesEachEpoch') this.hint('dreambooth-lora', 2, '`Num batches each epoch` banner line');
+        this.emit({ type: 'banner', [key]: Number(m[1]) } as RunEvent);
+        return;
+      }
+    }
+    if ((m = /^Saving current state to (.+?)\s*$/.exec(message))) {
+      const step = CHECKPOINT_STEP_RE.exec(m[1]!);
+      if (step) this.emit({ type: 'checkpointSaving', step: Number(step[1]), path: m[1]! });
+      return this.setPhase('saving');
+    }
+    if ((m = /^Saved state to (.+?)\s*$/.exec(message))) {
+      const step = CHECKPOINT_STEP_RE.exec(m[1]!);
+      if (step) this.emit({ type: 'checkpointSaved', step: Number(step[1]), path: m[1]! });
+      return this.setPhase(this.sawSteps ? 'training' : 'saving');
+    }
+    if (/^Running validation\.\.\./.test(message)) {
+      this.setPhase('validating');
+      this.emit({ type: 'validationStarted' });
+      return;
+    }
+    if ((m = /^removing checkpoints: (.+)$/.exec(message))) {
+      this.emit({ type: 'checkpointsRemoved', names: m[1]!.split(',').map((s) => s.trim()).filter(Boolean) });
+      return;
+    }
+    if (/saved in .*pytorch_lora_weights/i.test(message)) this.hint('lora', 1, '`pytorch_lora_weights` saved');
+    if (/saved in .*checkpoint-\d+[\\/]unet[\\/]/i.test(message)) this.hint('full', 2, 'UNet saved inside a checkpoint');
+    this.common(message);
+    if (level === 'ERROR' || level === 'CRITICAL') this.emit({ type: 'errorLine', text: message });
+  }
+
+  /** Patterns that appear both as record messages and as plain continuation lines. */
+  private common(text: string): boolean {
+    let m: RegExpExecArray | null;
+    if ((m = /^Distributed environment: (\S+)/.exec(text))) {
+      this.emit({ type: 'accelerateState', distributedType: m[1]!.replace(/^DistributedType\./, '') });
+      return true;
+    }
+    if ((m = /^Num processes: (\d+)/.exec(text))) {
+      this.emit({ type: 'accelerateState', numProcesses: Number(m[1]) });
+      return true;
+    }
+    if ((m = /^Mixed precision type: (\w+)/.exec(text))) {
+      this.emit({ type: 'accelerateState', mixedPrecision: m[1]! });
+      return true;
+    }
+    return false;
+  }
+
+  /** Anything that is not a log record: bars, prints (resume), diffusers messages, tracebacks. */
+  private plain(text: string, rank: number | undefined, truncated: boolean): void {
+    const key = rank ?? -1;
+    const tb = this.tracebacks.get(key);
+    if (tb && !truncated) {
+      if (/^\s/.test(text) || /^Traceback \(most recent call last\):/.test(text)
+        || /^(During handling of the above exception|The above exception was the direct cause)/.test(text)) {
+        this.tbPush(tb, text);
+        return;
+      }
+      this.tbPush(tb, text);
+      this.finishTraceback(key, text.trim());
+      return;
+    }
+    if (!truncated && (/^Traceback \(most recent call last\):/.test(text) || /^ {2}File ".*", line \d+/.test(text))) {
+      // A log that starts mid-traceback still yields one, from its first `File` line.
+      const c: TbCollector = { head: [], tail: [], dropped: 0, ...(rank !== undefined ? { rank } : {}) };
+      this.tracebacks.set(key, c);
+      this.tbPush(c, text);
+      return;
+    }
+    const barText = this.barStart(text);
+    if (barText !== undefined) {
+      const bar = parseTqdmBar(barText);
+      if (bar) {
+        this.onBar(bar);
+        // Whatever follows the bar on the same physical line (another rank's output, a print) is a line of its own.
+        const rest = barText.slice(bar.end);
+        if (rest.trim()) this.line(rest, truncated);
+        return;
+      }
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^Resuming from checkpoint (.+?)\s*$/.exec(text))) {
+      const name = m[1]!;
+      const step = /-(\d+)[\\/]?$/.exec(name);
+      if (step) this.emit({ type: 'resumed', fromStep: Number(step[1]), checkpoint: name });
+      return;
+    }
+    if ((m = /^Checkpoint '(.*)' does not exist\. Starting a new training run\./.exec(text))) {
+      this.emit({ type: 'resumeNotFound', checkpoint: m[1]! });
+      return;
+    }
+    if ((m = /^\s?Generating (\d+) images with prompt: (.*?)\.?\s*$/.exec(text))) {
+      this.emit({ type: 'validationStarted', numImages: Number(m[1]), prompt: m[2]! });
+      return;
+    }
+    if (this.common(text)) return;
+    if (/saved in .*pytorch_lora_weights/i.test(text)) this.hint('lora', 1, '`pytorch_lora_weights` saved');
+    if (/saved in .*checkpoint-\d+[\\/]unet[\\/]/i.test(text)) this.hint('full', 2, 'UNet saved inside a checkpoint');
+    for (const re of ERROR_LINE_RES) {
+      if (re.test(text)) {
+        this.emit({ type: 'errorLine', text: text.trim() });
+        return;
+      }
+    }
+  }
+
+  /** Where a bar starts in `text`: at the beginning, or at an unanchored `Steps:` (text glued before it). */
+  private barStart(text: string): string | undefined {
+    if (/^\s*(?:[^%|]{0,200}?:)?\s*\d+(?:%|[A-Za-z ]{1,20}\[)/.test(text)) return text;
+    const i = text.search(/Steps:\s*\d+(?:%|it \[)/);
+    return i > 0 ? text.slice(i) : undefined;
+  }
+
+  private onBar(bar: TqdmBar): void {
+    const desc = bar.desc ?? '';
+    if (desc === 'Steps') {
+      this.sawSteps = true;
+      const total = bar.total ?? this.lastTotal;
+      this.lastTotal = total;
+      if (this.phase !== 'validating' || bar.n !== this.lastStep) this.setPhase('training');
+      this.lastStep = bar.n;
+      this.emit({
+        type: 'progress', step: bar.n, ...(total !== undefined ? { total } : {}),
+        ...(bar.ratePerSec !== undefined ? { rateItPerSec: bar.ratePerSec } : {}),
+        ...(bar.elapsedSec !== undefined ? { elapsedSec: bar.elapsedSec } : {}),
+        ...(bar.remainingSec !== undefined ? { remainingSec: bar.remainingSec } : {}),
+      });
+      const lossText = bar.postfix.get('step_loss') ?? bar.postfix.get('loss');
+      if (bar.postfix.has('loss') && !bar.postfix.has('step_loss')) this.hint('dreambooth-lora', 2, '`loss=` in the Steps postfix');
+      const stepLoss = lossText !== undefined ? parseTqdmNumber(lossText) : undefined;
+      const lrText = bar.postfix.get('lr');
+      const lr = lrText !== undefined ? parseTqdmNumber(lrText) : undefined;
+      if (stepLoss !== undefined || lr !== undefined) {
+        this.emit({ type: 'postfix', step: bar.n, ...(stepLoss !== undefined ? { stepLoss } : {}), ...(lr !== undefined ? { lr } : {}) });
+      }
+      return;
+    }
+    if (!this.sawSteps) {
+      if (/^(Map\b|Generating class images)/.test(desc)) this.setPhase('pre-computing');
+      return;
+    }
+    if (!bar.desc) {
+      // Final test inference: bars with no desc after training (validation-time bars are disabled).
+      this.setPhase('finishing');
+      if (bar.total !== undefined) this.emit({ type: 'finalInference', step: bar.n, total: bar.total });
+      return;
+    }
+    if (/^Loading pipeline components/.test(desc) && this.phase !== 'validating') this.setPhase('finishing');
+  }
+
+  private tbPush(c: TbCollector, text: string): void {
+    const half = Math.floor(this.maxTb / 4);
+    if (c.head.length < half) c.head.push(text);
+    else {
+      c.tail.push(text);
+      if (c.tail.length > this.maxTb - half) {
+        c.tail.shift();
+        c.dropped++;
+      }
+    }
+  }
+
+  private finishTraceback(key: number, exception: string | undefined): void {
+    const c = this.tracebacks.get(key);
+    if (!c) return;
+    this.tracebacks.delete(key);
+    const lines = c.dropped > 0 ? [...c.head, `  … ${c.dropped} lines not kept …`, ...c.tail] : [...c.head, ...c.tail];
+    const traceback: TracebackInfo = {
+      lines,
+      ...(exception !== undefined ? { exception } : {}),
+      ...(c.rank !== undefined ? { rank: c.rank } : {}),
+    };
+    this.emit({ type: 'traceback', traceback });
+  }
+}
+
+/** Parses a whole console text at once (tests, `summarize`). */
+export function parseConsole(text: string | Buffer, options?: ConsoleParserOptions): RunEvent[] {
+  const p = new ConsoleParser(options);
+  return [...p.push(text), ...p.end()];
+}

@@ -1,0 +1,119 @@
+// RunEvent: the one event type every source of run information produces (console parser, checkpoint scanner,
+// TensorBoard event reader, GPU poller, supervisor) and the one reducer consumes. Every view is rebuilt from these,
+// so a field belongs here only if some source can actually observe it.
+import type { ScriptKind, ArgValue } from '../scripts';
+import type { Fix } from '../diagnostics/types';
+
+/** Where the training is, as far as the console shows. `finishing` = after the loop (final save, test images, upload). */
+export type RunPhase = 'starting' | 'pre-computing' | 'training' | 'validating' | 'saving' | 'finishing';
+
+// Fixes share the config diagnostics' shape, so the same code action applies them.
+export type { Fix, FixEdit } from '../diagnostics/types';
+
+export type FailureClass =
+  | 'cuda_oom'
+  | 'host_oom_killed'
+  | 'missing_package'
+  | 'dataset_columns'
+  | 'argparse'
+  | 'diffusers_version'
+  | 'nan_loss'
+  | 'hub_auth'
+  | 'distributed'
+  | 'disk_full'
+  | 'other';
+
+/** What went wrong and what to do about it. `configKey` is a JSON pointer into the config (`/args/train_batch_size`). */
+export interface Diagnosis {
+  class: FailureClass;
+  message: string;
+  remedy: string;
+  configKey?: string;
+  fix?: Fix;
+}
+
+/** A Python traceback as printed: from `Traceback (most recent call last):` (or the first `File` line of a partial log) to the exception line. */
+export interface TracebackInfo {
+  lines: string[];
+  /** The final `SomeError: message` line; absent when the log ended inside the traceback. */
+  exception?: string;
+  /** From a `[rankN]: ` line prefix (torch.distributed.run), when present. */
+  rank?: number;
+}
+
+export interface CheckpointInfo {
+  step: number;
+  /** As printed or as found; relative when output_dir was relative. */
+  path: string;
+  /** All files the script writes are there, or the console printed `Saved state to …/checkpoint-N`. */
+  complete: boolean;
+  sizeBytes?: number;
+}
+
+export interface ValidationImage {
+  /** PNG bytes are not carried in events; a path (extracted file) or an in-memory key chosen by the producer. */
+  ref: string;
+  width?: number;
+  height?: number;
+}
+
+export interface GpuSample {
+  index: number;
+  utilizationPct?: number;
+  memoryUsedMiB?: number;
+  memoryTotalMiB?: number;
+  temperatureC?: number;
+  powerW?: number;
+}
+
+/** Fields shared by all events. `at` is wall-clock ms, set only by producers that see the event live. */
+interface Base {
+  at?: number;
+}
+
+export type RunEvent = Base & (
+  /** Launch facts known before any output (from run.json / the launch plan). */
+  | { type: 'runInfo'; script?: ScriptKind; args?: Record<string, ArgValue>; outputDir?: string; numProcesses?: number }
+  /** Evidence for which script is running, seen in the output. Higher strength wins (3 = the script's file name). */
+  | { type: 'scriptHint'; script: ScriptKind; strength: 1 | 2 | 3; reason: string }
+  | { type: 'phase'; phase: RunPhase }
+  /** The `Steps` bar. `step` may exceed `total` (then tqdm stops printing the total; the last one seen is repeated). */
+  | { type: 'progress'; step: number; total?: number; rateItPerSec?: number; elapsedSec?: number; remainingSec?: number }
+  /** The Steps bar postfix: `lr`/`step_loss` (full, lora) or `loss`/`lr` (dreambooth). NaN is kept as NaN. */
+  | { type: 'postfix'; step: number; stepLoss?: number; lr?: number }
+  /** One or more banner fields (each banner line is its own log record, so events usually carry one field). */
+  | { type: 'banner'; numExamples?: number; numBatchesEachEpoch?: number; numEpochs?: number; batchSize?: number; totalBatchSize?: number; gradAccum?: number; totalSteps?: number }
+  /** The accelerator state record (printed by every rank). */
+  | { type: 'accelerateState'; numProcesses?: number; mixedPrecision?: string; distributedType?: string }
+  /** 0-based epoch, from a source that knows it (validation images are logged at step = epoch). */
+  | { type: 'epoch'; epoch: number }
+  /** A `date - LEVEL - logger - message` record; `[RANK n] ` is removed from the message and kept in `rank`. */
+  | { type: 'log'; level: string; logger: string; message: string; rank?: number }
+  | { type: 'checkpointSaving'; step: number; path: string }
+  | { type: 'checkpointSaved'; step: number; path: string }
+  /** `removing checkpoints: checkpoint-500, …` (checkpoints_total_limit pruning). */
+  | { type: 'checkpointsRemoved'; names: string[] }
+  /** A full scan of output_dir; replaces what the state knew about checkpoints on disk. */
+  | { type: 'checkpointScan'; checkpoints: CheckpointInfo[] }
+  | { type: 'validationStarted'; numImages?: number; prompt?: string }
+  | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
+  /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */
+  | { type: 'scalar'; tag: string; step: number; value: number; wallTime: number }
+  | { type: 'gpuSample'; wallTime: number; gpus: GpuSample[] }
+  | { type: 'resumed'; fromStep: number; checkpoint: string }
+  /** `Checkpoint 'latest' does not exist. Starting a new training run.` */
+  | { type: 'resumeNotFound'; checkpoint: string }
+  /** Final test inference bars (`100%|…| 25/25` with no desc). */
+  | { type: 'finalInference'; step: number; total: number }
+  | { type: 'traceback'; traceback: TracebackInfo }
+  /** A single line that tells about an error outside a traceback (argparse `error:`, `died with <Signals.…>`, NCCL, …). */
+  | { type: 'errorLine'; text: string }
+  /** A diagnosis from outside the console (e.g. the missing-tensorboard check). `fatal: false` = a warning. */
+  | { type: 'failure'; diagnosis: Diagnosis; fatal?: boolean }
+  | { type: 'stopRequested' }
+  | { type: 'hang'; sinceSec: number; typicalStepSec: number }
+  | { type: 'exit'; code: number | null; signal: string | null }
+);
+
+export type RunEventType = RunEvent['type'];
+export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;

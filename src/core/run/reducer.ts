@@ -1,0 +1,234 @@
+// The ONE reducer: RunEvent* → RunState. Pure: no I/O, no clock (time comes only from events' `at`/`wallTime`),
+// never mutates its input (series share buffers safely, see series.ts). Every view and the CLI summary use it.
+import { classifyFailure } from '../monitor/failure';
+import type { Diagnosis, RunEvent } from './events';
+import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
+import { initialRunState, isEnded, stepsPerEpoch, type CheckpointState, type RunState } from './state';
+
+const MAX_TRACEBACKS = 5;
+const MAX_ERROR_LINES = 50;
+const MAX_LOG_TAIL = 50;
+const MAX_GPU_SAMPLES = 1000;
+const MAX_PROGRESS_TIMES = 50;
+const LAUNCHER_FAILED = /CalledProcessError|ChildFailedError|died with <Signals\.|\.py: error: /;
+
+function bounded<T>(list: readonly T[], item: T, max: number): T[] {
+  const out = list.length >= max ? list.slice(list.length - max + 1) : list.slice();
+  out.push(item);
+  return out;
+}
+
+function upsertCheckpoint(list: readonly CheckpointState[], c: CheckpointState): CheckpointState[] {
+  const out = list.filter((x) => x.step !== c.step);
+  const old = list.find((x) => x.step === c.step);
+  out.push(old ? { ...old, ...c } : c);
+  return out.sort((a, b) => a.step - b.step);
+}
+
+function withEpoch(s: RunState): RunState {
+  const spe = stepsPerEpoch(s.banner);
+  if (!spe || s.step === null) return s;
+  let epoch = Math.floor(Math.max(0, s.step - 1) / spe);
+  if (s.numEpochs) epoch = Math.min(epoch, s.numEpochs - 1);
+  return epoch === s.epoch ? s : { ...s, epoch };
+}
+
+/** The diagnosis the evidence so far supports (used at exit, and when the launcher reports the failure first). */
+export function diagnose(s: RunState): Diagnosis {
+  return classifyFailure({
+    tracebacks: s.tracebacks,
+    lines: s.errorLines,
+    exitCode: s.exit?.code ?? null,
+    signal: s.exit?.signal ?? null,
+    nanLossStep: s.nanLossStep,
+    script: s.script,
+    ...(s.args ? { args: s.args } : {}),
+  });
+}
+
+function addWarning(s: RunState, d: Diagnosis): RunState {
+  if (s.warnings.some((w) => w.class === d.class && w.message === d.message)) return s;
+  return { ...s, warnings: [...s.warnings, d] };
+}
+
+function noteNan(s: RunState, step: number, value: number): RunState {
+  if (!Number.isNaN(value) || s.nanLossStep !== null) return s;
+  const next = { ...s, nanLossStep: step };
+  return addWarning(next, classifyFailure({ nanLossStep: step, script: s.script, ...(s.args ? { args: s.args } : {}) }));
+}
+
+function failNow(s: RunState): RunState {
+  const computed = diagnose(s);
+  const failure = s.failure && computed.class === 'other' ? s.failure : computed;
+  return { ...s, state: s.stopRequested ? 'stopped' : 'failed', failure: s.stopRequested ? null : failure };
+}
+
+export function reduce(state: RunState, event: RunEvent): RunState {
+  let s: RunState = event.at !== undefined ? { ...state, lastEventAt: event.at } : state;
+  // Console output means the run has started, whatever the event.
+  if (s.state === 'queued' && event.type !== 'runInfo' && event.type !== 'stopRequested' && event.type !== 'checkpointScan') {
+    s = { ...s, state: 'starting' };
+  }
+  switch (event.type) {
+    case 'runInfo':
+      return {
+        ...s,
+        ...(event.script && s.scriptStrength < 4 ? { script: event.script, scriptStrength: 4 } : {}),
+        ...(event.args ? { args: event.args } : {}),
+        ...(event.outputDir ? { outputDir: event.outputDir } : {}),
+        ...(event.numProcesses ? { numProcesses: event.numProcesses } : {}),
+      };
+    case 'scriptHint':
+      return event.strength > s.scriptStrength ? { ...s, script: event.script, scriptStrength: event.strength } : s;
+    case 'phase':
+      return isEnded(s) ? s : { ...s, state: event.phase };
+    case 'progress': {
+      const changed = event.step !== s.step;
+      let next: RunState = {
+        ...s,
+        step: event.step,
+        totalSteps: event.total ?? s.totalSteps,
+        rateItPerSec: event.rateItPerSec ?? (changed ? null : s.rateItPerSec),
+        elapsedSec: event.elapsedSec ?? s.elapsedSec,
+        etaSec: event.remainingSec ?? null,
+        ...(changed && event.at !== undefined ? { progressTimes: bounded(s.progressTimes, event.at, MAX_PROGRESS_TIMES) } : {}),
+        ...(changed ? { hang: null } : {}),
+      };
+      if (!isEnded(next) && (next.state === 'starting' || next.state === 'pre-computing')) next = { ...next, state: 'training' };
+      return withEpoch(next);
+    }
+    case 'postfix': {
+      let next: RunState = { ...s };
+      if (event.stepLoss !== undefined) {
+        next.stepLoss = event.stepLoss;
+        next.loss = { ...s.loss, step_loss: seriesPut(s.loss.step_loss, { step: event.step, value: event.stepLoss }) };
+        next = noteNan(next, event.step, event.stepLoss);
+      }
+      if (event.lr !== undefined) {
+        next.lr = event.lr;
+        next.lrSeries = seriesPut(s.lrSeries, { step: event.step, value: event.lr });
+      }
+      return next;
+    }
+    case 'banner': {
+      const { type: _t, at: _a, ...fields } = event;
+      const banner = { ...s.banner, ...fields };
+      return withEpoch({
+        ...s,
+        banner,
+        ...(banner.totalSteps !== undefined && s.totalSteps === null ? { totalSteps: banner.totalSteps } : {}),
+        ...(banner.numEpochs !== undefined ? { numEpochs: banner.numEpochs } : {}),
+      });
+    }
+    case 'accelerateState':
+      return {
+        ...s,
+        ...(event.numProcesses !== undefined ? { numProcesses: event.numProcesses } : {}),
+        ...(event.mixedPrecision !== undefined ? { mixedPrecision: event.mixedPrecision } : {}),
+      };
+    case 'epoch':
+      return { ...s, epoch: event.epoch };
+    case 'log':
+      if (event.level === 'INFO' || event.level === 'DEBUG') return s;
+      return { ...s, logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) };
+    case 'checkpointSaving':
+      return { ...s, checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) };
+    case 'checkpointSaved':
+      return { ...s, checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) };
+    case 'checkpointsRemoved': {
+      const names = new Set(event.names);
+      return { ...s, checkpoints: s.checkpoints.filter((c) => !names.has(`checkpoint-${c.step}`)) };
+    }
+    case 'checkpointScan': {
+      // The disk is the truth about what exists; the console's `Saved state` still vouches for completeness.
+      const savedByConsole = new Set(s.checkpoints.filter((c) => c.complete).map((c) => c.step));
+      const checkpoints = event.checkpoints
+        .map((c): CheckpointState => {
+          const old = s.checkpoints.find((x) => x.step === c.step);
+          return {
+            ...c,
+            complete: c.complete || savedByConsole.has(c.step),
+            ...(old?.saving && !c.complete && !savedByConsole.has(c.step) ? { saving: true } : {}),
+          };
+        })
+        .sort((a, b) => a.step - b.step);
+      return { ...s, checkpoints };
+    }
+    case 'validationStarted': {
+      const current = { ...(s.validation.current ?? {}), ...(event.numImages !== undefined ? { numImages: event.numImages } : {}), ...(event.prompt !== undefined ? { prompt: event.prompt } : {}) };
+      return { ...s, validation: { ...s.validation, current }, ...(isEnded(s) ? {} : { state: 'validating' as const }) };
+    }
+    case 'validationImages': {
+      const entries = s.validation.entries.filter((v) => !(v.tag === event.tag && v.epoch === event.epoch));
+      entries.push({ tag: event.tag, epoch: event.epoch, images: event.images });
+      entries.sort((a, b) => a.epoch - b.epoch || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+      return { ...s, validation: { current: null, entries }, epoch: Math.max(s.epoch ?? 0, event.epoch) };
+    }
+    case 'scalar': {
+      const p = { step: event.step, value: event.value, wallTime: event.wallTime };
+      let next: RunState;
+      if (event.tag === 'train_loss' || event.tag === 'loss') {
+        next = { ...s, loss: { ...s.loss, train_loss: seriesPut(s.loss.train_loss, p, 'wallTime') } };
+        next = noteNan(next, event.step, event.value);
+      } else {
+        next = { ...s, scalars: { ...s.scalars, [event.tag]: seriesPut(s.scalars[event.tag] ?? EMPTY_SERIES, p, 'wallTime') } };
+      }
+      // Event files alone (no console) still tell how far the run got.
+      if (s.step === null || event.step > s.step) next = withEpoch({ ...next, step: event.step });
+      return next;
+    }
+    case 'gpuSample':
+      return { ...s, gpu: { latest: event.gpus, samples: bounded(s.gpu.samples, { wallTime: event.wallTime, gpus: event.gpus }, MAX_GPU_SAMPLES) } };
+    case 'resumed':
+      // The bar restarts at fromStep; console values past it belong to the earlier attempt.
+      return {
+        ...s,
+        resumedFrom: { step: event.fromStep, checkpoint: event.checkpoint },
+        loss: { ...s.loss, step_loss: seriesTruncateAfter(s.loss.step_loss, event.fromStep) },
+        lrSeries: seriesTruncateAfter(s.lrSeries, event.fromStep),
+      };
+    case 'resumeNotFound':
+      return { ...s, resumeNotFound: event.checkpoint };
+    case 'finalInference':
+      return { ...s, finalInference: { step: event.step, total: event.total }, ...(isEnded(s) ? {} : { state: 'finishing' as const }) };
+    case 'traceback':
+      return afterEvidence({
+        ...s,
+        tracebacks: bounded(s.tracebacks, event.traceback, MAX_TRACEBACKS),
+        launcherFailed: s.launcherFailed || LAUNCHER_FAILED.test(event.traceback.exception ?? ''),
+      });
+    case 'errorLine':
+      return afterEvidence({
+        ...s,
+        errorLines: bounded(s.errorLines, event.text, MAX_ERROR_LINES),
+        launcherFailed: s.launcherFailed || LAUNCHER_FAILED.test(event.text),
+      });
+    case 'failure':
+      if (event.fatal === false) return addWarning(s, event.diagnosis);
+      return { ...s, failure: event.diagnosis, ...(isEnded(s) ? {} : { state: 'failed' as const }) };
+    case 'stopRequested':
+      return { ...s, stopRequested: true };
+    case 'hang':
+      return { ...s, hang: { sinceSec: event.sinceSec, typicalStepSec: event.typicalStepSec } };
+    case 'exit': {
+      const next: RunState = { ...s, exit: { code: event.code, signal: event.signal } };
+      if (event.code === 0) return { ...next, state: 'finished', failure: null };
+      if (next.stopRequested) return { ...next, state: 'stopped', failure: null };
+      return failNow(next);
+    }
+  }
+}
+
+/** Once the run is known to have failed, each new piece of error output may sharpen the diagnosis. */
+function afterEvidence(s: RunState): RunState {
+  const failed = s.launcherFailed || (s.exit !== null && s.exit.code !== 0);
+  if (!failed || s.state === 'finished' || s.state === 'stopped') return s;
+  return failNow(s);
+}
+
+/** Folds events into a state (a fresh one by default). */
+export function reduceAll(events: Iterable<RunEvent>, state: RunState = initialRunState()): RunState {
+  let s = state;
+  for (const e of events) s = reduce(s, e);
+  return s;
+}

@@ -1,0 +1,121 @@
+// RunState: everything every view shows about one run, built only by `reduce` (reducer.ts) from RunEvents.
+import type { ArgValue, ScriptKind } from '../scripts';
+import type { CheckpointInfo, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
+import { EMPTY_SERIES, type Series } from './series';
+
+/** Lifecycle: `queued` until any output; a phase while alive; one of the last three once it ended. */
+export type RunStateName = 'queued' | RunPhase | 'finished' | 'failed' | 'stopped';
+export const ENDED_STATES: readonly RunStateName[] = ['finished', 'failed', 'stopped'];
+
+export interface Banner {
+  numExamples?: number;
+  numBatchesEachEpoch?: number;
+  numEpochs?: number;
+  batchSize?: number;
+  totalBatchSize?: number;
+  gradAccum?: number;
+  totalSteps?: number;
+}
+
+export interface CheckpointState extends CheckpointInfo {
+  /** `Saving current state to` seen, `Saved state to` not yet. */
+  saving?: boolean;
+}
+
+export interface ValidationEntry {
+  tag: string;
+  epoch: number;
+  images: ValidationImage[];
+}
+
+export interface RunState {
+  script: ScriptKind | null;
+  /** Strength of the evidence for `script` (4 = run record, 3 = script file name seen, …). */
+  scriptStrength: number;
+  state: RunStateName;
+  /** Optimizer updates done (the Steps bar's n; may exceed totalSteps). */
+  step: number | null;
+  totalSteps: number | null;
+  /** 0-based epoch, derived from the banner and the step, or from validation images. */
+  epoch: number | null;
+  numEpochs: number | null;
+  rateItPerSec: number | null;
+  elapsedSec: number | null;
+  etaSec: number | null;
+  banner: Banner;
+  numProcesses: number | null;
+  mixedPrecision: string | null;
+  /** The config's args, when the launch is known (for tailored fixes). */
+  args: Readonly<Record<string, ArgValue>> | null;
+  outputDir: string | null;
+  /** Latest Steps postfix values (`step_loss` or dreambooth's `loss`, and `lr`). */
+  stepLoss: number | null;
+  lr: number | null;
+  /** `train_loss` (or dreambooth's `loss`) from event files; `step_loss` from the console. One point per step, newest wins. */
+  loss: { train_loss: Series; step_loss: Series };
+  /** Learning rate from the console postfix. */
+  lrSeries: Series;
+  /** Other event-file scalars by tag (dreambooth `lr`, lora `loss_for_*`). */
+  scalars: Readonly<Record<string, Series>>;
+  /** First step whose loss was NaN. */
+  nanLossStep: number | null;
+  checkpoints: CheckpointState[];
+  validation: { current: { numImages?: number; prompt?: string } | null; entries: ValidationEntry[] };
+  finalInference: { step: number; total: number } | null;
+  gpu: { latest: GpuSample[] | null; samples: Array<{ wallTime: number; gpus: GpuSample[] }> };
+  resumedFrom: { step: number; checkpoint: string } | null;
+  resumeNotFound: string | null;
+  /** Last few tracebacks and error lines, for the classifier and the failure view. */
+  tracebacks: TracebackInfo[];
+  errorLines: string[];
+  /** Last WARNING/ERROR log records. */
+  logTail: Array<{ level: string; logger: string; message: string }>;
+  /** The launcher reported that the training process failed (CalledProcessError, ChildFailedError, died with …). */
+  launcherFailed: boolean;
+  /** Non-fatal diagnoses (NaN loss while still running, missing tensorboard, …). */
+  warnings: Diagnosis[];
+  failure: Diagnosis | null;
+  exit: { code: number | null; signal: string | null } | null;
+  stopRequested: boolean;
+  hang: { sinceSec: number; typicalStepSec: number } | null;
+  /** Wall-clock ms of the last step changes (from events' `at`), for hang detection. */
+  progressTimes: number[];
+  lastEventAt: number | null;
+}
+
+export function initialRunState(): RunState {
+  return {
+    script: null, scriptStrength: 0, state: 'queued',
+    step: null, totalSteps: null, epoch: null, numEpochs: null,
+    rateItPerSec: null, elapsedSec: null, etaSec: null,
+    banner: {}, numProcesses: null, mixedPrecision: null, args: null, outputDir: null,
+    stepLoss: null, lr: null,
+    loss: { train_loss: EMPTY_SERIES, step_loss: EMPTY_SERIES }, lrSeries: EMPTY_SERIES, scalars: {},
+    nanLossStep: null,
+    checkpoints: [],
+    validation: { current: null, entries: [] },
+    finalInference: null,
+    gpu: { latest: null, samples: [] },
+    resumedFrom: null, resumeNotFound: null,
+    tracebacks: [], errorLines: [], logTail: [], launcherFailed: false,
+    warnings: [], failure: null, exit: null, stopRequested: false, hang: null,
+    progressTimes: [], lastEventAt: null,
+  };
+}
+
+export function isEnded(s: RunState): boolean {
+  return ENDED_STATES.includes(s.state);
+}
+
+/** Optimizer updates per epoch from the banner (fact sheet §7), or undefined when it cannot be known. */
+export function stepsPerEpoch(b: Banner): number | undefined {
+  const ga = b.gradAccum ?? 1;
+  if (b.numBatchesEachEpoch) return Math.ceil(b.numBatchesEachEpoch / ga);
+  if (b.numExamples && b.batchSize && b.totalBatchSize) {
+    const processes = Math.max(1, Math.round(b.totalBatchSize / (b.batchSize * ga)));
+    const perProcessBatches = Math.ceil(Math.ceil(b.numExamples / b.batchSize) / processes);
+    return Math.max(1, Math.ceil(perProcessBatches / ga));
+  }
+  if (b.totalSteps && b.numEpochs) return Math.max(1, Math.ceil(b.totalSteps / b.numEpochs));
+  return undefined;
+}

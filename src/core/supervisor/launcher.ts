@@ -1,0 +1,33 @@
+// Starts the detached wrapper (dist/wrapper.js) for one record folder. The wrapper, not the extension host, is
+// the training's parent, so closing or reloading the editor never touches the run.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface WrapperLauncher {
+  /** Node-compatible executable; inside VS Code this is Electron, made to act as Node by ELECTRON_RUN_AS_NODE. */
+  execPath: string;
+  /** Path of the bundled wrapper script (dist/wrapper.js). */
+  wrapperScript: string;
+  /** Extra arguments for execPath before the script (e.g. `--import tsx` to run the TypeScript source in tests). */
+  execArgs?: string[];
+}
+
+/** Spawns the wrapper in its own session/process group with no stdio, and lets it outlive this process. */
+export function launchWrapper(launcher: WrapperLauncher, recordDir: string): ChildProcess {
+  const child = spawn(launcher.execPath, [...(launcher.execArgs ?? []), launcher.wrapperScript, recordDir], {
+    detached: true,
+    stdio: 'ignore',
+    windowsHide: true,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  child.on('error', () => {
+    // Reported through the record by the caller (the wrapper never writes its pid); never an uncaught error.
+  });
+  child.unref();
+  return child;
+}
+
+/** The launcher a running wrapper uses to start the next queued run: the same executable and script as itself. */
+export function selfLauncher(): WrapperLauncher {
+  const execArgs = process.execArgv.filter((a, i, all) => a === '--import' || all[i - 1] === '--import');
+  return { execPath: process.execPath, wrapperScript: process.argv[1]!, execArgs };
+}

@@ -1,0 +1,69 @@
+// Reading facts out of a launch plan's argv: where the script path is, the script's output_dir, the GPUs it needs.
+import { isAbsolute, resolve } from 'node:path';
+import type { GpuNeed, LaunchPlan } from './types';
+import type { ScriptKind } from '../scripts';
+
+/** The scripts' own output_dir defaults (fact sheet §2, §10), used when the plan does not pass --output_dir. */
+const DEFAULT_OUTPUT_DIR: Record<ScriptKind, string> = {
+  full: 'sdxl-model-finetuned',
+  lora: 'sd-model-finetuned-lora',
+  'dreambooth-lora': 'lora-dreambooth-model',
+};
+
+/** Index of the training script (the first `*.py` after argv[0]); -1 when there is none. */
+export function scriptIndex(argv: readonly string[]): number {
+  for (let i = 1; i < argv.length; i++) if (/\.py$/i.test(argv[i]!)) return i;
+  return -1;
+}
+
+/** Value of `--name value` or `--name=value` within argv[from, to). */
+export function flagValue(argv: readonly string[], name: string, from = 0, to = argv.length): string | undefined {
+  for (let i = from; i < to; i++) {
+    const a = argv[i]!;
+    if (a === name) return i + 1 < to ? argv[i + 1] : undefined;
+    if (a.startsWith(name + '=')) return a.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/** Absolute output_dir the run will write, from `--output_dir` after the script or the script's default. */
+export function outputDirOf(plan: LaunchPlan): string {
+  const si = scriptIndex(plan.argv);
+  const value = si >= 0 ? flagValue(plan.argv, '--output_dir', si + 1) : undefined;
+  const dir = value ?? DEFAULT_OUTPUT_DIR[plan.script] ?? 'output';
+  return isAbsolute(dir) ? resolve(dir) : resolve(plan.cwd, dir);
+}
+
+function parseIndexList(text: string): number[] | undefined {
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!parts.every((p) => /^\d+$/.test(p))) return undefined;
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
+/**
+ * GPUs a plan needs. Explicit indices come from `CUDA_VISIBLE_DEVICES` in the plan env or accelerate's `--gpu_ids`
+ * (before the script); otherwise the count is accelerate's `--num_processes` (1 when absent).
+ * `CUDA_VISIBLE_DEVICES=""` means CPU only: count 0. UUID-style device lists give a count only.
+ */
+export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
+  const si = scriptIndex(plan.argv);
+  const launcherEnd = si >= 0 ? si : plan.argv.length;
+  const np = Number(flagValue(plan.argv, '--num_processes', 1, launcherEnd));
+  const count = Number.isInteger(np) && np > 0 ? np : 1;
+  const cvd = plan.env['CUDA_VISIBLE_DEVICES'];
+  if (cvd !== undefined) {
+    if (cvd.trim() === '') return { count: 0, indices: [] };
+    const idx = parseIndexList(cvd);
+    if (idx) {
+      // With CUDA_VISIBLE_DEVICES the launcher's --gpu_ids refer to the visible list; the physical set is cvd.
+      return { indices: idx, count: idx.length };
+    }
+    return { count: cvd.split(',').filter((s) => s.trim()).length };
+  }
+  const ids = flagValue(plan.argv, '--gpu_ids', 1, launcherEnd);
+  if (ids && ids !== 'all') {
+    const idx = parseIndexList(ids);
+    if (idx) return { indices: idx, count: idx.length };
+  }
+  return { count };
+}

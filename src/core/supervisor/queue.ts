@@ -1,0 +1,165 @@
+// The run queue. Queued runs are ordinary record folders with state "queued"; they start strictly in creation
+// order once the GPUs they need (and their output_dir) are free. Both the extension and a finishing wrapper pump
+// the queue, so it advances with the editor closed; an exclusive start.lock per record stops double starts.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import { launchWrapper, type WrapperLauncher } from './launcher';
+import { holdsResources, reconcile } from './liveness';
+import { preflight } from './preflight';
+import { pidExists } from './processTree';
+import { listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import type { GpuNeed, RunRecord } from './types';
+
+export const QUEUE_SETTINGS_FILE = 'queue.json';
+
+export interface QueueSettings {
+  /** GPUs on this machine. Unknown: runs are exclusive (one at a time). */
+  totalGpus?: number;
+}
+
+export function readQueueSettings(recordsDir: string): QueueSettings {
+  try {
+    return readJsonIfExists<QueueSettings>(join(recordsDir, QUEUE_SETTINGS_FILE)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export function writeQueueSettings(recordsDir: string, settings: QueueSettings): void {
+  try {
+    mkdirSync(recordsDir, { recursive: true });
+  } catch (e) {
+    throw new RecordWriteError(recordsDir, (e as NodeJS.ErrnoException).code, e);
+  }
+  writeJsonAtomic(join(recordsDir, QUEUE_SETTINGS_FILE), settings);
+}
+
+/** Why a need can never be met on this machine, or undefined. */
+export function impossibleNeed(need: GpuNeed, totalGpus: number | undefined): string | undefined {
+  if (totalGpus === undefined) return undefined;
+  const bad = need.indices?.filter((i) => i >= totalGpus) ?? [];
+  if (bad.length) return `it asks for GPU ${bad.join(', ')} but this machine has ${totalGpus} GPU(s) (0…${totalGpus - 1})`;
+  if (need.count > totalGpus) return `it needs ${need.count} GPUs but this machine has ${totalGpus}`;
+  return undefined;
+}
+
+export type QueueDecision = { entry: RunEntry; gpus?: number[] } | { entry: RunEntry; impossible: string };
+
+/**
+ * Which queued runs may start now (pure, given which runs hold resources). Strict FIFO: the first queued run that
+ * must wait blocks those behind it, so runs start in the order they were queued. A run whose need can never be met
+ * is reported as impossible (and does not block).
+ */
+export function planQueue(entries: readonly RunEntry[], totalGpus: number | undefined, holds: (r: RunRecord) => boolean): QueueDecision[] {
+  const live = entries.filter((e) => holds(e.record)).map((e) => e.record);
+  const busyDirs = new Set(live.map((r) => r.outputDir).filter((d): d is string => !!d).map((d) => resolve(d)));
+  const out: QueueDecision[] = [];
+  const queued = entries.filter((e) => e.record.state === 'queued');
+  if (totalGpus === undefined) {
+    if (live.length === 0 && queued[0]) out.push({ entry: queued[0] });
+    return out;
+  }
+  const busy = new Set<number>();
+  let anonymous = 0; // live runs that hold a count of GPUs without known indices
+  for (const r of live) {
+    if (r.gpus?.indices) r.gpus.indices.forEach((i) => busy.add(i));
+    else anonymous += r.gpus?.count ?? 1;
+  }
+  for (const entry of queued) {
+    const need = entry.record.gpus ?? { count: 1 };
+    const impossible = impossibleNeed(need, totalGpus);
+    if (impossible) {
+      out.push({ entry, impossible });
+      continue;
+    }
+    const dir = entry.record.outputDir ? resolve(entry.record.outputDir) : undefined;
+    if (dir && busyDirs.has(dir)) break;
+    const free = [...Array(totalGpus).keys()].filter((i) => !busy.has(i));
+    let gpus: number[] | undefined;
+    if (need.indices) {
+      if (!need.indices.every((i) => !busy.has(i)) || free.length - anonymous < need.indices.length) break;
+      gpus = need.indices;
+    } else {
+      if (free.length - anonymous < need.count) break;
+      gpus = free.slice(0, need.count);
+    }
+    gpus.forEach((i) => busy.add(i));
+    if (dir) busyDirs.add(dir);
+    out.push({ entry, gpus });
+  }
+  return out;
+}
+
+/** Takes the record's start lock; a lock left by a dead process is broken once. */
+export function claimStart(recordDir: string): boolean {
+  const lock = recordFiles(recordDir).startLock;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(lock, 'utf8').trim());
+      } catch {
+        // unreadable lock: treat as held
+      }
+      if (!Number.isInteger(owner) || owner === process.pid || pidExists(owner)) return false;
+      rmSync(lock, { force: true });
+    }
+  }
+  return false;
+}
+
+export interface PumpResult {
+  started: string[];
+  failed: { id: string; reason: string }[];
+}
+
+/** Starts every queued run that may start now (see planQueue). Safe to call from several processes at once. */
+export function pumpQueue(recordsDir: string, launcher: WrapperLauncher, settings: QueueSettings = readQueueSettings(recordsDir)): PumpResult {
+  const result: PumpResult = { started: [], failed: [] };
+  const entries = listRuns(recordsDir).map((e) => reconcile(e));
+  for (const d of planQueue(entries, settings.totalGpus, holdsResources)) {
+    const { dir, record } = d.entry;
+    if (!claimStart(dir)) continue;
+    const fail = (reason: string) => {
+      result.failed.push({ id: record.id, reason });
+      try {
+        updateRecord(dir, { state: 'failed', endedAt: new Date().toISOString(), note: reason });
+      } catch {
+        // the reason is still returned to the caller
+      }
+    };
+    if ('impossible' in d) {
+      fail(`cannot start queued run: ${d.impossible}`);
+      continue;
+    }
+    const problems = preflight(record.plan);
+    if (problems.length) {
+      fail(`cannot start queued run: ${problems.map((p) => p.message).join('; ')}`);
+      continue;
+    }
+    const plan = { ...record.plan, env: { ...record.plan.env } };
+    // A count-only run gets the GPUs the queue picked, or it would default to GPU 0 while another run uses it.
+    if (d.gpus && !record.gpus?.indices && d.gpus.length > 0) plan.env['CUDA_VISIBLE_DEVICES'] = d.gpus.join(',');
+    try {
+      updateRecord(dir, {
+        state: 'starting',
+        plan,
+        gpus: d.gpus ? { indices: d.gpus, count: d.gpus.length } : record.gpus,
+        startedAt: new Date().toISOString(),
+      });
+    } catch (e) {
+      result.failed.push({ id: record.id, reason: e instanceof Error ? e.message : String(e) });
+      continue;
+    }
+    launchWrapper(launcher, dir);
+    result.started.push(record.id);
+  }
+  return result;
+}

@@ -1,0 +1,210 @@
+// The supervisor: start, stop, resume, queue and reattach training runs. It owns no process: each run is
+// parented by a detached wrapper (wrapperMain.ts), and everything it knows it reads back from the record folders,
+// so a fresh Supervisor after a window reload sees exactly what the old one saw.
+//
+// Who writes run.json: the supervisor before the wrapper starts; the wrapper while it lives; the supervisor again
+// only for runs whose wrapper is gone (reconcile). Stop requests go through a separate file.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeJsonAtomic } from './atomicFile';
+import { followRun, type FollowOptions, type Follower } from './follow';
+import { launchWrapper, type WrapperLauncher } from './launcher';
+import { holdsResources, isAlive, isFinal, isWrapperAlive, reconcile } from './liveness';
+import { gpuNeedOf, outputDirOf } from './planArgs';
+import { waitUntil } from './poll';
+import { PreflightError, preflight } from './preflight';
+import { runProcesses, signalRun } from './processTree';
+import { claimStart, impossibleNeed, pumpQueue, readQueueSettings, writeQueueSettings, type PumpResult } from './queue';
+import { withResume } from './resume';
+import { createRecord, listRuns, readExit, readRecord, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import type { LaunchPlan, RunRecord } from './types';
+
+export interface SupervisorOptions extends WrapperLauncher {
+  /** `<workspace>/.sdxl/runs` (see workspaceRecordsDir). */
+  recordsDir: string;
+  /** Grace after SIGINT, then again after SIGTERM, before SIGKILL (default 10 s). */
+  graceMs?: number;
+  /** GPUs on this machine, for the queue. Unknown: queued runs run one at a time. Persisted for the wrappers. */
+  totalGpus?: number;
+  /** How long start() waits for the wrapper to report the training pid (default 20 s). */
+  startTimeoutMs?: number;
+}
+
+export interface RunMeta {
+  name?: string;
+  configPath?: string;
+  /** Overrides the output_dir read from the plan (absolute). */
+  outputDir?: string;
+  resumedFrom?: string;
+}
+
+/** What an injected checkpoint scanner may return for the newest complete checkpoint. */
+export type NewestCheckpoint = (outputDir: string) => string | { name: string } | undefined | Promise<string | { name: string } | undefined>;
+
+export class Supervisor {
+  readonly recordsDir: string;
+  private readonly launcher: WrapperLauncher;
+  private readonly graceMs: number;
+  private readonly startTimeoutMs: number;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.recordsDir = resolve(opts.recordsDir);
+    this.launcher = { execPath: opts.execPath, wrapperScript: opts.wrapperScript, ...(opts.execArgs ? { execArgs: opts.execArgs } : {}) };
+    this.graceMs = opts.graceMs ?? 10_000;
+    this.startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+  }
+
+  dirOf(id: string): string {
+    if (!/^[\w.-]+$/.test(id) || id.startsWith('.')) throw new Error(`'${id}' is not a run id`);
+    return join(this.recordsDir, id);
+  }
+
+  /** Every run, oldest first, with dead runs settled (reconcile). Unreadable records are listed in `problems`. */
+  list(problems?: string[]): RunEntry[] {
+    return listRuns(this.recordsDir, problems).map((e) => reconcile(e, this.startTimeoutMs));
+  }
+
+  get(id: string): RunEntry {
+    const dir = this.dirOf(id);
+    const record = readRecord(dir);
+    const exit = readExit(dir);
+    return reconcile(exit ? { dir, record, exit } : { dir, record }, this.startTimeoutMs);
+  }
+
+  /** Runs that are starting or running now (processes alive). */
+  live(): RunEntry[] {
+    return this.list().filter((e) => holdsResources(e.record));
+  }
+
+  isAlive(record: RunRecord): boolean {
+    return isAlive(record);
+  }
+
+  private newRecord(plan: LaunchPlan, meta: RunMeta, state: 'queued' | 'starting'): RunEntry {
+    const now = new Date();
+    return createRecord(
+      this.recordsDir,
+      {
+        name: meta.name ?? plan.script,
+        ...(meta.configPath ? { configPath: meta.configPath } : {}),
+        script: plan.script,
+        plan,
+        outputDir: meta.outputDir ? resolve(meta.outputDir) : outputDirOf(plan),
+        createdAt: now.toISOString(),
+        state,
+        gpus: gpuNeedOf(plan),
+        ...(state === 'starting' ? { startedAt: now.toISOString() } : {}),
+        ...(meta.resumedFrom ? { resumedFrom: meta.resumedFrom } : {}),
+      },
+      now,
+    );
+  }
+
+  /**
+   * Preflight, record, launch the wrapper, and wait until it reports the training pid (or failure).
+   * Throws PreflightError (nothing created) or RecordWriteError (records folder not writable).
+   */
+  async start(plan: LaunchPlan, meta: RunMeta = {}): Promise<RunEntry> {
+    const live = this.live().map((e) => e.record);
+    const problems = preflight(plan, live);
+    if (problems.length) throw new PreflightError(problems);
+    const { dir } = this.newRecord(plan, meta, 'starting');
+    const child = launchWrapper(this.launcher, dir);
+    let spawnError: Error | undefined;
+    let wrapperExited = false;
+    child.once('error', (e) => (spawnError = e));
+    child.once('exit', () => (wrapperExited = true));
+    await waitUntil(() => {
+      if (spawnError || existsSync(recordFiles(dir).exit)) return true;
+      const r = readRecord(dir);
+      return r.state !== 'starting' || (wrapperExited && r.wrapperPid === undefined);
+    }, this.startTimeoutMs);
+    if (spawnError || (wrapperExited && readRecord(dir).wrapperPid === undefined)) {
+      const why = spawnError ? spawnError.message : 'it exited at once';
+      updateRecord(dir, { state: 'failed', endedAt: new Date().toISOString(), note: `the supervising wrapper (${this.launcher.execPath} ${this.launcher.wrapperScript}) could not run: ${why}` });
+    }
+    return this.get(readRecord(dir).id);
+  }
+
+  /** Adds a run to the queue (state queued) and starts whatever may start now. */
+  async enqueue(plan: LaunchPlan, meta: RunMeta = {}): Promise<{ entry: RunEntry; pump: PumpResult }> {
+    const need = gpuNeedOf(plan);
+    const settings = this.queueSettings();
+    const impossible = impossibleNeed(need, settings.totalGpus);
+    const problems = preflight(plan).concat(impossible ? [{ code: 'output-dir-busy' as const, message: `the run can never start: ${impossible}` }] : []);
+    if (problems.length) throw new PreflightError(problems);
+    const { record } = this.newRecord(plan, meta, 'queued');
+    const pump = this.pump();
+    return { entry: this.get(record.id), pump };
+  }
+
+  private queueSettings() {
+    if (this.opts.totalGpus === undefined) return readQueueSettings(this.recordsDir);
+    const settings = { totalGpus: this.opts.totalGpus };
+    if (readQueueSettings(this.recordsDir).totalGpus !== settings.totalGpus) writeQueueSettings(this.recordsDir, settings);
+    return settings;
+  }
+
+  /** Starts queued runs whose GPUs are free, in queue order. Call on activation and whenever a run ends. */
+  pump(): PumpResult {
+    return pumpQueue(this.recordsDir, this.launcher, this.queueSettings());
+  }
+
+  /**
+   * Stops a run: stop request, SIGINT to its process group, grace, SIGTERM, grace, SIGKILL; resolves when no
+   * process of the run is left and the outcome is recorded. A queued run is just taken off the queue.
+   */
+  async stop(id: string, opts: { graceMs?: number } = {}): Promise<RunRecord> {
+    const grace = opts.graceMs ?? this.graceMs;
+    const dir = this.dirOf(id);
+    let entry = this.get(id);
+    if (entry.record.state === 'queued') {
+      if (claimStart(dir)) return updateRecord(dir, { state: 'stopped', endedAt: new Date().toISOString(), note: 'removed from the queue before it started' });
+      entry = this.get(id);
+    }
+    if (isFinal(entry.record.state)) return entry.record;
+    writeJsonAtomic(recordFiles(dir).stop, { requestedAt: new Date().toISOString(), by: process.pid });
+    // A run still starting gets its pid shortly; the wrapper itself honours the request if it comes first.
+    await waitUntil(() => readRecord(dir).state !== 'starting', this.startTimeoutMs);
+    const record = readRecord(dir);
+    // Processes of the run: its group plus descendants of the training process (Windows: the tree under its pid).
+    const procs = () => {
+      const root = record.pid !== undefined && isAlive(record) ? [record.pid] : [];
+      return process.platform === 'win32' ? root : runProcesses(record.pgid, root).filter((p) => p !== record.wrapperPid);
+    };
+    const gone = () => procs().length === 0;
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+      if (gone()) break;
+      signalRun(record.pgid, procs(), sig);
+      if (await waitUntil(gone, sig === 'SIGKILL' ? 10_000 : grace)) break;
+    }
+    // The wrapper records the outcome once the training process has exited.
+    await waitUntil(() => existsSync(recordFiles(dir).exit) || !isWrapperAlive(record), grace + 10_000);
+    return this.get(id).record;
+  }
+
+  /**
+   * Starts a new run that continues `id` from the newest complete checkpoint in its output_dir (as found by the
+   * injected scanner). Throws when the run is still alive or no complete checkpoint exists.
+   */
+  async resume(id: string, newestCompleteCheckpoint: NewestCheckpoint, meta: RunMeta = {}): Promise<RunEntry> {
+    const { record } = this.get(id);
+    if (!isFinal(record.state) && record.state !== 'queued') throw new Error(`run ${id} is still ${record.state}; stop it before resuming`);
+    const outputDir = record.outputDir ?? outputDirOf(record.plan);
+    const found = await newestCompleteCheckpoint(outputDir);
+    const name = typeof found === 'string' ? found : found?.name;
+    if (!name) throw new Error(`run ${id} has no complete checkpoint in ${outputDir} to resume from`);
+    return this.start(withResume(record.plan, name), {
+      name: meta.name ?? record.name,
+      ...(record.configPath ? { configPath: record.configPath } : {}),
+      outputDir,
+      resumedFrom: `${id}/${name}`,
+      ...meta,
+    });
+  }
+
+  /** Follows a run's console from byte 0 (or opts.fromOffset); works for runs started by an earlier window. */
+  follow(id: string, onChunk: (text: string, offset: number) => void, opts: FollowOptions = {}): Follower {
+    return followRun(this.dirOf(id), onChunk, opts);
+  }
+}

@@ -1,0 +1,146 @@
+// The detached wrapper: parent of the training process, so the run survives the editor. It starts plan.argv
+// (no shell) as the leader of a new process group with console.log as its stdout and stderr, records pid and start
+// time, waits, kills leftovers of the group, writes exit.json and the final state, then pumps the queue.
+// While it lives it is the only writer of run.json; a failed record write is remembered, never fatal to the run.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeJsonAtomic } from './atomicFile';
+import { selfLauncher } from './launcher';
+import { finalState } from './liveness';
+import { waitUntil } from './poll';
+import { processStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
+import { pumpQueue } from './queue';
+import { readRecord, recordFiles } from './runRecord';
+import type { ExitInfo, RunRecord } from './types';
+
+export interface WrapperOptions {
+  /** How long leftovers of the group get after SIGTERM before SIGKILL, once the leader has exited. */
+  leftoverGraceMs?: number;
+  /** Start the next queued runs when this one ends (default true). */
+  pump?: boolean;
+}
+
+/** The environment the training gets: ours plus the plan's, without the Electron-as-Node switch meant for us. */
+export function childEnv(planEnv: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['ELECTRON_RUN_AS_NODE'];
+  // Python block-buffers a piped stdout; the scripts' resume messages would arrive late without this.
+  env['PYTHONUNBUFFERED'] = '1';
+  return { ...env, ...planEnv };
+}
+
+export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): Promise<number> {
+  const files = recordFiles(recordDir);
+  let current: RunRecord;
+  try {
+    current = readRecord(recordDir);
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    tryWrite(files.exit, { exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: false, error } satisfies ExitInfo);
+    return 2;
+  }
+  const writeErrors: string[] = [];
+  const save = (patch: Partial<RunRecord>) => {
+    current = { ...current, ...patch };
+    const err = tryWrite(files.run, current);
+    if (err) writeErrors.push(err);
+  };
+  const finish = (exit: ExitInfo): number => {
+    const err = tryWrite(files.exit, exit);
+    if (err) writeErrors.push(err);
+    const note = writeErrors.length ? `some run record writes failed: ${[...new Set(writeErrors)].join('; ')}` : current.note;
+    save({ state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt, ...(note ? { note } : {}) });
+    if (opts.pump !== false) {
+      try {
+        pumpQueue(dirname(recordDir), selfLauncher());
+      } catch {
+        // the extension pumps again when it next looks at the queue
+      }
+    }
+    return 0;
+  };
+
+  save({ wrapperPid: process.pid, wrapperStartTime: processStartTime(process.pid) });
+  if (existsSync(files.stop)) {
+    return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: true, error: 'stopped before it started' });
+  }
+
+  let fd: number;
+  try {
+    fd = openSync(files.console, 'a');
+  } catch (e) {
+    const error = `cannot open ${files.console}: ${(e as Error).message}`;
+    return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: false, error });
+  }
+
+  const [command, ...args] = current.plan.argv;
+  const child = spawn(command!, args, {
+    cwd: current.plan.cwd,
+    env: childEnv(current.plan.env),
+    stdio: ['ignore', fd, fd],
+    // Unix: setsid, so the training leads its own group and a stop can signal all of it without hitting us.
+    // Windows: no groups; taskkill /T walks the tree from the training pid instead.
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  });
+  const started = await new Promise<Error | undefined>((res) => {
+    child.once('spawn', () => res(undefined));
+    child.once('error', (e) => res(e));
+  });
+  if (started || child.pid === undefined) {
+    const error = `could not start '${command}': ${started?.message ?? 'no pid'}`;
+    try {
+      writeSync(fd, `[sdxl-trainer] ${error}\n`);
+    } catch {
+      // the record carries the error too
+    }
+    closeSync(fd);
+    return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: existsSync(files.stop), error });
+  }
+  closeSync(fd); // the child holds its own copy
+  const pid = child.pid;
+  const pgid = process.platform === 'win32' ? undefined : pid;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+
+  // Someone signalling the wrapper means "stop the run"; the wrapper itself stays to record the outcome.
+  const forward = (sig: StopSignal) => () => signalRun(pgid, pgid === undefined ? [pid] : [], sig);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  process.on('SIGHUP', forward('SIGTERM'));
+
+  save({ state: 'running', pid, pgid, procStartTime: processStartTime(pid), startedAt: new Date().toISOString() });
+  // A stop requested while we were starting: begin it here; the supervisor escalates once it sees the pid.
+  if (existsSync(files.stop)) signalRun(pgid, [], 'SIGINT');
+
+  const { code, signal } = await exited;
+  let leftoverKilled = 0;
+  if (pgid !== undefined) {
+    const left = runProcesses(pgid, []);
+    if (left.length) {
+      leftoverKilled = left.length;
+      signalRun(pgid, [], 'SIGTERM');
+      const grace = opts.leftoverGraceMs ?? 5000;
+      if (!(await waitUntil(() => runProcesses(pgid, []).length === 0, grace))) {
+        signalRun(pgid, [], 'SIGKILL');
+        await waitUntil(() => runProcesses(pgid, []).length === 0, 5000);
+      }
+    }
+  }
+  return finish({
+    exitCode: code,
+    signal,
+    endedAt: new Date().toISOString(),
+    stopRequested: existsSync(files.stop),
+    ...(leftoverKilled ? { leftoverKilled } : {}),
+  });
+}
+
+function tryWrite(path: string, value: unknown): string | undefined {
+  try {
+    writeJsonAtomic(path, value);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

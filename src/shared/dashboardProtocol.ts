@@ -1,0 +1,282 @@
+// The one typed message protocol between the dashboard webview and the extension host, both directions.
+// The webview knows nothing of RunState: the host maps its state onto these view-model types. Every message is
+// validated on receipt on both sides (`checkHostMessage` / `checkWebviewMessage`), because a webview is a separate
+// page whose messages must be treated as untrusted input and a version skew must never throw.
+
+export const DASHBOARD_PROTOCOL_VERSION = 1;
+
+/** One sample of a series: `[step, value]`. `value` may be NaN (a nan loss) but never missing. */
+export type Point = [step: number, value: number];
+
+/** Series the dashboard knows how to chart; other names are kept and ignored by the charts. */
+export const LOSS_SERIES = ['train_loss', 'step_loss'] as const;
+export const LR_SERIES = 'lr';
+/** Seconds per iteration over steps, when the host has it (the console's tqdm rate). */
+export const RATE_SERIES = 'sec_per_it';
+
+export type RunPhaseView = 'starting' | 'pre-computing' | 'training' | 'validating' | 'saving' | 'finishing';
+export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'stopped' | 'unknown';
+
+export interface RunStatusView {
+  outcome: RunOutcome;
+  phase?: RunPhaseView;
+  step?: number;
+  totalSteps?: number;
+  /** 0-based epoch as the script counts it. */
+  epoch?: number;
+  totalEpochs?: number;
+  secondsPerIt?: number;
+  imagesPerSec?: number;
+  etaSeconds?: number;
+}
+
+export interface GalleryImageView {
+  /** 0-based epoch of the validation call, or `test` for the final images after training. */
+  epoch: number | 'test';
+  /** Position within that epoch's images (left to right). */
+  index: number;
+  /** A webview URI (`asWebviewUri`) or a `data:` URI; never a file path. */
+  uri: string;
+  prompt?: string;
+  step?: number;
+  width?: number;
+  height?: number;
+}
+
+export interface CheckpointView {
+  step: number;
+  path: string;
+  complete: boolean;
+  sizeBytes?: number;
+}
+
+export type MarkerKind = 'checkpoint' | 'validation' | 'resume' | 'note';
+export interface MarkerView {
+  step: number;
+  kind: MarkerKind;
+  label?: string;
+}
+
+export interface GpuSampleView {
+  /** Wall-clock ms. */
+  t: number;
+  index: number;
+  utilizationPct?: number;
+  memoryUsedMiB?: number;
+  memoryTotalMiB?: number;
+  temperatureC?: number;
+}
+
+export interface FailureView {
+  /** A FailureClass name such as `cuda_oom`; shown, never switched on. */
+  class: string;
+  message: string;
+  remedy: string;
+  /** 1-based line in the console log where the failure shows, for "open console at line". */
+  consoleLine?: number;
+}
+
+export interface RunView {
+  id: string;
+  label: string;
+  /** `full` | `lora` | `dreambooth-lora`, shown as a tag. */
+  script?: string;
+  /** The run is driven by the stand-in trainer, not a real GPU training. */
+  simulated?: boolean;
+  /** false: only the summary is here; the webview asks for the data with `requestRun` when the run is selected. */
+  loaded: boolean;
+  status: RunStatusView;
+  series: Record<string, Point[]>;
+  gallery: GalleryImageView[];
+  checkpoints: CheckpointView[];
+  markers: MarkerView[];
+  gpu: GpuSampleView[];
+  failure?: FailureView;
+  validationPrompt?: string;
+}
+
+export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
+
+/** Everything the host sends. */
+export type HostMessage =
+  | { type: 'init'; runs: RunView[]; theme?: ThemeKind; smoothing?: number; focusRunId?: string }
+  | DeltaMessage
+  /** Forget a run's data (or all when runId is absent); the host follows with `init` or a full `runData`. */
+  | { type: 'reset'; runId?: string }
+  /** A whole run, for a new run or an answer to `requestRun`; replaces any run with the same id. */
+  | { type: 'runData'; run: RunView }
+  | { type: 'theme'; theme: ThemeKind };
+
+/**
+ * What changed in one run since the last message. Series appends whose first step is at or before the last stored
+ * step replace the stored tail from that step on (a resumed run re-logs steps); checkpoints are upserted by step,
+ * gallery images by (epoch, index); markers and GPU samples are appended; `failure: null` clears a failure.
+ */
+export interface DeltaMessage {
+  type: 'delta';
+  runId: string;
+  appendSeries?: Record<string, Point[]>;
+  status?: Partial<RunStatusView>;
+  gallery?: GalleryImageView[];
+  checkpoints?: CheckpointView[];
+  markers?: MarkerView[];
+  gpu?: GpuSampleView[];
+  failure?: FailureView | null;
+  simulated?: boolean;
+  label?: string;
+}
+
+/** Everything the webview sends. */
+export type WebviewMessage =
+  | { type: 'ready'; protocol: number }
+  | { type: 'requestRun'; runId: string }
+  | { type: 'openConsoleAt'; runId: string; line: number }
+  | { type: 'openCheckpoint'; runId: string; step: number; path: string }
+  | { type: 'compareRuns'; runIds: string[] }
+  | { type: 'setSmoothing'; weight: number }
+  | { type: 'openImage'; runId: string; uri: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validators. Each `check*` returns undefined when valid, else a message naming the offending path.
+
+type Check = (v: unknown, where: string) => string | undefined;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str: Check = (v, w) => (typeof v === 'string' ? undefined : `${w}: expected a string`);
+const nonEmptyStr: Check = (v, w) => (typeof v === 'string' && v.length > 0 ? undefined : `${w}: expected a non-empty string`);
+const bool: Check = (v, w) => (typeof v === 'boolean' ? undefined : `${w}: expected a boolean`);
+const finite: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${w}: expected a finite number`);
+const nonNeg: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${w}: expected a number >= 0`);
+const int: Check = (v, w) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : `${w}: expected an integer >= 0`);
+const oneOf = (values: readonly string[]): Check => (v, w) =>
+  typeof v === 'string' && values.includes(v) ? undefined : `${w}: expected one of ${values.join(', ')}`;
+const arrayOf = (item: Check): Check => (v, w) => {
+  if (!Array.isArray(v)) return `${w}: expected an array`;
+  for (let i = 0; i < v.length; i++) {
+    const e = item(v[i], `${w}[${i}]`);
+    if (e) return e;
+  }
+  return undefined;
+};
+
+/** Checks `fields` on an object; a key ending in `?` is optional (undefined allowed). Unknown keys are tolerated. */
+function shape(fields: Record<string, Check>): Check {
+  return (v, w) => {
+    if (!isObj(v)) return `${w}: expected an object`;
+    for (const [k, check] of Object.entries(fields)) {
+      const optional = k.endsWith('?');
+      const key = optional ? k.slice(0, -1) : k;
+      const val = v[key];
+      if (val === undefined) {
+        if (optional) continue;
+        return `${w}.${key}: missing`;
+      }
+      const e = check(val, `${w}.${key}`);
+      if (e) return e;
+    }
+    return undefined;
+  };
+}
+
+// Points are checked in a tight loop: a delta may carry a million of them.
+const points: Check = (v, w) => {
+  if (!Array.isArray(v)) return `${w}: expected an array of [step, value]`;
+  for (let i = 0; i < v.length; i++) {
+    const p = v[i];
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'number' || !Number.isFinite(p[0]) || typeof p[1] !== 'number') {
+      return `${w}[${i}]: expected [step, value] numbers`;
+    }
+  }
+  return undefined;
+};
+const seriesMap: Check = (v, w) => {
+  if (!isObj(v)) return `${w}: expected an object of series`;
+  for (const [k, pts] of Object.entries(v)) {
+    const e = points(pts, `${w}.${k}`);
+    if (e) return e;
+  }
+  return undefined;
+};
+
+const PHASES: readonly RunPhaseView[] = ['starting', 'pre-computing', 'training', 'validating', 'saving', 'finishing'];
+const OUTCOMES: readonly RunOutcome[] = ['running', 'succeeded', 'failed', 'stopped', 'unknown'];
+const THEMES: readonly ThemeKind[] = ['light', 'dark', 'high-contrast', 'high-contrast-light'];
+const MARKERS: readonly MarkerKind[] = ['checkpoint', 'validation', 'resume', 'note'];
+
+const statusFields = {
+  'phase?': oneOf(PHASES), 'step?': int, 'totalSteps?': int, 'epoch?': int, 'totalEpochs?': int,
+  'secondsPerIt?': nonNeg, 'imagesPerSec?': nonNeg, 'etaSeconds?': nonNeg,
+};
+const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
+const partialStatus = shape({ 'outcome?': oneOf(OUTCOMES), ...statusFields });
+const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
+const galleryImage = shape({
+  epoch: epochOrTest, index: int, uri: nonEmptyStr, 'prompt?': str, 'step?': int, 'width?': int, 'height?': int,
+});
+const checkpoint = shape({ step: int, path: str, complete: bool, 'sizeBytes?': nonNeg });
+const marker = shape({ step: finite, kind: oneOf(MARKERS), 'label?': str });
+const gpu = shape({
+  t: finite, index: int, 'utilizationPct?': nonNeg, 'memoryUsedMiB?': nonNeg, 'memoryTotalMiB?': nonNeg, 'temperatureC?': finite,
+});
+const failure = shape({ class: str, message: str, remedy: str, 'consoleLine?': int });
+const run = shape({
+  id: nonEmptyStr, label: str, 'script?': str, 'simulated?': bool, loaded: bool, status, series: seriesMap,
+  gallery: arrayOf(galleryImage), checkpoints: arrayOf(checkpoint), markers: arrayOf(marker), gpu: arrayOf(gpu),
+  'failure?': failure, 'validationPrompt?': str,
+});
+const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
+const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
+
+const hostMessages: Record<HostMessage['type'], Check> = {
+  init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str }),
+  delta: shape({
+    runId: nonEmptyStr, 'appendSeries?': seriesMap, 'status?': partialStatus, 'gallery?': arrayOf(galleryImage),
+    'checkpoints?': arrayOf(checkpoint), 'markers?': arrayOf(marker), 'gpu?': arrayOf(gpu), 'failure?': failureOrNull,
+    'simulated?': bool, 'label?': str,
+  }),
+  reset: shape({ 'runId?': nonEmptyStr }),
+  runData: shape({ run }),
+  theme: shape({ theme: oneOf(THEMES) }),
+};
+
+const webviewMessages: Record<WebviewMessage['type'], Check> = {
+  ready: shape({ protocol: int }),
+  requestRun: shape({ runId: nonEmptyStr }),
+  openConsoleAt: shape({ runId: nonEmptyStr, line: int }),
+  openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: nonEmptyStr }),
+  compareRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
+  setSmoothing: shape({ weight: smoothing }),
+  openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
+};
+
+function checkTagged(table: Record<string, Check>, v: unknown, side: string): string | undefined {
+  if (!isObj(v)) return `${side} message: expected an object`;
+  const type = v.type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {
+    return `${side} message: unknown type ${JSON.stringify(type)}`;
+  }
+  return table[type]!(v, `${side} message '${type}'`);
+}
+
+/** Why `v` is not a valid host→webview message, or undefined when it is. */
+export function checkHostMessage(v: unknown): string | undefined {
+  return checkTagged(hostMessages, v, 'host');
+}
+
+/** Why `v` is not a valid webview→host message, or undefined when it is. */
+export function checkWebviewMessage(v: unknown): string | undefined {
+  return checkTagged(webviewMessages, v, 'webview');
+}
+
+export function isHostMessage(v: unknown): v is HostMessage {
+  return checkHostMessage(v) === undefined;
+}
+
+export function isWebviewMessage(v: unknown): v is WebviewMessage {
+  return checkWebviewMessage(v) === undefined;
+}
+
+/** An empty run view, for hosts that build one up and for tests. */
+export function emptyRunView(id: string, label = id): RunView {
+  return { id, label, loaded: true, status: { outcome: 'unknown' }, series: {}, gallery: [], checkpoints: [], markers: [], gpu: [] };
+}

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DeltaBatcher, mergeDeltas, type BatcherClock } from '../../src/shared/batcher';
+import type { DeltaMessage } from '../../src/shared/dashboardProtocol';
+
+/** A manual clock: timers fire only when the test advances time. */
+function fakeClock(): BatcherClock & { advance(ms: number): void; timers: number } {
+  let now = 1000;
+  let next = 1;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout: (fn, ms) => { const id = next++; timers.set(id, { at: now + ms, fn }); return id; },
+    clearTimeout: (h) => { timers.delete(h as number); },
+    advance(ms: number) {
+      now += ms;
+      for (const [id, t] of [...timers].sort((a, b) => a[1].at - b[1].at)) {
+        if (t.at <= now) { timers.delete(id); t.fn(); }
+      }
+    },
+    get timers() { return timers.size; },
+  };
+}
+
+const d = (runId: string, extra: Partial<DeltaMessage> = {}): DeltaMessage => ({ type: 'delta', runId, ...extra });
+
+test('mergeDeltas concatenates appends and lists, and later status fields and failure win', () => {
+  const a = d('r', { appendSeries: { train_loss: [[1, 0.5]] }, status: { step: 1, outcome: 'running' }, markers: [{ step: 1, kind: 'checkpoint' }] });
+  const b = d('r', { appendSeries: { train_loss: [[2, 0.4]], lr: [[2, 1e-4]] }, status: { step: 2 }, failure: null, markers: [{ step: 2, kind: 'validation' }] });
+  const m = mergeDeltas(a, b);
+  assert.deepEqual(m.appendSeries, { train_loss: [[1, 0.5], [2, 0.4]], lr: [[2, 1e-4]] });
+  assert.deepEqual(m.status, { step: 2, outcome: 'running' });
+  assert.equal(m.failure, null);
+  assert.equal(m.markers!.length, 2);
+  assert.deepEqual(a.appendSeries, { train_loss: [[1, 0.5]] }, 'inputs are not modified');
+  assert.throws(() => mergeDeltas(a, d('other')), /run ids differ/);
+});
+
+test('sends the first delta at once, then at most one merged batch per interval', () => {
+  const clock = fakeClock();
+  const sent: DeltaMessage[] = [];
+  const b = new DeltaBatcher({ send: (x) => sent.push(x), intervalMs: 100, clock });
+  b.push(d('r', { appendSeries: { train_loss: [[1, 1]] } }));
+  assert.equal(sent.length, 1);
+  for (let i = 2; i <= 50; i++) { clock.advance(1); b.push(d('r', { appendSeries: { train_loss: [[i, 1 / i]] } })); }
+  assert.equal(sent.length, 1, 'nothing more within the interval');
+  clock.advance(100);
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1]!.appendSeries!.train_loss!.map((p) => p[0]), Array.from({ length: 49 }, (_, i) => i + 2));
+  assert.equal(clock.timers, 0);
+});
+
+test('batches per run, and flush and discard control pending deltas', () => {
+  const clock = fakeClock();
+  const sent: DeltaMessage[] = [];
+  const b = new DeltaBatcher({ send: (x) => sent.push(x), clock });
+  b.push(d('a'));
+  b.push(d('a', { status: { step: 3 } }));
+  b.push(d('b', { status: { step: 9 } }));
+  assert.equal(b.pendingRuns, 2);
+  b.flush();
+  assert.deepEqual(sent.slice(1).map((x) => x.runId), ['a', 'b']);
+  b.push(d('a', { status: { step: 4 } }));
+  b.discard();
+  clock.advance(1000);
+  assert.equal(sent.length, 3);
+  assert.equal(clock.timers, 0);
+  b.dispose();
+  b.push(d('a'));
+  assert.equal(sent.length, 3, 'a disposed batcher sends nothing');
+});

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConsoleParser, parseConsole } from '../../src/core/monitor/consoleParser';
+import { parseTqdmBar, parseTqdmNumber } from '../../src/core/monitor/tqdm';
+import type { RunEvent, RunEventOf, RunEventType } from '../../src/core/run/events';
+
+const FIX = join(__dirname, '..', 'fixtures', 'console');
+const read = (name: string) => readFileSync(join(FIX, name));
+const ofType = <T extends RunEventType>(events: RunEvent[], type: T) => events.filter((e): e is RunEventOf<T> => e.type === type);
+
+test('tqdm bar variants: rates, times, no bar chars, postfix numbers', () => {
+  const a = parseTqdmBar('Steps:  12%|█▏        | 120/1000 [06:25<47:05,  3.21s/it, lr=1e-6, step_loss=0.0921]')!;
+  assert.equal(a.desc, 'Steps');
+  assert.equal(a.n, 120);
+  assert.equal(a.total, 1000);
+  assert.equal(a.elapsedSec, 6 * 60 + 25);
+  assert.equal(a.remainingSec, 47 * 60 + 5);
+  assert.ok(Math.abs(a.ratePerSec! - 1 / 3.21) < 1e-9);
+  assert.equal(a.postfix.get('lr'), '1e-6');
+  const b = parseTqdmBar('Steps:   0%|          | 0/1000 [00:00<?, ?it/s]')!;
+  assert.equal(b.remainingSec, undefined);
+  assert.equal(b.ratePerSec, undefined);
+  const c = parseTqdmBar('Steps:  50%|| 500/1000 [1:02:03<25:00:00, 12.34it/s]')!;
+  assert.equal(c.elapsedSec, 3723);
+  assert.equal(c.remainingSec, 90000);
+  assert.equal(c.ratePerSec, 12.34);
+  const d = parseTqdmBar('Steps:  12% 120/1000 [06:25<47:05,  3.21s/it]')!; // ncols too small for a bar
+  assert.equal(d.n, 120);
+  const e = parseTqdmBar('Steps: 2001it [1:00:00,  2.00s/it, lr=5e-5, step_loss=nan]')!; // tqdm drops total past it
+  assert.equal(e.total, undefined);
+  assert.equal(e.n, 2001);
+  assert.equal(e.postfix.get('step_loss'), 'nan');
+  assert.ok(Number.isNaN(parseTqdmNumber('nan')!));
+  assert.equal(parseTqdmNumber('1e-6'), 1e-6);
+  assert.equal(parseTqdmNumber('0'), 0);
+  assert.equal(parseTqdmNumber('abc'), undefined);
+});
+
+test('chunking never changes the events (UTF-8 split across Buffer chunks included)', () => {
+  for (const name of ['full.log', 'windows.log', 'multigpu.log', 'resume.log']) {
+    const bytes = read(name);
+    const whole = parseConsole(bytes);
+    let seed = name.length;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 37) + 1;
+    const p = new ConsoleParser();
+    const events: RunEvent[] = [];
+    for (let i = 0; i < bytes.length;) {
+      const n = rnd();
+      events.push(...p.push(bytes.subarray(i, i + n)));
+      i += n;
+    }
+    events.push(...p.end());
+    // Eager bar reporting may report a bar before the segment ends; compare what is reported, not when.
+    assert.deepEqual(events, whole, name);
+  }
+});
+
+test('full run: banner, phases, glued checkpoint records, validation record with embedded newline, final test bars', () => {
+  const ev = parseConsole(read('full.log'));
+  const phases = ofType(ev, 'phase').map((e) => e.phase);
+  assert.deepEqual(phases, ['pre-computing', 'training', 'saving', 'training', 'validating', 'training', 'saving', 'training', 'finishing']);
+  const banner = Object.assign({}, ...ofType(ev, 'banner').map(({ type: _t, ...f }) => f));
+  assert.deepEqual(banner, { numExamples: 833, numEpochs: 5, batchSize: 1, totalBatchSize: 4, gradAccum: 4, totalSteps: 1000 });
+  assert.deepEqual(ofType(ev, 'checkpointSaved').map((e) => [e.step, e.path]), [[500, 'sdxl-out/checkpoint-500'], [1000, 'sdxl-out/checkpoint-1000']]);
+  const val = ofType(ev, 'validationStarted');
+  assert.ok(val.some((v) => v.numImages === 4 && v.prompt === 'a photo of a cat wearing a hat'));
+  const progress = ofType(ev, 'progress');
+  assert.equal(progress.at(-1)!.step, 1000);
+  assert.ok(progress.every((p) => p.total === 1000), 'the no-desc 25/25 test bars are not the Steps bar');
+  assert.equal(ofType(ev, 'finalInference').length, 8);
+  const post = ofType(ev, 'postfix');
+  assert.equal(post[0]!.lr, 1e-6);
+  assert.equal(ofType(ev, 'log').find((l) => l.message.startsWith('Saved state'))!.rank, 0);
+  assert.ok(ofType(ev, 'scriptHint').some((h) => h.script === 'full'));
+  assert.deepEqual(ofType(ev, 'accelerateState').map((e) => e.mixedPrecision).filter(Boolean), ['fp16']);
+});
+
+test('a bar is reported as soon as it is drawn, without waiting for the next redraw', () => {
+  const p = new ConsoleParser();
+  const first = p.push('\rSteps:  12%|█▏        | 120/1000 [06:25<47:05,  3.21s/it, lr=1e-6, step_loss=0.0921]');
+  assert.deepEqual(ofType(first, 'progress').map((e) => e.step), [120]);
+  const glued = p.push('08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-120\n');
+  assert.equal(ofType(glued, 'progress').length, 0, 'the bar is not reported twice');
+  assert.deepEqual(ofType(glued, 'checkpointSaved').map((e) => e.step), [120]);
+});
+
+test('dreambooth postfix loss=/lr= with nan, and its banner line names the script', () => {
+  const ev = parseConsole(read('dreambooth.log'));
+  const post = ofType(ev, 'postfix');
+  assert.ok(Number.isNaN(post.at(-1)!.stepLoss!));
+  assert.equal(post[0]!.stepLoss, 0.21);
+  assert.equal(ofType(ev, 'scriptHint').at(-1)!.script, 'dreambooth-lora');
+});
+
+test('resume messages and steps past total', () => {
+  const ev = parseConsole(read('resume.log'));
+  assert.deepEqual(ofType(ev, 'resumed'), [{ type: 'resumed', fromStep: 1500, checkpoint: 'checkpoint-1500' }]);
+  const last = ofType(ev, 'progress').at(-1)!;
+  assert.equal(last.step, 2001);
+  assert.equal(last.total, 2000);
+  const lora = parseConsole(read('lora.log'));
+  assert.deepEqual(ofType(lora, 'resumeNotFound').map((e) => e.checkpoint), ['latest']);
+});
+
+test('multi-GPU: [RANK n] and [rankN]: prefixes; per-rank traceback; launcher summary lines', () => {
+  const ev = parseConsole(read('multigpu.log'));
+  const tbs = ofType(ev, 'traceback');
+  const child = tbs.find((t) => t.traceback.rank === 1)!;
+  assert.match(child.traceback.exception!, /^torch\.OutOfMemoryError: CUDA out of memory/);
+  assert.ok(child.traceback.lines.every((l) => !l.startsWith('[rank1]')));
+  assert.ok(tbs.some((t) => /ChildFailedError/.test(t.traceback.exception ?? '')));
+  assert.deepEqual(ofType(ev, 'accelerateState').map((e) => e.numProcesses).filter(Boolean), [2, 2]);
+  assert.ok(ofType(ev, 'log').some((l) => l.rank === 1));
+  assert.ok(ofType(ev, 'errorLine').some((l) => /exitcode/.test(l.text)));
+});
+
+test('Windows console: CRLF, backslash paths, script from a drive-letter traceback path', () => {
+  const ev = parseConsole(read('windows.log'));
+  assert.deepEqual(ofType(ev, 'checkpointSaved').map((e) => [e.step, e.path]), [[40, 'C:\\Users\\me\\sdxl\\out\\checkpoint-40']]);
+  assert.equal(ofType(ev, 'scriptHint').at(-1)!.script, 'lora');
+  assert.ok(ofType(ev, 'traceback').some((t) => /OutOfMemoryError/.test(t.traceback.exception ?? '')));
+});
+
+test('a log that starts mid-traceback and one that ends mid-traceback still yield tracebacks', () => {
+  const text = read('failures/other.log').toString('utf8');
+  const from = text.indexOf('  File "/home/me/diffusers');
+  const ev = parseConsole(text.slice(from));
+  assert.equal(ofType(ev, 'traceback')[0]!.traceback.exception, 'ValueError: Unknown prediction type x_pred');
+  const cut = parseConsole(text.slice(0, text.indexOf('ValueError: Unknown')));
+  const open = ofType(cut, 'traceback');
+  assert.equal(open.length, 1);
+  assert.equal(open[0]!.traceback.exception, undefined);
+});
+
+test('memory stays bounded: a 100 MB line without newline is truncated, binary garbage is ignored', () => {
+  const p = new ConsoleParser({ maxLineChars: 64 * 1024 });
+  const mb = Buffer.alloc(1 << 20, 0x78);
+  for (let i = 0; i < 100; i++) assert.deepEqual(p.push(mb), []);
+  assert.ok((p as unknown as { pending: string }).pending.length <= 64 * 1024);
+  const after = p.push('\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to o/checkpoint-7\n');
+  assert.equal(p.truncatedLines, 1);
+  assert.deepEqual(ofType(after, 'checkpointSaved').map((e) => e.step), [7]);
+  let seed = 7;
+  const garbage = Buffer.alloc(200_000);
+  for (let i = 0; i < garbage.length; i++) garbage[i] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+  assert.doesNotThrow(() => parseConsole(garbage));
+});

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  checkHostMessage, checkWebviewMessage, emptyRunView, isHostMessage, isWebviewMessage, type HostMessage, type WebviewMessage,
+} from '../../src/shared/dashboardProtocol';
+import { dashboardHtml } from '../../src/shared/dashboardHtml';
+
+const run = { ...emptyRunView('r1', 'Run 1'), series: { train_loss: [[1, 0.5], [2, NaN]] as [number, number][] } };
+
+test('valid host messages pass', () => {
+  const good: HostMessage[] = [
+    { type: 'init', runs: [run], theme: 'dark', smoothing: 0.6 },
+    { type: 'delta', runId: 'r1', appendSeries: { lr: [[3, 1e-4]] }, status: { step: 3, etaSeconds: 10 }, failure: null,
+      gallery: [{ epoch: 'test', index: 0, uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' }],
+      checkpoints: [{ step: 500, path: 'out/checkpoint-500', complete: true }], markers: [{ step: 500, kind: 'checkpoint' }],
+      gpu: [{ t: 1, index: 0, memoryUsedMiB: 100 }] },
+    { type: 'reset' },
+    { type: 'reset', runId: 'r1' },
+    { type: 'runData', run },
+    { type: 'theme', theme: 'high-contrast' },
+  ];
+  for (const m of good) assert.equal(checkHostMessage(m), undefined, JSON.stringify(m));
+});
+
+test('malformed host messages are rejected with the offending path', () => {
+  const bad: [unknown, RegExp][] = [
+    [null, /expected an object/],
+    ['init', /expected an object/],
+    [[], /expected an object/],
+    [{ type: 'nope' }, /unknown type "nope"/],
+    [{}, /unknown type undefined/],
+    [{ type: 'toString' }, /unknown type/],
+    [{ type: 'init' }, /runs: missing/],
+    [{ type: 'init', runs: [{ ...run, id: '' }] }, /runs\[0\]\.id/],
+    [{ type: 'init', runs: [run], theme: 'pink' }, /theme: expected one of/],
+    [{ type: 'init', runs: [run], smoothing: 1 }, /smoothing/],
+    [{ type: 'delta', runId: 5 }, /runId/],
+    [{ type: 'delta', runId: 'r', appendSeries: { train_loss: [[1, '0.5']] } }, /train_loss\[0\]/],
+    [{ type: 'delta', runId: 'r', appendSeries: { train_loss: [[1]] } }, /train_loss\[0\]/],
+    [{ type: 'delta', runId: 'r', appendSeries: { train_loss: [[NaN, 1]] } }, /train_loss\[0\]/],
+    [{ type: 'delta', runId: 'r', appendSeries: [] }, /appendSeries/],
+    [{ type: 'delta', runId: 'r', status: { step: -1 } }, /status\.step/],
+    [{ type: 'delta', runId: 'r', status: { outcome: 'exploded' } }, /status\.outcome/],
+    [{ type: 'delta', runId: 'r', gallery: [{ epoch: 1.5, index: 0, uri: 'u' }] }, /gallery\[0\]\.epoch/],
+    [{ type: 'delta', runId: 'r', gallery: [{ epoch: 1, index: 0, uri: '' }] }, /gallery\[0\]\.uri/],
+    [{ type: 'delta', runId: 'r', checkpoints: [{ step: 1, path: 'p' }] }, /checkpoints\[0\]\.complete: missing/],
+    [{ type: 'delta', runId: 'r', markers: [{ step: 1, kind: 'party' }] }, /markers\[0\]\.kind/],
+    [{ type: 'delta', runId: 'r', failure: { class: 'x', message: 'm' } }, /failure\.remedy/],
+    [{ type: 'delta', runId: 'r', failure: { class: 'x', message: 'm', remedy: 'r', consoleLine: 1.5 } }, /consoleLine/],
+    [{ type: 'runData', run: { ...run, series: { a: 'b' } } }, /series\.a/],
+    [{ type: 'reset', runId: '' }, /runId/],
+  ];
+  for (const [m, re] of bad) {
+    const err = checkHostMessage(m);
+    assert.ok(err, `should reject ${JSON.stringify(m)}`);
+    assert.match(err, re);
+    assert.equal(isHostMessage(m), false);
+  }
+});
+
+test('webview messages are validated both ways', () => {
+  const good: WebviewMessage[] = [
+    { type: 'ready', protocol: 1 },
+    { type: 'requestRun', runId: 'r' },
+    { type: 'openConsoleAt', runId: 'r', line: 12 },
+    { type: 'openCheckpoint', runId: 'r', step: 500, path: 'out/checkpoint-500' },
+    { type: 'compareRuns', runIds: ['a', 'b'] },
+    { type: 'setSmoothing', weight: 0.9 },
+    { type: 'openImage', runId: 'r', uri: 'x' },
+  ];
+  for (const m of good) assert.ok(isWebviewMessage(m), JSON.stringify(m));
+  const bad: unknown[] = [
+    { type: 'ready' }, { type: 'openConsoleAt', runId: 'r', line: -1 }, { type: 'openConsoleAt', runId: 'r', line: '3' },
+    { type: 'compareRuns', runIds: [1] }, { type: 'setSmoothing', weight: 1.5 }, { type: 'init', runs: [] }, 42,
+  ];
+  for (const m of bad) assert.ok(checkWebviewMessage(m), `should reject ${JSON.stringify(m)}`);
+});
+
+test('dashboardHtml has a strict CSP and nonce-only script and style', () => {
+  const html = dashboardHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', scriptUri: 'https://x/d.js', styleUri: 'https://x/d.css' });
+  const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)![1]!;
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'nonce-abc123'/);
+  assert.match(csp, /style-src https:\/\/x\.vscode-cdn\.net 'nonce-abc123'/);
+  assert.match(csp, /img-src https:\/\/x\.vscode-cdn\.net data:/);
+  assert.doesNotMatch(csp, /unsafe/);
+  const scripts = html.match(/<script[^>]*>/g) ?? [];
+  assert.equal(scripts.length, 1);
+  assert.ok(scripts.every((s) => s.includes('nonce="abc123"') && s.includes('src=')));
+  assert.doesNotMatch(html, /style="/);
+  assert.throws(() => dashboardHtml({ cspSource: 'x', nonce: 'a"b', scriptUri: 's', styleUri: 't' }), /nonce/);
+  assert.match(dashboardHtml({ cspSource: 'x', nonce: 'n', scriptUri: 'a&b', styleUri: 't' }), /src="a&amp;b"/);
+});

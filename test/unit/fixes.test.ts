@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'jsonc-parser';
+import { applyFix, detectFormatting, fixToTextEdits } from '../../src/core/fixes';
+import type { Fix } from '../../src/core/diagnostics';
+
+const DOC = `{
+    // my training run
+    "script": "lora",
+    "args": {
+        "learnig_rate": 1e-5, // keep this comment
+        "rank": 4
+    }
+}
+`;
+
+function edits(text: string, fix: Fix): string {
+  // Apply the text edits back to front, as an editor would, to check they are relative to the original text.
+  let out = text;
+  for (const e of [...fixToTextEdits(text, fix)].sort((a, b) => b.offset - a.offset)) out = out.slice(0, e.offset) + e.content + out.slice(e.offset + e.length);
+  return out;
+}
+
+test('detects indentation and line endings', () => {
+  assert.deepEqual(detectFormatting(DOC), { insertSpaces: true, tabSize: 4, eol: '\n' });
+  assert.deepEqual(detectFormatting('{\r\n\t"a": 1\r\n}'), { insertSpaces: false, tabSize: 4, eol: '\r\n' });
+  assert.deepEqual(detectFormatting('{"a": 1}'), { insertSpaces: true, tabSize: 2, eol: '\n' });
+});
+
+test('rename keeps the value and the comments', () => {
+  const fix: Fix = { title: 'r', edits: [{ op: 'rename', path: '/args/learnig_rate', newKey: 'learning_rate' }] };
+  const out = applyFix(DOC, fix);
+  assert.equal(out, DOC.replace('"learnig_rate"', '"learning_rate"'));
+  assert.equal(edits(DOC, fix), out);
+});
+
+test('rename onto an existing key keeps the renamed value once', () => {
+  const text = '{"args": {"learnig_rate": 2, "learning_rate": 1}}';
+  const out = applyFix(text, { title: 'r', edits: [{ op: 'rename', path: '/args/learnig_rate', newKey: 'learning_rate' }] });
+  assert.deepEqual(parse(out), { args: { learning_rate: 2 } });
+});
+
+test('set inserts with the file\'s indentation; remove deletes the property', () => {
+  const out = applyFix(DOC, { title: 's', edits: [{ op: 'set', path: '/args/pretrained_vae_model_name_or_path', value: 'madebyollin/sdxl-vae-fp16-fix' }] });
+  assert.match(out, /\n {8}"pretrained_vae_model_name_or_path": "madebyollin\/sdxl-vae-fp16-fix"/);
+  assert.match(out, /\/\/ my training run/);
+  const removed = applyFix(DOC, { title: 'x', edits: [{ op: 'remove', path: '/args/rank' }] });
+  assert.deepEqual(parse(removed), { script: 'lora', args: { learnig_rate: 1e-5 } });
+  const tabbed = applyFix('{\n\t"args": {\n\t\t"rank": 4\n\t}\n}', { title: 's', edits: [{ op: 'set', path: '/args/seed', value: 1 }] });
+  assert.match(tabbed, /\n\t\t"seed": 1/);
+});
+
+test('a multi-edit fix (move) is one edit relative to the original', () => {
+  const text = '{\n  "script": "lora",\n  "seed": 3,\n  "args": {}\n}';
+  const fix: Fix = { title: 'm', edits: [{ op: 'set', path: '/args/seed', value: 3 }, { op: 'remove', path: '/seed' }] };
+  assert.equal(fixToTextEdits(text, fix).length, 1);
+  assert.deepEqual(parse(edits(text, fix)), { script: 'lora', args: { seed: 3 } });
+});
+
+test('a fix that cannot apply changes nothing', () => {
+  const text = '{"args": [1, 2]}';
+  assert.deepEqual(fixToTextEdits(text, { title: 's', edits: [{ op: 'set', path: '/args/seed', value: 1 }] }), []);
+  assert.equal(applyFix(text, { title: 'r', edits: [{ op: 'rename', path: '/args/nope', newKey: 'x' }] }), text);
+});
+
+test('values with quotes, newlines and non-ASCII are written as valid JSON', () => {
+  const value = 'a "quoted"\nprompt — ünïcode 🐕';
+  const out = applyFix(DOC, { title: 's', edits: [{ op: 'set', path: '/args/validation_prompt', value }] });
+  assert.equal((parse(out) as { args: Record<string, unknown> }).args.validation_prompt, value);
+});

@@ -1,0 +1,77 @@
+// Shared helpers for the supervisor tests: a bundled wrapper, throw-away workspaces, plans for the fake trainer,
+// and condition waits with a timeout (no fixed sleeps).
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import { waitUntil } from '../../src/core/supervisor/poll';
+import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
+import { listRuns } from '../../src/core/supervisor/runRecord';
+import { runProcesses, signalRun } from '../../src/core/supervisor/processTree';
+import type { LaunchPlan, RunRecord } from '../../src/core/supervisor/types';
+
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export const repoRoot = findRoot(__dirname);
+export const FAKE = join(repoRoot, 'test', 'fixtures', 'fake-long-process.py');
+export const STARTER = join(repoRoot, 'test', 'fixtures', 'fake-long-process.starter.ts');
+
+let wrapperBuild: Promise<string> | undefined;
+/** Bundles src/wrapper.ts once per test process, the way scripts/build.mjs builds dist/wrapper.js. */
+export function wrapperJs(): Promise<string> {
+  wrapperBuild ??= (async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sdxl-wrapper-')), 'wrapper.js');
+    await build({ entryPoints: [join(repoRoot, 'src', 'wrapper.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+    return out;
+  })();
+  return wrapperBuild;
+}
+
+export interface Workspace {
+  root: string;
+  recordsDir: string;
+  /** Kills anything a test left running, then removes the folder. */
+  cleanup(): void;
+}
+
+export function workspace(): Workspace {
+  const root = mkdtempSync(join(tmpdir(), 'sdxl-sup-'));
+  const recordsDir = join(root, '.sdxl', 'runs');
+  return {
+    root,
+    recordsDir,
+    cleanup() {
+      for (const { record } of listRuns(recordsDir)) {
+        // Only processes that really are the run's (pid + start time), never this test process.
+        const roots = [isAlive(record) ? record.pid : undefined, isWrapperAlive(record) ? record.wrapperPid : undefined];
+        const left = runProcesses(isAlive(record) ? record.pgid : undefined, roots.filter((p): p is number => p !== undefined)).filter((p) => p !== process.pid);
+        if (left.length) signalRun(undefined, left, 'SIGKILL');
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function fakePlan(ws: Workspace, args: string[], env: Record<string, string> = {}, launcher: string[] = []): LaunchPlan {
+  return { argv: ['python3', ...launcher, FAKE, '--output_dir', join(ws.root, 'out'), ...args], env, cwd: ws.root, script: 'lora' };
+}
+
+/** Awaits a condition, failing the test with `what` if it does not hold within `ms`. */
+export async function waitFor(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
+  assert.ok(await waitUntil(cond, ms, 25), `timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Live processes of a run: its process group plus descendants of the wrapper and the training process. */
+export function runProcessCount(record: RunRecord): number {
+  const roots = [isAlive(record) ? record.pid : undefined, isWrapperAlive(record) ? record.wrapperPid : undefined];
+  return runProcesses(record.pgid, roots.filter((p): p is number => p !== undefined)).length;
+}

@@ -1,0 +1,281 @@
+// Loads the real dashboard bundle in Chromium under the production CSP, with a fake acquireVsCodeApi, and drives it
+// with host messages the way the extension does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { dashboardHtml } from '../../src/shared/dashboardHtml';
+import type { HostMessage, RunView } from '../../src/shared/dashboardProtocol';
+
+const ROOT = join(__dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
+
+let dir: string;
+let server: Server;
+let origin: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+// The inline script the CSP test injects on purpose; Chromium's console error about it names its hash.
+const INJECTED = 'window.__ran = true';
+const INJECTED_HASH = createHash('sha256').update(INJECTED).digest('base64');
+const unexpectedErrors = () => pageErrors.filter((e) => !e.includes(INJECTED_HASH));
+const warnings: string[] = [];
+
+const FAKE_API = `
+window.__posted = [];
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+window.acquireVsCodeApi = () => ({
+  postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+  getState: () => { const s = sessionStorage.getItem('vscode-state'); return s ? JSON.parse(s) : undefined; },
+  setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
+});`;
+
+// Stand-ins for the variables VS Code injects (Dark Modern values).
+const THEME_CSS = `html { --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f; --vscode-descriptionForeground: #9d9d9d;
+  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-focusBorder: #0078d4;
+  --vscode-charts-blue: #3794ff; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185; --vscode-charts-purple: #b180d7;
+  --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
+  --vscode-inputValidation-errorBackground: #5a1d1d; --vscode-inputValidation-errorBorder: #be1100;
+  --vscode-inputValidation-warningBackground: #352a05; --vscode-inputValidation-warningBorder: #b89500;
+  --vscode-widget-border: #313131; --vscode-editorWidget-background: #202020; --vscode-progressBar-background: #0078d4; }`;
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.png': 'image/png', '.map': 'application/json' };
+
+function run(id: string, label: string, extra: Partial<RunView> = {}): RunView {
+  return { id, label, loaded: true, status: { outcome: 'running', phase: 'training' }, series: {}, gallery: [], checkpoints: [], markers: [], gpu: [], ...extra };
+}
+
+function noisyLoss(from: number, n: number, seed = 1): [number, number][] {
+  let s = seed;
+  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return Array.from({ length: n }, (_, i) => {
+    const step = from + i;
+    return [step, 0.05 + 0.12 * Math.exp(-step / 400) + (rnd() - 0.5) * 0.06] as [number, number];
+  });
+}
+
+async function send(msg: unknown): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+}
+
+const points = () => page.getAttribute('section[data-chart="loss"]', 'data-points').then(Number);
+const posted = () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
+
+before(async () => {
+  if (skip) return;
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  dir = mkdtempSync(join(tmpdir(), 'dashboard-'));
+  for (const f of ['dashboard.js', 'dashboard.css', 'dashboard.js.map', 'dashboard.css.map']) copyFileSync(join(ROOT, 'dist', 'webview', f), join(dir, f));
+  writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
+  writeFileSync(join(dir, 'theme.css'), THEME_CSS);
+  const hues = [[200, 90, 60], [60, 140, 200], [220, 180, 60], [120, 70, 170], [70, 160, 110], [200, 120, 150]];
+  for (let i = 0; i < hues.length; i++) {
+    const [r, g, b] = hues[i]!;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><defs><linearGradient id="g" x2="1" y2="1">
+      <stop offset="0" stop-color="rgb(${r},${g},${b})"/><stop offset="1" stop-color="rgb(${b},${r},${g})"/></linearGradient></defs>
+      <rect width="256" height="256" fill="url(#g)"/><circle cx="128" cy="118" r="${40 + i * 8}" fill="rgba(255,255,255,0.55)"/></svg>`;
+    await sharp(Buffer.from(svg)).png().toFile(join(dir, `img${i}.png`));
+  }
+  server = createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (pathname === '/favicon.ico') { res.writeHead(204).end(); return; }
+    const path = join(dir, pathname);
+    if (!path.startsWith(dir) || !existsSync(path)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const nonce = 'dGVzdG5vbmNlMTIzNDU2Nzg=';
+  let html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` });
+  // What VS Code adds around our page: its theme variables and body class, and (here) the fake API before our script.
+  html = html.replace('<body>', '<body class="vscode-dark">')
+    .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
+    .replace(`<script nonce="${nonce}" src="${origin}/dashboard.js">`, `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`);
+  writeFileSync(join(dir, 'index.html'), html);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') pageErrors.push(m.text()); });
+  await page.goto(`${origin}/index.html`);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('posts ready before anything else', { skip }, async () => {
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  const msgs = await posted();
+  assert.equal(msgs[0]!.type, 'ready');
+});
+
+test('the loss chart plots more points after a delta', { skip }, async () => {
+  const init: HostMessage = {
+    type: 'init',
+    runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 50), step_loss: noisyLoss(0, 50, 7), lr: noisyLoss(0, 50).map(([s]) => [s, 1e-4]) } })],
+  };
+  await send(init);
+  await page.waitForFunction(() => Number(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-points')) > 0);
+  const before = await points();
+  await send({ type: 'delta', runId: 'a', appendSeries: { train_loss: noisyLoss(50, 60), step_loss: noisyLoss(50, 60, 9) } });
+  await page.waitForFunction((n) => Number(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-points')) > n, before);
+  assert.ok((await points()) > before);
+});
+
+test('a one-step spike survives downsampling of 1,000,000 points', { skip }, async () => {
+  await page.evaluate(() => {
+    const pts: [number, number][] = [];
+    for (let i = 0; i < 1_000_000; i++) pts.push([i, 1 + Math.sin(i / 5000) * 0.2]);
+    pts[654_321]![1] = 100;
+    const runView = { id: 'big', label: 'big', loaded: true, status: { outcome: 'running' }, series: { train_loss: pts }, gallery: [], checkpoints: [], markers: [], gpu: [] };
+    window.postMessage({ type: 'init', runs: [runView] }, '*');
+  });
+  await page.waitForFunction(() => document.querySelector('section[data-chart="loss"]')?.getAttribute('data-plotted-max') === '100', undefined, { timeout: 20000 });
+  const n = await points();
+  assert.ok(n > 0 && n < 10_000, `plotted ${n} points: expected a downsampled series`);
+});
+
+test('the gallery shows images after a validation delta, and enlarges one', { skip }, async () => {
+  await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 200) } })] });
+  await page.locator('vscode-tab-header').nth(1).click();
+  const gallery = [0, 1].flatMap((epoch) => [0, 1, 2].map((index) => ({ epoch, index, step: epoch * 100 + 100, uri: `${origin}/img${epoch * 3 + index}.png`, prompt: 'a photo of sks dog in a bucket' })));
+  await send({ type: 'delta', runId: 'a', gallery, markers: [{ step: 100, kind: 'validation' }] });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length === 6);
+  assert.equal(await page.locator('.gallery-row').count(), 2);
+  await page.locator('.thumb').first().click();
+  assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), false);
+});
+
+test('the failure banner asks the host to open the console at the failing line', { skip }, async () => {
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'failed' }, failure: { class: 'cuda_oom', message: 'CUDA out of memory at step 212.', remedy: 'Lower train_batch_size or enable gradient checkpointing.', consoleLine: 4242 } });
+  const button = page.locator('.banner-error vscode-button');
+  await button.waitFor();
+  await button.click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'openConsoleAt'));
+  const msg = (await posted()).find((m) => m.type === 'openConsoleAt') as unknown as { runId: string; line: number };
+  assert.deepEqual(msg, { type: 'openConsoleAt', runId: 'a', line: 4242 });
+});
+
+test('malformed messages are ignored without error', { skip }, async () => {
+  await page.locator('vscode-tab-header').nth(0).click();
+  const before = await points();
+  const warned = warnings.length;
+  for (const bad of [null, 'init', { type: 'bogus' }, { type: 'delta', runId: 5 }, { type: 'delta', runId: 'a', appendSeries: { train_loss: [[1, 'x']] } }, { type: 'init', runs: [{ id: 'x' }] }]) {
+    await send(bad);
+  }
+  await send({ type: 'delta', runId: 'a', appendSeries: { train_loss: [[500, 0.1]] } });
+  await page.waitForFunction((n) => Number(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-points')) === n + 1, before);
+  assert.ok(warnings.length - warned >= 6, 'each invalid message is reported on the console');
+  assert.deepEqual(unexpectedErrors(), []);
+});
+
+test('the CSP blocks a script without the nonce', { skip }, async () => {
+  const blocked = await page.evaluate(async (INJECTED) => {
+    const w = window as unknown as { __csp: string[]; __ran?: boolean };
+    const s = document.createElement('script');
+    s.textContent = INJECTED;
+    document.body.append(s);
+    await new Promise((r) => setTimeout(r, 0));
+    const found = w.__csp.splice(0);
+    return { ran: w.__ran === true, violations: found };
+  }, INJECTED);
+  assert.equal(blocked.ran, false);
+  assert.ok(blocked.violations.some((v) => v.startsWith('script-src')), JSON.stringify(blocked.violations));
+});
+
+test('UI state is restored from getState after a reload', { skip }, async () => {
+  await page.locator('vscode-checkbox[data-option="logScale"]').click();
+  await page.locator('vscode-tab-header').nth(2).click();
+  await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').tab === 2);
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  assert.equal((await posted())[0]!.type, 'ready');
+  assert.equal(await page.locator('vscode-checkbox[data-option="logScale"]').evaluate((b) => (b as unknown as { checked: boolean }).checked), true);
+  assert.equal(await page.locator('vscode-tabs').evaluate((t) => (t as unknown as { selectedIndex: number }).selectedIndex), 2);
+});
+
+test('screenshot of a realistic dashboard, with no CSP violations', { skip }, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  const loss = noisyLoss(0, 1500);
+  const lr = loss.map(([s]) => [s, s < 100 ? 1e-4 * (s / 100) : 1e-4 * (0.5 + 0.5 * Math.cos(Math.PI * (s - 100) / 1400))] as [number, number]);
+  const rate = loss.map(([s]) => [s, 1.3 + 0.05 * Math.sin(s / 40)] as [number, number]);
+  const t0 = Date.UTC(2026, 0, 1, 12);
+  const gpu = Array.from({ length: 300 }, (_, i) => ({ t: t0 + i * 5000, index: 0, utilizationPct: 92 + (i % 7), memoryUsedMiB: 17000 + (i % 13) * 40, memoryTotalMiB: 24576, temperatureC: 70 + (i % 5) }));
+  await send({
+    type: 'init',
+    runs: [
+      run('a', 'lora-dog', {
+        script: 'lora', simulated: true,
+        status: { outcome: 'running', phase: 'training', step: 1500, totalSteps: 3000, epoch: 2, totalEpochs: 6, secondsPerIt: 1.31, imagesPerSec: 3.05, etaSeconds: 1965 },
+        series: { train_loss: loss, step_loss: noisyLoss(0, 1500, 5).map(([s, v]) => [s, v * 1.05] as [number, number]), lr, sec_per_it: rate },
+        markers: [
+          ...[500, 1000, 1500].map((step) => ({ step, kind: 'checkpoint' as const })),
+          ...[250, 750, 1250].map((step) => ({ step, kind: 'validation' as const })),
+        ],
+        checkpoints: [500, 1000, 1500].map((step) => ({ step, path: `out/checkpoint-${step}`, complete: step < 1500, sizeBytes: 2.1 * 2 ** 30 })),
+        gpu,
+      }),
+      run('b', 'lora-dog-lr2e-4', { script: 'lora', loaded: false, status: { outcome: 'succeeded' } }),
+    ],
+  });
+  await page.waitForFunction(() => Number(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-points')) > 0);
+  await page.locator('.run-item vscode-checkbox').nth(1).click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'requestRun'));
+  await send({ type: 'runData', run: run('b', 'lora-dog-lr2e-4', { script: 'lora', status: { outcome: 'succeeded' }, series: { train_loss: noisyLoss(0, 1200, 3).map(([s, v]) => [s, v * 0.9] as [number, number]) } }) });
+  await page.waitForTimeout(300); // let the last animation frame paint before the picture is taken
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard.png'), fullPage: true });
+  await page.locator('vscode-tab-header').nth(2).click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard-gpu.png'), fullPage: true });
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+  assert.deepEqual(unexpectedErrors(), []);
+});
+
+test('screenshots in light and high-contrast themes and of the gallery', { skip }, async () => {
+  const gallery = [0, 1, 2].flatMap((epoch) => [0, 1].map((index) => ({ epoch, index, step: (epoch + 1) * 500, uri: `${origin}/img${epoch * 2 + index}.png`, prompt: 'a photo of sks dog in a bucket' })));
+  await send({ type: 'delta', runId: 'a', gallery: [...gallery, { epoch: 'test', index: 0, uri: `${origin}/img5.png` }] });
+  await page.locator('vscode-tab-header').nth(1).click();
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).naturalWidth > 0).length === 7);
+  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard-gallery.png'), fullPage: true });
+  await page.locator('vscode-tab-header').nth(0).click();
+  const themes: [string, string, Record<string, string>][] = [
+    ['light', 'vscode-light', { '--vscode-foreground': '#3b3b3b', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171',
+      '--vscode-charts-blue': '#1a85ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#388a34', '--vscode-charts-purple': '#652d90',
+      '--vscode-inputValidation-warningBackground': '#f6f5d2', '--vscode-inputValidation-warningBorder': '#b89500', '--vscode-widget-border': '#e5e5e5' }],
+    ['hc', 'vscode-high-contrast', { '--vscode-foreground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffff',
+      '--vscode-contrastBorder': '#6fc3df', '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185',
+      '--vscode-inputValidation-warningBackground': '#000000', '--vscode-inputValidation-warningBorder': '#ffffff', '--vscode-widget-border': '#6fc3df' }],
+  ];
+  for (const [name, cls, vars] of themes) {
+    const before = await page.locator('section[data-chart="loss"] canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    await page.evaluate(([c, v]) => {
+      for (const [k, val] of Object.entries(v as Record<string, string>)) document.documentElement.style.setProperty(k, val);
+      document.body.className = c as string;
+    }, [cls, vars] as const);
+    // The charts are canvas: they must be redrawn with the new colours.
+    await page.waitForFunction((b) => document.querySelector('section[data-chart="loss"] canvas') && (document.querySelector('section[data-chart="loss"] canvas') as HTMLCanvasElement).toDataURL() !== b, before);
+    await page.screenshot({ path: join(ROOT, 'test-results', `webview-dashboard-${name}.png`), fullPage: true });
+  }
+  assert.deepEqual(unexpectedErrors(), []);
+});

@@ -1,0 +1,107 @@
+// GPU memory, utilisation and temperature over wall-clock time for one run, with each card's total memory drawn as
+// a dashed line so headroom is visible at a glance.
+import uPlot from 'uplot';
+import type { GpuSampleView } from '../../src/shared/dashboardProtocol';
+import { downsampleMinMaxXY } from '../../src/shared/series';
+import { h, formatNumber } from './dom';
+import { withAlpha, type ChartTheme } from './theme';
+
+type Metric = 'memoryUsedMiB' | 'memoryTotalMiB' | 'utilizationPct' | 'temperatureC';
+const METRICS: { key: Metric; label: string; scale: 'mem' | 'pct'; dash?: number[]; colour: number; div: number }[] = [
+  { key: 'memoryUsedMiB', label: 'memory used (GiB)', scale: 'mem', colour: 0, div: 1024 },
+  { key: 'memoryTotalMiB', label: 'memory total (GiB)', scale: 'mem', dash: [8, 4], colour: 0, div: 1024 },
+  { key: 'utilizationPct', label: 'utilisation (%)', scale: 'pct', colour: 2, div: 1 },
+  { key: 'temperatureC', label: 'temperature (°C)', scale: 'pct', dash: [2, 3], colour: 1, div: 1 },
+];
+
+export class GpuChart {
+  readonly el: HTMLElement;
+  private readonly plotEl: HTMLElement;
+  private readonly readoutEl: HTMLElement;
+  private readonly emptyEl: HTMLElement;
+  private u: uPlot | undefined;
+  private key = '';
+  private samples: GpuSampleView[] = [];
+  private theme!: ChartTheme;
+
+  constructor() {
+    this.readoutEl = h('div', { class: 'readout', id: 'chart-gpu-readout', 'aria-live': 'off' });
+    this.emptyEl = h('p', { class: 'empty' }, 'No GPU samples yet.');
+    this.plotEl = h('div', { class: 'plot', tabindex: 0, role: 'group', 'aria-labelledby': 'chart-gpu-title', 'aria-describedby': 'chart-gpu-readout', 'aria-roledescription': 'chart' });
+    this.el = h('section', { class: 'chart', 'data-chart': 'gpu', 'aria-labelledby': 'chart-gpu-title' },
+      h('h3', { id: 'chart-gpu-title' }, 'GPU'), this.emptyEl, this.plotEl, this.readoutEl);
+    new ResizeObserver(() => this.render()).observe(this.plotEl);
+  }
+
+  update(samples: GpuSampleView[], theme: ChartTheme): void {
+    this.samples = samples;
+    if (theme !== this.theme) this.key = '';
+    this.theme = theme;
+    this.render();
+  }
+
+  private render(): void {
+    const width = this.plotEl.clientWidth;
+    const has = this.samples.length > 0;
+    this.emptyEl.hidden = has;
+    this.plotEl.hidden = !has;
+    if (!has || width === 0 || !this.theme) return;
+    const gpus = [...new Set(this.samples.map((s) => s.index))].sort((a, b) => a - b);
+    const tables: uPlot.AlignedData[] = [];
+    const lines: { gpu: number; m: (typeof METRICS)[number] }[] = [];
+    for (const gpu of gpus) {
+      const mine = this.samples.filter((s) => s.index === gpu);
+      for (const m of METRICS) {
+        const pts = mine.filter((s) => s[m.key] !== undefined);
+        if (pts.length === 0) continue;
+        const ds = downsampleMinMaxXY(pts.map((s) => s.t / 1000), pts.map((s) => s[m.key]! / m.div), Math.max(50, width / 2));
+        tables.push([ds.xs, ds.ys]);
+        lines.push({ gpu, m });
+      }
+    }
+    if (tables.length === 0) return;
+    const data = tables.length === 1 ? tables[0]! : uPlot.join(tables);
+    const key = lines.map((l) => `${l.gpu}:${l.m.key}`).join('|');
+    if (key !== this.key || !this.u) {
+      this.u?.destroy();
+      this.key = key;
+      this.u = new uPlot(this.options(width, lines), data, this.plotEl);
+    } else {
+      this.u.setData(data);
+      if (this.u.width !== width) this.u.setSize({ width, height: 220 });
+    }
+    const last = this.samples[this.samples.length - 1]!;
+    this.readoutEl.textContent = `latest: ${formatNumber((last.memoryUsedMiB ?? NaN) / 1024, 3)} / ${formatNumber((last.memoryTotalMiB ?? NaN) / 1024, 3)} GiB` +
+      ` · ${formatNumber(last.utilizationPct)} % · ${formatNumber(last.temperatureC)} °C`;
+  }
+
+  private options(width: number, lines: { gpu: number; m: (typeof METRICS)[number] }[]): uPlot.Options {
+    const t = this.theme;
+    const multi = new Set(lines.map((l) => l.gpu)).size > 1;
+    const axisBase = { stroke: t.fg, font: t.font, labelFont: t.font, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 } };
+    return {
+      width,
+      height: 220,
+      legend: { show: true, live: true },
+      scales: { x: { time: true }, mem: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.25] }, pct: { range: [0, 100] } },
+      axes: [
+        axisBase,
+        { ...axisBase, scale: 'mem', label: 'GiB', size: 48 },
+        { ...axisBase, scale: 'pct', side: 1, label: '% / °C', size: 48, grid: { show: false } },
+      ],
+      series: [
+        {},
+        ...lines.map(({ gpu, m }): uPlot.Series => ({
+          label: multi ? `GPU ${gpu} ${m.label}` : m.label,
+          scale: m.scale,
+          stroke: m.key === 'memoryTotalMiB' ? withAlpha(t.palette[m.colour]!, 0.7) : t.palette[(m.colour + gpu * 4) % t.palette.length]!,
+          width: m.key === 'memoryTotalMiB' ? 1 : 2,
+          ...(m.dash ? { dash: m.dash } : {}),
+          spanGaps: true,
+          points: { show: false },
+        })),
+      ],
+      cursor: { drag: { x: true, y: false } },
+    };
+  }
+}

@@ -1,0 +1,225 @@
+// Dashboard webview entry: builds the page, validates every message from the host, keeps the run store and UI state,
+// and redraws at most once per animation frame. Bundled to dist/webview/dashboard.js (+ dashboard.css).
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
+import { checkHostMessage, DASHBOARD_PROTOCOL_VERSION, LOSS_SERIES, LR_SERIES, RATE_SERIES, type HostMessage } from '../../src/shared/dashboardProtocol';
+import { h, clear } from './dom';
+import { Gallery } from './gallery';
+import { GpuChart } from './gpuChart';
+import { renderBanners, renderCheckpoints, renderRunList, renderStatus } from './panels';
+import { loadUiState, saveUiState, type UiState } from './state';
+import { StepChart } from './stepChart';
+import { RunStore, type RunData } from './store';
+import { readTheme, watchTheme, type ChartTheme } from './theme';
+import { post, vscodeApi } from './vscodeApi';
+
+class Dashboard {
+  private readonly store = new RunStore();
+  private readonly api = vscodeApi();
+  private readonly ui: UiState;
+  private readonly restored: boolean;
+  private theme: ChartTheme;
+  private frame = 0;
+  private runListSig = '';
+  private readonly requested = new Set<string>();
+
+  private readonly banners = h('div', { class: 'banners' });
+  private readonly runList = h('aside', { class: 'runs-panel', 'aria-label': 'Runs' });
+  private readonly status = h('section', { class: 'status-panel', 'aria-label': 'Progress' });
+  private readonly checkpoints = h('section', { class: 'checkpoints-panel' });
+  private readonly galleryRunSelect = h('div', { class: 'toolbar gallery-run' });
+  private readonly charts: StepChart[];
+  private readonly loss: StepChart;
+  private readonly gpu = new GpuChart();
+  private readonly gallery: Gallery;
+
+  constructor(root: HTMLElement) {
+    this.restored = this.api.getState() != null;
+    this.ui = loadUiState(this.api);
+    this.theme = readTheme();
+    const onZoom = (id: string, r: [number, number] | undefined) => {
+      if (r) this.ui.zoom[id] = r; else delete this.ui.zoom[id];
+      this.save();
+    };
+    this.loss = new StepChart({ id: 'loss', title: 'Loss', seriesNames: LOSS_SERIES, yLabel: 'loss', smoothing: true, markers: true, height: 280 }, onZoom);
+    this.charts = [
+      this.loss,
+      new StepChart({ id: 'lr', title: 'Learning rate', seriesNames: [LR_SERIES], yLabel: 'lr', smoothing: false, markers: false, height: 160 }, onZoom),
+      new StepChart({ id: 'rate', title: 'Seconds per step', seriesNames: [RATE_SERIES], yLabel: 's/it', smoothing: false, markers: false, height: 140 }, onZoom),
+    ];
+    this.gallery = new Gallery(() => { this.save(); this.schedule(); });
+    this.build(root);
+    watchTheme(() => {
+      this.theme = readTheme();
+      for (const c of this.charts) c.invalidate();
+      this.schedule();
+    });
+  }
+
+  private build(root: HTMLElement): void {
+    clear(root);
+    const tabs = h('vscode-tabs', { 'selected-index': this.ui.tab, 'aria-label': 'Dashboard sections' },
+      h('vscode-tab-header', { slot: 'header' }, 'Training'),
+      h('vscode-tab-panel', {}, this.chartToolbar(), ...this.charts.map((c) => c.el)),
+      h('vscode-tab-header', { slot: 'header' }, 'Validation'),
+      h('vscode-tab-panel', {}, this.galleryRunSelect, this.gallery.el),
+      h('vscode-tab-header', { slot: 'header' }, 'GPU & checkpoints'),
+      h('vscode-tab-panel', {}, this.gpu.el, this.checkpoints));
+    tabs.addEventListener('vsc-tabs-select', (e) => {
+      this.ui.tab = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+      this.save();
+      this.schedule();
+    });
+    root.append(this.banners, h('div', { class: 'top' }, this.runList, this.status), tabs);
+  }
+
+  private chartToolbar(): HTMLElement {
+    const slider = h('input', {
+      type: 'range', min: 0, max: 0.99, step: 0.01, value: this.ui.smoothing, id: 'smoothing',
+      'aria-label': 'Loss smoothing weight', 'aria-valuetext': String(this.ui.smoothing),
+    });
+    const out = h('output', { for: 'smoothing', class: 'smoothing-value' }, this.ui.smoothing.toFixed(2));
+    slider.addEventListener('input', () => {
+      this.ui.smoothing = Math.min(0.99, Math.max(0, Number(slider.value)));
+      out.textContent = this.ui.smoothing.toFixed(2);
+      slider.setAttribute('aria-valuetext', out.textContent);
+      this.schedule();
+    });
+    slider.addEventListener('change', () => { this.save(); post({ type: 'setSmoothing', weight: this.ui.smoothing }); });
+    const check = (label: string, key: 'logScale' | 'clipOutliers', hint: string) => {
+      const box = h('vscode-checkbox', { label, checked: this.ui[key] || undefined, title: hint, 'data-option': key });
+      box.addEventListener('change', () => { this.ui[key] = (box as unknown as { checked: boolean }).checked; this.save(); this.schedule(); });
+      return box;
+    };
+    const reset = h('vscode-button', { secondary: true, 'aria-label': 'Reset zoom of all charts' }, 'Reset zoom');
+    reset.addEventListener('click', () => { this.ui.zoom = {}; this.save(); this.schedule(); });
+    return h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Chart options' },
+      h('label', { for: 'smoothing' }, 'Smoothing'), slider, out,
+      check('Log scale', 'logScale', 'Logarithmic loss axis'),
+      check('Clip outliers', 'clipOutliers', 'Fit the loss axis to the 1st–99th percentile so spikes do not flatten the curve'),
+      reset);
+  }
+
+  handle(msg: HostMessage): void {
+    switch (msg.type) {
+      case 'init': {
+        this.store.reset();
+        this.requested.clear();
+        for (const r of msg.runs) this.store.setRun(r);
+        if (!this.restored && msg.smoothing !== undefined) this.ui.smoothing = msg.smoothing;
+        const ids = new Set(msg.runs.map((r) => r.id));
+        this.ui.selectedRunIds = this.ui.selectedRunIds.filter((id) => ids.has(id));
+        const focus = msg.focusRunId && ids.has(msg.focusRunId) ? msg.focusRunId : msg.runs[0]?.id;
+        if (this.ui.selectedRunIds.length === 0 && focus) this.ui.selectedRunIds = [focus];
+        for (const id of this.ui.selectedRunIds) this.ensureLoaded(id);
+        this.save();
+        break;
+      }
+      case 'delta':
+        if (!this.store.applyDelta(msg)) console.warn(`dashboard: delta for unknown run ${msg.runId} ignored`);
+        break;
+      case 'reset':
+        this.store.reset(msg.runId);
+        if (msg.runId) this.requested.delete(msg.runId); else this.requested.clear();
+        break;
+      case 'runData':
+        this.store.setRun(msg.run);
+        break;
+      case 'theme':
+        break; // VS Code already swaps the body classes and variables; watchTheme redraws.
+    }
+    this.schedule();
+  }
+
+  private ensureLoaded(id: string): void {
+    const r = this.store.runs.get(id);
+    if (r && !r.view.loaded && !this.requested.has(id)) {
+      this.requested.add(id);
+      post({ type: 'requestRun', runId: id });
+    }
+  }
+
+  private save(): void {
+    saveUiState(this.api, this.ui);
+  }
+
+  schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+  }
+
+  private selectedRuns(): RunData[] {
+    return this.ui.selectedRunIds.map((id) => this.store.runs.get(id)).filter((r): r is RunData => r !== undefined);
+  }
+
+  private focusRun(): RunData | undefined {
+    const sel = this.selectedRuns();
+    return sel.find((r) => r.view.id === this.ui.galleryRunId) ?? sel[0];
+  }
+
+  render(): void {
+    const all = [...this.store.runs.values()];
+    const colour = new Map(all.map((r, i) => [r.view.id, i]));
+    const sig = JSON.stringify([all.map((r) => [r.view.id, r.view.label, r.view.status.outcome, r.view.loaded, r.view.simulated]), this.ui.selectedRunIds, this.theme.palette]);
+    if (sig !== this.runListSig) {
+      this.runListSig = sig;
+      const focused = (document.activeElement as HTMLElement | null)?.dataset?.run;
+      renderRunList(this.runList, all, this.ui.selectedRunIds, this.theme.palette, (id, on) => {
+        const sel = this.ui.selectedRunIds.filter((x) => x !== id);
+        this.ui.selectedRunIds = on ? [...sel, id] : sel;
+        if (on) this.ensureLoaded(id);
+        this.save();
+        this.schedule();
+      });
+      if (focused) (this.runList.querySelector(`[data-run="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
+    }
+    const selected = this.selectedRuns().map((data) => ({ data, colorIndex: colour.get(data.view.id) ?? 0 }));
+    for (const c of this.charts) c.update(selected, this.ui, this.theme);
+    const focus = this.focusRun();
+    renderBanners(this.banners, focus);
+    renderStatus(this.status, focus);
+    renderCheckpoints(this.checkpoints, focus);
+    this.renderGalleryRunSelect();
+    this.gallery.update(focus, this.ui);
+    this.gpu.update(focus?.view.gpu ?? [], this.theme);
+  }
+
+  private renderGalleryRunSelect(): void {
+    const sel = this.selectedRuns();
+    const sig = sel.map((r) => r.view.id).join('|') + '#' + (this.focusRun()?.view.id ?? '');
+    if (this.galleryRunSelect.dataset.sig === sig) return;
+    this.galleryRunSelect.dataset.sig = sig;
+    clear(this.galleryRunSelect);
+    if (sel.length < 2) return;
+    const select = h('vscode-single-select', { 'aria-label': 'Run whose images, GPU and checkpoints are shown' });
+    const focusId = this.focusRun()?.view.id;
+    for (const r of sel) select.append(h('vscode-option', { value: r.view.id, selected: r.view.id === focusId || undefined }, r.view.label));
+    select.addEventListener('change', () => { this.ui.galleryRunId = (select as unknown as { value: string }).value; this.save(); this.schedule(); });
+    this.galleryRunSelect.append(h('label', { class: 'select-label' }, 'Run:'), select);
+  }
+}
+
+function start(): void {
+  const root = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
+  const dashboard = new Dashboard(root);
+  window.addEventListener('message', (event: MessageEvent) => {
+    const err = checkHostMessage(event.data);
+    if (err) { console.warn(`dashboard: ignored invalid message: ${err}`); return; }
+    try {
+      dashboard.handle(event.data as HostMessage);
+    } catch (e) {
+      // A bug in one view must not take the whole panel down; the next message may well render fine.
+      console.error('dashboard: failed to apply message', e);
+    }
+  });
+  post({ type: 'ready', protocol: DASHBOARD_PROTOCOL_VERSION });
+}
+
+start();

@@ -1,0 +1,95 @@
+// The small panels around the charts: run list, banners (failure, simulation), progress/throughput and checkpoints.
+import { h, clear, formatDuration, formatNumber } from './dom';
+import type { RunData } from './store';
+import { post } from './vscodeApi';
+
+/** Checkbox per run; checked runs are overlaid in the charts. */
+export function renderRunList(el: HTMLElement, runs: RunData[], selected: string[], palette: string[],
+  onToggle: (runId: string, on: boolean) => void): void {
+  clear(el);
+  el.append(h('h3', { id: 'runs-title' }, 'Runs'));
+  const list = h('div', { class: 'run-list', role: 'group', 'aria-labelledby': 'runs-title' });
+  runs.forEach((r, i) => {
+    const v = r.view;
+    const on = selected.includes(v.id);
+    const box = h('vscode-checkbox', { checked: on || undefined, label: v.label, 'data-run': v.id, 'aria-label': `Show run ${v.label}` });
+    box.addEventListener('change', () => onToggle(v.id, (box as unknown as { checked: boolean }).checked));
+    const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+    swatch.style.background = palette[i % palette.length]!;
+    const tags = [v.script, v.status.outcome, v.simulated ? 'simulated' : undefined, v.loaded ? undefined : 'not loaded'].filter(Boolean).join(' · ');
+    list.append(h('div', { class: 'run-item' }, swatch, box, h('span', { class: 'muted' }, tags)));
+  });
+  el.append(list);
+  const compare = h('vscode-button', { secondary: true, disabled: selected.length < 2 || undefined, 'aria-label': 'Compare the selected runs' }, 'Compare selected');
+  compare.addEventListener('click', () => { if (selected.length >= 2) post({ type: 'compareRuns', runIds: [...selected] }); });
+  el.append(compare);
+}
+
+export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
+  clear(el);
+  if (!run) return;
+  const v = run.view;
+  if (v.simulated) {
+    el.append(h('div', { class: 'banner banner-sim', role: 'status' },
+      h('strong', {}, 'Simulation. '), 'This run uses the stand-in trainer: its numbers and images are made up, not a real SDXL training.'));
+  }
+  const f = v.failure;
+  if (f) {
+    const actions = h('div', { class: 'banner-actions' });
+    if (f.consoleLine !== undefined) {
+      const line = f.consoleLine;
+      const open = h('vscode-button', { 'aria-label': `Open the console log at line ${line}` }, `Open console at line ${line}`);
+      open.addEventListener('click', () => post({ type: 'openConsoleAt', runId: v.id, line }));
+      actions.append(open);
+    }
+    el.append(h('div', { class: 'banner banner-error', role: 'alert', 'data-failure': f.class },
+      h('div', { class: 'banner-title' }, `Training failed: ${f.class.replace(/_/g, ' ')}`),
+      h('p', {}, f.message),
+      h('p', {}, h('strong', {}, 'What to do: '), f.remedy),
+      actions));
+  }
+}
+
+export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
+  clear(el);
+  if (!run) { el.append(h('p', { class: 'empty' }, 'Select a run.')); return; }
+  const s = run.view.status;
+  const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
+  const epochText = s.epoch !== undefined ? `${s.epoch + 1}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
+  const items: [string, string][] = [
+    ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}`],
+    ['Step', stepText],
+    ['Epoch', epochText],
+    ['Speed', s.secondsPerIt !== undefined ? `${formatNumber(s.secondsPerIt, 3)} s/it` : '–'],
+    ['Throughput', s.imagesPerSec !== undefined ? `${formatNumber(s.imagesPerSec, 3)} images/s` : '–'],
+    ['ETA', s.etaSeconds !== undefined && s.outcome === 'running' ? formatDuration(s.etaSeconds) : '–'],
+  ];
+  const dl = h('dl', { class: 'status-grid', 'aria-label': `Status of ${run.view.label}` });
+  for (const [k, v] of items) dl.append(h('div', {}, h('dt', {}, k), h('dd', { 'data-field': k.toLowerCase() }, v)));
+  el.append(dl);
+  if (s.totalSteps && s.step !== undefined) {
+    const pct = Math.min(100, (100 * s.step) / s.totalSteps);
+    el.append(h('progress', { max: 100, value: pct.toFixed(1), 'aria-label': `Training progress ${pct.toFixed(0)} percent` }));
+  }
+}
+
+export function renderCheckpoints(el: HTMLElement, run: RunData | undefined): void {
+  clear(el);
+  el.append(h('h3', { id: 'ckpt-title' }, 'Checkpoints'));
+  const cps = run ? [...run.view.checkpoints].sort((a, b) => a.step - b.step) : [];
+  if (!run || cps.length === 0) { el.append(h('p', { class: 'empty' }, 'No checkpoints yet.')); return; }
+  const table = h('table', { class: 'checkpoints', 'aria-labelledby': 'ckpt-title' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))));
+  const body = h('tbody');
+  for (const c of cps) {
+    const open = h('vscode-button', { secondary: true, 'aria-label': `Open checkpoint at step ${c.step}` }, 'Open');
+    open.addEventListener('click', () => post({ type: 'openCheckpoint', runId: run.view.id, step: c.step, path: c.path }));
+    body.append(h('tr', {},
+      h('td', {}, String(c.step)),
+      h('td', {}, c.complete ? 'complete' : 'incomplete'),
+      h('td', {}, c.sizeBytes !== undefined ? `${formatNumber(c.sizeBytes / 2 ** 30, 3)} GiB` : '–'),
+      h('td', {}, open)));
+  }
+  table.append(body);
+  el.append(table);
+}

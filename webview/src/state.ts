@@ -1,0 +1,55 @@
+// The dashboard's UI state (selection, chart options, zoom, tab, gallery choices), kept with VS Code's
+// setState/getState so the panel comes back as it was after being hidden, moved or reloaded. Run data is not kept:
+// the host resends it with `init` when the webview says `ready`.
+import type { VsCodeApi } from './vscodeApi';
+
+export type Range = [number, number];
+
+export interface UiState {
+  v: 1;
+  selectedRunIds: string[];
+  smoothing: number;
+  logScale: boolean;
+  clipOutliers: boolean;
+  tab: number;
+  /** x zoom per chart id; absent = whole range. */
+  zoom: Record<string, Range>;
+  galleryRunId?: string;
+  compare: { on: boolean; a?: string; b?: string };
+}
+
+export function defaultUiState(): UiState {
+  return { v: 1, selectedRunIds: [], smoothing: 0.6, logScale: false, clipOutliers: false, tab: 0, zoom: {}, compare: { on: false } };
+}
+
+const isRange = (r: unknown): r is Range =>
+  Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1];
+
+/** Reads the stored state, keeping each field only if it is well-formed (an older version may have stored another shape). */
+export function loadUiState(api: VsCodeApi): UiState {
+  const s = defaultUiState();
+  let raw: unknown;
+  try { raw = api.getState(); } catch { raw = undefined; }
+  if (typeof raw !== 'object' || raw === null) return s;
+  const r = raw as Record<string, unknown>;
+  if (Array.isArray(r.selectedRunIds) && r.selectedRunIds.every((x) => typeof x === 'string')) s.selectedRunIds = r.selectedRunIds as string[];
+  if (typeof r.smoothing === 'number' && r.smoothing >= 0 && r.smoothing < 1) s.smoothing = r.smoothing;
+  if (typeof r.logScale === 'boolean') s.logScale = r.logScale;
+  if (typeof r.clipOutliers === 'boolean') s.clipOutliers = r.clipOutliers;
+  if (Number.isInteger(r.tab) && (r.tab as number) >= 0 && (r.tab as number) < 3) s.tab = r.tab as number;
+  if (typeof r.zoom === 'object' && r.zoom !== null) {
+    for (const [k, v] of Object.entries(r.zoom as Record<string, unknown>)) if (isRange(v)) s.zoom[k] = v;
+  }
+  if (typeof r.galleryRunId === 'string') s.galleryRunId = r.galleryRunId;
+  if (typeof r.compare === 'object' && r.compare !== null) {
+    const c = r.compare as Record<string, unknown>;
+    s.compare = { on: c.on === true };
+    if (typeof c.a === 'string') s.compare.a = c.a;
+    if (typeof c.b === 'string') s.compare.b = c.b;
+  }
+  return s;
+}
+
+export function saveUiState(api: VsCodeApi, s: UiState): void {
+  api.setState(s);
+}
