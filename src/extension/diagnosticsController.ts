@@ -21,13 +21,19 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   private readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
   private readonly fixes = new WeakMap<vscode.Diagnostic, Fix>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Problems from failed runs, per config URI, shown beside the config's own. */
+  private readonly runDiagnostics = new Map<string, CoreDiagnostic[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly gpus: GpuInventory) {
     this.subscriptions.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, 250)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // A run failure describes the config as it was; once the config changes, it is history.
+        if (e.contentChanges.length > 0) this.runDiagnostics.delete(e.document.uri.toString());
+        this.schedule(e.document, 250);
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
       vscode.languages.registerCodeActionsProvider({ pattern: '**/*.sdxl.json' }, this, {
         providedCodeActionKinds: DiagnosticsController.providedCodeActionKinds,
@@ -64,8 +70,15 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
       }];
     }
     if (doc.isClosed || doc.version !== version) return found;
-    this.collection.set(doc.uri, found.map((d) => this.toVscode(doc, d)));
+    const fromRuns = this.runDiagnostics.get(doc.uri.toString()) ?? [];
+    this.collection.set(doc.uri, [...found, ...fromRuns].map((d) => this.toVscode(doc, d)));
     return found;
+  }
+
+  /** Shows a failed run's diagnosis on its config (replacing earlier run problems there); editing the config clears it. */
+  setRunDiagnostics(uri: vscode.Uri, diags: CoreDiagnostic[]): void {
+    this.runDiagnostics.set(uri.toString(), diags);
+    void vscode.workspace.openTextDocument(uri).then((doc) => this.refresh(doc), () => undefined);
   }
 
   private toVscode(doc: vscode.TextDocument, d: CoreDiagnostic): vscode.Diagnostic {

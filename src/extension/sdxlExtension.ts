@@ -7,6 +7,12 @@ import { MemoryCodeLensProvider, showMemoryEstimate } from './memoryCodeLens';
 import { configureArgument } from './commands/configureArgument';
 import { newConfig, newConfigFromCommandLine } from './commands/newConfig';
 import { isConfigDocument, pickConfigDocument } from './configDocuments';
+import { RunsController } from './runs/runsController';
+import { RunStatusBar } from './runs/statusBar';
+import { RunNotifier } from './runs/runNotifier';
+import { registerRunCommands } from './runs/runCommands';
+import { ConfigsView } from './views/configsView';
+import { RunsView } from './views/runsView';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -15,11 +21,24 @@ export class SdxlExtension implements vscode.Disposable {
   readonly diagnostics: DiagnosticsController;
   readonly launchCommand = new LaunchCommandView();
   readonly memoryLens: MemoryCodeLensProvider;
+  readonly runs: RunsController;
 
   constructor(context: vscode.ExtensionContext) {
     this.diagnostics = new DiagnosticsController(this.gpus);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus);
+    this.runs = new RunsController(context, this.output, this.gpus);
+    const runsView = new RunsView(this.runs);
+    const configsView = new ConfigsView();
     this.disposables.push(
+      this.runs,
+      runsView,
+      configsView,
+      vscode.window.createTreeView('sdxl.runs', { treeDataProvider: runsView, showCollapseAll: true }),
+      vscode.window.createTreeView('sdxl.configs', { treeDataProvider: configsView }),
+      new RunStatusBar(this.runs),
+      new RunNotifier(this.runs, this.diagnostics),
+      ...registerRunCommands(this.runs, (id, run) => this.command(id, run)),
+      this.command('sdxl.refreshRuns', () => this.runs.refresh()),
       this.output,
       this.diagnostics,
       this.launchCommand,
@@ -38,6 +57,8 @@ export class SdxlExtension implements vscode.Disposable {
     );
     this.updateContext(vscode.window.activeTextEditor);
     context.subscriptions.push(this);
+    // Reattach: runs that went on while the window was closed or reloading are found and followed again.
+    void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Registers a command whose failures are reported, never thrown into the host. */

@@ -151,12 +151,17 @@ export function emaSmooth(
   const result = out ?? new Array<number>(values.length - from);
   const offset = out ? 0 : from;
   let { last, count } = state;
+  // weight^count, kept by multiplication since Math.pow per point would dominate the loop; flushed to 0 once it no
+  // longer changes 1 - pow, before it decays into (very slow) denormal numbers.
+  let pow = Math.pow(weight, count);
+  if (pow < 1e-20) pow = 0;
   for (let i = from; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) { result[i - offset] = v; continue; }
     last = last * weight + (1 - weight) * v;
     count++;
-    result[i - offset] = weight === 0 ? v : last / (1 - Math.pow(weight, count));
+    if (pow !== 0) { pow *= weight; if (pow < 1e-20) pow = 0; }
+    result[i - offset] = weight === 0 ? v : last / (1 - pow);
   }
   state.last = last;
   state.count = count;

@@ -342,6 +342,85 @@ export class VsCode {
     await this.page.locator('.part.editor .tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
   }
 
+  /** The focused text editor's widget root (Monaco marks the focused one). */
+  get focusedEditor(): Locator {
+    return this.page.locator('.part.editor .editor-instance .monaco-editor.focused').first();
+  }
+
+  /** Give the active editor keyboard focus without moving its cursor (clicking would). */
+  async focusEditor(): Promise<void> {
+    if (await this.focusedEditor.isVisible()) return;
+    await this.runCommand('View: Focus Active Editor Group');
+    await this.focusedEditor.waitFor();
+  }
+
+  /** Wait until the active tab is (or is not) marked dirty. */
+  async waitForDirty(dirty: boolean, timeoutMs = 30_000): Promise<void> {
+    await this.page.locator('.part.editor .tabs-container .tab.active.dirty')
+      .waitFor({ state: dirty ? 'visible' : 'detached', timeout: timeoutMs });
+  }
+
+  /** Wait until the visible editor text matches `pattern`; returns that text. */
+  async waitForEditorText(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    return until(`editor text to match ${pattern}`, timeoutMs, async () => {
+      const text = await this.editorText();
+      return pattern.test(text) ? text : undefined;
+    }, 100);
+  }
+
+  /**
+   * Select the first occurrence of `text` after the cursor in the active editor, through the Find widget (typing in
+   * it moves the selection to the match; Escape closes it and keeps the selection). The editor keeps focus.
+   */
+  async selectInEditor(text: string): Promise<void> {
+    await this.focusEditor();
+    const widget = this.page.locator('.part.editor .monaco-editor .find-widget.visible');
+    await this.page.keyboard.press('Control+F');
+    await widget.waitFor();
+    const input = widget.locator('.find-part .monaco-findInput .input').first();
+    await input.fill(text);
+    await until(`"${text}" to be found in the editor`, 10_000, async () => {
+      const count = (await widget.locator('.matchesCount').textContent()) ?? '';
+      if (/no results/i.test(count)) return undefined;
+      return /\d+ of \d+/.test(count) ? true : undefined;
+    });
+    await this.page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden' });
+    await this.focusedEditor.waitFor();
+  }
+
+  /** The suggest (completion) widget of the focused editor while it is shown. */
+  get suggestWidget(): Locator {
+    return this.page.locator('.part.editor .monaco-editor .suggest-widget.visible');
+  }
+
+  /** Trigger completion (Ctrl+Space) at the cursor and wait until the widget lists at least one item. */
+  async triggerSuggest(timeoutMs = 30_000): Promise<void> {
+    await this.page.keyboard.press('Control+Space');
+    await this.suggestWidget.locator('.monaco-list-row').first().waitFor({ timeout: timeoutMs });
+  }
+
+  /** Labels of the rendered rows of the suggest widget (quotes stripped; the list is virtualised). */
+  async suggestLabels(): Promise<string[]> {
+    if (!(await this.suggestWidget.isVisible())) return [];
+    const labels = await this.suggestWidget.locator('.monaco-list-row .label-name').allTextContents();
+    return labels.map((l) => l.replace(/\u00a0/g, ' ').trim().replace(/^"|"$/g, ''));
+  }
+
+  /**
+   * Move the mouse over the first rendered editor token whose text is exactly `token` and return the hover's text
+   * once it contains `expect`.
+   */
+  async hoverToken(token: string, expect: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const exact = new RegExp(`^${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const span = this.page.locator('.part.editor .monaco-editor .view-lines .view-line span > span')
+      .filter({ hasText: exact }).first();
+    await span.hover();
+    const hover = this.page.locator('.monaco-editor .monaco-hover:not(.hidden)').filter({ hasText: expect }).first();
+    await hover.waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await hover.textContent()) ?? '';
+  }
+
   /** Screenshot the page into test-results/<name>.png; returns the file path. */
   async screenshot(name: string): Promise<string> {
     await mkdir(RESULTS_DIR, { recursive: true });

@@ -2,13 +2,13 @@
 // with host messages the way the extension does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { dashboardHtml } from '../../src/shared/dashboardHtml';
@@ -73,9 +73,14 @@ const posted = () => page.evaluate(() => (window as unknown as { __posted: { typ
 
 before(async () => {
   if (skip) return;
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   dir = mkdtempSync(join(tmpdir(), 'dashboard-'));
-  for (const f of ['dashboard.js', 'dashboard.css', 'dashboard.js.map', 'dashboard.css.map']) copyFileSync(join(ROOT, 'dist', 'webview', f), join(dir, f));
+  // The same esbuild options as the webview step of scripts/build.mjs, built alone into the temp dir so the test
+  // neither depends on the extension and CLI bundles building nor overwrites dist/.
+  await build({
+    bundle: true, sourcemap: true, logLevel: 'warning', platform: 'browser', format: 'iife', target: 'es2022',
+    entryPoints: [join(ROOT, 'webview/src/main.ts')], outfile: join(dir, 'dashboard.js'), tsconfig: join(ROOT, 'webview/tsconfig.json'),
+  });
+  assert.ok(existsSync(join(dir, 'dashboard.css')), 'esbuild writes the imported CSS next to the script');
   writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
   writeFileSync(join(dir, 'theme.css'), THEME_CSS);
   const hues = [[200, 90, 60], [60, 140, 200], [220, 180, 60], [120, 70, 170], [70, 160, 110], [200, 120, 150]];
@@ -185,6 +190,26 @@ test('malformed messages are ignored without error', { skip }, async () => {
   await page.waitForFunction((n) => Number(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-points')) === n + 1, before);
   assert.ok(warnings.length - warned >= 6, 'each invalid message is reported on the console');
   assert.deepEqual(unexpectedErrors(), []);
+});
+
+test('the loss chart zooms by drag and keys, pans, and resets', { skip }, async () => {
+  const zoom = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss as [number, number] | undefined);
+  const over = page.locator('section[data-chart="loss"] .u-over');
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss !== undefined);
+  const z1 = (await zoom())!;
+  assert.ok(z1[1] - z1[0] < 400, `zoomed to ${z1}`);
+  await page.locator('section[data-chart="loss"] .plot').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((a) => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss?.[0] > a, z1[0]);
+  const z2 = (await zoom())!;
+  assert.ok(Math.abs((z2[1] - z2[0]) - (z1[1] - z1[0])) < 1e-6, 'panning keeps the span');
+  await page.keyboard.press('0');
+  await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss === undefined);
 });
 
 test('the CSP blocks a script without the nonce', { skip }, async () => {

@@ -4,6 +4,7 @@ import type { GalleryImageView } from '../../src/shared/dashboardProtocol';
 import { h, clear } from './dom';
 import type { RunData } from './store';
 import type { UiState } from './state';
+import { post } from './vscodeApi';
 
 type EpochKey = number | 'test';
 const keyOf = (e: EpochKey): string => String(e);
@@ -16,14 +17,17 @@ export class Gallery {
   private readonly dialogImg: HTMLImageElement;
   private readonly dialogCaption: HTMLElement;
   private signature = '';
+  private current: { runId: string; uri: string } | undefined;
 
   constructor(private readonly onChange: () => void) {
     this.body = h('div', { class: 'gallery-body' });
     this.dialogImg = h('img', { class: 'dialog-image', alt: '' });
     this.dialogCaption = h('p', { class: 'dialog-caption', id: 'gallery-dialog-caption' });
     const close = h('vscode-button', { secondary: true, 'aria-label': 'Close image' }, 'Close');
+    const open = h('vscode-button', { secondary: true, 'aria-label': 'Open the image in an editor tab' }, 'Open in editor');
+    open.addEventListener('click', () => { if (this.current) post({ type: 'openImage', ...this.current }); });
     this.dialog = h('dialog', { class: 'image-dialog', 'aria-labelledby': 'gallery-dialog-caption' },
-      this.dialogCaption, this.dialogImg, h('div', { class: 'dialog-actions' }, close)) as HTMLDialogElement;
+      this.dialogCaption, this.dialogImg, h('div', { class: 'dialog-actions' }, open, close)) as HTMLDialogElement;
     close.addEventListener('click', () => this.dialog.close());
     this.dialog.addEventListener('click', (e) => { if (e.target === this.dialog) this.dialog.close(); });
     this.el = h('section', { class: 'gallery', 'aria-labelledby': 'gallery-title' },
@@ -60,7 +64,7 @@ export class Gallery {
       const step = e.images.find((i) => i.step !== undefined)?.step;
       row.append(h('div', { class: 'gallery-row-label' }, epochLabel(e.epoch), step !== undefined ? h('span', { class: 'muted' }, ` · step ${step}`) : undefined));
       const imgs = h('div', { class: 'gallery-images' });
-      for (const img of e.images) imgs.append(this.thumb(img, run.view.label));
+      for (const img of e.images) imgs.append(this.thumb(img, run.view.id, run.view.label));
       row.append(imgs);
       grid.append(row);
     }
@@ -91,11 +95,12 @@ export class Gallery {
     return wrap;
   }
 
-  private thumb(img: GalleryImageView, runLabel: string): HTMLElement {
+  private thumb(img: GalleryImageView, runId: string, runLabel: string): HTMLElement {
     const caption = `${runLabel}, ${epochLabel(img.epoch)}, image ${img.index + 1}${img.prompt ? `: ${img.prompt}` : ''}`;
     const el = h('img', { src: img.uri, alt: caption, loading: 'lazy', decoding: 'async' });
     const btn = h('button', { class: 'thumb', type: 'button', title: 'Enlarge', 'aria-label': `Enlarge ${caption}` }, el);
     btn.addEventListener('click', () => {
+      this.current = { runId, uri: img.uri };
       this.dialogImg.src = img.uri;
       this.dialogImg.alt = caption;
       this.dialogCaption.textContent = caption;

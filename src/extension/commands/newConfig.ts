@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../core/scripts';
 import { PRESETS, configFromPreset, renderConfig } from '../../core/presets';
-import { importArgs, tokenizeShellCommand } from '../../core/importCommand';
+import { ImportError, importCommandText, type ImportResult } from '../../core/importCommand';
 import type { SdxlConfig } from '../../core/config';
 
 export async function newConfig(): Promise<void> {
@@ -24,39 +24,39 @@ export async function newConfig(): Promise<void> {
 }
 
 export async function newConfigFromCommandLine(): Promise<void> {
-  // Pre-fill from the clipboard when it holds a training command; line continuations are folded,
-  // since an input box is one line.
+  // A multi-line command on the clipboard (a README's `export …` lines and `\` continuations) is imported as it is;
+  // the input box is for one line.
   const clip = await vscode.env.clipboard.readText();
-  const looksLikeCommand = /train_[a-z_]*sdxl\.py/.test(clip);
-  const input = await vscode.window.showInputBox({
+  let text: string | undefined;
+  if (/train_[a-z_]*sdxl\.py/.test(clip)) {
+    const lines = clip.trim().split(/\r?\n/);
+    const pick = await vscode.window.showQuickPick([
+      { label: '$(clippy) Use the command on the clipboard', detail: lines.length > 1 ? `${lines[0]} … (${lines.length} lines)` : lines[0], useClipboard: true },
+      { label: '$(edit) Type or paste a command…', useClipboard: false },
+    ], { title: 'New config from command line' });
+    if (!pick) return;
+    if (pick.useClipboard) text = clip;
+  }
+  text ??= await vscode.window.showInputBox({
     title: 'New config from command line',
     prompt: 'Paste an `accelerate launch …` or `python train_….py …` command',
-    value: looksLikeCommand ? clip.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' ').trim() : '',
     ignoreFocusOut: true,
-    validateInput: (text) => (text.trim() === '' ? 'Paste a command line' : undefined),
+    validateInput: (t) => (t.trim() === '' ? 'Paste a command line' : undefined),
   });
-  if (!input) return;
-  let argv: string[];
+  if (!text) return;
+  let result: ImportResult;
   try {
-    argv = tokenizeShellCommand(input);
+    result = importCommandText(undefined, text);
   } catch (e) {
-    void vscode.window.showErrorMessage(`Could not read that command: ${e instanceof Error ? e.message : String(e)}`);
-    return;
-  }
-  let kind: ScriptKind | undefined;
-  let result: ReturnType<typeof importArgs> | undefined;
-  try {
-    result = importArgs(undefined, argv);
-  } catch {
+    if (!(e instanceof ImportError) || !/Cannot tell which script/.test(e.message)) throw e;
     const pick = await vscode.window.showQuickPick(SCRIPT_KINDS.map((k) => ({ label: k, description: SCRIPTS[k].title })), {
       title: 'Which script do these arguments belong to?',
     });
     if (!pick) return;
-    kind = pick.label as ScriptKind;
-    result = importArgs(kind, argv);
+    result = importCommandText(pick.label as ScriptKind, text);
   }
   if (result.warnings.length > 0) {
-    void vscode.window.showWarningMessage(`Imported with ${result.warnings.length} note(s): ${result.warnings.join('; ')}`);
+    void vscode.window.showWarningMessage(`Imported with ${result.warnings.length} note(s): ${result.warnings.join(' ')}`);
   }
   await writeNewConfig(result.config, result.config.script, ['Imported from a command line by "SDXL: New Config from Command Line…".']);
 }

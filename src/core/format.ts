@@ -1,0 +1,49 @@
+// Small display formatters shared by the status bar, tree views and the CLI.
+import type { RunState } from './run/state';
+
+/** Seconds as tqdm prints them: MM:SS, or H:MM:SS once an hour has passed. */
+export function formatDuration(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec) || sec < 0) return '?';
+  const s = Math.round(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(r).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** A rate the way trainers talk about it: s/it when slower than one step a second. */
+export function formatRate(itPerSec: number | null | undefined): string {
+  if (!itPerSec || !Number.isFinite(itPerSec) || itPerSec <= 0) return '?it/s';
+  return itPerSec >= 1 ? `${itPerSec.toFixed(2)} it/s` : `${(1 / itPerSec).toFixed(2)} s/it`;
+}
+
+export function formatProgress(s: RunState): string {
+  if (s.step === null) return s.state;
+  return s.totalSteps ? `${s.step}/${s.totalSteps}` : `${s.step}`;
+}
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** One line for a run: its state, progress, rate and ETA or outcome. */
+export function describeRun(s: RunState): string {
+  switch (s.state) {
+    case 'finished': return `finished at step ${s.step ?? '?'}`;
+    case 'failed': return `failed${s.failure ? `: ${s.failure.class}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
+    case 'stopped': return `stopped${s.step !== null ? ` at step ${s.step}` : ''}`;
+    case 'queued': return 'queued';
+    case 'training': return `${formatProgress(s)} · ${formatRate(s.rateItPerSec)} · ETA ${formatDuration(s.etaSec)}`;
+    default: return s.step !== null ? `${s.state} · ${formatProgress(s)}` : s.state;
+  }
+}

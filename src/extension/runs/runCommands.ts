@@ -1,0 +1,105 @@
+// Commands on runs: start, stop, resume, open the console log, reveal output, TensorBoard, delete the record.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { isEnded } from '../../core/run/state';
+import { describeRun } from '../../core/format';
+import { fixToTextEdits } from '../../core/fixes';
+import type { Fix } from '../../core/diagnostics';
+import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
+import type { RunsController } from './runsController';
+import type { RunsNode } from '../views/runsView';
+
+/** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
+export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object') {
+    const n = arg as RunsNode;
+    if (n.kind === 'run') return n.id;
+    if (n.kind === 'checkpoint') return n.runId;
+  }
+  const candidates = runs.runs().filter((r) => filter(isEnded(r.state)));
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage('SDXL: no matching runs.');
+    return undefined;
+  }
+  if (candidates.length === 1) return candidates[0]!.id;
+  const pick = await vscode.window.showQuickPick(candidates.map((r) => ({ label: r.entry.record.name, description: describeRun(r.state), detail: r.id, id: r.id })), { title: 'Which run?' });
+  return pick?.id;
+}
+
+export function registerRunCommands(runs: RunsController, register: (id: string, run: (...args: never[]) => unknown) => vscode.Disposable): vscode.Disposable[] {
+  return [
+    register('sdxl.startRun', async (arg?: vscode.Uri) => {
+      const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
+      if (!uri) return;
+      const run = await runs.start(uri);
+      if (run) {
+        const queued = run.entry.record.state === 'queued';
+        void vscode.window.setStatusBarMessage(`SDXL: run ${run.entry.record.name} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
+      }
+    }),
+    register('sdxl.stopRun', async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg, (ended) => !ended);
+      if (!id) return;
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping SDXL run ${id}…` }, () => runs.stop(id));
+    }),
+    register('sdxl.resumeRun', async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg, (ended) => ended);
+      if (!id) return;
+      const run = await runs.resume(id);
+      if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? 'a checkpoint'}`, 5000);
+    }),
+    register('sdxl.resumeFromCheckpoint', async (node?: RunsNode) => {
+      if (!node || node.kind !== 'checkpoint') return;
+      await runs.resume(node.runId, `checkpoint-${node.step}`);
+    }),
+    register('sdxl.openConsoleLog', async (arg?: unknown, at?: 'failure' | number) => {
+      const id = await resolveRunId(runs, arg);
+      if (!id) return;
+      const run = runs.get(id);
+      if (!run) return;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(run.dir, 'console.log')));
+      const editor = await vscode.window.showTextDocument(doc, { preview: false });
+      const line = at === undefined ? doc.lineCount : runs.monitorOf(id)?.consoleLineOf(at);
+      if (line !== undefined) {
+        const pos = new vscode.Position(Math.max(0, Math.min(doc.lineCount - 1, line - 1)), 0);
+        editor.selection = new vscode.Selection(pos, pos);
+        editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+      }
+    }),
+    register('sdxl.revealOutput', async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg);
+      const dir = id ? runs.get(id)?.state.outputDir ?? runs.get(id)?.entry.record.outputDir : undefined;
+      if (!dir) return void vscode.window.showWarningMessage('SDXL: this run has no known output_dir.');
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)).then(undefined,
+        () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir)));
+    }),
+    register('sdxl.openInTensorBoard', async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg);
+      const run = id ? runs.get(id) : undefined;
+      const dir = run?.state.outputDir ?? run?.entry.record.outputDir;
+      if (!run || !dir) return;
+      const logDir = path.join(dir, typeof run.state.args?.logging_dir === 'string' ? run.state.args.logging_dir : 'logs');
+      // The Python extension's TensorBoard integration, when installed; otherwise the command to run by hand.
+      const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(() => true, () => false);
+      if (!ok) {
+        const cmd = `tensorboard --logdir "${logDir}"`;
+        await vscode.env.clipboard.writeText(cmd);
+        void vscode.window.showInformationMessage(`SDXL: copied "${cmd}" to the clipboard (the dashboard shows the same curves without TensorBoard).`);
+      }
+    }),
+    register('sdxl.deleteRunRecord', async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg, (ended) => ended);
+      if (!id) return;
+      const ok = await vscode.window.showWarningMessage(`Delete the record of run ${id}? Its output_dir (checkpoints, weights) is kept.`, { modal: true }, 'Delete Record');
+      if (ok === 'Delete Record') await runs.deleteRecord(id);
+    }),
+    register('sdxl.applyRunFix', async (configPath: string, fix: Fix) => {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configPath));
+      const edit = new vscode.WorkspaceEdit();
+      for (const e of fixToTextEdits(doc.getText(), fix)) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
+      await vscode.workspace.applyEdit(edit);
+      await vscode.window.showTextDocument(doc);
+    }),
+  ];
+}

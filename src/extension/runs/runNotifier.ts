@@ -1,0 +1,86 @@
+// Notifications when a run finishes, fails (with the remedy as an action) or reaches a validation epoch, and the
+// failure as a Problems entry on the run's config whose quick fix edits the config.
+import * as vscode from 'vscode';
+import { rangeOf, lineColumn, parseConfigText } from '../../core/config';
+import type { Diagnostic as CoreDiagnostic } from '../../core/diagnostics';
+import type { Diagnosis } from '../../core/run/events';
+import type { DiagnosticsController } from '../diagnosticsController';
+import type { RunChange, RunsController } from './runsController';
+
+export class RunNotifier implements vscode.Disposable {
+  private readonly subscription: vscode.Disposable;
+  private readonly nanStopped = new Set<string>();
+
+  constructor(private readonly runs: RunsController, private readonly diagnostics: DiagnosticsController) {
+    this.subscription = runs.onDidChange((c) => c && void this.onChange(c));
+  }
+
+  private async onChange(c: RunChange): Promise<void> {
+    const { id, state, previous } = c;
+    const view = this.runs.get(id);
+    if (!view) return;
+    const name = view.entry.record.name;
+    // A run seen for the first time already ended (e.g. after a reload) is history, not news.
+    const fresh = previous.state !== 'queued' || state.step !== null || c.events.some((e) => e.type === 'exit');
+    if (state.state !== previous.state && fresh) {
+      if (state.state === 'finished') {
+        void vscode.window.showInformationMessage(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`, 'Open Dashboard', 'Reveal Output')
+          .then((a) => a && vscode.commands.executeCommand(a === 'Open Dashboard' ? 'sdxl.openDashboard' : 'sdxl.revealOutput', id));
+      } else if (state.state === 'failed') {
+        await this.reportFailure(id, name, state.failure, view.entry.record.configPath);
+      }
+    }
+    const newValidation = state.validation.entries.filter((e) => e.tag === 'validation').length;
+    const oldValidation = previous.validation.entries.filter((e) => e.tag === 'validation').length;
+    if (newValidation > oldValidation && previous.state !== 'queued') {
+      const last = state.validation.entries.filter((e) => e.tag === 'validation').at(-1)!;
+      void vscode.window.showInformationMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}.`, 'Open Dashboard')
+        .then((a) => a && vscode.commands.executeCommand('sdxl.openDashboard', id));
+    }
+    if (state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
+      this.nanStopped.add(id);
+      const stop = vscode.workspace.getConfiguration('sdxl').get<boolean>('stopOnNanLoss', true);
+      const nan = state.warnings.find((w) => w.class === 'nan_loss');
+      if (stop && !state.exit) {
+        void vscode.window.showWarningMessage(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`);
+        void this.runs.stop(id);
+      } else {
+        void vscode.window.showWarningMessage(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}. ${nan?.remedy ?? ''}`);
+      }
+    }
+  }
+
+  private async reportFailure(id: string, name: string, failure: Diagnosis | null, configPath: string | undefined): Promise<void> {
+    if (configPath && failure) {
+      const uri = vscode.Uri.file(configPath);
+      try {
+        const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+        const parsed = parseConfigText(text);
+        const pointer = failure.configKey ?? '';
+        const { offset, length } = pointer ? rangeOf(parsed, pointer, true) : { offset: 0, length: 0 };
+        const { line, column } = lineColumn(text, offset);
+        const diag: CoreDiagnostic = {
+          severity: 'error', code: `run-${failure.class}`, message: `Run ${id} failed (${failure.class}): ${failure.message} ${failure.remedy}`,
+          path: pointer, offset, length, line, column, ...(failure.fix ? { fix: failure.fix } : {}),
+        };
+        this.diagnostics.setRunDiagnostics(uri, [diag]);
+      } catch {
+        // The config was moved or deleted: the notification still tells.
+      }
+    }
+    const actions = [...(failure?.fix ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
+    const text = failure ? `SDXL run "${name}" failed: ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
+    const action = await vscode.window.showErrorMessage(text, ...actions);
+    if (action === 'Apply Fix' && failure?.fix && configPath) {
+      await vscode.commands.executeCommand('sdxl.applyRunFix', configPath, failure.fix);
+    } else if (action === 'Open Console Log') {
+      await vscode.commands.executeCommand('sdxl.openConsoleLog', id, 'failure');
+    } else if (action === 'Open Dashboard') {
+      await vscode.commands.executeCommand('sdxl.openDashboard', id);
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}

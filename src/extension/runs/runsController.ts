@@ -1,0 +1,236 @@
+// Owns the workspace's training runs: the supervisor that starts and stops them, and one RunMonitor per run that
+// turns its files into a RunState. Every view (tree, status bar, Problems, dashboard) listens to onDidChange.
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Supervisor, type RunMeta } from '../../core/supervisor/supervisor';
+import { PreflightError } from '../../core/supervisor/preflight';
+import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRecord';
+import { RunMonitor } from '../../core/monitor/runMonitor';
+import { newestCompleteCheckpoint, scanCheckpoints } from '../../core/monitor/checkpoints';
+import { isEnded, initialRunState, type RunState } from '../../core/run/state';
+import type { RunEvent } from '../../core/run/events';
+import { buildLaunchPlan } from '../../core/launchPlan';
+import { parseConfigText } from '../../core/config';
+import type { GpuInventory } from '../gpus';
+
+export interface RunView {
+  id: string;
+  entry: RunEntry;
+  state: RunState;
+  /** Directory of the run record (`.sdxl/runs/<id>`). */
+  dir: string;
+  imageDir: string;
+}
+
+export interface RunChange {
+  id: string;
+  state: RunState;
+  previous: RunState;
+  events: RunEvent[];
+}
+
+interface Tracked {
+  entry: RunEntry;
+  monitor: RunMonitor;
+  unsubscribe: () => void;
+  previous: RunState;
+}
+
+export class RunsController implements vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<RunChange | undefined>();
+  /** Fires for one run's change, or with undefined when the list of runs changed. */
+  readonly onDidChange = this.changeEmitter.event;
+  private readonly tracked = new Map<string, Tracked>();
+  private supervisor: Supervisor | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly gpus: GpuInventory,
+  ) {}
+
+  get recordsDir(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder?.uri.scheme === 'file' ? workspaceRecordsDir(folder.uri.fsPath) : undefined;
+  }
+
+  private getSupervisor(): Supervisor | undefined {
+    const recordsDir = this.recordsDir;
+    if (!recordsDir) return undefined;
+    if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir)) {
+      const graceSec = vscode.workspace.getConfiguration('sdxl').get<number>('stopGracePeriodSeconds', 10);
+      this.supervisor = new Supervisor({
+        recordsDir,
+        wrapperScript: this.context.asAbsolutePath(path.join('dist', 'wrapper.js')),
+        execPath: process.execPath,
+        graceMs: Math.max(0, graceSec) * 1000,
+      });
+    }
+    return this.supervisor;
+  }
+
+  /** Finds every run on disk (live ones are followed again: this is how a reload reattaches). */
+  async refresh(): Promise<void> {
+    const sup = this.getSupervisor();
+    if (!sup) return;
+    const problems: string[] = [];
+    let entries: RunEntry[] = [];
+    try {
+      entries = fs.existsSync(sup.recordsDir) ? sup.list(problems) : [];
+    } catch (e) {
+      problems.push(e instanceof Error ? e.message : String(e));
+    }
+    for (const p of problems) this.output.warn(`Run records: ${p}`);
+    const seen = new Set<string>();
+    let listChanged = false;
+    for (const entry of entries) {
+      seen.add(entry.record.id);
+      const t = this.tracked.get(entry.record.id);
+      if (t) {
+        t.entry = entry;
+        continue;
+      }
+      this.track(entry);
+      listChanged = true;
+    }
+    for (const [id, t] of this.tracked) {
+      if (!seen.has(id)) {
+        t.unsubscribe();
+        t.monitor.stop();
+        this.tracked.delete(id);
+        listChanged = true;
+      }
+    }
+    if (listChanged) this.changeEmitter.fire(undefined);
+    // Queued runs are started by the wrappers of finishing runs; this catches runs queued while nothing ran.
+    try {
+      sup.pump();
+    } catch (e) {
+      this.output.warn(`Queue: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private track(entry: RunEntry): Tracked {
+    const monitor = new RunMonitor({
+      recordDir: entry.dir,
+      imageCacheDir: path.join(entry.dir, 'images'),
+      nvidiaSmi: vscode.workspace.isTrusted ? (vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi') : false,
+      hangFactor: vscode.workspace.getConfiguration('sdxl').get<number>('hangFactor', 20),
+    });
+    const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
+    t.unsubscribe = monitor.onDidChange((state, events) => {
+      const previous = t.previous;
+      t.previous = state;
+      this.changeEmitter.fire({ id: entry.record.id, state, previous, events });
+      if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
+    });
+    this.tracked.set(entry.record.id, t);
+    monitor.start();
+    return t;
+  }
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), 300);
+  }
+
+  runs(): RunView[] {
+    return [...this.tracked.values()]
+      .map((t) => this.view(t))
+      .sort((a, b) => b.entry.record.createdAt.localeCompare(a.entry.record.createdAt));
+  }
+
+  get(id: string): RunView | undefined {
+    const t = this.tracked.get(id);
+    return t ? this.view(t) : undefined;
+  }
+
+  monitorOf(id: string): RunMonitor | undefined {
+    return this.tracked.get(id)?.monitor;
+  }
+
+  private view(t: Tracked): RunView {
+    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state ?? initialRunState(), dir: t.entry.dir, imageDir: path.join(t.entry.dir, 'images') };
+  }
+
+  /** Starts (or queues, when the GPUs are busy) a run of the config. */
+  async start(configUri: vscode.Uri): Promise<RunView | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('SDXL: training runs are disabled in an untrusted workspace. Trust the workspace to start runs.');
+      return undefined;
+    }
+    const sup = this.getSupervisor();
+    if (!sup) throw new Error('Open a folder to start training runs: run records are kept in its .sdxl/runs folder.');
+    const doc = await vscode.workspace.openTextDocument(configUri);
+    if (doc.isDirty) await doc.save();
+    const parsed = parseConfigText(doc.getText());
+    if (!parsed.config) throw new Error(`${vscode.workspace.asRelativePath(configUri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
+    const plan = buildLaunchPlan(parsed.config, configUri.fsPath);
+    const meta: RunMeta = { name: parsed.config.name ?? path.basename(configUri.fsPath).replace(/\.sdxl\.json$/, ''), configPath: configUri.fsPath };
+    const gpus = await this.gpus.get();
+    void gpus;
+    try {
+      const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
+      const entry = live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
+      this.output.info(`Run ${entry.record.id} ${entry.record.state === 'queued' ? 'queued' : 'started'}: ${plan.argv.join(' ')}`);
+      await this.refresh();
+      return this.get(entry.record.id);
+    } catch (e) {
+      if (e instanceof PreflightError) throw new Error(`Cannot start: ${e.message}`);
+      throw e;
+    }
+  }
+
+  async stop(id: string): Promise<void> {
+    const sup = this.getSupervisor();
+    if (!sup) return;
+    await sup.stop(id);
+    await this.refresh();
+  }
+
+  /** Resumes from a given checkpoint, or from the newest complete one. */
+  async resume(id: string, checkpointName?: string): Promise<RunView | undefined> {
+    const sup = this.getSupervisor();
+    if (!sup) return undefined;
+    const t = this.tracked.get(id);
+    const script = t?.entry.record.script;
+    // The console's "Saved state to" counts as proof of completeness too; the script's own `latest` would not check.
+    const savedSteps = (t?.monitor.state.checkpoints ?? []).filter((c) => c.complete).map((c) => c.step);
+    const pick = checkpointName
+      ? () => checkpointName
+      : async (outputDir: string) => {
+        const scan = await scanCheckpoints(outputDir, { ...(script ? { script } : {}), savedSteps });
+        const best = newestCompleteCheckpoint(scan.checkpoints);
+        if (!best) throw new Error(`No complete checkpoint in ${outputDir} to resume from.`);
+        return `checkpoint-${best.step}`;
+      };
+    const entry = await sup.resume(id, pick);
+    await this.refresh();
+    return this.get(entry.record.id);
+  }
+
+  async deleteRecord(id: string): Promise<void> {
+    const t = this.tracked.get(id);
+    if (t && !isEnded(t.monitor.state)) throw new Error('Stop the run before deleting its record.');
+    const sup = this.getSupervisor();
+    if (!sup) return;
+    const dir = sup.dirOf(id);
+    t?.unsubscribe();
+    t?.monitor.stop();
+    this.tracked.delete(id);
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    this.changeEmitter.fire(undefined);
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const t of this.tracked.values()) {
+      t.unsubscribe();
+      t.monitor.stop(); // the runs themselves go on: they are detached from the extension host
+    }
+    this.tracked.clear();
+    this.changeEmitter.dispose();
+  }
+}

@@ -1,0 +1,42 @@
+// The status bar item for active runs: step/total, rate and ETA; a click opens the run's dashboard.
+import * as vscode from 'vscode';
+import { isEnded } from '../../core/run/state';
+import { formatDuration, formatProgress, formatRate } from '../../core/format';
+import type { RunsController } from './runsController';
+import { isSimulated } from './simulation';
+
+export class RunStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('sdxl.run', vscode.StatusBarAlignment.Left, 50);
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly runs: RunsController) {
+    this.item.name = 'SDXL Training Run';
+    this.subscription = runs.onDidChange(() => this.update());
+    this.update();
+  }
+
+  private update(): void {
+    const live = this.runs.runs().filter((r) => !isEnded(r.state) && r.state.state !== 'queued');
+    if (live.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const r = live[0]!;
+    const s = r.state;
+    const sim = isSimulated(r.entry.record) ? 'SIMULATION ' : '';
+    const more = live.length > 1 ? ` (+${live.length - 1})` : '';
+    const parts = [`$(sync~spin) SDXL ${sim}${formatProgress(s)}`];
+    if (s.state === 'training') parts.push(formatRate(s.rateItPerSec), `ETA ${formatDuration(s.etaSec)}`);
+    else parts.push(s.state);
+    this.item.text = parts.join(' · ') + more;
+    this.item.tooltip = `${sim}${r.entry.record.name} (${r.id}) — click to open the dashboard`;
+    this.item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [r.id] };
+    this.item.accessibilityInformation = { label: `SDXL run ${r.entry.record.name}: ${s.state}, step ${formatProgress(s)}, ETA ${formatDuration(s.etaSec)}` };
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,38 @@
+// The Configs view: the workspace's *.sdxl.json files, each with Start.
+import * as vscode from 'vscode';
+import { CONFIG_GLOB } from '../configDocuments';
+
+export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor() {
+    this.subscriptions.push(
+      this.watcher,
+      this.watcher.onDidCreate(() => this.changed.fire()),
+      this.watcher.onDidDelete(() => this.changed.fire()),
+      this.changed,
+    );
+  }
+
+  getTreeItem(uri: vscode.Uri): vscode.TreeItem {
+    const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
+    item.description = vscode.workspace.asRelativePath(uri.with({ path: uri.path.replace(/\/[^/]*$/, '') }), false);
+    item.contextValue = 'sdxlConfig';
+    item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+    item.tooltip = vscode.workspace.asRelativePath(uri);
+    return item;
+  }
+
+  async getChildren(element?: vscode.Uri): Promise<vscode.Uri[]> {
+    if (element) return [];
+    const files = await vscode.workspace.findFiles(CONFIG_GLOB, '**/{node_modules,.sdxl}/**', 500);
+    return files.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

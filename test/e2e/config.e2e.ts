@@ -1,0 +1,199 @@
+// The training-config features end to end, in one code-server session: create a config with the command, set an
+// argument with "Configure Argument…", completion offers the script's arguments (and only those), a hover shows the
+// help, a problem shows in the Problems panel and its quick fix applies, "Show Launch Command" shows and copies the
+// command, and "New Config from Command Line…" imports a typed command.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { until } from './processes.js';
+import { withVsCode, type Problem, type VsCode } from './harness.js';
+
+const LORA_FILE = 'lora-12gb.sdxl.json';
+const FULL_FILE = 'full.sdxl.json';
+const IMPORT_COMMAND = 'accelerate launch train_text_to_image_sdxl.py --pretrained_model_name_or_path=stabilityai/stable-diffusion-xl-base-1.0 '
+  + '--train_data_dir ./data --resolution 512 --use_ema';
+
+/** Pick the quick pick row whose label is exactly `label` (filtering first), not one that merely mentions it. */
+async function pickLabel(vs: VsCode, label: string, filter = label): Promise<void> {
+  await vs.quickInput.waitFor({ state: 'visible' });
+  await vs.quickInput.fill(filter);
+  const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  const row = vs.page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: vs.page.locator('.label-name').filter({ hasText: exact }) }).first();
+  await row.waitFor();
+  await vs.pickRow(row);
+}
+
+/** Wait for the quick input to show `title` (the next step of a multi-step command). */
+async function waitForQuickInputTitle(vs: VsCode, title: string | RegExp): Promise<void> {
+  await vs.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: title }).waitFor();
+}
+
+const sdxlIn = (file: string) => (p: Problem) => p.file === file && p.source === 'sdxl';
+
+/** Open a new line right after the line holding `anchor` and leave the cursor at its start. */
+async function newLineAfter(vs: VsCode, anchor: string): Promise<void> {
+  await vs.selectInEditor(anchor);
+  await vs.page.keyboard.press('End');
+  await vs.page.keyboard.press('Enter');
+}
+
+/** Close the suggest widget and delete the current (scratch) line. */
+async function dropScratchLine(vs: VsCode): Promise<void> {
+  await vs.page.keyboard.press('Escape');
+  await vs.suggestWidget.waitFor({ state: 'hidden' });
+  await vs.page.keyboard.press('Control+Shift+K');
+}
+
+test('training configs: new, configure, complete, hover, problem + quick fix, launch command, import', async () => {
+  const steps: string[] = [];
+  let t = Date.now();
+  const step = (name: string) => {
+    steps.push(`${name} ${Date.now() - t} ms`);
+    t = Date.now();
+  };
+  await withVsCode('config', {}, async (vs) => {
+    t = Date.now();
+    // --- New Training Config…: lora → 12 GB preset → default file name.
+    await vs.runCommand('SDXL: New Training Config…');
+    await waitForQuickInputTitle(vs, /which script/);
+    await pickLabel(vs, 'lora');
+    await waitForQuickInputTitle(vs, /preset by GPU memory/);
+    await vs.pick('12 GB');
+    await waitForQuickInputTitle(vs, /file name/);
+    assert.equal(await vs.quickInput.inputValue(), LORA_FILE);
+    await vs.page.keyboard.press('Enter');
+    await vs.activeTab.filter({ hasText: LORA_FILE }).waitFor();
+    await vs.waitForEditorText(/"script": "lora"/);
+    const created = await readFile(join(vs.workspace, LORA_FILE), 'utf8');
+    assert.match(created, /"rank": 4,/);
+    assert.match(created, /"pretrained_vae_model_name_or_path": "madebyollin\/sdxl-vae-fp16-fix"/);
+    // "Validate Config" says so when the preset has no problem; the Problems panel agrees (no sdxl marker on it).
+    await vs.runCommand('SDXL: Validate Config');
+    await vs.notification(`${LORA_FILE}: no problems found`).waitFor();
+    const initial = await vs.problems();
+    assert.deepEqual(initial.filter((p) => p.file === LORA_FILE && (p.source === 'sdxl' || p.severity === 'error')), []);
+    await vs.focusEditor();
+    await vs.screenshot('editor');
+    step('new config');
+
+    // --- Configure Argument…: rank → 32, as one undo step.
+    await vs.runCommand('SDXL: Configure Argument…');
+    await waitForQuickInputTitle(vs, /Configure argument/);
+    await pickLabel(vs, 'rank');
+    await waitForQuickInputTitle(vs, /^rank — default 4/);
+    assert.equal(await vs.quickInput.inputValue(), '4');
+    await vs.answerInput('32');
+    await vs.waitForDirty(true);
+    await vs.waitForEditorText(/"rank": 32,/);
+    await vs.focusedEditor.waitFor();
+    await vs.page.keyboard.press('Control+Z');
+    await vs.waitForDirty(false); // one undo returns to the saved text: the edit was one step
+    await vs.waitForEditorText(/"rank": 4,/);
+    await vs.page.keyboard.press('Control+Shift+Z');
+    await vs.waitForDirty(true);
+    await vs.waitForEditorText(/"rank": 32,/);
+    await vs.save();
+    assert.match(await readFile(join(vs.workspace, LORA_FILE), 'utf8'), /"rank": 32,/);
+    step('configure argument');
+
+    // --- Completion inside "args" offers the LoRA script's arguments.
+    await newLineAfter(vs, '"args": {');
+    await vs.page.keyboard.type('"');
+    await vs.triggerSuggest();
+    await vs.page.keyboard.type('train_text_en');
+    await until('train_text_encoder in the suggestions', 15_000, async () =>
+      (await vs.suggestLabels()).includes('train_text_encoder') ? true : undefined);
+    await dropScratchLine(vs);
+    await vs.save();
+    step('completion (lora)');
+
+    // --- Hover on a key shows the argument's help.
+    await vs.selectInEditor('"learning_rate"');
+    const hover = await vs.hoverToken('"learning_rate"', 'Initial learning rate');
+    assert.match(hover, /Initial learning rate \(after the potential warmup period\)/);
+    await vs.page.mouse.move(5, 5);
+    await vs.page.keyboard.press('Escape');
+    step('hover');
+
+    // --- A problem: resolution 1001 is not a multiple of 8 → sdxl warning in the Problems panel → its quick fix.
+    await vs.selectInEditor('"resolution": 1024');
+    await vs.page.keyboard.type('"resolution": 1001');
+    const isResolution = (p: Problem) => sdxlIn(LORA_FILE)(p) && /resolution 1001 is not a multiple of 8/.test(p.message);
+    const problems = await vs.waitForProblems('the resolution warning', (p) => p.some(isResolution));
+    const warning = problems.find(isResolution)!;
+    assert.equal(warning.severity, 'warning');
+    assert.equal(warning.code, 'resolution-multiple-of-8');
+    await vs.screenshot('problems');
+    // Selecting the marker moves the editor cursor onto it; Ctrl+. there lists the quick fix.
+    await vs.page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'resolution 1001 is not a multiple of 8' }).first().click();
+    await vs.focusEditor();
+    await vs.page.keyboard.press('Control+.');
+    const fix = vs.page.locator('.action-widget .monaco-list-row').filter({ hasText: 'Set resolution to 1024' }).first();
+    await fix.waitFor();
+    await fix.click();
+    await vs.waitForEditorText(/"resolution": 1024,/);
+    await vs.waitForProblems('the resolution warning to go', (p) => !p.some(isResolution));
+    await vs.focusEditor();
+    await vs.save();
+    assert.match(await readFile(join(vs.workspace, LORA_FILE), 'utf8'), /"resolution": 1024,/);
+    step('problem + quick fix');
+
+    // --- Show Launch Command: a webview with the bash command, and a Copy button that copies it.
+    await vs.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${vs.port}` });
+    await vs.runCommand('SDXL: Show Launch Command');
+    const frame = await vs.webviewFrame('pre[data-command="bash"]');
+    const bash = (await frame.locator('pre[data-command="bash"]').textContent()) ?? '';
+    assert.match(bash, /^accelerate launch /);
+    assert.match(bash, /train_text_to_image_lora_sdxl\.py/);
+    assert.match(bash, /--rank 32\b/);
+    assert.match(bash, /--resolution 1024\b/);
+    await vs.screenshot('launch-command');
+    await frame.locator('button[data-shell="bash"]').click();
+    await vs.statusBarItem('Copied the bash launch command').waitFor();
+    const clip = await vs.page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(clip, bash);
+    step('launch command');
+
+    // --- New Config from Command Line…: the clipboard holds a training command, so it offers that first; type one.
+    await vs.runCommand('SDXL: New Config from Command Line…');
+    const useClip = vs.quickPickRows('Use the command on the clipboard').first();
+    await useClip.waitFor();
+    assert.match((await useClip.textContent()) ?? '', /accelerate launch train_text_to_image_lora_sdxl\.py/);
+    await vs.pick('Type or paste a command', { filter: false });
+    await useClip.waitFor({ state: 'detached' }); // the pick closed; the input box (same title) is next
+    await vs.answerInput(IMPORT_COMMAND);
+    await waitForQuickInputTitle(vs, /file name/);
+    assert.equal(await vs.quickInput.inputValue(), FULL_FILE);
+    await vs.page.keyboard.press('Enter');
+    await vs.activeTab.filter({ hasText: FULL_FILE }).waitFor();
+    const imported = await readFile(join(vs.workspace, FULL_FILE), 'utf8');
+    assert.match(imported, /"script": "full"/);
+    assert.match(imported, /"use_ema": true/);
+    assert.match(imported, /"resolution": 512/);
+    step('import command line');
+
+    // --- Completion follows "script": the full script offers use_ema, and not the LoRA-only rank.
+    await vs.waitForEditorText(/"script": "full"/);
+    await newLineAfter(vs, '"args": {');
+    await vs.page.keyboard.type('"');
+    await vs.triggerSuggest();
+    await vs.page.keyboard.type('use_em');
+    await until('use_ema in the suggestions', 15_000, async () =>
+      (await vs.suggestLabels()).includes('use_ema') ? true : undefined);
+    for (let i = 0; i < 'use_em'.length; i++) await vs.page.keyboard.press('Backspace');
+    await vs.page.keyboard.type('rank');
+    // Wait until the list is filtered to "rank" (every row fuzzy-matches it, or none is left), then look for rank.
+    const fuzzy = /r.*a.*n.*k/i;
+    const filtered = await until('the suggestions filtered to "rank"', 15_000, async () => {
+      const labels = await vs.suggestLabels();
+      return labels.every((l) => fuzzy.test(l)) ? labels : undefined;
+    });
+    assert.ok(!filtered.includes('rank'), `full script suggestions include rank: ${filtered.join(', ')}`);
+    await vs.page.keyboard.press('Escape');
+    await vs.page.keyboard.press('Control+Shift+K');
+    step('completion (full)');
+  });
+  console.log(`# config steps: ${steps.join(', ')}`);
+});
