@@ -15,7 +15,8 @@ const SEPARATORS = ['&&', '||', ';', '|', '&'];
 
 /**
  * Split shell text into commands (at newlines, `;`, `&&`, `||`, `|`, `&`) of words.
- * Handles '…', "…" (with \\ \" \$ \` escapes), backslash escapes, backslash-newline continuations,
+ * Handles '…', "…" (with \\ \" \$ \` escapes), backslash escapes, backslash-newline continuations (and a lone
+ * ` or ^ ending a line, as PowerShell and cmd.exe write them),
  * `#` comments at the start of a word, and leaves `$VAR`, `${VAR}`, `$(…)` and backticks as written.
  */
 export function splitShellCommands(text: string, opts: TokenizeOptions = {}): string[][] {
@@ -85,6 +86,9 @@ export function splitShellCommands(text: string, opts: TokenizeOptions = {}): st
           i++;
         }
       }
+    } else if ((c === '`' || c === '^') && !inWord && /^\r?\n/.test(text.slice(i + 1, i + 3))) {
+      // PowerShell (`) and cmd.exe (^) line continuations, as pasted from Windows instructions.
+      i += text[i + 1] === '\r' ? 3 : 2;
     } else if (c === '#' && !inWord) {
       while (i < text.length && text[i] !== '\n') i++;
     } else if (c === '\n') {

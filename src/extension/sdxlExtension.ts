@@ -10,9 +10,10 @@ import { isConfigDocument, pickConfigDocument } from './configDocuments';
 import { RunsController } from './runs/runsController';
 import { RunStatusBar } from './runs/statusBar';
 import { RunNotifier } from './runs/runNotifier';
-import { registerRunCommands } from './runs/runCommands';
+import { registerRunCommands, resolveRunId } from './runs/runCommands';
 import { ConfigsView } from './views/configsView';
 import { RunsView } from './views/runsView';
+import { DashboardHost } from './dashboard/dashboardPanel';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -29,7 +30,13 @@ export class SdxlExtension implements vscode.Disposable {
     this.runs = new RunsController(context, this.output, this.gpus);
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
+    const dashboard = new DashboardHost(context, this.runs, this.output);
     this.disposables.push(
+      dashboard,
+      this.command('sdxl.openDashboard', async (arg?: unknown) => {
+        const id = arg === undefined ? undefined : await resolveRunId(this.runs, arg);
+        dashboard.show(id);
+      }),
       this.runs,
       runsView,
       configsView,

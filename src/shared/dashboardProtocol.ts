@@ -37,6 +37,8 @@ export interface GalleryImageView {
   index: number;
   /** A webview URI (`asWebviewUri`) or a `data:` URI; never a file path. */
   uri: string;
+  /** A small version made on the host (sharp) for the gallery grid; the full `uri` is shown when enlarged. */
+  thumbUri?: string;
   prompt?: string;
   step?: number;
   width?: number;
@@ -211,7 +213,7 @@ const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const partialStatus = shape({ 'outcome?': oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
 const galleryImage = shape({
-  epoch: epochOrTest, index: int, uri: nonEmptyStr, 'prompt?': str, 'step?': int, 'width?': int, 'height?': int,
+  epoch: epochOrTest, index: int, uri: nonEmptyStr, 'thumbUri?': nonEmptyStr, 'prompt?': str, 'step?': int, 'width?': int, 'height?': int,
 });
 const checkpoint = shape({ step: int, path: str, complete: bool, 'sizeBytes?': nonNeg });
 const marker = shape({ step: finite, kind: oneOf(MARKERS), 'label?': str });

@@ -12,7 +12,10 @@ import type { CliIo } from '../../src/cli/io';
 
 function repoRoot(): string {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = dirname(dir);
+  }
   return dir;
 }
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');
@@ -61,6 +64,7 @@ test('tokenizer keeps $VARS literally unless the text assigns them', () => {
     [['cd', 'x'], ['python', 'a.py', '--x', '1'], ['echo', 'a;b'], ['tee'], ['z']]);
   assert.deepEqual(tokenizeShellCommand('pip install x\npython train_dreambooth_lora_sdxl.py --rank 8\necho done'),
     ['python', 'train_dreambooth_lora_sdxl.py', '--rank', '8']);
+  assert.deepEqual(tokenizeShellCommand('accelerate launch `\r\n  x.py ^\n  --a=`b`'), ['accelerate', 'launch', 'x.py', '--a=`b`']);
   assert.throws(() => tokenizeShellCommand('accelerate launch "x'), ImportError);
   assert.throws(() => tokenizeShellCommand("accelerate launch 'x"), ImportError);
 });

@@ -12,7 +12,10 @@ import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } f
 
 function repoRoot(): string {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = dirname(dir);
+  }
   return dir;
 }
 const ROOT = repoRoot();

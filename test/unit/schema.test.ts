@@ -11,7 +11,10 @@ import type { CliIo } from '../../src/cli/io';
 
 function repoRoot(): string {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = dirname(dir);
+  }
   return dir;
 }
 

@@ -8,7 +8,10 @@ import { formatCommandLine, quoteBash, quotePowerShell } from '../../src/core/sh
 
 function repoRoot(): string {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = dirname(dir);
+  }
   return dir;
 }
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');

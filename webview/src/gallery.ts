@@ -97,7 +97,7 @@ export class Gallery {
 
   private thumb(img: GalleryImageView, runId: string, runLabel: string): HTMLElement {
     const caption = `${runLabel}, ${epochLabel(img.epoch)}, image ${img.index + 1}${img.prompt ? `: ${img.prompt}` : ''}`;
-    const el = h('img', { src: img.uri, alt: caption, loading: 'lazy', decoding: 'async' });
+    const el = h('img', { src: img.thumbUri ?? img.uri, alt: caption, loading: 'lazy', decoding: 'async' });
     const btn = h('button', { class: 'thumb', type: 'button', title: 'Enlarge', 'aria-label': `Enlarge ${caption}` }, el);
     btn.addEventListener('click', () => {
       this.current = { runId, uri: img.uri };

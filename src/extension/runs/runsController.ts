@@ -51,6 +51,16 @@ export class RunsController implements vscode.Disposable {
     private readonly gpus: GpuInventory,
   ) {}
 
+  /** Validation images and thumbnails of every run: the one folder the dashboard webview may load files from. */
+  get imagesRoot(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder?.uri.scheme === 'file' ? path.join(folder.uri.fsPath, '.sdxl', 'images') : undefined;
+  }
+
+  private imageDirOf(id: string): string {
+    return path.join(this.imagesRoot ?? path.join(this.recordsDir ?? '.', '..', 'images'), id);
+  }
+
   get recordsDir(): string | undefined {
     const folder = vscode.workspace.workspaceFolders?.[0];
     return folder?.uri.scheme === 'file' ? workspaceRecordsDir(folder.uri.fsPath) : undefined;
@@ -115,7 +125,7 @@ export class RunsController implements vscode.Disposable {
   private track(entry: RunEntry): Tracked {
     const monitor = new RunMonitor({
       recordDir: entry.dir,
-      imageCacheDir: path.join(entry.dir, 'images'),
+      imageCacheDir: this.imageDirOf(entry.record.id),
       nvidiaSmi: vscode.workspace.isTrusted ? (vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi') : false,
       hangFactor: vscode.workspace.getConfiguration('sdxl').get<number>('hangFactor', 20),
     });
@@ -152,7 +162,7 @@ export class RunsController implements vscode.Disposable {
   }
 
   private view(t: Tracked): RunView {
-    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state ?? initialRunState(), dir: t.entry.dir, imageDir: path.join(t.entry.dir, 'images') };
+    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state ?? initialRunState(), dir: t.entry.dir, imageDir: this.imageDirOf(t.entry.record.id) };
   }
 
   /** Starts (or queues, when the GPUs are busy) a run of the config. */
@@ -221,6 +231,7 @@ export class RunsController implements vscode.Disposable {
     t?.monitor.stop();
     this.tracked.delete(id);
     await fs.promises.rm(dir, { recursive: true, force: true });
+    await fs.promises.rm(this.imageDirOf(id), { recursive: true, force: true });
     this.changeEmitter.fire(undefined);
   }
 

@@ -1,0 +1,234 @@
+// Maps a run's RunState (from the one reducer) onto the dashboard's view model, and works out the delta between
+// what was last sent and the state now, so the webview gets appends rather than the whole state.
+import type { RunState } from '../run/state';
+import { stepsPerEpoch } from '../run/state';
+import { seriesLength, type Series } from '../run/series';
+import type {
+  CheckpointView, DeltaMessage, FailureView, GalleryImageView, GpuSampleView, MarkerView, Point, RunOutcome, RunStatusView, RunView,
+} from '../../shared/dashboardProtocol';
+
+export interface RunMeta {
+  id: string;
+  label: string;
+  simulated: boolean;
+  /** Webview URI for an image file the run produced (full size, and the thumbnail when there is one). */
+  imageUri: (absPath: string) => { uri: string; thumbUri?: string } | undefined;
+  /** 1-based console line of the failure, when known. */
+  failureLine?: number;
+}
+
+function pointAt(s: Series, i: number): { step: number; value: number } {
+  return i < s.len ? s.buf[i]! : s.tail!;
+}
+
+function seriesOf(state: RunState): Record<string, Series> {
+  const out: Record<string, Series> = { train_loss: state.loss.train_loss, step_loss: state.loss.step_loss, lr: state.lrSeries };
+  for (const [k, v] of Object.entries(state.scalars)) if (!(k in out)) out[k] = v;
+  // DreamBooth logs `loss` to the event files: it is the train loss.
+  if (seriesLength(out.train_loss!) === 0 && state.scalars.loss) out.train_loss = state.scalars.loss;
+  return out;
+}
+
+function toPoints(s: Series, from = 0): Point[] {
+  const n = seriesLength(s);
+  const out: Point[] = new Array(Math.max(0, n - from));
+  for (let i = from; i < n; i++) {
+    const p = pointAt(s, i);
+    out[i - from] = [p.step, p.value];
+  }
+  return out;
+}
+
+export function statusView(s: RunState): RunStatusView {
+  const outcome: RunOutcome = s.state === 'finished' ? 'succeeded' : s.state === 'failed' ? 'failed' : s.state === 'stopped' ? 'stopped' : 'running';
+  const v: RunStatusView = { outcome };
+  if (outcome === 'running' && s.state !== 'queued') v.phase = s.state as NonNullable<RunStatusView['phase']>;
+  if (s.step !== null) v.step = s.step;
+  if (s.totalSteps !== null) v.totalSteps = s.totalSteps;
+  if (s.epoch !== null) v.epoch = s.epoch;
+  if (s.numEpochs !== null) v.totalEpochs = s.numEpochs;
+  if (s.rateItPerSec) {
+    v.secondsPerIt = 1 / s.rateItPerSec;
+    const batch = s.banner.totalBatchSize;
+    if (batch) v.imagesPerSec = s.rateItPerSec * batch;
+  }
+  if (s.etaSec !== null && outcome === 'running') v.etaSeconds = s.etaSec;
+  return v;
+}
+
+function galleryView(s: RunState, meta: RunMeta): GalleryImageView[] {
+  const out: GalleryImageView[] = [];
+  const prompt = typeof s.args?.validation_prompt === 'string' ? s.args.validation_prompt : s.validation.current?.prompt;
+  for (const entry of s.validation.entries) {
+    entry.images.forEach((img, index) => {
+      const uris = meta.imageUri(img.ref);
+      if (!uris) return;
+      out.push({
+        epoch: entry.tag === 'test' ? 'test' : entry.epoch, index, ...uris,
+        ...(prompt ? { prompt } : {}),
+        ...(img.width ? { width: img.width } : {}), ...(img.height ? { height: img.height } : {}),
+      });
+    });
+  }
+  return out;
+}
+
+function checkpointsView(s: RunState): CheckpointView[] {
+  return s.checkpoints.map((c) => ({ step: c.step, path: c.path, complete: c.complete, ...(c.sizeBytes !== undefined ? { sizeBytes: c.sizeBytes } : {}) }));
+}
+
+/** Checkpoints, validations (converted from the epoch the event files log to a global step) and the resume point. */
+function markersView(s: RunState): MarkerView[] {
+  const out: MarkerView[] = s.checkpoints.map((c) => ({ step: c.step, kind: 'checkpoint', label: `checkpoint-${c.step}${c.complete ? '' : ' (incomplete)'}` }));
+  const spe = stepsPerEpoch(s.banner);
+  if (spe) {
+    for (const e of s.validation.entries) {
+      if (e.tag !== 'validation') continue;
+      out.push({ step: Math.min((e.epoch + 1) * spe, s.totalSteps ?? Infinity), kind: 'validation', label: `validation, epoch ${e.epoch}` });
+    }
+  }
+  if (s.resumedFrom) out.push({ step: s.resumedFrom.step, kind: 'resume', label: `resumed from ${s.resumedFrom.checkpoint}` });
+  return out.sort((a, b) => a.step - b.step);
+}
+
+function gpuView(s: RunState, from = 0): GpuSampleView[] {
+  const out: GpuSampleView[] = [];
+  for (const sample of s.gpu.samples.slice(from)) {
+    for (const g of sample.gpus) {
+      out.push({
+        t: sample.wallTime * 1000, index: g.index,
+        ...(g.utilizationPct !== undefined ? { utilizationPct: g.utilizationPct } : {}),
+        ...(g.memoryUsedMiB !== undefined ? { memoryUsedMiB: g.memoryUsedMiB } : {}),
+        ...(g.memoryTotalMiB !== undefined ? { memoryTotalMiB: g.memoryTotalMiB } : {}),
+        ...(g.temperatureC !== undefined ? { temperatureC: g.temperatureC } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function failureView(s: RunState, meta: RunMeta): FailureView | undefined {
+  const f = s.failure ?? (s.state === 'failed' ? null : s.warnings.find((w) => w.class === 'nan_loss')) ?? undefined;
+  if (!f) return undefined;
+  return { class: f.class, message: f.message, remedy: f.remedy, ...(meta.failureLine ? { consoleLine: meta.failureLine } : {}) };
+}
+
+export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
+  const series: Record<string, Point[]> = {};
+  if (loaded) for (const [k, v] of Object.entries(seriesOf(s))) if (seriesLength(v) > 0) series[k] = toPoints(v);
+  const failure = failureView(s, meta);
+  const prompt = typeof s.args?.validation_prompt === 'string' ? s.args.validation_prompt : undefined;
+  return {
+    id: meta.id, label: meta.label, ...(s.script ? { script: s.script } : {}), simulated: meta.simulated, loaded,
+    status: statusView(s), series,
+    gallery: loaded ? galleryView(s, meta) : [], checkpoints: checkpointsView(s), markers: loaded ? markersView(s) : [],
+    gpu: loaded ? gpuView(s) : [],
+    ...(failure ? { failure } : {}), ...(prompt ? { validationPrompt: prompt } : {}),
+  };
+}
+
+interface SentSeries {
+  count: number;
+  lastStep: number;
+  lastValue: number;
+}
+
+/**
+ * Remembers what one run's webview has been sent and produces the next delta. Appends are O(new points): the series
+ * buffer is only read past what was sent, unless a resume rewrote earlier steps (then the series is sent again whole).
+ */
+export class RunDeltaTracker {
+  private sent = new Map<string, SentSeries>();
+  private gpuSent = 0;
+  private galleryKey = '';
+  private checkpointsKey = '';
+  private markersKey = '';
+  private statusKey = '';
+  private failureKey = '';
+
+  /** The full view, and from now on deltas are relative to it. */
+  full(s: RunState, meta: RunMeta): RunView {
+    const view = runView(s, meta);
+    this.sent.clear();
+    for (const [name, series] of Object.entries(seriesOf(s))) this.mark(name, series);
+    this.gpuSent = s.gpu.samples.length;
+    this.galleryKey = JSON.stringify(view.gallery);
+    this.checkpointsKey = JSON.stringify(view.checkpoints);
+    this.markersKey = JSON.stringify(view.markers);
+    this.statusKey = JSON.stringify(view.status);
+    this.failureKey = JSON.stringify(view.failure ?? null);
+    return view;
+  }
+
+  private mark(name: string, series: Series): void {
+    const n = seriesLength(series);
+    if (n === 0) return void this.sent.delete(name);
+    const last = pointAt(series, n - 1);
+    this.sent.set(name, { count: n, lastStep: last.step, lastValue: last.value });
+  }
+
+  delta(s: RunState, meta: RunMeta): DeltaMessage | undefined {
+    const d: DeltaMessage = { type: 'delta', runId: meta.id };
+    let any = false;
+    const append: Record<string, Point[]> = {};
+    for (const [name, series] of Object.entries(seriesOf(s))) {
+      const n = seriesLength(series);
+      if (n === 0) continue;
+      const sent = this.sent.get(name);
+      let from = 0;
+      if (sent && sent.count <= n) {
+        const p = pointAt(series, sent.count - 1);
+        if (p.step === sent.lastStep) from = Object.is(p.value, sent.lastValue) ? sent.count : sent.count - 1;
+      }
+      if (from >= n) continue;
+      append[name] = toPoints(series, from);
+      this.mark(name, series);
+      any = true;
+    }
+    if (any) d.appendSeries = append;
+    if (s.gpu.samples.length > this.gpuSent) {
+      d.gpu = gpuView(s, this.gpuSent);
+      this.gpuSent = s.gpu.samples.length;
+      any = true;
+    }
+    const status = statusView(s);
+    const statusKey = JSON.stringify(status);
+    if (statusKey !== this.statusKey) {
+      d.status = status;
+      this.statusKey = statusKey;
+      any = true;
+    }
+    const gallery = galleryView(s, meta);
+    const galleryKey = JSON.stringify(gallery);
+    if (galleryKey !== this.galleryKey) {
+      d.gallery = gallery; // upserted by (epoch, index) on the webview side
+      this.galleryKey = galleryKey;
+      any = true;
+    }
+    const checkpoints = checkpointsView(s);
+    const checkpointsKey = JSON.stringify(checkpoints);
+    if (checkpointsKey !== this.checkpointsKey) {
+      d.checkpoints = checkpoints;
+      this.checkpointsKey = checkpointsKey;
+      any = true;
+    }
+    const markers = markersView(s);
+    const markersKey = JSON.stringify(markers);
+    if (markersKey !== this.markersKey) {
+      // Markers are appended by the webview: send only the new ones.
+      const old = new Set((JSON.parse(this.markersKey || '[]') as MarkerView[]).map((m) => `${m.kind}:${m.step}:${m.label}`));
+      const fresh = markers.filter((m) => !old.has(`${m.kind}:${m.step}:${m.label}`));
+      if (fresh.length > 0) d.markers = fresh;
+      this.markersKey = markersKey;
+      any = any || fresh.length > 0;
+    }
+    const failure = failureView(s, meta);
+    const failureKey = JSON.stringify(failure ?? null);
+    if (failureKey !== this.failureKey) {
+      d.failure = failure ?? null;
+      this.failureKey = failureKey;
+      any = true;
+    }
+    return any ? d : undefined;
+  }
+}

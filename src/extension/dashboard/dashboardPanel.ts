@@ -1,0 +1,213 @@
+// The dashboard webview host: one panel for all runs, fed by the RunsController through the typed protocol in
+// src/shared/dashboardProtocol.ts (ready handshake, then deltas batched to about ten a second). A serializer brings the
+// panel back after a window reload; the webview keeps its own UI state with setState.
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { dashboardHtml } from '../../shared/dashboardHtml';
+import { checkWebviewMessage, type HostMessage, type WebviewMessage } from '../../shared/dashboardProtocol';
+import { DeltaBatcher } from '../../shared/batcher';
+import { RunDeltaTracker, runView, type RunMeta } from '../../core/view/dashboardModel';
+import { makeNonce } from '../webviewUtil';
+import type { RunChange, RunsController, RunView as ControllerRun } from '../runs/runsController';
+import { isSimulated } from '../runs/simulation';
+
+export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
+
+/** The part of the webview's own saved UI state (webview/src/state.ts) that the host reads back after a reload. */
+interface PanelState {
+  selectedRunIds?: unknown;
+}
+
+export class DashboardHost implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private focusRunId: string | undefined;
+  private readonly trackers = new Map<string, RunDeltaTracker>();
+  private readonly imagePaths = new Map<string, string>();
+  private batcher: DeltaBatcher | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly runs: RunsController,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      runs.onDidChange((c) => this.onRunChange(c)),
+      vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+          const selected = (state as PanelState | undefined)?.selectedRunIds;
+          const focus = Array.isArray(selected) && typeof selected[0] === 'string' ? selected[0] : undefined;
+          this.adopt(panel, focus);
+        },
+      }),
+    );
+  }
+
+  private resourceRoots(): vscode.Uri[] {
+    const roots = [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')];
+    const images = this.runs.imagesRoot;
+    if (images) roots.push(vscode.Uri.file(images));
+    return roots;
+  }
+
+  show(runId?: string): void {
+    if (runId) this.focusRunId = runId;
+    if (this.panel) {
+      this.panel.reveal();
+      if (runId && this.ready) this.sendInit();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'SDXL Dashboard', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: this.resourceRoots(),
+    });
+    this.adopt(panel, this.focusRunId);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, focusRunId: string | undefined): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    this.focusRunId = focusRunId ?? this.focusRunId ?? this.runs.runs()[0]?.id;
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'sdxl.svg');
+    this.ready = false;
+    this.batcher?.dispose();
+    this.batcher = new DeltaBatcher({ send: (d) => this.post(d), intervalMs: 100 });
+    panel.onDidDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.ready = false;
+      this.batcher?.dispose();
+      this.batcher = undefined;
+    }, null, this.subscriptions);
+    // A webview that was hidden is reloaded when shown again; it says `ready` and gets a fresh `init`.
+    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.subscriptions);
+    const nonce = makeNonce();
+    const asUri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
+    panel.webview.html = dashboardHtml({
+      cspSource: panel.webview.cspSource, nonce,
+      scriptUri: asUri('dist', 'webview', 'dashboard.js'), styleUri: asUri('dist', 'webview', 'dashboard.css'),
+    });
+  }
+
+  private post(message: HostMessage): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  private meta(run: ControllerRun): RunMeta {
+    const webview = this.panel!.webview;
+    const monitor = this.runs.monitorOf(run.id);
+    const failureLine = run.state.failure ? monitor?.consoleLineOf('failure') : undefined;
+    return {
+      id: run.id,
+      label: `${isSimulated(run.entry.record) ? '[simulation] ' : ''}${run.entry.record.name}`,
+      simulated: isSimulated(run.entry.record),
+      ...(failureLine ? { failureLine } : {}),
+      imageUri: (abs) => {
+        const uri = webview.asWebviewUri(vscode.Uri.file(abs)).toString();
+        this.imagePaths.set(uri, abs);
+        const thumb = abs.replace(/\.png$/i, '.thumb.jpg');
+        if (thumb !== abs && fs.existsSync(thumb)) return { uri, thumbUri: webview.asWebviewUri(vscode.Uri.file(thumb)).toString() };
+        return { uri };
+      },
+    };
+  }
+
+  private sendInit(): void {
+    if (!this.panel) return;
+    this.batcher?.discard();
+    this.trackers.clear();
+    const runs = this.runs.runs();
+    const views = runs.map((r) => {
+      if (r.id !== this.focusRunId) return runView(r.state, this.meta(r), false);
+      const tracker = new RunDeltaTracker();
+      this.trackers.set(r.id, tracker);
+      return tracker.full(r.state, this.meta(r));
+    });
+    const smoothing = this.context.workspaceState.get<number>('sdxl.dashboard.smoothing');
+    this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}) });
+    this.panel.title = this.focusRunId ? `SDXL: ${this.runs.get(this.focusRunId)?.entry.record.name ?? 'Dashboard'}` : 'SDXL Dashboard';
+  }
+
+  private sendRun(id: string): void {
+    const run = this.runs.get(id);
+    if (!run || !this.panel) return;
+    this.batcher?.discard(id);
+    const tracker = new RunDeltaTracker();
+    this.trackers.set(id, tracker);
+    this.post({ type: 'runData', run: tracker.full(run.state, this.meta(run)) });
+  }
+
+  private onRunChange(c: RunChange | undefined): void {
+    if (!this.panel || !this.ready) return;
+    if (!c) {
+      // The list of runs changed: new runs arrive as summaries; the webview asks for data when one is selected.
+      for (const r of this.runs.runs()) {
+        if (!this.trackers.has(r.id)) {
+          if (r.id === this.focusRunId) this.sendRun(r.id);
+          else this.post({ type: 'runData', run: runView(r.state, this.meta(r), false) });
+        }
+      }
+      return;
+    }
+    const tracker = this.trackers.get(c.id);
+    const run = this.runs.get(c.id);
+    if (!run) return;
+    if (!tracker) {
+      this.post({ type: 'runData', run: runView(run.state, this.meta(run), false) });
+      return;
+    }
+    const delta = tracker.delta(run.state, this.meta(run));
+    if (delta) this.batcher?.push(delta);
+  }
+
+  private onMessage(raw: unknown): void {
+    const problem = checkWebviewMessage(raw);
+    if (problem) {
+      this.output.warn(`Dashboard: ignored a malformed message (${problem})`);
+      return;
+    }
+    const m = raw as WebviewMessage;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendInit();
+        break;
+      case 'requestRun':
+        this.focusRunId = m.runId;
+        this.sendRun(m.runId);
+        break;
+      case 'compareRuns':
+        for (const id of m.runIds) if (!this.trackers.has(id)) this.sendRun(id);
+        break;
+      case 'openConsoleAt':
+        void vscode.commands.executeCommand('sdxl.openConsoleLog', m.runId, m.line);
+        break;
+      case 'openCheckpoint':
+        void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.resolveCheckpoint(m.runId, m.path)));
+        break;
+      case 'setSmoothing':
+        void this.context.workspaceState.update('sdxl.dashboard.smoothing', m.weight);
+        break;
+      case 'openImage': {
+        const file = this.imagePaths.get(m.uri);
+        if (file) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), vscode.ViewColumn.Beside);
+        break;
+      }
+    }
+  }
+
+  private resolveCheckpoint(runId: string, p: string): string {
+    if (path.isAbsolute(p)) return p;
+    const run = this.runs.get(runId);
+    return path.resolve(run?.entry.record.plan.cwd ?? '', p);
+  }
+
+  dispose(): void {
+    this.batcher?.dispose();
+    this.panel?.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,94 @@
+// The reducer-to-view mapping: what the dashboard is sent for a run state, and the deltas between states.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { reduce, reduceAll } from '../../src/core/run/reducer';
+import type { RunEvent } from '../../src/core/run/events';
+import { RunDeltaTracker, runView, type RunMeta } from '../../src/core/view/dashboardModel';
+import { checkHostMessage } from '../../src/shared/dashboardProtocol';
+
+const meta: RunMeta = {
+  id: 'r1', label: 'cats', simulated: true,
+  imageUri: (p) => ({ uri: `vscode-webview://x${p}`, thumbUri: `vscode-webview://x${p}.thumb` }),
+};
+
+function training(steps: number, from = 1): RunEvent[] {
+  const out: RunEvent[] = [
+    { type: 'runInfo', script: 'lora', args: { validation_prompt: 'a cat', train_batch_size: 2 } },
+    { type: 'banner', numExamples: 20, batchSize: 2, totalBatchSize: 2, gradAccum: 1, numEpochs: 3, totalSteps: 30 },
+    { type: 'phase', phase: 'training' },
+  ];
+  for (let s = from; s < from + steps; s++) {
+    out.push({ type: 'progress', step: s, total: 30, rateItPerSec: 0.5, elapsedSec: s * 2, remainingSec: (30 - s) * 2 });
+    out.push({ type: 'postfix', step: s, stepLoss: 1 / s, lr: 1e-4 });
+    out.push({ type: 'scalar', tag: 'train_loss', step: s, value: 2 / s, wallTime: 1000 + s });
+  }
+  return out;
+}
+
+test('a full view carries series, status, markers and gallery', () => {
+  let s = reduceAll(training(12));
+  s = reduce(s, { type: 'checkpointSaved', step: 10, path: 'out/checkpoint-10' });
+  s = reduce(s, { type: 'validationImages', tag: 'validation', epoch: 0, images: [{ ref: '/img/0.png', width: 64, height: 64 }] });
+  const v = runView(s, meta);
+  assert.equal(checkHostMessage({ type: 'runData', run: v }), undefined);
+  assert.equal(v.script, 'lora');
+  assert.equal(v.simulated, true);
+  assert.equal(v.series.train_loss!.length, 12);
+  assert.deepEqual(v.series.train_loss![11], [12, 2 / 12]);
+  assert.ok(v.series.step_loss!.length >= 11);
+  assert.equal(v.status.outcome, 'running');
+  assert.equal(v.status.step, 12);
+  assert.equal(v.status.totalSteps, 30);
+  assert.equal(v.status.secondsPerIt, 2);
+  assert.equal(v.status.imagesPerSec, 1);
+  assert.deepEqual(v.gallery, [{ epoch: 0, index: 0, uri: 'vscode-webview://x/img/0.png', thumbUri: 'vscode-webview://x/img/0.png.thumb', prompt: 'a cat', width: 64, height: 64 }]);
+  const kinds = v.markers.map((m) => `${m.kind}@${m.step}`);
+  assert.ok(kinds.includes('checkpoint@10'), kinds.join());
+  // 20 examples / batch 2 = 10 steps per epoch: epoch 0's validation happens at step 10.
+  assert.ok(kinds.includes('validation@10'), kinds.join());
+});
+
+test('deltas carry only what is new, and nothing when nothing changed', () => {
+  const tracker = new RunDeltaTracker();
+  const s1 = reduceAll(training(5));
+  tracker.full(s1, meta);
+  assert.equal(tracker.delta(s1, meta), undefined);
+  const s2 = reduceAll(training(3, 6), s1);
+  const d = tracker.delta(s2, meta)!;
+  assert.equal(checkHostMessage(d), undefined);
+  assert.deepEqual(d.appendSeries!.train_loss!.map((p) => p[0]), [6, 7, 8]);
+  assert.equal(d.status!.step, 8);
+  assert.equal(tracker.delta(s2, meta), undefined);
+});
+
+test('a resume that rewrites earlier steps resends the series from the rewritten point', () => {
+  const tracker = new RunDeltaTracker();
+  const s1 = reduceAll(training(10));
+  tracker.full(s1, meta);
+  let s2 = reduce(s1, { type: 'resumed', fromStep: 5, checkpoint: 'checkpoint-5' });
+  s2 = reduceAll([{ type: 'scalar', tag: 'train_loss', step: 6, value: 0.5, wallTime: 5000 }], s2);
+  const d = tracker.delta(s2, meta)!;
+  const pts = d.appendSeries!.train_loss!;
+  // The webview replaces its tail from the first step sent; the new value for step 6 must be in it.
+  assert.ok(pts[0]![0] <= 6);
+  assert.deepEqual(pts.find((p) => p[0] === 6), [6, 0.5]);
+  assert.ok(d.markers!.some((m) => m.kind === 'resume' && m.step === 5));
+});
+
+test('a failure maps to the banner with its console line', () => {
+  let s = reduceAll(training(3));
+  s = reduce(s, { type: 'traceback', traceback: { lines: ['Traceback (most recent call last):', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.'], exception: 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.' } });
+  s = reduce(s, { type: 'exit', code: 1, signal: null });
+  const v = runView(s, { ...meta, failureLine: 42 });
+  assert.equal(v.status.outcome, 'failed');
+  assert.equal(v.failure?.class, 'cuda_oom');
+  assert.equal(v.failure?.consoleLine, 42);
+  assert.ok(v.failure!.remedy.length > 0);
+});
+
+test('a summary view (not loaded) carries no series', () => {
+  const v = runView(reduceAll(training(4)), meta, false);
+  assert.equal(v.loaded, false);
+  assert.deepEqual(v.series, {});
+  assert.equal(v.status.step, 4);
+});
