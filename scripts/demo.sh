@@ -34,6 +34,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cp -r "$root/demo-workspace" "$tmp/workspace"
+# The demo's configs run the stand-in trainer (a simulation): point them at this checkout's fake `accelerate`.
+for f in "$tmp/workspace"/*.sdxl.json; do
+  STANDIN="$root/test/fixtures/fake-bin/accelerate" python3 - "$f" <<'PY'
+import os, sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read().replace("${STANDIN_ACCELERATE}", os.environ["STANDIN"])
+open(p, "w", encoding="utf-8").write(s)
+PY
+done
 mkdir -p "$tmp/user-data/User" "$tmp/extensions"
 cat > "$tmp/user-data/User/settings.json" <<'JSON'
 {

@@ -384,8 +384,11 @@ export class VsCode {
       if (/no results/i.test(count)) return undefined;
       return /\d+ of \d+/.test(count) ? true : undefined;
     });
-    await this.page.keyboard.press('Escape');
-    await widget.waitFor({ state: 'hidden' });
+    // Escape first hides notification toasts when any show (their binding outranks the editor's), so repeat it.
+    await until('the Find widget to close', 10_000, async () => {
+      await this.page.keyboard.press('Escape');
+      return (await widget.isVisible()) ? undefined : true;
+    }, 200);
     await this.focusedEditor.waitFor();
   }
 

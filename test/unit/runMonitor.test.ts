@@ -128,7 +128,7 @@ test('follows a live stand-in LoRA run to the end; a second monitor created mid-
   }
   assert.notDeepEqual(a.validation.entries[0]!.images[0]!.ref, a.validation.entries[0]!.images[1]!.ref);
   assert.ok(a.gpu.samples.length >= 1, 'GPU samples while the run was live');
-  assert.ok(a.gpu.latest!.some((g) => (g.memoryUsedMiB ?? 0) > 1000), 'the stand-in registered its GPU memory with the fake nvidia-smi');
+  assert.ok(a.gpu.samples.some((x) => x.gpus.some((g) => (g.memoryUsedMiB ?? 0) > 1000)), 'the stand-in registered its GPU memory with the fake nvidia-smi');
   assert.equal(a.hang, null);
   assert.deepEqual(monitorWarnings(a), []);
 
@@ -259,4 +259,18 @@ test('report_to wandb: validation images come from the run\'s wandb media folder
   assert.deepEqual(s.warnings, [], 'no missing-tensorboard warning when reporting to wandb');
   const again = await readRunState(dir, cache);
   assert.deepEqual(again.validation.entries, s.validation.entries);
+});
+
+test('report_to tensorboard without the tensorboard package: a missing_package warning once the run ends', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const data = await dataset(ws, 2);
+  const sup = await supervisor(ws);
+  const { dir } = await sup.start(lora(ws, data, ['--max_train_steps=2', '--checkpointing_steps=100'], { STANDIN_MISSING: 'tensorboard' }));
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, 'cache'), pollMs: 50 });
+  monitor.start();
+  const s = await within(monitor.whenEnded(), 30_000, 'the run to end');
+  assert.equal(s.state, 'finished');
+  assert.deepEqual(s.warnings.map((w) => [w.class, w.configKey]), [['missing_package', '/args/report_to']]);
+  assert.equal(seriesLength(s.loss.train_loss), 0);
 });
