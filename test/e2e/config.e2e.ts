@@ -40,17 +40,22 @@ async function newLineAfter(vs: VsCode, anchor: string): Promise<void> {
 }
 
 /**
- * Replace the typed filter `typed` (after the opening quote) by `next` in the open suggest widget, wait until the list
- * is filtered to it (every row fuzzy-matches it, or none is left), and return the labels.
+ * Replace the typed filter `typed` (after the opening quote) by `next` in the open suggest widget and return the labels
+ * once the list is filtered to it: `before` (the label the old filter found) is gone and two looks in a row agree.
+ * (Monaco's matching forgives missing and swapped letters, so the rows need not all contain `next`; an exact match
+ * would be ranked first, so it would be among the rendered rows.)
  */
-async function refilterSuggest(vs: VsCode, typed: string, next: string): Promise<string[]> {
+async function refilterSuggest(vs: VsCode, typed: string, before: string, next: string): Promise<string[]> {
   for (let i = 0; i < typed.length; i++) await vs.page.keyboard.press('Backspace');
   await vs.page.keyboard.type(next);
-  const fuzzy = new RegExp([...next].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*'), 'i');
+  let last: string | undefined;
   return until(`the suggestions filtered to "${next}"`, 15_000, async () => {
     const labels = await vs.suggestLabels();
-    return labels.every((l) => fuzzy.test(l)) ? labels : undefined;
-  });
+    const key = labels.join('\n');
+    const settled = key === last;
+    last = key;
+    return settled && !labels.includes(before) ? labels : undefined;
+  }, 200);
 }
 
 /** Close the suggest widget and delete the current (scratch) line. */
@@ -90,6 +95,8 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     const initial = await vs.problems();
     assert.deepEqual(initial.filter((p) => p.file === LORA_FILE && (p.source === 'sdxl' || p.severity === 'error')), []);
     await vs.focusEditor();
+    // The memory estimate CodeLens sits above "args".
+    await vs.page.locator('.part.editor .monaco-editor .codelens-decoration').filter({ hasText: /Estimated peak GPU memory: [\d.]+ GiB/ }).first().waitFor();
     await vs.screenshot('editor');
     step('new config');
 
@@ -121,8 +128,11 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await until('train_text_encoder in the suggestions', 15_000, async () =>
       (await vs.suggestLabels()).includes('train_text_encoder') ? true : undefined);
     // ...and not the full script's use_ema.
-    const loraEma = await refilterSuggest(vs, 'train_text_en', 'use_ema');
+    const loraEma = await refilterSuggest(vs, 'train_text_en', 'train_text_encoder', 'use_ema');
     assert.ok(!loraEma.includes('use_ema'), `lora script suggestions include use_ema: ${loraEma.join(', ')}`);
+    // The same refiltering does find a LoRA-only argument that is not set yet (so the check above can fail).
+    const loraDebug = await refilterSuggest(vs, 'use_ema', 'train_text_encoder', 'debug_loss');
+    assert.ok(loraDebug.includes('debug_loss'), `lora script suggestions lack debug_loss: ${loraDebug.join(', ')}`);
     await dropScratchLine(vs);
     await vs.save();
     step('completion (lora)');
@@ -173,6 +183,8 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     assert.match(bash, /train_text_to_image_lora_sdxl\.py/);
     assert.match(bash, /--rank 32\b/);
     assert.match(bash, /--resolution 1024\b/);
+    await vs.runCommand('View: Hide Panel'); // room for the whole command in the screenshot
+    await vs.page.locator('.markers-panel').waitFor({ state: 'hidden' });
     await vs.screenshot('launch-command');
     await frame.locator('button[data-shell="bash"]').click();
     await vs.statusBarItem('Copied the bash launch command').waitFor();
@@ -207,7 +219,7 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.page.keyboard.type('timestep_bias_st');
     await until('timestep_bias_strategy in the suggestions', 15_000, async () =>
       (await vs.suggestLabels()).includes('timestep_bias_strategy') ? true : undefined);
-    const fullRank = await refilterSuggest(vs, 'timestep_bias_st', 'rank');
+    const fullRank = await refilterSuggest(vs, 'timestep_bias_st', 'timestep_bias_strategy', 'rank');
     assert.ok(!fullRank.includes('rank'), `full script suggestions include rank: ${fullRank.join(', ')}`);
     await vs.page.keyboard.press('Escape');
     await vs.page.keyboard.press('Control+Shift+K');

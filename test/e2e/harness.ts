@@ -45,6 +45,8 @@ export interface LaunchOptions {
   viewport?: { width: number; height: number };
   /** Budget for start-up steps (install, server start, workbench). Default 120 s. */
   startTimeoutMs?: number;
+  /** Called with the workspace copy's absolute path before code-server starts (e.g. to fill in absolute paths). */
+  prepareWorkspace?: (workspace: string) => Promise<void>;
 }
 
 /** Start-up durations in milliseconds, for reports. */
@@ -143,6 +145,7 @@ export class VsCode {
     await mkdir(join(this.userDataDir, 'User'), { recursive: true });
     await mkdir(this.extensionsDir, { recursive: true });
     await cp(opts.workspaceTemplate ?? DEFAULT_TEMPLATE, this.workspace, { recursive: true });
+    await opts.prepareWorkspace?.(this.workspace);
     const settings = { ...BASE_SETTINGS, ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.userSettings };
     await writeFile(join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 

@@ -184,6 +184,16 @@ export class StepChart {
     // Read by the browser test; harmless for users.
     this.el.dataset.points = String(points);
     this.el.dataset.plottedMax = max === undefined ? '' : String(max);
+    // Per series of the first shown run: how many steps the webview holds and the first/last one, so the e2e test
+    // can tell a complete series (no gap after a window reload) from one that lost steps.
+    const first = this.runs[0]?.data;
+    const series: Record<string, { n: number; first: number; last: number }> = {};
+    for (const l of this.lines) {
+      if (l.run !== first || l.smoothed) continue;
+      const c = l.column;
+      series[l.name] = { n: c.n, first: c.xs[0]!, last: c.xs[c.n - 1]! };
+    }
+    this.el.dataset.series = JSON.stringify(series);
   }
 
   private options(width: number, log: boolean): uPlot.Options {

@@ -1,0 +1,163 @@
+// Training runs end to end with the stand-in trainer, in one code-server session (issue 3): start from the palette,
+// the status bar shows step/total and ETA, "Reload Window" mid-run keeps following the run with no gap, Stop leaves no
+// process, an injected CUDA OOM shows a notification and a Problems entry whose quick fix edits the config, and Resume
+// continues from the newest complete checkpoint.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { withVsCode, type Problem, type VsCode } from './harness.js';
+import { until } from './processes.js';
+import {
+  consoleOf, consoleSteps, dashboardFrame, lossChart, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
+  runRecords, summarize, treeRows, waitForRecord,
+} from './standin.js';
+
+const START = 'SDXL: Start Training Run';
+const NORMAL_TOTAL = 120;
+
+/** The run's status bar item: its step, total and whether it shows an ETA. */
+async function statusBar(vs: VsCode): Promise<{ step: number; total: number; text: string } | undefined> {
+  const item = vs.statusBarItem('SDXL SIMULATION').first();
+  if (!(await item.isVisible())) return undefined;
+  const text = (await item.textContent()) ?? '';
+  const m = /(\d+)\/(\d+)/.exec(text);
+  return m ? { step: Number(m[1]), total: Number(m[2]), text } : undefined;
+}
+
+/** Wait until the status bar shows a step above `above`; returns what it shows. */
+function waitForStatusStep(vs: VsCode, above: number, timeoutMs = 30_000) {
+  return until(`the status bar to show a step above ${above}`, timeoutMs, async () => {
+    const s = await statusBar(vs);
+    return s && s.step > above ? s : undefined;
+  }, 100);
+}
+
+async function startFromPalette(vs: VsCode, configFile: string): Promise<void> {
+  await vs.runCommand(START);
+  await vs.pick(configFile);
+}
+
+test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resume', async () => {
+  const steps: string[] = [];
+  let t = Date.now();
+  const step = (name: string) => {
+    steps.push(`${name} ${Date.now() - t} ms`);
+    t = Date.now();
+  };
+  await withVsCode('runs', { workspaceTemplate: RUNS_TEMPLATE, prepareWorkspace: prepareStandinWorkspace }, async (vs) => {
+    const ws = vs.workspace;
+    t = Date.now();
+
+    // --- Start from the palette; the status bar shows step/total and an ETA while it trains.
+    await startFromPalette(vs, 'normal.sdxl.json');
+    const first = await waitForStatusStep(vs, 0, 60_000);
+    assert.equal(first.total, NORMAL_TOTAL, first.text);
+    const training = await until('the status bar to show an ETA', 30_000, async () => {
+      const s = await statusBar(vs);
+      return s && /ETA \d+:\d\d/.test(s.text) ? s : undefined;
+    });
+    assert.match(training.text, /SDXL SIMULATION \d+\/120 · .*(it\/s|s\/it) · ETA \d+:\d\d/);
+    const normal = await waitForRecord(ws, 'the normal run', (r) => r.name === 'normal run');
+    step('start + status bar');
+
+    // --- Reload Window mid-run: the reattached extension follows the same run on, and at the end has every step.
+    const before = await waitForStatusStep(vs, 8);
+    assert.ok(before.step < NORMAL_TOTAL - 30, `the run must still be going at the reload (step ${before.step})`);
+    await vs.reloadWindow();
+    const after = await waitForStatusStep(vs, before.step, 60_000);
+    await waitForStatusStep(vs, after.step);
+    const rec = runRecords(ws).find((r) => r.record.id === normal.record.id)!;
+    assert.equal(rec.record.state, 'running', 'the reload must not have ended the run');
+    step('reload mid-run');
+    await waitForRecord(ws, 'the normal run to succeed', (r) => r.id === normal.record.id && r.state === 'succeeded', 60_000);
+    await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
+    const summary = await summarize(normal.dir);
+    assert.equal(summary.state, 'finished');
+    assert.equal(summary.step, NORMAL_TOTAL);
+    const printed = new Set(consoleSteps(consoleOf(normal), NORMAL_TOTAL));
+    // The run's row in the Runs view opens its dashboard; the loss series there has every step the console printed.
+    await vs.runCommand('SDXL: Focus on Runs View');
+    const row = treeRows(vs, 'Runs', 'normal run').first();
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /finished at step 120/);
+    await row.click();
+    const frame = await dashboardFrame(vs);
+    const chart = await until('the loss chart to hold the whole run', 30_000, async () => {
+      const c = await lossChart(frame);
+      return c.series.step_loss?.last === NORMAL_TOTAL ? c : undefined;
+    });
+    const loss = chart.series.step_loss!;
+    assert.equal(loss.first, 1, JSON.stringify(chart));
+    assert.equal(loss.n, NORMAL_TOTAL, `no gap: ${JSON.stringify(chart)}`);
+    for (let s = 1; s <= NORMAL_TOTAL; s++) assert.ok(printed.has(s), `the console printed step ${s}`);
+    step('finished, no gap');
+
+    // --- Stop: no process of the run is left, and its record says stopped.
+    await vs.runCommand('View: Close All Editors');
+    await startFromPalette(vs, 'normal.sdxl.json');
+    const second = await waitForRecord(ws, 'a second normal run', (r) => r.name === 'normal run' && r.id !== normal.record.id);
+    await waitForStatusStep(vs, 2, 60_000);
+    await vs.runCommand('SDXL: Stop Run');
+    const stopped = await waitForRecord(ws, 'the second run to be stopped', (r) => r.id === second.record.id && r.state !== 'running', 60_000);
+    assert.equal(stopped.record.state, 'stopped');
+    const outputDir = stopped.record.outputDir ?? join(ws, 'output', 'normal');
+    const left = processesMentioning([outputDir, 'standin_trainer.py', second.dir]);
+    assert.deepEqual(left, [], 'processes of the stopped run');
+    await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
+    step('stop');
+
+    // --- CUDA OOM at step 25: an error notification, and a Problems entry on the config whose quick fix edits it.
+    await startFromPalette(vs, 'oom.sdxl.json');
+    const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
+    const toast = vs.notification('failed').filter({ hasText: 'oom run' }).first();
+    await toast.waitFor();
+    assert.match((await toast.textContent()) ?? '', /out of memory/i);
+    const isOom = (p: Problem) => p.file === 'oom.sdxl.json' && p.code === 'run-cuda_oom';
+    const problems = await vs.waitForProblems('the run failure on oom.sdxl.json', (p) => p.some(isOom));
+    const problem = problems.find(isOom)!;
+    assert.equal(problem.severity, 'error');
+    assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(cuda_oom\\)`));
+    await vs.screenshot('oom-problem');
+    await vs.page.locator('.markers-panel .monaco-list-row').filter({ hasText: `Run ${oom.record.id} failed` }).first().click();
+    await vs.focusEditor();
+    await vs.page.keyboard.press('Control+.');
+    const fix = vs.page.locator('.action-widget .monaco-list-row').filter({ hasText: 'Enable gradient checkpointing' }).first();
+    await fix.waitFor();
+    // The action list takes keys, not clicks: move to the fix, then Enter.
+    await until('the quick fix to be the focused action', 10_000, async () => {
+      if (await fix.evaluate((el) => el.classList.contains('focused'))) return true;
+      await vs.page.keyboard.press('ArrowDown');
+      return undefined;
+    }, 100);
+    await vs.page.keyboard.press('Enter');
+    await vs.waitForEditorText(/"gradient_checkpointing": true/);
+    await vs.focusEditor();
+    await vs.save();
+    assert.match(await readFile(join(ws, 'oom.sdxl.json'), 'utf8'), /"gradient_checkpointing": true/);
+    step('OOM: notification, problem, quick fix');
+
+    // --- Resume: a new run continues from the newest complete checkpoint (20: checkpoints every 10, OOM at 25).
+    const oomOut = oom.record.outputDir ?? join(ws, 'output', 'oom');
+    const saved = readdirSync(oomOut).map((d) => /^checkpoint-(\d+)$/.exec(d)).filter((m) => m !== null)
+      .map((m) => Number(m![1])).filter((n) => existsSync(join(oomOut, `checkpoint-${n}`, 'optimizer.bin'))).sort((a, b) => b - a);
+    const newest = saved[0];
+    assert.ok(newest !== undefined && newest < 25, `complete checkpoints: ${saved.join(', ')}`);
+    await vs.closeQuickInput();
+    await vs.runCommand('SDXL: Resume Run');
+    await vs.pick('oom run');
+    const resumed = await waitForRecord(ws, 'the resumed run', (r) => r.resumedFrom?.startsWith(oom.record.id) === true);
+    // The stand-in still injects the OOM at step 25 (the record's environment), so the resumed run ends too.
+    await waitForRecord(ws, 'the resumed run to end', (r) => r.id === resumed.record.id && ['succeeded', 'failed', 'stopped'].includes(r.state), 60_000);
+    const text = consoleOf(resumed);
+    assert.match(text, new RegExp(`Resuming from checkpoint checkpoint-${newest}\\b`));
+    const resumedSteps = consoleSteps(text, 60);
+    assert.equal(Math.min(...resumedSteps), newest, `the resumed run's steps start at the checkpoint: ${resumedSteps.join(',')}`);
+    assert.ok(resumedSteps.includes(newest + 1), `and continue with step ${newest + 1}`);
+    const resumedSummary = await summarize(resumed.dir);
+    assert.ok((resumedSummary.step ?? 0) > newest, JSON.stringify(resumedSummary));
+    step('resume');
+  });
+  console.log(`# runs steps: ${steps.join(', ')}`);
+});

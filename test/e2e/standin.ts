@@ -1,0 +1,132 @@
+// Helpers for the e2e specs that train with the stand-in trainer (test/fixtures/trainer/standin_trainer.py): the
+// workspace template with its absolute paths filled in, the run records the extension writes, the processes of a
+// run, and the dashboard webview's loss chart.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Frame } from 'playwright-core';
+import { REPO_ROOT, type VsCode } from './harness.js';
+import { until } from './processes.js';
+
+export const RUNS_TEMPLATE = join(REPO_ROOT, 'test', 'e2e', 'runs-workspace');
+export const STANDIN_ACCELERATE = join(REPO_ROOT, 'test', 'fixtures', 'fake-bin', 'accelerate');
+const DEMO_DATA = join(REPO_ROOT, 'demo-workspace', 'data');
+
+/** `prepareWorkspace` hook: the demo's 8 training images, and the fake `accelerate` path in every config. */
+export async function prepareStandinWorkspace(workspace: string): Promise<void> {
+  await cp(DEMO_DATA, join(workspace, 'data'), { recursive: true });
+  for (const f of await readdir(workspace)) {
+    if (!f.endsWith('.sdxl.json')) continue;
+    const p = join(workspace, f);
+    const text = await readFile(p, 'utf8');
+    // JSON.stringify(...).slice(1, -1): the path as the inside of a JSON string.
+    await writeFile(p, text.replaceAll('${STANDIN_ACCELERATE}', JSON.stringify(STANDIN_ACCELERATE).slice(1, -1)));
+  }
+}
+
+/** The parts of `.sdxl/runs/<id>/run.json` the specs read. */
+export interface RunRecordFile {
+  id: string;
+  name: string;
+  state: 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
+  outputDir?: string;
+  resumedFrom?: string;
+  configPath?: string;
+  pid?: number;
+}
+
+export interface RecordOnDisk {
+  dir: string;
+  record: RunRecordFile;
+}
+
+/** Every run record of the workspace (records being written are skipped). */
+export function runRecords(workspace: string): RecordOnDisk[] {
+  const root = join(workspace, '.sdxl', 'runs');
+  if (!existsSync(root)) return [];
+  const out: RecordOnDisk[] = [];
+  for (const id of readdirSync(root)) {
+    const dir = join(root, id);
+    try {
+      out.push({ dir, record: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecordFile });
+    } catch {
+      /* not a record, or mid-write */
+    }
+  }
+  return out;
+}
+
+/** Wait for a run record matching `pick`. */
+export function waitForRecord(workspace: string, what: string, pick: (r: RunRecordFile) => boolean, timeoutMs = 60_000): Promise<RecordOnDisk> {
+  return until(`run record: ${what}`, timeoutMs, async () => runRecords(workspace).find((r) => pick(r.record)), 200);
+}
+
+export function consoleOf(rec: RecordOnDisk): string {
+  const p = join(rec.dir, 'console.log');
+  return existsSync(p) ? readFileSync(p, 'utf8') : '';
+}
+
+/** Step numbers the console's tqdm bar showed (`Steps: …| 12/120 [`), in order. */
+export function consoleSteps(text: string, total: number): number[] {
+  return [...text.matchAll(new RegExp(`\\|\\s*(\\d+)/${total} \\[`, 'g'))].map((m) => Number(m[1]));
+}
+
+/** Processes (not ours) whose command line contains any of `needles`. */
+export function processesMentioning(needles: string[]): { pid: number; cmd: string }[] {
+  const found: { pid: number; cmd: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (cmd && needles.some((n) => cmd.includes(n))) found.push({ pid: Number(entry), cmd });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+/** `node dist/cli.js summarize <dir> --json`: the state of a run as the project's CLI reads it from its files. */
+export async function summarize(dir: string): Promise<{ state: string; step: number | null; totalSteps: number | null; checkpoints: { step: number; complete: boolean }[] }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'summarize', dir, '--json']);
+  return JSON.parse(stdout) as Awaited<ReturnType<typeof summarize>>;
+}
+
+/** A tree view's pane in the side bar (e.g. "Configs", "Runs"). */
+export function pane(vs: VsCode, title: string) {
+  return vs.page.locator('.part.sidebar .pane').filter({ has: vs.page.locator('.pane-header', { hasText: title }) });
+}
+
+/** Rows of a side bar tree view that contain `text`. */
+export function treeRows(vs: VsCode, paneTitle: string, text: string | RegExp) {
+  return pane(vs, paneTitle).locator('.monaco-list-row').filter({ hasText: text });
+}
+
+/** The run dashboard's webview document (the frame that holds its loss chart). */
+export function dashboardFrame(vs: VsCode, timeoutMs = 30_000): Promise<Frame> {
+  return vs.webviewFrame('section.chart[data-chart="loss"]', timeoutMs);
+}
+
+export interface SeriesStats {
+  n: number;
+  first: number;
+  last: number;
+}
+
+/** What the dashboard's loss chart holds and plots (its data-points / data-series attributes, see webview/src/stepChart.ts). */
+export async function lossChart(frame: Frame): Promise<{ points: number; series: Record<string, SeriesStats> }> {
+  const chart = frame.locator('section.chart[data-chart="loss"]');
+  const points = Number((await chart.getAttribute('data-points')) ?? '0');
+  const series = JSON.parse((await chart.getAttribute('data-series')) ?? '{}') as Record<string, SeriesStats>;
+  return { points, series };
+}
+
+/** Wait until the loss chart plots more than `than` points; returns the new count. */
+export async function waitForMorePoints(vs: VsCode, than: number, timeoutMs = 30_000): Promise<number> {
+  return until(`the loss chart to plot more than ${than} points`, timeoutMs, async () => {
+    const { points } = await lossChart(await dashboardFrame(vs, 5000));
+    return points > than ? points : undefined;
+  }, 200);
+}
