@@ -66,6 +66,8 @@ export interface GpuSampleView {
   utilizationPct?: number;
   memoryUsedMiB?: number;
   memoryTotalMiB?: number;
+  /** Memory held by the run's own processes (the rest of memoryUsedMiB belongs to other programs). */
+  runMemoryMiB?: number;
   temperatureC?: number;
 }
 
@@ -218,7 +220,7 @@ const galleryImage = shape({
 const checkpoint = shape({ step: int, path: str, complete: bool, 'sizeBytes?': nonNeg });
 const marker = shape({ step: finite, kind: oneOf(MARKERS), 'label?': str });
 const gpu = shape({
-  t: finite, index: int, 'utilizationPct?': nonNeg, 'memoryUsedMiB?': nonNeg, 'memoryTotalMiB?': nonNeg, 'temperatureC?': finite,
+  t: finite, index: int, 'utilizationPct?': nonNeg, 'memoryUsedMiB?': nonNeg, 'memoryTotalMiB?': nonNeg, 'runMemoryMiB?': nonNeg, 'temperatureC?': finite,
 });
 const failure = shape({ class: str, message: str, remedy: str, 'consoleLine?': int });
 const run = shape({

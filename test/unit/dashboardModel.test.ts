@@ -92,3 +92,10 @@ test('a summary view (not loaded) carries no series', () => {
   assert.deepEqual(v.series, {});
   assert.equal(v.status.step, 4);
 });
+
+test('GPU samples keep their wall-clock ms and the run\'s own memory', () => {
+  const s = reduce(reduceAll(training(2)), { type: 'gpuSample', wallTime: 1_700_000_000_000, gpus: [{ index: 0, memoryUsedMiB: 9000, memoryTotalMiB: 24576, runMemoryMiB: 8000 }] });
+  const v = runView(s, meta);
+  assert.deepEqual(v.gpu, [{ t: 1_700_000_000_000, index: 0, memoryUsedMiB: 9000, memoryTotalMiB: 24576, runMemoryMiB: 8000 }]);
+  assert.equal(checkHostMessage({ type: 'runData', run: v }), undefined);
+});

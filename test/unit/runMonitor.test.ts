@@ -129,6 +129,7 @@ test('follows a live stand-in LoRA run to the end; a second monitor created mid-
   assert.notDeepEqual(a.validation.entries[0]!.images[0]!.ref, a.validation.entries[0]!.images[1]!.ref);
   assert.ok(a.gpu.samples.length >= 1, 'GPU samples while the run was live');
   assert.ok(a.gpu.samples.some((x) => x.gpus.some((g) => (g.memoryUsedMiB ?? 0) > 1000)), 'the stand-in registered its GPU memory with the fake nvidia-smi');
+  assert.ok(a.gpu.samples.some((x) => (x.gpus[0]?.runMemoryMiB ?? 0) > 1000), 'the run\'s own processes are found among nvidia-smi compute apps');
   assert.equal(a.hang, null);
   assert.deepEqual(monitorWarnings(a), []);
 

@@ -6,9 +6,10 @@ import { downsampleMinMaxXY } from '../../src/shared/series';
 import { h, formatNumber } from './dom';
 import { withAlpha, type ChartTheme } from './theme';
 
-type Metric = 'memoryUsedMiB' | 'memoryTotalMiB' | 'utilizationPct' | 'temperatureC';
+type Metric = 'memoryUsedMiB' | 'runMemoryMiB' | 'memoryTotalMiB' | 'utilizationPct' | 'temperatureC';
 const METRICS: { key: Metric; label: string; scale: 'mem' | 'pct'; dash?: number[]; colour: number; div: number }[] = [
   { key: 'memoryUsedMiB', label: 'memory used (GiB)', scale: 'mem', colour: 0, div: 1024 },
+  { key: 'runMemoryMiB', label: "this run's memory (GiB)", scale: 'mem', dash: [3, 3], colour: 3, div: 1024 },
   { key: 'memoryTotalMiB', label: 'memory total (GiB)', scale: 'mem', dash: [8, 4], colour: 0, div: 1024 },
   { key: 'utilizationPct', label: 'utilisation (%)', scale: 'pct', colour: 2, div: 1 },
   { key: 'temperatureC', label: 'temperature (°C)', scale: 'pct', dash: [2, 3], colour: 1, div: 1 },

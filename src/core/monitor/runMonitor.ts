@@ -7,7 +7,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts';
-import type { RunEvent, TracebackInfo, ValidationImage } from '../run/events';
+import type { GpuSample, RunEvent, TracebackInfo, ValidationImage } from '../run/events';
 import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, stepsPerEpoch, type RunState } from '../run/state';
 import { argsFromArgv } from '../run/summarize';
@@ -19,7 +19,8 @@ import type { RunRecord } from '../supervisor/types';
 import { ConsoleParser } from './consoleParser';
 import { scanCheckpoints } from './checkpoints';
 import { checkTensorboardLogs, detectHang } from './failure';
-import { queryGpuSample } from './gpuPoller';
+import { queryComputeApps, queryGpuSample } from './gpuPoller';
+import { runProcesses } from '../supervisor/processTree';
 import { extractGrid, extractSingle, findWandbImages, gridFolder } from './validationImages';
 
 export { thumbPathOf } from './validationImages';
@@ -616,6 +617,27 @@ export class RunMonitor {
     this.gpuTimer.unref();
   }
 
+  /**
+   * Adds the memory of the run's own processes (the record's process group and its descendants). nvidia-smi lists
+   * compute apps without a GPU index, so with one GPU in the sample the total is put on it; with several it is
+   * put on the first, which is what a single-process run uses.
+   */
+  private async withRunMemory(exec: string, gpus: GpuSample[]): Promise<GpuSample[]> {
+    if (gpus.length === 0) return gpus;
+    let record: Partial<RunRecord>;
+    try {
+      record = JSON.parse(await readFile(recordFiles(this.recordDir).run, 'utf8')) as Partial<RunRecord>;
+    } catch {
+      return gpus;
+    }
+    if (typeof record.pid !== 'number' && typeof record.pgid !== 'number') return gpus;
+    const apps = await queryComputeApps({ exec, env: { ...process.env, ...this.info?.env } });
+    if (!apps) return gpus;
+    const pids = new Set(runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
+    const mine = apps.filter((a) => pids.has(a.pid)).reduce((sum, a) => sum + (a.usedMemoryMiB ?? 0), 0);
+    return gpus.map((g, i) => (i === 0 ? { ...g, runMemoryMiB: mine } : g));
+  }
+
   private async gpuTick(): Promise<void> {
     this.gpuTimer = undefined;
     const exec = this.opts.nvidiaSmi;
@@ -625,7 +647,8 @@ export class RunMonitor {
         if (r.ok) {
           this.gpuFailed = false;
           const want = this.info.gpuIndices;
-          const gpus = want ? r.gpus.filter((g) => want.includes(g.index)) : r.gpus;
+          let gpus = want ? r.gpus.filter((g) => want.includes(g.index)) : r.gpus;
+          gpus = await this.withRunMemory(exec, gpus);
           if (gpus.length) this.emit({ type: 'gpuSample', wallTime: this.now(), gpus });
         } else if (!this.gpuFailed) {
           this.gpuFailed = true;

@@ -64,6 +64,8 @@ export interface GpuSample {
   memoryTotalMiB?: number;
   temperatureC?: number;
   powerW?: number;
+  /** GPU memory held by this run's own processes on this GPU (nvidia-smi --query-compute-apps). */
+  runMemoryMiB?: number;
 }
 
 /** Fields shared by all events. `at` is wall-clock ms, set only by producers that see the event live. */
@@ -99,6 +101,7 @@ export type RunEvent = Base & (
   | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
   /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */
   | { type: 'scalar'; tag: string; step: number; value: number; wallTime: number }
+  /** `wallTime` is wall-clock ms. */
   | { type: 'gpuSample'; wallTime: number; gpus: GpuSample[] }
   | { type: 'resumed'; fromStep: number; checkpoint: string }
   /** `Checkpoint 'latest' does not exist. Starting a new training run.` */

@@ -96,10 +96,11 @@ function gpuView(s: RunState, from = 0): GpuSampleView[] {
   for (const sample of s.gpu.samples.slice(from)) {
     for (const g of sample.gpus) {
       out.push({
-        t: sample.wallTime * 1000, index: g.index,
+        t: sample.wallTime, index: g.index,
         ...(g.utilizationPct !== undefined ? { utilizationPct: g.utilizationPct } : {}),
         ...(g.memoryUsedMiB !== undefined ? { memoryUsedMiB: g.memoryUsedMiB } : {}),
         ...(g.memoryTotalMiB !== undefined ? { memoryTotalMiB: g.memoryTotalMiB } : {}),
+        ...(g.runMemoryMiB !== undefined ? { runMemoryMiB: g.runMemoryMiB } : {}),
         ...(g.temperatureC !== undefined ? { temperatureC: g.temperatureC } : {}),
       });
     }
