@@ -71,7 +71,9 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     }
     if (doc.isClosed || doc.version !== version) return found;
     const fromRuns = this.runDiagnostics.get(doc.uri.toString()) ?? [];
-    this.collection.set(doc.uri, [...found, ...fromRuns].map((d) => this.toVscode(doc, d)));
+    // VS Code's own JSON support already reports syntax errors in the editor; showing ours too would double them.
+    const shown = found.filter((d) => d.code !== 'json');
+    this.collection.set(doc.uri, [...shown, ...fromRuns].map((d) => this.toVscode(doc, d)));
     return found;
   }
 

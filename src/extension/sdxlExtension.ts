@@ -14,6 +14,7 @@ import { registerRunCommands, resolveRunId } from './runs/runCommands';
 import { ConfigsView } from './views/configsView';
 import { RunsView } from './views/runsView';
 import { DashboardHost } from './dashboard/dashboardPanel';
+import { isEnded } from '../core/run/state';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -63,6 +64,7 @@ export class SdxlExtension implements vscode.Disposable {
       }),
     );
     this.updateContext(vscode.window.activeTextEditor);
+    this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));
     context.subscriptions.push(this);
     // Reattach: runs that went on while the window was closed or reloading are found and followed again.
     void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${e instanceof Error ? e.message : String(e)}`));
@@ -83,6 +85,20 @@ export class SdxlExtension implements vscode.Disposable {
 
   private updateContext(editor: vscode.TextEditor | undefined): void {
     void vscode.commands.executeCommand('setContext', 'sdxl.configOpen', !!editor && isConfigDocument(editor.document));
+  }
+
+  private runContext = '';
+
+  /** Context keys that hide run commands from the palette where they cannot apply. */
+  private updateRunContext(): void {
+    const runs = this.runs.runs();
+    const ended = runs.filter((r) => isEnded(r.state)).length;
+    const key = `${runs.length}/${ended}`;
+    if (key === this.runContext) return;
+    this.runContext = key;
+    void vscode.commands.executeCommand('setContext', 'sdxl.hasRuns', runs.length > 0);
+    void vscode.commands.executeCommand('setContext', 'sdxl.hasEndedRuns', ended > 0);
+    void vscode.commands.executeCommand('setContext', 'sdxl.hasLiveRuns', runs.length > ended);
   }
 
   private async validate(uri?: vscode.Uri): Promise<void> {

@@ -37,6 +37,16 @@ export class RunNotifier implements vscode.Disposable {
       void vscode.window.showInformationMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}.`, 'Open Dashboard')
         .then((a) => a && vscode.commands.executeCommand('sdxl.openDashboard', id));
     }
+    if (state.hang && !previous.hang && !state.exit) {
+      const { sinceSec, typicalStepSec } = state.hang;
+      void vscode.window.showWarningMessage(
+        `SDXL run "${name}" may be hung: no step for ${Math.round(sinceSec)} s (a step usually takes ${typicalStepSec.toFixed(1)} s).`,
+        'Open Console Log', 'Stop Run',
+      ).then((a) => {
+        if (a === 'Open Console Log') void vscode.commands.executeCommand('sdxl.openConsoleLog', id);
+        else if (a === 'Stop Run') void vscode.commands.executeCommand('sdxl.stopRun', id);
+      });
+    }
     if (state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
       this.nanStopped.add(id);
       const stop = vscode.workspace.getConfiguration('sdxl').get<boolean>('stopOnNanLoss', true);
