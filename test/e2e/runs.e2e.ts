@@ -74,7 +74,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await waitForRecord(ws, 'the normal run to succeed', (r) => r.id === normal.record.id && r.state === 'succeeded', 60_000);
     await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
     const summary = await summarize(normal.dir);
-    assert.equal(summary.state, 'finished');
+    assert.equal(summary.state, 'succeeded');
     assert.equal(summary.step, NORMAL_TOTAL);
     const printed = new Set(consoleSteps(consoleOf(normal), NORMAL_TOTAL));
     // The run's row in the Runs view opens its dashboard; the loss series there has every step the console printed.

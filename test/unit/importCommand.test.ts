@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import {
   assignedVariables, ImportError, importArgs, importCommandText, splitShellCommands, tokenizeShellCommand,
 } from '../../src/core/importCommand';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
+import { repoRoot } from './repoRoot';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = dirname(dir);
-  }
-  return dir;
-}
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');
 
 // In the style of the diffusers README, with extra quoting the tokenizer must get right.

@@ -2,22 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { buildLaunchPlan } from '../../src/core/launchPlan';
 import { formatCommandLine } from '../../src/core/shellQuote';
 import { importCommandText } from '../../src/core/importCommand';
 import type { SdxlConfig } from '../../src/core/config';
 import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../../src/core/scripts';
+import { repoRoot } from './repoRoot';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = dirname(dir);
-  }
-  return dir;
-}
 const ROOT = repoRoot();
 const ECHO_BIN = join(ROOT, 'test', 'fixtures', 'argv-echo-bin');
 const PARSER = join(ROOT, 'test', 'fixtures', 'argparse_roundtrip.py');

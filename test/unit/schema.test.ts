@@ -2,21 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Ajv from 'ajv';
 import { ARG_RANGES, buildCombinedSchema, buildSchema, renderSchemaFiles, SCHEMA_FILES, type JsonSchema } from '../../src/core/schema';
 import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../src/core/scripts';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
+import { repoRoot } from './repoRoot';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = dirname(dir);
-  }
-  return dir;
-}
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 const combined = ajv.compile(buildCombinedSchema());

@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { formatCommandLine, quoteBash, quotePowerShell } from '../../src/core/shellQuote';
+import { repoRoot } from './repoRoot';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = dirname(dir);
-  }
-  return dir;
-}
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');
 
 const HOSTILE = [
