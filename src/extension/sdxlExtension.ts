@@ -12,7 +12,7 @@ import { RunStatusBar } from './runs/statusBar';
 import { RunNotifier } from './runs/runNotifier';
 import { registerRunCommands, resolveRunId } from './runs/runCommands';
 import { ConfigsView } from './views/configsView';
-import { RunsView } from './views/runsView';
+import { RunsView, type RunsNode } from './views/runsView';
 import { DashboardHost } from './dashboard/dashboardPanel';
 import { isEnded } from '../core/run/state';
 
@@ -36,12 +36,26 @@ export class SdxlExtension implements vscode.Disposable {
       dashboard,
       this.command('sdxl.openDashboard', async (arg?: unknown) => {
         const id = arg === undefined ? undefined : await resolveRunId(this.runs, arg);
-        dashboard.show(id);
+        if (id) dashboard.show(id);
+        else dashboard.show();
+      }),
+      // From the Runs view with several runs selected: VS Code passes the clicked node and the whole selection.
+      this.command('sdxl.compareRuns', async (node?: RunsNode, selected?: RunsNode[]) => {
+        let ids = (selected ?? (node ? [node] : [])).map((n) => (n.kind === 'run' ? n.id : n.runId));
+        if (ids.length < 2) {
+          const picks = await vscode.window.showQuickPick(
+            this.runs.runs().map((r) => ({ label: r.entry.record.name, description: r.id, picked: ids.includes(r.id), id: r.id })),
+            { title: 'Runs to overlay in the dashboard', canPickMany: true },
+          );
+          if (!picks) return;
+          ids = picks.map((p) => p.id);
+        }
+        if (ids.length > 0) dashboard.show(...new Set(ids));
       }),
       this.runs,
       runsView,
       configsView,
-      vscode.window.createTreeView('sdxl.runs', { treeDataProvider: runsView, showCollapseAll: true }),
+      vscode.window.createTreeView('sdxl.runs', { treeDataProvider: runsView, showCollapseAll: true, canSelectMany: true }),
       vscode.window.createTreeView('sdxl.configs', { treeDataProvider: configsView }),
       new RunStatusBar(this.runs),
       new RunNotifier(this.runs, this.diagnostics),

@@ -109,7 +109,9 @@ export type HostMessage =
   | { type: 'reset'; runId?: string }
   /** A whole run, for a new run or an answer to `requestRun`; replaces any run with the same id. */
   | { type: 'runData'; run: RunView }
-  | { type: 'theme'; theme: ThemeKind };
+  | { type: 'theme'; theme: ThemeKind }
+  /** Show exactly these runs (overlaid), as the user asked from the Runs view; unknown ids are ignored. */
+  | { type: 'select'; runIds: string[] };
 
 /**
  * What changed in one run since the last message. Series appends whose first step is at or before the last stored
@@ -241,6 +243,7 @@ const hostMessages: Record<HostMessage['type'], Check> = {
   reset: shape({ 'runId?': nonEmptyStr }),
   runData: shape({ run }),
   theme: shape({ theme: oneOf(THEMES) }),
+  select: shape({ runIds: arrayOf(nonEmptyStr) }),
 };
 
 const webviewMessages: Record<WebviewMessage['type'], Check> = {

@@ -538,6 +538,26 @@ export class VsCode {
     return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
   }
 
+  /**
+   * Wait for a notification containing `text` and return its text. Toasts may hide again before a probe sees them,
+   * so this reads the notification center (which keeps every notification) and closes it again afterwards.
+   */
+  async waitForNotification(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const center = this.page.locator('.notifications-center');
+    if (!(await center.isVisible())) {
+      await this.runCommand('Notifications: Show Notifications');
+      await center.waitFor({ state: 'visible' });
+    }
+    try {
+      const item = center.locator('.monaco-list-row').filter({ hasText: text }).first();
+      await item.waitFor({ state: 'visible', timeout: timeoutMs });
+      return (await item.textContent()) ?? '';
+    } finally {
+      await this.runCommand('Notifications: Hide Notifications');
+      await center.waitFor({ state: 'hidden' });
+    }
+  }
+
   /** Close the browser, kill code-server's whole process group, remove the temp dir. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;

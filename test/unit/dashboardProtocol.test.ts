@@ -91,3 +91,9 @@ test('dashboardHtml has a strict CSP and nonce-only script and style', () => {
   assert.throws(() => dashboardHtml({ cspSource: 'x', nonce: 'a"b', scriptUri: 's', styleUri: 't' }), /nonce/);
   assert.match(dashboardHtml({ cspSource: 'x', nonce: 'n', scriptUri: 'a&b', styleUri: 't' }), /src="a&amp;b"/);
 });
+
+test('select names runs by id and nothing else', () => {
+  assert.equal(checkHostMessage({ type: 'select', runIds: ['a', 'b'] }), undefined);
+  assert.match(checkHostMessage({ type: 'select', runIds: [1] }) ?? '', /runIds/);
+  assert.match(checkHostMessage({ type: 'select' }) ?? '', /runIds/);
+});

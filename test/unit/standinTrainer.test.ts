@@ -1,5 +1,5 @@
 // Checks that the stand-in trainer fixture (test/fixtures/trainer) and the fake `accelerate` / `nvidia-smi`
-// (test/fixtures/fake-bin) follow the FACT SHEET (/work/shared/reference/sdxl_script_behaviour.md), not any parser of ours.
+// (test/fixtures/fake-bin) follow the FACT SHEET (../shared/reference/sdxl_script_behaviour.md), not any parser of ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

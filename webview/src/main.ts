@@ -132,6 +132,15 @@ class Dashboard {
       case 'runData':
         this.store.setRun(msg.run);
         break;
+      case 'select': {
+        const known = msg.runIds.filter((id) => this.store.runs.has(id));
+        if (known.length > 0) {
+          this.ui.selectedRunIds = known;
+          for (const id of known) this.ensureLoaded(id);
+          this.save();
+        }
+        break;
+      }
       case 'theme':
         break; // VS Code already swaps the body classes and variables; watchTheme redraws.
     }

@@ -23,6 +23,7 @@ export class DashboardHost implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private focusRunId: string | undefined;
+  private pendingSelection: string[] | undefined;
   private readonly trackers = new Map<string, RunDeltaTracker>();
   private readonly imagePaths = new Map<string, string>();
   private batcher: DeltaBatcher | undefined;
@@ -52,11 +53,15 @@ export class DashboardHost implements vscode.Disposable {
     return roots;
   }
 
-  show(runId?: string): void {
-    if (runId) this.focusRunId = runId;
+  /** Opens (or reveals) the dashboard; with run ids, shows exactly those runs, overlaid when several. */
+  show(...runIds: string[]): void {
+    if (runIds.length > 0) {
+      this.focusRunId = runIds[0];
+      this.pendingSelection = runIds;
+    }
     if (this.panel) {
       this.panel.reveal();
-      if (runId && this.ready) this.sendInit();
+      if (this.ready) this.applySelection();
       return;
     }
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'SDXL Dashboard', vscode.ViewColumn.Active, {
@@ -64,6 +69,16 @@ export class DashboardHost implements vscode.Disposable {
       localResourceRoots: this.resourceRoots(),
     });
     this.adopt(panel, this.focusRunId);
+  }
+
+  /** Sends the data of the runs the user picked, then selects them (after `init`, which may have restored others). */
+  private applySelection(): void {
+    const ids = this.pendingSelection;
+    if (!ids) return;
+    this.pendingSelection = undefined;
+    for (const id of ids) if (!this.trackers.has(id)) this.sendRun(id);
+    this.batcher?.flush();
+    this.post({ type: 'select', runIds: ids });
   }
 
   private adopt(panel: vscode.WebviewPanel, focusRunId: string | undefined): void {
@@ -174,6 +189,7 @@ export class DashboardHost implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.sendInit();
+        this.applySelection();
         break;
       case 'requestRun':
         this.focusRunId = m.runId;

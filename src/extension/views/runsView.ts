@@ -22,15 +22,24 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
   private lastLabel = new Map<string, string>();
+  // VS Code's tree finds an element to refresh by object identity, so each run (and checkpoint) must be the same object
+  // every time: a fresh `{ kind: 'run', id }` passed to onDidChangeTreeData matches no row and the row never updated.
+  private readonly runNodes = new Map<string, Extract<RunsNode, { kind: 'run' }>>();
+  private readonly checkpointNodes = new Map<string, Extract<RunsNode, { kind: 'checkpoint' }>>();
 
   constructor(private readonly runs: RunsController) {
     // Refresh a run's row only when what it shows changed, so a fast run does not flood the tree.
     this.subscription = runs.onDidChange((c) => {
-      if (!c) return this.changed.fire(undefined);
+      if (!c) {
+        const ids = new Set(this.runs.runs().map((r) => r.id));
+        for (const id of this.runNodes.keys()) if (!ids.has(id)) this.runNodes.delete(id);
+        for (const [key, n] of this.checkpointNodes) if (!ids.has(n.runId)) this.checkpointNodes.delete(key);
+        return this.changed.fire(undefined);
+      }
       const label = `${describeRun(c.state)}|${c.state.checkpoints.map((k) => `${k.step}${k.complete}`).join()}`;
       if (this.lastLabel.get(c.id) === label) return;
       this.lastLabel.set(c.id, label);
-      this.changed.fire({ kind: 'run', id: c.id });
+      this.changed.fire(this.runNode(c.id));
     });
   }
 
@@ -53,17 +62,30 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return item;
   }
 
+  private runNode(id: string): Extract<RunsNode, { kind: 'run' }> {
+    let n = this.runNodes.get(id);
+    if (!n) this.runNodes.set(id, (n = { kind: 'run', id }));
+    return n;
+  }
+
+  private checkpointNode(runId: string, step: number): Extract<RunsNode, { kind: 'checkpoint' }> {
+    const key = `${runId}#${step}`;
+    let n = this.checkpointNodes.get(key);
+    if (!n) this.checkpointNodes.set(key, (n = { kind: 'checkpoint', runId, step }));
+    return n;
+  }
+
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return this.runs.runs().map((r) => ({ kind: 'run', id: r.id }));
+    if (!node) return this.runs.runs().map((r) => this.runNode(r.id));
     if (node.kind === 'run') {
       const run = this.runs.get(node.id);
-      return (run?.state.checkpoints ?? []).map((c) => ({ kind: 'checkpoint', runId: node.id, step: c.step }));
+      return (run?.state.checkpoints ?? []).map((c) => this.checkpointNode(node.id, c.step));
     }
     return [];
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    return node.kind === 'checkpoint' ? { kind: 'run', id: node.runId } : undefined;
+    return node.kind === 'checkpoint' ? this.runNode(node.runId) : undefined;
   }
 
   dispose(): void {
