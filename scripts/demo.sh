@@ -34,7 +34,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cp -r "$root/demo-workspace" "$tmp/workspace"
-# The demo's configs run the stand-in trainer (a simulation): point them at this checkout's fake `accelerate`.
+# The demo's configs run the stand-in trainer (a simulation): point them at this checkout's fake `accelerate`, and put
+# the stand-in where the config expects the diffusers script (the start checks want the script file to exist).
+ln -s "$root/test/fixtures/trainer/standin_trainer.py" "$tmp/workspace/train_text_to_image_lora_sdxl.py"
 for f in "$tmp/workspace"/*.sdxl.json; do
   STANDIN="$root/test/fixtures/fake-bin/accelerate" python3 - "$f" <<'PY'
 import os, sys

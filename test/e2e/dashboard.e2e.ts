@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { REPO_ROOT, RESULTS_DIR, withVsCode, type VsCode } from './harness.js';
 import { until } from './processes.js';
 import {
-  dashboardFrame, lossChart, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForMorePoints, waitForRecord,
+  dashboardFrame, lossChart, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForMorePoints, waitForRecord,
 } from './standin.js';
 
 const TOTAL = 120;
@@ -49,8 +49,7 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
     const row = treeRows(vs, 'Runs', 'normal run').first();
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /\[simulation\] normal run/);
-    await row.click();
-    let frame = await dashboardFrame(vs);
+    let frame = await openDashboardFromRow(vs, row);
     await frame.locator('.banner-sim').waitFor();
     step('start from Configs view, open dashboard');
 
@@ -81,7 +80,7 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
     assert.equal(chart.series.step_loss!.first, 1, JSON.stringify(chart));
     assert.equal(chart.series.step_loss!.n, TOTAL, `no gap after the reload: ${JSON.stringify(chart)}`);
     frame = await dashboardFrame(vs);
-    await frame.locator('dd[data-field="state"]', { hasText: 'finished' }).waitFor();
+    await frame.locator('dd[data-field="state"]', { hasText: /succeeded|finished/ }).waitFor();
     const epochs = await frame.locator('.gallery-grid .gallery-row').count();
     assert.ok(epochs > firstEpochs, `more validation epochs by the end (${firstEpochs} → ${epochs})`);
     step('finished, no gap');
@@ -93,12 +92,14 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
     if ((await runRow.getAttribute('aria-expanded')) === 'false') await runRow.locator('.monaco-tl-twistie').click();
     await treeRows(vs, 'Runs', 'checkpoint-120').first().waitFor();
     await vs.page.locator('.part.sidebar').screenshot({ path: join(RESULTS_DIR, 'runs-view.png') });
+    frame = await dashboardFrame(vs);
     await frame.locator('section.chart[data-chart="loss"] canvas').first().waitFor();
     const dark = await shot(vs, 'dashboard-dark');
     await mkdir(join(REPO_ROOT, 'docs', 'images'), { recursive: true });
     await copyFile(dark, join(REPO_ROOT, 'docs', 'images', 'screenshot.png'));
+    frame = await dashboardFrame(vs);
     await frame.locator('vscode-tab-header', { hasText: 'Validation' }).click();
-    await images.first().waitFor({ state: 'visible' });
+    await frame.locator('.gallery-grid .gallery-row img').first().waitFor({ state: 'visible' });
     await shot(vs, 'dashboard-gallery-dark');
     await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
 

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { withVsCode, type Problem, type VsCode } from './harness.js';
 import { until } from './processes.js';
 import {
-  consoleOf, consoleSteps, dashboardFrame, lossChart, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
+  consoleOf, consoleSteps, lossChart, openDashboardFromRow, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
   runRecords, summarize, treeRows, waitForRecord,
 } from './standin.js';
 
@@ -82,8 +82,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const row = treeRows(vs, 'Runs', 'normal run').first();
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /finished at step 120/);
-    await row.click();
-    const frame = await dashboardFrame(vs);
+    const frame = await openDashboardFromRow(vs, row);
     const chart = await until('the loss chart to hold the whole run', 30_000, async () => {
       const c = await lossChart(frame);
       return c.series.step_loss?.last === NORMAL_TOTAL ? c : undefined;

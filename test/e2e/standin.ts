@@ -115,6 +115,17 @@ export function dashboardFrame(vs: VsCode, timeoutMs = 30_000): Promise<Frame> {
   return vs.webviewFrame('section.chart[data-chart="loss"]', timeoutMs);
 }
 
+/**
+ * Click a Runs view row until its dashboard shows. A live run's row is re-rendered on every change, and a click that
+ * lands while the row is replaced is lost, so the click is repeated (clicking an open dashboard's row only reveals it).
+ */
+export function openDashboardFromRow(vs: VsCode, row: ReturnType<typeof treeRows>, timeoutMs = 30_000): Promise<Frame> {
+  return until('the dashboard to open from the Runs view', timeoutMs, async () => {
+    await row.click();
+    return dashboardFrame(vs, 3000);
+  }, 0);
+}
+
 export interface SeriesStats {
   n: number;
   first: number;

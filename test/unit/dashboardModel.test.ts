@@ -36,6 +36,7 @@ test('a full view carries series, status, markers and gallery', () => {
   assert.equal(v.series.train_loss!.length, 12);
   assert.deepEqual(v.series.train_loss![11], [12, 2 / 12]);
   assert.ok(v.series.step_loss!.length >= 11);
+  assert.deepEqual(v.series.sec_per_it![0], [1, 2], 'the throughput chart gets seconds per step');
   assert.equal(v.status.outcome, 'running');
   assert.equal(v.status.step, 12);
   assert.equal(v.status.totalSteps, 30);
@@ -98,4 +99,16 @@ test('GPU samples keep their wall-clock ms and the run\'s own memory', () => {
   const v = runView(s, meta);
   assert.deepEqual(v.gpu, [{ t: 1_700_000_000_000, index: 0, memoryUsedMiB: 9000, memoryTotalMiB: 24576, runMemoryMiB: 8000 }]);
   assert.equal(checkHostMessage({ type: 'runData', run: v }), undefined);
+});
+
+test('GPU deltas keep coming when the state keeps only a window of samples', () => {
+  const tracker = new RunDeltaTracker();
+  let s = reduceAll(training(1));
+  tracker.full(s, meta);
+  let sent = 0;
+  for (let i = 1; i <= 5000; i++) {
+    s = reduce(s, { type: 'gpuSample', wallTime: i * 1000, gpus: [{ index: 0, utilizationPct: 50 }] });
+    sent += tracker.delta(s, meta)?.gpu?.length ?? 0;
+  }
+  assert.equal(sent, 5000);
 });

@@ -289,6 +289,11 @@ export class RunMonitor {
       }
     }
     if (!this.info) await this.readRunJson();
+    // A stop request is known before the run's dying words (KeyboardInterrupt, the launcher's CalledProcessError)
+    // are read, so they are taken for a stop and not for a failure.
+    if (!this.s.stopRequested && (await stat(recordFiles(this.recordDir).stop).then(() => true, () => false))) {
+      this.emit({ type: 'stopRequested' });
+    }
     // Decide "ended" before reading, so the reads below catch everything the run wrote.
     const end = await this.endInfo();
     let more = await this.readConsole();

@@ -93,6 +93,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         etaSec: event.remainingSec ?? null,
         ...(changed && event.at !== undefined ? { progressTimes: bounded(s.progressTimes, event.at, MAX_PROGRESS_TIMES) } : {}),
         ...(changed ? { hang: null } : {}),
+        // tqdm's rate, as seconds per step (what SDXL users read), one point per step, for the throughput chart.
+        ...(event.rateItPerSec ? { rateSeries: seriesPut(s.rateSeries, { step: event.step, value: 1 / event.rateItPerSec }) } : {}),
       };
       if (!isEnded(next) && (next.state === 'starting' || next.state === 'pre-computing')) next = { ...next, state: 'training' };
       return withEpoch(next);
@@ -186,6 +188,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         resumedFrom: { step: event.fromStep, checkpoint: event.checkpoint },
         loss: { ...s.loss, step_loss: seriesTruncateAfter(s.loss.step_loss, event.fromStep) },
         lrSeries: seriesTruncateAfter(s.lrSeries, event.fromStep),
+        rateSeries: seriesTruncateAfter(s.rateSeries, event.fromStep),
       };
     case 'resumeNotFound':
       return { ...s, resumeNotFound: event.checkpoint };

@@ -55,6 +55,8 @@ export interface RunState {
   loss: { train_loss: Series; step_loss: Series };
   /** Learning rate from the console postfix. */
   lrSeries: Series;
+  /** Seconds per step from the Steps bar's rate. */
+  rateSeries: Series;
   /** Other event-file scalars by tag (dreambooth `lr`, lora `loss_for_*`). */
   scalars: Readonly<Record<string, Series>>;
   /** First step whose loss was NaN. */
@@ -90,7 +92,7 @@ export function initialRunState(): RunState {
     rateItPerSec: null, elapsedSec: null, etaSec: null,
     banner: {}, numProcesses: null, mixedPrecision: null, args: null, outputDir: null,
     stepLoss: null, lr: null,
-    loss: { train_loss: EMPTY_SERIES, step_loss: EMPTY_SERIES }, lrSeries: EMPTY_SERIES, scalars: {},
+    loss: { train_loss: EMPTY_SERIES, step_loss: EMPTY_SERIES }, lrSeries: EMPTY_SERIES, rateSeries: EMPTY_SERIES, scalars: {},
     nanLossStep: null,
     checkpoints: [],
     validation: { current: null, entries: [] },

@@ -22,7 +22,7 @@ function pointAt(s: Series, i: number): { step: number; value: number } {
 }
 
 function seriesOf(state: RunState): Record<string, Series> {
-  const out: Record<string, Series> = { train_loss: state.loss.train_loss, step_loss: state.loss.step_loss, lr: state.lrSeries };
+  const out: Record<string, Series> = { train_loss: state.loss.train_loss, step_loss: state.loss.step_loss, lr: state.lrSeries, sec_per_it: state.rateSeries };
   for (const [k, v] of Object.entries(state.scalars)) if (!(k in out)) out[k] = v;
   // DreamBooth logs `loss` to the event files: it is the train loss.
   if (seriesLength(out.train_loss!) === 0 && state.scalars.loss) out.train_loss = state.scalars.loss;
@@ -91,9 +91,11 @@ function markersView(s: RunState): MarkerView[] {
   return out.sort((a, b) => a.step - b.step);
 }
 
-function gpuView(s: RunState, from = 0): GpuSampleView[] {
+/** GPU samples newer than `after` (wall-clock ms); the state keeps a bounded window, so a count would not do. */
+function gpuView(s: RunState, after = -Infinity): GpuSampleView[] {
   const out: GpuSampleView[] = [];
-  for (const sample of s.gpu.samples.slice(from)) {
+  for (const sample of s.gpu.samples) {
+    if (sample.wallTime <= after) continue;
     for (const g of sample.gpus) {
       out.push({
         t: sample.wallTime, index: g.index,
@@ -140,7 +142,7 @@ interface SentSeries {
  */
 export class RunDeltaTracker {
   private sent = new Map<string, SentSeries>();
-  private gpuSent = 0;
+  private gpuSentUntil = -Infinity;
   private galleryKey = '';
   private checkpointsKey = '';
   private markersKey = '';
@@ -152,7 +154,7 @@ export class RunDeltaTracker {
     const view = runView(s, meta);
     this.sent.clear();
     for (const [name, series] of Object.entries(seriesOf(s))) this.mark(name, series);
-    this.gpuSent = s.gpu.samples.length;
+    this.gpuSentUntil = s.gpu.samples.at(-1)?.wallTime ?? -Infinity;
     this.galleryKey = JSON.stringify(view.gallery);
     this.checkpointsKey = JSON.stringify(view.checkpoints);
     this.markersKey = JSON.stringify(view.markers);
@@ -187,9 +189,10 @@ export class RunDeltaTracker {
       any = true;
     }
     if (any) d.appendSeries = append;
-    if (s.gpu.samples.length > this.gpuSent) {
-      d.gpu = gpuView(s, this.gpuSent);
-      this.gpuSent = s.gpu.samples.length;
+    const lastGpu = s.gpu.samples.at(-1)?.wallTime;
+    if (lastGpu !== undefined && lastGpu > this.gpuSentUntil) {
+      d.gpu = gpuView(s, this.gpuSentUntil);
+      this.gpuSentUntil = lastGpu;
       any = true;
     }
     const status = statusView(s);

@@ -10,6 +10,9 @@ import type { RunChange, RunsController } from './runsController';
 export class RunNotifier implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
   private readonly nanStopped = new Set<string>();
+  private readonly failedReported = new Set<string>();
+  /** Runs with a validation notification still on screen: one at a time, so a long run does not pile them up. */
+  private readonly validationShown = new Set<string>();
 
   constructor(private readonly runs: RunsController, private readonly diagnostics: DiagnosticsController) {
     this.subscription = runs.onDidChange((c) => c && void this.onChange(c));
@@ -20,22 +23,34 @@ export class RunNotifier implements vscode.Disposable {
     const view = this.runs.get(id);
     if (!view) return;
     const name = view.entry.record.name;
-    // A run seen for the first time already ended (e.g. after a reload) is history, not news.
-    const fresh = previous.state !== 'queued' || state.step !== null || c.events.some((e) => e.type === 'exit');
+    // Only what the monitor saw happen live is news: events read from history (first pass, e.g. after a reload)
+    // carry no `at`, so a run that ended while the window was closed does not notify again.
+    const fresh = c.events.some((e) => e.at !== undefined);
     if (state.state !== previous.state && fresh) {
       if (state.state === 'finished') {
         void vscode.window.showInformationMessage(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`, 'Open Dashboard', 'Reveal Output')
           .then((a) => a && vscode.commands.executeCommand(a === 'Open Dashboard' ? 'sdxl.openDashboard' : 'sdxl.revealOutput', id));
-      } else if (state.state === 'failed') {
-        await this.reportFailure(id, name, state.failure, view.entry.record.configPath);
       }
+    }
+    // A failure is reported once the run has really ended: until then a stop may still explain its last words.
+    if (state.state === 'failed' && state.exit && !(previous.state === 'failed' && previous.exit) && fresh && !this.failedReported.has(id)) {
+      this.failedReported.add(id);
+      await this.reportFailure(id, name, state.failure, view.entry.record.configPath);
     }
     const newValidation = state.validation.entries.filter((e) => e.tag === 'validation').length;
     const oldValidation = previous.validation.entries.filter((e) => e.tag === 'validation').length;
-    if (newValidation > oldValidation && previous.state !== 'queued') {
+    if (newValidation > oldValidation && fresh) {
       const last = state.validation.entries.filter((e) => e.tag === 'validation').at(-1)!;
-      void vscode.window.showInformationMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}.`, 'Open Dashboard')
-        .then((a) => a && vscode.commands.executeCommand('sdxl.openDashboard', id));
+      if (!this.validationShown.has(id)) {
+        this.validationShown.add(id);
+        void vscode.window.showInformationMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}.`, 'Open Dashboard')
+          .then((a) => {
+            this.validationShown.delete(id);
+            if (a) void vscode.commands.executeCommand('sdxl.openDashboard', id);
+          });
+      } else {
+        vscode.window.setStatusBarMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}`, 5000);
+      }
     }
     if (state.hang && !previous.hang && !state.exit) {
       const { sinceSec, typicalStepSec } = state.hang;
@@ -47,7 +62,7 @@ export class RunNotifier implements vscode.Disposable {
         else if (a === 'Stop Run') void vscode.commands.executeCommand('sdxl.stopRun', id);
       });
     }
-    if (state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
+    if (fresh && state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
       this.nanStopped.add(id);
       const stop = vscode.workspace.getConfiguration('sdxl').get<boolean>('stopOnNanLoss', true);
       const nan = state.warnings.find((w) => w.class === 'nan_loss');

@@ -19,7 +19,10 @@ export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.
 
   getTreeItem(uri: vscode.Uri): vscode.TreeItem {
     const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
-    item.description = vscode.workspace.asRelativePath(uri.with({ path: uri.path.replace(/\/[^/]*$/, '') }), false);
+    // The folder the config is in, relative to the workspace; none for the root (asRelativePath of the workspace
+    // folder itself returns its absolute path, which crowded every root config's row).
+    const dir = vscode.workspace.asRelativePath(uri.with({ path: uri.path.replace(/\/[^/]*$/, '') }), false);
+    item.description = vscode.workspace.getWorkspaceFolder(uri)?.uri.path === uri.path.replace(/\/[^/]*$/, '') ? '' : dir;
     item.contextValue = 'sdxlConfig';
     item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
     item.tooltip = vscode.workspace.asRelativePath(uri);
