@@ -9,6 +9,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS helper scripts run by node directly.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The core is plain Node: it must never depend on the VS Code API, so the CLI and unit tests can run it.
     files: ['src/core/**/*.ts', 'src/cli.ts', 'src/shared/**/*.ts'],
     rules: {

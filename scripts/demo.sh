@@ -34,17 +34,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cp -r "$root/demo-workspace" "$tmp/workspace"
-# The demo's configs run the stand-in trainer (a simulation): point them at this checkout's fake `accelerate`, and put
-# the stand-in where the config expects the diffusers script (the start checks want the script file to exist).
-ln -s "$root/test/fixtures/trainer/standin_trainer.py" "$tmp/workspace/train_text_to_image_lora_sdxl.py"
-for f in "$tmp/workspace"/*.sdxl.json; do
-  STANDIN="$root/test/fixtures/fake-bin/accelerate" python3 - "$f" <<'PY'
-import os, sys
-p = sys.argv[1]
-s = open(p, encoding="utf-8").read().replace("${STANDIN_ACCELERATE}", os.environ["STANDIN"])
-open(p, "w", encoding="utf-8").write(s)
-PY
-done
+# The demo's configs run the stand-in trainer (a simulation): fill in this checkout's paths.
+node "$root/scripts/standin-workspace.cjs" "$tmp/workspace"
 mkdir -p "$tmp/user-data/User" "$tmp/extensions"
 cat > "$tmp/user-data/User/settings.json" <<'JSON'
 {

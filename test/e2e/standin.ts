@@ -3,7 +3,6 @@
 // run, and the dashboard webview's loss chart.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame } from 'playwright-core';
@@ -11,26 +10,7 @@ import { REPO_ROOT, type VsCode } from './harness.js';
 import { until } from './processes.js';
 
 export const RUNS_TEMPLATE = join(REPO_ROOT, 'test', 'e2e', 'runs-workspace');
-export const STANDIN_ACCELERATE = join(REPO_ROOT, 'test', 'fixtures', 'fake-bin', 'accelerate');
-export const STANDIN_TRAINER = join(REPO_ROOT, 'test', 'fixtures', 'trainer', 'standin_trainer.py');
-const DEMO_DATA = join(REPO_ROOT, 'demo-workspace', 'data');
-
-/**
- * `prepareWorkspace` hook: the demo's 8 training images, the fake `accelerate` path in every config, and the training
- * script the configs name (the start preflight insists it exists; the fake accelerate runs the stand-in in its place,
- * and a link to the stand-in named like the real script plays that script anyway).
- */
-export async function prepareStandinWorkspace(workspace: string): Promise<void> {
-  await cp(DEMO_DATA, join(workspace, 'data'), { recursive: true });
-  await symlink(STANDIN_TRAINER, join(workspace, 'train_text_to_image_lora_sdxl.py'));
-  for (const f of await readdir(workspace)) {
-    if (!f.endsWith('.sdxl.json')) continue;
-    const p = join(workspace, f);
-    const text = await readFile(p, 'utf8');
-    // JSON.stringify(...).slice(1, -1): the path as the inside of a JSON string.
-    await writeFile(p, text.replaceAll('${STANDIN_ACCELERATE}', JSON.stringify(STANDIN_ACCELERATE).slice(1, -1)));
-  }
-}
+export { prepareStandinWorkspace, STANDIN_ACCELERATE, STANDIN_TRAINER } from '../../scripts/standin-workspace.cjs';
 
 /** The parts of `.sdxl/runs/<id>/run.json` the specs read. */
 export interface RunRecordFile {

@@ -1,0 +1,3 @@
+export declare const STANDIN_ACCELERATE: string;
+export declare const STANDIN_TRAINER: string;
+export declare function prepareStandinWorkspace(workspace: string): Promise<void>;
