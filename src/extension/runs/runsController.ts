@@ -66,16 +66,25 @@ export class RunsController implements vscode.Disposable {
     return folder?.uri.scheme === 'file' ? workspaceRecordsDir(folder.uri.fsPath) : undefined;
   }
 
-  private getSupervisor(): Supervisor | undefined {
+  private supervisorGpus: number | undefined;
+
+  /**
+   * The supervisor for the workspace's records. `totalGpus` (from nvidia-smi) lets the queue place runs on free GPUs;
+   * unknown, queued runs go one at a time.
+   */
+  private getSupervisor(totalGpus?: number): Supervisor | undefined {
     const recordsDir = this.recordsDir;
     if (!recordsDir) return undefined;
-    if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir)) {
+    const gpus = totalGpus ?? this.supervisorGpus;
+    if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir) || gpus !== this.supervisorGpus) {
       const graceSec = vscode.workspace.getConfiguration('sdxl').get<number>('stopGracePeriodSeconds', 10);
+      this.supervisorGpus = gpus;
       this.supervisor = new Supervisor({
         recordsDir,
         wrapperScript: this.context.asAbsolutePath(path.join('dist', 'wrapper.js')),
         execPath: process.execPath,
         graceMs: Math.max(0, graceSec) * 1000,
+        ...(gpus !== undefined ? { totalGpus: gpus } : {}),
       });
     }
     return this.supervisor;
@@ -171,7 +180,8 @@ export class RunsController implements vscode.Disposable {
       void vscode.window.showWarningMessage('SDXL: training runs are disabled in an untrusted workspace. Trust the workspace to start runs.');
       return undefined;
     }
-    const sup = this.getSupervisor();
+    const gpus = await this.gpus.get();
+    const sup = this.getSupervisor(gpus && gpus.length > 0 ? gpus.length : undefined);
     if (!sup) throw new Error('Open a folder to start training runs: run records are kept in its .sdxl/runs folder.');
     const doc = await vscode.workspace.openTextDocument(configUri);
     if (doc.isDirty) await doc.save();
@@ -179,8 +189,6 @@ export class RunsController implements vscode.Disposable {
     if (!parsed.config) throw new Error(`${vscode.workspace.asRelativePath(configUri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
     const plan = buildLaunchPlan(parsed.config, configUri.fsPath);
     const meta: RunMeta = { name: parsed.config.name ?? path.basename(configUri.fsPath).replace(/\.sdxl\.json$/, ''), configPath: configUri.fsPath };
-    const gpus = await this.gpus.get();
-    void gpus;
     try {
       const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
       const entry = live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
