@@ -12,6 +12,7 @@ import { isEnded, initialRunState, type RunState } from '../../core/run/state';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
 import { parseConfigText } from '../../core/config';
+import { redactArgv, redactText, secretsOf } from '../../core/redact';
 import type { GpuInventory } from '../gpus';
 
 export interface RunView {
@@ -192,12 +193,14 @@ export class RunsController implements vscode.Disposable {
     try {
       const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
       const entry = live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
-      this.output.info(`Run ${entry.record.id} ${entry.record.state === 'queued' ? 'queued' : 'started'}: ${plan.argv.join(' ')}`);
+      this.output.info(`Run ${entry.record.id} ${entry.record.state === 'queued' ? 'queued' : 'started'}: ${redactArgv(plan.argv).join(' ')}`);
       await this.refresh();
       return this.get(entry.record.id);
     } catch (e) {
-      if (e instanceof PreflightError) throw new Error(`Cannot start: ${e.message}`);
-      throw e;
+      // Error messages may quote the command line; the Hub token must not reach a notification or the log.
+      const secrets = secretsOf(plan.argv, plan.env);
+      const message = redactText(e instanceof Error ? e.message : String(e), secrets);
+      throw new Error(e instanceof PreflightError ? `Cannot start: ${message}` : message);
     }
   }
 
