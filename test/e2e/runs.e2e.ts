@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { withVsCode, type Problem, type VsCode } from './harness.js';
 import { until } from './processes.js';
 import {
-  consoleOf, consoleSteps, lossChart, openDashboardFromRow, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
+  consoleOf, consoleSteps, dashboardFrame, lossChart, openDashboardFromRow, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
   runRecords, summarize, treeRows, waitForRecord,
 } from './standin.js';
 
@@ -162,6 +162,23 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const resumedSummary = await summarize(resumed.dir);
     assert.ok((resumedSummary.step ?? 0) > newest, JSON.stringify(resumedSummary));
     step('resume');
+
+    // --- Compare: pick two runs from the palette's multi-select; the dashboard overlays exactly those.
+    await vs.runCommand('SDXL: Compare Runs in Dashboard');
+    for (const id of [normal.record.id, oom.record.id]) {
+      // In a multi-select quick pick a click on the row toggles its checkbox.
+      await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: id }).first().click();
+    }
+    await vs.page.locator('.quick-input-widget', { hasText: '2 Selected' }).waitFor();
+    await vs.page.keyboard.press('Enter');
+    const compareFrame = await dashboardFrame(vs);
+    const shown = await until('the dashboard to overlay the two picked runs', 30_000, async () => {
+      const ids = await compareFrame.locator('vscode-checkbox[data-run][checked]').evaluateAll((els) => els.map((e) => e.getAttribute('data-run')));
+      return ids.length === 2 && ids.includes(normal.record.id) && ids.includes(oom.record.id) ? ids : undefined;
+    });
+    assert.equal(shown.length, 2);
+    await vs.screenshot('compare');
+    step('compare');
   });
   console.log(`# runs steps: ${steps.join(', ')}`);
 });
