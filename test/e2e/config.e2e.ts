@@ -154,19 +154,7 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     assert.equal(warning.severity, 'warning');
     assert.equal(warning.code, 'resolution-multiple-of-8');
     await vs.screenshot('problems');
-    // Selecting the marker moves the editor cursor onto it; Ctrl+. there lists the quick fix.
-    await vs.page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'resolution 1001 is not a multiple of 8' }).first().click();
-    await vs.focusEditor();
-    await vs.page.keyboard.press('Control+.');
-    const fix = vs.page.locator('.action-widget .monaco-list-row').filter({ hasText: 'Set resolution to 1024' }).first();
-    await fix.waitFor();
-    // The action list takes keys, not clicks (a pointer block covers it): move to the fix, then Enter.
-    await until('the quick fix to be the focused action', 10_000, async () => {
-      if (await fix.evaluate((el) => el.classList.contains('focused'))) return true;
-      await vs.page.keyboard.press('ArrowDown');
-      return undefined;
-    }, 100);
-    await vs.page.keyboard.press('Enter');
+    await vs.applyQuickFix('resolution 1001 is not a multiple of 8', 'Set resolution to 1024');
     await vs.waitForEditorText(/"resolution": 1024,/);
     await vs.waitForProblems('the resolution warning to go', (p) => !p.some(isResolution));
     await vs.focusEditor();

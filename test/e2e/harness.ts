@@ -350,6 +350,25 @@ export class VsCode {
     return this.page.locator('.part.editor .editor-instance .monaco-editor.focused').first();
   }
 
+  /**
+   * Applies a quick fix from the Problems panel: selects the row containing `marker` (which moves the editor cursor
+   * onto it), opens the quick fixes with Ctrl+. and applies the one titled `fix`. The action list takes keys, not
+   * clicks (a pointer block covers it), so the fix is reached with the arrow keys.
+   */
+  async applyQuickFix(marker: string, fix: string): Promise<void> {
+    await this.page.locator('.markers-panel .monaco-list-row').filter({ hasText: marker }).first().click();
+    await this.focusEditor();
+    await this.page.keyboard.press('Control+.');
+    const action = this.page.locator('.action-widget .monaco-list-row').filter({ hasText: fix }).first();
+    await action.waitFor();
+    await until(`the quick fix "${fix}" to be the focused action`, 10_000, async () => {
+      if (await action.evaluate((el) => el.classList.contains('focused'))) return true;
+      await this.page.keyboard.press('ArrowDown');
+      return undefined;
+    }, 100);
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Give the active editor keyboard focus without moving its cursor (clicking would). */
   async focusEditor(): Promise<void> {
     if (await this.focusedEditor.isVisible()) return;

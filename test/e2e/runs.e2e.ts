@@ -123,18 +123,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     assert.equal(problem.severity, 'error');
     assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(cuda_oom\\)`));
     await vs.screenshot('oom-problem');
-    await vs.page.locator('.markers-panel .monaco-list-row').filter({ hasText: `Run ${oom.record.id} failed` }).first().click();
-    await vs.focusEditor();
-    await vs.page.keyboard.press('Control+.');
-    const fix = vs.page.locator('.action-widget .monaco-list-row').filter({ hasText: 'Enable gradient checkpointing' }).first();
-    await fix.waitFor();
-    // The action list takes keys, not clicks: move to the fix, then Enter.
-    await until('the quick fix to be the focused action', 10_000, async () => {
-      if (await fix.evaluate((el) => el.classList.contains('focused'))) return true;
-      await vs.page.keyboard.press('ArrowDown');
-      return undefined;
-    }, 100);
-    await vs.page.keyboard.press('Enter');
+    await vs.applyQuickFix(`Run ${oom.record.id} failed`, 'Enable gradient checkpointing');
     // The edit lands at the end of "args", below the visible lines: check the saved file instead of the view.
     await vs.waitForDirty(true);
     await vs.focusEditor();

@@ -143,11 +143,10 @@ interface SentSeries {
 export class RunDeltaTracker {
   private sent = new Map<string, SentSeries>();
   private gpuSentUntil = -Infinity;
-  private galleryKey = '';
-  private checkpointsKey = '';
-  private markersKey = '';
-  private statusKey = '';
-  private failureKey = '';
+  /** What was last sent of each whole-value part (status, gallery, …), as JSON. */
+  private readonly sentKeys = new Map<string, string>();
+  /** Markers the webview has (it appends them, so only new ones are sent). */
+  private markersSent = new Set<string>();
 
   /** The full view, and from now on deltas are relative to it. */
   full(s: RunState, meta: RunMeta): RunView {
@@ -155,12 +154,21 @@ export class RunDeltaTracker {
     this.sent.clear();
     for (const [name, series] of Object.entries(seriesOf(s))) this.mark(name, series);
     this.gpuSentUntil = s.gpu.samples.at(-1)?.wallTime ?? -Infinity;
-    this.galleryKey = JSON.stringify(view.gallery);
-    this.checkpointsKey = JSON.stringify(view.checkpoints);
-    this.markersKey = JSON.stringify(view.markers);
-    this.statusKey = JSON.stringify(view.status);
-    this.failureKey = JSON.stringify(view.failure ?? null);
+    this.sentKeys.clear();
+    this.changed('gallery', view.gallery);
+    this.changed('checkpoints', view.checkpoints);
+    this.changed('status', view.status);
+    this.changed('failure', view.failure);
+    this.markersSent = new Set(view.markers.map(markerKey));
     return view;
+  }
+
+  /** True, and remembered as sent, when `value` differs from what was last sent as `part`. */
+  private changed(part: string, value: unknown): boolean {
+    const key = JSON.stringify(value ?? null);
+    if (this.sentKeys.get(part) === key) return false;
+    this.sentKeys.set(part, key);
+    return true;
   }
 
   private mark(name: string, series: Series): void {
@@ -172,7 +180,6 @@ export class RunDeltaTracker {
 
   delta(s: RunState, meta: RunMeta): DeltaMessage | undefined {
     const d: DeltaMessage = { type: 'delta', runId: meta.id };
-    let any = false;
     const append: Record<string, Point[]> = {};
     for (const [name, series] of Object.entries(seriesOf(s))) {
       const n = seriesLength(series);
@@ -186,53 +193,30 @@ export class RunDeltaTracker {
       if (from >= n) continue;
       append[name] = toPoints(series, from);
       this.mark(name, series);
-      any = true;
     }
-    if (any) d.appendSeries = append;
+    if (Object.keys(append).length > 0) d.appendSeries = append;
     const lastGpu = s.gpu.samples.at(-1)?.wallTime;
     if (lastGpu !== undefined && lastGpu > this.gpuSentUntil) {
       d.gpu = gpuView(s, this.gpuSentUntil);
       this.gpuSentUntil = lastGpu;
-      any = true;
     }
     const status = statusView(s);
-    const statusKey = JSON.stringify(status);
-    if (statusKey !== this.statusKey) {
-      d.status = status;
-      this.statusKey = statusKey;
-      any = true;
-    }
+    if (this.changed('status', status)) d.status = status;
     const gallery = galleryView(s, meta);
-    const galleryKey = JSON.stringify(gallery);
-    if (galleryKey !== this.galleryKey) {
-      d.gallery = gallery; // upserted by (epoch, index) on the webview side
-      this.galleryKey = galleryKey;
-      any = true;
-    }
+    if (this.changed('gallery', gallery)) d.gallery = gallery; // upserted by (epoch, index) on the webview side
     const checkpoints = checkpointsView(s);
-    const checkpointsKey = JSON.stringify(checkpoints);
-    if (checkpointsKey !== this.checkpointsKey) {
-      d.checkpoints = checkpoints;
-      this.checkpointsKey = checkpointsKey;
-      any = true;
-    }
-    const markers = markersView(s);
-    const markersKey = JSON.stringify(markers);
-    if (markersKey !== this.markersKey) {
-      // Markers are appended by the webview: send only the new ones.
-      const old = new Set((JSON.parse(this.markersKey || '[]') as MarkerView[]).map((m) => `${m.kind}:${m.step}:${m.label}`));
-      const fresh = markers.filter((m) => !old.has(`${m.kind}:${m.step}:${m.label}`));
-      if (fresh.length > 0) d.markers = fresh;
-      this.markersKey = markersKey;
-      any = any || fresh.length > 0;
+    if (this.changed('checkpoints', checkpoints)) d.checkpoints = checkpoints;
+    const fresh = markersView(s).filter((m) => !this.markersSent.has(markerKey(m)));
+    if (fresh.length > 0) {
+      d.markers = fresh;
+      for (const m of fresh) this.markersSent.add(markerKey(m));
     }
     const failure = failureView(s, meta);
-    const failureKey = JSON.stringify(failure ?? null);
-    if (failureKey !== this.failureKey) {
-      d.failure = failure ?? null;
-      this.failureKey = failureKey;
-      any = true;
-    }
-    return any ? d : undefined;
+    if (this.changed('failure', failure)) d.failure = failure ?? null;
+    return Object.keys(d).length > 2 ? d : undefined;
   }
+}
+
+function markerKey(m: MarkerView): string {
+  return `${m.kind}:${m.step}:${m.label}`;
 }
