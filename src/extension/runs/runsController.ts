@@ -125,6 +125,8 @@ export class RunsController implements vscode.Disposable {
     }
     if (listChanged) this.changeEmitter.fire(undefined);
     // Queued runs are started by the wrappers of finishing runs; this catches runs queued while nothing ran.
+    // Starting processes is for trusted workspaces only (a cloned repo could carry queued records).
+    if (!vscode.workspace.isTrusted) return;
     try {
       sup.pump();
     } catch (e) {
@@ -213,6 +215,10 @@ export class RunsController implements vscode.Disposable {
 
   /** Resumes from a given checkpoint, or from the newest complete one. */
   async resume(id: string, checkpointName?: string): Promise<RunView | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('SDXL: training runs are disabled in an untrusted workspace. Trust the workspace to resume runs.');
+      return undefined;
+    }
     const sup = this.getSupervisor();
     if (!sup) return undefined;
     const t = this.tracked.get(id);
