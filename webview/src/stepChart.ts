@@ -217,7 +217,8 @@ export class StepChart {
           },
         },
       },
-      axes: [axis('step'), { ...axis(this.opts.yLabel), values: (_u, vals) => vals.map((v) => formatNumber(v, 3)) }],
+      // The y axis is wider: its tick labels can be like 2.00e-4, and its title sits beside them.
+      axes: [axis('step'), { ...axis(this.opts.yLabel), size: 72, values: (_u, vals) => vals.map((v) => formatNumber(v, 3)) }],
       series: [
         { label: 'step' },
         ...this.lines.map((l): uPlot.Series => {
