@@ -1,9 +1,10 @@
 // Finding a run's TensorBoard event files and following them as they grow. A run dir holds one main events file per
 // process start (resumes add more, with overlapping steps) plus hparams files in `<run dir>/<time.time()>/` subdirs.
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { decodeEvent, type TbEvent } from './event';
 import { addSkips, noSkips, scanRecords, START, withFileSource, type FrameState, type SkipCounts } from './tfrecord';
+import { findFilesUnder } from '../fsWalk';
 
 const PREFIX = 'events.out.tfevents.';
 const MAX_DEPTH = 6;
@@ -58,24 +59,7 @@ export async function findEventFiles(path: string): Promise<string[]> {
     return [];
   }
   if (st.isFile()) return [path];
-  const out: string[] = [];
-  await walk(path, 0, out);
-  return out.sort(compareEventFiles);
-}
-
-async function walk(dir: string, depth: number, out: string[]): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isFile() && isEventFileName(e.name)) out.push(p);
-    // checkpoint-N dirs hold model weights, never event files: skip them, they can be huge.
-    else if (e.isDirectory() && depth < MAX_DEPTH && !e.name.startsWith('checkpoint')) await walk(p, depth + 1, out);
-  }
+  return (await findFilesUnder(path, isEventFileName, MAX_DEPTH)).sort(compareEventFiles);
 }
 
 export interface TailedEvent {

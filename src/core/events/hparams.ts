@@ -1,8 +1,9 @@
 // `hparams.yml`, which accelerate's TensorBoard tracker writes with yaml.dump(vars(args)) into `<run dir>/<time.time()>/`.
 // It is the easiest machine-readable source for the effective max_train_steps etc. A small reader for the flat
 // `key: value` documents yaml.dump produces (sorted keys, indentless block lists, folded long scalars), no dependency.
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { findFilesUnder } from '../fsWalk';
 
 export type HparamScalar = string | number | boolean | null;
 export type HparamValue = HparamScalar | HparamScalar[];
@@ -183,20 +184,7 @@ export interface HparamsFile {
 
 /** Every `hparams.yml` under `runDir` (one level of timestamp subdirs, plus runDir itself), oldest first. */
 export async function findHparamsFiles(runDir: string): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (dir: string, depth: number) => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isFile() && e.name === 'hparams.yml') out.push(join(dir, e.name));
-      else if (e.isDirectory() && depth < 2 && !e.name.startsWith('checkpoint')) await visit(join(dir, e.name), depth + 1);
-    }
-  };
-  await visit(runDir, 0);
+  const out = await findFilesUnder(runDir, (name) => name === 'hparams.yml', 2);
   const ts = (p: string) => Number(basename(dirname(p))) || 0;
   return out.sort((a, b) => ts(a) - ts(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
