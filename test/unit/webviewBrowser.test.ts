@@ -267,11 +267,13 @@ test('screenshot of a realistic dashboard, with no CSP violations', { skip }, as
   await page.locator('.run-item vscode-checkbox').nth(1).click();
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'requestRun'));
   await send({ type: 'runData', run: run('b', 'lora-dog-lr2e-4', { script: 'lora', status: { outcome: 'succeeded' }, series: { train_loss: noisyLoss(0, 1200, 3).map(([s, v]) => [s, v * 0.9] as [number, number]) } }) });
-  await page.waitForTimeout(300); // let the last animation frame paint before the picture is taken
+  // The run's data is drawn: both runs' loss lines are in the chart and a frame has painted since.
+  await page.waitForFunction(() => document.querySelectorAll('.run-item vscode-checkbox[checked]').length === 2);
+  await nextFrames(page);
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard.png'), fullPage: true });
   await page.locator('vscode-tab-header').nth(2).click();
-  await page.waitForTimeout(300);
+  await nextFrames(page);
   await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard-gpu.png'), fullPage: true });
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
   assert.deepEqual(unexpectedErrors(), []);
@@ -304,3 +306,8 @@ test('screenshots in light and high-contrast themes and of the gallery', { skip 
   }
   assert.deepEqual(unexpectedErrors(), []);
 });
+
+/** Resolves after two animation frames: whatever was scheduled has been drawn and painted. */
+function nextFrames(page: import('playwright-core').Page): Promise<void> {
+  return page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}
