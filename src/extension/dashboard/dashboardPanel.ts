@@ -11,6 +11,7 @@ import { RunDeltaTracker, runView, type RunMeta } from '../../core/view/dashboar
 import { makeNonce } from '../webviewUtil';
 import type { RunChange, RunsController, RunView as ControllerRun } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
+import { thumbPathOf } from '../../core/monitor/validationImages';
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -26,6 +27,7 @@ export class DashboardHost implements vscode.Disposable {
   private pendingSelection: string[] | undefined;
   private readonly trackers = new Map<string, RunDeltaTracker>();
   private readonly imagePaths = new Map<string, string>();
+  private readonly imageCache = new Map<string, { uri: string; thumbUri: string }>();
   private batcher: DeltaBatcher | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -84,6 +86,7 @@ export class DashboardHost implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel, focusRunId: string | undefined): void {
     this.panel?.dispose();
     this.panel = panel;
+    this.imageCache.clear();
     this.focusRunId = focusRunId ?? this.focusRunId ?? this.runs.runs()[0]?.id;
     panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'sdxl.svg');
@@ -120,14 +123,24 @@ export class DashboardHost implements vscode.Disposable {
       label: `${isSimulated(run.entry.record) ? '[simulation] ' : ''}${run.entry.record.name}`,
       simulated: isSimulated(run.entry.record),
       ...(failureLine ? { failureLine } : {}),
-      imageUri: (abs) => {
-        const uri = webview.asWebviewUri(vscode.Uri.file(abs)).toString();
-        this.imagePaths.set(uri, abs);
-        const thumb = abs.replace(/\.png$/i, '.thumb.jpg');
-        if (thumb !== abs && fs.existsSync(thumb)) return { uri, thumbUri: webview.asWebviewUri(vscode.Uri.file(thumb)).toString() };
-        return { uri };
-      },
+      imageUri: (abs) => this.imageUris(webview, abs),
     };
+  }
+
+  /**
+   * Webview URIs of a validation image and its thumbnail. Every delta maps the whole gallery, so the answer is kept
+   * once the thumbnail exists (the monitor writes it with the image); the cache belongs to one webview.
+   */
+  private imageUris(webview: vscode.Webview, abs: string): { uri: string; thumbUri?: string } {
+    const known = this.imageCache.get(abs);
+    if (known) return known;
+    const uri = webview.asWebviewUri(vscode.Uri.file(abs)).toString();
+    this.imagePaths.set(uri, abs);
+    const thumb = thumbPathOf(abs);
+    if (!fs.existsSync(thumb)) return { uri };
+    const uris = { uri, thumbUri: webview.asWebviewUri(vscode.Uri.file(thumb)).toString() };
+    this.imageCache.set(abs, uris);
+    return uris;
   }
 
   private sendInit(): void {

@@ -8,7 +8,7 @@ import { PreflightError } from '../../core/supervisor/preflight';
 import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRecord';
 import { RunMonitor } from '../../core/monitor/runMonitor';
 import { newestCompleteCheckpoint, scanCheckpoints } from '../../core/monitor/checkpoints';
-import { isEnded, initialRunState, type RunState } from '../../core/run/state';
+import { isEnded, type RunState } from '../../core/run/state';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
 import { parseConfigText } from '../../core/config';
@@ -174,7 +174,7 @@ export class RunsController implements vscode.Disposable {
   }
 
   private view(t: Tracked): RunView {
-    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state ?? initialRunState(), dir: t.entry.dir, imageDir: this.imageDirOf(t.entry.record.id) };
+    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state, dir: t.entry.dir, imageDir: this.imageDirOf(t.entry.record.id) };
   }
 
   /** Starts (or queues, when the GPUs are busy) a run of the config. */
