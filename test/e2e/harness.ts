@@ -508,10 +508,16 @@ export class VsCode {
 
   /** Wait until the Problems panel satisfies `check` (diagnostics arrive asynchronously). */
   async waitForProblems(what: string, check: (p: Problem[]) => boolean, timeoutMs = 30_000): Promise<Problem[]> {
-    return until(`problems: ${what}`, timeoutMs, async () => {
-      const p = await this.problems();
-      return check(p) ? p : undefined;
-    }, 250);
+    let last: Problem[] = [];
+    try {
+      return await until(`problems: ${what}`, timeoutMs, async () => {
+        last = await this.problems();
+        return check(last) ? last : undefined;
+      }, 250);
+    } catch (err) {
+      // Say what was there instead, so a timeout in CI is diagnosable from the log alone.
+      throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last.map((x) => `${x.file}:${x.line ?? '?'}:${x.column ?? '?'} ${x.severity} ${x.message}`))}`);
+    }
   }
 
   /** Developer: Reload Window, then wait for the workbench again. */

@@ -3,11 +3,12 @@
 import { execFile } from 'node:child_process';
 import type { GpuSample } from '../run/events';
 
+// uuid last: compute apps name their GPU only by uuid, so it is what ties a run's processes to a card.
 export const GPU_QUERY_ARGS = [
-  '--query-gpu=index,memory.used,memory.total,utilization.gpu,temperature.gpu,power.draw',
+  '--query-gpu=index,memory.used,memory.total,utilization.gpu,temperature.gpu,power.draw,uuid',
   '--format=csv,noheader,nounits',
 ];
-export const COMPUTE_APPS_ARGS = ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'];
+export const COMPUTE_APPS_ARGS = ['--query-compute-apps=pid,used_memory,gpu_uuid', '--format=csv,noheader,nounits'];
 
 export interface GpuQueryOptions {
   /** nvidia-smi executable (name on PATH or a path). Default `nvidia-smi`. */
@@ -23,6 +24,14 @@ export type GpuQueryResult = { ok: true; gpus: GpuSample[] } | { ok: false; erro
 export interface GpuApp {
   pid: number;
   usedMemoryMiB?: number;
+  /** The GPU it runs on (`GPU-…`), matched against GpuSample.uuid. */
+  gpuUuid?: string;
+}
+
+/** A GPU uuid cell (`GPU-…` or `MIG-…`), or undefined for `[N/A]` and junk. */
+function cellUuid(cell: string | undefined): string | undefined {
+  const v = cell?.trim();
+  return v && /^(?:GPU|MIG)-[0-9A-Za-z-/]+$/.test(v) ? v : undefined;
 }
 
 /** A number from one CSV cell, or undefined for `[N/A]`, `[Not Supported]`, empty or junk. Units after the number are ignored. */
@@ -41,7 +50,7 @@ export function parseGpuQuery(out: string): GpuSample[] {
     const cells = line.split(',');
     if (cells.length < 6 || !/^\s*\d+\s*$/.test(cells[0]!)) continue;
     const sample: GpuSample = { index: Number(cells[0]) };
-    const put = (key: Exclude<keyof GpuSample, 'index'>, cell: string | undefined) => {
+    const put = (key: Exclude<keyof GpuSample, 'index' | 'uuid'>, cell: string | undefined) => {
       const v = cellNumber(cell);
       if (v !== undefined) sample[key] = v;
     };
@@ -50,6 +59,8 @@ export function parseGpuQuery(out: string): GpuSample[] {
     put('utilizationPct', cells[3]);
     put('temperatureC', cells[4]);
     put('powerW', cells[5]);
+    const uuid = cellUuid(cells[6]);
+    if (uuid) sample.uuid = uuid;
     gpus.push(sample);
   }
   return gpus.sort((a, b) => a.index - b.index);
@@ -62,7 +73,8 @@ export function parseComputeApps(out: string): GpuApp[] {
     const cells = line.split(',');
     if (cells.length < 2 || !/^\s*\d+\s*$/.test(cells[0]!)) continue;
     const mem = cellNumber(cells[1]);
-    apps.push({ pid: Number(cells[0]), ...(mem !== undefined ? { usedMemoryMiB: mem } : {}) });
+    const gpuUuid = cellUuid(cells[2]);
+    apps.push({ pid: Number(cells[0]), ...(mem !== undefined ? { usedMemoryMiB: mem } : {}), ...(gpuUuid ? { gpuUuid } : {}) });
   }
   return apps;
 }
@@ -89,6 +101,21 @@ export async function queryGpuSample(opts: GpuQueryOptions = {}): Promise<GpuQue
   if (!r.ok) return r;
   const gpus = parseGpuQuery(r.stdout);
   return gpus.length ? { ok: true, gpus } : { ok: false, error: `${opts.exec ?? 'nvidia-smi'} listed no GPU` };
+}
+
+/**
+ * Puts the memory of the run's own processes (`pids`) on the GPU each one runs on (by uuid), 0 on the sample's
+ * other GPUs. An app without a uuid match (an old driver's `[N/A]`) counts on the first GPU of the sample, which is
+ * where a single-process run is.
+ */
+export function attributeRunMemory(gpus: readonly GpuSample[], apps: readonly GpuApp[], pids: ReadonlySet<number>): GpuSample[] {
+  const byGpu = new Map<number, number>(gpus.map((g) => [g.index, 0]));
+  for (const app of apps) {
+    if (!pids.has(app.pid)) continue;
+    const gpu = (app.gpuUuid && gpus.find((g) => g.uuid === app.gpuUuid)) || gpus[0];
+    if (gpu) byGpu.set(gpu.index, (byGpu.get(gpu.index) ?? 0) + (app.usedMemoryMiB ?? 0));
+  }
+  return gpus.map((g) => ({ ...g, runMemoryMiB: byGpu.get(g.index) ?? 0 }));
 }
 
 /** Compute processes on all GPUs; undefined when nvidia-smi fails. */

@@ -19,7 +19,7 @@ import type { RunRecord } from '../supervisor/types';
 import { ConsoleParser } from './consoleParser';
 import { scanCheckpoints } from './checkpoints';
 import { checkTensorboardLogs, detectHang } from './failure';
-import { queryComputeApps, queryGpuSample } from './gpuPoller';
+import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
 import { runProcesses } from '../supervisor/processTree';
 import { extractGrid, extractSingle, findWandbImages, gridFolder } from './validationImages';
 
@@ -622,11 +622,7 @@ export class RunMonitor {
     this.gpuTimer.unref();
   }
 
-  /**
-   * Adds the memory of the run's own processes (the record's process group and its descendants). nvidia-smi lists
-   * compute apps without a GPU index, so with one GPU in the sample the total is put on it; with several it is
-   * put on the first, which is what a single-process run uses.
-   */
+  /** Adds the memory of the run's own processes (the record's process group and its descendants), per GPU. */
   private async withRunMemory(exec: string, gpus: GpuSample[]): Promise<GpuSample[]> {
     if (gpus.length === 0) return gpus;
     let record: Partial<RunRecord>;
@@ -639,8 +635,7 @@ export class RunMonitor {
     const apps = await queryComputeApps({ exec, env: { ...process.env, ...this.info?.env } });
     if (!apps) return gpus;
     const pids = new Set(runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
-    const mine = apps.filter((a) => pids.has(a.pid)).reduce((sum, a) => sum + (a.usedMemoryMiB ?? 0), 0);
-    return gpus.map((g, i) => (i === 0 ? { ...g, runMemoryMiB: mine } : g));
+    return attributeRunMemory(gpus, apps, pids);
   }
 
   private async gpuTick(): Promise<void> {

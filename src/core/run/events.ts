@@ -66,6 +66,8 @@ export interface GpuSample {
   powerW?: number;
   /** GPU memory held by this run's own processes on this GPU (nvidia-smi --query-compute-apps). */
   runMemoryMiB?: number;
+  /** nvidia-smi's `GPU-…` id: how compute apps name their GPU. */
+  uuid?: string;
 }
 
 /** Fields shared by all events. `at` is wall-clock ms, set only by producers that see the event live. */
