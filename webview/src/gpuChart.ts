@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import type { GpuSampleView } from '../../src/shared/dashboardProtocol';
 import { downsampleMinMaxXY } from '../../src/shared/series';
 import { h, formatNumber } from './dom';
+import { fitAxisSize } from './axisSize';
 import { withAlpha, type ChartTheme } from './theme';
 
 type Metric = 'memoryUsedMiB' | 'runMemoryMiB' | 'memoryTotalMiB' | 'utilizationPct' | 'temperatureC';
@@ -87,8 +88,8 @@ export class GpuChart {
       scales: { x: { time: true }, mem: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.25] }, pct: { range: [0, 100] } },
       axes: [
         axisBase,
-        { ...axisBase, scale: 'mem', label: 'GiB', size: 48 },
-        { ...axisBase, scale: 'pct', side: 1, label: '% / °C', size: 48, grid: { show: false } },
+        { ...axisBase, scale: 'mem', label: 'GiB', size: fitAxisSize(t.font) },
+        { ...axisBase, scale: 'pct', side: 1, label: '% / °C', size: fitAxisSize(t.font), grid: { show: false } },
       ],
       series: [
         {},

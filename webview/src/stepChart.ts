@@ -7,6 +7,7 @@ import { clippedRange, downsampleMinMaxXY, lowerBound } from '../../src/shared/s
 import { h, clear, formatNumber } from './dom';
 import type { Column, RunData } from './store';
 import type { Range, UiState } from './state';
+import { fitAxisSize } from './axisSize';
 import { withAlpha, type ChartTheme } from './theme';
 
 export interface StepChartOptions {
@@ -217,8 +218,7 @@ export class StepChart {
           },
         },
       },
-      // The y axis is wider: its tick labels can be like 2.00e-4, and its title sits beside them.
-      axes: [axis('step'), { ...axis(this.opts.yLabel), size: 72, values: (_u, vals) => vals.map((v) => formatNumber(v, 3)) }],
+      axes: [axis('step'), { ...axis(this.opts.yLabel), size: fitAxisSize(t.font), values: (_u, vals) => vals.map((v) => formatNumber(v, 3)) }],
       series: [
         { label: 'step' },
         ...this.lines.map((l): uPlot.Series => {
