@@ -97,6 +97,8 @@ export interface RunView {
   gpu: GpuSampleView[];
   failure?: FailureView;
   validationPrompt?: string;
+  /** The extension's own notes on the run (a file it could not read, records it skipped, a record it could not write). */
+  notices?: string[];
 }
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -128,6 +130,8 @@ export interface DeltaMessage {
   markers?: MarkerView[];
   gpu?: GpuSampleView[];
   failure?: FailureView | null;
+  /** The whole notices list, replacing the one the webview has. */
+  notices?: string[];
   simulated?: boolean;
   label?: string;
 }
@@ -228,7 +232,7 @@ const failure = shape({ class: str, message: str, remedy: str, 'consoleLine?': i
 const run = shape({
   id: nonEmptyStr, label: str, 'script?': str, 'simulated?': bool, loaded: bool, status, series: seriesMap,
   gallery: arrayOf(galleryImage), checkpoints: arrayOf(checkpoint), markers: arrayOf(marker), gpu: arrayOf(gpu),
-  'failure?': failure, 'validationPrompt?': str,
+  'failure?': failure, 'validationPrompt?': str, 'notices?': arrayOf(str),
 });
 const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
 const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
@@ -238,7 +242,7 @@ const hostMessages: Record<HostMessage['type'], Check> = {
   delta: shape({
     runId: nonEmptyStr, 'appendSeries?': seriesMap, 'status?': partialStatus, 'gallery?': arrayOf(galleryImage),
     'checkpoints?': arrayOf(checkpoint), 'markers?': arrayOf(marker), 'gpu?': arrayOf(gpu), 'failure?': failureOrNull,
-    'simulated?': bool, 'label?': str,
+    'notices?': arrayOf(str), 'simulated?': bool, 'label?': str,
   }),
   reset: shape({ 'runId?': nonEmptyStr }),
   runData: shape({ run }),

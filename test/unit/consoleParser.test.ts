@@ -147,3 +147,15 @@ test('memory stays bounded: a 100 MB line without newline is truncated, binary g
   for (let i = 0; i < garbage.length; i++) garbage[i] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
   assert.doesNotThrow(() => parseConsole(garbage));
 });
+
+test("the wrapper's own `[sdxl-trainer] ` lines are WARNING records of its logger, even right after a bar", () => {
+  const text = 'Steps:  10%|█         | 3/30 [00:03<00:27,  1.00it/s]\r' +
+    '\n[sdxl-trainer] cannot write run record /r/exit.json: the disk is full (ENOSPC)\n' +
+    '[rank0]: [sdxl-trainer] could not start \'python\': ENOENT\n';
+  const logs = ofType(parseConsole(Buffer.from(text)), 'log');
+  assert.deepEqual(logs.map((l) => [l.level, l.logger, l.message]), [
+    ['WARNING', 'sdxl-trainer', 'cannot write run record /r/exit.json: the disk is full (ENOSPC)'],
+    ['WARNING', 'sdxl-trainer', "could not start 'python': ENOENT"],
+  ]);
+  assert.equal(ofType(parseConsole(Buffer.from(text)), 'progress').at(-1)?.step, 3, 'the bar before it still counts');
+});

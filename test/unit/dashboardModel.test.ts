@@ -112,3 +112,25 @@ test('GPU deltas keep coming when the state keeps only a window of samples', () 
   }
   assert.equal(sent, 5000);
 });
+
+test("the extension's own notes reach the view once each, and deltas carry them only when they change", () => {
+  let s = reduceAll(training(3));
+  const tracker = new RunDeltaTracker();
+  assert.equal(tracker.full(s, meta).notices, undefined, 'no notices, no field');
+  // The training's own warnings are not notices; the monitor's and the wrapper's are, each once.
+  s = reduce(s, { type: 'log', level: 'WARNING', logger: 'diffusers.training_utils', message: 'xformers is deprecated' });
+  assert.equal(tracker.delta(s, meta)?.notices, undefined);
+  s = reduce(s, { type: 'log', level: 'WARNING', logger: 'sdxl-monitor', message: 'cannot read /o/logs/events: bad CRC' });
+  s = reduce(s, { type: 'log', level: 'WARNING', logger: 'sdxl-trainer', message: 'cannot write run record /r/run.json: the disk is full (ENOSPC)' });
+  s = reduce(s, { type: 'log', level: 'WARNING', logger: 'sdxl-monitor', message: 'cannot read /o/logs/events: bad CRC' });
+  const d = tracker.delta(s, meta);
+  assert.deepEqual(d?.notices, ['cannot read /o/logs/events: bad CRC', 'cannot write run record /r/run.json: the disk is full (ENOSPC)']);
+  assert.equal(checkHostMessage(d), undefined);
+  s = reduce(s, { type: 'progress', step: 4, total: 30 });
+  assert.equal(tracker.delta(s, meta)?.notices, undefined, 'unchanged notices are not sent again');
+  assert.deepEqual(runView(s, meta).notices, d!.notices);
+  // Bounded: a monitor that warns about many files keeps the latest 20.
+  for (let i = 0; i < 30; i++) s = reduce(s, { type: 'log', level: 'WARNING', logger: 'sdxl-monitor', message: `note ${i}` });
+  assert.equal(s.notices.length, 20);
+  assert.equal(s.notices.at(-1), 'note 29');
+});

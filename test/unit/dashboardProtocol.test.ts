@@ -13,7 +13,8 @@ test('valid host messages pass', () => {
     { type: 'delta', runId: 'r1', appendSeries: { lr: [[3, 1e-4]] }, status: { step: 3, etaSeconds: 10 }, failure: null,
       gallery: [{ epoch: 'test', index: 0, uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' }],
       checkpoints: [{ step: 500, path: 'out/checkpoint-500', complete: true }], markers: [{ step: 500, kind: 'checkpoint' }],
-      gpu: [{ t: 1, index: 0, memoryUsedMiB: 100 }] },
+      gpu: [{ t: 1, index: 0, memoryUsedMiB: 100 }], notices: ['cannot read /x/events: bad CRC'] },
+    { type: 'runData', run: { ...run, notices: [] } },
     { type: 'reset' },
     { type: 'reset', runId: 'r1' },
     { type: 'runData', run },
@@ -49,6 +50,8 @@ test('malformed host messages are rejected with the offending path', () => {
     [{ type: 'delta', runId: 'r', failure: { class: 'x', message: 'm', remedy: 'r', consoleLine: 1.5 } }, /consoleLine/],
     [{ type: 'runData', run: { ...run, series: { a: 'b' } } }, /series\.a/],
     [{ type: 'reset', runId: '' }, /runId/],
+    [{ type: 'delta', runId: 'r', notices: 'disk full' }, /notices/],
+    [{ type: 'runData', run: { ...run, notices: [7] } }, /notices\[0\]/],
   ];
   for (const [m, re] of bad) {
     const err = checkHostMessage(m);

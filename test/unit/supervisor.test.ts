@@ -1,8 +1,9 @@
 // Real processes and real signals: the fake trainer (test/fixtures/fake-long-process.py) started through the
 // supervisor and its detached wrapper.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RecordWriteError } from '../../src/core/supervisor/atomicFile';
@@ -12,6 +13,8 @@ import { processStartTime, signalRun } from '../../src/core/supervisor/processTr
 import { createRecord, readExit, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { runWrapper } from '../../src/core/supervisor/wrapperMain';
+import { readRunState } from '../../src/core/monitor/runMonitor';
+import { summarizePath } from '../../src/core/run/summarize';
 import { STARTER, fakePlan, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'process groups and /proc are Unix-only' : false };
@@ -208,4 +211,58 @@ test('when run.json can no longer be written the training still runs to the end 
   assert.equal(await done, 0);
   assert.equal(readExit(dir)!.exitCode, 0);
   assert.equal(consoleText(dir).match(/^Steps: /gm)?.length, 5);
+  // Said in the console, where the user is looking, once however many writes failed, naming the file.
+  const said = consoleText(dir).match(/^\[sdxl-trainer\] cannot write run record .*$/gm) ?? [];
+  assert.equal(said.length, 1, said.join('\n'));
+  assert.ok(said[0]!.includes(recordFiles(dir).run), said[0]);
+});
+
+test('a full disk (no free inode) while writing run records: the training goes on, the error is said, the outcome kept', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  // A real full file system: a small tmpfs whose inodes are used up mid-run. Needs the right to mount (root here).
+  const mnt = mkdtempSync(join(tmpdir(), 'sdxl-fullfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,nr_inodes=32', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch (e) {
+    rmSync(mnt, { recursive: true, force: true });
+    return t.skip(`cannot mount a tmpfs here: ${(e as Error).message.split('\n')[0]}`);
+  }
+  t.after(() => {
+    execFileSync('umount', ['-l', mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  const { dir } = createRecord(join(mnt, 'runs'), { name: 'disk full', script: 'lora', plan: fakePlan(ws, ['--lines', '30', '--interval', '0.03']), createdAt: new Date().toISOString(), state: 'starting' });
+  const done = runWrapper(dir, { pump: false });
+  await waitFor(() => readRecord(dir).state === 'running' && /^Steps: 2 /m.test(consoleText(dir)), 'the run to be running');
+  let files = 0;
+  for (;;) {
+    try {
+      writeFileSync(join(mnt, `fill-${files++}`), '');
+    } catch (e) {
+      assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+      break;
+    }
+  }
+  assert.equal(await done, 0);
+  // The training went on to its end.
+  const text = consoleText(dir);
+  assert.equal(text.match(/^Steps: /gm)?.length, 30);
+  assert.match(text, /^done$/m);
+  // exit.json could not be made, and the console says so; run.json was rewritten in place with the outcome.
+  assert.equal(existsSync(recordFiles(dir).exit), false);
+  assert.match(text, new RegExp(`^\\[sdxl-trainer\\] cannot write run record ${recordFiles(dir).exit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the disk is full \\(ENOSPC\\)$`, 'm'));
+  const record = readRecord(dir);
+  assert.equal(record.state, 'succeeded');
+  assert.equal(record.exitCode, 0);
+  assert.match(record.note ?? '', /exit\.json: the disk is full \(ENOSPC\)/);
+  // The monitor reads it as a finished run with the error as a notice users see.
+  const cache = join(ws.root, 'images');
+  const state = await readRunState(dir, cache);
+  assert.equal(state.state, 'finished');
+  assert.ok(state.notices.some((n) => /exit\.json: the disk is full \(ENOSPC\)/.test(n)), JSON.stringify(state.notices));
+  // And the summary of the record folder names it.
+  const summary = await summarizePath(dir);
+  assert.equal(summary.summary.state, 'succeeded');
+  assert.ok(summary.notes.some((n) => /exit\.json: the disk is full/.test(n)), JSON.stringify(summary.notes));
 });

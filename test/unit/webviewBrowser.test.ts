@@ -179,6 +179,22 @@ test('the failure banner asks the host to open the console at the failing line',
   assert.deepEqual(msg, { type: 'openConsoleAt', runId: 'a', line: 4242 });
 });
 
+test("the extension's notes on a run show folded under the banners, and a later list replaces them", { skip }, async () => {
+  await send({ type: 'delta', runId: 'a', notices: ['cannot write run record /r/exit.json: the disk is full (ENOSPC)'] });
+  const notes = page.locator('details.banner-notes');
+  await notes.waitFor();
+  assert.equal(await notes.locator('summary').textContent(), '1 note from the extension about this run');
+  await notes.locator('summary').click();
+  assert.equal(await notes.locator('li').first().textContent(), 'cannot write run record /r/exit.json: the disk is full (ENOSPC)');
+  // Other deltas leave the opened notes open (the banners are not rebuilt for a step).
+  await send({ type: 'delta', runId: 'a', status: { step: 1501 } });
+  await page.locator('[data-field="step"]', { hasText: '1501' }).waitFor();
+  assert.equal(await notes.evaluate((d) => (d as HTMLDetailsElement).open), true);
+  await send({ type: 'delta', runId: 'a', notices: ['a', 'b'] });
+  await page.locator('details.banner-notes[data-notices="2"]').waitFor();
+  assert.deepEqual(await page.locator('details.banner-notes li').allTextContents(), ['a', 'b']);
+});
+
 test('malformed messages are ignored without error', { skip }, async () => {
   await page.locator('vscode-tab-header').nth(0).click();
   const before = await points();

@@ -26,6 +26,11 @@ export function renderRunList(el: HTMLElement, runs: RunData[], selected: string
 }
 
 export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
+  // Rebuilt only when what they say changes: every delta re-renders, and a rebuild would take the keyboard focus off
+  // the banner's button and fold the notes the user opened.
+  const sig = run ? JSON.stringify([run.view.id, run.view.simulated, run.view.failure, run.view.notices]) : '';
+  if (el.dataset.sig === sig) return;
+  el.dataset.sig = sig;
   clear(el);
   if (!run) return;
   const v = run.view;
@@ -47,6 +52,16 @@ export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
       h('p', {}, f.message),
       h('p', {}, h('strong', {}, 'What to do: '), f.remedy),
       actions));
+  }
+  // The extension's own notes (files it could not read, records it skipped or could not write): folded, since the
+  // run itself may be fine, but never hidden, since they say why a chart or image may be missing.
+  const notes = v.notices ?? [];
+  if (notes.length) {
+    const list = h('ul', { class: 'notices' });
+    for (const n of notes) list.append(h('li', {}, n));
+    el.append(h('details', { class: 'banner banner-notes', role: 'status', 'data-notices': String(notes.length) },
+      h('summary', {}, `${notes.length} ${notes.length === 1 ? 'note' : 'notes'} from the extension about this run`),
+      list));
   }
 }
 

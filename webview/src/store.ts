@@ -113,6 +113,7 @@ export class RunStore {
     for (const g of d.gpu ?? []) v.gpu.push(g as GpuSampleView);
     if (d.failure === null) delete v.failure;
     else if (d.failure) v.failure = d.failure;
+    if (d.notices) v.notices = d.notices;
     if (d.simulated !== undefined) v.simulated = d.simulated;
     if (d.label !== undefined) v.label = d.label;
     this.version++;

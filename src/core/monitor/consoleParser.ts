@@ -4,7 +4,7 @@
 // torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
 import { StringDecoder } from 'node:string_decoder';
 import type { ScriptKind } from '../scripts';
-import type { RunEvent, RunPhase, TracebackInfo } from '../run/events';
+import { WRAPPER_LOGGER, WRAPPER_PREFIX, type RunEvent, type RunPhase, type TracebackInfo } from '../run/events';
 import { parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
 
 export interface ConsoleParserOptions {
@@ -167,6 +167,10 @@ export class ConsoleParser {
     }
     if (text.trim().length === 0) {
       // Blank lines belong to a traceback only as separators of chained exceptions; nothing to do otherwise.
+      return;
+    }
+    if (text.startsWith(WRAPPER_PREFIX)) {
+      this.emit({ type: 'log', level: 'WARNING', logger: WRAPPER_LOGGER, message: text.slice(WRAPPER_PREFIX.length).trim() });
       return;
     }
     this.scriptFromText(text);

@@ -3,11 +3,11 @@
 // monitor after a window reload rebuilds exactly the same state), `<record>/exit.json` (the exit), the TensorBoard
 // event files under `<output_dir>/<logging_dir>` (scalars, validation grids), the wandb media folder (fallback for
 // images), checkpoint-N folders in output_dir, and nvidia-smi while the run lives. Nothing here throws at the
-// caller: problems reading files become WARNING `log` events from the logger MONITOR_LOGGER (state.logTail).
+// caller: problems reading files become WARNING `log` events from the logger MONITOR_LOGGER (state.logTail, and state.notices, which users see).
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts';
-import type { GpuSample, RunEvent, TracebackInfo, ValidationImage } from '../run/events';
+import { MONITOR_LOGGER, type GpuSample, type RunEvent, type TracebackInfo, type ValidationImage } from '../run/events';
 import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, stepsPerEpoch, type RunState } from '../run/state';
 import { argsFromArgv } from '../run/summarize';
@@ -26,7 +26,7 @@ import { extractGrid, extractSingle, findWandbImages, gridFolder } from './valid
 export { thumbPathOf } from './validationImages';
 
 /** Logger name of the monitor's own WARNING records (unreadable files, deleted record, GPU poller failures). */
-export const MONITOR_LOGGER = 'sdxl-monitor';
+export { MONITOR_LOGGER };
 
 export interface RunMonitorOptions {
   /** `.sdxl/runs/<id>` (run.json, console.log, exit.json). */
@@ -372,7 +372,7 @@ export class RunMonitor {
     if ((state === 'running' || state === 'starting') && this.passes % LIVENESS_EVERY === 0 && (rec.pid !== undefined || rec.wrapperPid !== undefined)) {
       const r = rec as unknown as RunRecord;
       if (!isAlive(r) && !isWrapperAlive(r) && (await readJsonObject(this.files.exit)).missing) {
-        this.warn('wrapper-gone', 'the run\'s processes are gone and it left no exit status (its supervising wrapper was killed)');
+        this.warn('wrapper-gone', `the run's processes are gone and no exit status was recorded in ${this.files.exit}: the supervising wrapper was killed, or could not write it`);
         return { code: null, signal: null, stopRequested: false };
       }
     }

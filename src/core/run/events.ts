@@ -70,6 +70,14 @@ export interface GpuSample {
   uuid?: string;
 }
 
+/** Logger of the monitor's own notes (files it cannot read, records it skipped, a failing GPU poller). */
+export const MONITOR_LOGGER = 'sdxl-monitor';
+/** Logger of the run wrapper's notes, which it writes into console.log as lines starting with WRAPPER_PREFIX. */
+export const WRAPPER_LOGGER = 'sdxl-trainer';
+export const WRAPPER_PREFIX = '[sdxl-trainer] ';
+/** The extension's own notes about a run, as opposed to the training's log records. */
+export const OWN_LOGGERS: readonly string[] = [MONITOR_LOGGER, WRAPPER_LOGGER];
+
 /** Fields shared by all events. `at` is wall-clock ms, set only by producers that see the event live. */
 interface Base {
   at?: number;

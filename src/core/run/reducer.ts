@@ -1,13 +1,14 @@
 // The ONE reducer: RunEvent* → RunState. Pure: no I/O, no clock (time comes only from events' `at`/`wallTime`),
 // never mutates its input (series share buffers safely, see series.ts). Every view and the CLI summary use it.
 import { classifyFailure } from '../monitor/failure';
-import type { Diagnosis, RunEvent } from './events';
+import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
 import { initialRunState, isEnded, stepsPerEpoch, type CheckpointState, type RunState } from './state';
 
 const MAX_TRACEBACKS = 5;
 const MAX_ERROR_LINES = 50;
 const MAX_LOG_TAIL = 50;
+const MAX_NOTICES = 20;
 const MAX_GPU_SAMPLES = 1000;
 const MAX_PROGRESS_TIMES = 50;
 const LAUNCHER_FAILED = /CalledProcessError|ChildFailedError|died with <Signals\.|\.py: error: /;
@@ -130,9 +131,12 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       };
     case 'epoch':
       return { ...s, epoch: event.epoch };
-    case 'log':
+    case 'log': {
       if (event.level === 'INFO' || event.level === 'DEBUG') return s;
-      return { ...s, logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) };
+      const next = { ...s, logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) };
+      if (OWN_LOGGERS.includes(event.logger) && !s.notices.includes(event.message)) next.notices = bounded(s.notices, event.message, MAX_NOTICES);
+      return next;
+    }
     case 'checkpointSaving':
       return { ...s, checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) };
     case 'checkpointSaved':

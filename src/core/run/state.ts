@@ -72,6 +72,11 @@ export interface RunState {
   errorLines: string[];
   /** Last WARNING/ERROR log records. */
   logTail: Array<{ level: string; logger: string; message: string }>;
+  /**
+   * The extension's own notes on this run (OWN_LOGGERS): a file it could not read, event records it skipped, a record
+   * it could not write. Kept apart from logTail so the training's own warnings never push them out; shown to users.
+   */
+  notices: string[];
   /** The launcher reported that the training process failed (CalledProcessError, ChildFailedError, died with …). */
   launcherFailed: boolean;
   /** Non-fatal diagnoses (NaN loss while still running, missing tensorboard, …). */
@@ -99,7 +104,7 @@ export function initialRunState(): RunState {
     finalInference: null,
     gpu: { latest: null, samples: [] },
     resumedFrom: null, resumeNotFound: null,
-    tracebacks: [], errorLines: [], logTail: [], launcherFailed: false,
+    tracebacks: [], errorLines: [], logTail: [], notices: [], launcherFailed: false,
     warnings: [], failure: null, exit: null, stopRequested: false, hang: null,
     progressTimes: [], lastEventAt: null,
   };

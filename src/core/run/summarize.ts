@@ -108,6 +108,7 @@ async function readRecord(dir: string, notes: string[]): Promise<RecordInfo> {
     if (typeof run.state === 'string') info.state = run.state;
     if ('exitCode' in run) info.exitCode = num(run.exitCode);
     if (typeof run.signal === 'string') info.signal = run.signal;
+    if (typeof run.note === 'string' && run.note) notes.push(`${join(dir, 'run.json')}: ${run.note}`);
     const plan = run.plan && typeof run.plan === 'object' ? (run.plan as Record<string, unknown>) : undefined;
     const cwd = typeof plan?.cwd === 'string' ? plan.cwd : dir;
     const argv = Array.isArray(plan?.argv) ? plan.argv.filter((a): a is string => typeof a === 'string') : [];
@@ -196,7 +197,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
   let s = initialRunState();
   if (kind === 'file') {
     s = await reduceConsoleFile(path, s);
-    return { source: 'console', summary: toSummary(s, 'console'), state: s, notes };
+    return { source: 'console', summary: toSummary(s, 'console'), state: s, notes: [...notes, ...s.notices] };
   }
   if ((await exists(join(path, 'console.log'))) === 'file') {
     const rec = await readRecord(path, notes);
@@ -217,7 +218,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       s = reduce(s, { type: 'exit', code, signal: rec.signal ?? null });
     }
     if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(join(rec.outputDir, 'logs')) === 'dir');
-    return { source: 'record', summary: toSummary(s, 'record', rec.state), state: s, notes };
+    return { source: 'record', summary: toSummary(s, 'record', rec.state), state: s, notes: [...notes, ...s.notices] };
   }
   s = await withOutputDir(s, path, notes);
   return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes };

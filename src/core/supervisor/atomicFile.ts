@@ -1,5 +1,5 @@
 // Atomic JSON files: write a temporary sibling, then rename over the target, so a reader never sees half a record.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** A run record could not be written (disk full, read-only folder, ...). The message names the file and the cause. */
@@ -20,6 +20,7 @@ const FS_CAUSES: Record<string, string> = {
   EACCES: 'permission denied (EACCES)',
   EPERM: 'operation not permitted (EPERM)',
   ENOTDIR: 'a parent of the path is a file, not a folder (ENOTDIR)',
+  EISDIR: 'a folder is in the way of the file (EISDIR)',
   ENOENT: 'the folder does not exist (ENOENT)',
 };
 
@@ -50,6 +51,31 @@ export function writeJsonAtomic(path: string, value: unknown): void {
     }
     rmSync(tmp, { force: true });
     throw new RecordWriteError(path, (e as NodeJS.ErrnoException).code, e);
+  }
+}
+
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * writeJsonAtomic for a record that must not go stale: when the atomic write fails for want of space (a full disk
+ * or no free inode, so the temporary copy cannot be made), an existing file is rewritten in place, reusing its own
+ * inode and blocks. Not atomic then, which readers survive (they retry a half-written file on their next pass);
+ * a stale final state would be worse. Returns the atomic write's error, if any, so the caller can report it, and
+ * whether the value reached the file anyway.
+ */
+export function writeJsonRecord(path: string, value: unknown): { error?: RecordWriteError; saved: boolean } {
+  try {
+    writeJsonAtomic(path, value);
+    return { saved: true };
+  } catch (e) {
+    const error = e instanceof RecordWriteError ? e : new RecordWriteError(path, undefined, e);
+    if (!error.code || !NO_SPACE.has(error.code) || !existsSync(path)) return { error, saved: false };
+    try {
+      writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+      return { error, saved: true };
+    } catch {
+      return { error, saved: false };
+    }
   }
 }
 

@@ -36,7 +36,8 @@ export function holdsResources(record: RunRecord): boolean {
  * Brings a starting/running record in line with reality and writes the result (best effort: when the record
  * cannot be written the settled version is still returned). Cases:
  * - exit.json exists but run.json was not finalised (wrapper died in between): finalise from exit.json;
- * - training and wrapper both gone, no exit.json: the wrapper was killed, the exit status is unknown → failed;
+ * - training and wrapper both gone, no exit.json: the wrapper was killed (or could not write anywhere), the exit
+ *   status is unknown → failed;
  * - 'starting' with no wrapper for longer than `startTimeoutMs`: the wrapper never came up → failed.
  */
 export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.now()): RunEntry {
@@ -55,7 +56,7 @@ export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.n
       exitCode: null,
       signal: null,
       endedAt: new Date(now).toISOString(),
-      note: 'the supervising wrapper process was killed before the run ended; its exit status is unknown',
+      note: 'the run\'s processes are gone and its exit status is unknown: the supervising wrapper process was killed, or could not write exit.json',
     };
   } else if (now - Date.parse(record.startedAt ?? record.createdAt) > startTimeoutMs) {
     patch = { state: 'failed', endedAt: new Date(now).toISOString(), note: 'the supervising wrapper process never started' };

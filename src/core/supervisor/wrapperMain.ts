@@ -3,9 +3,10 @@
 // time, waits, kills leftovers of the group, writes exit.json and the final state, then pumps the queue.
 // While it lives it is the only writer of run.json; a failed record write is remembered, never fatal to the run.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeJsonAtomic } from './atomicFile';
+import { WRAPPER_PREFIX } from '../run/events';
+import { writeJsonRecord } from './atomicFile';
 import { selfLauncher } from './launcher';
 import { finalState } from './liveness';
 import { waitUntil } from './poll';
@@ -40,16 +41,26 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     tryWrite(files.exit, { exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: false, error } satisfies ExitInfo);
     return 2;
   }
-  const writeErrors: string[] = [];
+  const writeErrors = new Map<string, string>();
+  const write = (path: string, value: unknown) => {
+    const failed = tryWrite(path, value);
+    if (!failed || writeErrors.has(failed.key)) return;
+    writeErrors.set(failed.key, failed.message);
+    // Told where the user is looking while the training goes on: console.log exists, so appending to it needs no
+    // new inode or temporary copy, and the monitor shows `[sdxl-trainer] ` lines as notices on the run.
+    try {
+      appendFileSync(files.console, `\n${WRAPPER_PREFIX}${failed.message}\n`);
+    } catch {
+      // nowhere left to write; reconcile() notes the missing exit status
+    }
+  };
   const save = (patch: Partial<RunRecord>) => {
     current = { ...current, ...patch };
-    const err = tryWrite(files.run, current);
-    if (err) writeErrors.push(err);
+    write(files.run, current);
   };
   const finish = (exit: ExitInfo): number => {
-    const err = tryWrite(files.exit, exit);
-    if (err) writeErrors.push(err);
-    const note = writeErrors.length ? `some run record writes failed: ${[...new Set(writeErrors)].join('; ')}` : current.note;
+    write(files.exit, exit);
+    const note = writeErrors.size ? `some run record writes failed: ${[...writeErrors.values()].join('; ')}` : current.note;
     save({ state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt, ...(note ? { note } : {}) });
     if (opts.pump !== false) {
       try {
@@ -91,7 +102,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   if (started || child.pid === undefined) {
     const error = `could not start '${command}': ${started?.message ?? 'no pid'}`;
     try {
-      writeSync(fd, `[sdxl-trainer] ${error}\n`);
+      writeSync(fd, `${WRAPPER_PREFIX}${error}\n`);
     } catch {
       // the record carries the error too
     }
@@ -136,11 +147,12 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   });
 }
 
-function tryWrite(path: string, value: unknown): string | undefined {
-  try {
-    writeJsonAtomic(path, value);
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
+/**
+ * Writes a record file, never throwing. On failure: what to tell the user (and whether it was saved anyway), and a
+ * key for the kind of failure (file + cause), so a failure repeated on every write is told once.
+ */
+function tryWrite(path: string, value: unknown): { message: string; key: string } | undefined {
+  const { error, saved } = writeJsonRecord(path, value);
+  if (!error) return undefined;
+  return { message: saved ? `${error.message}; it was rewritten in place instead` : error.message, key: `${path}|${error.code ?? error.message}|${saved}` };
 }

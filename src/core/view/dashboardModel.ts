@@ -127,6 +127,7 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
     gallery: loaded ? galleryView(s, meta) : [], checkpoints: checkpointsView(s), markers: loaded ? markersView(s) : [],
     gpu: loaded ? gpuView(s) : [],
     ...(failure ? { failure } : {}), ...(prompt ? { validationPrompt: prompt } : {}),
+    ...(s.notices.length ? { notices: s.notices } : {}),
   };
 }
 
@@ -159,6 +160,7 @@ export class RunDeltaTracker {
     this.changed('checkpoints', view.checkpoints);
     this.changed('status', view.status);
     this.changed('failure', view.failure);
+    this.changed('notices', view.notices ?? []);
     this.markersSent = new Set(view.markers.map(markerKey));
     return view;
   }
@@ -213,6 +215,7 @@ export class RunDeltaTracker {
     }
     const failure = failureView(s, meta);
     if (this.changed('failure', failure)) d.failure = failure ?? null;
+    if (this.changed('notices', s.notices)) d.notices = s.notices;
     return Object.keys(d).length > 2 ? d : undefined;
   }
 }
