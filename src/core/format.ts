@@ -1,6 +1,9 @@
 // Small display formatters shared by the status bar, tree views and the CLI.
 import type { RunState } from './run/state';
 
+// Shared with the dashboard webview, which shows the same checkpoint sizes.
+export { formatBytes } from '../shared/bytes';
+
 /** Seconds as tqdm prints them: MM:SS, or H:MM:SS once an hour has passed. */
 export function formatDuration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined || !Number.isFinite(sec) || sec < 0) return '?';
@@ -24,16 +27,18 @@ export function formatProgress(s: RunState): string {
   return s.totalSteps ? `${s.step}/${s.totalSteps}` : `${s.step}`;
 }
 
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
+/**
+ * A run's name in lists and legends: its config's name, and when another run has the same name (a resume, a rerun)
+ * its local creation time too, so two runs never read the same. The date is added unless it started on `now`'s day.
+ */
+export function runDisplayName(name: string, startedIso: string, shared: boolean, now = new Date()): string {
+  if (!shared) return name;
+  const t = new Date(startedIso);
+  if (Number.isNaN(t.getTime())) return name;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`;
+  const sameDay = t.getFullYear() === now.getFullYear() && t.getMonth() === now.getMonth() && t.getDate() === now.getDate();
+  return `${name} · ${sameDay ? '' : `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} `}${time}`;
 }
 
 /** One line for a run: its state, progress, rate and ETA or outcome. */

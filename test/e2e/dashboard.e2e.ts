@@ -105,6 +105,13 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
     await frame.locator('vscode-tab-header', { hasText: 'Validation' }).click();
     await frame.locator('.gallery-grid .gallery-row img').first().waitFor({ state: 'visible' });
     await shot(vs, 'dashboard-gallery-dark');
+    // GPU stats came from the workspace's nvidia-smi (the fake one, set by the stand-in workspace), with the run's own
+    // memory; and nothing went wrong that the extension would have noted.
+    await frame.locator('vscode-tab-header', { hasText: 'GPU' }).click();
+    const readout = await until('the GPU chart read-out', 10_000, async () => (await frame.locator('#chart-gpu-readout').textContent()) || undefined);
+    assert.match(readout, /^latest: [\d.]+ \/ [\d.]+ GiB · \d+ % · \d+ °C$/);
+    assert.equal(await frame.locator('details.banner-notes').count(), 0, 'no notices on a clean run');
+    await shot(vs, 'dashboard-gpu-dark');
     await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
 
     await vs.setTheme('Default Light Modern');

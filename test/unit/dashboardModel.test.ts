@@ -134,3 +134,13 @@ test("the extension's own notes reach the view once each, and deltas carry them 
   assert.equal(s.notices.length, 20);
   assert.equal(s.notices.at(-1), 'note 29');
 });
+
+test('a renamed run (another run took its name) is sent its new label once', () => {
+  const s = reduceAll(training(3));
+  const tracker = new RunDeltaTracker();
+  tracker.full(s, meta);
+  assert.equal(tracker.delta(s, meta), undefined);
+  const renamed = { ...meta, label: 'cats · 01:42:11' };
+  assert.equal(tracker.delta(s, renamed)?.label, 'cats · 01:42:11');
+  assert.equal(tracker.delta(s, renamed), undefined);
+});

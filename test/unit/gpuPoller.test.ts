@@ -86,6 +86,9 @@ test('a failing, missing or hanging nvidia-smi gives an error result, never a th
 
   const missing = await queryGpuSample({ exec: join(dir, 'no-such-nvidia-smi') });
   assert.equal(missing.ok, false);
+  assert.equal(!missing.ok && missing.error, `${join(dir, 'no-such-nvidia-smi')} was not found`);
+  const notOnPath = await queryGpuSample({ exec: 'no-such-nvidia-smi-xyz' });
+  assert.equal(!notOnPath.ok && notOnPath.error, 'no-such-nvidia-smi-xyz was not found on PATH');
   assert.equal(await queryComputeApps({ exec: join(dir, 'no-such-nvidia-smi') }), undefined);
 
   const slow = join(dir, 'slow-smi');

@@ -1,4 +1,5 @@
 // The small panels around the charts: run list, banners (failure, simulation), progress/throughput and checkpoints.
+import { formatBytes } from '../../src/shared/bytes';
 import { h, clear, formatDuration, formatNumber } from './dom';
 import type { RunData } from './store';
 import { post } from './vscodeApi';
@@ -102,7 +103,7 @@ export function renderCheckpoints(el: HTMLElement, run: RunData | undefined): vo
     body.append(h('tr', {},
       h('td', {}, String(c.step)),
       h('td', {}, c.complete ? 'complete' : 'incomplete'),
-      h('td', {}, c.sizeBytes !== undefined ? `${formatNumber(c.sizeBytes / 2 ** 30, 3)} GiB` : '–'),
+      h('td', {}, c.sizeBytes !== undefined ? formatBytes(c.sizeBytes) : '–'),
       h('td', {}, open)));
   }
   table.append(body);

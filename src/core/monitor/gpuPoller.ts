@@ -86,7 +86,9 @@ function run(args: readonly string[], opts: GpuQueryOptions): Promise<{ ok: true
       execFile(exec, [...args], { timeout: opts.timeoutMs ?? 5_000, windowsHide: true, maxBuffer: 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) }, (err, stdout) => {
         if (err) {
           const first = String(stdout ?? '').trim().split(/\r?\n/)[0];
-          resolve({ ok: false, error: `${exec} failed: ${first || err.message}` });
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') resolve({ ok: false, error: `${exec} was not found${/[\\/]/.test(exec) ? '' : ' on PATH'}` });
+          else resolve({ ok: false, error: `${exec} failed: ${first || err.message}` });
         } else resolve({ ok: true, stdout: String(stdout) });
       });
     } catch (e) {

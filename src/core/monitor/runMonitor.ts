@@ -635,7 +635,8 @@ export class RunMonitor {
     const apps = await queryComputeApps({ exec, env: { ...process.env, ...this.info?.env } });
     if (!apps) return gpus;
     const pids = new Set(runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
-    return attributeRunMemory(gpus, apps, pids);
+    // No process of the run left (it is ending between two polls): no reading, rather than a false drop to 0.
+    return pids.size ? attributeRunMemory(gpus, apps, pids) : gpus;
   }
 
   private async gpuTick(): Promise<void> {
@@ -652,7 +653,7 @@ export class RunMonitor {
           if (gpus.length) this.emit({ type: 'gpuSample', wallTime: this.now(), gpus });
         } else if (!this.gpuFailed) {
           this.gpuFailed = true;
-          this.emit({ type: 'log', level: 'WARNING', logger: MONITOR_LOGGER, message: `GPU poller: ${r.error}` });
+          this.emit({ type: 'log', level: 'WARNING', logger: MONITOR_LOGGER, message: `No GPU stats for this run: ${r.error}` });
         }
         this.flush();
       }

@@ -161,6 +161,7 @@ export class RunDeltaTracker {
     this.changed('status', view.status);
     this.changed('failure', view.failure);
     this.changed('notices', view.notices ?? []);
+    this.changed('label', view.label);
     this.markersSent = new Set(view.markers.map(markerKey));
     return view;
   }
@@ -216,6 +217,8 @@ export class RunDeltaTracker {
     const failure = failureView(s, meta);
     if (this.changed('failure', failure)) d.failure = failure ?? null;
     if (this.changed('notices', s.notices)) d.notices = s.notices;
+    // A run's name gains its start time when a later run takes the same name.
+    if (this.changed('label', meta.label)) d.label = meta.label;
     return Object.keys(d).length > 2 ? d : undefined;
   }
 }

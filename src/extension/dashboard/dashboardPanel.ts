@@ -120,7 +120,7 @@ export class DashboardHost implements vscode.Disposable {
     const failureLine = run.state.failure ? monitor?.consoleLineOf('failure') : undefined;
     return {
       id: run.id,
-      label: `${isSimulated(run.entry.record) ? '[simulation] ' : ''}${run.entry.record.name}`,
+      label: this.runs.displayName(run.id),
       simulated: isSimulated(run.entry.record),
       ...(failureLine ? { failureLine } : {}),
       imageUri: (abs) => this.imageUris(webview, abs),

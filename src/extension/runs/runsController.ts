@@ -9,6 +9,8 @@ import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRec
 import { RunMonitor } from '../../core/monitor/runMonitor';
 import { newestCompleteCheckpoint, scanCheckpoints } from '../../core/monitor/checkpoints';
 import { isEnded, type RunState } from '../../core/run/state';
+import { runDisplayName } from '../../core/format';
+import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
 import { parseConfigText } from '../../core/config';
@@ -162,6 +164,15 @@ export class RunsController implements vscode.Disposable {
     return [...this.tracked.values()]
       .map((t) => this.view(t))
       .sort((a, b) => b.entry.record.createdAt.localeCompare(a.entry.record.createdAt));
+  }
+
+  /** How lists and legends name a run: see runDisplayName, with `[simulation] ` before stand-in runs. */
+  displayName(id: string): string {
+    const record = this.tracked.get(id)?.entry.record;
+    if (!record) return id;
+    let shared = false;
+    for (const t of this.tracked.values()) if (t.entry.record.id !== id && t.entry.record.name === record.name) shared = true;
+    return `${isSimulated(record) ? '[simulation] ' : ''}${runDisplayName(record.name, record.createdAt, shared)}`;
   }
 
   get(id: string): RunView | undefined {

@@ -47,7 +47,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (node.kind === 'checkpoint') return this.checkpointItem(node);
     const run = this.runs.get(node.id);
     if (!run) return new vscode.TreeItem('(gone)');
-    return runItem(run);
+    return runItem(run, this.runs.displayName(run.id));
   }
 
   private checkpointItem(node: Extract<RunsNode, { kind: 'checkpoint' }>): vscode.TreeItem {
@@ -94,21 +94,24 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 }
 
-function runItem(run: RunView): vscode.TreeItem {
+function runItem(run: RunView, name: string): vscode.TreeItem {
   const s = run.state;
   const sim = isSimulated(run.entry.record);
-  const item = new vscode.TreeItem(`${sim ? '[simulation] ' : ''}${run.entry.record.name}`,
-    s.checkpoints.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(name, s.checkpoints.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = run.id;
   item.description = describeRun(s);
   const [icon, color] = STATE_ICONS[s.state] ?? ['sync~spin'];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = isEnded(s) ? 'sdxlRun.ended' : s.state === 'queued' ? 'sdxlRun.queued' : 'sdxlRun.live';
-  item.tooltip = new vscode.MarkdownString(
-    `**${run.entry.record.name}** (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}\n\n`
-    + `${run.entry.record.script} · ${describeRun(s)}\n\n`
-    + (s.failure ? `**${s.failure.class}**: ${s.failure.message}\n\n${s.failure.remedy}` : ''),
-  );
+  // Names, messages and paths come from configs and the training's output: added as text, never as Markdown.
+  const tip = new vscode.MarkdownString();
+  tip.appendMarkdown('**').appendText(run.entry.record.name).appendMarkdown('**').appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
+  tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  if (s.outputDir) tip.appendMarkdown('\n\n').appendText(`output: ${s.outputDir}`);
+  if (s.failure) tip.appendMarkdown('\n\n**').appendText(s.failure.class).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
+  for (const n of s.notices) tip.appendMarkdown('\n\n$(info) ').appendText(n);
+  tip.supportThemeIcons = true;
+  item.tooltip = tip;
   item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [run.id] };
   return item;
 }

@@ -1,0 +1,38 @@
+// The display formatters shared by the status bar, the Runs view, the dashboard labels and the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeRun, formatBytes, formatDuration, formatRate, runDisplayName } from '../../src/core/format';
+import { initialRunState, type RunState } from '../../src/core/run/state';
+
+test('durations as tqdm prints them, rates as trainers say them, sizes in binary units', () => {
+  assert.equal(formatDuration(0), '00:00');
+  assert.equal(formatDuration(59.6), '01:00');
+  assert.equal(formatDuration(3599), '59:59');
+  assert.equal(formatDuration(3600 * 26 + 61), '26:01:01');
+  for (const bad of [null, undefined, NaN, -1, Infinity]) assert.equal(formatDuration(bad), '?');
+  assert.equal(formatRate(2.5), '2.50 it/s');
+  assert.equal(formatRate(0.5), '2.00 s/it');
+  for (const bad of [0, -1, null, NaN]) assert.equal(formatRate(bad), '?it/s');
+  assert.equal(formatBytes(0), '0 B');
+  assert.equal(formatBytes(1536), '1.5 KB');
+  assert.equal(formatBytes(2.25 * 1024 ** 3), '2.3 GB');
+  assert.equal(formatBytes(undefined), '');
+});
+
+test('a run in one line: progress, rate and ETA while training, the outcome after', () => {
+  const s = (patch: Partial<RunState>): RunState => ({ ...initialRunState(), ...patch });
+  assert.equal(describeRun(s({ state: 'training', step: 12, totalSteps: 100, rateItPerSec: 0.5, etaSec: 176 })), '12/100 · 2.00 s/it · ETA 02:56');
+  assert.equal(describeRun(s({ state: 'finished', step: 100 })), 'finished at step 100');
+  assert.equal(describeRun(s({ state: 'failed', step: 24, failure: { class: 'cuda_oom', message: 'm', remedy: 'r' } })), 'failed: cuda_oom at step 24');
+  assert.equal(describeRun(s({ state: 'stopped', step: null })), 'stopped');
+  assert.equal(describeRun(s({ state: 'queued' })), 'queued');
+  assert.equal(describeRun(s({ state: 'validating', step: 50, totalSteps: 100 })), 'validating · 50/100');
+});
+
+test('runs that share a name are told apart by their local creation time, with the date when not today', () => {
+  const created = new Date(2026, 10, 28, 1, 42, 7); // local time, whatever the machine's zone
+  assert.equal(runDisplayName('oom run', created.toISOString(), false), 'oom run');
+  assert.equal(runDisplayName('oom run', created.toISOString(), true, new Date(2026, 10, 28, 23, 0)), 'oom run · 01:42:07');
+  assert.equal(runDisplayName('oom run', created.toISOString(), true, new Date(2026, 10, 29, 0, 5)), 'oom run · 2026-11-28 01:42:07');
+  assert.equal(runDisplayName('oom run', 'not a date', true), 'oom run');
+});
