@@ -558,6 +558,35 @@ export class VsCode {
     return this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: text });
   }
 
+  /**
+   * Right-click `target` and choose `item` from its context menu. A tree row re-rendered between the right-click and
+   * the menu (a live run) loses the menu, so the right-click is repeated until the item shows.
+   */
+  async contextMenu(target: Locator, item: string, timeoutMs = 15_000): Promise<void> {
+    const menuItem = this.page.locator('.context-view .monaco-menu .action-item').filter({ hasText: item }).first();
+    await until(`"${item}" in the context menu`, timeoutMs, async () => {
+      await target.click({ button: 'right' });
+      await menuItem.waitFor({ state: 'visible', timeout: 2000 });
+      return true;
+    }, 0);
+    // The menu ignores a mouse-up that comes right after it opened, so a quick click can be lost: hover (which focuses
+    // the item) and press Enter instead, as a keyboard user would.
+    await menuItem.hover();
+    await until(`"${item}" focused in the context menu`, 5000, async () => ((await menuItem.evaluate((el) => el.classList.contains('focused'))) ? true : undefined));
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden' });
+  }
+
+  /** The modal dialog now open (showWarningMessage with modal: true): returns its text, after clicking `button`. */
+  async answerDialog(button: string, timeoutMs = 15_000): Promise<string> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+    const message = (await dialog.locator('.dialog-message-row').first().textContent()) ?? '';
+    await dialog.locator('.dialog-buttons .monaco-button').filter({ hasText: button }).first().click();
+    await dialog.waitFor({ state: 'hidden' });
+    return message;
+  }
+
   /** Notification toasts whose text contains `text`. */
   notification(text: string): Locator {
     return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });

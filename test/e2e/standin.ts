@@ -21,6 +21,8 @@ export interface RunRecordFile {
   resumedFrom?: string;
   configPath?: string;
   pid?: number;
+  createdAt: string;
+  plan: { argv: string[] };
 }
 
 export interface RecordOnDisk {

@@ -162,7 +162,9 @@ test('a CUDA OOM run ends failed with the diagnosis and the console line of the 
   assert.equal(s.state, 'failed');
   assert.equal(s.failure?.class, 'cuda_oom');
   assert.equal(s.exit?.code, 1);
-  const lines = readFileSync(recordFiles(dir).console, 'utf8').split('\n');
+  // Lines as VS Code's editor numbers them: each tqdm redraw after a lone \r is a line of its own.
+  const lines = readFileSync(recordFiles(dir).console, 'utf8').split(/\r\n|\r|\n/);
+  assert.ok(lines.filter((l) => /^Steps: /.test(l)).length >= 3, 'each bar redraw (0/8, 1/8, 2/8) is a line');
   const at = monitor.consoleLineOf('failure');
   assert.ok(at !== undefined);
   assert.match(lines[at - 1]!, /CUDA out of memory/);

@@ -19,6 +19,7 @@ import type { RunRecord } from '../supervisor/types';
 import { ConsoleParser } from './consoleParser';
 import { scanCheckpoints } from './checkpoints';
 import { checkTensorboardLogs, detectHang } from './failure';
+import { EditorLines } from './editorLines';
 import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
 import { runProcesses } from '../supervisor/processTree';
 import { extractGrid, extractSingle, findWandbImages, gridFolder } from './validationImages';
@@ -125,6 +126,8 @@ export class RunMonitor {
   // console
   private parser = new ConsoleParser();
   private offset = 0;
+  private lines = new EditorLines();
+  /** The console line the event being handled came from. */
   private line = 1;
   private lastStep: number | null = null;
   private stepLines: { steps: number[]; lines: number[] } = { steps: [], lines: [] };
@@ -415,6 +418,7 @@ export class RunMonitor {
         this.warn(`console-shrunk-${size}`, `${this.files.console} shrank from ${this.offset} to ${size} bytes; reading it again from the start`);
         this.parser = new ConsoleParser();
         this.offset = 0;
+        this.lines = new EditorLines();
         this.line = 1;
         this.lastStep = null;
         this.stepLines = { steps: [], lines: [] };
@@ -443,17 +447,13 @@ export class RunMonitor {
     }
   }
 
-  /** Feeds the parser one physical line at a time, so every event knows its console line. */
+  /** Feeds the parser one line at a time (as VS Code numbers lines, see EditorLines), so every event knows its line. */
   private consoleChunk(buf: Buffer): void {
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      const end = nl < 0 ? buf.length : nl + 1;
-      if (end > start) for (const e of this.parser.push(buf.subarray(start, end))) this.consoleEvent(e);
-      if (nl < 0) break;
-      this.line++;
-      start = end;
-    }
+    this.lines.feed(buf, (piece, line) => {
+      this.line = line;
+      for (const e of this.parser.push(piece)) this.consoleEvent(e);
+    });
+    this.line = this.lines.line;
   }
 
   private consoleEvent(e: RunEvent): void {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { isEnded } from '../../core/run/state';
 import { describeRun } from '../../core/format';
+import { formatCommandLine } from '../../core/shellQuote';
 import { fixToTextEdits } from '../../core/fixes';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
@@ -51,8 +52,10 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
     }),
     register('sdxl.resumeFromCheckpoint', async (node?: RunsNode) => {
       if (!node || node.kind !== 'checkpoint') return;
-      await runs.resume(node.runId, `checkpoint-${node.step}`);
+      const run = await runs.resume(node.runId, `checkpoint-${node.step}`);
+      if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? `checkpoint-${node.step}`}`, 5000);
     }),
+    // `at`: 'failure' for the line that shows why the run failed, or a 1-based line (as the dashboard's banner says).
     register('sdxl.openConsoleLog', async (arg?: unknown, at?: 'failure' | number) => {
       const id = await resolveRunId(runs, arg);
       if (!id) return;
@@ -60,7 +63,7 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       if (!run) return;
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(run.dir, 'console.log')));
       const editor = await vscode.window.showTextDocument(doc, { preview: false });
-      const line = at === undefined ? doc.lineCount : runs.monitorOf(id)?.consoleLineOf(at);
+      const line = at === undefined ? doc.lineCount : at === 'failure' ? runs.monitorOf(id)?.consoleLineOf('failure') : at;
       if (line !== undefined) {
         const pos = new vscode.Position(Math.max(0, Math.min(doc.lineCount - 1, line - 1)), 0);
         editor.selection = new vscode.Selection(pos, pos);
@@ -83,7 +86,8 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       // The Python extension's TensorBoard integration, when installed; otherwise the command to run by hand.
       const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(() => true, () => false);
       if (!ok) {
-        const cmd = `tensorboard --logdir "${logDir}"`;
+        // Quoted for the platform's usual shell: a path with spaces, quotes or `$` pastes as one argument.
+        const cmd = formatCommandLine(['tensorboard', '--logdir', logDir], process.platform === 'win32' ? 'powershell' : 'bash', { multiline: false });
         await vscode.env.clipboard.writeText(cmd);
         void vscode.window.showInformationMessage(`SDXL: copied "${cmd}" to the clipboard (the dashboard shows the same curves without TensorBoard).`);
       }

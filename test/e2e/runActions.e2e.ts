@@ -1,0 +1,101 @@
+// The Runs view's context actions on a failed stand-in run, in one code-server session (issue 4): the dashboard's
+// failure banner opens the console log at the failing line; Resume From Here on a checkpoint row starts a run from
+// that checkpoint; Open Console Log; Open in TensorBoard without the Python extension copies a quoted command; Delete
+// Record asks first, then removes the record (not the output) and its row.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runDisplayName } from '../../src/core/format';
+import { withVsCode } from './harness.js';
+import { until } from './processes.js';
+import { consoleOf, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';
+
+test('run actions: failing line from the banner, Resume From Here, console log, TensorBoard, Delete Record', async () => {
+  const steps: string[] = [];
+  let t = Date.now();
+  const step = (name: string) => {
+    steps.push(`${name} ${Date.now() - t} ms`);
+    t = Date.now();
+  };
+  await withVsCode('run-actions', { workspaceTemplate: RUNS_TEMPLATE, prepareWorkspace: prepareStandinWorkspace }, async (vs) => {
+    const ws = vs.workspace;
+    t = Date.now();
+
+    // --- A run that fails with CUDA OOM at step 25, after checkpoints 10 and 20.
+    await vs.runCommand('SDXL: Start Training Run');
+    await vs.pick('oom.sdxl.json');
+    const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
+    await vs.runCommand('Notifications: Clear All Notifications');
+    await vs.runCommand('SDXL: Focus on Runs View');
+    const row = treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: cuda_oom at step 2\d/ }).first();
+    await row.waitFor();
+    step('failed run');
+
+    // --- The failure banner's button opens console.log with the cursor on the line that says what failed.
+    const frame = await openDashboardFromRow(vs, row);
+    const button = frame.locator('.banner-error vscode-button', { hasText: /Open console at line \d+/ });
+    const line = Number(/line (\d+)/.exec((await button.textContent()) ?? '')![1]);
+    await button.click();
+    await vs.activeTab.filter({ hasText: 'console.log' }).waitFor();
+    await vs.statusBarItem(`Ln ${line},`).first().waitFor();
+    const consoleLines = consoleOf(oom).split(/\r?\n|\r/);
+    assert.match(consoleLines[line - 1] ?? '', /OutOfMemoryError: CUDA out of memory/, `line ${line}: ${consoleLines[line - 1]}`);
+    await vs.runCommand('View: Close All Editors');
+    step('banner → console line');
+
+    // --- Resume From Here on checkpoint-10 (not the newest): a new run resumes from exactly that checkpoint.
+    await vs.runCommand('SDXL: Focus on Runs View');
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+    const checkpointRow = treeRows(vs, 'Runs', 'checkpoint-10').first();
+    await checkpointRow.waitFor();
+    assert.match((await checkpointRow.textContent()) ?? '', /complete/);
+    await vs.contextMenu(checkpointRow, 'Resume From Here');
+    const resumed = await waitForRecord(ws, 'the run resumed from checkpoint-10', (r) => r.resumedFrom?.startsWith(oom.record.id) === true);
+    const argv = resumed.record.plan.argv;
+    const at = argv.indexOf('--resume_from_checkpoint');
+    assert.ok(at > 0, argv.join(' '));
+    assert.match(argv[at + 1] ?? '', /checkpoint-10$/);
+    await waitForRecord(ws, 'the resumed run to end', (r) => r.id === resumed.record.id && ['succeeded', 'failed', 'stopped'].includes(r.state), 60_000);
+    assert.match(consoleOf(resumed), /Resuming from checkpoint checkpoint-10\b/);
+    // Two runs now share the name: each row adds its creation time, so they read differently.
+    const oomRow = treeRows(vs, 'Runs', runDisplayName('oom run', oom.record.createdAt, true)).first();
+    const resumedRow = treeRows(vs, 'Runs', runDisplayName('oom run', resumed.record.createdAt, true)).first();
+    await oomRow.waitFor();
+    await resumedRow.waitFor();
+    step('resume from checkpoint-10');
+
+    // --- Open Console Log from the run's context menu.
+    await vs.contextMenu(oomRow, 'Open Console Log');
+    await vs.activeTab.filter({ hasText: 'console.log' }).waitFor();
+    // It opens at the end, like `tail`: the launcher's last words are in view.
+    await vs.waitForEditorText(/returned non-zero exit status 1/);
+    await vs.runCommand('View: Close All Editors');
+    step('open console log');
+
+    // --- Open in TensorBoard with no Python extension: the command is copied, quoted, and said so.
+    await vs.contextMenu(oomRow, 'Open in TensorBoard');
+    const logDir = join(oom.record.outputDir ?? join(ws, 'output', 'oom'), 'logs');
+    const note = await vs.waitForNotification('to the clipboard');
+    assert.ok(note.includes(`tensorboard --logdir ${logDir}`) || note.includes(`tensorboard --logdir '${logDir}'`), note);
+    step('open in TensorBoard');
+
+    // --- Delete Record: a modal question first; then the record folder and its row go, the output stays.
+    const before = runRecords(ws).length;
+    await vs.contextMenu(oomRow, 'Delete Record');
+    const question = await vs.answerDialog('Delete Record');
+    assert.match(question, new RegExp(`Delete the record of run ${oom.record.id}\\?`));
+    await until('the record folder to be removed', 15_000, async () => (existsSync(oom.dir) ? undefined : true));
+    assert.equal(runRecords(ws).length, before - 1);
+    assert.ok(existsSync(oom.record.outputDir ?? join(ws, 'output', 'oom')), 'the output_dir is kept');
+    // The deleted run's row goes; the one left no longer shares its name, so it loses the time.
+    await oomRow.waitFor({ state: 'detached' });
+    await until('one "oom run" row, without a time', 15_000, async () => {
+      const rows = await treeRows(vs, 'Runs', 'oom run').allTextContents();
+      return rows.length === 1 && !rows[0]!.includes(' · ') ? true : undefined;
+    });
+    await vs.screenshot('run-actions');
+    step('delete record');
+  });
+  console.log(`# run actions steps: ${steps.join(', ')}`);
+});
