@@ -38,7 +38,53 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
   }
 }
 
-export async function showMemoryEstimate(uri?: vscode.Uri): Promise<void> {
+/**
+ * The estimate's detail as a read-only virtual Markdown document (`sdxl-estimate:` URIs whose query is the config's
+ * URI): an untitled document would be left dirty, and asked about on every close, each time the CodeLens is clicked.
+ */
+export class EstimateDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  static readonly scheme = 'sdxl-estimate';
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly open = new Map<string, vscode.Uri>();
+  private readonly watcher = vscode.workspace.onDidChangeTextDocument((e) => {
+    const shown = this.open.get(e.document.uri.toString());
+    if (shown) this.changed.fire(shown);
+  });
+
+  uriFor(config: vscode.Uri): vscode.Uri {
+    const name = config.path.split('/').pop() ?? 'config';
+    const uri = vscode.Uri.from({ scheme: EstimateDocuments.scheme, path: `/${name} memory estimate.md`, query: config.toString() });
+    this.open.set(config.toString(), uri);
+    return uri;
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri.query, true));
+    const parsed = parseDocument(doc);
+    if (!parsed.config) return `# No estimate\n\n${parsed.problems[0]?.message ?? 'Not a valid training config.'}\n`;
+    const est = estimateMemory(parsed.config);
+    return [
+      `# Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB`,
+      '',
+      `Config: ${vscode.workspace.asRelativePath(doc.uri)}`,
+      '',
+      '| part | GiB |', '|---|---:|',
+      ...est.breakdown.map((b) => `| ${b.label} | ${b.gib.toFixed(2)} |`),
+      '',
+      `Basis: ${est.basis}`,
+      '',
+      ...est.assumptions.map((a) => `- ${a}`),
+    ].join('\n') + '\n';
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+}
+
+export async function showMemoryEstimate(documents: EstimateDocuments, uri?: vscode.Uri): Promise<void> {
   const doc = await pickConfigDocument(uri);
   if (!doc) return;
   const parsed = parseDocument(doc);
@@ -46,19 +92,6 @@ export async function showMemoryEstimate(uri?: vscode.Uri): Promise<void> {
     void vscode.window.showErrorMessage(parsed.problems[0]?.message ?? 'Not a valid training config.');
     return;
   }
-  const est = estimateMemory(parsed.config);
-  const lines = [
-    `# Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB`,
-    '',
-    `Config: ${vscode.workspace.asRelativePath(doc.uri)}`,
-    '',
-    '| part | GiB |', '|---|---:|',
-    ...est.breakdown.map((b) => `| ${b.label} | ${b.gib.toFixed(2)} |`),
-    '',
-    `Basis: ${est.basis}`,
-    '',
-    ...est.assumptions.map((a) => `- ${a}`),
-  ];
-  const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
-  await vscode.commands.executeCommand('markdown.showPreview', md.uri).then(undefined, () => vscode.window.showTextDocument(md));
+  const md = documents.uriFor(doc.uri);
+  await vscode.commands.executeCommand('markdown.showPreview', md).then(undefined, async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(md)));
 }

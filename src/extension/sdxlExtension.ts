@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { DiagnosticsController } from './diagnosticsController';
 import { GpuInventory } from './gpus';
 import { LaunchCommandView } from './commands/launchCommandView';
-import { MemoryCodeLensProvider, showMemoryEstimate } from './memoryCodeLens';
+import { EstimateDocuments, MemoryCodeLensProvider, showMemoryEstimate } from './memoryCodeLens';
 import { configureArgument } from './commands/configureArgument';
 import { newConfig, newConfigFromCommandLine } from './commands/newConfig';
 import { isConfigDocument, pickConfigDocument } from './configDocuments';
@@ -23,6 +23,7 @@ export class SdxlExtension implements vscode.Disposable {
   readonly diagnostics: DiagnosticsController;
   readonly launchCommand = new LaunchCommandView();
   readonly memoryLens: MemoryCodeLensProvider;
+  private readonly estimates = new EstimateDocuments();
   readonly runs: RunsController;
 
   constructor(context: vscode.ExtensionContext) {
@@ -70,7 +71,9 @@ export class SdxlExtension implements vscode.Disposable {
       this.command('sdxl.configureArgument', (uri?: vscode.Uri, dest?: string) => configureArgument(uri, dest)),
       this.command('sdxl.showLaunchCommand', (uri?: vscode.Uri) => this.launchCommand.show(uri)),
       this.command('sdxl.validateConfig', (uri?: vscode.Uri) => this.validate(uri)),
-      this.command('sdxl.showMemoryEstimate', (uri?: vscode.Uri) => showMemoryEstimate(uri)),
+      this.estimates,
+      vscode.workspace.registerTextDocumentContentProvider(EstimateDocuments.scheme, this.estimates),
+      this.command('sdxl.showMemoryEstimate', (uri?: vscode.Uri) => showMemoryEstimate(this.estimates, uri)),
       vscode.window.onDidChangeActiveTextEditor((e) => this.updateContext(e)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.gpus.reset();

@@ -96,8 +96,18 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     assert.deepEqual(initial.filter((p) => p.file === LORA_FILE && (p.source === 'sdxl' || p.severity === 'error')), []);
     await vs.focusEditor();
     // The memory estimate CodeLens sits above "args".
-    await vs.page.locator('.part.editor .monaco-editor .codelens-decoration').filter({ hasText: /Estimated peak GPU memory: [\d.]+ GiB/ }).first().waitFor();
+    const lens = vs.page.locator('.part.editor .monaco-editor .codelens-decoration').filter({ hasText: /Estimated peak GPU memory: [\d.]+ GiB/ }).first();
+    await lens.waitFor();
+    const lensGiB = /([\d.]+) GiB/.exec((await lens.textContent()) ?? '')![1];
     await vs.screenshot('editor');
+    // Clicking it shows the breakdown as a read-only preview, with the same total; nothing unsaved is left behind.
+    await lens.locator('a').first().click();
+    const preview = await vs.webviewFrame('h1');
+    assert.equal(await preview.locator('h1').first().textContent(), `Estimated peak GPU memory: ${lensGiB} GiB`);
+    assert.ok((await preview.locator('table tr').count()) > 3, 'a row per part of the estimate');
+    await vs.runCommand('View: Close Editor');
+    assert.equal(await vs.page.locator('.part.editor .tab.dirty').count(), 0, 'no unsaved editor');
+    await vs.activeTab.filter({ hasText: LORA_FILE }).waitFor();
     step('new config');
 
     // --- Configure Argument…: rank → 32, as one undo step.
