@@ -47,3 +47,9 @@ test('every command has a category and a title', () => {
     assert.ok(c.title && !c.title.startsWith('SDXL'), c.command);
   }
 });
+
+test('the extension runs where the workspace is (over Remote-SSH/WSL/containers: beside the GPU and the files)', () => {
+  assert.deepEqual(pkg.extensionKind, ['workspace']);
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.equal(pkg.capabilities.virtualWorkspaces, false);
+});
