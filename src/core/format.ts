@@ -48,7 +48,9 @@ export function describeRun(s: RunState): string {
     case 'failed': return `failed${s.failure ? `: ${s.failure.class}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
     case 'stopped': return `stopped${s.step !== null ? ` at step ${s.step}` : ''}`;
     case 'queued': return 'queued';
-    case 'training': return `${formatProgress(s)} · ${formatRate(s.rateItPerSec)} · ETA ${formatDuration(s.etaSec)}`;
+    case 'training': return s.hang
+      ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}`
+      : `${formatProgress(s)} · ${formatRate(s.rateItPerSec)} · ETA ${formatDuration(s.etaSec)}`;
     default: return s.step !== null ? `${s.state} · ${formatProgress(s)}` : s.state;
   }
 }

@@ -28,6 +28,11 @@ export interface RunStatusView {
   secondsPerIt?: number;
   imagesPerSec?: number;
   etaSeconds?: number;
+  /**
+   * While running: how long the run had gone without a new step when the monitor judged it stalled, or 0 while it
+   * progresses (always sent then, so a merged status clears an earlier stall).
+   */
+  stalledSeconds?: number;
 }
 
 export interface GalleryImageView {
@@ -215,7 +220,7 @@ const MARKERS: readonly MarkerKind[] = ['checkpoint', 'validation', 'resume', 'n
 
 const statusFields = {
   'phase?': oneOf(PHASES), 'step?': int, 'totalSteps?': int, 'epoch?': int, 'totalEpochs?': int,
-  'secondsPerIt?': nonNeg, 'imagesPerSec?': nonNeg, 'etaSeconds?': nonNeg,
+  'secondsPerIt?': nonNeg, 'imagesPerSec?': nonNeg, 'etaSeconds?': nonNeg, 'stalledSeconds?': nonNeg,
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const partialStatus = shape({ 'outcome?': oneOf(OUTCOMES), ...statusFields });

@@ -144,3 +144,15 @@ test('a renamed run (another run took its name) is sent its new label once', () 
   assert.equal(tracker.delta(s, renamed)?.label, 'cats · 01:42:11');
   assert.equal(tracker.delta(s, renamed), undefined);
 });
+
+test('a stalled run says so in its status until it moves again', () => {
+  let s = reduceAll(training(5));
+  const tracker = new RunDeltaTracker();
+  assert.equal(tracker.full(s, meta).status.stalledSeconds, 0, 'sent as 0 while it progresses');
+  s = reduce(s, { type: 'hang', sinceSec: 900, typicalStepSec: 2 });
+  assert.equal(tracker.delta(s, meta)?.status?.stalledSeconds, 900);
+  s = reduce(s, { type: 'progress', step: 6, total: 30 });
+  assert.equal(tracker.delta(s, meta)?.status?.stalledSeconds, 0, 'a new step clears it (the webview merges statuses)');
+  s = reduce(s, { type: 'exit', code: 0, signal: null });
+  assert.equal(runView(s, meta).status.stalledSeconds, undefined, 'not for an ended run');
+});

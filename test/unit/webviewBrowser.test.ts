@@ -189,6 +189,12 @@ test("the extension's notes on a run show folded under the banners, and a later 
   // Other deltas leave the opened notes open (the banners are not rebuilt for a step).
   await send({ type: 'delta', runId: 'a', status: { step: 1501 } });
   await page.locator('[data-field="step"]', { hasText: '1501' }).waitFor();
+  // A stall shows on the State, as a warning, and goes when the run moves again.
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', phase: 'training', stalledSeconds: 905 } });
+  await page.locator('dd.stalled[data-field="state"]', { hasText: 'stalled, no step for 15m 05s' }).waitFor();
+  await send({ type: 'delta', runId: 'a', status: { step: 1502, stalledSeconds: 0 } });
+  await page.locator('[data-field="step"]', { hasText: '1502' }).waitFor();
+  assert.equal(await page.locator('dd.stalled').count(), 0);
   assert.equal(await notes.evaluate((d) => (d as HTMLDetailsElement).open), true);
   await send({ type: 'delta', runId: 'a', notices: ['a', 'b'] });
   await page.locator('details.banner-notes[data-notices="2"]').waitFor();

@@ -73,7 +73,7 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
   const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
   const epochText = s.epoch !== undefined ? `${s.epoch + 1}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
   const items: [string, string][] = [
-    ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}`],
+    ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${s.outcome === 'running' && s.stalledSeconds ? ` — stalled, no step for ${formatDuration(s.stalledSeconds)}` : ''}`],
     ['Step', stepText],
     ['Epoch', epochText],
     ['Speed', s.secondsPerIt !== undefined ? `${formatNumber(s.secondsPerIt, 3)} s/it` : '–'],
@@ -81,7 +81,10 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
     ['ETA', s.etaSeconds !== undefined && s.outcome === 'running' ? formatDuration(s.etaSeconds) : '–'],
   ];
   const dl = h('dl', { class: 'status-grid', 'aria-label': `Status of ${run.view.label}` });
-  for (const [k, v] of items) dl.append(h('div', {}, h('dt', {}, k), h('dd', { 'data-field': k.toLowerCase() }, v)));
+  const stalled = s.outcome === 'running' && !!s.stalledSeconds;
+  for (const [k, v] of items) {
+    dl.append(h('div', {}, h('dt', {}, k), h('dd', { 'data-field': k.toLowerCase(), ...(k === 'State' && stalled ? { class: 'stalled' } : {}) }, v)));
+  }
   el.append(dl);
   if (s.totalSteps && s.step !== undefined) {
     const pct = Math.min(100, (100 * s.step) / s.totalSteps);

@@ -25,9 +25,13 @@ export class RunStatusBar implements vscode.Disposable {
     const s = r.state;
     const sim = isSimulated(r.entry.record) ? 'SIMULATION ' : '';
     const more = live.length > 1 ? ` (+${live.length - 1})` : '';
-    const parts = [`$(sync~spin) SDXL ${sim}${formatProgress(s)}`];
-    if (s.state === 'training') parts.push(formatRate(s.rateItPerSec), `ETA ${formatDuration(s.etaSec)}`);
+    const stalled = live.find((x) => x.state.hang);
+    const parts = [`${stalled ? '$(warning)' : '$(sync~spin)'} SDXL ${sim}${formatProgress(s)}`];
+    if (s.hang) parts.push(`stalled: no step for ${formatDuration(s.hang.sinceSec)}`);
+    else if (s.state === 'training') parts.push(formatRate(s.rateItPerSec), `ETA ${formatDuration(s.etaSec)}`);
     else parts.push(s.state);
+    // A stalled run (any of them) colours the item, as a warning that stays until it moves again.
+    this.item.backgroundColor = stalled ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.text = parts.join(' · ') + more;
     this.item.tooltip = `${sim}${r.entry.record.name} (${r.id}) — click to open the dashboard`;
     this.item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [r.id] };
