@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reduce, reduceAll } from '../../src/core/run/reducer';
-import { initialRunState, type RunState } from '../../src/core/run/state';
+import { copyState, initialRunState, patchState, type RunState } from '../../src/core/run/state';
 import { seriesPoints, seriesPut, EMPTY_SERIES, type Series } from '../../src/core/run/series';
 import { parseConsole } from '../../src/core/monitor/consoleParser';
 import type { RunEvent } from '../../src/core/run/events';
@@ -122,4 +122,13 @@ test('replaying a long log stays linear (shared series buffers)', () => {
   assert.equal(seriesPoints(s.loss.step_loss).length, 100_000);
   // Quadratic copying would take minutes here; the bound is generous for slow CI machines.
   assert.ok(ms < 20_000, `took ${ms} ms`);
+});
+
+test('copyState copies every field (the reducer relies on it instead of a spread)', () => {
+  const s = reduceAll(parseConsole(readFileSync(join(FIX, 'lora.log'))));
+  const c = copyState(s);
+  assert.notEqual(c, s);
+  assert.deepEqual(Object.keys(c).sort(), Object.keys(initialRunState()).sort());
+  assert.deepEqual(c, { ...s });
+  assert.deepEqual(patchState(s, { step: 7 }), { ...s, step: 7 });
 });

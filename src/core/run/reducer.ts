@@ -3,7 +3,7 @@
 import { classifyFailure } from '../monitor/failure';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
-import { initialRunState, isEnded, stepsPerEpoch, type CheckpointState, type RunState } from './state';
+import { copyState, initialRunState, isEnded, patchState, stepsPerEpoch, type CheckpointState, type RunState } from './state';
 
 const MAX_TRACEBACKS = 5;
 const MAX_ERROR_LINES = 50;
@@ -31,7 +31,7 @@ function withEpoch(s: RunState): RunState {
   if (!spe || s.step === null) return s;
   let epoch = Math.floor(Math.max(0, s.step - 1) / spe);
   if (s.numEpochs) epoch = Math.min(epoch, s.numEpochs - 1);
-  return epoch === s.epoch ? s : { ...s, epoch };
+  return epoch === s.epoch ? s : patchState(s, { epoch });
 }
 
 /** The diagnosis the evidence so far supports (used at exit, and when the launcher reports the failure first). */
@@ -49,59 +49,57 @@ export function diagnose(s: RunState): Diagnosis {
 
 function addWarning(s: RunState, d: Diagnosis): RunState {
   if (s.warnings.some((w) => w.class === d.class && w.message === d.message)) return s;
-  return { ...s, warnings: [...s.warnings, d] };
+  return patchState(s, { warnings: [...s.warnings, d] });
 }
 
 function noteNan(s: RunState, step: number, value: number): RunState {
   if (!Number.isNaN(value) || s.nanLossStep !== null) return s;
-  const next = { ...s, nanLossStep: step };
+  const next = patchState(s, { nanLossStep: step });
   return addWarning(next, classifyFailure({ nanLossStep: step, script: s.script, ...(s.args ? { args: s.args } : {}) }));
 }
 
 function failNow(s: RunState): RunState {
   const computed = diagnose(s);
   const failure = s.failure && computed.class === 'other' ? s.failure : computed;
-  return { ...s, state: s.stopRequested ? 'stopped' : 'failed', failure: s.stopRequested ? null : failure };
+  return patchState(s, { state: s.stopRequested ? 'stopped' : 'failed', failure: s.stopRequested ? null : failure });
 }
 
 export function reduce(state: RunState, event: RunEvent): RunState {
-  let s: RunState = event.at !== undefined ? { ...state, lastEventAt: event.at } : state;
+  let s: RunState = event.at !== undefined ? patchState(state, { lastEventAt: event.at }) : state;
   // Console output means the run has started, whatever the event.
   if (s.state === 'queued' && event.type !== 'runInfo' && event.type !== 'stopRequested' && event.type !== 'checkpointScan') {
-    s = { ...s, state: 'starting' };
+    s = patchState(s, { state: 'starting' });
   }
   switch (event.type) {
     case 'runInfo':
-      return {
-        ...s,
+      return patchState(s, {
         ...(event.script && s.scriptStrength < 4 ? { script: event.script, scriptStrength: 4 } : {}),
         ...(event.args ? { args: event.args } : {}),
         ...(event.outputDir ? { outputDir: event.outputDir } : {}),
         ...(event.numProcesses ? { numProcesses: event.numProcesses } : {}),
-      };
+      });
     case 'scriptHint':
-      return event.strength > s.scriptStrength ? { ...s, script: event.script, scriptStrength: event.strength } : s;
+      return event.strength > s.scriptStrength ? patchState(s, { script: event.script, scriptStrength: event.strength }) : s;
     case 'phase':
-      return isEnded(s) ? s : { ...s, state: event.phase };
+      return isEnded(s) ? s : patchState(s, { state: event.phase });
     case 'progress': {
       const changed = event.step !== s.step;
-      let next: RunState = {
-        ...s,
-        step: event.step,
-        totalSteps: event.total ?? s.totalSteps,
-        rateItPerSec: event.rateItPerSec ?? (changed ? null : s.rateItPerSec),
-        elapsedSec: event.elapsedSec ?? s.elapsedSec,
-        etaSec: event.remainingSec ?? null,
-        ...(changed && event.at !== undefined ? { progressTimes: bounded(s.progressTimes, event.at, MAX_PROGRESS_TIMES) } : {}),
-        ...(changed ? { hang: null } : {}),
-        // tqdm's rate, as seconds per step (what SDXL users read), one point per step, for the throughput chart.
-        ...(event.rateItPerSec ? { rateSeries: seriesPut(s.rateSeries, { step: event.step, value: 1 / event.rateItPerSec }) } : {}),
-      };
-      if (!isEnded(next) && (next.state === 'starting' || next.state === 'pre-computing')) next = { ...next, state: 'training' };
+      // The hottest event (every bar redraw): one copy, then assignments.
+      let next: RunState = copyState(s);
+      next.step = event.step;
+      next.totalSteps = event.total ?? s.totalSteps;
+      next.rateItPerSec = event.rateItPerSec ?? (changed ? null : s.rateItPerSec);
+      next.elapsedSec = event.elapsedSec ?? s.elapsedSec;
+      next.etaSec = event.remainingSec ?? null;
+      if (changed && event.at !== undefined) next.progressTimes = bounded(s.progressTimes, event.at, MAX_PROGRESS_TIMES);
+      if (changed) next.hang = null;
+      // tqdm's rate, as seconds per step (what SDXL users read), one point per step, for the throughput chart.
+      if (event.rateItPerSec) next.rateSeries = seriesPut(s.rateSeries, { step: event.step, value: 1 / event.rateItPerSec });
+      if (!isEnded(next) && (next.state === 'starting' || next.state === 'pre-computing')) next = patchState(next, { state: 'training' });
       return withEpoch(next);
     }
     case 'postfix': {
-      let next: RunState = { ...s };
+      let next: RunState = copyState(s);
       if (event.stepLoss !== undefined) {
         next.stepLoss = event.stepLoss;
         next.loss = { ...s.loss, step_loss: seriesPut(s.loss.step_loss, { step: event.step, value: event.stepLoss }) };
@@ -116,34 +114,32 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'banner': {
       const { type: _t, at: _a, ...fields } = event;
       const banner = { ...s.banner, ...fields };
-      return withEpoch({
-        ...s,
+      return withEpoch(patchState(s, {
         banner,
         ...(banner.totalSteps !== undefined && s.totalSteps === null ? { totalSteps: banner.totalSteps } : {}),
         ...(banner.numEpochs !== undefined ? { numEpochs: banner.numEpochs } : {}),
-      });
+      }));
     }
     case 'accelerateState':
-      return {
-        ...s,
+      return patchState(s, {
         ...(event.numProcesses !== undefined ? { numProcesses: event.numProcesses } : {}),
         ...(event.mixedPrecision !== undefined ? { mixedPrecision: event.mixedPrecision } : {}),
-      };
+      });
     case 'epoch':
-      return { ...s, epoch: event.epoch };
+      return patchState(s, { epoch: event.epoch });
     case 'log': {
       if (event.level === 'INFO' || event.level === 'DEBUG') return s;
-      const next = { ...s, logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) };
+      const next = patchState(s, { logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) });
       if (OWN_LOGGERS.includes(event.logger) && !s.notices.includes(event.message)) next.notices = bounded(s.notices, event.message, MAX_NOTICES);
       return next;
     }
     case 'checkpointSaving':
-      return { ...s, checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) };
+      return patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) });
     case 'checkpointSaved':
-      return { ...s, checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) };
+      return patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) });
     case 'checkpointsRemoved': {
       const names = new Set(event.names);
-      return { ...s, checkpoints: s.checkpoints.filter((c) => !names.has(`checkpoint-${c.step}`)) };
+      return patchState(s, { checkpoints: s.checkpoints.filter((c) => !names.has(`checkpoint-${c.step}`)) });
     }
     case 'checkpointScan': {
       // The disk is the truth about what exists; the console's `Saved state` still vouches for completeness.
@@ -158,69 +154,69 @@ export function reduce(state: RunState, event: RunEvent): RunState {
           };
         })
         .sort((a, b) => a.step - b.step);
-      return { ...s, checkpoints };
+      return patchState(s, { checkpoints });
     }
     case 'validationStarted': {
       const current = { ...(s.validation.current ?? {}), ...(event.numImages !== undefined ? { numImages: event.numImages } : {}), ...(event.prompt !== undefined ? { prompt: event.prompt } : {}) };
-      return { ...s, validation: { ...s.validation, current }, ...(isEnded(s) ? {} : { state: 'validating' as const }) };
+      return patchState(s, { validation: { ...s.validation, current }, ...(isEnded(s) ? {} : { state: 'validating' as const }) });
     }
     case 'validationImages': {
       const entries = s.validation.entries.filter((v) => !(v.tag === event.tag && v.epoch === event.epoch));
       entries.push({ tag: event.tag, epoch: event.epoch, images: event.images });
       entries.sort((a, b) => a.epoch - b.epoch || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
-      return { ...s, validation: { current: null, entries }, epoch: Math.max(s.epoch ?? 0, event.epoch) };
+      return patchState(s, { validation: { current: null, entries }, epoch: Math.max(s.epoch ?? 0, event.epoch) });
     }
     case 'scalar': {
       const p = { step: event.step, value: event.value, wallTime: event.wallTime };
-      let next: RunState;
+      let next: RunState = copyState(s);
       if (event.tag === 'train_loss' || event.tag === 'loss') {
-        next = { ...s, loss: { ...s.loss, train_loss: seriesPut(s.loss.train_loss, p, 'wallTime') } };
+        next.loss = { ...s.loss, train_loss: seriesPut(s.loss.train_loss, p, 'wallTime') };
         next = noteNan(next, event.step, event.value);
       } else {
-        next = { ...s, scalars: { ...s.scalars, [event.tag]: seriesPut(s.scalars[event.tag] ?? EMPTY_SERIES, p, 'wallTime') } };
+        next.scalars = { ...s.scalars, [event.tag]: seriesPut(s.scalars[event.tag] ?? EMPTY_SERIES, p, 'wallTime') };
       }
       // Event files alone (no console) still tell how far the run got.
-      if (s.step === null || event.step > s.step) next = withEpoch({ ...next, step: event.step });
+      if (s.step === null || event.step > s.step) {
+        next.step = event.step;
+        next = withEpoch(next);
+      }
       return next;
     }
     case 'gpuSample':
-      return { ...s, gpu: { latest: event.gpus, samples: bounded(s.gpu.samples, { wallTime: event.wallTime, gpus: event.gpus }, MAX_GPU_SAMPLES) } };
+      return patchState(s, { gpu: { latest: event.gpus, samples: bounded(s.gpu.samples, { wallTime: event.wallTime, gpus: event.gpus }, MAX_GPU_SAMPLES) } });
     case 'resumed':
       // The bar restarts at fromStep; console values past it belong to the earlier attempt.
-      return {
-        ...s,
+      return patchState(s, {
         resumedFrom: { step: event.fromStep, checkpoint: event.checkpoint },
         loss: { ...s.loss, step_loss: seriesTruncateAfter(s.loss.step_loss, event.fromStep) },
         lrSeries: seriesTruncateAfter(s.lrSeries, event.fromStep),
         rateSeries: seriesTruncateAfter(s.rateSeries, event.fromStep),
-      };
+      });
     case 'resumeNotFound':
-      return { ...s, resumeNotFound: event.checkpoint };
+      return patchState(s, { resumeNotFound: event.checkpoint });
     case 'finalInference':
-      return { ...s, finalInference: { step: event.step, total: event.total }, ...(isEnded(s) ? {} : { state: 'finishing' as const }) };
+      return patchState(s, { finalInference: { step: event.step, total: event.total }, ...(isEnded(s) ? {} : { state: 'finishing' as const }) });
     case 'traceback':
-      return afterEvidence({
-        ...s,
+      return afterEvidence(patchState(s, {
         tracebacks: bounded(s.tracebacks, event.traceback, MAX_TRACEBACKS),
         launcherFailed: s.launcherFailed || LAUNCHER_FAILED.test(event.traceback.exception ?? ''),
-      });
+      }));
     case 'errorLine':
-      return afterEvidence({
-        ...s,
+      return afterEvidence(patchState(s, {
         errorLines: bounded(s.errorLines, event.text, MAX_ERROR_LINES),
         launcherFailed: s.launcherFailed || LAUNCHER_FAILED.test(event.text),
-      });
+      }));
     case 'failure':
       if (event.fatal === false) return addWarning(s, event.diagnosis);
-      return { ...s, failure: event.diagnosis, ...(isEnded(s) ? {} : { state: 'failed' as const }) };
+      return patchState(s, { failure: event.diagnosis, ...(isEnded(s) ? {} : { state: 'failed' as const }) });
     case 'stopRequested':
-      return { ...s, stopRequested: true };
+      return patchState(s, { stopRequested: true });
     case 'hang':
-      return { ...s, hang: { sinceSec: event.sinceSec, typicalStepSec: event.typicalStepSec } };
+      return patchState(s, { hang: { sinceSec: event.sinceSec, typicalStepSec: event.typicalStepSec } });
     case 'exit': {
-      const next: RunState = { ...s, exit: { code: event.code, signal: event.signal } };
-      if (event.code === 0) return { ...next, state: 'finished', failure: null };
-      if (next.stopRequested) return { ...next, state: 'stopped', failure: null };
+      const next: RunState = patchState(s, { exit: { code: event.code, signal: event.signal } });
+      if (event.code === 0) return patchState(next, { state: 'finished', failure: null });
+      if (next.stopRequested) return patchState(next, { state: 'stopped', failure: null });
       return failNow(next);
     }
   }
