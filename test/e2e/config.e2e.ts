@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { until } from './processes.js';
+import { StepClock, until } from './processes.js';
 import { withVsCode, type Problem, type VsCode } from './harness.js';
 
 const LORA_FILE = 'lora-12gb.sdxl.json';
@@ -66,14 +66,10 @@ async function dropScratchLine(vs: VsCode): Promise<void> {
 }
 
 test('training configs: new, configure, complete, hover, problem + quick fix, launch command, import', async () => {
-  const steps: string[] = [];
-  let t = Date.now();
-  const step = (name: string) => {
-    steps.push(`${name} ${Date.now() - t} ms`);
-    t = Date.now();
-  };
+  const clock = new StepClock();
+  const step = (name: string) => clock.step(name);
   await withVsCode('config', {}, async (vs) => {
-    t = Date.now();
+    clock.restart();
     // --- New Training Config…: lora → 12 GB preset → default file name.
     await vs.runCommand('SDXL: New Training Config…');
     await waitForQuickInputTitle(vs, /which script/);
@@ -224,5 +220,5 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.waitForEditorText(/"args": \{\n\s*\/\/ /); // the scratch line is gone
     step('completion (full)');
   });
-  console.log(`# config steps: ${steps.join(', ')}`);
+  clock.report('config');
 });

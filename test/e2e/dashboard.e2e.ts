@@ -8,7 +8,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT, RESULTS_DIR, withVsCode, type VsCode } from './harness.js';
-import { until } from './processes.js';
+import { StepClock, until } from './processes.js';
 import {
   dashboardFrame, lossChart, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForMorePoints, waitForRecord,
 } from './standin.js';
@@ -24,12 +24,8 @@ async function shot(vs: VsCode, name: string): Promise<string> {
 }
 
 test('dashboard: run from the Configs view, growing loss chart, gallery, reload, themes', async () => {
-  const steps: string[] = [];
-  let t = Date.now();
-  const step = (name: string) => {
-    steps.push(`${name} ${Date.now() - t} ms`);
-    t = Date.now();
-  };
+  const clock = new StepClock();
+  const step = (name: string) => clock.step(name);
   await withVsCode('dashboard', {
     workspaceTemplate: RUNS_TEMPLATE,
     prepareWorkspace: prepareStandinWorkspace,
@@ -37,7 +33,7 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
     viewport: { width: 1600, height: 1000 },
   }, async (vs) => {
     const ws = vs.workspace;
-    t = Date.now();
+    clock.restart();
 
     // --- Start from the Configs view: the config row's inline "Start Training Run" action.
     await vs.runCommand('SDXL: Focus on Configs View');
@@ -122,5 +118,5 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
     await shot(vs, 'dashboard-light');
     step('screenshots');
   });
-  console.log(`# dashboard steps: ${steps.join(', ')}`);
+  clock.report('dashboard');
 });

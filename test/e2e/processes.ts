@@ -101,3 +101,22 @@ export async function runDetached(command: string, args: string[], env: NodeJS.P
   return output;
 }
 
+
+/** Times a spec's steps for its log line: restart() once the clock should start, step(name) after each step. */
+export class StepClock {
+  private readonly steps: string[] = [];
+  private t = Date.now();
+
+  restart(): void {
+    this.t = Date.now();
+  }
+
+  step(name: string): void {
+    this.steps.push(`${name} ${Date.now() - this.t} ms`);
+    this.t = Date.now();
+  }
+
+  report(spec: string): void {
+    console.log(`# ${spec} steps: ${this.steps.join(', ')}`);
+  }
+}

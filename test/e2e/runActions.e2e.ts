@@ -8,19 +8,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runDisplayName } from '../../src/core/format';
 import { withVsCode } from './harness.js';
-import { until } from './processes.js';
+import { StepClock, until } from './processes.js';
 import { consoleOf, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';
 
 test('run actions: failing line from the banner, Resume From Here, console log, TensorBoard, Delete Record', async () => {
-  const steps: string[] = [];
-  let t = Date.now();
-  const step = (name: string) => {
-    steps.push(`${name} ${Date.now() - t} ms`);
-    t = Date.now();
-  };
+  const clock = new StepClock();
+  const step = (name: string) => clock.step(name);
   await withVsCode('run-actions', { workspaceTemplate: RUNS_TEMPLATE, prepareWorkspace: prepareStandinWorkspace }, async (vs) => {
     const ws = vs.workspace;
-    t = Date.now();
+    clock.restart();
 
     // --- A run that fails with CUDA OOM at step 25, after checkpoints 10 and 20.
     await vs.runCommand('SDXL: Start Training Run');
@@ -97,5 +93,5 @@ test('run actions: failing line from the banner, Resume From Here, console log, 
     await vs.screenshot('run-actions');
     step('delete record');
   });
-  console.log(`# run actions steps: ${steps.join(', ')}`);
+  clock.report('run actions');
 });

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { withVsCode, type Problem, type VsCode } from './harness.js';
-import { until } from './processes.js';
+import { StepClock, until } from './processes.js';
 import {
   consoleOf, consoleSteps, dashboardFrame, lossChart, openDashboardFromRow, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
   runRecords, summarize, treeRows, waitForRecord,
@@ -40,15 +40,11 @@ async function startFromPalette(vs: VsCode, configFile: string): Promise<void> {
 }
 
 test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resume', async () => {
-  const steps: string[] = [];
-  let t = Date.now();
-  const step = (name: string) => {
-    steps.push(`${name} ${Date.now() - t} ms`);
-    t = Date.now();
-  };
+  const clock = new StepClock();
+  const step = (name: string) => clock.step(name);
   await withVsCode('runs', { workspaceTemplate: RUNS_TEMPLATE, prepareWorkspace: prepareStandinWorkspace }, async (vs) => {
     const ws = vs.workspace;
-    t = Date.now();
+    clock.restart();
 
     // --- Start from the palette; the status bar shows step/total and an ETA while it trains.
     await startFromPalette(vs, 'normal.sdxl.json');
@@ -169,5 +165,5 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await vs.screenshot('compare');
     step('compare');
   });
-  console.log(`# runs steps: ${steps.join(', ')}`);
+  clock.report('runs');
 });
