@@ -1,7 +1,8 @@
 // The Runs view's context actions on a failed stand-in run, in one code-server session (issue 4): the dashboard's
 // failure banner opens the console log at the failing line; Resume From Here on a checkpoint row starts a run from
-// that checkpoint; Open Console Log; Open in TensorBoard without the Python extension copies a quoted command; Delete
-// Record asks first, then removes the record (not the output) and its row.
+// that checkpoint; Open Console Log; Open in TensorBoard without the Python extension copies a quoted command; Reveal
+// Output selects the output_dir in the Explorer; Delete Record asks first, then removes the record (not the output)
+// and its row.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { withVsCode } from './harness.js';
 import { StepClock, until } from './processes.js';
 import { consoleOf, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';
 
-test('run actions: failing line from the banner, Resume From Here, console log, TensorBoard, Delete Record', async () => {
+test('run actions: failing line from the banner, Resume From Here, console log, TensorBoard, Reveal Output, Delete Record', async () => {
   const clock = new StepClock();
   const step = (name: string) => clock.step(name);
   await withVsCode('run-actions', { workspaceTemplate: RUNS_TEMPLATE, prepareWorkspace: prepareStandinWorkspace }, async (vs) => {
@@ -75,6 +76,12 @@ test('run actions: failing line from the banner, Resume From Here, console log, 
     const note = await vs.waitForNotification('to the clipboard');
     assert.ok(note.includes(`tensorboard --logdir ${logDir}`) || note.includes(`tensorboard --logdir '${logDir}'`), note);
     step('open in TensorBoard');
+
+    // --- Reveal Output: the Explorer shows the run's output_dir, selected.
+    await vs.contextMenu(oomRow, 'Reveal Output');
+    await vs.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { hasText: 'oom' }).waitFor();
+    await vs.runCommand('SDXL: Focus on Runs View');
+    step('reveal output');
 
     // --- Delete Record: a modal question first; then the record folder and its row go, the output stays.
     const before = runRecords(ws).length;

@@ -3,7 +3,8 @@
 // monitor after a window reload rebuilds exactly the same state), `<record>/exit.json` (the exit), the TensorBoard
 // event files under `<output_dir>/<logging_dir>` (scalars, validation grids), the wandb media folder (fallback for
 // images), checkpoint-N folders in output_dir, and nvidia-smi while the run lives. Nothing here throws at the
-// caller: problems reading files become WARNING `log` events from the logger MONITOR_LOGGER (state.logTail, and state.notices, which users see).
+// caller: problems reading files become WARNING `log` events from the logger MONITOR_LOGGER (state.logTail, and
+// state.notices, which users see).
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts';
