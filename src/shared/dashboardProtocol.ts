@@ -146,6 +146,8 @@ export type WebviewMessage =
   | { type: 'ready'; protocol: number }
   | { type: 'requestRun'; runId: string }
   | { type: 'openConsoleAt'; runId: string; line: number }
+  /** A step picked on a chart: the console log at the line where the bar reached it. */
+  | { type: 'openConsoleAtStep'; runId: string; step: number }
   | { type: 'openCheckpoint'; runId: string; step: number; path: string }
   | { type: 'compareRuns'; runIds: string[] }
   | { type: 'setSmoothing'; weight: number }
@@ -259,6 +261,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   ready: shape({ protocol: int }),
   requestRun: shape({ runId: nonEmptyStr }),
   openConsoleAt: shape({ runId: nonEmptyStr, line: int }),
+  openConsoleAtStep: shape({ runId: nonEmptyStr, step: int }),
   openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: nonEmptyStr }),
   compareRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   setSmoothing: shape({ weight: smoothing }),

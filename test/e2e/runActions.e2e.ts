@@ -1,8 +1,8 @@
 // The Runs view's context actions on a failed stand-in run, in one code-server session (issue 4): the dashboard's
-// failure banner opens the console log at the failing line; Resume From Here on a checkpoint row starts a run from
-// that checkpoint; Open Console Log; Open in TensorBoard without the Python extension copies a quoted command; Reveal
-// Output selects the output_dir in the Explorer; Delete Record asks first, then removes the record (not the output)
-// and its row.
+// failure banner opens the console log at the failing line, and a click on the loss chart at that step's bar line;
+// Resume From Here on a checkpoint row starts a run from that checkpoint; Open Console Log; Open in TensorBoard without
+// the Python extension copies a quoted command; Reveal Output selects the output_dir in the Explorer; Delete Record
+// asks first, then removes the record (not the output) and its row.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { withVsCode } from './harness.js';
 import { StepClock, until } from './processes.js';
 import { consoleOf, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';
 
-test('run actions: failing line from the banner, Resume From Here, console log, TensorBoard, Reveal Output, Delete Record', async () => {
+test('run actions: failing line from the banner, a step from the chart, Resume From Here, console log, TensorBoard, Reveal Output, Delete Record', async () => {
   const clock = new StepClock();
   const step = (name: string) => clock.step(name);
   await withVsCode('run-actions', { workspaceTemplate: RUNS_TEMPLATE, prepareWorkspace: prepareStandinWorkspace }, async (vs) => {
@@ -40,6 +40,22 @@ test('run actions: failing line from the banner, Resume From Here, console log, 
     assert.match(consoleLines[line - 1] ?? '', /OutOfMemoryError: CUDA out of memory/, `line ${line}: ${consoleLines[line - 1]}`);
     await vs.runCommand('View: Close All Editors');
     step('banner → console line');
+
+    // --- A click on the loss chart opens the console log at the progress bar line of the step clicked.
+    const dash = await openDashboardFromRow(vs, row);
+    const over = dash.locator('section.chart[data-chart="loss"] .u-over');
+    const box = (await over.boundingBox())!;
+    await over.hover({ position: { x: box.width * 0.5, y: box.height / 2 } });
+    await over.click({ position: { x: box.width * 0.5, y: box.height / 2 } });
+    await vs.activeTab.filter({ hasText: 'console.log' }).waitFor();
+    const lnText = await until('the cursor line in the status bar', 10_000, async () => {
+      const t = await vs.statusBarItem('Ln ').first().textContent().catch(() => null);
+      return t && /Ln \d+,/.test(t) ? t : undefined;
+    });
+    const stepLine = Number(/Ln (\d+),/.exec(lnText)![1]);
+    assert.match(consoleLines[stepLine - 1] ?? '', /^Steps: .*\| \d+\/60 \[/, `line ${stepLine}: ${consoleLines[stepLine - 1]}`);
+    await vs.runCommand('View: Close All Editors');
+    step('chart click → console line');
 
     // --- Resume From Here on checkpoint-10 (not the newest): a new run resumes from exactly that checkpoint.
     await vs.runCommand('SDXL: Focus on Runs View');

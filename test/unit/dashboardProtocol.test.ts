@@ -66,6 +66,7 @@ test('webview messages are validated both ways', () => {
     { type: 'ready', protocol: 1 },
     { type: 'requestRun', runId: 'r' },
     { type: 'openConsoleAt', runId: 'r', line: 12 },
+    { type: 'openConsoleAtStep', runId: 'r', step: 212 },
     { type: 'openCheckpoint', runId: 'r', step: 500, path: 'out/checkpoint-500' },
     { type: 'compareRuns', runIds: ['a', 'b'] },
     { type: 'setSmoothing', weight: 0.9 },
@@ -73,7 +74,7 @@ test('webview messages are validated both ways', () => {
   ];
   for (const m of good) assert.ok(isWebviewMessage(m), JSON.stringify(m));
   const bad: unknown[] = [
-    { type: 'ready' }, { type: 'openConsoleAt', runId: 'r', line: -1 }, { type: 'openConsoleAt', runId: 'r', line: '3' },
+    { type: 'ready' }, { type: 'openConsoleAt', runId: 'r', line: -1 }, { type: 'openConsoleAt', runId: 'r', line: '3' }, { type: 'openConsoleAtStep', runId: 'r', step: 1.5 },
     { type: 'compareRuns', runIds: [1] }, { type: 'setSmoothing', weight: 1.5 }, { type: 'init', runs: [] }, 42,
   ];
   for (const m of bad) assert.ok(checkWebviewMessage(m), `should reject ${JSON.stringify(m)}`);

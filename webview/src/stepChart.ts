@@ -9,6 +9,7 @@ import type { Column, RunData } from './store';
 import type { Range, UiState } from './state';
 import { fitAxisSize } from './axisSize';
 import { withAlpha, type ChartTheme } from './theme';
+import { post } from './vscodeApi';
 
 export interface StepChartOptions {
   id: string;
@@ -36,6 +37,8 @@ interface Line {
 
 const MARKER_COLOR: Record<MarkerKind, number> = { checkpoint: 2, validation: 3, resume: 4, note: -1 };
 const SAMPLE_LIMIT = 20000;
+/** How long a click waits to be sure it is not the first half of a double-click (which resets the zoom). */
+const DOUBLE_CLICK_MS = 300;
 
 export class StepChart {
   readonly el: HTMLElement;
@@ -53,6 +56,9 @@ export class StepChart {
   private internal = false;
   private pending = 0;
   private lastWidth = 0;
+  /** Where the last mouse press was: a click that moved is a zoom or pan, not a pick. */
+  private downAt: [number, number] | undefined;
+  private pickTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: StepChartOptions, private readonly onZoom: (id: string, r: Range | undefined) => void) {
     const titleId = `chart-${opts.id}-title`;
@@ -61,12 +67,14 @@ export class StepChart {
     this.plotEl = h('div', {
       class: 'plot', tabindex: 0, role: 'group', 'aria-labelledby': titleId, 'aria-describedby': `chart-${opts.id}-readout`,
       'aria-roledescription': 'chart',
-      title: 'Drag to zoom, Shift+drag or arrow keys to pan, +/- to zoom, double-click or 0 to reset',
+      title: 'Click a step to open the console log there. Drag to zoom, Shift+drag or arrow keys to pan, +/- to zoom, double-click or 0 to reset',
     });
     this.el = h('section', { class: 'chart', 'data-chart': opts.id, 'aria-labelledby': titleId },
       h('h3', { id: titleId }, opts.title), this.emptyEl, this.plotEl, this.readoutEl);
     this.plotEl.addEventListener('keydown', (e) => this.onKey(e));
     this.plotEl.addEventListener('mousedown', (e) => this.onPanStart(e), { capture: true });
+    this.plotEl.addEventListener('mousedown', (e) => { this.downAt = [e.clientX, e.clientY]; });
+    this.plotEl.addEventListener('click', (e) => this.onClick(e));
     new ResizeObserver(() => {
       const w = this.plotEl.clientWidth;
       if (w > 0 && w !== this.lastWidth) this.schedule();
@@ -331,6 +339,23 @@ export class StepChart {
     else return;
     e.preventDefault();
     this.setZoom(next ?? undefined);
+  }
+
+  /**
+   * A click (not a drag, not half of a double-click, which resets the zoom) on a step: ask the host to open the focused
+   * run's console log at that step's line.
+   */
+  private onClick(e: MouseEvent): void {
+    const down = this.downAt;
+    this.downAt = undefined;
+    clearTimeout(this.pickTimer);
+    if (e.detail > 1 || !down || Math.abs(e.clientX - down[0]) > 3 || Math.abs(e.clientY - down[1]) > 3 || e.shiftKey) return;
+    const u = this.u;
+    const idx = u?.cursor.idx;
+    const x = u && idx != null ? (u.data[0][idx] as number | undefined) : undefined;
+    const run = this.runs[0]?.data.view;
+    if (x === undefined || !run) return;
+    this.pickTimer = setTimeout(() => post({ type: 'openConsoleAtStep', runId: run.id, step: Math.round(x) }), DOUBLE_CLICK_MS);
   }
 
   // Shift+drag pans. Captured before uPlot's own mousedown so it does not start a zoom selection.

@@ -214,6 +214,9 @@ export class DashboardHost implements vscode.Disposable {
       case 'openConsoleAt':
         void vscode.commands.executeCommand('sdxl.openConsoleLog', m.runId, m.line);
         break;
+      case 'openConsoleAtStep':
+        void vscode.commands.executeCommand('sdxl.openConsoleLog', m.runId, { step: m.step });
+        break;
       case 'openCheckpoint':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.resolveCheckpoint(m.runId, m.path)));
         break;

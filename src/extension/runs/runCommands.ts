@@ -55,15 +55,18 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       const run = await runs.resume(node.runId, `checkpoint-${node.step}`);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? `checkpoint-${node.step}`}`, 5000);
     }),
-    // `at`: 'failure' for the line that shows why the run failed, or a 1-based line (as the dashboard's banner says).
-    register('sdxl.openConsoleLog', async (arg?: unknown, at?: 'failure' | number) => {
+    // `at`: 'failure' for the line that shows why the run failed, a 1-based line (as the dashboard's banner says), or
+    // a step (the line where the progress bar reached it, or the nearest step before it).
+    register('sdxl.openConsoleLog', async (arg?: unknown, at?: 'failure' | number | { step: number }) => {
       const id = await resolveRunId(runs, arg);
       if (!id) return;
       const run = runs.get(id);
       if (!run) return;
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(run.dir, 'console.log')));
       const editor = await vscode.window.showTextDocument(doc, { preview: false });
-      const line = at === undefined ? doc.lineCount : at === 'failure' ? runs.monitorOf(id)?.consoleLineOf('failure') : at;
+      const line = at === undefined ? doc.lineCount
+        : at === 'failure' ? runs.monitorOf(id)?.consoleLineOf('failure')
+          : typeof at === 'object' ? runs.monitorOf(id)?.consoleLineOf(at.step) : at;
       if (line !== undefined) {
         const pos = new vscode.Position(Math.max(0, Math.min(doc.lineCount - 1, line - 1)), 0);
         editor.selection = new vscode.Selection(pos, pos);
