@@ -48,12 +48,14 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     await over.hover({ position: { x: box.width * 0.5, y: box.height / 2 } });
     await over.click({ position: { x: box.width * 0.5, y: box.height / 2 } });
     await vs.activeTab.filter({ hasText: 'console.log' }).waitFor();
-    const lnText = await until('the cursor line in the status bar', 10_000, async () => {
-      const t = await vs.statusBarItem('Ln ').first().textContent().catch(() => null);
-      return t && /Ln \d+,/.test(t) ? t : undefined;
-    });
-    const stepLine = Number(/Ln (\d+),/.exec(lnText)![1]);
-    assert.match(consoleLines[stepLine - 1] ?? '', /^Steps: .*\| \d+\/60 \[/, `line ${stepLine}: ${consoleLines[stepLine - 1]}`);
+    // The reopened file first shows the cursor where it was left (the failure line), then moves: wait for the move.
+    let seen = '';
+    const stepLine = await until('the cursor on a progress bar line', 10_000, async () => {
+      seen = (await vs.statusBarItem('Ln ').first().textContent().catch(() => null)) ?? '';
+      const n = Number(/Ln (\d+),/.exec(seen)?.[1]);
+      return n && /^Steps: .*\| \d+\/60 \[/.test(consoleLines[n - 1] ?? '') ? n : undefined;
+    }).catch((e: Error) => { throw new Error(`${e.message}; the status bar said "${seen}"`); });
+    assert.ok(stepLine !== line, 'not the failure line any more');
     await vs.runCommand('View: Close All Editors');
     step('chart click → console line');
 
