@@ -97,7 +97,8 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
 
     // --- Reveal Output: the Explorer shows the run's output_dir, selected.
     await vs.contextMenu(oomRow, 'Reveal Output');
-    await vs.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { hasText: 'oom' }).waitFor();
+    // Exactly the folder named oom (not oom.sdxl.json, nor the record folder …-oom-run).
+    await vs.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"] .label-name', { hasText: /^oom$/ }).waitFor();
     await vs.runCommand('SDXL: Focus on Runs View');
     step('reveal output');
 
