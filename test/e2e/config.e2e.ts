@@ -187,6 +187,10 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     step('launch command');
 
     // --- New Config from Command Line…: the clipboard holds a training command, so it offers that first; type one.
+    // Focus back in the workbench first: the Copy click left it in the launch command's webview, which could take it
+    // back from the quick pick (a CI run saw the pick hidden). The config's editor is in the first group.
+    await vs.runCommand('View: Focus First Editor Group');
+    await vs.focusedEditor.waitFor();
     await vs.runCommand('SDXL: New Config from Command Line…');
     const useClip = vs.quickPickRows('Use the command on the clipboard').first();
     await useClip.waitFor();

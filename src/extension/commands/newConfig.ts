@@ -33,7 +33,7 @@ export async function newConfigFromCommandLine(): Promise<void> {
     const pick = await vscode.window.showQuickPick([
       { label: '$(clippy) Use the command on the clipboard', detail: lines.length > 1 ? `${lines[0]} … (${lines.length} lines)` : lines[0], useClipboard: true },
       { label: '$(edit) Type or paste a command…', useClipboard: false },
-    ], { title: 'New config from command line' });
+    ], { title: 'New config from command line', ignoreFocusOut: true }); // like the input box: fetching the command elsewhere keeps it open
     if (!pick) return;
     if (pick.useClipboard) text = clip;
   }
