@@ -70,10 +70,11 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
   clear(el);
   if (!run) { el.append(h('p', { class: 'empty' }, 'Select a run.')); return; }
   const s = run.view.status;
+  const stalled = s.outcome === 'running' && !!s.stalledSeconds;
   const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
   const epochText = s.epoch !== undefined ? `${s.epoch + 1}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
   const items: [string, string][] = [
-    ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${s.outcome === 'running' && s.stalledSeconds ? ` — stalled, no step for ${formatDuration(s.stalledSeconds)}` : ''}`],
+    ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`],
     ['Step', stepText],
     ['Epoch', epochText],
     ['Speed', s.secondsPerIt !== undefined ? `${formatNumber(s.secondsPerIt, 3)} s/it` : '–'],
@@ -81,7 +82,6 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
     ['ETA', s.etaSeconds !== undefined && s.outcome === 'running' ? formatDuration(s.etaSeconds) : '–'],
   ];
   const dl = h('dl', { class: 'status-grid', 'aria-label': `Status of ${run.view.label}` });
-  const stalled = s.outcome === 'running' && !!s.stalledSeconds;
   for (const [k, v] of items) {
     dl.append(h('div', {}, h('dt', {}, k), h('dd', { 'data-field': k.toLowerCase(), ...(k === 'State' && stalled ? { class: 'stalled' } : {}) }, v)));
   }
