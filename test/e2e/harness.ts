@@ -2,7 +2,7 @@
 // Chromium by playwright-core. Everything a test starts lives under one temp dir and one process group, and
 // `close()` removes both, even when the test failed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -99,6 +99,16 @@ const BASE_SETTINGS: Record<string, unknown> = {
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
 };
+
+/** Files under `dir` (recursively) that `pick` accepts; a missing dir has none. */
+function findFiles(dir: string, pick: (path: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter(pick);
+}
+
+function tail(text: string, chars: number): string {
+  return text.length <= chars ? text : `…${text.slice(-chars)}`;
+}
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'screenshot';
@@ -455,6 +465,31 @@ export class VsCode {
     return path;
   }
 
+  /**
+   * What a failed spec's log needs when the screenshot is out of reach (CI keeps only the log): the toasts and status
+   * bar items on screen, the extension's own log, and each run record's state with the tail of its console.
+   */
+  async diagnostics(): Promise<string> {
+    const parts: string[] = [];
+    const texts = async (selector: string) => (await this.page.locator(selector).allTextContents().catch(() => [] as string[]))
+      .map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    parts.push(`notifications: ${JSON.stringify(await texts('.notifications-toasts .notification-list-item-message'))}`);
+    parts.push(`status bar: ${JSON.stringify(await texts('.part.statusbar .statusbar-item'))}`);
+    parts.push(`quick input open: ${await this.page.locator('.quick-input-widget').isVisible().catch(() => false)}`);
+    parts.push(`active tab: ${JSON.stringify((await this.activeTab.textContent().catch(() => null)) ?? null)}`);
+    for (const log of findFiles(join(this.userDataDir, 'logs'), (p) => p.endsWith('SDXL Trainer.log'))) {
+      parts.push(`--- ${basename(log)} ---\n${tail(readFileSync(log, 'utf8'), 3000)}`);
+    }
+    const runsDir = join(this.workspace, '.sdxl', 'runs');
+    for (const id of existsSync(runsDir) ? readdirSync(runsDir) : []) {
+      if (!existsSync(join(runsDir, id, 'run.json'))) continue;
+      const read = (f: string) => { try { return readFileSync(join(runsDir, id, f), 'utf8'); } catch { return ''; } };
+      const state = /"state":\s*"(\w+)"/.exec(read('run.json'))?.[1] ?? '?';
+      parts.push(`--- run ${id}: ${state}; console.log tail ---\n${tail(read('console.log').replace(/\r(?!\n)/g, '\n'), 1500)}`);
+    }
+    return parts.join('\n');
+  }
+
   /** Switch colour theme through the palette and wait for the workbench to repaint in it. */
   async setTheme(theme: ThemeName): Promise<void> {
     await this.runCommand('Preferences: Color Theme');
@@ -658,6 +693,8 @@ export async function withVsCode<T>(name: string, options: LaunchOptions, body: 
   } catch (err) {
     const shot = await vs.screenshot('failure').catch(() => undefined);
     if (shot) console.error(`# screenshot: ${shot}`);
+    const notes = await vs.diagnostics().catch((e: unknown) => `(diagnostics failed: ${String(e)})`);
+    console.error(notes.replace(/^/gm, '# '));
     throw err;
   } finally {
     await vs.close();
