@@ -1,6 +1,6 @@
 // Host-side batching of dashboard deltas: a training run can log hundreds of values a second, while the webview only
-// needs ~10 redraws a second. Deltas for the same run are merged (series appends concatenated, status fields
-// overwritten, lists appended) and sent at most once per interval. Pure: the clock and timer are injected.
+// needs ~10 redraws a second. Deltas for the same run are merged (series appends concatenated, lists appended, whole
+// values such as the status and the notices replaced by the later one) and sent at most once per interval. Pure: the clock and timer are injected.
 import type { DeltaMessage } from './dashboardProtocol';
 
 export interface BatcherClock {
@@ -34,12 +34,13 @@ export function mergeDeltas(a: DeltaMessage, b: DeltaMessage): DeltaMessage {
     }
     out.appendSeries = series;
   }
-  if (b.status) out.status = { ...(a.status ?? {}), ...b.status };
+  if (b.status) out.status = b.status;
   for (const key of ['gallery', 'checkpoints', 'markers', 'gpu'] as const) {
     const later = b[key];
     if (later) (out as unknown as Record<string, unknown[]>)[key] = [...(a[key] ?? []), ...later];
   }
   if (b.failure !== undefined) out.failure = b.failure;
+  if (b.notices) out.notices = b.notices;
   if (b.simulated !== undefined) out.simulated = b.simulated;
   if (b.label !== undefined) out.label = b.label;
   return out;

@@ -28,10 +28,7 @@ export interface RunStatusView {
   secondsPerIt?: number;
   imagesPerSec?: number;
   etaSeconds?: number;
-  /**
-   * While running: how long the run had gone without a new step when the monitor judged it stalled, or 0 while it
-   * progresses (always sent then, so a merged status clears an earlier stall).
-   */
+  /** While running: how long the run had gone without a new step when the monitor judged it stalled. */
   stalledSeconds?: number;
 }
 
@@ -129,7 +126,8 @@ export interface DeltaMessage {
   type: 'delta';
   runId: string;
   appendSeries?: Record<string, Point[]>;
-  status?: Partial<RunStatusView>;
+  /** The whole status, replacing the one the webview has (a field left out is cleared, e.g. the ETA at the end). */
+  status?: RunStatusView;
   gallery?: GalleryImageView[];
   checkpoints?: CheckpointView[];
   markers?: MarkerView[];
@@ -225,7 +223,6 @@ const statusFields = {
   'secondsPerIt?': nonNeg, 'imagesPerSec?': nonNeg, 'etaSeconds?': nonNeg, 'stalledSeconds?': nonNeg,
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
-const partialStatus = shape({ 'outcome?': oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
 const galleryImage = shape({
   epoch: epochOrTest, index: int, uri: nonEmptyStr, 'thumbUri?': nonEmptyStr, 'prompt?': str, 'step?': int, 'width?': int, 'height?': int,
@@ -247,7 +244,7 @@ const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? u
 const hostMessages: Record<HostMessage['type'], Check> = {
   init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str }),
   delta: shape({
-    runId: nonEmptyStr, 'appendSeries?': seriesMap, 'status?': partialStatus, 'gallery?': arrayOf(galleryImage),
+    runId: nonEmptyStr, 'appendSeries?': seriesMap, 'status?': status, 'gallery?': arrayOf(galleryImage),
     'checkpoints?': arrayOf(checkpoint), 'markers?': arrayOf(marker), 'gpu?': arrayOf(gpu), 'failure?': failureOrNull,
     'notices?': arrayOf(str), 'simulated?': bool, 'label?': str,
   }),

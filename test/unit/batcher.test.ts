@@ -24,16 +24,33 @@ function fakeClock(): BatcherClock & { advance(ms: number): void; timers: number
 
 const d = (runId: string, extra: Partial<DeltaMessage> = {}): DeltaMessage => ({ type: 'delta', runId, ...extra });
 
-test('mergeDeltas concatenates appends and lists, and later status fields and failure win', () => {
+test('mergeDeltas concatenates appends and lists, and the later status and failure win', () => {
   const a = d('r', { appendSeries: { train_loss: [[1, 0.5]] }, status: { step: 1, outcome: 'running' }, markers: [{ step: 1, kind: 'checkpoint' }] });
-  const b = d('r', { appendSeries: { train_loss: [[2, 0.4]], lr: [[2, 1e-4]] }, status: { step: 2 }, failure: null, markers: [{ step: 2, kind: 'validation' }] });
+  const b = d('r', { appendSeries: { train_loss: [[2, 0.4]], lr: [[2, 1e-4]] }, status: { step: 2, outcome: 'succeeded' }, failure: null, markers: [{ step: 2, kind: 'validation' }] });
   const m = mergeDeltas(a, b);
   assert.deepEqual(m.appendSeries, { train_loss: [[1, 0.5], [2, 0.4]], lr: [[2, 1e-4]] });
-  assert.deepEqual(m.status, { step: 2, outcome: 'running' });
+  assert.deepEqual(m.status, { step: 2, outcome: 'succeeded' });
   assert.equal(m.failure, null);
   assert.equal(m.markers!.length, 2);
   assert.deepEqual(a.appendSeries, { train_loss: [[1, 0.5]] }, 'inputs are not modified');
   assert.throws(() => mergeDeltas(a, d('other')), /run ids differ/);
+});
+
+test('mergeDeltas keeps every part of the later delta (each DeltaMessage field is handled)', () => {
+  // Required<>: a field added to DeltaMessage must be added here, and then merged, or this fails.
+  const later: Required<DeltaMessage> = {
+    type: 'delta', runId: 'r', appendSeries: { lr: [[2, 1e-4]] }, status: { outcome: 'running', step: 2 },
+    gallery: [{ epoch: 0, index: 0, uri: 'u' }], checkpoints: [{ step: 2, path: 'c', complete: true }],
+    markers: [{ step: 2, kind: 'note' }], gpu: [{ t: 1, index: 0 }], failure: { class: 'nan_loss', message: 'm', remedy: 'r' },
+    notices: ['n'], simulated: true, label: 'L',
+  };
+  for (const earlier of [d('r'), d('r', { notices: ['old'], label: 'old', status: { outcome: 'running', step: 1, etaSeconds: 9 } })]) {
+    const m = mergeDeltas(earlier, later);
+    for (const key of Object.keys(later) as (keyof DeltaMessage)[]) {
+      const v = m[key];
+      assert.deepEqual(Array.isArray(v) && key !== 'notices' ? v.slice(-1) : v, later[key], `field ${key}`);
+    }
+  }
 });
 
 test('sends the first delta at once, then at most one merged batch per interval', () => {
@@ -55,12 +72,12 @@ test('batches per run, and flush and discard control pending deltas', () => {
   const sent: DeltaMessage[] = [];
   const b = new DeltaBatcher({ send: (x) => sent.push(x), clock });
   b.push(d('a'));
-  b.push(d('a', { status: { step: 3 } }));
-  b.push(d('b', { status: { step: 9 } }));
+  b.push(d('a', { status: { outcome: 'running', step: 3 } }));
+  b.push(d('b', { status: { outcome: 'running', step: 9 } }));
   assert.equal(b.pendingRuns, 2);
   b.flush();
   assert.deepEqual(sent.slice(1).map((x) => x.runId), ['a', 'b']);
-  b.push(d('a', { status: { step: 4 } }));
+  b.push(d('a', { status: { outcome: 'running', step: 4 } }));
   b.discard();
   clock.advance(1000);
   assert.equal(sent.length, 3);

@@ -10,7 +10,7 @@ const run = { ...emptyRunView('r1', 'Run 1'), series: { train_loss: [[1, 0.5], [
 test('valid host messages pass', () => {
   const good: HostMessage[] = [
     { type: 'init', runs: [run], theme: 'dark', smoothing: 0.6 },
-    { type: 'delta', runId: 'r1', appendSeries: { lr: [[3, 1e-4]] }, status: { step: 3, etaSeconds: 10 }, failure: null,
+    { type: 'delta', runId: 'r1', appendSeries: { lr: [[3, 1e-4]] }, status: { outcome: 'running', step: 3, etaSeconds: 10 }, failure: null,
       gallery: [{ epoch: 'test', index: 0, uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' }],
       checkpoints: [{ step: 500, path: 'out/checkpoint-500', complete: true }], markers: [{ step: 500, kind: 'checkpoint' }],
       gpu: [{ t: 1, index: 0, memoryUsedMiB: 100 }], notices: ['cannot read /x/events: bad CRC'] },
@@ -40,7 +40,8 @@ test('malformed host messages are rejected with the offending path', () => {
     [{ type: 'delta', runId: 'r', appendSeries: { train_loss: [[1]] } }, /train_loss\[0\]/],
     [{ type: 'delta', runId: 'r', appendSeries: { train_loss: [[NaN, 1]] } }, /train_loss\[0\]/],
     [{ type: 'delta', runId: 'r', appendSeries: [] }, /appendSeries/],
-    [{ type: 'delta', runId: 'r', status: { step: -1 } }, /status\.step/],
+    [{ type: 'delta', runId: 'r', status: { outcome: 'running', step: -1 } }, /status\.step/],
+    [{ type: 'delta', runId: 'r', status: { step: 1 } }, /status\.outcome/],
     [{ type: 'delta', runId: 'r', status: { outcome: 'exploded' } }, /status\.outcome/],
     [{ type: 'delta', runId: 'r', gallery: [{ epoch: 1.5, index: 0, uri: 'u' }] }, /gallery\[0\]\.epoch/],
     [{ type: 'delta', runId: 'r', gallery: [{ epoch: 1, index: 0, uri: '' }] }, /gallery\[0\]\.uri/],

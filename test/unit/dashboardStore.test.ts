@@ -32,18 +32,18 @@ test('cached smoothing equals smoothing the whole series, across growth, tail re
 test('deltas upsert checkpoints and images, append markers, and clear failures; unknown runs are ignored', () => {
   const s = new RunStore();
   s.setRun({ ...emptyRunView('r'), checkpoints: [{ step: 5, path: 'c5', complete: false }] });
-  assert.equal(s.applyDelta({ type: 'delta', runId: 'nope', status: { step: 1 } }), false);
+  assert.equal(s.applyDelta({ type: 'delta', runId: 'nope', status: { outcome: 'running', step: 1 } }), false);
   s.applyDelta({
-    type: 'delta', runId: 'r', status: { step: 7, outcome: 'running' }, checkpoints: [{ step: 5, path: 'c5', complete: true }],
+    type: 'delta', runId: 'r', status: { step: 7, outcome: 'running', etaSeconds: 30 }, checkpoints: [{ step: 5, path: 'c5', complete: true }],
     gallery: [{ epoch: 0, index: 0, uri: 'a' }], markers: [{ step: 5, kind: 'checkpoint' }],
     failure: { class: 'nan_loss', message: 'm', remedy: 'r' },
   });
-  s.applyDelta({ type: 'delta', runId: 'r', gallery: [{ epoch: 0, index: 0, uri: 'b' }], markers: [{ step: 6, kind: 'note' }], status: { step: 8 } });
+  s.applyDelta({ type: 'delta', runId: 'r', gallery: [{ epoch: 0, index: 0, uri: 'b' }], markers: [{ step: 6, kind: 'note' }], status: { outcome: 'succeeded', step: 8 } });
   const v = s.runs.get('r')!.view;
   assert.deepEqual(v.checkpoints, [{ step: 5, path: 'c5', complete: true }]);
   assert.deepEqual(v.gallery.map((g) => g.uri), ['b']);
   assert.equal(v.markers.length, 2);
-  assert.deepEqual(v.status, { outcome: 'running', step: 8 });
+  assert.deepEqual(v.status, { outcome: 'succeeded', step: 8 }, 'the status is replaced whole: the ETA of the running run goes');
   assert.equal(v.failure?.class, 'nan_loss');
   s.applyDelta({ type: 'delta', runId: 'r', failure: null });
   assert.equal(s.runs.get('r')!.view.failure, undefined);

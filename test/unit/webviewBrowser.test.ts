@@ -187,12 +187,12 @@ test("the extension's notes on a run show folded under the banners, and a later 
   await notes.locator('summary').click();
   assert.equal(await notes.locator('li').first().textContent(), 'cannot write run record /r/exit.json: the disk is full (ENOSPC)');
   // Other deltas leave the opened notes open (the banners are not rebuilt for a step).
-  await send({ type: 'delta', runId: 'a', status: { step: 1501 } });
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', phase: 'training', step: 1501, etaSeconds: 600 } });
   await page.locator('[data-field="step"]', { hasText: '1501' }).waitFor();
   // A stall shows on the State, as a warning, and goes when the run moves again.
-  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', phase: 'training', stalledSeconds: 905 } });
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', phase: 'training', step: 1501, stalledSeconds: 905 } });
   await page.locator('dd.stalled[data-field="state"]', { hasText: 'stalled, no step for 15m 05s' }).waitFor();
-  await send({ type: 'delta', runId: 'a', status: { step: 1502, stalledSeconds: 0 } });
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', phase: 'training', step: 1502 } });
   await page.locator('[data-field="step"]', { hasText: '1502' }).waitFor();
   assert.equal(await page.locator('dd.stalled').count(), 0);
   assert.equal(await notes.evaluate((d) => (d as HTMLDetailsElement).open), true);

@@ -105,7 +105,7 @@ export class RunStore {
       if (!c) { c = new Column(); run.columns.set(name, c); }
       c.append(pts);
     }
-    if (d.status) v.status = { ...v.status, ...d.status };
+    if (d.status) v.status = d.status;
     if (d.gallery) upsert<GalleryImageView>(v.gallery, d.gallery, (a, b) => a.epoch === b.epoch && a.index === b.index);
     if (d.checkpoints) upsert<CheckpointView>(v.checkpoints, d.checkpoints, (a, b) => a.step === b.step);
     // Loops, not push(...list): a long list would overflow the argument stack.

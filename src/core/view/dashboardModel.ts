@@ -53,7 +53,7 @@ export function statusView(s: RunState): RunStatusView {
     if (batch) v.imagesPerSec = s.rateItPerSec * batch;
   }
   if (s.etaSec !== null && outcome === 'running') v.etaSeconds = s.etaSec;
-  if (outcome === 'running' && s.state !== 'queued') v.stalledSeconds = s.hang?.sinceSec ?? 0;
+  if (outcome === 'running' && s.hang) v.stalledSeconds = s.hang.sinceSec;
   return v;
 }
 
