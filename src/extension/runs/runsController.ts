@@ -45,6 +45,8 @@ export class RunsController implements vscode.Disposable {
   /** Fires for one run's change, or with undefined when the list of runs changed. */
   readonly onDidChange = this.changeEmitter.event;
   private readonly tracked = new Map<string, Tracked>();
+  /** How many tracked runs bear each name, for displayName; cleared whenever `tracked` changes. */
+  private nameCounts: Map<string, number> | undefined;
   private supervisor: Supervisor | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
@@ -111,6 +113,7 @@ export class RunsController implements vscode.Disposable {
       seen.add(entry.record.id);
       const t = this.tracked.get(entry.record.id);
       if (t) {
+        if (t.entry.record.name !== entry.record.name) this.nameCounts = undefined;
         t.entry = entry;
         continue;
       }
@@ -122,6 +125,7 @@ export class RunsController implements vscode.Disposable {
         t.unsubscribe();
         t.monitor.stop();
         this.tracked.delete(id);
+        this.nameCounts = undefined;
         listChanged = true;
       }
     }
@@ -151,6 +155,7 @@ export class RunsController implements vscode.Disposable {
       if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
     });
     this.tracked.set(entry.record.id, t);
+    this.nameCounts = undefined;
     monitor.start();
     return t;
   }
@@ -170,8 +175,12 @@ export class RunsController implements vscode.Disposable {
   displayName(id: string): string {
     const record = this.tracked.get(id)?.entry.record;
     if (!record) return id;
-    let shared = false;
-    for (const t of this.tracked.values()) if (t.entry.record.id !== id && t.entry.record.name === record.name) shared = true;
+    // Counted once per change of the run list, not per call: the tree and the dashboard ask for every run.
+    if (!this.nameCounts) {
+      this.nameCounts = new Map();
+      for (const t of this.tracked.values()) this.nameCounts.set(t.entry.record.name, (this.nameCounts.get(t.entry.record.name) ?? 0) + 1);
+    }
+    const shared = (this.nameCounts.get(record.name) ?? 0) > 1;
     return `${isSimulated(record) ? '[simulation] ' : ''}${runDisplayName(record.name, record.createdAt, shared)}`;
   }
 
@@ -258,6 +267,7 @@ export class RunsController implements vscode.Disposable {
     t?.unsubscribe();
     t?.monitor.stop();
     this.tracked.delete(id);
+    this.nameCounts = undefined;
     await fs.promises.rm(dir, { recursive: true, force: true });
     await fs.promises.rm(this.imageDirOf(id), { recursive: true, force: true });
     this.changeEmitter.fire(undefined);
