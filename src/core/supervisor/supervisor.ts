@@ -178,8 +178,9 @@ export class Supervisor {
       signalRun(record.pgid, procs(), sig);
       if (await waitUntil(gone, sig === 'SIGKILL' ? 10_000 : grace)) break;
     }
-    // The wrapper records the outcome once the training process has exited.
-    await waitUntil(() => existsSync(recordFiles(dir).exit) || !isWrapperAlive(record), grace + 10_000);
+    // The wrapper records the outcome once the training process has exited, then writes the final state and starts
+    // the next queued run: Stop is over when the wrapper is gone too (exit.json alone came before it, seen in CI).
+    await waitUntil(() => !isWrapperAlive(record), grace + 10_000);
     return this.get(id).record;
   }
 
