@@ -78,3 +78,19 @@ test('queued runs start one after another with the editor gone: the finishing wr
   assert.equal(readRecord(third.entry.dir).state, 'stopped');
   assert.ok(!existsSync(`${third.entry.dir}/console.log`), 'the cancelled run never started');
 });
+
+test('Stop returns once the stopped run\'s wrapper is done: its final state written and the next queued run started', { skip: process.platform === 'win32' }, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, totalGpus: 1, graceMs: 300 });
+  const first = await sup.enqueue(fakePlan(ws, ['--lines', '400', '--interval', '0.05']), { name: 'first' });
+  const secondPlan = fakePlan(ws, ['--lines', '2']);
+  const second = await sup.enqueue({ ...secondPlan, argv: secondPlan.argv.map((a) => a.replace(/out$/, 'out2')) }, { name: 'second' });
+  assert.equal(second.entry.record.state, 'queued');
+  await waitFor(() => readRecord(first.entry.dir).state === 'running', 'the first run to be running');
+  await sup.stop(first.entry.record.id);
+  // Read straight after Stop, with no waiting: the wrapper has already done all of it.
+  assert.equal(readRecord(first.entry.dir).state, 'stopped', 'run.json holds the final state');
+  assert.notEqual(readRecord(second.entry.dir).state, 'queued', 'the stopped run\'s wrapper started the next queued run');
+  await waitFor(() => readRecord(second.entry.dir).state === 'succeeded', 'the second run to finish', 30_000);
+});
