@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { freePort, GiveUp, killGroup, liveGroups, runDetached, until } from './processes.js';
+import { consoleOf, runRecords } from './runRecords.js';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const CODE_SERVER_BIN =
@@ -480,12 +481,8 @@ export class VsCode {
     for (const log of findFiles(join(this.userDataDir, 'logs'), (p) => p.endsWith('SDXL Trainer.log'))) {
       parts.push(`--- ${basename(log)} ---\n${tail(readFileSync(log, 'utf8'), 3000)}`);
     }
-    const runsDir = join(this.workspace, '.sdxl', 'runs');
-    for (const id of existsSync(runsDir) ? readdirSync(runsDir) : []) {
-      if (!existsSync(join(runsDir, id, 'run.json'))) continue;
-      const read = (f: string) => { try { return readFileSync(join(runsDir, id, f), 'utf8'); } catch { return ''; } };
-      const state = /"state":\s*"(\w+)"/.exec(read('run.json'))?.[1] ?? '?';
-      parts.push(`--- run ${id}: ${state}; console.log tail ---\n${tail(read('console.log').replace(/\r(?!\n)/g, '\n'), 1500)}`);
+    for (const rec of runRecords(this.workspace)) {
+      parts.push(`--- run ${rec.record.id}: ${rec.record.state}; console.log tail ---\n${tail(consoleOf(rec).replace(/\r(?!\n)/g, '\n'), 1500)}`);
     }
     return parts.join('\n');
   }

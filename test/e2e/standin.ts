@@ -2,58 +2,21 @@
 // workspace template with its absolute paths filled in, the run records the extension writes, the processes of a
 // run, and the dashboard webview's loss chart.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame } from 'playwright-core';
 import { REPO_ROOT, type VsCode } from './harness.js';
 import { until } from './processes.js';
+import { runRecords, type RecordOnDisk, type RunRecordFile } from './runRecords.js';
 
 export const RUNS_TEMPLATE = join(REPO_ROOT, 'test', 'e2e', 'runs-workspace');
 export { prepareStandinWorkspace, STANDIN_ACCELERATE, STANDIN_TRAINER } from '../../scripts/standin-workspace.cjs';
-
-/** The parts of `.sdxl/runs/<id>/run.json` the specs read. */
-export interface RunRecordFile {
-  id: string;
-  name: string;
-  state: 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
-  outputDir?: string;
-  resumedFrom?: string;
-  configPath?: string;
-  pid?: number;
-  createdAt: string;
-  plan: { argv: string[] };
-}
-
-export interface RecordOnDisk {
-  dir: string;
-  record: RunRecordFile;
-}
-
-/** Every run record of the workspace (records being written are skipped). */
-export function runRecords(workspace: string): RecordOnDisk[] {
-  const root = join(workspace, '.sdxl', 'runs');
-  if (!existsSync(root)) return [];
-  const out: RecordOnDisk[] = [];
-  for (const id of readdirSync(root)) {
-    const dir = join(root, id);
-    try {
-      out.push({ dir, record: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecordFile });
-    } catch {
-      /* not a record, or mid-write */
-    }
-  }
-  return out;
-}
+export { consoleOf, runRecords, type RecordOnDisk, type RunRecordFile } from './runRecords.js';
 
 /** Wait for a run record matching `pick`. */
 export function waitForRecord(workspace: string, what: string, pick: (r: RunRecordFile) => boolean, timeoutMs = 60_000): Promise<RecordOnDisk> {
   return until(`run record: ${what}`, timeoutMs, async () => runRecords(workspace).find((r) => pick(r.record)), 200);
-}
-
-export function consoleOf(rec: RecordOnDisk): string {
-  const p = join(rec.dir, 'console.log');
-  return existsSync(p) ? readFileSync(p, 'utf8') : '';
 }
 
 /** Step numbers the console's tqdm bar showed (`Steps: …| 12/120 [`), in order. */
