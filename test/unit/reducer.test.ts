@@ -93,7 +93,7 @@ test('the launcher\'s failure line ends the run before the exit code is known; l
   assert.equal(s.failure!.class, 'host_oom_killed');
 });
 
-test('NaN loss is a live warning; checkpoints merge console and disk; epoch from the banner', () => {
+test('NaN loss is a live warning; checkpoints are those the console announced, as the disk has them; epoch from the banner', () => {
   const s = reduceAll([
     { type: 'banner', numExamples: 100, batchSize: 2, totalBatchSize: 4, gradAccum: 2, numEpochs: 4, totalSteps: 100 },
     { type: 'progress', step: 51, total: 100 },
@@ -106,9 +106,23 @@ test('NaN loss is a live warning; checkpoints merge console and disk; epoch from
   assert.equal(s.nanLossStep, 51);
   assert.equal(s.failure, null);
   assert.equal(s.epoch, 2); // 50 examples per batch of 2 → 50 batches → 25 updates per epoch; step 51 is in epoch 2
-  assert.deepEqual(s.checkpoints.map((c) => [c.step, c.complete]), [[25, true], [50, true]]);
-  const pruned = reduce(s, { type: 'checkpointsRemoved', names: ['checkpoint-25'] });
-  assert.deepEqual(pruned.checkpoints.map((c) => c.step), [50]);
+  // checkpoint-25 is on disk but this run's console never saved it: another run's, not this one's.
+  assert.deepEqual(s.checkpoints.map((c) => [c.step, c.complete]), [[50, true]]);
+  const more = reduceAll([
+    { type: 'checkpointSaving', step: 75, path: 'o/checkpoint-75' },
+    { type: 'checkpointSaved', step: 75, path: 'o/checkpoint-75' },
+    { type: 'checkpointSaving', step: 100, path: 'o/checkpoint-100' },
+  ], s);
+  // Deleted by hand (50 gone from disk), and a save under way whose folder is not there yet.
+  const scanned = reduce(more, { type: 'checkpointScan', checkpoints: [{ step: 75, path: 'o/checkpoint-75', complete: false }] });
+  assert.deepEqual(scanned.checkpoints.map((c) => [c.step, c.complete, c.saving ?? false]), [[75, true, false], [100, false, true]]);
+  const pruned = reduce(scanned, { type: 'checkpointsRemoved', names: ['checkpoint-75'] });
+  assert.deepEqual(pruned.checkpoints.map((c) => c.step), [100]);
+  // Once the run has ended, an announced save with no folder never happened.
+  const ended = reduce(reduce(pruned, { type: 'exit', code: 1, signal: null }), { type: 'checkpointScan', checkpoints: [] });
+  assert.deepEqual(ended.checkpoints, []);
+  // An output_dir read without a console adopts what is on disk.
+  assert.deepEqual(reduce(initialRunState(), { type: 'checkpointScan', adopt: true, checkpoints: [{ step: 25, path: 'o/checkpoint-25', complete: true }] }).checkpoints.map((c) => c.step), [25]);
 });
 
 test('replaying a long log stays linear (shared series buffers)', () => {

@@ -11,11 +11,9 @@ import type { RunState } from '../../src/core/run/state';
 import type { RunEvent } from '../../src/core/run/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { recordFiles } from '../../src/core/supervisor/runRecord';
-import type { LaunchPlan } from '../../src/core/supervisor/types';
-import { repoRoot, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { NVIDIA_SMI, dataset, lora } from './standinRuns';
 
-const ACCELERATE = join(repoRoot, 'test', 'fixtures', 'fake-bin', 'accelerate');
-const NVIDIA_SMI = join(repoRoot, 'test', 'fixtures', 'fake-bin', 'nvidia-smi');
 const unixOnly = { skip: process.platform === 'win32' ? 'the fake accelerate and wrapper use Unix process groups' : false, timeout: 60_000 };
 
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -26,35 +24,6 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** An image folder with metadata.jsonl, as the lora script's train_data_dir expects. */
-async function dataset(ws: Workspace, images: number): Promise<string> {
-  const dir = join(ws.root, 'data');
-  mkdirSync(dir, { recursive: true });
-  // The supervisor's preflight wants the script file; the fake accelerate runs the stand-in in its place.
-  writeFileSync(join(ws.root, 'train_text_to_image_lora_sdxl.py'), '');
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toBuffer();
-  const meta: string[] = [];
-  for (let i = 0; i < images; i++) {
-    writeFileSync(join(dir, `${i}.png`), png);
-    meta.push(JSON.stringify({ file_name: `${i}.png`, text: `a red square ${i}` }));
-  }
-  writeFileSync(join(dir, 'metadata.jsonl'), meta.join('\n') + '\n');
-  return dir;
-}
-
-function lora(ws: Workspace, data: string, args: string[], env: Record<string, string> = {}): LaunchPlan {
-  return {
-    argv: [ACCELERATE, 'launch', '--num_processes=1', 'train_text_to_image_lora_sdxl.py', '--pretrained_model_name_or_path=stabilityai/stable-diffusion-xl-base-1.0',
-      `--train_data_dir=${data}`, '--output_dir=out', '--train_batch_size=1', ...args],
-    env: {
-      SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: '0.04', STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01',
-      FAKE_GPU_STATE_DIR: join(ws.root, 'gpu-state'), ...env,
-    },
-    cwd: ws.root,
-    script: 'lora',
-  };
 }
 
 async function supervisor(ws: Workspace): Promise<Supervisor> {

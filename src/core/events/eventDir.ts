@@ -94,6 +94,11 @@ export interface TailerOptions {
   maxRecordBytes?: number;
   /** Bytes to consume per readNew() over all files (default 64 MiB), so one poll never holds the host for long. */
   maxBytesPerRead?: number;
+  /**
+   * Whether a file found under the root is followed; asked once per file, when it is first seen (a run's monitor
+   * passes its attribution, see eventAttribution.ts). Default: every file.
+   */
+  accept?: (file: string) => boolean;
 }
 
 interface Tracked {
@@ -111,6 +116,8 @@ interface Tracked {
  */
 export class EventTailer {
   private readonly files = new Map<string, Tracked>();
+  /** Files found but not accepted: never read, never reported. */
+  private readonly ignored = new Set<string>();
 
   constructor(readonly root: string, private readonly opts: TailerOptions = {}) {}
 
@@ -121,7 +128,15 @@ export class EventTailer {
 
   async readNew(): Promise<TailBatch> {
     const batch: TailBatch = { events: [], problems: [], skipped: noSkips(), records: 0, more: false };
-    const found = await findEventFiles(this.root);
+    const found: string[] = [];
+    for (const file of await findEventFiles(this.root)) {
+      if (this.ignored.has(file)) continue;
+      if (!this.files.has(file) && this.opts.accept && !this.opts.accept(file)) {
+        this.ignored.add(file);
+        continue;
+      }
+      found.push(file);
+    }
     const present = new Set(found);
     for (const [file, t] of this.files) {
       if (!present.has(file) && t.reported !== 'missing') {

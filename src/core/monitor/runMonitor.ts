@@ -22,7 +22,8 @@ import { scanCheckpoints } from './checkpoints';
 import { checkTensorboardLogs, detectHang } from './failure';
 import { EditorLines } from './editorLines';
 import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
-import { runProcesses } from '../supervisor/processTree';
+import { processGroupOf, runProcesses } from '../supervisor/processTree';
+import { isOwnEventFile, type RunWindow } from './eventAttribution';
 import { extractGrid, extractSingle, findWandbImages, gridFolder } from './validationImages';
 
 export { thumbPathOf } from './validationImages';
@@ -58,6 +59,8 @@ interface LaunchInfo {
   env: Record<string, string>;
   gpuIndices?: number[];
   startedMs: number;
+  /** The run's process group (for event-file attribution while it lives). */
+  pgid?: number;
   record: Partial<RunRecord>;
 }
 
@@ -65,6 +68,8 @@ interface EndInfo {
   code: number | null;
   signal: string | null;
   stopRequested: boolean;
+  /** When the run ended, if recorded (ms). */
+  endedMs?: number;
 }
 
 /** A console line that may be where the failure is: an exception line, an error line, or a traceback body. */
@@ -85,6 +90,10 @@ const MAX_STEP_LINES = 1_000_000;
 const LAUNCHER_EXC = /CalledProcessError|ChildFailedError|SystemExit|KeyboardInterrupt/;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const endedAt = (v: unknown): { endedMs?: number } => {
+  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(ms) ? { endedMs: ms } : {};
+};
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 async function readJsonObject(path: string): Promise<{ value?: Record<string, unknown>; missing?: boolean; error?: string }> {
@@ -136,11 +145,13 @@ export class RunMonitor {
   // output_dir
   private tailer: EventTailer | undefined;
   private logsDir: string | undefined;
-  private lastScan = '';
   private readonly doneWandb = new Set<string>();
   private readonly wandbGroups = new Map<string, { tag: string; step: number; images: ValidationImage[] }>();
   private hangStep: number | null | undefined;
   private gpuFailed = false;
+  /** When the run started and ended (ms), once known: event files written outside that time are another run's. */
+  private startedMs: number | undefined;
+  private endedMs: number | undefined;
 
   constructor(opts: RunMonitorOptions) {
     this.opts = opts;
@@ -337,6 +348,8 @@ export class RunMonitor {
     const si = scriptIndex(argv);
     const np = Number(si > 0 ? flagValue(argv, '--num_processes', 0, si) : undefined);
     const started = Date.parse(String(run.startedAt ?? run.createdAt ?? ''));
+    // A queued run's start is not known yet (readEnd picks it up): until then no event file is taken for it.
+    if (run.state !== 'queued' && Number.isFinite(started)) this.startedMs = started;
     this.info = {
       id: typeof run.id === 'string' && run.id ? run.id : basename(this.recordDir),
       ...(script ? { script } : {}),
@@ -346,6 +359,7 @@ export class RunMonitor {
       env,
       ...(indices?.length ? { gpuIndices: indices } : {}),
       startedMs: Number.isFinite(started) ? started : 0,
+      ...(typeof run.pgid === 'number' ? { pgid: run.pgid } : {}),
       record: run as Partial<RunRecord>,
     };
     this.emit({
@@ -359,18 +373,37 @@ export class RunMonitor {
 
   /** How the run ended, or undefined while it runs. */
   private async endInfo(): Promise<EndInfo | undefined> {
+    const end = await this.readEnd();
+    if (end && this.endedMs === undefined) this.endedMs = end.endedMs ?? (await this.consoleMtime());
+    return end;
+  }
+
+  private async consoleMtime(): Promise<number | undefined> {
+    try {
+      return (await stat(this.files.console)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readEnd(): Promise<EndInfo | undefined> {
     const exit = await readJsonObject(this.files.exit);
     if (exit.value) {
-      return { code: num(exit.value.exitCode), signal: typeof exit.value.signal === 'string' ? exit.value.signal : null, stopRequested: exit.value.stopRequested === true };
+      return { code: num(exit.value.exitCode), signal: typeof exit.value.signal === 'string' ? exit.value.signal : null, stopRequested: exit.value.stopRequested === true, ...endedAt(exit.value.endedAt) };
     }
     if (exit.error) this.warn('exit.json', exit.error);
     const run = await readJsonObject(this.files.run);
     const rec = run.value;
     if (!rec) return undefined;
     const state = rec.state;
+    if (this.info && this.info.pgid === undefined && typeof rec.pgid === 'number') this.info.pgid = rec.pgid;
+    if (this.startedMs === undefined && state !== 'queued') {
+      const started = Date.parse(String(rec.startedAt ?? rec.createdAt ?? ''));
+      if (Number.isFinite(started)) this.startedMs = started;
+    }
     if (state === 'succeeded' || state === 'failed' || state === 'stopped') {
       const code = num(rec.exitCode) ?? (state === 'succeeded' ? 0 : null);
-      return { code, signal: typeof rec.signal === 'string' ? rec.signal : null, stopRequested: state === 'stopped' };
+      return { code, signal: typeof rec.signal === 'string' ? rec.signal : null, stopRequested: state === 'stopped', ...endedAt(rec.endedAt) };
     }
     // A wrapper killed before it wrote exit.json leaves the record running forever: settle it like reconcile() does.
     if ((state === 'running' || state === 'starting') && this.passes % LIVENESS_EVERY === 0 && (rec.pid !== undefined || rec.wrapperPid !== undefined)) {
@@ -511,11 +544,13 @@ export class RunMonitor {
 
   private async readEvents(): Promise<boolean> {
     const out = this.info?.outputDir;
-    if (!out) return false;
+    const startedMs = this.startedMs;
+    if (!out || startedMs === undefined) return false;
     if (!this.tailer) {
       const logging = this.info!.args.logging_dir;
       this.logsDir = resolve(out, typeof logging === 'string' && logging ? logging : 'logs');
-      this.tailer = new EventTailer(this.logsDir);
+      // Only this run's own files: a continued run's, or an earlier run's in a shared folder, are not its curves.
+      this.tailer = new EventTailer(this.logsDir, { accept: (file) => isOwnEventFile(file, this.window(startedMs), processGroupOf) });
     }
     if (!this.logsDirSeen) {
       try {
@@ -555,6 +590,11 @@ export class RunMonitor {
     } catch (e) {
       this.warn(`grid:${file}#${offset}`, `cannot extract the validation images: ${errText(e)}`);
     }
+  }
+
+  private window(startMs: number): RunWindow {
+    const pgid = this.info?.pgid;
+    return { startMs, ...(this.endedMs !== undefined ? { endMs: this.endedMs } : {}), ...(pgid !== undefined ? { pgid } : {}) };
   }
 
   /** wandb fallback: media PNGs of this run's wandb folder, grouped by key and step. */
@@ -601,10 +641,11 @@ export class RunMonitor {
     if (scan.stray.length) {
       this.warn(`stray:${scan.stray.join(',')}`, `${out}: entries ${scan.stray.join(', ')} start with "checkpoint" and break the script's resume and pruning`);
     }
-    const key = JSON.stringify(scan.checkpoints);
-    if (key === this.lastScan) return;
-    this.lastScan = key;
-    this.emit({ type: 'checkpointScan', checkpoints: scan.checkpoints });
+    // Only news is sent: what the scan changes in the run's own checkpoints (the console announces which are its own,
+    // so the same listing can mean a change after a new announcement).
+    const event: RunEvent = { type: 'checkpointScan', checkpoints: scan.checkpoints };
+    if (JSON.stringify(reduce(this.s, event).checkpoints) === JSON.stringify(this.s.checkpoints)) return;
+    this.emit(event);
   }
 
   // ------------------------------------------------------------------ live-only checks

@@ -106,7 +106,15 @@ export type RunEvent = Base & (
   /** `removing checkpoints: checkpoint-500, …` (checkpoints_total_limit pruning). */
   | { type: 'checkpointsRemoved'; names: string[] }
   /** A full scan of output_dir; replaces what the state knew about checkpoints on disk. */
-  | { type: 'checkpointScan'; checkpoints: CheckpointInfo[] }
+  | {
+    type: 'checkpointScan';
+    checkpoints: CheckpointInfo[];
+    /**
+     * Take every checkpoint on disk as the run's: only for an output_dir read without a console (`summarize DIR`),
+     * where there is no run to attribute them to. Otherwise the run owns only those its console said it saved.
+     */
+    adopt?: boolean;
+  }
   | { type: 'validationStarted'; numImages?: number; prompt?: string }
   | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
   /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */

@@ -142,18 +142,21 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return patchState(s, { checkpoints: s.checkpoints.filter((c) => !names.has(`checkpoint-${c.step}`)) });
     }
     case 'checkpointScan': {
-      // The disk is the truth about what exists; the console's `Saved state` still vouches for completeness.
-      const savedByConsole = new Set(s.checkpoints.filter((c) => c.complete).map((c) => c.step));
-      const checkpoints = event.checkpoints
-        .map((c): CheckpointState => {
-          const old = s.checkpoints.find((x) => x.step === c.step);
-          return {
-            ...c,
-            complete: c.complete || savedByConsole.has(c.step),
-            ...(old?.saving && !c.complete && !savedByConsole.has(c.step) ? { saving: true } : {}),
-          };
-        })
-        .sort((a, b) => a.step - b.step);
+      // A run's checkpoints are the ones its console said it saves (another run may share output_dir); the disk says
+      // which of them still exist (pruned or deleted ones go) and vouches for completeness with the console.
+      if (event.adopt) return patchState(s, { checkpoints: event.checkpoints.slice().sort((a, b) => a.step - b.step) });
+      const onDisk = new Map(event.checkpoints.map((c) => [c.step, c]));
+      const checkpoints: CheckpointState[] = [];
+      for (const old of s.checkpoints) {
+        const c = onDisk.get(old.step);
+        if (!c) {
+          // Announced but not on disk yet: the save is under way (until the run ends).
+          if (old.saving && !isEnded(s)) checkpoints.push(old);
+          continue;
+        }
+        const complete = c.complete || old.complete;
+        checkpoints.push({ ...c, complete, ...(old.saving && !complete ? { saving: true } : {}) });
+      }
       return patchState(s, { checkpoints });
     }
     case 'validationStarted': {

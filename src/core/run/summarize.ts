@@ -208,7 +208,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       ...(rec.outputDir ? { outputDir: rec.outputDir } : {}),
     });
     s = await reduceConsoleFile(join(path, 'console.log'), s);
-    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes);
+    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes, false);
     if (rec.stopRequested) s = reduce(s, { type: 'stopRequested' });
     const ended = rec.state === 'succeeded' || rec.state === 'failed' || rec.state === 'stopped';
     if (rec.stopRequested && rec.state === undefined && rec.exitCode === undefined) s = reduce(s, { type: 'exit', code: null, signal: rec.signal ?? null });
@@ -220,7 +220,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
     if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(join(rec.outputDir, 'logs')) === 'dir');
     return { source: 'record', summary: toSummary(s, 'record', rec.state), state: s, notes: [...notes, ...s.notices] };
   }
-  s = await withOutputDir(s, path, notes);
+  s = await withOutputDir(s, path, notes, true);
   return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes };
 }
 
@@ -231,12 +231,13 @@ function tensorboardCheck(s: RunState, rec: RecordInfo, logsExist: boolean): Run
   return d ? reduce(s, { type: 'failure', diagnosis: d, fatal: false }) : s;
 }
 
-async function withOutputDir(state: RunState, outputDir: string, notes: string[]): Promise<RunState> {
+/** `adopt`: no console to attribute checkpoints by, so every one on disk is listed (an output_dir read alone). */
+async function withOutputDir(state: RunState, outputDir: string, notes: string[], adopt: boolean): Promise<RunState> {
   let s = state;
   const saved = s.checkpoints.filter((c) => c.complete).map((c) => c.step);
   const scan = await scanCheckpoints(outputDir, { script: s.script, savedSteps: saved });
   if (scan.stray.length) notes.push(`${outputDir}: entries ${scan.stray.join(', ')} start with "checkpoint" and break the script's resume and pruning`);
-  s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints });
+  s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints, ...(adopt ? { adopt } : {}) });
   const logs = join(outputDir, 'logs');
   // The tracker project names the script (fact sheet §3, §10); its hparams.yml has the effective total steps.
   let entries: string[] = [];

@@ -16,14 +16,15 @@ export function scriptIndex(argv: readonly string[]): number {
   return -1;
 }
 
-/** Value of `--name value` or `--name=value` within argv[from, to). */
+/** Value of `--name value` or `--name=value` within argv[from, to); the last one wins, as with argparse. */
 export function flagValue(argv: readonly string[], name: string, from = 0, to = argv.length): string | undefined {
+  let value: string | undefined;
   for (let i = from; i < to; i++) {
     const a = argv[i]!;
-    if (a === name) return i + 1 < to ? argv[i + 1] : undefined;
-    if (a.startsWith(name + '=')) return a.slice(name.length + 1);
+    if (a === name) value = i + 1 < to ? argv[++i] : undefined;
+    else if (a.startsWith(name + '=')) value = a.slice(name.length + 1);
   }
-  return undefined;
+  return value;
 }
 
 /** Absolute output_dir the run will write, from `--output_dir` after the script or the script's default. */

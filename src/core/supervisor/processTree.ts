@@ -50,6 +50,11 @@ export function processStartTime(pid: number): string | undefined {
   return run('ps', ['-o', 'lstart=', '-p', String(pid)])?.trim() || undefined;
 }
 
+/** The process group of a live process (Linux only; elsewhere, or when it is gone, undefined). */
+export function processGroupOf(pid: number): number | undefined {
+  return process.platform === 'linux' && Number.isInteger(pid) && pid > 0 ? readLinuxProc(pid)?.pgid : undefined;
+}
+
 /** The process exists (a zombie does not count: it has finished and only waits to be reaped). */
 export function pidExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

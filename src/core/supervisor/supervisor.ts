@@ -16,6 +16,7 @@ import { PreflightError, preflight } from './preflight';
 import { runProcesses, signalRun } from './processTree';
 import { claimStart, impossibleNeed, pumpQueue, readQueueSettings, writeQueueSettings, type PumpResult } from './queue';
 import { withResume } from './resume';
+import { withOutputDir } from './ownership';
 import { createRecord, listRuns, readExit, readRecord, recordFiles, updateRecord, type RunEntry } from './runRecord';
 import type { LaunchPlan, RunRecord } from './types';
 
@@ -36,9 +37,14 @@ export interface RunMeta {
   /** Overrides the output_dir read from the plan (absolute). */
   outputDir?: string;
   resumedFrom?: string;
+  /** The run this one continues (same output_dir; its checkpoints count as this lineage's). */
+  continues?: string;
 }
 
-/** What an injected checkpoint scanner may return for the newest complete checkpoint. */
+/**
+ * Picks the checkpoint to resume from, given the run's output_dir: its `checkpoint-N` name, or undefined when there is
+ * none. Callers pass `pickResumeCheckpoint` (ownership.ts), which only offers checkpoints of the run's lineage.
+ */
 export type NewestCheckpoint = (outputDir: string) => string | { name: string } | undefined | Promise<string | { name: string } | undefined>;
 
 export class Supervisor {
@@ -95,6 +101,7 @@ export class Supervisor {
         gpus: gpuNeedOf(plan),
         ...(state === 'starting' ? { startedAt: now.toISOString() } : {}),
         ...(meta.resumedFrom ? { resumedFrom: meta.resumedFrom } : {}),
+        ...(meta.continues ? { continues: meta.continues } : {}),
       },
       now,
     );
@@ -185,21 +192,25 @@ export class Supervisor {
   }
 
   /**
-   * Starts a new run that continues `id` from the newest complete checkpoint in its output_dir (as found by the
-   * injected scanner). Throws when the run is still alive or no complete checkpoint exists.
+   * Starts a new run that continues `id` from a checkpoint the injected picker chose in its output_dir (see
+   * pickResumeCheckpoint: only the lineage's own, complete checkpoints). `plan` replaces the run's own launch plan
+   * (Start on an edited config that continues the run); its output_dir is forced to the run's. Throws when the run is
+   * still alive or no checkpoint qualifies; nothing is started then.
    */
-  async resume(id: string, newestCompleteCheckpoint: NewestCheckpoint, meta: RunMeta = {}): Promise<RunEntry> {
+  async resume(id: string, pick: NewestCheckpoint, meta: RunMeta = {}, plan?: LaunchPlan): Promise<RunEntry> {
     const { record } = this.get(id);
     if (!isFinal(record.state) && record.state !== 'queued') throw new Error(`run ${id} is still ${record.state}; stop it before resuming`);
     const outputDir = record.outputDir ?? outputDirOf(record.plan);
-    const found = await newestCompleteCheckpoint(outputDir);
+    const found = await pick(outputDir);
     const name = typeof found === 'string' ? found : found?.name;
     if (!name) throw new Error(`run ${id} has no complete checkpoint in ${outputDir} to resume from`);
-    return this.start(withResume(record.plan, name), {
+    const base = plan && outputDirOf(plan) !== resolve(outputDir) ? withOutputDir(plan, outputDir) : plan ?? record.plan;
+    return this.start(withResume(base, name), {
       name: meta.name ?? record.name,
       ...(record.configPath ? { configPath: record.configPath } : {}),
       outputDir,
       resumedFrom: `${id}/${name}`,
+      continues: id,
       ...meta,
     });
   }

@@ -40,8 +40,13 @@ export interface RunRecord {
   endedAt?: string;
   exitCode?: number | null;
   signal?: string | null;
-  /** Checkpoint name (`checkpoint-N`) or the id of the run this one resumes. */
+  /** `<run id>/checkpoint-N`: the checkpoint this run resumed from and the run that saved it. */
   resumedFrom?: string;
+  /**
+   * The run this one continues (its lineage): the two share output_dir, and a resume of this run may use that run's
+   * checkpoints. Absent for a fresh start; then the run owns only the files it writes.
+   */
+  continues?: string;
   /** GPUs this run holds while alive (queue model). */
   gpus?: GpuNeed;
   /** Human-readable remark: why a run failed outside the training (wrapper killed, spawn error, ...). */

@@ -7,9 +7,13 @@ import { Supervisor, type RunMeta } from '../../core/supervisor/supervisor';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRecord';
 import { RunMonitor } from '../../core/monitor/runMonitor';
-import { newestCompleteCheckpoint, scanCheckpoints } from '../../core/monitor/checkpoints';
+import { claimOutputDir, nextFreeOutputDir, pickResumeCheckpoint, withOutputDir } from '../../core/supervisor/ownership';
+import { outputDirOf } from '../../core/supervisor/planArgs';
+import { setArgumentEdits } from '../../core/editConfig';
+import { askAboutOutputDir } from './outputDirPrompt';
+import { rangeFromOffsets } from '../configDocuments';
 import { isEnded, type RunState } from '../../core/run/state';
-import { runDisplayName } from '../../core/format';
+import { describeRun, runDisplayName } from '../../core/format';
 import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
@@ -210,20 +214,52 @@ export class RunsController implements vscode.Disposable {
     if (doc.isDirty) await doc.save();
     const parsed = parseConfigText(doc.getText());
     if (!parsed.config) throw new Error(`${vscode.workspace.asRelativePath(configUri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
-    const plan = buildLaunchPlan(parsed.config, configUri.fsPath);
+    let plan = buildLaunchPlan(parsed.config, configUri.fsPath);
     const meta: RunMeta = { name: parsed.config.name ?? path.basename(configUri.fsPath).replace(/\.sdxl\.json$/, ''), configPath: configUri.fsPath };
+    const secrets = secretsOf(plan.argv, plan.env);
     try {
+      const runs = sup.list();
+      // A folder holding another run's files is never shared silently (ownership.ts).
+      const claim = claimOutputDir(outputDirOf(plan), runs);
+      let continues: { id: string; checkpoint: string } | undefined;
+      if (claim.kind === 'taken') {
+        const owner = claim.byRunId ? this.tracked.get(claim.byRunId) : undefined;
+        const continueFrom = owner && !claim.live ? await this.pickCheckpoint(owner.entry.record.id).then((c) => c.name, () => undefined) : undefined;
+        const next = nextFreeOutputDir(plan, runs);
+        const choice = await askAboutOutputDir({
+          claim,
+          outputDirText: path.relative(plan.cwd, outputDirOf(plan)) || '.',
+          newDirText: next.text,
+          ...(owner ? { ownerText: `"${this.displayName(owner.entry.record.id)}" (${describeRun(owner.monitor.state)})` } : {}),
+          ...(continueFrom ? { continueFrom } : {}),
+        });
+        if (!choice) return undefined;
+        if (choice.kind === 'continue') continues = { id: owner!.entry.record.id, checkpoint: continueFrom! };
+        else {
+          if (choice.save) await saveOutputDir(doc, next.text);
+          plan = withOutputDir(plan, next.text);
+          meta.outputDir = next.dir;
+        }
+      }
       const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
-      const entry = live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
-      this.output.info(`Run ${entry.record.id} ${entry.record.state === 'queued' ? 'queued' : 'started'}: ${redactArgv(plan.argv).join(' ')}`);
+      const entry = continues
+        ? await sup.resume(continues.id, () => continues.checkpoint, meta, plan)
+        : live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
+      this.output.info(`Run ${entry.record.id} ${entry.record.state === 'queued' ? 'queued' : 'started'}: ${redactArgv(entry.record.plan.argv).join(' ')}`);
       await this.refresh();
       return this.get(entry.record.id);
     } catch (e) {
       // Error messages may quote the command line; the Hub token must not reach a notification or the log.
-      const secrets = secretsOf(plan.argv, plan.env);
       const message = redactText(e instanceof Error ? e.message : String(e), secrets);
       throw new Error(e instanceof PreflightError ? `Cannot start: ${message}` : message);
     }
+  }
+
+  /** The checkpoint a resume of `id` may use: its own or its lineage's, on disk and complete (pickResumeCheckpoint). */
+  private pickCheckpoint(id: string, want?: string) {
+    const sup = this.getSupervisor();
+    if (!sup) return Promise.reject(new Error('no workspace folder'));
+    return pickResumeCheckpoint({ runId: id, runs: sup.list(), stateOf: (runId) => this.tracked.get(runId)?.monitor.state, ...(want ? { want } : {}) });
   }
 
   async stop(id: string): Promise<void> {
@@ -241,19 +277,9 @@ export class RunsController implements vscode.Disposable {
     }
     const sup = this.getSupervisor();
     if (!sup) return undefined;
-    const t = this.tracked.get(id);
-    const script = t?.entry.record.script;
-    // The console's "Saved state to" counts as proof of completeness too; the script's own `latest` would not check.
-    const savedSteps = (t?.monitor.state.checkpoints ?? []).filter((c) => c.complete).map((c) => c.step);
-    const pick = checkpointName
-      ? () => checkpointName
-      : async (outputDir: string) => {
-        const scan = await scanCheckpoints(outputDir, { ...(script ? { script } : {}), savedSteps });
-        const best = newestCompleteCheckpoint(scan.checkpoints);
-        if (!best) throw new Error(`No complete checkpoint in ${outputDir} to resume from.`);
-        return `checkpoint-${best.step}`;
-      };
-    const entry = await sup.resume(id, pick);
+    // Checked before anything is launched: the checkpoint must be this run's (or a run it continues), on disk, complete.
+    const choice = await this.pickCheckpoint(id, checkpointName);
+    const entry = await sup.resume(id, () => choice.name);
     await this.refresh();
     return this.get(entry.record.id);
   }
@@ -282,4 +308,11 @@ export class RunsController implements vscode.Disposable {
     this.tracked.clear();
     this.changeEmitter.dispose();
   }
+}
+
+/** Writes the new output_dir into the config (one undo step) and saves it, so the next Start uses it as well. */
+async function saveOutputDir(doc: vscode.TextDocument, outputDirText: string): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  for (const e of setArgumentEdits(doc.getText(), 'output_dir', outputDirText)) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
+  if (!(await vscode.workspace.applyEdit(edit)) || !(await doc.save())) throw new Error(`could not save output_dir "${outputDirText}" into ${vscode.workspace.asRelativePath(doc.uri)}`);
 }

@@ -1,0 +1,36 @@
+// Which TensorBoard event files a run wrote. Runs that continue one another share output_dir/logs, and so did runs
+// started twice on one config before the start prompt existed: a run's curves must come from its own files only.
+// A file's name carries the writer's start time and pid (`events.out.tfevents.<secs>.<host>.<pid>.<uid>`), so a file
+// belongs to the run whose lifetime holds that time; while the run lives, a writer pid still alive must also be in the
+// run's process group (accelerate's training processes share the group the wrapper gave the launcher).
+import { basename } from 'node:path';
+import { parseEventFileName } from '../events/eventDir';
+
+export interface RunWindow {
+  /** When the run was started (ms since the epoch). */
+  startMs: number;
+  /** When it ended; undefined while it lives. */
+  endMs?: number;
+  /** The run's process group, for the live pid check. */
+  pgid?: number;
+}
+
+/** The name's seconds are floored: a writer started in the run's first second may read up to 1 s earlier. */
+const START_SLACK_MS = 1000;
+
+/**
+ * True when the event file `file` was written by the run of `window`. `groupOf` gives a live pid's process group
+ * (undefined when the process is gone or cannot be read, and then the time window alone decides).
+ */
+export function isOwnEventFile(file: string, window: RunWindow, groupOf?: (pid: number) => number | undefined): boolean {
+  const name = parseEventFileName(basename(file));
+  if (!name) return false;
+  const ms = name.timestamp * 1000;
+  if (ms < window.startMs - START_SLACK_MS) return false;
+  if (window.endMs !== undefined && ms > window.endMs) return false;
+  if (window.endMs === undefined && window.pgid !== undefined && name.pid > 0 && groupOf) {
+    const group = groupOf(name.pid);
+    if (group !== undefined && group !== window.pgid) return false;
+  }
+  return true;
+}
