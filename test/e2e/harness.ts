@@ -610,7 +610,7 @@ export class VsCode {
   }
 
   /** The modal dialog now open (showWarningMessage with modal: true): returns its text, after clicking `button`. */
-  async answerDialog(button: string, timeoutMs = 15_000): Promise<string> {
+  async answerDialog(button: string | RegExp, timeoutMs = 15_000): Promise<string> {
     const dialog = this.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
     const message = (await dialog.locator('.dialog-message-row').first().textContent()) ?? '';

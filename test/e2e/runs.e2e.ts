@@ -89,10 +89,19 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     for (let s = 1; s <= NORMAL_TOTAL; s++) assert.ok(printed.has(s), `the console printed step ${s}`);
     step('finished, no gap');
 
-    // --- Stop: no process of the run is left, and its record says stopped.
+    // --- Start the same config again: its output folder holds the first run's files, so Start asks before writing
+    // there; a new folder keeps the first run's checkpoints and curves as they were.
+    const firstOut = normal.record.outputDir ?? join(ws, 'output', 'normal');
+    const firstCheckpoints = readdirSync(firstOut).filter((d) => d.startsWith('checkpoint-')).sort();
+    assert.ok(firstCheckpoints.length > 0, 'the first run saved checkpoints');
     await vs.runCommand('View: Close All Editors');
     await startFromPalette(vs, 'normal.sdxl.json');
+    const question = await vs.answerDialog(/^Start in output\/normal-2$/);
+    assert.match(question, /Output folder 'output\/normal' already holds \d+ checkpoints .* of run "\[simulation\] normal run.*" \(finished at step 120/);
     const second = await waitForRecord(ws, 'a second normal run', (r) => r.name === 'normal run' && r.id !== normal.record.id);
+    assert.equal(second.record.outputDir, join(ws, 'output', 'normal-2'));
+    assert.ok(second.record.plan.argv.includes('--output_dir=output/normal-2'), second.record.plan.argv.join(' '));
+    assert.doesNotMatch(await readFile(join(ws, 'normal.sdxl.json'), 'utf8'), /normal-2/, 'the config is left as it is');
     await waitForStatusStep(vs, 2, 60_000);
     await vs.runCommand('SDXL: Stop Run');
     const stopped = await waitForRecord(ws, 'the second run to be stopped', (r) => r.id === second.record.id && r.state !== 'running', 60_000);
@@ -101,7 +110,17 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const left = processesMentioning([outputDir, 'standin_trainer.py', second.dir]);
     assert.deepEqual(left, [], 'processes of the stopped run');
     await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
-    step('stop');
+    assert.deepEqual(readdirSync(firstOut).filter((d) => d.startsWith('checkpoint-')).sort(), firstCheckpoints, 'the first run\'s checkpoints');
+    assert.deepEqual(await summarize(normal.dir), summary, 'the first run reads as before');
+    // Its dashboard (closed with the editors above) shows its own curve again, whole.
+    const againFrame = await openDashboardFromRow(vs, treeRows(vs, 'Runs', 'normal run').filter({ hasText: /finished at step 120/ }).first());
+    const firstAgain = await until('the first run\'s loss chart again', 30_000, async () => {
+      const c = await lossChart(againFrame);
+      return c.series.step_loss?.last === NORMAL_TOTAL ? c : undefined;
+    });
+    assert.deepEqual(firstAgain.series.step_loss, chart.series.step_loss, 'the first run\'s curve in its dashboard');
+    await vs.runCommand('View: Close All Editors');
+    step('second start asks; stop');
 
     // --- CUDA OOM at step 25: an error notification, and a Problems entry on the config whose quick fix edits it.
     // (The earlier runs' notifications, one per validation epoch, would otherwise fill the three toast slots.)
