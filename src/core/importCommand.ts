@@ -6,6 +6,9 @@ import { SCRIPTS, scriptKindFromPath, type ArgSpec, type ArgValue, type ScriptKi
 
 export class ImportError extends Error {}
 
+/** The script cannot be told from the command (no known script file name): ask for or pass the script kind. */
+export class UnknownScriptError extends ImportError {}
+
 export interface TokenizeOptions {
   /** Values for `$NAME` / `${NAME}` outside single quotes; names not in it stay literally as written. */
   vars?: ReadonlyMap<string, string>;
@@ -381,7 +384,7 @@ export function importArgs(kind: ScriptKind | undefined, argv: readonly string[]
     const detected = scriptKindFromPath(scriptPath);
     if (!scriptKind) {
       if (!detected) {
-        throw new ImportError(`Cannot tell which script ${JSON.stringify(scriptPath)} is; expected one of ${Object.values(SCRIPTS).map((s) => s.fileName).join(', ')} (or pass the script kind).`);
+        throw new UnknownScriptError(`Cannot tell which script ${JSON.stringify(scriptPath)} is; expected one of ${Object.values(SCRIPTS).map((s) => s.fileName).join(', ')} (or pass the script kind).`);
       }
       scriptKind = detected;
     } else if (detected && detected !== scriptKind) {
@@ -392,7 +395,7 @@ export function importArgs(kind: ScriptKind | undefined, argv: readonly string[]
     if (scriptPath !== SCRIPTS[scriptKind].fileName) launch.scriptPath = scriptPath;
     rest = command.slice(scriptIndex + 1);
   }
-  if (!scriptKind) throw new ImportError('Cannot tell which script the arguments are for; pass the script kind (full, lora or dreambooth-lora).');
+  if (!scriptKind) throw new UnknownScriptError('Cannot tell which script the arguments are for; pass the script kind (full, lora or dreambooth-lora).');
   if (Object.keys(env).length > 0) launch.env = env;
   const args = parseScriptArgs(scriptKind, rest, warnings);
   for (const [name, value] of [...Object.entries(args), ...Object.entries(env)]) {

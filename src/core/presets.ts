@@ -1,7 +1,7 @@
 // Starting points for "SDXL: New Training Config…", chosen by script and GPU memory.
 // Each preset is meant to validate clean and to fit its card by the memory estimator (a test checks both).
 import type { SdxlConfig } from './config';
-import { SCRIPTS, type ArgValue, type ScriptKind } from './scripts';
+import { argHelp, SCRIPTS, type ArgValue, type ScriptKind } from './scripts';
 
 export interface Preset {
   id: string;
@@ -119,7 +119,7 @@ export function renderConfig(config: SdxlConfig, header: string[] = []): string 
   const entries = Object.entries(config.args);
   entries.forEach(([key, value], i) => {
     const spec = info.byDest.get(key);
-    if (spec) lines.push(`    // ${firstSentence(spec.help)}`);
+    if (spec) lines.push(`    // ${firstSentence(argHelp(spec))}`);
     lines.push(`    ${JSON.stringify(key)}: ${JSON.stringify(value)}${i < entries.length - 1 ? ',' : ''}`);
   });
   lines.push('  }');

@@ -1,6 +1,10 @@
 // JSON schemas (draft-07) of the `*.sdxl.json` config, generated from the scripts' argument tables.
 // The committed files in schemas/ are this module's output; a unit test keeps them equal.
-import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from './scripts';
+// Objects whose keys validateConfig checks (top level, launch, args) do not say `additionalProperties: false`: VS Code
+// validates *.sdxl.json with these schemas too (the jsonValidation contribution), so an unknown key would be reported
+// twice, once as "Property … is not allowed" and once by our "did you mean" diagnostic, which has the quick fix.
+// Completion comes from `properties` and is unaffected.
+import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from './scripts';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -45,6 +49,15 @@ export const ARG_RANGES: Readonly<Record<string, ArgRange>> = {
   },
 };
 
+/**
+ * Arguments that editor completion does not offer (`doNotSuggest`, which VS Code's JSON language service honours):
+ * still valid, still described on hover, but not ones a config should set.
+ */
+export const NOT_SUGGESTED: Readonly<Record<string, string>> = {
+  local_rank: 'Set by the launcher: accelerate gives every process its LOCAL_RANK, which overrides this value.',
+  hub_token: 'A secret does not belong in a config file: log in with `huggingface-cli login` or set HF_TOKEN in the environment instead.',
+};
+
 /** Range that applies to an argument of a script, if the script checks one. */
 export function argRange(kind: ScriptKind, dest: string): ArgRange | undefined {
   return SCRIPTS[kind].byDest.has(dest) ? ARG_RANGES[dest] : undefined;
@@ -80,7 +93,7 @@ export function argSchema(kind: ScriptKind, spec: ArgSpec): JsonSchema {
   const type = JSON_TYPE[spec.type];
   // A null default means "not passed", which the config may also say with an explicit null.
   const nullable = spec.default === null && spec.type !== 'bool-flag';
-  const help = spec.help ?? spec.notes ?? spec.name;
+  const help = argHelp(spec);
   const range = argRange(kind, spec.dest);
   const plain = [help];
   if (spec.type === 'bool') plain.push(BOOL_QUIRK(spec));
@@ -91,6 +104,8 @@ export function argSchema(kind: ScriptKind, spec: ArgSpec): JsonSchema {
   // The table's notes already explain bool(); say only how the config maps onto it.
   if (spec.type === 'bool') md.push(spec.notes ? BOOL_HANDLED(spec) : BOOL_QUIRK(spec));
   if (range) md.push(rangeText(range));
+  const hidden = NOT_SUGGESTED[spec.dest];
+  if (hidden) md.push(`Not offered in completion. ${hidden}`);
   md.push(`Flag: \`${spec.name}\` · group: ${spec.group}${spec.required ? ' · required' : ''}.`);
 
   const schema: JsonSchema = { type: nullable ? [type, 'null'] : type };
@@ -102,6 +117,7 @@ export function argSchema(kind: ScriptKind, spec: ArgSpec): JsonSchema {
     if (range.exclusiveMinimum !== undefined) schema.exclusiveMinimum = range.exclusiveMinimum;
     if (range.maximum !== undefined) schema.maximum = range.maximum;
   }
+  if (hidden) schema.doNotSuggest = true;
   schema.description = plain.join('\n\n');
   schema.markdownDescription = md.join('\n\n');
   return schema;
@@ -156,7 +172,6 @@ export function launchSchema(): JsonSchema {
       },
       cwd: str('Working directory of the run; relative paths are taken from the config file\'s folder. Default: that folder.'),
     },
-    additionalProperties: false,
   };
 }
 
@@ -184,11 +199,9 @@ function scriptBody(kind: ScriptKind, launchRef: JsonSchema): JsonSchema {
         description: `Arguments of ${s.fileName}, by argparse dest name (e.g. "learning_rate").`,
         properties,
         ...(required.length > 0 ? { required } : {}),
-        additionalProperties: false,
       },
     },
     required: ['script', 'args'],
-    additionalProperties: false,
   };
 }
 
@@ -203,7 +216,7 @@ export function buildSchema(kind: ScriptKind): JsonSchema {
 
 /**
  * One schema for every `*.sdxl.json`: `script` picks the argument set through if/then, so the editor offers
- * (and checks) only that script's arguments. Everything is embedded; the file has no external references.
+ * only that script's arguments and checks their values. Everything is embedded; the file has no external references.
  */
 export function buildCombinedSchema(): JsonSchema {
   const definitions: Record<string, JsonSchema> = { launch: launchSchema() };
@@ -226,7 +239,6 @@ export function buildCombinedSchema(): JsonSchema {
       args: { type: 'object', description: 'Arguments of the script chosen by "script", by argparse dest name.' },
     },
     required: ['script', 'args'],
-    additionalProperties: false,
     allOf: SCRIPT_KINDS.map((kind) => ({
       if: { properties: { script: { const: kind } }, required: ['script'] },
       then: { $ref: `#/definitions/${kind}` },

@@ -26,7 +26,8 @@ export interface ArgSpec {
   readonly default: ArgValue;
   readonly choices: readonly (string | number)[] | null;
   readonly required: boolean;
-  readonly help: string;
+  /** The script's help text; null where argparse declares none (num_train_epochs). Show `argHelp(spec)`. */
+  readonly help: string | null;
   readonly notes?: string;
   readonly group: ArgGroup;
 }
@@ -50,7 +51,7 @@ interface RawTable {
   tracker_project_name: string;
   args: Array<{
     name: string; dest: string; type: string; default: ArgValue; choices: (string | number)[] | null;
-    required: boolean; help: string; notes?: string;
+    required: boolean; help: string | null; notes?: string;
   }>;
 }
 
@@ -65,6 +66,19 @@ const GROUP_RULES: Array<[ArgGroup, RegExp]> = [
   ['model', /^(pretrained_|revision|variant|rank|lora_dropout|use_dora|train_text_encoder|prediction_type|use_ema|do_edm_style_training)$|^pretrained_/],
   ['data', /^(dataset_|train_data_dir|instance_|class_|image_column|caption_column|max_train_samples|proportion_empty_prompts|cache_dir|resolution|center_crop|random_flip|repeats|image_interpolation_mode|num_class_images|with_prior_preservation|prior_loss_weight|sample_batch_size)/],
 ];
+
+// What the arguments argparse declares without help do, as the scripts' code uses them.
+const MISSING_HELP: Readonly<Record<string, string>> = {
+  num_train_epochs: 'Number of passes over the training data; when max_train_steps is set, it decides the length and this is recomputed from it.',
+};
+
+/**
+ * Text that explains an argument wherever one is shown (config comments, pickers, prompts, schema descriptions): the
+ * script's help; for arguments argparse declares without help, ours, else the table's notes, else a plain statement.
+ */
+export function argHelp(spec: Pick<ArgSpec, 'dest' | 'help' | 'notes'>): string {
+  return spec.help ?? MISSING_HELP[spec.dest] ?? spec.notes ?? 'The script gives no help text for this argument.';
+}
 
 export function groupOf(dest: string): ArgGroup {
   for (const [group, re] of GROUP_RULES) if (re.test(dest)) return group;

@@ -5,7 +5,8 @@ import { GpuInventory } from './gpus';
 import { LaunchCommandView } from './commands/launchCommandView';
 import { EstimateDocuments, MemoryCodeLensProvider, showMemoryEstimate } from './memoryCodeLens';
 import { configureArgument } from './commands/configureArgument';
-import { newConfig, newConfigFromCommandLine } from './commands/newConfig';
+import { newConfig } from './commands/newConfig';
+import { ImportCodeLensProvider, importCommandLine, isImportTextDocument, newConfigFromCommandLine } from './commands/importCommandLine';
 import { isConfigDocument, pickConfigDocument } from './configDocuments';
 import { RunsController } from './runs/runsController';
 import { RunStatusBar } from './runs/statusBar';
@@ -68,6 +69,8 @@ export class SdxlExtension implements vscode.Disposable {
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       this.command('sdxl.newConfig', () => newConfig()),
       this.command('sdxl.newConfigFromCommandLine', () => newConfigFromCommandLine()),
+      this.command('sdxl.importCommandLine', (uri?: vscode.Uri) => importCommandLine(uri)),
+      vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),
       this.command('sdxl.configureArgument', (uri?: vscode.Uri, dest?: string) => configureArgument(uri, dest)),
       this.command('sdxl.showLaunchCommand', (uri?: vscode.Uri) => this.launchCommand.show(uri)),
       this.command('sdxl.validateConfig', (uri?: vscode.Uri) => this.validate(uri)),
@@ -102,6 +105,8 @@ export class SdxlExtension implements vscode.Disposable {
 
   private updateContext(editor: vscode.TextEditor | undefined): void {
     void vscode.commands.executeCommand('setContext', 'sdxl.configOpen', !!editor && isConfigDocument(editor.document));
+    // The editor title button of "SDXL: Import Command Line" shows on the command line scratch document.
+    void vscode.commands.executeCommand('setContext', 'sdxl.commandLineDocOpen', !!editor && isImportTextDocument(editor.document));
   }
 
   private runContext = '';

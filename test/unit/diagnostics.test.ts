@@ -244,3 +244,23 @@ test('every argument of every script type-checks its own default cleanly', () =>
     assert.deepEqual(ds.map((d) => d.path), [], kind);
   }
 });
+
+test('the push_to_hub warning says what the upload holds and what to do today', () => {
+  const message = (change: (a: Args) => void): string => {
+    const d = find(validateConfig(text('lora', (a) => { a.push_to_hub = true; change(a); })), 'push-to-hub');
+    assert.ok(d, 'push-to-hub warning');
+    return d.message;
+  };
+  const plain = message(() => {});
+  // No pointer to a publish command the extension does not have.
+  assert.doesNotMatch(plain, /from the extension|publish command/i);
+  assert.match(plain, /whole output_dir/);
+  assert.match(plain, /every checkpoint-\* folder/);
+  assert.match(plain, /optimizer states/);
+  assert.match(plain, /logs\//);
+  assert.match(plain, /checkpoints_total_limit/);
+  assert.match(plain, /upload them yourself/);
+  assert.match(message((a) => (a.checkpoints_total_limit = 2)), /the last 2 checkpoint-\* folders/);
+  assert.match(message((a) => (a.logging_dir = 'tb')), / and tb\//);
+  assert.doesNotMatch(message((a) => (a.logging_dir = '/var/tb')), /tb\//); // an absolute logging_dir is not in output_dir
+});

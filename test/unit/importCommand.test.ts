@@ -5,8 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
-  assignedVariables, ImportError, importArgs, importCommandText, splitShellCommands, tokenizeShellCommand,
+  assignedVariables, ImportError, importArgs, importCommandText, splitShellCommands, tokenizeShellCommand, UnknownScriptError,
 } from '../../src/core/importCommand';
+import { importDocumentText, isImportDocument } from '../../src/core/importDocument';
+import { renderConfig } from '../../src/core/presets';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
 import { repoRoot } from './repoRoot';
@@ -148,4 +150,69 @@ test('CLI import: -- ARG…, --stdin and --out', async () => {
   } finally {
     rmSync(io.cwd, { recursive: true, force: true });
   }
+});
+
+// The LoRA command of the diffusers README (examples/text_to_image/README_sdxl.md), as pasted.
+const README_LORA = `export MODEL_NAME="stabilityai/stable-diffusion-xl-base-1.0"
+export VAE_NAME="madebyollin/sdxl-vae-fp16-fix"
+export DATASET_NAME="lambdalabs/naruto-blip-captions"
+
+accelerate launch train_text_to_image_lora_sdxl.py \\
+  --pretrained_model_name_or_path=$MODEL_NAME \\
+  --pretrained_vae_model_name_or_path=$VAE_NAME \\
+  --dataset_name=$DATASET_NAME --caption_column="text" \\
+  --resolution=1024 --random_flip \\
+  --train_batch_size=1 \\
+  --num_train_epochs=2 --checkpointing_steps=500 \\
+  --learning_rate=1e-04 --lr_scheduler="constant" --lr_warmup_steps=0 \\
+  --mixed_precision="fp16" \\
+  --seed=42 \\
+  --output_dir="sd-naruto-model-lora-sdxl" \\
+  --validation_prompt="cute dragon creature" --report_to="wandb" \\
+  --push_to_hub
+`;
+
+const README_LORA_ARGS = {
+  pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
+  pretrained_vae_model_name_or_path: 'madebyollin/sdxl-vae-fp16-fix',
+  dataset_name: 'lambdalabs/naruto-blip-captions',
+  caption_column: 'text', resolution: 1024, random_flip: true, train_batch_size: 1, num_train_epochs: 2,
+  checkpointing_steps: 500, learning_rate: 1e-4, lr_scheduler: 'constant', lr_warmup_steps: 0, mixed_precision: 'fp16',
+  seed: 42, output_dir: 'sd-naruto-model-lora-sdxl', validation_prompt: 'cute dragon creature', report_to: 'wandb',
+  push_to_hub: true,
+};
+
+test('the README LoRA command: export lines resolve $VARs, continuations join, and the config renders', () => {
+  const r = importCommandText(undefined, README_LORA);
+  assert.deepEqual(r.config, { script: 'lora', args: README_LORA_ARGS });
+  assert.deepEqual(r.warnings, []);
+  // num_train_epochs has no help text in the script's argparse table: the rendered config still explains it.
+  const rendered = renderConfig(r.config, ['Imported.']);
+  const lines = rendered.split('\n');
+  const at = lines.findIndex((l) => l.trim() === '"num_train_epochs": 2,');
+  assert.ok(at > 0, rendered);
+  assert.match(lines[at - 1]!, /^ {4}\/\/ Number of passes over the training data/);
+  assert.doesNotMatch(rendered, /\/\/ (null|undefined)/);
+});
+
+test('the command line scratch document imports as the CLI import --stdin does', async () => {
+  const doc = importDocumentText() + README_LORA;
+  assert.ok(isImportDocument(doc.split('\n')[0]!));
+  assert.ok(!isImportDocument('#!/bin/bash'));
+  const inEditor = importCommandText(undefined, doc);
+  assert.deepEqual(inEditor.config, { script: 'lora', args: README_LORA_ARGS });
+  const io = fakeIo(doc);
+  try {
+    assert.equal(await main(['import', '--stdin'], io), 0);
+    assert.deepEqual(JSON.parse(io.stdout), inEditor.config);
+    assert.equal(io.stderr, '');
+  } finally {
+    rmSync(io.cwd, { recursive: true, force: true });
+  }
+  // Only the header: nothing to import, said plainly.
+  assert.throws(() => importCommandText(undefined, importDocumentText()), /holds no command/);
+  // A script the import cannot name is its own error, so the editor can ask which script it is.
+  assert.throws(() => importCommandText(undefined, 'accelerate launch my_train.py --seed 1'), UnknownScriptError);
+  assert.throws(() => importArgs(undefined, ['--seed', '1']), UnknownScriptError);
+  assert.ok(!(new ImportError('x') instanceof UnknownScriptError));
 });

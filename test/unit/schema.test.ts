@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { ARG_RANGES, buildCombinedSchema, buildSchema, renderSchemaFiles, SCHEMA_FILES, type JsonSchema } from '../../src/core/schema';
+import { ARG_RANGES, buildCombinedSchema, buildSchema, NOT_SUGGESTED, renderSchemaFiles, SCHEMA_FILES, type JsonSchema } from '../../src/core/schema';
+import { validateConfig } from '../../src/core/diagnostics';
 import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../src/core/scripts';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
@@ -68,9 +69,54 @@ test('arguments only LoRA scripts have are absent from the full script schema', 
   assert.ok(loraOnly.includes('rank'));
   const props = argProps(buildSchema('full'));
   for (const d of loraOnly) assert.equal(props[d], undefined, d);
-  // …and the combined schema rejects them for script "full" while accepting them for "lora".
-  assert.equal(combined({ script: 'full', args: { ...BASE.full, rank: 8 } }), false);
+  // …while the LoRA schema types them (a LoRA-only key in a full config is reported by validateConfig, see below).
   assert.equal(combined({ script: 'lora', args: { ...BASE.lora, rank: 8 } }), true, JSON.stringify(combined.errors));
+  assert.equal(combined({ script: 'lora', args: { ...BASE.lora, rank: 'eight' } }), false);
+  assert.equal(combined({ script: 'full', args: { ...BASE.full, use_ema: 'yes' } }), false);
+});
+
+test('unknown keys are reported once, by validateConfig with its fix, not also by the schema', () => {
+  // VS Code validates *.sdxl.json with the combined schema too: `additionalProperties: false` would add a second
+  // "Property … is not allowed" entry in Problems for every key validateConfig already reports.
+  const walk = (v: unknown, where: string): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}/${i}`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        assert.notEqual(k === 'additionalProperties' && x === false, true, `additionalProperties: false at ${where}`);
+        walk(x, `${where}/${k}`);
+      }
+    }
+  };
+  walk(buildCombinedSchema(), '#');
+  for (const kind of SCRIPT_KINDS) walk(buildSchema(kind), kind);
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ script: 'full', args: { ...BASE.full, lerning_rate: 1e-5 } }, '/args/lerning_rate'],
+    [{ script: 'full', args: { ...BASE.full, rank: 8 } }, '/args/rank'],
+    [{ script: 'full', args: BASE.full, nmae: 'x' }, '/nmae'],
+    [{ script: 'full', args: BASE.full, launch: { pyhton: 'x' } }, '/launch/pyhton'],
+  ];
+  for (const [doc, path] of cases) {
+    assert.equal(combined(doc), true, `schema flags ${path}: ${JSON.stringify(combined.errors)}`);
+    assert.equal(perScript[doc.script as ScriptKind]!(doc), true, `per-script schema flags ${path}`);
+    const reports = validateConfig(JSON.stringify(doc, null, 2)).filter((d) => d.path === path);
+    assert.equal(reports.length, 1, `${path}: ${JSON.stringify(reports)}`);
+    assert.ok(reports[0]!.fix, `${path} has a fix`);
+  }
+});
+
+test('launcher-set and secret arguments are not offered in completion (doNotSuggest), and are still described', () => {
+  assert.ok('local_rank' in NOT_SUGGESTED);
+  for (const kind of SCRIPT_KINDS) {
+    const props = argProps(buildSchema(kind));
+    for (const [dest, p] of Object.entries(props)) {
+      assert.equal(p.doNotSuggest === true, dest in NOT_SUGGESTED, `${kind} ${dest} doNotSuggest`);
+      if (dest in NOT_SUGGESTED) assert.match(String(p.markdownDescription), /Not offered in completion/);
+    }
+    // The combined (editor) schema carries the same flag, and the value stays valid.
+    const combinedProps = ((buildCombinedSchema().definitions as Record<string, JsonSchema>)[kind]!.properties as Record<string, JsonSchema>).args!.properties as Record<string, JsonSchema>;
+    assert.equal(combinedProps.local_rank!.doNotSuggest, true, kind);
+    assert.equal(combined({ script: kind, args: { ...BASE[kind], local_rank: 0 } }), true);
+  }
 });
 
 test('ranges the scripts check appear as bounds', () => {
@@ -92,12 +138,12 @@ test('the combined schema picks the argument set by script, per-script schemas a
     [{ script: 'full', args: { ...BASE.full, train_batch_size: 1.5 } }, false], // integer
     [{ script: 'full', args: { ...BASE.full, mixed_precision: 'fp8' } }, false], // not a choice
     [{ script: 'full', args: { ...BASE.full, mixed_precision: null, seed: null } }, true],
-    [{ script: 'full', args: { ...BASE.full, lerning_rate: 1e-5 } }, false], // typo
-    [{ script: 'full', args: BASE.full, extra: 1 }, false],
+    [{ script: 'full', args: { ...BASE.full, lerning_rate: 1e-5 } }, true], // a typo: validateConfig reports it (see above)
+    [{ script: 'full', args: BASE.full, extra: 1 }, true],
     [{ script: 'full', name: 'run', $schema: './x.json', args: BASE.full, launch: { python: '/v/bin/python', env: { A: 'b' }, accelerateArgs: { num_processes: 2, multi_gpu: true, mixed_precision: 'bf16', use_deepspeed: true } } }, true],
     [{ script: 'full', args: BASE.full, launch: { accelerateArgs: { mixed_precision: 'fp32' } } }, false],
     [{ script: 'full', args: BASE.full, launch: { env: { A: 1 } } }, false],
-    [{ script: 'full', args: BASE.full, launch: { pyhton: 'x' } }, false],
+    [{ script: 'full', args: BASE.full, launch: { pyhton: 'x' } }, true],
   ];
   for (const [doc, ok] of cases) {
     assert.equal(combined(doc), ok, JSON.stringify(doc));

@@ -161,12 +161,21 @@ const fullColumns: Rule = ({ config, sink, set }) => {
   }
 };
 
-const pushToHub: Rule = ({ config, sink, set }) => {
+const pushToHub: Rule = ({ config, sink, set, eff }) => {
   if (set('push_to_hub') !== true) return;
   const extra = config.script === 'lora' && !present(set('validation_prompt'))
     ? ' Also, the LoRA script crashes at the end (UnboundLocalError) with push_to_hub but no validation_prompt.' : '';
+  // upload_folder(output_dir) at the end of training skips only step_*/epoch_* folders.
+  const limit = eff('checkpoints_total_limit');
+  const checkpoints = isNum(limit)
+    ? `the last ${limit} checkpoint-* folders (checkpoints_total_limit)`
+    : 'every checkpoint-* folder (set checkpoints_total_limit to keep fewer)';
+  const logDir = eff('logging_dir');
+  // The logs are inside output_dir unless logging_dir is absolute (Path(output_dir, logging_dir)).
+  const logs = typeof logDir === 'string' && isAbsolute(logDir) ? '' : ` and ${typeof logDir === 'string' ? `${logDir}/` : 'the logs'}`;
   sink.add('warning', 'push-to-hub', ptr('push_to_hub'),
-    `push_to_hub uploads the whole output_dir at the end, including every checkpoint's optimizer state and the logs; publish the final weights from the extension instead.${extra}`,
+    `push_to_hub uploads the whole output_dir when training ends: the final weights, but also ${checkpoints} with their optimizer states${logs}. ` +
+    `To publish only the weights, leave push_to_hub off and upload them yourself afterwards (e.g. \`huggingface-cli upload\`).${extra}`,
     removeFix('push_to_hub', 'Remove push_to_hub'));
 };
 

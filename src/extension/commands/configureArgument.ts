@@ -1,7 +1,7 @@
 // "SDXL: Configure Argument…": pick any argument of the config's script, see its value, default and help, and set it.
 import * as vscode from 'vscode';
-import { ARG_GROUPS, SCRIPTS, type ArgSpec, type ArgValue } from '../../core/scripts';
-import { formatArgValue, parseArgumentInput, setArgumentEdits } from '../../core/editConfig';
+import { ARG_GROUPS, argHelp, SCRIPTS, type ArgSpec, type ArgValue } from '../../core/scripts';
+import { argumentPrompt, formatArgValue, parseArgumentInput, setArgumentEdits } from '../../core/editConfig';
 import { rangeOf } from '../../core/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 
@@ -36,7 +36,7 @@ export async function configureArgument(uri?: vscode.Uri, dest?: string): Promis
         items.push({
           label: a.dest,
           description: set ? `= ${formatArgValue(current[a.dest])}` : `default ${formatArgValue(a.default) || 'none'}${a.required ? ' (required)' : ''}`,
-          detail: a.help,
+          detail: argHelp(a),
           spec: a,
         });
       }
@@ -50,10 +50,10 @@ export async function configureArgument(uri?: vscode.Uri, dest?: string): Promis
     spec = picked?.spec;
   }
   if (!spec) return;
-  const value = await askValue(spec, current[spec.dest]);
-  if (value === 'cancel') return;
+  const answer = await askValue(spec, current[spec.dest], currentText(doc, spec.dest));
+  if (answer === 'cancel') return;
   // Re-read: the document may have changed while the pickers were open.
-  const edits = setArgumentEdits(doc.getText(), spec.dest, value);
+  const edits = setArgumentEdits(doc.getText(), spec.dest, answer.value, answer.asTyped);
   const wsEdit = new vscode.WorkspaceEdit();
   for (const e of edits) wsEdit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
   // One WorkspaceEdit is one undo step.
@@ -68,7 +68,21 @@ export async function configureArgument(uri?: vscode.Uri, dest?: string): Promis
   }
 }
 
-async function askValue(spec: ArgSpec, current: ArgValue | undefined): Promise<ArgValue | undefined | 'cancel'> {
+/** The argument's value as the file writes it (a number as `5e-5`, not as JSON.parse gives it back). */
+function currentText(doc: vscode.TextDocument, dest: string): string | undefined {
+  const parsed = parseDocument(doc);
+  const value = parsed.config?.args[dest];
+  if (typeof value !== 'number' || !parsed.root) return undefined;
+  const { offset, length } = rangeOf(parsed, `/args/${dest}`);
+  return doc.getText(rangeFromOffsets(doc, offset, length));
+}
+
+interface Answer {
+  value: ArgValue | undefined;
+  asTyped?: string;
+}
+
+async function askValue(spec: ArgSpec, current: ArgValue | undefined, currentAsWritten: string | undefined): Promise<Answer | 'cancel'> {
   const title = `${spec.dest} — default ${formatArgValue(spec.default) || 'none'}`;
   if (spec.type === 'bool-flag' || spec.type === 'bool' || spec.choices) {
     const options: Array<vscode.QuickPickItem & { value: ArgValue | undefined }> = [];
@@ -82,13 +96,13 @@ async function askValue(spec: ArgSpec, current: ArgValue | undefined): Promise<A
       if (o.value !== undefined && o.value === current) o.description = 'current';
       else if (o.value !== undefined && o.value === spec.default) o.description = 'default';
     }
-    const picked = await vscode.window.showQuickPick(options, { title, placeHolder: spec.help });
-    return picked ? picked.value : 'cancel';
+    const picked = await vscode.window.showQuickPick(options, { title, placeHolder: argHelp(spec) });
+    return picked ? { value: picked.value } : 'cancel';
   }
   const input = await vscode.window.showInputBox({
     title,
-    prompt: `${spec.help} (leave empty to remove it and use the default)`,
-    value: current === undefined || current === null ? '' : formatArgValue(current),
+    prompt: argumentPrompt(spec),
+    value: currentAsWritten ?? (current === undefined || current === null ? '' : formatArgValue(current)),
     validateInput: (text) => {
       const r = parseArgumentInput(spec, text);
       return r.ok ? undefined : r.error;
@@ -96,5 +110,5 @@ async function askValue(spec: ArgSpec, current: ArgValue | undefined): Promise<A
   });
   if (input === undefined) return 'cancel';
   const r = parseArgumentInput(spec, input);
-  return r.ok ? r.value : 'cancel';
+  return r.ok ? { value: r.value, ...(r.asTyped !== undefined ? { asTyped: r.asTyped } : {}) } : 'cancel';
 }
