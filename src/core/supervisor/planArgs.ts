@@ -67,3 +67,27 @@ export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
   }
   return { count };
 }
+
+/**
+ * A copy of `plan` that writes to `outputDir`: the script's `--output_dir` value replaced (every occurrence, either
+ * form), or the flag added after the script when the plan left the script's default.
+ */
+export function withOutputDir(plan: LaunchPlan, outputDir: string): LaunchPlan {
+  const si = scriptIndex(plan.argv);
+  if (si < 0) throw new Error('cannot set output_dir: the launch plan has no training script (*.py) in its arguments');
+  const argv = plan.argv.slice(0, si + 1);
+  let replaced = false;
+  for (let i = si + 1; i < plan.argv.length; i++) {
+    const a = plan.argv[i]!;
+    if (a === '--output_dir' && i + 1 < plan.argv.length) {
+      argv.push(a, outputDir);
+      i++;
+      replaced = true;
+    } else if (a.startsWith('--output_dir=')) {
+      argv.push(`--output_dir=${outputDir}`);
+      replaced = true;
+    } else argv.push(a);
+  }
+  if (!replaced) argv.splice(si + 1, 0, '--output_dir', outputDir);
+  return { ...plan, argv, env: { ...plan.env } };
+}
