@@ -5,7 +5,10 @@ import { COMMANDS } from './cli/commands';
 
 const USAGE = `usage: sdxl-trainer <command> [options]
 commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(18)} ${c.summary}`).join('\n')}`;
+${Object.entries(COMMANDS).map(([name, c]) => [
+  `  ${name.padEnd(18)} ${c.summary}`,
+  ...(c.subcommands ?? []).map(([synopsis, what]) => `    ${synopsis}\n${' '.repeat(8)}${what}`),
+].join('\n')).join('\n')}`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -43,6 +46,11 @@ if (require.main === module) {
     err: (t) => process.stderr.write(t),
     readStdin: async () => readFileSync(0, 'utf8'),
     cwd: process.cwd(),
+    // While a command listens (run --follow), Ctrl-C goes to it instead of ending the process.
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      return () => process.off('SIGINT', handler);
+    },
   };
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;

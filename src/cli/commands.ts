@@ -8,10 +8,13 @@ import { eventsCommand } from './events';
 import { validateCommand } from './validate';
 import { estimateCommand } from './estimate';
 import { summarizeCommand } from './summarize';
+import { runCommand, RUN_SUBCOMMANDS } from './run';
 
 export interface CommandEntry {
   summary: string;
   run: CliCommand;
+  /** Synopses listed under the command in the help. */
+  subcommands?: ReadonlyArray<readonly [string, string]>;
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
@@ -22,5 +25,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   validate: { summary: 'check a config: errors, warnings and quick fixes (--json, --gpus)', run: validateCommand },
   estimate: { summary: 'estimate peak GPU memory of a config\'s training (--json)', run: estimateCommand },
   summarize: { summary: 'summarize a run: record folder, output_dir or console log (--json)', run: summarizeCommand },
+  run: { summary: 'start, follow, list, show, stop and resume training runs (run --help)', run: runCommand, subcommands: RUN_SUBCOMMANDS },
   events: { summary: 'read a run\'s TensorBoard event files: scalars, images, skipped records (--json)', run: eventsCommand },
 };

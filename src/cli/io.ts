@@ -1,10 +1,16 @@
 // What a CLI command gets: its arguments and where to write. Kept apart so commands are testable in-process.
+import type { WrapperLauncher } from '../core/supervisor/launcher';
+
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   /** Reads all of standard input (for `--stdin`). */
   readStdin(): Promise<string>;
   cwd: string;
+  /** Ctrl-C: calls `handler` on each interrupt while subscribed (then the process is not ended); returns unsubscribe. */
+  onInterrupt?(handler: () => void): () => void;
+  /** How runs' detached wrappers are started; default: this Node with wrapper.js next to the CLI (tests run sources). */
+  launcher?: WrapperLauncher;
 }
 
 export type CliCommand = (args: string[], io: CliIo) => Promise<number>;

@@ -9,12 +9,13 @@ export async function summarizeCommand(args: string[], io: CliIo): Promise<numbe
   if (positional.length !== 1) throw new UsageError('usage: summarize PATH [--json] (PATH: run record folder, output_dir or console log)');
   const result = await summarizePath(resolve(io.cwd, positional[0]!));
   if (flags.has('json')) io.out(JSON.stringify(result.summary) + '\n');
-  else io.out(text(result.summary, result.source));
+  else io.out(summaryText(result.summary, result.source));
   for (const note of result.notes) io.err(`note: ${note}\n`);
   return 0;
 }
 
-function text(s: RunSummary, source: string): string {
+/** The text form of a summary (also `run show`'s). */
+export function summaryText(s: RunSummary, source: string): string {
   const fmt = (v: number | null) => (v === null ? '?' : String(v));
   const lines = [
     `script:      ${s.script ?? 'unknown'} (from ${source === 'record' ? 'run record' : source === 'outputDir' ? 'output_dir' : 'console log'})`,

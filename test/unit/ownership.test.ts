@@ -74,7 +74,7 @@ test('claimOutputDir: free when empty or missing; names what the folder holds an
 test('claimOutputDir: a queued or running run owns its folder before it has written anything', withTemp((dir) => {
   const out = join(dir, 'out');
   for (const state of ['queued', 'starting', 'running'] as const) {
-    assert.deepEqual(claimOutputDir(out, [entry('a', out, state)]), { kind: 'taken', byRunId: 'a', byRunName: 'name-a', live: true, what: [`the output of a run that is ${state}`] });
+    assert.deepEqual(claimOutputDir(out, [entry('a', out, state)]), { kind: 'taken', byRunId: 'a', byRunName: 'name-a', live: true, what: [] });
   }
 }));
 
@@ -119,11 +119,12 @@ test('pickResumeCheckpoint: only the lineage\'s own checkpoints, on disk and com
   assert.equal((await pickResumeCheckpoint({ runId: 'b', runs, stateOf })).name, 'checkpoint-400');
   await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf, want: 'checkpoint-400' }), /checkpoint-400 in .* was not saved by run a; nothing was started/);
   await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf, want: 'checkpoint-25' }), /checkpoint-25 in .* is incomplete/);
-  await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf, want: 'checkpoint-5' }), /checkpoint-5 no longer exists in .*nothing was started/);
+  await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf, want: 'checkpoint-5' }), /run a has no checkpoint-5 in .*\(its complete ones are checkpoint-10, checkpoint-20\); nothing was started/);
   await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf, want: 'latest' }), /'latest' is not a checkpoint name/);
   // Deleted on disk since the state was read: never offered.
   rmSync(join(out, 'checkpoint-20'), { recursive: true });
   assert.equal((await pickResumeCheckpoint({ runId: 'a', runs, stateOf })).name, 'checkpoint-10');
+  await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf, want: 'checkpoint-20' }), /checkpoint-20 no longer exists in .*\(removed by checkpoints_total_limit or by hand; its complete ones are checkpoint-10\); nothing was started/);
   rmSync(join(out, 'checkpoint-10'), { recursive: true });
   await assert.rejects(pickResumeCheckpoint({ runId: 'a', runs, stateOf }), /run a has no complete checkpoint of its own left in .*out to resume from/);
 }));

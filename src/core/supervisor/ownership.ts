@@ -21,7 +21,10 @@ export type OutputDirClaim =
     byRunName?: string;
     /** That run has not ended (queued, starting or running): it cannot be continued, only avoided. */
     live?: boolean;
-    /** What the folder holds, in words ("3 checkpoints (checkpoint-10 … checkpoint-30)", …). */
+    /**
+     * What the folder holds, in words ("3 checkpoints (checkpoint-10 … checkpoint-30)", …); empty for a live run's
+     * folder (not read: that run will write it whatever it holds now).
+     */
     what: string[];
   };
 
@@ -52,7 +55,7 @@ export function claimOutputDir(outputDir: string, runs: readonly RunEntry[]): Ou
   const mine = runs.filter((e) => e.record.outputDir !== undefined && resolve(e.record.outputDir) === dir);
   // A run still queued or running will write here even when nothing is there yet.
   const live = mine.find((e) => !FINAL_STATES.includes(e.record.state));
-  if (live) return { kind: 'taken', byRunId: live.record.id, byRunName: live.record.name, live: true, what: [`the output of a run that is ${live.record.state}`] };
+  if (live) return { kind: 'taken', byRunId: live.record.id, byRunName: live.record.name, live: true, what: [] };
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -180,7 +183,13 @@ export async function pickResumeCheckpoint(o: ResumePickOptions): Promise<Resume
     const step = checkpointStep(o.want);
     if (step === undefined) throw new Error(`'${o.want}' is not a checkpoint name like checkpoint-500`);
     const onDisk = scan.checkpoints.find((c) => c.step === step);
-    if (!onDisk) throw new Error(`${o.want} no longer exists in ${outputDir} (removed by checkpoints_total_limit or by hand); nothing was started`);
+    if (!onDisk) {
+      const have = ready.filter((c) => c.complete).map((c) => `checkpoint-${c.step}`);
+      const others = have.length ? `its complete ones are ${have.join(', ')}` : 'it has no complete one left';
+      throw new Error(owned.has(step)
+        ? `${o.want} no longer exists in ${outputDir} (removed by checkpoints_total_limit or by hand; ${others}); nothing was started`
+        : `run ${o.runId} has no ${o.want} in ${outputDir} (${others}); nothing was started`);
+    }
     if (!owned.has(step)) throw new Error(`${o.want} in ${outputDir} was not saved by run ${o.runId}${lineage.length > 1 ? ' or a run it continues' : ''}; nothing was started`);
     if (!onDisk.complete) throw new Error(`${o.want} in ${outputDir} is incomplete (a save that did not finish); nothing was started`);
     return { name: o.want, step, ownerId: owned.get(step)!, outputDir };

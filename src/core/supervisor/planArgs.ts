@@ -68,3 +68,4 @@ export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
   }
   return { count };
 }
+

@@ -29,8 +29,10 @@ export async function askAboutOutputDir(q: OutputDirQuestion): Promise<OutputDir
   const fresh = `Start in ${q.newDirText}`;
   const save = `Start in ${q.newDirText} and Save It to the Config`;
   const items = [...(cont ? [cont] : []), fresh, save];
-  const picked = await vscode.window.showWarningMessage(
-    `Output folder '${q.outputDirText}' already holds ${holds}${owner}.`,
+  const message = q.claim.live
+    ? `Output folder '${q.outputDirText}' is being written by run ${q.ownerText ?? q.claim.byRunId}.`
+    : `Output folder '${q.outputDirText}' already holds ${holds}${owner}.`;
+  const picked = await vscode.window.showWarningMessage(message,
     { modal: true, detail },
     ...items,
   );

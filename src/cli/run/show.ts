@@ -1,0 +1,33 @@
+// `run show ID [--json]`: `summarize --json`'s shape for a recorded run, plus its id, output_dir and checkpoint paths.
+import { summarizePath } from '../../core/run/summarize';
+import { parseFlags, UsageError, type CliIo } from '../io';
+import { summaryText } from '../summarize';
+import { onlyFlags, openWorkspace, resolveRunId, workspaceRoot } from './context';
+
+export async function runShow(args: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseFlags(args, ['json']);
+  onlyFlags(flags, ['json', 'workspace']);
+  if (positional.length !== 1) throw new UsageError('usage: run show ID [--json] [--workspace DIR]');
+  const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
+  const id = resolveRunId(ws, positional[0]!);
+  // get() settles a run whose processes are gone before the record is read.
+  const { dir, record } = ws.supervisor.get(id);
+  const result = await summarizePath(dir);
+  const checkpoints = result.state.checkpoints.map((c) => ({ step: c.step, complete: c.complete, path: c.path }));
+  const outputDir = result.state.outputDir ?? record.outputDir ?? null;
+  if (flags.has('json')) {
+    io.out(JSON.stringify({ id, ...result.summary, checkpoints, outputDir }) + '\n');
+  } else {
+    io.out([
+      `id:          ${id}`,
+      `name:        ${record.name}`,
+      ...(record.resumedFrom ? [`resumed:     from ${record.resumedFrom}`] : []),
+      `record:      ${dir}`,
+      `output_dir:  ${outputDir ?? '?'}`,
+    ].join('\n') + '\n');
+    io.out(summaryText(result.summary, result.source));
+    for (const c of checkpoints) io.out(`  checkpoint-${c.step}${c.complete ? '' : ' (incomplete)'}: ${c.path}\n`);
+  }
+  for (const note of result.notes) io.err(`note: ${note}\n`);
+  return 0;
+}
