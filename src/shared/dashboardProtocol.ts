@@ -119,8 +119,9 @@ export type HostMessage =
 
 /**
  * What changed in one run since the last message. Series appends whose first step is at or before the last stored
- * step replace the stored tail from that step on (a resumed run re-logs steps); checkpoints are upserted by step,
- * gallery images by (epoch, index); markers and GPU samples are appended; `failure: null` clears a failure.
+ * step replace the stored tail from that step on (a resumed run re-logs steps); gallery images are upserted by
+ * (epoch, index); GPU samples are appended; checkpoints and markers are whole lists that replace the webview's (a
+ * checkpoint pruned or deleted on disk goes, with its marker); `failure: null` clears a failure.
  */
 export interface DeltaMessage {
   type: 'delta';
@@ -129,7 +130,9 @@ export interface DeltaMessage {
   /** The whole status, replacing the one the webview has (a field left out is cleared, e.g. the ETA at the end). */
   status?: RunStatusView;
   gallery?: GalleryImageView[];
+  /** The whole checkpoint list, replacing the one the webview has. */
   checkpoints?: CheckpointView[];
+  /** The whole marker list, replacing the one the webview has. */
   markers?: MarkerView[];
   gpu?: GpuSampleView[];
   failure?: FailureView | null;

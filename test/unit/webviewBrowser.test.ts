@@ -257,6 +257,25 @@ test('a click on a step (not a drag, not a double-click) asks for the console lo
   assert.ok(all[1]!.step > first!.step * 2.5, `the second pick is the click at 75%, not the double-click at 50% (${all[1]!.step} vs ${first!.step})`);
 });
 
+test('a checkpoint deleted on disk leaves the checkpoint table; an empty list empties it', { skip }, async () => {
+  const ckpt = (step: number, complete = true) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 2 ** 30 });
+  const rows = () => page.evaluate(() => Array.from(document.querySelectorAll('table.checkpoints tbody tr'))
+    .map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' ')));
+  const waitRows = (want: string[]) => page.waitForFunction((w) => JSON.stringify(Array.from(document.querySelectorAll('table.checkpoints tbody tr'))
+    .map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' '))) === JSON.stringify(w), want)
+    .catch(async (e) => { throw new Error(`checkpoint rows ${JSON.stringify(await rows())}, expected ${JSON.stringify(want)}: ${e}`); });
+  await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 400) }, checkpoints: [ckpt(100), ckpt(200), ckpt(300, false)] })] });
+  await page.locator('vscode-tab-header').nth(2).click();
+  await waitRows(['100 complete', '200 complete', '300 incomplete']);
+  // checkpoints_total_limit pruned checkpoint-100 while checkpoint-300 was completed: the list comes whole.
+  await send({ type: 'delta', runId: 'a', checkpoints: [ckpt(200), ckpt(300)] });
+  await waitRows(['200 complete', '300 complete']);
+  await send({ type: 'delta', runId: 'a', checkpoints: [] });
+  await page.locator('.checkpoints-panel .empty', { hasText: 'No checkpoints yet.' }).waitFor();
+  assert.deepEqual(await rows(), []);
+  await page.locator('vscode-tab-header').nth(0).click();
+});
+
 test('the CSP blocks a script without the nonce', { skip }, async () => {
   const blocked = await page.evaluate(async (INJECTED) => {
     const w = window as unknown as { __csp: string[]; __ran?: boolean };
