@@ -151,6 +151,8 @@ export type WebviewMessage =
   | { type: 'openConsoleAtStep'; runId: string; step: number }
   | { type: 'openCheckpoint'; runId: string; step: number; path: string }
   | { type: 'compareRuns'; runIds: string[] }
+  /** The runs the charts now show (after `init`, a `select`, or the user's own choice), for the panel's title. */
+  | { type: 'shownRuns'; runIds: string[] }
   | { type: 'setSmoothing'; weight: number }
   | { type: 'openImage'; runId: string; uri: string };
 
@@ -264,6 +266,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   openConsoleAtStep: shape({ runId: nonEmptyStr, step: int }),
   openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: nonEmptyStr }),
   compareRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
+  shownRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   setSmoothing: shape({ weight: smoothing }),
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
 };

@@ -1,7 +1,7 @@
 // Training runs end to end with the stand-in trainer, in one code-server session (issue 3): start from the palette,
 // the status bar shows step/total and ETA, "Reload Window" mid-run keeps following the run with no gap, Stop leaves no
 // process, an injected CUDA OOM shows a notification and a Problems entry whose quick fix edits the config, and Resume
-// continues from the newest complete checkpoint.
+// continues from the newest complete checkpoint; the dashboard compares two runs, its tab named after what it shows.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -163,6 +163,14 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     });
     assert.equal(shown.length, 2);
     await vs.screenshot('compare');
+    // The panel is named after what it shows: the two runs, then the one left when the other is unchecked in the page.
+    const tabTitle = (what: string, pattern: RegExp) => until(`the dashboard tab to be titled ${what}`, 15_000, async () => {
+      const title = (await vs.activeTab.first().textContent())?.trim() ?? '';
+      return pattern.test(title) ? title : undefined;
+    }, 100);
+    await tabTitle('"SDXL: 2 runs"', /^SDXL: 2 runs/);
+    await compareFrame.locator(`vscode-checkbox[data-run="${oom.record.id}"]`).click();
+    await tabTitle('after the normal run', /^SDXL: \[simulation\] normal run/);
     step('compare');
   });
   clock.report('runs');

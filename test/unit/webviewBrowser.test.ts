@@ -303,6 +303,32 @@ test("a chart's latest values are those of the run shown: switching to a run wit
   assert.equal((await readout('loss')).length, 1, JSON.stringify(await readout('loss')));
 });
 
+test('the webview tells the host which runs it shows (the panel is named after them): after init, a select, a click, a reload', { skip }, async () => {
+  const shown = () => page.evaluate(() => (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted
+    .filter((m) => m.type === 'shownRuns').map((m) => m.runIds));
+  const waitShown = (want: string[]) => page.waitForFunction((w) => {
+    const all = (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted.filter((m) => m.type === 'shownRuns');
+    return JSON.stringify(all.at(-1)?.runIds) === JSON.stringify(w);
+  }, want, { timeout: 10_000 }).catch(async (e) => { throw new Error(`shownRuns ${JSON.stringify(await shown())}, expected last ${JSON.stringify(want)}: ${e}`); });
+  const runs = [run('a', 'first'), run('b', 'second')];
+  await send({ type: 'init', runs, focusRunId: 'a' });
+  await waitShown(['a']);
+  await send({ type: 'select', runIds: ['b'] });
+  await waitShown(['b']);
+  await page.locator('.run-item vscode-checkbox[data-run="a"]').click();
+  await waitShown(['b', 'a']);
+  const before = (await shown()).length;
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', step: 3 } });
+  await nextFrames(page);
+  assert.equal((await shown()).length, before, 'reported on a change of the selection only');
+  // After a reload the restored selection is reported again, once the host's init has said which runs exist.
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await send({ type: 'init', runs, focusRunId: 'a' });
+  await waitShown(['b', 'a']);
+  assert.deepEqual(await shown(), [['b', 'a']]);
+});
+
 test('the CSP blocks a script without the nonce', { skip }, async () => {
   const blocked = await page.evaluate(async (INJECTED) => {
     const w = window as unknown as { __csp: string[]; __ran?: boolean };
