@@ -124,10 +124,14 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     // notification, news of the moment it failed, does not.
     await vs.reloadWindow();
     const reloaded = await vs.waitForProblems('the run failure on oom.sdxl.json after the reload', (p) => p.some(isOom), 60_000);
-    assert.deepEqual(reloaded.find(isOom), problem);
+    const again = reloaded.find(isOom)!;
+    assert.deepEqual([again.severity, again.message, again.line, again.column], [problem.severity, problem.message, problem.line, problem.column]);
+    const center = vs.page.locator('.notifications-center');
     await vs.runCommand('Notifications: Show Notifications');
-    assert.equal(await vs.page.locator('.notifications-center .monaco-list-row', { hasText: 'SDXL run "oom run" failed' }).count(), 0, 'no replayed notification');
+    await center.waitFor({ state: 'visible' });
+    assert.equal(await center.locator('.monaco-list-row', { hasText: 'SDXL run "oom run" failed' }).count(), 0, 'no replayed notification');
     await vs.runCommand('Notifications: Hide Notifications');
+    await center.waitFor({ state: 'hidden' });
     step('OOM: problem again after a reload');
     await vs.applyQuickFix(`Run ${oom.record.id} failed`, 'Enable gradient checkpointing');
     // The edit lands at the end of "args", below the visible lines: check the saved file instead of the view.
