@@ -87,6 +87,8 @@ export class DashboardHost implements vscode.Disposable {
   private updateTitle(): void {
     if (!this.panel) return;
     const names = this.shownRunIds.filter((id) => this.runs.get(id)).map((id) => this.runs.displayName(id));
+    // Restored before the runs are found again: the title VS Code restored named them; keep it until they are known.
+    if (names.length === 0 && this.shownRunIds.length > 0) return;
     const title = dashboardTitle(names);
     if (this.panel.title !== title) this.panel.title = title;
   }
