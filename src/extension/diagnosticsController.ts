@@ -1,7 +1,9 @@
-// Problems-panel diagnostics for *.sdxl.json files, and the quick fixes that go with them.
+// Problems-panel diagnostics for *.sdxl.json files, and the quick fixes that go with them; beside a config's own
+// problems, the diagnosis of its newest failed run (which ones: RunProblems, from the runs' current states).
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import { validateConfig, type Diagnostic as CoreDiagnostic, type Fix } from '../core/diagnostics';
+import { runFailureDiagnostic, type ShownFailure } from '../core/diagnostics/runFailures';
 import { fixToTextEdits } from '../core/fixes';
 import { isConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
@@ -21,17 +23,22 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   private readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
   private readonly fixes = new WeakMap<vscode.Diagnostic, Fix>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Problems from failed runs, per config URI, shown beside the config's own. */
-  private readonly runDiagnostics = new Map<string, CoreDiagnostic[]>();
+  /** The failed run whose diagnosis each config shows beside its own problems, per config URI. */
+  private runFailures = new Map<string, ShownFailure>();
+  private readonly runFailureEdited = new vscode.EventEmitter<vscode.Uri>();
+  /** A config that showed a failed run's diagnosis was edited: the diagnosis described the config as it was. */
+  readonly onDidEditConfigOfRunFailure = this.runFailureEdited.event;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly gpus: GpuInventory) {
     this.subscriptions.push(
       this.collection,
+      this.runFailureEdited,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // A run failure describes the config as it was; once the config changes, it is history.
-        if (e.contentChanges.length > 0) this.runDiagnostics.delete(e.document.uri.toString());
+        const key = e.document.uri.toString();
+        if (e.contentChanges.length > 0 && this.runFailures.delete(key)) this.runFailureEdited.fire(e.document.uri);
         this.schedule(e.document, 250);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
@@ -70,17 +77,32 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
       }];
     }
     if (doc.isClosed || doc.version !== version) return found;
-    const fromRuns = this.runDiagnostics.get(doc.uri.toString()) ?? [];
+    const shownFailure = this.runFailures.get(doc.uri.toString());
+    const fromRuns = shownFailure ? [runFailureDiagnostic(shownFailure, doc.getText())] : [];
     // VS Code's own JSON support already reports syntax errors in the editor; showing ours too would double them.
     const shown = found.filter((d) => d.code !== 'json');
     this.collection.set(doc.uri, [...shown, ...fromRuns].map((d) => this.toVscode(doc, d)));
     return found;
   }
 
-  /** Shows a failed run's diagnosis on its config (replacing earlier run problems there); editing the config clears it. */
-  setRunDiagnostics(uri: vscode.Uri, diags: CoreDiagnostic[]): void {
-    this.runDiagnostics.set(uri.toString(), diags);
-    void vscode.workspace.openTextDocument(uri).then((doc) => this.refresh(doc), () => undefined);
+  /**
+   * The failed run whose diagnosis each config (by URI) shows, replacing the whole set; the configs whose entry changed
+   * are checked again (opened in the background when closed, so Problems lists them).
+   */
+  setRunFailures(failures: ReadonlyMap<string, ShownFailure>): void {
+    const changed: string[] = [];
+    for (const [key, f] of failures) {
+      const old = this.runFailures.get(key);
+      if (old?.runId !== f.runId || old.failure !== f.failure) changed.push(key);
+    }
+    for (const key of this.runFailures.keys()) if (!failures.has(key)) changed.push(key);
+    this.runFailures = new Map(failures);
+    for (const key of changed) {
+      const uri = vscode.Uri.parse(key);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+      if (open) void this.refresh(open);
+      else if (failures.has(key)) void vscode.workspace.openTextDocument(uri).then((doc) => this.refresh(doc), () => undefined);
+    }
   }
 
   private toVscode(doc: vscode.TextDocument, d: CoreDiagnostic): vscode.Diagnostic {

@@ -11,6 +11,7 @@ import { isConfigDocument, pickConfigDocument } from './configDocuments';
 import { RunsController } from './runs/runsController';
 import { RunStatusBar } from './runs/statusBar';
 import { RunNotifier } from './runs/runNotifier';
+import { RunProblems } from './runs/runProblems';
 import { registerRunCommands, resolveRunId } from './runs/runCommands';
 import { ConfigsView } from './views/configsView';
 import { RunsView, type RunsNode } from './views/runsView';
@@ -60,7 +61,8 @@ export class SdxlExtension implements vscode.Disposable {
       vscode.window.createTreeView('sdxl.runs', { treeDataProvider: runsView, showCollapseAll: true, canSelectMany: true }),
       vscode.window.createTreeView('sdxl.configs', { treeDataProvider: configsView }),
       new RunStatusBar(this.runs),
-      new RunNotifier(this.runs, this.diagnostics),
+      new RunNotifier(this.runs),
+      new RunProblems(this.runs, this.diagnostics, context.workspaceState),
       ...registerRunCommands(this.runs, (id, run) => this.command(id, run)),
       this.command('sdxl.refreshRuns', () => this.runs.refresh()),
       this.output,

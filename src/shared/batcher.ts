@@ -1,6 +1,7 @@
 // Host-side batching of dashboard deltas: a training run can log hundreds of values a second, while the webview only
-// needs ~10 redraws a second. Deltas for the same run are merged (series appends concatenated, lists appended, whole
-// values such as the status and the notices replaced by the later one) and sent at most once per interval. Pure: the clock and timer are injected.
+// needs ~10 redraws a second. Deltas for the same run are merged (series appends concatenated, gallery and GPU lists
+// appended, whole values such as the status, the notices, the checkpoints and the markers replaced by the later one) and
+// sent at most once per interval. Pure: the clock and timer are injected.
 import type { DeltaMessage } from './dashboardProtocol';
 
 export interface BatcherClock {
@@ -35,7 +36,9 @@ export function mergeDeltas(a: DeltaMessage, b: DeltaMessage): DeltaMessage {
     out.appendSeries = series;
   }
   if (b.status) out.status = b.status;
-  for (const key of ['gallery', 'checkpoints', 'markers', 'gpu'] as const) {
+  if (b.checkpoints) out.checkpoints = b.checkpoints;
+  if (b.markers) out.markers = b.markers;
+  for (const key of ['gallery', 'gpu'] as const) {
     const later = b[key];
     if (later) (out as unknown as Record<string, unknown[]>)[key] = [...(a[key] ?? []), ...later];
   }

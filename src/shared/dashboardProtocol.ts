@@ -119,8 +119,9 @@ export type HostMessage =
 
 /**
  * What changed in one run since the last message. Series appends whose first step is at or before the last stored
- * step replace the stored tail from that step on (a resumed run re-logs steps); checkpoints are upserted by step,
- * gallery images by (epoch, index); markers and GPU samples are appended; `failure: null` clears a failure.
+ * step replace the stored tail from that step on (a resumed run re-logs steps); gallery images are upserted by
+ * (epoch, index); GPU samples are appended; checkpoints and markers are whole lists that replace the webview's (a
+ * checkpoint pruned or deleted on disk goes, with its marker); `failure: null` clears a failure.
  */
 export interface DeltaMessage {
   type: 'delta';
@@ -129,7 +130,9 @@ export interface DeltaMessage {
   /** The whole status, replacing the one the webview has (a field left out is cleared, e.g. the ETA at the end). */
   status?: RunStatusView;
   gallery?: GalleryImageView[];
+  /** The whole checkpoint list, replacing the one the webview has. */
   checkpoints?: CheckpointView[];
+  /** The whole marker list, replacing the one the webview has. */
   markers?: MarkerView[];
   gpu?: GpuSampleView[];
   failure?: FailureView | null;
@@ -148,6 +151,8 @@ export type WebviewMessage =
   | { type: 'openConsoleAtStep'; runId: string; step: number }
   | { type: 'openCheckpoint'; runId: string; step: number; path: string }
   | { type: 'compareRuns'; runIds: string[] }
+  /** The runs the charts now show (after `init`, a `select`, or the user's own choice), for the panel's title. */
+  | { type: 'shownRuns'; runIds: string[] }
   | { type: 'setSmoothing'; weight: number }
   | { type: 'openImage'; runId: string; uri: string };
 
@@ -261,6 +266,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   openConsoleAtStep: shape({ runId: nonEmptyStr, step: int }),
   openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: nonEmptyStr }),
   compareRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
+  shownRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   setSmoothing: shape({ weight: smoothing }),
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
 };

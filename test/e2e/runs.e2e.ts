@@ -1,7 +1,8 @@
 // Training runs end to end with the stand-in trainer, in one code-server session (issue 3): start from the palette,
 // the status bar shows step/total and ETA, "Reload Window" mid-run keeps following the run with no gap, Stop leaves no
-// process, an injected CUDA OOM shows a notification and a Problems entry whose quick fix edits the config, and Resume
-// continues from the newest complete checkpoint.
+// process, an injected CUDA OOM shows a notification and a Problems entry (back after a reload, gone after an edit)
+// whose quick fix edits the config, Resume continues from the newest complete checkpoint, and the dashboard compares
+// two runs, its tab named after what it shows.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -138,12 +139,27 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     assert.equal(problem.severity, 'error');
     assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(cuda_oom\\)`));
     await vs.screenshot('oom-problem');
+    // A window reload sees no run fail (the monitors re-read the runs' files), yet the entry comes back as it was; the
+    // notification, news of the moment it failed, does not.
+    await vs.reloadWindow();
+    const reloaded = await vs.waitForProblems('the run failure on oom.sdxl.json after the reload', (p) => p.some(isOom), 60_000);
+    const again = reloaded.find(isOom)!;
+    assert.deepEqual([again.severity, again.message, again.line, again.column], [problem.severity, problem.message, problem.line, problem.column]);
+    const center = vs.page.locator('.notifications-center');
+    await vs.runCommand('Notifications: Show Notifications');
+    await center.waitFor({ state: 'visible' });
+    assert.equal(await center.locator('.monaco-list-row', { hasText: 'SDXL run "oom run" failed' }).count(), 0, 'no replayed notification');
+    await vs.runCommand('Notifications: Hide Notifications');
+    await center.waitFor({ state: 'hidden' });
+    step('OOM: problem again after a reload');
     await vs.applyQuickFix(`Run ${oom.record.id} failed`, 'Enable gradient checkpointing');
     // The edit lands at the end of "args", below the visible lines: check the saved file instead of the view.
     await vs.waitForDirty(true);
     await vs.focusEditor();
     await vs.save();
     assert.match(await readFile(join(ws, 'oom.sdxl.json'), 'utf8'), /"gradient_checkpointing": true/);
+    // The diagnosis described the config as it was: the edit dismisses it.
+    await vs.waitForProblems('the run failure to go with the edit', (p) => !p.some(isOom));
     step('OOM: notification, problem, quick fix');
 
     // --- Resume: a new run continues from the newest complete checkpoint (20: checkpoints every 10, OOM at 25).
@@ -182,6 +198,14 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     });
     assert.equal(shown.length, 2);
     await vs.screenshot('compare');
+    // The panel is named after what it shows: the two runs, then the one left when the other is unchecked in the page.
+    const tabTitle = (what: string, pattern: RegExp) => until(`the dashboard tab to be titled ${what}`, 15_000, async () => {
+      const title = (await vs.activeTab.first().textContent())?.trim() ?? '';
+      return pattern.test(title) ? title : undefined;
+    }, 100);
+    await tabTitle('"SDXL: 2 runs"', /^SDXL: 2 runs/);
+    await compareFrame.locator(`vscode-checkbox[data-run="${oom.record.id}"]`).click();
+    await tabTitle('after the normal run', /^SDXL: \[simulation\] normal run/);
     step('compare');
   });
   clock.report('runs');

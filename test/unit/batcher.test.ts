@@ -24,14 +24,23 @@ function fakeClock(): BatcherClock & { advance(ms: number): void; timers: number
 
 const d = (runId: string, extra: Partial<DeltaMessage> = {}): DeltaMessage => ({ type: 'delta', runId, ...extra });
 
-test('mergeDeltas concatenates appends and lists, and the later status and failure win', () => {
-  const a = d('r', { appendSeries: { train_loss: [[1, 0.5]] }, status: { step: 1, outcome: 'running' }, markers: [{ step: 1, kind: 'checkpoint' }] });
-  const b = d('r', { appendSeries: { train_loss: [[2, 0.4]], lr: [[2, 1e-4]] }, status: { step: 2, outcome: 'succeeded' }, failure: null, markers: [{ step: 2, kind: 'validation' }] });
+test('mergeDeltas concatenates appends and lists, and the later status, failure, checkpoints and markers win', () => {
+  const a = d('r', {
+    appendSeries: { train_loss: [[1, 0.5]] }, status: { step: 1, outcome: 'running' }, gpu: [{ t: 1, index: 0 }],
+    markers: [{ step: 1, kind: 'checkpoint' }], checkpoints: [{ step: 1, path: 'c1', complete: true }],
+  });
+  const b = d('r', {
+    appendSeries: { train_loss: [[2, 0.4]], lr: [[2, 1e-4]] }, status: { step: 2, outcome: 'succeeded' }, failure: null, gpu: [{ t: 2, index: 0 }],
+    markers: [{ step: 2, kind: 'validation' }], checkpoints: [],
+  });
   const m = mergeDeltas(a, b);
   assert.deepEqual(m.appendSeries, { train_loss: [[1, 0.5], [2, 0.4]], lr: [[2, 1e-4]] });
   assert.deepEqual(m.status, { step: 2, outcome: 'succeeded' });
   assert.equal(m.failure, null);
-  assert.equal(m.markers!.length, 2);
+  assert.equal(m.gpu!.length, 2);
+  // Whole lists: checkpoint-1 was deleted between the two deltas, and its marker with it.
+  assert.deepEqual(m.markers, [{ step: 2, kind: 'validation' }]);
+  assert.deepEqual(m.checkpoints, []);
   assert.deepEqual(a.appendSeries, { train_loss: [[1, 0.5]] }, 'inputs are not modified');
   assert.throws(() => mergeDeltas(a, d('other')), /run ids differ/);
 });
@@ -44,11 +53,15 @@ test('mergeDeltas keeps every part of the later delta (each DeltaMessage field i
     markers: [{ step: 2, kind: 'note' }], gpu: [{ t: 1, index: 0 }], failure: { class: 'nan_loss', message: 'm', remedy: 'r' },
     notices: ['n'], simulated: true, label: 'L',
   };
-  for (const earlier of [d('r'), d('r', { notices: ['old'], label: 'old', status: { outcome: 'running', step: 1, etaSeconds: 9 } })]) {
+  for (const earlier of [d('r'), d('r', {
+    notices: ['old'], label: 'old', status: { outcome: 'running', step: 1, etaSeconds: 9 },
+    checkpoints: [{ step: 1, path: 'c1', complete: true }], markers: [{ step: 1, kind: 'checkpoint' }],
+  })]) {
     const m = mergeDeltas(earlier, later);
     for (const key of Object.keys(later) as (keyof DeltaMessage)[]) {
       const v = m[key];
-      assert.deepEqual(Array.isArray(v) && key !== 'notices' ? v.slice(-1) : v, later[key], `field ${key}`);
+      const appended = key === 'gallery' || key === 'gpu';
+      assert.deepEqual(appended ? (v as unknown[]).slice(-1) : v, later[key], `field ${key}`);
     }
   }
 });

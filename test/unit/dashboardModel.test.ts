@@ -158,3 +158,32 @@ test('a stalled run says so in its status until it moves again', () => {
   s = reduce(s, { type: 'exit', code: 0, signal: null });
   assert.equal(runView(s, meta).status.stalledSeconds, undefined, 'not for an ended run');
 });
+
+test('checkpoints and markers are sent whole when they change: a pruned or deleted checkpoint goes, the last one too', () => {
+  const tracker = new RunDeltaTracker();
+  const scan = (steps: number[], complete = true): RunEvent => ({
+    type: 'checkpointScan', checkpoints: steps.map((step) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 100 })),
+  });
+  let s = reduce(reduceAll(training(12)), scan([4, 8]));
+  const full = tracker.full(s, meta);
+  assert.deepEqual(full.checkpoints.map((c) => c.step), [4, 8]);
+  // checkpoints_total_limit pruned checkpoint-4 and the script saved checkpoint-12 (still being written).
+  s = reduce(s, scan([8]));
+  s = reduce(s, { type: 'checkpointSaving', step: 12, path: 'out/checkpoint-12' });
+  let d = tracker.delta(s, meta)!;
+  assert.equal(checkHostMessage(d), undefined);
+  assert.deepEqual(d.checkpoints!.map((c) => [c.step, c.complete]), [[8, true], [12, false]]);
+  const ckptMarkers = (m: typeof d.markers) => m!.filter((x) => x.kind === 'checkpoint').map((x) => x.label);
+  assert.deepEqual(ckptMarkers(d.markers), ['checkpoint-8', 'checkpoint-12 (incomplete)']);
+  // Completeness and size changes are sent too; nothing is sent again while nothing changes.
+  s = reduce(s, { type: 'checkpointScan', checkpoints: [{ step: 8, path: 'out/checkpoint-8', complete: true, sizeBytes: 100 }, { step: 12, path: 'out/checkpoint-12', complete: true, sizeBytes: 250 }] });
+  d = tracker.delta(s, meta)!;
+  assert.deepEqual(d.checkpoints!.map((c) => [c.step, c.complete, c.sizeBytes]), [[8, true, 100], [12, true, 250]]);
+  assert.deepEqual(ckptMarkers(d.markers), ['checkpoint-8', 'checkpoint-12']);
+  assert.equal(tracker.delta(s, meta), undefined);
+  // Deleted by hand, all of them: an empty list, not nothing.
+  s = reduce(s, scan([]));
+  d = tracker.delta(s, meta)!;
+  assert.deepEqual(d.checkpoints, []);
+  assert.deepEqual(ckptMarkers(d.markers), []);
+});

@@ -29,7 +29,7 @@ test('cached smoothing equals smoothing the whole series, across growth, tail re
   }
 });
 
-test('deltas upsert checkpoints and images, append markers, and clear failures; unknown runs are ignored', () => {
+test('deltas upsert images, replace checkpoints and markers, and clear failures; unknown runs are ignored', () => {
   const s = new RunStore();
   s.setRun({ ...emptyRunView('r'), checkpoints: [{ step: 5, path: 'c5', complete: false }] });
   assert.equal(s.applyDelta({ type: 'delta', runId: 'nope', status: { outcome: 'running', step: 1 } }), false);
@@ -38,7 +38,7 @@ test('deltas upsert checkpoints and images, append markers, and clear failures; 
     gallery: [{ epoch: 0, index: 0, uri: 'a' }], markers: [{ step: 5, kind: 'checkpoint' }],
     failure: { class: 'nan_loss', message: 'm', remedy: 'r' },
   });
-  s.applyDelta({ type: 'delta', runId: 'r', gallery: [{ epoch: 0, index: 0, uri: 'b' }], markers: [{ step: 6, kind: 'note' }], status: { outcome: 'succeeded', step: 8 } });
+  s.applyDelta({ type: 'delta', runId: 'r', gallery: [{ epoch: 0, index: 0, uri: 'b' }], markers: [{ step: 5, kind: 'checkpoint' }, { step: 6, kind: 'note' }], status: { outcome: 'succeeded', step: 8 } });
   const v = s.runs.get('r')!.view;
   assert.deepEqual(v.checkpoints, [{ step: 5, path: 'c5', complete: true }]);
   assert.deepEqual(v.gallery.map((g) => g.uri), ['b']);
@@ -47,4 +47,17 @@ test('deltas upsert checkpoints and images, append markers, and clear failures; 
   assert.equal(v.failure?.class, 'nan_loss');
   s.applyDelta({ type: 'delta', runId: 'r', failure: null });
   assert.equal(s.runs.get('r')!.view.failure, undefined);
+});
+
+test('a delta\'s checkpoints and markers replace the lists: removed checkpoints go, an empty list empties them', () => {
+  const s = new RunStore();
+  const ckpt = (step: number, complete = true) => ({ step, path: `out/checkpoint-${step}`, complete });
+  s.setRun({ ...emptyRunView('r'), checkpoints: [ckpt(5), ckpt(10)], markers: [{ step: 5, kind: 'checkpoint' }, { step: 10, kind: 'checkpoint' }] });
+  s.applyDelta({ type: 'delta', runId: 'r', checkpoints: [ckpt(10), ckpt(15, false)], markers: [{ step: 10, kind: 'checkpoint' }, { step: 15, kind: 'checkpoint' }] });
+  const v = () => s.runs.get('r')!.view;
+  assert.deepEqual(v().checkpoints, [ckpt(10), ckpt(15, false)]);
+  assert.deepEqual(v().markers.map((m) => m.step), [10, 15]);
+  s.applyDelta({ type: 'delta', runId: 'r', checkpoints: [], markers: [] });
+  assert.deepEqual(v().checkpoints, []);
+  assert.deepEqual(v().markers, []);
 });

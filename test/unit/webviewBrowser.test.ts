@@ -257,6 +257,78 @@ test('a click on a step (not a drag, not a double-click) asks for the console lo
   assert.ok(all[1]!.step > first!.step * 2.5, `the second pick is the click at 75%, not the double-click at 50% (${all[1]!.step} vs ${first!.step})`);
 });
 
+test('a checkpoint deleted on disk leaves the checkpoint table; an empty list empties it', { skip }, async () => {
+  const ckpt = (step: number, complete = true) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 2 ** 30 });
+  const rows = () => page.evaluate(() => Array.from(document.querySelectorAll('table.checkpoints tbody tr'))
+    .map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' ')));
+  const waitRows = (want: string[]) => page.waitForFunction((w) => JSON.stringify(Array.from(document.querySelectorAll('table.checkpoints tbody tr'))
+    .map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' '))) === JSON.stringify(w), want)
+    .catch(async (e) => { throw new Error(`checkpoint rows ${JSON.stringify(await rows())}, expected ${JSON.stringify(want)}: ${e}`); });
+  await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 400) }, checkpoints: [ckpt(100), ckpt(200), ckpt(300, false)] })] });
+  await page.locator('vscode-tab-header').nth(2).click();
+  await waitRows(['100 complete', '200 complete', '300 incomplete']);
+  // checkpoints_total_limit pruned checkpoint-100 while checkpoint-300 was completed: the list comes whole.
+  await send({ type: 'delta', runId: 'a', checkpoints: [ckpt(200), ckpt(300)] });
+  await waitRows(['200 complete', '300 complete']);
+  await send({ type: 'delta', runId: 'a', checkpoints: [] });
+  await page.locator('.checkpoints-panel .empty', { hasText: 'No checkpoints yet.' }).waitFor();
+  assert.deepEqual(await rows(), []);
+  await page.locator('vscode-tab-header').nth(0).click();
+});
+
+test("a chart's latest values are those of the run shown: switching to a run without the series clears them", { skip }, async () => {
+  const readout = (chart: string) => page.locator(`#chart-${chart}-readout .readout-item`).allTextContents();
+  const lr = (v: number) => noisyLoss(0, 40).map(([s]) => [s, v] as [number, number]);
+  await send({
+    type: 'init', runs: [
+      run('a', 'with-lr', { series: { train_loss: noisyLoss(0, 40), lr: lr(0.123) } }),
+      run('b', 'other-lr', { series: { train_loss: noisyLoss(0, 40, 3), lr: lr(0.456) } }),
+      run('c', 'no-lr', { series: { train_loss: noisyLoss(0, 40, 5) } }),
+    ], focusRunId: 'a',
+  });
+  await send({ type: 'select', runIds: ['a'] });
+  await page.waitForFunction(() => document.querySelector('#chart-lr-readout')?.textContent?.includes('lr: 0.123'), undefined, { timeout: 5000 })
+    .catch(async (e) => { throw new Error(`${await page.locator('#chart-lr-readout').textContent()} ${await page.locator('.runs-panel').innerHTML()} ${e}`); });
+  // Another run with the series: only its value.
+  await send({ type: 'select', runIds: ['b'] });
+  await page.waitForFunction(() => document.querySelector('#chart-lr-readout')?.textContent?.includes('lr: 0.456'));
+  assert.equal((await readout('lr')).length, 1, JSON.stringify(await readout('lr')));
+  // A run without it: the chart is empty and so is its read-out, while the loss chart shows the new run's value.
+  await send({ type: 'select', runIds: ['c'] });
+  await page.locator('section[data-chart="lr"] .empty:not([hidden])').waitFor();
+  await page.waitForFunction(() => document.querySelector('.runs-panel vscode-checkbox[data-run="c"][checked]'));
+  await nextFrames(page);
+  assert.deepEqual(await readout('lr'), []);
+  assert.deepEqual(await readout('rate'), []);
+  assert.equal((await readout('loss')).length, 1, JSON.stringify(await readout('loss')));
+});
+
+test('the webview tells the host which runs it shows (the panel is named after them): after init, a select, a click, a reload', { skip }, async () => {
+  const shown = () => page.evaluate(() => (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted
+    .filter((m) => m.type === 'shownRuns').map((m) => m.runIds));
+  const waitShown = (want: string[]) => page.waitForFunction((w) => {
+    const all = (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted.filter((m) => m.type === 'shownRuns');
+    return JSON.stringify(all.at(-1)?.runIds) === JSON.stringify(w);
+  }, want, { timeout: 10_000 }).catch(async (e) => { throw new Error(`shownRuns ${JSON.stringify(await shown())}, expected last ${JSON.stringify(want)}: ${e}`); });
+  const runs = [run('a', 'first'), run('b', 'second')];
+  await send({ type: 'init', runs, focusRunId: 'a' });
+  await waitShown(['a']);
+  await send({ type: 'select', runIds: ['b'] });
+  await waitShown(['b']);
+  await page.locator('.run-item vscode-checkbox[data-run="a"]').click();
+  await waitShown(['b', 'a']);
+  const before = (await shown()).length;
+  await send({ type: 'delta', runId: 'a', status: { outcome: 'running', step: 3 } });
+  await nextFrames(page);
+  assert.equal((await shown()).length, before, 'reported on a change of the selection only');
+  // After a reload the restored selection is reported again, once the host's init has said which runs exist.
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await send({ type: 'init', runs, focusRunId: 'a' });
+  await waitShown(['b', 'a']);
+  assert.deepEqual(await shown(), [['b', 'a']]);
+});
+
 test('the CSP blocks a script without the nonce', { skip }, async () => {
   const blocked = await page.evaluate(async (INJECTED) => {
     const w = window as unknown as { __csp: string[]; __ran?: boolean };

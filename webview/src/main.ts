@@ -29,6 +29,8 @@ class Dashboard {
   private frame = 0;
   private runListSig = '';
   private readonly requested = new Set<string>();
+  /** The selection last reported to the host with `shownRuns` (it names the panel after it), as JSON. */
+  private reportedSelection: string | undefined;
 
   private readonly banners = h('div', { class: 'banners' });
   private readonly runList = h('aside', { class: 'runs-panel', 'aria-label': 'Runs' });
@@ -155,8 +157,14 @@ class Dashboard {
     }
   }
 
+  /** Keeps the UI state; every change of the selection goes through here, so the host hears of each one. */
   private save(): void {
     saveUiState(this.api, this.ui);
+    const selection = JSON.stringify(this.ui.selectedRunIds);
+    if (selection !== this.reportedSelection) {
+      this.reportedSelection = selection;
+      post({ type: 'shownRuns', runIds: [...this.ui.selectedRunIds] });
+    }
   }
 
   schedule(): void {

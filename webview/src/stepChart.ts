@@ -130,6 +130,8 @@ export class StepChart {
     this.plotEl.hidden = !hasData;
     if (!hasData || width === 0) {
       if (!hasData) { this.u?.destroy(); this.u = undefined; this.key = ''; this.setStats(0, undefined); }
+      // The read-out names only the series now shown: an emptied chart keeps none of the previous run's values.
+      if (hasData) this.showReadout(null); else clear(this.readoutEl);
       return;
     }
     this.lastWidth = width;

@@ -1,8 +1,6 @@
 // The webview's copy of the run data, built from `init`/`runData` and kept current by `delta`s. Series are held in
 // growable typed arrays with their smoothed values cached, so a delta costs only its own points.
-import type {
-  CheckpointView, DeltaMessage, GalleryImageView, GpuSampleView, MarkerView, Point, RunView,
-} from '../../src/shared/dashboardProtocol';
+import type { DeltaMessage, GalleryImageView, GpuSampleView, Point, RunView } from '../../src/shared/dashboardProtocol';
 import { emaSmooth, lowerBound, newEmaState, type EmaState } from '../../src/shared/series';
 
 export class Column {
@@ -107,9 +105,10 @@ export class RunStore {
     }
     if (d.status) v.status = d.status;
     if (d.gallery) upsert<GalleryImageView>(v.gallery, d.gallery, (a, b) => a.epoch === b.epoch && a.index === b.index);
-    if (d.checkpoints) upsert<CheckpointView>(v.checkpoints, d.checkpoints, (a, b) => a.step === b.step);
-    // Loops, not push(...list): a long list would overflow the argument stack.
-    for (const m of d.markers ?? []) v.markers.push(m as MarkerView);
+    // Whole lists: a checkpoint deleted on disk (pruned by checkpoints_total_limit, or by hand) goes with its marker.
+    if (d.checkpoints) v.checkpoints = d.checkpoints.slice();
+    if (d.markers) v.markers = d.markers.slice();
+    // A loop, not push(...list): a long list would overflow the argument stack.
     for (const g of d.gpu ?? []) v.gpu.push(g as GpuSampleView);
     if (d.failure === null) delete v.failure;
     else if (d.failure) v.failure = d.failure;

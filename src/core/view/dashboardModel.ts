@@ -1,5 +1,6 @@
 // Maps a run's RunState (from the one reducer) onto the dashboard's view model, and works out the delta between
-// what was last sent and the state now, so the webview gets appends rather than the whole state.
+// what was last sent and the state now, so the webview gets appends rather than the whole state (small lists that can
+// lose entries, such as the checkpoints, are sent whole when they change).
 import type { RunState } from '../run/state';
 import { stepsPerEpoch } from '../run/state';
 import { seriesLength, type Series } from '../run/series';
@@ -145,10 +146,8 @@ interface SentSeries {
 export class RunDeltaTracker {
   private sent = new Map<string, SentSeries>();
   private gpuSentUntil = -Infinity;
-  /** What was last sent of each whole-value part (status, gallery, …), as JSON. */
+  /** What was last sent of each whole-value part (status, gallery, checkpoints, markers, …), as JSON. */
   private readonly sentKeys = new Map<string, string>();
-  /** Markers the webview has (it appends them, so only new ones are sent). */
-  private markersSent = new Set<string>();
 
   /** The full view, and from now on deltas are relative to it. */
   full(s: RunState, meta: RunMeta): RunView {
@@ -159,11 +158,11 @@ export class RunDeltaTracker {
     this.sentKeys.clear();
     this.changed('gallery', view.gallery);
     this.changed('checkpoints', view.checkpoints);
+    this.changed('markers', view.markers);
     this.changed('status', view.status);
     this.changed('failure', view.failure);
     this.changed('notices', view.notices ?? []);
     this.changed('label', view.label);
-    this.markersSent = new Set(view.markers.map(markerKey));
     return view;
   }
 
@@ -208,13 +207,11 @@ export class RunDeltaTracker {
     if (this.changed('status', status)) d.status = status;
     const gallery = galleryView(s, meta);
     if (this.changed('gallery', gallery)) d.gallery = gallery; // upserted by (epoch, index) on the webview side
+    // Whole lists, replaced on the webview side: a checkpoint pruned or deleted on disk must go from the table and chart.
     const checkpoints = checkpointsView(s);
     if (this.changed('checkpoints', checkpoints)) d.checkpoints = checkpoints;
-    const fresh = markersView(s).filter((m) => !this.markersSent.has(markerKey(m)));
-    if (fresh.length > 0) {
-      d.markers = fresh;
-      for (const m of fresh) this.markersSent.add(markerKey(m));
-    }
+    const markers = markersView(s);
+    if (this.changed('markers', markers)) d.markers = markers;
     const failure = failureView(s, meta);
     if (this.changed('failure', failure)) d.failure = failure ?? null;
     if (this.changed('notices', s.notices)) d.notices = s.notices;
@@ -222,8 +219,4 @@ export class RunDeltaTracker {
     if (this.changed('label', meta.label)) d.label = meta.label;
     return Object.keys(d).length > 2 ? d : undefined;
   }
-}
-
-function markerKey(m: MarkerView): string {
-  return `${m.kind}:${m.step}:${m.label}`;
 }

@@ -8,6 +8,7 @@ import { dashboardHtml } from '../../shared/dashboardHtml';
 import { checkWebviewMessage, type HostMessage, type WebviewMessage } from '../../shared/dashboardProtocol';
 import { DeltaBatcher } from '../../shared/batcher';
 import { RunDeltaTracker, runView, type RunMeta } from '../../core/view/dashboardModel';
+import { dashboardTitle } from '../../core/view/dashboardTitle';
 import { makeNonce } from '../webviewUtil';
 import type { RunChange, RunsController, RunView as ControllerRun } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
@@ -25,6 +26,8 @@ export class DashboardHost implements vscode.Disposable {
   private ready = false;
   private focusRunId: string | undefined;
   private pendingSelection: string[] | undefined;
+  /** The runs the panel shows, as the webview last said (`shownRuns`) or as the host asked it to; names the panel. */
+  private shownRunIds: string[] = [];
   private readonly trackers = new Map<string, RunDeltaTracker>();
   private readonly imagePaths = new Map<string, string>();
   private readonly imageCache = new Map<string, { uri: string; thumbUri: string }>();
@@ -40,9 +43,9 @@ export class DashboardHost implements vscode.Disposable {
       runs.onDidChange((c) => this.onRunChange(c)),
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
-          const selected = (state as PanelState | undefined)?.selectedRunIds;
-          const focus = Array.isArray(selected) && typeof selected[0] === 'string' ? selected[0] : undefined;
-          this.adopt(panel, focus);
+          const saved = (state as PanelState | undefined)?.selectedRunIds;
+          const selected = Array.isArray(saved) ? saved.filter((x): x is string => typeof x === 'string') : [];
+          this.adopt(panel, selected[0], selected);
         },
       }),
     );
@@ -63,6 +66,7 @@ export class DashboardHost implements vscode.Disposable {
     }
     if (this.panel) {
       this.panel.reveal();
+      if (runIds.length > 0) this.setShown(runIds);
       if (this.ready) this.applySelection();
       return;
     }
@@ -70,7 +74,23 @@ export class DashboardHost implements vscode.Disposable {
       enableScripts: true,
       localResourceRoots: this.resourceRoots(),
     });
-    this.adopt(panel, this.focusRunId);
+    this.adopt(panel, this.focusRunId, runIds);
+  }
+
+  /** What the panel shows now; the webview confirms (or corrects) it with `shownRuns` once it has drawn them. */
+  private setShown(runIds: string[]): void {
+    this.shownRunIds = runIds;
+    this.updateTitle();
+  }
+
+  /** Names the panel after the runs it shows (their display names; a run not known yet is left out until it is). */
+  private updateTitle(): void {
+    if (!this.panel) return;
+    const names = this.shownRunIds.filter((id) => this.runs.get(id)).map((id) => this.runs.displayName(id));
+    // Restored before the runs are found again: the title VS Code restored named them; keep it until they are known.
+    if (names.length === 0 && this.shownRunIds.length > 0) return;
+    const title = dashboardTitle(names);
+    if (this.panel.title !== title) this.panel.title = title;
   }
 
   /** Sends the data of the runs the user picked, then selects them (after `init`, which may have restored others). */
@@ -83,11 +103,13 @@ export class DashboardHost implements vscode.Disposable {
     this.post({ type: 'select', runIds: ids });
   }
 
-  private adopt(panel: vscode.WebviewPanel, focusRunId: string | undefined): void {
+  /** `shown`: the runs the panel will show (the webview's saved selection after a reload); default the focused run. */
+  private adopt(panel: vscode.WebviewPanel, focusRunId: string | undefined, shown: string[] = []): void {
     this.panel?.dispose();
     this.panel = panel;
     this.imageCache.clear();
     this.focusRunId = focusRunId ?? this.focusRunId ?? this.runs.runs()[0]?.id;
+    this.setShown(shown.length > 0 ? shown : this.focusRunId ? [this.focusRunId] : []);
     panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'sdxl.svg');
     this.ready = false;
@@ -156,7 +178,6 @@ export class DashboardHost implements vscode.Disposable {
     });
     const smoothing = this.context.workspaceState.get<number>('sdxl.dashboard.smoothing');
     this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}) });
-    this.panel.title = this.focusRunId ? `SDXL: ${this.runs.get(this.focusRunId)?.entry.record.name ?? 'Dashboard'}` : 'SDXL Dashboard';
   }
 
   private sendRun(id: string): void {
@@ -169,6 +190,8 @@ export class DashboardHost implements vscode.Disposable {
   }
 
   private onRunChange(c: RunChange | undefined): void {
+    // A new or deleted run can change the display names (a shared name gains the start time), or make a shown run known.
+    if (!c) this.updateTitle();
     if (!this.panel || !this.ready) return;
     if (!c) {
       // The list of runs changed: new runs arrive as summaries; the webview asks for data when one is selected.
@@ -210,6 +233,9 @@ export class DashboardHost implements vscode.Disposable {
         break;
       case 'compareRuns':
         for (const id of m.runIds) if (!this.trackers.has(id)) this.sendRun(id);
+        break;
+      case 'shownRuns':
+        this.setShown(m.runIds);
         break;
       case 'openConsoleAt':
         void vscode.commands.executeCommand('sdxl.openConsoleLog', m.runId, m.line);

@@ -1,10 +1,7 @@
-// Notifications when a run finishes, fails (with the remedy as an action) or reaches a validation epoch, and the
-// failure as a Problems entry on the run's config whose quick fix edits the config.
+// Notifications when a run finishes, fails (with the remedy as an action) or reaches a validation epoch: once, for what
+// happened live (never replayed after a reload). The failure's Problems entry is RunProblems', from the current states.
 import * as vscode from 'vscode';
-import { rangeOf, lineColumn, parseConfigText } from '../../core/config';
-import type { Diagnostic as CoreDiagnostic } from '../../core/diagnostics';
 import type { Diagnosis } from '../../core/run/events';
-import type { DiagnosticsController } from '../diagnosticsController';
 import type { RunChange, RunsController } from './runsController';
 
 export class RunNotifier implements vscode.Disposable {
@@ -14,7 +11,7 @@ export class RunNotifier implements vscode.Disposable {
   /** Runs with a validation notification still on screen: one at a time, so a long run does not pile them up. */
   private readonly validationShown = new Set<string>();
 
-  constructor(private readonly runs: RunsController, private readonly diagnostics: DiagnosticsController) {
+  constructor(private readonly runs: RunsController) {
     this.subscription = runs.onDidChange((c) => c && void this.onChange(c));
   }
 
@@ -76,23 +73,6 @@ export class RunNotifier implements vscode.Disposable {
   }
 
   private async reportFailure(id: string, name: string, failure: Diagnosis | null, configPath: string | undefined): Promise<void> {
-    if (configPath && failure) {
-      const uri = vscode.Uri.file(configPath);
-      try {
-        const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-        const parsed = parseConfigText(text);
-        const pointer = failure.configKey ?? '';
-        const { offset, length } = pointer ? rangeOf(parsed, pointer, true) : { offset: 0, length: 0 };
-        const { line, column } = lineColumn(text, offset);
-        const diag: CoreDiagnostic = {
-          severity: 'error', code: `run-${failure.class}`, message: `Run ${id} failed (${failure.class}): ${failure.message} ${failure.remedy}`,
-          path: pointer, offset, length, line, column, ...(failure.fix ? { fix: failure.fix } : {}),
-        };
-        this.diagnostics.setRunDiagnostics(uri, [diag]);
-      } catch {
-        // The config was moved or deleted: the notification still tells.
-      }
-    }
     const actions = [...(failure?.fix ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
     const text = failure ? `SDXL run "${name}" failed: ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
     const action = await vscode.window.showErrorMessage(text, ...actions);

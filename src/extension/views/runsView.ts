@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
 import { describeRun, formatBytes } from '../../core/format';
+import { runRowKey } from '../../core/view/runRow';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
 
@@ -21,7 +22,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
-  private lastLabel = new Map<string, string>();
+  private readonly lastKey = new Map<string, string>();
   // VS Code's tree finds an element to refresh by object identity, so each run (and checkpoint) must be the same object
   // every time: a fresh `{ kind: 'run', id }` passed to onDidChangeTreeData matches no row and the row never updated.
   private readonly runNodes = new Map<string, Extract<RunsNode, { kind: 'run' }>>();
@@ -32,13 +33,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     this.subscription = runs.onDidChange((c) => {
       if (!c) {
         const ids = new Set(this.runs.runs().map((r) => r.id));
-        for (const id of this.runNodes.keys()) if (!ids.has(id)) this.runNodes.delete(id);
+        for (const id of this.runNodes.keys()) if (!ids.has(id)) { this.runNodes.delete(id); this.lastKey.delete(id); }
         for (const [key, n] of this.checkpointNodes) if (!ids.has(n.runId)) this.checkpointNodes.delete(key);
         return this.changed.fire(undefined);
       }
-      const label = `${describeRun(c.state)}|${c.state.checkpoints.map((k) => `${k.step}${k.complete}`).join()}`;
-      if (this.lastLabel.get(c.id) === label) return;
-      this.lastLabel.set(c.id, label);
+      const key = runRowKey(c.state);
+      if (this.lastKey.get(c.id) === key) return;
+      this.lastKey.set(c.id, key);
       this.changed.fire(this.runNode(c.id));
     });
   }
