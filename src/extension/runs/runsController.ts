@@ -229,7 +229,7 @@ export class RunsController implements vscode.Disposable {
         const choice = await askAboutOutputDir({
           claim,
           outputDirText: path.relative(plan.cwd, outputDirOf(plan)) || '.',
-          newDirText: next.text,
+          newDirText: path.relative(plan.cwd, next.dir) || next.dir,
           ...(owner ? { ownerText: `"${this.displayName(owner.entry.record.id)}" (${describeRun(owner.monitor.state)})` } : {}),
           ...(continueFrom ? { continueFrom } : {}),
         });
