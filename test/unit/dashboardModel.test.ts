@@ -164,7 +164,9 @@ test('checkpoints and markers are sent whole when they change: a pruned or delet
   const scan = (steps: number[], complete = true): RunEvent => ({
     type: 'checkpointScan', checkpoints: steps.map((step) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 100 })),
   });
-  let s = reduce(reduceAll(training(12)), scan([4, 8]));
+  // The run's console announced its saves (a run's checkpoints are those it saved); the scans say what is on disk.
+  const saved = (step: number): RunEvent => ({ type: 'checkpointSaved', step, path: `out/checkpoint-${step}` });
+  let s = reduce(reduceAll([...training(12), saved(4), saved(8)]), scan([4, 8]));
   const full = tracker.full(s, meta);
   assert.deepEqual(full.checkpoints.map((c) => c.step), [4, 8]);
   // checkpoints_total_limit pruned checkpoint-4 and the script saved checkpoint-12 (still being written).

@@ -14,6 +14,9 @@ test('a checkpoint pruned, completed, saving or grown on disk changes the row ke
   let s = reduceAll([
     { type: 'phase', phase: 'training' },
     { type: 'progress', step: 10, total: 100 },
+    // The run's console announced these saves (a run's checkpoints are those it saved); scans say what is on disk.
+    { type: 'checkpointSaved', step: 4, path: 'out/checkpoint-4' },
+    { type: 'checkpointSaved', step: 8, path: 'out/checkpoint-8' },
     scan(ckpt(4, true, 100), ckpt(8, true, 100)),
   ]);
   const keys = new Set([runRowKey(s)]);
