@@ -49,6 +49,9 @@ test('CLI: `summarize PATH --json` prints exactly the summary keys in order', as
   const text = io(FIX);
   assert.equal(await main(['summarize', 'full.log'], text.cli), 0);
   assert.match(text.out.join(''), /step: +1000 \/ 1000/);
+  const oom = io(FIX);
+  assert.equal(await main(['summarize', 'failures/cuda_oom.log'], oom.cli), 0);
+  assert.match(oom.out.join(''), /^failure: +Out of GPU memory \(cuda_oom\): .*CUDA out of memory/m);
   const missing = io(FIX);
   assert.equal(await main(['summarize', 'nope.log', '--json'], missing.cli), 1);
   assert.match(missing.err.join(''), /nope\.log: no such file or folder/);

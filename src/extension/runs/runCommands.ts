@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { isEnded } from '../../core/run/state';
 import { describeRun } from '../../core/format';
 import { formatCommandLine } from '../../core/shellQuote';
-import { fixToTextEdits } from '../../core/fixes';
+import { fixAppliedMessage, fixToTextEdits } from '../../core/fixes';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 import type { RunsController } from './runsController';
@@ -101,12 +101,16 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       const ok = await vscode.window.showWarningMessage(`Delete the record of run ${id}? Its output_dir (checkpoints, weights) is kept.`, { modal: true }, 'Delete Record');
       if (ok === 'Delete Record') await runs.deleteRecord(id);
     }),
+    // From the failure notification and the dashboard banner: one undo step, then say what changed where.
     register('sdxl.applyRunFix', async (configPath: string, fix: Fix) => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configPath));
+      const edits = fixToTextEdits(doc.getText(), fix);
       const edit = new vscode.WorkspaceEdit();
-      for (const e of fixToTextEdits(doc.getText(), fix)) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
-      await vscode.workspace.applyEdit(edit);
+      for (const e of edits) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
+      const applied = edits.length > 0 && (await vscode.workspace.applyEdit(edit));
       await vscode.window.showTextDocument(doc);
+      if (applied) void vscode.window.showInformationMessage(`SDXL: ${fixAppliedMessage(fix, path.basename(configPath))}`);
+      else void vscode.window.showWarningMessage(`SDXL: could not apply "${fix.title}" to ${path.basename(configPath)} (its JSON does not have the shape the fix expects); change it by hand.`);
     }),
   ];
 }

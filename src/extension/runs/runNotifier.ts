@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { rangeOf, lineColumn, parseConfigText } from '../../core/config';
 import type { Diagnostic as CoreDiagnostic } from '../../core/diagnostics';
 import type { Diagnosis } from '../../core/run/events';
+import { failureTitle } from '../../core/monitor/failure';
 import type { DiagnosticsController } from '../diagnosticsController';
 import type { RunChange, RunsController } from './runsController';
 
@@ -85,7 +86,7 @@ export class RunNotifier implements vscode.Disposable {
         const { offset, length } = pointer ? rangeOf(parsed, pointer, true) : { offset: 0, length: 0 };
         const { line, column } = lineColumn(text, offset);
         const diag: CoreDiagnostic = {
-          severity: 'error', code: `run-${failure.class}`, message: `Run ${id} failed (${failure.class}): ${failure.message} ${failure.remedy}`,
+          severity: 'error', code: `run-${failure.class}`, message: `Run ${id} failed (${failureTitle(failure.class)}): ${failure.message} ${failure.remedy}`,
           path: pointer, offset, length, line, column, ...(failure.fix ? { fix: failure.fix } : {}),
         };
         this.diagnostics.setRunDiagnostics(uri, [diag]);
@@ -93,8 +94,8 @@ export class RunNotifier implements vscode.Disposable {
         // The config was moved or deleted: the notification still tells.
       }
     }
-    const actions = [...(failure?.fix ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
-    const text = failure ? `SDXL run "${name}" failed: ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
+    const actions = [...(failure?.fix && configPath ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
+    const text = failure ? `SDXL run "${name}" failed: ${failureTitle(failure.class)}. ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
     const action = await vscode.window.showErrorMessage(text, ...actions);
     if (action === 'Apply Fix' && failure?.fix && configPath) {
       await vscode.commands.executeCommand('sdxl.applyRunFix', configPath, failure.fix);

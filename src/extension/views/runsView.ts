@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
 import { describeRun, formatBytes } from '../../core/format';
+import { failureTitle } from '../../core/monitor/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
 
@@ -108,7 +109,7 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   tip.appendMarkdown('**').appendText(run.entry.record.name).appendMarkdown('**').appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
   if (s.outputDir) tip.appendMarkdown('\n\n').appendText(`output: ${s.outputDir}`);
-  if (s.failure) tip.appendMarkdown('\n\n**').appendText(s.failure.class).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
+  if (s.failure) tip.appendMarkdown('\n\n**').appendText(failureTitle(s.failure.class)).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
   for (const n of s.notices) tip.appendMarkdown('\n\n$(info) ').appendText(n);
   tip.supportThemeIcons = true;
   item.tooltip = tip;
