@@ -25,7 +25,7 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     await vs.runCommand('Notifications: Clear All Notifications');
     await vs.runCommand('SDXL: Focus on Runs View');
-    const row = treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: cuda_oom at step 2\d/ }).first();
+    const row = treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory at step 2\d/ }).first();
     await row.waitFor();
     step('failed run');
 

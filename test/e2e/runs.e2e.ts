@@ -109,15 +109,15 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await startFromPalette(vs, 'oom.sdxl.json');
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     // The Runs view (visible all along) updates the run's row in place.
-    await treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: cuda_oom at step 2\d/ }).first().waitFor();
+    await treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory at step 2\d/ }).first().waitFor();
     const note = await vs.waitForNotification('SDXL run "oom run" failed');
-    assert.match(note, /CUDA out of memory/);
+    assert.match(note, /failed: Out of GPU memory\. .*CUDA out of memory/);
     assert.match(note, /Apply Fix/);
     const isOom = (p: Problem) => p.file === 'oom.sdxl.json' && p.code === 'run-cuda_oom';
     const problems = await vs.waitForProblems('the run failure on oom.sdxl.json', (p) => p.some(isOom));
     const problem = problems.find(isOom)!;
     assert.equal(problem.severity, 'error');
-    assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(cuda_oom\\)`));
+    assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(Out of GPU memory\\)`));
     await vs.screenshot('oom-problem');
     await vs.applyQuickFix(`Run ${oom.record.id} failed`, 'Enable gradient checkpointing');
     // The edit lands at the end of "args", below the visible lines: check the saved file instead of the view.

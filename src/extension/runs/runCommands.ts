@@ -9,6 +9,8 @@ import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 import type { RunsController } from './runsController';
 import type { RunsNode } from '../views/runsView';
+import { PreflightError } from '../../core/supervisor/preflight';
+import { showStartRefused } from './startProblems';
 
 /** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
 export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
@@ -33,7 +35,11 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
     register('sdxl.startRun', async (arg?: vscode.Uri) => {
       const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
       if (!uri) return;
-      const run = await runs.start(uri);
+      const run = await runs.start(uri).catch((e: unknown) => {
+        if (!(e instanceof PreflightError)) throw e;
+        void showStartRefused(uri, e);
+        return undefined;
+      });
       if (run) {
         const queued = run.entry.record.state === 'queued';
         void vscode.window.setStatusBarMessage(`SDXL: run ${run.entry.record.name} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);

@@ -221,8 +221,13 @@ export class RunsController implements vscode.Disposable {
     } catch (e) {
       // Error messages may quote the command line; the Hub token must not reach a notification or the log.
       const secrets = secretsOf(plan.argv, plan.env);
-      const message = redactText(e instanceof Error ? e.message : String(e), secrets);
-      throw new Error(e instanceof PreflightError ? `Cannot start: ${message}` : message);
+      if (e instanceof PreflightError) {
+        // Kept a PreflightError (its problems say which actions to offer), with every message redacted.
+        const refused = new PreflightError(e.problems.map((p) => ({ ...p, message: redactText(p.message, secrets) })));
+        this.output.warn(`Run of ${vscode.workspace.asRelativePath(configUri)} refused: ${refused.message}`);
+        throw refused;
+      }
+      throw new Error(redactText(e instanceof Error ? e.message : String(e), secrets));
     }
   }
 
