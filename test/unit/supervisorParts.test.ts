@@ -65,6 +65,9 @@ test('a refused start reads as one sentence for one problem, a short list for se
   const two = new PreflightError([exe, script]).message;
   assert.equal(two, `Cannot start the run (2 problems): 1) ${exe.message}; 2) ${script.message}.`);
   assert.equal(two.match(/cannot start/gi)?.length, 1, two);
+  // A launcher named by path: its path once, not "'X' was not found at X".
+  const byPath = preflight({ argv: ['/nonexistent/venv/bin/accelerate', 'launch', 'train.py'], env: {}, cwd: '/', script: 'lora' });
+  assert.equal(byPath[0]!.message, 'executable /nonexistent/venv/bin/accelerate does not exist; check launch.accelerate / launch.python in the config or activate the Python environment');
   // A message that already ends a sentence gets no second stop.
   assert.equal(new PreflightError([{ code: 'cwd-missing', message: 'working folder /x is gone.' }]).message, 'Cannot start the run: working folder /x is gone.');
 

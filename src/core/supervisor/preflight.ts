@@ -107,10 +107,10 @@ export function preflight(plan: LaunchPlan, liveRuns: readonly RunRecord[] = [])
 
   const exe = plan.argv[0];
   if (!resolveExecutable(exe, plan.cwd, childEnvValue(plan, 'PATH'), childEnvValue(plan, 'PATHEXT'))) {
-    const where = exe.includes('/') || exe.includes(sep) ? `at ${resolve(plan.cwd, exe)}` : 'on the PATH the run gets';
+    const what = exe.includes('/') || exe.includes(sep) ? `executable ${resolve(plan.cwd, exe)} does not exist` : `executable '${exe}' was not found on the PATH the run gets`;
     problems.push({
       code: 'executable-missing',
-      message: `executable '${exe}' was not found ${where}; check launch.accelerate / launch.python in the config or activate the Python environment`,
+      message: `${what}; check launch.accelerate / launch.python in the config or activate the Python environment`,
     });
   }
 

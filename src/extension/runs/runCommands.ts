@@ -30,7 +30,12 @@ export async function resolveRunId(runs: RunsController, arg: unknown, filter: (
   return pick?.id;
 }
 
-export function registerRunCommands(runs: RunsController, register: (id: string, run: (...args: never[]) => unknown) => vscode.Disposable): vscode.Disposable[] {
+/** `reveal` selects a run's row in the Runs view: a run started or resumed here is shown where it was added. */
+export function registerRunCommands(
+  runs: RunsController,
+  register: (id: string, run: (...args: never[]) => unknown) => vscode.Disposable,
+  reveal: (runId: string) => void = () => undefined,
+): vscode.Disposable[] {
   return [
     register('sdxl.startRun', async (arg?: vscode.Uri) => {
       const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
@@ -41,6 +46,7 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
         return undefined;
       });
       if (run) {
+        reveal(run.id);
         const queued = run.entry.record.state === 'queued';
         void vscode.window.setStatusBarMessage(`SDXL: run ${run.entry.record.name} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
       }
@@ -54,11 +60,13 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       const id = await resolveRunId(runs, arg, (ended) => ended);
       if (!id) return;
       const run = await runs.resume(id);
+      if (run) reveal(run.id);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? 'a checkpoint'}`, 5000);
     }),
     register('sdxl.resumeFromCheckpoint', async (node?: RunsNode) => {
       if (!node || node.kind !== 'checkpoint') return;
       const run = await runs.resume(node.runId, `checkpoint-${node.step}`);
+      if (run) reveal(run.id);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? `checkpoint-${node.step}`}`, 5000);
     }),
     // `at`: 'failure' for the line that shows why the run failed, a 1-based line (as the dashboard's banner says), or

@@ -9,7 +9,7 @@ import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRec
 import { RunMonitor } from '../../core/monitor/runMonitor';
 import { newestCompleteCheckpoint, scanCheckpoints } from '../../core/monitor/checkpoints';
 import { isEnded, type RunState } from '../../core/run/state';
-import { runDisplayName } from '../../core/format';
+import { runLabel } from '../../core/view/runList';
 import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
@@ -171,7 +171,7 @@ export class RunsController implements vscode.Disposable {
       .sort((a, b) => b.entry.record.createdAt.localeCompare(a.entry.record.createdAt));
   }
 
-  /** How lists and legends name a run: see runDisplayName, with `[simulation] ` before stand-in runs. */
+  /** How lists and legends name a run: see runLabel (runDisplayName, and `[simulation] ` unless the name says it). */
   displayName(id: string): string {
     const record = this.tracked.get(id)?.entry.record;
     if (!record) return id;
@@ -181,7 +181,7 @@ export class RunsController implements vscode.Disposable {
       for (const t of this.tracked.values()) this.nameCounts.set(t.entry.record.name, (this.nameCounts.get(t.entry.record.name) ?? 0) + 1);
     }
     const shared = (this.nameCounts.get(record.name) ?? 0) > 1;
-    return `${isSimulated(record) ? '[simulation] ' : ''}${runDisplayName(record.name, record.createdAt, shared)}`;
+    return runLabel(record.name, record.createdAt, shared, isSimulated(record));
   }
 
   get(id: string): RunView | undefined {

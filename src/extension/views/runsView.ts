@@ -6,6 +6,7 @@ import { describeRun, formatBytes } from '../../core/format';
 import { failureTitle } from '../../core/monitor/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
+import { runsViewOrder } from '../../core/view/runList';
 
 export type RunsNode =
   | { kind: 'run'; id: string }
@@ -77,7 +78,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return this.runs.runs().map((r) => this.runNode(r.id));
+    if (!node) return runsViewOrder(this.runs.runs().map((r) => ({ id: r.id, createdAt: r.entry.record.createdAt }))).map((r) => this.runNode(r.id));
     if (node.kind === 'run') {
       const run = this.runs.get(node.id);
       return (run?.state.checkpoints ?? []).map((c) => this.checkpointNode(node.id, c.step));
@@ -87,6 +88,19 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   getParent(node: RunsNode): RunsNode | undefined {
     return node.kind === 'checkpoint' ? this.runNode(node.runId) : undefined;
+  }
+
+  private view: vscode.TreeView<RunsNode> | undefined;
+
+  /** The tree view showing this provider, for reveal(). */
+  attach(view: vscode.TreeView<RunsNode>): vscode.TreeView<RunsNode> {
+    this.view = view;
+    return view;
+  }
+
+  /** Selects a run's row and scrolls to it (a run just started or resumed is added at the end, maybe out of sight). */
+  reveal(id: string): void {
+    if (this.runs.get(id)) void Promise.resolve(this.view?.reveal(this.runNode(id), { select: true, focus: false })).catch(() => undefined);
   }
 
   dispose(): void {
