@@ -20,6 +20,7 @@ import type { RunRecord } from '../supervisor/types';
 import { ConsoleParser } from './consoleParser';
 import { scanCheckpoints } from './checkpoints';
 import { checkTensorboardLogs, detectHang } from './failure';
+import { logsDirOf } from './logsDir';
 import { EditorLines } from './editorLines';
 import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
 import { runProcesses } from '../supervisor/processTree';
@@ -513,8 +514,7 @@ export class RunMonitor {
     const out = this.info?.outputDir;
     if (!out) return false;
     if (!this.tailer) {
-      const logging = this.info!.args.logging_dir;
-      this.logsDir = resolve(out, typeof logging === 'string' && logging ? logging : 'logs');
+      this.logsDir = logsDirOf(out, this.info!.args);
       this.tailer = new EventTailer(this.logsDir);
     }
     if (!this.logsDirSeen) {

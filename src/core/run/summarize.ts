@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts';
 import { ConsoleParser } from '../monitor/consoleParser';
 import { checkTensorboardLogs } from '../monitor/failure';
+import { logsDirOf } from '../monitor/logsDir';
 import { scanCheckpoints } from '../monitor/checkpoints';
 import { findEventFiles, EventTailer } from '../events/eventDir';
 import { readLatestHparams } from '../events/hparams';
@@ -208,7 +209,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       ...(rec.outputDir ? { outputDir: rec.outputDir } : {}),
     });
     s = await reduceConsoleFile(join(path, 'console.log'), s);
-    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes);
+    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes, rec.args);
     if (rec.stopRequested) s = reduce(s, { type: 'stopRequested' });
     const ended = rec.state === 'succeeded' || rec.state === 'failed' || rec.state === 'stopped';
     if (rec.stopRequested && rec.state === undefined && rec.exitCode === undefined) s = reduce(s, { type: 'exit', code: null, signal: rec.signal ?? null });
@@ -217,27 +218,27 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       const code = rec.exitCode ?? (rec.state === 'succeeded' ? 0 : null);
       s = reduce(s, { type: 'exit', code, signal: rec.signal ?? null });
     }
-    if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(join(rec.outputDir, 'logs')) === 'dir');
+    if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(logsDirOf(rec.outputDir, rec.args)) === 'dir');
     return { source: 'record', summary: toSummary(s, 'record', rec.state), state: s, notes: [...notes, ...s.notices] };
   }
-  s = await withOutputDir(s, path, notes);
+  // A bare output_dir does not say its logging_dir: the default one.
+  s = await withOutputDir(s, path, notes, undefined);
   return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes };
 }
 
 function tensorboardCheck(s: RunState, rec: RecordInfo, logsExist: boolean): RunState {
-  const logDir = rec.args?.logging_dir;
-  if (typeof logDir === 'string' && logDir !== 'logs') return s; // logs elsewhere: not checked here
   const d = checkTensorboardLogs({ reportTo: rec.args?.report_to, logsDirExists: logsExist, step: s.step });
   return d ? reduce(s, { type: 'failure', diagnosis: d, fatal: false }) : s;
 }
 
-async function withOutputDir(state: RunState, outputDir: string, notes: string[]): Promise<RunState> {
+/** Checkpoints, tracker project and event files of an output_dir; the event files where the monitor reads them (logsDirOf). */
+async function withOutputDir(state: RunState, outputDir: string, notes: string[], args: RecordInfo['args']): Promise<RunState> {
   let s = state;
   const saved = s.checkpoints.filter((c) => c.complete).map((c) => c.step);
   const scan = await scanCheckpoints(outputDir, { script: s.script, savedSteps: saved });
   if (scan.stray.length) notes.push(`${outputDir}: entries ${scan.stray.join(', ')} start with "checkpoint" and break the script's resume and pruning`);
   s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints });
-  const logs = join(outputDir, 'logs');
+  const logs = logsDirOf(outputDir, args);
   // The tracker project names the script (fact sheet §3, §10); its hparams.yml has the effective total steps.
   let entries: string[] = [];
   try {

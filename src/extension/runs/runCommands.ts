@@ -5,6 +5,7 @@ import { isEnded } from '../../core/run/state';
 import { describeRun } from '../../core/format';
 import { formatCommandLine } from '../../core/shellQuote';
 import { fixAppliedMessage, fixToTextEdits } from '../../core/fixes';
+import { logsDirOf } from '../../core/monitor/logsDir';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 import type { RunsController } from './runsController';
@@ -99,7 +100,7 @@ export function registerRunCommands(
       const run = id ? runs.get(id) : undefined;
       const dir = run?.state.outputDir ?? run?.entry.record.outputDir;
       if (!run || !dir) return;
-      const logDir = path.join(dir, typeof run.state.args?.logging_dir === 'string' ? run.state.args.logging_dir : 'logs');
+      const logDir = logsDirOf(dir, run.state.args);
       // The Python extension's TensorBoard integration, when installed; otherwise the command to run by hand.
       const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(() => true, () => false);
       if (!ok) {
