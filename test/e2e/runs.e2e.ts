@@ -98,7 +98,10 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const stopped = await waitForRecord(ws, 'the second run to be stopped', (r) => r.id === second.record.id && r.state !== 'running', 60_000);
     assert.equal(stopped.record.state, 'stopped');
     const outputDir = stopped.record.outputDir ?? join(ws, 'output', 'normal');
-    const left = processesMentioning([outputDir, 'standin_trainer.py', second.dir]);
+    // The wrapper writes "stopped" to run.json just before it exits (Stop returns once it has): wait for that exit.
+    let left = processesMentioning([outputDir, 'standin_trainer.py', second.dir]);
+    await until('no process of the stopped run left', 15_000, async () => ((left = processesMentioning([outputDir, 'standin_trainer.py', second.dir])).length === 0 ? true : undefined), 100)
+      .catch(() => undefined);
     assert.deepEqual(left, [], 'processes of the stopped run');
     await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
     step('stop');

@@ -43,7 +43,7 @@ export function registerRunCommands(
       if (!uri) return;
       const run = await runs.start(uri).catch((e: unknown) => {
         if (!(e instanceof PreflightError)) throw e;
-        void showStartRefused(uri, e);
+        void showStartRefused(uri, e).catch(() => vscode.window.showErrorMessage(`SDXL: ${e.message}`));
         return undefined;
       });
       if (run) {
