@@ -32,7 +32,8 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
     io.out(JSON.stringify(est, null, 2) + '\n');
     return 0;
   }
-  const width = Math.max(...est.breakdown.map((b) => b.label.length));
+  let width = 0;
+  for (const b of est.breakdown) width = Math.max(width, b.label.length);
   const lines = [
     `Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB per GPU (${parsed.config.script})`,
     ...est.breakdown.map((b) => `  ${b.label.padEnd(width)}  ${b.gib.toFixed(2).padStart(6)} GiB`),

@@ -28,7 +28,10 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
   const files = await findEventFiles(target);
   if (files.length === 0) io.err(`sdxl-trainer events: no events.out.tfevents.* files under ${target}\n`);
 
+  // Plain output keeps a few numbers per tag; only --json, which prints every point, holds them all.
+  const json = flags.has('json');
   const report: EventsReport = { scalars: {}, images: [], records: 0, skipped: { badCrc: 0, truncated: 0 } };
+  const stats = new Map<string, ScalarStats>();
   const skipped = noSkips();
   for (const file of files) {
     try {
@@ -41,8 +44,10 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
           }
           const { step, wallTime } = d.event;
           for (const v of d.event.values) {
-            if (v.kind === 'scalar') (report.scalars[v.tag] ??= []).push([step, v.value, wallTime]);
-            else if (v.kind === 'image') report.images.push({ tag: v.tag, step, width: v.width, height: v.height, bytes: v.encoded.length });
+            if (v.kind === 'scalar') {
+              if (json) (report.scalars[v.tag] ??= []).push([step, v.value, wallTime]);
+              else addScalar(stats, v.tag, step, v.value);
+            } else if (v.kind === 'image') report.images.push({ tag: v.tag, step, width: v.width, height: v.height, bytes: v.encoded.length });
           }
         }),
       );
@@ -54,19 +59,40 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
   }
   report.skipped = { badCrc: skipped.badCrc + skipped.oversized, truncated: skipped.truncated };
 
-  if (flags.has('json')) {
+  if (json) {
     io.out(JSON.stringify(report) + '\n');
     return 0;
   }
   io.out(`${files.length} event file(s), ${report.records} record(s)\n`);
   for (const f of files) io.out(`  ${f}\n`);
-  for (const [tag, points] of Object.entries(report.scalars)) {
-    const last = points[points.length - 1]!;
-    io.out(`scalar ${tag}: ${points.length} point(s), steps ${Math.min(...points.map((p) => p[0]))}–${Math.max(...points.map((p) => p[0]))}, last ${last[1]} at step ${last[0]}\n`);
+  for (const [tag, s] of stats) {
+    io.out(`scalar ${tag}: ${s.count} point(s), steps ${s.minStep}–${s.maxStep}, last ${s.lastValue} at step ${s.lastStep}\n`);
   }
   for (const im of report.images) io.out(`image ${im.tag} step ${im.step}: ${im.width}×${im.height}, ${im.bytes} bytes\n`);
   if (report.skipped.badCrc || report.skipped.truncated) {
     io.out(`skipped: ${report.skipped.badCrc} corrupt, ${report.skipped.truncated} truncated\n`);
   }
   return 0;
+}
+
+interface ScalarStats {
+  count: number;
+  minStep: number;
+  maxStep: number;
+  lastStep: number;
+  lastValue: number;
+}
+
+/** One more point of a tag, in file order. A running min/max: a tag can have millions of points. */
+function addScalar(stats: Map<string, ScalarStats>, tag: string, step: number, value: number): void {
+  const s = stats.get(tag);
+  if (!s) {
+    stats.set(tag, { count: 1, minStep: step, maxStep: step, lastStep: step, lastValue: value });
+    return;
+  }
+  s.count++;
+  if (step < s.minStep) s.minStep = step;
+  if (step > s.maxStep) s.maxStep = step;
+  s.lastStep = step;
+  s.lastValue = value;
 }

@@ -1,6 +1,7 @@
 // `sdxl-trainer summarize PATH [--json]`: the state of a run from its files (run record folder, output_dir, or console log).
 import { resolve } from 'node:path';
 import { summarizePath, type RunSummary } from '../core/run/summarize';
+import { failureTitle } from '../core/monitor/failure';
 import { parseFlags, UsageError, type CliIo } from './io';
 
 export async function summarizeCommand(args: string[], io: CliIo): Promise<number> {
@@ -25,7 +26,7 @@ export function summaryText(s: RunSummary, source: string): string {
     `checkpoints: ${s.checkpoints.length ? s.checkpoints.map((c) => `${c.step}${c.complete ? '' : ' (incomplete)'}`).join(', ') : 'none'}`,
   ];
   if (s.failure) {
-    lines.push(`failure:     ${s.failure.class}: ${s.failure.message}`, `remedy:      ${s.failure.remedy}`);
+    lines.push(`failure:     ${failureTitle(s.failure.class)} (${s.failure.class}): ${s.failure.message}`, `remedy:      ${s.failure.remedy}`);
     if (s.failure.configKey) lines.push(`config key:  ${s.failure.configKey}`);
   }
   return lines.join('\n') + '\n';

@@ -82,3 +82,45 @@ export function fixToTextEdits(text: string, fix: Fix): TextEdit[] {
 export function applyFix(text: string, fix: Fix): string {
   return applyEdits(text, fixToTextEdits(text, fix));
 }
+
+/** A setting as people name it: `train_batch_size` for `/args/train_batch_size`, `launch.python` for `/launch/python`. */
+function settingName(pointer: string): string {
+  const path = pointerToPath(pointer);
+  return (path[0] === 'args' && path.length === 2 ? path.slice(1) : path).join('.');
+}
+
+function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listText(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * What a fix changes, as a sentence without the final stop: "Set train_batch_size to 1 and gradient_checkpointing to
+ * true", "Removed hub_token", "Renamed lr to learning_rate".
+ */
+export function describeFix(fix: Fix): string {
+  const sets: string[] = [];
+  const removed: string[] = [];
+  const renamed: string[] = [];
+  for (const e of fix.edits) {
+    if (e.op === 'set') sets.push(`${settingName(e.path)} to ${valueText(e.value)}`);
+    else if (e.op === 'remove') removed.push(settingName(e.path));
+    else renamed.push(`${settingName(e.path)} to ${e.newKey}`);
+  }
+  const clauses = [
+    ...(sets.length ? [`set ${listText(sets)}`] : []),
+    ...(removed.length ? [`removed ${listText(removed)}`] : []),
+    ...(renamed.length ? [`renamed ${listText(renamed)}`] : []),
+  ];
+  const text = clauses.join('; ') || fix.title;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** What to tell the user once a fix was applied to a config file: "Set train_batch_size to 1 in foo.sdxl.json." */
+export function fixAppliedMessage(fix: Fix, configFileName: string): string {
+  return `${describeFix(fix)} in ${configFileName}.`;
+}

@@ -1,5 +1,6 @@
 // Small display formatters shared by the status bar, tree views and the CLI.
 import type { RunState } from './run/state';
+import { failureTitle } from './monitor/failure';
 
 // Shared with the dashboard webview, which shows the same checkpoint sizes.
 export { formatBytes } from '../shared/bytes';
@@ -45,7 +46,7 @@ export function runDisplayName(name: string, startedIso: string, shared: boolean
 export function describeRun(s: RunState): string {
   switch (s.state) {
     case 'finished': return `finished at step ${s.step ?? '?'}`;
-    case 'failed': return `failed${s.failure ? `: ${s.failure.class}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
+    case 'failed': return `failed${s.failure ? `: ${failureTitle(s.failure.class)}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
     case 'stopped': return `stopped${s.step !== null ? ` at step ${s.step}` : ''}`;
     case 'queued': return 'queued';
     case 'training': return s.hang

@@ -26,7 +26,9 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
       return [];
     }
     const gpus = await this.gpus.get();
-    const smallest = gpus && gpus.length > 0 ? Math.min(...gpus.map((g) => g.memoryTotalMiB)) / 1024 : undefined;
+    let smallestMiB = Infinity;
+    for (const g of gpus ?? []) smallestMiB = Math.min(smallestMiB, g.memoryTotalMiB);
+    const smallest = Number.isFinite(smallestMiB) ? smallestMiB / 1024 : undefined;
     const fits = smallest === undefined ? '' : est.totalGiB <= smallest ? ` · fits ${smallest.toFixed(0)} GiB GPU` : ` · exceeds ${smallest.toFixed(0)} GiB GPU`;
     const { offset, length } = rangeOf(parsed, '/args', true);
     return [new vscode.CodeLens(rangeFromOffsets(doc, offset, length), {

@@ -74,12 +74,16 @@ export interface GpuSampleView {
 }
 
 export interface FailureView {
-  /** A FailureClass name such as `cuda_oom`; shown, never switched on. */
+  /** A FailureClass name such as `cuda_oom`; never switched on. */
   class: string;
+  /** What the banner calls it ("Out of GPU memory"); the class's words when absent. */
+  title?: string;
   message: string;
   remedy: string;
   /** 1-based line in the console log where the failure shows, for "open console at line". */
   consoleLine?: number;
+  /** The title of the config change that addresses it, when there is one; the banner offers it (`applyFix`). */
+  fixTitle?: string;
 }
 
 export interface RunView {
@@ -154,7 +158,9 @@ export type WebviewMessage =
   /** The runs the charts now show (after `init`, a `select`, or the user's own choice), for the panel's title. */
   | { type: 'shownRuns'; runIds: string[] }
   | { type: 'setSmoothing'; weight: number }
-  | { type: 'openImage'; runId: string; uri: string };
+  | { type: 'openImage'; runId: string; uri: string }
+  /** Apply the fix of the failure the banner shows to the run's config file (the host knows the fix; this only names the run). */
+  | { type: 'applyFix'; runId: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators. Each `check*` returns undefined when valid, else a message naming the offending path.
@@ -237,7 +243,7 @@ const marker = shape({ step: finite, kind: oneOf(MARKERS), 'label?': str });
 const gpu = shape({
   t: finite, index: int, 'utilizationPct?': nonNeg, 'memoryUsedMiB?': nonNeg, 'memoryTotalMiB?': nonNeg, 'runMemoryMiB?': nonNeg, 'temperatureC?': finite,
 });
-const failure = shape({ class: str, message: str, remedy: str, 'consoleLine?': int });
+const failure = shape({ class: str, 'title?': str, message: str, remedy: str, 'consoleLine?': int, 'fixTitle?': str });
 const run = shape({
   id: nonEmptyStr, label: str, 'script?': str, 'simulated?': bool, loaded: bool, status, series: seriesMap,
   gallery: arrayOf(galleryImage), checkpoints: arrayOf(checkpoint), markers: arrayOf(marker), gpu: arrayOf(gpu),
@@ -269,6 +275,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   shownRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   setSmoothing: shape({ weight: smoothing }),
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
+  applyFix: shape({ runId: nonEmptyStr }),
 };
 
 function checkTagged(table: Record<string, Check>, v: unknown, side: string): string | undefined {

@@ -1,16 +1,18 @@
 // The Runs view's context actions on a failed stand-in run, in one code-server session (issue 4): the dashboard's
 // failure banner opens the console log at the failing line, and a click on the loss chart at that step's bar line;
-// Resume From Here on a checkpoint row starts a run from that checkpoint; Open Console Log; Open in TensorBoard without
-// the Python extension copies a quoted command; Reveal Output selects the output_dir in the Explorer; Delete Record
-// asks first, then removes the record (not the output) and its row.
+// the banner's fix button edits the run's config and says what it set (issue 7); Resume From Here on a checkpoint row
+// starts a run from that checkpoint, added below the row clicked and selected; Open Console Log; Open in TensorBoard
+// without the Python extension copies a quoted command; Reveal Output selects the output_dir in the Explorer; Delete
+// Record asks first, then removes the record (not the output) and its row; a start that preflight refuses says why in
+// one sentence and Open Config puts the cursor on the setting.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runDisplayName } from '../../src/core/format';
 import { withVsCode } from './harness.js';
 import { StepClock, until } from './processes.js';
-import { consoleOf, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';
+import { consoleOf, openDashboardFromRow, pane, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';
 
 test('run actions: failing line from the banner, a step from the chart, Resume From Here, console log, TensorBoard, Reveal Output, Delete Record', async () => {
   const clock = new StepClock();
@@ -25,7 +27,7 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     await vs.runCommand('Notifications: Clear All Notifications');
     await vs.runCommand('SDXL: Focus on Runs View');
-    const row = treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: cuda_oom at step 2\d/ }).first();
+    const row = treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory at step 2\d/ }).first();
     await row.waitFor();
     step('failed run');
 
@@ -40,6 +42,21 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     assert.match(consoleLines[line - 1] ?? '', /OutOfMemoryError: CUDA out of memory/, `line ${line}: ${consoleLines[line - 1]}`);
     await vs.runCommand('View: Close All Editors');
     step('banner → console line');
+
+    // --- The banner names the failure for people and offers the fix; applying it says what changed, in which file.
+    const fixFrame = await openDashboardFromRow(vs, row);
+    const bannerTitle = fixFrame.locator('.banner-error .banner-title');
+    await bannerTitle.filter({ hasText: 'Out of GPU memory' }).waitFor();
+    assert.equal(await bannerTitle.textContent(), 'Training failed: Out of GPU memory');
+    await fixFrame.locator('.banner-error vscode-button[data-action="apply-fix"]', { hasText: 'Apply fix: Enable gradient checkpointing' }).click();
+    const applied = await vs.waitForNotification('Set gradient_checkpointing to true in oom.sdxl.json.');
+    assert.match(applied, /SDXL: Set gradient_checkpointing to true in oom\.sdxl\.json\./);
+    await vs.activeTab.filter({ hasText: 'oom.sdxl.json' }).waitFor();
+    await vs.focusEditor();
+    await vs.save();
+    assert.match(readFileSync(join(ws, 'oom.sdxl.json'), 'utf8'), /"gradient_checkpointing": true/);
+    await vs.runCommand('View: Close All Editors');
+    step('banner fix → config');
 
     // --- A click on the loss chart opens the console log at the progress bar line of the step clicked.
     const dash = await openDashboardFromRow(vs, row);
@@ -78,6 +95,11 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     const resumedRow = treeRows(vs, 'Runs', runDisplayName('oom run', resumed.record.createdAt, true)).first();
     await oomRow.waitFor();
     await resumedRow.waitFor();
+    // The new run is added below (oldest first), so the row under the cursor stays the one clicked; it is selected.
+    await resumedRow.and(vs.page.locator('[aria-selected="true"]')).waitFor();
+    const rowTexts = await pane(vs, 'Runs').locator('.monaco-list-row').allTextContents();
+    const rowOf = (name: string) => rowTexts.findIndex((t) => t.includes(name));
+    assert.ok(rowOf(runDisplayName('oom run', oom.record.createdAt, true)) < rowOf(runDisplayName('oom run', resumed.record.createdAt, true)), rowTexts.join(' | '));
     step('resume from checkpoint-10');
 
     // --- Open Console Log from the run's context menu.
@@ -118,6 +140,35 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     });
     await vs.screenshot('run-actions');
     step('delete record');
+
+    // --- A start that preflight refuses: one sentence, the actions, and Open Config at the setting concerned.
+    writeFileSync(join(ws, 'broken.sdxl.json'), [
+      '{',
+      '  "script": "lora",',
+      '  "name": "broken run",',
+      '  "launch": {',
+      '    "python": "/nonexistent/venv/bin/python",',
+      '    "scriptPath": "train_text_to_image_lora_sdxl.py"',
+      '  },',
+      '  "args": { "pretrained_model_name_or_path": "x", "train_data_dir": "./data", "output_dir": "./output/broken" }',
+      '}',
+      '',
+    ].join('\n'));
+    await vs.runCommand('View: Close All Editors');
+    await vs.runCommand('Notifications: Clear All Notifications');
+    await vs.runCommand('SDXL: Start Training Run');
+    await vs.pick('broken.sdxl.json');
+    const refused = vs.notification('Cannot start the run');
+    await refused.waitFor();
+    const said = (await refused.locator('.notification-list-item-message').textContent()) ?? '';
+    assert.equal(said, 'SDXL: Cannot start the run: executable /nonexistent/venv/bin/accelerate does not exist; '
+      + 'check launch.accelerate / launch.python in the config or activate the Python environment.');
+    await refused.locator('.monaco-button', { hasText: 'Select Python Interpreter' }).waitFor();
+    await refused.locator('.monaco-button', { hasText: 'Open Config' }).click();
+    await vs.activeTab.filter({ hasText: 'broken.sdxl.json' }).waitFor();
+    await vs.statusBarItem('Ln 5, Col 5').first().waitFor();
+    assert.ok(!runRecords(ws).some((r) => r.record.name === 'broken run'), 'nothing recorded for a refused start');
+    step('refused start');
   });
   clock.report('run actions');
 });

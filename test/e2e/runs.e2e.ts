@@ -108,9 +108,11 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const stopped = await waitForRecord(ws, 'the second run to be stopped', (r) => r.id === second.record.id && r.state !== 'running', 60_000);
     assert.equal(stopped.record.state, 'stopped');
     const outputDir = stopped.record.outputDir ?? join(ws, 'output', 'normal');
-    // The record says stopped a moment before its wrapper exits (it writes the outcome first).
-    await until('no process of the stopped run to be left', 15_000, async () => (processesMentioning([outputDir, 'standin_trainer.py', second.dir]).length === 0 ? true : undefined))
-      .catch(() => assert.deepEqual(processesMentioning([outputDir, 'standin_trainer.py', second.dir]), [], 'processes of the stopped run'));
+    // The wrapper writes "stopped" to run.json just before it exits (Stop returns once it has): wait for that exit.
+    let left = processesMentioning([outputDir, 'standin_trainer.py', second.dir]);
+    await until('no process of the stopped run left', 15_000, async () => ((left = processesMentioning([outputDir, 'standin_trainer.py', second.dir])).length === 0 ? true : undefined), 100)
+      .catch(() => undefined);
+    assert.deepEqual(left, [], 'processes of the stopped run');
     await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
     assert.deepEqual(readdirSync(firstOut).filter((d) => d.startsWith('checkpoint-')).sort(), firstCheckpoints, 'the first run\'s checkpoints');
     assert.deepEqual(await summarize(normal.dir), summary, 'the first run reads as before');
@@ -130,15 +132,15 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await startFromPalette(vs, 'oom.sdxl.json');
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     // The Runs view (visible all along) updates the run's row in place.
-    await treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: cuda_oom at step 2\d/ }).first().waitFor();
+    await treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory at step 2\d/ }).first().waitFor();
     const note = await vs.waitForNotification('SDXL run "oom run" failed');
-    assert.match(note, /CUDA out of memory/);
+    assert.match(note, /failed: Out of GPU memory\. .*CUDA out of memory/);
     assert.match(note, /Apply Fix/);
     const isOom = (p: Problem) => p.file === 'oom.sdxl.json' && p.code === 'run-cuda_oom';
     const problems = await vs.waitForProblems('the run failure on oom.sdxl.json', (p) => p.some(isOom));
     const problem = problems.find(isOom)!;
     assert.equal(problem.severity, 'error');
-    assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(cuda_oom\\)`));
+    assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(Out of GPU memory\\)`));
     await vs.screenshot('oom-problem');
     // A window reload sees no run fail (the monitors re-read the runs' files), yet the entry comes back as it was; the
     // notification, news of the moment it failed, does not.

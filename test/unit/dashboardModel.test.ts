@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reduce, reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
-import { RunDeltaTracker, runView, type RunMeta } from '../../src/core/view/dashboardModel';
+import { RunDeltaTracker, runView, shownFailure, type RunMeta } from '../../src/core/view/dashboardModel';
 import { checkHostMessage } from '../../src/shared/dashboardProtocol';
 
 const meta: RunMeta = {
@@ -83,8 +83,27 @@ test('a failure maps to the banner with its console line', () => {
   const v = runView(s, { ...meta, failureLine: 42 });
   assert.equal(v.status.outcome, 'failed');
   assert.equal(v.failure?.class, 'cuda_oom');
+  assert.equal(v.failure?.title, 'Out of GPU memory');
   assert.equal(v.failure?.consoleLine, 42);
   assert.ok(v.failure!.remedy.length > 0);
+  // The banner offers the fix the host knows (gradient checkpointing is off in this run), by its title.
+  assert.equal(v.failure?.fixTitle, 'Enable gradient checkpointing');
+  assert.deepEqual(shownFailure(s)?.fix?.edits, [{ op: 'set', path: '/args/gradient_checkpointing', value: true }]);
+  assert.equal(checkHostMessage({ type: 'runData', run: v }), undefined);
+});
+
+test('a NaN loss while training shows in the banner with its fix; a failure without a fix offers none', () => {
+  let s = reduceAll(training(3));
+  s = reduce(s, { type: 'postfix', step: 4, stepLoss: NaN, lr: 1e-4 });
+  const nan = runView(s, meta).failure;
+  assert.equal(nan?.title, 'Loss became NaN');
+  assert.match(nan?.fixTitle ?? '', /learning_rate/);
+  let other = reduceAll(training(3));
+  other = reduce(other, { type: 'traceback', traceback: { lines: ['Traceback (most recent call last):', 'ValueError: odd'], exception: 'ValueError: odd' } });
+  other = reduce(other, { type: 'exit', code: 1, signal: null });
+  const v = runView(other, meta).failure;
+  assert.equal(v?.title, 'Training error');
+  assert.equal(v?.fixTitle, undefined);
 });
 
 test('a summary view (not loaded) carries no series', () => {

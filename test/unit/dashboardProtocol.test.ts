@@ -10,6 +10,7 @@ const run = { ...emptyRunView('r1', 'Run 1'), series: { train_loss: [[1, 0.5], [
 test('valid host messages pass', () => {
   const good: HostMessage[] = [
     { type: 'init', runs: [run], theme: 'dark', smoothing: 0.6 },
+    { type: 'delta', runId: 'r1', failure: { class: 'cuda_oom', title: 'Out of GPU memory', message: 'm', remedy: 'r', fixTitle: 'Enable gradient checkpointing' } },
     { type: 'delta', runId: 'r1', appendSeries: { lr: [[3, 1e-4]] }, status: { outcome: 'running', step: 3, etaSeconds: 10 }, failure: null,
       gallery: [{ epoch: 'test', index: 0, uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' }],
       checkpoints: [{ step: 500, path: 'out/checkpoint-500', complete: true }], markers: [{ step: 500, kind: 'checkpoint' }],
@@ -49,6 +50,8 @@ test('malformed host messages are rejected with the offending path', () => {
     [{ type: 'delta', runId: 'r', markers: [{ step: 1, kind: 'party' }] }, /markers\[0\]\.kind/],
     [{ type: 'delta', runId: 'r', failure: { class: 'x', message: 'm' } }, /failure\.remedy/],
     [{ type: 'delta', runId: 'r', failure: { class: 'x', message: 'm', remedy: 'r', consoleLine: 1.5 } }, /consoleLine/],
+    [{ type: 'delta', runId: 'r', failure: { class: 'x', title: 7, message: 'm', remedy: 'r' } }, /failure\.title/],
+    [{ type: 'delta', runId: 'r', failure: { class: 'x', message: 'm', remedy: 'r', fixTitle: ['f'] } }, /failure\.fixTitle/],
     [{ type: 'runData', run: { ...run, series: { a: 'b' } } }, /series\.a/],
     [{ type: 'reset', runId: '' }, /runId/],
     [{ type: 'delta', runId: 'r', notices: 'disk full' }, /notices/],
@@ -72,8 +75,11 @@ test('webview messages are validated both ways', () => {
     { type: 'compareRuns', runIds: ['a', 'b'] },
     { type: 'setSmoothing', weight: 0.9 },
     { type: 'openImage', runId: 'r', uri: 'x' },
+    { type: 'applyFix', runId: 'r' },
   ];
   for (const m of good) assert.ok(isWebviewMessage(m), JSON.stringify(m));
+  assert.match(checkWebviewMessage({ type: 'applyFix' }) ?? '', /'applyFix'\.runId: missing/);
+  assert.match(checkWebviewMessage({ type: 'applyFix', runId: '' }) ?? '', /runId: expected a non-empty string/);
   const bad: unknown[] = [
     { type: 'ready' }, { type: 'openConsoleAt', runId: 'r', line: -1 }, { type: 'openConsoleAt', runId: 'r', line: '3' }, { type: 'openConsoleAtStep', runId: 'r', step: 1.5 },
     { type: 'compareRuns', runIds: [1] }, { type: 'setSmoothing', weight: 1.5 }, { type: 'init', runs: [] }, 42,

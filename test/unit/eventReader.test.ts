@@ -103,6 +103,32 @@ test('decoding garbage returns errors and never throws', () => {
   assert.equal(r.ok, false);
 });
 
+/** A protobuf length-delimited field: key, varint length, bytes. */
+function lenField(no: number, body: Uint8Array): Buffer {
+  const len: number[] = [];
+  let n = body.length;
+  while (n >= 0x80) {
+    len.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  len.push(n);
+  return Buffer.concat([Buffer.from([(no << 3) | 2, ...len]), body]);
+}
+
+test('decoding a summary of millions of values, or a tensor of millions of floats, neither throws nor overflows the stack', () => {
+  // Event.summary { value { tag "hist", tensor { dtype DT_FLOAT, float_val [packed × 2M] } } }: not a scalar.
+  const tensor = Buffer.concat([Buffer.from([0x08, 0x01]), lenField(5, new Uint8Array(8_000_000))]);
+  const big = lenField(5, lenField(1, Buffer.concat([lenField(1, Buffer.from('hist')), lenField(8, tensor)])));
+  const r = decodeEvent(big);
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.deepEqual(r.event.values.map((v) => v.kind), ['other']);
+  // One summary holding 300,000 values (tag only): each is kept.
+  const one = lenField(1, lenField(1, Buffer.from('t')));
+  const many = decodeEvent(lenField(5, Buffer.concat(new Array<Buffer>(300_000).fill(one))));
+  assert.ok(many.ok, many.ok ? '' : many.error);
+  assert.equal(many.event.values.length, 300_000);
+});
+
 test('event file names parse, hostnames with dots included', () => {
   assert.deepEqual(parseEventFileName('events.out.tfevents.1700000000.gpu-1.example.com.4242.1.v2'), {
     timestamp: 1700000000, host: 'gpu-1.example.com', pid: 4242, uid: 1, suffix: '.v2',

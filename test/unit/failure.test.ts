@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyFailure, checkTensorboardLogs, detectHang } from '../../src/core/monitor/failure';
+import { classifyFailure, checkTensorboardLogs, detectHang, FAILURE_TITLES, failureTitle } from '../../src/core/monitor/failure';
 import type { TracebackInfo } from '../../src/core/run/events';
 
 const tb = (exception: string, lines: string[] = []): TracebackInfo => ({ lines: ['Traceback (most recent call last):', ...lines, exception], exception });
@@ -86,4 +86,15 @@ test('detectHang: many times the usual step time, never before a minimum', () =>
   assert.equal(ok.hung, false);
   assert.equal(detectHang(times, 12000 + 61_000, { minSec: 60 })!.hung, true);
   assert.equal(detectHang(times, 12000 + 61_000)!.hung, false, 'default minimum covers checkpoint saves and validation');
+});
+
+test('every failure class has a human title, used for known classes; an unknown class reads as its words', () => {
+  assert.equal(failureTitle('cuda_oom'), 'Out of GPU memory');
+  assert.equal(failureTitle('nan_loss'), 'Loss became NaN');
+  for (const [cls, title] of Object.entries(FAILURE_TITLES)) {
+    assert.equal(failureTitle(cls), title);
+    assert.ok(!title.includes('_') && title.toLowerCase() !== cls.replace(/_/g, ' '), `${cls}: "${title}" is not just the class name`);
+    assert.match(title, /^[A-Z]/, cls);
+  }
+  assert.equal(failureTitle('some_new_class'), 'some new class');
 });

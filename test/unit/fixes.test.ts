@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'jsonc-parser';
-import { applyFix, detectFormatting, fixToTextEdits } from '../../src/core/fixes';
+import { applyFix, describeFix, detectFormatting, fixAppliedMessage, fixToTextEdits } from '../../src/core/fixes';
 import type { Fix } from '../../src/core/diagnostics';
 
 const DOC = `{
@@ -67,4 +67,18 @@ test('values with quotes, newlines and non-ASCII are written as valid JSON', () 
   const value = 'a "quoted"\nprompt — ünïcode 🐕';
   const out = applyFix(DOC, { title: 's', edits: [{ op: 'set', path: '/args/validation_prompt', value }] });
   assert.equal((parse(out) as { args: Record<string, unknown> }).args.validation_prompt, value);
+});
+
+test('an applied fix says which settings changed, to what, in which file', () => {
+  const oom = { title: 'Halve train_batch_size', edits: [{ op: 'set' as const, path: '/args/train_batch_size', value: 1 }, { op: 'set' as const, path: '/args/gradient_checkpointing', value: true }] };
+  assert.equal(fixAppliedMessage(oom, 'foo.sdxl.json'), 'Set train_batch_size to 1 and gradient_checkpointing to true in foo.sdxl.json.');
+  assert.equal(describeFix({ title: 't', edits: [{ op: 'set', path: '/args/mixed_precision', value: 'bf16' }] }), 'Set mixed_precision to bf16');
+  assert.equal(describeFix({ title: 't', edits: [{ op: 'set', path: '/launch/accelerateArgs/main_process_port', value: 29501 }] }), 'Set launch.accelerateArgs.main_process_port to 29501');
+  assert.equal(describeFix({ title: 't', edits: [{ op: 'remove', path: '/args/hub_token' }] }), 'Removed hub_token');
+  assert.equal(describeFix({ title: 't', edits: [{ op: 'rename', path: '/args/lr', newKey: 'learning_rate' }] }), 'Renamed lr to learning_rate');
+  assert.equal(describeFix({
+    title: 't',
+    edits: [{ op: 'set', path: '/args/a', value: 1 }, { op: 'set', path: '/args/b', value: [1, 2] }, { op: 'set', path: '/args/c', value: null }, { op: 'remove', path: '/args/d' }],
+  }), 'Set a to 1, b to [1,2] and c to null; removed d');
+  assert.equal(describeFix({ title: 'Nothing to do', edits: [] }), 'Nothing to do');
 });

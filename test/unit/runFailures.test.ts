@@ -68,7 +68,7 @@ test('the Problems entry sits on the config key the diagnosis names, with its qu
   const d = runFailureDiagnostic({ runId: 'r1', failure }, text);
   assert.equal(d.severity, 'error');
   assert.equal(d.code, 'run-cuda_oom');
-  assert.match(d.message, /^Run r1 failed \(cuda_oom\): .*CUDA out of memory.* The GPU ran out of memory/);
+  assert.match(d.message, /^Run r1 failed \(Out of GPU memory\): .*CUDA out of memory.* The GPU ran out of memory/);
   assert.equal(text.slice(d.offset, d.offset + d.length), '"gradient_checkpointing"');
   assert.deepEqual([d.line, d.column], [5, 5]);
   assert.equal(d.fix?.title, 'Enable gradient checkpointing');

@@ -4,6 +4,9 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarizePath, argsFromArgv } from '../../src/core/run/summarize';
+import { readRunState } from '../../src/core/monitor/runMonitor';
+import { seriesPoints } from '../../src/core/run/series';
+import { py } from './tfeventsPy';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
 
@@ -49,6 +52,9 @@ test('CLI: `summarize PATH --json` prints exactly the summary keys in order', as
   const text = io(FIX);
   assert.equal(await main(['summarize', 'full.log'], text.cli), 0);
   assert.match(text.out.join(''), /step: +1000 \/ 1000/);
+  const oom = io(FIX);
+  assert.equal(await main(['summarize', 'failures/cuda_oom.log'], oom.cli), 0);
+  assert.match(oom.out.join(''), /^failure: +Out of GPU memory \(cuda_oom\): .*CUDA out of memory/m);
   const missing = io(FIX);
   assert.equal(await main(['summarize', 'nope.log', '--json'], missing.cli), 1);
   assert.match(missing.err.join(''), /nope\.log: no such file or folder/);
@@ -112,6 +118,40 @@ test('run record folder: run.json + exit.json + output_dir checkpoints', withTem
   assert.equal(ok.summary.failure!.configKey, '/args/report_to');
   mkdirSync(join(out, 'logs'));
   assert.equal((await summarizePath(rec)).summary.failure, null);
+}));
+
+test('a run record whose logging_dir is custom (relative or absolute): summarize reads its event files where the monitor does', withTemp(async (dir) => {
+  const lossAt = (s: Awaited<ReturnType<typeof summarizePath>>['state']) => seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]);
+  for (const [name, loggingDir] of [['relative', 'tb'], ['absolute', join(dir, 'elsewhere', 'tb')]] as const) {
+    const rec = join(dir, name, 'runs', 'r1');
+    const work = join(dir, name, 'work');
+    const logs = loggingDir.startsWith('/') ? loggingDir : join(work, 'out', loggingDir);
+    mkdirSync(rec, { recursive: true });
+    mkdirSync(join(work, 'out'), { recursive: true });
+    py(`
+w = t.EventWriter(os.path.join(sys.argv[1], "text2image-fine-tune"))
+for s in (1, 2, 3): w.add_scalar("train_loss", s / 4, s, wall_time=50 + s)
+w.close()`, [logs]);
+    writeFileSync(join(rec, 'console.log'), '');
+    const runJson = (state: string) => JSON.stringify({
+      id: 'r1', script: 'lora', state, exitCode: state === 'succeeded' ? 0 : null,
+      plan: { cwd: work, script: 'lora', env: {}, argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir', loggingDir, '--report_to', 'tensorboard'] },
+    });
+    writeFileSync(join(rec, 'run.json'), runJson('succeeded'));
+    const summary = await summarizePath(rec);
+    assert.deepEqual(lossAt(summary.state), [[1, 0.25], [2, 0.5], [3, 0.75]], name);
+    assert.equal(summary.summary.script, 'lora', `${name}: the tracker project under the custom logs dir names the script`);
+    const monitored = await readRunState(rec, join(dir, name, 'cache'));
+    assert.deepEqual(lossAt(summary.state), lossAt(monitored), `${name}: summarize and the monitor read the same events`);
+    assert.equal(summary.summary.failure, null, `${name}: the logs dir exists, so tensorboard was installed`);
+    // With no logs dir where logging_dir says, both say tensorboard is missing (summarize skipped the check before).
+    rmSync(logs, { recursive: true, force: true });
+    writeFileSync(join(rec, 'console.log'), readFileSync(join(FIX, 'lora.log'), 'utf8'));
+    const missing = await summarizePath(rec);
+    assert.equal(missing.summary.failure?.class, 'missing_package', name);
+    const monitoredMissing = await readRunState(rec, join(dir, name, 'cache2'));
+    assert.equal((monitoredMissing.failure ?? monitoredMissing.warnings[0])?.class, 'missing_package', name);
+  }
 }));
 
 test('output_dir alone and unreadable run.json', withTemp(async (dir) => {

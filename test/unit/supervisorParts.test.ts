@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { followRun, type FollowEvent } from '../../src/core/supervisor/follow';
 import { outputDirOf } from '../../src/core/supervisor/planArgs';
-import { preflight, resolveExecutable } from '../../src/core/supervisor/preflight';
+import { configPointerOf, preflight, PreflightError, pythonChoiceHelps, resolveExecutable, type PreflightProblem } from '../../src/core/supervisor/preflight';
 import { parseProcStat } from '../../src/core/supervisor/processTree';
 import { withResume } from '../../src/core/supervisor/resume';
 import { createRecord, readRecord, recordFiles, updateRecord } from '../../src/core/supervisor/runRecord';
@@ -53,6 +53,32 @@ test('executables are resolved on the PATH the run gets, or relative to cwd', { 
   assert.equal(resolveExecutable('venv/bin/accelerate', ws.root, ''), join(bin, 'accelerate'));
   const problems = preflight({ argv: ['accelerate', 'launch', 'train.py'], env: { PATH: bin }, cwd: ws.root, script: 'lora' });
   assert.deepEqual(problems.map((p) => p.code), ['script-missing']);
+});
+
+test('a refused start reads as one sentence for one problem, a short list for several, and points at the setting to change', () => {
+  const exe: PreflightProblem = { code: 'executable-missing', message: "executable 'accelerate' was not found on the PATH the run gets; check launch.accelerate / launch.python in the config or activate the Python environment" };
+  const script: PreflightProblem = { code: 'script-missing', message: 'training script /w/train.py does not exist; check launch.scriptPath' };
+  const one = new PreflightError([exe]).message;
+  assert.equal(one, `Cannot start the run: ${exe.message}.`);
+  assert.equal(one.match(/cannot start/gi)?.length, 1, one);
+  assert.doesNotMatch(one, /\n|(^|\s)- /);
+  const two = new PreflightError([exe, script]).message;
+  assert.equal(two, `Cannot start the run (2 problems): 1) ${exe.message}; 2) ${script.message}.`);
+  assert.equal(two.match(/cannot start/gi)?.length, 1, two);
+  // A launcher named by path: its path once, not "'X' was not found at X".
+  const byPath = preflight({ argv: ['/nonexistent/venv/bin/accelerate', 'launch', 'train.py'], env: {}, cwd: '/', script: 'lora' });
+  assert.equal(byPath[0]!.message, 'executable /nonexistent/venv/bin/accelerate does not exist; check launch.accelerate / launch.python in the config or activate the Python environment');
+  // A message that already ends a sentence gets no second stop.
+  assert.equal(new PreflightError([{ code: 'cwd-missing', message: 'working folder /x is gone.' }]).message, 'Cannot start the run: working folder /x is gone.');
+
+  // "Select Python Interpreter" only helps when launch.python decides the launcher; "Open Config" goes to the key.
+  assert.equal(pythonChoiceHelps([exe]), true);
+  assert.equal(pythonChoiceHelps([exe], { accelerate: '/venv/bin/accelerate' }), false);
+  assert.equal(pythonChoiceHelps([script]), false);
+  assert.equal(configPointerOf(exe), '/launch/python');
+  assert.equal(configPointerOf(exe, { accelerate: 'acc' }), '/launch/accelerate');
+  assert.equal(configPointerOf(script), '/launch/scriptPath');
+  assert.equal(configPointerOf({ code: 'empty-argv', message: 'x' }), '/launch');
 });
 
 test('the follower reads a growing console in bounded pieces, reports truncation and deletion', (t) => {

@@ -179,6 +179,25 @@ test('the failure banner asks the host to open the console at the failing line',
   assert.deepEqual(msg, { type: 'openConsoleAt', runId: 'a', line: 4242 });
 });
 
+test('the failure banner has the human title, and its fix button asks the host to apply the fix to run a', { skip }, async () => {
+  await send({
+    type: 'delta', runId: 'a', status: { outcome: 'failed' },
+    failure: { class: 'cuda_oom', title: 'Out of GPU memory', message: 'CUDA out of memory.', remedy: 'Enable gradient checkpointing.', consoleLine: 7, fixTitle: 'Enable gradient checkpointing' },
+  });
+  const title = page.locator('.banner-error .banner-title');
+  await title.filter({ hasText: 'Out of GPU memory' }).waitFor();
+  assert.equal(await title.textContent(), 'Training failed: Out of GPU memory');
+  const fix = page.locator('.banner-error vscode-button[data-action="apply-fix"]');
+  assert.equal(await fix.textContent(), 'Apply fix: Enable gradient checkpointing');
+  await fix.click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'applyFix'));
+  assert.deepEqual((await posted()).filter((m) => m.type === 'applyFix'), [{ type: 'applyFix', runId: 'a' }]);
+  // A failure without a fix has no such button.
+  await send({ type: 'delta', runId: 'a', failure: { class: 'other', title: 'Training error', message: 'ValueError: odd', remedy: 'Read the traceback.' } });
+  await title.filter({ hasText: 'Training error' }).waitFor();
+  assert.equal(await fix.count(), 0);
+});
+
 test("the extension's notes on a run show folded under the banners, and a later list replaces them", { skip }, async () => {
   await send({ type: 'delta', runId: 'a', notices: ['cannot write run record /r/exit.json: the disk is full (ENOSPC)'] });
   const notes = page.locator('details.banner-notes');

@@ -48,8 +48,14 @@ export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
       open.addEventListener('click', () => post({ type: 'openConsoleAt', runId: v.id, line }));
       actions.append(open);
     }
+    if (f.fixTitle) {
+      // The host applies the fix it knows for this run to the run's config and says what it changed.
+      const fix = h('vscode-button', { secondary: true, 'data-action': 'apply-fix', 'aria-label': `Apply fix to the run's config: ${f.fixTitle}` }, `Apply fix: ${f.fixTitle}`);
+      fix.addEventListener('click', () => post({ type: 'applyFix', runId: v.id }));
+      actions.append(fix);
+    }
     el.append(h('div', { class: 'banner banner-error', role: 'alert', 'data-failure': f.class },
-      h('div', { class: 'banner-title' }, `Training failed: ${f.class.replace(/_/g, ' ')}`),
+      h('div', { class: 'banner-title' }, `Training failed: ${f.title ?? f.class.replace(/_/g, ' ')}`),
       h('p', {}, f.message),
       h('p', {}, h('strong', {}, 'What to do: '), f.remedy),
       actions));

@@ -3,6 +3,7 @@
 // seen failing again, yet its diagnosis must be back exactly as it was.
 import { lineColumn, parseConfigText, rangeOf } from '../config';
 import type { Diagnosis } from '../run/events';
+import { failureTitle } from '../monitor/failure';
 import type { RunState } from '../run/state';
 import type { Diagnostic } from './types';
 
@@ -54,7 +55,7 @@ export function runFailureDiagnostic(shown: ShownFailure, configText: string): D
   const { offset, length } = pointer ? rangeOf(parseConfigText(configText), pointer, true) : { offset: 0, length: 0 };
   const { line, column } = lineColumn(configText, offset);
   return {
-    severity: 'error', code: `run-${failure.class}`, message: `Run ${runId} failed (${failure.class}): ${failure.message} ${failure.remedy}`,
+    severity: 'error', code: `run-${failure.class}`, message: `Run ${runId} failed (${failureTitle(failure.class)}): ${failure.message} ${failure.remedy}`,
     path: pointer, offset, length, line, column, ...(failure.fix ? { fix: failure.fix } : {}),
   };
 }

@@ -45,7 +45,7 @@ export function decodeEvent(payload: Uint8Array): EventDecodeResult {
         if (!bytes) return { ok: false, error: 'Event.summary has the wrong wire type' };
         const r = decodeSummary(bytes);
         if (typeof r === 'string') return { ok: false, error: `Event.summary: ${r}` };
-        event.values.push(...r);
+        for (const v of r) event.values.push(v); // a loop: a crafted record can hold more values than the call stack takes
         break;
       }
       case 10: {
@@ -141,13 +141,19 @@ function scalarOfTensor(f: ProtoField): number | undefined {
   const msg = decodeMessage(bytes);
   if (!msg.ok) return undefined;
   let dtype = 0;
-  const values: number[] = [];
+  // Only a one-element tensor is a scalar: count the values and keep the first (a packed list can be millions long).
+  let count = 0;
+  let first: number | undefined;
+  const take = (values: number[]) => {
+    if (count === 0 && values.length > 0) first = values[0];
+    count += values.length;
+  };
   let content: Uint8Array | undefined;
   for (const x of msg.fields) {
     if (x.no === 1) dtype = fieldInt(x) ?? 0;
     else if (x.no === 4) content = fieldBytes(x);
-    else if (x.no === 5) values.push(...fieldFloats(x));
-    else if (x.no === 6) values.push(...fieldDoubles(x));
+    else if (x.no === 5) take(fieldFloats(x));
+    else if (x.no === 6) take(fieldDoubles(x));
   }
   if (dtype !== DT_FLOAT && dtype !== DT_DOUBLE) return undefined;
   if (content && content.length > 0) {
@@ -156,5 +162,5 @@ function scalarOfTensor(f: ProtoField): number | undefined {
     const dv = new DataView(content.buffer, content.byteOffset, content.byteLength);
     return dtype === DT_FLOAT ? dv.getFloat32(0, true) : dv.getFloat64(0, true);
   }
-  return values.length === 1 ? values[0] : undefined;
+  return count === 1 ? first : undefined;
 }

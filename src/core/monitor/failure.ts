@@ -1,7 +1,27 @@
 // Failure classifier: turns what a dead (or sick) run printed into one Diagnosis with a concrete remedy and, where a
 // config change helps, a Fix in the same shape the config diagnostics use. Patterns: fact sheet §1.7. Pure.
 import { SCRIPTS, type ArgValue, type ScriptKind } from '../scripts';
-import type { Diagnosis, Fix, TracebackInfo } from '../run/events';
+import type { Diagnosis, FailureClass, Fix, TracebackInfo } from '../run/events';
+
+/** What each failure class is called wherever a person reads it: dashboard banner, notifications, Problems, Runs view, summarize. */
+export const FAILURE_TITLES: Readonly<Record<FailureClass, string>> = {
+  cuda_oom: 'Out of GPU memory',
+  host_oom_killed: 'Killed: out of host memory',
+  missing_package: 'A Python package is missing',
+  dataset_columns: 'The dataset does not fit the script',
+  argparse: 'The script rejected its arguments',
+  diffusers_version: 'Needs a newer diffusers (from source)',
+  nan_loss: 'Loss became NaN',
+  hub_auth: 'Hugging Face Hub access refused',
+  distributed: 'Multi-GPU communication failed',
+  disk_full: 'The disk is full',
+  other: 'Training error',
+};
+
+/** The title of a failure class; a class this version does not know (a newer record) reads as its words. */
+export function failureTitle(cls: string): string {
+  return Object.prototype.hasOwnProperty.call(FAILURE_TITLES, cls) ? FAILURE_TITLES[cls as FailureClass] : cls.replace(/_/g, ' ');
+}
 
 export interface FailureInput {
   tracebacks?: readonly TracebackInfo[];

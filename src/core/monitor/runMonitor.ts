@@ -20,6 +20,7 @@ import type { RunRecord } from '../supervisor/types';
 import { ConsoleParser } from './consoleParser';
 import { scanCheckpoints } from './checkpoints';
 import { checkTensorboardLogs, detectHang } from './failure';
+import { logsDirOf } from './logsDir';
 import { EditorLines } from './editorLines';
 import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
 import { processGroupOf, runProcesses } from '../supervisor/processTree';
@@ -547,8 +548,7 @@ export class RunMonitor {
     const startedMs = this.startedMs;
     if (!out || startedMs === undefined) return false;
     if (!this.tailer) {
-      const logging = this.info!.args.logging_dir;
-      this.logsDir = resolve(out, typeof logging === 'string' && logging ? logging : 'logs');
+      this.logsDir = logsDirOf(out, this.info!.args);
       // Only this run's own files: a continued run's, or an earlier run's in a shared folder, are not its curves.
       this.tailer = new EventTailer(this.logsDir, { accept: (file) => isOwnEventFile(file, this.window(startedMs), processGroupOf) });
     }

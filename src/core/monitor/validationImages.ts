@@ -107,7 +107,7 @@ export async function findWandbImages(wandbBase: string, fromMs: number, toMs = 
     }
     // The order images were written in is the order they were logged in.
     found.sort((a, b) => a.mtime - b.mtime || (a.path < b.path ? -1 : 1));
-    out.push(...found.map(({ path, key, step }) => ({ path, key, step })));
+    for (const { path, key, step } of found) out.push({ path, key, step });
   }
   return out;
 }

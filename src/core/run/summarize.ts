@@ -6,6 +6,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts';
 import { ConsoleParser } from '../monitor/consoleParser';
 import { checkTensorboardLogs } from '../monitor/failure';
+import { logsDirOf } from '../monitor/logsDir';
+import { isOwnEventFile, type RunWindow } from '../monitor/eventAttribution';
 import { scanCheckpoints } from '../monitor/checkpoints';
 import { findEventFiles, EventTailer } from '../events/eventDir';
 import { readLatestHparams } from '../events/hparams';
@@ -46,6 +48,8 @@ interface RecordInfo {
   outputDir?: string;
   args?: Record<string, ArgValue>;
   stopRequested?: boolean;
+  /** The run's lifetime (started, ended), for event-file attribution. */
+  window?: RunWindow;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -116,6 +120,9 @@ async function readRecord(dir: string, notes: string[]): Promise<RecordInfo> {
     const out = typeof run.outputDir === 'string' ? run.outputDir : typeof info.args?.output_dir === 'string' ? info.args.output_dir : undefined;
     if (out) info.outputDir = isAbsolute(out) ? out : resolve(cwd, out);
   }
+  const started = Date.parse(String(run?.startedAt ?? run?.createdAt ?? ''));
+  const ended = Date.parse(String(exit?.endedAt ?? run?.endedAt ?? ''));
+  if (Number.isFinite(started)) info.window = { startMs: started, ...(Number.isFinite(ended) ? { endMs: ended } : {}) };
   if (exit) {
     if ('exitCode' in exit) info.exitCode = num(exit.exitCode);
     if (typeof exit.signal === 'string') info.signal = exit.signal;
@@ -138,9 +145,9 @@ export async function reduceConsoleFile(path: string, state: RunState): Promise<
 }
 
 /** Scalars and image markers from the output_dir's TensorBoard files, oldest writer first. */
-async function reduceEventFiles(root: string, state: RunState, notes: string[]): Promise<RunState> {
+async function reduceEventFiles(root: string, state: RunState, notes: string[], owner: RunWindow | undefined): Promise<RunState> {
   if ((await findEventFiles(root)).length === 0) return state;
-  const tailer = new EventTailer(root);
+  const tailer = new EventTailer(root, owner ? { accept: (file) => isOwnEventFile(file, owner) } : {});
   let s = state;
   for (let round = 0; round < 1000; round++) {
     const batch = await tailer.readNew();
@@ -208,7 +215,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       ...(rec.outputDir ? { outputDir: rec.outputDir } : {}),
     });
     s = await reduceConsoleFile(join(path, 'console.log'), s);
-    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes, false);
+    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes, rec.args, rec.window ?? { startMs: 0 });
     if (rec.stopRequested) s = reduce(s, { type: 'stopRequested' });
     const ended = rec.state === 'succeeded' || rec.state === 'failed' || rec.state === 'stopped';
     if (rec.stopRequested && rec.state === undefined && rec.exitCode === undefined) s = reduce(s, { type: 'exit', code: null, signal: rec.signal ?? null });
@@ -217,28 +224,31 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       const code = rec.exitCode ?? (rec.state === 'succeeded' ? 0 : null);
       s = reduce(s, { type: 'exit', code, signal: rec.signal ?? null });
     }
-    if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(join(rec.outputDir, 'logs')) === 'dir');
+    if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(logsDirOf(rec.outputDir, rec.args)) === 'dir');
     return { source: 'record', summary: toSummary(s, 'record', rec.state), state: s, notes: [...notes, ...s.notices] };
   }
-  s = await withOutputDir(s, path, notes, true);
+  // A bare output_dir does not say its logging_dir (the default one) nor whose files it holds (all of them).
+  s = await withOutputDir(s, path, notes, undefined, undefined);
   return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes };
 }
 
 function tensorboardCheck(s: RunState, rec: RecordInfo, logsExist: boolean): RunState {
-  const logDir = rec.args?.logging_dir;
-  if (typeof logDir === 'string' && logDir !== 'logs') return s; // logs elsewhere: not checked here
   const d = checkTensorboardLogs({ reportTo: rec.args?.report_to, logsDirExists: logsExist, step: s.step });
   return d ? reduce(s, { type: 'failure', diagnosis: d, fatal: false }) : s;
 }
 
-/** `adopt`: no console to attribute checkpoints by, so every one on disk is listed (an output_dir read alone). */
-async function withOutputDir(state: RunState, outputDir: string, notes: string[], adopt: boolean): Promise<RunState> {
+/**
+ * Checkpoints, tracker project and event files of an output_dir; the event files where the monitor reads them
+ * (logsDirOf). `owner`: the run's lifetime, so only its own event files and checkpoints count, as in the monitor;
+ * undefined for an output_dir read alone (no run to attribute them to: all of them).
+ */
+async function withOutputDir(state: RunState, outputDir: string, notes: string[], args: RecordInfo['args'], owner: RunWindow | undefined): Promise<RunState> {
   let s = state;
   const saved = s.checkpoints.filter((c) => c.complete).map((c) => c.step);
   const scan = await scanCheckpoints(outputDir, { script: s.script, savedSteps: saved });
   if (scan.stray.length) notes.push(`${outputDir}: entries ${scan.stray.join(', ')} start with "checkpoint" and break the script's resume and pruning`);
-  s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints, ...(adopt ? { adopt } : {}) });
-  const logs = join(outputDir, 'logs');
+  s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints, ...(owner ? {} : { adopt: true }) });
+  const logs = logsDirOf(outputDir, args);
   // The tracker project names the script (fact sheet §3, §10); its hparams.yml has the effective total steps.
   let entries: string[] = [];
   try {
@@ -253,7 +263,7 @@ async function withOutputDir(state: RunState, outputDir: string, notes: string[]
     const total = hp?.values.max_train_steps;
     if (typeof total === 'number' && s.totalSteps === null) s = reduce(s, { type: 'banner', totalSteps: total });
   }
-  s = await reduceEventFiles(logs, s, notes);
+  s = await reduceEventFiles(logs, s, notes, owner);
   return s;
 }
 

@@ -13,8 +13,38 @@ export interface PreflightProblem {
 
 export class PreflightError extends Error {
   constructor(readonly problems: PreflightProblem[]) {
-    super(`cannot start the run:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+    super(preflightMessage(problems));
   }
+}
+
+/**
+ * What the user reads (a notification, the CLI): one sentence for one problem, a short numbered list on one line for
+ * several (notifications do not show line breaks).
+ */
+export function preflightMessage(problems: readonly PreflightProblem[]): string {
+  const sentence = (t: string) => (/[.!?]$/.test(t) ? t : `${t}.`);
+  if (problems.length === 1) return `Cannot start the run: ${sentence(problems[0]!.message)}`;
+  return sentence(`Cannot start the run (${problems.length} problems): ${problems.map((p, i) => `${i + 1}) ${p.message}`).join('; ')}`);
+}
+
+/** The config setting a problem is about, as a JSON pointer (the editor puts the cursor there; a missing key falls back to its section). */
+export function configPointerOf(problem: PreflightProblem, launch: { accelerate?: unknown } = {}): string {
+  switch (problem.code) {
+    // argv[0] is launch.accelerate when set, else the accelerate next to launch.python (or on PATH).
+    case 'executable-missing': return typeof launch.accelerate === 'string' && launch.accelerate ? '/launch/accelerate' : '/launch/python';
+    case 'script-missing': return '/launch/scriptPath';
+    case 'cwd-missing': return '/launch/cwd';
+    case 'output-dir-busy': return '/args/output_dir';
+    default: return '/launch';
+  }
+}
+
+/**
+ * Whether picking a Python interpreter (setting launch.python) can fix these problems: only a missing launcher that
+ * launch.python decides, i.e. when the config does not name launch.accelerate itself.
+ */
+export function pythonChoiceHelps(problems: readonly PreflightProblem[], launch: { accelerate?: unknown } = {}): boolean {
+  return problems.some((p) => p.code === 'executable-missing') && !(typeof launch.accelerate === 'string' && launch.accelerate);
 }
 
 function isFile(path: string): boolean {
@@ -77,10 +107,10 @@ export function preflight(plan: LaunchPlan, liveRuns: readonly RunRecord[] = [])
 
   const exe = plan.argv[0];
   if (!resolveExecutable(exe, plan.cwd, childEnvValue(plan, 'PATH'), childEnvValue(plan, 'PATHEXT'))) {
-    const where = exe.includes('/') || exe.includes(sep) ? `at ${resolve(plan.cwd, exe)}` : 'on the PATH the run gets';
+    const what = exe.includes('/') || exe.includes(sep) ? `executable ${resolve(plan.cwd, exe)} does not exist` : `executable '${exe}' was not found on the PATH the run gets`;
     problems.push({
       code: 'executable-missing',
-      message: `executable '${exe}' was not found ${where}; check launch.accelerate / launch.python in the config or activate the Python environment`,
+      message: `${what}; check launch.accelerate / launch.python in the config or activate the Python environment`,
     });
   }
 

@@ -106,7 +106,11 @@ export function listProcesses(): ProcInfo[] {
 export function runProcesses(pgid: number | undefined, roots: number[]): number[] {
   const procs = listProcesses();
   const children = new Map<number, number[]>();
-  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  for (const p of procs) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
   const found = new Set<number>();
   if (pgid !== undefined) for (const p of procs) if (p.pgid === pgid) found.add(p.pid);
   const alive = new Set(procs.map((p) => p.pid));
@@ -117,7 +121,7 @@ export function runProcesses(pgid: number | undefined, roots: number[]): number[
     if (seen.has(pid)) continue;
     seen.add(pid);
     found.add(pid);
-    stack.push(...(children.get(pid) ?? []));
+    for (const child of children.get(pid) ?? []) stack.push(child);
   }
   return [...found].sort((a, b) => a - b);
 }

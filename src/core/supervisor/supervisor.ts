@@ -138,7 +138,7 @@ export class Supervisor {
     const need = gpuNeedOf(plan);
     const settings = this.queueSettings();
     const impossible = impossibleNeed(need, settings.totalGpus);
-    const problems = preflight(plan).concat(impossible ? [{ code: 'output-dir-busy' as const, message: `the run can never start: ${impossible}` }] : []);
+    const problems = preflight(plan).concat(impossible ? [{ code: 'output-dir-busy' as const, message: impossible }] : []);
     if (problems.length) throw new PreflightError(problems);
     const { record } = this.newRecord(plan, meta, 'queued');
     const pump = this.pump();

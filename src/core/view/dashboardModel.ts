@@ -4,6 +4,8 @@
 import type { RunState } from '../run/state';
 import { stepsPerEpoch } from '../run/state';
 import { seriesLength, type Series } from '../run/series';
+import type { Diagnosis } from '../run/events';
+import { failureTitle } from '../monitor/failure';
 import type {
   CheckpointView, DeltaMessage, FailureView, GalleryImageView, GpuSampleView, MarkerView, Point, RunOutcome, RunStatusView, RunView,
 } from '../../shared/dashboardProtocol';
@@ -112,10 +114,19 @@ function gpuView(s: RunState, after = -Infinity): GpuSampleView[] {
   return out;
 }
 
+/** The diagnosis the failure banner shows (and whose fix its button applies): the failure, or a NaN loss while running. */
+export function shownFailure(s: RunState): Diagnosis | undefined {
+  return s.failure ?? (s.state === 'failed' ? null : s.warnings.find((w) => w.class === 'nan_loss')) ?? undefined;
+}
+
 function failureView(s: RunState, meta: RunMeta): FailureView | undefined {
-  const f = s.failure ?? (s.state === 'failed' ? null : s.warnings.find((w) => w.class === 'nan_loss')) ?? undefined;
+  const f = shownFailure(s);
   if (!f) return undefined;
-  return { class: f.class, message: f.message, remedy: f.remedy, ...(meta.failureLine ? { consoleLine: meta.failureLine } : {}) };
+  return {
+    class: f.class, title: failureTitle(f.class), message: f.message, remedy: f.remedy,
+    ...(f.fix ? { fixTitle: f.fix.title } : {}),
+    ...(meta.failureLine ? { consoleLine: meta.failureLine } : {}),
+  };
 }
 
 export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {

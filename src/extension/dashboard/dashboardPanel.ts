@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { dashboardHtml } from '../../shared/dashboardHtml';
 import { checkWebviewMessage, type HostMessage, type WebviewMessage } from '../../shared/dashboardProtocol';
 import { DeltaBatcher } from '../../shared/batcher';
-import { RunDeltaTracker, runView, type RunMeta } from '../../core/view/dashboardModel';
+import { RunDeltaTracker, runView, shownFailure, type RunMeta } from '../../core/view/dashboardModel';
 import { dashboardTitle } from '../../core/view/dashboardTitle';
 import { makeNonce } from '../webviewUtil';
 import type { RunChange, RunsController, RunView as ControllerRun } from '../runs/runsController';
@@ -254,7 +254,20 @@ export class DashboardHost implements vscode.Disposable {
         if (file) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), vscode.ViewColumn.Beside);
         break;
       }
+      case 'applyFix':
+        this.applyFix(m.runId);
+        break;
     }
+  }
+
+  /** The banner's fix: the one the host derived for the run's failure (never one the webview sends), on its config. */
+  private applyFix(runId: string): void {
+    const run = this.runs.get(runId);
+    const fix = run ? shownFailure(run.state)?.fix : undefined;
+    const configPath = run?.entry.record.configPath;
+    if (!run || !fix) return void vscode.window.showWarningMessage('SDXL: this run has no fix to apply.');
+    if (!configPath) return void vscode.window.showWarningMessage(`SDXL: run ${run.id} does not record which config started it; apply "${fix.title}" by hand.`);
+    void vscode.commands.executeCommand('sdxl.applyRunFix', configPath, fix);
   }
 
   private resolveCheckpoint(runId: string, p: string): string {

@@ -4,11 +4,14 @@ import * as path from 'node:path';
 import { isEnded } from '../../core/run/state';
 import { describeRun } from '../../core/format';
 import { formatCommandLine } from '../../core/shellQuote';
-import { fixToTextEdits } from '../../core/fixes';
+import { fixAppliedMessage, fixToTextEdits } from '../../core/fixes';
+import { logsDirOf } from '../../core/monitor/logsDir';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 import type { RunsController } from './runsController';
 import type { RunsNode } from '../views/runsView';
+import { PreflightError } from '../../core/supervisor/preflight';
+import { showStartRefused } from './startProblems';
 
 /** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
 export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
@@ -28,13 +31,23 @@ export async function resolveRunId(runs: RunsController, arg: unknown, filter: (
   return pick?.id;
 }
 
-export function registerRunCommands(runs: RunsController, register: (id: string, run: (...args: never[]) => unknown) => vscode.Disposable): vscode.Disposable[] {
+/** `reveal` selects a run's row in the Runs view: a run started or resumed here is shown where it was added. */
+export function registerRunCommands(
+  runs: RunsController,
+  register: (id: string, run: (...args: never[]) => unknown) => vscode.Disposable,
+  reveal: (runId: string) => void = () => undefined,
+): vscode.Disposable[] {
   return [
     register('sdxl.startRun', async (arg?: vscode.Uri) => {
       const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
       if (!uri) return;
-      const run = await runs.start(uri);
+      const run = await runs.start(uri).catch((e: unknown) => {
+        if (!(e instanceof PreflightError)) throw e;
+        void showStartRefused(uri, e).catch(() => vscode.window.showErrorMessage(`SDXL: ${e.message}`));
+        return undefined;
+      });
       if (run) {
+        reveal(run.id);
         const queued = run.entry.record.state === 'queued';
         void vscode.window.setStatusBarMessage(`SDXL: run ${run.entry.record.name} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
       }
@@ -48,11 +61,13 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       const id = await resolveRunId(runs, arg, (ended) => ended);
       if (!id) return;
       const run = await runs.resume(id);
+      if (run) reveal(run.id);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? 'a checkpoint'}`, 5000);
     }),
     register('sdxl.resumeFromCheckpoint', async (node?: RunsNode) => {
       if (!node || node.kind !== 'checkpoint') return;
       const run = await runs.resume(node.runId, `checkpoint-${node.step}`);
+      if (run) reveal(run.id);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? `checkpoint-${node.step}`}`, 5000);
     }),
     // `at`: 'failure' for the line that shows why the run failed, a 1-based line (as the dashboard's banner says), or
@@ -85,7 +100,7 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       const run = id ? runs.get(id) : undefined;
       const dir = run?.state.outputDir ?? run?.entry.record.outputDir;
       if (!run || !dir) return;
-      const logDir = path.join(dir, typeof run.state.args?.logging_dir === 'string' ? run.state.args.logging_dir : 'logs');
+      const logDir = logsDirOf(dir, run.state.args);
       // The Python extension's TensorBoard integration, when installed; otherwise the command to run by hand.
       const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(() => true, () => false);
       if (!ok) {
@@ -101,12 +116,16 @@ export function registerRunCommands(runs: RunsController, register: (id: string,
       const ok = await vscode.window.showWarningMessage(`Delete the record of run ${id}? Its output_dir (checkpoints, weights) is kept.`, { modal: true }, 'Delete Record');
       if (ok === 'Delete Record') await runs.deleteRecord(id);
     }),
+    // From the failure notification and the dashboard banner: one undo step, then say what changed where.
     register('sdxl.applyRunFix', async (configPath: string, fix: Fix) => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configPath));
+      const edits = fixToTextEdits(doc.getText(), fix);
       const edit = new vscode.WorkspaceEdit();
-      for (const e of fixToTextEdits(doc.getText(), fix)) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
-      await vscode.workspace.applyEdit(edit);
+      for (const e of edits) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
+      const applied = edits.length > 0 && (await vscode.workspace.applyEdit(edit));
       await vscode.window.showTextDocument(doc);
+      if (applied) void vscode.window.showInformationMessage(`SDXL: ${fixAppliedMessage(fix, path.basename(configPath))}`);
+      else void vscode.window.showWarningMessage(`SDXL: could not apply "${fix.title}" to ${path.basename(configPath)} (its JSON does not have the shape the fix expects); change it by hand.`);
     }),
   ];
 }

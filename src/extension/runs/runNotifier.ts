@@ -2,6 +2,7 @@
 // happened live (never replayed after a reload). The failure's Problems entry is RunProblems', from the current states.
 import * as vscode from 'vscode';
 import type { Diagnosis } from '../../core/run/events';
+import { failureTitle } from '../../core/monitor/failure';
 import type { RunChange, RunsController } from './runsController';
 
 export class RunNotifier implements vscode.Disposable {
@@ -73,8 +74,8 @@ export class RunNotifier implements vscode.Disposable {
   }
 
   private async reportFailure(id: string, name: string, failure: Diagnosis | null, configPath: string | undefined): Promise<void> {
-    const actions = [...(failure?.fix ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
-    const text = failure ? `SDXL run "${name}" failed: ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
+    const actions = [...(failure?.fix && configPath ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
+    const text = failure ? `SDXL run "${name}" failed: ${failureTitle(failure.class)}. ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
     const action = await vscode.window.showErrorMessage(text, ...actions);
     if (action === 'Apply Fix' && failure?.fix && configPath) {
       await vscode.commands.executeCommand('sdxl.applyRunFix', configPath, failure.fix);

@@ -13,7 +13,8 @@ import { setArgumentEdits } from '../../core/editConfig';
 import { askAboutOutputDir } from './outputDirPrompt';
 import { rangeFromOffsets } from '../configDocuments';
 import { isEnded, type RunState } from '../../core/run/state';
-import { describeRun, runDisplayName } from '../../core/format';
+import { describeRun } from '../../core/format';
+import { runLabel } from '../../core/view/runList';
 import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
@@ -175,7 +176,7 @@ export class RunsController implements vscode.Disposable {
       .sort((a, b) => b.entry.record.createdAt.localeCompare(a.entry.record.createdAt));
   }
 
-  /** How lists and legends name a run: see runDisplayName, with `[simulation] ` before stand-in runs. */
+  /** How lists and legends name a run: see runLabel (runDisplayName, and `[simulation] ` unless the name says it). */
   displayName(id: string): string {
     const record = this.tracked.get(id)?.entry.record;
     if (!record) return id;
@@ -185,7 +186,7 @@ export class RunsController implements vscode.Disposable {
       for (const t of this.tracked.values()) this.nameCounts.set(t.entry.record.name, (this.nameCounts.get(t.entry.record.name) ?? 0) + 1);
     }
     const shared = (this.nameCounts.get(record.name) ?? 0) > 1;
-    return `${isSimulated(record) ? '[simulation] ' : ''}${runDisplayName(record.name, record.createdAt, shared)}`;
+    return runLabel(record.name, record.createdAt, shared, isSimulated(record));
   }
 
   get(id: string): RunView | undefined {
@@ -250,8 +251,13 @@ export class RunsController implements vscode.Disposable {
       return this.get(entry.record.id);
     } catch (e) {
       // Error messages may quote the command line; the Hub token must not reach a notification or the log.
-      const message = redactText(e instanceof Error ? e.message : String(e), secrets);
-      throw new Error(e instanceof PreflightError ? `Cannot start: ${message}` : message);
+      if (e instanceof PreflightError) {
+        // Kept a PreflightError (its problems say which actions to offer), with every message redacted.
+        const refused = new PreflightError(e.problems.map((p) => ({ ...p, message: redactText(p.message, secrets) })));
+        this.output.warn(`Run of ${vscode.workspace.asRelativePath(configUri)} refused: ${refused.message}`);
+        throw refused;
+      }
+      throw new Error(redactText(e instanceof Error ? e.message : String(e), secrets));
     }
   }
 

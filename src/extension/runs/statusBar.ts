@@ -1,6 +1,6 @@
 // The status bar item for active runs: step/total, rate and ETA; a click opens the run's dashboard.
 import * as vscode from 'vscode';
-import { isEnded } from '../../core/run/state';
+import { isLiveRun } from '../../core/view/runList';
 import { formatDuration, formatProgress, formatRate } from '../../core/format';
 import type { RunsController } from './runsController';
 import { isSimulated } from './simulation';
@@ -16,7 +16,8 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   private update(): void {
-    const live = this.runs.runs().filter((r) => !isEnded(r.state) && r.state.state !== 'queued');
+    // Only runs that run now: after a reload, old runs look alive until their monitors have read their exit.
+    const live = this.runs.runs().filter((r) => isLiveRun(r.entry.record.state, r.state));
     if (live.length === 0) {
       this.item.hide();
       return;

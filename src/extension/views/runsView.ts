@@ -4,8 +4,10 @@ import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
 import { describeRun, formatBytes } from '../../core/format';
 import { runRowKey } from '../../core/view/runRow';
+import { failureTitle } from '../../core/monitor/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
+import { runsViewOrder } from '../../core/view/runList';
 
 export type RunsNode =
   | { kind: 'run'; id: string }
@@ -77,7 +79,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return this.runs.runs().map((r) => this.runNode(r.id));
+    if (!node) return runsViewOrder(this.runs.runs().map((r) => ({ id: r.id, createdAt: r.entry.record.createdAt }))).map((r) => this.runNode(r.id));
     if (node.kind === 'run') {
       const run = this.runs.get(node.id);
       return (run?.state.checkpoints ?? []).map((c) => this.checkpointNode(node.id, c.step));
@@ -87,6 +89,19 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   getParent(node: RunsNode): RunsNode | undefined {
     return node.kind === 'checkpoint' ? this.runNode(node.runId) : undefined;
+  }
+
+  private view: vscode.TreeView<RunsNode> | undefined;
+
+  /** The tree view showing this provider, for reveal(). */
+  attach(view: vscode.TreeView<RunsNode>): vscode.TreeView<RunsNode> {
+    this.view = view;
+    return view;
+  }
+
+  /** Selects a run's row and scrolls to it (a run just started or resumed is added at the end, maybe out of sight). */
+  reveal(id: string): void {
+    if (this.runs.get(id)) void Promise.resolve(this.view?.reveal(this.runNode(id), { select: true, focus: false })).catch(() => undefined);
   }
 
   dispose(): void {
@@ -109,7 +124,7 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   tip.appendMarkdown('**').appendText(run.entry.record.name).appendMarkdown('**').appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
   if (s.outputDir) tip.appendMarkdown('\n\n').appendText(`output: ${s.outputDir}`);
-  if (s.failure) tip.appendMarkdown('\n\n**').appendText(s.failure.class).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
+  if (s.failure) tip.appendMarkdown('\n\n**').appendText(failureTitle(s.failure.class)).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
   for (const n of s.notices) tip.appendMarkdown('\n\n$(info) ').appendText(n);
   tip.supportThemeIcons = true;
   item.tooltip = tip;
