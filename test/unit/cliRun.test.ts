@@ -170,8 +170,8 @@ test('run start --follow: a failing run gets its diagnosis and exit 1', unixOnly
   const file = writeConfig(ws, 'oom', { env: { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '2' } });
   const r = await cli(ws, ['run', 'start', file, '--follow']);
   assert.equal(r.code, 1, r.err + r.out);
-  assert.match(r.out, /^failure: cuda_oom: .+\n {2}remedy: .+\n {2}config key: \/args\/gradient_checkpointing$/m);
-  assert.match(r.out, /failed: cuda_oom at step \d+\n$/);
+  assert.match(r.out, /^failure: Out of GPU memory \(cuda_oom\): .+\n {2}remedy: .+\n {2}config key: \/args\/gradient_checkpointing$/m);
+  assert.match(r.out, /failed: Out of GPU memory at step \d+\n$/);
   assert.equal(finalState(ws, runIds(ws)[0]!), 'failed');
 });
 

@@ -2,6 +2,7 @@
 // Ctrl-C ends the following only: the run belongs to its detached wrapper and goes on.
 import { join } from 'node:path';
 import { RunMonitor } from '../../core/monitor/runMonitor';
+import { failureTitle } from '../../core/monitor/failure';
 import { describeRun, formatDuration, formatProgress, formatRate } from '../../core/format';
 import type { RunEvent } from '../../core/run/events';
 import type { RunState } from '../../core/run/state';
@@ -78,7 +79,7 @@ export class FollowReporter {
       ));
     }
     for (const w of s.warnings) {
-      this.once(`warning:${w.class}`, () => this.line(`warning: ${w.class}: ${w.message} ${w.remedy}`.trim(), { event: 'warning', class: w.class, message: w.message, remedy: w.remedy }));
+      this.once(`warning:${w.class}`, () => this.line(`warning: ${failureTitle(w.class)} (${w.class}): ${w.message} ${w.remedy}`.trim(), { event: 'warning', class: w.class, message: w.message, remedy: w.remedy }));
     }
     for (const n of s.notices) this.once(`notice:${n}`, () => this.line(`note: ${n}`, { event: 'notice', message: n }));
     if (s.hang) {
@@ -96,7 +97,7 @@ export class FollowReporter {
     if (s.failure && s.state === 'failed') {
       const f = s.failure;
       this.line(
-        `failure: ${f.class}: ${f.message}\n  remedy: ${f.remedy}${f.configKey ? `\n  config key: ${f.configKey}` : ''}`,
+        `failure: ${failureTitle(f.class)} (${f.class}): ${f.message}\n  remedy: ${f.remedy}${f.configKey ? `\n  config key: ${f.configKey}` : ''}`,
         { event: 'failure', class: f.class, message: f.message, remedy: f.remedy, configKey: f.configKey ?? null },
       );
     }
