@@ -350,7 +350,8 @@ export class RunMonitor {
     const np = Number(si > 0 ? flagValue(argv, '--num_processes', 0, si) : undefined);
     const started = Date.parse(String(run.startedAt ?? run.createdAt ?? ''));
     // A queued run's start is not known yet (readEnd picks it up): until then no event file is taken for it.
-    if (run.state !== 'queued' && Number.isFinite(started)) this.startedMs = started;
+    // A record that says nothing of its start (written by hand, or by an old version) takes every file by time.
+    if (run.state !== 'queued') this.startedMs = Number.isFinite(started) ? started : 0;
     this.info = {
       id: typeof run.id === 'string' && run.id ? run.id : basename(this.recordDir),
       ...(script ? { script } : {}),
@@ -400,7 +401,7 @@ export class RunMonitor {
     if (this.info && this.info.pgid === undefined && typeof rec.pgid === 'number') this.info.pgid = rec.pgid;
     if (this.startedMs === undefined && state !== 'queued') {
       const started = Date.parse(String(rec.startedAt ?? rec.createdAt ?? ''));
-      if (Number.isFinite(started)) this.startedMs = started;
+      this.startedMs = Number.isFinite(started) ? started : 0;
     }
     if (state === 'succeeded' || state === 'failed' || state === 'stopped') {
       const code = num(rec.exitCode) ?? (state === 'succeeded' ? 0 : null);
