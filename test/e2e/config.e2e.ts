@@ -4,35 +4,19 @@
 // Command" shows and copies the command, and "New Config from Command Line…" imports the README's multi-line command
 // pasted into the document it opens.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { StepClock, until } from './processes.js';
-import { withVsCode, type Problem, type VsCode } from './harness.js';
+import { REPO_ROOT, withVsCode, type Problem, type VsCode } from './harness.js';
 
 const LORA_FILE = 'lora-12gb.sdxl.json';
 // The import proposes `<script>.sdxl.json`; the workspace template has a lora.sdxl.json, so it is named otherwise.
 const IMPORT_DEFAULT_NAME = 'lora.sdxl.json';
 const IMPORTED_FILE = 'naruto-lora.sdxl.json';
 // The LoRA command of the diffusers README (examples/text_to_image/README_sdxl.md), as a user copies it.
-const README_LORA = `export MODEL_NAME="stabilityai/stable-diffusion-xl-base-1.0"
-export VAE_NAME="madebyollin/sdxl-vae-fp16-fix"
-export DATASET_NAME="lambdalabs/naruto-blip-captions"
-
-accelerate launch train_text_to_image_lora_sdxl.py \\
-  --pretrained_model_name_or_path=$MODEL_NAME \\
-  --pretrained_vae_model_name_or_path=$VAE_NAME \\
-  --dataset_name=$DATASET_NAME --caption_column="text" \\
-  --resolution=1024 --random_flip \\
-  --train_batch_size=1 \\
-  --num_train_epochs=2 --checkpointing_steps=500 \\
-  --learning_rate=1e-04 --lr_scheduler="constant" --lr_warmup_steps=0 \\
-  --mixed_precision="fp16" \\
-  --seed=42 \\
-  --output_dir="sd-naruto-model-lora-sdxl" \\
-  --validation_prompt="cute dragon creature" --report_to="wandb" \\
-  --push_to_hub
-`;
+const README_LORA = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'commands', 'readme-lora-sdxl.sh'), 'utf8');
 
 /** Pick the quick pick row whose label is exactly `label` (filtering first), not one that merely mentions it. */
 async function pickLabel(vs: VsCode, label: string, filter = label): Promise<void> {

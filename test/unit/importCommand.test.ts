@@ -153,24 +153,7 @@ test('CLI import: -- ARG…, --stdin and --out', async () => {
 });
 
 // The LoRA command of the diffusers README (examples/text_to_image/README_sdxl.md), as pasted.
-const README_LORA = `export MODEL_NAME="stabilityai/stable-diffusion-xl-base-1.0"
-export VAE_NAME="madebyollin/sdxl-vae-fp16-fix"
-export DATASET_NAME="lambdalabs/naruto-blip-captions"
-
-accelerate launch train_text_to_image_lora_sdxl.py \\
-  --pretrained_model_name_or_path=$MODEL_NAME \\
-  --pretrained_vae_model_name_or_path=$VAE_NAME \\
-  --dataset_name=$DATASET_NAME --caption_column="text" \\
-  --resolution=1024 --random_flip \\
-  --train_batch_size=1 \\
-  --num_train_epochs=2 --checkpointing_steps=500 \\
-  --learning_rate=1e-04 --lr_scheduler="constant" --lr_warmup_steps=0 \\
-  --mixed_precision="fp16" \\
-  --seed=42 \\
-  --output_dir="sd-naruto-model-lora-sdxl" \\
-  --validation_prompt="cute dragon creature" --report_to="wandb" \\
-  --push_to_hub
-`;
+const README_LORA = readFileSync(join(repoRoot(), 'test', 'fixtures', 'commands', 'readme-lora-sdxl.sh'), 'utf8');
 
 const README_LORA_ARGS = {
   pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
