@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SdxlConfig } from '../../src/core/config';
 import { validateConfig } from '../../src/core/diagnostics';
+import { startWithErrorsQuestion } from '../../src/core/diagnostics/startGate';
 import { applyFix } from '../../src/core/fixes';
 import { buildLaunchPlan, LaunchPlanError, scriptArgv } from '../../src/core/launchPlan';
 import { SCRIPT_KINDS } from '../../src/core/scripts';
@@ -136,4 +137,13 @@ test('whatever buildLaunchPlan refuses is an error diagnostic at the same key fi
     assert.throws(() => buildLaunchPlan(JSON.parse(text) as SdxlConfig, CONFIG),
       (e: Error) => e instanceof LaunchPlanError && e.message.replace(/\["(.*)"\]/, '.$1').includes(key), `${path}: refused naming ${key}`);
   }
+});
+
+test('Start asks before a config with errors, naming how many and the first', () => {
+  const text = doc((d) => { d.args.gradient_checkpointing = 'true'; d.args.rank = { a: 1 }; });
+  const question = startWithErrorsQuestion('foo.sdxl.json', validateConfig(text, {}));
+  assert.match(question ?? '', /^foo\.sdxl\.json has 2 errors \(first: line \d+: "gradient_checkpointing" is a switch: use true or false, not the string "true"\)\. Start anyway\?$/);
+  assert.match(startWithErrorsQuestion('a.sdxl.json', validateConfig(doc((d) => (d.args.validation_prompt = '\u0000')), {})) ?? '', /^a\.sdxl\.json has 1 error \(first: line \d+: "args\.validation_prompt" contains a NUL/);
+  // Warnings alone do not ask.
+  assert.equal(startWithErrorsQuestion('a.sdxl.json', validateConfig(doc((d) => (d.args.nope = 1)), {})), undefined);
 });
