@@ -54,7 +54,7 @@ export function numberText(value: number, type: ArgSpec['type'] | 'int'): string
 
 /**
  * argv elements for one script argument, or none when it is not passed. Throws LaunchPlanError for a value that would
- * reach the script as something else: an object or array (no script argument takes a list: see launchPlan.test.ts),
+ * reach the script as something else: an object or array (no script argument takes a list: see launchValues.test.ts),
  * a switch that is not true/false (it would be dropped), a NUL character.
  * - `store_true` flags: `--flag` when true, nothing when false.
  * - `type=bool`: argparse calls bool() on the string, so only an empty string gives False:
