@@ -1,6 +1,5 @@
 // Command-line front over the same core the extension uses: for scripts, CI, and testing the core as a user would.
-import { readFileSync } from 'node:fs';
-import { UsageError, type CliCommand, type CliIo } from './cli/io';
+import { readCapped, UsageError, type CliCommand, type CliIo } from './cli/io';
 import { COMMANDS } from './cli/commands';
 
 const USAGE = `usage: sdxl-trainer <command> [options]
@@ -44,7 +43,13 @@ if (require.main === module) {
   const io: CliIo = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
-    readStdin: async () => readFileSync(0, 'utf8'),
+    readStdin: async (maxBytes) => {
+      try {
+        return await readCapped(process.stdin, maxBytes);
+      } finally {
+        process.stdin.destroy(); // nothing more is read: a writer still going gets EPIPE rather than keeping us waiting
+      }
+    },
     cwd: process.cwd(),
     // While a command listens (run --follow), Ctrl-C goes to it instead of ending the process.
     onInterrupt: (handler) => {

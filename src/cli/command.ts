@@ -1,11 +1,11 @@
 // `sdxl-trainer command FILE [--json | --shell bash|powershell]`: the exact launch a config produces.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { lineColumn, parseConfigText } from '../core/config';
-import { buildLaunchPlan } from '../core/launchPlan';
+import { buildLaunchPlan, LaunchPlanError, type LaunchPlan } from '../core/launchPlan';
 import { SCRIPTS } from '../core/scripts';
 import { formatCommandLine, type ShellKind } from '../core/shellQuote';
 import { parseFlags, UsageError, type CliIo } from './io';
+import { readConfigFile } from './validate';
 
 export async function commandCommand(args: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseFlags(args, ['json']);
@@ -13,13 +13,13 @@ export async function commandCommand(args: string[], io: CliIo): Promise<number>
   const shell = flags.get('shell') ?? 'bash';
   if (shell !== 'bash' && shell !== 'powershell') throw new UsageError('--shell must be bash or powershell');
   const file = resolve(io.cwd, positional[0]!);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    io.err(`sdxl-trainer command: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+  // The reader validate uses: regular files only (a FIFO would block, /dev/zero never end), size cap, BOM dropped.
+  const read = readConfigFile(file);
+  if ('error' in read) {
+    io.err(`${file}: error: ${file} ${read.error}.\n`);
     return 1;
   }
+  const text = read.text;
   const parsed = parseConfigText(text);
   if (parsed.problems.length > 0 || !parsed.config) {
     for (const p of parsed.problems) {
@@ -38,7 +38,14 @@ export async function commandCommand(args: string[], io: CliIo): Promise<number>
   for (const key of Object.keys(config.args)) {
     if (!info.byDest.has(key)) io.err(`${file}: warning: args.${key} is not an argument of ${info.fileName}; it is not passed\n`);
   }
-  const plan = buildLaunchPlan(config, file);
+  let plan: LaunchPlan;
+  try {
+    plan = buildLaunchPlan(config, file);
+  } catch (e) {
+    if (!(e instanceof LaunchPlanError)) throw e;
+    io.err(`${file}: error: ${e.message} (\`sdxl-trainer validate\` shows where)\n`);
+    return 1;
+  }
   if (flags.has('json')) {
     io.out(JSON.stringify({ argv: plan.argv, env: plan.env, cwd: plan.cwd }, null, 2) + '\n');
   } else {

@@ -1,7 +1,7 @@
 // `sdxl-trainer estimate FILE [--json] [--attention sdpa|xformers|naive]`: peak GPU memory of a config's training run.
 import { resolve } from 'node:path';
 import { lineColumn, parseConfigText } from '../core/config';
-import { estimateMemory, type AttentionKind } from '../core/memoryEstimate';
+import { absurdEstimateInputs, estimateMemory, type AbsurdInput, type AttentionKind } from '../core/memoryEstimate';
 import { parseFlags, UsageError, type CliIo } from './io';
 import { readConfigFile } from './validate';
 
@@ -19,7 +19,8 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
     return 1;
   }
   const parsed = parseConfigText(read.text);
-  if (!parsed.config) {
+  // A syntax error may leave a config that parses, but not the one the file means: no estimate of a guess.
+  if (!parsed.config || parsed.problems.length > 0) {
     for (const p of parsed.problems) {
       const { line, column } = lineColumn(read.text, p.offset);
       io.err(`${file}:${line}:${column}: error: ${p.message}\n`);
@@ -27,7 +28,17 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
     if (parsed.problems.length === 0) io.err(`${file}: error: not a training config\n`);
     return 1;
   }
-  const est = estimateMemory(parsed.config, attention ? { attention: attention as AttentionKind } : {});
+  const options = attention ? { attention: attention as AttentionKind } : {};
+  const absurd = absurdEstimateInputs(parsed.config, options);
+  if (absurd.length > 0) {
+    io.err(`${file}: error: no memory estimate: ${absurd.map(describeAbsurd).join('; ')}\n`);
+    return 1;
+  }
+  const est = estimateMemory(parsed.config, options);
+  if (!Number.isFinite(est.totalGiB)) {
+    io.err(`${file}: error: no memory estimate: the numbers in the config make it overflow\n`);
+    return 1;
+  }
   if (flags.has('json')) {
     io.out(JSON.stringify(est, null, 2) + '\n');
     return 0;
@@ -43,4 +54,10 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   ];
   io.out(lines.join('\n') + '\n');
   return 0;
+}
+
+function describeAbsurd(a: AbsurdInput): string {
+  return a.why === 'infinite'
+    ? `${a.key} is ${a.value > 0 ? '' : '-'}Infinity as JSON reads it (a number beyond 1.8e308)`
+    : `${a.key} is ${a.value}, too large to estimate (the memory it implies is beyond any number)`;
 }

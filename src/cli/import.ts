@@ -3,7 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ImportError, importArgs, importCommandText, type ImportResult } from '../core/importCommand';
 import { isScriptKind, SCRIPT_KINDS } from '../core/scripts';
-import { parseFlags, UsageError, type CliIo } from './io';
+import { InputTooLargeError, mib, parseFlags, UsageError, type CliIo } from './io';
+
+/** A pasted command line is a few KiB; far more is not one (and would only fill memory). */
+export const MAX_IMPORT_BYTES = 1024 * 1024;
 
 export async function importCommand(args: string[], io: CliIo): Promise<number> {
   const { flags, positional, rest } = parseFlags(args, ['stdin']);
@@ -16,9 +19,9 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (fromStdin === (rest.length > 0)) throw new UsageError('give either --stdin or the arguments after --');
   let result: ImportResult;
   try {
-    result = fromStdin ? importCommandText(script, await io.readStdin()) : importArgs(script, rest);
+    result = fromStdin ? importCommandText(script, await readCommandLine(io)) : importArgs(script, rest);
   } catch (e) {
-    if (e instanceof ImportError) {
+    if (e instanceof ImportError || e instanceof InputTooLargeError) {
       io.err(`sdxl-trainer import: ${e.message}\n`);
       return 1;
     }
@@ -33,4 +36,11 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     io.out(`wrote ${file}\n`);
   }
   return 0;
+}
+
+async function readCommandLine(io: CliIo): Promise<string> {
+  const text = await io.readStdin(MAX_IMPORT_BYTES);
+  // The cap holds whatever reads the input (tests pass their own).
+  if (Buffer.byteLength(text) > MAX_IMPORT_BYTES) throw new InputTooLargeError(`standard input is over ${mib(MAX_IMPORT_BYTES)}, the most this command reads`);
+  return text;
 }

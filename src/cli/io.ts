@@ -4,8 +4,8 @@ import type { WrapperLauncher } from '../core/supervisor/launcher';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  /** Reads all of standard input (for `--stdin`). */
-  readStdin(): Promise<string>;
+  /** Reads all of standard input (for `--stdin`); rejects with InputTooLargeError beyond `maxBytes`. */
+  readStdin(maxBytes: number): Promise<string>;
   cwd: string;
   /** Ctrl-C: calls `handler` on each interrupt while subscribed (then the process is not ended); returns unsubscribe. */
   onInterrupt?(handler: () => void): () => void;
@@ -16,6 +16,44 @@ export interface CliIo {
 export type CliCommand = (args: string[], io: CliIo) => Promise<number>;
 
 export class UsageError extends Error {}
+
+/** Input over the size a command accepts; the message says how much that is. */
+export class InputTooLargeError extends Error {}
+
+export function mib(bytes: number): string {
+  return `${bytes / 1048576} MiB`;
+}
+
+/**
+ * All of a stream as UTF-8 (a leading byte-order mark dropped), reading no further than `maxBytes` + 1 bytes: a
+ * larger input rejects with InputTooLargeError as soon as it is seen, instead of being held in memory.
+ */
+export function readCapped(stream: NodeJS.ReadableStream, maxBytes: number, what = 'standard input'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+      if (err) {
+        stream.pause();
+        reject(err);
+      } else resolve(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size > maxBytes) done(new InputTooLargeError(`${what} is over ${mib(maxBytes)}, the most this command reads`));
+      else chunks.push(buf);
+    };
+    const onEnd = () => done();
+    const onError = (e: Error) => done(e);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+  });
+}
 
 /** Minimal flag reader: `--name value`, `--name=value`, boolean `--flag`; `--` ends flags. */
 export function parseFlags(args: string[], booleans: readonly string[] = []): { flags: Map<string, string | true>; positional: string[]; rest: string[] } {

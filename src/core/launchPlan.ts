@@ -14,6 +14,30 @@ export interface LaunchPlan {
   script: ScriptKind;
 }
 
+/** A config value that cannot become a program argument or environment entry; the message names its key. */
+export class LaunchPlanError extends Error {}
+
+const NUL = '\u0000';
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/** `where` for a key that may itself hold odd characters: `launch.env["A\u0000"]`. */
+function keyPath(parent: string, key: string): string {
+  return /^[\w.$-]+$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+/** The string itself, unless it holds a NUL: the OS takes arguments and variables as C strings, so spawn would throw. */
+function text(where: string, s: string): string {
+  if (s.includes(NUL)) throw new LaunchPlanError(`${where} contains a NUL character (\\u0000), which no program argument or environment variable can carry`);
+  return s;
+}
+
 export interface LaunchPlanOptions {
   /** Platform whose path rules and executable names apply. Default: process.platform. */
   platform?: NodeJS.Platform;
@@ -29,22 +53,30 @@ export function numberText(value: number, type: ArgSpec['type'] | 'int'): string
 }
 
 /**
- * argv elements for one script argument, or none when it is not passed.
+ * argv elements for one script argument, or none when it is not passed. Throws LaunchPlanError for a value that would
+ * reach the script as something else: an object or array (no script argument takes a list: see launchValues.test.ts),
+ * a switch that is not true/false (it would be dropped), a NUL character.
  * - `store_true` flags: `--flag` when true, nothing when false.
  * - `type=bool`: argparse calls bool() on the string, so only an empty string gives False:
  *   false → `--name=`, true → `--name=True`.
  * - null / undefined: not passed (the script's default applies).
  * - values starting with `-` use `--name=value` so argparse does not read them as an option.
  */
-export function argWords(spec: ArgSpec, value: ArgValue | undefined): string[] {
-  if (value === null || value === undefined) return [];
-  if (spec.type === 'bool-flag') return value === true ? [spec.name] : [];
-  if (spec.type === 'bool') {
-    if (typeof value === 'boolean') return [`${spec.name}=${value ? 'True' : ''}`];
-    return [`${spec.name}=${String(value)}`];
+export function argWords(spec: ArgSpec, value: ArgValue | undefined, where = `args.${spec.dest}`): string[] {
+  // Typed as the config promises, checked as the JSON may hold.
+  const v: unknown = value;
+  if (v === null || v === undefined) return [];
+  if (typeof v === 'object') throw new LaunchPlanError(`${where} is ${describe(v)}: ${spec.name} takes one value (a string, number or boolean)`);
+  if (spec.type === 'bool-flag') {
+    if (typeof v !== 'boolean') throw new LaunchPlanError(`${where} is a switch: use true or false, not ${describe(v)}`);
+    return v ? [spec.name] : [];
   }
-  const text = typeof value === 'number' ? numberText(value, spec.type) : String(value);
-  return text.startsWith('-') ? [`${spec.name}=${text}`] : [spec.name, text];
+  if (spec.type === 'bool') {
+    if (typeof v === 'boolean') return [`${spec.name}=${v ? 'True' : ''}`];
+    return [`${spec.name}=${text(where, String(v))}`];
+  }
+  const word = typeof v === 'number' ? numberText(v, spec.type) : text(where, String(v));
+  return word.startsWith('-') ? [`${spec.name}=${word}`] : [spec.name, word];
 }
 
 /** Script arguments in the order of the script's argument table; keys the script does not know are skipped. */
@@ -56,16 +88,56 @@ export function scriptArgv(kind: ScriptKind, args: Record<string, ArgValue>): st
   return out;
 }
 
-/** `accelerate launch` options in the config's order: true → `--name`, false/null → left out, else `--name value`. */
+/**
+ * `accelerate launch` options in the config's order: true → `--name`, false/null → left out, else `--name value`.
+ * Throws LaunchPlanError for an object or array value (accelerate's options take one value) or a NUL character.
+ */
 export function accelerateArgv(opts: AccelerateOptions | Record<string, unknown> | undefined): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(opts ?? {})) {
+    const where = keyPath('launch.accelerateArgs', name);
     if (value === null || value === undefined || value === false) continue;
+    text(`The name of ${where}`, name);
     if (value === true) out.push(`--${name}`);
     else if (typeof value === 'number') out.push(`--${name}`, numberText(value, Number.isInteger(value) ? 'int' : 'float'));
-    else if (typeof value === 'string') out.push(...(value.startsWith('-') ? [`--${name}=${value}`] : [`--${name}`, value]));
+    else if (typeof value === 'string') out.push(...(value.startsWith('-') ? [`--${name}=${text(where, value)}`] : [`--${name}`, text(where, value)]));
+    else throw new LaunchPlanError(`${where} is ${describe(value)}: accelerate's --${name} takes one value (a string, number or boolean)`);
   }
   return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A `launch` path setting: undefined when unset (or empty, meaning the default), else the string. */
+function launchPath(launch: Record<string, unknown>, key: 'python' | 'accelerate' | 'scriptPath' | 'cwd'): string | undefined {
+  const v = launch[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new LaunchPlanError(`launch.${key} must be a string (a path), not ${describe(v)}`);
+  return text(`launch.${key}`, v);
+}
+
+/** The config's environment additions; names must be non-empty without `=` (the OS splits entries at the first one). */
+function launchEnv(env: unknown): Record<string, string> {
+  if (env === undefined || env === null) return {};
+  if (!isObject(env)) throw new LaunchPlanError(`launch.env must be an object of NAME: "value" pairs, not ${describe(env)}`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    const where = keyPath('launch.env', k);
+    if (k === '' || k.includes('=')) throw new LaunchPlanError(`${where}: an environment variable name cannot be empty or contain "="`);
+    text(`The name of ${where}`, k);
+    if (typeof v === 'string') out[k] = text(where, v);
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    else if (v !== null && v !== undefined) throw new LaunchPlanError(`${where} is ${describe(v)}: an environment variable holds one string`);
+  }
+  return out;
+}
+
+function accelerateOptions(v: unknown): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new LaunchPlanError(`launch.accelerateArgs must be an object of accelerate options, not ${describe(v)}`);
+  return v;
 }
 
 function hasSeparator(p: string, path: typeof nodePath.posix): boolean {
@@ -84,44 +156,47 @@ function resolveExecutable(p: string, base: string, path: typeof nodePath.posix,
   return hasSeparator(expanded, path) ? path.resolve(base, expanded) : expanded;
 }
 
-/** Build the process to start for a config stored at `configPath`. */
+/**
+ * Build the process to start for a config stored at `configPath`. Throws LaunchPlanError, naming the key, for a value
+ * that cannot be passed as the config says (validateConfig reports each as an error diagnostic first).
+ */
 export function buildLaunchPlan(config: SdxlConfig, configPath: string, opts: LaunchPlanOptions = {}): LaunchPlan {
   const platform = opts.platform ?? process.platform;
   const path = platform === 'win32' ? nodePath.win32 : nodePath.posix;
   const home = opts.home ?? homedir();
   const info = SCRIPTS[config.script];
   if (!info) throw new Error(`Unknown script ${JSON.stringify(config.script)}`);
-  const launch = config.launch ?? {};
+  const launch: Record<string, unknown> = { ...config.launch };
   const configDir = path.dirname(path.resolve(configPath));
 
   let accelerate: string;
-  if (typeof launch.accelerate === 'string' && launch.accelerate !== '') {
-    accelerate = resolveExecutable(launch.accelerate, configDir, path, home);
+  const accelerateSetting = launchPath(launch, 'accelerate');
+  const pythonSetting = launchPath(launch, 'python');
+  if (accelerateSetting !== undefined) {
+    accelerate = resolveExecutable(accelerateSetting, configDir, path, home);
   } else {
-    const python = typeof launch.python === 'string' ? resolveExecutable(launch.python, configDir, path, home) : '';
+    const python = pythonSetting !== undefined ? resolveExecutable(pythonSetting, configDir, path, home) : '';
     // The venv's accelerate sits next to its python (bin/ on POSIX, Scripts\ on Windows).
     accelerate = hasSeparator(python, path)
       ? path.join(path.dirname(python), platform === 'win32' ? 'accelerate.exe' : 'accelerate')
       : 'accelerate';
   }
 
-  // A relative scriptPath stays relative: Python reads it against cwd.
-  const scriptPath = typeof launch.scriptPath === 'string' && launch.scriptPath !== ''
-    ? expandHome(launch.scriptPath, path, home)
-    : info.fileName;
-  const cwd = path.resolve(configDir, typeof launch.cwd === 'string' ? expandHome(launch.cwd, path, home) : '.');
+  // A relative scriptPath stays relative: Python reads it against cwd. One starting with `-` would reach accelerate's
+  // argparse as an option, so it is made unambiguous the way a shell user would (`./-x.py`).
+  const scriptSetting = launchPath(launch, 'scriptPath');
+  const script = scriptSetting !== undefined ? expandHome(scriptSetting, path, home) : info.fileName;
+  const scriptPath = script.startsWith('-') ? `.${path.sep}${script}` : script;
+  const cwdSetting = launchPath(launch, 'cwd');
+  const cwd = path.resolve(configDir, cwdSetting !== undefined ? expandHome(cwdSetting, path, home) : '.');
 
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(launch.env ?? {})) {
-    if (typeof v === 'string') env[k] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') env[k] = String(v);
-  }
+  const env = launchEnv(launch.env);
   // The monitor reads the console live; Python buffers stdout when it is not a terminal.
   env.PYTHONUNBUFFERED = '1';
 
   const argv = [
     accelerate, 'launch',
-    ...accelerateArgv(launch.accelerateArgs),
+    ...accelerateArgv(accelerateOptions(launch.accelerateArgs)),
     scriptPath,
     ...scriptArgv(config.script, config.args ?? {}),
   ];

@@ -209,3 +209,50 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+/** The numbers the estimate reads from a config, as JSON paths. */
+const NUMERIC_INPUTS: ReadonlyArray<readonly ['args' | 'accelerateArgs', string]> = [
+  ['args', 'resolution'], ['args', 'train_batch_size'], ['args', 'rank'], ['accelerateArgs', 'num_processes'],
+];
+
+export interface AbsurdInput {
+  /** `args.resolution`, `launch.accelerateArgs.num_processes`. */
+  key: string;
+  value: number;
+  why: 'infinite' | 'overflow';
+}
+
+/**
+ * The config's numbers that leave the estimate without a value: any that JSON read as ±Infinity (a literal such as
+ * 1e400; the estimate would quietly use the default instead), and, when the estimate is not finite, the ones whose
+ * size makes it overflow (those that alone bring it back when left at their default; else every number it reads).
+ */
+export function absurdEstimateInputs(config: SdxlConfig, options: EstimateOptions = {}): AbsurdInput[] {
+  const args = (config.args ?? {}) as Record<string, unknown>;
+  const acc = (config.launch?.accelerateArgs ?? {}) as Record<string, unknown>;
+  const found: AbsurdInput[] = [];
+  const finiteSet: Array<{ key: string; value: number; without: SdxlConfig }> = [];
+  for (const [where, dest] of NUMERIC_INPUTS) {
+    const from = where === 'args' ? args : acc;
+    const value = from[dest];
+    if (typeof value !== 'number') continue;
+    const key = where === 'args' ? `args.${dest}` : `launch.accelerateArgs.${dest}`;
+    if (!Number.isFinite(value)) {
+      found.push({ key, value, why: 'infinite' });
+      continue;
+    }
+    const { [dest]: _omitted, ...rest } = from;
+    const without: SdxlConfig = where === 'args'
+      ? { ...config, args: rest as SdxlConfig['args'] }
+      : { ...config, launch: { ...config.launch, accelerateArgs: rest } };
+    finiteSet.push({ key, value, without });
+  }
+  const finite = (c: SdxlConfig): boolean => {
+    const est = estimateMemory(c, options);
+    return Number.isFinite(est.totalGiB) && est.breakdown.every((b) => Number.isFinite(b.gib));
+  };
+  if (finite(config)) return found;
+  const culprits = finiteSet.filter((f) => finite(f.without));
+  for (const f of culprits.length > 0 ? culprits : finiteSet) found.push({ key: f.key, value: f.value, why: 'overflow' });
+  return found;
+}

@@ -67,11 +67,15 @@ function lines(argv: readonly string[]): string[][] {
 
 const BASH_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+// Runs "$0" with the rest as its arguments: what a program path containing `=` is given to after `env`, which takes
+// every word containing `=` (quoted or not: the quotes are gone by then) for another assignment.
+const EXEC_ARGS = `bash -c 'exec "$0" "$@"'`;
+
 function formatBash(argv: readonly string[], opts: FormatOptions): string {
   const pre: string[] = [];
   if (opts.cwd !== undefined) pre.push(`cd ${quoteBash(opts.cwd)} &&`);
   const env = Object.entries(opts.env ?? {});
-  // `NAME=value cmd` needs a valid shell name; `env` takes any name.
+  // `NAME=value cmd` needs a valid shell name; `env` takes any name (`--`: even one starting with `-`).
   const viaEnv = env.some(([k]) => !BASH_NAME.test(k));
   const envWords = env.map(([k, v]) => (viaEnv ? quoteBash(`${k}=${v}`) : `${k}=${quoteBash(v)}`));
   const first = argv[0] ?? '';
@@ -80,7 +84,8 @@ function formatBash(argv: readonly string[], opts: FormatOptions): string {
   const quoted = (ws: string[], isHead: boolean): string => ws.map((w, j) => (isHead && j === 0 ? exe : quoteBash(w))).join(' ');
   const groups = opts.multiline === false ? [[...argv]] : lines(argv);
   const body = groups.map((g, j) => quoted(g, j === 0));
-  body[0] = [...(viaEnv ? ['env'] : []), ...envWords, body[0]].join(' ');
+  const envPrefix = viaEnv ? ['env', '--', ...envWords, ...(first.includes('=') ? [EXEC_ARGS] : [])] : envWords;
+  body[0] = [...envPrefix, body[0]].join(' ');
   const cmd = body.join(opts.multiline === false ? ' ' : ' \\\n  ');
   return pre.length > 0 ? `${pre.join(' ')} ${opts.multiline === false ? '' : '\\\n'}${cmd}` : cmd;
 }
@@ -101,8 +106,22 @@ function psString(s: string): string {
   return "'" + s.replace(PS_SINGLE_QUOTES, (q) => q + q) + "'";
 }
 
-/** A command line that runs exactly `argv` when pasted into the given shell. */
+/** Why `argv` and `opts` cannot be written as a command line in any shell, or undefined. */
+function unwritable(argv: readonly string[], opts: FormatOptions): string | undefined {
+  const i = argv.findIndex((w) => w.includes('\0'));
+  if (i >= 0) return i === 0 ? 'the program path contains a NUL character' : `argument ${i} contains a NUL character`;
+  if (opts.cwd?.includes('\0')) return 'the working folder contains a NUL character';
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (k === '' || k.includes('=')) return `environment variable name ${JSON.stringify(k)} is empty or contains "="`;
+    if (k.includes('\0') || v.includes('\0')) return `environment variable ${JSON.stringify(k)} contains a NUL character`;
+  }
+  return undefined;
+}
+
+/** A command line that runs exactly `argv` when pasted into the given shell. Throws for what no command line can say. */
 export function formatCommandLine(argv: readonly string[], shell: ShellKind, opts: FormatOptions = {}): string {
   if (argv.length === 0) throw new Error('formatCommandLine: empty argv');
+  const why = unwritable(argv, opts);
+  if (why) throw new Error(`cannot write this launch as a command line: ${why}`);
   return shell === 'bash' ? formatBash(argv, opts) : formatPowerShell(argv, opts);
 }

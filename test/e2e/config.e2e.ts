@@ -213,12 +213,14 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.save();
     step('unknown key reported once');
 
-    // --- Show Launch Command: a webview with the bash command, and a Copy button that copies it.
+    // --- Show Launch Command: a webview with the bash command, and a Copy button that copies it: what Start runs, in
+    // the config's folder with its environment (issue 8, item 14: the folder and environment were left out).
     await vs.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${vs.port}` });
     await vs.runCommand('SDXL: Show Launch Command');
     const frame = await vs.webviewFrame('pre[data-command="bash"]');
     const bash = (await frame.locator('pre[data-command="bash"]').textContent()) ?? '';
-    assert.match(bash, /^accelerate launch /);
+    assert.match(bash, /^cd \S.* && \\\nPYTHONUNBUFFERED=1 accelerate launch /);
+    assert.ok(bash.includes(vs.workspace), `the working folder ${vs.workspace} is in ${bash}`);
     assert.match(bash, /train_text_to_image_lora_sdxl\.py/);
     assert.match(bash, /--rank 32\b/);
     assert.match(bash, /--resolution 1024\b/);

@@ -118,7 +118,7 @@ test('CLI command: --json prints the plan, --shell the quoted line, bad input ex
 
     io.stderr = '';
     assert.equal(await main(['command', 'missing.sdxl.json', '--json'], io), 1);
-    assert.match(io.stderr, /cannot read .*missing\.sdxl\.json: ENOENT/);
+    assert.match(io.stderr, /missing\.sdxl\.json: error: .*missing\.sdxl\.json no such file/);
     writeFileSync(join(io.cwd, 'bad.sdxl.json'), '{\n  "script": "sdxl",\n  "args": {}\n}');
     io.stderr = '';
     assert.equal(await main(['command', 'bad.sdxl.json'], io), 1);

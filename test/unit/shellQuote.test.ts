@@ -120,3 +120,33 @@ test('PowerShell: call operator, single quotes with quotes doubled, backtick con
   const withEnv = formatCommandLine(['accelerate', 'launch'], 'powershell', { cwd: "C:\\it's", env: { PYTHONUNBUFFERED: '1' } });
   assert.deepEqual(withEnv.split('\n').slice(0, 2), ["Set-Location -LiteralPath 'C:\\it''s'", "${env:PYTHONUNBUFFERED} = '1'"]);
 });
+
+test('bash: through `env`, an executable path holding = is still the program run, and names may start with -', () => {
+  // `env` takes every word with `=` before the program for an assignment (quotes are gone by then), so
+  // `env A.B=v '/x/with=sign/accelerate'` ran nothing the user meant.
+  const dir = mkdtempSync(join(tmpdir(), 'sdxl bin='));
+  try {
+    const exe = join(dir, 'accelerate');
+    execFileSync('cp', [join(ECHO_BIN, 'accelerate'), exe]);
+    const env = { 'A.B': 'v=1', PYTHONUNBUFFERED: '1', '-X': "it's" };
+    for (const multiline of [true, false]) {
+      const line = formatCommandLine([exe, 'launch', 'a b', '--k=v'], 'bash', { env, cwd: dir, multiline });
+      const got = runBash(line, Object.keys(env));
+      assert.deepEqual(got.argv, ['launch', 'a b', '--k=v'], line);
+      assert.deepEqual(got.env, env, line);
+      assert.equal(got.cwd, dir);
+    }
+    // Without `env` (valid names only) the quoted path is not an assignment either.
+    assert.deepEqual(runBash(formatCommandLine([exe, 'launch'], 'bash', { env: { HF_HOME: '/h' } }), ['HF_HOME']), { argv: ['launch'], cwd: process.cwd(), env: { HF_HOME: '/h' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('what no command line can say is refused, not printed wrong', () => {
+  for (const shell of ['bash', 'powershell'] as const) {
+    assert.throws(() => formatCommandLine(['accelerate', 'launch', 'a\u0000'], shell), /argument 2 contains a NUL character/);
+    assert.throws(() => formatCommandLine(['accelerate'], shell, { env: { 'A=B': '1' } }), /name "A=B" is empty or contains "="/);
+    assert.throws(() => formatCommandLine(['accelerate'], shell, { env: { A: '\u0000' } }), /"A" contains a NUL character/);
+  }
+});

@@ -1,6 +1,7 @@
 // validateConfig: everything wrong or risky in a `*.sdxl.json`, as editor-ready diagnostics with quick fixes.
 import { parseConfigText } from '../config';
 import { checkArgs, checkDocumentShape } from './argChecks';
+import { checkLaunchText } from './launchText';
 import { runSemanticRules } from './semanticRules';
 import { DiagnosticSink, type Diagnostic, type ValidateContext } from './types';
 
@@ -23,6 +24,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
     sink.add('error', 'json', '', `…and ${syntax - MAX_SYNTAX_DIAGNOSTICS} more JSON syntax errors (is this a JSON file?).`);
   }
   checkDocumentShape(parsed, sink);
+  checkLaunchText(parsed, sink);
   if (parsed.config) {
     checkArgs(parsed.config, sink);
     runSemanticRules(parsed.config, sink, ctx);

@@ -1,6 +1,6 @@
 // Starts the detached wrapper (dist/wrapper.js) for one record folder. The wrapper, not the extension host, is
 // the training's parent, so closing or reloading the editor never touches the run.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 
 export interface WrapperLauncher {
   /** Node-compatible executable; inside VS Code this is Electron, made to act as Node by ELECTRON_RUN_AS_NODE. */
@@ -11,14 +11,26 @@ export interface WrapperLauncher {
   execArgs?: string[];
 }
 
-/** Spawns the wrapper in its own session/process group with no stdio, and lets it outlive this process. */
+/**
+ * Spawns the wrapper in its own session/process group with no stdio, and lets it outlive this process. Never throws:
+ * a launcher spawn() refuses outright (it throws for, say, a NUL in a path) is reported as the child's 'error' event,
+ * like a missing executable, so callers record it instead of leaving the run 'starting'.
+ */
 export function launchWrapper(launcher: WrapperLauncher, recordDir: string): ChildProcess {
-  const child = spawn(launcher.execPath, [...(launcher.execArgs ?? []), launcher.wrapperScript, recordDir], {
-    detached: true,
-    stdio: 'ignore',
-    windowsHide: true,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(launcher.execPath, [...(launcher.execArgs ?? []), launcher.wrapperScript, recordDir], {
+      detached: true,
+      stdio: 'ignore',
+      windowsHide: true,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    child = new ChildProcess();
+    // After the caller has subscribed, as spawn() reports a missing executable.
+    process.nextTick(() => child.emit('error', error));
+  }
   child.on('error', () => {
     // Reported through the record by the caller (the wrapper never writes its pid); never an uncaught error.
   });

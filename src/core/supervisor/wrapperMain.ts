@@ -2,7 +2,7 @@
 // (no shell) as the leader of a new process group with console.log as its stdout and stderr, records pid and start
 // time, waits, kills leftovers of the group, writes exit.json and the final state, then pumps the queue.
 // While it lives it is the only writer of run.json; a failed record write is remembered, never fatal to the run.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WRAPPER_PREFIX } from '../run/events';
@@ -13,6 +13,7 @@ import { waitUntil } from './poll';
 import { processStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
 import { pumpQueue } from './queue';
 import { readRecord, recordFiles } from './runRecord';
+import { unspawnableReason } from './spawnCheck';
 import type { ExitInfo, RunRecord } from './types';
 
 export interface WrapperOptions {
@@ -60,7 +61,9 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   };
   const finish = (exit: ExitInfo): number => {
     write(files.exit, exit);
-    const note = writeErrors.size ? `some run record writes failed: ${[...writeErrors.values()].join('; ')}` : current.note;
+    // Why it ended without an exit status (it could not start, say) belongs in run.json too, where lists show notes.
+    const notes = [exit.exitCode === null && exit.signal === null ? exit.error : undefined, writeErrors.size ? `some run record writes failed: ${[...writeErrors.values()].join('; ')}` : undefined].filter(Boolean);
+    const note = notes.length ? notes.join('; ') : current.note;
     save({ state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt, ...(note ? { note } : {}) });
     if (opts.pump !== false) {
       try {
@@ -86,21 +89,8 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   }
 
   const [command, ...args] = current.plan.argv;
-  const child = spawn(command!, args, {
-    cwd: current.plan.cwd,
-    env: childEnv(current.plan.env),
-    stdio: ['ignore', fd, fd],
-    // Unix: setsid, so the training leads its own group and a stop can signal all of it without hitting us.
-    // Windows: no groups; taskkill /T walks the tree from the training pid instead.
-    detached: process.platform !== 'win32',
-    windowsHide: true,
-  });
-  const started = await new Promise<Error | undefined>((res) => {
-    child.once('spawn', () => res(undefined));
-    child.once('error', (e) => res(e));
-  });
-  if (started || child.pid === undefined) {
-    const error = `could not start '${command}': ${started?.message ?? 'no pid'}`;
+  // A plan the OS cannot take makes spawn throw synchronously: record why, as for a program that cannot start.
+  const cannot = (error: string): number => {
     try {
       writeSync(fd, `${WRAPPER_PREFIX}${error}\n`);
     } catch {
@@ -108,7 +98,28 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     }
     closeSync(fd);
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: existsSync(files.stop), error });
+  };
+  const unspawnable = unspawnableReason(current.plan);
+  if (unspawnable) return cannot(`cannot start: ${unspawnable}`);
+  let child: ChildProcess;
+  try {
+    child = spawn(command!, args, {
+      cwd: current.plan.cwd,
+      env: childEnv(current.plan.env),
+      stdio: ['ignore', fd, fd],
+      // Unix: setsid, so the training leads its own group and a stop can signal all of it without hitting us.
+      // Windows: no groups; taskkill /T walks the tree from the training pid instead.
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+  } catch (e) {
+    return cannot(`could not start '${command}': ${e instanceof Error ? e.message : String(e)}`);
   }
+  const started = await new Promise<Error | undefined>((res) => {
+    child.once('spawn', () => res(undefined));
+    child.once('error', (e) => res(e));
+  });
+  if (started || child.pid === undefined) return cannot(`could not start '${command}': ${started?.message ?? 'no pid'}`);
   closeSync(fd); // the child holds its own copy
   const pid = child.pid;
   const pgid = process.platform === 'win32' ? undefined : pid;

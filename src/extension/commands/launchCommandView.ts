@@ -1,8 +1,8 @@
-// "SDXL: Show Launch Command": the exact `accelerate launch …` for bash and PowerShell, with copy buttons.
-// The panel follows the config: it re-renders when the document changes.
+// "SDXL: Show Launch Command": what Start runs (working folder, environment, `accelerate launch …`) for bash and
+// PowerShell, with copy buttons; secrets masked (copyableCommand). The panel follows the config as it is edited.
 import * as vscode from 'vscode';
 import { buildLaunchPlan } from '../../core/launchPlan';
-import { formatCommandLine } from '../../core/shellQuote';
+import { copyableCommand } from '../../core/launchCopy';
 import { parseDocument, pickConfigDocument } from '../configDocuments';
 import { contentSecurityPolicy, escapeHtml, makeNonce } from '../webviewUtil';
 
@@ -64,12 +64,14 @@ export class LaunchCommandView implements vscode.Disposable {
     } else {
       try {
         const plan = buildLaunchPlan(parsed.config, this.doc.uri.fsPath);
-        this.commands = { bash: formatCommandLine(plan.argv, 'bash'), powershell: formatCommandLine(plan.argv, 'powershell') };
-        const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join('  ');
+        const command = copyableCommand(plan);
+        this.commands = { bash: command.bash, powershell: command.powershell };
+        const note = command.masked.length === 0 ? ''
+          : `Secrets are masked (${command.masked.join(', ')}): put the real value in before running it, or log in with \`hf auth login\` and drop the token from the config.`;
         body = `
-          <p>Working directory: <code>${escapeHtml(plan.cwd)}</code><br>Environment: <code>${escapeHtml(env)}</code></p>
-          ${section('bash', 'bash (Linux, macOS, WSL)', this.commands.bash)}
-          ${section('powershell', 'PowerShell (Windows)', this.commands.powershell)}`;
+          <p>Start runs this in <code>${escapeHtml(plan.cwd)}</code>, with the editor's environment plus the variables set below.</p>
+          ${section('bash', 'bash (Linux, macOS, WSL)', this.commands.bash, note)}
+          ${section('powershell', 'PowerShell (Windows)', this.commands.powershell, note)}`;
       } catch (e) {
         this.commands = undefined;
         body = `<p class="error">${escapeHtml(e instanceof Error ? e.message : String(e))}</p>`;
@@ -87,6 +89,8 @@ export class LaunchCommandView implements vscode.Disposable {
   button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
   .head { display: flex; align-items: center; justify-content: space-between; margin-top: 16px; }
   .error { color: var(--vscode-errorForeground); }
+  .copy { display: flex; align-items: center; gap: 12px; }
+  .note { color: var(--vscode-descriptionForeground); font-size: 0.9em; max-width: 40em; }
 </style></head>
 <body>
 <h2>${escapeHtml(name)}</h2>
@@ -106,8 +110,9 @@ ${body}
   }
 }
 
-function section(shell: Shell, title: string, command: string): string {
+function section(shell: Shell, title: string, command: string, note: string): string {
+  const noteHtml = note ? `<span class="note" id="n-${shell}">${escapeHtml(note)}</span>` : '';
   return `<div class="head"><h3 id="h-${shell}">${escapeHtml(title)}</h3>
-    <button data-shell="${shell}" aria-describedby="h-${shell}">Copy</button></div>
+    <span class="copy">${noteHtml}<button data-shell="${shell}" aria-describedby="h-${shell}${note ? ` n-${shell}` : ''}">Copy</button></span></div>
     <pre aria-labelledby="h-${shell}" data-command="${shell}">${escapeHtml(command)}</pre>`;
 }

@@ -19,6 +19,8 @@ import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launchPlan';
 import { parseConfigText } from '../../core/config';
+import { validateConfig } from '../../core/diagnostics';
+import { startWithErrorsQuestion } from '../../core/diagnostics/startGate';
 import { redactArgv, redactText, secretsOf } from '../../core/redact';
 import type { GpuInventory } from '../gpus';
 
@@ -215,6 +217,7 @@ export class RunsController implements vscode.Disposable {
     if (doc.isDirty) await doc.save();
     const parsed = parseConfigText(doc.getText());
     if (!parsed.config) throw new Error(`${vscode.workspace.asRelativePath(configUri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
+    if (!(await this.confirmDespiteErrors(doc, gpus))) return undefined;
     let plan = buildLaunchPlan(parsed.config, configUri.fsPath);
     const meta: RunMeta = { name: parsed.config.name ?? path.basename(configUri.fsPath).replace(/\.sdxl\.json$/, ''), configPath: configUri.fsPath };
     const secrets = secretsOf(plan.argv, plan.env);
@@ -259,6 +262,16 @@ export class RunsController implements vscode.Disposable {
       }
       throw new Error(redactText(e instanceof Error ? e.message : String(e), secrets));
     }
+  }
+
+  /** Asks before starting a config whose diagnostics hold errors (the Problems panel's check, GPUs included). */
+  private async confirmDespiteErrors(doc: vscode.TextDocument, gpus: Awaited<ReturnType<GpuInventory['get']>>): Promise<boolean> {
+    const diagnostics = validateConfig(doc.getText(), { configPath: doc.uri.fsPath, listDir: readDir, ...(gpus ? { gpus } : {}) });
+    const question = startWithErrorsQuestion(path.basename(doc.uri.fsPath), diagnostics);
+    if (!question) return true;
+    const choice = await vscode.window.showWarningMessage(question, { modal: true }, 'Show Problems', 'Start Anyway');
+    if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+    return choice === 'Start Anyway';
   }
 
   /** The checkpoint a resume of `id` may use: its own or its lineage's, on disk and complete (pickResumeCheckpoint). */
@@ -313,6 +326,14 @@ export class RunsController implements vscode.Disposable {
     }
     this.tracked.clear();
     this.changeEmitter.dispose();
+  }
+}
+
+function readDir(abs: string): string[] | undefined {
+  try {
+    return fs.readdirSync(abs);
+  } catch {
+    return undefined;
   }
 }
 
