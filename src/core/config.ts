@@ -1,6 +1,9 @@
 // The `*.sdxl.json` config file: its shape, and a tolerant JSONC parse that keeps source positions.
 import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { configIndex } from './configIndex';
 import { isScriptKind, type ArgValue, type ScriptKind } from './scripts';
+
+export { pathToPointer, pointerToPath } from './jsonPointer';
 
 /** `accelerate launch` options; names are the launcher's flags without `--`. */
 export interface AccelerateOptions {
@@ -117,35 +120,12 @@ export function parseConfigText(text: string): ParsedConfig {
   return { text, root, config, raw, problems };
 }
 
-/** Decode a JSON pointer (`/args/learning_rate`) into path segments. */
-export function pointerToPath(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-export function pathToPointer(path: ReadonlyArray<string | number>): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
 /** Source range of the value (or, with `key`, the property name) at a pointer; falls back to the nearest ancestor. */
 export function rangeOf(parsed: ParsedConfig, pointer: string, key = false): { offset: number; length: number } {
-  if (!parsed.root) return { offset: 0, length: 0 };
-  let path = pointerToPath(pointer);
-  while (path.length > 0) {
-    const node = findNodeAtLocation(parsed.root, path);
-    if (node) {
-      if (key && node.parent?.type === 'property' && node.parent.children?.[0]) {
-        const k = node.parent.children[0];
-        return { offset: k.offset, length: k.length };
-      }
-      return { offset: node.offset, length: node.length };
-    }
-    path = path.slice(0, -1);
-  }
-  return { offset: parsed.root.offset, length: 1 };
+  return configIndex(parsed).range(pointer, key);
 }
 
-/** 1-based line and column of an offset, as editors and the CLI print them. */
+/** 1-based line and column of an offset, as editors and the CLI print them. One lookup: for many, see LineIndex. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
