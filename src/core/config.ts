@@ -1,5 +1,5 @@
 // The `*.sdxl.json` config file: its shape, and a tolerant JSONC parse that keeps source positions.
-import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import { configIndex } from './configIndex';
 import { isScriptKind, type ArgValue, type ScriptKind } from './scripts';
 
@@ -58,6 +58,8 @@ export interface ParseProblem {
   length: number;
   /** JSON pointer of the value concerned, e.g. `/args/learning_rate`; `` for the document. */
   path: string;
+  /** The diagnostic code, where it is not the plain syntax (`json`) or shape (`config-shape`) one. */
+  code?: string;
 }
 
 export interface ParsedConfig {
@@ -72,12 +74,40 @@ export interface ParsedConfig {
 
 export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
 
+/**
+ * Deeper than this is no training config (they are four levels deep), and the JSONC parser, like every recursive
+ * walk of the value after it, would exhaust the stack somewhere past a few thousand levels.
+ */
+export const MAX_NESTING = 64;
+
+/** Offset of the first `{` or `[` nested more than `max` deep, or -1. A flat token scan: safe at any depth. */
+function tooDeepAt(text: string, max: number): number {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let t = scanner.scan(); t !== SyntaxKind.EOF; t = scanner.scan()) {
+    if (t === SyntaxKind.OpenBraceToken || t === SyntaxKind.OpenBracketToken) {
+      if (++depth > max) return scanner.getTokenOffset();
+    } else if ((t === SyntaxKind.CloseBraceToken || t === SyntaxKind.CloseBracketToken) && depth > 0) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 export function parseConfigText(text: string): ParsedConfig {
   const problems: ParseProblem[] = [];
   if (text.length > MAX_CONFIG_BYTES) {
     problems.push({
       message: `Config file is ${(text.length / 1048576).toFixed(1)} MB; configs over ${MAX_CONFIG_BYTES / 1048576} MB are not read.`,
       offset: 0, length: 0, path: '',
+    });
+    return { text, root: undefined, config: undefined, raw: undefined, problems };
+  }
+  const deep = tooDeepAt(text, MAX_NESTING);
+  if (deep >= 0) {
+    problems.push({
+      message: `Nested too deeply (more than ${MAX_NESTING} levels) at line ${lineColumn(text, deep).line}: a training config is a few levels deep, so this file is not read.`,
+      offset: deep, length: 1, path: '', code: 'too-deep',
     });
     return { text, root: undefined, config: undefined, raw: undefined, problems };
   }

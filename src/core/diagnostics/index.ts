@@ -22,7 +22,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
   for (const p of parsed.problems) {
     const isSyntax = p.message.startsWith('Invalid JSON');
     if (isSyntax && ++syntax > MAX_SYNTAX_DIAGNOSTICS) continue;
-    sink.addAt('error', isSyntax ? 'json' : 'config-shape', p.path, p.message, p.offset, p.length);
+    sink.addAt('error', p.code ?? (isSyntax ? 'json' : 'config-shape'), p.path, p.message, p.offset, p.length);
   }
   if (syntax > MAX_SYNTAX_DIAGNOSTICS) {
     sink.add('error', 'json', '', `…and ${syntax - MAX_SYNTAX_DIAGNOSTICS} more JSON syntax errors (is this a JSON file?).`);
