@@ -1,6 +1,6 @@
 // The `*.sdxl.json` config file: its shape, and a tolerant JSONC parse that keeps source positions.
-import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
-import { configIndex } from './configIndex';
+import { createScanner, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
+import { configIndex, lastMember } from './configIndex';
 import { isScriptKind, type ArgValue, type ScriptKind } from './scripts';
 
 export { pathToPointer, pointerToPath } from './jsonPointer';
@@ -123,7 +123,8 @@ export function parseConfigText(text: string): ParsedConfig {
     return { text, root, config, raw, problems };
   }
   const obj = raw as Record<string, unknown>;
-  const scriptNode = findNodeAtLocation(root, ['script']);
+  // Where a key repeats, the value in effect is the last one (as in getNodeValue and JSON.parse).
+  const scriptNode = lastMember(root, 'script');
   if (!scriptNode) {
     problems.push({ message: 'Missing "script": one of "full", "lora", "dreambooth-lora".', offset: root.offset, length: 1, path: '/script' });
   } else if (!isScriptKind(obj.script)) {
@@ -132,7 +133,7 @@ export function parseConfigText(text: string): ParsedConfig {
       offset: scriptNode.offset, length: scriptNode.length, path: '/script',
     });
   }
-  const argsNode = findNodeAtLocation(root, ['args']);
+  const argsNode = lastMember(root, 'args');
   if (argsNode && argsNode.type !== 'object') {
     problems.push({ message: '"args" must be an object of script arguments.', offset: argsNode.offset, length: argsNode.length, path: '/args' });
   }

@@ -2,6 +2,7 @@
 // Linear in the size of the file whatever it holds (see test/unit/validationScale.test.ts), and capped in what it says.
 import { parseConfigText } from '../config';
 import { checkArgs, checkDocumentShape } from './argChecks';
+import { checkDuplicateKeys } from './duplicateKeys';
 import { runSemanticRules } from './semanticRules';
 import { DiagnosticSink, type Diagnostic, type ValidateContext } from './types';
 
@@ -27,6 +28,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
   if (syntax > MAX_SYNTAX_DIAGNOSTICS) {
     sink.add('error', 'json', '', `…and ${syntax - MAX_SYNTAX_DIAGNOSTICS} more JSON syntax errors (is this a JSON file?).`);
   }
+  checkDuplicateKeys(parsed, sink);
   checkDocumentShape(parsed, sink);
   if (parsed.config) {
     checkArgs(parsed.config, sink);
