@@ -13,6 +13,8 @@ chmodSync('dist/cli.js', 0o755);
 await build({ ...common, entryPoints: ['src/wrapper.ts'], outfile: 'dist/wrapper.js' });
 if (!onlyCli) {
   await build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external });
+  // The worker thread the extension validates configs in (off the extension host's event loop).
+  await build({ ...common, entryPoints: ['src/validateWorker.ts'], outfile: 'dist/validateWorker.js' });
   if (existsSync('webview/src/main.ts')) {
     await build({
       bundle: true, sourcemap: true, logLevel: 'warning', platform: 'browser', format: 'iife', target: 'es2022',

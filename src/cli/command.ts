@@ -1,10 +1,11 @@
 // `sdxl-trainer command FILE [--json | --shell bash|powershell]`: the exact launch a config produces.
 import { resolve } from 'node:path';
-import { lineColumn, parseConfigText } from '../core/config';
+import { parseConfigText } from '../core/config';
 import { buildLaunchPlan, LaunchPlanError, type LaunchPlan } from '../core/launchPlan';
 import { SCRIPTS } from '../core/scripts';
 import { formatCommandLine, type ShellKind } from '../core/shellQuote';
 import { parseFlags, UsageError, type CliIo } from './io';
+import { printParseProblems } from './parseProblems';
 import { readConfigFile } from './validate';
 
 export async function commandCommand(args: string[], io: CliIo): Promise<number> {
@@ -22,10 +23,7 @@ export async function commandCommand(args: string[], io: CliIo): Promise<number>
   const text = read.text;
   const parsed = parseConfigText(text);
   if (parsed.problems.length > 0 || !parsed.config) {
-    for (const p of parsed.problems) {
-      const { line, column } = lineColumn(text, p.offset);
-      io.err(`${file}:${line}:${column}: error: ${p.message}\n`);
-    }
+    printParseProblems(io, file, text, parsed.problems);
     if (parsed.problems.length === 0) io.err(`${file}: error: not a valid training config\n`);
     return 1;
   }

@@ -1,8 +1,9 @@
 // `sdxl-trainer estimate FILE [--json] [--attention sdpa|xformers|naive]`: peak GPU memory of a config's training run.
 import { resolve } from 'node:path';
-import { lineColumn, parseConfigText } from '../core/config';
+import { parseConfigText } from '../core/config';
 import { absurdEstimateInputs, estimateMemory, type AbsurdInput, type AttentionKind } from '../core/memoryEstimate';
 import { parseFlags, UsageError, type CliIo } from './io';
+import { printParseProblems } from './parseProblems';
 import { readConfigFile } from './validate';
 
 const ATTENTION: readonly AttentionKind[] = ['sdpa', 'xformers', 'naive'];
@@ -21,10 +22,7 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   const parsed = parseConfigText(read.text);
   // A syntax error may leave a config that parses, but not the one the file means: no estimate of a guess.
   if (!parsed.config || parsed.problems.length > 0) {
-    for (const p of parsed.problems) {
-      const { line, column } = lineColumn(read.text, p.offset);
-      io.err(`${file}:${line}:${column}: error: ${p.message}\n`);
-    }
+    printParseProblems(io, file, read.text, parsed.problems);
     if (parsed.problems.length === 0) io.err(`${file}: error: not a training config\n`);
     return 1;
   }

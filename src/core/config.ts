@@ -1,6 +1,9 @@
 // The `*.sdxl.json` config file: its shape, and a tolerant JSONC parse that keeps source positions.
-import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
+import { configIndex, lastMember } from './configIndex';
 import { isScriptKind, type ArgValue, type ScriptKind } from './scripts';
+
+export { pathToPointer, pointerToPath } from './jsonPointer';
 
 /** `accelerate launch` options; names are the launcher's flags without `--`. */
 export interface AccelerateOptions {
@@ -55,6 +58,8 @@ export interface ParseProblem {
   length: number;
   /** JSON pointer of the value concerned, e.g. `/args/learning_rate`; `` for the document. */
   path: string;
+  /** The diagnostic code, where it is not the plain syntax (`json`) or shape (`config-shape`) one. */
+  code?: string;
 }
 
 export interface ParsedConfig {
@@ -69,12 +74,40 @@ export interface ParsedConfig {
 
 export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
 
+/**
+ * Deeper than this is no training config (they are four levels deep), and the JSONC parser, like every recursive
+ * walk of the value after it, would exhaust the stack somewhere past a few thousand levels.
+ */
+export const MAX_NESTING = 64;
+
+/** Offset of the first `{` or `[` nested more than `max` deep, or -1. A flat token scan: safe at any depth. */
+function tooDeepAt(text: string, max: number): number {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let t = scanner.scan(); t !== SyntaxKind.EOF; t = scanner.scan()) {
+    if (t === SyntaxKind.OpenBraceToken || t === SyntaxKind.OpenBracketToken) {
+      if (++depth > max) return scanner.getTokenOffset();
+    } else if ((t === SyntaxKind.CloseBraceToken || t === SyntaxKind.CloseBracketToken) && depth > 0) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 export function parseConfigText(text: string): ParsedConfig {
   const problems: ParseProblem[] = [];
   if (text.length > MAX_CONFIG_BYTES) {
     problems.push({
       message: `Config file is ${(text.length / 1048576).toFixed(1)} MB; configs over ${MAX_CONFIG_BYTES / 1048576} MB are not read.`,
       offset: 0, length: 0, path: '',
+    });
+    return { text, root: undefined, config: undefined, raw: undefined, problems };
+  }
+  const deep = tooDeepAt(text, MAX_NESTING);
+  if (deep >= 0) {
+    problems.push({
+      message: `Nested too deeply (more than ${MAX_NESTING} levels) at line ${lineColumn(text, deep).line}: a training config is a few levels deep, so this file is not read.`,
+      offset: deep, length: 1, path: '', code: 'too-deep',
     });
     return { text, root: undefined, config: undefined, raw: undefined, problems };
   }
@@ -90,7 +123,8 @@ export function parseConfigText(text: string): ParsedConfig {
     return { text, root, config, raw, problems };
   }
   const obj = raw as Record<string, unknown>;
-  const scriptNode = findNodeAtLocation(root, ['script']);
+  // Where a key repeats, the value in effect is the last one (as in getNodeValue and JSON.parse).
+  const scriptNode = lastMember(root, 'script');
   if (!scriptNode) {
     problems.push({ message: 'Missing "script": one of "full", "lora", "dreambooth-lora".', offset: root.offset, length: 1, path: '/script' });
   } else if (!isScriptKind(obj.script)) {
@@ -99,7 +133,7 @@ export function parseConfigText(text: string): ParsedConfig {
       offset: scriptNode.offset, length: scriptNode.length, path: '/script',
     });
   }
-  const argsNode = findNodeAtLocation(root, ['args']);
+  const argsNode = lastMember(root, 'args');
   if (argsNode && argsNode.type !== 'object') {
     problems.push({ message: '"args" must be an object of script arguments.', offset: argsNode.offset, length: argsNode.length, path: '/args' });
   }
@@ -117,35 +151,12 @@ export function parseConfigText(text: string): ParsedConfig {
   return { text, root, config, raw, problems };
 }
 
-/** Decode a JSON pointer (`/args/learning_rate`) into path segments. */
-export function pointerToPath(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-export function pathToPointer(path: ReadonlyArray<string | number>): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
 /** Source range of the value (or, with `key`, the property name) at a pointer; falls back to the nearest ancestor. */
 export function rangeOf(parsed: ParsedConfig, pointer: string, key = false): { offset: number; length: number } {
-  if (!parsed.root) return { offset: 0, length: 0 };
-  let path = pointerToPath(pointer);
-  while (path.length > 0) {
-    const node = findNodeAtLocation(parsed.root, path);
-    if (node) {
-      if (key && node.parent?.type === 'property' && node.parent.children?.[0]) {
-        const k = node.parent.children[0];
-        return { offset: k.offset, length: k.length };
-      }
-      return { offset: node.offset, length: node.length };
-    }
-    path = path.slice(0, -1);
-  }
-  return { offset: parsed.root.offset, length: 1 };
+  return configIndex(parsed).range(pointer, key);
 }
 
-/** 1-based line and column of an offset, as editors and the CLI print them. */
+/** 1-based line and column of an offset, as editors and the CLI print them. One lookup: for many, see LineIndex. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;

@@ -1,8 +1,12 @@
 // Problems-panel diagnostics for *.sdxl.json files, and the quick fixes that go with them; beside a config's own
 // problems, the diagnosis of its newest failed run (which ones: RunProblems, from the runs' current states).
+// Configs are checked in a worker thread (dist/validateWorker.js), debounced, the newest text only: a huge config
+// never blocks the extension host, and an edit cancels the check of the text before it.
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
-import { validateConfig, type Diagnostic as CoreDiagnostic, type Fix } from '../core/diagnostics';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic as CoreDiagnostic, Fix } from '../core/diagnostics';
+import { ValidationService } from '../core/diagnostics/validationService';
 import { runFailureDiagnostic, type ShownFailure } from '../core/diagnostics/runFailures';
 import { fixToTextEdits } from '../core/fixes';
 import { isConfigDocument, rangeFromOffsets } from './configDocuments';
@@ -10,12 +14,9 @@ import type { GpuInventory } from './gpus';
 
 const SOURCE = 'sdxl';
 
-function listDir(abs: string): string[] | undefined {
-  try {
-    return fs.readdirSync(abs);
-  } catch {
-    return undefined;
-  }
+/** Beside dist/extension.js; a cap on its heap keeps a hostile file from taking the host's memory. */
+function startValidationWorker(): Worker {
+  return new Worker(join(__dirname, 'validateWorker.js'), { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
 }
 
 export class DiagnosticsController implements vscode.CodeActionProvider, vscode.Disposable {
@@ -29,6 +30,8 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   /** A config that showed a failed run's diagnosis was edited: the diagnosis described the config as it was. */
   readonly onDidEditConfigOfRunFailure = this.runFailureEdited.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly validation = new ValidationService(startValidationWorker);
+  private disposed = false;
 
   constructor(private readonly gpus: GpuInventory) {
     this.subscriptions.push(
@@ -65,18 +68,20 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     const gpus = await this.gpus.get();
     let found: CoreDiagnostic[];
     try {
-      found = validateConfig(doc.getText(), {
-        ...(doc.uri.scheme === 'file' ? { configPath: doc.uri.fsPath, listDir } : {}),
+      // Resolves with the diagnostics of the newest text when an edit came first (this check is then cancelled).
+      found = await this.validation.validate(doc.uri.toString(), doc.getText(), {
+        ...(doc.uri.scheme === 'file' ? { configPath: doc.uri.fsPath } : {}),
         ...(gpus ? { gpus } : {}),
       });
     } catch (e) {
+      if (this.disposed) return [];
       // A bug in a rule must not take the editor down: show it as one problem instead.
       found = [{
         severity: 'error', code: 'internal', message: `SDXL config check failed: ${e instanceof Error ? e.message : String(e)}`,
         path: '', offset: 0, length: 0, line: 1, column: 1,
       }];
     }
-    if (doc.isClosed || doc.version !== version) return found;
+    if (this.disposed || doc.isClosed || doc.version !== version) return found;
     const shownFailure = this.runFailures.get(doc.uri.toString());
     const fromRuns = shownFailure ? [runFailureDiagnostic(shownFailure, doc.getText())] : [];
     // VS Code's own JSON support already reports syntax errors in the editor; showing ours too would double them.
@@ -133,6 +138,8 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.validation.dispose();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const s of this.subscriptions) s.dispose();

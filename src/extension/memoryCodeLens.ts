@@ -5,6 +5,12 @@ import { rangeOf } from '../core/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
 
+/**
+ * The lens parses the config on the extension host at every edit: past this size (no real config comes near it) that
+ * would pause the host each time, so the estimate is left to "SDXL: Show GPU Memory Estimate".
+ */
+const LENS_MAX_CHARS = 256 * 1024;
+
 export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
@@ -17,6 +23,7 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!vscode.workspace.getConfiguration('sdxl').get<boolean>('memoryEstimate.codeLens', true)) return [];
+    if (doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end) > LENS_MAX_CHARS) return [];
     const parsed = parseDocument(doc);
     if (!parsed.config) return [];
     let est: ReturnType<typeof estimateMemory>;

@@ -1,8 +1,8 @@
 // The training-config features end to end, in one code-server session: create a config with the command, set an
 // argument with "Configure Argument…", completion offers the script's arguments (and only those), a hover shows the
-// help, a problem shows in the Problems panel and its quick fix applies, an unknown key is reported once, "Show Launch
-// Command" shows and copies the command, and "New Config from Command Line…" imports the README's multi-line command
-// pasted into the document it opens.
+// help, a problem shows in the Problems panel and its quick fix applies, an unknown key is reported once, a key written
+// twice is an error, "Show Launch Command" shows and copies the command, and "New Config from Command Line…" imports
+// the README's multi-line command pasted into the document it opens.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -212,6 +212,21 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.focusEditor();
     await vs.save();
     step('unknown key reported once');
+
+    // --- A key written twice: JSON keeps the last one silently, so ours is an error on the ignored one (checked in the
+    // extension's validation worker thread, as every diagnostic here).
+    await newLineAfter(vs, '"args": {');
+    await vs.page.keyboard.type('"seed": 1, "seed": 2,');
+    const isDuplicate = (p: Problem) => sdxlIn(LORA_FILE)(p) && /^Duplicate key "seed" in "args": only the last one/.test(p.message);
+    const duplicate = (await vs.waitForProblems('the duplicate key error', (p) => p.some(isDuplicate))).find(isDuplicate)!;
+    assert.equal(duplicate.severity, 'error');
+    assert.equal(duplicate.code, 'duplicate-key');
+    await vs.focusEditor();
+    await vs.page.keyboard.press('Control+Shift+K');
+    await vs.waitForProblems('the duplicate key error to go', (p) => !p.some(isDuplicate));
+    await vs.focusEditor();
+    await vs.save();
+    step('duplicate key');
 
     // --- Show Launch Command: a webview with the bash command, and a Copy button that copies it: what Start runs, in
     // the config's folder with its environment (issue 8, item 14: the folder and environment were left out).

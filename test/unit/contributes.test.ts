@@ -53,3 +53,10 @@ test('the extension runs where the workspace is (over Remote-SSH/WSL/containers:
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.equal(pkg.capabilities.virtualWorkspaces, false);
 });
+
+test('a setting that names a program to run is restricted: an untrusted workspace cannot set it', () => {
+  const settings = Object.entries(pkg.contributes.configuration.properties as Record<string, { type: string; restricted?: boolean }>);
+  const programs = settings.filter(([name, s]) => s.type === 'string' && /Path$/.test(name));
+  assert.deepEqual(programs.map(([name]) => name), ['sdxl.nvidiaSmiPath']);
+  for (const [name, s] of programs) assert.equal(s.restricted, true, name);
+});

@@ -2,7 +2,7 @@
 // it (types, choices, required, ranges) and add what a schema cannot say (which script a stray key belongs to).
 import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config';
 import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts';
-import { closest, normaliseKey } from './suggest';
+import { normaliseKey } from './suggest';
 import type { DiagnosticSink, Fix } from './types';
 
 export const SDXL_BASE_MODEL = 'stabilityai/stable-diffusion-xl-base-1.0';
@@ -102,7 +102,7 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
       }, true);
       continue;
     }
-    const near = closest(key, CONFIG_TOP_LEVEL_KEYS);
+    const near = sink.suggest.closest(key, CONFIG_TOP_LEVEL_KEYS);
     sink.add('warning', 'unknown-key', ptr,
       `Unknown top-level key "${key}" ${near ? `(did you mean "${near}"?)` : `(expected ${CONFIG_TOP_LEVEL_KEYS.join(', ')})`}; it is ignored.`,
       near && !(near in raw) ? unknownKeyFix([], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
@@ -135,7 +135,7 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
       }, true);
       continue;
     }
-    const near = closest(key, LAUNCH_KEYS);
+    const near = sink.suggest.closest(key, LAUNCH_KEYS);
     sink.add('warning', 'unknown-key', ptr, `Unknown key "launch.${key}" ${near ? `(did you mean "${near}"?)` : `(expected ${LAUNCH_KEYS.join(', ')})`}; it is ignored.`,
       near && !(near in launch) ? unknownKeyFix(['launch'], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
   }
@@ -155,7 +155,7 @@ function checkAccelerateArgs(acc: Record<string, unknown>, sink: DiagnosticSink)
     const ptr = pathToPointer(['launch', 'accelerateArgs', key]);
     const type = ACCELERATE_ARG_TYPES[key];
     if (!type) {
-      const near = closest(key, Object.keys(ACCELERATE_ARG_TYPES));
+      const near = sink.suggest.closest(key, Object.keys(ACCELERATE_ARG_TYPES));
       sink.add('error', 'unknown-key', ptr, `Unknown accelerate option "${key}"${near ? `; did you mean "${near}"?` : ''} (accelerate launch would reject it).`,
         near && !(near in acc) ? unknownKeyFix(['launch', 'accelerateArgs'], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
       continue;
@@ -214,7 +214,7 @@ function unknownArg(kind: ScriptKind, args: Record<string, unknown>, key: string
       `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_NOUN[kind]} script (${info.fileName}), which has no such option, so it is not passed.`, remove, true);
     return;
   }
-  const near = closest(key, info.byDest.keys());
+  const near = sink.suggest.closest(key, info.byDest.keys());
   sink.add('warning', 'unknown-key', ptr,
     `Unknown argument "${key}" for ${info.fileName}${near ? `; did you mean "${near}"?` : ''} (it is not passed to the script).`,
     near && !(near in args) ? unknownKeyFix(['args'], key, near) : remove, true);
@@ -260,7 +260,7 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
       break;
   }
   if (spec.choices && !spec.choices.includes(v as string | number)) {
-    const near = typeof v === 'string' ? closest(v, spec.choices.map(String)) : undefined;
+    const near = typeof v === 'string' ? sink.suggest.closest(v, spec.choices.map(String)) : undefined;
     sink.add('error', 'choice', ptr, `"${spec.dest}" must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, not ${describe(v)}.`,
       near ? setTo(near, `Use "${near}"`) : undefined);
     return;
@@ -270,7 +270,7 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
     const values = late.values(kind);
     const matches = spec.dest === 'optimizer' ? values.some((c) => c.toLowerCase() === v.toLowerCase()) : values.includes(v);
     if (!matches) {
-      const near = closest(v, values);
+      const near = sink.suggest.closest(v, values);
       sink.add(late.severity, 'choice', ptr, `"${spec.dest}" should be one of ${values.join(', ')}, not ${describe(v)}: ${late.why}.`,
         near ? setTo(near, `Use "${near}"`) : undefined);
     }
