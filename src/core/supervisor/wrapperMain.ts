@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { WRAPPER_PREFIX } from '../run/events';
 import { writeJsonRecord } from './atomicFile';
 import { selfLauncher } from './launcher';
+import { MACHINE_KEY_ENV } from './machineKey';
 import { finalState } from './liveness';
 import { waitUntil } from './poll';
 import { processStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
@@ -26,6 +27,7 @@ export interface WrapperOptions {
 export function childEnv(planEnv: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['ELECTRON_RUN_AS_NODE'];
+  delete env[MACHINE_KEY_ENV]; // for the wrapper's queue pump; the training has no use for it
   // Python block-buffers a piped stdout; the scripts' resume messages would arrive late without this.
   env['PYTHONUNBUFFERED'] = '1';
   return { ...env, ...planEnv };
