@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { trainerLiveness } from '../../src/core/supervisor/liveness';
 import { defaultMachineKeyFile, isSealedBy, launchMac, loadMachineKey, MACHINE_KEY_ENV } from '../../src/core/supervisor/machineKey';
-import { pidExists, processStartTime, type ProcessQuery } from '../../src/core/supervisor/processTree';
+import { pidExists, processStartTime, START_TIME_UNREADABLE, type ProcessQuery } from '../../src/core/supervisor/processTree';
 import { createRecord, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import type { RunRecord } from '../../src/core/supervisor/types';
@@ -186,4 +186,18 @@ test('listing runs with Windows\' process query spawns nothing in an untrusted w
   assert.equal(trainerLiveness(record, windows).state, 'alive');
   assert.equal(spawned.length, 1);
   assert.match(spawned[0]!, /^powershell\.exe -NoProfile -NonInteractive -Command \(Get-Process -Id \d+\)\.StartTime/);
+});
+
+test('a start time the wrapper could not read is never verified (not signalled) and never taken for gone (not settled)', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const sup = await supervisor(ws, { graceMs: 100 });
+  const { dir, record } = createRecord(ws.recordsDir, {
+    name: 'unverifiable', script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running',
+    pid: process.pid, pgid: process.pid, procStartTime: START_TIME_UNREADABLE,
+  });
+  assert.equal(trainerLiveness(record).state, 'unknown');
+  assert.equal(sup.get(record.id).record.state, 'running', 'not settled as ended');
+  await assert.rejects(sup.stop(record.id), /no process was signalled: .*could not be read when it was recorded/);
+  assert.ok(!existsSync(recordFiles(dir).stop));
 });

@@ -119,12 +119,24 @@ export function pidExists(pid: number, query: ProcessQuery = systemProcesses): b
  */
 export type Liveness = { state: 'alive' } | { state: 'gone' | 'notOurs' | 'unknown'; why: string };
 
+/**
+ * What the wrapper records when the start time of a process it started cannot be read (a failing PowerShell or ps):
+ * such a process can never be verified, so it is never signalled, but it is not taken for gone either.
+ */
+export const START_TIME_UNREADABLE = 'unreadable';
+
+/** The start time to record for a process just started (START_TIME_UNREADABLE when it cannot be read). */
+export function recordedStartTime(pid: number): string {
+  return processStartTime(pid) ?? START_TIME_UNREADABLE;
+}
+
 export function sameProcess(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): Liveness {
   if (pid === undefined) return { state: 'gone', why: 'no process recorded' };
   if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };
   if (startTime === undefined) {
     return { state: 'notOurs', why: `process ${pid} is alive, but the record has no start time for it, so it cannot be told to be the run's` };
   }
+  if (startTime === START_TIME_UNREADABLE) return { state: 'unknown', why: `process ${pid} is alive, but its start time could not be read when it was recorded` };
   const now = readStartTime(pid, query);
   if ('unknown' in now) {
     if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };

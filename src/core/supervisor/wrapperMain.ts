@@ -11,7 +11,7 @@ import { selfLauncher } from './launcher';
 import { MACHINE_KEY_ENV } from './machineKey';
 import { finalState } from './liveness';
 import { waitUntil } from './poll';
-import { processStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
+import { recordedStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
 import { pumpQueue } from './queue';
 import { readRecord, recordFiles } from './runRecord';
 import type { ExitInfo, RunRecord } from './types';
@@ -74,7 +74,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     return 0;
   };
 
-  save({ wrapperPid: process.pid, wrapperStartTime: processStartTime(process.pid) });
+  save({ wrapperPid: process.pid, wrapperStartTime: recordedStartTime(process.pid) });
   if (existsSync(files.stop)) {
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: true, error: 'stopped before it started' });
   }
@@ -122,7 +122,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   process.on('SIGTERM', forward('SIGTERM'));
   process.on('SIGHUP', forward('SIGTERM'));
 
-  save({ state: 'running', pid, pgid, procStartTime: processStartTime(pid), startedAt: new Date().toISOString() });
+  save({ state: 'running', pid, pgid, procStartTime: recordedStartTime(pid), startedAt: new Date().toISOString() });
   // A stop requested while we were starting: begin it here; the supervisor escalates once it sees the pid.
   if (existsSync(files.stop)) signalRun(pgid, [], 'SIGINT');
 
