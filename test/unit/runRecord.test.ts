@@ -39,7 +39,8 @@ test('records are created uniquely under .sdxl/runs, never named checkpoint*, an
   writeFileSync(join(ws.recordsDir, 'broken', 'run.json'), '{"id": 1');
   const problems: string[] = [];
   const runs = listRuns(ws.recordsDir, problems);
-  assert.deepEqual(runs.map((r) => r.record.id), [r1.record.id, r2.record.id]);
+  // The broken one is still listed (issue 8 item 12), flagged as unreadable, never hiding the others.
+  assert.deepEqual(runs.map((r) => [r.record.id, !!r.unreadable]), [[r1.record.id, false], [r2.record.id, false], ['broken', true]]);
   assert.equal(runs[1]!.record.pid, 42);
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /broken.*run\.json is not valid JSON/);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { waitUntil } from '../../src/core/supervisor/poll';
+import { MACHINE_KEY_ENV } from '../../src/core/supervisor/machineKey';
 import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
 import { listRuns } from '../../src/core/supervisor/runRecord';
 import { runProcesses, signalRun } from '../../src/core/supervisor/processTree';
@@ -22,6 +23,10 @@ function findRoot(from: string): string {
 }
 
 export const repoRoot = findRoot(__dirname);
+
+// Tests never touch the user's own machine key (~/.config/sdxl-trainer/machine-key): one throw-away key per test
+// process, which the supervisors, the CLI in-process and the wrappers they start (by environment) all use.
+process.env[MACHINE_KEY_ENV] ??= join(mkdtempSync(join(tmpdir(), 'sdxl-key-')), 'machine-key');
 export const FAKE = join(repoRoot, 'test', 'fixtures', 'fake-long-process.py');
 export const STARTER = join(repoRoot, 'test', 'fixtures', 'fake-long-process.starter.ts');
 

@@ -1,41 +1,9 @@
 // `run list [--json]`: the workspace's runs, oldest first, with their step read from the end of each console.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import { ConsoleParser } from '../../core/monitor/consoleParser';
 import { recordFiles } from '../../core/supervisor/runRecord';
+import { tailProgress } from '../../core/supervisor/unknownExit';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { onlyFlags, openWorkspace, workspaceRoot } from './context';
-
-/** How much of the end of a console is read for the latest Steps bar: the list costs the same for every run length. */
-const TAIL_BYTES = 256 * 1024;
-
-/** The last `Steps:` bar's step and total in the last TAIL_BYTES of a console; nulls when there is none. */
-export function tailProgress(consolePath: string): { step: number | null; totalSteps: number | null } {
-  let fd: number | undefined;
-  try {
-    fd = openSync(consolePath, 'r');
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(length);
-    const got = readSync(fd, buf, 0, length, size - length);
-    const parser = new ConsoleParser();
-    let step: number | null = null;
-    let totalSteps: number | null = null;
-    for (const batch of [parser.push(buf.subarray(0, got)), parser.end()]) {
-      for (const e of batch) {
-        if (e.type === 'progress') {
-          step = e.step;
-          totalSteps = e.total ?? totalSteps;
-        }
-      }
-    }
-    return { step, totalSteps };
-  } catch {
-    return { step: null, totalSteps: null };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 export interface RunListItem {
   id: string;
@@ -47,6 +15,10 @@ export interface RunListItem {
   configPath: string | null;
   outputDir: string | null;
   resumedFrom: string | null;
+  /** Only for a record whose run.json cannot be read (why); its state then comes from exit.json and console.log. */
+  unreadable?: string;
+  /** Only for a queued run this machine did not create: it is never started by the queue. */
+  foreign?: true;
 }
 
 /** Local time, `YYYY-MM-DD HH:MM:SS`. */
@@ -63,7 +35,7 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
   if (positional.length > 0) throw new UsageError('usage: run list [--json] [--workspace DIR]');
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
   const problems: string[] = [];
-  const items: RunListItem[] = ws.supervisor.list(problems).map(({ dir, record }) => ({
+  const items: RunListItem[] = ws.supervisor.list(problems).map(({ dir, record, unreadable, foreign }) => ({
     id: record.id,
     name: record.name,
     state: record.state,
@@ -72,8 +44,10 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     configPath: record.configPath ?? null,
     outputDir: record.outputDir ?? null,
     resumedFrom: record.resumedFrom ?? null,
+    ...(unreadable ? { unreadable } : {}),
+    ...(foreign ? { foreign: true as const } : {}),
   }));
-  for (const p of problems) io.err(`note: skipped an unreadable run record: ${p}\n`);
+  for (const p of problems) io.err(`note: ${p}\n`);
   if (flags.has('json')) {
     io.out(JSON.stringify(items) + '\n');
     return 0;
@@ -88,7 +62,7 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   };
   const rows = [['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG'], ...items.map((r) => [
-    r.id, r.name, r.state, r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`, localTime(r.createdAt), config(r.configPath),
+    r.id, r.name, r.unreadable ? `${r.state} (record unreadable)` : r.foreign ? `${r.state} (elsewhere; not started)` : r.state, r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`, localTime(r.createdAt), config(r.configPath),
   ])];
   const widths = rows[0]!.map((_, c) => rows.reduce((w, row) => Math.max(w, row[c]!.length), 0));
   for (const row of rows) io.out(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ') + '\n');

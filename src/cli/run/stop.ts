@@ -10,9 +10,10 @@ export async function runStop(args: string[], io: CliIo): Promise<number> {
   if (positional.length !== 1) throw new UsageError('usage: run stop ID [--workspace DIR]');
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
   const id = resolveRunId(ws, positional[0]!);
-  const before = ws.supervisor.get(id).record.state;
+  const { state: before, note } = ws.supervisor.get(id).record;
   if (FINAL.includes(before)) {
-    io.out(`run ${id} has already ended (${before}); nothing to stop\n`);
+    // The note says how it ended when nothing recorded it (e.g. a record naming a process that is not the run's).
+    io.out(`run ${id} has already ended (${before}${note ? `: ${note}` : ''}); nothing to stop\n`);
     return 0;
   }
   const record = await ws.supervisor.stop(id);

@@ -14,8 +14,9 @@ import { initialRunState, isEnded, stepsPerEpoch, type RunState } from '../run/s
 import { argsFromArgv } from '../run/summarize';
 import { EventTailer } from '../events/eventDir';
 import { flagValue, scriptIndex } from '../supervisor/planArgs';
-import { isAlive, isWrapperAlive } from '../supervisor/liveness';
-import { recordFiles } from '../supervisor/runRecord';
+import { trainerLiveness, wrapperLiveness } from '../supervisor/liveness';
+import { recordFiles, unreadableEntry } from '../supervisor/runRecord';
+import { outcomeWithoutExit } from '../supervisor/unknownExit';
 import type { RunRecord } from '../supervisor/types';
 import { ConsoleParser } from './consoleParser';
 import { scanCheckpoints } from './checkpoints';
@@ -23,7 +24,7 @@ import { checkTensorboardLogs, detectHang } from './failure';
 import { logsDirOf } from './logsDir';
 import { EditorLines } from './editorLines';
 import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
-import { processGroupOf, runProcesses } from '../supervisor/processTree';
+import { processGroupOf, runProcesses, systemProcesses, type ProcessQuery } from '../supervisor/processTree';
 import { isOwnEventFile, type RunWindow } from './eventAttribution';
 import { extractGrid, extractSingle, findWandbImages, gridFolder } from './validationImages';
 
@@ -47,6 +48,8 @@ export interface RunMonitorOptions {
   hangFactor?: number;
   /** Clock (ms), for tests. */
   now?: () => number;
+  /** How processes are checked (the extension's spawns no tool in an untrusted workspace). */
+  processes?: ProcessQuery;
 }
 
 type Listener = (state: RunState, events: RunEvent[]) => void;
@@ -396,7 +399,7 @@ export class RunMonitor {
     if (exit.error) this.warn('exit.json', exit.error);
     const run = await readJsonObject(this.files.run);
     const rec = run.value;
-    if (!rec) return undefined;
+    if (!rec) return run.error ? this.unreadableEnd(run.error) : undefined;
     const state = rec.state;
     if (this.info && this.info.pgid === undefined && typeof rec.pgid === 'number') this.info.pgid = rec.pgid;
     if (this.startedMs === undefined && state !== 'queued') {
@@ -404,18 +407,39 @@ export class RunMonitor {
       this.startedMs = Number.isFinite(started) ? started : 0;
     }
     if (state === 'succeeded' || state === 'failed' || state === 'stopped') {
+      // Settled without an exit status (reconcile): its note says how the outcome was decided.
+      if (typeof rec.note === 'string' && rec.note && num(rec.exitCode) === null) this.warn('record-note', rec.note);
       const code = num(rec.exitCode) ?? (state === 'succeeded' ? 0 : null);
       return { code, signal: typeof rec.signal === 'string' ? rec.signal : null, stopRequested: state === 'stopped', ...endedAt(rec.endedAt) };
     }
-    // A wrapper killed before it wrote exit.json leaves the record running forever: settle it like reconcile() does.
+    // A wrapper killed before it wrote exit.json leaves the record running forever: settle it as reconcile() does.
     if ((state === 'running' || state === 'starting') && this.passes % LIVENESS_EVERY === 0 && (rec.pid !== undefined || rec.wrapperPid !== undefined)) {
       const r = rec as unknown as RunRecord;
-      if (!isAlive(r) && !isWrapperAlive(r) && (await readJsonObject(this.files.exit)).missing) {
-        this.warn('wrapper-gone', `the run's processes are gone and no exit status was recorded in ${this.files.exit}: the supervising wrapper was killed, or could not write it`);
-        return { code: null, signal: null, stopRequested: false };
+      const query = this.opts.processes ?? systemProcesses;
+      const lives = [trainerLiveness(r, query), wrapperLiveness(r, query)];
+      if (lives.every((l) => l.state === 'gone' || l.state === 'notOurs') && (await readJsonObject(this.files.exit)).missing) {
+        const outcome = outcomeWithoutExit({
+          consolePath: this.files.console,
+          ...(this.info?.outputDir ? { outputDir: this.info.outputDir } : {}),
+          cwd: this.info?.cwd ?? this.recordDir,
+          ...(this.info?.script ? { script: this.info.script } : {}),
+          stopRequested: await stat(this.files.stop).then(() => true, () => false),
+        });
+        const notOurs = lives.flatMap((l) => (l.state === 'notOurs' ? [l.why] : []));
+        this.warn('wrapper-gone', [outcome.note, ...notOurs].join('; '));
+        return { code: outcome.state === 'succeeded' ? 0 : null, signal: null, stopRequested: outcome.state === 'stopped' };
       }
     }
     return undefined;
+  }
+
+  /** run.json cannot be read: ended once the console stops growing (as the Runs list decides, unreadableEntry). */
+  private unreadableEnd(problem: string): EndInfo | undefined {
+    if (this.passes % LIVENESS_EVERY !== 1) return undefined;
+    const { record } = unreadableEntry(this.recordDir, problem, this.now());
+    if (record.state === 'running') return undefined;
+    this.warn('unreadable-end', record.note ?? `record unreadable: ${problem}`);
+    return { code: null, signal: null, stopRequested: false };
   }
 
   private finishRun(end: EndInfo): void {

@@ -1,6 +1,7 @@
 // Starts the detached wrapper (dist/wrapper.js) for one record folder. The wrapper, not the extension host, is
 // the training's parent, so closing or reloading the editor never touches the run.
 import { ChildProcess, spawn } from 'node:child_process';
+import { MACHINE_KEY_ENV } from './machineKey';
 
 export interface WrapperLauncher {
   /** Node-compatible executable; inside VS Code this is Electron, made to act as Node by ELECTRON_RUN_AS_NODE. */
@@ -9,6 +10,8 @@ export interface WrapperLauncher {
   wrapperScript: string;
   /** Extra arguments for execPath before the script (e.g. `--import tsx` to run the TypeScript source in tests). */
   execArgs?: string[];
+  /** This machine's key file (machineKey.ts), passed on so the wrapper's queue pump verifies with the same key. */
+  machineKeyFile?: string;
 }
 
 /**
@@ -23,7 +26,7 @@ export function launchWrapper(launcher: WrapperLauncher, recordDir: string): Chi
       detached: true,
       stdio: 'ignore',
       windowsHide: true,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(launcher.machineKeyFile ? { [MACHINE_KEY_ENV]: launcher.machineKeyFile } : {}) },
     });
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
@@ -41,5 +44,6 @@ export function launchWrapper(launcher: WrapperLauncher, recordDir: string): Chi
 /** The launcher a running wrapper uses to start the next queued run: the same executable and script as itself. */
 export function selfLauncher(): WrapperLauncher {
   const execArgs = process.execArgv.filter((a, i, all) => a === '--import' || all[i - 1] === '--import');
-  return { execPath: process.execPath, wrapperScript: process.argv[1]!, execArgs };
+  const machineKeyFile = process.env[MACHINE_KEY_ENV];
+  return { execPath: process.execPath, wrapperScript: process.argv[1]!, execArgs, ...(machineKeyFile ? { machineKeyFile } : {}) };
 }

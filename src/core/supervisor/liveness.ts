@@ -1,18 +1,30 @@
 // Deciding from the files and the process table whether a run is alive, and settling runs whose wrapper died.
+// A process counts as the run's only with its recorded start time (processTree.sameProcess); where that cannot be
+// checked (no tool may be spawned) the run is left as it is, never settled on a guess.
 import { existsSync } from 'node:fs';
 import { writeJsonAtomic } from './atomicFile';
-import { isSameProcessAlive } from './processTree';
+import { outputDirOf } from './planArgs';
+import { sameProcess, systemProcesses, type Liveness, type ProcessQuery } from './processTree';
 import { readExit, recordFiles, type RunEntry } from './runRecord';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
+import { outcomeWithoutExit } from './unknownExit';
 
-/** The training process recorded in `record` is running: same pid AND same start time (a reused pid is not it). */
-export function isAlive(record: RunRecord): boolean {
-  return isSameProcessAlive(record.pid, record.procStartTime);
+/** The training process recorded in `record`: alive only with the same pid AND start time (a reused pid is not it). */
+export function trainerLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Liveness {
+  return sameProcess(record.pid, record.procStartTime, query);
 }
 
-/** The wrapper that supervises the run is running. */
-export function isWrapperAlive(record: RunRecord): boolean {
-  return isSameProcessAlive(record.wrapperPid, record.wrapperStartTime);
+/** The wrapper that supervises the run, likewise. */
+export function wrapperLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Liveness {
+  return sameProcess(record.wrapperPid, record.wrapperStartTime, query);
+}
+
+export function isAlive(record: RunRecord, query: ProcessQuery = systemProcesses): boolean {
+  return trainerLiveness(record, query).state === 'alive';
+}
+
+export function isWrapperAlive(record: RunRecord, query: ProcessQuery = systemProcesses): boolean {
+  return wrapperLiveness(record, query).state === 'alive';
 }
 
 export function isFinal(state: RunStatus): boolean {
@@ -25,38 +37,43 @@ export function finalState(exit: ExitInfo): RunStatus {
 }
 
 /** A run holds resources (GPUs, its output_dir) while starting or running and some process of it lives. */
-export function holdsResources(record: RunRecord): boolean {
+export function holdsResources(record: RunRecord, query: ProcessQuery = systemProcesses): boolean {
   if (record.state !== 'starting' && record.state !== 'running') return false;
   // Just launched: the wrapper has not written its pid yet (reconcile fails it if it never does).
   if (record.state === 'starting' && record.wrapperPid === undefined) return true;
-  return isAlive(record) || isWrapperAlive(record);
+  // A process that cannot be checked here may be the run's: it keeps its GPUs and folder until known.
+  return [trainerLiveness(record, query), wrapperLiveness(record, query)].some((l) => l.state === 'alive' || l.state === 'unknown');
 }
 
 /**
  * Brings a starting/running record in line with reality and writes the result (best effort: when the record
  * cannot be written the settled version is still returned). Cases:
  * - exit.json exists but run.json was not finalised (wrapper died in between): finalise from exit.json;
- * - training and wrapper both gone, no exit.json: the wrapper was killed (or could not write anywhere), the exit
- *   status is unknown → failed;
+ * - training and wrapper both gone (or not the run's), no exit.json: the wrapper was killed (or could not write
+ *   anywhere), the exit status is unknown → outcomeWithoutExit (succeeded only with the last step and final weights);
  * - 'starting' with no wrapper for longer than `startTimeoutMs`: the wrapper never came up → failed.
+ * A process whose liveness is unknown here (no tool may run) leaves the record as it is. An unreadable record is
+ * never rewritten.
  */
-export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.now()): RunEntry {
+export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.now(), query: ProcessQuery = systemProcesses): RunEntry {
   const { dir, record } = entry;
-  if (record.state !== 'starting' && record.state !== 'running') return entry;
+  if (entry.unreadable || (record.state !== 'starting' && record.state !== 'running')) return entry;
   const exit = entry.exit ?? readExit(dir);
   let patch: Partial<RunRecord> | undefined;
   if (exit) {
     patch = { state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt };
-  } else if (isAlive(record) || isWrapperAlive(record)) {
-    return entry;
   } else if (record.pid !== undefined || record.wrapperPid !== undefined) {
-    const stopped = existsSync(recordFiles(dir).stop);
+    const lives = [trainerLiveness(record, query), wrapperLiveness(record, query)];
+    if (lives.some((l) => l.state === 'alive' || l.state === 'unknown')) return entry;
+    const outcome = endedWithoutExit(entry);
+    // A live process the record names without its start time is not the run's: said, so nobody takes it for the run.
+    const notOurs = lives.flatMap((l) => (l.state === 'notOurs' ? [l.why] : []));
     patch = {
-      state: stopped ? 'stopped' : 'failed',
+      state: outcome.state,
       exitCode: null,
       signal: null,
       endedAt: new Date(now).toISOString(),
-      note: 'the run\'s processes are gone and its exit status is unknown: the supervising wrapper process was killed, or could not write exit.json',
+      note: [outcome.note, ...notOurs].join('; '),
     };
   } else if (now - Date.parse(record.startedAt ?? record.createdAt) > startTimeoutMs) {
     patch = { state: 'failed', endedAt: new Date(now).toISOString(), note: 'the supervising wrapper process never started' };
@@ -70,4 +87,17 @@ export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.n
     next.note = `${next.note ?? ''}${next.note ? '; ' : ''}${e instanceof Error ? e.message : String(e)}`;
   }
   return exit ? { dir, record: next, exit } : { dir, record: next };
+}
+
+/** outcomeWithoutExit for a record: its console, output_dir, script and stop request. */
+export function endedWithoutExit(entry: Pick<RunEntry, 'dir' | 'record'>): ReturnType<typeof outcomeWithoutExit> {
+  const { dir, record } = entry;
+  const files = recordFiles(dir);
+  return outcomeWithoutExit({
+    consolePath: files.console,
+    outputDir: record.outputDir ?? outputDirOf(record.plan),
+    cwd: record.plan.cwd,
+    script: record.script,
+    stopRequested: existsSync(files.stop),
+  });
 }

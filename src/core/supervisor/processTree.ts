@@ -1,9 +1,32 @@
 // Process facts the supervisor needs: is a pid still *our* process (pid + start time), which processes belong
 // to a run (its process group and descendants), and how to signal them all. Linux reads /proc; other Unix uses
-// `ps`; Windows uses PowerShell for start times and taskkill for the tree.
+// `ps`; Windows uses PowerShell for start times and taskkill for the tree. Where a question needs a tool and
+// spawning is not allowed (an untrusted workspace), the answer is "unknown", never a guess.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** How process facts are read: injectable, so tests can play another platform and see every tool spawned. */
+export interface ProcessQuery {
+  platform: NodeJS.Platform;
+  /** Runs a tool (argument array, no shell): its stdout, or undefined when it failed. */
+  run(cmd: string, args: string[]): string | undefined;
+  /** Whether a tool may be spawned now (false in an untrusted workspace: listing runs must start no process). */
+  maySpawn(): boolean;
+}
+
+function runTool(cmd: string, args: string[]): string | undefined {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', windowsHide: true, timeout: 10_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/** This machine, allowed to spawn. */
+export const systemProcesses: ProcessQuery = { platform: process.platform, run: runTool, maySpawn: () => true };
+
+/** This machine; tools only while `maySpawn()` says so. */
+export function processQuery(maySpawn: () => boolean): ProcessQuery {
+  return { ...systemProcesses, maySpawn };
+}
 
 export interface ProcInfo {
   pid: number;
@@ -35,19 +58,30 @@ function readLinuxProc(pid: number): ProcInfo | undefined {
   }
 }
 
-function run(cmd: string, args: string[]): string | undefined {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', windowsHide: true, timeout: 10_000 });
-  return r.status === 0 ? r.stdout : undefined;
+const run = (cmd: string, args: string[]) => systemProcesses.run(cmd, args);
+
+/** A start-time token, or why there is none: the process is gone, or it cannot be told without a tool not allowed. */
+export type StartTimeAnswer = { startTime: string } | { unknown: string };
+
+/** The opaque start-time token of `pid` (Linux: /proc; elsewhere a tool, only where spawning is allowed). */
+export function readStartTime(pid: number, query: ProcessQuery = systemProcesses): StartTimeAnswer {
+  if (query.platform === 'linux') {
+    const start = readLinuxProc(pid)?.startTime;
+    return start ? { startTime: start } : { unknown: `/proc/${pid}/stat is not readable` };
+  }
+  const tool = query.platform === 'win32' ? 'powershell.exe' : 'ps';
+  if (!query.maySpawn()) return { unknown: `its start time is not checked here (that needs ${tool}, and no process is started in an untrusted workspace)` };
+  const out = query.platform === 'win32'
+    ? query.run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`])
+    : query.run('ps', ['-o', 'lstart=', '-p', String(pid)]);
+  const start = out?.trim();
+  return start ? { startTime: start } : { unknown: `${tool} could not read its start time` };
 }
 
 /** An opaque start-time token for `pid`, or undefined when the process does not exist or it cannot be read. */
-export function processStartTime(pid: number): string | undefined {
-  if (process.platform === 'linux') return readLinuxProc(pid)?.startTime;
-  if (process.platform === 'win32') {
-    const out = run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`]);
-    return out?.trim() || undefined;
-  }
-  return run('ps', ['-o', 'lstart=', '-p', String(pid)])?.trim() || undefined;
+export function processStartTime(pid: number, query: ProcessQuery = systemProcesses): string | undefined {
+  const a = readStartTime(pid, query);
+  return 'startTime' in a ? a.startTime : undefined;
 }
 
 /** The process group of a live process (Linux only; elsewhere, or when it is gone, undefined). */
@@ -55,28 +89,68 @@ export function processGroupOf(pid: number): number | undefined {
   return process.platform === 'linux' && Number.isInteger(pid) && pid > 0 ? readLinuxProc(pid)?.pgid : undefined;
 }
 
+/** The process group of `pid` on Unix (ps only where spawning is allowed); undefined on Windows or when unknown. */
+export function groupOf(pid: number, query: ProcessQuery = systemProcesses): number | undefined {
+  if (query.platform === 'linux') return readLinuxProc(pid)?.pgid;
+  if (query.platform === 'win32' || !query.maySpawn()) return undefined;
+  const n = Number(query.run('ps', ['-o', 'pgid=', '-p', String(pid)])?.trim());
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 /** The process exists (a zombie does not count: it has finished and only waits to be reaped). */
-export function pidExists(pid: number): boolean {
+export function pidExists(pid: number, query: ProcessQuery = systemProcesses): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (process.platform === 'linux') {
+  if (query.platform === 'linux') {
     const info = readLinuxProc(pid);
     return !!info && info.state !== 'Z';
   }
   return true;
 }
 
-/** The pid exists AND is the same process as recorded (its start time matches), so a reused pid is not mistaken. */
-export function isSameProcessAlive(pid: number | undefined, startTime: string | undefined): boolean {
-  if (pid === undefined || !pidExists(pid)) return false;
-  if (startTime === undefined) return true;
-  const now = processStartTime(pid);
-  // If the start time cannot be read now (permissions, tool missing) the pid alone has to do.
-  return now === undefined || now === startTime;
+/**
+ * Whether a recorded process is running: 'alive' only when the pid exists AND its start time is the recorded one.
+ * A record without a start time names no process of ours (a planted or foreign record), and a start time that cannot
+ * be read now leaves it 'unknown': neither is ever taken for the run, so neither is signalled.
+ */
+export type Liveness = { state: 'alive' } | { state: 'gone' | 'notOurs' | 'unknown'; why: string };
+
+/**
+ * What the wrapper records when the start time of a process it started cannot be read (a failing PowerShell or ps):
+ * such a process can never be verified, so it is never signalled, but it is not taken for gone either.
+ */
+export const START_TIME_UNREADABLE = 'unreadable';
+
+/** The start time to record for a process just started (START_TIME_UNREADABLE when it cannot be read). */
+export function recordedStartTime(pid: number): string {
+  return processStartTime(pid) ?? START_TIME_UNREADABLE;
+}
+
+export function sameProcess(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): Liveness {
+  if (pid === undefined) return { state: 'gone', why: 'no process recorded' };
+  if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };
+  if (startTime === undefined) {
+    return { state: 'notOurs', why: `process ${pid} is alive, but the record has no start time for it, so it cannot be told to be the run's` };
+  }
+  if (startTime === START_TIME_UNREADABLE) return { state: 'unknown', why: `process ${pid} is alive, but its start time could not be read when it was recorded` };
+  const now = readStartTime(pid, query);
+  if ('unknown' in now) {
+    if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };
+    return { state: 'unknown', why: `process ${pid} is alive, but ${now.unknown}` };
+  }
+  if (now.startTime !== startTime) {
+    return { state: 'notOurs', why: `process ${pid} is alive, but it started at ${now.startTime}, not at the recorded ${startTime}: another process has its pid` };
+  }
+  return { state: 'alive' };
+}
+
+/** The pid exists AND is the same process as recorded (start times match), so a reused pid is not mistaken. */
+export function isSameProcessAlive(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): boolean {
+  return sameProcess(pid, startTime, query).state === 'alive';
 }
 
 /** All processes (Unix). Empty on Windows, where the tree is handled by taskkill. */
@@ -148,7 +222,7 @@ export function signalRun(pgid: number | undefined, extraPids: number[], signal:
   }
   for (const pid of extraPids) {
     // Members of the group already got the signal; a second SIGINT would interrupt Python's own cleanup.
-    if (pgid !== undefined && pgidOf(pid) === pgid) continue;
+    if (pgid !== undefined && groupOf(pid) === pgid) continue;
     try {
       process.kill(pid, signal);
     } catch {
@@ -157,11 +231,6 @@ export function signalRun(pgid: number | undefined, extraPids: number[], signal:
   }
 }
 
-function pgidOf(pid: number): number | undefined {
-  if (process.platform === 'linux') return readLinuxProc(pid)?.pgid;
-  const n = Number(run('ps', ['-o', 'pgid=', '-p', String(pid)])?.trim());
-  return Number.isInteger(n) ? n : undefined;
-}
 
 /** `taskkill [/F] /T /PID <pid>` by absolute path (no shell, no PATH lookup); errors ignored (already gone). */
 export function taskkillTree(pid: number, force: boolean): void {

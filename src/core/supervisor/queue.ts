@@ -1,13 +1,16 @@
 // The run queue. Queued runs are ordinary record folders with state "queued"; they start strictly in creation
 // order once the GPUs they need (and their output_dir) are free. Both the extension and a finishing wrapper pump
 // the queue, so it advances with the editor closed; an exclusive start.lock per record stops double starts.
+// Only runs this machine queued start (their seal verifies with its key, machineKey.ts); others are reported as
+// foreign and neither start nor hold up the queue.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { launchWrapper, type WrapperLauncher } from './launcher';
 import { holdsResources, reconcile } from './liveness';
+import { defaultMachineKeyFile, isSealedBy, launchMac, loadMachineKey } from './machineKey';
 import { preflight } from './preflight';
-import { pidExists } from './processTree';
+import { pidExists, systemProcesses, type ProcessQuery } from './processTree';
 import { listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
 import type { GpuNeed, RunRecord } from './types';
 
@@ -118,13 +121,30 @@ export function claimStart(recordDir: string): boolean {
 export interface PumpResult {
   started: string[];
   failed: { id: string; reason: string }[];
+  /** Queued runs not sealed by this machine: left alone (queued, unchanged) for the user to start or remove. */
+  foreign: string[];
 }
 
-/** Starts every queued run that may start now (see planQueue). Safe to call from several processes at once. */
-export function pumpQueue(recordsDir: string, launcher: WrapperLauncher, settings: QueueSettings = readQueueSettings(recordsDir)): PumpResult {
-  const result: PumpResult = { started: [], failed: [] };
-  const entries = listRuns(recordsDir).map((e) => reconcile(e));
-  for (const d of planQueue(entries, settings.totalGpus, holdsResources)) {
+/**
+ * Starts every queued run that may start now (see planQueue), of those this machine queued. Safe to call from
+ * several processes at once. Throws MachineKeyError when the key cannot be read or made (nothing started then).
+ */
+export function pumpQueue(
+  recordsDir: string,
+  launcher: WrapperLauncher,
+  settings: QueueSettings = readQueueSettings(recordsDir),
+  query: ProcessQuery = systemProcesses,
+): PumpResult {
+  const result: PumpResult = { started: [], failed: [], foreign: [] };
+  const all = listRuns(recordsDir).map((e) => reconcile(e, undefined, undefined, query));
+  if (!all.some((e) => e.record.state === 'queued')) return result;
+  const key = loadMachineKey(launcher.machineKeyFile ?? defaultMachineKeyFile());
+  const entries = all.filter((e) => {
+    if (e.record.state !== 'queued' || isSealedBy(key, e.record)) return true;
+    result.foreign.push(e.record.id);
+    return false;
+  });
+  for (const d of planQueue(entries, settings.totalGpus, (r) => holdsResources(r, query))) {
     const { dir, record } = d.entry;
     if (!claimStart(dir)) continue;
     const fail = (reason: string) => {
@@ -151,6 +171,7 @@ export function pumpQueue(recordsDir: string, launcher: WrapperLauncher, setting
       updateRecord(dir, {
         state: 'starting',
         plan,
+        launchMac: launchMac(key, { id: record.id, plan }),
         gpus: d.gpus ? { indices: d.gpus, count: d.gpus.length } : record.gpus,
         startedAt: new Date().toISOString(),
       });

@@ -1,9 +1,9 @@
 // Run record folders: `<workspace>/.sdxl/runs/<id>/` holding run.json, console.log, exit.json and a stop request.
 // They live outside output_dir on purpose: the scripts crash on foreign names starting with "checkpoint" there.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
-import type { ExitInfo, RunRecord, RunStatus } from './types';
+import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 
 export const RUN_FILE = 'run.json';
 export const CONSOLE_FILE = 'console.log';
@@ -48,10 +48,16 @@ export function makeRunId(name: string, at: Date = new Date()): string {
 }
 
 /**
- * Creates a new, uniquely named record folder and writes its first run.json. Throws RecordWriteError (nothing
- * created that matters) when the records folder cannot be written.
+ * Creates a new, uniquely named record folder and writes its first run.json, sealed by `seal` (machineKey.ts) when
+ * given, so it is never on disk unsealed. Throws RecordWriteError (nothing created that matters) when the records
+ * folder cannot be written.
  */
-export function createRecord(recordsDir: string, record: Omit<RunRecord, 'id'>, at: Date = new Date()): { dir: string; record: RunRecord } {
+export function createRecord(
+  recordsDir: string,
+  record: Omit<RunRecord, 'id'>,
+  at: Date = new Date(),
+  seal?: (r: RunRecord) => string,
+): { dir: string; record: RunRecord } {
   try {
     mkdirSync(recordsDir, { recursive: true });
   } catch (e) {
@@ -68,6 +74,7 @@ export function createRecord(recordsDir: string, record: Omit<RunRecord, 'id'>, 
       throw new RecordWriteError(dir, (e as NodeJS.ErrnoException).code, e);
     }
     const full: RunRecord = { id, ...record };
+    if (seal) full.launchMac = seal(full);
     writeJsonAtomic(recordFiles(dir).run, full);
     return { dir, record: full };
   }
@@ -113,25 +120,87 @@ export interface RunEntry {
   dir: string;
   record: RunRecord;
   exit?: ExitInfo;
+  /**
+   * run.json could not be read (why). The record is then rebuilt from the folder: id = folder name, no launch plan,
+   * state from exit.json, else live while console.log still grows, else failed with an unknown exit status.
+   */
+  unreadable?: string;
+  /** Queued, but not sealed by this machine's key (Supervisor.list): never started without the user's word. */
+  foreign?: boolean;
+}
+
+/** A console written to within this long counts as growing: a run's only sign of life when its record is unreadable. */
+export const CONSOLE_LIVE_MS = 10 * 60_000;
+
+/** An entry for a record folder whose run.json cannot be read, from what else the folder holds. */
+export function unreadableEntry(dir: string, problem: string, now = Date.now()): RunEntry {
+  const id = basename(dir);
+  const files = recordFiles(dir);
+  let exit: ExitInfo | undefined;
+  try {
+    exit = readExit(dir);
+  } catch {
+    // as unreadable as run.json: the console decides
+  }
+  let consoleMs: number | undefined;
+  try {
+    consoleMs = statSync(files.console).mtimeMs;
+  } catch {
+    // no console: the run never wrote anything
+  }
+  const state: RunStatus = exit ? finalStateOf(exit) : consoleMs !== undefined && now - consoleMs < CONSOLE_LIVE_MS ? 'running' : 'failed';
+  const stamp = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(id);
+  const created = stamp ? Date.parse(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}Z`) : NaN;
+  const createdAt = new Date(Number.isFinite(created) ? created : consoleMs ?? now).toISOString();
+  const record: RunRecord = {
+    id,
+    name: id,
+    script: 'lora',
+    plan: { argv: [], env: {}, cwd: dir, script: 'lora' },
+    createdAt,
+    state,
+    ...(FINAL_STATES.includes(state) ? { endedAt: exit?.endedAt ?? new Date(consoleMs ?? now).toISOString() } : {}),
+    ...(exit ? { exitCode: exit.exitCode, signal: exit.signal } : {}),
+    note: `record unreadable: ${problem}${exit || state === 'running' ? '' : '; exit status unknown'}`,
+  };
+  return { dir, record, ...(exit ? { exit } : {}), unreadable: problem };
+}
+
+/** finalState of liveness.ts, here too so this module needs no process checks. */
+function finalStateOf(exit: ExitInfo): RunStatus {
+  if (exit.stopRequested) return 'stopped';
+  return exit.exitCode === 0 ? 'succeeded' : 'failed';
 }
 
 /**
- * Reads every record under `recordsDir`, oldest first. Unreadable records are skipped and described in `problems`
- * (when given) so one broken folder never hides the others.
+ * Reads every record under `recordsDir`, oldest first. A record whose run.json cannot be read is still listed, as an
+ * `unreadable` entry (see unreadableEntry), and described in `problems` (when given): one broken folder never hides
+ * itself or the others.
  */
-export function listRuns(recordsDir: string, problems?: string[]): RunEntry[] {
+export function listRuns(recordsDir: string, problems?: string[], now = Date.now()): RunEntry[] {
   if (!existsSync(recordsDir)) return [];
   const out: RunEntry[] = [];
   for (const d of readdirSync(recordsDir, { withFileTypes: true })) {
     if (!d.isDirectory() || d.name.startsWith('.')) continue;
     const dir = join(recordsDir, d.name);
+    let record: RunRecord;
     try {
-      const record = readRecord(dir);
-      const exit = readExit(dir);
-      out.push(exit ? { dir, record, exit } : { dir, record });
+      record = readRecord(dir);
+    } catch (e) {
+      const problem = e instanceof Error ? e.message : String(e);
+      problems?.push(problem);
+      // A folder with nothing in it yet is a record being created (run.json comes first), not a run.
+      const files = recordFiles(dir);
+      if (existsSync(files.run) || existsSync(files.console) || existsSync(files.exit)) out.push(unreadableEntry(dir, problem, now));
+      continue;
+    }
+    let exit: ExitInfo | undefined;
+    try {
+      exit = readExit(dir);
     } catch (e) {
       problems?.push(e instanceof Error ? e.message : String(e));
     }
+    out.push(exit ? { dir, record, exit } : { dir, record });
   }
   return out.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt) || a.record.id.localeCompare(b.record.id));
 }

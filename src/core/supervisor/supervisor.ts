@@ -4,16 +4,18 @@
 //
 // Who writes run.json: the supervisor before the wrapper starts; the wrapper while it lives; the supervisor again
 // only for runs whose wrapper is gone (reconcile). Stop requests go through a separate file.
+// Records this supervisor writes are sealed with the machine key (machineKey.ts); the queue starts only those.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from './atomicFile';
 import { followRun, type FollowOptions, type Follower } from './follow';
 import { launchWrapper, type WrapperLauncher } from './launcher';
-import { holdsResources, isAlive, isFinal, isWrapperAlive, reconcile } from './liveness';
+import { holdsResources, isAlive, isFinal, isWrapperAlive, reconcile, trainerLiveness } from './liveness';
+import { defaultMachineKeyFile, isSealedBy, launchMac, loadMachineKey } from './machineKey';
 import { gpuNeedOf, outputDirOf } from './planArgs';
 import { waitUntil } from './poll';
 import { PreflightError, preflight } from './preflight';
-import { runProcesses, signalRun } from './processTree';
+import { groupOf, runProcesses, signalRun, systemProcesses, type ProcessQuery } from './processTree';
 import { claimStart, impossibleNeed, pumpQueue, readQueueSettings, writeQueueSettings, type PumpResult } from './queue';
 import { withResume } from './resume';
 import { withOutputDir } from './ownership';
@@ -29,6 +31,10 @@ export interface SupervisorOptions extends WrapperLauncher {
   totalGpus?: number;
   /** How long start() waits for the wrapper to report the training pid (default 20 s). */
   startTimeoutMs?: number;
+  /** This machine's key file (default: defaultMachineKeyFile()). */
+  machineKeyFile?: string;
+  /** How processes are checked; the extension passes one that spawns no tool in an untrusted workspace. */
+  processes?: ProcessQuery;
 }
 
 export interface RunMeta {
@@ -52,12 +58,22 @@ export class Supervisor {
   private readonly launcher: WrapperLauncher;
   private readonly graceMs: number;
   private readonly startTimeoutMs: number;
+  private readonly query: ProcessQuery;
+  private key: Buffer | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.recordsDir = resolve(opts.recordsDir);
-    this.launcher = { execPath: opts.execPath, wrapperScript: opts.wrapperScript, ...(opts.execArgs ? { execArgs: opts.execArgs } : {}) };
+    const machineKeyFile = opts.machineKeyFile ?? defaultMachineKeyFile();
+    this.launcher = { execPath: opts.execPath, wrapperScript: opts.wrapperScript, ...(opts.execArgs ? { execArgs: opts.execArgs } : {}), machineKeyFile };
     this.graceMs = opts.graceMs ?? 10_000;
     this.startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+    this.query = opts.processes ?? systemProcesses;
+  }
+
+  /** This machine's key (made on first use); throws MachineKeyError when it can be neither read nor made. */
+  private machineKey(): Buffer {
+    this.key ??= loadMachineKey(this.launcher.machineKeyFile);
+    return this.key;
   }
 
   dirOf(id: string): string {
@@ -65,29 +81,56 @@ export class Supervisor {
     return join(this.recordsDir, id);
   }
 
-  /** Every run, oldest first, with dead runs settled (reconcile). Unreadable records are listed in `problems`. */
+  /**
+   * Every run, oldest first, with dead runs settled (reconcile). Unreadable records are listed as such (and described
+   * in `problems`); queued runs not sealed by this machine are flagged `foreign`.
+   */
   list(problems?: string[]): RunEntry[] {
-    return listRuns(this.recordsDir, problems).map((e) => reconcile(e, this.startTimeoutMs));
+    let key: Buffer | undefined;
+    return listRuns(this.recordsDir, problems).map((e) => {
+      const entry = reconcile(e, this.startTimeoutMs, undefined, this.query);
+      if (entry.record.state !== 'queued' || entry.unreadable) return entry;
+      try {
+        key ??= this.machineKey();
+      } catch (err) {
+        problems?.push(err instanceof Error ? err.message : String(err));
+        return { ...entry, foreign: true };
+      }
+      return isSealedBy(key, entry.record) ? entry : { ...entry, foreign: true };
+    });
   }
 
   get(id: string): RunEntry {
     const dir = this.dirOf(id);
     const record = readRecord(dir);
     const exit = readExit(dir);
-    return reconcile(exit ? { dir, record, exit } : { dir, record }, this.startTimeoutMs);
+    return reconcile(exit ? { dir, record, exit } : { dir, record }, this.startTimeoutMs, undefined, this.query);
   }
 
-  /** Runs that are starting or running now (processes alive). */
+  /** Runs that are starting or running now (processes alive, or not checkable here). */
   live(): RunEntry[] {
-    return this.list().filter((e) => holdsResources(e.record));
+    return this.list().filter((e) => holdsResources(e.record, this.query));
   }
 
   isAlive(record: RunRecord): boolean {
-    return isAlive(record);
+    return isAlive(record, this.query);
+  }
+
+  /**
+   * Seals a queued run that was not queued on this machine (after the user said to start it), then pumps the queue:
+   * from now on it is this machine's run. Throws when the run is not queued any more.
+   */
+  acceptQueued(id: string): PumpResult {
+    const dir = this.dirOf(id);
+    const record = readRecord(dir);
+    if (record.state !== 'queued') throw new Error(`run ${id} is ${record.state}, not queued`);
+    updateRecord(dir, { launchMac: launchMac(this.machineKey(), record) });
+    return this.pump();
   }
 
   private newRecord(plan: LaunchPlan, meta: RunMeta, state: 'queued' | 'starting'): RunEntry {
     const now = new Date();
+    const key = this.machineKey();
     return createRecord(
       this.recordsDir,
       {
@@ -104,6 +147,7 @@ export class Supervisor {
         ...(meta.continues ? { continues: meta.continues } : {}),
       },
       now,
+      (r) => launchMac(key, r),
     );
   }
 
@@ -154,12 +198,16 @@ export class Supervisor {
 
   /** Starts queued runs whose GPUs are free, in queue order. Call on activation and whenever a run ends. */
   pump(): PumpResult {
-    return pumpQueue(this.recordsDir, this.launcher, this.queueSettings());
+    return pumpQueue(this.recordsDir, this.launcher, this.queueSettings(), this.query);
   }
 
   /**
    * Stops a run: stop request, SIGINT to its process group, grace, SIGTERM, grace, SIGKILL; resolves when no
    * process of the run is left and the outcome is recorded. A queued run is just taken off the queue.
+   * Only a process the record names WITH its start time, alive with that start time, is signalled (with its group
+   * when it leads the recorded one): a record naming a process without its start time, or with another one, names
+   * no process of ours, and nothing is signalled. Throws (nothing signalled) when a live process cannot be told to
+   * be the run's; a record whose processes are not the run's is settled by reconcile, its note saying why.
    */
   async stop(id: string, opts: { graceMs?: number } = {}): Promise<RunRecord> {
     const grace = opts.graceMs ?? this.graceMs;
@@ -170,25 +218,43 @@ export class Supervisor {
       entry = this.get(id);
     }
     if (isFinal(entry.record.state)) return entry.record;
+    // A running record is checked before anything is written into its folder.
+    if (entry.record.state === 'running') this.assertSignallable(entry.record);
     writeJsonAtomic(recordFiles(dir).stop, { requestedAt: new Date().toISOString(), by: process.pid });
     // A run still starting gets its pid shortly; the wrapper itself honours the request if it comes first.
     await waitUntil(() => readRecord(dir).state !== 'starting', this.startTimeoutMs);
     const record = readRecord(dir);
-    // Processes of the run: its group plus descendants of the training process (Windows: the tree under its pid).
-    const procs = () => {
-      const root = record.pid !== undefined && isAlive(record) ? [record.pid] : [];
-      return process.platform === 'win32' ? root : runProcesses(record.pgid, root).filter((p) => p !== record.wrapperPid);
-    };
-    const gone = () => procs().length === 0;
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
-      if (gone()) break;
-      signalRun(record.pgid, procs(), sig);
-      if (await waitUntil(gone, sig === 'SIGKILL' ? 10_000 : grace)) break;
+    const leader = trainerLiveness(record, this.query);
+    if (leader.state === 'alive') {
+      this.assertSignallable(record);
+      // The recorded group only when the verified leader is in it; else just the leader and its descendants.
+      const pgid = record.pgid !== undefined && groupOf(record.pid!, this.query) === record.pgid ? record.pgid : undefined;
+      // Processes of the run: its group plus descendants of the training process (Windows: the tree under its pid).
+      const procs = () => {
+        const root = isAlive(record, this.query) ? [record.pid!] : [];
+        return process.platform === 'win32' ? root : runProcesses(pgid, root).filter((p) => p !== record.wrapperPid);
+      };
+      const gone = () => procs().length === 0;
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+        if (gone()) break;
+        signalRun(pgid, procs(), sig);
+        if (await waitUntil(gone, sig === 'SIGKILL' ? 10_000 : grace)) break;
+      }
+    } else if (leader.state !== 'gone') {
+      this.assertSignallable(record);
     }
     // The wrapper records the outcome once the training process has exited, then writes the final state and starts
     // the next queued run: Stop is over when the wrapper is gone too (exit.json alone came before it, seen in CI).
-    await waitUntil(() => !isWrapperAlive(record), grace + 10_000);
+    await waitUntil(() => !isWrapperAlive(record, this.query), grace + 10_000);
     return this.get(id).record;
+  }
+
+  /** Throws, saying why, when the record's training process is alive but cannot be shown to be the run's. */
+  private assertSignallable(record: RunRecord): void {
+    const leader = trainerLiveness(record, this.query);
+    if (leader.state === 'notOurs' || leader.state === 'unknown') {
+      throw new Error(`run ${record.id} was not stopped, and no process was signalled: ${leader.why}`);
+    }
   }
 
   /**

@@ -51,6 +51,11 @@ export interface RunRecord {
   gpus?: GpuNeed;
   /** Human-readable remark: why a run failed outside the training (wrapper killed, spawn error, ...). */
   note?: string;
+  /**
+   * HMAC of id + argv + env + cwd under this machine's key (machineKey.ts): the queue starts only runs this machine
+   * created. A record from elsewhere (a cloned repository) has none, or one that does not verify.
+   */
+  launchMac?: string;
 }
 
 /** The content of `<records>/<id>/exit.json`, written by the wrapper when the training process ends. */

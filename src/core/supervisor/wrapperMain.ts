@@ -8,9 +8,10 @@ import { dirname } from 'node:path';
 import { WRAPPER_PREFIX } from '../run/events';
 import { writeJsonRecord } from './atomicFile';
 import { selfLauncher } from './launcher';
+import { MACHINE_KEY_ENV } from './machineKey';
 import { finalState } from './liveness';
 import { waitUntil } from './poll';
-import { processStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
+import { recordedStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
 import { pumpQueue } from './queue';
 import { readRecord, recordFiles } from './runRecord';
 import { unspawnableReason } from './spawnCheck';
@@ -27,6 +28,7 @@ export interface WrapperOptions {
 export function childEnv(planEnv: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['ELECTRON_RUN_AS_NODE'];
+  delete env[MACHINE_KEY_ENV]; // for the wrapper's queue pump; the training has no use for it
   // Python block-buffers a piped stdout; the scripts' resume messages would arrive late without this.
   env['PYTHONUNBUFFERED'] = '1';
   return { ...env, ...planEnv };
@@ -75,7 +77,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     return 0;
   };
 
-  save({ wrapperPid: process.pid, wrapperStartTime: processStartTime(process.pid) });
+  save({ wrapperPid: process.pid, wrapperStartTime: recordedStartTime(process.pid) });
   if (existsSync(files.stop)) {
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: true, error: 'stopped before it started' });
   }
@@ -131,7 +133,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   process.on('SIGTERM', forward('SIGTERM'));
   process.on('SIGHUP', forward('SIGTERM'));
 
-  save({ state: 'running', pid, pgid, procStartTime: processStartTime(pid), startedAt: new Date().toISOString() });
+  save({ state: 'running', pid, pgid, procStartTime: recordedStartTime(pid), startedAt: new Date().toISOString() });
   // A stop requested while we were starting: begin it here; the supervisor escalates once it sees the pid.
   if (existsSync(files.stop)) signalRun(pgid, [], 'SIGINT');
 

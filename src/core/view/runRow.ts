@@ -3,8 +3,15 @@
 // checkpoint that was pruned, completed or grew on disk is never left showing what it was.
 import { describeRun } from '../format';
 import type { RunState } from '../run/state';
+import type { RunEntry } from '../supervisor/runRecord';
 
 export function runRowKey(s: RunState): string {
   const checkpoints = s.checkpoints.map((c) => `${c.step}:${c.complete ? 'complete' : c.saving ? 'saving' : 'incomplete'}:${c.sizeBytes ?? ''}`);
   return `${describeRun(s)}|${checkpoints.join()}`;
+}
+
+/** The row's description: the run's progress or outcome, marked where its record is unreadable or from elsewhere. */
+export function runDescription(entry: Pick<RunEntry, 'unreadable' | 'foreign'>, s: RunState): string {
+  if (entry.foreign && s.state === 'queued') return 'queued elsewhere · not started';
+  return entry.unreadable ? `record unreadable · ${describeRun(s)}` : describeRun(s);
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Supervisor, type RunMeta } from '../../core/supervisor/supervisor';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRecord';
+import { processQuery } from '../../core/supervisor/processTree';
 import { RunMonitor } from '../../core/monitor/runMonitor';
 import { claimOutputDir, nextFreeOutputDir, pickResumeCheckpoint, withOutputDir } from '../../core/supervisor/ownership';
 import { outputDirOf } from '../../core/supervisor/planArgs';
@@ -56,6 +57,10 @@ export class RunsController implements vscode.Disposable {
   private nameCounts: Map<string, number> | undefined;
   private supervisor: Supervisor | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Process checks that start no tool (PowerShell, ps) while the workspace is untrusted. */
+  private readonly processes = processQuery(() => vscode.workspace.isTrusted);
+  /** Runs queued elsewhere that the user was asked about in this window (asked once each). */
+  private readonly askedForeign = new Set<string>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -96,6 +101,7 @@ export class RunsController implements vscode.Disposable {
         wrapperScript: this.context.asAbsolutePath(path.join('dist', 'wrapper.js')),
         execPath: process.execPath,
         graceMs: Math.max(0, graceSec) * 1000,
+        processes: this.processes,
         ...(gpus !== undefined ? { totalGpus: gpus } : {}),
       });
     }
@@ -121,6 +127,8 @@ export class RunsController implements vscode.Disposable {
       const t = this.tracked.get(entry.record.id);
       if (t) {
         if (t.entry.record.name !== entry.record.name) this.nameCounts = undefined;
+        // The row's label says these: a change is a change of the list.
+        if (!!t.entry.unreadable !== !!entry.unreadable || !!t.entry.foreign !== !!entry.foreign) listChanged = true;
         t.entry = entry;
         continue;
       }
@@ -145,6 +153,40 @@ export class RunsController implements vscode.Disposable {
     } catch (e) {
       this.output.warn(`Queue: ${e instanceof Error ? e.message : String(e)}`);
     }
+    // Queued runs this machine did not create (a record committed to the repository, another machine's queue) wait
+    // for the user's word: the queue never starts them by itself.
+    for (const entry of entries) {
+      if (entry.foreign && entry.record.state === 'queued' && !this.askedForeign.has(entry.record.id)) {
+        this.askedForeign.add(entry.record.id);
+        void this.askAboutForeign(entry);
+      }
+    }
+  }
+
+  /** "Run X was queued elsewhere …": Start it (sealed as this machine's, then queued as usual) or Remove it. */
+  private async askAboutForeign(entry: RunEntry): Promise<void> {
+    const { record } = entry;
+    const command = redactArgv(record.plan.argv).join(' ');
+    const shown = command.length > 400 ? `${command.slice(0, 400)}…` : command;
+    const choice = await vscode.window.showWarningMessage(
+      `SDXL: run "${record.name}" (${record.id}) was queued elsewhere: this machine did not create its record, so it is not started by itself. It would run in ${record.plan.cwd}: ${shown}`,
+      'Start It',
+      'Remove It',
+    );
+    const sup = this.getSupervisor();
+    if (!choice || !sup || !vscode.workspace.isTrusted) return;
+    try {
+      if (choice === 'Start It') {
+        const pump = sup.acceptQueued(record.id);
+        this.output.info(`Run ${record.id} (queued elsewhere) accepted: ${pump.started.includes(record.id) ? 'started' : 'queued'}`);
+      } else {
+        await sup.stop(record.id);
+        this.output.info(`Run ${record.id} (queued elsewhere) removed from the queue`);
+      }
+    } catch (e) {
+      void vscode.window.showErrorMessage(`SDXL: ${redactText(e instanceof Error ? e.message : String(e), secretsOf(record.plan.argv, record.plan.env))}`);
+    }
+    await this.refresh();
   }
 
   private track(entry: RunEntry): Tracked {
@@ -152,6 +194,7 @@ export class RunsController implements vscode.Disposable {
       recordDir: entry.dir,
       imageCacheDir: this.imageDirOf(entry.record.id),
       nvidiaSmi: vscode.workspace.isTrusted ? (vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi') : false,
+      processes: this.processes,
       hangFactor: vscode.workspace.getConfiguration('sdxl').get<number>('hangFactor', 20),
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
@@ -282,9 +325,16 @@ export class RunsController implements vscode.Disposable {
   }
 
   async stop(id: string): Promise<void> {
+    // Stop signals processes: like starting them, it is for trusted workspaces only (a record may be planted).
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('SDXL: stopping runs is disabled in an untrusted workspace. Trust the workspace to stop runs.');
+      return;
+    }
     const sup = this.getSupervisor();
     if (!sup) return;
-    await sup.stop(id);
+    const record = await sup.stop(id);
+    // Ended some other way (or its record names no process of ours): say how, rather than nothing.
+    if (record.state !== 'stopped' && record.note) void vscode.window.showInformationMessage(`SDXL: run ${id} ${record.state}: ${record.note}`);
     await this.refresh();
   }
 

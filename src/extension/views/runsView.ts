@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
 import { describeRun, formatBytes } from '../../core/format';
-import { runRowKey } from '../../core/view/runRow';
+import { runDescription, runRowKey } from '../../core/view/runRow';
 import { failureTitle } from '../../core/monitor/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
@@ -115,14 +115,16 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   const sim = isSimulated(run.entry.record);
   const item = new vscode.TreeItem(name, s.checkpoints.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = run.id;
-  item.description = describeRun(s);
+  item.description = runDescription(run.entry, run.state);
   const [icon, color] = STATE_ICONS[s.state] ?? ['sync~spin'];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = isEnded(s) ? 'sdxlRun.ended' : s.state === 'queued' ? 'sdxlRun.queued' : 'sdxlRun.live';
   // Names, messages and paths come from configs and the training's output: added as text, never as Markdown.
   const tip = new vscode.MarkdownString();
   tip.appendMarkdown('**').appendText(run.entry.record.name).appendMarkdown('**').appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
-  tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
+  else tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  if (run.entry.foreign) tip.appendMarkdown('\n\n').appendText('This machine did not create this queued run (a record committed to the repository, or queued on another machine): it starts only when you say so.');
   if (s.outputDir) tip.appendMarkdown('\n\n').appendText(`output: ${s.outputDir}`);
   if (s.failure) tip.appendMarkdown('\n\n**').appendText(failureTitle(s.failure.class)).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
   for (const n of s.notices) tip.appendMarkdown('\n\n$(info) ').appendText(n);
