@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeEvent } from '../core/events/event';
-import { findEventFiles } from '../core/events/eventDir';
+import { findEventFiles, gaveUpMessage } from '../core/events/eventDir';
 import { addSkips, noSkips, scanRecords, START, withFileSource } from '../core/events/tfrecord';
 import { parseFlags, UsageError, type CliIo } from './io';
 
@@ -48,6 +48,7 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
       );
       report.records += r.records;
       addSkips(skipped, r.skipped);
+      if (r.gaveUp) io.err(`sdxl-trainer events: ${gaveUpMessage(file, r.gaveUp, undefined, true)}\n`);
     } catch (e) {
       io.err(`sdxl-trainer events: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
     }
@@ -62,7 +63,14 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
   for (const f of files) io.out(`  ${f}\n`);
   for (const [tag, points] of Object.entries(report.scalars)) {
     const last = points[points.length - 1]!;
-    io.out(`scalar ${tag}: ${points.length} point(s), steps ${Math.min(...points.map((p) => p[0]))}–${Math.max(...points.map((p) => p[0]))}, last ${last[1]} at step ${last[0]}\n`);
+    // A loop, not Math.min(...steps): a long run has more points than a call can take arguments.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const [step] of points) {
+      if (step < lo) lo = step;
+      if (step > hi) hi = step;
+    }
+    io.out(`scalar ${tag}: ${points.length} point(s), steps ${lo}–${hi}, last ${last[1]} at step ${last[0]}\n`);
   }
   for (const im of report.images) io.out(`image ${im.tag} step ${im.step}: ${im.width}×${im.height}, ${im.bytes} bytes\n`);
   if (report.skipped.badCrc || report.skipped.truncated) {

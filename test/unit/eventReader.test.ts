@@ -225,6 +225,26 @@ test('tailing: corrupt data in a growing file is skipped and counted, later reco
   assert.equal(two.skipped.badCrc, 0);
 });
 
+test('tailing: a corrupt region longer than maxGarbageBytes is given up on with one notice; records appended later arrive', async () => {
+  const run = tmp();
+  const f = join(run, 'events.out.tfevents.1700000000.h.1.0');
+  const before = scalarRecord(1, 1, 1);
+  writeFileSync(f, Buffer.concat([before, randomBytes(300_000)]));
+  const tailer = new EventTailer(run, { maxGarbageBytes: 100_000 });
+  const one = await tailer.readNew();
+  assert.deepEqual(lossPoints(one.events), [[1, 1, 1]]);
+  assert.deepEqual(one.problems, [{
+    file: f, kind: 'corrupt',
+    message: `event file ${f}: no valid record in the 0.1 MiB from byte ${before.length}; skipped the rest (to byte ${before.length + 300_000}) until it grows`,
+  }]);
+  assert.equal(tailer.positions.get(f), before.length + 300_000);
+  assert.deepEqual((await tailer.readNew()).problems, []);
+  appendFileSync(f, scalarRecord(2, 2, 2));
+  const two = await tailer.readNew();
+  assert.deepEqual(lossPoints(two.events), [[2, 2, 2]]);
+  assert.deepEqual([two.problems, two.skipped.badCrc], [[], 0]);
+});
+
 test('hparams.yml: the writer round-trips and the newest timestamp dir wins', async () => {
   const run = tmp();
   py(`
@@ -306,6 +326,16 @@ w.close()`, [out]);
   const human = capture(out);
   assert.equal(await main(['events', out], human), 0);
   assert.match(human.stdout, /train_loss: 3 point/);
+});
+
+test('cli: events summarises a tag with more points than a function call takes arguments', async () => {
+  const dir = tmp();
+  const records = scalarRecords([[7, 0.5, 10], [300_000, 0.25, 11]]);
+  // 200,000 points: Math.min(...steps) would throw "Maximum call stack size exceeded".
+  writeFileSync(join(dir, 'events.out.tfevents.1700000000.h.1.0'), Buffer.concat([...Array<Buffer>(199_999).fill(records[0]!), records[1]!]));
+  const io = capture(dir);
+  assert.equal(await main(['events', dir], io), 0, io.stderr);
+  assert.match(io.stdout, /scalar train_loss: 200000 point\(s\), steps 7–300000, last 0\.25 at step 300000/);
 });
 
 test('cli: events reports a missing path and bad options', async () => {
