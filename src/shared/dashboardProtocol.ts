@@ -164,6 +164,12 @@ type Check = (v: unknown, where: string) => string | undefined;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str: Check = (v, w) => (typeof v === 'string' ? undefined : `${w}: expected a string`);
 const nonEmptyStr: Check = (v, w) => (typeof v === 'string' && v.length > 0 ? undefined : `${w}: expected a non-empty string`);
+/** A file path from the webview: the host still confines it to the run's folders (core/pathContainment.ts). */
+const MAX_PATH_CHARS = 4096;
+const pathText: Check = (v, w) =>
+  typeof v !== 'string' || v.length === 0 || v.length > MAX_PATH_CHARS
+    ? `${w}: expected a path of 1 to ${MAX_PATH_CHARS} characters`
+    : /[\0-\x1f]/.test(v) ? `${w}: a path may not hold control characters` : undefined;
 const bool: Check = (v, w) => (typeof v === 'boolean' ? undefined : `${w}: expected a boolean`);
 const finite: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${w}: expected a finite number`);
 const nonNeg: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${w}: expected a number >= 0`);
@@ -264,7 +270,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   requestRun: shape({ runId: nonEmptyStr }),
   openConsoleAt: shape({ runId: nonEmptyStr, line: int }),
   openConsoleAtStep: shape({ runId: nonEmptyStr, step: int }),
-  openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: nonEmptyStr }),
+  openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: pathText }),
   compareRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   shownRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   setSmoothing: shape({ weight: smoothing }),

@@ -81,6 +81,14 @@ test('webview messages are validated both ways', () => {
   for (const m of bad) assert.ok(checkWebviewMessage(m), `should reject ${JSON.stringify(m)}`);
 });
 
+test('openCheckpoint: the path must be a plausible path (the host then confines it to the run\'s folders)', () => {
+  const m = (path: unknown) => ({ type: 'openCheckpoint', runId: 'r', step: 5, path });
+  assert.equal(checkWebviewMessage(m('/abs/out/checkpoint-5')), undefined);
+  for (const bad of ['', 'out/checkpoint-5\0', 'a\nb', 'x'.repeat(4097), 5, null]) {
+    assert.match(checkWebviewMessage(m(bad)) ?? '', /path/, JSON.stringify(bad).slice(0, 40));
+  }
+});
+
 test('dashboardHtml has a strict CSP and nonce-only script and style', () => {
   const html = dashboardHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', scriptUri: 'https://x/d.js', styleUri: 'https://x/d.css' });
   const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)![1]!;
