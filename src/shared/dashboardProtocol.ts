@@ -277,11 +277,17 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
 };
 
+/** A message's `type` for an error text: never throws (a BigInt or a cycle would make JSON.stringify throw), never long. */
+function typeText(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.length > 64 ? `${type.slice(0, 64)}…` : type);
+  return type === null || type === undefined ? String(type) : `(${typeof type})`;
+}
+
 function checkTagged(table: Record<string, Check>, v: unknown, side: string): string | undefined {
   if (!isObj(v)) return `${side} message: expected an object`;
   const type = v.type;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {
-    return `${side} message: unknown type ${JSON.stringify(type)}`;
+    return `${side} message: unknown type ${typeText(type)}`;
   }
   return table[type]!(v, `${side} message '${type}'`);
 }

@@ -110,3 +110,12 @@ test('select names runs by id and nothing else', () => {
   assert.match(checkHostMessage({ type: 'select', runIds: [1] }) ?? '', /runIds/);
   assert.match(checkHostMessage({ type: 'select' }) ?? '', /runIds/);
 });
+
+test('a message whose type is not a string is rejected, never thrown on (found by the fuzz suite: a BigInt type)', () => {
+  for (const type of [10n, { a: 1 }, [1], null, undefined, 5, Symbol('x')]) {
+    const cyclic: Record<string, unknown> = { type };
+    if (typeof type === 'object' && type !== null) (type as Record<string, unknown>).self = cyclic;
+    for (const check of [checkWebviewMessage, checkHostMessage]) assert.match(check(cyclic) ?? '', /message: unknown type/);
+  }
+  assert.equal(checkWebviewMessage({ type: 'x'.repeat(10_000) })!.length < 200, true);
+});
