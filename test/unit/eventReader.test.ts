@@ -103,6 +103,45 @@ test('decoding garbage returns errors and never throws', () => {
   assert.equal(r.ok, false);
 });
 
+/** A protobuf length-delimited field (test side). */
+function lenField(no: number, data: Uint8Array): Buffer {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    do {
+      out.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+      n = Math.floor(n / 128);
+    } while (n > 0);
+    return out;
+  };
+  return Buffer.concat([Buffer.from([...varint((no << 3) | 2), ...varint(data.length)]), data]);
+}
+
+test('decoding huge but well-formed lists neither throws nor builds millions of objects (found by the fuzz suite)', () => {
+  // A Summary of 150,000 empty values: push(...values) threw "Maximum call stack size exceeded".
+  const many = lenField(5, Buffer.concat(Array.from({ length: 150_000 }, () => lenField(1, new Uint8Array(0)))));
+  const r = decodeEvent(many);
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.error, /more than 100000 fields/);
+  // A DT_FLOAT tensor of 200,000 packed floats: not a scalar, and not copied value by value onto the stack.
+  const tensor = Buffer.concat([Buffer.from([0x08, 0x01]), lenField(5, new Uint8Array(800_000))]);
+  const value = Buffer.concat([lenField(1, Buffer.from('big')), lenField(8, tensor)]);
+  const t = decodeEvent(lenField(5, lenField(1, value)));
+  assert.ok(t.ok, t.ok ? '' : t.error);
+  assert.deepEqual(t.event.values, [{ kind: 'other', tag: 'big' }]);
+  // One packed float is a scalar still.
+  const one = Buffer.concat([Buffer.from([0x08, 0x01]), lenField(5, Buffer.from(new Float32Array([0.5]).buffer))]);
+  const s = decodeEvent(lenField(5, lenField(1, Buffer.concat([lenField(1, Buffer.from('lr')), lenField(8, one)]))));
+  assert.ok(s.ok);
+  assert.deepEqual(s.event.values, [{ kind: 'scalar', tag: 'lr', value: 0.5, source: 'tensor' }]);
+});
+
+test('a tag that starts with U+FEFF keeps it (found by the fuzz suite: TextDecoder dropped it as a byte order mark)', () => {
+  const value = Buffer.concat([lenField(1, Buffer.from('\ufeffloss')), Buffer.from([0x15, 0, 0, 0x80, 0x3f])]);
+  const r = decodeEvent(lenField(5, lenField(1, value)));
+  assert.ok(r.ok);
+  assert.deepEqual(r.event.values, [{ kind: 'scalar', tag: '\ufeffloss', value: 1, source: 'simple_value' }]);
+});
+
 test('event file names parse, hostnames with dots included', () => {
   assert.deepEqual(parseEventFileName('events.out.tfevents.1700000000.gpu-1.example.com.4242.1.v2'), {
     timestamp: 1700000000, host: 'gpu-1.example.com', pid: 4242, uid: 1, suffix: '.v2',

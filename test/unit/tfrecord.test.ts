@@ -253,3 +253,37 @@ test('a header in garbage that passes its CRC but whose payload does not is not 
     assert.equal(result.skipped.truncated, 0);
   }
 });
+
+test('a header whose CRC passes but whose length lies does not hide the records inside that length (found by the fuzz suite)', async () => {
+  const cut = frame(randomBytes(5000)).subarray(0, 100); // a record cut short in the middle of the file
+  const data = Buffer.concat([stream, cut, stream]);
+  const { records, result } = await readRecordsFromBuffer(data);
+  assert.deepEqual(records.map((r) => Buffer.from(r.data)), [...payloads, ...payloads]);
+  assert.deepEqual(result.skipped, { badCrc: 1, truncated: 0, oversized: 0 });
+
+  // The claimed length reaches past the end of the file: in one pass, the records after it are still read …
+  const lying = headerOnly(1_000_000n);
+  const past = await readRecordsFromBuffer(Buffer.concat([stream, lying, stream]));
+  assert.deepEqual(past.records.map((r) => Buffer.from(r.data)), [...payloads, ...payloads]);
+  assert.deepEqual(past.result.skipped, { badCrc: 1, truncated: 0, oversized: 0 });
+  // … and a record cut at the very end still counts as truncated.
+  const tail = await readRecordsFromBuffer(Buffer.concat([stream, cut]));
+  assert.deepEqual(tail.result.skipped, { badCrc: 0, truncated: 1, oversized: 0 });
+  assert.equal(tail.records.length, payloads.length);
+});
+
+test('a one-pass read split by budgets counts a cut record at the end as truncated, and one in the middle as corrupt', async () => {
+  const cut = frame(randomBytes(5000)).subarray(0, 100);
+  for (const [data, want] of [[Buffer.concat([stream, cut, randomBytes(3000)]), { badCrc: 0, truncated: 1 }], [Buffer.concat([stream, cut, randomBytes(3000), stream]), { badCrc: 1, truncated: 0 }]] as const) {
+    let state: FrameState = START;
+    const total = { badCrc: 0, truncated: 0 };
+    for (let calls = 0; calls < 1000; calls++) {
+      const r = await scanRecords(bufferSource(data), state, { final: true, maxBytes: 500 }, () => undefined);
+      total.badCrc += r.skipped.badCrc;
+      total.truncated += r.skipped.truncated;
+      state = r.state;
+      if (!r.more) break;
+    }
+    assert.deepEqual(total, want);
+  }
+});

@@ -26,6 +26,8 @@ export interface FrameState {
   resyncing: boolean;
   /** While resyncing: where the corrupt region began (default `offset`), for the `maxGarbageBytes` limit. */
   garbageFrom?: number;
+  /** While resyncing in final mode: the region began at a header whose length ran past the end (not yet counted). */
+  cutAt?: number;
 }
 
 export const START: FrameState = Object.freeze({ offset: 0, resyncing: false });
@@ -112,6 +114,11 @@ export async function scanRecords(
   let garbageFrom = state.resyncing ? state.garbageFrom ?? state.offset : pos;
   /** The record at `pos` was found by a resync, so its length field is not yet to be trusted beyond its own CRC. */
   let justSynced = false;
+  /**
+   * Final mode: the resync started at a header whose length runs past the end. Counted as a truncated record if no
+   * valid record follows it, else as a corrupt region (a cut record in the middle, or a length that lies).
+   */
+  let cutAt = state.resyncing ? state.cutAt : undefined;
   let records = 0;
   let more = false;
   let gaveUp: GaveUp | undefined;
@@ -137,12 +144,20 @@ export async function scanRecords(
           gaveUp = { from: garbageFrom, at: pos, to: Math.max(pos, end) };
           pos = gaveUp.to;
           garbageFrom = pos;
+          if (cutAt !== undefined) skipped.badCrc++;
+          cutAt = undefined;
           break;
         }
         more = found.stopped;
-        if (opts.final && !more) pos = end; // no more data will come: the tail is part of the counted region
+        if (opts.final && !more) {
+          pos = end; // no more data will come: the tail is part of the counted region
+          if (cutAt !== undefined) skipped.truncated++;
+          cutAt = undefined;
+        }
         break;
       }
+      if (cutAt !== undefined) skipped.badCrc++;
+      cutAt = undefined;
       resyncing = false;
       justSynced = true;
     }
@@ -181,9 +196,13 @@ export async function scanRecords(
           continue;
         }
         resyncing = true;
-      } else if (opts.final) {
-        skipped.truncated++;
-        pos = end;
+        break;
+      }
+      if (opts.final) {
+        // Cut short at the end of the file, or a header whose length lies: records after it decide which.
+        cutAt = pos;
+        startResync(pos, pos + 1);
+        continue;
       }
       break;
     }
@@ -202,15 +221,20 @@ export async function scanRecords(
         justSynced = false;
         continue;
       }
+      // The header's CRC passed, but the record is wrong: a flipped payload bit, or a length that lies (a record cut
+      // short, with the next ones inside the claimed length). Resync from the next byte: that finds the next record
+      // at pos + total in the first case and does not jump over good records in the second.
       skipped.badCrc++;
-    } else {
-      onRecord(rec.subarray(HEADER_BYTES, payloadEnd), pos);
-      records++;
+      startResync(pos, pos + 1);
+      justSynced = false;
+      continue;
     }
+    onRecord(rec.subarray(HEADER_BYTES, payloadEnd), pos);
+    records++;
     justSynced = false;
     pos += total;
   }
-  const next: FrameState = resyncing ? { offset: pos, resyncing, garbageFrom } : { offset: pos, resyncing };
+  const next: FrameState = resyncing ? { offset: pos, resyncing, garbageFrom, ...(cutAt !== undefined ? { cutAt } : {}) } : { offset: pos, resyncing };
   return { state: next, skipped, records, more, ...(gaveUp ? { gaveUp } : {}) };
 }
 
