@@ -260,7 +260,8 @@ function parseLauncher(words: string[], launch: LaunchSettings, warnings: string
       if (name === 'module' || name === 'no_python') {
         throw new ImportError(`accelerate launch --${name} is not supported: the extension launches a script file.`);
       }
-      if (value !== true && ACCELERATE_INTS.has(name) && /^[+-]?\d+$/.test(value.trim())) acc[name] = Number(value);
+      // A count JSON cannot hold exactly (or at all: 400 digits are Infinity, written as null) stays text.
+      if (value !== true && ACCELERATE_INTS.has(name) && /^[+-]?\d+$/.test(value.trim()) && Number.isSafeInteger(Number(value))) acc[name] = Number(value);
       else acc[name] = value;
       if (!KNOWN_ACCELERATE.has(name)) warnings.push(`accelerate launch option --${name} is not one the extension knows; it is kept in launch.accelerateArgs and passed on as is.`);
     }

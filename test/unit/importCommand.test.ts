@@ -225,4 +225,6 @@ test('a number too large for a double is kept as text with a warning, not turned
   assert.ok(r.warnings.some((w) => /--rank: 9{40}… is too large for a JSON number; kept as text/.test(w)), r.warnings.join('\n'));
   assert.ok(r.warnings.some((w) => /--learning_rate: 1e999 is too large/.test(w)));
   assert.equal(JSON.parse(JSON.stringify(r.config)).args.rank, big);
+  const launcher = importCommandText(undefined, `accelerate launch --num_processes ${big} --main_process_port 29500 train_text_to_image_lora_sdxl.py`);
+  assert.deepEqual(launcher.config.launch?.accelerateArgs, { num_processes: big, main_process_port: 29500 });
 });
