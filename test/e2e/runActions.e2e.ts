@@ -104,6 +104,7 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
 
     // --- The dashboard's Open on a checkpoint: the host confines the path to the run's folders, then reveals it.
     const ckptDash = await openDashboardFromRow(vs, oomRow);
+    await ckptDash.locator('vscode-tab-header', { hasText: 'GPU' }).click();
     await ckptDash.locator('vscode-button[aria-label="Open checkpoint at step 20"]').click();
     await vs.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"] .label-name', { hasText: /^checkpoint-20$/ }).waitFor();
     await vs.runCommand('View: Close All Editors');
