@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeEvent } from '../core/events/event';
-import { findEventFiles } from '../core/events/eventDir';
+import { findEventFiles, gaveUpMessage } from '../core/events/eventDir';
 import { addSkips, noSkips, scanRecords, START, withFileSource } from '../core/events/tfrecord';
 import { parseFlags, UsageError, type CliIo } from './io';
 
@@ -53,6 +53,7 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
       );
       report.records += r.records;
       addSkips(skipped, r.skipped);
+      if (r.gaveUp) io.err(`sdxl-trainer events: ${gaveUpMessage(file, r.gaveUp, undefined, true)}\n`);
     } catch (e) {
       io.err(`sdxl-trainer events: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
     }

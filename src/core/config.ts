@@ -114,7 +114,9 @@ export function parseConfigText(text: string): ParsedConfig {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   for (const e of errors) {
-    problems.push({ message: `Invalid JSON: ${printParseErrorCode(e.error)}`, offset: e.offset, length: e.length, path: '' });
+    // jsonc-parser reports an unterminated comment one character past the end of the text: keep ranges inside it.
+    const offset = Math.min(e.offset, text.length);
+    problems.push({ message: `Invalid JSON: ${printParseErrorCode(e.error)}`, offset, length: Math.min(e.length, text.length - offset), path: '' });
   }
   const raw = root ? getNodeValue(root) : undefined;
   let config: SdxlConfig | undefined;

@@ -260,7 +260,8 @@ function parseLauncher(words: string[], launch: LaunchSettings, warnings: string
       if (name === 'module' || name === 'no_python') {
         throw new ImportError(`accelerate launch --${name} is not supported: the extension launches a script file.`);
       }
-      if (value !== true && ACCELERATE_INTS.has(name) && /^[+-]?\d+$/.test(value.trim())) acc[name] = Number(value);
+      // A count JSON cannot hold exactly (or at all: 400 digits are Infinity, written as null) stays text.
+      if (value !== true && ACCELERATE_INTS.has(name) && /^[+-]?\d+$/.test(value.trim()) && Number.isSafeInteger(Number(value))) acc[name] = Number(value);
       else acc[name] = value;
       if (!KNOWN_ACCELERATE.has(name)) warnings.push(`accelerate launch option --${name} is not one the extension knows; it is kept in launch.accelerateArgs and passed on as is.`);
     }
@@ -274,6 +275,12 @@ function parseLauncher(words: string[], launch: LaunchSettings, warnings: string
 const INT_TEXT = /^[+-]?\d+(_\d+)*$/;
 const FLOAT_TEXT = /^[+-]?(\d+(_\d+)*(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+(_\d+)*)?$/;
 
+/** Past any double: as a number it would be Infinity, which JSON writes as null. Kept as the text that was given. */
+function tooLarge(spec: ArgSpec, t: string, warnings: string[]): string {
+  warnings.push(`${spec.name}: ${t.length > 40 ? `${t.slice(0, 40)}…` : t} is too large for a JSON number; kept as text.`);
+  return t;
+}
+
 function convert(spec: ArgSpec, text: string, warnings: string[]): ArgValue {
   const t = text.trim();
   if (spec.type === 'int') {
@@ -282,6 +289,7 @@ function convert(spec: ArgSpec, text: string, warnings: string[]): ArgValue {
       return text;
     }
     const n = Number(t.replace(/_/g, ''));
+    if (!Number.isFinite(n)) return tooLarge(spec, t, warnings);
     if (!Number.isSafeInteger(n)) warnings.push(`${spec.name}: ${t} is too large to keep exactly in JSON.`);
     return n;
   }
@@ -290,7 +298,8 @@ function convert(spec: ArgSpec, text: string, warnings: string[]): ArgValue {
       warnings.push(`${spec.name}: ${JSON.stringify(text)} is not a number JSON can hold (argparse float() may still read it); kept as text.`);
       return text;
     }
-    return Number(t.replace(/_/g, ''));
+    const n = Number(t.replace(/_/g, ''));
+    return Number.isFinite(n) ? n : tooLarge(spec, t, warnings);
   }
   if (spec.choices && !spec.choices.map(String).includes(text)) {
     warnings.push(`${spec.name}: ${JSON.stringify(text)} is not one of ${spec.choices.join(', ')} (argparse would reject it).`);

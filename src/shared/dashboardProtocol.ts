@@ -170,6 +170,12 @@ type Check = (v: unknown, where: string) => string | undefined;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str: Check = (v, w) => (typeof v === 'string' ? undefined : `${w}: expected a string`);
 const nonEmptyStr: Check = (v, w) => (typeof v === 'string' && v.length > 0 ? undefined : `${w}: expected a non-empty string`);
+/** A file path from the webview: the host still confines it to the run's folders (core/pathContainment.ts). */
+const MAX_PATH_CHARS = 4096;
+const pathText: Check = (v, w) =>
+  typeof v !== 'string' || v.length === 0 || v.length > MAX_PATH_CHARS
+    ? `${w}: expected a path of 1 to ${MAX_PATH_CHARS} characters`
+    : /[\0-\x1f]/.test(v) ? `${w}: a path may not hold control characters` : undefined;
 const bool: Check = (v, w) => (typeof v === 'boolean' ? undefined : `${w}: expected a boolean`);
 const finite: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${w}: expected a finite number`);
 const nonNeg: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${w}: expected a number >= 0`);
@@ -270,7 +276,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   requestRun: shape({ runId: nonEmptyStr }),
   openConsoleAt: shape({ runId: nonEmptyStr, line: int }),
   openConsoleAtStep: shape({ runId: nonEmptyStr, step: int }),
-  openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: nonEmptyStr }),
+  openCheckpoint: shape({ runId: nonEmptyStr, step: int, path: pathText }),
   compareRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   shownRuns: shape({ runIds: arrayOf(nonEmptyStr) }),
   setSmoothing: shape({ weight: smoothing }),
@@ -278,11 +284,17 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   applyFix: shape({ runId: nonEmptyStr }),
 };
 
+/** A message's `type` for an error text: never throws (a BigInt or a cycle would make JSON.stringify throw), never long. */
+function typeText(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.length > 64 ? `${type.slice(0, 64)}…` : type);
+  return type === null || type === undefined ? String(type) : `(${typeof type})`;
+}
+
 function checkTagged(table: Record<string, Check>, v: unknown, side: string): string | undefined {
   if (!isObj(v)) return `${side} message: expected an object`;
   const type = v.type;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {
-    return `${side} message: unknown type ${JSON.stringify(type)}`;
+    return `${side} message: unknown type ${typeText(type)}`;
   }
   return table[type]!(v, `${side} message '${type}'`);
 }

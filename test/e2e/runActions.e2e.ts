@@ -2,9 +2,9 @@
 // failure banner opens the console log at the failing line, and a click on the loss chart at that step's bar line;
 // the banner's fix button edits the run's config and says what it set (issue 7); Resume From Here on a checkpoint row
 // starts a run from that checkpoint, added below the row clicked and selected; Open Console Log; Open in TensorBoard
-// without the Python extension copies a quoted command; Reveal Output selects the output_dir in the Explorer; Delete
-// Record asks first, then removes the record (not the output) and its row; a start that preflight refuses says why in
-// one sentence and Open Config puts the cursor on the setting.
+// without the Python extension copies a quoted command; Reveal Output selects the output_dir in the Explorer, the
+// dashboard's Open a checkpoint folder; Delete Record asks first, then removes the record (not the output) and its row;
+// a start that preflight refuses says why in one sentence and Open Config puts the cursor on the setting.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -123,6 +123,15 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     await vs.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"] .label-name', { hasText: /^oom$/ }).waitFor();
     await vs.runCommand('SDXL: Focus on Runs View');
     step('reveal output');
+
+    // --- The dashboard's Open on a checkpoint: the host confines the path to the run's folders, then reveals it.
+    const ckptDash = await openDashboardFromRow(vs, oomRow);
+    await ckptDash.locator('vscode-tab-header', { hasText: 'GPU' }).click();
+    await ckptDash.locator('vscode-button[aria-label="Open checkpoint at step 20"]').click();
+    await vs.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"] .label-name', { hasText: /^checkpoint-20$/ }).waitFor();
+    await vs.runCommand('View: Close All Editors');
+    await vs.runCommand('SDXL: Focus on Runs View');
+    step('dashboard → reveal checkpoint');
 
     // --- Delete Record: a modal question first; then the record folder and its row go, the output stays.
     const before = runRecords(ws).length;

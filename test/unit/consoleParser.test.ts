@@ -159,3 +159,45 @@ test("the wrapper's own `[sdxl-trainer] ` lines are WARNING records of its logge
   ]);
   assert.equal(ofType(parseConsole(Buffer.from(text)), 'progress').at(-1)?.step, 3, 'the bar before it still counts');
 });
+
+test('numbers past any float are not counts: such lines give no step, and the run\'s view stays valid (found by the fuzz suite)', () => {
+  const big = '9'.repeat(400);
+  const events = parseConsole([
+    `\rSteps:  50%|█████     | ${big}/${big} [00:10<00:10,  1.00it/s, lr=1e-4, step_loss=0.5]`,
+    `\rSteps:  50%|█████     | 7/${big} [${big}:00<00:10, ${'0.'.padEnd(330, '0')}1s/it]`,
+    `08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-${big}`,
+    `08/23/2026 14:05:09 - INFO - __main__ -   Num Epochs = ${big}`,
+    `Resuming from checkpoint checkpoint-${big}`,
+    `[rank${big}]: Num processes: ${big}`,
+    '',
+  ].join('\n'));
+  const numbers = events.flatMap((e) => Object.values(e).filter((v): v is number => typeof v === 'number'));
+  assert.ok(numbers.every(Number.isFinite), JSON.stringify(events));
+  assert.deepEqual(events.filter((e) => e.type === 'progress'), [{ type: 'progress', step: 7, remainingSec: 10 }]);
+  assert.equal(events.some((e) => e.type === 'checkpointSaved' || e.type === 'resumed' || e.type === 'banner'), false);
+});
+
+test('a progress bar between a traceback\'s lines is read as a bar, not taken for the exception (found by the fuzz suite)', () => {
+  const events = parseConsole([
+    'Traceback (most recent call last):',
+    '  File "train.py", line 1, in <module>',
+    'Steps:  50%|█████     | 778/1556 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]',
+    '    main()',
+    'RuntimeError: boom',
+    '',
+  ].join('\n'));
+  assert.deepEqual(events.filter((e) => e.type === 'progress').map((e) => e.type === 'progress' && e.step), [778]);
+  const tb = events.find((e) => e.type === 'traceback');
+  assert.ok(tb && tb.type === 'traceback');
+  assert.equal(tb.traceback.exception, 'RuntimeError: boom');
+});
+
+test('tracebacks left open on thousands of ranks are closed oldest first: at most 64 kept open', () => {
+  const p = new ConsoleParser();
+  let closed = 0;
+  for (let rank = 0; rank < 1000; rank++) {
+    closed += p.push(`[rank${rank}]: Traceback (most recent call last):\n[rank${rank}]:   File "x.py", line 1, in <module>\n`).filter((e) => e.type === 'traceback').length;
+  }
+  assert.equal(closed, 1000 - 64);
+  assert.equal(p.end().filter((e) => e.type === 'traceback').length, 64);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { crc32c, maskCrc, maskedCrc32c } from '../../src/core/events/crc32c';
+import { crc32c, maskCrc, maskedCrc32c, maskedCrc32cOf8 } from '../../src/core/events/crc32c';
 import { py } from './tfeventsPy';
 
 // The fact sheet's vectors (sdxl_script_behaviour.md §4), each a whole TFRecord: length, masked CRC, payload, masked CRC.
@@ -41,4 +41,10 @@ test('checksums continue across pieces and agree with the Python writer on all l
     py(`d = bytes.fromhex(sys.argv[1]); print(json.dumps([t.crc32c(d[:n]) for n in json.loads(sys.argv[2])]))`, [data.toString('hex'), JSON.stringify(lengths)]).toString(),
   ) as number[];
   assert.deepEqual(fromPy, lengths.map((n) => crc32c(data.subarray(0, n))));
+});
+
+test('maskedCrc32cOf8 equals maskedCrc32c over the same 8 bytes at any offset', () => {
+  const data = randomBytes(4096);
+  for (let at = 0; at + 8 <= data.length; at += 37) assert.equal(maskedCrc32cOf8(data, at), maskedCrc32c(data, at, at + 8), `at ${at}`);
+  assert.equal(maskedCrc32cOf8(new Uint8Array(8), 0), maskedCrc32c(new Uint8Array(8)));
 });

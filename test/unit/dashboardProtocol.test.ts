@@ -87,6 +87,14 @@ test('webview messages are validated both ways', () => {
   for (const m of bad) assert.ok(checkWebviewMessage(m), `should reject ${JSON.stringify(m)}`);
 });
 
+test('openCheckpoint: the path must be a plausible path (the host then confines it to the run\'s folders)', () => {
+  const m = (path: unknown) => ({ type: 'openCheckpoint', runId: 'r', step: 5, path });
+  assert.equal(checkWebviewMessage(m('/abs/out/checkpoint-5')), undefined);
+  for (const bad of ['', 'out/checkpoint-5\0', 'a\nb', 'x'.repeat(4097), 5, null]) {
+    assert.match(checkWebviewMessage(m(bad)) ?? '', /path/, JSON.stringify(bad).slice(0, 40));
+  }
+});
+
 test('dashboardHtml has a strict CSP and nonce-only script and style', () => {
   const html = dashboardHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', scriptUri: 'https://x/d.js', styleUri: 'https://x/d.css' });
   const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)![1]!;
@@ -107,4 +115,13 @@ test('select names runs by id and nothing else', () => {
   assert.equal(checkHostMessage({ type: 'select', runIds: ['a', 'b'] }), undefined);
   assert.match(checkHostMessage({ type: 'select', runIds: [1] }) ?? '', /runIds/);
   assert.match(checkHostMessage({ type: 'select' }) ?? '', /runIds/);
+});
+
+test('a message whose type is not a string is rejected, never thrown on (found by the fuzz suite: a BigInt type)', () => {
+  for (const type of [10n, { a: 1 }, [1], null, undefined, 5, Symbol('x')]) {
+    const cyclic: Record<string, unknown> = { type };
+    if (typeof type === 'object' && type !== null) (type as Record<string, unknown>).self = cyclic;
+    for (const check of [checkWebviewMessage, checkHostMessage]) assert.match(check(cyclic) ?? '', /message: unknown type/);
+  }
+  assert.equal(checkWebviewMessage({ type: 'x'.repeat(10_000) })!.length < 200, true);
 });

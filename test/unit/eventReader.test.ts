@@ -103,30 +103,43 @@ test('decoding garbage returns errors and never throws', () => {
   assert.equal(r.ok, false);
 });
 
-/** A protobuf length-delimited field: key, varint length, bytes. */
-function lenField(no: number, body: Uint8Array): Buffer {
-  const len: number[] = [];
-  let n = body.length;
-  while (n >= 0x80) {
-    len.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  len.push(n);
-  return Buffer.concat([Buffer.from([(no << 3) | 2, ...len]), body]);
+/** A protobuf length-delimited field (test side). */
+function lenField(no: number, data: Uint8Array): Buffer {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    do {
+      out.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+      n = Math.floor(n / 128);
+    } while (n > 0);
+    return out;
+  };
+  return Buffer.concat([Buffer.from([...varint((no << 3) | 2), ...varint(data.length)]), data]);
 }
 
-test('decoding a summary of 250,000 values, or a tensor of 500,000 floats, neither throws nor overflows the stack', () => {
-  // Event.summary { value { tag "hist", tensor { dtype DT_FLOAT, float_val [packed × 500k] } } }: not a scalar.
-  const tensor = Buffer.concat([Buffer.from([0x08, 0x01]), lenField(5, new Uint8Array(2_000_000))]);
-  const big = lenField(5, lenField(1, Buffer.concat([lenField(1, Buffer.from('hist')), lenField(8, tensor)])));
-  const r = decodeEvent(big);
-  assert.ok(r.ok, r.ok ? '' : r.error);
-  assert.deepEqual(r.event.values.map((v) => v.kind), ['other']);
-  // One summary holding 250,000 values (tag only): each is kept.
-  const one = lenField(1, lenField(1, Buffer.from('t')));
-  const many = decodeEvent(lenField(5, Buffer.concat(new Array<Buffer>(250_000).fill(one))));
-  assert.ok(many.ok, many.ok ? '' : many.error);
-  assert.equal(many.event.values.length, 250_000);
+test('decoding huge but well-formed lists neither throws nor builds millions of objects (found by the fuzz suite)', () => {
+  // A Summary of 150,000 empty values: push(...values) threw "Maximum call stack size exceeded".
+  const many = lenField(5, Buffer.concat(Array.from({ length: 150_000 }, () => lenField(1, new Uint8Array(0)))));
+  const r = decodeEvent(many);
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.error, /more than 100000 fields/);
+  // A DT_FLOAT tensor of 200,000 packed floats: not a scalar, and not copied value by value onto the stack.
+  const tensor = Buffer.concat([Buffer.from([0x08, 0x01]), lenField(5, new Uint8Array(800_000))]);
+  const value = Buffer.concat([lenField(1, Buffer.from('big')), lenField(8, tensor)]);
+  const t = decodeEvent(lenField(5, lenField(1, value)));
+  assert.ok(t.ok, t.ok ? '' : t.error);
+  assert.deepEqual(t.event.values, [{ kind: 'other', tag: 'big' }]);
+  // One packed float is a scalar still.
+  const one = Buffer.concat([Buffer.from([0x08, 0x01]), lenField(5, Buffer.from(new Float32Array([0.5]).buffer))]);
+  const s = decodeEvent(lenField(5, lenField(1, Buffer.concat([lenField(1, Buffer.from('lr')), lenField(8, one)]))));
+  assert.ok(s.ok);
+  assert.deepEqual(s.event.values, [{ kind: 'scalar', tag: 'lr', value: 0.5, source: 'tensor' }]);
+});
+
+test('a tag that starts with U+FEFF keeps it (found by the fuzz suite: TextDecoder dropped it as a byte order mark)', () => {
+  const value = Buffer.concat([lenField(1, Buffer.from('\ufeffloss')), Buffer.from([0x15, 0, 0, 0x80, 0x3f])]);
+  const r = decodeEvent(lenField(5, lenField(1, value)));
+  assert.ok(r.ok);
+  assert.deepEqual(r.event.values, [{ kind: 'scalar', tag: '\ufeffloss', value: 1, source: 'simple_value' }]);
 });
 
 test('event file names parse, hostnames with dots included', () => {
@@ -251,6 +264,26 @@ test('tailing: corrupt data in a growing file is skipped and counted, later reco
   assert.equal(two.skipped.badCrc, 0);
 });
 
+test('tailing: a corrupt region longer than maxGarbageBytes is given up on with one notice; records appended later arrive', async () => {
+  const run = tmp();
+  const f = join(run, 'events.out.tfevents.1700000000.h.1.0');
+  const before = scalarRecord(1, 1, 1);
+  writeFileSync(f, Buffer.concat([before, randomBytes(300_000)]));
+  const tailer = new EventTailer(run, { maxGarbageBytes: 100_000 });
+  const one = await tailer.readNew();
+  assert.deepEqual(lossPoints(one.events), [[1, 1, 1]]);
+  assert.deepEqual(one.problems, [{
+    file: f, kind: 'corrupt',
+    message: `event file ${f}: no valid record in the 0.1 MiB from byte ${before.length}; skipped the rest (to byte ${before.length + 300_000}) until it grows`,
+  }]);
+  assert.equal(tailer.positions.get(f), before.length + 300_000);
+  assert.deepEqual((await tailer.readNew()).problems, []);
+  appendFileSync(f, scalarRecord(2, 2, 2));
+  const two = await tailer.readNew();
+  assert.deepEqual(lossPoints(two.events), [[2, 2, 2]]);
+  assert.deepEqual([two.problems, two.skipped.badCrc], [[], 0]);
+});
+
 test('hparams.yml: the writer round-trips and the newest timestamp dir wins', async () => {
   const run = tmp();
   py(`
@@ -332,6 +365,16 @@ w.close()`, [out]);
   const human = capture(out);
   assert.equal(await main(['events', out], human), 0);
   assert.match(human.stdout, /train_loss: 3 point/);
+});
+
+test('cli: events summarises a tag with more points than a function call takes arguments', async () => {
+  const dir = tmp();
+  const records = scalarRecords([[7, 0.5, 10], [300_000, 0.25, 11]]);
+  // 200,000 points: Math.min(...steps) would throw "Maximum call stack size exceeded".
+  writeFileSync(join(dir, 'events.out.tfevents.1700000000.h.1.0'), Buffer.concat([...Array<Buffer>(199_999).fill(records[0]!), records[1]!]));
+  const io = capture(dir);
+  assert.equal(await main(['events', dir], io), 0, io.stderr);
+  assert.match(io.stdout, /scalar train_loss: 200000 point\(s\), steps 7–300000, last 0\.25 at step 300000/);
 });
 
 test('cli: events reports a missing path and bad options', async () => {

@@ -199,3 +199,15 @@ test('the command line scratch document imports as the CLI import --stdin does',
   assert.throws(() => importArgs(undefined, ['--seed', '1']), UnknownScriptError);
   assert.ok(!(new ImportError('x') instanceof UnknownScriptError));
 });
+
+test('a number too large for a double is kept as text with a warning, not turned into Infinity (JSON null) (found by the fuzz suite)', () => {
+  const big = '9'.repeat(400);
+  const r = importCommandText(undefined, `accelerate launch train_dreambooth_lora_sdxl.py --rank ${big} --learning_rate 1e999 --instance_prompt x`);
+  assert.equal(r.config.args.rank, big);
+  assert.equal(r.config.args.learning_rate, '1e999');
+  assert.ok(r.warnings.some((w) => /--rank: 9{40}… is too large for a JSON number; kept as text/.test(w)), r.warnings.join('\n'));
+  assert.ok(r.warnings.some((w) => /--learning_rate: 1e999 is too large/.test(w)));
+  assert.equal(JSON.parse(JSON.stringify(r.config)).args.rank, big);
+  const launcher = importCommandText(undefined, `accelerate launch --num_processes ${big} --main_process_port 29500 train_text_to_image_lora_sdxl.py`);
+  assert.deepEqual(launcher.config.launch?.accelerateArgs, { num_processes: big, main_process_port: 29500 });
+});

@@ -47,3 +47,14 @@ export function maskCrc(crc: number): number {
 export function maskedCrc32c(data: Uint8Array, start = 0, end = data.length): number {
   return maskCrc(crc32c(data, 0, start, end));
 }
+
+const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+
+/** maskedCrc32c(data, at, at + 8), unrolled: a resync checks the 8-byte length field at many candidate offsets. */
+export function maskedCrc32cOf8(data: Uint8Array, at: number): number {
+  const lo = ~(data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+  const c =
+    T7[lo & 0xff]! ^ T6[(lo >>> 8) & 0xff]! ^ T5[(lo >>> 16) & 0xff]! ^ T4[lo >>> 24]! ^
+    T3[data[at + 4]!]! ^ T2[data[at + 5]!]! ^ T1[data[at + 6]!]! ^ T0[data[at + 7]!]!;
+  return maskCrc(~c >>> 0);
+}

@@ -1,6 +1,6 @@
 // TensorBoard Event/Summary decoding (tensorboard/compat/proto event.proto, summary.proto, tensor.proto), limited to
 // what the SDXL scripts write through torch.utils.tensorboard: scalars, image grids, hparams plugin records.
-import { decodeMessage, fieldBytes, fieldDouble, fieldDoubles, fieldFloat, fieldFloats, fieldInt, fieldString, type ProtoField } from './proto';
+import { decodeMessage, fieldBytes, fieldDouble, fieldDoubles, fieldFloat, fieldFloats, fieldInt, fieldString, WIRE_BYTES, type ProtoField } from './proto';
 
 export type SummaryValue =
   /** add_scalar: simple_value (float32 on disk), or a new_style DT_FLOAT/DT_DOUBLE scalar tensor. */
@@ -141,19 +141,22 @@ function scalarOfTensor(f: ProtoField): number | undefined {
   const msg = decodeMessage(bytes);
   if (!msg.ok) return undefined;
   let dtype = 0;
-  // Only a one-element tensor is a scalar: count the values and keep the first (a packed list can be millions long).
+  // Only a one-element tensor is a scalar: count the values and keep the first, without copying a large tensor.
   let count = 0;
   let first: number | undefined;
-  const take = (values: number[]) => {
-    if (count === 0 && values.length > 0) first = values[0];
-    count += values.length;
-  };
   let content: Uint8Array | undefined;
   for (const x of msg.fields) {
     if (x.no === 1) dtype = fieldInt(x) ?? 0;
     else if (x.no === 4) content = fieldBytes(x);
-    else if (x.no === 5) take(fieldFloats(x));
-    else if (x.no === 6) take(fieldDoubles(x));
+    else if (x.no === 5 || x.no === 6) {
+      const read = x.no === 5 ? fieldFloats : fieldDoubles;
+      // Packed values: read only the first; a single unpacked one (or a wrong wire type, none) is read whole.
+      const size = x.no === 5 ? 4 : 8;
+      const vs = x.wire === WIRE_BYTES ? read({ ...x, value: x.value.subarray(0, size) }) : read(x);
+      const n = x.wire === WIRE_BYTES ? Math.floor(x.value.length / size) : vs.length;
+      if (n > 0 && count === 0) first = vs[0];
+      count += n;
+    }
   }
   if (dtype !== DT_FLOAT && dtype !== DT_DOUBLE) return undefined;
   if (content && content.length > 0) {

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { decodeEvent, type TbEvent } from './event';
-import { addSkips, noSkips, scanRecords, START, withFileSource, type FrameState, type SkipCounts } from './tfrecord';
+import { addSkips, DEFAULT_MAX_GARBAGE_BYTES, noSkips, scanRecords, START, withFileSource, type FrameState, type GaveUp, type SkipCounts } from './tfrecord';
 import { findFilesUnder } from '../fsWalk';
 
 const PREFIX = 'events.out.tfevents.';
@@ -71,7 +71,8 @@ export interface TailedEvent {
 
 export interface TailProblem {
   file: string;
-  kind: 'missing' | 'unreadable' | 'shrunk' | 'decode';
+  /** `corrupt`: a corrupt region longer than `maxGarbageBytes` was given up on (reported each time). */
+  kind: 'missing' | 'unreadable' | 'shrunk' | 'decode' | 'corrupt';
   message: string;
 }
 
@@ -94,6 +95,8 @@ export interface TailerOptions {
   maxRecordBytes?: number;
   /** Bytes to consume per readNew() over all files (default 64 MiB), so one poll never holds the host for long. */
   maxBytesPerRead?: number;
+  /** Corrupt bytes scanned in one file without a valid record before the rest of it is skipped (default 64 MiB). */
+  maxGarbageBytes?: number;
   /**
    * Whether a file found under the root is followed; asked once per file, when it is first seen (a run's monitor
    * passes its attribution, see eventAttribution.ts). Default: every file.
@@ -179,7 +182,7 @@ export class EventTailer {
       if (st.size === t.state.offset) return 0;
       const before = t.state.offset;
       const r = await withFileSource(file, (src) =>
-        scanRecords(src, t.state, { maxRecordBytes: this.opts.maxRecordBytes, maxBytes: budget }, (payload, offset) => {
+        scanRecords(src, t.state, { maxRecordBytes: this.opts.maxRecordBytes, maxBytes: budget, maxGarbageBytes: this.opts.maxGarbageBytes }, (payload, offset) => {
           const d = decodeEvent(payload);
           if (!d.ok) {
             batch.problems.push({ file, kind: 'decode', message: `${file} at byte ${offset}: ${d.error}` });
@@ -194,7 +197,9 @@ export class EventTailer {
       addSkips(batch.skipped, r.skipped);
       batch.records += r.records;
       batch.more ||= r.more;
-      return r.state.offset - before;
+      if (r.gaveUp) batch.problems.push({ file, kind: 'corrupt', message: gaveUpMessage(file, r.gaveUp, this.opts.maxGarbageBytes, false) });
+      // Bytes skipped unread after giving up cost nothing: they do not count against the budget.
+      return r.state.offset - before - (r.gaveUp ? r.gaveUp.to - r.gaveUp.at : 0);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') report('missing', `event file ${file} disappeared`);
@@ -202,4 +207,11 @@ export class EventTailer {
       return 0;
     }
   }
+}
+
+/** The notice for a corrupt region given up on; `final`: the file was read once (the CLI), not followed. */
+export function gaveUpMessage(file: string, g: GaveUp, maxGarbageBytes = DEFAULT_MAX_GARBAGE_BYTES, final: boolean): string {
+  const mib = Math.round((maxGarbageBytes / (1024 * 1024)) * 100) / 100;
+  const rest = g.to > g.at ? `skipped the rest (to byte ${g.to})` : 'skipped it';
+  return `event file ${file}: no valid record in the ${mib} MiB from byte ${g.from}; ${rest}${final ? '' : ' until it grows'}`;
 }

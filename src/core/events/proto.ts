@@ -28,6 +28,12 @@ export function readVarint(buf: Uint8Array, pos: number, end = buf.length): { va
   return null;
 }
 
+/**
+ * Fields kept per message. Real events have a handful (a Summary one per value); without a cap a 64 MiB record of
+ * two-byte fields would become 32 million field objects, gigabytes of heap.
+ */
+export const MAX_FIELDS = 100_000;
+
 /** Decodes the top level of one message into its fields, in wire order. Sub-messages stay as bytes. */
 export function decodeMessage(buf: Uint8Array): DecodeResult {
   const fields: ProtoField[] = [];
@@ -35,6 +41,7 @@ export function decodeMessage(buf: Uint8Array): DecodeResult {
   const end = buf.length;
   const fail = (error: string): DecodeResult => ({ ok: false, error: `${error} at byte ${pos}`, fields });
   while (pos < end) {
+    if (fields.length >= MAX_FIELDS) return fail(`more than ${MAX_FIELDS} fields`);
     const key = readVarint(buf, pos, end);
     if (!key) return fail('truncated field key');
     const no = Number(key.value >> 3n);
@@ -97,7 +104,8 @@ export function fieldBytes(f: ProtoField): Uint8Array | undefined {
   return f.wire === WIRE_BYTES ? f.value : undefined;
 }
 
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default would drop it as if it were a byte order mark).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 export function fieldString(f: ProtoField): string | undefined {
   return f.wire === WIRE_BYTES ? utf8.decode(f.value) : undefined;
 }

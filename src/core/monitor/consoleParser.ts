@@ -5,7 +5,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ScriptKind } from '../scripts';
 import { WRAPPER_LOGGER, WRAPPER_PREFIX, type RunEvent, type RunPhase, type TracebackInfo } from '../run/events';
-import { parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
+import { countOf, parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
 
 export interface ConsoleParserOptions {
   /** Longest kept segment; the rest of a longer line is dropped and the line counted in `truncatedLines`. */
@@ -14,6 +14,7 @@ export interface ConsoleParserOptions {
   maxTracebackLines?: number;
 }
 
+const MAX_OPEN_TRACEBACKS = 64;
 const RECORD_RE = /(\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}) - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - (\S+) - /;
 const RANK_MSG_RE = /^\[RANK (\d+)\] /;
 const RANK_LINE_RE = /^\[(?:rank|default)(\d+)\]:\s?/;
@@ -162,7 +163,7 @@ export class ConsoleParser {
     let rank: number | undefined;
     const rm = RANK_LINE_RE.exec(text);
     if (rm) {
-      rank = Number(rm[1]);
+      rank = countOf(rm[1]!);
       text = text.slice(rm[0].length);
     }
     if (text.trim().length === 0) {
@@ -181,7 +182,7 @@ export class ConsoleParser {
       let recRank: number | undefined;
       const rr = RANK_MSG_RE.exec(message);
       if (rr) {
-        recRank = Number(rr[1]);
+        recRank = countOf(rr[1]!);
         message = message.slice(rr[0].length);
       }
       this.record(rec[2]!, rec[3]!, message, recRank ?? rank);
@@ -203,18 +204,21 @@ export class ConsoleParser {
     for (const [re, key] of BANNER_FIELDS) {
       if ((m = re.exec(message))) {
         if (key === 'numBatchesEachEpoch') this.hint('dreambooth-lora', 2, '`Num batches each epoch` banner line');
-        this.emit({ type: 'banner', [key]: Number(m[1]) } as RunEvent);
+        const n = countOf(m[1]!);
+        if (n !== undefined) this.emit({ type: 'banner', [key]: n } as RunEvent);
         return;
       }
     }
     if ((m = /^Saving current state to (.+?)\s*$/.exec(message))) {
       const step = CHECKPOINT_STEP_RE.exec(m[1]!);
-      if (step) this.emit({ type: 'checkpointSaving', step: Number(step[1]), path: m[1]! });
+      const n = step ? countOf(step[1]!) : undefined;
+      if (n !== undefined) this.emit({ type: 'checkpointSaving', step: n, path: m[1]! });
       return this.setPhase('saving');
     }
     if ((m = /^Saved state to (.+?)\s*$/.exec(message))) {
       const step = CHECKPOINT_STEP_RE.exec(m[1]!);
-      if (step) this.emit({ type: 'checkpointSaved', step: Number(step[1]), path: m[1]! });
+      const n = step ? countOf(step[1]!) : undefined;
+      if (n !== undefined) this.emit({ type: 'checkpointSaved', step: n, path: m[1]! });
       return this.setPhase(this.sawSteps ? 'training' : 'saving');
     }
     if (/^Running validation\.\.\./.test(message)) {
@@ -240,7 +244,8 @@ export class ConsoleParser {
       return true;
     }
     if ((m = /^Num processes: (\d+)/.exec(text))) {
-      this.emit({ type: 'accelerateState', numProcesses: Number(m[1]) });
+      const n = countOf(m[1]!);
+      if (n !== undefined) this.emit({ type: 'accelerateState', numProcesses: n });
       return true;
     }
     if ((m = /^Mixed precision type: (\w+)/.exec(text))) {
@@ -260,6 +265,8 @@ export class ConsoleParser {
         this.tbPush(tb, text);
         return;
       }
+      // Another process's progress bar, drawn between the traceback's lines, is not its exception line.
+      if (this.bar(text, truncated)) return;
       this.tbPush(tb, text);
       this.finishTraceback(key, text.trim());
       return;
@@ -267,26 +274,20 @@ export class ConsoleParser {
     if (!truncated && (/^Traceback \(most recent call last\):/.test(text) || /^ {2}File ".*", line \d+/.test(text))) {
       // A log that starts mid-traceback still yields one, from its first `File` line.
       const c: TbCollector = { head: [], tail: [], dropped: 0, ...(rank !== undefined ? { rank } : {}) };
+      // One open traceback per rank; past MAX_OPEN_TRACEBACKS ranks (garbage, not a real job) the oldest is closed
+      // as it stands, so memory stays bounded.
+      if (this.tracebacks.size >= MAX_OPEN_TRACEBACKS) this.finishTraceback(this.tracebacks.keys().next().value!, undefined);
       this.tracebacks.set(key, c);
       this.tbPush(c, text);
       return;
     }
-    const barText = this.barStart(text);
-    if (barText !== undefined) {
-      const bar = parseTqdmBar(barText);
-      if (bar) {
-        this.onBar(bar);
-        // Whatever follows the bar on the same physical line (another rank's output, a print) is a line of its own.
-        const rest = barText.slice(bar.end);
-        if (rest.trim()) this.line(rest, truncated);
-        return;
-      }
-    }
+    if (this.bar(text, truncated)) return;
     let m: RegExpExecArray | null;
     if ((m = /^Resuming from checkpoint (.+?)\s*$/.exec(text))) {
       const name = m[1]!;
       const step = /-(\d+)[\\/]?$/.exec(name);
-      if (step) this.emit({ type: 'resumed', fromStep: Number(step[1]), checkpoint: name });
+      const n = step ? countOf(step[1]!) : undefined;
+      if (n !== undefined) this.emit({ type: 'resumed', fromStep: n, checkpoint: name });
       return;
     }
     if ((m = /^Checkpoint '(.*)' does not exist\. Starting a new training run\./.exec(text))) {
@@ -294,7 +295,8 @@ export class ConsoleParser {
       return;
     }
     if ((m = /^\s?Generating (\d+) images with prompt: (.*?)\.?\s*$/.exec(text))) {
-      this.emit({ type: 'validationStarted', numImages: Number(m[1]), prompt: m[2]! });
+      const n = countOf(m[1]!);
+      this.emit({ type: 'validationStarted', ...(n !== undefined ? { numImages: n } : {}), prompt: m[2]! });
       return;
     }
     if (this.common(text)) return;
@@ -306,6 +308,19 @@ export class ConsoleParser {
         return;
       }
     }
+  }
+
+  /** Handles `text` if it holds a tqdm bar; false if it does not. */
+  private bar(text: string, truncated: boolean): boolean {
+    const barText = this.barStart(text);
+    if (barText === undefined) return false;
+    const bar = parseTqdmBar(barText);
+    if (!bar) return false;
+    this.onBar(bar);
+    // Whatever follows the bar on the same physical line (another rank's output, a print) is a line of its own.
+    const rest = barText.slice(bar.end);
+    if (rest.trim()) this.line(rest, truncated);
+    return true;
   }
 
   /** Where a bar starts in `text`: at the beginning, or at an unanchored `Steps:` (text glued before it). */

@@ -22,6 +22,15 @@ const BAR_RE = /^(?:(.*?):)?\s*(\d+)%(?:\|[^|\]]*\||\s)\s*(\d+)\/(\d+)\s*\[([^\]
 // Without total: `{desc}: {n}{unit} [{elapsed}, {rate}{, postfix}]` (desc required, or too much text would match).
 const NO_TOTAL_RE = /^([^:[\]]{1,200}):\s*(\d+)[A-Za-z ]{1,20}\[([^\]<]*)\]/;
 
+/**
+ * A count from digits, if it is one a step can be: `Number('9'.repeat(400))` is Infinity, which no view could show
+ * (the dashboard protocol rejects it, and with it the run's whole view).
+ */
+export function countOf(digits: string): number | undefined {
+  const n = Number(digits);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
 /** Parses a bar at the start of `text` (leading spaces allowed). */
 export function parseTqdmBar(text: string): TqdmBar | undefined {
   const m = BAR_RE.exec(text);
@@ -29,7 +38,10 @@ export function parseTqdmBar(text: string): TqdmBar | undefined {
   const desc = m[1]?.trim();
   // Not `...(desc ? { desc } : {})`: V8 takes a slow path for that spread, and this runs for every bar redraw
   // (it cost ~12 µs a call, most of the parser's time on a long log).
-  const bar: TqdmBar = { percent: Number(m[2]), n: Number(m[3]), total: Number(m[4]), postfix: new Map(), end: m.index + m[0].length };
+  const n = countOf(m[3]!);
+  if (n === undefined) return undefined;
+  const bar: TqdmBar = { percent: Number(m[2]), n, total: countOf(m[4]!), postfix: new Map(), end: m.index + m[0].length };
+  if (bar.total === undefined) delete bar.total;
   if (desc) bar.desc = desc;
   const inner = m[5]!;
   const lt = inner.indexOf('<');
@@ -50,7 +62,9 @@ function parseNoTotal(text: string): TqdmBar | undefined {
   if (!m) return undefined;
   const parts = m[3]!.split(',').map((s) => s.trim());
   if (parseTqdmTime(parts[0] ?? '') === undefined) return undefined;
-  const bar: TqdmBar = { desc: m[1]!.trim(), n: Number(m[2]), postfix: new Map(), end: m.index + m[0].length };
+  const n = countOf(m[2]!);
+  if (n === undefined) return undefined;
+  const bar: TqdmBar = { desc: m[1]!.trim(), n, postfix: new Map(), end: m.index + m[0].length };
   bar.elapsedSec = parseTqdmTime(parts[0]!);
   const rate = parseTqdmRate(parts[1] ?? '');
   if (rate !== undefined) bar.ratePerSec = rate;
@@ -69,7 +83,8 @@ function addPostfix(bar: TqdmBar, parts: string[]): void {
 export function parseTqdmTime(s: string): number | undefined {
   const m = /^(?:(\d+):)?(\d{1,2}):(\d{2})$/.exec(s);
   if (!m) return undefined;
-  return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  const sec = Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  return Number.isFinite(sec) ? sec : undefined;
 }
 
 /** `12.34it/s` → 12.34, `3.21s/it` → 1/3.21, `68.2 examples/s` → 68.2, `?it/s` → undefined. */
@@ -78,7 +93,8 @@ export function parseTqdmRate(s: string): number | undefined {
   if (!m) return undefined;
   const v = Number(m[1]);
   if (!Number.isFinite(v) || v <= 0) return undefined;
-  return m[2] === 's' ? 1 / v : v;
+  const rate = m[2] === 's' ? 1 / v : v;
+  return Number.isFinite(rate) ? rate : undefined; // 1 / 1e-320 is Infinity
 }
 
 /** tqdm `format_num` output back to a number: `1e-6`, `0.0921`, `nan`, `inf`, `-inf`. Undefined when not a number. */

@@ -3,7 +3,6 @@
 // panel back after a window reload; the webview keeps its own UI state with setState.
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { dashboardHtml } from '../../shared/dashboardHtml';
 import { checkWebviewMessage, type HostMessage, type WebviewMessage } from '../../shared/dashboardProtocol';
 import { DeltaBatcher } from '../../shared/batcher';
@@ -13,6 +12,8 @@ import { makeNonce } from '../webviewUtil';
 import type { RunChange, RunsController, RunView as ControllerRun } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
 import { thumbPathOf } from '../../core/monitor/validationImages';
+import { containPath } from '../../core/pathContainment';
+import { runFolders } from '../../core/supervisor/runFolders';
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -244,7 +245,7 @@ export class DashboardHost implements vscode.Disposable {
         void vscode.commands.executeCommand('sdxl.openConsoleLog', m.runId, { step: m.step });
         break;
       case 'openCheckpoint':
-        void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.resolveCheckpoint(m.runId, m.path)));
+        void this.revealCheckpoint(m.runId, m.path);
         break;
       case 'setSmoothing':
         void this.context.workspaceState.update('sdxl.dashboard.smoothing', m.weight);
@@ -270,10 +271,21 @@ export class DashboardHost implements vscode.Disposable {
     void vscode.commands.executeCommand('sdxl.applyRunFix', configPath, fix);
   }
 
-  private resolveCheckpoint(runId: string, p: string): string {
-    if (path.isAbsolute(p)) return p;
+  /** Reveals a checkpoint the webview names, only within the run's own folders (the webview is untrusted input). */
+  private async revealCheckpoint(runId: string, p: string): Promise<void> {
     const run = this.runs.get(runId);
-    return path.resolve(run?.entry.record.plan.cwd ?? '', p);
+    if (!run) return;
+    const record = run.entry.record;
+    const target = await containPath(p, runFolders(record, run.state.checkpoints), record.plan.cwd);
+    if (!target.ok) {
+      this.output.warn(`Dashboard: did not reveal ${JSON.stringify(p)} for run ${runId}: ${target.reason}`);
+      return;
+    }
+    try {
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target.path));
+    } catch (e) {
+      this.output.warn(`Dashboard: cannot reveal ${target.path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   dispose(): void {

@@ -1,0 +1,183 @@
+// Fuzz: the console parser on random bytes and mutated real consoles (giant lines, \r and \n floods, ANSI, NULs,
+// broken UTF-8, rank prefixes, absurd bar numbers, tracebacks of many ranks), fed in random chunks; its events then go
+// through the reducer (a failed exit, so the failure classifier runs too) into the dashboard's view.
+// Properties: nothing throws; events are well-formed (known types, finite counts, texts no longer than a line may
+// be); the dashboard message built from them passes the protocol's own check; a record and a bar written after the
+// garbage are still read.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConsoleParser } from '../../src/core/monitor/consoleParser';
+import type { RunEvent } from '../../src/core/run/events';
+import { reduceAll } from '../../src/core/run/reducer';
+import { runView } from '../../src/core/view/dashboardModel';
+import { checkHostMessage } from '../../src/shared/dashboardProtocol';
+import { repoRoot } from '../unit/repoRoot';
+import { runFuzz, type Rng } from './fuzzKit';
+
+const MAX_LINE = 4096; // small, so lines over the limit are common
+const MAX_TB = 40;
+
+const FIXTURES: Buffer[] = (() => {
+  const dir = join(repoRoot(), 'test', 'fixtures', 'console');
+  const logs = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'failures')).map((f) => join(dir, 'failures', f))];
+  return logs.filter((f) => f.endsWith('.log')).map((f) => readFileSync(f));
+})();
+
+const SNIPPETS = [
+  '\r', '\n', '\r\n', '\x1b[A', '\x1b[2K', '\x1b[31;1m', '\0', '\ufffd', '\ud800', '\xff\xfe',
+  'Traceback (most recent call last):\n', '  File "train.py", line 1, in <module>\n', 'RuntimeError: boom\n',
+  'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB\n',
+  '08/23/2026 14:05:09 - INFO - __main__ - ', '08/23/2026 14:05:09 - ERROR - accelerate - ', '[RANK 1] ', '[rank3]: ',
+  'Steps:  12%|█▏        | 12/100 [00:01<00:10,  8.00it/s, lr=0.0001, step_loss=0.1]',
+  'Steps: 100%|██████████| 99999999999999999999999999999/1 [00:01<00:00, 1e999it/s, lr=nan, step_loss=inf]',
+  'Steps: 5it [00:01, 1.00it/s]', '100%|██████████| 25/25 [00:02<00:00]', 'Saved state to out/checkpoint-',
+  'Saving current state to /o/checkpoint-99999999999999999999999', 'removing checkpoints: checkpoint-1, checkpoint-2',
+  'Resuming from checkpoint checkpoint-18446744073709551616', 'Num processes: 123456789012345678901234567890',
+  '  Num Epochs = 99999999999999999999', '  Total optimization steps = -5', ' Generating 4 images with prompt: a cat.',
+  '[sdxl-trainer] a note from the wrapper', 'train_text_to_image_lora_sdxl.py', 'Killed', 'exitcode  : -9',
+  // Numbers past any float: 400 digits.
+  `\rSteps:  50%|█████     | ${'9'.repeat(400)}/${'9'.repeat(401)} [00:10<00:10,  1.00it/s, lr=1e-4, step_loss=0.5]\n`,
+  `08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-${'7'.repeat(400)}\n`,
+  `08/23/2026 14:05:09 - INFO - __main__ -   Num Epochs = ${'3'.repeat(400)}\n`, `Resuming from checkpoint checkpoint-${'5'.repeat(400)}\n`,
+  `100%|██████████| ${'2'.repeat(400)}/${'2'.repeat(400)} [00:02<00:00]\n`,
+];
+
+interface ConsoleInput {
+  chunks: Array<string | Buffer>;
+  /** A record and a bar appended after everything else, which the parser must still read. */
+  sentinel: boolean;
+  bytes: number;
+}
+
+function giant(rng: Rng): string {
+  const n = rng.chance(0.2) ? rng.between(1 << 20, 4 << 20) : rng.between(MAX_LINE, 4 * MAX_LINE);
+  const unit = rng.pick(['x', 'é', '█', 'Steps: ', '\x1b[A', '[rank1]: ']);
+  return unit.repeat(Math.ceil(n / unit.length));
+}
+
+function mutated(rng: Rng): Buffer {
+  let text = Buffer.from(rng.pick(FIXTURES));
+  for (let m = rng.between(1, 8); m > 0; m--) {
+    const at = rng.int(text.length + 1);
+    let insert: Buffer | undefined;
+    switch (rng.int(10)) {
+      case 0: { // flip bytes
+        const b = Buffer.from(text);
+        for (let i = rng.between(1, 20); i > 0 && b.length > 0; i--) b[rng.int(b.length)]! ^= 1 << rng.int(8);
+        text = b;
+        continue;
+      }
+      case 1: text = Buffer.concat([text.subarray(0, at), text.subarray(Math.min(text.length, at + rng.size(2000)))]); continue;
+      case 2: insert = text.subarray(at, at + rng.size(3000)); break; // duplicate a stretch
+      case 3: insert = Buffer.from(giant(rng)); break;
+      case 4: insert = Buffer.from(rng.pick(['\r', '\n', '\r\n', ' \r']).repeat(rng.between(1000, 100_000))); break;
+      case 5: insert = Buffer.from(rng.bytes(rng.size(2000))); break;
+      case 6: {
+        // Tracebacks opened on many ranks and never closed.
+        const parts: string[] = [];
+        for (let i = rng.between(1, 300); i > 0; i--) parts.push(`[rank${rng.chance(0.5) ? rng.int(8) : rng.u32()}]: Traceback (most recent call last):\n`);
+        insert = Buffer.from(parts.join(''));
+        break;
+      }
+      default: insert = Buffer.from(Array.from({ length: rng.between(1, 12) }, () => rng.pick(SNIPPETS)).join(''));
+    }
+    text = Buffer.concat([text.subarray(0, at), insert, text.subarray(at)]);
+  }
+  return text;
+}
+
+function chunked(rng: Rng, data: Buffer): Array<string | Buffer> {
+  const chunks: Array<string | Buffer> = [];
+  for (let at = 0; at < data.length;) {
+    const n = Math.max(1, rng.chance(0.1) ? rng.size(16) : rng.size(Math.max(64, data.length >> 3)));
+    const piece = data.subarray(at, at + n);
+    // Mostly bytes (UTF-8 split anywhere), sometimes text as a caller that decoded itself would pass.
+    chunks.push(rng.chance(0.9) ? piece : piece.toString('utf8'));
+    at += n;
+  }
+  return chunks;
+}
+
+function consoleInput(rng: Rng): ConsoleInput {
+  const r = rng.int(10);
+  const data = r < 2 ? Buffer.from(rng.bytes(rng.size(64 * 1024))) : r < 3 ? Buffer.from(giant(rng)) : mutated(rng);
+  return { chunks: chunked(rng, data), sentinel: rng.chance(0.7), bytes: data.length };
+}
+
+const SENTINEL_TEXT = '\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-777\n'
+  + '\rSteps:  50%|█████     | 778/1556 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]\n';
+
+const TYPES = new Set([
+  'runInfo', 'scriptHint', 'phase', 'progress', 'postfix', 'banner', 'accelerateState', 'epoch', 'log', 'checkpointSaving',
+  'checkpointSaved', 'checkpointsRemoved', 'checkpointScan', 'validationStarted', 'validationImages', 'scalar', 'gpuSample',
+  'resumed', 'resumeNotFound', 'finalInference', 'traceback', 'errorLine', 'failure', 'stopRequested', 'hang', 'exit',
+]);
+
+const count = (v: unknown, what: string) => assert.ok(typeof v === 'number' && Number.isInteger(v) && v >= 0 && Number.isFinite(v), `${what}: ${String(v)} is not a count`);
+const short = (v: unknown, what: string) => assert.ok(typeof v === 'string' && v.length <= MAX_LINE, `${what}: a string of at most ${MAX_LINE} characters`);
+
+function assertWellFormed(e: RunEvent): void {
+  assert.ok(TYPES.has(e.type), `unknown event type ${e.type}`);
+  switch (e.type) {
+    case 'progress':
+      count(e.step, 'progress.step');
+      if (e.total !== undefined) count(e.total, 'progress.total');
+      for (const k of ['rateItPerSec', 'elapsedSec', 'remainingSec'] as const) if (e[k] !== undefined) assert.ok(e[k]! >= 0 && Number.isFinite(e[k]), `progress.${k}: ${e[k]}`);
+      break;
+    case 'postfix': count(e.step, 'postfix.step'); break;
+    case 'checkpointSaving':
+    case 'checkpointSaved': count(e.step, `${e.type}.step`); short(e.path, `${e.type}.path`); break;
+    case 'resumed': count(e.fromStep, 'resumed.fromStep'); short(e.checkpoint, 'resumed.checkpoint'); break;
+    case 'finalInference': count(e.step, 'finalInference.step'); count(e.total, 'finalInference.total'); break;
+    case 'banner': for (const [k, v] of Object.entries(e)) if (k !== 'type') count(v, `banner.${k}`); break;
+    case 'accelerateState': if (e.numProcesses !== undefined) count(e.numProcesses, 'accelerateState.numProcesses'); break;
+    case 'validationStarted': if (e.numImages !== undefined) count(e.numImages, 'validationStarted.numImages'); break;
+    case 'log': short(e.message, 'log.message'); if (e.rank !== undefined) count(e.rank, 'log.rank'); break;
+    case 'errorLine': short(e.text, 'errorLine.text'); break;
+    case 'checkpointsRemoved': for (const n of e.names) short(n, 'checkpointsRemoved name'); break;
+    case 'traceback':
+      assert.ok(e.traceback.lines.length <= MAX_TB + 1, `a traceback of ${e.traceback.lines.length} lines (bound ${MAX_TB})`);
+      for (const l of e.traceback.lines) short(l, 'traceback line');
+      break;
+    default:
+  }
+}
+
+test('fuzz: console parser', async () => {
+  await runFuzz<ConsoleInput>({
+    name: 'console',
+    file: 'test/fuzz/console.fuzz.ts',
+    generate: consoleInput,
+    check: (input) => {
+      const p = new ConsoleParser({ maxLineChars: MAX_LINE, maxTracebackLines: MAX_TB });
+      const events: RunEvent[] = [];
+      const take = (es: RunEvent[]) => {
+        for (const e of es) {
+          assertWellFormed(e);
+          events.push(e);
+        }
+      };
+      for (const c of input.chunks) take(p.push(c));
+      const before = events.length;
+      if (input.sentinel) take(p.push(SENTINEL_TEXT));
+      take(p.end());
+      if (input.sentinel) {
+        const after = events.slice(before);
+        assert.ok(after.some((e) => e.type === 'checkpointSaved' && e.step === 777 && e.path === 'out/checkpoint-777'), 'the record after the garbage is read');
+        assert.ok(after.some((e) => e.type === 'progress' && e.step === 778 && e.total === 1556), 'the bar after the garbage is read');
+        assert.ok(after.some((e) => e.type === 'postfix' && e.step === 778 && e.stepLoss === 0.5), 'its postfix too');
+      }
+      // The same events as a failed run's state, and that state as the dashboard's first message for it.
+      const state = reduceAll([...events, { type: 'exit', code: 1, signal: null }]);
+      const view = runView(state, { id: 'fuzz', label: 'fuzz', simulated: false, imageUri: () => undefined });
+      const problem = checkHostMessage({ type: 'init', runs: [view] });
+      assert.equal(problem, undefined, `the dashboard would drop this run's view: ${problem}`);
+    },
+    describe: (input) => {
+      const text = input.chunks.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('');
+      return `${input.bytes} bytes in ${input.chunks.length} chunks${input.sentinel ? ' + sentinel' : ''}: ${JSON.stringify(text.slice(0, 300))}`;
+    },
+  });
+});
