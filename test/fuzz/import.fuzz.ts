@@ -2,8 +2,7 @@
 // on real launch commands (random configs → launch plan → bash quoting), mutated or not.
 // Properties: only ImportError escapes (with a message); an imported config is well-formed (a known script, known
 // arguments with scalar values, launcher settings of the right types), validates without an exception and is planned
-// or refused with a deliberate error;
-// an unmutated command line gives its config's arguments back.
+// or refused with a deliberate error; an unmutated command line gives its config's arguments back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SdxlConfig } from '../../src/core/config';
