@@ -1,6 +1,7 @@
 // Starts the detached wrapper (dist/wrapper.js) for one record folder. The wrapper, not the extension host, is
 // the training's parent, so closing or reloading the editor never touches the run.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SECRETS_ENV, secretsEnvValue, type Secrets } from './secrets';
 
 export interface WrapperLauncher {
   /** Node-compatible executable; inside VS Code this is Electron, made to act as Node by ELECTRON_RUN_AS_NODE. */
@@ -11,13 +12,21 @@ export interface WrapperLauncher {
   execArgs?: string[];
 }
 
-/** Spawns the wrapper in its own session/process group with no stdio, and lets it outlive this process. */
-export function launchWrapper(launcher: WrapperLauncher, recordDir: string): ChildProcess {
+/**
+ * Spawns the wrapper in its own session/process group with no stdio, and lets it outlive this process. `secrets`: the
+ * run's secret environment values, which run.json does not keep (secrets.ts); they travel in the wrapper's spawn
+ * environment, which only the wrapper and the user who owns it can read.
+ */
+export function launchWrapper(launcher: WrapperLauncher, recordDir: string, secrets: Secrets = {}): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  delete env[SECRETS_ENV];
+  const value = secretsEnvValue(secrets);
+  if (value !== undefined) env[SECRETS_ENV] = value;
   const child = spawn(launcher.execPath, [...(launcher.execArgs ?? []), launcher.wrapperScript, recordDir], {
     detached: true,
     stdio: 'ignore',
     windowsHide: true,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    env,
   });
   child.on('error', () => {
     // Reported through the record by the caller (the wrapper never writes its pid); never an uncaught error.

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { writeJsonAtomic } from './atomicFile';
 import { isSameProcessAlive } from './processTree';
 import { readExit, recordFiles, type RunEntry } from './runRecord';
+import { removeSecretsFile } from './secrets';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 
 /** The training process recorded in `record` is running: same pid AND same start time (a reused pid is not it). */
@@ -64,6 +65,8 @@ export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.n
     return entry;
   }
   const next: RunRecord = { ...record, ...patch };
+  // A run settled here never starts again: a queued run's secrets file, if its wrapper never took it, goes.
+  removeSecretsFile(dir);
   try {
     writeJsonAtomic(recordFiles(dir).run, next);
   } catch (e) {

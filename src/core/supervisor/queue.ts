@@ -1,14 +1,15 @@
 // The run queue. Queued runs are ordinary record folders with state "queued"; they start strictly in creation
 // order once the GPUs they need (and their output_dir) are free. Both the extension and a finishing wrapper pump
 // the queue, so it advances with the editor closed; an exclusive start.lock per record stops double starts.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import { readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { launchWrapper, type WrapperLauncher } from './launcher';
 import { holdsResources, reconcile } from './liveness';
 import { preflight } from './preflight';
 import { pidExists } from './processTree';
-import { listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import { ensureRecordsDir, listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import { removeSecretsFile } from './secrets';
 import type { GpuNeed, RunRecord } from './types';
 
 export const QUEUE_SETTINGS_FILE = 'queue.json';
@@ -27,11 +28,7 @@ export function readQueueSettings(recordsDir: string): QueueSettings {
 }
 
 export function writeQueueSettings(recordsDir: string, settings: QueueSettings): void {
-  try {
-    mkdirSync(recordsDir, { recursive: true });
-  } catch (e) {
-    throw new RecordWriteError(recordsDir, (e as NodeJS.ErrnoException).code, e);
-  }
+  ensureRecordsDir(recordsDir);
   writeJsonAtomic(join(recordsDir, QUEUE_SETTINGS_FILE), settings);
 }
 
@@ -96,7 +93,7 @@ export function claimStart(recordDir: string): boolean {
   const lock = recordFiles(recordDir).startLock;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lock, 'wx');
+      const fd = openSync(lock, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return true;
@@ -129,6 +126,7 @@ export function pumpQueue(recordsDir: string, launcher: WrapperLauncher, setting
     if (!claimStart(dir)) continue;
     const fail = (reason: string) => {
       result.failed.push({ id: record.id, reason });
+      removeSecretsFile(dir);
       try {
         updateRecord(dir, { state: 'failed', endedAt: new Date().toISOString(), note: reason });
       } catch {

@@ -1,5 +1,6 @@
 // The detached wrapper: parent of the training process, so the run survives the editor. It starts plan.argv
-// (no shell) as the leader of a new process group with console.log as its stdout and stderr, records pid and start
+// (no shell) as the leader of a new process group with console.log as its stdout and stderr (the run's secrets,
+// which run.json does not keep, merged into its environment: secrets.ts), records pid and start
 // time, waits, kills leftovers of the group, writes exit.json and the final state, then pumps the queue.
 // While it lives it is the only writer of run.json; a failed record write is remembered, never fatal to the run.
 import { spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { waitUntil } from './poll';
 import { processStartTime, runProcesses, signalRun, type StopSignal } from './processTree';
 import { pumpQueue } from './queue';
 import { readRecord, recordFiles } from './runRecord';
+import { SECRETS_ENV, mergeSecrets, parseSecrets, takeSecretsFile } from './secrets';
 import type { ExitInfo, RunRecord } from './types';
 
 export interface WrapperOptions {
@@ -32,6 +34,10 @@ export function childEnv(planEnv: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): Promise<number> {
+  // The run's secrets (secrets.ts): out of our own environment at once, so a queued run we start later does not
+  // inherit them, and its secrets file deleted as the run starts, whatever happens next.
+  const secrets = { ...takeSecretsFile(recordDir), ...parseSecrets(process.env[SECRETS_ENV]) };
+  delete process.env[SECRETS_ENV];
   const files = recordFiles(recordDir);
   let current: RunRecord;
   try {
@@ -49,7 +55,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     // Told where the user is looking while the training goes on: console.log exists, so appending to it needs no
     // new inode or temporary copy, and the monitor shows `[sdxl-trainer] ` lines as notices on the run.
     try {
-      appendFileSync(files.console, `\n${WRAPPER_PREFIX}${failed.message}\n`);
+      appendFileSync(files.console, `\n${WRAPPER_PREFIX}${failed.message}\n`, { mode: 0o600 });
     } catch {
       // nowhere left to write; reconcile() notes the missing exit status
     }
@@ -79,16 +85,25 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
 
   let fd: number;
   try {
-    fd = openSync(files.console, 'a');
+    // Owner-only: the training prints what it likes (its arguments, its environment) into it.
+    fd = openSync(files.console, 'a', 0o600);
   } catch (e) {
     const error = `cannot open ${files.console}: ${(e as Error).message}`;
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: false, error });
   }
 
   const [command, ...args] = current.plan.argv;
+  const { env: planEnv, missing } = mergeSecrets(current.plan.env, secrets);
+  if (missing.length) {
+    try {
+      writeSync(fd, `${WRAPPER_PREFIX}${missing.join(', ')} not passed to the training: run records do not keep secret values, and this start did not bring them (start the run from its config again)\n`);
+    } catch {
+      // the training starts anyway; the variable is simply not set
+    }
+  }
   const child = spawn(command!, args, {
     cwd: current.plan.cwd,
-    env: childEnv(current.plan.env),
+    env: childEnv(planEnv),
     stdio: ['ignore', fd, fd],
     // Unix: setsid, so the training leads its own group and a stop can signal all of it without hitting us.
     // Windows: no groups; taskkill /T walks the tree from the training pid instead.
