@@ -1,8 +1,11 @@
 // "SDXL: Show Launch Command": the exact `accelerate launch …` for bash and PowerShell, with copy buttons.
-// The panel follows the config: it re-renders when the document changes.
+// The panel follows the config: it re-renders when the document changes. Secret values (HF_TOKEN, …) are masked, in the
+// panel and in what Copy puts on the clipboard (both are screen-shared and pasted); the CLI's
+// `command --show-secrets` prints them.
 import * as vscode from 'vscode';
 import { buildLaunchPlan } from '../../core/launchPlan';
 import { formatCommandLine } from '../../core/shellQuote';
+import { isSecretEnvName, redactArgv, redactEnv, secretsOf } from '../../core/redact';
 import { parseDocument, pickConfigDocument } from '../configDocuments';
 import { contentSecurityPolicy, escapeHtml, makeNonce } from '../webviewUtil';
 
@@ -18,6 +21,8 @@ export class LaunchCommandView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private doc: vscode.TextDocument | undefined;
   private commands: Record<Shell, string> | undefined;
+  /** The plan carries secret values, masked in the panel and in what Copy copies. */
+  private masked = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor() {
@@ -47,7 +52,7 @@ export class LaunchCommandView implements vscode.Disposable {
     const text = this.commands?.[m.shell];
     if (text === undefined) return;
     await vscode.env.clipboard.writeText(text);
-    void vscode.window.setStatusBarMessage(`Copied the ${m.shell === 'bash' ? 'bash' : 'PowerShell'} launch command`, 3000);
+    void vscode.window.setStatusBarMessage(`Copied the ${m.shell === 'bash' ? 'bash' : 'PowerShell'} launch command${this.masked ? ' (secret values masked)' : ''}`, 3000);
   }
 
   private render(): void {
@@ -57,6 +62,7 @@ export class LaunchCommandView implements vscode.Disposable {
     const name = vscode.workspace.asRelativePath(this.doc.uri);
     this.panel.title = `Launch: ${name.split('/').pop()}`;
     const parsed = parseDocument(this.doc);
+    this.masked = false;
     let body: string;
     if (!parsed.config) {
       this.commands = undefined;
@@ -64,10 +70,17 @@ export class LaunchCommandView implements vscode.Disposable {
     } else {
       try {
         const plan = buildLaunchPlan(parsed.config, this.doc.uri.fsPath);
-        this.commands = { bash: formatCommandLine(plan.argv, 'bash'), powershell: formatCommandLine(plan.argv, 'powershell') };
-        const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join('  ');
+        const argv = redactArgv(plan.argv);
+        this.commands = { bash: formatCommandLine(argv, 'bash'), powershell: formatCommandLine(argv, 'powershell') };
+        const env = Object.entries(redactEnv(plan.env)).map(([k, v]) => `${k}=${v}`).join('  ');
+        this.masked = secretsOf(plan.argv, plan.env).length > 0;
+        const masked = this.masked
+          ? `<p class="note" id="masked">Secret values (${escapeHtml(secretNames(plan.env).join(', '))}) are masked here and in what Copy copies. `
+            + 'Start passes the real ones; <code>sdxl-trainer command FILE --show-secrets</code> prints them.</p>'
+          : '';
         body = `
           <p>Working directory: <code>${escapeHtml(plan.cwd)}</code><br>Environment: <code>${escapeHtml(env)}</code></p>
+          ${masked}
           ${section('bash', 'bash (Linux, macOS, WSL)', this.commands.bash)}
           ${section('powershell', 'PowerShell (Windows)', this.commands.powershell)}`;
       } catch (e) {
@@ -87,6 +100,7 @@ export class LaunchCommandView implements vscode.Disposable {
   button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
   .head { display: flex; align-items: center; justify-content: space-between; margin-top: 16px; }
   .error { color: var(--vscode-errorForeground); }
+  .note { color: var(--vscode-descriptionForeground); }
 </style></head>
 <body>
 <h2>${escapeHtml(name)}</h2>
@@ -104,6 +118,10 @@ ${body}
     this.panel?.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+function secretNames(env: Record<string, string>): string[] {
+  return Object.keys(env).filter(isSecretEnvName);
 }
 
 function section(shell: Shell, title: string, command: string): string {
