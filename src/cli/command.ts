@@ -1,16 +1,18 @@
-// `sdxl-trainer command FILE [--json | --shell bash|powershell]`: the exact launch a config produces.
+// `sdxl-trainer command FILE [--json | --shell bash|powershell] [--show-secrets]`: the exact launch a config produces.
+// Secret values (HF_TOKEN, …) are masked unless --show-secrets: a terminal is read over shoulders, logged and pasted.
 import { resolve } from 'node:path';
 import { parseConfigText } from '../core/config';
 import { buildLaunchPlan, LaunchPlanError, type LaunchPlan } from '../core/launchPlan';
 import { SCRIPTS } from '../core/scripts';
 import { formatCommandLine, type ShellKind } from '../core/shellQuote';
+import { redactArgv, redactEnv, secretsOf } from '../core/redact';
 import { parseFlags, UsageError, type CliIo } from './io';
 import { printParseProblems } from './parseProblems';
 import { readConfigFile } from './validate';
 
 export async function commandCommand(args: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseFlags(args, ['json']);
-  if (positional.length !== 1) throw new UsageError('usage: command FILE [--json | --shell bash|powershell]');
+  const { flags, positional } = parseFlags(args, ['json', 'show-secrets']);
+  if (positional.length !== 1) throw new UsageError('usage: command FILE [--json | --shell bash|powershell] [--show-secrets]');
   const shell = flags.get('shell') ?? 'bash';
   if (shell !== 'bash' && shell !== 'powershell') throw new UsageError('--shell must be bash or powershell');
   const file = resolve(io.cwd, positional[0]!);
@@ -44,10 +46,15 @@ export async function commandCommand(args: string[], io: CliIo): Promise<number>
     io.err(`${file}: error: ${e.message} (\`sdxl-trainer validate\` shows where)\n`);
     return 1;
   }
+  const show = flags.has('show-secrets');
+  const secrets = secretsOf(plan.argv, plan.env);
+  const argv = show ? plan.argv : redactArgv(plan.argv);
+  const env = show ? plan.env : redactEnv(plan.env);
   if (flags.has('json')) {
-    io.out(JSON.stringify({ argv: plan.argv, env: plan.env, cwd: plan.cwd }, null, 2) + '\n');
+    io.out(JSON.stringify({ argv, env, cwd: plan.cwd }, null, 2) + '\n');
   } else {
-    io.out(formatCommandLine(plan.argv, shell as ShellKind, { env: plan.env, cwd: plan.cwd }) + '\n');
+    io.out(formatCommandLine(argv, shell as ShellKind, { env, cwd: plan.cwd }) + '\n');
   }
+  if (!show && secrets.length > 0) io.err('note: secret values are masked; --show-secrets prints them\n');
   return 0;
 }

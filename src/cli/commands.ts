@@ -20,7 +20,7 @@ export interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   schema: { summary: 'print the config JSON schema (--script KIND for one script)', run: schemaCommand },
   import: { summary: 'make a config from a command line (-- ARG… or --stdin)', run: importCommand },
-  command: { summary: 'show the launch command of a config (--json, --shell bash|powershell)', run: commandCommand },
+  command: { summary: 'show the launch command of a config (--json, --shell bash|powershell; secrets masked unless --show-secrets)', run: commandCommand },
   'generate-schemas': { summary: 'write schemas/*.json from the argument tables (--check to verify)', run: generateSchemasCommand },
   validate: { summary: 'check a config: errors, warnings and quick fixes (--json, --gpus)', run: validateCommand },
   estimate: { summary: 'estimate peak GPU memory of a config\'s training (--json)', run: estimateCommand },

@@ -2,13 +2,15 @@
 import { resolve } from 'node:path';
 import { summarizePath, type RunSummary } from '../core/run/summarize';
 import { failureTitle } from '../core/monitor/failure';
+import { envSecrets } from '../core/redact';
 import { parseFlags, UsageError, type CliIo } from './io';
 
 export async function summarizeCommand(args: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseFlags(args, ['json']);
   for (const name of flags.keys()) if (name !== 'json') throw new UsageError(`unknown option --${name}`);
   if (positional.length !== 1) throw new UsageError('usage: summarize PATH [--json] (PATH: run record folder, output_dir or console log)');
-  const result = await summarizePath(resolve(io.cwd, positional[0]!));
+  // This process's own secrets (HF_TOKEN, …) are masked too: the run inherited them from a shell like this one.
+  const result = await summarizePath(resolve(io.cwd, positional[0]!), { secrets: envSecrets(process.env) });
   if (flags.has('json')) io.out(JSON.stringify(result.summary) + '\n');
   else io.out(summaryText(result.summary, result.source));
   for (const note of result.notes) io.err(`note: ${note}\n`);

@@ -79,10 +79,25 @@ export function argWords(spec: ArgSpec, value: ArgValue | undefined, where = `ar
   return word.startsWith('-') ? [`${spec.name}=${word}`] : [spec.name, word];
 }
 
-/** Script arguments in the order of the script's argument table; keys the script does not know are skipped. */
+/**
+ * Script arguments that travel in the environment instead of the command line: `hub_token` becomes HF_TOKEN.
+ * All three SDXL scripts use args.hub_token only for `create_repo(…, token=args.hub_token)` (and their check that
+ * refuses it with report_to wandb); `upload_folder` gets no token at all, and huggingface_hub reads HF_TOKEN whenever
+ * a token is None. So HF_TOKEN does everything --hub_token did (and the final upload too), while an argv is readable
+ * by every user of the machine (ps, /proc/<pid>/cmdline), is quoted whole by accelerate's CalledProcessError on every
+ * failed launch, and is stored by the scripts' `init_trackers(config=vars(args))` in the TensorBoard hparams of
+ * output_dir.
+ */
+export const ENV_ARGS: Readonly<Record<string, string>> = { hub_token: 'HF_TOKEN' };
+
+/**
+ * Script arguments in the order of the script's argument table; keys the script does not know are skipped, and so
+ * are those passed in the environment (ENV_ARGS).
+ */
 export function scriptArgv(kind: ScriptKind, args: Record<string, ArgValue>): string[] {
   const out: string[] = [];
   for (const spec of SCRIPTS[kind].args) {
+    if (Object.prototype.hasOwnProperty.call(ENV_ARGS, spec.dest)) continue;
     if (Object.prototype.hasOwnProperty.call(args, spec.dest)) out.push(...argWords(spec, args[spec.dest]));
   }
   return out;
@@ -193,6 +208,11 @@ export function buildLaunchPlan(config: SdxlConfig, configPath: string, opts: La
   const env = launchEnv(launch.env);
   // The monitor reads the console live; Python buffers stdout when it is not a terminal.
   env.PYTHONUNBUFFERED = '1';
+  // The config's hub_token wins over launch.env's HF_TOKEN, as --hub_token would have (see ENV_ARGS).
+  for (const [dest, name] of Object.entries(ENV_ARGS)) {
+    const value = config.args?.[dest];
+    if (typeof value === 'string' && value !== '') env[name] = value;
+  }
 
   const argv = [
     accelerate, 'launch',

@@ -17,10 +17,14 @@ import { ConfigsView } from './views/configsView';
 import { RunsView, type RunsNode } from './views/runsView';
 import { DashboardHost } from './dashboard/dashboardPanel';
 import { isEnded } from '../core/run/state';
+import { KnownSecrets, envSecrets } from '../core/redact';
+import { redactingLogChannel } from './redactingOutput';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  readonly output = vscode.window.createOutputChannel('SDXL Trainer', { log: true });
+  /** Secrets to mask everywhere: this window's environment's (runs inherit it) and those of the plans it starts. */
+  readonly secrets = new KnownSecrets(envSecrets(process.env));
+  readonly output = redactingLogChannel(vscode.window.createOutputChannel('SDXL Trainer', { log: true }), (t) => this.secrets.redact(t));
   readonly gpus = new GpuInventory();
   readonly diagnostics: DiagnosticsController;
   readonly launchCommand = new LaunchCommandView();
@@ -31,7 +35,7 @@ export class SdxlExtension implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext) {
     this.diagnostics = new DiagnosticsController(this.gpus);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus);
-    this.runs = new RunsController(context, this.output, this.gpus);
+    this.runs = new RunsController(context, this.output, this.gpus, this.secrets);
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
@@ -100,7 +104,7 @@ export class SdxlExtension implements vscode.Disposable {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         this.output.error(`${id} failed: ${e instanceof Error && e.stack ? e.stack : message}`);
-        void vscode.window.showErrorMessage(`SDXL: ${message}`);
+        void vscode.window.showErrorMessage(`SDXL: ${this.secrets.redact(message)}`);
       }
     });
   }

@@ -2,11 +2,13 @@
 // the status bar shows step/total and ETA, "Reload Window" mid-run keeps following the run with no gap, Stop leaves no
 // process, an injected CUDA OOM shows a notification and a Problems entry (back after a reload, gone after an edit)
 // whose quick fix edits the config, Resume continues from the newest complete checkpoint, and the dashboard compares
-// two runs, its tab named after what it shows.
+// two runs, its tab named after what it shows. The OOM config carries a fake Hub token (args.hub_token, launch.env
+// HF_TOKEN) and its training prints it: no notification, Problems entry, dashboard, log or file of the extension shows
+// it (issue 8), yet the training, and its resume, get it.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { withVsCode, type Problem, type VsCode } from './harness.js';
 import { StepClock, until } from './processes.js';
@@ -17,6 +19,29 @@ import {
 
 const START = 'SDXL: Start Training Run';
 const NORMAL_TOTAL = 120;
+const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
+
+/** The OOM config of the workspace, given the token in args.hub_token and launch.env, and told to print HF_TOKEN. */
+function addToken(ws: string): void {
+  const file = join(ws, 'oom.sdxl.json');
+  const text = readFileSync(file, 'utf8')
+    .replace('"STANDIN_FAIL": "cuda_oom",', `"STANDIN_FAIL": "cuda_oom", "HF_TOKEN": "${TOKEN}", "STANDIN_ECHO_ENV": "HF_TOKEN",`)
+    .replace('"seed": 42,', `"seed": 42, "hub_token": "${TOKEN}",`);
+  assert.equal(text.split(TOKEN).length, 3, 'the token went into the OOM config twice');
+  writeFileSync(file, text);
+}
+
+/** Files under `dir` (recursively) whose bytes hold the token. */
+function filesWithToken(dir: string): string[] {
+  const token = Buffer.from(TOKEN);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => {
+    try {
+      return readFileSync(join(dir, f)).includes(token);
+    } catch {
+      return false; // a folder
+    }
+  });
+}
 
 /** The run's status bar item: its step, total and whether it shows an ETA. */
 async function statusBar(vs: VsCode): Promise<{ step: number; total: number; text: string } | undefined> {
@@ -129,6 +154,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     // --- CUDA OOM at step 25: an error notification, and a Problems entry on the config whose quick fix edits it.
     // (The earlier runs' notifications, one per validation epoch, would otherwise fill the three toast slots.)
     await vs.runCommand('Notifications: Clear All Notifications');
+    addToken(ws);
     await startFromPalette(vs, 'oom.sdxl.json');
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     // The Runs view (visible all along) updates the run's row in place.
@@ -139,6 +165,11 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const isOom = (p: Problem) => p.file === 'oom.sdxl.json' && p.code === 'run-cuda_oom';
     const problems = await vs.waitForProblems('the run failure on oom.sdxl.json', (p) => p.some(isOom));
     const problem = problems.find(isOom)!;
+    // The training got the token (its console prints it), the record and what is shown have none of it.
+    assert.ok(consoleOf(oom).includes(`HF_TOKEN=${TOKEN}`), 'the training got HF_TOKEN');
+    assert.ok(!readFileSync(join(oom.dir, 'run.json'), 'utf8').includes(TOKEN), 'run.json holds the token');
+    assert.ok(!note.includes(TOKEN), note);
+    for (const p of problems) assert.ok(!p.message.includes(TOKEN), p.message);
     assert.equal(problem.severity, 'error');
     assert.match(problem.message, new RegExp(`Run ${oom.record.id} failed \\(Out of GPU memory\\)`));
     await vs.screenshot('oom-problem');
@@ -179,6 +210,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await waitForRecord(ws, 'the resumed run to end', (r) => r.id === resumed.record.id && ['succeeded', 'failed', 'stopped'].includes(r.state), 60_000);
     const text = consoleOf(resumed);
     assert.match(text, new RegExp(`Resuming from checkpoint checkpoint-${newest}\\b`));
+    assert.ok(text.includes(`HF_TOKEN=${TOKEN}`), 'the resume got HF_TOKEN again from the config (run.json keeps none)');
     const resumedSteps = consoleSteps(text, 60);
     assert.equal(Math.min(...resumedSteps), newest, `the resumed run's steps start at the checkpoint: ${resumedSteps.join(',')}`);
     assert.ok(resumedSteps.includes(newest + 1), `and continue with step ${newest + 1}`);
@@ -210,6 +242,20 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await compareFrame.locator(`vscode-checkbox[data-run="${oom.record.id}"]`).click();
     await tabTitle('after the normal run', /^SDXL: \[simulation\] normal run/);
     step('compare');
+
+    // --- The token: nowhere in the dashboard, the extension's log, or a file of the workspace but the config and the
+    // consoles of the runs whose training printed it (a console is the training's own output, kept owner-only).
+    await vs.runCommand('View: Close All Editors');
+    const oomFrame = await openDashboardFromRow(vs, treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory/ }).first());
+    await oomFrame.locator('.banner-error[data-failure="cuda_oom"]').first().waitFor();
+    const page = (await oomFrame.locator('body').textContent()) ?? '';
+    assert.ok(!page.includes(TOKEN), 'the dashboard shows the token');
+    const logs = readdirSync(vs.userDataDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('SDXL Trainer.log'));
+    assert.ok(logs.length > 0, 'the extension log');
+    for (const f of logs) assert.ok(!readFileSync(join(vs.userDataDir, f), 'utf8').includes(TOKEN), `${f} holds the token`);
+    const echoed = [oom.dir, resumed.dir].map((d) => relative(ws, join(d, 'console.log')));
+    assert.deepEqual(filesWithToken(ws).sort(), ['oom.sdxl.json', ...echoed].sort());
+    step('the token is shown nowhere');
   });
   clock.report('runs');
 });

@@ -96,8 +96,9 @@ const CASES: Record<string, Case> = {
   },
   'report_to wandb': { kind: 'lora', change: (a) => (a.report_to = 'wandb'), code: 'report-to-not-tensorboard', path: '/args/report_to', severity: 'warning' },
   'report_to all': { kind: 'full', change: (a) => (a.report_to = 'all'), code: 'report-to-all', path: '/args/report_to', severity: 'info' },
+  // hub_token goes as HF_TOKEN, so the script's refusal of wandb with --hub_token cannot fire: a warning, no error.
   'report_to wandb with hub_token': {
-    kind: 'full', change: (a) => { a.report_to = 'wandb'; a.hub_token = 'hf_abc'; }, code: 'wandb-hub-token', path: '/args/hub_token', severity: 'error',
+    kind: 'full', change: (a) => { a.report_to = 'wandb'; a.hub_token = 'hf_abc'; }, code: 'hub-token-in-config', path: '/args/hub_token', severity: 'warning',
   },
   'hub_token in the file': { kind: 'lora', change: (a) => (a.hub_token = 'hf_abc'), code: 'hub-token-in-config', path: '/args/hub_token', severity: 'warning' },
   'validation_epochs without prompt': { kind: 'full', change: (a) => delete a.validation_prompt, code: 'validation-without-prompt', path: '/args/validation_epochs', severity: 'warning' },

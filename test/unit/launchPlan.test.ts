@@ -131,3 +131,44 @@ test('CLI command: --json prints the plan, --shell the quoted line, bad input ex
     rmSync(io.cwd, { recursive: true, force: true });
   }
 });
+
+const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
+
+test('hub_token never goes on the command line: it is passed as HF_TOKEN, over launch.env', () => {
+  for (const script of ['full', 'lora', 'dreambooth-lora'] as const) {
+    const p = plan({ script, args: { ...model, hub_token: TOKEN, push_to_hub: true } });
+    assert.ok(!p.argv.some((a) => a.includes('hub_token') || a.includes(TOKEN)), `${script}: ${p.argv.join(' ')}`);
+    assert.ok(p.argv.includes('--push_to_hub'));
+    assert.equal(p.env.HF_TOKEN, TOKEN);
+  }
+  assert.equal(plan({ args: { ...model, hub_token: TOKEN }, launch: { env: { HF_TOKEN: 'hf_otherFAKEtoken0123456789' } } }).env.HF_TOKEN, TOKEN);
+  assert.equal(plan({ launch: { env: { HF_TOKEN: 'hf_otherFAKEtoken0123456789' } } }).env.HF_TOKEN, 'hf_otherFAKEtoken0123456789');
+  assert.equal(plan({ args: { ...model, hub_token: '' } }).env.HF_TOKEN, undefined);
+});
+
+test('CLI command masks secret values unless --show-secrets, and says so', async () => {
+  const io = fakeIo();
+  try {
+    writeFileSync(join(io.cwd, 't.sdxl.json'), JSON.stringify({
+      script: 'lora', launch: { env: { WANDB_API_KEY: 'wandbFAKEkey0123456789' } }, args: { ...model, hub_token: TOKEN },
+    }));
+    for (const form of [['--json'], ['--shell', 'bash'], ['--shell', 'powershell']]) {
+      io.stdout = io.stderr = '';
+      assert.equal(await main(['command', 't.sdxl.json', ...form], io), 0);
+      assert.ok(!io.stdout.includes(TOKEN) && !io.stdout.includes('wandbFAKEkey0123456789'), io.stdout);
+      assert.ok(io.stdout.includes('hf_…ghij') && io.stdout.includes('…6789'), io.stdout);
+      assert.match(io.stderr, /secret values are masked; --show-secrets prints them/);
+    }
+    io.stdout = io.stderr = '';
+    assert.equal(await main(['command', 't.sdxl.json', '--json', '--show-secrets'], io), 0);
+    const out = JSON.parse(io.stdout) as { argv: string[]; env: Record<string, string> };
+    assert.equal(out.env.HF_TOKEN, TOKEN);
+    assert.equal(out.env.WANDB_API_KEY, 'wandbFAKEkey0123456789');
+    assert.equal(io.stderr, '');
+    io.stdout = '';
+    assert.equal(await main(['command', 't.sdxl.json', '--shell', 'bash', '--show-secrets'], io), 0);
+    assert.ok(io.stdout.includes(`HF_TOKEN=${TOKEN}`), io.stdout);
+  } finally {
+    rmSync(io.cwd, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
-import { buildLaunchPlan } from '../../src/core/launchPlan';
+import { ENV_ARGS, buildLaunchPlan, type LaunchPlan } from '../../src/core/launchPlan';
 import { formatCommandLine } from '../../src/core/shellQuote';
 import { importCommandText } from '../../src/core/importCommand';
 import type { SdxlConfig } from '../../src/core/config';
@@ -76,12 +76,25 @@ function throughBash(lines: string[]): string[][] {
   return out.trim().split('\n').map((l) => ['accelerate', ...(JSON.parse(l) as { argv: string[] }).argv]);
 }
 
+const byEnv = (dest: string) => Object.prototype.hasOwnProperty.call(ENV_ARGS, dest);
+
 function expectNamespace(kind: ScriptKind, config: SdxlConfig, parsed: Parsed, label: string): void {
   assert.ok(parsed.ok, `${label}: argparse rejected the argv: ${parsed.ok ? '' : parsed.error}`);
   for (const spec of SCRIPTS[kind].args) {
-    const value = config.args[spec.dest];
+    // hub_token travels as HF_TOKEN (expectEnvArgs), never on the command line: the script sees its default.
+    const value = byEnv(spec.dest) ? null : config.args[spec.dest];
     const expected = value === null || value === undefined ? (spec.type === 'bool-flag' ? Boolean(spec.default) : spec.default) : value;
     assert.deepEqual(parsed.ns[spec.dest], expected, `${label}: ${spec.dest}`);
+  }
+}
+
+/** Arguments passed in the environment (hub_token → HF_TOKEN) are there, with the config's value, and not in argv. */
+function expectEnvArgs(config: SdxlConfig, plan: LaunchPlan, label: string): void {
+  for (const [dest, name] of Object.entries(ENV_ARGS)) {
+    const value = config.args[dest];
+    assert.ok(!plan.argv.some((a) => a === `--${dest}` || a.startsWith(`--${dest}=`)), `${label}: --${dest} in argv`);
+    if (typeof value === 'string' && value !== '') assert.equal(plan.env[name], value, `${label}: ${name}`);
+    else assert.equal(plan.env[name], undefined, `${label}: ${name}`);
   }
 }
 
@@ -94,6 +107,7 @@ for (const kind of SCRIPT_KINDS) {
 
     const direct = argparse(kind, plans.map((p) => scriptPart(kind, p.argv)));
     direct.forEach((parsed, i) => expectNamespace(kind, cs[i]!, parsed, `config ${i}`));
+    plans.forEach((p, i) => expectEnvArgs(cs[i]!, p, `config ${i}`));
 
     // Each config spreads the hostile strings over the string arguments, so a few configs through bash
     // (one process start each) already carry every string; the defaults-only config is the last one.
@@ -121,7 +135,7 @@ for (const kind of SCRIPT_KINDS) {
       const { config: back } = importCommandText(undefined, formatCommandLine(plan.argv, 'bash'));
       // What the command line can carry: set values, with false store_true flags and nulls absent.
       const carried = Object.fromEntries(Object.entries(config.args).filter(([d, v]) =>
-        v !== null && !(SCRIPTS[kind].byDest.get(d)!.type === 'bool-flag' && v === false)));
+        v !== null && !byEnv(d) && !(SCRIPTS[kind].byDest.get(d)!.type === 'bool-flag' && v === false)));
       assert.equal(back.script, kind);
       assert.deepEqual(back.args, carried, `config ${i}`);
       assert.deepEqual(back.launch?.accelerateArgs, config.launch?.accelerateArgs, `config ${i} launcher`);

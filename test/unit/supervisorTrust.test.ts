@@ -28,7 +28,7 @@ function plantQueued(ws: Workspace, marker: string, seal?: (r: RunRecord) => str
   const plan = { argv: ['python3', script, marker], env: {}, cwd: ws.root, script: 'lora' as const };
   const { dir, record } = createRecord(ws.recordsDir, {
     name: 'planted', script: 'lora', plan, outputDir: join(ws.root, 'planted-out'), createdAt: '2020-01-01T00:00:00.000Z', state: 'queued', gpus: { count: 1 },
-  }, new Date('2020-01-01T00:00:00Z'), seal);
+  }, new Date('2020-01-01T00:00:00Z'), seal ? { seal } : {});
   return { dir, record, bytes: readFileSync(recordFiles(dir).run, 'utf8') };
 }
 

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Supervisor } from '../../core/supervisor/supervisor';
 import { workspaceRecordsDir } from '../../core/supervisor/runRecord';
 import type { WrapperLauncher } from '../../core/supervisor/launcher';
+import { envSecrets } from '../../core/redact';
 import { UsageError, type CliIo } from '../io';
 
 export interface RunsWorkspace {
@@ -13,6 +14,11 @@ export interface RunsWorkspace {
   supervisor: Supervisor;
   /** Where a run's validation images are cut to: `<workspace>/.sdxl/images/<id>`, as in the extension. */
   imageDirOf(id: string): string;
+  /**
+   * Secret values a run may print, masked in everything shown: this process's own (a run inherits them) and those of
+   * the plans it starts (run.json keeps none). Hugging Face tokens are masked in any case.
+   */
+  secrets: string[];
 }
 
 function isDir(p: string): boolean {
@@ -56,6 +62,7 @@ export function openWorkspace(root: string, io: CliIo, totalGpus?: number): Runs
     recordsDir,
     supervisor: new Supervisor({ recordsDir, ...launcher, ...(totalGpus !== undefined ? { totalGpus } : {}) }),
     imageDirOf: (id) => join(root, '.sdxl', 'images', id),
+    secrets: envSecrets(process.env),
   };
 }
 

@@ -3,6 +3,7 @@
 import { reduceConsoleFile } from '../../core/run/summarize';
 import { initialRunState, type RunState } from '../../core/run/state';
 import { pickResumeCheckpoint } from '../../core/supervisor/ownership';
+import { secretsOfConfig } from '../../core/supervisor/configSecrets';
 import { recordFiles } from '../../core/supervisor/runRecord';
 import type { RunMeta } from '../../core/supervisor/supervisor';
 import type { LaunchPlan } from '../../core/supervisor/types';
@@ -33,6 +34,8 @@ export async function resumeAndReport(
   const choice = await pickResumeCheckpoint({
     runId: id, runs: ws.supervisor.list(), stateOf: (runId) => consoleState(ws, runId), ...(step !== undefined ? { want: `checkpoint-${step}` } : {}),
   });
+  // The resume gets the config's secrets again (run.json keeps none): masked in what --follow prints, like a start's.
+  ws.secrets.push(...Object.values(secretsOfConfig(ws.supervisor.get(id).record.configPath)));
   const resumed = await ws.supervisor.resume(id, () => choice.name, start?.meta ?? {}, start?.plan);
   return reportStarted(ws, resumed, io, opts);
 }

@@ -12,7 +12,7 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   const id = resolveRunId(ws, positional[0]!);
   // get() settles a run whose processes are gone before the record is read.
   const { dir, record } = ws.supervisor.get(id);
-  const result = await summarizePath(dir);
+  const result = await summarizePath(dir, { secrets: ws.secrets });
   const checkpoints = result.state.checkpoints.map((c) => ({ step: c.step, complete: c.complete, path: c.path }));
   const outputDir = result.state.outputDir ?? record.outputDir ?? null;
   if (flags.has('json')) {

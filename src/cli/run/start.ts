@@ -55,7 +55,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   // The gate: what the Problems panel shows as errors would make the run fail or train the wrong thing.
   const diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}) });
   for (const d of diagnostics) {
-    if (d.severity !== 'info') io.err(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message.replace(/\r?\n/g, '\\n')} [${d.code}]\n`);
+    if (d.severity !== 'info') io.err(`${file}:${d.line}:${d.column}: ${d.severity}: ${redactText(d.message, ws.secrets).replace(/\r?\n/g, '\\n')} [${d.code}]\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (errors > 0) {
@@ -65,6 +65,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   const parsed = parseConfigText(read.text);
   if (!parsed.config) throw new Error(`${file}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
   let plan: LaunchPlan = buildLaunchPlan(parsed.config, file);
+  ws.secrets.push(...secretsOf(plan.argv, plan.env));
   const meta: RunMeta = { name: parsed.config.name ?? basename(file).replace(/\.sdxl\.json$/, ''), configPath: file };
   assertWrapper(io);
 

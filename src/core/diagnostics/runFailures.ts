@@ -4,6 +4,7 @@
 import { lineColumn, parseConfigText, rangeOf } from '../config';
 import type { Diagnosis } from '../run/events';
 import { failureTitle } from '../monitor/failure';
+import { redactText } from '../redact';
 import type { RunState } from '../run/state';
 import type { Diagnostic } from './types';
 
@@ -55,7 +56,8 @@ export function runFailureDiagnostic(shown: ShownFailure, configText: string): D
   const { offset, length } = pointer ? rangeOf(parseConfigText(configText), pointer, true) : { offset: 0, length: 0 };
   const { line, column } = lineColumn(configText, offset);
   return {
-    severity: 'error', code: `run-${failure.class}`, message: `Run ${runId} failed (${failureTitle(failure.class)}): ${failure.message} ${failure.remedy}`,
+    // Masked once more on the way out (the state's texts already are, see redact.ts): Problems is often screen-shared.
+    severity: 'error', code: `run-${failure.class}`, message: redactText(`Run ${runId} failed (${failureTitle(failure.class)}): ${failure.message} ${failure.remedy}`),
     path: pointer, offset, length, line, column, ...(failure.fix ? { fix: failure.fix } : {}),
   };
 }

@@ -4,6 +4,7 @@
 // torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
 import { StringDecoder } from 'node:string_decoder';
 import type { ScriptKind } from '../scripts';
+import { redactorOf } from '../redact';
 import { WRAPPER_LOGGER, WRAPPER_PREFIX, type RunEvent, type RunPhase, type TracebackInfo } from '../run/events';
 import { countOf, parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
 
@@ -12,6 +13,11 @@ export interface ConsoleParserOptions {
   maxLineChars?: number;
   /** Longest kept traceback (first lines + last lines). */
   maxTracebackLines?: number;
+  /**
+   * The run's known secret values (its HF_TOKEN, …), masked in every line before it is parsed, as is any Hugging Face
+   * token: no event, so no state, view or summary, ever carries one (the launcher's CalledProcessError quotes argv).
+   */
+  secrets?: readonly string[];
 }
 
 const MAX_OPEN_TRACEBACKS = 64;
@@ -61,6 +67,7 @@ export class ConsoleParser {
   private readonly decoder = new StringDecoder('utf8');
   private readonly maxLine: number;
   private readonly maxTb: number;
+  private readonly redact: (text: string, truncated?: boolean) => string;
   private pending = '';
   private pendingTruncated = false;
   /** Length of `pending` already parsed eagerly as a complete bar (tqdm leaves the bar unterminated until the next `\r`). */
@@ -78,6 +85,7 @@ export class ConsoleParser {
   constructor(options: ConsoleParserOptions = {}) {
     this.maxLine = options.maxLineChars ?? 64 * 1024;
     this.maxTb = options.maxTracebackLines ?? 200;
+    this.redact = redactorOf(options.secrets);
   }
 
   /** Feeds more console output; returns the events it completes. UTF-8 split across chunks is handled. */
@@ -159,7 +167,7 @@ export class ConsoleParser {
   }
 
   private line(raw: string, truncated: boolean): void {
-    let text = raw.replace(ANSI_RE, '');
+    let text = this.redact(raw.replace(ANSI_RE, ''), truncated);
     let rank: number | undefined;
     const rm = RANK_LINE_RE.exec(text);
     if (rm) {

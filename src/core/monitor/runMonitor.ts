@@ -50,6 +50,11 @@ export interface RunMonitorOptions {
   now?: () => number;
   /** How processes are checked (the extension's spawns no tool in an untrusted workspace). */
   processes?: ProcessQuery;
+  /**
+   * Secret values the run may print (see ConsoleParser's `secrets`): run.json keeps none, so the caller says which it
+   * knows (the plan it started, its own environment's HF_TOKEN). Hugging Face tokens are masked in any case.
+   */
+  secrets?: readonly string[];
 }
 
 type Listener = (state: RunState, events: RunEvent[]) => void;
@@ -138,7 +143,7 @@ export class RunMonitor {
   private live = false;
   private readonly warned = new Set<string>();
   // console
-  private parser = new ConsoleParser();
+  private parser: ConsoleParser;
   private offset = 0;
   private lines = new EditorLines();
   /** The console line the event being handled came from. */
@@ -162,6 +167,7 @@ export class RunMonitor {
     this.recordDir = resolve(opts.recordDir);
     this.files = recordFiles(this.recordDir);
     this.now = opts.now ?? Date.now;
+    this.parser = this.newParser();
     this.endedPromise = new Promise((r) => (this.resolveEnded = r));
   }
 
@@ -476,7 +482,7 @@ export class RunMonitor {
       if (size < this.offset) {
         // Rewritten from scratch (not something the wrapper does): start over rather than mix two logs.
         this.warn(`console-shrunk-${size}`, `${this.files.console} shrank from ${this.offset} to ${size} bytes; reading it again from the start`);
-        this.parser = new ConsoleParser();
+        this.parser = this.newParser();
         this.offset = 0;
         this.lines = new EditorLines();
         this.line = 1;
@@ -505,6 +511,10 @@ export class RunMonitor {
     } finally {
       await fh.close().catch(() => undefined);
     }
+  }
+
+  private newParser(): ConsoleParser {
+    return new ConsoleParser(this.opts.secrets ? { secrets: this.opts.secrets } : {});
   }
 
   /** Feeds the parser one line at a time (as VS Code numbers lines, see EditorLines), so every event knows its line. */

@@ -5,6 +5,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts';
 import { ConsoleParser } from '../monitor/consoleParser';
+import { ENV_ARGS } from '../launchPlan';
+import { maskSecret, redactorOf } from '../redact';
 import { checkTensorboardLogs } from '../monitor/failure';
 import { logsDirOf } from '../monitor/logsDir';
 import { isOwnEventFile, type RunWindow } from '../monitor/eventAttribution';
@@ -98,6 +100,11 @@ export function argsFromArgv(argv: readonly string[], script: ScriptKind): Recor
     }
     const raw = eq >= 0 ? word.slice(eq + 1) : argv[++i];
     if (raw === undefined) break;
+    // A record written before the token went by environment (ENV_ARGS) has it in argv: never into a state.
+    if (Object.prototype.hasOwnProperty.call(ENV_ARGS, spec.dest)) {
+      args[spec.dest] = maskSecret(raw);
+      continue;
+    }
     args[spec.dest] = spec.type === 'int' || spec.type === 'float' ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
   }
   return args;
@@ -131,9 +138,12 @@ async function readRecord(dir: string, notes: string[]): Promise<RecordInfo> {
   return info;
 }
 
-/** Streams a console log through a parser into the state (bounded memory whatever the file size). */
-export async function reduceConsoleFile(path: string, state: RunState): Promise<RunState> {
-  const parser = new ConsoleParser();
+/**
+ * Streams a console log through a parser into the state (bounded memory whatever the file size). `secrets`: values
+ * masked in every kept text (Hugging Face tokens are in any case).
+ */
+export async function reduceConsoleFile(path: string, state: RunState, secrets: readonly string[] = []): Promise<RunState> {
+  const parser = new ConsoleParser({ secrets });
   let s = state;
   const apply = (events: RunEvent[]) => {
     for (const e of events) s = reduce(s, e);
@@ -196,14 +206,24 @@ export function toSummary(s: RunState, source: SummarySource, recordState?: stri
   };
 }
 
-/** Summarizes PATH (run record folder, output_dir, or console log file). Throws only when PATH does not exist. */
-export async function summarizePath(path: string): Promise<SummarizeResult> {
+/**
+ * Summarizes PATH (run record folder, output_dir, or console log file). Throws only when PATH does not exist.
+ * `secrets`: values masked in the summary, the state and the notes, besides any Hugging Face token.
+ */
+export async function summarizePath(path: string, opts: { secrets?: readonly string[] } = {}): Promise<SummarizeResult> {
+  const result = await summarizeFiles(path, opts.secrets ?? []);
+  const redact = redactorOf(opts.secrets);
+  // The summary's texts come from the state (masked as the console was parsed); notes quote records and files too.
+  return { ...result, notes: result.notes.map((n) => redact(n)) };
+}
+
+async function summarizeFiles(path: string, secrets: readonly string[]): Promise<SummarizeResult> {
   const kind = await exists(path);
   if (!kind) throw new Error(`${path}: no such file or folder`);
   const notes: string[] = [];
   let s = initialRunState();
   if (kind === 'file') {
-    s = await reduceConsoleFile(path, s);
+    s = await reduceConsoleFile(path, s, secrets);
     return { source: 'console', summary: toSummary(s, 'console'), state: s, notes: [...notes, ...s.notices] };
   }
   if ((await exists(join(path, 'console.log'))) === 'file') {
@@ -214,7 +234,7 @@ export async function summarizePath(path: string): Promise<SummarizeResult> {
       ...(rec.args ? { args: rec.args } : {}),
       ...(rec.outputDir ? { outputDir: rec.outputDir } : {}),
     });
-    s = await reduceConsoleFile(join(path, 'console.log'), s);
+    s = await reduceConsoleFile(join(path, 'console.log'), s, secrets);
     if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes, rec.args, rec.window ?? { startMs: 0 });
     if (rec.stopRequested) s = reduce(s, { type: 'stopRequested' });
     const ended = rec.state === 'succeeded' || rec.state === 'failed' || rec.state === 'stopped';

@@ -30,12 +30,15 @@ export function describeFsError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Writes `value` as JSON to `path` atomically; throws RecordWriteError on any file-system failure. */
+/**
+ * Writes `value` as JSON to `path` atomically; throws RecordWriteError on any file-system failure. Owner-only (0600):
+ * run records name the user's paths, commands and environment.
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w', 0o644);
+    fd = openSync(tmp, 'w', 0o600);
     writeSync(fd, JSON.stringify(value, null, 2) + '\n');
     fsyncSync(fd);
     closeSync(fd);

@@ -2,6 +2,7 @@
 // the training's parent, so closing or reloading the editor never touches the run.
 import { ChildProcess, spawn } from 'node:child_process';
 import { MACHINE_KEY_ENV } from './machineKey';
+import { SECRETS_ENV, secretsEnvValue, type Secrets } from './secrets';
 
 export interface WrapperLauncher {
   /** Node-compatible executable; inside VS Code this is Electron, made to act as Node by ELECTRON_RUN_AS_NODE. */
@@ -15,18 +16,25 @@ export interface WrapperLauncher {
 }
 
 /**
+/**
  * Spawns the wrapper in its own session/process group with no stdio, and lets it outlive this process. Never throws:
  * a launcher spawn() refuses outright (it throws for, say, a NUL in a path) is reported as the child's 'error' event,
- * like a missing executable, so callers record it instead of leaving the run 'starting'.
+ * like a missing executable, so callers record it instead of leaving the run 'starting'. `secrets`: the run's secret
+ * environment values, which run.json does not keep (secrets.ts); they travel in the wrapper's spawn environment, which
+ * only the wrapper and the user who owns it can read.
  */
-export function launchWrapper(launcher: WrapperLauncher, recordDir: string): ChildProcess {
+export function launchWrapper(launcher: WrapperLauncher, recordDir: string, secrets: Secrets = {}): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(launcher.machineKeyFile ? { [MACHINE_KEY_ENV]: launcher.machineKeyFile } : {}) };
+  delete env[SECRETS_ENV];
+  const value = secretsEnvValue(secrets);
+  if (value !== undefined) env[SECRETS_ENV] = value;
   let child: ChildProcess;
   try {
     child = spawn(launcher.execPath, [...(launcher.execArgs ?? []), launcher.wrapperScript, recordDir], {
       detached: true,
       stdio: 'ignore',
       windowsHide: true,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(launcher.machineKeyFile ? { [MACHINE_KEY_ENV]: launcher.machineKeyFile } : {}) },
+      env,
     });
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));

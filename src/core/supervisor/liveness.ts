@@ -6,6 +6,7 @@ import { writeJsonAtomic } from './atomicFile';
 import { outputDirOf } from './planArgs';
 import { sameProcess, systemProcesses, type Liveness, type ProcessQuery } from './processTree';
 import { readExit, recordFiles, type RunEntry } from './runRecord';
+import { removeSecretsFile } from './secrets';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 import { outcomeWithoutExit } from './unknownExit';
 
@@ -81,6 +82,8 @@ export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.n
     return entry;
   }
   const next: RunRecord = { ...record, ...patch };
+  // A run settled here never starts again: a queued run's secrets file, if its wrapper never took it, goes.
+  removeSecretsFile(dir);
   try {
     writeJsonAtomic(recordFiles(dir).run, next);
   } catch (e) {

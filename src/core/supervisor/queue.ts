@@ -3,15 +3,16 @@
 // the queue, so it advances with the editor closed; an exclusive start.lock per record stops double starts.
 // Only runs this machine queued start (their seal verifies with its key, machineKey.ts); others are reported as
 // foreign and neither start nor hold up the queue.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import { readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { launchWrapper, type WrapperLauncher } from './launcher';
 import { holdsResources, reconcile } from './liveness';
 import { defaultMachineKeyFile, isSealedBy, launchMac, loadMachineKey } from './machineKey';
 import { preflight } from './preflight';
 import { pidExists, systemProcesses, type ProcessQuery } from './processTree';
-import { listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import { ensureRecordsDir, listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import { removeSecretsFile } from './secrets';
 import type { GpuNeed, RunRecord } from './types';
 
 export const QUEUE_SETTINGS_FILE = 'queue.json';
@@ -30,11 +31,7 @@ export function readQueueSettings(recordsDir: string): QueueSettings {
 }
 
 export function writeQueueSettings(recordsDir: string, settings: QueueSettings): void {
-  try {
-    mkdirSync(recordsDir, { recursive: true });
-  } catch (e) {
-    throw new RecordWriteError(recordsDir, (e as NodeJS.ErrnoException).code, e);
-  }
+  ensureRecordsDir(recordsDir);
   writeJsonAtomic(join(recordsDir, QUEUE_SETTINGS_FILE), settings);
 }
 
@@ -99,7 +96,7 @@ export function claimStart(recordDir: string): boolean {
   const lock = recordFiles(recordDir).startLock;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lock, 'wx');
+      const fd = openSync(lock, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return true;
@@ -149,6 +146,7 @@ export function pumpQueue(
     if (!claimStart(dir)) continue;
     const fail = (reason: string) => {
       result.failed.push({ id: record.id, reason });
+      removeSecretsFile(dir);
       try {
         updateRecord(dir, { state: 'failed', endedAt: new Date().toISOString(), note: reason });
       } catch {

@@ -1,7 +1,7 @@
 // Run record folders: `<workspace>/.sdxl/runs/<id>/` holding run.json, console.log, exit.json and a stop request.
 // They live outside output_dir on purpose: the scripts crash on foreign names starting with "checkpoint" there.
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 
@@ -17,6 +17,25 @@ const STATES: readonly RunStatus[] = ['queued', 'starting', 'running', 'succeede
 /** `<workspace>/.sdxl/runs` */
 export function workspaceRecordsDir(workspaceRoot: string): string {
   return join(workspaceRoot, '.sdxl', 'runs');
+}
+
+/**
+ * Creates the records folder (owner-only, 0700, where it is new) and gives `.sdxl/` a `.gitignore` of `*` when it has
+ * none, so records, consoles and validation images are never committed by accident. Throws RecordWriteError.
+ */
+export function ensureRecordsDir(recordsDir: string): void {
+  try {
+    mkdirSync(recordsDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new RecordWriteError(recordsDir, (e as NodeJS.ErrnoException).code, e);
+  }
+  const sdxl = dirname(recordsDir);
+  if (basename(sdxl) !== '.sdxl') return;
+  try {
+    writeFileSync(join(sdxl, '.gitignore'), '# Written by SDXL Trainer: run records and images stay out of version control.\n*\n', { flag: 'wx' });
+  } catch {
+    // there already is one (the user's, kept as it is), or the folder is read-only: the records decide below
+  }
 }
 
 export function recordFiles(recordDir: string): { run: string; console: string; exit: string; stop: string; startLock: string } {
@@ -50,31 +69,34 @@ export function makeRunId(name: string, at: Date = new Date()): string {
 /**
  * Creates a new, uniquely named record folder and writes its first run.json, sealed by `seal` (machineKey.ts) when
  * given, so it is never on disk unsealed. Throws RecordWriteError (nothing created that matters) when the records
- * folder cannot be written.
+ * folder cannot be written. `prepare` writes what must be in the folder before any reader sees the record (a queued
+ * run's secrets file); when it throws, the folder is removed again.
  */
 export function createRecord(
   recordsDir: string,
   record: Omit<RunRecord, 'id'>,
   at: Date = new Date(),
-  seal?: (r: RunRecord) => string,
+  opts: { seal?: (r: RunRecord) => string; prepare?: (dir: string) => void } = {},
 ): { dir: string; record: RunRecord } {
-  try {
-    mkdirSync(recordsDir, { recursive: true });
-  } catch (e) {
-    throw new RecordWriteError(recordsDir, (e as NodeJS.ErrnoException).code, e);
-  }
+  ensureRecordsDir(recordsDir);
   const base = makeRunId(record.name, at);
   for (let n = 1; n < 1000; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
     const dir = join(recordsDir, id);
     try {
-      mkdirSync(dir);
+      mkdirSync(dir, { mode: 0o700 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw new RecordWriteError(dir, (e as NodeJS.ErrnoException).code, e);
     }
     const full: RunRecord = { id, ...record };
-    if (seal) full.launchMac = seal(full);
+    if (opts.seal) full.launchMac = opts.seal(full);
+    try {
+      opts.prepare?.(dir);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e instanceof RecordWriteError ? e : new RecordWriteError(dir, (e as NodeJS.ErrnoException).code, e);
+    }
     writeJsonAtomic(recordFiles(dir).run, full);
     return { dir, record: full };
   }

@@ -20,6 +20,8 @@ import { claimStart, impossibleNeed, pumpQueue, readQueueSettings, writeQueueSet
 import { withResume } from './resume';
 import { withOutputDir } from './ownership';
 import { createRecord, listRuns, readExit, readRecord, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import { secretsOfConfig } from './configSecrets';
+import { removeSecretsFile, splitSecrets, writeSecretsFile, type Secrets } from './secrets';
 import type { LaunchPlan, RunRecord } from './types';
 
 export interface SupervisorOptions extends WrapperLauncher {
@@ -45,6 +47,11 @@ export interface RunMeta {
   resumedFrom?: string;
   /** The run this one continues (same output_dir; its checkpoints count as this lineage's). */
   continues?: string;
+  /**
+   * Values for the secret environment variables a recorded plan holds only as placeholders (a resume starts from
+   * run.json's plan, which never keeps them; see secrets.ts). Without them such a variable is not set.
+   */
+  secrets?: Secrets;
 }
 
 /**
@@ -128,10 +135,16 @@ export class Supervisor {
     return this.pump();
   }
 
-  private newRecord(plan: LaunchPlan, meta: RunMeta, state: 'queued' | 'starting'): RunEntry {
+  /**
+   * Writes the record: its plan without secret values, which come back apart (secrets.ts). A queued run's go into its
+   * secrets file before run.json exists, so no queue pump can start it without them.
+   */
+  private newRecord(fullPlan: LaunchPlan, meta: RunMeta, state: 'queued' | 'starting'): RunEntry & { secrets: Secrets } {
     const now = new Date();
     const key = this.machineKey();
-    return createRecord(
+    const { plan, secrets } = splitSecrets(fullPlan, meta.secrets);
+    const keep = state === 'queued' && Object.keys(secrets).length > 0 ? (dir: string) => writeSecretsFile(dir, secrets) : undefined;
+    const entry = createRecord(
       this.recordsDir,
       {
         name: meta.name ?? plan.script,
@@ -147,8 +160,9 @@ export class Supervisor {
         ...(meta.continues ? { continues: meta.continues } : {}),
       },
       now,
-      (r) => launchMac(key, r),
+      { seal: (r) => launchMac(key, r), ...(keep ? { prepare: keep } : {}) },
     );
+    return { ...entry, secrets };
   }
 
   /**
@@ -159,8 +173,8 @@ export class Supervisor {
     const live = this.live().map((e) => e.record);
     const problems = preflight(plan, live);
     if (problems.length) throw new PreflightError(problems);
-    const { dir } = this.newRecord(plan, meta, 'starting');
-    const child = launchWrapper(this.launcher, dir);
+    const { dir, secrets } = this.newRecord(plan, meta, 'starting');
+    const child = launchWrapper(this.launcher, dir, secrets);
     let spawnError: Error | undefined;
     let wrapperExited = false;
     child.once('error', (e) => (spawnError = e));
@@ -214,7 +228,10 @@ export class Supervisor {
     const dir = this.dirOf(id);
     let entry = this.get(id);
     if (entry.record.state === 'queued') {
-      if (claimStart(dir)) return updateRecord(dir, { state: 'stopped', endedAt: new Date().toISOString(), note: 'removed from the queue before it started' });
+      if (claimStart(dir)) {
+        removeSecretsFile(dir);
+        return updateRecord(dir, { state: 'stopped', endedAt: new Date().toISOString(), note: 'removed from the queue before it started' });
+      }
       entry = this.get(id);
     }
     if (isFinal(entry.record.state)) return entry.record;
@@ -277,6 +294,8 @@ export class Supervisor {
       outputDir,
       resumedFrom: `${id}/${name}`,
       continues: id,
+      // run.json keeps no secret values: the run's config gives them again (its current HF_TOKEN, say).
+      secrets: meta.secrets ?? secretsOfConfig(record.configPath),
       ...meta,
     });
   }

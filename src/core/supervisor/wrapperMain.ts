@@ -1,5 +1,6 @@
 // The detached wrapper: parent of the training process, so the run survives the editor. It starts plan.argv
-// (no shell) as the leader of a new process group with console.log as its stdout and stderr, records pid and start
+// (no shell) as the leader of a new process group with console.log as its stdout and stderr (the run's secrets,
+// which run.json does not keep, merged into its environment: secrets.ts), records pid and start
 // time, waits, kills leftovers of the group, writes exit.json and the final state, then pumps the queue.
 // While it lives it is the only writer of run.json; a failed record write is remembered, never fatal to the run.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +16,7 @@ import { recordedStartTime, runProcesses, signalRun, type StopSignal } from './p
 import { pumpQueue } from './queue';
 import { readRecord, recordFiles } from './runRecord';
 import { unspawnableReason } from './spawnCheck';
+import { SECRETS_ENV, mergeSecrets, parseSecrets, takeSecretsFile } from './secrets';
 import type { ExitInfo, RunRecord } from './types';
 
 export interface WrapperOptions {
@@ -35,6 +37,10 @@ export function childEnv(planEnv: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): Promise<number> {
+  // The run's secrets (secrets.ts): out of our own environment at once, so a queued run we start later does not
+  // inherit them, and its secrets file deleted as the run starts, whatever happens next.
+  const secrets = { ...takeSecretsFile(recordDir), ...parseSecrets(process.env[SECRETS_ENV]) };
+  delete process.env[SECRETS_ENV];
   const files = recordFiles(recordDir);
   let current: RunRecord;
   try {
@@ -52,7 +58,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     // Told where the user is looking while the training goes on: console.log exists, so appending to it needs no
     // new inode or temporary copy, and the monitor shows `[sdxl-trainer] ` lines as notices on the run.
     try {
-      appendFileSync(files.console, `\n${WRAPPER_PREFIX}${failed.message}\n`);
+      appendFileSync(files.console, `\n${WRAPPER_PREFIX}${failed.message}\n`, { mode: 0o600 });
     } catch {
       // nowhere left to write; reconcile() notes the missing exit status
     }
@@ -84,13 +90,22 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
 
   let fd: number;
   try {
-    fd = openSync(files.console, 'a');
+    // Owner-only: the training prints what it likes (its arguments, its environment) into it.
+    fd = openSync(files.console, 'a', 0o600);
   } catch (e) {
     const error = `cannot open ${files.console}: ${(e as Error).message}`;
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: false, error });
   }
 
   const [command, ...args] = current.plan.argv;
+  const { env: planEnv, missing } = mergeSecrets(current.plan.env, secrets);
+  if (missing.length) {
+    try {
+      writeSync(fd, `${WRAPPER_PREFIX}${missing.join(', ')} not passed to the training: run records do not keep secret values, and this start did not bring them (start the run from its config again)\n`);
+    } catch {
+      // the training starts anyway; the variable is simply not set
+    }
+  }
   // A plan the OS cannot take makes spawn throw synchronously: record why, as for a program that cannot start.
   const cannot = (error: string): number => {
     try {
@@ -101,13 +116,13 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     closeSync(fd);
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: existsSync(files.stop), error });
   };
-  const unspawnable = unspawnableReason(current.plan);
+  const unspawnable = unspawnableReason({ ...current.plan, env: planEnv });
   if (unspawnable) return cannot(`cannot start: ${unspawnable}`);
   let child: ChildProcess;
   try {
     child = spawn(command!, args, {
       cwd: current.plan.cwd,
-      env: childEnv(current.plan.env),
+      env: childEnv(planEnv),
       stdio: ['ignore', fd, fd],
       // Unix: setsid, so the training leads its own group and a stop can signal all of it without hitting us.
       // Windows: no groups; taskkill /T walks the tree from the training pid instead.

@@ -6,6 +6,7 @@ import { stepsPerEpoch } from '../run/state';
 import { seriesLength, type Series } from '../run/series';
 import type { Diagnosis } from '../run/events';
 import { failureTitle } from '../monitor/failure';
+import { redactText } from '../redact';
 import type {
   CheckpointView, DeltaMessage, FailureView, GalleryImageView, GpuSampleView, MarkerView, Point, RunOutcome, RunStatusView, RunView,
 } from '../../shared/dashboardProtocol';
@@ -119,11 +120,16 @@ export function shownFailure(s: RunState): Diagnosis | undefined {
   return s.failure ?? (s.state === 'failed' ? null : s.warnings.find((w) => w.class === 'nan_loss')) ?? undefined;
 }
 
+function noticesView(s: RunState): string[] {
+  return s.notices.map((n) => redactText(n));
+}
+
 function failureView(s: RunState, meta: RunMeta): FailureView | undefined {
   const f = shownFailure(s);
   if (!f) return undefined;
+  // The state's texts were masked as the console was read; what goes to the webview is masked once more (redact.ts).
   return {
-    class: f.class, title: failureTitle(f.class), message: f.message, remedy: f.remedy,
+    class: f.class, title: failureTitle(f.class), message: redactText(f.message), remedy: redactText(f.remedy),
     ...(f.fix ? { fixTitle: f.fix.title } : {}),
     ...(meta.failureLine ? { consoleLine: meta.failureLine } : {}),
   };
@@ -133,14 +139,14 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
   const series: Record<string, Point[]> = {};
   if (loaded) for (const [k, v] of Object.entries(seriesOf(s))) if (seriesLength(v) > 0) series[k] = toPoints(v);
   const failure = failureView(s, meta);
-  const prompt = typeof s.args?.validation_prompt === 'string' ? s.args.validation_prompt : undefined;
+  const prompt = typeof s.args?.validation_prompt === 'string' ? redactText(s.args.validation_prompt) : undefined;
   return {
     id: meta.id, label: meta.label, ...(s.script ? { script: s.script } : {}), simulated: meta.simulated, loaded,
     status: statusView(s), series,
     gallery: loaded ? galleryView(s, meta) : [], checkpoints: checkpointsView(s), markers: loaded ? markersView(s) : [],
     gpu: loaded ? gpuView(s) : [],
     ...(failure ? { failure } : {}), ...(prompt ? { validationPrompt: prompt } : {}),
-    ...(s.notices.length ? { notices: s.notices } : {}),
+    ...(s.notices.length ? { notices: noticesView(s) } : {}),
   };
 }
 
@@ -225,7 +231,8 @@ export class RunDeltaTracker {
     if (this.changed('markers', markers)) d.markers = markers;
     const failure = failureView(s, meta);
     if (this.changed('failure', failure)) d.failure = failure ?? null;
-    if (this.changed('notices', s.notices)) d.notices = s.notices;
+    const notices = noticesView(s);
+    if (this.changed('notices', notices)) d.notices = notices;
     // A run's name gains its start time when a later run takes the same name.
     if (this.changed('label', meta.label)) d.label = meta.label;
     return Object.keys(d).length > 2 ? d : undefined;

@@ -26,7 +26,7 @@ export class RunNotifier implements vscode.Disposable {
     const fresh = c.events.some((e) => e.at !== undefined);
     if (state.state !== previous.state && fresh) {
       if (state.state === 'finished') {
-        void vscode.window.showInformationMessage(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`, 'Open Dashboard', 'Reveal Output')
+        void vscode.window.showInformationMessage(this.redact(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`), 'Open Dashboard', 'Reveal Output')
           .then((a) => a && vscode.commands.executeCommand(a === 'Open Dashboard' ? 'sdxl.openDashboard' : 'sdxl.revealOutput', id));
       }
     }
@@ -41,7 +41,7 @@ export class RunNotifier implements vscode.Disposable {
       const last = state.validation.entries.filter((e) => e.tag === 'validation').at(-1)!;
       if (!this.validationShown.has(id)) {
         this.validationShown.add(id);
-        void vscode.window.showInformationMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}.`, 'Open Dashboard')
+        void vscode.window.showInformationMessage(this.redact(`SDXL run "${name}": validation images for epoch ${last.epoch}.`), 'Open Dashboard')
           .then((a) => {
             this.validationShown.delete(id);
             if (a) void vscode.commands.executeCommand('sdxl.openDashboard', id);
@@ -53,7 +53,7 @@ export class RunNotifier implements vscode.Disposable {
     if (state.hang && !previous.hang && !state.exit) {
       const { sinceSec, typicalStepSec } = state.hang;
       void vscode.window.showWarningMessage(
-        `SDXL run "${name}" may be hung: no step for ${Math.round(sinceSec)} s (a step usually takes ${typicalStepSec.toFixed(1)} s).`,
+        this.redact(`SDXL run "${name}" may be hung: no step for ${Math.round(sinceSec)} s (a step usually takes ${typicalStepSec.toFixed(1)} s).`),
         'Open Console Log', 'Stop Run',
       ).then((a) => {
         if (a === 'Open Console Log') void vscode.commands.executeCommand('sdxl.openConsoleLog', id);
@@ -65,10 +65,10 @@ export class RunNotifier implements vscode.Disposable {
       const stop = vscode.workspace.getConfiguration('sdxl').get<boolean>('stopOnNanLoss', true);
       const nan = state.warnings.find((w) => w.class === 'nan_loss');
       if (stop && !state.exit) {
-        void vscode.window.showWarningMessage(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`);
+        void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`));
         void this.runs.stop(id);
       } else {
-        void vscode.window.showWarningMessage(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}. ${nan?.remedy ?? ''}`);
+        void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}. ${nan?.remedy ?? ''}`));
       }
     }
   }
@@ -76,7 +76,7 @@ export class RunNotifier implements vscode.Disposable {
   private async reportFailure(id: string, name: string, failure: Diagnosis | null, configPath: string | undefined): Promise<void> {
     const actions = [...(failure?.fix && configPath ? ['Apply Fix'] : []), 'Open Console Log', 'Open Dashboard'];
     const text = failure ? `SDXL run "${name}" failed: ${failureTitle(failure.class)}. ${failure.message} — ${failure.remedy}` : `SDXL run "${name}" failed.`;
-    const action = await vscode.window.showErrorMessage(text, ...actions);
+    const action = await vscode.window.showErrorMessage(this.redact(text), ...actions);
     if (action === 'Apply Fix' && failure?.fix && configPath) {
       await vscode.commands.executeCommand('sdxl.applyRunFix', configPath, failure.fix);
     } else if (action === 'Open Console Log') {
@@ -84,6 +84,11 @@ export class RunNotifier implements vscode.Disposable {
     } else if (action === 'Open Dashboard') {
       await vscode.commands.executeCommand('sdxl.openDashboard', id);
     }
+  }
+
+  /** Notifications are masked like every other output (redact.ts): they quote diagnoses and run names. */
+  private redact(text: string): string {
+    return this.runs.secrets.redact(text);
   }
 
   dispose(): void {

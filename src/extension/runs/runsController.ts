@@ -22,7 +22,8 @@ import { buildLaunchPlan } from '../../core/launchPlan';
 import { parseConfigText } from '../../core/config';
 import { validateConfig } from '../../core/diagnostics';
 import { startWithErrorsQuestion } from '../../core/diagnostics/startGate';
-import { redactArgv, redactText, secretsOf } from '../../core/redact';
+import { redactArgv, redactText, secretsOf, type KnownSecrets } from '../../core/redact';
+import { secretsOfConfig } from '../../core/supervisor/configSecrets';
 import type { GpuInventory } from '../gpus';
 
 export interface RunView {
@@ -66,6 +67,8 @@ export class RunsController implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
     private readonly gpus: GpuInventory,
+    /** Masked in every text shown (monitors' states, log lines, errors); plans started here add theirs. */
+    readonly secrets: KnownSecrets,
   ) {}
 
   /** Validation images and thumbnails of every run: the one folder the dashboard webview may load files from. */
@@ -196,6 +199,7 @@ export class RunsController implements vscode.Disposable {
       nvidiaSmi: vscode.workspace.isTrusted ? (vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi') : false,
       processes: this.processes,
       hangFactor: vscode.workspace.getConfiguration('sdxl').get<number>('hangFactor', 20),
+      secrets: this.secrets.list,
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
     t.unsubscribe = monitor.onDidChange((state, events) => {
@@ -264,6 +268,7 @@ export class RunsController implements vscode.Disposable {
     let plan = buildLaunchPlan(parsed.config, configUri.fsPath);
     const meta: RunMeta = { name: parsed.config.name ?? path.basename(configUri.fsPath).replace(/\.sdxl\.json$/, ''), configPath: configUri.fsPath };
     const secrets = secretsOf(plan.argv, plan.env);
+    this.secrets.add(secrets);
     try {
       const runs = sup.list();
       // A folder holding another run's files is never shared silently (ownership.ts).
@@ -348,7 +353,10 @@ export class RunsController implements vscode.Disposable {
     if (!sup) return undefined;
     // Checked before anything is launched: the checkpoint must be this run's (or a run it continues), on disk, complete.
     const choice = await this.pickCheckpoint(id, checkpointName);
-    const entry = await sup.resume(id, () => choice.name);
+    // The resume gets the config's secrets again (run.json keeps none): masked in its views like a start's.
+    const secrets = secretsOfConfig(this.tracked.get(id)?.entry.record.configPath);
+    this.secrets.add(Object.values(secrets));
+    const entry = await sup.resume(id, () => choice.name, { secrets });
     await this.refresh();
     return this.get(entry.record.id);
   }
