@@ -9,7 +9,7 @@ const SECRET_ENV = /(?:^|_)(?:TOKEN|SECRET|PASSWORD|API_KEY)(?:_|$)/i;
 /** What a short secret becomes (its last 4 characters would give most of it away). */
 export const REDACTED = '***';
 /** Hugging Face tokens (`hf_` + 34 letters and digits today) wherever they appear, known to us or not. */
-const HF_TOKEN_RE = /(?<![A-Za-z0-9])hf_[A-Za-z0-9]{20,}/g;
+export const HF_TOKEN_RE = /(?<![A-Za-z0-9])hf_[A-Za-z0-9]{20,}/g;
 /** The start of a token cut off at the end of a truncated text: masked too, however short. */
 const HF_TOKEN_TAIL_RE = /(?<![A-Za-z0-9])hf_[A-Za-z0-9]+$/;
 /** Shorter known secrets are not searched for: "1234" would mask step counts and leaves little to hide anyway. */
