@@ -19,7 +19,8 @@ export class LaunchPlanError extends Error {}
 
 const NUL = '\u0000';
 
-function describe(v: unknown): string {
+/** A config value in words, for errors and diagnostics ("an object", "the string \"…\""); argChecks uses it too. */
+export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
@@ -66,9 +67,9 @@ export function argWords(spec: ArgSpec, value: ArgValue | undefined, where = `ar
   // Typed as the config promises, checked as the JSON may hold.
   const v: unknown = value;
   if (v === null || v === undefined) return [];
-  if (typeof v === 'object') throw new LaunchPlanError(`${where} is ${describe(v)}: ${spec.name} takes one value (a string, number or boolean)`);
+  if (typeof v === 'object') throw new LaunchPlanError(`${where} is ${describeValue(v)}: ${spec.name} takes one value (a string, number or boolean)`);
   if (spec.type === 'bool-flag') {
-    if (typeof v !== 'boolean') throw new LaunchPlanError(`${where} is a switch: use true or false, not ${describe(v)}`);
+    if (typeof v !== 'boolean') throw new LaunchPlanError(`${where} is a switch: use true or false, not ${describeValue(v)}`);
     return v ? [spec.name] : [];
   }
   if (spec.type === 'bool') {
@@ -116,7 +117,7 @@ export function accelerateArgv(opts: AccelerateOptions | Record<string, unknown>
     if (value === true) out.push(`--${name}`);
     else if (typeof value === 'number') out.push(`--${name}`, numberText(value, Number.isInteger(value) ? 'int' : 'float'));
     else if (typeof value === 'string') out.push(...(value.startsWith('-') ? [`--${name}=${text(where, value)}`] : [`--${name}`, text(where, value)]));
-    else throw new LaunchPlanError(`${where} is ${describe(value)}: accelerate's --${name} takes one value (a string, number or boolean)`);
+    else throw new LaunchPlanError(`${where} is ${describeValue(value)}: accelerate's --${name} takes one value (a string, number or boolean)`);
   }
   return out;
 }
@@ -129,14 +130,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function launchPath(launch: Record<string, unknown>, key: 'python' | 'accelerate' | 'scriptPath' | 'cwd'): string | undefined {
   const v = launch[key];
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new LaunchPlanError(`launch.${key} must be a string (a path), not ${describe(v)}`);
+  if (typeof v !== 'string') throw new LaunchPlanError(`launch.${key} must be a string (a path), not ${describeValue(v)}`);
   return text(`launch.${key}`, v);
 }
 
 /** The config's environment additions; names must be non-empty without `=` (the OS splits entries at the first one). */
 function launchEnv(env: unknown): Record<string, string> {
   if (env === undefined || env === null) return {};
-  if (!isObject(env)) throw new LaunchPlanError(`launch.env must be an object of NAME: "value" pairs, not ${describe(env)}`);
+  if (!isObject(env)) throw new LaunchPlanError(`launch.env must be an object of NAME: "value" pairs, not ${describeValue(env)}`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     const where = keyPath('launch.env', k);
@@ -144,14 +145,14 @@ function launchEnv(env: unknown): Record<string, string> {
     text(`The name of ${where}`, k);
     if (typeof v === 'string') out[k] = text(where, v);
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-    else if (v !== null && v !== undefined) throw new LaunchPlanError(`${where} is ${describe(v)}: an environment variable holds one string`);
+    else if (v !== null && v !== undefined) throw new LaunchPlanError(`${where} is ${describeValue(v)}: an environment variable holds one string`);
   }
   return out;
 }
 
 function accelerateOptions(v: unknown): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw new LaunchPlanError(`launch.accelerateArgs must be an object of accelerate options, not ${describe(v)}`);
+  if (!isObject(v)) throw new LaunchPlanError(`launch.accelerateArgs must be an object of accelerate options, not ${describeValue(v)}`);
   return v;
 }
 

@@ -2,6 +2,7 @@
 // it (types, choices, required, ranges) and add what a schema cannot say (which script a stray key belongs to).
 import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config';
 import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts';
+import { describeValue } from '../launchPlan';
 import { normaliseKey } from './suggest';
 import type { DiagnosticSink, Fix } from './types';
 
@@ -67,14 +68,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
-
 /** A JSON string that holds a number ("1e-4"), for a "convert to number" fix. */
 function numericString(v: unknown): number | undefined {
   if (typeof v !== 'string' || v.trim() === '') return undefined;
@@ -107,11 +100,11 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
       `Unknown top-level key "${key}" ${near ? `(did you mean "${near}"?)` : `(expected ${CONFIG_TOP_LEVEL_KEYS.join(', ')})`}; it is ignored.`,
       near && !(near in raw) ? unknownKeyFix([], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
   }
-  if (raw.name !== undefined && typeof raw.name !== 'string') sink.add('error', 'type', '/name', `"name" must be a string, not ${describe(raw.name)}.`);
+  if (raw.name !== undefined && typeof raw.name !== 'string') sink.add('error', 'type', '/name', `"name" must be a string, not ${describeValue(raw.name)}.`);
   if (raw.$schema !== undefined && typeof raw.$schema !== 'string') sink.add('error', 'type', '/$schema', `"$schema" must be a string.`);
   if (raw.launch === undefined) return;
   if (!isObject(raw.launch)) {
-    sink.add('error', 'type', '/launch', `"launch" must be an object, not ${describe(raw.launch)}.`);
+    sink.add('error', 'type', '/launch', `"launch" must be an object, not ${describeValue(raw.launch)}.`);
     return;
   }
   const launch = raw.launch;
@@ -120,9 +113,9 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
     if ((LAUNCH_KEYS as readonly string[]).includes(key)) {
       const v = launch[key];
       if (key === 'accelerateArgs' || key === 'env') {
-        if (!isObject(v)) sink.add('error', 'type', ptr, `"launch.${key}" must be an object, not ${describe(v)}.`);
+        if (!isObject(v)) sink.add('error', 'type', ptr, `"launch.${key}" must be an object, not ${describeValue(v)}.`);
       } else if (typeof v !== 'string') {
-        sink.add('error', 'type', ptr, `"launch.${key}" must be a string (a path), not ${describe(v)}.`);
+        sink.add('error', 'type', ptr, `"launch.${key}" must be a string (a path), not ${describeValue(v)}.`);
       } else if (v.trim() === '') {
         sink.add('warning', 'empty-value', ptr, `"launch.${key}" is empty; remove it to use the default.`, { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] });
       }
@@ -142,7 +135,7 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
   if (isObject(launch.env)) {
     for (const [k, v] of Object.entries(launch.env)) {
       if (typeof v !== 'string') {
-        sink.add('error', 'type', pathToPointer(['launch', 'env', k]), `Environment variable "${k}" must be a string, not ${describe(v)}.`,
+        sink.add('error', 'type', pathToPointer(['launch', 'env', k]), `Environment variable "${k}" must be a string, not ${describeValue(v)}.`,
           typeof v === 'number' || typeof v === 'boolean' ? { title: `Quote the value`, edits: [{ op: 'set', path: pathToPointer(['launch', 'env', k]), value: String(v) }] } : undefined);
       }
     }
@@ -163,9 +156,9 @@ function checkAccelerateArgs(acc: Record<string, unknown>, sink: DiagnosticSink)
     if (v === null) continue;
     const ok = type === 'string' ? typeof v === 'string' : type === 'boolean' ? typeof v === 'boolean' : Number.isInteger(v);
     if (!ok) {
-      sink.add('error', 'type', ptr, `accelerate option "${key}" must be ${type === 'int' ? 'an integer' : `a ${type}`}, not ${describe(v)}.`);
+      sink.add('error', 'type', ptr, `accelerate option "${key}" must be ${type === 'int' ? 'an integer' : `a ${type}`}, not ${describeValue(v)}.`);
     } else if (key === 'mixed_precision' && !ACCELERATE_MIXED_PRECISION.includes(v as string)) {
-      sink.add('error', 'choice', ptr, `accelerate's mixed_precision must be one of ${ACCELERATE_MIXED_PRECISION.join(', ')}, not ${describe(v)}.`);
+      sink.add('error', 'choice', ptr, `accelerate's mixed_precision must be one of ${ACCELERATE_MIXED_PRECISION.join(', ')}, not ${describeValue(v)}.`);
     } else if (type === 'int' && (v as number) < (key === 'machine_rank' ? 0 : 1)) {
       sink.add('error', 'range', ptr, `accelerate option "${key}" must be at least ${key === 'machine_rank' ? 0 : 1}.`);
     }
@@ -230,7 +223,7 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
       if (typeof v !== 'boolean') {
         const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
         const b = s === 'true' || v === 1 ? true : s === 'false' || v === 0 ? false : undefined;
-        sink.add('error', 'type', ptr, `"${spec.dest}" is a switch: use true or false, not ${describe(v)}.`, b === undefined ? undefined : setTo(b, `Use ${b}`));
+        sink.add('error', 'type', ptr, `"${spec.dest}" is a switch: use true or false, not ${describeValue(v)}.`, b === undefined ? undefined : setTo(b, `Use ${b}`));
         return;
       }
       return;
@@ -238,7 +231,7 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
       const n = typeof v === 'number' ? v : numericString(v);
       if (typeof v !== 'number' || !Number.isInteger(v)) {
         const fixed = n === undefined ? undefined : Math.round(n);
-        sink.add('error', 'type', ptr, `"${spec.dest}" must be an integer, not ${describe(v)}.`, fixed === undefined ? undefined : setTo(fixed, `Use ${fixed}`));
+        sink.add('error', 'type', ptr, `"${spec.dest}" must be an integer, not ${describeValue(v)}.`, fixed === undefined ? undefined : setTo(fixed, `Use ${fixed}`));
         return;
       }
       break;
@@ -246,7 +239,7 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
     case 'float': {
       if (typeof v !== 'number') {
         const n = numericString(v);
-        sink.add('error', 'type', ptr, `"${spec.dest}" must be a number, not ${describe(v)}.`, n === undefined ? undefined : setTo(n, `Use the number ${n}`));
+        sink.add('error', 'type', ptr, `"${spec.dest}" must be a number, not ${describeValue(v)}.`, n === undefined ? undefined : setTo(n, `Use the number ${n}`));
         return;
       }
       break;
@@ -254,14 +247,14 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
     case 'str':
       if (typeof v !== 'string') {
         const ok = typeof v === 'number' || typeof v === 'boolean';
-        sink.add('error', 'type', ptr, `"${spec.dest}" must be a string, not ${describe(v)}.`, ok ? setTo(String(v), `Quote the value`) : undefined);
+        sink.add('error', 'type', ptr, `"${spec.dest}" must be a string, not ${describeValue(v)}.`, ok ? setTo(String(v), `Quote the value`) : undefined);
         return;
       }
       break;
   }
   if (spec.choices && !spec.choices.includes(v as string | number)) {
     const near = typeof v === 'string' ? sink.suggest.closest(v, spec.choices.map(String)) : undefined;
-    sink.add('error', 'choice', ptr, `"${spec.dest}" must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, not ${describe(v)}.`,
+    sink.add('error', 'choice', ptr, `"${spec.dest}" must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, not ${describeValue(v)}.`,
       near ? setTo(near, `Use "${near}"`) : undefined);
     return;
   }
@@ -271,7 +264,7 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
     const matches = spec.dest === 'optimizer' ? values.some((c) => c.toLowerCase() === v.toLowerCase()) : values.includes(v);
     if (!matches) {
       const near = sink.suggest.closest(v, values);
-      sink.add(late.severity, 'choice', ptr, `"${spec.dest}" should be one of ${values.join(', ')}, not ${describe(v)}: ${late.why}.`,
+      sink.add(late.severity, 'choice', ptr, `"${spec.dest}" should be one of ${values.join(', ')}, not ${describeValue(v)}: ${late.why}.`,
         near ? setTo(near, `Use "${near}"`) : undefined);
     }
   }
