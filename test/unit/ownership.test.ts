@@ -142,3 +142,18 @@ test('isOwnEventFile: the writer started within the run\'s lifetime, and while i
   assert.equal(isOwnEventFile(f(1_800_000_000, 42), live, (pid) => (pid === 42 ? 7 : undefined)), true);
   assert.equal(isOwnEventFile(f(1_800_000_000, 43), live, () => undefined), true, 'a writer gone: the time decides');
 });
+
+test('isOwnEventFile: a file named in the second the run ended in is judged by its first record\'s exact time', withTemp((dir) => {
+  const secs = 1_700_000_100;
+  const file = join(dir, `events.out.tfevents.${secs}.host.42.0`);
+  // TFRecord framing (length, CRC: not checked here), then Event{wall_time = secs + 0.7}.
+  const record = Buffer.alloc(21);
+  record.writeBigUInt64LE(9n, 0);
+  record[12] = 0x09;
+  record.writeDoubleLE(secs + 0.7, 13);
+  writeFileSync(file, record);
+  assert.equal(isOwnEventFile(file, { startMs: 0, endMs: secs * 1000 + 500 }), false, 'started 0.2 s after the run ended: the next run\'s');
+  assert.equal(isOwnEventFile(file, { startMs: 0, endMs: secs * 1000 + 900 }), true, 'started before the run ended');
+  writeFileSync(file, Buffer.alloc(3));
+  assert.equal(isOwnEventFile(file, { startMs: 0, endMs: secs * 1000 + 500 }), true, 'no first record yet: the name decides');
+}));
