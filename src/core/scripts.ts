@@ -30,6 +30,13 @@ export interface ArgSpec {
   readonly help: string | null;
   readonly notes?: string;
   readonly group: ArgGroup;
+  /**
+   * Set on an argument known only from the user's script's `--help`, which does not say its type: any one string,
+   * number or boolean is taken, and only its choices are checked (scriptHelp/scriptTable.ts).
+   */
+  readonly untyped?: true;
+  /** From the script's `--help`: argparse's nargs where it is not one value. */
+  readonly nargs?: '?' | '*' | '+' | number;
 }
 
 export interface ScriptInfo {
@@ -40,6 +47,8 @@ export interface ScriptInfo {
   /** Path of the script inside a diffusers checkout. */
   readonly repoPath: string;
   readonly diffusersCommit: string;
+  /** The diffusers version the table's script requires (its `check_min_version`), e.g. `0.40.0.dev0`; null if unknown. */
+  readonly diffusersVersion: string | null;
   readonly trackerProject: string;
   readonly args: readonly ArgSpec[];
   readonly byDest: ReadonlyMap<string, ArgSpec>;
@@ -48,6 +57,7 @@ export interface ScriptInfo {
 interface RawTable {
   source: string;
   commit: string;
+  requires_diffusers?: string;
   tracker_project_name: string;
   args: Array<{
     name: string; dest: string; type: string; default: ArgValue; choices: (string | number)[] | null;
@@ -104,6 +114,7 @@ function load(kind: ScriptKind, title: string, table: RawTable): ScriptInfo {
     fileName: repoPath.split('/').pop() ?? repoPath,
     repoPath,
     diffusersCommit: table.commit,
+    diffusersVersion: /check_min_version\('([^']+)'\)/.exec(table.requires_diffusers ?? '')?.[1] ?? null,
     trackerProject: table.tracker_project_name,
     args,
     byDest: new Map(args.map((a) => [a.dest, a])),

@@ -3,6 +3,7 @@
 import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config';
 import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts';
 import { describeValue } from '../launchPlan';
+import { builtinTableName, type ArgTableChoice } from '../scriptHelp/scriptTable';
 import { normaliseKey } from './suggest';
 import type { DiagnosticSink, Fix } from './types';
 
@@ -165,15 +166,40 @@ function checkAccelerateArgs(acc: Record<string, unknown>, sink: DiagnosticSink)
   }
 }
 
-/** Every key of `args`: known to this script, type, choices, range; plus the required ones. */
-export function checkArgs(config: SdxlConfig, sink: DiagnosticSink): void {
-  const info = SCRIPTS[config.script];
+/** The argument table checked against: the script file's own (from its --help) when given, else the built-in one. */
+interface TableInUse {
+  readonly args: readonly ArgSpec[];
+  readonly byDest: ReadonlyMap<string, ArgSpec>;
+  /** Which script file's --help, when it is the script's own table. */
+  readonly scriptPath?: string;
+  /** The script's name in messages. */
+  readonly name: string;
+}
+
+function tableInUse(kind: ScriptKind, choice: ArgTableChoice | undefined): TableInUse {
+  const info = SCRIPTS[kind];
+  if (choice?.source !== 'script' || choice.table.kind !== kind) return { args: info.args, byDest: info.byDest, name: info.fileName };
+  const { args, scriptPath } = choice.table;
+  return { args, byDest: new Map(args.map((a) => [a.dest, a])), scriptPath, name: `the script at ${scriptPath}` };
+}
+
+/**
+ * Every key of `args`: known to this script, type, choices, range; plus the required ones. `table` is the script
+ * file's own argument table when known (scriptHelp/); without it the built-in table of the script kind is used.
+ */
+export function checkArgs(config: SdxlConfig, sink: DiagnosticSink, table?: ArgTableChoice): void {
+  const info = tableInUse(config.script, table);
   const args = config.args;
   for (const [key, value] of Object.entries(args)) {
     const spec = info.byDest.get(key);
     if (!spec) {
-      unknownArg(config.script, args, key, sink);
+      unknownArg(config.script, info, args, key, sink);
       continue;
+    }
+    if (info.scriptPath !== undefined && !SCRIPTS[config.script].byDest.has(key)) {
+      sink.add('warning', 'script-only-arg', pathToPointer(['args', key]),
+        `"${key}" is an argument of the script at ${info.scriptPath} (its own --help), but not of ${builtinTableName(config.script)}, which the launch follows: it is not passed to the script yet.`,
+        undefined, true);
     }
     checkValue(config.script, spec, value as unknown, sink);
   }
@@ -185,14 +211,13 @@ export function checkArgs(config: SdxlConfig, sink: DiagnosticSink): void {
         ? { title: `Use ${SDXL_BASE_MODEL}`, edits: [{ op: 'set', path: '/args/pretrained_model_name_or_path', value: SDXL_BASE_MODEL }] }
         : undefined;
       sink.add('error', 'required', pathToPointer(['args', spec.dest]),
-        `"${spec.dest}" is required by ${info.fileName} (argparse stops with "the following arguments are required: ${spec.name}").`, fix);
+        `"${spec.dest}" is required by ${info.name} (argparse stops with "the following arguments are required: ${spec.name}").`, fix);
     }
   }
 }
 
-function unknownArg(kind: ScriptKind, args: Record<string, unknown>, key: string, sink: DiagnosticSink): void {
+function unknownArg(kind: ScriptKind, info: TableInUse, args: Record<string, unknown>, key: string, sink: DiagnosticSink): void {
   const ptr = pathToPointer(['args', key]);
-  const info = SCRIPTS[kind];
   const remove: Fix = { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] };
   const normal = normaliseKey(key);
   const exact = info.byDest.get(normal);
@@ -200,16 +225,24 @@ function unknownArg(kind: ScriptKind, args: Record<string, unknown>, key: string
     sink.add('warning', 'unknown-key', ptr, `Arguments are keyed by argparse dest: "${key}" should be "${exact.dest}" (as written it is not passed to the script).`, unknownKeyFix(['args'], key, exact.dest), true);
     return;
   }
+  const builtin = SCRIPTS[kind].byDest.get(key);
+  if (info.scriptPath !== undefined && builtin) {
+    // The launch passes what the built-in table knows, so the script's argparse would stop at it.
+    sink.add('error', 'not-in-script', ptr,
+      `The script at ${info.scriptPath} (its own --help) has no ${builtin.name}; ${builtinTableName(kind)} has it: your script may be older (argparse would stop with "unrecognized arguments: ${builtin.name}").`,
+      remove, true);
+    return;
+  }
   const others = SCRIPT_KINDS.filter((k) => k !== kind && SCRIPTS[k].byDest.has(normal));
   if (others.length > 0) {
     const owners = others.map((k) => SCRIPT_NOUN[k]).join(' and ');
     sink.add('warning', 'wrong-script-arg', ptr,
-      `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_NOUN[kind]} script (${info.fileName}), which has no such option, so it is not passed.`, remove, true);
+      `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_NOUN[kind]} script (${SCRIPTS[kind].fileName}), which has no such option, so it is not passed.`, remove, true);
     return;
   }
   const near = sink.suggest.closest(key, info.byDest.keys());
   sink.add('warning', 'unknown-key', ptr,
-    `Unknown argument "${key}" for ${info.fileName}${near ? `; did you mean "${near}"?` : ''} (it is not passed to the script).`,
+    `Unknown argument "${key}" for ${info.name}${near ? `; did you mean "${near}"?` : ''} (it is not passed to the script).`,
     near && !(near in args) ? unknownKeyFix(['args'], key, near) : remove, true);
 }
 
@@ -217,6 +250,14 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
   const ptr = pathToPointer(['args', spec.dest]);
   if (v === null) return; // null means "leave to the script's default"
   const setTo = (value: unknown, title: string): Fix => ({ title, edits: [{ op: 'set', path: ptr, value }] });
+  if (spec.untyped) {
+    // Known from the script's --help only, which does not say the type: one value of any kind, within its choices.
+    if (typeof v === 'object') sink.add('error', 'type', ptr, `"${spec.dest}" takes one value (a string, number or boolean), not ${describeValue(v)}.`);
+    else if (spec.choices && !spec.choices.map(String).includes(String(v))) {
+      sink.add('error', 'choice', ptr, `"${spec.dest}" must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, not ${describeValue(v)}.`);
+    }
+    return;
+  }
   switch (spec.type) {
     case 'bool-flag':
     case 'bool':

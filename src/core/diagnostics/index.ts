@@ -33,7 +33,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
   checkDocumentShape(parsed, sink);
   checkLaunchText(parsed, sink);
   if (parsed.config) {
-    checkArgs(parsed.config, sink);
+    checkArgs(parsed.config, sink, ctx.argTable);
     runSemanticRules(parsed.config, sink, ctx);
   }
   return sink.finish(MAX_DIAGNOSTICS);

@@ -2,6 +2,7 @@
 import type { ParsedConfig } from '../config';
 import { ConfigIndex } from '../configIndex';
 import type { WorkCounter } from '../workCounter';
+import type { ArgTableChoice } from '../scriptHelp/scriptTable';
 import { Suggester } from './suggest';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -46,6 +47,11 @@ export interface ValidateContext {
   listDir?: (absPath: string) => string[] | undefined;
   /** GPUs the run would use (from nvidia-smi); enables the `memory-exceeds-gpu` check. */
   gpus?: GpuInfo[];
+  /**
+   * The argument table to check `args` against: the script file's own, read from its --help (scriptHelp/), or the
+   * built-in one with the reason. Absent: the built-in table.
+   */
+  argTable?: ArgTableChoice;
   /** Counts the work done, for tests that check it grows linearly with the file. */
   work?: WorkCounter;
 }

@@ -5,11 +5,14 @@ import { readdirSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { validateConfig } from './index';
 import type { Diagnostic, GpuInfo } from './types';
+import type { ArgTableChoice } from '../scriptHelp/scriptTable';
 
 export interface ValidationOptions {
   /** Absolute path of the config file: relative paths resolve from its folder, and its output_dir is listed. */
   configPath?: string;
   gpus?: GpuInfo[];
+  /** The script file's own argument table, when known (plain data: it is posted to the worker as it is). */
+  argTable?: ArgTableChoice;
 }
 
 interface Request extends ValidationOptions {
@@ -27,8 +30,8 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
   port.on('message', (req) => {
     let reply: Reply;
     try {
-      const { id, text, configPath, gpus } = req;
-      reply = { id, diagnostics: validateConfig(text, { ...(configPath ? { configPath, listDir } : {}), ...(gpus ? { gpus } : {}) }) };
+      const { id, text, configPath, gpus, argTable } = req;
+      reply = { id, diagnostics: validateConfig(text, { ...(configPath ? { configPath, listDir } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) }) };
     } catch (e) {
       reply = { id: req.id, error: e instanceof Error ? e.message : String(e) };
     }
@@ -109,8 +112,8 @@ export class ValidationService {
     const worker = this.worker ?? this.start();
     // Referenced while a check runs, so a process that awaits it (a test, the CLI) lives until the answer.
     worker.ref();
-    const { id, text, configPath, gpus } = job;
-    worker.postMessage({ id, text, ...(configPath ? { configPath } : {}), ...(gpus ? { gpus } : {}) } satisfies Request);
+    const { id, text, configPath, gpus, argTable } = job;
+    worker.postMessage({ id, text, ...(configPath ? { configPath } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) } satisfies Request);
   }
 
   private start(): ValidationWorker {
