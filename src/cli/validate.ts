@@ -1,9 +1,15 @@
-// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH]`: the Problems panel's diagnostics, for CI and scripts.
+// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table]`: the Problems panel's
+// diagnostics, for CI and scripts. Arguments are checked against the config's own script file's table (its --help,
+// cached: see core/scriptHelp) unless --builtin-table; which table was used goes to stderr (the JSON: argumentTable).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { MAX_CONFIG_BYTES } from '../core/config';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MAX_CONFIG_BYTES, parseConfigText } from '../core/config';
 import { validateConfig, type Diagnostic } from '../core/diagnostics';
 import { queryGpus } from '../core/gpuQuery';
+import { helpTargetOf } from '../core/scriptHelp/helpTarget';
+import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
+import { ScriptTableCache } from '../core/scriptHelp/scriptTableCache';
 import { parseFlags, UsageError, type CliIo } from './io';
 
 /** The file's text, or why it cannot be a config; never throws. */
@@ -34,32 +40,61 @@ export function listDir(abs: string): string[] | undefined {
   }
 }
 
+/** Where the CLI keeps scripts' argument tables: $SDXL_TRAINER_CACHE_DIR, else the user's cache folder. */
+export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SDXL_TRAINER_CACHE_DIR) return env.SDXL_TRAINER_CACHE_DIR;
+  const base = process.platform === 'win32'
+    ? env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local')
+    : env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'sdxl-trainer');
+}
+
+/** The table the config's arguments are checked against: its script's own, or the built-in one and why. */
+async function argTableFor(text: string, file: string, builtinOnly: boolean): Promise<ArgTableChoice | undefined> {
+  const config = parseConfigText(text).config;
+  if (!config) return undefined;
+  if (builtinOnly) return { source: 'builtin', kind: config.script, reason: '--builtin-table was given' };
+  const target = helpTargetOf(config, file);
+  if ('error' in target) return { source: 'builtin', kind: config.script, reason: `the script cannot be located (${target.error})` };
+  return new ScriptTableCache({ cacheDir: join(cliCacheDir(), 'script-help') }).get(target);
+}
+
 /** The JSON form: exactly these keys, `fix` only when there is one. */
 function toJson(d: Pick<Diagnostic, 'severity' | 'code' | 'message' | 'path' | 'line' | 'column' | 'fix'>): Record<string, unknown> {
   return { severity: d.severity, code: d.code, message: d.message, path: d.path, line: d.line, column: d.column, ...(d.fix ? { fix: d.fix } : {}) };
 }
 
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseFlags(args, ['json', 'gpus']);
-  if (positional.length !== 1) throw new UsageError('usage: validate FILE [--json] [--gpus] [--nvidia-smi PATH]');
+  const { flags, positional } = parseFlags(args, ['json', 'gpus', 'builtin-table']);
+  if (positional.length !== 1) throw new UsageError('usage: validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table]');
   const json = flags.has('json');
   const file = resolve(io.cwd, positional[0]!);
   const read = readConfigFile(file);
   let diagnostics: Array<Pick<Diagnostic, 'severity' | 'code' | 'message' | 'path' | 'line' | 'column' | 'fix'>>;
+  let argTable: ArgTableChoice | undefined;
   if ('error' in read) {
     diagnostics = [{ severity: 'error', code: 'file', message: `${file} ${read.error}.`, path: '', line: 1, column: 1 }];
   } else {
     const smi = flags.get('nvidia-smi');
     const gpus = flags.has('gpus') || typeof smi === 'string' ? await queryGpus(typeof smi === 'string' ? smi : undefined) : undefined;
     if (flags.has('gpus') && gpus === undefined && !json) io.err('sdxl-trainer validate: nvidia-smi not available; GPU memory not checked\n');
-    diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}) });
+    argTable = await argTableFor(read.text, file, flags.has('builtin-table'));
+    diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) });
   }
   if (json) {
-    io.out(JSON.stringify({ diagnostics: diagnostics.map(toJson) }, null, 2) + '\n');
+    io.out(JSON.stringify({ diagnostics: diagnostics.map(toJson), ...(argTable ? { argumentTable: tableJson(argTable) } : {}) }, null, 2) + '\n');
   } else {
     for (const d of diagnostics) io.out(`${file}:${d.line}:${d.column}: ${d.severity}: ${oneLine(d.message)} [${d.code}]\n`);
+    // On stderr: stdout stays the diagnostics alone (empty for a clean config), for scripts that read it.
+    if (argTable) io.err(`sdxl-trainer validate: ${oneLine(describeTableChoice(argTable))}\n`);
   }
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+function tableJson(c: ArgTableChoice): Record<string, unknown> {
+  return c.source === 'script'
+    ? { source: 'script', scriptPath: c.table.scriptPath, description: describeTableChoice(c) }
+    : { source: 'builtin', ...(c.scriptPath ? { scriptPath: c.scriptPath } : {}), reason: c.reason, description: describeTableChoice(c) };
 }
 
 /** Keeps one diagnostic per line even when a message quotes a value with line breaks. */

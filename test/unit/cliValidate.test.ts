@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../../src/cli';
@@ -32,12 +32,55 @@ const CLEAN = {
 };
 const BAD = { script: 'lora', args: { ...CLEAN.args, mixed_precision: 'fp16', learnig_rate: 1e-4, train_batch_size: 'two' } };
 
-test('validate: a clean config prints nothing and exits 0', async () => {
+test('validate: a clean config prints nothing on stdout and exits 0; stderr says which argument table was used', async () => {
   const f = write('clean.sdxl.json', CLEAN);
-  assert.deepEqual(await run('validate', f), { code: 0, out: '', err: '' });
+  const script = join(dir, 'train_text_to_image_lora_sdxl.py');
+  assert.deepEqual(await run('validate', f), {
+    code: 0, out: '',
+    err: `sdxl-trainer validate: arguments from the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c): no script file at ${script}\n`,
+  });
   const j = await run('validate', f, '--json');
   assert.equal(j.code, 0);
-  assert.deepEqual(JSON.parse(j.out), { diagnostics: [] });
+  assert.deepEqual(JSON.parse(j.out), {
+    diagnostics: [],
+    argumentTable: {
+      source: 'builtin', scriptPath: script, reason: `no script file at ${script}`,
+      description: `arguments from the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c): no script file at ${script}`,
+    },
+  });
+});
+
+const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+
+test('validate: arguments are checked against the script file\'s own --help, cached; --builtin-table skips it', { skip: !python3 && 'python3 not available' }, async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'sdxl-validate-own-'));
+  const cache = mkdtempSync(join(tmpdir(), 'sdxl-validate-cache-'));
+  copyFileSync(join(repoRoot(), 'test/fixtures/script-help/help-small.py'), join(ws, 'train.py'));
+  writeFileSync(join(ws, 'a.sdxl.json'), JSON.stringify({
+    script: 'dreambooth-lora', launch: { python: python3, scriptPath: 'train.py' },
+    args: { pretrained_model_name_or_path: 'm', instance_data_dir: 'inst', instance_prompt: 'p', output_dir: 'o', lora_dropout: 0.1 },
+  }));
+  mkdirSync(join(ws, 'inst'));
+  writeFileSync(join(ws, 'inst/a.png'), '');
+  const saved = process.env.SDXL_TRAINER_CACHE_DIR;
+  process.env.SDXL_TRAINER_CACHE_DIR = cache;
+  try {
+    let out = '';
+    let err = '';
+    const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => '', cwd: ws };
+    assert.equal(await main(['validate', 'a.sdxl.json'], io), 1);
+    assert.match(out, /a\.sdxl\.json:\d+:\d+: error: The script at .*train\.py \(its own --help\) has no --lora_dropout; the built-in table of diffusers 0\.40\.0\.dev0 \(commit 58eb52c\) has it: your script may be older/);
+    assert.equal(err, `sdxl-trainer validate: arguments from the script at ${join(ws, 'train.py')} (its own --help)\n`);
+    assert.equal(readdirSync(join(cache, 'script-help')).filter((n) => n.endsWith('.json')).length, 1, 'the table is cached');
+    out = '';
+    err = '';
+    assert.equal(await main(['validate', 'a.sdxl.json', '--builtin-table'], io), 0, out);
+    assert.doesNotMatch(out, /lora_dropout/);
+    assert.match(err, /built-in table .*: --builtin-table was given/);
+  } finally {
+    if (saved === undefined) delete process.env.SDXL_TRAINER_CACHE_DIR;
+    else process.env.SDXL_TRAINER_CACHE_DIR = saved;
+  }
 });
 
 test('validate --json: exactly the documented keys; exit 1 on errors', async () => {
