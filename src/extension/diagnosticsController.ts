@@ -11,6 +11,7 @@ import { runFailureDiagnostic, type ShownFailure } from '../core/diagnostics/run
 import { fixToTextEdits } from '../core/fixes';
 import { isConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
+import type { ScriptTables } from './scriptTables';
 
 const SOURCE = 'sdxl';
 
@@ -33,8 +34,13 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   private readonly validation = new ValidationService(startValidationWorker);
   private disposed = false;
 
-  constructor(private readonly gpus: GpuInventory) {
+  constructor(private readonly gpus: GpuInventory, private readonly tables?: ScriptTables) {
     this.subscriptions.push(
+      // The first check of a config uses what is known (else the built-in table); its script's table, once read, checks it again.
+      ...(tables ? [tables.onDidChangeTable((key) => {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+        if (doc) this.schedule(doc, 0);
+      })] : []),
       this.collection,
       this.runFailureEdited,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
@@ -66,12 +72,14 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   async refresh(doc: vscode.TextDocument): Promise<CoreDiagnostic[]> {
     const version = doc.version;
     const gpus = await this.gpus.get();
+    const argTable = await this.tables?.current(doc);
     let found: CoreDiagnostic[];
     try {
       // Resolves with the diagnostics of the newest text when an edit came first (this check is then cancelled).
       found = await this.validation.validate(doc.uri.toString(), doc.getText(), {
         ...(doc.uri.scheme === 'file' ? { configPath: doc.uri.fsPath } : {}),
         ...(gpus ? { gpus } : {}),
+        ...(argTable ? { argTable } : {}),
       });
     } catch (e) {
       if (this.disposed) return [];

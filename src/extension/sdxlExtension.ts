@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { DiagnosticsController } from './diagnosticsController';
 import { GpuInventory } from './gpus';
+import { ScriptTables } from './scriptTables';
 import { LaunchCommandView } from './commands/launchCommandView';
 import { EstimateDocuments, MemoryCodeLensProvider, showMemoryEstimate } from './memoryCodeLens';
 import { configureArgument } from './commands/configureArgument';
@@ -33,7 +34,8 @@ export class SdxlExtension implements vscode.Disposable {
   readonly runs: RunsController;
 
   constructor(context: vscode.ExtensionContext) {
-    this.diagnostics = new DiagnosticsController(this.gpus);
+    const scriptTables = new ScriptTables(context.globalStorageUri.fsPath);
+    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets);
     const runsView = new RunsView(this.runs);
@@ -71,6 +73,7 @@ export class SdxlExtension implements vscode.Disposable {
       this.command('sdxl.refreshRuns', () => this.runs.refresh()),
       this.output,
       this.diagnostics,
+      scriptTables,
       this.launchCommand,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       this.command('sdxl.newConfig', () => newConfig()),
