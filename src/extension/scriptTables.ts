@@ -50,7 +50,13 @@ export class ScriptTables implements vscode.Disposable {
 
   /** The table to check the document with now; never waits for a --help (onDidChangeTable fires when one arrives). */
   async current(doc: vscode.TextDocument): Promise<ArgTableChoice | undefined> {
-    const choice = await this.documents.current(doc.uri.toString(), doc.getText(), doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined);
+    let choice: ArgTableChoice | undefined;
+    try {
+      choice = await this.documents.current(doc.uri.toString(), doc.getText(), doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined);
+    } catch {
+      // A bug here must not stop the config from being checked: the built-in table applies.
+      choice = undefined;
+    }
     if (vscode.window.activeTextEditor?.document === doc) this.showStatus(doc);
     return choice;
   }

@@ -3,7 +3,7 @@
 // diagnostics that differ between the built-in table and the script's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './repoRoot';
@@ -339,4 +339,18 @@ test('real worker: the three v0.27.2 scripts\' own --help', { skip: !real && 'th
   // And the config with lora_dropout, checked against the real script's table.
   const d = validateConfig(DB_CONFIG, { argTable: db }).filter((x) => x.code === 'not-in-script');
   assert.deepEqual(d.map((x) => x.path), ['/args/lora_dropout']);
+});
+
+test('the stand-in trainer\'s own --help reads back as the built-in table (demo and e2e configs get no table difference)', { skip: !python3 && 'python3 not available', timeout: 120_000 }, async () => {
+  const dir = tmp();
+  const cache = new ScriptTableCache({ timeoutMs: 90_000 });
+  for (const kind of ['full', 'lora', 'dreambooth-lora'] as const) {
+    const script = join(dir, SCRIPTS[kind].fileName);
+    symlinkSync(join(repoRoot(), 'test/fixtures/trainer/standin_trainer.py'), script);
+    const got = await cache.get(target(script, { kind, cwd: dir }));
+    assert.equal(got.source, 'script', describeTableChoice(got));
+    const args = got.source === 'script' ? got.table.args : [];
+    const shape = (a: { dest: string; type: string; required: boolean; choices: readonly (string | number)[] | null }): unknown => [a.dest, a.type, a.required, a.choices];
+    assert.deepEqual(args.map(shape), SCRIPTS[kind].args.map(shape), kind);
+  }
 });
