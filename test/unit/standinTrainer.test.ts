@@ -259,6 +259,19 @@ test('dreambooth-lora: postfix loss/lr, extra banner line, loss and lr scalars p
   assert.equal(ev.rows.filter((x) => x[0] === 'train_loss').length, 0);
 });
 
+test('dreambooth-lora validation: the pipeline loads before "Running validation...", at the epoch end and for the test images', () => {
+  // As the real v0.27.2 script prints it (test/real/fullRun.real.ts compares the two): the pipeline is built, then
+  // log_validation logs. The final one comes after the weights are saved.
+  const data = dataset(2, null);
+  const r = launch(SCRIPT.dreambooth, ['--pretrained_model_name_or_path', 'm', '--instance_data_dir', data, '--instance_prompt', 'sks dog',
+    '--train_batch_size', '1', '--max_train_steps', '2', '--checkpointing_steps', '100', '--validation_prompt', 'sks dog',
+    '--num_validation_images', '1', '--validation_epochs', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const order = segments(r.stderr.replace(/\x1b\[A/g, '')).flatMap((s) =>
+    s.startsWith('Loading pipeline components...: 100%') ? ['load'] : /Running validation\.\.\. $/.test(s) ? ['validate'] : /^Model weights saved in \S*pytorch_lora_weights/.test(s) && !s.includes('checkpoint-') ? ['weights'] : []);
+  assert.deepEqual(order, ['load', 'validate', 'weights', 'load', 'validate']);
+});
+
 test('argparse and parse_args checks: real messages, child exit 2 → CalledProcessError', () => {
   const missing = launch(SCRIPT.full, ['--train_data_dir', 'x']);
   assert.equal(missing.code, 1);
