@@ -69,7 +69,12 @@ export function descendant(root: number, match: RegExp): number | undefined {
   const below = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of procs) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
+    for (const p of procs) {
+      if (below.has(p.ppid) && !below.has(p.pid)) {
+        below.add(p.pid);
+        grew = true;
+      }
+    }
   }
   return [...below].find((pid) => pid !== root && match.test(cmdline(pid)));
 }
