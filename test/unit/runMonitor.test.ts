@@ -178,6 +178,28 @@ test('a record folder deleted while followed is reported, never thrown', unixOnl
   assert.match(monitorWarnings(none).join('\n'), /does not exist/);
 });
 
+test('an output_dir deleted while followed gets one notice, and the run is still followed', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const out = join(ws.root, 'out');
+  mkdirSync(join(out, 'checkpoint-2'), { recursive: true });
+  writeFileSync(join(out, 'checkpoint-2', 'optimizer.bin'), 'x');
+  const dir = fakeLiveRecord(ws, bar(1) + bar(2) + '01/01/2025 00:00:00 - INFO - __main__ - Saved state to out/checkpoint-2\n');
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, 'cache'), pollMs: 10 });
+  monitor.start();
+  t.after(() => monitor.stop());
+  // Once a scan has seen output_dir (it gives the checkpoint its size on disk).
+  await waitFor(() => monitor.state.checkpoints[0]?.sizeBytes !== undefined, 'checkpoint-2 scanned');
+  const gone = () => monitorWarnings(monitor.state).filter((w) => w.includes(`output_dir ${out} does not exist any more`));
+  rmSync(out, { recursive: true });
+  await waitFor(() => gone().length === 1, 'a notice that output_dir is gone');
+  await waitFor(() => monitor.state.checkpoints.length === 0, 'its checkpoint dropped');
+  appendFileSync(join(dir, 'console.log'), bar(3));
+  await waitFor(() => monitor.state.step === 3, 'step 3: still followed');
+  assert.equal(gone().length, 1, 'said once');
+  assert.equal(monitor.state.exit, null);
+});
+
 test('a stalled run gets one hang event; an exit.json appearing later ends it', unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());

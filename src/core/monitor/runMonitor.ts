@@ -46,6 +46,8 @@ export interface RunMonitorOptions {
   gpuPollMs?: number;
   /** Passed to detectHang as `factor`. */
   hangFactor?: number;
+  /** Passed to detectHang as `minSec`: the silence never called a hang below it (default 600 s; tests lower it). */
+  hangMinSec?: number;
   /** Clock (ms), for tests. */
   now?: () => number;
   /** How processes are checked (the extension's spawns no tool in an untrusted workspace). */
@@ -577,6 +579,8 @@ export class RunMonitor {
 
   /** The TensorBoard logs dir has appeared (for the missing-tensorboard check). */
   private logsDirSeen = false;
+  /** output_dir existed at a checkpoint scan (so its disappearance is news). */
+  private outputDirSeen = false;
 
   private async readEvents(): Promise<boolean> {
     const out = this.info?.outputDir;
@@ -671,6 +675,14 @@ export class RunMonitor {
   private async scanCheckpoints(): Promise<void> {
     const out = this.info?.outputDir;
     if (!out) return;
+    // output_dir deleted under a run (by hand, by a cleanup script): said once each time it goes; the scan below
+    // drops its checkpoints from the state.
+    if (await stat(out).then((st) => st.isDirectory(), () => false)) {
+      this.outputDirSeen = true;
+      this.warned.delete('output_dir-gone');
+    } else if (this.outputDirSeen) {
+      this.warn('output_dir-gone', `output_dir ${out} does not exist any more (deleted?): its checkpoints, event files and weights are gone`);
+    }
     const saved = this.s.checkpoints.filter((c) => c.complete).map((c) => c.step);
     const scan = await scanCheckpoints(out, { script: this.s.script, savedSteps: saved });
     if (scan.stray.length) {
@@ -687,7 +699,8 @@ export class RunMonitor {
 
   private checkHang(): void {
     if (isEnded(this.s) || this.s.hang) return;
-    const h = detectHang(this.s.progressTimes, this.now(), this.opts.hangFactor !== undefined ? { factor: this.opts.hangFactor } : {});
+    const { hangFactor, hangMinSec } = this.opts;
+    const h = detectHang(this.s.progressTimes, this.now(), { ...(hangFactor !== undefined ? { factor: hangFactor } : {}), ...(hangMinSec !== undefined ? { minSec: hangMinSec } : {}) });
     if (!h?.hung || this.hangStep === this.s.step) return;
     this.hangStep = this.s.step;
     this.emit({ type: 'hang', sinceSec: Math.round(h.sinceSec), typicalStepSec: h.typicalStepSec });

@@ -52,6 +52,14 @@ function addWarning(s: RunState, d: Diagnosis): RunState {
   return patchState(s, { warnings: [...s.warnings, d] });
 }
 
+/**
+ * A checkpoint-N save is announced at step N (the scripts save right after that step's update), which tqdm may not
+ * have drawn yet (it redraws at most every 0.1 s): the step reached is at least N. Never moves the step back.
+ */
+function reachedStep(s: RunState, step: number): RunState {
+  return s.step === null || step > s.step ? withEpoch(patchState(s, { step })) : s;
+}
+
 function noteNan(s: RunState, step: number, value: number): RunState {
   if (!Number.isNaN(value) || s.nanLossStep !== null) return s;
   const next = patchState(s, { nanLossStep: step });
@@ -134,9 +142,9 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return next;
     }
     case 'checkpointSaving':
-      return patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) });
+      return reachedStep(patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) }), event.step);
     case 'checkpointSaved':
-      return patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) });
+      return reachedStep(patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) }), event.step);
     case 'checkpointsRemoved': {
       const names = new Set(event.names);
       return patchState(s, { checkpoints: s.checkpoints.filter((c) => !names.has(`checkpoint-${c.step}`)) });

@@ -10,7 +10,10 @@ import type { ScriptKind } from '../scripts';
 /** How much of the end of a console is read for the latest Steps bar: the cost is the same for every run length. */
 const TAIL_BYTES = 256 * 1024;
 
-/** The last `Steps:` bar's step and total in the last TAIL_BYTES of a console; nulls when there is none. */
+/**
+ * The last `Steps:` bar's step and total in the last TAIL_BYTES of a console, a checkpoint announced after it counting
+ * as its step reached; nulls when there is none.
+ */
 export function tailProgress(consolePath: string): { step: number | null; totalSteps: number | null } {
   let fd: number | undefined;
   try {
@@ -27,6 +30,8 @@ export function tailProgress(consolePath: string): { step: number | null; totalS
         if (e.type === 'progress') {
           step = e.step;
           totalSteps = e.total ?? totalSteps;
+        } else if ((e.type === 'checkpointSaving' || e.type === 'checkpointSaved') && (step === null || e.step > step)) {
+          step = e.step; // announced at step N, maybe before tqdm drew it (as the reducer counts it)
         }
       }
     }

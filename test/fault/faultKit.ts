@@ -1,0 +1,190 @@
+// Shared parts of the fault suite (test/fault/*.fault.ts): real runs through the real Supervisor and its detached
+// wrapper, followed by a RunMonitor as the extension follows them, and one check that every place a user reads a
+// run's outcome agrees: the record, `summarize`, the live monitor, a fresh monitor (a reload), `run list` and
+// `run show` (the CLI in-process), the resume pick, and no process of the run left.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../src/cli';
+import type { CliIo } from '../../src/cli/io';
+import type { RunListItem } from '../../src/cli/run/list';
+import { RunMonitor, readRunState, type RunMonitorOptions } from '../../src/core/monitor/runMonitor';
+import { summarizePath, type RunSummary } from '../../src/core/run/summarize';
+import type { RunState } from '../../src/core/run/state';
+import { pickResumeCheckpoint } from '../../src/core/supervisor/ownership';
+import { listProcesses } from '../../src/core/supervisor/processTree';
+import { Supervisor, type SupervisorOptions } from '../../src/core/supervisor/supervisor';
+import type { RunRecord, RunStatus } from '../../src/core/supervisor/types';
+import { runProcessCount, wrapperJs, type Workspace } from '../unit/supervisorTestKit';
+
+export { dataset, lora } from '../unit/standinRuns';
+export { repoRoot, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from '../unit/supervisorTestKit';
+
+export const unixOnly = (timeout: number) => ({ skip: process.platform === 'win32' ? 'process groups, signals and /proc are Unix-only' : false, timeout });
+
+export async function supervisor(ws: Workspace, opts: Partial<SupervisorOptions> = {}): Promise<Supervisor> {
+  return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, graceMs: 2000, ...opts });
+}
+
+/** A RunMonitor following the run as the extension does (stopped by the test's `after`). */
+export function follow(t: { after(fn: () => void): void }, ws: Workspace, dir: string, opts: Partial<RunMonitorOptions> = {}): RunMonitor {
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, '.sdxl', 'images'), pollMs: 50, ...opts });
+  monitor.start();
+  t.after(() => monitor.stop());
+  return monitor;
+}
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** The CLI in-process, in the workspace (`--workspace` is added). */
+export async function cli(ws: Workspace, argv: string[]): Promise<CliResult> {
+  const r: CliResult = { code: -1, out: '', err: '' };
+  const io: CliIo = {
+    out: (text) => void (r.out += text),
+    err: (text) => void (r.err += text),
+    readStdin: async () => '',
+    cwd: ws.root,
+    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
+    onInterrupt: () => () => undefined,
+  };
+  r.code = await main([...argv, '--workspace', ws.root], io);
+  return r;
+}
+
+/** The command line of a live process ('' when gone). */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** The descendant of `root` whose command line matches (the training script under `accelerate launch`). */
+export function descendant(root: number, match: RegExp): number | undefined {
+  const procs = listProcesses();
+  const below = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) {
+      if (below.has(p.ppid) && !below.has(p.pid)) {
+        below.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...below].find((pid) => pid !== root && match.test(cmdline(pid)));
+}
+
+/** The last `N/M` of the console's Steps bar, read here independently of the product's parser. */
+export function lastConsoleStep(consolePath: string): number | null {
+  const text = readFileSync(consolePath, 'latin1');
+  let step: number | null = null;
+  for (const m of text.matchAll(/Steps:\s+\d+%\|[^|]*\|\s*(\d+)\/(\d+)/g)) step = Number(m[1]);
+  return step;
+}
+
+export interface Expected {
+  state: Extract<RunStatus, 'succeeded' | 'failed' | 'stopped'>;
+  /** The step the run reached (the console's last bar). */
+  step: number | null;
+  /** Its checkpoints, complete or not, as on disk. */
+  checkpoints?: Array<{ step: number; complete: boolean }>;
+  /** The checkpoint a resume would use (`checkpoint-N`), or null when none qualifies. */
+  resume?: string | null;
+}
+
+export interface Views {
+  record: RunRecord;
+  summary: RunSummary;
+  monitor?: RunState;
+  reloaded: RunState;
+  list?: RunListItem;
+  show?: { state: string; step: number | null; checkpoints: Array<{ step: number; complete: boolean }> };
+  resume: string | null;
+  processes: number;
+}
+
+const MONITOR_STATE: Record<Expected['state'], RunState['state']> = { succeeded: 'finished', failed: 'failed', stopped: 'stopped' };
+
+/** Everything a user could read about run `id`, gathered once the run has ended. */
+export async function views(ws: Workspace, sup: Supervisor, id: string, monitor?: RunMonitor): Promise<Views> {
+  const { dir, record } = sup.get(id);
+  const summary = (await summarizePath(dir)).summary;
+  const reloaded = await readRunState(dir, join(ws.root, '.sdxl', 'images-reload'));
+  const listed = await cli(ws, ['run', 'list', '--json']);
+  const list = listed.code === 0 ? (JSON.parse(listed.out) as RunListItem[]).find((r) => r.id === id) : undefined;
+  const shown = await cli(ws, ['run', 'show', id, '--json']);
+  const show = shown.code === 0 ? (JSON.parse(shown.out) as NonNullable<Views['show']>) : undefined;
+  let resume: string | null;
+  try {
+    resume = (await pickResumeCheckpoint({ runId: id, runs: sup.list(), stateOf: (rid) => readRunState(sup.dirOf(rid), join(ws.root, '.sdxl', 'images-pick')) })).name;
+  } catch {
+    resume = null;
+  }
+  return { record, summary, ...(monitor ? { monitor: monitor.state } : {}), reloaded, ...(list ? { list } : {}), ...(show ? { show } : {}), resume, processes: runProcessCount(record) };
+}
+
+const cps = (list: ReadonlyArray<{ step: number; complete: boolean }>) => JSON.stringify(list.map((c) => ({ step: c.step, complete: c.complete })));
+
+/** What disagrees with the expected outcome, in words (empty: the run was neither lost nor misreported). */
+export function disagreements(v: Views, e: Expected): string[] {
+  const bad: string[] = [];
+  const same = (what: string, got: unknown, want: unknown) => {
+    if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${what}: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  };
+  same('record state', v.record.state, e.state);
+  same('summarize state', v.summary.state, e.state);
+  same('summarize step', v.summary.step, e.step);
+  if (v.monitor) {
+    same('monitor state', v.monitor.state, MONITOR_STATE[e.state]);
+    same('monitor step', v.monitor.step, e.step);
+  }
+  same('reloaded monitor state', v.reloaded.state, MONITOR_STATE[e.state]);
+  same('reloaded monitor step', v.reloaded.step, e.step);
+  if (!v.list) bad.push('run list: the run is not listed');
+  else {
+    same('run list state', v.list.state, e.state);
+    same('run list step', v.list.step, e.step);
+  }
+  if (!v.show) bad.push('run show: failed');
+  else {
+    same('run show state', v.show.state, e.state);
+    same('run show step', v.show.step, e.step);
+  }
+  if (e.checkpoints) {
+    const want = cps(e.checkpoints);
+    same('summarize checkpoints', cps(v.summary.checkpoints), want);
+    if (v.monitor) same('monitor checkpoints', cps(v.monitor.checkpoints), want);
+    same('reloaded checkpoints', cps(v.reloaded.checkpoints), want);
+    if (v.show) same('run show checkpoints', cps(v.show.checkpoints), want);
+  }
+  if (e.resume !== undefined) same('resume pick', v.resume, e.resume);
+  same('processes left', v.processes, 0);
+  return bad;
+}
+
+/** One line for the report: what was seen. */
+export function describe(v: Views): string {
+  const cp = v.summary.checkpoints.map((c) => `checkpoint-${c.step}${c.complete ? '' : ' (incomplete)'}`).join(', ') || 'none';
+  const exit = v.record.exitCode === undefined ? '' : `, exit ${v.record.exitCode ?? 'unknown'}`;
+  return `${v.record.state}${exit}, step ${v.summary.step ?? '-'}/${v.summary.totalSteps ?? '-'}, checkpoints: ${cp}; resume: ${v.resume ?? 'none'}; ` +
+    `failure: ${v.summary.failure?.class ?? 'none'}; processes left: ${v.processes}`;
+}
+
+/**
+ * The monitor's end, awaited: its timers do not hold the process open (unref'd, as in the extension host), so a
+ * referenced timer keeps the test alive meanwhile; fails after `ms`.
+ */
+export async function ended(monitor: RunMonitor, ms = 60_000): Promise<RunState> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the monitor did not see the run end within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([monitor.whenEnded(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
