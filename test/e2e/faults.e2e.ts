@@ -88,7 +88,7 @@ test('faults: extension host reloaded and SIGKILLed mid-run; two windows on one 
       workspaceTemplate: RUNS_TEMPLATE,
       prepareWorkspace: async (ws) => {
         standinConfig(ws, 'long.sdxl.json', 'long run', LONG_STEPS, 0.1);
-        standinConfig(ws, 'hold.sdxl.json', 'hold run', 60, 0.1);
+        standinConfig(ws, 'hold.sdxl.json', 'hold run', 150, 0.1);
         standinConfig(ws, 'queued.sdxl.json', 'later run', 30, 0.05);
         standinConfig(ws, 'race.sdxl.json', 'race run', 60, 0.1);
         await prepareStandinWorkspace(ws);
@@ -96,10 +96,10 @@ test('faults: extension host reloaded and SIGKILLed mid-run; two windows on one 
     }, async (a) => {
       const ws = a.workspace;
       const serverPid = a.serverPid!;
-      // Training processes (the stand-in, not its launcher) working in this workspace, by output folder: each seen
-      // once, and the most seen at once in one folder.
+      // Training processes (the stand-in, `python3 …/standin_trainer.py ARGS` as the fake accelerate starts it; not
+      // the launcher) working in this workspace, by output folder: each seen once, and the most at once in one folder.
       const outputOf = (p: SeenProcess) => /--output_dir[= ]\S*output\/([\w-]+)/.exec(p.cmd)?.[1] ?? '?';
-      const trainers = (table: SeenProcess[]) => table.filter((p) => p.cmd.includes('train_text_to_image_lora_sdxl.py') && !p.cmd.includes('accelerate') && cwdOf(p.pid) === ws);
+      const trainers = (table: SeenProcess[]) => table.filter((p) => p.cmd.includes('standin_trainer.py') && cwdOf(p.pid) === ws);
       watch = new ProcWatch(trainers, (table) => {
         const perDir = new Map<string, number>();
         for (const p of trainers(table)) perDir.set(outputOf(p), (perDir.get(outputOf(p)) ?? 0) + 1);
@@ -155,6 +155,9 @@ test('faults: extension host reloaded and SIGKILLed mid-run; two windows on one 
           return c.series.step_loss?.last === LONG_STEPS ? c : undefined;
         });
         assert.deepEqual([chart.series.step_loss!.first, chart.series.step_loss!.n], [1, LONG_STEPS], 'no gap in the loss curve');
+        // One training process all along, through the reload and the kill.
+        const seen = trainersIn('long');
+        assert.equal(seen.length, 1, `training processes of the long run: ${seen.map((p) => p.pid).join(', ')}`);
         await a.runCommand('View: Close All Editors');
         return `succeeded at ${summary.step}/${LONG_STEPS}; loss curve ${chart.series.step_loss!.n} points`;
       }).catch((e: unknown) => {
