@@ -319,7 +319,7 @@ test('security, untrusted workspace: configs, Runs view, dashboard and commands 
       for (const [title, opens] of [
         ['SDXL: Refresh Runs', undefined],
         ['SDXL: Validate Config', undefined],
-        ['SDXL: Show Launch Command', /Launch Command/],
+        ['SDXL: Show Launch Command', /Launch/], // the panel is titled "Launch: <config>"
         ['SDXL: Show GPU Memory Estimate', /memory estimate/],
       ] as const) {
         await vs.openFile('normal.sdxl.json');
