@@ -97,6 +97,8 @@ export class SdxlExtension implements vscode.Disposable {
     context.subscriptions.push(this);
     // Reattach: runs that went on while the window was closed or reloading are found and followed again.
     void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${e instanceof Error ? e.message : String(e)}`));
+    // Runs started or removed by another window on this workspace (or the CLI) show up here too.
+    this.runs.watchRecords();
   }
 
   /** Registers a command whose failures are reported, never thrown into the host. */

@@ -48,6 +48,11 @@ export interface LaunchOptions {
   startTimeoutMs?: number;
   /** Called with the workspace copy's absolute path before code-server starts (e.g. to fill in absolute paths). */
   prepareWorkspace?: (workspace: string) => Promise<void>;
+  /**
+   * Default true: workspace trust is off, so the folder counts as trusted. False: trust is on and the folder is not
+   * trusted (nobody is asked at start-up), so the window opens in Restricted Mode.
+   */
+  trustWorkspace?: boolean;
 }
 
 /** Start-up durations in milliseconds, for reports. */
@@ -99,6 +104,15 @@ const BASE_SETTINGS: Record<string, unknown> = {
   'editor.suggestOnTriggerCharacters': false,
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
+};
+
+// With trust on and nobody asked, a folder nobody trusted opens in Restricted Mode (code-server's
+// --disable-workspace-trust is left out too).
+const UNTRUSTED_SETTINGS: Record<string, unknown> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
 };
 
 /** Files under `dir` (recursively) that `pick` accepts; a missing dir has none. */
@@ -157,7 +171,8 @@ export class VsCode {
     await mkdir(this.extensionsDir, { recursive: true });
     await cp(opts.workspaceTemplate ?? DEFAULT_TEMPLATE, this.workspace, { recursive: true });
     await opts.prepareWorkspace?.(this.workspace);
-    const settings = { ...BASE_SETTINGS, ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.userSettings };
+    const trust = opts.trustWorkspace ?? true;
+    const settings = { ...BASE_SETTINGS, ...(trust ? {} : UNTRUSTED_SETTINGS), ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.userSettings };
     await writeFile(join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
     // code-server keeps its own config and state under XDG dirs; point them into the temp dir so a test never
@@ -200,7 +215,7 @@ export class VsCode {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...((this.options.trustWorkspace ?? true) ? ['--disable-workspace-trust'] : []),
       '--disable-getting-started-override',
       ...common,
     ];
@@ -638,6 +653,97 @@ export class VsCode {
       const item = center.locator('.monaco-list-row').filter({ hasText: text }).first();
       await item.waitFor({ state: 'visible', timeout: timeoutMs });
       return (await item.textContent()) ?? '';
+    } finally {
+      await this.runCommand('Notifications: Hide Notifications');
+      await center.waitFor({ state: 'hidden' });
+    }
+  }
+
+  /** code-server's pid, which leads its process group (the extension hosts are in it). */
+  get serverPid(): number | undefined {
+    return this.server?.pid;
+  }
+
+  /**
+   * A second browser window on the same folder (its own extension host). The returned object drives that page with
+   * every helper here and shares this instance's server and folder; close this one, not it.
+   */
+  async openWindow(timeoutMs = 120_000): Promise<VsCode> {
+    const page = await this.page.context().newPage();
+    page.setDefaultTimeout(30_000);
+    const other = Object.create(this) as VsCode;
+    other.page = page;
+    await page.goto(this.url, { timeout: timeoutMs });
+    await other.waitForWorkbench(timeoutMs);
+    return other;
+  }
+
+  /** Show an output channel in the Output panel and return its visible text (Monaco renders visible lines only). */
+  async outputChannelText(channel: string): Promise<string> {
+    await this.runCommand('Output: Show Output Channels...');
+    await this.pick(channel);
+    const lines = this.page.locator('.part.panel .monaco-editor .view-lines').first();
+    await lines.waitFor({ state: 'visible' });
+    return until(`the "${channel}" output channel to show text`, 15_000, async () => {
+      const text = (await lines.textContent()) ?? '';
+      return text.trim() ? text : undefined;
+    }, 200);
+  }
+
+  /** True when the palette offers no command titled `title` (after the list has settled on the filter). */
+  async paletteLacks(title: string): Promise<boolean> {
+    await this.openPalette(title);
+    const list = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    const empty = this.page.locator('.quick-input-widget').filter({ hasText: /No matching commands/ });
+    await until(`the palette to settle on "${title}"`, 10_000, async () => ((await list.count()) > 0 || (await empty.count()) > 0 ? true : undefined));
+    const exact = await list.evaluateAll((els, t) => els.filter((el) => (el.getAttribute('aria-label') ?? el.textContent ?? '').includes(t)).length, title);
+    await this.closeQuickInput();
+    return exact === 0;
+  }
+
+  /** The items of the context menu of `target` (right-click, read, Escape). */
+  async contextMenuItems(target: Locator, timeoutMs = 15_000): Promise<string[]> {
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await until('a context menu', timeoutMs, async () => {
+      await target.click({ button: 'right' });
+      await menu.waitFor({ state: 'visible', timeout: 2000 });
+      return true;
+    }, 0);
+    const items = (await menu.locator('.action-item .action-label').allTextContents()).map((t) => t.trim()).filter(Boolean);
+    await this.page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    return items;
+  }
+
+  /** Click `button` on the notification containing `text`: on its toast, or in the notification center. */
+  async clickNotificationButton(text: string | RegExp, button: string, timeoutMs = 30_000): Promise<string> {
+    const center = this.page.locator('.notifications-center');
+    const found = await until(`a notification "${String(text)}" with a "${button}" button`, timeoutMs, async () => {
+      for (const scope of [this.page.locator('.notifications-toasts .notification-toast'), center.locator('.monaco-list-row')]) {
+        const item = scope.filter({ hasText: text }).first();
+        if (await item.isVisible()) return item;
+      }
+      if (!(await center.isVisible())) await this.runCommand('Notifications: Show Notifications');
+      return undefined;
+    }, 250);
+    const said = (await found.textContent()) ?? '';
+    await found.locator('.monaco-button', { hasText: button }).first().click();
+    if (await center.isVisible()) {
+      await this.runCommand('Notifications: Hide Notifications');
+      await center.waitFor({ state: 'hidden' });
+    }
+    return said;
+  }
+
+  /** Every notification's text, from the notification center (which keeps them all). */
+  async allNotifications(): Promise<string[]> {
+    const center = this.page.locator('.notifications-center');
+    if (!(await center.isVisible())) {
+      await this.runCommand('Notifications: Show Notifications');
+      await center.waitFor({ state: 'visible' });
+    }
+    try {
+      return await center.locator('.monaco-list-row').allTextContents();
     } finally {
       await this.runCommand('Notifications: Hide Notifications');
       await center.waitFor({ state: 'hidden' });

@@ -11,7 +11,7 @@ import { until } from './processes.js';
 import { runRecords, type RecordOnDisk, type RunRecordFile } from './runRecords.js';
 
 export const RUNS_TEMPLATE = join(REPO_ROOT, 'test', 'e2e', 'runs-workspace');
-export { prepareStandinWorkspace, STANDIN_ACCELERATE, STANDIN_TRAINER } from '../../scripts/standin-workspace.cjs';
+export { FAKE_NVIDIA_SMI, prepareStandinWorkspace, STANDIN_ACCELERATE, STANDIN_TRAINER } from '../../scripts/standin-workspace.cjs';
 export { consoleOf, runRecords, type RecordOnDisk, type RunRecordFile } from './runRecords.js';
 
 /** Wait for a run record matching `pick`. */

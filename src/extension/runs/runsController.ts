@@ -7,6 +7,7 @@ import { Supervisor, type RunMeta } from '../../core/supervisor/supervisor';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRecord';
 import { processQuery } from '../../core/supervisor/processTree';
+import { RecordsFolderWatch } from '../../core/supervisor/recordsWatch';
 import { RunMonitor } from '../../core/monitor/runMonitor';
 import { claimOutputDir, nextFreeOutputDir, pickResumeCheckpoint, withOutputDir } from '../../core/supervisor/ownership';
 import { outputDirOf } from '../../core/supervisor/planArgs';
@@ -62,6 +63,8 @@ export class RunsController implements vscode.Disposable {
   private readonly processes = processQuery(() => vscode.workspace.isTrusted);
   /** Runs queued elsewhere that the user was asked about in this window (asked once each). */
   private readonly askedForeign = new Set<string>();
+  /** Records another window or process created or removed (see recordsWatch.ts). */
+  private recordsWatch: RecordsFolderWatch | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -212,6 +215,14 @@ export class RunsController implements vscode.Disposable {
     this.nameCounts = undefined;
     monitor.start();
     return t;
+  }
+
+  /** Picks up runs that another window, the CLI or a queue pump created or removed, within RECORDS_POLL_MS. */
+  watchRecords(): void {
+    const dir = this.recordsDir;
+    if (!dir || this.recordsWatch) return;
+    this.recordsWatch = new RecordsFolderWatch(dir, () => this.scheduleRefresh());
+    this.recordsWatch.start();
   }
 
   private scheduleRefresh(): void {
@@ -378,6 +389,7 @@ export class RunsController implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.refreshTimer);
+    this.recordsWatch?.dispose();
     for (const t of this.tracked.values()) {
       t.unsubscribe();
       t.monitor.stop(); // the runs themselves go on: they are detached from the extension host

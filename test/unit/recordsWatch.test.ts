@@ -1,0 +1,41 @@
+// A window notices run records another window (or the CLI) created or removed: the records folder watch.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { RecordsFolderWatch } from '../../src/core/supervisor/recordsWatch';
+
+test('the records folder watch reports folders created and removed, not an unchanged folder', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sdxl-records-watch-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, '.sdxl', 'runs');
+  let calls = 0;
+  const watch = new RecordsFolderWatch(dir, () => calls++);
+  assert.equal(watch.check(), false, 'the first check only records what is there (here: no folder yet)');
+  assert.equal(watch.check(), false);
+  mkdirSync(join(dir, '20240101-000000-a'), { recursive: true });
+  assert.equal(watch.check(), true, 'a record created by another process');
+  assert.equal(watch.check(), false, 'nothing new');
+  mkdirSync(join(dir, '20240101-000001-b'));
+  rmSync(join(dir, '20240101-000000-a'), { recursive: true });
+  assert.equal(watch.check(), true, 'one removed and one added: same count, other names');
+  rmSync(join(dir, '20240101-000001-b'), { recursive: true });
+  assert.equal(watch.check(), true, 'a record removed');
+  assert.equal(calls, 3);
+});
+
+test('started, the watch calls back on its own when another process adds a record', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sdxl-records-watch-'));
+  const watch = new RecordsFolderWatch(root, () => seen());
+  let seen: () => void = () => undefined;
+  const called = new Promise<void>((resolve) => (seen = resolve));
+  t.after(() => {
+    watch.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+  watch.start(20);
+  mkdirSync(join(root, '20240101-000000-other-window'));
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no callback within 5 s')), 5000).unref());
+  await Promise.race([called, timeout]);
+});
