@@ -16,6 +16,7 @@ import { gpuNeedOf, outputDirOf } from './planArgs';
 import { waitUntil } from './poll';
 import { PreflightError, preflight } from './preflight';
 import { groupOf, runProcesses, signalRun, systemProcesses, type ProcessQuery } from './processTree';
+import { withCreateLock } from './createLock';
 import { claimStart, impossibleNeed, pumpQueue, readQueueSettings, writeQueueSettings, type PumpResult } from './queue';
 import { withResume } from './resume';
 import { withOutputDir } from './ownership';
@@ -37,6 +38,8 @@ export interface SupervisorOptions extends WrapperLauncher {
   machineKeyFile?: string;
   /** How processes are checked; the extension passes one that spawns no tool in an untrusted workspace. */
   processes?: ProcessQuery;
+  /** Tests only: runs between the output_dir check and the record's creation, inside the create lock. */
+  beforeRecord?: () => Promise<void>;
 }
 
 export interface RunMeta {
@@ -170,10 +173,14 @@ export class Supervisor {
    * Throws PreflightError (nothing created) or RecordWriteError (records folder not writable).
    */
   async start(plan: LaunchPlan, meta: RunMeta = {}): Promise<RunEntry> {
-    const live = this.live().map((e) => e.record);
-    const problems = preflight(plan, live);
-    if (problems.length) throw new PreflightError(problems);
-    const { dir, secrets } = this.newRecord(plan, meta, 'starting');
+    // The check and the record under one lock: another window starting in the same output_dir waits, then sees ours.
+    const { dir, secrets } = await withCreateLock(this.recordsDir, async () => {
+      const live = this.live().map((e) => e.record);
+      const problems = preflight(plan, live);
+      if (problems.length) throw new PreflightError(problems);
+      await this.opts.beforeRecord?.();
+      return this.newRecord(plan, meta, 'starting');
+    });
     const child = launchWrapper(this.launcher, dir, secrets);
     let spawnError: Error | undefined;
     let wrapperExited = false;
@@ -198,7 +205,7 @@ export class Supervisor {
     const impossible = impossibleNeed(need, settings.totalGpus);
     const problems = preflight(plan).concat(impossible ? [{ code: 'output-dir-busy' as const, message: impossible }] : []);
     if (problems.length) throw new PreflightError(problems);
-    const { record } = this.newRecord(plan, meta, 'queued');
+    const { record } = await withCreateLock(this.recordsDir, () => this.newRecord(plan, meta, 'queued'));
     const pump = this.pump();
     return { entry: this.get(record.id), pump };
   }
