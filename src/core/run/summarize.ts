@@ -16,6 +16,8 @@ import { readLatestHparams } from '../events/hparams';
 import type { Diagnosis, RunEvent } from './events';
 import { reduce } from './reducer';
 import { initialRunState, type RunState } from './state';
+import { seriesLast, type Series } from './series';
+import { epochNumber } from '../../shared/epochs';
 
 export type SummaryState = 'running' | 'succeeded' | 'failed' | 'stopped' | 'unknown';
 
@@ -25,7 +27,10 @@ export interface RunSummary {
   state: SummaryState;
   step: number | null;
   totalSteps: number | null;
+  /** Counted from 1, as every view shows it (`epoch 2/8`); the scripts count from 0. */
   epoch: number | null;
+  totalEpochs: number | null;
+  /** The newest loss and learning rate: the console's Steps postfix, else the event files' (`loss`/`train_loss`, `lr`). */
   stepLoss: number | null;
   lr: number | null;
   checkpoints: Array<{ step: number; complete: boolean }>;
@@ -190,6 +195,12 @@ function failureOf(s: RunState): Diagnosis | null {
   return s.failure ?? s.warnings.find((w) => w.class === 'nan_loss') ?? s.warnings[0] ?? null;
 }
 
+/** The value at the newest step of an event-file series (an output_dir read without its console). */
+function lastValue(series: Series | undefined): number | null {
+  const last = series ? seriesLast(series) : undefined;
+  return last && Number.isFinite(last.value) ? last.value : null;
+}
+
 export function toSummary(s: RunState, source: SummarySource, recordState?: string): RunSummary {
   const f = failureOf(s);
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
@@ -198,9 +209,10 @@ export function toSummary(s: RunState, source: SummarySource, recordState?: stri
     state: summaryState(s, source, recordState),
     step: s.step,
     totalSteps: s.totalSteps,
-    epoch: s.epoch,
-    stepLoss: finite(s.stepLoss),
-    lr: finite(s.lr),
+    epoch: s.epoch === null ? null : epochNumber(s.epoch),
+    totalEpochs: s.numEpochs,
+    stepLoss: finite(s.stepLoss) ?? lastValue(s.loss.train_loss) ?? lastValue(s.scalars.loss),
+    lr: finite(s.lr) ?? lastValue(s.scalars.lr),
     checkpoints: s.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
     failure: f ? { class: f.class, message: f.message, remedy: f.remedy, configKey: f.configKey ?? null } : null,
   };
