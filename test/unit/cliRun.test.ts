@@ -382,3 +382,13 @@ test('the bundled CLI: wrapper.js found next to cli.js, SIGINT ends only the fol
   assert.equal(runProcessCount(record), 0);
   assert.equal(readRecord(join(ws.recordsDir, id)).state, 'stopped');
 });
+
+test('run start: a train_data_dir that is not there is refused before anything is launched (the real script finds out after loading the models)', unixOnly, async (t) => {
+  const ws = standinWorkspace(t);
+  const file = writeConfig(ws, 'nodata', { args: { train_data_dir: './no-such-data' } });
+  const r = await cli(ws, ['run', 'start', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /train_data_dir \S*no-such-data does not exist .*\[data-dir-missing\]/);
+  assert.match(r.err, /not started/);
+  assert.deepEqual(runIds(ws), [], 'no run record, no process');
+});

@@ -59,6 +59,11 @@ function childExceptions(tbs: readonly TracebackInfo[]): string[] {
   return tbs.map((t) => t.exception).filter((e): e is string => !!e && !LAUNCHER_EXC.test(e));
 }
 
+/** Whether a line is a Python exception as printed when uncaught (`module.SomeError: message`), not a launcher's own. */
+export function isChildExceptionLine(text: string): boolean {
+  return PY_EXCEPTION.test(text) && !LAUNCHER_EXC.test(text);
+}
+
 export function classifyFailure(input: FailureInput): Diagnosis {
   const tbs = input.tracebacks ?? [];
   const lines = input.lines ?? [];
@@ -319,12 +324,11 @@ function hubConfigKey(input: FailureInput, id: string | undefined): string {
 /** Hugging Face Hub refusals while loading (or pushing): gated, not found (or private), not signed in. */
 function hubError(input: FailureInput, find: (re: RegExp) => RegExpExecArray | undefined): Diagnosis | undefined {
   let m: RegExpExecArray | undefined;
-  const idOf = (re: RegExp) => {
-    const all = find(re);
-    return all ? hubRepoId(all[0]) : undefined;
-  };
-  if ((m = find(/GatedRepoError.*|Cannot access gated repo.*|Access to model \S+ is restricted.*/))) {
-    const id = hubRepoId(m[0]) ?? idOf(/Cannot access gated repo.*|Access to model \S+ is restricted.*/);
+  // The id is often only in an earlier exception of the chain (the request's URL) or in transformers' wording.
+  const anyId = (): string | undefined => find(/(\S+) is not a local folder/)?.[1]
+    ?? hubRepoId(find(/huggingface\.co\/\S+\/(?:resolve|revision)\/.*|Access to model \S+ is restricted.*/)?.[0] ?? '');
+  if ((m = find(/GatedRepoError.*|Cannot access gated repo.*|Access to model \S+ is restricted.*|You are trying to access a gated repo.*/))) {
+    const id = hubRepoId(m[0]) ?? anyId();
     return {
       class: 'hub_auth', message: m[0],
       remedy: `${id ?? 'The model'} is gated: request access on its Hub page${id ? ` (https://huggingface.co/${id})` : ''} with your account, `
@@ -333,7 +337,7 @@ function hubError(input: FailureInput, find: (re: RegExp) => RegExpExecArray | u
     };
   }
   if ((m = find(/RepositoryNotFoundError.*|Repository Not Found for url.*|is not a local folder and is not a valid model identifier.*/))) {
-    const id = hubRepoId(m[0]) ?? idOf(/Repository Not Found for url.*/) ?? /(\S+) is not a local folder/.exec(m[0])?.[1];
+    const id = anyId();
     return {
       class: 'hub_auth', message: m[0],
       remedy: `Check the id ${id ? `"${id}" ` : ''}(pretrained_model_name_or_path: a Hub id like \`stabilityai/stable-diffusion-xl-base-1.0\` `
