@@ -2,6 +2,7 @@
 // test/fixtures/console/users/. Each is summarized as a bare console log, the way `summarize LOG` reads a pasted log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizePath } from '../../src/core/run/summarize';
 import { parseConsole } from '../../src/core/monitor/consoleParser';
@@ -12,7 +13,7 @@ const USERS = join(__dirname, '..', 'fixtures', 'console', 'users');
 const summarize = async (name: string) => (await summarizePath(join(USERS, name))).summary;
 
 test('torch >= 2.3 elastic: every traceback line prefixed `[rank0]: `; the child\'s OOM is the cause, not ChildFailedError', async () => {
-  const tbs = parseConsole(Buffer.from(require('node:fs').readFileSync(join(USERS, 'rank0-traceback.log'))))
+  const tbs = parseConsole(readFileSync(join(USERS, 'rank0-traceback.log')))
     .filter((e): e is RunEventOf<'traceback'> => e.type === 'traceback').map((e) => e.traceback);
   assert.equal(tbs[0]?.rank, 0);
   assert.match(tbs[0]!.exception!, /^torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate 2\.50 GiB/);
