@@ -169,6 +169,19 @@ test('the gallery shows images after a validation delta, and enlarges one', { sk
   assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), false);
 });
 
+test('a run on the CPU: the GPU tab says so rather than waiting for samples; epochs read from 1 in the header and the gallery', { skip }, async () => {
+  await send({
+    type: 'init',
+    runs: [run('cpu', 'tiny-cpu', { status: { outcome: 'running', phase: 'training', step: 6, totalSteps: 6, epoch: 1, totalEpochs: 2, device: 'cpu' }, gallery: [{ epoch: 0, index: 0, uri: `${origin}/img0.png` }] })],
+  });
+  await page.locator('.status-grid', { hasText: '2 / 2' }).waitFor();
+  await page.locator('vscode-tab-header').nth(2).click();
+  await page.locator('section[data-chart="gpu"] p.empty', { hasText: 'Training on CPU' }).waitFor();
+  await page.locator('vscode-tab-header').nth(1).click();
+  await page.locator('.gallery-row-label', { hasText: 'Epoch 1' }).waitFor();
+  assert.equal(await page.locator('.gallery-row-label', { hasText: 'Epoch 0' }).count(), 0);
+});
+
 test('the failure banner asks the host to open the console at the failing line', { skip }, async () => {
   await send({ type: 'delta', runId: 'a', status: { outcome: 'failed' }, failure: { class: 'cuda_oom', message: 'CUDA out of memory at step 212.', remedy: 'Lower train_batch_size or enable gradient checkpointing.', consoleLine: 4242 } });
   const button = page.locator('.banner-error vscode-button');
