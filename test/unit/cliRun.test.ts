@@ -149,7 +149,7 @@ test('run start --follow: progress lines, checkpoints and validation images, exi
   assert.match(r.out, /^step 4\/4 · loss [\d.]+ · /m, 'the last step is always shown');
   assert.match(r.out, new RegExp(`^checkpoint saved: checkpoint-2 \\(${join(ws.root, 'out', 'checkpoint-2')}\\)$`, 'm'));
   assert.match(r.out, /^checkpoint saved: checkpoint-4 /m);
-  assert.match(r.out, /^validation images: epoch 0, 1 image\(s\)$/m);
+  assert.match(r.out, /^validation images: epoch 1, 1 image\(s\)$/m);
   assert.match(r.out, /finished at step 4\n$/);
   assert.equal(finalState(ws, runIds(ws)[0]!), 'succeeded');
 });
@@ -265,9 +265,9 @@ test('run resume: from checkpoint-N or the newest complete one, recorded as resu
   assert.equal(fromTwo.code, 0, fromTwo.err + fromTwo.out);
   assert.match(fromTwo.out, new RegExp(`started, resuming ${first.id}/checkpoint-2`));
   assert.match(fromTwo.out, /^resumed from checkpoint-2 at step 2$/m);
-  // Its own validation (epoch 0 again: resumed inside the first epoch) is reported once; the earlier run's images,
+  // Its own validation (epoch 1 again, counted from 1: resumed inside the first epoch) is reported once; the earlier run's images,
   // in event files of the same folder, are not this run's.
-  assert.equal(fromTwo.out.match(/^validation images: epoch 0, /gm)?.length, 1, fromTwo.out);
+  assert.equal(fromTwo.out.match(/^validation images: epoch 1, /gm)?.length, 1, fromTwo.out);
   const second = runIds(ws).find((id) => id !== first.id)!;
   const record = readRecord(join(ws.recordsDir, second));
   assert.equal(record.resumedFrom, `${first.id}/checkpoint-2`);
