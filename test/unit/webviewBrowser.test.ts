@@ -156,19 +156,7 @@ test('a one-step spike survives downsampling of 1,000,000 points', { skip }, asy
   assert.ok(n > 0 && n < 10_000, `plotted ${n} points: expected a downsampled series`);
 });
 
-test('the gallery shows images after a validation delta, and enlarges one', { skip }, async () => {
-  await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 200) } })] });
-  await page.locator('vscode-tab-header').nth(1).click();
-  const gallery = [0, 1].flatMap((epoch) => [0, 1, 2].map((index) => ({ epoch, index, step: epoch * 100 + 100, uri: `${origin}/img${epoch * 3 + index}.png`, prompt: 'a photo of sks dog in a bucket' })));
-  await send({ type: 'delta', runId: 'a', gallery, markers: [{ step: 100, kind: 'validation' }] });
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length === 6);
-  assert.equal(await page.locator('.gallery-row').count(), 2);
-  await page.locator('.thumb').first().click();
-  assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), true);
-  await page.keyboard.press('Escape');
-  assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), false);
-});
-
+// Before the gallery test: the tests after that one work on its run `a`.
 test('a run on the CPU: the GPU tab says so rather than waiting for samples; epochs read from 1 in the header and the gallery', { skip }, async () => {
   await send({
     type: 'init',
@@ -180,6 +168,19 @@ test('a run on the CPU: the GPU tab says so rather than waiting for samples; epo
   await page.locator('vscode-tab-header').nth(1).click();
   await page.locator('.gallery-row-label', { hasText: 'Epoch 1' }).waitFor();
   assert.equal(await page.locator('.gallery-row-label', { hasText: 'Epoch 0' }).count(), 0);
+});
+
+test('the gallery shows images after a validation delta, and enlarges one', { skip }, async () => {
+  await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 200) } })] });
+  await page.locator('vscode-tab-header').nth(1).click();
+  const gallery = [0, 1].flatMap((epoch) => [0, 1, 2].map((index) => ({ epoch, index, step: epoch * 100 + 100, uri: `${origin}/img${epoch * 3 + index}.png`, prompt: 'a photo of sks dog in a bucket' })));
+  await send({ type: 'delta', runId: 'a', gallery, markers: [{ step: 100, kind: 'validation' }] });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length === 6);
+  assert.equal(await page.locator('.gallery-row').count(), 2);
+  await page.locator('.thumb').first().click();
+  assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), false);
 });
 
 test('the failure banner asks the host to open the console at the failing line', { skip }, async () => {
