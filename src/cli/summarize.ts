@@ -23,8 +23,8 @@ export function summaryText(s: RunSummary, source: string): string {
   const lines = [
     `script:      ${s.script ?? 'unknown'} (from ${source === 'record' ? 'run record' : source === 'outputDir' ? 'output_dir' : 'console log'})`,
     `state:       ${s.state}`,
-    `step:        ${fmt(s.step)} / ${fmt(s.totalSteps)}${s.epoch !== null ? `  (epoch ${s.epoch})` : ''}`,
-    `step loss:   ${fmt(s.stepLoss)}    lr: ${fmt(s.lr)}`,
+    `step:        ${fmt(s.step)} / ${fmt(s.totalSteps)}${s.epoch !== null ? `  (epoch ${s.epoch}${s.totalEpochs ? `/${s.totalEpochs}` : ''})` : ''}`,
+    `loss:        ${fmt(s.stepLoss)}    lr: ${fmt(s.lr)}`,
     `checkpoints: ${s.checkpoints.length ? s.checkpoints.map((c) => `${c.step}${c.complete ? '' : ' (incomplete)'}`).join(', ') : 'none'}`,
   ];
   if (s.failure) {

@@ -30,6 +30,8 @@ export interface RunStatusView {
   etaSeconds?: number;
   /** While running: how long the run had gone without a new step when the monitor judged it stalled. */
   stalledSeconds?: number;
+  /** accelerate's `Device:` line (`cpu`, `cuda`, `cuda:0`, `mps`): a CPU run has no GPU to chart. */
+  device?: string;
 }
 
 export interface GalleryImageView {
@@ -238,6 +240,7 @@ const MARKERS: readonly MarkerKind[] = ['checkpoint', 'validation', 'resume', 'n
 const statusFields = {
   'phase?': oneOf(PHASES), 'step?': int, 'totalSteps?': int, 'epoch?': int, 'totalEpochs?': int,
   'secondsPerIt?': nonNeg, 'imagesPerSec?': nonNeg, 'etaSeconds?': nonNeg, 'stalledSeconds?': nonNeg,
+  'device?': str,
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -54,6 +54,9 @@ function tempDir(t: { after(fn: () => void): void }): string {
 test('command reads a config with a UTF-8 BOM, as validate does', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'bom.sdxl.json'), '\uFEFF' + JSON.stringify(CONFIG));
+  // validate checks that train_data_dir is there and holds something.
+  mkdirSync(join(dir, 'd'));
+  writeFileSync(join(dir, 'd', '01.png'), '');
   const r = await run(dir, ['command', 'bom.sdxl.json', '--json']);
   assert.equal(r.code, 0, r.err);
   assert.equal((JSON.parse(r.out) as { argv: string[] }).argv[1], 'launch');

@@ -149,7 +149,7 @@ test('run start --follow: progress lines, checkpoints and validation images, exi
   assert.match(r.out, /^step 4\/4 · loss [\d.]+ · /m, 'the last step is always shown');
   assert.match(r.out, new RegExp(`^checkpoint saved: checkpoint-2 \\(${join(ws.root, 'out', 'checkpoint-2')}\\)$`, 'm'));
   assert.match(r.out, /^checkpoint saved: checkpoint-4 /m);
-  assert.match(r.out, /^validation images: epoch 0, 1 image\(s\)$/m);
+  assert.match(r.out, /^validation images: epoch 1, 1 image\(s\)$/m);
   assert.match(r.out, /finished at step 4\n$/);
   assert.equal(finalState(ws, runIds(ws)[0]!), 'succeeded');
 });
@@ -265,9 +265,9 @@ test('run resume: from checkpoint-N or the newest complete one, recorded as resu
   assert.equal(fromTwo.code, 0, fromTwo.err + fromTwo.out);
   assert.match(fromTwo.out, new RegExp(`started, resuming ${first.id}/checkpoint-2`));
   assert.match(fromTwo.out, /^resumed from checkpoint-2 at step 2$/m);
-  // Its own validation (epoch 0 again: resumed inside the first epoch) is reported once; the earlier run's images,
+  // Its own validation (epoch 1 again, counted from 1: resumed inside the first epoch) is reported once; the earlier run's images,
   // in event files of the same folder, are not this run's.
-  assert.equal(fromTwo.out.match(/^validation images: epoch 0, /gm)?.length, 1, fromTwo.out);
+  assert.equal(fromTwo.out.match(/^validation images: epoch 1, /gm)?.length, 1, fromTwo.out);
   const second = runIds(ws).find((id) => id !== first.id)!;
   const record = readRecord(join(ws.recordsDir, second));
   assert.equal(record.resumedFrom, `${first.id}/checkpoint-2`);
@@ -381,4 +381,14 @@ test('the bundled CLI: wrapper.js found next to cli.js, SIGINT ends only the fol
   assert.equal(stop.status, 0, stop.stderr);
   assert.equal(runProcessCount(record), 0);
   assert.equal(readRecord(join(ws.recordsDir, id)).state, 'stopped');
+});
+
+test('run start: a train_data_dir that is not there is refused before anything is launched (the real script finds out after loading the models)', unixOnly, async (t) => {
+  const ws = standinWorkspace(t);
+  const file = writeConfig(ws, 'nodata', { args: { train_data_dir: './no-such-data' } });
+  const r = await cli(ws, ['run', 'start', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /train_data_dir \S*no-such-data does not exist .*\[data-dir-missing\]/);
+  assert.match(r.err, /not started/);
+  assert.deepEqual(runIds(ws), [], 'no run record, no process');
 });

@@ -14,6 +14,9 @@ function repoRoot(): string {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sdxl-validate-'));
+// The configs' train_data_dir: validate checks that it is there and not empty.
+mkdirSync(join(dir, 'data'));
+writeFileSync(join(dir, 'data', '01.png'), '');
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -166,4 +169,14 @@ test('the built CLI runs validate as a separate process', () => {
   const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'validate', f, '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
   assert.ok((JSON.parse(r.stdout) as { diagnostics: unknown[] }).diagnostics.length > 0);
+});
+
+test('validate: a training image folder that is not there is an error on its argument (the real run failed only after loading the models)', async () => {
+  const r = await run('validate', write('nodata.sdxl.json', { ...CLEAN, args: { ...CLEAN.args, train_data_dir: 'no-such-data' } }), '--json');
+  assert.equal(r.code, 1);
+  const { diagnostics } = JSON.parse(r.out) as { diagnostics: Array<Record<string, unknown>> };
+  const d = diagnostics.find((x) => x.code === 'data-dir-missing')!;
+  assert.equal(d.path, '/args/train_data_dir');
+  assert.equal(d.line, 5);
+  assert.match(String(d.message), /no-such-data does not exist/);
 });

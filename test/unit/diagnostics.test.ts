@@ -48,7 +48,8 @@ function find(ds: Diagnostic[], code: string, path?: string): Diagnostic | undef
 
 for (const kind of Object.keys(CLEAN) as ScriptKind[]) {
   test(`clean ${kind} config has no diagnostics`, () => {
-    assert.deepEqual(validateConfig(text(kind), { configPath: '/proj/a.sdxl.json', listDir: () => ['checkpoint-10', 'logs'] }), []);
+    const listDir = (p: string) => (p === '/proj/dog' ? ['01.png', '02.jpg'] : p === '/proj/data' ? ['metadata.jsonl', '01.png'] : ['checkpoint-10', 'logs']);
+    assert.deepEqual(validateConfig(text(kind), { configPath: '/proj/a.sdxl.json', listDir }), []);
   });
 }
 
@@ -187,13 +188,13 @@ test('output_dir with stray checkpoint names, resolved against launch.cwd', () =
   const listDir = (p: string): string[] => (asked.push(p), ['checkpoint-100', 'checkpoints', 'checkpoint-best', 'logs']);
   const t = text('lora', (a, d) => { a.output_dir = 'runs/out'; a.checkpoints_total_limit = 3; d.launch = { cwd: '../work' }; });
   const d = find(validateConfig(t, { configPath: '/proj/cfg/a.sdxl.json', listDir }), 'output-dir-checkpoint-names')!;
-  assert.deepEqual(asked, ['/proj/work/runs/out']);
+  assert.deepEqual(asked.filter((p) => p.endsWith('/out')), ['/proj/work/runs/out']);
   assert.equal(d.severity, 'error');
   assert.match(d.message, /"checkpoint-best", "checkpoints"/);
   assert.doesNotMatch(d.message, /checkpoint-100/);
   const w = find(validateConfig(text('lora', (a) => (a.output_dir = '/abs/out')), { configPath: '/x/a.sdxl.json', listDir }), 'output-dir-checkpoint-names')!;
   assert.equal(w.severity, 'warning', 'no pruning and no resume: it does not crash yet');
-  assert.equal(asked[1], '/abs/out');
+  assert.equal(asked.filter((p) => p.endsWith('/out'))[1], '/abs/out');
   // A folder that does not exist, and a relative path with no config location, are not checked.
   assert.equal(find(validateConfig(text('lora'), { configPath: '/x/a.sdxl.json', listDir: () => undefined }), 'output-dir-checkpoint-names'), undefined);
   assert.equal(find(validateConfig(text('lora'), { listDir }), 'output-dir-checkpoint-names'), undefined);
@@ -264,4 +265,30 @@ test('the push_to_hub warning says what the upload holds and what to do today', 
   assert.match(message((a) => (a.checkpoints_total_limit = 2)), /the last 2 checkpoint-\* folders/);
   assert.match(message((a) => (a.logging_dir = 'tb')), / and tb\//);
   assert.doesNotMatch(message((a) => (a.logging_dir = '/var/tb')), /tb\//); // an absolute logging_dir is not in output_dir
+});
+
+test('training image folders are checked on disk: missing, empty, other files; class_data_dir is created by the script', () => {
+  const disk: Record<string, string[]> = { '/proj/work/dog': ['01.png', '02.JPG'], '/proj/work/empty': [], '/proj/work/mixed': ['01.png', '.DS_Store', 'captions'] };
+  const listDir = (p: string) => disk[p];
+  const ctx = { configPath: '/proj/a.sdxl.json', listDir };
+  const db = (change: (a: Args) => void) => text('dreambooth-lora', (a, d) => { d.launch = { cwd: 'work' }; change(a); });
+  // The real run's case: a folder that is not there is an error on the argument (the script only finds out after loading the models).
+  const missing = find(validateConfig(db((a) => (a.instance_data_dir = 'nope')), ctx), 'data-dir-missing', '/args/instance_data_dir')!;
+  assert.equal(missing.severity, 'error');
+  assert.match(missing.message, /instance_data_dir \/proj\/work\/nope does not exist/);
+  assert.equal(missing.line, 5, 'placed on the argument, not line 1');
+  const empty = find(validateConfig(db((a) => (a.instance_data_dir = 'empty')), ctx), 'data-dir-no-images', '/args/instance_data_dir')!;
+  assert.match(empty.message, /holds no images/);
+  const mixed = find(validateConfig(db((a) => (a.instance_data_dir = 'mixed')), ctx), 'data-dir-other-files')!;
+  assert.equal(mixed.severity, 'warning');
+  assert.match(mixed.message, /"\.DS_Store", "captions"/);
+  assert.deepEqual(validateConfig(db((a) => (a.instance_data_dir = '/proj/work/dog')), ctx).filter((d) => d.code.startsWith('data-dir')), []);
+  // A Hub dataset instead of a folder: nothing on disk to check.
+  assert.equal(find(validateConfig(db((a) => { a.instance_data_dir = null; a.dataset_name = 'user/dogs'; }), ctx), 'data-dir-missing'), undefined);
+  const cls = find(validateConfig(db((a) => { a.instance_data_dir = 'dog'; a.with_prior_preservation = true; a.class_data_dir = 'cls'; a.class_prompt = 'a dog'; }), ctx), 'class-dir-missing')!;
+  assert.equal(cls.severity, 'info');
+  assert.match(cls.message, /creates it and first generates num_class_images class images/);
+  const lora = find(validateConfig(text('lora', (a) => (a.train_data_dir = '/nowhere')), ctx), 'data-dir-missing', '/args/train_data_dir')!;
+  assert.equal(lora.severity, 'error');
+  assert.equal(find(validateConfig(text('lora', (a) => (a.train_data_dir = '/proj/work/empty')), ctx), 'data-dir-no-images')?.severity, 'error');
 });

@@ -2,6 +2,9 @@
 // reload (each run reduced again from its files in one pass) as while the runs were followed live.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConsole } from '../../src/core/monitor/consoleParser';
 import { reduce, reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
 import { initialRunState, type RunState } from '../../src/core/run/state';
@@ -78,4 +81,16 @@ test('the Problems entry sits on the config key the diagnosis names, with its qu
   assert.ok(absent.length > 0);
   const noKey = runFailureDiagnostic({ runId: 'r1', failure: { class: 'other', message: 'm', remedy: 'r' } }, text);
   assert.deepEqual([noKey.offset, noKey.length, noKey.line, noKey.column, noKey.fix], [0, 0, 1, 1, undefined]);
+});
+
+test('the real run\'s missing instance_data_dir: its Problems entry sits on instance_data_dir in the config, not at line 1', () => {
+  const log = readFileSync(join(__dirname, '..', 'fixtures', 'real-v0.27.2', 'missing-instance-data-dir.log'));
+  const s = reduceAll([{ type: 'runInfo', script: 'dreambooth-lora', args: { instance_data_dir: 'no-such-instance-folder' } }, ...parseConsole(log), { type: 'exit', code: 1, signal: null }]);
+  assert.equal(s.failure?.class, 'dataset_columns');
+  const text = '{\n  "script": "dreambooth-lora",\n  "args": {\n    "pretrained_model_name_or_path": "tiny/model",\n    "instance_data_dir": "no-such-instance-folder"\n  }\n}\n';
+  const d = runFailureDiagnostic({ runId: 'r1', failure: s.failure! }, text);
+  assert.equal(text.slice(d.offset, d.offset + d.length), '"instance_data_dir"');
+  assert.equal(d.line, 5);
+  assert.match(d.message, /Instance images root doesn't exists\./);
+  assert.match(d.message, /\(no-such-instance-folder\) does not exist/);
 });

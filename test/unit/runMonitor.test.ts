@@ -270,3 +270,22 @@ test('report_to tensorboard without the tensorboard package: a missing_package w
   assert.deepEqual(s.warnings.map((w) => [w.class, w.configKey]), [['missing_package', '/args/report_to']]);
   assert.equal(seriesLength(s.loss.train_loss), 0);
 });
+
+test('a CPU run (accelerate prints Device: cpu) is not warned that nvidia-smi is missing; a CUDA run still is', unixOnly, async (t) => {
+  const head = (device: string) => '11/29/2026 00:02:25 - INFO - __main__ - Distributed environment: DistributedType.NO\nNum processes: 1\n'
+    + `Process index: 0\nLocal process index: 0\nDevice: ${device}\n\nMixed precision type: no\n\n`;
+  const cpuWs = workspace();
+  const gpuWs = workspace();
+  t.after(() => { cpuWs.cleanup(); gpuWs.cleanup(); });
+  const missingSmi = join(cpuWs.root, 'no-such-nvidia-smi');
+  const cpu = new RunMonitor({ recordDir: fakeLiveRecord(cpuWs, head('cpu') + bar(1) + bar(2)), imageCacheDir: join(cpuWs.root, 'cache'), pollMs: 20, nvidiaSmi: missingSmi, gpuPollMs: 20 });
+  const gpu = new RunMonitor({ recordDir: fakeLiveRecord(gpuWs, head('cuda') + bar(1) + bar(2)), imageCacheDir: join(gpuWs.root, 'cache'), pollMs: 20, nvidiaSmi: missingSmi, gpuPollMs: 20 });
+  t.after(() => { cpu.stop(); gpu.stop(); });
+  cpu.start();
+  gpu.start();
+  await waitFor(() => monitorWarnings(gpu.state).some((m) => /No GPU stats/.test(m)), 'the CUDA run\'s warning');
+  await waitFor(() => cpu.state.step === 2, 'the CPU run followed');
+  assert.equal(cpu.state.device, 'cpu');
+  assert.deepEqual(monitorWarnings(cpu.state), [], 'nothing about nvidia-smi for a run on the CPU');
+  assert.deepEqual(cpu.state.notices, []);
+});

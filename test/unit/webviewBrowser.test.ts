@@ -156,6 +156,20 @@ test('a one-step spike survives downsampling of 1,000,000 points', { skip }, asy
   assert.ok(n > 0 && n < 10_000, `plotted ${n} points: expected a downsampled series`);
 });
 
+// Before the gallery test: the tests after that one work on its run `a`.
+test('a run on the CPU: the GPU tab says so rather than waiting for samples; epochs read from 1 in the header and the gallery', { skip }, async () => {
+  await send({
+    type: 'init',
+    runs: [run('cpu', 'tiny-cpu', { status: { outcome: 'running', phase: 'training', step: 6, totalSteps: 6, epoch: 1, totalEpochs: 2, device: 'cpu' }, gallery: [{ epoch: 0, index: 0, uri: `${origin}/img0.png` }] })],
+  });
+  await page.locator('.status-grid', { hasText: '2 / 2' }).waitFor();
+  await page.locator('vscode-tab-header').nth(2).click();
+  await page.locator('section[data-chart="gpu"] p.empty', { hasText: 'Training on CPU' }).waitFor();
+  await page.locator('vscode-tab-header').nth(1).click();
+  await page.locator('.gallery-row-label', { hasText: 'Epoch 1' }).waitFor();
+  assert.equal(await page.locator('.gallery-row-label', { hasText: 'Epoch 0' }).count(), 0);
+});
+
 test('the gallery shows images after a validation delta, and enlarges one', { skip }, async () => {
   await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 200) } })] });
   await page.locator('vscode-tab-header').nth(1).click();

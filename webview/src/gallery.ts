@@ -3,12 +3,13 @@
 import type { GalleryImageView } from '../../src/shared/dashboardProtocol';
 import { h, clear } from './dom';
 import type { RunData } from './store';
+import { epochNumber } from '../../src/shared/epochs';
 import type { UiState } from './state';
 import { post } from './vscodeApi';
 
 type EpochKey = number | 'test';
 const keyOf = (e: EpochKey): string => String(e);
-const epochLabel = (e: EpochKey): string => (e === 'test' ? 'Final (test)' : `Epoch ${e}`);
+const epochLabel = (e: EpochKey): string => (e === 'test' ? 'Final (test)' : `Epoch ${epochNumber(e)}`);
 
 export class Gallery {
   readonly el: HTMLElement;

@@ -16,6 +16,8 @@ const METRICS: { key: Metric; label: string; scale: 'mem' | 'pct'; dash?: number
   { key: 'temperatureC', label: 'temperature (°C)', scale: 'pct', dash: [2, 3], colour: 1, div: 1 },
 ];
 
+export const CPU_TEXT = 'Training on CPU (accelerate reports Device: cpu): there is no GPU to sample.';
+
 export class GpuChart {
   readonly el: HTMLElement;
   private readonly plotEl: HTMLElement;
@@ -35,8 +37,10 @@ export class GpuChart {
     new ResizeObserver(() => this.render()).observe(this.plotEl);
   }
 
-  update(samples: GpuSampleView[], theme: ChartTheme): void {
+  /** `device`: accelerate's `Device:` of the run; a CPU run has no GPU samples, and the empty chart says why. */
+  update(samples: GpuSampleView[], theme: ChartTheme, device?: string): void {
     this.samples = samples;
+    this.emptyEl.textContent = device === 'cpu' ? CPU_TEXT : 'No GPU samples yet.';
     if (theme !== this.theme) this.key = '';
     this.theme = theme;
     this.render();

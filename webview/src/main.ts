@@ -205,7 +205,7 @@ class Dashboard {
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();
     this.gallery.update(focus, this.ui);
-    this.gpu.update(focus?.view.gpu ?? [], this.theme);
+    this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device);
   }
 
   private renderGalleryRunSelect(): void {

@@ -1,5 +1,6 @@
 // The small panels around the charts: run list, banners (failure, simulation), progress/throughput and checkpoints.
 import { formatBytes } from '../../src/shared/bytes';
+import { epochNumber } from '../../src/shared/epochs';
 import { h, clear, formatDuration, formatNumber } from './dom';
 import type { RunData } from './store';
 import { post } from './vscodeApi';
@@ -78,7 +79,7 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
   const s = run.view.status;
   const stalled = s.outcome === 'running' && !!s.stalledSeconds;
   const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
-  const epochText = s.epoch !== undefined ? `${s.epoch + 1}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
+  const epochText = s.epoch !== undefined ? `${epochNumber(s.epoch)}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
   const items: [string, string][] = [
     ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`],
     ['Step', stepText],

@@ -5,6 +5,7 @@ import { RunMonitor } from '../../core/monitor/runMonitor';
 import { failureTitle } from '../../core/monitor/failure';
 import { describeRun, formatDuration, formatProgress, formatRate } from '../../core/format';
 import type { RunEvent } from '../../core/run/events';
+import { epochNumber, epochText } from '../../shared/epochs';
 import type { RunState } from '../../core/run/state';
 import type { CliIo } from '../io';
 import type { RunsWorkspace } from './context';
@@ -74,8 +75,8 @@ export class FollowReporter {
     for (const v of s.validation.entries) {
       // `validation` during training; the scripts log the final inference as `test`.
       this.once(`images:${v.tag}:${v.epoch}`, () => this.line(
-        `${v.tag === 'validation' ? 'validation images' : v.tag === 'test' ? 'final images' : `images (${v.tag})`}: epoch ${v.epoch}, ${v.images.length} image(s)`,
-        { event: 'images', tag: v.tag, epoch: v.epoch, count: v.images.length },
+        `${v.tag === 'validation' ? 'validation images' : v.tag === 'test' ? 'final images' : `images (${v.tag})`}: ${epochText(v.epoch)}, ${v.images.length} image(s)`,
+        { event: 'images', tag: v.tag, epoch: epochNumber(v.epoch), count: v.images.length },
       ));
     }
     for (const w of s.warnings) {

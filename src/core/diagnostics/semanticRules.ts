@@ -178,19 +178,72 @@ const pushToHub: Rule = ({ config, sink, set, eff }) => {
     removeFix('push_to_hub', 'Remove push_to_hub'));
 };
 
+/** Where the script will find a path argument: the script resolves it against the run's working folder, which the launch plan decides. */
+function runPath(config: SdxlConfig, ctx: ValidateContext, value: string): string | undefined {
+  if (isAbsolute(value)) return value;
+  if (!ctx.configPath) return undefined;
+  try {
+    return resolve(buildLaunchPlan(config, ctx.configPath).cwd, value);
+  } catch {
+    return undefined;
+  }
+}
+
+const IMAGE_FILE = /\.(?:png|jpe?g|webp|bmp|gif|tiff?)$/i;
+
+/**
+ * The training images' folders, checked on disk before any model loads (the scripts find out only after loading the
+ * models, minutes into a run): instance_data_dir (DreamBooth opens every entry with PIL), train_data_dir (an
+ * imagefolder, searched recursively), and class_data_dir, which the script creates and fills with generated images.
+ */
+const dataFolders: Rule = ({ config, sink, ctx, set }) => {
+  if (!ctx.listDir) return;
+  const folder = (dest: string): { dir: string; entries: string[] | undefined } | undefined => {
+    const v = set(dest);
+    if (typeof v !== 'string' || v === '') return undefined;
+    const dir = runPath(config, ctx, v);
+    return dir ? { dir, entries: ctx.listDir!(dir) } : undefined;
+  };
+  if (config.script === 'dreambooth-lora' && !present(set('dataset_name'))) {
+    const f = folder('instance_data_dir');
+    if (f && !f.entries) {
+      sink.add('error', 'data-dir-missing', ptr('instance_data_dir'),
+        `instance_data_dir ${f.dir} does not exist (or is not a readable folder): the script raises "Instance images root doesn't exists." after loading the models.`);
+    } else if (f?.entries) {
+      const images = f.entries.filter((n) => IMAGE_FILE.test(n));
+      const others = f.entries.filter((n) => !IMAGE_FILE.test(n)).sort();
+      if (images.length === 0) {
+        sink.add('error', 'data-dir-no-images', ptr('instance_data_dir'),
+          `instance_data_dir ${f.dir} holds no images (.png, .jpg, .jpeg, .webp, .bmp, .gif, .tiff): there is nothing to train on.`);
+      } else if (others.length > 0) {
+        sink.add('warning', 'data-dir-other-files', ptr('instance_data_dir'),
+          `instance_data_dir ${f.dir} also holds ${others.slice(0, 5).map((n) => `"${n}"`).join(', ')}${others.length > 5 ? ` and ${others.length - 5} more` : ''}: ` +
+          'the script opens every entry as an image and stops at the first that is not one (a folder, .DS_Store, a caption file). Move them out.');
+      }
+    }
+    if (set('with_prior_preservation') === true) {
+      const c = folder('class_data_dir');
+      if (c && !c.entries) {
+        sink.add('info', 'class-dir-missing', ptr('class_data_dir'),
+          `class_data_dir ${c.dir} does not exist: the script creates it and first generates num_class_images class images with the base model, which takes a while.`);
+      }
+    }
+  }
+  if (config.script !== 'dreambooth-lora' && !present(set('dataset_name'))) {
+    const f = folder('train_data_dir');
+    if (f && !f.entries) {
+      sink.add('error', 'data-dir-missing', ptr('train_data_dir'),
+        `train_data_dir ${f.dir} does not exist (or is not a readable folder): the script fails loading it as an imagefolder after loading the models.`);
+    } else if (f?.entries && f.entries.length === 0) {
+      sink.add('error', 'data-dir-no-images', ptr('train_data_dir'), `train_data_dir ${f.dir} is empty: there is nothing to train on.`);
+    }
+  }
+};
+
 const outputDirCheckpoints: Rule = ({ config, sink, ctx, eff, set }) => {
   const out = eff('output_dir');
   if (!ctx.listDir || typeof out !== 'string' || out === '') return;
-  let dir: string | undefined;
-  if (isAbsolute(out)) dir = out;
-  else if (ctx.configPath) {
-    // The script resolves output_dir against the run's working folder, which the launch plan decides.
-    try {
-      dir = resolve(buildLaunchPlan(config, ctx.configPath).cwd, out);
-    } catch {
-      return;
-    }
-  }
+  const dir = runPath(config, ctx, out);
   if (!dir) return;
   const entries = ctx.listDir(dir);
   if (!entries) return;
@@ -243,7 +296,7 @@ const memoryVsGpu: Rule = ({ config, sink, ctx }) => {
 
 const RULES: Rule[] = [
   fp16StockVae, datasetSource, priorPreservation, timestepBias, reportTo, validationEpochs, checkpointing, resolution,
-  fullColumns, pushToHub, outputDirCheckpoints, prodigyBools, optimizerCombos, memoryVsGpu,
+  fullColumns, pushToHub, dataFolders, outputDirCheckpoints, prodigyBools, optimizerCombos, memoryVsGpu,
 ];
 
 export function runSemanticRules(config: SdxlConfig, sink: DiagnosticSink, ctx: ValidateContext): void {

@@ -78,6 +78,12 @@ export class ConsoleParser {
   private lastStep = 0;
   private lastTotal: number | undefined;
   private scriptStrength = 0;
+  private script: ScriptKind | undefined;
+  /**
+   * The final weights were saved after the loop (`Model weights saved in <output_dir>/pytorch_lora_weights…`, not in a
+   * checkpoint): what follows is the final test-image generation, part of finishing, not a validation.
+   */
+  private finalSaved = false;
   private out: RunEvent[] = [];
   /** Segments longer than `maxLineChars` (only their beginning was parsed). */
   truncatedLines = 0;
@@ -168,6 +174,7 @@ export class ConsoleParser {
   private hint(script: ScriptKind, strength: 1 | 2 | 3, reason: string): void {
     if (strength <= this.scriptStrength) return;
     this.scriptStrength = strength;
+    this.script = script;
     this.emit({ type: 'scriptHint', script, strength, reason });
   }
 
@@ -235,16 +242,16 @@ export class ConsoleParser {
       return this.setPhase(this.sawSteps ? 'training' : 'saving');
     }
     if (/^Running validation\.\.\./.test(message)) {
-      this.setPhase('validating');
-      this.emit({ type: 'validationStarted' });
+      // DreamBooth logs the final test images with the same message as a validation.
+      this.setPhase(this.finalSaved ? 'finishing' : 'validating');
+      this.emit({ type: 'validationStarted', ...(this.finalSaved ? { final: true } : {}) });
       return;
     }
     if ((m = /^removing checkpoints: (.+)$/.exec(message))) {
       this.emit({ type: 'checkpointsRemoved', names: m[1]!.split(',').map((s) => s.trim()).filter(Boolean) });
       return;
     }
-    if (/saved in .*pytorch_lora_weights/i.test(message)) this.hint('lora', 1, '`pytorch_lora_weights` saved');
-    if (/saved in .*checkpoint-\d+[\\/]unet[\\/]/i.test(message)) this.hint('full', 2, 'UNet saved inside a checkpoint');
+    this.weightsSaved(message);
     this.common(message);
     if (level === 'ERROR' || level === 'CRITICAL') this.emit({ type: 'errorLine', text: message });
   }
@@ -259,6 +266,11 @@ export class ConsoleParser {
     if ((m = /^Num processes: (\d+)/.exec(text))) {
       const n = countOf(m[1]!);
       if (n !== undefined) this.emit({ type: 'accelerateState', numProcesses: n });
+      return true;
+    }
+    if ((m = /^Device: (\S+)/.exec(text))) {
+      // `cpu`, `cuda`, `cuda:1`, `mps`: the GPU view says "training on CPU" rather than that nvidia-smi is missing.
+      this.emit({ type: 'accelerateState', device: m[1]! });
       return true;
     }
     if ((m = /^Mixed precision type: (\w+)/.exec(text))) {
@@ -309,18 +321,29 @@ export class ConsoleParser {
     }
     if ((m = /^\s?Generating (\d+) images with prompt: (.*?)\.?\s*$/.exec(text))) {
       const n = countOf(m[1]!);
-      this.emit({ type: 'validationStarted', ...(n !== undefined ? { numImages: n } : {}), prompt: m[2]! });
+      this.emit({ type: 'validationStarted', ...(n !== undefined ? { numImages: n } : {}), prompt: m[2]!, ...(this.finalSaved ? { final: true } : {}) });
       return;
     }
     if (this.common(text)) return;
-    if (/saved in .*pytorch_lora_weights/i.test(text)) this.hint('lora', 1, '`pytorch_lora_weights` saved');
-    if (/saved in .*checkpoint-\d+[\\/]unet[\\/]/i.test(text)) this.hint('full', 2, 'UNet saved inside a checkpoint');
+    this.weightsSaved(text);
     for (const re of ERROR_LINE_RES) {
       if (re.test(text)) {
         this.emit({ type: 'errorLine', text: text.trim() });
         return;
       }
     }
+  }
+
+  /** `… saved in …` lines: script hints, and the final weights saved after the loop (finishing from here on). */
+  private weightsSaved(text: string): void {
+    if (/saved in .*pytorch_lora_weights/i.test(text)) {
+      this.hint('lora', 1, '`pytorch_lora_weights` saved');
+      if (this.sawSteps && !/checkpoint-\d+[\\/]pytorch_lora_weights/i.test(text)) {
+        this.finalSaved = true;
+        this.setPhase('finishing');
+      }
+    }
+    if (/saved in .*checkpoint-\d+[\\/]unet[\\/]/i.test(text)) this.hint('full', 2, 'UNet saved inside a checkpoint');
   }
 
   /** Handles `text` if it holds a tqdm bar; false if it does not. */
@@ -349,7 +372,9 @@ export class ConsoleParser {
       this.sawSteps = true;
       const total = bar.total ?? this.lastTotal;
       this.lastTotal = total;
-      if (this.phase !== 'validating' || bar.n !== this.lastStep) this.setPhase('training');
+      // A redraw at the same step (tqdm's refresh, its close at the very end) does not end a validation or the finish.
+      const held = (this.phase === 'validating' || this.phase === 'finishing') && bar.n === this.lastStep;
+      if (!this.finalSaved && !held) this.setPhase('training');
       this.lastStep = bar.n;
       this.emit({
         type: 'progress', step: bar.n, ...(total !== undefined ? { total } : {}),
@@ -377,7 +402,13 @@ export class ConsoleParser {
       if (bar.total !== undefined) this.emit({ type: 'finalInference', step: bar.n, total: bar.total });
       return;
     }
-    if (/^Loading pipeline components/.test(desc) && this.phase !== 'validating') this.setPhase('finishing');
+    if (/^Loading pipeline components/.test(desc) && this.phase !== 'validating' && this.phase !== 'finishing') {
+      // The pipeline is loaded for a validation or for the final test images. DreamBooth (v0.27.2 at least) loads it
+      // before it logs "Running validation...", so a load before the final weights are saved is a validation there;
+      // the other scripts log first, so a load outside a validation is their finish, once the steps are done.
+      const stepsLeft = this.lastTotal === undefined || this.lastStep < this.lastTotal;
+      this.setPhase(!this.finalSaved && (this.script === 'dreambooth-lora' || stepsLeft) ? 'validating' : 'finishing');
+    }
   }
 
   private tbPush(c: TbCollector, text: string): void {

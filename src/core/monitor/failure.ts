@@ -1,6 +1,6 @@
 // Failure classifier: turns what a dead (or sick) run printed into one Diagnosis with a concrete remedy and, where a
 // config change helps, a Fix in the same shape the config diagnostics use. Patterns: fact sheet §1.7. Pure.
-import { SCRIPTS, type ArgValue, type ScriptKind } from '../scripts';
+import { SCRIPTS, SCRIPT_KINDS, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts';
 import type { Diagnosis, FailureClass, Fix, TracebackInfo } from '../run/events';
 
 /** What each failure class is called wherever a person reads it: dashboard banner, notifications, Problems, Runs view, summarize. */
@@ -8,11 +8,12 @@ export const FAILURE_TITLES: Readonly<Record<FailureClass, string>> = {
   cuda_oom: 'Out of GPU memory',
   host_oom_killed: 'Killed: out of host memory',
   missing_package: 'A Python package is missing',
-  dataset_columns: 'The dataset does not fit the script',
+  dataset_columns: 'The training data is missing or does not fit the script',
   argparse: 'The script rejected its arguments',
   diffusers_version: 'Needs a newer diffusers (from source)',
   nan_loss: 'Loss became NaN',
   hub_auth: 'Hugging Face Hub access refused',
+  xformers_build: 'The installed xformers cannot run here',
   distributed: 'Multi-GPU communication failed',
   disk_full: 'The disk is full',
   other: 'Training error',
@@ -38,6 +39,8 @@ export interface FailureInput {
 
 // Exceptions raised by the launchers about a child, not by the training itself.
 const LAUNCHER_EXC = /CalledProcessError|ChildFailedError|SystemExit|KeyboardInterrupt/;
+/** `module.SomeError: message`, as Python prints an uncaught exception. */
+const PY_EXCEPTION = /^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt): /;
 
 function argOf(input: FailureInput, dest: string): ArgValue | undefined {
   if (input.args && dest in input.args) return input.args[dest];
@@ -54,6 +57,11 @@ const set = (dest: string, value: ArgValue) => ({ op: 'set' as const, path: `/ar
 /** The child's own exception lines, launcher wrappers excluded, in order. */
 function childExceptions(tbs: readonly TracebackInfo[]): string[] {
   return tbs.map((t) => t.exception).filter((e): e is string => !!e && !LAUNCHER_EXC.test(e));
+}
+
+/** Whether a line is a Python exception as printed when uncaught (`module.SomeError: message`), not a launcher's own. */
+export function isChildExceptionLine(text: string): boolean {
+  return PY_EXCEPTION.test(text) && !LAUNCHER_EXC.test(text);
 }
 
 export function classifyFailure(input: FailureInput): Diagnosis {
@@ -94,6 +102,18 @@ export function classifyFailure(input: FailureInput): Diagnosis {
         + '`pip install git+https://github.com/huggingface/diffusers` (or `pip install -e .` in a diffusers clone).',
     };
   }
+  // Before the missing-package checks: this xformers is installed, its kernels are what is missing.
+  if ((m = find(/No operator found for `?memory_efficient_attention_forward`?.*/))) {
+    return {
+      class: 'xformers_build', message: m[0],
+      remedy: 'xformers is installed, but none of its attention kernels can run here: it was built without CUDA or for '
+        + 'another torch/CUDA version (`python -m xformers.info` lists them as unavailable), or the run is on the CPU. '
+        + 'Install the xformers build that matches your torch and CUDA, or turn off enable_xformers_memory_efficient_attention '
+        + '(torch 2 has memory-efficient attention built in).',
+      configKey: '/args/enable_xformers_memory_efficient_attention',
+      fix: { title: 'Turn off xformers attention', edits: [set('enable_xformers_memory_efficient_attention', false)] },
+    };
+  }
   const pkg = missingPackage(input, find);
   if (pkg) return pkg;
   if ((m = find(/You cannot use both --report_to=wandb and --hub_token.*/))) {
@@ -104,21 +124,11 @@ export function classifyFailure(input: FailureInput): Diagnosis {
       fix: { title: 'Remove hub_token', edits: [{ op: 'remove', path: '/args/hub_token' }] },
     };
   }
-  if ((m = find(/401 Client Error.*|Unauthorized.*|Invalid (?:user )?token.*|not logged in.*|GatedRepoError.*|Cannot access gated repo.*|is not a local folder and is not a valid model identifier.*/i))) {
-    const modelId = /not a valid model identifier/.test(m[0]);
-    return {
-      class: 'hub_auth', message: m[0],
-      remedy: modelId
-        ? 'Check pretrained_model_name_or_path (a Hub id like `stabilityai/stable-diffusion-xl-base-1.0` or a local folder). '
-          + 'For a private or gated model, accept its terms on the Hub and log in with `hf auth login`.'
-        : 'The Hugging Face Hub refused the request. Log in with `hf auth login` (or set HF_TOKEN in launch.env), '
-          + 'and accept the model\'s terms on its Hub page if it is gated.',
-      configKey: modelId ? '/args/pretrained_model_name_or_path' : '/args/hub_token',
-    };
-  }
+  const hub = hubError(input, find);
+  if (hub) return hub;
   const ds = datasetColumns(input, find);
   if (ds) return ds;
-  if ((m = find(/\.py: error: (.*)/))) return argparseError(m[1]!);
+  if ((m = find(/(\S+\.py): error: (.*)/))) return argparseError(m[2]!, scriptKindFromPath(m[1]!) ?? input.script ?? undefined);
   if ((m = find(/NCCL.*|Watchdog caught collective operation timeout.*|DistNetworkError.*|EADDRINUSE.*|address already in use.*/i))) {
     const port = /EADDRINUSE|address already in use/i.test(m[0]);
     return {
@@ -140,7 +150,18 @@ export function classifyFailure(input: FailureInput): Diagnosis {
     };
   }
   if (childExc.length === 0 && input.nanLossStep !== undefined && input.nanLossStep !== null) return nanLoss(input, input.nanLossStep);
-  const last = childExc[childExc.length - 1] ?? tbs[tbs.length - 1]?.exception ?? lines[lines.length - 1];
+  // A Python exception line outside any traceback (a log that starts mid-traceback) names the cause better than a
+  // launcher's own exception does.
+  const looseExc = lines.filter((l) => PY_EXCEPTION.test(l) && !LAUNCHER_EXC.test(l));
+  const last = childExc[childExc.length - 1] ?? looseExc[looseExc.length - 1] ?? tbs[tbs.length - 1]?.exception ?? lines[lines.length - 1];
+  if (last === undefined && tbs.some((t) => t.exception === undefined)) {
+    return {
+      class: 'other',
+      message: 'The console ends inside a traceback, before its exception line: the cause is unknown.',
+      remedy: 'The process died while printing its error (or the log was cut). Read the traceback in the console log; '
+        + 'its last frames show where it failed. Run again to see the whole error.',
+    };
+  }
   return {
     class: 'other',
     message: last ?? (input.signal ? `The run was ended by ${input.signal}.` : `The run exited with code ${input.exitCode ?? 'unknown'}.`),
@@ -254,6 +275,18 @@ function datasetColumns(input: FailureInput, find: (re: RegExp) => RegExpExecArr
       configKey: `/args/${which}_column`,
     };
   }
+  if ((m = find(/Instance images root doesn't exists?.*|Class images root doesn't exists?.*/))) {
+    // DreamBooth's DreamBoothDataset, raised only after every model has loaded (the real v0.27.2 run showed it).
+    const cls = /^.*Class images root/.test(m[0]);
+    const dest = cls ? 'class_data_dir' : 'instance_data_dir';
+    const dir = input.args?.[dest];
+    return {
+      class: 'dataset_columns', message: m[0],
+      remedy: `The ${dest} folder${typeof dir === 'string' && dir ? ` (${dir})` : ''} does not exist as the script resolves it (against the run's `
+        + 'working folder when relative). Point it at the folder that holds your training images, or create it and put the images there.',
+      configKey: `/args/${dest}`,
+    };
+  }
   if ((m = find(/Need either a dataset name or a training folder.*/))) {
     return {
       class: 'dataset_columns', message: m[0],
@@ -272,7 +305,59 @@ function datasetColumns(input: FailureInput, find: (re: RegExp) => RegExpExecArr
   return undefined;
 }
 
-function argparseError(error: string): Diagnosis {
+/** A Hub id named in a Hub error: in its URL (`/api/models/ORG/NAME/…`, `/ORG/NAME/resolve/…`) or "Access to model X". */
+function hubRepoId(text: string): string | undefined {
+  const m = /Access to model (\S+?) is restricted/.exec(text)
+    ?? /huggingface\.co\/api\/(?:models|datasets)\/([\w.-]+\/[\w.-]+)/.exec(text)
+    ?? /huggingface\.co\/(?:datasets\/)?([\w.-]+\/[\w.-]+)\/resolve\//.exec(text);
+  return m?.[1];
+}
+
+/** The config key whose value is `id`, else the base model's. */
+function hubConfigKey(input: FailureInput, id: string | undefined): string {
+  for (const dest of ['pretrained_model_name_or_path', 'pretrained_vae_model_name_or_path', 'dataset_name', 'hub_model_id']) {
+    if (id !== undefined && input.args?.[dest] === id) return `/args/${dest}`;
+  }
+  return '/args/pretrained_model_name_or_path';
+}
+
+/** Hugging Face Hub refusals while loading (or pushing): gated, not found (or private), not signed in. */
+function hubError(input: FailureInput, find: (re: RegExp) => RegExpExecArray | undefined): Diagnosis | undefined {
+  let m: RegExpExecArray | undefined;
+  // The id is often only in an earlier exception of the chain (the request's URL) or in transformers' wording.
+  const anyId = (): string | undefined => find(/(\S+) is not a local folder/)?.[1]
+    ?? hubRepoId(find(/huggingface\.co\/\S+\/(?:resolve|revision)\/.*|Access to model \S+ is restricted.*/)?.[0] ?? '');
+  if ((m = find(/GatedRepoError.*|Cannot access gated repo.*|Access to model \S+ is restricted.*|You are trying to access a gated repo.*/))) {
+    const id = hubRepoId(m[0]) ?? anyId();
+    return {
+      class: 'hub_auth', message: m[0],
+      remedy: `${id ?? 'The model'} is gated: request access on its Hub page${id ? ` (https://huggingface.co/${id})` : ''} with your account, `
+        + 'wait for it to be granted, then sign in with `hf auth login` (or set HF_TOKEN in launch.env) so the training uses that account.',
+      configKey: hubConfigKey(input, id),
+    };
+  }
+  if ((m = find(/RepositoryNotFoundError.*|Repository Not Found for url.*|is not a local folder and is not a valid model identifier.*/))) {
+    const id = anyId();
+    return {
+      class: 'hub_auth', message: m[0],
+      remedy: `Check the id ${id ? `"${id}" ` : ''}(pretrained_model_name_or_path: a Hub id like \`stabilityai/stable-diffusion-xl-base-1.0\` `
+        + 'or a local folder; the spelling, the organisation). The Hub answers "not found" for private and gated repos too when '
+        + 'the request carries no token: sign in with `hf auth login` (or set HF_TOKEN in launch.env).',
+      configKey: hubConfigKey(input, id),
+    };
+  }
+  if ((m = find(/401 Client Error.*|403 Client Error.*|Unauthorized.*|Invalid (?:user )?token.*|Invalid credentials in Authorization header.*|not logged in.*/i))) {
+    return {
+      class: 'hub_auth', message: m[0],
+      remedy: 'The Hugging Face Hub refused the request: the training is not signed in, or its token is invalid or expired. '
+        + 'Sign in with `hf auth login` (or set HF_TOKEN in launch.env); for a gated model, also accept its terms on its Hub page.',
+      configKey: /api\/repos\/create|push_to_hub/.test(m[0]) ? '/args/hub_token' : hubConfigKey(input, hubRepoId(m[0])),
+    };
+  }
+  return undefined;
+}
+
+function argparseError(error: string, script: ScriptKind | undefined): Diagnosis {
   let m: RegExpExecArray | null;
   const dest = (flag: string) => flag.replace(/^--?/, '');
   if ((m = /the following arguments are required: (.*)/.exec(error))) {
@@ -284,12 +369,13 @@ function argparseError(error: string): Diagnosis {
     };
   }
   if ((m = /unrecognized arguments: (\S+)/.exec(error))) {
-    const key = `/args/${dest(m[1]!.split('=')[0]!)}`;
+    const flag = m[1]!.split('=')[0]!;
+    const key = `/args/${dest(flag)}`;
     return {
       class: 'argparse', message: error,
-      remedy: `This script has no argument ${m[1]}; remove it (it may belong to another of the three scripts).`,
+      remedy: unknownArgumentRemedy(flag, script),
       configKey: key,
-      fix: { title: `Remove ${m[1]}`, edits: [{ op: 'remove', path: key }] },
+      fix: { title: `Remove ${flag}`, edits: [{ op: 'remove', path: key }] },
     };
   }
   if ((m = /argument (--[\w-]+)/.exec(error))) {
@@ -300,6 +386,22 @@ function argparseError(error: string): Diagnosis {
     };
   }
   return { class: 'argparse', message: error, remedy: 'Fix the script arguments named in the message.' };
+}
+
+/**
+ * Why the script the user runs does not know `flag`. Our tables come from a newer diffusers than many users' clones:
+ * an argument they list for this very script means the installed script is older, not that it belongs elsewhere.
+ */
+function unknownArgumentRemedy(flag: string, script: ScriptKind | undefined): string {
+  const d = flag.replace(/^--?/, '');
+  if (script && SCRIPTS[script].byDest.has(d)) {
+    const file = SCRIPTS[script].fileName;
+    return `The installed ${file} does not know ${flag}: it comes from a newer diffusers release than the script you run. `
+      + `Remove it from the config, or update the script (a diffusers checkout at a newer release, or launch.scriptPath) to one that has it.`;
+  }
+  const others = SCRIPT_KINDS.filter((k) => k !== script && SCRIPTS[k].byDest.has(d)).map((k) => SCRIPTS[k].fileName);
+  if (others.length) return `This script has no argument ${flag}; remove it (${others.join(' and ')} ${others.length > 1 ? 'have' : 'has'} it: another of the three scripts).`;
+  return `This script has no argument ${flag}, nor do the other two SDXL scripts; remove it (check the spelling).`;
 }
 
 /**

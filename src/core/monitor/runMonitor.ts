@@ -732,6 +732,8 @@ export class RunMonitor {
   private async gpuTick(): Promise<void> {
     this.gpuTimer = undefined;
     const exec = this.opts.nvidiaSmi;
+    // A run on the CPU (accelerate's `Device: cpu`) has no GPU to sample: the dashboard says so, nothing to warn about.
+    if (this.s.device === 'cpu') return;
     if (exec && this.info && this.s.state !== 'queued' && !isEnded(this.s) && !this.ended) {
       const r = await queryGpuSample({ exec, env: { ...process.env, ...this.info.env } });
       if (!this.ended && !this.stopped) {
@@ -741,7 +743,8 @@ export class RunMonitor {
           let gpus = want ? r.gpus.filter((g) => want.includes(g.index)) : r.gpus;
           gpus = await this.withRunMemory(exec, gpus);
           if (gpus.length) this.emit({ type: 'gpuSample', wallTime: this.now(), gpus });
-        } else if (!this.gpuFailed) {
+        } else if (!this.gpuFailed && (this.s.device !== null || this.s.state !== 'starting')) {
+          // Not while starting with no `Device:` line yet: a CPU run would be warned about a missing nvidia-smi.
           this.gpuFailed = true;
           this.emit({ type: 'log', level: 'WARNING', logger: MONITOR_LOGGER, message: `No GPU stats for this run: ${r.error}` });
         }

@@ -19,6 +19,7 @@ export type FailureClass =
   | 'diffusers_version'
   | 'nan_loss'
   | 'hub_auth'
+  | 'xformers_build'
   | 'distributed'
   | 'disk_full'
   | 'other';
@@ -96,7 +97,7 @@ export type RunEvent = Base & (
   /** One or more banner fields (each banner line is its own log record, so events usually carry one field). */
   | { type: 'banner'; numExamples?: number; numBatchesEachEpoch?: number; numEpochs?: number; batchSize?: number; totalBatchSize?: number; gradAccum?: number; totalSteps?: number }
   /** The accelerator state record (printed by every rank). */
-  | { type: 'accelerateState'; numProcesses?: number; mixedPrecision?: string; distributedType?: string }
+  | { type: 'accelerateState'; numProcesses?: number; mixedPrecision?: string; distributedType?: string; device?: string }
   /** 0-based epoch, from a source that knows it (validation images are logged at step = epoch). */
   | { type: 'epoch'; epoch: number }
   /** A `date - LEVEL - logger - message` record; `[RANK n] ` is removed from the message and kept in `rank`. */
@@ -115,7 +116,8 @@ export type RunEvent = Base & (
      */
     adopt?: boolean;
   }
-  | { type: 'validationStarted'; numImages?: number; prompt?: string }
+  /** `final`: the test images generated after the final save (DreamBooth logs them as a validation), part of finishing. */
+  | { type: 'validationStarted'; numImages?: number; prompt?: string; final?: boolean }
   | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
   /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */
   | { type: 'scalar'; tag: string; step: number; value: number; wallTime: number }

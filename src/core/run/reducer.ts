@@ -132,6 +132,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return patchState(s, {
         ...(event.numProcesses !== undefined ? { numProcesses: event.numProcesses } : {}),
         ...(event.mixedPrecision !== undefined ? { mixedPrecision: event.mixedPrecision } : {}),
+        ...(event.device !== undefined ? { device: event.device } : {}),
       });
     case 'epoch':
       return patchState(s, { epoch: event.epoch });
@@ -169,7 +170,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     }
     case 'validationStarted': {
       const current = { ...(s.validation.current ?? {}), ...(event.numImages !== undefined ? { numImages: event.numImages } : {}), ...(event.prompt !== undefined ? { prompt: event.prompt } : {}) };
-      return patchState(s, { validation: { ...s.validation, current }, ...(isEnded(s) ? {} : { state: 'validating' as const }) });
+      return patchState(s, { validation: { ...s.validation, current }, ...(isEnded(s) ? {} : { state: event.final ? 'finishing' as const : 'validating' as const }) });
     }
     case 'validationImages': {
       const entries = s.validation.entries.filter((v) => !(v.tag === event.tag && v.epoch === event.epoch));

@@ -45,6 +45,8 @@ export interface RunState {
   banner: Banner;
   numProcesses: number | null;
   mixedPrecision: string | null;
+  /** accelerate's `Device:` (`cpu`, `cuda`, `cuda:0`, `mps`), when printed. */
+  device: string | null;
   /** The config's args, when the launch is known (for tailored fixes). */
   args: Readonly<Record<string, ArgValue>> | null;
   outputDir: string | null;
@@ -95,7 +97,7 @@ export function initialRunState(): RunState {
     script: null, scriptStrength: 0, state: 'queued',
     step: null, totalSteps: null, epoch: null, numEpochs: null,
     rateItPerSec: null, elapsedSec: null, etaSec: null,
-    banner: {}, numProcesses: null, mixedPrecision: null, args: null, outputDir: null,
+    banner: {}, numProcesses: null, mixedPrecision: null, device: null, args: null, outputDir: null,
     stepLoss: null, lr: null,
     loss: { train_loss: EMPTY_SERIES, step_loss: EMPTY_SERIES }, lrSeries: EMPTY_SERIES, rateSeries: EMPTY_SERIES, scalars: {},
     nanLossStep: null,
@@ -119,7 +121,7 @@ export function copyState(s: RunState): RunState {
   const c: { [K in keyof RunState]-?: RunState[K] } = {
     script: s.script, scriptStrength: s.scriptStrength, state: s.state, step: s.step, totalSteps: s.totalSteps,
     epoch: s.epoch, numEpochs: s.numEpochs, rateItPerSec: s.rateItPerSec, elapsedSec: s.elapsedSec, etaSec: s.etaSec,
-    banner: s.banner, numProcesses: s.numProcesses, mixedPrecision: s.mixedPrecision, args: s.args,
+    banner: s.banner, numProcesses: s.numProcesses, mixedPrecision: s.mixedPrecision, device: s.device, args: s.args,
     outputDir: s.outputDir, stepLoss: s.stepLoss, lr: s.lr, loss: s.loss, lrSeries: s.lrSeries,
     rateSeries: s.rateSeries, scalars: s.scalars, nanLossStep: s.nanLossStep, checkpoints: s.checkpoints,
     validation: s.validation, finalInference: s.finalInference, gpu: s.gpu, resumedFrom: s.resumedFrom,

@@ -7,7 +7,7 @@ import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKi
 import { ConsoleParser } from '../monitor/consoleParser';
 import { ENV_ARGS } from '../launchPlan';
 import { maskSecret, redactorOf } from '../redact';
-import { checkTensorboardLogs } from '../monitor/failure';
+import { checkTensorboardLogs, isChildExceptionLine } from '../monitor/failure';
 import { logsDirOf } from '../monitor/logsDir';
 import { isOwnEventFile, type RunWindow } from '../monitor/eventAttribution';
 import { scanCheckpoints } from '../monitor/checkpoints';
@@ -15,7 +15,9 @@ import { findEventFiles, EventTailer } from '../events/eventDir';
 import { readLatestHparams } from '../events/hparams';
 import type { Diagnosis, RunEvent } from './events';
 import { reduce } from './reducer';
-import { initialRunState, type RunState } from './state';
+import { initialRunState, isEnded, type RunState } from './state';
+import { seriesLast, type Series } from './series';
+import { epochNumber } from '../../shared/epochs';
 
 export type SummaryState = 'running' | 'succeeded' | 'failed' | 'stopped' | 'unknown';
 
@@ -25,7 +27,10 @@ export interface RunSummary {
   state: SummaryState;
   step: number | null;
   totalSteps: number | null;
+  /** Counted from 1, as every view shows it (`epoch 2/8`); the scripts count from 0. */
   epoch: number | null;
+  totalEpochs: number | null;
+  /** The newest loss and learning rate: the console's Steps postfix, else the event files' (`loss`/`train_loss`, `lr`). */
   stepLoss: number | null;
   lr: number | null;
   checkpoints: Array<{ step: number; complete: boolean }>;
@@ -143,15 +148,31 @@ async function readRecord(dir: string, notes: string[]): Promise<RecordInfo> {
  * masked in every kept text (Hugging Face tokens are in any case).
  */
 export async function reduceConsoleFile(path: string, state: RunState, secrets: readonly string[] = []): Promise<RunState> {
+  return (await readConsoleFile(path, state, secrets)).state;
+}
+
+/**
+ * reduceConsoleFile, and whether the console ends in a Python error: an uncaught exception (in a traceback, or alone
+ * at the top of a log that starts mid-traceback) or a traceback cut off before its exception line, with no step made
+ * after it. A bare console log has no exit status; this is the evidence that the run failed.
+ */
+async function readConsoleFile(path: string, state: RunState, secrets: readonly string[]): Promise<{ state: RunState; endsInError: boolean }> {
   const parser = new ConsoleParser({ secrets });
   let s = state;
+  // The step at the last error since which no step was made (null: before any step); undefined: no such error.
+  let errorAt: number | null | undefined;
   const apply = (events: RunEvent[]) => {
-    for (const e of events) s = reduce(s, e);
+    for (const e of events) {
+      s = reduce(s, e);
+      if (e.type === 'traceback' && (e.traceback.exception === undefined || isChildExceptionLine(e.traceback.exception))) errorAt = s.step;
+      else if (e.type === 'errorLine' && isChildExceptionLine(e.text)) errorAt = s.step;
+      else if (e.type === 'progress' && errorAt !== undefined && e.step > (errorAt ?? 0)) errorAt = undefined;
+    }
   };
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   for await (const chunk of stream) apply(parser.push(chunk as Buffer));
   apply(parser.end());
-  return s;
+  return { state: s, endsInError: errorAt !== undefined };
 }
 
 /** Scalars and image markers from the output_dir's TensorBoard files, oldest writer first. */
@@ -190,6 +211,12 @@ function failureOf(s: RunState): Diagnosis | null {
   return s.failure ?? s.warnings.find((w) => w.class === 'nan_loss') ?? s.warnings[0] ?? null;
 }
 
+/** The value at the newest step of an event-file series (an output_dir read without its console). */
+function lastValue(series: Series | undefined): number | null {
+  const last = series ? seriesLast(series) : undefined;
+  return last && Number.isFinite(last.value) ? last.value : null;
+}
+
 export function toSummary(s: RunState, source: SummarySource, recordState?: string): RunSummary {
   const f = failureOf(s);
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
@@ -198,9 +225,10 @@ export function toSummary(s: RunState, source: SummarySource, recordState?: stri
     state: summaryState(s, source, recordState),
     step: s.step,
     totalSteps: s.totalSteps,
-    epoch: s.epoch,
-    stepLoss: finite(s.stepLoss),
-    lr: finite(s.lr),
+    epoch: s.epoch === null ? null : epochNumber(s.epoch),
+    totalEpochs: s.numEpochs,
+    stepLoss: finite(s.stepLoss) ?? lastValue(s.loss.train_loss) ?? lastValue(s.scalars.loss),
+    lr: finite(s.lr) ?? lastValue(s.scalars.lr),
     checkpoints: s.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
     failure: f ? { class: f.class, message: f.message, remedy: f.remedy, configKey: f.configKey ?? null } : null,
   };
@@ -223,7 +251,10 @@ async function summarizeFiles(path: string, secrets: readonly string[]): Promise
   const notes: string[] = [];
   let s = initialRunState();
   if (kind === 'file') {
-    s = await reduceConsoleFile(path, s, secrets);
+    const read = await readConsoleFile(path, s, secrets);
+    s = read.state;
+    // No exit status in a bare log: one that ends in a Python error failed (cause unknown when the exception is cut off).
+    if (read.endsInError && !isEnded(s)) s = reduce(s, { type: 'exit', code: null, signal: null });
     return { source: 'console', summary: toSummary(s, 'console'), state: s, notes: [...notes, ...s.notices] };
   }
   if ((await exists(join(path, 'console.log'))) === 'file') {

@@ -7,6 +7,7 @@ import { seriesLength, type Series } from '../run/series';
 import type { Diagnosis } from '../run/events';
 import { failureTitle } from '../monitor/failure';
 import { redactText } from '../redact';
+import { epochText } from '../../shared/epochs';
 import type {
   CheckpointView, DeltaMessage, FailureView, GalleryImageView, GpuSampleView, MarkerView, Point, RunOutcome, RunStatusView, RunView,
 } from '../../shared/dashboardProtocol';
@@ -58,6 +59,7 @@ export function statusView(s: RunState): RunStatusView {
   }
   if (s.etaSec !== null && outcome === 'running') v.etaSeconds = s.etaSec;
   if (outcome === 'running' && s.hang) v.stalledSeconds = s.hang.sinceSec;
+  if (s.device !== null) v.device = s.device;
   return v;
 }
 
@@ -89,7 +91,7 @@ function markersView(s: RunState): MarkerView[] {
   if (spe) {
     for (const e of s.validation.entries) {
       if (e.tag !== 'validation') continue;
-      out.push({ step: Math.min((e.epoch + 1) * spe, s.totalSteps ?? Infinity), kind: 'validation', label: `validation, epoch ${e.epoch}` });
+      out.push({ step: Math.min((e.epoch + 1) * spe, s.totalSteps ?? Infinity), kind: 'validation', label: `validation, ${epochText(e.epoch)}` });
     }
   }
   if (s.resumedFrom) out.push({ step: s.resumedFrom.step, kind: 'resume', label: `resumed from ${s.resumedFrom.checkpoint}` });

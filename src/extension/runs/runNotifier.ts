@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Diagnosis } from '../../core/run/events';
 import { failureTitle } from '../../core/monitor/failure';
+import { epochText } from '../../shared/epochs';
 import type { RunChange, RunsController } from './runsController';
 
 export class RunNotifier implements vscode.Disposable {
@@ -41,13 +42,13 @@ export class RunNotifier implements vscode.Disposable {
       const last = state.validation.entries.filter((e) => e.tag === 'validation').at(-1)!;
       if (!this.validationShown.has(id)) {
         this.validationShown.add(id);
-        void vscode.window.showInformationMessage(this.redact(`SDXL run "${name}": validation images for epoch ${last.epoch}.`), 'Open Dashboard')
+        void vscode.window.showInformationMessage(this.redact(`SDXL run "${name}": validation images for ${epochText(last.epoch)}.`), 'Open Dashboard')
           .then((a) => {
             this.validationShown.delete(id);
             if (a) void vscode.commands.executeCommand('sdxl.openDashboard', id);
           });
       } else {
-        vscode.window.setStatusBarMessage(`SDXL run "${name}": validation images for epoch ${last.epoch}`, 5000);
+        vscode.window.setStatusBarMessage(`SDXL run "${name}": validation images for ${epochText(last.epoch)}`, 5000);
       }
     }
     if (state.hang && !previous.hang && !state.exit) {
