@@ -175,6 +175,16 @@ test('the rest of an over-long line is skipped without decoding it; what is kept
   assert.ok(p.decodedBytes <= 3000 * 4100, `${p.decodedBytes} bytes decoded of ${many.length}`);
 });
 
+test('floods of line breaks and blank redraws give no events; a bar and a record among them are read as without them', () => {
+  const bar = '\rSteps:  50%|█████     | 5/10 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]';
+  const record = '\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to o/checkpoint-7\n';
+  const plain = parseConsole(Buffer.from(bar + record + bar.replace('5/10', '6/10') + '\n'));
+  const flood = (unit: string) => unit.repeat(200_000);
+  const flooded = parseConsole(Buffer.from(flood(' \r') + bar + flood('\r') + record + flood('\r\n') + flood('\t \r') + bar.replace('5/10', '6/10') + flood('\n') + '\n'));
+  assert.deepEqual(flooded, plain);
+  assert.deepEqual(ofType(plain, 'progress').map((e) => e.step), [5, 6]);
+});
+
 test("the wrapper's own `[sdxl-trainer] ` lines are WARNING records of its logger, even right after a bar", () => {
   const text = 'Steps:  10%|█         | 3/30 [00:03<00:27,  1.00it/s]\r' +
     '\n[sdxl-trainer] cannot write run record /r/exit.json: the disk is full (ENOSPC)\n' +

@@ -148,6 +148,10 @@ export class ConsoleParser {
       this.append(text.slice(start, m.index));
       this.finishSegment();
       start = m.index + 1;
+      // The breaks that follow end empty segments, which give nothing: a flood of `\r` (a redraw loop) is skipped
+      // a character at a time, not a segment at a time.
+      for (let c = text.charCodeAt(start); c === 10 || c === 13; c = text.charCodeAt(++start));
+      re.lastIndex = start;
     }
     this.append(text.slice(start));
   }
@@ -198,6 +202,9 @@ export class ConsoleParser {
   }
 
   private line(raw: string, truncated: boolean): void {
+    // A blank segment gives nothing (see below); said before any regular expression runs, as a flood of ` \r` has
+    // one every two bytes.
+    if (isBlank(raw)) return;
     let text = this.redact(raw.replace(ANSI_RE, ''), truncated);
     let rank: number | undefined;
     const rm = RANK_LINE_RE.exec(text);
@@ -436,4 +443,13 @@ export class ConsoleParser {
 export function parseConsole(text: string | Buffer, options?: ConsoleParserOptions): RunEvent[] {
   const p = new ConsoleParser(options);
   return [...p.push(text), ...p.end()];
+}
+
+/** Only spaces and tabs (the common blank segments), checked without making a trimmed copy. */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
 }
