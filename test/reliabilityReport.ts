@@ -22,6 +22,10 @@ export interface ReliabilityReport {
   failures: number;
   seconds: number;
   seed?: number;
+  /** Fuzz: how many cases of each input size ran ("93,512 < 4 KiB, …, 100 ≥ 1 MiB"). */
+  sizes?: string;
+  /** Why the suite did not run (then `cases` is 0): it is listed as skipped, with this reason. */
+  skipped?: string;
   /** Runs whose outcome was lost or misreported (fault suites): the figure the issue asks to be 0. */
   runsLost?: number;
   checks?: ReliabilityCheck[];
