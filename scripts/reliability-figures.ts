@@ -69,13 +69,19 @@ const num = (n: number) => n.toLocaleString('en-US');
 /** A table cell: no pipe or line break may break the row. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
+/** "60.0 (CPU 16.0; load 11.5)": wall seconds, with the CPU time and load average where the report has them. */
+function secondsOf(r: ReliabilityReport): string {
+  const extra = [typeof r.cpuSeconds === 'number' ? `CPU ${r.cpuSeconds.toFixed(1)}` : '', typeof r.loadAverage === 'number' ? `load ${r.loadAverage.toFixed(1)}` : ''].filter(Boolean);
+  return `${r.seconds.toFixed(1)}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+}
+
 function fuzzTable(reports: readonly ReliabilityReport[], names: readonly string[]): string[] {
-  const rows = ['| suite | cases | sizes | seconds | failures | seed |', '|---|---:|---|---:|---:|---|'];
+  const rows = ['| suite | cases | sizes (cases, seconds) | seconds (CPU; load) | failures | seed |', '|---|---:|---|---:|---:|---|'];
   for (const name of names) {
     const r = reports.find((x) => x.suite === name);
     if (!r) rows.push(`| ${cell(name)} | not run | | | | |`);
     else if (r.skipped) rows.push(`| ${cell(name)} | skipped: ${cell(r.skipped)} | | | | |`);
-    else rows.push(`| ${cell(name)} | ${num(r.cases)} | ${cell(r.sizes ?? '')} | ${r.seconds.toFixed(1)} | ${num(r.failures)} | ${r.seed ?? ''} |`);
+    else rows.push(`| ${cell(name)} | ${num(r.cases)} | ${cell(r.sizes ?? '')} | ${secondsOf(r)} | ${num(r.failures)} | ${r.seed ?? ''} |`);
   }
   return rows;
 }

@@ -9,6 +9,7 @@
 //   FUZZ_MAX_HEAP_MB heap bound (default 1024): more heap in use after a case is a failure
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { writeReliabilityReport } from '../reliabilityReport';
 
@@ -194,7 +195,7 @@ export async function runFuzz<I>(suite: Suite<I>, settings: FuzzSettings = fuzzS
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   console.log(`fuzz ${suite.name}: ${cases.toLocaleString('en-US')} cases in ${seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s)${suite.sizeOf ? ` (sizes: ${sizesText(sizes, sizeMs)})` : ''}, seed ${settings.seed}, ${failures.length} failures, heap in use at most ${(peakHeap / 2 ** 20).toFixed(0)} MiB`);
   // A one-case replay is not a run of the suite: the report of the last real run stays.
-  if (settings.only === undefined) writeReliabilityReport({ suite: suite.name, kind: 'fuzz', cases, failures: failures.length, seconds: Math.round(seconds * 10) / 10, seed: settings.seed, ...(suite.sizeOf ? { sizes: sizesText(sizes, sizeMs) } : {}) });
+  if (settings.only === undefined) writeReliabilityReport({ suite: suite.name, kind: 'fuzz', cases, failures: failures.length, seconds: Math.round(seconds * 10) / 10, cpuSeconds: Math.round(cpuSeconds * 10) / 10, loadAverage: Math.round(loadavg()[0]! * 10) / 10, seed: settings.seed, ...(suite.sizeOf ? { sizes: sizesText(sizes, sizeMs) } : {}) });
   for (const f of failures) {
     const err = f.error instanceof Error ? `${f.error.name}: ${f.error.message}\n${(f.error.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(f.error);
     console.log(`  case ${f.index} (replay: FUZZ_SEED=${settings.seed} FUZZ_CASE=${f.index} node --import tsx --test ${suite.file})\n  input: ${f.input}\n  ${err.replace(/\n/g, '\n  ')}`);

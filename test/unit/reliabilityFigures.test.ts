@@ -13,7 +13,7 @@ const NOW = new Date('2026-11-29T01:02:03Z');
 const at = '2026-11-29T00:50:00.000Z';
 
 const SAMPLES: ReliabilityReport[] = [
-  { suite: 'console', kind: 'fuzz', cases: 100_000, failures: 0, seconds: 52.34, seed: 42, sizes: '98,000 < 4 KiB (30.0 s), 2,000 ≥ 1 MiB (20.0 s)', at },
+  { suite: 'console', kind: 'fuzz', cases: 100_000, failures: 0, seconds: 52.34, cpuSeconds: 40.06, loadAverage: 3.14, seed: 42, sizes: '98,000 < 4 KiB (30.0 s), 2,000 ≥ 1 MiB (20.0 s)', at },
   { suite: 'events', kind: 'fuzz', cases: 7_000, failures: 2, seconds: 60.01, seed: 7, at: '2026-11-29T00:55:00.000Z' },
   { suite: 'metadata.jsonl', kind: 'fuzz', cases: 0, failures: 0, seconds: 0, skipped: 'no parser | none', at },
   { suite: 'my-new-fuzz', kind: 'fuzz', cases: 10, failures: 0, seconds: 1, at },
@@ -41,7 +41,7 @@ test('the block: a table per kind, suites without a report "not run", the date a
   assert.match(block, /written 2026-11-29 01:02 UTC on a machine of 2 cores \(Test CPU\), Node v20\.0\.0\./);
   assert.match(block, /The suites finished between 2026-11-29 00:50 and 2026-11-29 00:55 UTC\./);
   const row = (name: string) => block.split('\n').find((l) => l.startsWith(`| ${name} |`));
-  assert.equal(row('console'), '| console | 100,000 | 98,000 < 4 KiB (30.0 s), 2,000 ≥ 1 MiB (20.0 s) | 52.3 | 0 | 42 |');
+  assert.equal(row('console'), '| console | 100,000 | 98,000 < 4 KiB (30.0 s), 2,000 ≥ 1 MiB (20.0 s) | 52.3 (CPU 40.1; load 3.1) | 0 | 42 |');
   assert.equal(row('events'), '| events | 7,000 |  | 60.0 | 2 | 7 |');
   assert.equal(row('config'), '| config | not run | | | | |');
   assert.equal(row('webview-messages'), '| webview-messages | not run | | | | |');
