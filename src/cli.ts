@@ -1,4 +1,5 @@
 // Command-line front over the same core the extension uses: for scripts, CI, and testing the core as a user would.
+import { createInterface } from 'node:readline';
 import { readCapped, UsageError, type CliCommand, type CliIo } from './cli/io';
 import { COMMANDS } from './cli/commands';
 
@@ -51,6 +52,7 @@ if (require.main === module) {
       }
     },
     cwd: process.cwd(),
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { ask: askAtTerminal } : {}),
     // While a command listens (run --follow), Ctrl-C goes to it instead of ending the process.
     onInterrupt: (handler) => {
       process.on('SIGINT', handler);
@@ -60,4 +62,13 @@ if (require.main === module) {
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });
+}
+
+/** One question at the terminal; undefined when input ends (Ctrl-D) before an answer. */
+function askAtTerminal(question: string): Promise<string | undefined> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise<string | undefined>((resolve) => {
+    rl.once('close', () => resolve(undefined));
+    rl.question(question, (answer) => resolve(answer));
+  }).finally(() => rl.close());
 }

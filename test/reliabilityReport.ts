@@ -22,6 +22,14 @@ export interface ReliabilityReport {
   failures: number;
   seconds: number;
   seed?: number;
+  /** CPU seconds the suite's process used (on a shared machine `seconds` says as much about the others' load). */
+  cpuSeconds?: number;
+  /** The machine's 1-minute load average as the suite ended. */
+  loadAverage?: number;
+  /** Fuzz: how many cases of each input size ran ("93,512 < 4 KiB, …, 100 ≥ 1 MiB"). */
+  sizes?: string;
+  /** Why the suite did not run (then `cases` is 0): it is listed as skipped, with this reason. */
+  skipped?: string;
   /** Runs whose outcome was lost or misreported (fault suites): the figure the issue asks to be 0. */
   runsLost?: number;
   checks?: ReliabilityCheck[];

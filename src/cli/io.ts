@@ -9,6 +9,11 @@ export interface CliIo {
   cwd: string;
   /** Ctrl-C: calls `handler` on each interrupt while subscribed (then the process is not ended); returns unsubscribe. */
   onInterrupt?(handler: () => void): () => void;
+  /**
+   * Asks a question at a terminal and resolves with the answer line (undefined at end of input). Absent when standard
+   * input or output is not a terminal: commands that need a yes then want `--yes`.
+   */
+  ask?(question: string): Promise<string | undefined>;
   /** How runs' detached wrappers are started; default: this Node with wrapper.js next to the CLI (tests run sources). */
   launcher?: WrapperLauncher;
 }

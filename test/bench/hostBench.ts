@@ -1,5 +1,6 @@
 // Host-side data path benchmarks, each against a baseline run in the same process (ratios, never asserted):
 // - the console parser on a long tqdm log vs splitting the same text into lines;
+// - the console parser on as many bytes of one line without a break, of `\r` and of ` \r` vs the same log's bytes;
 // - the reducer folding 1,000,000 steps vs building an array of the same points;
 // - the dashboard delta for 1,000 new steps on top of 1,000,000 vs copying 1,000 points.
 import { performance } from 'node:perf_hooks';
@@ -50,6 +51,26 @@ export function runHostBench(log: (line: string) => void = console.log): BenchRo
   }, 3);
   rows.push({ name: 'baseline: split 100k-step tqdm log into lines', medianMs: splitMs, ratio: 1 });
   rows.push({ name: 'ConsoleParser on the same log (64 KiB chunks)', medianMs: parseMs, ratio: parseMs / splitMs });
+
+  // A console of one endless line (a flood without a break): its rest is skipped undecoded, so it costs less than a
+  // real log of the same size.
+  const logBytes = Buffer.from(text);
+  const line = Buffer.alloc(logBytes.length, 0x78);
+  const parseBytes = (data: Buffer) => () => {
+    const p = new ConsoleParser();
+    for (let i = 0; i < data.length; i += 65536) p.push(data.subarray(i, i + 65536));
+    return p.end();
+  };
+  const logBytesMs = time(parseBytes(logBytes), 3);
+  const lineMs = time(parseBytes(line), 3);
+  rows.push({ name: `baseline: ConsoleParser on the log's ${(logBytes.length / 2 ** 20).toFixed(0)} MiB as bytes`, medianMs: logBytesMs, ratio: 1 });
+  rows.push({ name: 'ConsoleParser on as many bytes of one line', medianMs: lineMs, ratio: lineMs / logBytesMs });
+  // Floods of line breaks and of blank redraws (` \r`): segments that give nothing, skipped before any regex runs.
+  for (const unit of ['\r', ' \r']) {
+    const flood = Buffer.alloc(logBytes.length, unit);
+    const floodMs = time(parseBytes(flood), 3);
+    rows.push({ name: `ConsoleParser on as many bytes of ${JSON.stringify(unit)}`, medianMs: floodMs, ratio: floodMs / logBytesMs });
+  }
 
   const events = steps(1_000_000);
   const arrayMs = time(() => events.map((e) => [e.type === 'postfix' ? e.step : 0, 0]), 3);

@@ -337,7 +337,8 @@ export class VsCode {
       }
     }, 250);
     await this.pickRow(row);
-    await this.activeTab.filter({ hasText: name }).waitFor({ state: 'visible', timeout: timeoutMs });
+    // A file open in two editor groups has an active tab in each.
+    await this.activeTab.filter({ hasText: name }).first().waitFor({ state: 'visible', timeout: timeoutMs });
     await this.page.locator('.part.editor .editor-instance .monaco-editor.focused').first().waitFor({ timeout: timeoutMs });
   }
 

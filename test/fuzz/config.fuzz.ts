@@ -186,6 +186,7 @@ test('fuzz: config parser, validator, fixes, estimate and launch plan', async ()
         assertDeliberateError(e, [Error], 'buildLaunchPlan');
       }
     },
+    sizeOf: (input) => Buffer.byteLength(input.text),
     describe: (input) => `${input.platform}${input.gpus ? ', with a GPU' : ''}: ${JSON.stringify(input.text).slice(0, 600)}`,
   });
 });

@@ -1,6 +1,8 @@
 // Fuzz: the event-file reader (TFRecord framing + Event decoding) on files built of intact records and corrupt pieces
 // (random bytes, zeros, flipped bits, cut records, headers whose CRC passes but whose length lies), read in one pass
-// and incrementally (growing prefixes, small budgets and windows), sometimes through the EventTailer on a real file.
+// and, for a quarter of the cases, incrementally (growing prefixes, small budgets and windows), now and then through
+// the EventTailer on a real file. Sizes: most files a few KiB; a fixed share with pieces of up to 300 KB; one case in
+// a thousand with a record of up to 200,000 values and 1 to 4 MiB to resync through (views of buffers made once).
 // Properties: nothing throws; every record returned is really framed there; every intact record is read (in one pass,
 // and incrementally unless a lying header points past the end of the whole file, where a follower must wait); an
 // intact scalar event decodes to its values; a given-up region is reported and skipped only to the end of the data.
@@ -13,7 +15,7 @@ import { maskedCrc32c } from '../../src/core/events/crc32c';
 import { decodeEvent } from '../../src/core/events/event';
 import { EventTailer } from '../../src/core/events/eventDir';
 import { bufferSource, readRecordsFromBuffer, scanRecords, START, type FrameState } from '../../src/core/events/tfrecord';
-import { runFuzz, type Rng } from './fuzzKit';
+import { Rng, runFuzz } from './fuzzKit';
 
 // ------------------------------------------------------------------ writing event files (test side, independent)
 
@@ -73,10 +75,14 @@ function lyingHeader(length: bigint): Uint8Array {
 }
 
 /** Some offset holds a header with a good CRC, a length within the reader's cap, and fewer bytes after it than it claims. */
+const ZERO_LENGTH_CRC = maskedCrc32c(new Uint8Array(8));
 function headerPastEnd(buf: Uint8Array): boolean {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let o = 0; o + 12 <= b.length; o++) {
-    if (b.readUInt32LE(o + 4) !== 0 || maskedCrc32c(b, o, o + 8) !== b.readUInt32LE(o + 8)) continue;
+    if (b.readUInt32LE(o + 4) !== 0) continue;
+    // A run of zeros has a zero length at every offset: its CRC is known, no need to compute it at each.
+    if (b.readUInt32LE(o) === 0 && b.readUInt32LE(o + 8) !== ZERO_LENGTH_CRC) continue;
+    if (maskedCrc32c(b, o, o + 8) !== b.readUInt32LE(o + 8)) continue;
     const len = b.readUInt32LE(o);
     if (len <= 64 * 1024 * 1024 && o + 16 + len > b.length) return true;
   }
@@ -104,6 +110,8 @@ interface Intact {
 
 interface EventFile {
   data: Uint8Array;
+  /** The size class it was made for: most files small, a fixed share with pieces of ~300 KB, a few with a giant record. */
+  size: 'small' | 'medium' | 'giant';
   intact: Intact[];
   /** A header with a good CRC claims more bytes than the whole file has after it: a follower waits there. */
   waitsPastEnd: boolean;
@@ -111,11 +119,23 @@ interface EventFile {
   pieces: string[];
   maxGarbageBytes?: number;
   windowBytes: number;
+  /** Also read as a follower would (growing prefixes, small budgets): a share of the cases, as it costs several passes. */
+  incremental: boolean;
   viaTailer: boolean;
 }
 
-function payloadOf(rng: Rng): { payload: Uint8Array; scalar?: Intact['scalar'] } {
-  const r = rng.int(100);
+// Shares of the size classes, per mille. Medium files have corrupt pieces of up to 300 KB; giant ones a record of a
+// Summary with up to 200,000 values (more fields than a message may have, more values than a call takes arguments)
+// and 1 to 4 MiB of random bytes or zeros to resync through.
+const MEDIUM_PER_MILLE = 10;
+const GIANT_PER_MILLE = 1;
+const ZEROS = new Uint8Array(4 << 20);
+let randomPool: Uint8Array | undefined;
+const INCREMENTAL_SHARE = 0.25;
+const TAILER_SHARE = 0.005;
+
+function payloadOf(rng: Rng, big: boolean): { payload: Uint8Array; scalar?: Intact['scalar'] } {
+  const r = rng.int(99);
   if (r < 70) {
     const scalar = {
       tag: rng.pick(['train_loss', 'lr', 'loss', 'x/y', '', rng.string(rng.size(40))]),
@@ -125,11 +145,14 @@ function payloadOf(rng: Rng): { payload: Uint8Array; scalar?: Intact['scalar'] }
     };
     return { payload: scalarEvent(scalar.tag, scalar.value, scalar.step, scalar.wallTime), scalar };
   }
-  if (r < 99) return { payload: rng.bytes(rng.size(3000)) };
-  return { payload: manyValuesEvent(rng.between(1000, 200_000)) };
+  return { payload: rng.bytes(rng.size(big ? 3000 : 1000)) };
 }
 
 function eventFile(rng: Rng): EventFile {
+  const r = rng.int(1000);
+  const sizeClass = r < GIANT_PER_MILLE ? 'giant' : r < GIANT_PER_MILLE + MEDIUM_PER_MILLE ? 'medium' : 'small';
+  const big = sizeClass !== 'small';
+  const garbageBytes = () => rng.size(big ? (rng.chance(0.3) ? 300_000 : 4096) : 1024) + 1;
   const parts: Uint8Array[] = [];
   const intact: Intact[] = [];
   const pieces: string[] = [];
@@ -141,18 +164,36 @@ function eventFile(rng: Rng): EventFile {
     size += b.length;
   };
   const n = rng.size(60);
-  for (let i = 0; i < n; i++) {
+  const giantAt = sizeClass === 'giant' ? rng.int(n + 1) : -1;
+  for (let i = 0; i <= n; i++) {
+    if (i === giantAt) {
+      // A record of many values, and 1 to 4 MiB of random bytes or zeros (views of buffers made once).
+      const payload = manyValuesEvent(rng.between(1000, 200_000));
+      intact.push({ offset: size, payload });
+      add(frame(payload));
+      const n = rng.between(1 << 20, 4 << 20);
+      if (rng.chance(0.5)) {
+        pieces.push('giant random');
+        randomPool ??= new Rng(0x5eed).bytes(4 << 20);
+        const from = rng.int(randomPool.length - n + 1);
+        add(randomPool.subarray(from, from + n));
+      } else {
+        pieces.push('giant zeros');
+        add(ZEROS.subarray(0, n));
+      }
+    }
+    if (i === n) break;
     if (rng.chance(0.75)) {
-      const { payload, scalar } = payloadOf(rng);
+      const { payload, scalar } = payloadOf(rng, big);
       intact.push({ offset: size, payload, ...(scalar ? { scalar } : {}) });
       add(frame(payload));
       continue;
     }
     const kind = rng.int(8);
-    const rec = frame(payloadOf(rng).payload);
+    const rec = frame(payloadOf(rng, big).payload);
     switch (kind) {
-      case 0: pieces.push('random'); add(rng.bytes(rng.size(rng.chance(0.01) ? 300_000 : 4096) + 1)); break;
-      case 1: pieces.push('zeros'); add(new Uint8Array(rng.size(rng.chance(0.01) ? 300_000 : 4096) + 1)); break;
+      case 0: pieces.push('random'); add(rng.bytes(garbageBytes())); break;
+      case 1: pieces.push('zeros'); add(new Uint8Array(garbageBytes())); break;
       case 2: { // a bit flipped in the length or its CRC
         pieces.push('bad header');
         rec[rng.int(12)]! ^= 1 << rng.int(8);
@@ -174,7 +215,7 @@ function eventFile(rng: Rng): EventFile {
       }
       case 5: { // a header that passes its CRC and claims a plausible length
         pieces.push('lying header');
-        const claims = rng.size(100_000);
+        const claims = rng.size(big ? 100_000 : 4096);
         lying.push({ at: size, claims: 16 + claims });
         add(lyingHeader(BigInt(claims)));
         break;
@@ -184,7 +225,7 @@ function eventFile(rng: Rng): EventFile {
         pieces.push('duplicate');
         const all = concat(parts);
         const from = rng.int(all.length + 1);
-        add(all.slice(from, from + rng.size(5000)));
+        add(all.slice(from, from + rng.size(big ? 5000 : 1500)));
       }
     }
   }
@@ -194,11 +235,14 @@ function eventFile(rng: Rng): EventFile {
   waitsPastEnd ||= headerPastEnd(data);
   const small = rng.chance(0.15);
   return {
-    data, intact, waitsPastEnd, pieces,
+    data, size: sizeClass, intact, waitsPastEnd, pieces,
     ...(small ? { maxGarbageBytes: rng.between(16, 50_000) } : {}),
     // Small windows test the edges of every read, but cost an await per few bytes: now and then only.
-    windowBytes: rng.chance(0.1) ? rng.pick([16, 64]) : rng.pick([1000, 4096, 65536, 1024 * 1024]),
-    viaTailer: rng.chance(0.02),
+    // Megabytes are read in big windows (each window read is an await, and the test runner hooks every promise).
+    windowBytes: sizeClass === 'giant' ? rng.pick([65536, 1024 * 1024]) : rng.chance(0.03) ? rng.pick([16, 64]) : rng.pick([1000, 4096, 65536, 1024 * 1024]),
+    // Giant files are read in one pass only: the follower's reading is tested on the small and medium ones.
+    incremental: sizeClass !== 'giant' && rng.chance(INCREMENTAL_SHARE),
+    viaTailer: sizeClass !== 'giant' && rng.chance(TAILER_SHARE),
   };
 }
 
@@ -227,9 +271,10 @@ function overlapsRead(got: Got, r: Intact): boolean {
 }
 
 function assertDecodes(f: EventFile, got: Got): void {
+  const scalars = new Map(f.intact.map((r) => [r.offset, r.scalar]));
   for (const [offset, payload] of got) {
     const d = decodeEvent(payload);
-    const want = f.intact.find((r) => r.offset === offset)?.scalar;
+    const want = scalars.get(offset);
     if (!want) continue;
     assert.ok(d.ok, `the scalar event at ${offset} decodes`);
     const tag = Buffer.from(want.tag).toString(); // as UTF-8 carries it: a lone surrogate becomes U+FFFD
@@ -287,7 +332,7 @@ async function viaTailer(f: EventFile, rng: Rng): Promise<void> {
       for (let i = 0; i < 1000; i++) {
         const b = await tailer.readNew();
         for (const p of b.problems) assert.match(p.kind, /^(decode|corrupt)$/, p.message);
-        offsets.push(...b.events.map((e) => e.offset));
+        for (const e of b.events) offsets.push(e.offset);
         if (!b.more) break;
       }
     }
@@ -308,14 +353,17 @@ test('fuzz: event files', async () => {
       assertFramed(f, got, 'one pass');
       if (!gaveUp) for (const r of f.intact) assert.ok(got.has(r.offset) || overlapsRead(got, r), `one pass: the intact record at ${r.offset} is read`);
       assertDecodes(f, got);
-      const inc = await incremental(f, rng);
-      assertFramed(f, inc, 'incremental');
-      if (!f.maxGarbageBytes) {
-        for (const offset of inc.keys()) assert.ok(got.has(offset), `incremental: the record at ${offset} is one the one pass read too`);
-        if (!f.waitsPastEnd) assert.deepEqual([...inc.keys()], [...got.keys()], 'incremental reads what one pass reads');
+      if (f.incremental) {
+        const inc = await incremental(f, rng);
+        assertFramed(f, inc, 'incremental');
+        if (!f.maxGarbageBytes) {
+          for (const offset of inc.keys()) assert.ok(got.has(offset), `incremental: the record at ${offset} is one the one pass read too`);
+          if (!f.waitsPastEnd) assert.deepEqual([...inc.keys()], [...got.keys()], 'incremental reads what one pass reads');
+        }
       }
       if (f.viaTailer) await viaTailer(f, rng);
     },
-    describe: (f) => `${f.data.length} bytes, ${f.intact.length} intact records at ${f.intact.slice(0, 20).map((r) => r.offset).join(',')}; pieces: ${f.pieces.join(', ')}; window ${f.windowBytes}${f.maxGarbageBytes ? `, maxGarbageBytes ${f.maxGarbageBytes}` : ''}${f.viaTailer ? ', via the tailer' : ''}`,
+    sizeOf: (f) => f.data.length,
+    describe: (f) => `${f.size}: ${f.data.length} bytes, ${f.intact.length} intact records at ${f.intact.slice(0, 20).map((r) => r.offset).join(',')}; pieces: ${f.pieces.join(', ')}; window ${f.windowBytes}${f.maxGarbageBytes ? `, maxGarbageBytes ${f.maxGarbageBytes}` : ''}${f.incremental ? ', incrementally' : ''}${f.viaTailer ? ', via the tailer' : ''}`,
   });
 });

@@ -1,5 +1,6 @@
 // The fuzz suites' loop: a seeded PRNG per case (so one case replays alone), bounded by a case count AND a time budget,
-// heap watched, one summary line per suite: `fuzz <name>: N cases, seed S, F failures`.
+// heap watched, one summary line per suite: `fuzz <name>: N cases in T s (sizes: …), seed S, F failures`, and the
+// suite's report for the figures in docs/RELIABILITY.md (test/reliabilityReport.ts; not for a one-case replay).
 //
 //   FUZZ_SEED=S      replay a run (default: a fresh seed, printed)
 //   FUZZ_CASE=i      run only case i of that seed (what a failure report names)
@@ -8,7 +9,9 @@
 //   FUZZ_MAX_HEAP_MB heap bound (default 1024): more heap in use after a case is a failure
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { writeReliabilityReport } from '../reliabilityReport';
 
 /** sfc32: small, fast, good enough for test inputs, and the same sequence on every platform. */
 export class Rng {
@@ -115,6 +118,22 @@ export interface Suite<I> {
   check(input: I, rng: Rng): void | Promise<void>;
   /** A short description of an input for a failure report. */
   describe?(input: I): string;
+  /** The input's size in bytes, counted per size class in the summary line (what share of the cases was giant). */
+  sizeOf?(input: I): number;
+}
+
+/** Size classes of the summary line: upper bounds in bytes, and their names. */
+const SIZE_CLASSES: ReadonlyArray<[number, string]> = [[4096, '< 4 KiB'], [65536, '4–64 KiB'], [1 << 20, '64 KiB–1 MiB'], [Infinity, '≥ 1 MiB']];
+
+function sizeClass(bytes: number): number {
+  let i = 0;
+  while (bytes >= SIZE_CLASSES[i]![0]) i++;
+  return i;
+}
+
+/** "93,512 < 4 KiB (31.0 s), 6,488 4–64 KiB (9.2 s), 0 64 KiB–1 MiB, 100 ≥ 1 MiB (8.1 s)": cases and their time. */
+export function sizesText(counts: readonly number[], ms: readonly number[]): string {
+  return SIZE_CLASSES.map(([, name], i) => `${(counts[i] ?? 0).toLocaleString('en-US')} ${name}${counts[i] ? ` (${((ms[i] ?? 0) / 1000).toFixed(1)} s)` : ''}`).join(', ');
 }
 
 interface Failure {
@@ -133,9 +152,12 @@ function excerpt(text: string, max = 400): string {
 /** Runs a suite to its case count or time budget, prints its summary line, and fails the test if any case failed. */
 export async function runFuzz<I>(suite: Suite<I>, settings: FuzzSettings = fuzzSettings()): Promise<void> {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const failures: Failure[] = [];
   let cases = 0;
   let peakHeap = 0;
+  const sizes = SIZE_CLASSES.map(() => 0);
+  const sizeMs = SIZE_CLASSES.map(() => 0);
   const first = settings.only ?? 0;
   const last = settings.only ?? settings.cases - 1;
   for (let index = first; index <= last; index++) {
@@ -143,11 +165,18 @@ export async function runFuzz<I>(suite: Suite<I>, settings: FuzzSettings = fuzzS
     // Each case has its own stream, so FUZZ_CASE=i rebuilds exactly the input case i had.
     const rng = new Rng(settings.seed, index);
     let input: I | undefined;
+    const caseStarted = performance.now();
+    let size = -1;
     try {
       input = suite.generate(rng, index);
+      if (suite.sizeOf) size = sizeClass(suite.sizeOf(input));
       await suite.check(input, rng);
     } catch (error) {
       failures.push({ index, error, input: input === undefined ? '(generator failed)' : suite.describe ? suite.describe(input) : excerpt(String(input)) });
+    }
+    if (size >= 0) {
+      sizes[size]!++;
+      sizeMs[size]! += performance.now() - caseStarted;
     }
     cases++;
     if ((cases & 255) === 0 || settings.only !== undefined) {
@@ -160,7 +189,13 @@ export async function runFuzz<I>(suite: Suite<I>, settings: FuzzSettings = fuzzS
     }
     if (failures.length >= MAX_REPORTED) break;
   }
-  console.log(`fuzz ${suite.name}: ${cases} cases, seed ${settings.seed}, ${failures.length} failures`);
+  const seconds = (performance.now() - started) / 1000;
+  // CPU time too: on a loaded machine the wall time says more about the others' load than about the suite.
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(`fuzz ${suite.name}: ${cases.toLocaleString('en-US')} cases in ${seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s)${suite.sizeOf ? ` (sizes: ${sizesText(sizes, sizeMs)})` : ''}, seed ${settings.seed}, ${failures.length} failures, heap in use at most ${(peakHeap / 2 ** 20).toFixed(0)} MiB`);
+  // A one-case replay is not a run of the suite: the report of the last real run stays.
+  if (settings.only === undefined) writeReliabilityReport({ suite: suite.name, kind: 'fuzz', cases, failures: failures.length, seconds: Math.round(seconds * 10) / 10, cpuSeconds: Math.round(cpuSeconds * 10) / 10, loadAverage: Math.round(loadavg()[0]! * 10) / 10, seed: settings.seed, ...(suite.sizeOf ? { sizes: sizesText(sizes, sizeMs) } : {}) });
   for (const f of failures) {
     const err = f.error instanceof Error ? `${f.error.name}: ${f.error.message}\n${(f.error.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(f.error);
     console.log(`  case ${f.index} (replay: FUZZ_SEED=${settings.seed} FUZZ_CASE=${f.index} node --import tsx --test ${suite.file})\n  input: ${f.input}\n  ${err.replace(/\n/g, '\n  ')}`);

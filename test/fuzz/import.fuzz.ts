@@ -147,6 +147,7 @@ test('fuzz: importCommandText', async () => {
         assert.deepEqual(config.args, carried, 'the command line gives its config back');
       }
     },
+    sizeOf: (input) => Buffer.byteLength(input.text),
     describe: (input) => `kind ${input.kind ?? '-'}${input.from ? ' (unmutated command line)' : ''}: ${JSON.stringify(input.text).slice(0, 500)}`,
   });
 });

@@ -148,6 +148,43 @@ test('memory stays bounded: a 100 MB line without newline is truncated, binary g
   assert.doesNotThrow(() => parseConsole(garbage));
 });
 
+test('the rest of an over-long line is skipped without decoding it; what is kept is as if it were decoded (found by the fuzz suite\'s profile)', () => {
+  // 32 MiB of one line, multibyte characters cut across chunks, then records: only about 3 bytes per kept character
+  // are decoded (before: all 32 MiB), and the events and kept text equal those of the same input as text.
+  const line = Buffer.from('é█x'.repeat(6 * 1024 * 1024)); // 6 bytes a repeat: 36 MiB
+  const tail = Buffer.from('\r\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to o/checkpoint-7\nhf_FAKEtoken0123456789abcdefghij' + '\n'.repeat(3) + 'x'.repeat(5000) + '\rSteps:  50%|█████     | 5/10 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]\n');
+  const whole = Buffer.concat([line, tail]);
+  const asText = new ConsoleParser({ maxLineChars: 1000 });
+  const want = [...asText.push(whole.toString('utf8')), ...asText.end()];
+  for (const chunk of [65_537, 1_000_003, whole.length]) {
+    const p = new ConsoleParser({ maxLineChars: 1000 });
+    const got: RunEvent[] = [];
+    for (let i = 0; i < whole.length; i += chunk) for (const e of p.push(whole.subarray(i, i + chunk))) got.push(e);
+    for (const e of p.end()) got.push(e);
+    assert.deepEqual(got, want, `chunks of ${chunk} bytes`);
+    assert.equal(p.truncatedLines, asText.truncatedLines);
+    assert.ok(p.decodedBytes < 200_000, `${p.decodedBytes} bytes decoded of ${whole.length}`);
+  }
+  assert.deepEqual(ofType(want, 'checkpointSaved').map((e) => e.step), [7]);
+  assert.deepEqual(ofType(want, 'progress').map((e) => e.step), [5]);
+  // Many over-long lines in one chunk: each line's end is found by one search, not one per line.
+  const many = Buffer.from(('y'.repeat(20_000) + '\n').repeat(3000)); // 60 MB
+  const p = new ConsoleParser({ maxLineChars: 1000 });
+  assert.deepEqual(p.push(many), []);
+  assert.equal(p.truncatedLines, 3000);
+  assert.ok(p.decodedBytes <= 3000 * 4100, `${p.decodedBytes} bytes decoded of ${many.length}`);
+});
+
+test('floods of line breaks and blank redraws give no events; a bar and a record among them are read as without them', () => {
+  const bar = '\rSteps:  50%|█████     | 5/10 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]';
+  const record = '\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to o/checkpoint-7\n';
+  const plain = parseConsole(Buffer.from(bar + record + bar.replace('5/10', '6/10') + '\n'));
+  const flood = (unit: string) => unit.repeat(200_000);
+  const flooded = parseConsole(Buffer.from(flood(' \r') + bar + flood('\r') + record + flood('\r\n') + flood('\t \r') + bar.replace('5/10', '6/10') + flood('\n') + '\n'));
+  assert.deepEqual(flooded, plain);
+  assert.deepEqual(ofType(plain, 'progress').map((e) => e.step), [5, 6]);
+});
+
 test("the wrapper's own `[sdxl-trainer] ` lines are WARNING records of its logger, even right after a bar", () => {
   const text = 'Steps:  10%|█         | 3/30 [00:03<00:27,  1.00it/s]\r' +
     '\n[sdxl-trainer] cannot write run record /r/exit.json: the disk is full (ENOSPC)\n' +

@@ -385,3 +385,40 @@ test('cli: events reports a missing path and bad options', async () => {
   assert.equal(await main(['events', '.', '--frobnicate'], bad), 2);
   assert.equal(await main(['events'], bad), 2);
 });
+
+test('decodeMessage reads keys and lengths of every varint width alike (the 4-byte fast path and the BigInt path agree)', () => {
+  /** `v` as a varint of exactly `width` bytes (non-minimal encodings pad with 0x80 continuation bytes). */
+  const varint = (v: bigint, width: number): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < width; i++) {
+      const last = i === width - 1;
+      out.push(Number(v & 0x7fn) | (last ? 0 : 0x80));
+      v >>= 7n;
+    }
+    return out;
+  };
+  const minWidth = (v: bigint) => Math.max(1, Math.ceil(v.toString(2).length / 7));
+  for (const no of [1n, 2n, 15n, 16n, 2047n, 2048n, (1n << 25n) - 1n, 1n << 25n, 536870911n]) {
+    for (let width = minWidth((no << 3n) | 2n); width <= 10; width++) {
+      for (const lenWidth of [1, 3, 4, 5, 10]) {
+        const payload = [7, 8, 9];
+        const msg = Uint8Array.from([...varint((no << 3n) | 2n, width), ...varint(3n, lenWidth), ...payload, ...varint((no << 3n) | 0n, width), ...varint(300n, 5)]);
+        const r = decodeMessage(msg);
+        assert.ok(r.ok, `field ${no}, key of ${width} bytes, length of ${lenWidth}: ${r.ok ? '' : r.error}`);
+        assert.deepEqual(r.fields.map((f) => [f.no, f.wire]), [[Number(no), 2], [Number(no), 0]]);
+        assert.deepEqual([...r.fields[0]!.value as Uint8Array], payload);
+        assert.equal(r.fields[1]!.value, 300n);
+        // Cut anywhere: an error naming what was cut, and the fields before it.
+        for (let cut = 1; cut < msg.length; cut++) {
+          const c = decodeMessage(msg.subarray(0, cut));
+          if (!c.ok) assert.match(c.error, /^(truncated|length \d+ of field \d+ runs past the end)/);
+        }
+      }
+    }
+  }
+  // Field numbers past the limit and zero are refused whatever the width.
+  assert.match((decodeMessage(Uint8Array.from(varint(536870912n << 3n, 5))) as { error: string }).error, /invalid field number 536870912/);
+  assert.match((decodeMessage(Uint8Array.from([0x80, 0x80, 0x00])) as { error: string }).error, /invalid field number 0/);
+  // A length of 2^28 or more (5 bytes) that runs past the end.
+  assert.match((decodeMessage(Uint8Array.from([0x0a, ...varint(1n << 28n, 5)])) as { error: string }).error, /length 268435456 of field 1 runs past the end/);
+});

@@ -1,6 +1,7 @@
 // `sdxl-trainer run <subcommand>`: training runs from a terminal (over SSH, in scripts), through the Supervisor the
 // extension uses, so a run started here shows up in VS Code and the other way round.
 import { UsageError, type CliIo } from '../io';
+import { runAccept } from './accept';
 import { runList } from './list';
 import { runResume } from './resume';
 import { runShow } from './show';
@@ -12,7 +13,8 @@ export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
   ['run start FILE [--follow] [--json] [--on-existing continue|new|fail]', 'start a config\'s training (refused when it has errors)'],
   ['run list [--json]', 'the runs: id, name, state, step/total, created, config'],
   ['run show ID [--json]', 'a run\'s summary (as summarize), output_dir and checkpoints'],
-  ['run stop ID', 'stop a run: every process of it ends'],
+  ['run stop ID', 'stop a run: every process of it ends (a queued run is removed from the queue)'],
+  ['run accept ID [--yes]', 'start a run queued elsewhere (not sealed by this machine): shows its command, then asks'],
   ['run resume ID [--checkpoint N] [--follow] [--json]', 'a new run from the newest complete checkpoint (or checkpoint-N)'],
 ];
 
@@ -21,6 +23,7 @@ const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>
   list: runList,
   show: runShow,
   stop: runStop,
+  accept: runAccept,
   resume: runResume,
 };
 

@@ -87,6 +87,8 @@ export class ConsoleParser {
   private out: RunEvent[] = [];
   /** Segments longer than `maxLineChars` (only their beginning was parsed). */
   truncatedLines = 0;
+  /** Bytes decoded as UTF-8 so far: the rest of an over-long line is skipped undecoded (the tests count this). */
+  decodedBytes = 0;
 
   constructor(options: ConsoleParserOptions = {}) {
     this.maxLine = options.maxLineChars ?? 64 * 1024;
@@ -96,10 +98,39 @@ export class ConsoleParser {
 
   /** Feeds more console output; returns the events it completes. UTF-8 split across chunks is handled. */
   push(chunk: string | Buffer): RunEvent[] {
-    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    this.split(text);
+    if (typeof chunk === 'string') this.split(chunk);
+    else this.pushBytes(chunk);
     this.eagerBar();
     return this.take();
+  }
+
+  /**
+   * Decodes only what can be kept: at most enough bytes to fill the line at a time, and past a line's limit nothing
+   * up to its end (a line break is one byte that no UTF-8 sequence contains, found without decoding). A console of
+   * megabytes without a line break (a flood of `\0`, a progress bar drawn with `\b`) then costs a byte search.
+   */
+  private pushBytes(buf: Buffer): void {
+    let at = 0;
+    // The next \n and \r at or after `at`, each searched for again only once passed (-1: none left in buf), so a
+    // chunk of many long lines is searched once, not once per line.
+    let lf = -2; // -2: not searched yet
+    let cr = -2;
+    while (at < buf.length) {
+      if (this.pendingTruncated) {
+        if (lf !== -1 && lf < at) lf = buf.indexOf(0x0a, at);
+        if (cr !== -1 && cr < at) cr = buf.indexOf(0x0d, at);
+        const next = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+        // A character cut between chunks belongs to the line skipped: dropped with it.
+        this.decoder.end();
+        if (next < 0) return;
+        at = next;
+      }
+      // A UTF-16 unit comes from at most 3 bytes (a lone byte of a broken sequence gives one U+FFFD per byte).
+      const end = Math.min(buf.length, at + Math.max(4096, 3 * (this.maxLine - this.pending.length) + 4));
+      this.decodedBytes += end - at;
+      this.split(this.decoder.write(buf.subarray(at, end)));
+      at = end;
+    }
   }
 
   /** End of input (or end of the file for now is NOT this: call only when no more output will come). */
@@ -179,6 +210,9 @@ export class ConsoleParser {
   }
 
   private line(raw: string, truncated: boolean): void {
+    // A blank segment gives nothing (see below); said before any regular expression runs, as a flood of ` \r` has
+    // one every two bytes.
+    if (isBlank(raw)) return;
     let text = this.redact(raw.replace(ANSI_RE, ''), truncated);
     let rank: number | undefined;
     const rm = RANK_LINE_RE.exec(text);
@@ -441,4 +475,13 @@ export class ConsoleParser {
 export function parseConsole(text: string | Buffer, options?: ConsoleParserOptions): RunEvent[] {
   const p = new ConsoleParser(options);
   return [...p.push(text), ...p.end()];
+}
+
+/** Only spaces and tabs (the common blank segments), checked without making a trimmed copy. */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
 }
