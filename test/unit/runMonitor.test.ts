@@ -46,10 +46,10 @@ test('follows a live stand-in LoRA run to the end; a second monitor created mid-
   const cache = join(ws.root, 'image-cache');
   const data = await dataset(ws, 10);
   const sup = await supervisor(ws);
-  // 0.1 s a step: the fake nvidia-smi is a Python script (two calls per GPU poll, most of a second each on a loaded
-  // 2-core machine), and the run must live long enough for a poll to finish while it runs.
+  // 0.3 s a step: the fake nvidia-smi is a Python script (two calls per GPU poll, most of a second each on a loaded
+  // 2-core machine, seconds under CI load), and the run must live long enough for a poll to finish while it runs.
   const { dir } = await sup.start(lora(ws, data, ['--max_train_steps=30', '--checkpointing_steps=10', '--validation_prompt=a red square',
-    '--num_validation_images=2', '--validation_epochs=1', '--report_to=tensorboard'], { STANDIN_STEP_SECONDS: '0.1' }));
+    '--num_validation_images=2', '--validation_epochs=1', '--report_to=tensorboard'], { STANDIN_STEP_SECONDS: '0.3' }));
 
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: cache, pollMs: 50, nvidiaSmi: NVIDIA_SMI, gpuPollMs: 100 });
   const steps = new Set<number>();

@@ -48,7 +48,8 @@ test('Start of a plan with a NUL character returns at once with the failure reco
   const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, startTimeoutMs: 60_000 });
   const started = Date.now();
   const entry = await sup.start(fakePlan(ws, ['--validation_prompt', 'x\u0000']));
-  assert.ok(Date.now() - started < 15_000, `returned after ${Date.now() - started} ms`);
+  // Well before the 60 s start timeout (the bound is loose: a loaded 2-core CI machine takes seconds to start node).
+  assert.ok(Date.now() - started < 40_000, `returned after ${Date.now() - started} ms`);
   assert.equal(entry.record.state, 'failed');
   assert.match(entry.record.note ?? '', /argument \d+ \(--validation_prompt\) contains a NUL character/);
   assert.doesNotMatch(entry.record.note ?? '', /killed/);
