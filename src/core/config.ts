@@ -121,7 +121,11 @@ export function parseConfigText(text: string): ParsedConfig {
   const raw = root ? getNodeValue(root) : undefined;
   let config: SdxlConfig | undefined;
   if (!root || root.type !== 'object') {
-    if (root) problems.push({ message: 'A training config must be a JSON object.', offset: root.offset, length: root.length, path: '' });
+    // The root node, like the errors, can run one character past an unterminated comment at the end.
+    if (root) {
+      const offset = Math.min(root.offset, text.length);
+      problems.push({ message: 'A training config must be a JSON object.', offset, length: Math.min(root.length, text.length - offset), path: '' });
+    }
     return { text, root, config, raw, problems };
   }
   const obj = raw as Record<string, unknown>;

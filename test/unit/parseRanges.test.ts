@@ -9,3 +9,11 @@ test('syntax errors at the end of the text get ranges inside it (found by the fu
     for (const d of validateConfig(text)) assert.ok(d.offset + d.length <= text.length, `${JSON.stringify(text)}: ${d.code} at ${d.offset}+${d.length}`);
   }
 });
+
+test('a non-object root ending in an unterminated comment gets a range inside the text (fuzz seed 3339140542, case 47228)', () => {
+  const text = '/f[1 ec{19tu3ub+ued/ :2.1luter\nc}*26a}-\nf26/*';
+  const problems = parseConfigText(text).problems;
+  const root = problems.find((p) => p.message === 'A training config must be a JSON object.');
+  assert.ok(root, 'the root is said not to be an object');
+  for (const p of problems) assert.ok(p.offset >= 0 && p.offset + p.length <= text.length, `${p.message}: ${p.offset}+${p.length} > ${text.length}`);
+});
