@@ -154,6 +154,7 @@ function assertDiagnostics(text: string, diagnostics: ReturnType<typeof validate
 test('fuzz: config parser, validator, fixes, estimate and launch plan', async () => {
   await runFuzz<ConfigInput>({
     name: 'config',
+    seconds: 120,
     file: 'test/fuzz/config.fuzz.ts',
     generate: configInput,
     check: (input, rng) => {

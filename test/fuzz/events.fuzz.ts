@@ -346,6 +346,7 @@ async function viaTailer(f: EventFile, rng: Rng): Promise<void> {
 test('fuzz: event files', async () => {
   await runFuzz<EventFile>({
     name: 'events',
+    seconds: 150,
     file: 'test/fuzz/events.fuzz.ts',
     generate: eventFile,
     check: async (f, rng) => {
