@@ -320,12 +320,16 @@ export class VsCode {
     return this.page.locator('.part.editor .tabs-container .tab.active');
   }
 
-  /** Open a workspace file through Quick Open (Ctrl+P) and wait for its tab to be active and its editor focused. */
+  /**
+   * Open a workspace file through Quick Open and wait for its tab to be active and its editor focused. Quick Open is
+   * reached by F1 with the prefix replaced (a file name): Ctrl+P pressed while a webview has the focus never reaches
+   * the workbench in headless Chromium, F1 does.
+   */
   async openFile(relPath: string, timeoutMs = 30_000): Promise<void> {
     const name = basename(relPath);
     const row = await until(`"${relPath}" in Quick Open`, timeoutMs, async () => {
       await this.closeQuickInput();
-      await this.page.keyboard.press('Control+P');
+      await this.page.keyboard.press('F1');
       await this.quickInput.waitFor({ state: 'visible' });
       await this.quickInput.fill(relPath);
       const r = this.quickPickRows(name).first();

@@ -4,8 +4,6 @@
 // `run show` (the CLI in-process), the resume pick, and no process of the run left.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli';
-import type { CliIo } from '../../src/cli/io';
 import type { RunListItem } from '../../src/cli/run/list';
 import { RunMonitor, readRunState, type RunMonitorOptions } from '../../src/core/monitor/runMonitor';
 import { summarizePath, type RunSummary } from '../../src/core/run/summarize';
@@ -14,7 +12,7 @@ import { pickResumeCheckpoint } from '../../src/core/supervisor/ownership';
 import { listProcesses } from '../../src/core/supervisor/processTree';
 import { Supervisor, type SupervisorOptions } from '../../src/core/supervisor/supervisor';
 import type { RunRecord, RunStatus } from '../../src/core/supervisor/types';
-import { runProcessCount, wrapperJs, type Workspace } from '../unit/supervisorTestKit';
+import { cliInProcess, runProcessCount, wrapperJs, type CliResult, type Workspace } from '../unit/supervisorTestKit';
 
 export { dataset, lora } from '../unit/standinRuns';
 export { repoRoot, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from '../unit/supervisorTestKit';
@@ -33,25 +31,9 @@ export function follow(t: { after(fn: () => void): void }, ws: Workspace, dir: s
   return monitor;
 }
 
-export interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** The CLI in-process, in the workspace (`--workspace` is added). */
-export async function cli(ws: Workspace, argv: string[]): Promise<CliResult> {
-  const r: CliResult = { code: -1, out: '', err: '' };
-  const io: CliIo = {
-    out: (text) => void (r.out += text),
-    err: (text) => void (r.err += text),
-    readStdin: async () => '',
-    cwd: ws.root,
-    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
-    onInterrupt: () => () => undefined,
-  };
-  r.code = await main([...argv, '--workspace', ws.root], io);
-  return r;
+export function cli(ws: Workspace, argv: string[]): Promise<CliResult> {
+  return cliInProcess(ws, [...argv, '--workspace', ws.root], { onInterrupt: () => () => undefined });
 }
 
 /** The command line of a live process ('' when gone). */

@@ -5,10 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../src/cli';
-import type { CliIo } from '../../src/cli/io';
 import { createRecord, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
-import { waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { cliInProcess, waitFor, workspace, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'process groups and /proc are Unix-only' : false, timeout: 60_000 };
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
@@ -33,17 +31,9 @@ interface Result {
 
 /** The CLI in-process; `answer` set: a terminal that answers so, else no terminal (as under a pipe or in CI). */
 async function cli(ws: Workspace, argv: string[], answer?: string): Promise<Result> {
-  const r: Result = { code: -1, out: '', err: '', asked: [] };
-  const io: CliIo = {
-    out: (t) => void (r.out += t),
-    err: (t) => void (r.err += t),
-    readStdin: async () => '',
-    cwd: ws.root,
-    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
-    ...(answer !== undefined ? { ask: async (q: string) => (r.asked.push(q), answer) } : {}),
-  };
-  r.code = await main(argv, io);
-  return r;
+  const asked: string[] = [];
+  const r = await cliInProcess(ws, argv, answer !== undefined ? { ask: async (q: string) => (asked.push(q), answer) } : {});
+  return { ...r, asked };
 }
 
 test('run accept: shows the masked command, wants --yes without a terminal, then starts the run sealed as this machine\'s', unixOnly, async (t) => {

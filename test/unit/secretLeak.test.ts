@@ -8,14 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { main } from '../../src/cli';
-import type { CliIo } from '../../src/cli/io';
 import { readRecord } from '../../src/core/supervisor/runRecord';
 import { SECRETS_FILE } from '../../src/core/supervisor/secrets';
 import { RunMonitor } from '../../src/core/monitor/runMonitor';
 import { RunDeltaTracker, runView } from '../../src/core/view/dashboardModel';
 import { runFailureDiagnostic } from '../../src/core/diagnostics/runFailures';
-import { repoRoot, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { cliInProcess, repoRoot, waitFor, workspace, type CliResult, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'file modes and process groups are Unix-only' : false, timeout: 240_000 };
 const ACCELERATE = join(repoRoot, 'test', 'fixtures', 'fake-bin', 'accelerate');
@@ -23,24 +21,7 @@ const STANDIN = join(repoRoot, 'test', 'fixtures', 'trainer', 'standin_trainer.p
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
 const TOKEN_BYTES = Buffer.from(TOKEN);
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(ws: Workspace, argv: string[]): Promise<Result> {
-  const r: Result = { code: -1, out: '', err: '' };
-  const io: CliIo = {
-    out: (text) => void (r.out += text),
-    err: (text) => void (r.err += text),
-    readStdin: async () => '',
-    cwd: ws.root,
-    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
-  };
-  r.code = await main(argv, io);
-  return r;
-}
+const cli = (ws: Workspace, argv: string[]): Promise<CliResult> => cliInProcess(ws, argv);
 
 /** A config of the stand-in LoRA run with the token in args.hub_token and in launch.env.HF_TOKEN. */
 function writeConfig(ws: Workspace, name: string, o: { steps?: number; stepSeconds?: number; env?: Record<string, string> } = {}): string {
@@ -158,7 +139,7 @@ test('the Hub token reaches the training by environment only and is never writte
 
   // What the CLI prints.
   const configs = ['ok', 'fail', 'echo', 'slow', 'queued'].map((n) => join(ws.root, `${n}.sdxl.json`));
-  const outputs: Array<[string, Result]> = [];
+  const outputs: Array<[string, CliResult]> = [];
   for (const id of ids) {
     outputs.push([`summarize ${id}`, await cli(ws, ['summarize', recordDir(ws, id)])]);
     outputs.push([`summarize --json ${id}`, await cli(ws, ['summarize', recordDir(ws, id), '--json'])]);

@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { main } from '../../src/cli';
+import type { CliIo } from '../../src/cli/io';
 import { waitUntil } from '../../src/core/supervisor/poll';
 import { MACHINE_KEY_ENV } from '../../src/core/supervisor/machineKey';
 import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
@@ -79,4 +81,27 @@ export async function waitFor(cond: () => boolean, what: string, ms = 15_000): P
 export function runProcessCount(record: RunRecord): number {
   const roots = [isAlive(record) ? record.pid : undefined, isWrapperAlive(record) ? record.wrapperPid : undefined];
   return runProcesses(record.pgid, roots.filter((p): p is number => p !== undefined)).length;
+}
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * The CLI in-process with the wrapper bundled for tests, in `cwd` (default the workspace root); `io` adds or replaces
+ * parts of its CliIo (an `ask` for a terminal question, say).
+ */
+export async function cliInProcess(ws: Workspace, argv: string[], io: Partial<CliIo> = {}): Promise<CliResult> {
+  const r: CliResult = { code: -1, out: '', err: '' };
+  r.code = await main(argv, {
+    out: (text) => void (r.out += text),
+    err: (text) => void (r.err += text),
+    readStdin: async () => '',
+    cwd: ws.root,
+    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
+    ...io,
+  });
+  return r;
 }
