@@ -330,14 +330,15 @@ export class VsCode {
     const row = await until(`"${relPath}" in Quick Open`, timeoutMs, async () => {
       await this.closeQuickInput();
       await this.page.keyboard.press('F1');
-      await this.quickInput.waitFor({ state: 'visible' });
-      await this.quickInput.fill(relPath);
-      const r = this.quickPickRows(name).first();
       try {
+        // Short waits, retried: a webview that takes the focus back (one still loading) closes the quick input.
+        await this.quickInput.waitFor({ state: 'visible', timeout: 2000 });
+        await this.quickInput.fill(relPath, { timeout: 2000 });
+        const r = this.quickPickRows(name).first();
         await r.waitFor({ state: 'visible', timeout: 2000 });
         return r;
       } catch {
-        return undefined; // the file index may still be building
+        return undefined; // the file index may still be building, or the input lost the focus
       }
     }, 250);
     await this.pickRow(row);
