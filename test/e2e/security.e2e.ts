@@ -224,7 +224,15 @@ test('security, trusted window: the Hub token shown nowhere; planted records nei
 /** The tools the extension could start: python, accelerate, nvidia-smi, the wrapper, ps, PowerShell, the planted argv. */
 const TOOL = /(^|\/)(python[0-9.]*|accelerate|nvidia-smi[\w.-]*|ps|powershell(\.exe)?|pwsh)$|wrapper\.js$|standin_trainer|planted\.py/;
 
+/**
+ * VS Code's own extension host scans for ports to forward with `ps -F -A -l | grep root` (ExtHostTunnelService, in any
+ * workspace, trusted or not): a process of the workbench's, not of this extension, whose `ps` calls are
+ * `ps -A -o pid=,ppid=,pgid=` (processTree.ts).
+ */
+const WORKBENCH_PORT_SCAN = /^(\S*\/)?ps -F -A -l$/;
+
 function isTool(p: SeenProcess): boolean {
+  if (WORKBENCH_PORT_SCAN.test(p.cmd.trim())) return false;
   return p.cmd.split(' ').slice(0, 2).some((a) => TOOL.test(a));
 }
 
