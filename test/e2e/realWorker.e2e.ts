@@ -63,7 +63,9 @@ test('real worker: a real tiny run from the SDXL side bar succeeds, with its los
     assert.ok(chart.points >= TOTAL, `loss points from the real run: ${JSON.stringify(chart)}`);
     const images = frame.locator('.gallery-grid .gallery-row img');
     await until('validation images in the gallery', 60_000, async () => ((await images.count()) >= 1 ? true : undefined), 200);
+    await frame.locator('vscode-tab-header', { hasText: 'Validation' }).click();
     await images.first().waitFor({ state: 'visible' });
+    assert.match((await images.first().getAttribute('alt')) ?? '', new RegExp(`^${CONFIG_NAME.replace(/[()]/g, '\\$&')}, Epoch 1, image 1`));
     await vs.screenshot('real-dashboard');
 
     // --- Nothing calls it a simulation: no banner, no label in the dashboard, the Runs view or the status bar.
