@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Demo: a browser VS Code (code-server) with the SDXL Trainer extension installed, on a copy of demo-workspace/.
-# Installs what it needs like .ci/run (set SKIP_SETUP=1 to reuse the existing install and build), then serves
+# Installs what it needs like .ci/run (set SKIP_SETUP=1 to reuse the existing install and build; the real worker too
+# when ../shared/real-worker holds its kit), then serves
 # http://127.0.0.1:${PORT:-8080}/ until Ctrl-C. HOST=0.0.0.0 to serve other machines (no password: --auth none).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,6 +13,8 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
   bash scripts/install-test-vscode.sh
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   npm run package
+  # The real worker (diffusers' script on CPU, tiny SDXL) when its offline kit is here, as .ci/run installs it.
+  if [ -d "$root/../shared/real-worker" ] || [ -n "${SDXL_REAL_WORKER_KIT:-}" ]; then bash scripts/install-real-worker.sh; fi
 fi
 code_server="$root/.cache/code-server/node_modules/.bin/code-server"
 vsix="$root/dist/sdxl-trainer.vsix"
@@ -36,6 +39,8 @@ trap 'exit 143' TERM
 cp -r "$root/demo-workspace" "$tmp/workspace"
 # The demo's configs run the stand-in trainer (a simulation): fill in this checkout's paths.
 node "$root/scripts/standin-workspace.cjs" "$tmp/workspace"
+# With the real worker installed, also a real training of the tiny SDXL on CPU (tiny-real-lora.sdxl.json).
+node "$root/scripts/real-worker-workspace.cjs" "$tmp/workspace"
 mkdir -p "$tmp/user-data/User" "$tmp/extensions"
 cat > "$tmp/user-data/User/settings.json" <<'JSON'
 {

@@ -1,0 +1,13 @@
+export declare const CONFIG_FILE: string;
+export declare const CONFIG_NAME: string;
+export interface RealWorkerPaths {
+  dest: string;
+  accelerate: string;
+  script: string;
+  hfHome: string;
+  model: string;
+  instance: string;
+}
+export declare function findRealWorker(): RealWorkerPaths | string;
+export declare function tinyRealConfig(w: RealWorkerPaths): Record<string, unknown>;
+export declare function addRealWorkerConfig(workspace: string): Promise<{ written: true; file: string } | { written: false; reason: string }>;
