@@ -22,7 +22,7 @@ function envShValue(envSh, name) {
 /**
  * The installed worker's paths, or a string saying why there is none. `$SDXL_REAL_WORKER`, else .cache/real-worker;
  * the scripts are the install's own copy, else (an install by the kit's install.sh alone) the kit's that env.sh names.
- * The same lookup as test/real/realWorker.ts's findRealWorker.
+ * test/real/realWorker.ts's findRealWorker is this one.
  */
 function findRealWorker() {
   const dest = process.env.SDXL_REAL_WORKER || join(ROOT, '.cache', 'real-worker');
@@ -37,7 +37,7 @@ function findRealWorker() {
   if (!existsSync(script)) return `no ${SCRIPT_FILE} under ${examples}`;
   const model = join(dest, 'tiny', 'model');
   if (!existsSync(join(model, 'model_index.json'))) return `the tiny model ${model} is missing`;
-  return { dest, accelerate, script, hfHome: join(dest, 'hf'), model, instance: join(dest, 'tiny', 'instance') };
+  return { dest, accelerate, examples, script, hfHome: join(dest, 'hf'), model, instance: join(dest, 'tiny', 'instance') };
 }
 
 /**

@@ -3,6 +3,8 @@ export declare const CONFIG_NAME: string;
 export interface RealWorkerPaths {
   dest: string;
   accelerate: string;
+  /** The diffusers v0.27.2 examples folder the script is in. */
+  examples: string;
   script: string;
   hfHome: string;
   model: string;

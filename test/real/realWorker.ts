@@ -2,7 +2,7 @@
 // with a tiny SDXL (scripts/install-real-worker.sh). Runs go through the same path as a user's Start: a `*.sdxl.json`
 // config → validateConfig → buildLaunchPlan → claimOutputDir → Supervisor.start (a detached wrapper) → RunMonitor.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { listDir } from '../../src/cli/validate';
 import { join } from 'node:path';
 import { parseConfigText } from '../../src/core/config';
@@ -14,6 +14,7 @@ import { claimOutputDir, pickResumeCheckpoint } from '../../src/core/supervisor/
 import { outputDirOf } from '../../src/core/supervisor/planArgs';
 import type { RunEntry } from '../../src/core/supervisor/runRecord';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
+import { findRealWorker as findInstalled } from '../../scripts/real-worker-workspace.cjs';
 import { repoRoot, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from '../unit/supervisorTestKit';
 
 export const REQUIRE_ENV = 'SDXL_REQUIRE_REAL_WORKER';
@@ -29,30 +30,10 @@ export interface RealWorker {
   tiny: { model: string; instance: string };
 }
 
-/** Reads a variable that env.sh exports (`export NAME="value"`). */
-function envShValue(envSh: string, name: string): string | undefined {
-  const m = new RegExp(`^export ${name}="([^"]*)"`, 'm').exec(readFileSync(envSh, 'utf8'));
-  return m?.[1];
-}
-
-/**
- * Where the real worker is, or why it cannot be used. `$SDXL_REAL_WORKER` (an install folder), else
- * `.cache/real-worker`. The scripts are the install's own copy (`diffusers-examples/`), else (an install made by the
- * kit's install.sh alone) the kit's, which env.sh names.
- */
+/** Where the real worker is, or why it cannot be used: the demo's lookup (scripts/real-worker-workspace.cjs). */
 export function findRealWorker(): RealWorker | string {
-  const dest = process.env.SDXL_REAL_WORKER || join(repoRoot, '.cache', 'real-worker');
-  const envSh = join(dest, 'env.sh');
-  if (!existsSync(envSh)) return `the real worker is not installed in ${dest} (run: bash scripts/install-real-worker.sh)`;
-  const accelerate = join(dest, 'venv', 'bin', 'accelerate');
-  if (!existsSync(accelerate)) return `${accelerate} is missing: the install in ${dest} is incomplete (run scripts/install-real-worker.sh again)`;
-  const own = join(dest, 'diffusers-examples');
-  const kit = envShValue(envSh, 'REAL_WORKER_KIT');
-  const examples = existsSync(own) ? own : kit ? join(kit, 'diffusers-examples') : own;
-  if (!existsSync(join(examples, 'examples', 'dreambooth', SCRIPT_FILE))) return `no ${SCRIPT_FILE} under ${examples}`;
-  const model = join(dest, 'tiny', 'model');
-  if (!existsSync(join(model, 'model_index.json'))) return `the tiny model ${model} is missing`;
-  return { dest, accelerate, hfHome: join(dest, 'hf'), examples, tiny: { model, instance: join(dest, 'tiny', 'instance') } };
+  const w = findInstalled();
+  return typeof w === 'string' ? w : { dest: w.dest, accelerate: w.accelerate, hfHome: w.hfHome, examples: w.examples, tiny: { model: w.model, instance: w.instance } };
 }
 
 /**
