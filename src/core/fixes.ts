@@ -70,13 +70,29 @@ function combine(before: string, after: string): Edit[] {
 export function fixToTextEdits(text: string, fix: Fix): TextEdit[] {
   const formatting = detectFormatting(text);
   try {
-    if (fix.edits.length === 1) return editsFor(text, fix.edits[0]!, formatting).map(({ offset, length, content }) => ({ offset, length, content }));
+    if (fix.edits.length === 1) {
+      const edits = editsFor(text, fix.edits[0]!, formatting).map(({ offset, length, content }) => ({ offset, length, content }));
+      // In a text that does not parse (an unterminated comment, say) jsonc-parser can give edits that overlap or run
+      // past the end, which no editor can apply: no fix then.
+      return wellFormed(text, edits) ? edits : [];
+    }
     let current = text;
     for (const e of fix.edits) current = applyEdits(current, editsFor(current, e, formatting));
     return combine(text, current).map(({ offset, length, content }) => ({ offset, length, content }));
   } catch {
     return [];
   }
+}
+
+/** Edits inside the text that do not overlap one another. */
+function wellFormed(text: string, edits: readonly TextEdit[]): boolean {
+  const sorted = [...edits].sort((a, b) => a.offset - b.offset);
+  let end = 0;
+  for (const e of sorted) {
+    if (e.offset < end || e.length < 0 || e.offset + e.length > text.length) return false;
+    end = e.offset + e.length;
+  }
+  return true;
 }
 
 export function applyFix(text: string, fix: Fix): string {

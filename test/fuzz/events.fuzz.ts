@@ -266,7 +266,7 @@ function assertFramed(f: EventFile, got: Got, how: string): void {
  */
 function overlapsRead(got: Got, r: Intact): boolean {
   const end = r.offset + 16 + r.payload.length;
-  for (const [offset, payload] of got) if (offset < end && offset + 16 + payload.length > r.offset) return true;
+  for (const [offset, payload] of got) if (offset !== r.offset && offset < end && offset + 16 + payload.length > r.offset) return true;
   return false;
 }
 
@@ -317,7 +317,7 @@ async function incremental(f: EventFile, rng: Rng): Promise<Got> {
   return got;
 }
 
-async function viaTailer(f: EventFile, rng: Rng): Promise<void> {
+async function viaTailer(f: EventFile, rng: Rng, got: Got): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sdxl-fuzz-events-'));
   try {
     const file = join(dir, 'events.out.tfevents.1700000000.h.1.0');
@@ -336,7 +336,9 @@ async function viaTailer(f: EventFile, rng: Rng): Promise<void> {
         if (!b.more) break;
       }
     }
-    const decodable = f.intact.filter((r) => decodeEvent(r.payload).ok).map((r) => r.offset);
+    // As in one pass, an intact record that another valid record overlaps (framed by the bytes around it) is read as
+    // that one: the tailer reports it as an event or, undecodable, as a problem.
+    const decodable = f.intact.filter((r) => decodeEvent(r.payload).ok && !overlapsRead(got, r)).map((r) => r.offset);
     if (!f.waitsPastEnd && !f.maxGarbageBytes) for (const o of decodable) assert.ok(offsets.includes(o), `tailer: the event at ${o} arrives`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -362,7 +364,7 @@ test('fuzz: event files', async () => {
           if (!f.waitsPastEnd) assert.deepEqual([...inc.keys()], [...got.keys()], 'incremental reads what one pass reads');
         }
       }
-      if (f.viaTailer) await viaTailer(f, rng);
+      if (f.viaTailer) await viaTailer(f, rng, got);
     },
     sizeOf: (f) => f.data.length,
     describe: (f) => `${f.size}: ${f.data.length} bytes, ${f.intact.length} intact records at ${f.intact.slice(0, 20).map((r) => r.offset).join(',')}; pieces: ${f.pieces.join(', ')}; window ${f.windowBytes}${f.maxGarbageBytes ? `, maxGarbageBytes ${f.maxGarbageBytes}` : ''}${f.incremental ? ', incrementally' : ''}${f.viaTailer ? ', via the tailer' : ''}`,

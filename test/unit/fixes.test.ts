@@ -82,3 +82,19 @@ test('an applied fix says which settings changed, to what, in which file', () =>
   }), 'Set a to 1, b to [1,2] and c to null; removed d');
   assert.equal(describeFix({ title: 'Nothing to do', edits: [] }), 'Nothing to do');
 });
+
+test('a fix in a text cut inside a comment gives well-formed edits or none, never overlapping ones (fuzz seed 2121739465, case 92760)', async () => {
+  const { validateConfig } = await import('../../src/core/diagnostics');
+  const text = '// E2E\n{\n  "script": "lora",\n  "name": "normal run",\n  "launch": {\n    "accelerate": "${STANDIN_ACCELERATE}",\n    "scriptPath": "train_text_to_image_lora_sdxl.py",\n    "env": {\n     /*';
+  const fixes = validateConfig(text).flatMap((d) => (d.fix ? [d.fix] : []));
+  assert.ok(fixes.length > 0, 'the cut text has fixes to try');
+  for (const fix of fixes) {
+    const edits = [...fixToTextEdits(text, fix)].sort((a, b) => a.offset - b.offset);
+    for (let i = 0; i < edits.length; i++) {
+      const e = edits[i]!;
+      assert.ok(e.offset >= 0 && e.offset + e.length <= text.length, `${describeFix(fix)}: an edit past the end`);
+      if (i > 0) assert.ok(edits[i - 1]!.offset + edits[i - 1]!.length <= e.offset, `${describeFix(fix)}: overlapping edits`);
+    }
+    assert.equal(typeof applyFix(text, fix), 'string');
+  }
+});

@@ -17,3 +17,10 @@ test('a non-object root ending in an unterminated comment gets a range inside th
   assert.ok(root, 'the root is said not to be an object');
   for (const p of problems) assert.ok(p.offset >= 0 && p.offset + p.length <= text.length, `${p.message}: ${p.offset}+${p.length} > ${text.length}`);
 });
+
+test('every diagnostic of a text cut inside a comment lies inside it (fuzz seed 2121739465, case 55494)', () => {
+  const text = '{"script": "dreambooth-lora",\n  "script": "lora",\n  "name": "e2e sample",\n  "args": {\n    "pre "stabilityai/sta/*';
+  const diagnostics = validateConfig(text);
+  assert.ok(diagnostics.some((d) => d.code === 'required' || /required/.test(d.message)), diagnostics.map((d) => d.message).join(' | '));
+  for (const d of diagnostics) assert.ok(d.offset >= 0 && d.offset + d.length <= text.length, `${d.message}: ${d.offset}+${d.length} > ${text.length}`);
+});

@@ -68,7 +68,10 @@ export class DiagnosticSink {
   /** "Did you mean", for the document's first few unknown words only. */
   readonly suggest: Suggester;
 
+  private readonly textLength: number;
+
   constructor(parsed: ParsedConfig, work?: WorkCounter) {
+    this.textLength = parsed.text.length;
     this.index = new ConfigIndex(parsed, work);
     this.suggest = new Suggester(undefined, work);
   }
@@ -81,7 +84,11 @@ export class DiagnosticSink {
 
   /** For problems whose position is known already (syntax errors). */
   addAt(severity: Severity, code: string, path: string, message: string, offset: number, length: number, fix?: Fix): void {
-    this.found.push({ severity, code, message, path, offset, length, ...(fix ? { fix } : {}) });
+    // jsonc-parser's nodes can run one past the end of a text cut inside a comment: every range stays inside the text.
+    const size = this.textLength;
+    const at = Math.max(0, Math.min(offset, size));
+    const span = Math.max(0, Math.min(length, size - at));
+    this.found.push({ severity, code, message, path, offset: at, length: span, ...(fix ? { fix } : {}) });
   }
 
   /**
