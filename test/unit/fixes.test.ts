@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'jsonc-parser';
 import { applyFix, describeFix, detectFormatting, fixAppliedMessage, fixToTextEdits } from '../../src/core/fixes';
-import type { Fix } from '../../src/core/diagnostics';
+import { validateConfig, type Fix } from '../../src/core/diagnostics';
 
 const DOC = `{
     // my training run
@@ -83,8 +83,7 @@ test('an applied fix says which settings changed, to what, in which file', () =>
   assert.equal(describeFix({ title: 'Nothing to do', edits: [] }), 'Nothing to do');
 });
 
-test('a fix in a text cut inside a comment gives well-formed edits or none, never overlapping ones (fuzz seed 2121739465, case 92760)', async () => {
-  const { validateConfig } = await import('../../src/core/diagnostics');
+test('a fix in a text cut inside a comment gives well-formed edits or none, never overlapping ones (fuzz seed 2121739465, case 92760)', () => {
   const text = '// E2E\n{\n  "script": "lora",\n  "name": "normal run",\n  "launch": {\n    "accelerate": "${STANDIN_ACCELERATE}",\n    "scriptPath": "train_text_to_image_lora_sdxl.py",\n    "env": {\n     /*';
   const fixes = validateConfig(text).flatMap((d) => (d.fix ? [d.fix] : []));
   assert.ok(fixes.length > 0, 'the cut text has fixes to try');
