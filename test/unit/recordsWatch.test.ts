@@ -36,6 +36,12 @@ test('started, the watch calls back on its own when another process adds a recor
   });
   watch.start(20);
   mkdirSync(join(root, '20240101-000000-other-window'));
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no callback within 5 s')), 5000).unref());
-  await Promise.race([called, timeout]);
+  // A timer that keeps the event loop alive while waiting (the watch's own interval is unref'd, as in the product).
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no callback within 5 s')), 5000)));
+  try {
+    await Promise.race([called, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 });
