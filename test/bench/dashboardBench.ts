@@ -18,7 +18,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function time(fn: () => unknown, runs = 9): number {
+/** Median of `runs` timings in ms after one warm-up run; shared by the bench files. */
+export function time(fn: () => unknown, runs = 9): number {
   fn(); // warm-up, so the JIT has compiled the function before it is measured
   const t: number[] = [];
   let sink = 0;

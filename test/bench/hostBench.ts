@@ -3,23 +3,13 @@
 // - the console parser on as many bytes of one line without a break, of `\r` and of ` \r` vs the same log's bytes;
 // - the reducer folding 1,000,000 steps vs building an array of the same points;
 // - the dashboard delta for 1,000 new steps on top of 1,000,000 vs copying 1,000 points.
-import { performance } from 'node:perf_hooks';
 import { ConsoleParser } from '../../src/core/monitor/consoleParser';
 import { reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
 import { RunDeltaTracker, type RunMeta } from '../../src/core/view/dashboardModel';
-import type { BenchRow } from './dashboardBench';
+import { time as timeRuns, type BenchRow } from './dashboardBench';
 
-function time(fn: () => unknown, runs = 5): number {
-  fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
-}
+const time = (fn: () => unknown, runs = 5): number => timeRuns(fn, runs);
 
 function tqdmLog(steps: number): string {
   const parts: string[] = [];

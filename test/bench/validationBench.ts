@@ -11,18 +11,9 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { validateConfig } from '../../src/core/diagnostics';
 import { ValidationService } from '../../src/core/diagnostics/validationService';
-import type { BenchRow } from './dashboardBench';
+import { time as timeRuns, type BenchRow } from './dashboardBench';
 
-function time(fn: () => unknown, runs = 3): number {
-  fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
-}
+const time = (fn: () => unknown, runs = 3): number => timeRuns(fn, runs);
 
 /** `n` unknown keys in args, one per line, each with a value of `valueChars` characters. */
 function unknownKeys(n: number, valueChars = 0): string {
