@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'test/fixtures/**/*.py'] },
@@ -15,9 +16,15 @@ export default tseslint.config(
   },
   {
     // The core is plain Node: it must never depend on the VS Code API, so the CLI and unit tests can run it.
-    files: ['src/core/**/*.ts', 'src/cli.ts', 'src/shared/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts', 'src/wrapper.ts', 'src/validateWorker.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not import vscode; put VS Code code in src/extension.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension may import vscode: the core, shared code, the CLI, the wrapper and the validation worker run on plain Node.' }] }],
     },
+  },
+  {
+    // Which folder may import which (eslint/layers.mjs; docs/ARCHITECTURE.md#layers).
+    files: ['src/**/*.ts', 'webview/src/**/*.ts'],
+    plugins: { sdxl: layers },
+    rules: { 'sdxl/layers': 'error' },
   },
 );

@@ -1,11 +1,11 @@
 // `sdxl-trainer command FILE [--json | --shell bash|powershell] [--show-secrets]`: the exact launch a config produces.
 // Secret values (HF_TOKEN, …) are masked unless --show-secrets: a terminal is read over shoulders, logged and pasted.
 import { resolve } from 'node:path';
-import { parseConfigText } from '../core/config';
-import { buildLaunchPlan, LaunchPlanError, type LaunchPlan } from '../core/launchPlan';
-import { SCRIPTS } from '../core/scripts';
-import { formatCommandLine, type ShellKind } from '../core/shellQuote';
-import { redactArgv, redactEnv, secretsOf } from '../core/redact';
+import { parseConfigText } from '../core/config/config';
+import { buildLaunchPlan, LaunchPlanError, type LaunchPlan } from '../core/launch/launchPlan';
+import { SCRIPTS } from '../core/scripts/scriptTables';
+import { formatCommandLine, type ShellKind } from '../core/launch/shellQuote';
+import { redactArgv, redactEnv, secretsOf } from '../core/util/redact';
 import { parseFlags, UsageError, type CliIo } from './io';
 import { printParseProblems } from './parseProblems';
 import { readConfigFile } from './validate';

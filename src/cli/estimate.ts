@@ -1,7 +1,7 @@
 // `sdxl-trainer estimate FILE [--json] [--attention sdpa|xformers|naive]`: peak GPU memory of a config's training run.
 import { resolve } from 'node:path';
-import { parseConfigText } from '../core/config';
-import { absurdEstimateInputs, estimateMemory, type AbsurdInput, type AttentionKind } from '../core/memoryEstimate';
+import { parseConfigText } from '../core/config/config';
+import { absurdEstimateInputs, estimateMemory, type AbsurdInput, type AttentionKind } from '../core/config/memoryEstimate';
 import { parseFlags, UsageError, type CliIo } from './io';
 import { printParseProblems } from './parseProblems';
 import { readConfigFile } from './validate';

@@ -1,7 +1,7 @@
 // `sdxl-trainer generate-schemas DIR [--check]`: write schemas/*.json, or (--check) fail when they are out of date.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { renderSchemaFiles } from '../core/schema';
+import { renderSchemaFiles } from '../core/config/schema';
 import { parseFlags, UsageError, type CliIo } from './io';
 
 export async function generateSchemasCommand(args: string[], io: CliIo): Promise<number> {

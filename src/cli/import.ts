@@ -1,8 +1,8 @@
 // `sdxl-trainer import [--script KIND] [--out FILE] (--stdin | -- ARG…)`: a config from a command line.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ImportError, importArgs, importCommandText, type ImportResult } from '../core/importCommand';
-import { isScriptKind, SCRIPT_KINDS } from '../core/scripts';
+import { ImportError, importArgs, importCommandText, type ImportResult } from '../core/launch/importCommand';
+import { isScriptKind, SCRIPT_KINDS } from '../core/scripts/scriptTables';
 import { InputTooLargeError, mib, parseFlags, UsageError, type CliIo } from './io';
 
 /** A pasted command line is a few KiB; far more is not one (and would only fill memory). */

@@ -1,7 +1,7 @@
 // How `estimate` and `command` print a config's parse problems: FILE:line:col lines, the first few only (binary junk
 // yields thousands), with line numbers found in one pass over the text.
-import type { ParseProblem } from '../core/config';
-import { LineIndex } from '../core/configIndex';
+import type { ParseProblem } from '../core/config/config';
+import { LineIndex } from '../core/config/configIndex';
 import type { CliIo } from './io';
 
 const MAX_PRINTED = 20;

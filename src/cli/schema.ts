@@ -1,6 +1,6 @@
 // `sdxl-trainer schema [--script full|lora|dreambooth-lora]`: print a config schema (the combined one without --script).
-import { buildCombinedSchema, buildSchema } from '../core/schema';
-import { isScriptKind, SCRIPT_KINDS } from '../core/scripts';
+import { buildCombinedSchema, buildSchema } from '../core/config/schema';
+import { isScriptKind, SCRIPT_KINDS } from '../core/scripts/scriptTables';
 import { parseFlags, UsageError, type CliIo } from './io';
 
 export async function schemaCommand(args: string[], io: CliIo): Promise<number> {

@@ -1,8 +1,8 @@
 // `sdxl-trainer summarize PATH [--json]`: the state of a run from its files (run record folder, output_dir, or console log).
 import { resolve } from 'node:path';
-import { summarizePath, type RunSummary } from '../core/run/summarize';
-import { failureTitle } from '../core/monitor/failure';
-import { envSecrets } from '../core/redact';
+import { summarizePath, type RunSummary } from '../core/monitor/summarize';
+import { failureTitle } from '../core/run/failure';
+import { envSecrets } from '../core/util/redact';
 import { parseFlags, UsageError, type CliIo } from './io';
 
 export async function summarizeCommand(args: string[], io: CliIo): Promise<number> {

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MAX_CONFIG_BYTES, parseConfigText } from '../core/config';
+import { MAX_CONFIG_BYTES, parseConfigText } from '../core/config/config';
 import { validateConfig, type Diagnostic } from '../core/diagnostics';
-import { queryGpus } from '../core/gpuQuery';
+import { queryGpus } from '../core/gpu/gpuQuery';
 import { helpTargetOf } from '../core/scriptHelp/helpTarget';
 import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
 import { ScriptTableCache } from '../core/scriptHelp/scriptTableCache';

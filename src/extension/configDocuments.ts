@@ -1,6 +1,6 @@
 // Which documents are training configs, and reading them through the core parser.
 import * as vscode from 'vscode';
-import { parseConfigText, type ParsedConfig } from '../core/config';
+import { parseConfigText, type ParsedConfig } from '../core/config/config';
 
 export const CONFIG_GLOB = '**/*.sdxl.json';
 

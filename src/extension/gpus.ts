@@ -1,6 +1,6 @@
 // GPU memory as nvidia-smi reports it, queried once per session and only in a trusted workspace.
 import * as vscode from 'vscode';
-import { queryGpus } from '../core/gpuQuery';
+import { queryGpus } from '../core/gpu/gpuQuery';
 import type { GpuInfo } from '../core/diagnostics';
 
 export class GpuInventory {

@@ -1,7 +1,7 @@
 // The estimated peak GPU memory of a config, as a CodeLens above "args" and in a detail view.
 import * as vscode from 'vscode';
-import { estimateMemory } from '../core/memoryEstimate';
-import { rangeOf } from '../core/config';
+import { estimateMemory } from '../core/config/memoryEstimate';
+import { rangeOf } from '../core/config/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
 

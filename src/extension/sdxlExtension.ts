@@ -18,7 +18,7 @@ import { ConfigsView } from './views/configsView';
 import { RunsView, type RunsNode } from './views/runsView';
 import { DashboardHost } from './dashboard/dashboardPanel';
 import { isEnded } from '../core/run/state';
-import { KnownSecrets, envSecrets } from '../core/redact';
+import { KnownSecrets, envSecrets } from '../core/util/redact';
 import { redactingLogChannel } from './redactingOutput';
 
 export class SdxlExtension implements vscode.Disposable {

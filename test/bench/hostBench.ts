@@ -3,7 +3,7 @@
 // - the console parser on as many bytes of one line without a break, of `\r` and of ` \r` vs the same log's bytes;
 // - the reducer folding 1,000,000 steps vs building an array of the same points;
 // - the dashboard delta for 1,000 new steps on top of 1,000,000 vs copying 1,000 points.
-import { ConsoleParser } from '../../src/core/monitor/consoleParser';
+import { ConsoleParser } from '../../src/core/worker/consoleParser';
 import { reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
 import { RunDeltaTracker, type RunMeta } from '../../src/core/view/dashboardModel';

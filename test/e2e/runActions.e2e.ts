@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runDisplayName } from '../../src/core/format';
+import { runDisplayName } from '../../src/core/view/format';
 import { withVsCode } from './harness.js';
 import { StepClock, until } from './processes.js';
 import { consoleOf, openDashboardFromRow, pane, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord } from './standin.js';

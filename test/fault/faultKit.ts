@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunListItem } from '../../src/cli/run/list';
 import { RunMonitor, readRunState, type RunMonitorOptions } from '../../src/core/monitor/runMonitor';
-import { summarizePath, type RunSummary } from '../../src/core/run/summarize';
+import { summarizePath, type RunSummary } from '../../src/core/monitor/summarize';
 import type { RunState } from '../../src/core/run/state';
 import { pickResumeCheckpoint } from '../../src/core/supervisor/ownership';
 import { listProcesses } from '../../src/core/supervisor/processTree';

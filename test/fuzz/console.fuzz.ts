@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConsoleParser } from '../../src/core/monitor/consoleParser';
+import { ConsoleParser } from '../../src/core/worker/consoleParser';
 import type { RunEvent } from '../../src/core/run/events';
 import { reduceAll } from '../../src/core/run/reducer';
 import { runView } from '../../src/core/view/dashboardModel';

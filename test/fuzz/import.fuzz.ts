@@ -5,12 +5,12 @@
 // or refused with a deliberate error; an unmutated command line gives its config's arguments back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SdxlConfig } from '../../src/core/config';
+import type { SdxlConfig } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/diagnostics';
-import { ImportError, importCommandText } from '../../src/core/importCommand';
-import { buildLaunchPlan } from '../../src/core/launchPlan';
-import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../../src/core/scripts';
-import { formatCommandLine } from '../../src/core/shellQuote';
+import { ImportError, importCommandText } from '../../src/core/launch/importCommand';
+import { buildLaunchPlan } from '../../src/core/launch/launchPlan';
+import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../../src/core/scripts/scriptTables';
+import { formatCommandLine } from '../../src/core/launch/shellQuote';
 import { assertDeliberateError, runFuzz, type Rng } from './fuzzKit';
 
 const STRINGS = [

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isCompleteCheckpoint, newestCompleteCheckpoint, scanCheckpoints, checkpointStep } from '../../src/core/monitor/checkpoints';
+import { isCompleteCheckpoint, newestCompleteCheckpoint, scanCheckpoints, checkpointStep } from '../../src/core/worker/checkpoints';
 
 function make(root: string, name: string, files: Record<string, number>): void {
   for (const [rel, size] of Object.entries(files)) {

@@ -11,7 +11,7 @@ import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
 import { isAlive } from '../../src/core/supervisor/liveness';
 import { readRecord } from '../../src/core/supervisor/runRecord';
-import { outputDirOf } from '../../src/core/supervisor/planArgs';
+import { outputDirOf } from '../../src/core/launch/planArgs';
 import { repoRoot, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'process groups and /proc are Unix-only' : false, timeout: 120_000 };

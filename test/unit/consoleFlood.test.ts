@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRunState } from '../../src/core/monitor/runMonitor';
-import { ConsoleParser } from '../../src/core/monitor/consoleParser';
+import { ConsoleParser } from '../../src/core/worker/consoleParser';
 import { workspace, type Workspace } from './supervisorTestKit';
 
 const MB = 8;

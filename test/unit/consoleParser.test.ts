@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConsoleParser, parseConsole } from '../../src/core/monitor/consoleParser';
-import { parseTqdmBar, parseTqdmNumber } from '../../src/core/monitor/tqdm';
+import { ConsoleParser, parseConsole } from '../../src/core/worker/consoleParser';
+import { parseTqdmBar, parseTqdmNumber } from '../../src/core/worker/tqdm';
 import type { RunEvent, RunEventOf, RunEventType } from '../../src/core/run/events';
 
 const FIX = join(__dirname, '..', 'fixtures', 'console');

@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listDir } from '../../src/cli/validate';
-import { parseConfigText } from '../../src/core/config';
+import { parseConfigText } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/diagnostics';
-import { buildLaunchPlan } from '../../src/core/launchPlan';
+import { buildLaunchPlan } from '../../src/core/launch/launchPlan';
 import { repoRoot } from './repoRoot';
 
 const dir = join(repoRoot(), 'demo-workspace');

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig, FP16_FIX_VAE, type Diagnostic } from '../../src/core/diagnostics';
-import { applyFix } from '../../src/core/fixes';
-import { SCRIPTS, type ScriptKind } from '../../src/core/scripts';
+import { applyFix } from '../../src/core/config/fixes';
+import { SCRIPTS, type ScriptKind } from '../../src/core/scripts/scriptTables';
 
 type Args = Record<string, unknown>;
 const BASE = 'stabilityai/stable-diffusion-xl-base-1.0';

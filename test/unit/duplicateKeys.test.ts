@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig, type Diagnostic } from '../../src/core/diagnostics';
-import { applyFix } from '../../src/core/fixes';
-import { parseConfigText } from '../../src/core/config';
+import { applyFix } from '../../src/core/config/fixes';
+import { parseConfigText } from '../../src/core/config/config';
 
 const dups = (text: string): Diagnostic[] => validateConfig(text).filter((d) => d.code === 'duplicate-key');
 

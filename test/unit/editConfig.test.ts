@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'jsonc-parser';
-import { argumentPrompt, isJsonNumberText, parseArgumentInput, setArgument, setArgumentEdits } from '../../src/core/editConfig';
-import { detectFormatting } from '../../src/core/fixes';
-import { SCRIPT_KINDS, SCRIPTS } from '../../src/core/scripts';
+import { argumentPrompt, isJsonNumberText, parseArgumentInput, setArgument, setArgumentEdits } from '../../src/core/config/editConfig';
+import { detectFormatting } from '../../src/core/config/fixes';
+import { SCRIPT_KINDS, SCRIPTS } from '../../src/core/scripts/scriptTables';
 
 const text = `// my config
 {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyFailure, checkTensorboardLogs, detectHang, FAILURE_TITLES, failureTitle } from '../../src/core/monitor/failure';
+import { classifyFailure, checkTensorboardLogs, detectHang, FAILURE_TITLES, failureTitle } from '../../src/core/run/failure';
 import type { TracebackInfo } from '../../src/core/run/events';
 
 const tb = (exception: string, lines: string[] = []): TracebackInfo => ({ lines: ['Traceback (most recent call last):', ...lines, exception], exception });

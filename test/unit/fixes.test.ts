@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'jsonc-parser';
-import { applyFix, describeFix, detectFormatting, fixAppliedMessage, fixToTextEdits } from '../../src/core/fixes';
+import { applyFix, describeFix, detectFormatting, fixAppliedMessage, fixToTextEdits } from '../../src/core/config/fixes';
 import { validateConfig, type Fix } from '../../src/core/diagnostics';
 
 const DOC = `{

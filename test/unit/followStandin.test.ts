@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarizePath } from '../../src/core/run/summarize';
-import type { ScriptKind } from '../../src/core/scripts';
+import { summarizePath } from '../../src/core/monitor/summarize';
+import type { ScriptKind } from '../../src/core/scripts/scriptTables';
 
 const ROOT = join(__dirname, '..', '..');
 const ACCELERATE = join(ROOT, 'test', 'fixtures', 'fake-bin', 'accelerate');

@@ -1,7 +1,7 @@
 // The display formatters shared by the status bar, the Runs view, the dashboard labels and the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, formatBytes, formatDuration, formatRate, runDisplayName } from '../../src/core/format';
+import { describeRun, formatBytes, formatDuration, formatRate, runDisplayName } from '../../src/core/view/format';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 
 test('durations as tqdm prints them, rates as trainers say them, sizes in binary units', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseNvidiaSmiCsv, queryGpus } from '../../src/core/gpuQuery';
+import { parseNvidiaSmiCsv, queryGpus } from '../../src/core/gpu/gpuQuery';
 
 function repoRoot(): string {
   let dir = __dirname;

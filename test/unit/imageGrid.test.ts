@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { GridError, gridLayout, splitGrid } from '../../src/core/imageGrid';
+import { GridError, gridLayout, splitGrid } from '../../src/core/worker/imageGrid';
 import { py } from './tfeventsPy';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'sdxl-grid-'));

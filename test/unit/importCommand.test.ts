@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
   assignedVariables, ImportError, importArgs, importCommandText, splitShellCommands, tokenizeShellCommand, UnknownScriptError,
-} from '../../src/core/importCommand';
-import { importDocumentText, isImportDocument } from '../../src/core/importDocument';
-import { renderConfig } from '../../src/core/presets';
+} from '../../src/core/launch/importCommand';
+import { importDocumentText, isImportDocument } from '../../src/core/launch/importDocument';
+import { renderConfig } from '../../src/core/config/presets';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
 import { repoRoot } from './repoRoot';

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { buildLaunchPlan } from '../../src/core/launchPlan';
-import { copyableCommand } from '../../src/core/launchCopy';
-import { maskSecret } from '../../src/core/redact';
+import { buildLaunchPlan } from '../../src/core/launch/launchPlan';
+import { copyableCommand } from '../../src/core/launch/launchCopy';
+import { maskSecret } from '../../src/core/util/redact';
 import { repoRoot } from './repoRoot';
 
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');

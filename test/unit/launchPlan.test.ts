@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
-import { buildLaunchPlan, numberText, scriptArgv } from '../../src/core/launchPlan';
-import type { SdxlConfig } from '../../src/core/config';
-import { SCRIPTS } from '../../src/core/scripts';
+import { buildLaunchPlan, numberText, scriptArgv } from '../../src/core/launch/launchPlan';
+import type { SdxlConfig } from '../../src/core/config/config';
+import { SCRIPTS } from '../../src/core/scripts/scriptTables';
 
 const CONFIG = '/proj/configs/dog.sdxl.json';
 const model = { pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0' };

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SdxlConfig } from '../../src/core/config';
+import type { SdxlConfig } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/diagnostics';
 import { startWithErrorsQuestion } from '../../src/core/diagnostics/startGate';
-import { applyFix } from '../../src/core/fixes';
-import { buildLaunchPlan, LaunchPlanError, scriptArgv } from '../../src/core/launchPlan';
-import { SCRIPT_KINDS } from '../../src/core/scripts';
+import { applyFix } from '../../src/core/config/fixes';
+import { buildLaunchPlan, LaunchPlanError, scriptArgv } from '../../src/core/launch/launchPlan';
+import { SCRIPT_KINDS } from '../../src/core/scripts/scriptTables';
 import { repoRoot } from './repoRoot';
 
 const CONFIG = '/proj/configs/dog.sdxl.json';
@@ -64,7 +64,7 @@ test('a scriptPath starting with - is passed as ./-… so accelerate does not re
 test('no script argument takes a list (nargs), so an array value is always refused', () => {
   // The argument tables record argparse's nargs; should a script gain a list argument, argWords must pass its items.
   for (const kind of SCRIPT_KINDS) {
-    const table = JSON.parse(readFileSync(join(repoRoot(), 'src', 'core', 'data', `${kind}.args.json`), 'utf8')) as { args: Array<{ dest: string; nargs: unknown }> };
+    const table = JSON.parse(readFileSync(join(repoRoot(), 'src', 'core', 'scripts', 'data', `${kind}.args.json`), 'utf8')) as { args: Array<{ dest: string; nargs: unknown }> };
     assert.ok(table.args.length > 50);
     assert.deepEqual(table.args.filter((a) => a.nargs !== null).map((a) => a.dest), [], kind);
   }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateMemory, SDXL_UNET, textEncoderLoraParamsPerRank, unetLoraParamsPerRank, type AttentionKind } from '../../src/core/memoryEstimate';
-import type { SdxlConfig } from '../../src/core/config';
-import type { ScriptKind } from '../../src/core/scripts';
+import { estimateMemory, SDXL_UNET, textEncoderLoraParamsPerRank, unetLoraParamsPerRank, type AttentionKind } from '../../src/core/config/memoryEstimate';
+import type { SdxlConfig } from '../../src/core/config/config';
+import type { ScriptKind } from '../../src/core/scripts/scriptTables';
 
 const cfg = (script: ScriptKind, args: SdxlConfig['args'] = {}): SdxlConfig => ({ script, args: { mixed_precision: 'fp16', ...args } });
 const gib = (c: SdxlConfig, attention?: AttentionKind): number => estimateMemory(c, attention ? { attention } : {}).totalGiB;

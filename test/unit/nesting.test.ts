@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_NESTING, parseConfigText } from '../../src/core/config';
+import { MAX_NESTING, parseConfigText } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/diagnostics';
-import { fixToTextEdits } from '../../src/core/fixes';
+import { fixToTextEdits } from '../../src/core/config/fixes';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepTitles } from '../../src/core/stepTitles';
-import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgValue } from '../../src/core/scripts';
-import { renderConfig } from '../../src/core/presets';
+import { stepTitles } from '../../src/core/util/stepTitles';
+import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgValue } from '../../src/core/scripts/scriptTables';
+import { renderConfig } from '../../src/core/config/presets';
 
 test('step titles count the steps shown: no "(3/3)" after two questions, no counter for one', () => {
   assert.deepEqual(stepTitles('New training config', ['which script?', 'preset by GPU memory', 'file name']), [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfigText } from '../../src/core/config';
+import { parseConfigText } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/diagnostics';
 
 test('syntax errors at the end of the text get ranges inside it (found by the fuzz suite: an unterminated comment)', () => {

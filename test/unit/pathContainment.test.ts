@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containPath, isWithin } from '../../src/core/pathContainment';
+import { containPath, isWithin } from '../../src/core/util/pathContainment';
 import { runFolders } from '../../src/core/supervisor/runFolders';
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KnownSecrets, envSecrets, maskSecret, redactArgv, redactEnv, redactText, redactorOf, secretsOf } from '../../src/core/redact';
+import { KnownSecrets, envSecrets, maskSecret, redactArgv, redactEnv, redactText, redactorOf, secretsOf } from '../../src/core/util/redact';
 
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
 const argv = ['accelerate', 'launch', 'train.py', '--hub_token', TOKEN, '--output_dir', 'out', '--hub_token=hf_second'];

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
-import { KnownSecrets } from '../../src/core/redact';
+import { KnownSecrets } from '../../src/core/util/redact';
 import { redactingLogChannel } from '../../src/extension/redactingOutput';
 
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';

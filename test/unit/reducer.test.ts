@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { reduce, reduceAll } from '../../src/core/run/reducer';
 import { copyState, initialRunState, patchState, type RunState } from '../../src/core/run/state';
 import { seriesPoints, seriesPut, EMPTY_SERIES, type Series } from '../../src/core/run/series';
-import { parseConsole } from '../../src/core/monitor/consoleParser';
+import { parseConsole } from '../../src/core/worker/consoleParser';
 import type { RunEvent } from '../../src/core/run/events';
 
 const FIX = join(__dirname, '..', 'fixtures', 'console');

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
-import { ENV_ARGS, buildLaunchPlan, type LaunchPlan } from '../../src/core/launchPlan';
-import { formatCommandLine } from '../../src/core/shellQuote';
-import { importCommandText } from '../../src/core/importCommand';
-import type { SdxlConfig } from '../../src/core/config';
-import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../../src/core/scripts';
+import { ENV_ARGS, buildLaunchPlan, type LaunchPlan } from '../../src/core/launch/launchPlan';
+import { formatCommandLine } from '../../src/core/launch/shellQuote';
+import { importCommandText } from '../../src/core/launch/importCommand';
+import type { SdxlConfig } from '../../src/core/config/config';
+import { SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../../src/core/scripts/scriptTables';
 import { repoRoot } from './repoRoot';
 
 const ROOT = repoRoot();
@@ -62,7 +62,7 @@ function scriptPart(kind: ScriptKind, argv: readonly string[]): string[] {
 type Parsed = { ok: true; ns: Record<string, unknown> } | { ok: false; error: string };
 function argparse(kind: ScriptKind, argvs: string[][]): Parsed[] {
   const out = execFileSync('python3', [PARSER], {
-    input: JSON.stringify({ table: join(ROOT, 'src', 'core', 'data', `${kind}.args.json`), argvs }),
+    input: JSON.stringify({ table: join(ROOT, 'src', 'core', 'scripts', 'data', `${kind}.args.json`), argvs }),
     encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   });
   return JSON.parse(out) as Parsed[];

@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConsole } from '../../src/core/monitor/consoleParser';
+import { parseConsole } from '../../src/core/worker/consoleParser';
 import { reduce, reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
 import { initialRunState, type RunState } from '../../src/core/run/state';
-import { diagnosedRunsOf, failuresByConfig, runFailureDiagnostic, type RunOfConfig } from '../../src/core/diagnostics/runFailures';
+import { diagnosedRunsOf, failuresByConfig, runFailureDiagnostic, type RunOfConfig } from '../../src/core/view/runFailures';
 
 const OOM = 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.';
 

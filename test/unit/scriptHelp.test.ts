@@ -12,9 +12,9 @@ import { runHelp, type HelpRunner } from '../../src/core/scriptHelp/helpRunner';
 import { helpTargetOf, shebangInterpreter, type HelpTarget } from '../../src/core/scriptHelp/helpTarget';
 import { ScriptTableCache } from '../../src/core/scriptHelp/scriptTableCache';
 import { describeTableChoice, tableFromHelp, type ArgTableChoice } from '../../src/core/scriptHelp/scriptTable';
-import { SCRIPTS } from '../../src/core/scripts';
+import { SCRIPTS } from '../../src/core/scripts/scriptTables';
 import { validateConfig } from '../../src/core/diagnostics';
-import type { SdxlConfig } from '../../src/core/config';
+import type { SdxlConfig } from '../../src/core/config/config';
 
 const FIX = join(repoRoot(), 'test/fixtures/script-help');
 const fixture = (name: string): string => readFileSync(join(FIX, name), 'utf8');

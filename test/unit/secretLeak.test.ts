@@ -12,7 +12,7 @@ import { readRecord } from '../../src/core/supervisor/runRecord';
 import { SECRETS_FILE } from '../../src/core/supervisor/secrets';
 import { RunMonitor } from '../../src/core/monitor/runMonitor';
 import { RunDeltaTracker, runView } from '../../src/core/view/dashboardModel';
-import { runFailureDiagnostic } from '../../src/core/diagnostics/runFailures';
+import { runFailureDiagnostic } from '../../src/core/view/runFailures';
 import { cliInProcess, repoRoot, waitFor, workspace, type CliResult, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'file modes and process groups are Unix-only' : false, timeout: 240_000 };

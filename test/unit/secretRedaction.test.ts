@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConsole } from '../../src/core/monitor/consoleParser';
+import { parseConsole } from '../../src/core/worker/consoleParser';
 import { reduceAll } from '../../src/core/run/reducer';
-import { summarizePath } from '../../src/core/run/summarize';
+import { summarizePath } from '../../src/core/monitor/summarize';
 import { runView } from '../../src/core/view/dashboardModel';
-import { runFailureDiagnostic } from '../../src/core/diagnostics/runFailures';
+import { runFailureDiagnostic } from '../../src/core/view/runFailures';
 import { RunMonitor } from '../../src/core/monitor/runMonitor';
 
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';

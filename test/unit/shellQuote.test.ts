@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { formatCommandLine, quoteBash, quotePowerShell } from '../../src/core/shellQuote';
+import { formatCommandLine, quoteBash, quotePowerShell } from '../../src/core/launch/shellQuote';
 import { repoRoot } from './repoRoot';
 
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');

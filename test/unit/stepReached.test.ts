@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { reduceConsoleFile } from '../../src/core/run/summarize';
+import { reduceConsoleFile } from '../../src/core/monitor/summarize';
 import { initialRunState } from '../../src/core/run/state';
 import { tailProgress } from '../../src/core/supervisor/unknownExit';
 

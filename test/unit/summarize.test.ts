@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarizePath, argsFromArgv } from '../../src/core/run/summarize';
+import { summarizePath, argsFromArgv } from '../../src/core/monitor/summarize';
 import { readRunState } from '../../src/core/monitor/runMonitor';
 import { seriesPoints } from '../../src/core/run/series';
 import { py } from './tfeventsPy';

@@ -14,7 +14,7 @@ import { createRecord, readExit, readRecord, recordFiles } from '../../src/core/
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { runWrapper } from '../../src/core/supervisor/wrapperMain';
 import { readRunState } from '../../src/core/monitor/runMonitor';
-import { summarizePath } from '../../src/core/run/summarize';
+import { summarizePath } from '../../src/core/monitor/summarize';
 import { STARTER, fakePlan, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'process groups and /proc are Unix-only' : false };

@@ -10,7 +10,7 @@ import { createRecord, listRuns, readRecord, recordFiles } from '../../src/core/
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { outcomeWithoutExit, UNKNOWN_EXIT_FAILED, UNKNOWN_EXIT_SUCCEEDED } from '../../src/core/supervisor/unknownExit';
 import { runDescription } from '../../src/core/view/runRow';
-import { summarizePath } from '../../src/core/run/summarize';
+import { summarizePath } from '../../src/core/monitor/summarize';
 import { dataset, lora } from './standinRuns';
 import { fakePlan, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 

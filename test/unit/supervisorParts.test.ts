@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { followRun, type FollowEvent } from '../../src/core/supervisor/follow';
-import { outputDirOf } from '../../src/core/supervisor/planArgs';
+import { outputDirOf } from '../../src/core/launch/planArgs';
 import { configPointerOf, preflight, PreflightError, pythonChoiceHelps, resolveExecutable, type PreflightProblem } from '../../src/core/supervisor/preflight';
 import { parseProcStat } from '../../src/core/supervisor/processTree';
 import { withResume } from '../../src/core/supervisor/resume';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { gpuNeedOf } from '../../src/core/supervisor/planArgs';
+import { gpuNeedOf } from '../../src/core/launch/planArgs';
 import { planQueue } from '../../src/core/supervisor/queue';
 import { readRecord, type RunEntry } from '../../src/core/supervisor/runRecord';
 import { Supervisor } from '../../src/core/supervisor/supervisor';

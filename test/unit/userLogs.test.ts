@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarizePath } from '../../src/core/run/summarize';
-import { parseConsole } from '../../src/core/monitor/consoleParser';
-import { failureTitle } from '../../src/core/monitor/failure';
+import { summarizePath } from '../../src/core/monitor/summarize';
+import { parseConsole } from '../../src/core/worker/consoleParser';
+import { failureTitle } from '../../src/core/run/failure';
 import type { RunEventOf } from '../../src/core/run/events';
 
 const USERS = join(__dirname, '..', 'fixtures', 'console', 'users');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig, MAX_DIAGNOSTICS, MAX_SUGGESTIONS } from '../../src/core/diagnostics';
-import { newWorkCounter, type WorkCounter } from '../../src/core/workCounter';
+import { newWorkCounter, type WorkCounter } from '../../src/core/util/workCounter';
 
 const MODEL = 'stabilityai/stable-diffusion-xl-base-1.0';
 

@@ -2,8 +2,8 @@
 // another machine) is never started by the queue by itself. This shows what it would run (secrets masked) and, once
 // the user says yes (`--yes`, or an answer at a terminal), seals it with this machine's key and pumps the queue:
 // Supervisor.acceptQueued, the same call as the extension's "Start It". `run stop ID` removes such a run instead.
-import { copyableCommand } from '../../core/launchCopy';
-import { redactText } from '../../core/redact';
+import { copyableCommand } from '../../core/launch/launchCopy';
+import { redactText } from '../../core/util/redact';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { assertWrapper, onlyFlags, openWorkspace, resolveRunId, workspaceRoot } from './context';
 

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Supervisor } from '../../core/supervisor/supervisor';
 import { workspaceRecordsDir } from '../../core/supervisor/runRecord';
 import type { WrapperLauncher } from '../../core/supervisor/launcher';
-import { envSecrets } from '../../core/redact';
+import { envSecrets } from '../../core/util/redact';
 import { UsageError, type CliIo } from '../io';
 
 export interface RunsWorkspace {

@@ -2,8 +2,8 @@
 // Ctrl-C ends the following only: the run belongs to its detached wrapper and goes on.
 import { join } from 'node:path';
 import { RunMonitor } from '../../core/monitor/runMonitor';
-import { failureTitle } from '../../core/monitor/failure';
-import { describeRun, formatDuration, formatProgress, formatRate } from '../../core/format';
+import { failureTitle } from '../../core/run/failure';
+import { describeRun, formatDuration, formatProgress, formatRate } from '../../core/view/format';
 import type { RunEvent } from '../../core/run/events';
 import { epochNumber, epochText } from '../../shared/epochs';
 import type { RunState } from '../../core/run/state';

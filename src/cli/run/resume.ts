@@ -1,6 +1,6 @@
 // `run resume ID [--checkpoint N] [--follow] [--json]`: a new run continuing ID from a complete checkpoint of its own
 // lineage, picked the way the extension picks it (pickResumeCheckpoint).
-import { reduceConsoleFile } from '../../core/run/summarize';
+import { reduceConsoleFile } from '../../core/monitor/summarize';
 import { initialRunState, type RunState } from '../../core/run/state';
 import { pickResumeCheckpoint } from '../../core/supervisor/ownership';
 import { secretsOfConfig } from '../../core/supervisor/configSecrets';

@@ -1,5 +1,5 @@
 // `run show ID [--json]`: `summarize --json`'s shape for a recorded run, plus its id, output_dir and checkpoint paths.
-import { summarizePath } from '../../core/run/summarize';
+import { summarizePath } from '../../core/monitor/summarize';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { summaryText } from '../summarize';
 import { onlyFlags, openWorkspace, resolveRunId, workspaceRoot } from './context';

@@ -2,13 +2,13 @@
 // extension's Start does (same launch plan, same Supervisor, queued when another run is going), after the same gate:
 // a config with error diagnostics is not started.
 import { basename, dirname, resolve } from 'node:path';
-import { parseConfigText } from '../../core/config';
+import { parseConfigText } from '../../core/config/config';
 import { validateConfig } from '../../core/diagnostics';
-import { queryGpus } from '../../core/gpuQuery';
-import { buildLaunchPlan } from '../../core/launchPlan';
-import { redactText, secretsOf } from '../../core/redact';
+import { queryGpus } from '../../core/gpu/gpuQuery';
+import { buildLaunchPlan } from '../../core/launch/launchPlan';
+import { redactText, secretsOf } from '../../core/util/redact';
 import { claimOutputDir, nextFreeOutputDir, withOutputDir, type OutputDirClaim } from '../../core/supervisor/ownership';
-import { outputDirOf } from '../../core/supervisor/planArgs';
+import { outputDirOf } from '../../core/launch/planArgs';
 import type { RunEntry } from '../../core/supervisor/runRecord';
 import type { RunMeta } from '../../core/supervisor/supervisor';
 import type { LaunchPlan } from '../../core/supervisor/types';

@@ -1,8 +1,8 @@
 // Argument-level checks from the scripts' argparse tables: the CLI has no JSON-schema validator, so these stand in for
 // it (types, choices, required, ranges) and add what a schema cannot say (which script a stray key belongs to).
-import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config';
-import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts';
-import { describeValue } from '../launchPlan';
+import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config/config';
+import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts/scriptTables';
+import { describeValue } from '../launch/launchPlan';
 import { builtinTableName, type ArgTableChoice } from '../scriptHelp/scriptTable';
 import { normaliseKey } from './suggest';
 import type { DiagnosticSink, Fix } from './types';

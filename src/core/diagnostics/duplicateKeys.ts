@@ -1,8 +1,8 @@
 // Keys written twice in one object. JSON keeps the last (so does the launch), silently: `"script"` twice runs the
 // second script. Every repeat is reported, at any depth, on the occurrences that are ignored.
 import type { Node } from 'jsonc-parser';
-import { LAUNCH_KEYS, pathToPointer, type ParsedConfig } from '../config';
-import { SCRIPTS } from '../scripts';
+import { LAUNCH_KEYS, pathToPointer, type ParsedConfig } from '../config/config';
+import { SCRIPTS } from '../scripts/scriptTables';
 import type { DiagnosticSink, Fix } from './types';
 
 /** Whether the value at `[...parent, key]` decides what is launched (then two different values are an error). */

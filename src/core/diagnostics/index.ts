@@ -1,6 +1,6 @@
 // validateConfig: everything wrong or risky in a `*.sdxl.json`, as editor-ready diagnostics with quick fixes.
 // Linear in the size of the file whatever it holds (see test/unit/validationScale.test.ts), and capped in what it says.
-import { parseConfigText } from '../config';
+import { parseConfigText } from '../config/config';
 import { checkArgs, checkDocumentShape } from './argChecks';
 import { checkLaunchText } from './launchText';
 import { checkDuplicateKeys } from './duplicateKeys';

@@ -1,8 +1,8 @@
 // Text the operating system cannot take: a NUL character in anything that becomes a program argument, environment
 // variable or path of the launch (spawn throws on it), and environment variable names that cannot exist.
 // buildLaunchPlan refuses the same; these diagnostics say so where the value is written, before anything starts.
-import { LAUNCH_KEYS, pathToPointer, rangeOf, type ParsedConfig } from '../config';
-import { isScriptKind, SCRIPTS } from '../scripts';
+import { LAUNCH_KEYS, pathToPointer, rangeOf, type ParsedConfig } from '../config/config';
+import { isScriptKind, SCRIPTS } from '../scripts/scriptTables';
 import type { DiagnosticSink, Fix } from './types';
 
 const NUL = '\u0000';

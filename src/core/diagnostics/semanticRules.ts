@@ -1,10 +1,10 @@
 // Rules about what the scripts will do with a well-typed config: crashes they hit later, silent surprises, waste.
 // Each rule has a stable code; see ../shared/reference/sdxl_script_behaviour.md for the behaviour cited.
 import { isAbsolute, resolve } from 'node:path';
-import { pathToPointer, type SdxlConfig } from '../config';
-import { SCRIPTS } from '../scripts';
-import { estimateMemory } from '../memoryEstimate';
-import { buildLaunchPlan } from '../launchPlan';
+import { pathToPointer, type SdxlConfig } from '../config/config';
+import { SCRIPTS } from '../scripts/scriptTables';
+import { estimateMemory } from '../config/memoryEstimate';
+import { buildLaunchPlan } from '../launch/launchPlan';
 import { TRACKERS } from './argChecks';
 import type { DiagnosticSink, Fix, ValidateContext } from './types';
 

@@ -1,5 +1,5 @@
 // "Did you mean" for misspelt keys and values.
-import type { WorkCounter } from '../workCounter';
+import type { WorkCounter } from '../util/workCounter';
 
 /** Unknown keys and values per document that get a "did you mean": past these a hostile file costs no more. */
 export const MAX_SUGGESTIONS = 100;

@@ -1,22 +1,14 @@
 // Shapes shared by the config diagnostics, their quick fixes, and the CLI / Problems panel that show them.
-import type { ParsedConfig } from '../config';
-import { ConfigIndex } from '../configIndex';
-import type { WorkCounter } from '../workCounter';
+import type { ParsedConfig } from '../config/config';
+import { ConfigIndex } from '../config/configIndex';
+import type { WorkCounter } from '../util/workCounter';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
 import { Suggester } from './suggest';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** One change to the config, addressed by JSON pointer so it survives reformatting; see fixes.ts for the text edits. */
-export type FixEdit =
-  | { op: 'set'; path: string; value: unknown }
-  | { op: 'remove'; path: string }
-  | { op: 'rename'; path: string; newKey: string };
-
-export interface Fix {
-  title: string;
-  edits: FixEdit[];
-}
+import type { Fix } from '../config/fixes';
+export type { Fix, FixEdit } from '../config/fixes';
 
 export interface Diagnostic {
   severity: Severity;
@@ -34,11 +26,8 @@ export interface Diagnostic {
   fix?: Fix;
 }
 
-export interface GpuInfo {
-  index: number;
-  name: string;
-  memoryTotalMiB: number;
-}
+import type { GpuInfo } from '../gpu/gpuQuery';
+export type { GpuInfo };
 
 export interface ValidateContext {
   /** Absolute path of the config file; relative paths in it are resolved from its folder. */

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { decodeEvent, type TbEvent } from './event';
 import { addSkips, DEFAULT_MAX_GARBAGE_BYTES, noSkips, scanRecords, START, withFileSource, type FrameState, type GaveUp, type SkipCounts } from './tfrecord';
-import { findFilesUnder } from '../fsWalk';
+import { findFilesUnder } from '../util/fsWalk';
 
 const PREFIX = 'events.out.tfevents.';
 const MAX_DEPTH = 6;

@@ -3,7 +3,7 @@
 // `key: value` documents yaml.dump produces (sorted keys, indentless block lists, folded long scalars), no dependency.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { findFilesUnder } from '../fsWalk';
+import { findFilesUnder } from '../util/fsWalk';
 
 export type HparamScalar = string | number | boolean | null;
 export type HparamValue = HparamScalar | HparamScalar[];

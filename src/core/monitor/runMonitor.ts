@@ -7,28 +7,28 @@
 // state.notices, which users see).
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts';
+import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { MONITOR_LOGGER, type GpuSample, type RunEvent, type TracebackInfo, type ValidationImage } from '../run/events';
 import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, stepsPerEpoch, type RunState } from '../run/state';
-import { argsFromArgv } from '../run/summarize';
+import { argsFromArgv } from './summarize';
 import { EventTailer } from '../events/eventDir';
-import { flagValue, scriptIndex } from '../supervisor/planArgs';
+import { flagValue, scriptIndex } from '../launch/planArgs';
 import { trainerLiveness, wrapperLiveness } from '../supervisor/liveness';
 import { recordFiles, unreadableEntry } from '../supervisor/runRecord';
 import { outcomeWithoutExit } from '../supervisor/unknownExit';
 import type { RunRecord } from '../supervisor/types';
-import { ConsoleParser } from './consoleParser';
-import { scanCheckpoints } from './checkpoints';
-import { checkTensorboardLogs, detectHang } from './failure';
-import { logsDirOf } from './logsDir';
+import { ConsoleParser } from '../worker/consoleParser';
+import { scanCheckpoints } from '../worker/checkpoints';
+import { checkTensorboardLogs, detectHang } from '../run/failure';
+import { logsDirOf } from '../worker/logsDir';
 import { EditorLines } from './editorLines';
 import { attributeRunMemory, queryComputeApps, queryGpuSample } from './gpuPoller';
 import { processGroupOf, runProcesses, systemProcesses, type ProcessQuery } from '../supervisor/processTree';
-import { isOwnEventFile, type RunWindow } from './eventAttribution';
-import { extractGrid, extractSingle, findWandbImages, gridFolder } from './validationImages';
+import { isOwnEventFile, type RunWindow } from '../worker/eventAttribution';
+import { extractGrid, extractSingle, findWandbImages, gridFolder } from '../worker/validationImages';
 
-export { thumbPathOf } from './validationImages';
+export { thumbPathOf } from '../worker/validationImages';
 
 /** Logger name of the monitor's own WARNING records (unreadable files, deleted record, GPU poller failures). */
 export { MONITOR_LOGGER };

@@ -1,14 +1,14 @@
 // RunEvent: the one event type every source of run information produces (console parser, checkpoint scanner,
 // TensorBoard event reader, GPU poller, supervisor) and the one reducer consumes. Every view is rebuilt from these,
 // so a field belongs here only if some source can actually observe it.
-import type { ScriptKind, ArgValue } from '../scripts';
-import type { Fix } from '../diagnostics/types';
+import type { ScriptKind, ArgValue } from '../scripts/scriptTables';
+import type { Fix } from '../config/fixes';
 
 /** Where the training is, as far as the console shows. `finishing` = after the loop (final save, test images, upload). */
 export type RunPhase = 'starting' | 'pre-computing' | 'training' | 'validating' | 'saving' | 'finishing';
 
 // Fixes share the config diagnostics' shape, so the same code action applies them.
-export type { Fix, FixEdit } from '../diagnostics/types';
+export type { Fix, FixEdit } from '../config/fixes';
 
 export type FailureClass =
   | 'cuda_oom'

@@ -1,6 +1,6 @@
 // The ONE reducer: RunEvent* → RunState. Pure: no I/O, no clock (time comes only from events' `at`/`wallTime`),
 // never mutates its input (series share buffers safely, see series.ts). Every view and the CLI summary use it.
-import { classifyFailure } from '../monitor/failure';
+import { classifyFailure } from './failure';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
 import { copyState, initialRunState, isEnded, patchState, stepsPerEpoch, type CheckpointState, type RunState } from './state';

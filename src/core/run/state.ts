@@ -1,5 +1,5 @@
 // RunState: everything every view shows about one run, built only by `reduce` (reducer.ts) from RunEvents.
-import type { ArgValue, ScriptKind } from '../scripts';
+import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
 import type { CheckpointInfo, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
 

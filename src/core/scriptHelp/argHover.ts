@@ -2,8 +2,8 @@
 // which table it comes from), and completions for the arguments only the script's own table has (the JSON schema,
 // built from the built-in tables, offers the rest).
 import { getLocation } from 'jsonc-parser';
-import { parseConfigText } from '../config';
-import { SCRIPTS, argHelp, type ArgSpec } from '../scripts';
+import { parseConfigText } from '../config/config';
+import { SCRIPTS, argHelp, type ArgSpec } from '../scripts/scriptTables';
 import { describeTableChoice, type ArgTableChoice } from './scriptTable';
 
 export interface ArgHover {

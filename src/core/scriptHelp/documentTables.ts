@@ -1,7 +1,7 @@
 // Which argument table each open config is checked against, for an editor that must never wait: what is known now
 // (memory or cache file) is answered at once; an unknown script's --help is started in the background and
 // `onArrived` says when its table is there, so the config is checked again with it.
-import { parseConfigText } from '../config';
+import { parseConfigText } from '../config/config';
 import { helpTargetOf, type HelpTarget } from './helpTarget';
 import type { ArgTableChoice } from './scriptTable';
 import type { ScriptTableCache } from './scriptTableCache';

@@ -1,7 +1,7 @@
 // Runs `PYTHON SCRIPT --help` in a child process: an argument array (no shell), its own process group (killed whole on
 // timeout: the script's imports may start helpers), a wall-clock timeout and a cap on what it may print.
 import { spawn } from 'node:child_process';
-import { redactText } from '../redact';
+import { redactText } from '../util/redact';
 
 export interface HelpRequest {
   python: string;

@@ -3,9 +3,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { homedir } from 'node:os';
-import type { SdxlConfig } from '../config';
-import { accelerateArgv, buildLaunchPlan, LaunchPlanError } from '../launchPlan';
-import type { ScriptKind } from '../scripts';
+import type { SdxlConfig } from '../config/config';
+import { accelerateArgv, buildLaunchPlan, LaunchPlanError } from '../launch/launchPlan';
+import type { ScriptKind } from '../scripts/scriptTables';
 
 export interface HelpTarget {
   kind: ScriptKind;

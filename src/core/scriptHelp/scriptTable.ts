@@ -1,6 +1,6 @@
 // The argument table of the user's own script file (from its `--help`), in the shape of the built-in tables, and the
 // words that say which of the two a config is checked against.
-import { SCRIPTS, groupOf, type ArgSpec, type ScriptKind } from '../scripts';
+import { SCRIPTS, groupOf, type ArgSpec, type ScriptKind } from '../scripts/scriptTables';
 import type { ParsedHelp } from './helpParser';
 
 export interface ScriptArgTable {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARG_GROUPS, type ArgSpec } from '../scripts';
+import { ARG_GROUPS, type ArgSpec } from '../scripts/scriptTables';
 import { HelpParseError, parseArgparseHelp } from './helpParser';
 import { DEFAULT_HELP_MAX_BYTES, DEFAULT_HELP_TIMEOUT_MS, runHelp, type HelpRunner } from './helpRunner';
 import type { HelpTarget } from './helpTarget';

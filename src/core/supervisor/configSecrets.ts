@@ -1,8 +1,8 @@
 // The secrets a run's config passes now, for a resume: run.json keeps none (secrets.ts). Apart from secrets.ts so the
 // detached wrapper's bundle does not carry the config parser.
 import { readFileSync, statSync } from 'node:fs';
-import { parseConfigText } from '../config';
-import { buildLaunchPlan } from '../launchPlan';
+import { parseConfigText } from '../config/config';
+import { buildLaunchPlan } from '../launch/launchPlan';
 import { splitSecrets, type Secrets } from './secrets';
 
 /** Configs larger than this are not read for their secrets (the editor caps configs at 5 MB too). */

@@ -3,7 +3,7 @@
 // checked (no tool may be spawned) the run is left as it is, never settled on a guess.
 import { existsSync } from 'node:fs';
 import { writeJsonAtomic } from './atomicFile';
-import { outputDirOf } from './planArgs';
+import { outputDirOf } from '../launch/planArgs';
 import { sameProcess, systemProcesses, type Liveness, type ProcessQuery } from './processTree';
 import { readExit, recordFiles, type RunEntry } from './runRecord';
 import { removeSecretsFile } from './secrets';

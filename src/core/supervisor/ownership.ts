@@ -4,11 +4,11 @@
 // or of a run it continues.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { checkpointStep, newestCompleteCheckpoint, scanCheckpoints } from '../monitor/checkpoints';
+import { checkpointStep, newestCompleteCheckpoint, scanCheckpoints } from '../worker/checkpoints';
 import type { RunState } from '../run/state';
-import type { ScriptKind } from '../scripts';
+import type { ScriptKind } from '../scripts/scriptTables';
 import { isEventFileName } from '../events/eventDir';
-import { flagValue, outputDirOf, scriptIndex } from './planArgs';
+import { flagValue, outputDirOf, scriptIndex } from '../launch/planArgs';
 import type { RunEntry } from './runRecord';
 import { FINAL_STATES, type LaunchPlan } from './types';
 

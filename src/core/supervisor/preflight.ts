@@ -1,7 +1,7 @@
 // Checks before anything is spawned, each failure worded so the user knows what to fix.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve, sep } from 'node:path';
-import { outputDirOf, scriptIndex } from './planArgs';
+import { outputDirOf, scriptIndex } from '../launch/planArgs';
 import type { LaunchPlan, RunRecord } from './types';
 
 export type PreflightCode = 'empty-argv' | 'cwd-missing' | 'executable-missing' | 'script-missing' | 'output-dir-busy';

@@ -1,6 +1,6 @@
 // Resuming a run: the same plan with `--resume_from_checkpoint checkpoint-N` right after the script path.
 // The name must be a checkpoint the extension knows to be complete: `latest` would take a half-written one.
-import { scriptIndex } from './planArgs';
+import { scriptIndex } from '../launch/planArgs';
 import type { LaunchPlan } from './types';
 
 const FLAG = '--resume_from_checkpoint';

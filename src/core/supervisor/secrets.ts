@@ -10,7 +10,7 @@
 //   without the editor; the file lives only until the run starts, and `.sdxl/` carries a `.gitignore`.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSecretEnvName } from '../redact';
+import { isSecretEnvName } from '../util/redact';
 import type { LaunchPlan } from './types';
 
 /** What run.json holds in place of a secret value. */

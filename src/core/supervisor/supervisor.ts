@@ -12,7 +12,7 @@ import { followRun, type FollowOptions, type Follower } from './follow';
 import { launchWrapper, type WrapperLauncher } from './launcher';
 import { holdsResources, isAlive, isFinal, isWrapperAlive, reconcile, trainerLiveness } from './liveness';
 import { defaultMachineKeyFile, isSealedBy, launchMac, loadMachineKey } from './machineKey';
-import { gpuNeedOf, outputDirOf } from './planArgs';
+import { gpuNeedOf, outputDirOf } from '../launch/planArgs';
 import { waitUntil } from './poll';
 import { PreflightError, preflight } from './preflight';
 import { groupOf, runProcesses, signalRun, systemProcesses, type ProcessQuery } from './processTree';

@@ -1,22 +1,13 @@
 // Shapes shared by the supervisor, the detached wrapper and the readers of run records.
-import type { ScriptKind } from '../scripts';
+import type { ScriptKind } from '../scripts/scriptTables';
 
-/** What to run. Structurally identical to the LaunchPlan built by src/core/launchPlan.ts. */
-export interface LaunchPlan {
-  argv: string[];
-  env: Record<string, string>;
-  cwd: string;
-  script: ScriptKind;
-}
+/** What to run: the plan built by launch/launchPlan.ts (one type, declared there). */
+import type { LaunchPlan } from '../launch/launchPlan';
+import type { GpuNeed } from '../launch/planArgs';
+export type { GpuNeed, LaunchPlan };
 
 export type RunStatus = 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
 export const FINAL_STATES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped'];
-
-/** GPUs a run needs: explicit indices (CUDA_VISIBLE_DEVICES / --gpu_ids) or just a count. */
-export interface GpuNeed {
-  indices?: number[];
-  count: number;
-}
 
 /** The content of `<records>/<id>/run.json`. */
 export interface RunRecord {

@@ -4,8 +4,8 @@
 // liveness.reconcile and the RunMonitor's end detection both decide with `outcomeWithoutExit`, so they agree.
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConsoleParser } from '../monitor/consoleParser';
-import type { ScriptKind } from '../scripts';
+import { ConsoleParser } from '../worker/consoleParser';
+import type { ScriptKind } from '../scripts/scriptTables';
 
 /** How much of the end of a console is read for the latest Steps bar: the cost is the same for every run length. */
 const TAIL_BYTES = 256 * 1024;

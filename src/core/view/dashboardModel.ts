@@ -5,8 +5,8 @@ import type { RunState } from '../run/state';
 import { stepsPerEpoch } from '../run/state';
 import { seriesLength, type Series } from '../run/series';
 import type { Diagnosis } from '../run/events';
-import { failureTitle } from '../monitor/failure';
-import { redactText } from '../redact';
+import { failureTitle } from '../run/failure';
+import { redactText } from '../util/redact';
 import { epochText } from '../../shared/epochs';
 import type {
   CheckpointView, DeltaMessage, FailureView, GalleryImageView, GpuSampleView, MarkerView, Point, RunOutcome, RunStatusView, RunView,

@@ -1,7 +1,7 @@
 // How the run lists (Runs view, status bar, dashboard legend) name, order and count runs. Pure.
 import { isEnded, type RunState } from '../run/state';
 import type { RunStatus } from '../supervisor/types';
-import { runDisplayName } from '../format';
+import { runDisplayName } from './format';
 
 /**
  * A run that is running now, as both views of it agree: its record (reconciled with the processes when the list was

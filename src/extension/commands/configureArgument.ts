@@ -1,8 +1,8 @@
 // "SDXL: Configure Argument…": pick any argument of the config's script, see its value, default and help, and set it.
 import * as vscode from 'vscode';
-import { ARG_GROUPS, argHelp, SCRIPTS, type ArgSpec, type ArgValue } from '../../core/scripts';
-import { argumentPrompt, formatArgValue, parseArgumentInput, setArgumentEdits } from '../../core/editConfig';
-import { rangeOf } from '../../core/config';
+import { ARG_GROUPS, argHelp, SCRIPTS, type ArgSpec, type ArgValue } from '../../core/scripts/scriptTables';
+import { argumentPrompt, formatArgValue, parseArgumentInput, setArgumentEdits } from '../../core/config/editConfig';
+import { rangeOf } from '../../core/config/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 
 interface ArgItem extends vscode.QuickPickItem {

@@ -2,10 +2,10 @@
 // box flattens its `\` continuations and `export` lines); "SDXL: Import Command Line" (a CodeLens on that document
 // and an editor title button) turns the document's command into a config, as `sdxl-trainer import --stdin` does.
 import * as vscode from 'vscode';
-import { ImportError, importCommandText, UnknownScriptError, type ImportResult } from '../../core/importCommand';
-import { importDocumentText, isImportDocument } from '../../core/importDocument';
-import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../core/scripts';
-import { stepTitles } from '../../core/stepTitles';
+import { ImportError, importCommandText, UnknownScriptError, type ImportResult } from '../../core/launch/importCommand';
+import { importDocumentText, isImportDocument } from '../../core/launch/importDocument';
+import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../core/scripts/scriptTables';
+import { stepTitles } from '../../core/util/stepTitles';
 import { showConfig, writeNewConfig } from './newConfig';
 
 const TITLE = 'New config from command line';

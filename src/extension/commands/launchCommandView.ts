@@ -1,8 +1,8 @@
 // "SDXL: Show Launch Command": what Start runs (working folder, environment, `accelerate launch …`) for bash and
 // PowerShell, with copy buttons; secrets masked (copyableCommand). The panel follows the config as it is edited.
 import * as vscode from 'vscode';
-import { buildLaunchPlan } from '../../core/launchPlan';
-import { copyableCommand } from '../../core/launchCopy';
+import { buildLaunchPlan } from '../../core/launch/launchPlan';
+import { copyableCommand } from '../../core/launch/launchCopy';
 import { parseDocument, pickConfigDocument } from '../configDocuments';
 import { contentSecurityPolicy, escapeHtml, makeNonce } from '../webviewUtil';
 

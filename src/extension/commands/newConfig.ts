@@ -1,9 +1,9 @@
 // "SDXL: New Training Config…", and the file-name step every new config ends with.
 import * as vscode from 'vscode';
-import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../core/scripts';
-import { PRESETS, configFromPreset, renderConfig } from '../../core/presets';
-import { stepTitles } from '../../core/stepTitles';
-import type { SdxlConfig } from '../../core/config';
+import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../core/scripts/scriptTables';
+import { PRESETS, configFromPreset, renderConfig } from '../../core/config/presets';
+import { stepTitles } from '../../core/util/stepTitles';
+import type { SdxlConfig } from '../../core/config/config';
 
 export async function newConfig(): Promise<void> {
   const [scriptTitle, presetTitle, nameTitle] = stepTitles('New training config', ['which script?', 'preset by GPU memory', 'file name']);

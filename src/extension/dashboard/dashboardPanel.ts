@@ -11,8 +11,8 @@ import { dashboardTitle } from '../../core/view/dashboardTitle';
 import { makeNonce } from '../webviewUtil';
 import type { RunChange, RunsController, RunView as ControllerRun } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
-import { thumbPathOf } from '../../core/monitor/validationImages';
-import { containPath } from '../../core/pathContainment';
+import { thumbPathOf } from '../../core/worker/validationImages';
+import { containPath } from '../../core/util/pathContainment';
 import { runFolders } from '../../core/supervisor/runFolders';
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';

@@ -2,10 +2,10 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { isEnded } from '../../core/run/state';
-import { describeRun } from '../../core/format';
-import { formatCommandLine } from '../../core/shellQuote';
-import { fixAppliedMessage, fixToTextEdits } from '../../core/fixes';
-import { logsDirOf } from '../../core/monitor/logsDir';
+import { describeRun } from '../../core/view/format';
+import { formatCommandLine } from '../../core/launch/shellQuote';
+import { fixAppliedMessage, fixToTextEdits } from '../../core/config/fixes';
+import { logsDirOf } from '../../core/worker/logsDir';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 import type { RunsController } from './runsController';

@@ -2,7 +2,7 @@
 // happened live (never replayed after a reload). The failure's Problems entry is RunProblems', from the current states.
 import * as vscode from 'vscode';
 import type { Diagnosis } from '../../core/run/events';
-import { failureTitle } from '../../core/monitor/failure';
+import { failureTitle } from '../../core/run/failure';
 import { epochText } from '../../shared/epochs';
 import type { RunChange, RunsController } from './runsController';
 

@@ -3,7 +3,7 @@
 // reload (the monitors re-read every run from byte 0) they are back exactly as before. An edit of a config dismisses
 // its runs' diagnoses; the dismissals are kept in the workspace state, so a reload does not bring them back either.
 import * as vscode from 'vscode';
-import { diagnosedRunsOf, failuresByConfig, type RunOfConfig } from '../../core/diagnostics/runFailures';
+import { diagnosedRunsOf, failuresByConfig, type RunOfConfig } from '../../core/view/runFailures';
 import type { DiagnosticsController } from '../diagnosticsController';
 import type { RunChange, RunsController } from './runsController';
 

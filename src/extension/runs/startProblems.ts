@@ -1,9 +1,9 @@
 // A run that preflight refused: the error notification, with the actions that lead to the setting to change.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { parseConfigText, rangeOf } from '../../core/config';
+import { parseConfigText, rangeOf } from '../../core/config/config';
 import { configPointerOf, pythonChoiceHelps, type PreflightError } from '../../core/supervisor/preflight';
-import type { Fix } from '../../core/fixes';
+import type { Fix } from '../../core/config/fixes';
 
 const SELECT_PYTHON = 'Select Python Interpreter';
 const OPEN_CONFIG = 'Open Config';

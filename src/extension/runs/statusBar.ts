@@ -1,7 +1,7 @@
 // The status bar item for active runs: step/total, rate and ETA; a click opens the run's dashboard.
 import * as vscode from 'vscode';
 import { isLiveRun } from '../../core/view/runList';
-import { formatDuration, formatProgress, formatRate } from '../../core/format';
+import { formatDuration, formatProgress, formatRate } from '../../core/view/format';
 import type { RunsController } from './runsController';
 import { isSimulated } from './simulation';
 

@@ -2,9 +2,9 @@
 // children (complete or not, with Resume From Here).
 import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
-import { describeRun, formatBytes } from '../../core/format';
+import { describeRun, formatBytes } from '../../core/view/format';
 import { runDescription, runRowKey } from '../../core/view/runRow';
-import { failureTitle } from '../../core/monitor/failure';
+import { failureTitle } from '../../core/run/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
 import { runsViewOrder } from '../../core/view/runList';

@@ -1,9 +1,9 @@
 // Small display formatters shared by the status bar, tree views and the CLI.
-import type { RunState } from './run/state';
-import { failureTitle } from './monitor/failure';
+import type { RunState } from '../run/state';
+import { failureTitle } from '../run/failure';
 
 // Shared with the dashboard webview, which shows the same checkpoint sizes.
-export { formatBytes } from '../shared/bytes';
+export { formatBytes } from '../../shared/bytes';
 
 /** Seconds as tqdm prints them: MM:SS, or H:MM:SS once an hour has passed. */
 export function formatDuration(sec: number | null | undefined): string {

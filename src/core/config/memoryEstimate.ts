@@ -1,7 +1,7 @@
 // Peak GPU memory of one training process, from the config alone. The model and its calibration are described in
 // docs/memory-estimate.md; the constants below are derived there from SDXL's architecture, not fitted blindly.
 import type { SdxlConfig } from './config';
-import { SCRIPTS, type ArgValue } from './scripts';
+import { SCRIPTS, type ArgValue } from '../scripts/scriptTables';
 
 export type AttentionKind = 'sdpa' | 'xformers' | 'naive';
 

@@ -2,7 +2,7 @@
 // Read-only by design: the scripts' resume and pruning crash on any extra name starting with "checkpoint".
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ScriptKind } from '../scripts';
+import type { ScriptKind } from '../scripts/scriptTables';
 import type { CheckpointInfo } from '../run/events';
 
 export interface CheckpointScan {

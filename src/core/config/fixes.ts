@@ -1,9 +1,17 @@
 // Turns a diagnostic's Fix (edits by JSON pointer) into text edits that keep the file's formatting and comments.
 import { applyEdits, findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions } from 'jsonc-parser';
 import { pointerToPath } from './config';
-import type { Fix, FixEdit } from './diagnostics/types';
 
-export type { Fix, FixEdit } from './diagnostics/types';
+/** One change to the config, addressed by JSON pointer so it survives reformatting; see applyFix below for the text edits. */
+export type FixEdit =
+  | { op: 'set'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'rename'; path: string; newKey: string };
+
+export interface Fix {
+  title: string;
+  edits: FixEdit[];
+}
 
 export interface TextEdit {
   offset: number;

@@ -1,8 +1,8 @@
 // Turning a pasted training command (README style) or an argv into a config.
 // The shell reading is a small POSIX subset: words, quotes, backslashes, line continuations, comments and
 // command separators. Nothing is executed or expanded except variables the pasted text itself assigns.
-import type { AccelerateOptions, LaunchSettings, SdxlConfig } from './config';
-import { SCRIPTS, scriptKindFromPath, type ArgSpec, type ArgValue, type ScriptKind } from './scripts';
+import type { AccelerateOptions, LaunchSettings, SdxlConfig } from '../config/config';
+import { SCRIPTS, scriptKindFromPath, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
 export class ImportError extends Error {}
 

@@ -1,7 +1,7 @@
 // Text edits to a config that keep its comments and formatting (used by "Configure Argument…" and quick fixes).
 import { modify, applyEdits, type Edit } from 'jsonc-parser';
 import { detectFormatting } from './fixes';
-import { argHelp, type ArgSpec, type ArgValue } from './scripts';
+import { argHelp, type ArgSpec, type ArgValue } from '../scripts/scriptTables';
 
 // Stands in for a number token in `modify`, which writes numbers through JSON.stringify (5e-5 → 0.00005).
 const NUMBER_PLACEHOLDER = '\u0000sdxl-number\u0000';

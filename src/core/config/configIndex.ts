@@ -2,8 +2,8 @@
 // indexed once, so each diagnostic's line costs a binary search and its node a walk down its path, not a rescan.
 import type { Node } from 'jsonc-parser';
 import type { ParsedConfig } from './config';
-import { pointerToPath } from './jsonPointer';
-import type { WorkCounter } from './workCounter';
+import { pointerToPath } from '../util/jsonPointer';
+import type { WorkCounter } from '../util/workCounter';
 
 /** 1-based line and column of offsets in one text. */
 export class LineIndex {

@@ -1,6 +1,6 @@
 // Where a run's TensorBoard event files are: the one answer the monitor, summarize and "Open in TensorBoard" share.
 import { resolve } from 'node:path';
-import type { ArgValue } from '../scripts';
+import type { ArgValue } from '../scripts/scriptTables';
 
 /**
  * `<output_dir>/<logging_dir>` as the scripts build it (`Path(output_dir, logging_dir)`): `logs` by default, and an

@@ -1,8 +1,11 @@
 // Which GPUs this machine has, from nvidia-smi, for the "estimate exceeds GPU memory" warning.
 import { execFile } from 'node:child_process';
-import type { GpuInfo } from './diagnostics/types';
 
-export type { GpuInfo } from './diagnostics/types';
+export interface GpuInfo {
+  index: number;
+  name: string;
+  memoryTotalMiB: number;
+}
 
 export const NVIDIA_SMI_ARGS = ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'];
 

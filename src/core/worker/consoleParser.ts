@@ -3,8 +3,8 @@
 // on both `\r` and `\n` and records are searched anywhere in a segment; accelerate >= 1.13 adds `[RANK n] ` to messages;
 // torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
 import { StringDecoder } from 'node:string_decoder';
-import type { ScriptKind } from '../scripts';
-import { redactorOf } from '../redact';
+import type { ScriptKind } from '../scripts/scriptTables';
+import { redactorOf } from '../util/redact';
 import { WRAPPER_LOGGER, WRAPPER_PREFIX, type RunEvent, type RunPhase, type TracebackInfo } from '../run/events';
 import { countOf, parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
 

@@ -1,7 +1,13 @@
 // Reading facts out of a launch plan's argv: where the script path is, the script's output_dir, the GPUs it needs.
 import { isAbsolute, resolve } from 'node:path';
-import type { GpuNeed, LaunchPlan } from './types';
-import type { ScriptKind } from '../scripts';
+import type { LaunchPlan } from './launchPlan';
+import type { ScriptKind } from '../scripts/scriptTables';
+
+/** GPUs a run needs: explicit indices (CUDA_VISIBLE_DEVICES / --gpu_ids) or just a count. */
+export interface GpuNeed {
+  indices?: number[];
+  count: number;
+}
 
 /** The scripts' own output_dir defaults (fact sheet §2, §10), used when the plan does not pass --output_dir. */
 const DEFAULT_OUTPUT_DIR: Record<ScriptKind, string> = {

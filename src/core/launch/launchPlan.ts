@@ -2,8 +2,8 @@
 // Pure: no file system access, so it can be shown (and tested) before anything runs.
 import * as nodePath from 'node:path';
 import { homedir } from 'node:os';
-import type { AccelerateOptions, SdxlConfig } from './config';
-import { SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from './scripts';
+import type { AccelerateOptions, SdxlConfig } from '../config/config';
+import { SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
 export interface LaunchPlan {
   /** argv[0] is the executable; spawn it with the rest as arguments, never through a shell. */

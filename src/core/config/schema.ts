@@ -4,7 +4,7 @@
 // validates *.sdxl.json with these schemas too (the jsonValidation contribution), so an unknown key would be reported
 // twice, once as "Property … is not allowed" and once by our "did you mean" diagnostic, which has the quick fix.
 // Completion comes from `properties` and is unaffected.
-import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from './scripts';
+import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
 export type JsonSchema = { [key: string]: unknown };
 

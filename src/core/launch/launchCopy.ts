@@ -2,7 +2,7 @@
 // additions, its argv), as a bash or PowerShell command line, with secrets masked so they never reach a clipboard or
 // a screenshot; the view says when something was masked.
 import type { LaunchPlan } from './launchPlan';
-import { HF_TOKEN_RE, maskSecret, redactArgv, redactEnv, redactText, secretsOf } from './redact';
+import { HF_TOKEN_RE, maskSecret, redactArgv, redactEnv, redactText, secretsOf } from '../util/redact';
 import { formatCommandLine } from './shellQuote';
 
 export interface CopyableCommand {

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { splitGrid, type SplitResult } from '../imageGrid';
+import { splitGrid, type SplitResult } from './imageGrid';
 import type { ValidationImage } from '../run/events';
 
 /** The thumbnail that goes with a full image written here: `<dir>/<i>.png` → `<dir>/<i>.thumb.jpg`. */

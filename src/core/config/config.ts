@@ -1,9 +1,9 @@
 // The `*.sdxl.json` config file: its shape, and a tolerant JSONC parse that keeps source positions.
 import { createScanner, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import { configIndex, lastMember } from './configIndex';
-import { isScriptKind, type ArgValue, type ScriptKind } from './scripts';
+import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
-export { pathToPointer, pointerToPath } from './jsonPointer';
+export { pathToPointer, pointerToPath } from '../util/jsonPointer';
 
 /** `accelerate launch` options; names are the launcher's flags without `--`. */
 export interface AccelerateOptions {

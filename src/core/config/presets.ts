@@ -1,7 +1,7 @@
 // Starting points for "SDXL: New Training Config…", chosen by script and GPU memory.
 // Each preset is meant to validate clean and to fit its card by the memory estimator (a test checks both).
 import type { SdxlConfig } from './config';
-import { argHelp, SCRIPTS, type ArgValue, type ScriptKind } from './scripts';
+import { argHelp, SCRIPTS, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
 export interface Preset {
   id: string;

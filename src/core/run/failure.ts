@@ -1,7 +1,7 @@
 // Failure classifier: turns what a dead (or sick) run printed into one Diagnosis with a concrete remedy and, where a
 // config change helps, a Fix in the same shape the config diagnostics use. Patterns: fact sheet §1.7. Pure.
-import { SCRIPTS, SCRIPT_KINDS, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts';
-import type { Diagnosis, FailureClass, Fix, TracebackInfo } from '../run/events';
+import { SCRIPTS, SCRIPT_KINDS, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import type { Diagnosis, FailureClass, Fix, TracebackInfo } from './events';
 
 /** What each failure class is called wherever a person reads it: dashboard banner, notifications, Problems, Runs view, summarize. */
 export const FAILURE_TITLES: Readonly<Record<FailureClass, string>> = {

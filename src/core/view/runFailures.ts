@@ -1,12 +1,12 @@
 // Failed runs' diagnoses as Problems on the configs they were started from, worked out from the runs' current states,
 // not from the moment a run failed: after a window reload the monitors re-read every run from byte 0 and no run is
 // seen failing again, yet its diagnosis must be back exactly as it was.
-import { lineColumn, parseConfigText, rangeOf } from '../config';
+import { lineColumn, parseConfigText, rangeOf } from '../config/config';
 import type { Diagnosis } from '../run/events';
-import { failureTitle } from '../monitor/failure';
-import { redactText } from '../redact';
+import { failureTitle } from '../run/failure';
+import { redactText } from '../util/redact';
 import type { RunState } from '../run/state';
-import type { Diagnostic } from './types';
+import type { Diagnostic } from '../diagnostics/types';
 
 export interface RunOfConfig {
   id: string;
