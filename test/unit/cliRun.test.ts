@@ -13,6 +13,7 @@ import { isAlive } from '../../src/core/supervisor/liveness';
 import { readRecord } from '../../src/core/supervisor/runRecord';
 import { outputDirOf } from '../../src/core/launch/planArgs';
 import { repoRoot, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { writeStandinConfig } from './standinRuns';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'process groups and /proc are Unix-only' : false, timeout: 120_000 };
 const ACCELERATE = join(repoRoot, 'test', 'fixtures', 'fake-bin', 'accelerate');
@@ -38,35 +39,12 @@ function standinWorkspace(t: { after(fn: () => void): void }): Workspace {
 }
 
 function writeConfig(ws: Workspace, name: string, o: Options = {}): string {
-  const file = join(ws.root, `${name}.sdxl.json`);
-  writeFileSync(file, JSON.stringify({
-    script: 'lora',
-    name,
-    launch: {
-      accelerate: ACCELERATE,
-      scriptPath: 'train_text_to_image_lora_sdxl.py',
-      env: {
-        SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: String(o.stepSeconds ?? 0.01), STANDIN_PRECOMPUTE_SECONDS: '0.01',
-        STANDIN_VALIDATION_SECONDS: '0.01', ...o.env,
-      },
-    },
-    args: {
-      pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
-      train_data_dir: './data',
-      resolution: 512,
-      train_batch_size: 1,
-      mixed_precision: 'bf16',
-      max_train_steps: o.steps ?? 4,
-      checkpointing_steps: 2,
-      validation_prompt: 'a red square',
-      num_validation_images: 1,
-      validation_epochs: 1,
-      report_to: 'tensorboard',
-      output_dir: o.out ?? './out',
-      ...o.args,
-    },
-  }, null, 2));
-  return file;
+  return writeStandinConfig(ws, name, {
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.stepSeconds !== undefined ? { stepSeconds: o.stepSeconds } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    args: { mixed_precision: 'bf16', output_dir: o.out ?? './out', ...o.args },
+  });
 }
 
 interface Result {

@@ -6,17 +6,17 @@
 // in the states, notices and dashboard view models; the record files' modes and `.sdxl/.gitignore` are checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readRecord } from '../../src/core/supervisor/runRecord';
 import { SECRETS_FILE } from '../../src/core/supervisor/secrets';
 import { RunMonitor } from '../../src/core/monitor/runMonitor';
 import { RunDeltaTracker, runView } from '../../src/core/view/dashboardModel';
 import { runFailureDiagnostic } from '../../src/core/view/runFailures';
+import { writeStandinConfig } from './standinRuns';
 import { cliInProcess, repoRoot, waitFor, workspace, type CliResult, type Workspace } from './supervisorTestKit';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'file modes and process groups are Unix-only' : false, timeout: 240_000 };
-const ACCELERATE = join(repoRoot, 'test', 'fixtures', 'fake-bin', 'accelerate');
 const STANDIN = join(repoRoot, 'test', 'fixtures', 'trainer', 'standin_trainer.py');
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
 const TOKEN_BYTES = Buffer.from(TOKEN);
@@ -25,35 +25,12 @@ const cli = (ws: Workspace, argv: string[]): Promise<CliResult> => cliInProcess(
 
 /** A config of the stand-in LoRA run with the token in args.hub_token and in launch.env.HF_TOKEN. */
 function writeConfig(ws: Workspace, name: string, o: { steps?: number; stepSeconds?: number; env?: Record<string, string> } = {}): string {
-  const file = join(ws.root, `${name}.sdxl.json`);
-  writeFileSync(file, JSON.stringify({
-    script: 'lora',
-    name,
-    launch: {
-      accelerate: ACCELERATE,
-      scriptPath: 'train_text_to_image_lora_sdxl.py',
-      env: {
-        HF_TOKEN: TOKEN, SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: String(o.stepSeconds ?? 0.01),
-        STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01', ...o.env,
-      },
-    },
-    args: {
-      pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
-      train_data_dir: './data',
-      resolution: 512,
-      train_batch_size: 1,
-      max_train_steps: o.steps ?? 4,
-      checkpointing_steps: 2,
-      validation_prompt: 'a red square',
-      num_validation_images: 1,
-      validation_epochs: 1,
-      report_to: 'tensorboard',
-      output_dir: `./out-${name}`,
-      push_to_hub: true,
-      hub_token: TOKEN,
-    },
-  }, null, 2));
-  return file;
+  return writeStandinConfig(ws, name, {
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.stepSeconds !== undefined ? { stepSeconds: o.stepSeconds } : {}),
+    env: { HF_TOKEN: TOKEN, ...o.env },
+    args: { output_dir: `./out-${name}`, push_to_hub: true, hub_token: TOKEN },
+  });
 }
 
 async function start(ws: Workspace, file: string): Promise<{ id: string; state: string }> {

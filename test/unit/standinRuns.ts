@@ -38,3 +38,48 @@ export function lora(ws: Workspace, data: string, args: string[], env: Record<st
     script: 'lora',
   };
 }
+
+export interface StandinConfigOptions {
+  steps?: number;
+  stepSeconds?: number;
+  /** Added to the stand-in's environment (launch.env). */
+  env?: Record<string, string>;
+  /** Added to (or replacing) the config's args. */
+  args?: Record<string, unknown>;
+}
+
+/**
+ * Writes `<ws>/<name>.sdxl.json`: a LoRA config the fake `accelerate` runs as the stand-in trainer (script file
+ * `train_text_to_image_lora_sdxl.py` in the workspace, images in `./data`), 4 fast steps by default.
+ */
+export function writeStandinConfig(ws: Workspace, name: string, o: StandinConfigOptions = {}): string {
+  const file = join(ws.root, `${name}.sdxl.json`);
+  writeFileSync(file, JSON.stringify({
+    script: 'lora',
+    name,
+    launch: {
+      accelerate: ACCELERATE,
+      scriptPath: 'train_text_to_image_lora_sdxl.py',
+      env: {
+        SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: String(o.stepSeconds ?? 0.01), STANDIN_PRECOMPUTE_SECONDS: '0.01',
+        STANDIN_VALIDATION_SECONDS: '0.01', ...o.env,
+      },
+    },
+    args: {
+      pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
+      train_data_dir: './data',
+      resolution: 512,
+      train_batch_size: 1,
+      max_train_steps: o.steps ?? 4,
+      checkpointing_steps: 2,
+      validation_prompt: 'a red square',
+      num_validation_images: 1,
+      validation_epochs: 1,
+      report_to: 'tensorboard',
+      output_dir: './out',
+      ...o.args,
+    },
+  }, null, 2));
+  return file;
+}
+

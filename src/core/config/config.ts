@@ -94,6 +94,15 @@ function tooDeepAt(text: string, max: number): number {
   return -1;
 }
 
+/**
+ * A range moved inside a text of `size` characters. jsonc-parser's errors and nodes can run one character past the end
+ * of a text cut inside a comment; every range reported (parse problems, diagnostics) goes through this one clamp.
+ */
+export function rangeInside(size: number, offset: number, length: number): { offset: number; length: number } {
+  const at = Math.max(0, Math.min(offset, size));
+  return { offset: at, length: Math.max(0, Math.min(length, size - at)) };
+}
+
 export function parseConfigText(text: string): ParsedConfig {
   const problems: ParseProblem[] = [];
   if (text.length > MAX_CONFIG_BYTES) {
@@ -114,18 +123,12 @@ export function parseConfigText(text: string): ParsedConfig {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   for (const e of errors) {
-    // jsonc-parser reports an unterminated comment one character past the end of the text: keep ranges inside it.
-    const offset = Math.min(e.offset, text.length);
-    problems.push({ message: `Invalid JSON: ${printParseErrorCode(e.error)}`, offset, length: Math.min(e.length, text.length - offset), path: '' });
+    problems.push({ message: `Invalid JSON: ${printParseErrorCode(e.error)}`, ...rangeInside(text.length, e.offset, e.length), path: '' });
   }
   const raw = root ? getNodeValue(root) : undefined;
   let config: SdxlConfig | undefined;
   if (!root || root.type !== 'object') {
-    // The root node, like the errors, can run one character past an unterminated comment at the end.
-    if (root) {
-      const offset = Math.min(root.offset, text.length);
-      problems.push({ message: 'A training config must be a JSON object.', offset, length: Math.min(root.length, text.length - offset), path: '' });
-    }
+    if (root) problems.push({ message: 'A training config must be a JSON object.', ...rangeInside(text.length, root.offset, root.length), path: '' });
     return { text, root, config, raw, problems };
   }
   const obj = raw as Record<string, unknown>;

@@ -1,5 +1,5 @@
 // Shapes shared by the config diagnostics, their quick fixes, and the CLI / Problems panel that show them.
-import type { ParsedConfig } from '../config/config';
+import { rangeInside, type ParsedConfig } from '../config/config';
 import { ConfigIndex } from '../config/configIndex';
 import type { WorkCounter } from '../util/workCounter';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
@@ -73,11 +73,7 @@ export class DiagnosticSink {
 
   /** For problems whose position is known already (syntax errors). */
   addAt(severity: Severity, code: string, path: string, message: string, offset: number, length: number, fix?: Fix): void {
-    // jsonc-parser's nodes can run one past the end of a text cut inside a comment: every range stays inside the text.
-    const size = this.textLength;
-    const at = Math.max(0, Math.min(offset, size));
-    const span = Math.max(0, Math.min(length, size - at));
-    this.found.push({ severity, code, message, path, offset: at, length: span, ...(fix ? { fix } : {}) });
+    this.found.push({ severity, code, message, path, ...rangeInside(this.textLength, offset, length), ...(fix ? { fix } : {}) });
   }
 
   /**
