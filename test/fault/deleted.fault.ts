@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
 import { ReliabilityLog } from '../reliabilityReport';
-import { cli, dataset, describe, disagreements, ended, follow, lora, runProcessCount, supervisor, unixOnly, views, waitFor, workspace } from './faultKit';
+import { cli, describe, disagreements, ended, runProcessCount, startStandinRun, unixOnly, views, waitFor } from './faultKit';
 
 const log = new ReliabilityLog('deleted', 'fault');
 after(() => log.write());
@@ -27,12 +27,7 @@ function escapes(t: { after(fn: () => void): void }): Error[] {
 
 test('fault 6a: output_dir deleted while followed: a notice, its checkpoints gone from every view, the outcome kept', unixOnly(90_000), async (t) => {
   const thrown = escapes(t);
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=30', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' }));
-  const monitor = follow(t, ws, dir);
+  const { ws, sup, record, monitor } = await startStandinRun(t, ['--max_train_steps=30', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' });
   await waitFor(() => monitor.state.checkpoints.some((c) => c.step === 10 && c.complete), 'checkpoint-10', 60_000);
   rmSync(join(ws.root, 'out'), { recursive: true, force: true });
   const notice = () => monitor.state.notices.find((n) => n.includes(join(ws.root, 'out')) && /deleted|does not exist/.test(n));
@@ -51,12 +46,7 @@ test('fault 6a: output_dir deleted while followed: a notice, its checkpoints gon
 
 test('fault 6b: the record folder deleted while followed: a notice, never succeeded, no process left, nothing half-recreated', unixOnly(90_000), async (t) => {
   const thrown = escapes(t);
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=20', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' }));
-  const monitor = follow(t, ws, dir);
+  const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=20', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' });
   await waitFor(() => (monitor.state.step ?? 0) >= 3, 'the first steps', 60_000);
   rmSync(dir, { recursive: true, force: true });
   const state = await ended(monitor);

@@ -2,6 +2,7 @@
 // wrapper, followed by a RunMonitor as the extension follows them, and one check that every place a user reads a
 // run's outcome agrees: the record, `summarize`, the live monitor, a fresh monitor (a reload), `run list` and
 // `run show` (the CLI in-process), the resume pick, and no process of the run left.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunListItem } from '../../src/cli/run/list';
@@ -11,8 +12,10 @@ import type { RunState } from '../../src/core/run/state';
 import { pickResumeCheckpoint } from '../../src/core/supervisor/ownership';
 import { listProcesses } from '../../src/core/supervisor/processTree';
 import { Supervisor, type SupervisorOptions } from '../../src/core/supervisor/supervisor';
-import type { RunRecord, RunStatus } from '../../src/core/supervisor/types';
-import { cliInProcess, runProcessCount, wrapperJs, type CliResult, type Workspace } from '../unit/supervisorTestKit';
+import type { LaunchPlan, RunRecord, RunStatus } from '../../src/core/supervisor/types';
+import { ReliabilityLog, type SuiteKind } from '../reliabilityReport';
+import { dataset, lora } from '../unit/standinRuns';
+import { cliInProcess, runProcessCount, workspace, wrapperJs, type CliResult, type Workspace } from '../unit/supervisorTestKit';
 
 export { dataset, lora } from '../unit/standinRuns';
 export { repoRoot, runProcessCount, waitFor, workspace, wrapperJs, type Workspace } from '../unit/supervisorTestKit';
@@ -23,8 +26,55 @@ export async function supervisor(ws: Workspace, opts: Partial<SupervisorOptions>
   return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, graceMs: 2000, ...opts });
 }
 
+/** A started run, its workspace (removed after the test), the Supervisor that started it and the monitor following it. */
+export interface StartedRun {
+  ws: Workspace;
+  sup: Supervisor;
+  dir: string;
+  record: RunRecord;
+  monitor: RunMonitor;
+}
+
+type TestContext = { after(fn: () => void): void };
+
+/** A fresh workspace and Supervisor, a run of `plan(ws)` started and followed: the start of every fault test. */
+export async function startRun(t: TestContext, plan: (ws: Workspace) => LaunchPlan | Promise<LaunchPlan>, monitorOpts: Partial<RunMonitorOptions> = {}): Promise<StartedRun> {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const sup = await supervisor(ws);
+  const { dir, record } = await sup.start(await plan(ws));
+  return { ws, sup, dir, record, monitor: follow(t, ws, dir, monitorOpts) };
+}
+
+/** `startRun` of a stand-in LoRA run on a 4-image dataset with the given script arguments and environment. */
+export function startStandinRun(t: TestContext, args: string[], env: Record<string, string> = {}, monitorOpts: Partial<RunMonitorOptions> = {}): Promise<StartedRun> {
+  return startRun(t, async (ws) => lora(ws, await dataset(ws, 4), args, env), monitorOpts);
+}
+
+/**
+ * One fault file's reliability log (written when the file's tests end) and its verdict: every disagreement of the
+ * views with what is expected, plus the test's own findings, is recorded, counts the run as lost, and fails the test.
+ */
+export class FaultVerdicts {
+  readonly log: ReliabilityLog;
+  constructor(name: string, kind: SuiteKind = 'fault') {
+    this.log = new ReliabilityLog(name, kind);
+  }
+
+  write(): void {
+    this.log.write();
+  }
+
+  verdict(name: string, v: Views, e: Expected | undefined, extra: string[] = []): void {
+    const bad = [...(e ? disagreements(v, e) : []), ...extra];
+    this.log.check(name, bad.length === 0, bad.length ? `${describe(v)} | WRONG: ${bad.join('; ')}` : describe(v));
+    if (bad.length) this.log.runLost();
+    assert.deepEqual(bad, [], describe(v));
+  }
+}
+
 /** A RunMonitor following the run as the extension does (stopped by the test's `after`). */
-export function follow(t: { after(fn: () => void): void }, ws: Workspace, dir: string, opts: Partial<RunMonitorOptions> = {}): RunMonitor {
+export function follow(t: TestContext, ws: Workspace, dir: string, opts: Partial<RunMonitorOptions> = {}): RunMonitor {
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, '.sdxl', 'images'), pollMs: 50, ...opts });
   monitor.start();
   t.after(() => monitor.stop());

@@ -5,19 +5,15 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { isAlive } from '../../src/core/supervisor/liveness';
 import { ReliabilityLog } from '../reliabilityReport';
-import { dataset, describe, disagreements, ended, follow, lora, supervisor, unixOnly, views, waitFor, workspace } from './faultKit';
+import { describe, disagreements, ended, startStandinRun, unixOnly, views, waitFor } from './faultKit';
 
 const log = new ReliabilityLog('hang', 'fault');
 after(() => log.write());
 
 test('fault 4: a hung trainer: the hang is detected, Stop ends it and leaves no process', unixOnly(90_000), async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
   // Steps of 0.15 s (each one drawn: tqdm redraws every 0.1 s), then silence from step 10 on.
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=5'], { STANDIN_STEP_SECONDS: '0.15', STANDIN_FAIL: 'hang', STANDIN_FAIL_AT_STEP: '10' }));
-  const monitor = follow(t, ws, dir, { hangMinSec: 1.5 });
+  const { ws, sup, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=5'],
+    { STANDIN_STEP_SECONDS: '0.15', STANDIN_FAIL: 'hang', STANDIN_FAIL_AT_STEP: '10' }, { hangMinSec: 1.5 });
   const t0 = Date.now();
   await waitFor(() => monitor.state.hang !== null, 'the hang to be detected', 30_000);
   const hang = monitor.state.hang!;

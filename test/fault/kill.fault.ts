@@ -8,29 +8,16 @@ import { after, test } from 'node:test';
 import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
 import { recordFiles } from '../../src/core/supervisor/runRecord';
 import { UNKNOWN_EXIT_FAILED } from '../../src/core/supervisor/unknownExit';
-import { ReliabilityLog } from '../reliabilityReport';
-import { dataset, descendant, describe, ended, disagreements, follow, lastConsoleStep, lora, supervisor, unixOnly, views, waitFor, workspace, type Expected } from './faultKit';
+import { descendant, ended, FaultVerdicts, lastConsoleStep, startStandinRun, unixOnly, views, waitFor } from './faultKit';
 
-const log = new ReliabilityLog('kill', 'fault');
-after(() => log.write());
-
-/** Records the check, counts a lost run, and fails the test with every disagreement. */
-function verdict(name: string, v: Awaited<ReturnType<typeof views>>, e: Expected, extra: string[] = []): void {
-  const bad = [...disagreements(v, e), ...extra];
-  log.check(name, bad.length === 0, bad.length ? `${describe(v)} | WRONG: ${bad.join('; ')}` : describe(v));
-  if (bad.length) log.runLost();
-  assert.deepEqual(bad, [], describe(v));
-}
+const checks = new FaultVerdicts('kill');
+after(() => checks.write());
+const verdict = checks.verdict.bind(checks);
 
 const STANDIN = /standin_trainer\.py/;
 
 test('fault 1: SIGKILL of the trainer mid-step: failed, the step it reached, only complete checkpoints offered', unixOnly(90_000), async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=200', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' }));
-  const monitor = follow(t, ws, dir);
+  const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=200', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' });
   await waitFor(() => (monitor.state.step ?? 0) >= 13, 'step 13 (after checkpoint-10)', 60_000);
   const trainer = descendant(record.pid!, STANDIN);
   assert.ok(trainer, 'the stand-in trainer under accelerate');
@@ -48,12 +35,7 @@ test('fault 1: SIGKILL of the trainer mid-step: failed, the step it reached, onl
 });
 
 test('fault 2: SIGKILL of the trainer mid-save: the half-written checkpoint is not offered, the previous one is', unixOnly(90_000), async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_KILL_DURING_CHECKPOINT: '20' }));
-  const monitor = follow(t, ws, dir);
+  const { ws, sup, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_KILL_DURING_CHECKPOINT: '20' });
   await ended(monitor);
   await waitFor(() => !isWrapperAlive(record) && !isAlive(record), 'the run to end');
   assert.ok(existsSync(join(ws.root, 'out', 'checkpoint-20', 'pytorch_lora_weights.safetensors')), 'the weights of checkpoint-20 were written');
@@ -66,12 +48,7 @@ test('fault 2: SIGKILL of the trainer mid-save: the half-written checkpoint is n
 
 test('fault 3: SIGKILL of the wrapper, then the trainer fails: failed, exit status unknown, not succeeded', unixOnly(90_000), async (t) => {
   // The other half (the trainer then succeeds) is supervisorEnd.test.ts's "the wrapper SIGKILLed mid-run" test.
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '25' }));
-  const monitor = follow(t, ws, dir);
+  const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '25' });
   await waitFor(() => (monitor.state.step ?? 0) >= 3, 'the first steps', 30_000);
   process.kill(record.wrapperPid!, 'SIGKILL');
   await waitFor(() => !isWrapperAlive(record), 'the wrapper to die');

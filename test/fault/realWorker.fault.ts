@@ -9,7 +9,7 @@ import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
 import { recordFiles } from '../../src/core/supervisor/runRecord';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { ReliabilityLog } from '../reliabilityReport';
-import { descendant, describe, disagreements, ended, follow, lastConsoleStep, repoRoot, supervisor, unixOnly, views, waitFor, workspace, type Workspace } from './faultKit';
+import { descendant, describe, disagreements, ended, follow, lastConsoleStep, repoRoot, startRun, supervisor, unixOnly, views, waitFor, workspace, type Workspace } from './faultKit';
 
 const log = new ReliabilityLog('real-worker', 'fault');
 after(() => log.write());
@@ -58,11 +58,7 @@ function verdict(name: string, v: Awaited<ReturnType<typeof views>>, bad: string
 }
 
 test('real worker, fault 1: SIGKILL of the training script mid-step', skipOr(240_000), async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(realPlan(ws));
-  const monitor = follow(t, ws, dir, { pollMs: 200 });
+  const { ws, sup, dir, record, monitor } = await startRun(t, realPlan, { pollMs: 200 });
   await waitFor(() => (monitor.state.step ?? 0) >= 3, 'step 3 (after checkpoint-2)', 180_000);
   const trainer = descendant(record.pid!, SCRIPT_RE);
   assert.ok(trainer, 'the training script under accelerate');
