@@ -1,5 +1,5 @@
 // Checks that the stand-in trainer fixture (test/fixtures/trainer) and the fake `accelerate` / `nvidia-smi`
-// (test/fixtures/fake-bin) follow the FACT SHEET (../shared/reference/sdxl_script_behaviour.md), not any parser of ours.
+// (test/fixtures/fake-bin) follow the scripts' formats as docs/worker-formats.md gives them, not any parser of ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -452,7 +452,7 @@ test('SIGINT: KeyboardInterrupt traceback from the child, launcher reports SIGIN
   }
 });
 
-test('tqdm number and time formatting (format_num, format_interval, rates) as the fact sheet gives them', () => {
+test('tqdm number and time formatting (format_num, format_interval, rates) as docs/worker-formats.md#progress-bar gives them', () => {
   const py = `
 import sys, json
 sys.path.insert(0, ${JSON.stringify(TRAINER_DIR)})

@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { GpuNeed, LaunchPlan } from './types';
 import type { ScriptKind } from '../scripts';
 
-/** The scripts' own output_dir defaults (fact sheet §2, §10), used when the plan does not pass --output_dir. */
+/** The scripts' own output_dir defaults (docs/worker-formats.md#output-folder), used when the plan does not pass --output_dir. */
 const DEFAULT_OUTPUT_DIR: Record<ScriptKind, string> = {
   full: 'sdxl-model-finetuned',
   lora: 'sd-model-finetuned-lora',
