@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { crc32c, maskCrc, maskedCrc32c, maskedCrc32cOf8 } from '../../src/core/events/crc32c';
 import { py } from './tfeventsPy';
 
-// The fact sheet's vectors (sdxl_script_behaviour.md §4), each a whole TFRecord: length, masked CRC, payload, masked CRC.
+// Vectors computed with an independent implementation (framing: docs/worker-formats.md#tfrecord), each a whole TFRecord: length, masked CRC, payload, masked CRC.
 const VECTORS = [
   '1800000000000000' + 'a37f4b22' + '09000000000000f03f1a0d627261696e2e4576656e743a32' + '86bf577a',
   '2000000000000000' + '29eda950' + '09000000000000f03f10052a130a110a0a747261696e5f6c6f7373150000003f' + 'cc64c5ba',
@@ -15,7 +15,7 @@ test('crc32c check value of "123456789" is 0xE3069283', () => {
   assert.equal(crc32c(new Uint8Array(0)), 0);
 });
 
-test('the fact sheet records carry the masked CRCs this implementation computes, byte for byte', () => {
+test('the reference records carry the masked CRCs this implementation computes, byte for byte', () => {
   for (const hex of VECTORS) {
     const rec = Buffer.from(hex, 'hex');
     const len = Number(rec.readBigUInt64LE(0));

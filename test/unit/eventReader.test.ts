@@ -86,7 +86,7 @@ d = t._f_varint(1, 2) + t._f_bytes(6, struct.pack("<d", 1e-7))
 s = t._f_varint(1, 7) + t._f_bytes(8, b"text")
 print(",".join(t._event(1.0, 3, summary=t._summary(val(x))).hex() for x in (f, d, s)))`).toString().trim();
   const [f, d, s] = hex.split(',').map((h) => decodeEvent(Buffer.from(h, 'hex')));
-  assert.ok(f!.ok && d!.ok && s!.ok);
+  assert.ok(f?.ok && d?.ok && s?.ok);
   assert.deepEqual(f.event.values, [{ kind: 'scalar', tag: 'lr', value: 0.25, source: 'tensor' }]);
   assert.deepEqual(d.event.values, [{ kind: 'scalar', tag: 'lr', value: 1e-7, source: 'tensor' }]);
   assert.equal(s.event.values[0]!.kind, 'other');

@@ -68,7 +68,7 @@ test('runs sharing an output_dir keep their own step, curves and checkpoints; a 
 
   // The reload: fresh monitors read every run from byte 0, D while it is still live.
   const [ra, rb, rc, rd] = [a, b, c, d].map((r) => follow(ws, r.dir)) as [RunMonitor, RunMonitor, RunMonitor, RunMonitor];
-  const [raEnd, rbEnd, rcEnd, rdEnd, dEnd] = await Promise.all([ra, rb, rc, rd, md].map((m) => ended(m)));
+  const [raEnd, rbEnd, rcEnd, rdEnd, dEnd] = await Promise.all([ended(ra), ended(rb), ended(rc), ended(rd), ended(md)]);
 
   assert.equal(bEnd.state, 'finished');
   assert.equal(bEnd.step, 40);

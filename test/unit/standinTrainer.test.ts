@@ -1,5 +1,5 @@
 // Checks that the stand-in trainer fixture (test/fixtures/trainer) and the fake `accelerate` / `nvidia-smi`
-// (test/fixtures/fake-bin) follow the FACT SHEET (../shared/reference/sdxl_script_behaviour.md), not any parser of ours.
+// (test/fixtures/fake-bin) follow the scripts' formats as docs/worker-formats.md gives them, not any parser of ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -128,6 +128,13 @@ function eventFiles(dir: string): string[] {
   return readdirSync(dir).filter((n) => n.startsWith('events.out.tfevents.')).map((n) => join(dir, n));
 }
 
+/** The first events file of dir (sorted by name, as readdir gives them here); fails the test when there is none. */
+function firstEventFile(dir: string): string {
+  const [first] = eventFiles(dir);
+  assert.ok(first, `no events file in ${dir}`);
+  return first;
+}
+
 test('full script: phases, banner, bar format, checkpoint and validation records, output_dir, events', () => {
   const data = dataset(10);
   const r = launch(SCRIPT.full, [
@@ -160,12 +167,12 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   }
   // §1.3 bar: total 7, first draw ?it/s, postfix sorted lr then step_loss with format_num
   const bars = stepsBars(err);
-  assert.equal(bars[0][1], '0');
+  assert.equal(bars[0]?.[1], '0');
   assert.ok(bars.every((m) => m[2] === '7'));
   assert.ok(segments(err).some((s) => s.startsWith('Steps:   0%|          | 0/7 [00:00<?, ?it/s]')));
   const withPostfix = bars.filter((m) => m[5]);
   assert.ok(withPostfix.length >= 7);
-  for (const m of withPostfix) assert.match(m[5], new RegExp(`^lr=1e-6, step_loss=${NUM}$`));
+  for (const m of withPostfix) assert.match(m[5] ?? '', new RegExp(`^lr=1e-6, step_loss=${NUM}$`));
   assert.equal(bars.at(-1)![1], '7');
   // §1.4 checkpoint sequence glued onto the bar line (not at a line start), then the records in order
   const ck = [
@@ -207,7 +214,7 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   assert.ok(JSON.parse(st.subarray(8, 8 + headerLen).toString()).__metadata__);
   // §3 trackers: main events file with train_loss at steps 1..7 and validation/test images at the 0-based epoch
   const runDir = join(out, 'logs', 'text2image-fine-tune-sdxl');
-  const [main] = eventFiles(runDir);
+  const main = firstEventFile(runDir);
   assert.match(main, /events\.out\.tfevents\.\d{10}\.[^.]+.*\.\d+\.0$/);
   const ev = readEvents(main);
   assert.deepEqual(ev.rows.filter((x) => x[0] === 'train_loss').map((x) => x[1]), [1, 2, 3, 4, 5, 6, 7]);
@@ -219,7 +226,7 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   assert.ok(yml);
   assert.match(readFileSync(yml, 'utf8'), /^max_train_steps: 7$/m);
   const hp = subdirs.map((d) => join(runDir, d)).find((d) => eventFiles(d).length === 1)!;
-  assert.deepEqual(readEvents(eventFiles(hp)[0]).rows.map((x) => x[0]), ['_hparams_/experiment', '_hparams_/session_start_info', '_hparams_/session_end_info']);
+  assert.deepEqual(readEvents(firstEventFile(hp)).rows.map((x) => x[0]), ['_hparams_/experiment', '_hparams_/session_start_info', '_hparams_/session_end_info']);
 });
 
 test('lora script: LoRA weights in checkpoints and output_dir, project text2image-fine-tune, default output_dir', () => {
@@ -236,7 +243,7 @@ test('lora script: LoRA weights in checkpoints and output_dir, project text2imag
   assert.match(r.stderr, /\nModel weights saved in sd-model-finetuned-lora\/checkpoint-2\/pytorch_lora_weights\.safetensors\n/);
   // 4 examples, batch 1, accumulation 2 → 2 updates per epoch, 2 epochs; train_loss per optimizer update
   assert.match(r.stderr, record('__main__', '  Num Epochs = 2'));
-  const ev = readEvents(eventFiles(join(out, 'logs', 'text2image-fine-tune'))[0]);
+  const ev = readEvents(firstEventFile(join(out, 'logs', 'text2image-fine-tune')));
   assert.deepEqual(ev.rows.filter((x) => x[0] === 'train_loss').map((x) => x[1]), [1, 2, 3, 4]);
 });
 
@@ -247,13 +254,13 @@ test('dreambooth-lora: postfix loss/lr, extra banner line, loss and lr scalars p
     '--lr_warmup_steps', '2', '--learning_rate', '1e-4']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, record('__main__', '  Num batches each epoch = 3\n'));
-  const post = stepsBars(r.stderr).filter((m) => m[5]).map((m) => m[5]);
+  const post = stepsBars(r.stderr).map((m) => m[5]).filter((p): p is string => !!p);
   for (const p of post) assert.match(p, new RegExp(`^loss=${NUM}, lr=${NUM}$`));
   assert.ok(post.some((p) => p.endsWith('lr=5e-5')), 'warmup value half-way');
   assert.ok(post.at(-1)!.endsWith('lr=0.0001'));
   const out = join(r.cwd, 'lora-dreambooth-model');
   assert.ok(existsSync(join(out, 'pytorch_lora_weights.safetensors')));
-  const ev = readEvents(eventFiles(join(out, 'logs', 'dreambooth-lora-sd-xl'))[0]);
+  const ev = readEvents(firstEventFile(join(out, 'logs', 'dreambooth-lora-sd-xl')));
   assert.equal(ev.rows.filter((x) => x[0] === 'loss').length, 6);
   assert.equal(ev.rows.filter((x) => x[0] === 'lr').length, 6);
   assert.equal(ev.rows.filter((x) => x[0] === 'train_loss').length, 0);
@@ -343,8 +350,8 @@ test('nan_loss keeps running with step_loss=nan; tensorboard missing → no logs
     { STANDIN_FAIL: 'nan_loss', STANDIN_FAIL_AT_STEP: '3', STANDIN_MISSING: 'tensorboard' });
   assert.equal(r.code, 0, r.stderr);
   const post = stepsBars(r.stderr).filter((m) => m[5]);
-  assert.match(post.at(-1)![5], /step_loss=nan$/);
-  assert.ok(post.some((m) => /step_loss=0\.\d+$/.test(m[5])));
+  assert.match(post.at(-1)?.[5] ?? '', /step_loss=nan$/);
+  assert.ok(post.some((m) => /step_loss=0\.\d+$/.test(m[5] ?? '')));
   assert.ok(!existsSync(join(r.cwd, 'out', 'logs')));
 });
 
@@ -392,8 +399,9 @@ test('report_to wandb: local run folder with one PNG per validation image', () =
     '--report_to', 'wandb', '--validation_prompt', 'x', '--num_validation_images', '2', '--output_dir', 'out']);
   assert.equal(r.code, 0, r.stderr);
   const runs = readdirSync(join(r.cwd, 'wandb')).filter((n) => /^run-\d{8}_\d{6}-[a-z0-9]{8}$/.test(n));
-  assert.equal(runs.length, 1);
-  const images = readdirSync(join(r.cwd, 'wandb', runs[0], 'files', 'media', 'images'));
+  const [run] = runs;
+  assert.ok(run && runs.length === 1, runs.join());
+  const images = readdirSync(join(r.cwd, 'wandb', run, 'files', 'media', 'images'));
   assert.ok(images.length >= 2 && images.every((n) => /^(validation|test)_\d+_[0-9a-f]{20}\.png$/.test(n)), images.join());
   assert.ok(!existsSync(join(r.cwd, 'out', 'logs')));
 });
@@ -444,7 +452,7 @@ test('SIGINT: KeyboardInterrupt traceback from the child, launcher reports SIGIN
   }
 });
 
-test('tqdm number and time formatting (format_num, format_interval, rates) as the fact sheet gives them', () => {
+test('tqdm number and time formatting (format_num, format_interval, rates) as docs/worker-formats.md#progress-bar gives them', () => {
   const py = `
 import sys, json
 sys.path.insert(0, ${JSON.stringify(TRAINER_DIR)})

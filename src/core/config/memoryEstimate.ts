@@ -18,7 +18,7 @@ export interface EstimateOptions {
   attention?: AttentionKind;
 }
 
-// Parameter counts of stabilityai/stable-diffusion-xl-base-1.0 (performance-anchors.md §8).
+// Parameter counts of stabilityai/stable-diffusion-xl-base-1.0 (docs/memory-estimate.md, "Parameter counts").
 export const SDXL_PARAMS = {
   unet: 2_567_463_684,
   textEncoder1: 123_060_480, // CLIP ViT-L

@@ -1,5 +1,6 @@
 // Rules about what the scripts will do with a well-typed config: crashes they hit later, silent surprises, waste.
-// Each rule has a stable code; see ../shared/reference/sdxl_script_behaviour.md for the behaviour cited.
+// Each rule has a stable code; the behaviour cited is in docs/worker-formats.md
+// (#argument-behaviour, #output-folder, #logs).
 import { isAbsolute, resolve } from 'node:path';
 import { pathToPointer, type SdxlConfig } from '../config/config';
 import { SCRIPTS } from '../scripts/scriptTables';

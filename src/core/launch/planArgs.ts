@@ -9,7 +9,7 @@ export interface GpuNeed {
   count: number;
 }
 
-/** The scripts' own output_dir defaults (fact sheet §2, §10), used when the plan does not pass --output_dir. */
+/** The scripts' own output_dir defaults (docs/worker-formats.md#output-folder), used when the plan does not pass --output_dir. */
 const DEFAULT_OUTPUT_DIR: Record<ScriptKind, string> = {
   full: 'sdxl-model-finetuned',
   lora: 'sd-model-finetuned-lora',

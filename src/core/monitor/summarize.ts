@@ -300,7 +300,7 @@ async function withOutputDir(state: RunState, outputDir: string, notes: string[]
   if (scan.stray.length) notes.push(`${outputDir}: entries ${scan.stray.join(', ')} start with "checkpoint" and break the script's resume and pruning`);
   s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints, ...(owner ? {} : { adopt: true }) });
   const logs = logsDirOf(outputDir, args);
-  // The tracker project names the script (fact sheet §3, §10); its hparams.yml has the effective total steps.
+  // The tracker project names the script (docs/worker-formats.md#logs); its hparams.yml has the effective total steps.
   let entries: string[] = [];
   try {
     entries = await readdir(logs);

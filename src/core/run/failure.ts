@@ -1,5 +1,5 @@
 // Failure classifier: turns what a dead (or sick) run printed into one Diagnosis with a concrete remedy and, where a
-// config change helps, a Fix in the same shape the config diagnostics use. Patterns: fact sheet §1.7. Pure.
+// config change helps, a Fix in the same shape the config diagnostics use. Patterns: docs/worker-formats.md#tracebacks. Pure.
 import { SCRIPTS, SCRIPT_KINDS, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import type { Diagnosis, FailureClass, Fix, TracebackInfo } from './events';
 

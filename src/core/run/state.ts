@@ -141,7 +141,7 @@ export function isEnded(s: RunState): boolean {
   return ENDED_STATES.includes(s.state);
 }
 
-/** Optimizer updates per epoch from the banner (fact sheet §7), or undefined when it cannot be known. */
+/** Optimizer updates per epoch from the banner (docs/worker-formats.md#steps-per-epoch), or undefined when it cannot be known. */
 export function stepsPerEpoch(b: Banner): number | undefined {
   const ga = b.gradAccum ?? 1;
   if (b.numBatchesEachEpoch) return Math.ceil(b.numBatchesEachEpoch / ga);

@@ -1,4 +1,4 @@
-// Checkpoint scanner: what `checkpoint-N` folders an output_dir holds and which are complete (fact sheet §2, §5).
+// Checkpoint scanner: what `checkpoint-N` folders an output_dir holds and which are complete (docs/worker-formats.md#checkpoints).
 // Read-only by design: the scripts' resume and pruning crash on any extra name starting with "checkpoint".
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';

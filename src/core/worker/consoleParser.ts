@@ -1,5 +1,5 @@
 // Incremental parser of a training run's merged console (stdout + stderr of `accelerate launch`) into RunEvents.
-// Facts (fact sheet §0, §1): tqdm redraws with `\r` and log records are glued onto the bar's line, so the stream is split
+// Formats (docs/worker-formats.md#console): tqdm redraws with `\r` and log records are glued onto the bar's line, so the stream is split
 // on both `\r` and `\n` and records are searched anywhere in a segment; accelerate >= 1.13 adds `[RANK n] ` to messages;
 // torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
 import { StringDecoder } from 'node:string_decoder';

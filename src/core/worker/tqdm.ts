@@ -1,5 +1,5 @@
 // Parsing of tqdm's default bar text: `{desc}: {pct:3.0f}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}{, postfix}]`.
-// Facts: fact sheet §1.3 (bar chars may be absent, rate `it/s` | `s/it` | `?it/s`, times MM:SS or H:MM:SS or `?`).
+// Format: docs/worker-formats.md#progress-bar (bar chars may be absent, rate `it/s` | `s/it` | `?it/s`, times MM:SS or H:MM:SS or `?`).
 
 export interface TqdmBar {
   /** Text before `: ` (e.g. `Steps`, `Map`); undefined for bars without desc (final test inference). */
