@@ -5,6 +5,7 @@
 // twice, once as "Property … is not allowed" and once by our "did you mean" diagnostic, which has the quick fix.
 // Completion comes from `properties` and is unaffected.
 import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { byKind } from '../scripts/profiles';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -12,9 +13,7 @@ const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 
 /** File name of each generated schema inside schemas/. */
 export const SCHEMA_FILES: Readonly<Record<ScriptKind | 'combined', string>> = {
-  full: 'full.schema.json',
-  lora: 'lora.schema.json',
-  'dreambooth-lora': 'dreambooth-lora.schema.json',
+  ...byKind((p) => p.schemaFile),
   combined: 'sdxl-config.schema.json',
 };
 
