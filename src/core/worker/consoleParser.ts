@@ -33,7 +33,7 @@ const SCRIPT_FILES: Array<[ScriptKind, RegExp]> = SCRIPT_KINDS.map((kind) => [
   kind, new RegExp(`(?:^|[\\\\/\\s'"])${SCRIPT_PROFILES[kind].fileName.replace(/[.]/g, '\\.')}`),
 ]);
 /** Banner fields only one script logs: seeing one says whose console it is. */
-const OWN_BANNER_FIELDS = new Map(SCRIPT_KINDS.flatMap((kind) => {
+const OWN_BANNER_FIELDS = new Map<string, ScriptKind>(SCRIPT_KINDS.flatMap((kind) => {
   const field = SCRIPT_PROFILES[kind].console.ownBannerField;
   return field ? [[field, kind] as const] : [];
 }));
