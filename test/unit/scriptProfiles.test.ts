@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCRIPT_KINDS, SCRIPTS, scriptKindFromPath } from '../../src/core/scripts/scriptTables';
+import { kindsInWords } from '../../src/core/scripts/kinds';
 import { byKind, profileOfRecorded, SCRIPT_PROFILES, TRACKER_PROJECTS } from '../../src/core/scripts/profiles';
 import { SCHEMA_FILES } from '../../src/core/config/schema';
 import { ConsoleParser } from '../../src/core/worker/consoleParser';
@@ -86,4 +87,10 @@ test("the console parser knows each script by its file name, as a path component
     assert.equal(seen(`python ${name} --x`), kind);
     assert.equal(seen(`python my_${name} --x`), undefined, `${kind}: my_${name} is another file`);
   }
+});
+
+test('messages that list the kinds list them all', () => {
+  assert.equal(kindsInWords({ quote: true, or: false }), '"full", "lora", "dreambooth-lora"');
+  assert.equal(kindsInWords({ quote: true, or: true }), '"full", "lora" or "dreambooth-lora"');
+  assert.equal(kindsInWords({ quote: false, or: true }), 'full, lora or dreambooth-lora');
 });
