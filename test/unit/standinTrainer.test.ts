@@ -51,13 +51,13 @@ function launch(script: string, args: string[], extra: Record<string, string> = 
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, cwd };
 }
 
-/** Physical segments of the console, split on both '\r' and '\n' as §1.1 says. */
+/** Physical segments of the console, split on both '\r' and '\n' as docs/worker-formats.md#streams says. */
 const segments = (s: string): string[] => s.split(/[\r\n]/);
 const RANK = String.raw`(?:\[RANK \d+\] )?`;
 const STAMP = String.raw`\d\d/\d\d/\d{4} \d\d:\d\d:\d\d`;
 const record = (name: string, msg: string): RegExp => new RegExp(`${STAMP} - INFO - ${name} - ${RANK}${msg}`);
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** §1.3 default format, with tqdm's number formatting for the postfix. */
+/** The progress bar's default format (docs/worker-formats.md#progress-bar), with tqdm's number formatting for the postfix. */
 const NUM = String.raw`(?:nan|-?\d+(?:\.\d+)?(?:e[-+]\d+)?)`;
 const STEPS_BAR = new RegExp(String.raw`^Steps: +\d+%\|[█▏▎▍▌▋▊▉ ]{10}\| (\d+)/(\d+) \[(\d\d:)?\d\d:\d\d<(?:(\d+:)?\d\d:\d\d|\?), +(?:\d+\.\d\d(?:it/s|s/it)|\?it/s)(?:, ([^\]]*))?\]`);
 
@@ -76,7 +76,7 @@ function listTree(dir: string, prefix = ''): string[] {
   });
 }
 
-/** Reads an events file's TFRecord framing with Python (masked CRC-32C, §4) and returns [tag, step, kind] rows. */
+/** Reads an events file's TFRecord framing with Python (masked CRC-32C, docs/worker-formats.md#tfrecord) and returns [tag, step, kind] rows. */
 function readEvents(path: string): { records: number; rows: [string, number, string][] } {
   const py = `
 import struct, sys
@@ -144,15 +144,15 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   ]);
   assert.equal(r.code, 0, r.stderr);
   const err = r.stderr;
-  // §0.1 the launcher's warning, tab-indented defaults
+  // Launcher: the launcher's warning, tab-indented defaults
   assert.match(err, /^The following values were not passed to `accelerate launch` and had defaults used instead:\n\t`--num_processes` was set to a value of `1`\n/);
-  // §0.4 accelerator state: one record, blank line before the mixed precision line
+  // Launcher: accelerator state: one record, blank line before the mixed precision line
   assert.match(err, new RegExp(`${STAMP} - INFO - __main__ - \\[RANK 0\\] Distributed environment: (?:DistributedType\\.)?NO\\nNum processes: 1\\nProcess index: 0\\nLocal process index: 0\\nDevice: cuda\\n\\nMixed precision type: fp16\\n`));
-  // §0.7 two Map bars before the banner
+  // Progress bar: two Map bars before the banner
   const mapBars = segments(err).filter((s) => /^Map: 100%\|█{10}\| 10\/10 \[\d\d:\d\d<00:00, +[\d.]+ examples\/s\]$/.test(s));
   assert.ok(mapBars.length >= 2, 'two Map bars at 100%');
   assert.ok(err.indexOf('Map:') < err.indexOf('***** Running training *****'));
-  // §1.2 banner, each line a record, in order
+  // Banner:, each line a record, in order
   const banner = [
     '\\*\\*\\*\\*\\* Running training \\*\\*\\*\\*\\*', '  Num examples = 10', '  Num Epochs = 2',
     '  Instantaneous batch size per device = 2',
@@ -165,7 +165,7 @@ test('full script: phases, banner, bar format, checkpoint and validation records
     assert.ok(m, `banner line ${line}`);
     at += m.index + m[0].length;
   }
-  // §1.3 bar: total 7, first draw ?it/s, postfix sorted lr then step_loss with format_num
+  // Progress bar: total 7, first draw ?it/s, postfix sorted lr then step_loss with format_num
   const bars = stepsBars(err);
   assert.equal(bars[0]?.[1], '0');
   assert.ok(bars.every((m) => m[2] === '7'));
@@ -174,7 +174,7 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   assert.ok(withPostfix.length >= 7);
   for (const m of withPostfix) assert.match(m[5] ?? '', new RegExp(`^lr=1e-6, step_loss=${NUM}$`));
   assert.equal(bars.at(-1)![1], '7');
-  // §1.4 checkpoint sequence glued onto the bar line (not at a line start), then the records in order
+  // Checkpoint lines: the sequence glued onto the bar line (not at a line start), then the records in order
   const ck = [
     record('accelerate.accelerator', esc('Saving current state to out/checkpoint-3')),
     /Configuration saved in out\/checkpoint-3\/unet\/config\.json\n/,
@@ -193,12 +193,12 @@ test('full script: phases, banner, bar format, checkpoint and validation records
     at += m.index + m[0].length;
   }
   assert.match(err, new RegExp(`\\]${STAMP} - INFO - accelerate\\.accelerator - \\[RANK 0\\] Saving current state to out/checkpoint-3`));
-  // §1.5 validation: one record with an embedded newline, after epochs 0 and 1
+  // Validation lines: one record with an embedded newline, after epochs 0 and 1
   const val = err.match(new RegExp(`${STAMP} - INFO - __main__ - ${RANK}Running validation\\.\\.\\. \\n Generating 4 images with prompt: a cat\\.\\n`, 'g'));
   assert.equal(val?.length, 2);
-  // §1.3 final test inference bars without desc, one per image
+  // Progress bar: final test inference bars without desc, one per image
   assert.equal(segments(err).filter((s) => /^100%\|█{10}\| 25\/25 \[/.test(s)).length, 4);
-  // §2 layout
+  // Output folder: layout
   const out = join(r.cwd, 'out');
   const tree = listTree(out);
   for (const p of ['checkpoint-3/', 'checkpoint-6/', 'model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/', 'text_encoder_2/',
@@ -212,7 +212,7 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   const st = readFileSync(join(out, 'unet', 'diffusion_pytorch_model.safetensors'));
   const headerLen = Number(st.readBigUInt64LE(0));
   assert.ok(JSON.parse(st.subarray(8, 8 + headerLen).toString()).__metadata__);
-  // §3 trackers: main events file with train_loss at steps 1..7 and validation/test images at the 0-based epoch
+  // Event files: main events file with train_loss at steps 1..7 and validation/test images at the 0-based epoch
   const runDir = join(out, 'logs', 'text2image-fine-tune-sdxl');
   const main = firstEventFile(runDir);
   assert.match(main, /events\.out\.tfevents\.\d{10}\.[^.]+.*\.\d+\.0$/);

@@ -2,6 +2,7 @@
 import { createScanner, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import { configIndex, lastMember } from './configIndex';
 import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { kindsInWords } from '../scripts/kinds';
 
 export { pathToPointer, pointerToPath } from '../util/jsonPointer';
 
@@ -135,10 +136,10 @@ export function parseConfigText(text: string): ParsedConfig {
   // Where a key repeats, the value in effect is the last one (as in getNodeValue and JSON.parse).
   const scriptNode = lastMember(root, 'script');
   if (!scriptNode) {
-    problems.push({ message: 'Missing "script": one of "full", "lora", "dreambooth-lora".', offset: root.offset, length: 1, path: '/script' });
+    problems.push({ message: `Missing "script": one of ${kindsInWords({ quote: true, or: false })}.`, offset: root.offset, length: 1, path: '/script' });
   } else if (!isScriptKind(obj.script)) {
     problems.push({
-      message: `Unknown script ${JSON.stringify(obj.script)}: expected "full", "lora" or "dreambooth-lora".`,
+      message: `Unknown script ${JSON.stringify(obj.script)}: expected ${kindsInWords({ quote: true, or: true })}.`,
       offset: scriptNode.offset, length: scriptNode.length, path: '/script',
     });
   }

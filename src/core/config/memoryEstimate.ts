@@ -2,6 +2,7 @@
 // docs/memory-estimate.md; the constants below are derived there from SDXL's architecture, not fitted blindly.
 import type { SdxlConfig } from './config';
 import { SCRIPTS, type ArgValue } from '../scripts/scriptTables';
+import { SCRIPT_PROFILES } from '../scripts/profiles';
 
 export type AttentionKind = 'sdpa' | 'xformers' | 'naive';
 
@@ -115,6 +116,8 @@ function num(v: ArgValue | undefined, fallback: number): number {
 export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}): MemoryEstimate {
   const script = config.script;
   const specs = SCRIPTS[script].byDest;
+  const profile = SCRIPT_PROFILES[script];
+  const model = profile.memory;
   const args = config.args ?? {};
   const arg = (dest: string): ArgValue | undefined => (args[dest] ?? specs.get(dest)?.default ?? undefined) as ArgValue | undefined;
   const flag = (dest: string): boolean => specs.has(dest) && args[dest] === true;
@@ -134,18 +137,18 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
   const processes = num(config.launch?.accelerateArgs?.num_processes as ArgValue | undefined, 1);
   const ddp = processes > 1 || config.launch?.accelerateArgs?.multi_gpu === true;
 
-  const optimizerName = script === 'dreambooth-lora' && typeof arg('optimizer') === 'string' && String(arg('optimizer')).toLowerCase() === 'prodigy' ? 'prodigy' : 'adamw';
+  const optimizerName = profile.prodigy && typeof arg('optimizer') === 'string' && String(arg('optimizer')).toLowerCase() === 'prodigy' ? 'prodigy' : 'adamw';
   const eightBit = optimizerName === 'adamw' && flag('use_8bit_adam');
   const stateBytes = optimizerName === 'prodigy' ? 16 : eightBit ? 2 : 8;
   const optimizerLabel = optimizerName === 'prodigy' ? 'Prodigy, 4 fp32 states' : eightBit ? '8-bit AdamW, 2 states of 1 byte' : 'AdamW, 2 fp32 states';
 
   const resident: Array<[string, number]> = [];
   let trainable: number;
-  const teTrained = script !== 'full' && flag('train_text_encoder');
-  const prior = script === 'dreambooth-lora' && flag('with_prior_preservation');
+  const teTrained = !model.fullUnet && flag('train_text_encoder');
+  const prior = profile.priorPreservation && flag('with_prior_preservation');
   const unetBatch = batch * (prior ? 2 : 1);
 
-  if (script === 'full') {
+  if (model.fullUnet) {
     trainable = SDXL_PARAMS.unet;
     resident.push(['UNet weights (fp32, trained)', trainable * 4]);
     if (flag('use_ema')) resident.push(['EMA copy of the UNet (fp32)', trainable * 4]);
@@ -155,11 +158,11 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
     trainable = rank * unetLoraParamsPerRank() + (teTrained ? rank * textEncoderLoraParamsPerRank() : 0);
     resident.push([`UNet weights (${mixed ? String(mpArg) : 'fp32'}, frozen)`, SDXL_PARAMS.unet * weightBytes]);
     resident.push([`LoRA adapters (rank ${rank}${teTrained ? ', UNet + text encoders' : ''}, fp32)`, trainable * 4]);
-    const customPrompts = script === 'dreambooth-lora' && typeof args.caption_column === 'string' && typeof args.dataset_name === 'string';
-    const tesResident = script === 'lora' || teTrained || customPrompts;
+    const customPrompts = model.captionPromptsKeepTextEncoders && typeof args.caption_column === 'string' && typeof args.dataset_name === 'string';
+    const tesResident = model.textEncodersResident || teTrained || customPrompts;
     if (tesResident) resident.push([`Text encoders (${mixed ? String(mpArg) : 'fp32'})`, (SDXL_PARAMS.textEncoder1 + SDXL_PARAMS.textEncoder2) * weightBytes]);
     else assumptions.push('DreamBooth with one instance prompt and no text-encoder training: prompts are encoded once and the text encoders freed.');
-    const vaeFp32 = script === 'dreambooth-lora' || typeof args.pretrained_vae_model_name_or_path !== 'string';
+    const vaeFp32 = model.vaeAlwaysFp32 || typeof args.pretrained_vae_model_name_or_path !== 'string';
     resident.push([`VAE (${vaeFp32 ? 'fp32' : String(mpArg ?? 'fp32')})`, SDXL_PARAMS.vae * (vaeFp32 ? 4 : weightBytes)]);
   }
   resident.push(['Gradients (fp32)', trainable * 4]);
@@ -170,15 +173,15 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
   const backward: Array<[string, number]> = [];
   const act = unetActivationBytes(resolution, gc, attention, mixed ? 2 : 4) * unetBatch;
   backward.push([`UNet activations (${resolution}px, batch ${unetBatch}${prior ? ' incl. class images' : ''}, ${gc ? 'checkpointed' : 'no checkpointing'}, ${attention})`, act]);
-  if (script === 'full' && mixed && !gc) backward.push(['Autocast half-precision copies of the fp32 UNet weights', SDXL_PARAMS.unet * 2]);
+  if (model.fullUnet && mixed && !gc) backward.push(['Autocast half-precision copies of the fp32 UNet weights', SDXL_PARAMS.unet * 2]);
   if (teTrained) {
     const teNd = SDXL_UNET.textEncoders.reduce((s, t) => s + TEXT_TOKENS * t.dim * t.layers, 0);
     backward.push(['Text-encoder activations', BLOCK_BYTES * teNd * (mixed ? 1 : 2) * unetBatch]);
   }
   const step: Array<[string, number]> = optimizerName === 'adamw' && !eightBit ? [['AdamW step temporaries (foreach)', trainable * 4]] : [];
   const vae: Array<[string, number]> = [];
-  if (script !== 'full') {
-    const vaeBytes = script === 'dreambooth-lora' || typeof args.pretrained_vae_model_name_or_path !== 'string' ? 4 : weightBytes;
+  if (!model.precomputesLatents) {
+    const vaeBytes = model.vaeAlwaysFp32 || typeof args.pretrained_vae_model_name_or_path !== 'string' ? 4 : weightBytes;
     vae.push(['VAE encoding of the batch', VAE_ENCODE_MAPS * 128 * resolution * resolution * unetBatch * vaeBytes]);
   }
   const phases = [{ name: 'backward pass', items: backward }, { name: 'optimizer step', items: step }, { name: 'VAE encoding', items: vae }];

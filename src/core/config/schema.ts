@@ -5,6 +5,7 @@
 // twice, once as "Property … is not allowed" and once by our "did you mean" diagnostic, which has the quick fix.
 // Completion comes from `properties` and is unaffected.
 import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { byKind } from '../scripts/profiles';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -12,9 +13,7 @@ const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 
 /** File name of each generated schema inside schemas/. */
 export const SCHEMA_FILES: Readonly<Record<ScriptKind | 'combined', string>> = {
-  full: 'full.schema.json',
-  lora: 'lora.schema.json',
-  'dreambooth-lora': 'dreambooth-lora.schema.json',
+  ...byKind((p) => p.schemaFile),
   combined: 'sdxl-config.schema.json',
 };
 
@@ -127,7 +126,7 @@ const str = (description: string): JsonSchema => ({ type: 'string', description 
 const int = (description: string, minimum = 0): JsonSchema => ({ type: 'integer', minimum, description });
 const flag = (description: string): JsonSchema => ({ type: 'boolean', default: false, description });
 
-/** `accelerate launch` options (behaviour sheet §9); other launcher options are passed through as `--name value`. */
+/** `accelerate launch` options (docs/worker-formats.md#launcher); other launcher options are passed through as `--name value`. */
 export function accelerateArgsSchema(): JsonSchema {
   return {
     type: 'object',

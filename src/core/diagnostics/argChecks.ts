@@ -2,6 +2,7 @@
 // it (types, choices, required, ranges) and add what a schema cannot say (which script a stray key belongs to).
 import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config/config';
 import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts/scriptTables';
+import { SCRIPT_PROFILES } from '../scripts/profiles';
 import { describeValue } from '../launch/launchPlan';
 import { builtinTableName, type ArgTableChoice } from '../scriptHelp/scriptTable';
 import { normaliseKey } from './suggest';
@@ -25,7 +26,7 @@ const SCHEDULERS = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'c
 /** Values the scripts check later than argparse (at startup or the first step), so a schema's `choices` miss them. */
 const LATE_CHOICES: Partial<Record<string, { values: (kind: ScriptKind) => string[]; severity: 'error' | 'warning'; why: string }>> = {
   prediction_type: {
-    values: (k) => (k === 'full' ? ['epsilon', 'v_prediction', 'sample'] : ['epsilon', 'v_prediction']),
+    values: (k) => [...SCRIPT_PROFILES[k].predictionTypes],
     severity: 'error', why: 'the script raises "Unknown prediction type" at the first step',
   },
   lr_scheduler: { values: () => SCHEDULERS, severity: 'error', why: 'diffusers raises "is not a valid SchedulerType"' },
@@ -62,8 +63,6 @@ const RANGES: Record<string, RangeRule> = {
   snr_gamma: { min: 0, minExclusive: true, severity: 'warning', why: 'Min-SNR weighting needs a positive gamma' },
   prior_loss_weight: { min: 0, severity: 'warning', why: 'a negative weight rewards drifting from the class' },
 };
-
-const SCRIPT_NOUN: Record<ScriptKind, string> = { full: 'full fine-tune', lora: 'LoRA', 'dreambooth-lora': 'DreamBooth LoRA' };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -235,9 +234,9 @@ function unknownArg(kind: ScriptKind, info: TableInUse, args: Record<string, unk
   }
   const others = SCRIPT_KINDS.filter((k) => k !== kind && SCRIPTS[k].byDest.has(normal));
   if (others.length > 0) {
-    const owners = others.map((k) => SCRIPT_NOUN[k]).join(' and ');
+    const owners = others.map((k) => SCRIPT_PROFILES[k].noun).join(' and ');
     sink.add('warning', 'wrong-script-arg', ptr,
-      `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_NOUN[kind]} script (${SCRIPTS[kind].fileName}), which has no such option, so it is not passed.`, remove, true);
+      `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_PROFILES[kind].noun} script (${SCRIPTS[kind].fileName}), which has no such option, so it is not passed.`, remove, true);
     return;
   }
   const near = sink.suggest.closest(key, info.byDest.keys());

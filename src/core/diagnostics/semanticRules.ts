@@ -4,6 +4,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToPointer, type SdxlConfig } from '../config/config';
 import { SCRIPTS } from '../scripts/scriptTables';
+import { SCRIPT_PROFILES } from '../scripts/profiles';
 import { estimateMemory } from '../config/memoryEstimate';
 import { buildLaunchPlan } from '../launch/launchPlan';
 import { TRACKERS } from './argChecks';
@@ -25,6 +26,7 @@ interface RuleInput {
 
 const ptr = (dest: string): string => pathToPointer(['args', dest]);
 const setFix = (dest: string, value: unknown, title: string): Fix => ({ title, edits: [{ op: 'set', path: ptr(dest), value }] });
+const profileOf = (config: SdxlConfig) => SCRIPT_PROFILES[config.script];
 const removeFix = (dest: string, title = `Remove "${dest}"`): Fix => ({ title, edits: [{ op: 'remove', path: ptr(dest) }] });
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false;
@@ -48,7 +50,7 @@ const fp16StockVae: Rule = ({ config, sink, set }) => {
 };
 
 const datasetSource: Rule = ({ config, sink, set }) => {
-  if (config.script === 'dreambooth-lora') {
+  if (profileOf(config).datasetArg === 'instance_data_dir') {
     const ds = present(set('dataset_name'));
     const dir = present(set('instance_data_dir'));
     if (!ds && !dir) {
@@ -65,7 +67,7 @@ const datasetSource: Rule = ({ config, sink, set }) => {
 };
 
 const priorPreservation: Rule = ({ config, sink, set }) => {
-  if (config.script !== 'dreambooth-lora') return;
+  if (!profileOf(config).priorPreservation) return;
   const on = set('with_prior_preservation') === true;
   const missing = ['class_data_dir', 'class_prompt'].filter((d) => !present(set(d)));
   if (on && missing.length > 0) {
@@ -79,7 +81,7 @@ const priorPreservation: Rule = ({ config, sink, set }) => {
 };
 
 const timestepBias: Rule = ({ config, sink, set, eff }) => {
-  if (config.script !== 'full') return;
+  if (!profileOf(config).timestepBias) return;
   const strategy = eff('timestep_bias_strategy');
   const active = typeof strategy === 'string' && strategy !== 'none';
   const mult = set('timestep_bias_multiplier');
@@ -121,7 +123,7 @@ const reportTo: Rule = ({ config, sink, set }) => {
     sink.add('info', 'report-to-all', ptr('report_to'), 'report_to "all" crashes validation with "UnboundLocalError: ... wandb" when wandb is installed (the script imports it only for "wandb"); "tensorboard" is safe.', fix);
     return;
   }
-  const scalars = config.script === 'dreambooth-lora' ? 'loss and lr' : 'train_loss';
+  const scalars = profileOf(config).eventScalars;
   sink.add('warning', 'report-to-not-tensorboard', ptr('report_to'),
     `report_to "${r}" writes no TensorBoard events: the dashboard then has only the console's curves (no ${scalars} history, no validation images) plus whatever ${r} keeps.`, fix);
 };
@@ -150,8 +152,9 @@ const resolution: Rule = ({ sink, set }) => {
 };
 
 const fullColumns: Rule = ({ config, sink, set }) => {
-  if (config.script !== 'full') return;
-  for (const [dest, name] of [['image_column', 'image'], ['caption_column', 'text']] as const) {
+  const fixed = profileOf(config).fixedColumns;
+  if (!fixed) return;
+  for (const [dest, name] of Object.entries(fixed)) {
     const v = set(dest);
     if (typeof v === 'string' && v !== name) {
       sink.add('error', 'full-script-column-names', ptr(dest),
@@ -163,7 +166,7 @@ const fullColumns: Rule = ({ config, sink, set }) => {
 
 const pushToHub: Rule = ({ config, sink, set, eff }) => {
   if (set('push_to_hub') !== true) return;
-  const extra = config.script === 'lora' && !present(set('validation_prompt'))
+  const extra = profileOf(config).pushToHubNeedsValidationPrompt && !present(set('validation_prompt'))
     ? ' Also, the LoRA script crashes at the end (UnboundLocalError) with push_to_hub but no validation_prompt.' : '';
   // upload_folder(output_dir) at the end of training skips only step_*/epoch_* folders.
   const limit = eff('checkpoints_total_limit');
@@ -205,7 +208,8 @@ const dataFolders: Rule = ({ config, sink, ctx, set }) => {
     const dir = runPath(config, ctx, v);
     return dir ? { dir, entries: ctx.listDir!(dir) } : undefined;
   };
-  if (config.script === 'dreambooth-lora' && !present(set('dataset_name'))) {
+  const dataArg = profileOf(config).datasetArg;
+  if (dataArg === 'instance_data_dir' && !present(set('dataset_name'))) {
     const f = folder('instance_data_dir');
     if (f && !f.entries) {
       sink.add('error', 'data-dir-missing', ptr('instance_data_dir'),
@@ -230,7 +234,7 @@ const dataFolders: Rule = ({ config, sink, ctx, set }) => {
       }
     }
   }
-  if (config.script !== 'dreambooth-lora' && !present(set('dataset_name'))) {
+  if (dataArg === 'train_data_dir' && !present(set('dataset_name'))) {
     const f = folder('train_data_dir');
     if (f && !f.entries) {
       sink.add('error', 'data-dir-missing', ptr('train_data_dir'),
@@ -258,7 +262,7 @@ const outputDirCheckpoints: Rule = ({ config, sink, ctx, eff, set }) => {
 };
 
 const prodigyBools: Rule = ({ config, sink, set }) => {
-  if (config.script !== 'dreambooth-lora') return;
+  if (!profileOf(config).prodigy) return;
   for (const spec of SCRIPTS[config.script].args) {
     if (spec.type !== 'bool' || set(spec.dest) !== false) continue;
     sink.add('info', 'argparse-bool-false', ptr(spec.dest),
@@ -269,10 +273,10 @@ const prodigyBools: Rule = ({ config, sink, set }) => {
 
 const optimizerCombos: Rule = ({ config, sink, set, eff }) => {
   const opt = eff('optimizer');
-  if (config.script === 'dreambooth-lora' && set('use_8bit_adam') === true && typeof opt === 'string' && opt.toLowerCase() === 'prodigy') {
+  if (profileOf(config).prodigy && set('use_8bit_adam') === true && typeof opt === 'string' && opt.toLowerCase() === 'prodigy') {
     sink.add('warning', '8bit-adam-with-prodigy', ptr('use_8bit_adam'), 'use_8bit_adam is ignored with optimizer "prodigy" (the script only warns).', removeFix('use_8bit_adam'));
   }
-  if (config.script === 'dreambooth-lora' && set('do_edm_style_training') === true && isNum(set('snr_gamma'))) {
+  if (profileOf(config).edmStyleTraining && set('do_edm_style_training') === true && isNum(set('snr_gamma'))) {
     sink.add('error', 'edm-with-snr-gamma', ptr('snr_gamma'), 'snr_gamma cannot be combined with do_edm_style_training (the script raises "Min-SNR formulation is not supported when conducting EDM-style training").', removeFix('snr_gamma'));
   }
 };

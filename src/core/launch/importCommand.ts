@@ -3,6 +3,7 @@
 // command separators. Nothing is executed or expanded except variables the pasted text itself assigns.
 import type { AccelerateOptions, LaunchSettings, SdxlConfig } from '../config/config';
 import { SCRIPTS, scriptKindFromPath, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { kindsInWords } from '../scripts/kinds';
 
 export class ImportError extends Error {}
 
@@ -404,7 +405,7 @@ export function importArgs(kind: ScriptKind | undefined, argv: readonly string[]
     if (scriptPath !== SCRIPTS[scriptKind].fileName) launch.scriptPath = scriptPath;
     rest = command.slice(scriptIndex + 1);
   }
-  if (!scriptKind) throw new UnknownScriptError('Cannot tell which script the arguments are for; pass the script kind (full, lora or dreambooth-lora).');
+  if (!scriptKind) throw new UnknownScriptError(`Cannot tell which script the arguments are for; pass the script kind (${kindsInWords({ quote: false, or: true })}).`);
   if (Object.keys(env).length > 0) launch.env = env;
   const args = parseScriptArgs(scriptKind, rest, warnings);
   for (const [name, value] of [...Object.entries(args), ...Object.entries(env)]) {

@@ -1,20 +1,13 @@
 // Reading facts out of a launch plan's argv: where the script path is, the script's output_dir, the GPUs it needs.
 import { isAbsolute, resolve } from 'node:path';
 import type { LaunchPlan } from './launchPlan';
-import type { ScriptKind } from '../scripts/scriptTables';
+import { profileOfRecorded } from '../scripts/profiles';
 
 /** GPUs a run needs: explicit indices (CUDA_VISIBLE_DEVICES / --gpu_ids) or just a count. */
 export interface GpuNeed {
   indices?: number[];
   count: number;
 }
-
-/** The scripts' own output_dir defaults (docs/worker-formats.md#output-folder), used when the plan does not pass --output_dir. */
-const DEFAULT_OUTPUT_DIR: Record<ScriptKind, string> = {
-  full: 'sdxl-model-finetuned',
-  lora: 'sd-model-finetuned-lora',
-  'dreambooth-lora': 'lora-dreambooth-model',
-};
 
 /** Index of the training script (the first `*.py` after argv[0]); -1 when there is none. */
 export function scriptIndex(argv: readonly string[]): number {
@@ -37,7 +30,7 @@ export function flagValue(argv: readonly string[], name: string, from = 0, to = 
 export function outputDirOf(plan: LaunchPlan): string {
   const si = scriptIndex(plan.argv);
   const value = si >= 0 ? flagValue(plan.argv, '--output_dir', si + 1) : undefined;
-  const dir = value ?? DEFAULT_OUTPUT_DIR[plan.script] ?? 'output';
+  const dir = value ?? profileOfRecorded(plan.script)?.defaultOutputDir ?? 'output';
   return isAbsolute(dir) ? resolve(dir) : resolve(plan.cwd, dir);
 }
 

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { TRACKER_PROJECTS } from '../scripts/profiles';
 import { ConsoleParser } from '../worker/consoleParser';
 import { ENV_ARGS } from '../launch/launchPlan';
 import { maskSecret, redactorOf } from '../util/redact';
@@ -307,7 +308,7 @@ async function withOutputDir(state: RunState, outputDir: string, notes: string[]
   } catch {
     // no logs dir: nothing to read
   }
-  for (const [project, script] of PROJECTS) {
+  for (const [project, script] of TRACKER_PROJECTS) {
     if (!entries.includes(project)) continue;
     s = reduce(s, { type: 'scriptHint', script, strength: 2, reason: `tracker project ${project}` });
     const hp = await readLatestHparams(join(logs, project));
@@ -317,10 +318,3 @@ async function withOutputDir(state: RunState, outputDir: string, notes: string[]
   s = await reduceEventFiles(logs, s, notes, owner);
   return s;
 }
-
-const PROJECTS: Array<[string, ScriptKind]> = [
-  ['text2image-fine-tune-sdxl', 'full'],
-  ['text2image-fine-tune', 'lora'],
-  ['dreambooth-lora-sd-xl', 'dreambooth-lora'],
-  ['dreambooth-lora-playground', 'dreambooth-lora'],
-];

@@ -1,12 +1,10 @@
 // The three diffusers SDXL training scripts and their argument tables.
 // The tables in ./data are copied from the project's reference (with the diffusers commit they were read at),
-// so the extension builds and runs from its own clone alone.
-import fullTable from './data/full.args.json';
-import loraTable from './data/lora.args.json';
-import dreamboothTable from './data/dreambooth-lora.args.json';
+// so the extension builds and runs from its own clone alone; each kind's profile (profiles.ts) names its table.
+import { SCRIPT_KINDS, type ScriptKind } from './kinds';
+import { byKind, type RawArgTable, type ScriptProfile } from './profiles';
 
-export const SCRIPT_KINDS = ['full', 'lora', 'dreambooth-lora'] as const;
-export type ScriptKind = (typeof SCRIPT_KINDS)[number];
+export { SCRIPT_KINDS, type ScriptKind };
 
 /** `bool-flag` is argparse `store_true`; `bool` is `type=bool` (any non-empty string is True). */
 export type ArgType = 'str' | 'int' | 'float' | 'bool-flag' | 'bool';
@@ -54,17 +52,6 @@ export interface ScriptInfo {
   readonly byDest: ReadonlyMap<string, ArgSpec>;
 }
 
-interface RawTable {
-  source: string;
-  commit: string;
-  requires_diffusers?: string;
-  tracker_project_name: string;
-  args: Array<{
-    name: string; dest: string; type: string; default: ArgValue; choices: (string | number)[] | null;
-    required: boolean; help: string | null; notes?: string;
-  }>;
-}
-
 // Grouping for "Configure Argument…"; first matching rule wins.
 const GROUP_RULES: Array<[ArgGroup, RegExp]> = [
   ['hub', /^(push_to_hub|hub_token|hub_model_id)$/],
@@ -95,7 +82,8 @@ export function groupOf(dest: string): ArgGroup {
   return 'training';
 }
 
-function load(kind: ScriptKind, title: string, table: RawTable): ScriptInfo {
+function load(profile: ScriptProfile): ScriptInfo {
+  const table: RawArgTable = profile.table;
   const repoPath = table.source.replace(/^huggingface\/diffusers\s+/, '');
   const args: ArgSpec[] = table.args.map((a) => ({
     name: a.name,
@@ -109,9 +97,9 @@ function load(kind: ScriptKind, title: string, table: RawTable): ScriptInfo {
     group: groupOf(a.dest),
   }));
   return {
-    kind,
-    title,
-    fileName: repoPath.split('/').pop() ?? repoPath,
+    kind: profile.kind,
+    title: `${profile.label} (${profile.fileName})`,
+    fileName: profile.fileName,
     repoPath,
     diffusersCommit: table.commit,
     diffusersVersion: /check_min_version\('([^']+)'\)/.exec(table.requires_diffusers ?? '')?.[1] ?? null,
@@ -121,11 +109,7 @@ function load(kind: ScriptKind, title: string, table: RawTable): ScriptInfo {
   };
 }
 
-export const SCRIPTS: Readonly<Record<ScriptKind, ScriptInfo>> = {
-  full: load('full', 'Full fine-tune (train_text_to_image_sdxl.py)', fullTable as RawTable),
-  lora: load('lora', 'LoRA (train_text_to_image_lora_sdxl.py)', loraTable as RawTable),
-  'dreambooth-lora': load('dreambooth-lora', 'DreamBooth LoRA (train_dreambooth_lora_sdxl.py)', dreamboothTable as RawTable),
-};
+export const SCRIPTS: Readonly<Record<ScriptKind, ScriptInfo>> = byKind(load);
 
 export function isScriptKind(v: unknown): v is ScriptKind {
   return typeof v === 'string' && (SCRIPT_KINDS as readonly string[]).includes(v);

@@ -6,6 +6,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConsoleParser } from '../worker/consoleParser';
 import type { ScriptKind } from '../scripts/scriptTables';
+import { profileOfRecorded } from '../scripts/profiles';
 
 /** How much of the end of a console is read for the latest Steps bar: the cost is the same for every run length. */
 const TAIL_BYTES = 256 * 1024;
@@ -45,7 +46,7 @@ export function tailProgress(consolePath: string): { step: number | null; totalS
 
 /** The file the script writes into output_dir once training is over: LoRA weights, or the full pipeline's index. */
 export function finalWeightsFile(script: ScriptKind): string {
-  return script === 'full' ? 'model_index.json' : 'pytorch_lora_weights.safetensors';
+  return profileOfRecorded(script)?.finalWeightsFile ?? 'pytorch_lora_weights.safetensors';
 }
 
 export interface UnknownExitInput {

@@ -3,6 +3,7 @@
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScriptKind } from '../scripts/scriptTables';
+import { profileOfRecorded } from '../scripts/profiles';
 import type { CheckpointInfo } from '../run/events';
 
 export interface CheckpointScan {
@@ -34,8 +35,9 @@ export function isCompleteCheckpoint(files: ReadonlySet<string>, script: ScriptK
   if (!COMMON.every((f) => files.has(f))) return false;
   const lora = files.has('pytorch_lora_weights.safetensors');
   const full = files.has('unet/config.json') && fullUnetWeights(files);
-  if (script === 'full') return full;
-  if (script === 'lora' || script === 'dreambooth-lora') return lora;
+  const weights = profileOfRecorded(script)?.checkpointWeights;
+  if (weights === 'unet') return full;
+  if (weights === 'lora') return lora;
   return full || lora;
 }
 

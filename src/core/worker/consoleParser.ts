@@ -3,7 +3,8 @@
 // on both `\r` and `\n` and records are searched anywhere in a segment; accelerate >= 1.13 adds `[RANK n] ` to messages;
 // torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
 import { StringDecoder } from 'node:string_decoder';
-import type { ScriptKind } from '../scripts/scriptTables';
+import { SCRIPT_KINDS, type ScriptKind } from '../scripts/scriptTables';
+import { SCRIPT_PROFILES } from '../scripts/profiles';
 import { redactorOf } from '../util/redact';
 import { WRAPPER_LOGGER, WRAPPER_PREFIX, type RunEvent, type RunPhase, type TracebackInfo } from '../run/events';
 import { countOf, parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
@@ -27,11 +28,17 @@ const RANK_LINE_RE = /^\[(?:rank|default)(\d+)\]:\s?/;
 const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const CHECKPOINT_STEP_RE = /checkpoint-(\d+)[\\/]?\s*$/;
 
-const SCRIPT_FILES: Array<[ScriptKind, RegExp]> = [
-  ['full', /(?:^|[\\/\s'"])train_text_to_image_sdxl\.py/],
-  ['lora', /(?:^|[\\/\s'"])train_text_to_image_lora_sdxl\.py/],
-  ['dreambooth-lora', /(?:^|[\\/\s'"])train_dreambooth_lora_sdxl\.py/],
-];
+// A script's file name as a whole path component or word, e.g. in accelerate's `Command '[…, 'train_….py', …]'`.
+const SCRIPT_FILES: Array<[ScriptKind, RegExp]> = SCRIPT_KINDS.map((kind) => [
+  kind, new RegExp(`(?:^|[\\\\/\\s'"])${SCRIPT_PROFILES[kind].fileName.replace(/[.]/g, '\\.')}`),
+]);
+/** Banner fields only one script logs: seeing one says whose console it is. */
+const OWN_BANNER_FIELDS = new Map<string, ScriptKind>(SCRIPT_KINDS.flatMap((kind) => {
+  const field = SCRIPT_PROFILES[kind].console.ownBannerField;
+  return field ? [[field, kind] as const] : [];
+}));
+/** Scripts whose Steps bar shows `loss=` rather than `step_loss=`. */
+const PLAIN_LOSS_KINDS = SCRIPT_KINDS.filter((kind) => SCRIPT_PROFILES[kind].console.lossPostfix === 'loss');
 
 // Lines outside tracebacks that say something went wrong; kept for the failure classifier.
 const ERROR_LINE_RES: RegExp[] = [
@@ -257,7 +264,8 @@ export class ConsoleParser {
     if (/^\*{5} Running training \*{5}/.test(message)) return this.setPhase('training');
     for (const [re, key] of BANNER_FIELDS) {
       if ((m = re.exec(message))) {
-        if (key === 'numBatchesEachEpoch') this.hint('dreambooth-lora', 2, '`Num batches each epoch` banner line');
+        const owner = OWN_BANNER_FIELDS.get(key);
+        if (owner) this.hint(owner, 2, '`Num batches each epoch` banner line');
         const n = countOf(m[1]!);
         if (n !== undefined) this.emit({ type: 'banner', [key]: n } as RunEvent);
         return;
@@ -417,7 +425,7 @@ export class ConsoleParser {
         ...(bar.remainingSec !== undefined ? { remainingSec: bar.remainingSec } : {}),
       });
       const lossText = bar.postfix.get('step_loss') ?? bar.postfix.get('loss');
-      if (bar.postfix.has('loss') && !bar.postfix.has('step_loss')) this.hint('dreambooth-lora', 2, '`loss=` in the Steps postfix');
+      if (bar.postfix.has('loss') && !bar.postfix.has('step_loss')) for (const kind of PLAIN_LOSS_KINDS) this.hint(kind, 2, '`loss=` in the Steps postfix');
       const stepLoss = lossText !== undefined ? parseTqdmNumber(lossText) : undefined;
       const lrText = bar.postfix.get('lr');
       const lr = lrText !== undefined ? parseTqdmNumber(lrText) : undefined;
@@ -441,7 +449,8 @@ export class ConsoleParser {
       // before it logs "Running validation...", so a load before the final weights are saved is a validation there;
       // the other scripts log first, so a load outside a validation is their finish, once the steps are done.
       const stepsLeft = this.lastTotal === undefined || this.lastStep < this.lastTotal;
-      this.setPhase(!this.finalSaved && (this.script === 'dreambooth-lora' || stepsLeft) ? 'validating' : 'finishing');
+      const loadsFirst = this.script !== undefined && SCRIPT_PROFILES[this.script].console.loadsPipelineBeforeValidationLog;
+      this.setPhase(!this.finalSaved && (loadsFirst || stepsLeft) ? 'validating' : 'finishing');
     }
   }
 
