@@ -424,7 +424,7 @@ export class RunMonitor {
     if ((state === 'running' || state === 'starting') && this.passes % LIVENESS_EVERY === 0 && (rec.pid !== undefined || rec.wrapperPid !== undefined)) {
       const r = rec as unknown as RunRecord;
       const query = this.opts.processes ?? systemProcesses;
-      const lives = [trainerLiveness(r, query), wrapperLiveness(r, query)];
+      const lives = await Promise.all([trainerLiveness(r, query), wrapperLiveness(r, query)]);
       if (lives.every((l) => l.state === 'gone' || l.state === 'notOurs') && (await readJsonObject(this.files.exit)).missing) {
         const outcome = outcomeWithoutExit({
           consolePath: this.files.console,
@@ -724,7 +724,7 @@ export class RunMonitor {
     if (typeof record.pid !== 'number' && typeof record.pgid !== 'number') return gpus;
     const apps = await queryComputeApps({ exec, env: { ...process.env, ...this.info?.env } });
     if (!apps) return gpus;
-    const pids = new Set(runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
+    const pids = new Set(await runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
     // No process of the run left (it is ending between two polls): no reading, rather than a false drop to 0.
     return pids.size ? attributeRunMemory(gpus, apps, pids) : gpus;
   }

@@ -121,7 +121,7 @@ export class RunsController implements vscode.Disposable {
     const problems: string[] = [];
     let entries: RunEntry[] = [];
     try {
-      entries = fs.existsSync(sup.recordsDir) ? sup.list(problems) : [];
+      entries = fs.existsSync(sup.recordsDir) ? await sup.list(problems) : [];
     } catch (e) {
       problems.push(e instanceof Error ? e.message : String(e));
     }
@@ -155,7 +155,7 @@ export class RunsController implements vscode.Disposable {
     // Starting processes is for trusted workspaces only (a cloned repo could carry queued records).
     if (!vscode.workspace.isTrusted) return;
     try {
-      sup.pump();
+      await sup.pump();
     } catch (e) {
       this.output.warn(`Queue: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -183,7 +183,7 @@ export class RunsController implements vscode.Disposable {
     if (!choice || !sup || !vscode.workspace.isTrusted) return;
     try {
       if (choice === 'Start It') {
-        const pump = sup.acceptQueued(record.id);
+        const pump = await sup.acceptQueued(record.id);
         this.output.info(`Run ${record.id} (queued elsewhere) accepted: ${pump.started.includes(record.id) ? 'started' : 'queued'}`);
       } else {
         await sup.stop(record.id);
@@ -281,7 +281,7 @@ export class RunsController implements vscode.Disposable {
     const secrets = secretsOf(plan.argv, plan.env);
     this.secrets.add(secrets);
     try {
-      const runs = sup.list();
+      const runs = await sup.list();
       // A folder holding another run's files is never shared silently (ownership.ts).
       const claim = claimOutputDir(outputDirOf(plan), runs);
       let continues: { id: string; checkpoint: string } | undefined;
@@ -304,7 +304,7 @@ export class RunsController implements vscode.Disposable {
           meta.outputDir = next.dir;
         }
       }
-      const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
+      const live = (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
       const entry = continues
         ? await sup.resume(continues.id, () => continues.checkpoint, meta, plan)
         : live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
@@ -334,10 +334,10 @@ export class RunsController implements vscode.Disposable {
   }
 
   /** The checkpoint a resume of `id` may use: its own or its lineage's, on disk and complete (pickResumeCheckpoint). */
-  private pickCheckpoint(id: string, want?: string) {
+  private async pickCheckpoint(id: string, want?: string) {
     const sup = this.getSupervisor();
-    if (!sup) return Promise.reject(new Error('no workspace folder'));
-    return pickResumeCheckpoint({ runId: id, runs: sup.list(), stateOf: (runId) => this.tracked.get(runId)?.monitor.state, ...(want ? { want } : {}) });
+    if (!sup) throw new Error('no workspace folder');
+    return pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf: (runId) => this.tracked.get(runId)?.monitor.state, ...(want ? { want } : {}) });
   }
 
   async stop(id: string): Promise<void> {
