@@ -58,6 +58,11 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);
   }
 
+  /** Checks every open config again (the GPUs they are checked against may have changed). */
+  refreshAll(): void {
+    for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);
+  }
+
   private schedule(doc: vscode.TextDocument, delayMs: number): void {
     if (!isConfigDocument(doc)) return;
     const key = doc.uri.toString();

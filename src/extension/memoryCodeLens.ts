@@ -4,6 +4,7 @@ import { estimateMemory } from '../core/config/memoryEstimate';
 import { rangeOf } from '../core/config/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
+import { setting } from './settings';
 
 /**
  * The lens parses the config on the extension host at every edit: past this size (no real config comes near it) that
@@ -22,7 +23,7 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (!vscode.workspace.getConfiguration('sdxl').get<boolean>('memoryEstimate.codeLens', true)) return [];
+    if (!setting('memoryEstimate.codeLens')) return [];
     if (doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end) > LENS_MAX_CHARS) return [];
     const parsed = parseDocument(doc);
     if (!parsed.config) return [];

@@ -8,6 +8,7 @@ import { ScriptTableCache } from '../core/scriptHelp/scriptTableCache';
 import { argHoverAt, scriptOnlyCompletions } from '../core/scriptHelp/argHover';
 import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
 import { isConfigDocument } from './configDocuments';
+import { onDidChangeSettings, setting } from './settings';
 
 const SELECTOR: vscode.DocumentSelector = { pattern: '**/*.sdxl.json' };
 
@@ -23,7 +24,7 @@ export class ScriptTables implements vscode.Disposable {
     const cache = new ScriptTableCache({ cacheDir: join(storageDir, 'script-help') });
     this.documents = new DocumentTables(cache, {
       maySpawn: () => vscode.workspace.isTrusted,
-      enabled: () => vscode.workspace.getConfiguration('sdxl').get<boolean>('scriptArguments.readHelp', true),
+      enabled: () => setting('scriptArguments.readHelp'),
       onArrived: (key) => this.arrived.fire(key),
     });
     this.status.name = 'SDXL argument table';
@@ -38,8 +39,8 @@ export class ScriptTables implements vscode.Disposable {
         if (d.uri.scheme === 'file') for (const key of this.documents.documentsOf(d.uri.fsPath)) this.arrived.fire(key);
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(everyConfig),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('sdxl.scriptArguments.readHelp')) everyConfig();
+      onDidChangeSettings((changed) => {
+        if (changed.has('scriptArguments.readHelp')) everyConfig();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.forget(d.uri.toString())),
       vscode.window.onDidChangeActiveTextEditor((e) => this.showStatus(e?.document)),

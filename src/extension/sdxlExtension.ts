@@ -20,6 +20,7 @@ import { DashboardHost } from './dashboard/dashboardPanel';
 import { isEnded } from '../core/run/state';
 import { KnownSecrets, envSecrets } from '../core/util/redact';
 import { redactingLogChannel } from './redactingOutput';
+import { onDidChangeSettings } from './settings';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -90,6 +91,14 @@ export class SdxlExtension implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.gpus.reset();
         this.memoryLens.refresh();
+      }),
+      onDidChangeSettings((changed) => {
+        // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.
+        if (changed.has('nvidiaSmiPath')) {
+          this.gpus.reset();
+          this.diagnostics.refreshAll();
+        }
+        if (changed.has('nvidiaSmiPath') || changed.has('memoryEstimate.codeLens')) this.memoryLens.refresh();
       }),
     );
     this.updateContext(vscode.window.activeTextEditor);

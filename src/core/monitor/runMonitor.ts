@@ -126,7 +126,7 @@ async function readJsonObject(path: string): Promise<{ value?: Record<string, un
 
 export class RunMonitor {
   readonly recordDir: string;
-  private readonly opts: RunMonitorOptions;
+  private opts: RunMonitorOptions;
   private readonly now: () => number;
   private readonly files: ReturnType<typeof recordFiles>;
   private s: RunState = initialRunState();
@@ -704,6 +704,13 @@ export class RunMonitor {
     if (!h?.hung || this.hangStep === this.s.step) return;
     this.hangStep = this.s.step;
     this.emit({ type: 'hang', sinceSec: Math.round(h.sinceSec), typicalStepSec: h.typicalStepSec });
+  }
+
+  /** Settings changed while the run is followed (the nvidia-smi path, the hang factor): used from the next poll on. */
+  updateOptions(patch: Pick<RunMonitorOptions, 'nvidiaSmi' | 'hangFactor'>): void {
+    const polling = !!this.opts.nvidiaSmi;
+    this.opts = { ...this.opts, ...patch };
+    if (!polling && this.gpuTimer === undefined) this.scheduleGpu(0);
   }
 
   private scheduleGpu(ms: number): void {

@@ -5,6 +5,7 @@ import type { Diagnosis } from '../../core/run/events';
 import { failureTitle } from '../../core/run/failure';
 import { epochText } from '../../shared/epochs';
 import type { RunChange, RunsController } from './runsController';
+import { setting } from '../settings';
 
 export class RunNotifier implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
@@ -63,7 +64,7 @@ export class RunNotifier implements vscode.Disposable {
     }
     if (fresh && state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
       this.nanStopped.add(id);
-      const stop = vscode.workspace.getConfiguration('sdxl').get<boolean>('stopOnNanLoss', true);
+      const stop = setting('stopOnNanLoss');
       const nan = state.warnings.find((w) => w.class === 'nan_loss');
       if (stop && !state.exit) {
         void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`));

@@ -26,6 +26,7 @@ import { startWithErrorsQuestion } from '../../core/diagnostics/startGate';
 import { redactArgv, redactText, secretsOf, type KnownSecrets } from '../../core/util/redact';
 import { secretsOfConfig } from '../../core/supervisor/configSecrets';
 import type { GpuInventory } from '../gpus';
+import { onDidChangeSettings, setting } from '../settings';
 
 export interface RunView {
   id: string;
@@ -72,7 +73,23 @@ export class RunsController implements vscode.Disposable {
     private readonly gpus: GpuInventory,
     /** Masked in every text shown (monitors' states, log lines, errors); plans started here add theirs. */
     readonly secrets: KnownSecrets,
-  ) {}
+  ) {
+    this.settingsWatch = onDidChangeSettings((changed) => {
+      // The supervisor keeps its grace period: the next one made reads the new value.
+      if (changed.has('stopGracePeriodSeconds')) this.supervisor = undefined;
+      if (changed.has('nvidiaSmiPath') || changed.has('hangFactor')) {
+        const now = this.monitorSettings();
+        for (const t of this.tracked.values()) t.monitor.updateOptions(now);
+      }
+    });
+  }
+
+  private readonly settingsWatch: vscode.Disposable;
+
+  /** What a RunMonitor takes from the settings (no nvidia-smi in an untrusted workspace: it is a program to run). */
+  private monitorSettings(): { nvidiaSmi: string | false; hangFactor: number } {
+    return { nvidiaSmi: vscode.workspace.isTrusted ? setting('nvidiaSmiPath') : false, hangFactor: setting('hangFactor') };
+  }
 
   /** Validation images and thumbnails of every run: the one folder the dashboard webview may load files from. */
   get imagesRoot(): string | undefined {
@@ -100,13 +117,13 @@ export class RunsController implements vscode.Disposable {
     if (!recordsDir) return undefined;
     const gpus = totalGpus ?? this.supervisorGpus;
     if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir) || gpus !== this.supervisorGpus) {
-      const graceSec = vscode.workspace.getConfiguration('sdxl').get<number>('stopGracePeriodSeconds', 10);
+      const graceSec = setting('stopGracePeriodSeconds');
       this.supervisorGpus = gpus;
       this.supervisor = new Supervisor({
         recordsDir,
         wrapperScript: this.context.asAbsolutePath(path.join('dist', 'wrapper.js')),
         execPath: process.execPath,
-        graceMs: Math.max(0, graceSec) * 1000,
+        graceMs: graceSec * 1000,
         processes: this.processes,
         ...(gpus !== undefined ? { totalGpus: gpus } : {}),
       });
@@ -199,9 +216,8 @@ export class RunsController implements vscode.Disposable {
     const monitor = new RunMonitor({
       recordDir: entry.dir,
       imageCacheDir: this.imageDirOf(entry.record.id),
-      nvidiaSmi: vscode.workspace.isTrusted ? (vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi') : false,
+      ...this.monitorSettings(),
       processes: this.processes,
-      hangFactor: vscode.workspace.getConfiguration('sdxl').get<number>('hangFactor', 20),
       secrets: this.secrets.list,
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
@@ -389,6 +405,7 @@ export class RunsController implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.refreshTimer);
+    this.settingsWatch.dispose();
     this.recordsWatch?.dispose();
     for (const t of this.tracked.values()) {
       t.unsubscribe();
