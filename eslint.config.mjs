@@ -37,6 +37,16 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard types its elements (webview/src/dom.ts: checkbox, singleSelect): a double cast hides a wrong one.
+    files: ['webview/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "TSAsExpression[expression.type='TSAsExpression'][expression.typeAnnotation.type='TSUnknownKeyword']",
+        message: 'No `as unknown as` casts in the webview: use a typed element helper (webview/src/dom.ts) or check the value.',
+      }],
+    },
+  },
+  {
     // Which folder may import which (eslint/layers.mjs; docs/ARCHITECTURE.md#layers).
     files: ['src/**/*.ts', 'webview/src/**/*.ts'],
     plugins: { sdxl: layers },

@@ -64,3 +64,10 @@ test('no synchronous process call on the extension host or in the core: a plante
   const ok = "import { execFile } from 'node:child_process';\nexport const r = execFile('ps', [], () => undefined);\n";
   assert.deepEqual(await problems('src/core/supervisor/planted.ts', ok), []);
 });
+
+test('the webview has no `as unknown as` casts: a planted one fails lint, the typed helper passes', async () => {
+  const cast = "const box = document.createElement('vscode-checkbox');\nexport const on = (box as unknown as { checked: boolean }).checked;\n";
+  assert.match((await problems('webview/src/planted.ts', cast)).join('\n'), /no-restricted-syntax: No `as unknown as` casts in the webview/);
+  const typed = "import { checkbox } from './dom';\nexport const on = checkbox({ label: 'x' }).checked;\n";
+  assert.deepEqual(await problems('webview/src/planted.ts', typed), []);
+});
