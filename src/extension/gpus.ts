@@ -12,6 +12,7 @@ export class GpuInventory {
     if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
     if (!this.pending) {
       const exe = setting('nvidiaSmiPath');
+      // queryGpus resolves undefined on every failure it knows; this keeps a surprise from caching a rejection.
       this.pending = queryGpus(exe).catch(() => undefined);
     }
     return this.pending;

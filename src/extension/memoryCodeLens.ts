@@ -5,6 +5,7 @@ import { rangeOf } from '../core/config/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
 import { setting } from './settings';
+import type { Log } from './listenerErrors';
 
 /**
  * The lens parses the config on the extension host at every edit: past this size (no real config comes near it) that
@@ -16,7 +17,7 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
-  constructor(private readonly gpus: GpuInventory) {}
+  constructor(private readonly gpus: GpuInventory, private readonly log: Log = () => undefined) {}
 
   refresh(): void {
     this.changed.fire();
@@ -30,7 +31,9 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
     let est: ReturnType<typeof estimateMemory>;
     try {
       est = estimateMemory(parsed.config);
-    } catch {
+    } catch (e) {
+      // The estimate takes any config: a throw is a bug, logged; the config just gets no lens.
+      this.log(`Memory estimate of ${doc.uri.fsPath} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return [];
     }
     const gpus = await this.gpus.get();

@@ -9,6 +9,7 @@ import { argHoverAt, scriptOnlyCompletions } from '../core/scriptHelp/argHover';
 import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
 import { isConfigDocument } from './configDocuments';
 import { onDidChangeSettings, setting } from './settings';
+import type { Log } from './listenerErrors';
 
 const SELECTOR: vscode.DocumentSelector = { pattern: '**/*.sdxl.json' };
 
@@ -20,7 +21,7 @@ export class ScriptTables implements vscode.Disposable {
   private readonly status = vscode.languages.createLanguageStatusItem('sdxl.argumentTable', SELECTOR);
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(storageDir: string) {
+  constructor(storageDir: string, private readonly log: Log = () => undefined) {
     const cache = new ScriptTableCache({ cacheDir: join(storageDir, 'script-help') });
     this.documents = new DocumentTables(cache, {
       maySpawn: () => vscode.workspace.isTrusted,
@@ -54,8 +55,9 @@ export class ScriptTables implements vscode.Disposable {
     let choice: ArgTableChoice | undefined;
     try {
       choice = await this.documents.current(doc.uri.toString(), doc.getText(), doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined);
-    } catch {
-      // A bug here must not stop the config from being checked: the built-in table applies.
+    } catch (e) {
+      // A bug here must not stop the config from being checked: the built-in table applies, and the bug is logged.
+      this.log(`Argument table of ${doc.uri.fsPath} failed (the built-in table is used): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       choice = undefined;
     }
     if (vscode.window.activeTextEditor?.document === doc) this.showStatus(doc);

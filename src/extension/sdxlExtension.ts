@@ -19,6 +19,8 @@ import { isEnded } from '../core/run/state';
 import { KnownSecrets, envSecrets } from '../core/util/redact';
 import { redactingLogChannel } from './redactingOutput';
 import { onDidChangeSettings } from './settings';
+import type { SettingKey } from './settingsTable';
+import { loggingErrors } from './listenerErrors';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -33,9 +35,10 @@ export class SdxlExtension implements vscode.Disposable {
   readonly runs: RunsController;
 
   constructor(context: vscode.ExtensionContext) {
-    const scriptTables = new ScriptTables(context.globalStorageUri.fsPath);
-    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables);
-    this.memoryLens = new MemoryCodeLensProvider(this.gpus);
+    const warn = (message: string) => this.output.warn(message);
+    const scriptTables = new ScriptTables(context.globalStorageUri.fsPath, warn);
+    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn);
+    this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets);
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
@@ -57,7 +60,7 @@ export class SdxlExtension implements vscode.Disposable {
       runsView.attach(vscode.window.createTreeView('sdxl.runs', { treeDataProvider: runsView, showCollapseAll: true, canSelectMany: true })),
       vscode.window.createTreeView('sdxl.configs', { treeDataProvider: configsView }),
       new RunStatusBar(this.runs),
-      new RunNotifier(this.runs),
+      new RunNotifier(this.runs, (message) => this.output.error(message)),
       new RunProblems(this.runs, this.diagnostics, context.workspaceState),
       this.output,
       this.diagnostics,
@@ -72,14 +75,14 @@ export class SdxlExtension implements vscode.Disposable {
         this.gpus.reset();
         this.memoryLens.refresh();
       }),
-      onDidChangeSettings((changed) => {
+      onDidChangeSettings(loggingErrors('Applying changed settings', warn, (changed: ReadonlySet<SettingKey>) => {
         // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.
         if (changed.has('nvidiaSmiPath')) {
           this.gpus.reset();
           this.diagnostics.refreshAll();
         }
         if (changed.has('nvidiaSmiPath') || changed.has('memoryEstimate.codeLens')) this.memoryLens.refresh();
-      }),
+      })),
     );
     this.updateContext(vscode.window.activeTextEditor);
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));

@@ -27,6 +27,8 @@ import { redactArgv, redactText, secretsOf, type KnownSecrets } from '../../core
 import { secretsOfConfig } from '../../core/supervisor/configSecrets';
 import type { GpuInventory } from '../gpus';
 import { onDidChangeSettings, setting } from '../settings';
+import type { SettingKey } from '../settingsTable';
+import { logFailure, loggingErrors } from '../listenerErrors';
 
 export interface RunView {
   id: string;
@@ -74,15 +76,17 @@ export class RunsController implements vscode.Disposable {
     /** Masked in every text shown (monitors' states, log lines, errors); plans started here add theirs. */
     readonly secrets: KnownSecrets,
   ) {
-    this.settingsWatch = onDidChangeSettings((changed) => {
+    this.settingsWatch = onDidChangeSettings(loggingErrors('Runs: applying changed settings', this.logError, (changed: ReadonlySet<SettingKey>) => {
       // The supervisor keeps its grace period: the next one made reads the new value.
       if (changed.has('stopGracePeriodSeconds')) this.supervisor = undefined;
       if (changed.has('nvidiaSmiPath') || changed.has('hangFactor')) {
         const now = this.monitorSettings();
         for (const t of this.tracked.values()) t.monitor.updateOptions(now);
       }
-    });
+    }));
   }
+
+  private readonly logError = (message: string): void => this.output.error(message);
 
   private readonly settingsWatch: vscode.Disposable;
 
@@ -181,7 +185,7 @@ export class RunsController implements vscode.Disposable {
     for (const entry of entries) {
       if (entry.foreign && entry.record.state === 'queued' && !this.askedForeign.has(entry.record.id)) {
         this.askedForeign.add(entry.record.id);
-        void this.askAboutForeign(entry);
+        logFailure(`Asking about run ${entry.record.id} (queued elsewhere)`, this.logError, this.askAboutForeign(entry));
       }
     }
   }
@@ -221,12 +225,13 @@ export class RunsController implements vscode.Disposable {
       secrets: this.secrets.list,
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
-    t.unsubscribe = monitor.onDidChange((state, events) => {
+    // The monitor swallows what its listeners throw (it must go on polling): logged here, with the run it was for.
+    t.unsubscribe = monitor.onDidChange(loggingErrors(`Run ${entry.record.id}: showing its new state`, this.logError, (state, events) => {
       const previous = t.previous;
       t.previous = state;
       this.changeEmitter.fire({ id: entry.record.id, state, previous, events });
       if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
-    });
+    }));
     this.tracked.set(entry.record.id, t);
     this.nameCounts = undefined;
     monitor.start();
@@ -243,7 +248,7 @@ export class RunsController implements vscode.Disposable {
 
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(), 300);
+    this.refreshTimer = setTimeout(() => logFailure('Refreshing the runs', this.logError, this.refresh()), 300);
   }
 
   runs(): RunView[] {
