@@ -22,6 +22,31 @@ export default tseslint.config(
     },
   },
   {
+    // The extension host and the core it runs never block on a child process: a sync spawn freezes every editor
+    // feature until the child exits (processTree.ts polls ps/PowerShell on every liveness check). No exceptions:
+    // tests and build scripts, which may wait, are outside these folders.
+    files: ['src/extension/**/*.ts', 'src/core/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['ImportSpecifier[imported.name=/^(spawnSync|execSync|execFileSync)$/]', 'MemberExpression[property.name=/^(spawnSync|execSync|execFileSync)$/]'].map((selector) => ({
+          selector,
+          message: 'No synchronous process calls (spawnSync, execSync, execFileSync) on the extension host or in the core: use spawn/execFile with a timeout and an output cap, and await it.',
+        })),
+      ],
+    },
+  },
+  {
+    // The dashboard types its elements (webview/src/dom.ts: checkbox, singleSelect): a double cast hides a wrong one.
+    files: ['webview/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "TSAsExpression[expression.type='TSAsExpression'][expression.typeAnnotation.type='TSUnknownKeyword']",
+        message: 'No `as unknown as` casts in the webview: use a typed element helper (webview/src/dom.ts) or check the value.',
+      }],
+    },
+  },
+  {
     // Which folder may import which (eslint/layers.mjs; docs/ARCHITECTURE.md#layers).
     files: ['src/**/*.ts', 'webview/src/**/*.ts'],
     plugins: { sdxl: layers },

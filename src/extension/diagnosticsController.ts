@@ -10,6 +10,7 @@ import { ValidationService } from '../core/diagnostics/validationService';
 import { runFailureDiagnostic, type ShownFailure } from '../core/view/runFailures';
 import { fixToTextEdits } from '../core/config/fixes';
 import { isConfigDocument, rangeFromOffsets } from './configDocuments';
+import { logFailure, type Log } from './listenerErrors';
 import type { GpuInventory } from './gpus';
 import type { ScriptTables } from './scriptTables';
 
@@ -34,7 +35,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   private readonly validation = new ValidationService(startValidationWorker);
   private disposed = false;
 
-  constructor(private readonly gpus: GpuInventory, private readonly tables?: ScriptTables) {
+  constructor(private readonly gpus: GpuInventory, private readonly tables?: ScriptTables, private readonly log: Log = () => undefined) {
     this.subscriptions.push(
       // The first check of a config uses what is known (else the built-in table); its script's table, once read, checks it again.
       ...(tables ? [tables.onDidChangeTable((key) => {
@@ -55,6 +56,11 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
         providedCodeActionKinds: DiagnosticsController.providedCodeActionKinds,
       }),
     );
+    for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);
+  }
+
+  /** Checks every open config again (the GPUs they are checked against may have changed). */
+  refreshAll(): void {
     for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);
   }
 
@@ -114,7 +120,9 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
       const uri = vscode.Uri.parse(key);
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
       if (open) void this.refresh(open);
-      else if (failures.has(key)) void vscode.workspace.openTextDocument(uri).then((doc) => this.refresh(doc), () => undefined);
+      else if (failures.has(key)) {
+        logFailure(`Showing a run failure on ${uri.fsPath}`, this.log, Promise.resolve(vscode.workspace.openTextDocument(uri)).then((doc) => this.refresh(doc)));
+      }
     }
   }
 

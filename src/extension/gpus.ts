@@ -1,5 +1,7 @@
-// GPU memory as nvidia-smi reports it, queried once per session and only in a trusted workspace.
+// GPU memory as nvidia-smi reports it, queried once (again after trust is granted or sdxl.nvidiaSmiPath changes) and
+// only in a trusted workspace.
 import * as vscode from 'vscode';
+import { setting } from './settings';
 import { queryGpus } from '../core/gpu/gpuQuery';
 import type { GpuInfo } from '../core/diagnostics';
 
@@ -9,7 +11,8 @@ export class GpuInventory {
   get(): Promise<GpuInfo[] | undefined> {
     if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
     if (!this.pending) {
-      const exe = vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi';
+      const exe = setting('nvidiaSmiPath');
+      // queryGpus resolves undefined on every failure it knows; this keeps a surprise from caching a rejection.
       this.pending = queryGpus(exe).catch(() => undefined);
     }
     return this.pending;

@@ -4,6 +4,8 @@ import { estimateMemory } from '../core/config/memoryEstimate';
 import { rangeOf } from '../core/config/config';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
+import { setting } from './settings';
+import type { Log } from './listenerErrors';
 
 /**
  * The lens parses the config on the extension host at every edit: past this size (no real config comes near it) that
@@ -15,21 +17,23 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
-  constructor(private readonly gpus: GpuInventory) {}
+  constructor(private readonly gpus: GpuInventory, private readonly log: Log = () => undefined) {}
 
   refresh(): void {
     this.changed.fire();
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (!vscode.workspace.getConfiguration('sdxl').get<boolean>('memoryEstimate.codeLens', true)) return [];
+    if (!setting('memoryEstimate.codeLens')) return [];
     if (doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end) > LENS_MAX_CHARS) return [];
     const parsed = parseDocument(doc);
     if (!parsed.config) return [];
     let est: ReturnType<typeof estimateMemory>;
     try {
       est = estimateMemory(parsed.config);
-    } catch {
+    } catch (e) {
+      // The estimate takes any config: a throw is a bug, logged; the config just gets no lens.
+      this.log(`Memory estimate of ${doc.uri.fsPath} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return [];
     }
     const gpus = await this.gpus.get();

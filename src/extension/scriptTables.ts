@@ -8,6 +8,8 @@ import { ScriptTableCache } from '../core/scriptHelp/scriptTableCache';
 import { argHoverAt, scriptOnlyCompletions } from '../core/scriptHelp/argHover';
 import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
 import { isConfigDocument } from './configDocuments';
+import { onDidChangeSettings, setting } from './settings';
+import type { Log } from './listenerErrors';
 
 const SELECTOR: vscode.DocumentSelector = { pattern: '**/*.sdxl.json' };
 
@@ -19,11 +21,11 @@ export class ScriptTables implements vscode.Disposable {
   private readonly status = vscode.languages.createLanguageStatusItem('sdxl.argumentTable', SELECTOR);
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(storageDir: string) {
+  constructor(storageDir: string, private readonly log: Log = () => undefined) {
     const cache = new ScriptTableCache({ cacheDir: join(storageDir, 'script-help') });
     this.documents = new DocumentTables(cache, {
       maySpawn: () => vscode.workspace.isTrusted,
-      enabled: () => vscode.workspace.getConfiguration('sdxl').get<boolean>('scriptArguments.readHelp', true),
+      enabled: () => setting('scriptArguments.readHelp'),
       onArrived: (key) => this.arrived.fire(key),
     });
     this.status.name = 'SDXL argument table';
@@ -38,8 +40,8 @@ export class ScriptTables implements vscode.Disposable {
         if (d.uri.scheme === 'file') for (const key of this.documents.documentsOf(d.uri.fsPath)) this.arrived.fire(key);
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(everyConfig),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('sdxl.scriptArguments.readHelp')) everyConfig();
+      onDidChangeSettings((changed) => {
+        if (changed.has('scriptArguments.readHelp')) everyConfig();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.forget(d.uri.toString())),
       vscode.window.onDidChangeActiveTextEditor((e) => this.showStatus(e?.document)),
@@ -53,8 +55,9 @@ export class ScriptTables implements vscode.Disposable {
     let choice: ArgTableChoice | undefined;
     try {
       choice = await this.documents.current(doc.uri.toString(), doc.getText(), doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined);
-    } catch {
-      // A bug here must not stop the config from being checked: the built-in table applies.
+    } catch (e) {
+      // A bug here must not stop the config from being checked: the built-in table applies, and the bug is logged.
+      this.log(`Argument table of ${doc.uri.fsPath} failed (the built-in table is used): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       choice = undefined;
     }
     if (vscode.window.activeTextEditor?.document === doc) this.showStatus(doc);

@@ -121,7 +121,7 @@ test('faults: extension host reloaded and SIGKILLed mid-run; two windows on one 
         const rec = runRecords(ws).find((r) => r.record.id === long.record.id)!;
         assert.equal(rec.record.state, 'running');
         assert.equal(rec.record.pid, training.pid, 'the same training pid');
-        assert.ok(stillAlive(training), 'the training process lives on');
+        assert.ok(await stillAlive(training), 'the training process lives on');
         assert.ok(after < LONG_STEPS - 20, `the run must still be going after the reload (step ${after})`);
         return `step ${beforeReload} before, ${after} after; training pid ${training.pid}`;
       });
@@ -138,7 +138,7 @@ test('faults: extension host reloaded and SIGKILLed mid-run; two windows on one 
         const rec = runRecords(ws).find((r) => r.record.id === long.record.id)!;
         assert.equal(rec.record.state, 'running');
         assert.equal(rec.record.pid, training.pid, 'the same training pid');
-        assert.ok(stillAlive(training), 'the training process lives on');
+        assert.ok(await stillAlive(training), 'the training process lives on');
         return `host ${hosts[0]} killed at step ${atKill}; host ${next} shows step ${after}`;
       });
       clock.step('extension host killed');

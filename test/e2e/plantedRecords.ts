@@ -65,7 +65,7 @@ export async function foreignSleep(): Promise<{ pid: number; start: string; kill
   const pid = child.pid!;
   liveGroups.add(pid);
   child.unref();
-  const start = await until(`the start time of sleep ${pid}`, 10_000, async () => processStartTime(pid));
+  const start = await until(`the start time of sleep ${pid}`, 10_000, () => processStartTime(pid));
   return {
     pid,
     start,
@@ -81,6 +81,6 @@ export async function foreignSleep(): Promise<{ pid: number; start: string; kill
 }
 
 /** The process is alive and still the one that started at `start` (not a reused pid). */
-export function stillAlive(p: { pid: number; start: string }): boolean {
-  return pidExists(p.pid) && processStartTime(p.pid) === p.start;
+export async function stillAlive(p: { pid: number; start: string }): Promise<boolean> {
+  return pidExists(p.pid) && (await processStartTime(p.pid)) === p.start;
 }

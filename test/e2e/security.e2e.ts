@@ -205,8 +205,8 @@ test('security, trusted window: the Hub token shown nowhere; planted records nei
           assert.match(said, /no process was signalled/);
           assert.match(said, c.why);
           assert.match(said, new RegExp(`process ${c.trainer.pid} is alive`));
-          assert.ok(stillAlive(c.trainer), `the foreign sleep ${c.trainer.pid} was killed`);
-          assert.ok(stillAlive(wrapper), 'the foreign "wrapper" sleep was killed');
+          assert.ok(await stillAlive(c.trainer), `the foreign sleep ${c.trainer.pid} was killed`);
+          assert.ok(await stillAlive(wrapper), 'the foreign "wrapper" sleep was killed');
           assert.equal(runRecords(ws).find((r) => r.record.id === c.id)?.record.state, 'running', 'the record is left as it is');
           await vs.runCommand('Notifications: Clear All Notifications');
           return said.replace(/\s+/g, ' ').slice(0, 240);
@@ -343,7 +343,7 @@ test('security, untrusted workspace: configs, Runs view, dashboard and commands 
         assert.ok(!notes.some((n) => n.includes('queued elsewhere')), notes.join(' | '));
         assert.ok(!existsSync(marker.queued), 'the planted queued argv ran');
         assert.equal(runRecords(ws).find((r) => r.record.id === '20200101-000000-planted-queued')?.record.state, 'queued');
-        assert.ok(sleeps.every(stillAlive), 'a planted record\'s process was signalled');
+        assert.ok((await Promise.all(sleeps.map(stillAlive))).every(Boolean), 'a planted record\'s process was signalled');
         return `commands tried: Open in TensorBoard, ${tried.join(', ')}`;
       });
       await check('untrusted: 0 processes started (no wrapper, accelerate, python, nvidia-smi, ps, PowerShell), sampled all along and by ps', async () => {

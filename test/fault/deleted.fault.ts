@@ -33,7 +33,7 @@ test('fault 6a: output_dir deleted while followed: a notice, its checkpoints gon
   const notice = () => monitor.state.notices.find((n) => n.includes(join(ws.root, 'out')) && /deleted|does not exist/.test(n));
   await waitFor(() => notice() !== undefined || monitor.state.exit !== null, 'a notice about output_dir', 30_000);
   const state = await ended(monitor);
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to end');
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to end');
   const v = await views(ws, sup, record.id, monitor);
   // The training recreated output_dir for checkpoint-20 and -30 and its final weights: it did succeed (exit 0).
   const bad = disagreements(v, { state: 'succeeded', step: 30, checkpoints: [{ step: 20, complete: true }, { step: 30, complete: true }], resume: 'checkpoint-30' });
@@ -54,11 +54,11 @@ test('fault 6b: the record folder deleted while followed: a notice, never succee
   if (state.state === 'finished') bad.push('the monitor says finished');
   if (!state.notices.some((n) => n.includes(dir) && /does not exist|deleted/.test(n))) bad.push(`no notice: ${state.notices.join(' | ')}`);
   // The training, orphaned of its record, goes on to its end; then nothing of the run is left running.
-  await waitFor(() => !isAlive(record) && !isWrapperAlive(record), 'the run\'s processes to end', 60_000);
-  if (runProcessCount(record) !== 0) bad.push(`${runProcessCount(record)} processes left`);
+  await waitFor(async () => !(await isAlive(record)) && !(await isWrapperAlive(record)), 'the run\'s processes to end', 60_000);
+  if ((await runProcessCount(record)) !== 0) bad.push(`${(await runProcessCount(record))} processes left`);
   // The record is gone for good: not listed (not as succeeded, not as a half record), `run show` says there is none.
   if (existsSync(dir)) bad.push(`the record folder came back: ${readdirSync(dir).join(', ')}`);
-  const listed = sup.list().map((e) => e.record.id);
+  const listed = (await sup.list()).map((e) => e.record.id);
   if (listed.includes(record.id)) bad.push('still listed');
   const shown = await cli(ws, ['run', 'show', record.id]);
   if (shown.code === 0) bad.push(`run show says: ${shown.out}`);

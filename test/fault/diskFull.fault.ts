@@ -64,7 +64,7 @@ test('fault 7a: output_dir on a disk that fills up while the run trains: failed,
   await waitFor(() => monitor.state.checkpoints.some((c) => c.step === 10 && c.complete), 'checkpoint-10', 60_000);
   disk.fill();
   const state = await ended(monitor);
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to end');
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to end');
   const v = await views(ws, sup, record.id, monitor);
   const bad = disagreements(v, {
     state: 'failed', step: 20, resume: 'checkpoint-10',
@@ -91,7 +91,7 @@ test('fault 7b: the whole workspace on a 4 MiB disk, filled by the run\'s own co
     return t.skip(disk);
   }
   // A workspace whose every file (records, console.log, output_dir) is on the small disk.
-  const ws: Workspace = { root: disk.dir, recordsDir, cleanup: () => undefined };
+  const ws: Workspace = { root: disk.dir, recordsDir, cleanup: async () => undefined };
   const sup = await supervisor(ws);
   const t0 = Date.now();
   const { dir, record } = await sup.start({
@@ -100,7 +100,7 @@ test('fault 7b: the whole workspace on a 4 MiB disk, filled by the run\'s own co
   });
   const monitor = follow(t, ws, dir);
   const state = await ended(monitor, 60_000);
-  await waitFor(() => !isWrapperAlive(record) && !isAlive(record), 'the run to end', 30_000);
+  await waitFor(async () => !(await isWrapperAlive(record)) && !(await isAlive(record)), 'the run to end', 30_000);
   const seconds = (Date.now() - t0) / 1000;
   const bad: string[] = [];
   let recorded: Record<string, unknown> = {};
@@ -117,7 +117,7 @@ test('fault 7b: the whole workspace on a 4 MiB disk, filled by the run\'s own co
   if (state.state !== 'failed') bad.push(`monitor state ${state.state}`);
   if (v.list?.state !== 'failed') bad.push(`run list state ${v.list?.state}`);
   if (v.show?.state !== 'failed') bad.push(`run show state ${v.show?.state}`);
-  if (runProcessCount(record) !== 0) bad.push('processes left');
+  if ((await runProcessCount(record)) !== 0) bad.push('processes left');
   const files = readdirSync(dir).join(', ');
   log.check('the workspace on a disk the run fills', bad.length === 0,
     `${describe(v)}; ended after ${seconds.toFixed(1)} s; record files: ${files}; note: ${v.record.note ?? '-'}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);

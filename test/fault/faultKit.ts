@@ -96,8 +96,8 @@ export function cmdline(pid: number): string {
 }
 
 /** The descendant of `root` whose command line matches (the training script under `accelerate launch`). */
-export function descendant(root: number, match: RegExp): number | undefined {
-  const procs = listProcesses();
+export async function descendant(root: number, match: RegExp): Promise<number | undefined> {
+  const procs = await listProcesses();
   const below = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -144,7 +144,7 @@ const MONITOR_STATE: Record<Expected['state'], RunState['state']> = { succeeded:
 
 /** Everything a user could read about run `id`, gathered once the run has ended. */
 export async function views(ws: Workspace, sup: Supervisor, id: string, monitor?: RunMonitor): Promise<Views> {
-  const { dir, record } = sup.get(id);
+  const { dir, record } = await sup.get(id);
   const summary = (await summarizePath(dir)).summary;
   const reloaded = await readRunState(dir, join(ws.root, '.sdxl', 'images-reload'));
   const listed = await cli(ws, ['run', 'list', '--json']);
@@ -153,11 +153,11 @@ export async function views(ws: Workspace, sup: Supervisor, id: string, monitor?
   const show = shown.code === 0 ? (JSON.parse(shown.out) as NonNullable<Views['show']>) : undefined;
   let resume: string | null;
   try {
-    resume = (await pickResumeCheckpoint({ runId: id, runs: sup.list(), stateOf: (rid) => readRunState(sup.dirOf(rid), join(ws.root, '.sdxl', 'images-pick')) })).name;
+    resume = (await pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf: (rid) => readRunState(sup.dirOf(rid), join(ws.root, '.sdxl', 'images-pick')) })).name;
   } catch {
     resume = null;
   }
-  return { record, summary, ...(monitor ? { monitor: monitor.state } : {}), reloaded, ...(list ? { list } : {}), ...(show ? { show } : {}), resume, processes: runProcessCount(record) };
+  return { record, summary, ...(monitor ? { monitor: monitor.state } : {}), reloaded, ...(list ? { list } : {}), ...(show ? { show } : {}), resume, processes: (await runProcessCount(record)) };
 }
 
 const cps = (list: ReadonlyArray<{ step: number; complete: boolean }>) => JSON.stringify(list.map((c) => ({ step: c.step, complete: c.complete })));

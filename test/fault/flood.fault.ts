@@ -48,7 +48,7 @@ test('fault 5: a console flood at ~100 MB/s: memory bounded, event loop responsi
   const seconds = (Date.now() - t0) / 1000;
   delay.disable();
   clearInterval(sampler);
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to end');
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to end');
   const after = heapMb();
   const maxDelayMs = delay.max / 1e6;
   const size = statSync(recordFiles(dir).console).size;

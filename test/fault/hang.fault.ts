@@ -18,7 +18,7 @@ test('fault 4: a hung trainer: the hang is detected, Stop ends it and leaves no 
   await waitFor(() => monitor.state.hang !== null, 'the hang to be detected', 30_000);
   const hang = monitor.state.hang!;
   assert.equal(monitor.state.step, 9, 'hung after step 9');
-  assert.ok(isAlive(record), 'the hung trainer is alive');
+  assert.ok(await isAlive(record), 'the hung trainer is alive');
   assert.ok(hang.sinceSec >= 1 && hang.typicalStepSec > 0 && hang.typicalStepSec < 1, JSON.stringify(hang));
   const stopped = await sup.stop(record.id);
   assert.equal(stopped.state, 'stopped');

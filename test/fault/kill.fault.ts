@@ -19,11 +19,11 @@ const STANDIN = /standin_trainer\.py/;
 test('fault 1: SIGKILL of the trainer mid-step: failed, the step it reached, only complete checkpoints offered', unixOnly(90_000), async (t) => {
   const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=200', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.15' });
   await waitFor(() => (monitor.state.step ?? 0) >= 13, 'step 13 (after checkpoint-10)', 60_000);
-  const trainer = descendant(record.pid!, STANDIN);
+  const trainer = await descendant(record.pid!, STANDIN);
   assert.ok(trainer, 'the stand-in trainer under accelerate');
   process.kill(trainer, 'SIGKILL');
   const state = await ended(monitor);
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to record the end');
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to record the end');
   const step = lastConsoleStep(recordFiles(dir).console);
   assert.ok(step !== null && step >= 13 && step < 200, `the console's last step: ${step}`);
   const v = await views(ws, sup, record.id, monitor);
@@ -37,7 +37,7 @@ test('fault 1: SIGKILL of the trainer mid-step: failed, the step it reached, onl
 test('fault 2: SIGKILL of the trainer mid-save: the half-written checkpoint is not offered, the previous one is', unixOnly(90_000), async (t) => {
   const { ws, sup, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_KILL_DURING_CHECKPOINT: '20' });
   await ended(monitor);
-  await waitFor(() => !isWrapperAlive(record) && !isAlive(record), 'the run to end');
+  await waitFor(async () => !(await isWrapperAlive(record)) && !(await isAlive(record)), 'the run to end');
   assert.ok(existsSync(join(ws.root, 'out', 'checkpoint-20', 'pytorch_lora_weights.safetensors')), 'the weights of checkpoint-20 were written');
   assert.ok(!existsSync(join(ws.root, 'out', 'checkpoint-20', 'optimizer.bin')), 'its optimizer state was not');
   const v = await views(ws, sup, record.id, monitor);
@@ -51,9 +51,9 @@ test('fault 3: SIGKILL of the wrapper, then the trainer fails: failed, exit stat
   const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '25' });
   await waitFor(() => (monitor.state.step ?? 0) >= 3, 'the first steps', 30_000);
   process.kill(record.wrapperPid!, 'SIGKILL');
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to die');
-  assert.ok(isAlive(record), 'the training goes on without its wrapper');
-  await waitFor(() => !isAlive(record), 'the training to fail', 60_000);
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to die');
+  assert.ok(await isAlive(record), 'the training goes on without its wrapper');
+  await waitFor(async () => !(await isAlive(record)), 'the training to fail', 60_000);
   assert.ok(!existsSync(recordFiles(dir).exit), 'nobody recorded the exit');
   await waitFor(() => monitor.state.exit !== null, 'the monitor to see the end', 15_000);
   const state = await ended(monitor);

@@ -60,11 +60,11 @@ function verdict(name: string, v: Awaited<ReturnType<typeof views>>, bad: string
 test('real worker, fault 1: SIGKILL of the training script mid-step', skipOr(240_000), async (t) => {
   const { ws, sup, dir, record, monitor } = await startRun(t, realPlan, { pollMs: 200 });
   await waitFor(() => (monitor.state.step ?? 0) >= 3, 'step 3 (after checkpoint-2)', 180_000);
-  const trainer = descendant(record.pid!, SCRIPT_RE);
+  const trainer = await descendant(record.pid!, SCRIPT_RE);
   assert.ok(trainer, 'the training script under accelerate');
   process.kill(trainer, 'SIGKILL');
   await ended(monitor, 60_000);
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to record the end');
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to record the end');
   const step = lastConsoleStep(recordFiles(dir).console);
   const v = await views(ws, sup, record.id, monitor);
   const cps = v.summary.checkpoints.filter((c) => c.complete).map((c) => c.step);
@@ -82,8 +82,8 @@ test('real worker, fault 2: SIGKILL of the training script as it saves checkpoin
   mkdirSync(out, { recursive: true });
   const { dir, record } = await sup.start(realPlan(ws));
   const monitor = follow(t, ws, dir, { pollMs: 200 });
-  await waitFor(() => descendant(record.pid!, SCRIPT_RE) !== undefined, 'the training script', 60_000);
-  const trainer = descendant(record.pid!, SCRIPT_RE)!;
+  await waitFor(async () => (await descendant(record.pid!, SCRIPT_RE)) !== undefined, 'the training script', 60_000);
+  const trainer = (await descendant(record.pid!, SCRIPT_RE))!;
   // Killed as the first file of checkpoint-4 appears (at once if some are there by the time it is watched): a save
   // that has begun and, with luck, not ended.
   let killedAt: number | undefined;
@@ -102,7 +102,7 @@ test('real worker, fault 2: SIGKILL of the training script as it saves checkpoin
   }));
   await ended(monitor, 180_000);
   watchers.forEach((w) => w.close());
-  await waitFor(() => !isWrapperAlive(record) && !isAlive(record), 'the run to end');
+  await waitFor(async () => !(await isWrapperAlive(record)) && !(await isAlive(record)), 'the run to end');
   const saved = (name: string) => existsSync(join(out, 'checkpoint-4', name));
   const four = ['pytorch_lora_weights.safetensors', 'optimizer.bin', 'scheduler.bin', 'random_states_0.pkl'].filter(saved);
   const complete = four.length === 4;

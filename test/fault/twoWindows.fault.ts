@@ -63,7 +63,11 @@ test('fault 8a: two windows start one config at the same moment: never two train
   await new Promise((r) => setTimeout(r, 3000));
   writeFileSync(go, '');
   const results = await Promise.all(racing);
-  await waitFor(() => listRuns(ws.recordsDir).every((e) => ['succeeded', 'failed', 'stopped'].includes(e.record.state) && !isWrapperAlive(e.record)), 'every run to end', 90_000);
+  await waitFor(async () => {
+    const runs = listRuns(ws.recordsDir);
+    const wrappers = await Promise.all(runs.map((e) => isWrapperAlive(e.record)));
+    return runs.every((e, i) => ['succeeded', 'failed', 'stopped'].includes(e.record.state) && !wrappers[i]);
+  }, 'every run to end', 90_000);
   const runs = listRuns(ws.recordsDir).map((e) => e.record);
   const bad: string[] = [];
   const started = runs.filter((r) => r.pid !== undefined);
@@ -77,12 +81,12 @@ test('fault 8a: two windows start one config at the same moment: never two train
   for (const r of runs) {
     const banners = (readFileSync(recordFiles(join(ws.recordsDir, r.id)).console, 'utf8').match(/\*{5} Running training \*{5}/g) ?? []).length;
     if (r.pid !== undefined && banners !== 1) bad.push(`run ${r.id}: ${banners} trainings in its console`);
-    if (runProcessCount(r) !== 0) bad.push(`run ${r.id}: processes left`);
+    if ((await runProcessCount(r)) !== 0) bad.push(`run ${r.id}: processes left`);
   }
   // Both windows read the same records: this process's supervisor and the CLI list the same runs in the same states.
   const sup = await supervisor(ws);
   const listed = await cli(ws, ['run', 'list', '--json']);
-  const mine = sup.list().map((e) => `${e.record.id}:${e.record.state}`).sort();
+  const mine = (await sup.list()).map((e) => `${e.record.id}:${e.record.state}`).sort();
   const cliList = (JSON.parse(listed.out) as Array<{ id: string; state: string }>).map((r) => `${r.id}:${r.state}`).sort();
   if (JSON.stringify(mine) !== JSON.stringify(cliList)) bad.push(`the two views differ: ${mine.join(', ')} / ${cliList.join(', ')}`);
   const said = results.map((r) => `exit ${String(r.code)}: ${String(r.out || r.err).trim().split('\n')[0]}`);
@@ -107,8 +111,8 @@ test('fault 8b: two queue pumps in two processes race over one queued run (and i
   writeFileSync(go, '');
   const results = await Promise.all(pumps);
   const b = join(ws.recordsDir, entry.record.id);
-  await waitFor(() => ['succeeded', 'failed'].includes(readRecord(b).state) && !isWrapperAlive(readRecord(b)), 'the queued run to end', 90_000);
-  await waitFor(() => !isWrapperAlive(readRecord(first.dir)), 'the first run to end', 30_000);
+  await waitFor(async () => ['succeeded', 'failed'].includes(readRecord(b).state) && !(await isWrapperAlive(readRecord(b))), 'the queued run to end', 90_000);
+  await waitFor(async () => !(await isWrapperAlive(readRecord(first.dir))), 'the first run to end', 30_000);
   const bad: string[] = [];
   const starts = results.flatMap((r) => (r.started as string[]).filter((id) => id === entry.record.id));
   const banners = (readFileSync(recordFiles(b).console, 'utf8').match(/\*{5} Running training \*{5}/g) ?? []).length;
@@ -117,9 +121,9 @@ test('fault 8b: two queue pumps in two processes race over one queued run (and i
   const rb = readRecord(b);
   if (rb.state !== 'succeeded') bad.push(`the queued run ${rb.state}: ${rb.note ?? ''}`);
   if (readRecord(first.dir).state !== 'succeeded') bad.push(`the first run ${readRecord(first.dir).state}`);
-  if (runProcessCount(rb) !== 0) bad.push('processes left');
+  if ((await runProcessCount(rb)) !== 0) bad.push('processes left');
   const other = await supervisor(ws);
-  if (other.get(entry.record.id).record.state !== sup.get(entry.record.id).record.state) bad.push('two supervisors disagree');
+  if ((await other.get(entry.record.id)).record.state !== (await sup.get(entry.record.id)).record.state) bad.push('two supervisors disagree');
   log.check('two queue pumps race over one queued run', bad.length === 0,
     `started by ${starts.length ? 'a racing pump' : 'the first run\'s wrapper'}; trainings in its console: ${banners}; state ${rb.state}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
   if (bad.length) log.runLost();

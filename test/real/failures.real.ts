@@ -27,7 +27,7 @@ test('real run: an argument the script does not have (lora_dropout is newer than
     assert.equal(state.failure?.class, 'argparse', JSON.stringify(state.failure));
     assert.equal(state.step, null, 'no training step');
   } finally {
-    ws.cleanup();
+    await ws.cleanup();
   }
 });
 
@@ -47,7 +47,7 @@ test('real run: a missing instance_data_dir fails after the models load', opts, 
     assert.ok(state.failure, 'a diagnosis');
     assert.equal(state.step, null, 'no training step');
   } finally {
-    ws.cleanup();
+    await ws.cleanup();
   }
 });
 
@@ -58,10 +58,10 @@ test('real run: SIGKILL of the training process (not the launcher) ends the run 
     const file = writeConfig(ws, 'killed', realLaunch(worker!), tinyArgs(worker!, { max_train_steps: 50, checkpointing_steps: 1000 }));
     const { entry, monitor } = await startConfig(ws, sup, file);
     await waitFor(() => (monitor.state.step ?? 0) >= 1, 'the first step', 240_000);
-    const record = sup.get(entry.record.id).record;
-    assert.ok(isAlive(record));
+    const record = (await sup.get(entry.record.id)).record;
+    assert.ok(await isAlive(record));
     // accelerate launch runs the script as its child: `python …/train_dreambooth_lora_sdxl.py …`.
-    const trainer = runProcesses(record.pgid, [record.pid!]).filter((pid) => {
+    const trainer = (await runProcesses(record.pgid, [record.pid!])).filter((pid) => {
       try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
         return argv.some((a) => a.endsWith(SCRIPT_FILE)) && !argv.includes('launch');
@@ -80,6 +80,6 @@ test('real run: SIGKILL of the training process (not the launcher) ends the run 
     assert.equal(state.failure?.class, 'host_oom_killed', JSON.stringify(state.failure));
     assert.match(readFileSync(join(entry.dir, 'console.log'), 'utf8'), /died with <Signals\.SIGKILL: 9>|returned non-zero exit status -9/);
   } finally {
-    ws.cleanup();
+    await ws.cleanup();
   }
 });

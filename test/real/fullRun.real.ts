@@ -51,8 +51,8 @@ before(async () => {
   run = { ws, id: entry.record.id, console: readFileSync(join(entry.dir, 'console.log'), 'utf8'), state, liveSteps, checkpointsSeen: [...checkpointsSeen].sort((a, b) => a - b), outDir: join(ws.root, 'out') };
 });
 
-after(() => {
-  if (run && !process.env.SDXL_REAL_KEEP) run.ws.cleanup();
+after(async () => {
+  if (run && !process.env.SDXL_REAL_KEEP) await run.ws.cleanup();
   else if (run) console.log(`# kept ${run.ws.root}`);
 });
 
@@ -154,6 +154,6 @@ test('stand-in vs real, same config: console line kinds in order, output_dir lis
     assert.deepEqual(state.validation.entries.map((e) => e.tag), real.state.validation.entries.map((e) => e.tag));
     assert.deepEqual(state.checkpoints.map((c) => c.step), real.state.checkpoints.map((c) => c.step));
   } finally {
-    ws.cleanup();
+    await ws.cleanup();
   }
 });

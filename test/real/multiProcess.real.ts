@@ -40,6 +40,6 @@ test('real run on 2 CPU processes: a banner per rank, one Steps bar, the shared 
     assert.deepEqual(seriesPoints(state.loss.step_loss).map((p) => p.step), [1, 2]);
     assert.deepEqual(state.checkpoints.map((c) => ({ step: c.step, complete: c.complete })), [{ step: 2, complete: true }]);
   } finally {
-    ws.cleanup();
+    await ws.cleanup();
   }
 });

@@ -109,7 +109,7 @@ export async function startConfig(ws: Workspace, sup: Supervisor, file: string, 
   const parsed = parseConfigText(text);
   assert.ok(parsed.config, JSON.stringify(parsed.problems));
   const plan = buildLaunchPlan(parsed.config, file);
-  const claim = claimOutputDir(outputDirOf(plan), sup.list());
+  const claim = claimOutputDir(outputDirOf(plan), await sup.list());
   assert.equal(claim.kind, 'free', `output_dir ${outputDirOf(plan)} is free`);
   const entry = await sup.start(plan, { name: parsed.config.name ?? 'run', configPath: file });
   return { entry, monitor: follow(ws, entry) };
@@ -117,7 +117,7 @@ export async function startConfig(ws: Workspace, sup: Supervisor, file: string, 
 
 /** Resumes as the Runs view's "Resume From Here" does: the checkpoint checked by pickResumeCheckpoint first. */
 export async function resumeRun(ws: Workspace, sup: Supervisor, id: string, checkpoint: string, stateOf: (id: string) => RunState | undefined): Promise<Started> {
-  const choice = await pickResumeCheckpoint({ runId: id, runs: sup.list(), stateOf, want: checkpoint });
+  const choice = await pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf, want: checkpoint });
   const entry = await sup.resume(id, () => choice.name);
   return { entry, monitor: follow(ws, entry) };
 }
@@ -141,7 +141,7 @@ export async function ended(m: RunMonitor, ms: number, what: string): Promise<Ru
 
 /** Waits until no process of the run is left (the wrapper, accelerate, the trainer). */
 export async function noProcessLeft(sup: Supervisor, id: string): Promise<void> {
-  await waitFor(() => runProcessCount(sup.get(id).record) === 0, `run ${id} to leave no process`, 30_000);
+  await waitFor(async () => (await runProcessCount((await sup.get(id)).record)) === 0, `run ${id} to leave no process`, 30_000);
 }
 
 /** Files and folders below `dir`, relative, sorted ("checkpoint-2/", "checkpoint-2/optimizer.bin", …). */

@@ -55,6 +55,6 @@ test('real run: stop mid-run leaves no process; resume from its checkpoint conti
     assert.deepEqual(resumed.checkpoints.map((c) => c.step), [4, 6]);
     assert.ok(existsSync(join(ws.root, 'out', 'pytorch_lora_weights.safetensors')), 'final weights');
   } finally {
-    ws.cleanup();
+    await ws.cleanup();
   }
 });

@@ -28,7 +28,7 @@ interface Options {
 }
 
 /** A workspace (with `.sdxl`) whose `name.sdxl.json` trains the stand-in like the demo config does. */
-function standinWorkspace(t: { after(fn: () => void): void }): Workspace {
+function standinWorkspace(t: { after(fn: () => unknown): void }): Workspace {
   const ws = workspace();
   t.after(() => ws.cleanup());
   mkdirSync(join(ws.root, '.sdxl'));
@@ -219,7 +219,7 @@ test('run stop ID: every process of a running run ends and the record says stopp
   const { id, runDir } = json<Started>(r);
   await waitFor(() => existsSync(join(ws.root, 'out', 'checkpoint-2')), 'the first checkpoint', 60_000);
   const record = readRecord(runDir);
-  assert.ok(runProcessCount(record) >= 2, 'wrapper, accelerate and the trainer run');
+  assert.ok((await runProcessCount(record)) >= 2, 'wrapper, accelerate and the trainer run');
   // Its output_dir is taken by a live run: the way out is to stop it, not to continue it.
   const clash = await cli(ws, ['run', 'start', file]);
   assert.equal(clash.code, 1);
@@ -227,7 +227,7 @@ test('run stop ID: every process of a running run ends and the record says stopp
   const stop = await cli(ws, ['run', 'stop', id.slice(0, -2)]);
   assert.equal(stop.code, 0, stop.err);
   assert.match(stop.out, new RegExp(`^run ${id} stopped; no process of it is left\n$`));
-  assert.equal(runProcessCount(record), 0, 'no process of the run is left');
+  assert.equal(await runProcessCount(record), 0, 'no process of the run is left');
   assert.equal(readRecord(runDir).state, 'stopped');
   const again = await cli(ws, ['run', 'stop', id]);
   assert.equal(again.code, 0);
@@ -316,9 +316,9 @@ test('Ctrl-C while following stops the following only: exit 130, the run goes on
   const id = runIds(ws)[0]!;
   const record = readRecord(join(ws.recordsDir, id));
   assert.equal(record.state, 'running');
-  assert.ok(isAlive(record), 'the training is still running');
+  assert.ok(await isAlive(record), 'the training is still running');
   assert.equal((await cli(ws, ['run', 'stop', id])).code, 0);
-  assert.equal(runProcessCount(record), 0);
+  assert.equal(await runProcessCount(record), 0);
 });
 
 test('the help lists the run subcommands', async () => {
@@ -354,10 +354,10 @@ test('the bundled CLI: wrapper.js found next to cli.js, SIGINT ends only the fol
   assert.match(err, /the run goes on/);
   const id = runIds(ws)[0]!;
   const record = readRecord(join(ws.recordsDir, id));
-  assert.ok(isAlive(record), 'the training outlived the CLI');
+  assert.ok(await isAlive(record), 'the training outlived the CLI');
   const stop = spawnSync(process.execPath, [join(dist, 'cli.js'), 'run', 'stop', id], { cwd: join(ws.root, 'data'), encoding: 'utf8' });
   assert.equal(stop.status, 0, stop.stderr);
-  assert.equal(runProcessCount(record), 0);
+  assert.equal(await runProcessCount(record), 0);
   assert.equal(readRecord(join(ws.recordsDir, id)).state, 'stopped');
 });
 

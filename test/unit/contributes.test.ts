@@ -1,33 +1,35 @@
-// package.json and the code must agree: every contributed command is registered, every registered command is
-// contributed, and menus and views point only at things that exist.
+// package.json and the code must agree: every contributed command is registered (the command table, registered
+// with a fake VS Code), every registered command is contributed, and menus and views point only at things that exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadWithFakeVscode } from './fakeVscode';
+import type * as CommandTableModule from '../../src/extension/commandTable';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
-
-const registered = new Set<string>();
-for (const file of sources(join(root, 'src', 'extension'))) {
-  // Commands are registered through SdxlExtension.command(...) or the register(...) callback it hands out.
-  for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:command|register|registerCommand)\(\s*'(sdxl\.[\w.]+)'/g)) registered.add(m[1]!);
-}
+// The command table registered as the extension does, with a fake VS Code that records each registerCommand id.
+const { exports: table, registered: registeredIds } = loadWithFakeVscode<typeof CommandTableModule>('../../src/extension/commandTable');
+const stub = new Proxy({}, { get: () => () => undefined });
+table.registerCommands(table.createCommands({ runs: stub, dashboard: stub, diagnostics: stub, launchCommand: stub, estimates: stub, reveal: () => undefined } as unknown as CommandTableModule.CommandTargets), () => undefined);
+const registered = new Set<string>(registeredIds);
+const internal = new Set<string>(table.INTERNAL_COMMANDS);
 const contributed = new Set<string>(pkg.contributes.commands.map((c: { command: string }) => c.command));
+
+test('commands are registered once each, from the one table', () => {
+  assert.equal(registeredIds.length, registered.size, `registered twice: ${registeredIds.filter((id, i) => registeredIds.indexOf(id) !== i).join(', ')}`);
+  assert.ok(registered.size > 0);
+});
 
 test('every contributed command is registered', () => {
   assert.deepEqual([...contributed].filter((c) => !registered.has(c)), []);
 });
 
-test('every registered command is contributed', () => {
-  assert.deepEqual([...registered].filter((c) => !contributed.has(c)), []);
+test('every registered command is contributed (or internal, and listed as such)', () => {
+  assert.deepEqual([...registered].filter((c) => !contributed.has(c) && !internal.has(c)), []);
+  assert.deepEqual([...internal].filter((c) => contributed.has(c) || !registered.has(c)), [], 'internal commands are registered and not contributed');
 });
 
 test('menus name only contributed commands and views', () => {

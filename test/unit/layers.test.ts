@@ -48,3 +48,26 @@ test('the extension may import vscode and the core', async () => {
   const code = "import * as vscode from 'vscode';\nimport { reduce } from '../../core/run/reducer';\nexport const x = [vscode, reduce];\n";
   assert.deepEqual(await problems('src/extension/runs/planted.ts', code), []);
 });
+
+test('no synchronous process call on the extension host or in the core: a planted one fails lint, the async one passes', async () => {
+  const planted = [
+    "import { spawnSync } from 'node:child_process';\nexport const r = spawnSync('ps', []);\n",
+    "import { execSync as run } from 'child_process';\nexport const r = run('ps');\n",
+    "import * as cp from 'node:child_process';\nexport const r = cp.execFileSync('ps', []);\n",
+  ];
+  for (const file of ['src/extension/runs/planted.ts', 'src/core/supervisor/planted.ts']) {
+    for (const code of planted) {
+      const p = await problems(file, code);
+      assert.match(p.join('\n'), /no-restricted-syntax: No synchronous process calls/, `${file}: ${code}`);
+    }
+  }
+  const ok = "import { execFile } from 'node:child_process';\nexport const r = execFile('ps', [], () => undefined);\n";
+  assert.deepEqual(await problems('src/core/supervisor/planted.ts', ok), []);
+});
+
+test('the webview has no `as unknown as` casts: a planted one fails lint, the typed helper passes', async () => {
+  const cast = "const box = document.createElement('vscode-checkbox');\nexport const on = (box as unknown as { checked: boolean }).checked;\n";
+  assert.match((await problems('webview/src/planted.ts', cast)).join('\n'), /no-restricted-syntax: No `as unknown as` casts in the webview/);
+  const typed = "import { checkbox } from './dom';\nexport const on = checkbox({ label: 'x' }).checked;\n";
+  assert.deepEqual(await problems('webview/src/planted.ts', typed), []);
+});

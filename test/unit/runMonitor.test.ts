@@ -276,7 +276,7 @@ test('a CPU run (accelerate prints Device: cpu) is not warned that nvidia-smi is
     + `Process index: 0\nLocal process index: 0\nDevice: ${device}\n\nMixed precision type: no\n\n`;
   const cpuWs = workspace();
   const gpuWs = workspace();
-  t.after(() => { cpuWs.cleanup(); gpuWs.cleanup(); });
+  t.after(async () => { await cpuWs.cleanup(); await gpuWs.cleanup(); });
   const missingSmi = join(cpuWs.root, 'no-such-nvidia-smi');
   const cpu = new RunMonitor({ recordDir: fakeLiveRecord(cpuWs, head('cpu') + bar(1) + bar(2)), imageCacheDir: join(cpuWs.root, 'cache'), pollMs: 20, nvidiaSmi: missingSmi, gpuPollMs: 20 });
   const gpu = new RunMonitor({ recordDir: fakeLiveRecord(gpuWs, head('cuda') + bar(1) + bar(2)), imageCacheDir: join(gpuWs.root, 'cache'), pollMs: 20, nvidiaSmi: missingSmi, gpuPollMs: 20 });

@@ -91,7 +91,7 @@ test('runs sharing an output_dir keep their own step, curves and checkpoints; a 
   assert.deepEqual({ ...aAfter, checkpoints: [] }, { ...comparable(aEnd), checkpoints: [] }, 'A after the reload');
 
   // Resume and Start check ownership.
-  const runs = sup.list();
+  const runs = await sup.list();
   const stateOf = (id: string) => [ra, rb, rc, rd].find((m) => m.recordDir.endsWith(id))?.state;
   await assert.rejects(pickResumeCheckpoint({ runId: a.record.id, runs, stateOf }), /has no complete checkpoint of its own left/);
   await assert.rejects(pickResumeCheckpoint({ runId: a.record.id, runs, stateOf, want: 'checkpoint-40' }), /was not saved by run/);
@@ -117,9 +117,9 @@ test('a checkpoint deleted while the run lives leaves its state; a resume contin
   await sup.stop(e.record.id);
   const eEnd = await ended(me);
   const stateOf = (id: string) => (id === e.record.id ? eEnd : undefined);
-  await assert.rejects(pickResumeCheckpoint({ runId: e.record.id, runs: sup.list(), stateOf, want: 'checkpoint-3' }), /has no checkpoint-3 in .*\(its complete ones are checkpoint-6, .*\); nothing was started/);
+  await assert.rejects(pickResumeCheckpoint({ runId: e.record.id, runs: await sup.list(), stateOf, want: 'checkpoint-3' }), /has no checkpoint-3 in .*\(its complete ones are checkpoint-6, .*\); nothing was started/);
 
-  const pick = await pickResumeCheckpoint({ runId: e.record.id, runs: sup.list(), stateOf });
+  const pick = await pickResumeCheckpoint({ runId: e.record.id, runs: await sup.list(), stateOf });
   const f = await sup.resume(e.record.id, () => pick.name);
   assert.equal(f.record.continues, e.record.id);
   assert.equal(f.record.resumedFrom, `${e.record.id}/${pick.name}`);
@@ -135,7 +135,7 @@ test('a checkpoint deleted while the run lives leaves its state; a resume contin
   assert.ok(fEnd.checkpoints.every((x) => x.step > pick.step), JSON.stringify(fEnd.checkpoints));
   assert.ok(existsSync(join(ws.root, 'out', pick.name)));
   // The lineage: a resume of F may use E's checkpoints as well as F's own.
-  const runs = sup.list();
+  const runs = await sup.list();
   const lineageState = (id: string) => (id === e.record.id ? eAgain : id === f.record.id ? fEnd : undefined);
   assert.equal((await pickResumeCheckpoint({ runId: f.record.id, runs, stateOf: lineageState, want: pick.name })).ownerId, e.record.id);
 });

@@ -53,12 +53,12 @@ test('stop ends every process of the run, including a child that ignores SIGINT 
   const { dir, record } = await sup.start(fakePlan(ws, ['--children', '--interval', '0.05']));
   await waitFor(() => /children started \d+ \d+/.test(consoleText(dir)), 'the two children');
   // wrapper + trainer + two children
-  assert.ok(runProcessCount(record) >= 4, `expected at least 4 processes, saw ${runProcessCount(record)}`);
+  assert.ok((await runProcessCount(record)) >= 4, `expected at least 4 processes, saw ${(await runProcessCount(record))}`);
   const stopped = await sup.stop(record.id);
-  assert.equal(runProcessCount(record), 0, 'no process of the run survives');
+  assert.equal(await runProcessCount(record), 0, 'no process of the run survives');
   assert.equal(stopped.state, 'stopped');
   assert.equal(readExit(dir)?.stopRequested, true);
-  assert.ok(!isAlive(stopped));
+  assert.ok(!(await isAlive(stopped)));
 });
 
 test('the run completes and its exit is recorded after the process that started it is killed', unixOnly, async (t) => {
@@ -80,7 +80,7 @@ test('the run completes and its exit is recorded after the process that started 
   process.kill(-starter.pid!, 'SIGKILL');
   await starterGone;
   assert.ok(!existsSync(recordFiles(dir).exit), 'the run was still going when its starter died');
-  assert.ok(isAlive(readRecord(dir)), 'the training outlived its starter');
+  assert.ok(await isAlive(readRecord(dir)), 'the training outlived its starter');
   await waitFor(() => existsSync(recordFiles(dir).exit), 'exit.json after the starter died');
   assert.equal(readExit(dir)!.exitCode, 0);
   await waitFor(() => readRecord(dir).state === 'succeeded', 'succeeded');
@@ -93,9 +93,9 @@ test('a fresh Supervisor (window reload) sees the live run and follows its conso
   const first = await supervisor(ws);
   const { record } = await first.start(fakePlan(ws, ['--lines', '120', '--interval', '0.01', '--pad', '50']));
   const reloaded = await supervisor(ws);
-  const live = reloaded.live();
+  const live = await reloaded.live();
   assert.deepEqual(live.map((e) => e.record.id), [record.id]);
-  assert.ok(reloaded.isAlive(live[0]!.record));
+  assert.ok(await reloaded.isAlive(live[0]!.record));
   let seen = '';
   let lastOffset = -1;
   const follower = reloaded.follow(record.id, (text, offset) => {
@@ -108,13 +108,13 @@ test('a fresh Supervisor (window reload) sees the live run and follows its conso
   const file = readFileSync(recordFiles(live[0]!.dir).console);
   assert.equal(end.bytesRead, file.length);
   assert.equal(seen, file.toString('utf8'), 'bytes read equal the file, multi-byte glyphs intact');
-  assert.equal(reloaded.get(record.id).record.state, 'succeeded');
+  assert.equal((await reloaded.get(record.id)).record.state, 'succeeded');
 });
 
 test('a live pid with a different start time is not taken for the run (pid reuse)', unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
-  const real = processStartTime(process.pid);
+  const real = await processStartTime(process.pid);
   assert.ok(real, 'start time readable');
   const { dir, record } = createRecord(ws.recordsDir, {
     name: 'reused',
@@ -125,11 +125,11 @@ test('a live pid with a different start time is not taken for the run (pid reuse
     pid: process.pid,
     procStartTime: String(Number(real) + 1),
   });
-  assert.equal(isAlive(record), false);
-  assert.equal(isAlive({ ...record, procStartTime: real }), true);
+  assert.equal(await isAlive(record), false);
+  assert.equal(await isAlive({ ...record, procStartTime: real }), true);
   // With no live wrapper and no exit.json, a reload settles it as failed with a note.
   const sup = await supervisor(ws);
-  const settled = sup.get(record.id).record;
+  const settled = (await sup.get(record.id)).record;
   assert.equal(settled.state, 'failed');
   assert.match(settled.note ?? '', /wrapper process was killed/);
   assert.equal(readRecord(dir).state, 'failed', 'the settlement is written to run.json');
@@ -141,12 +141,12 @@ test('killing only the wrapper leaves the training running; once it dies the run
   const sup = await supervisor(ws);
   const { dir, record } = await sup.start(fakePlan(ws, ['--interval', '0.05']));
   process.kill(record.wrapperPid!, 'SIGKILL');
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to die');
-  assert.ok(isAlive(record));
-  assert.equal(sup.get(record.id).record.state, 'running', 'still followed while the training lives');
-  signalRun(record.pgid, [], 'SIGKILL');
-  await waitFor(() => !isAlive(record), 'the training to die');
-  const settled = (await supervisor(ws)).get(record.id).record;
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to die');
+  assert.ok(await isAlive(record));
+  assert.equal((await sup.get(record.id)).record.state, 'running', 'still followed while the training lives');
+  await signalRun(record.pgid, [], 'SIGKILL');
+  await waitFor(async () => !(await isAlive(record)), 'the training to die');
+  const settled = (await (await supervisor(ws)).get(record.id)).record;
   assert.equal(settled.state, 'failed');
   assert.equal(settled.exitCode, null);
   assert.match(settled.note!, /^ended, exit status unknown/);
@@ -168,7 +168,7 @@ test('preflight refuses a missing executable, script or folder, and a busy outpu
   // The plan's own PATH is the one searched.
   await assert.rejects(sup.start(fakePlan(ws, [], { PATH: join(ws.root, 'empty-bin') })), /executable 'python3' was not found/);
   await assert.rejects(sup.start({ ...fakePlan(ws, []), cwd: join(ws.root, 'nope') }), /working folder .*nope does not exist/);
-  assert.equal(sup.list().length, 0, 'nothing recorded for refused runs');
+  assert.equal((await sup.list()).length, 0, 'nothing recorded for refused runs');
 
   const { record } = await sup.start(fakePlan(ws, ['--interval', '0.05']));
   await assert.rejects(sup.start(fakePlan(ws, [])), (e: unknown) => e instanceof PreflightError && e.problems[0]!.code === 'output-dir-busy' && e.message.includes(record.id));

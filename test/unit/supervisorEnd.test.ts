@@ -56,9 +56,9 @@ test('the wrapper SIGKILLed mid-run, the training runs on to its last step: succ
   t.after(() => monitor.stop());
   await waitFor(() => (monitor.state.step ?? 0) >= 2, 'the first steps', 30_000);
   process.kill(record.wrapperPid!, 'SIGKILL');
-  await waitFor(() => !isWrapperAlive(record), 'the wrapper to die');
-  assert.ok(isAlive(record), 'the training goes on without its wrapper');
-  await waitFor(() => !isAlive(record), 'the training to finish', 60_000);
+  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to die');
+  assert.ok(await isAlive(record), 'the training goes on without its wrapper');
+  await waitFor(async () => !(await isAlive(record)), 'the training to finish', 60_000);
   assert.ok(!existsSync(recordFiles(dir).exit), 'nobody recorded the exit');
   assert.ok(existsSync(join(ws.root, 'out', 'pytorch_lora_weights.safetensors')), 'the final weights were written');
 
@@ -69,7 +69,7 @@ test('the wrapper SIGKILLed mid-run, the training runs on to its last step: succ
   assert.equal(live.step, 40);
   assert.ok(live.notices.includes(UNKNOWN_EXIT_SUCCEEDED), live.notices.join(' | '));
 
-  const settled = sup.get(record.id).record;
+  const settled = (await sup.get(record.id)).record;
   assert.equal(settled.state, 'succeeded');
   assert.equal(settled.exitCode, null, 'the exit code itself stays unknown');
   assert.equal(settled.note, UNKNOWN_EXIT_SUCCEEDED);
@@ -89,7 +89,7 @@ test('a corrupt run.json still lists its run, as "record unreadable", its state 
   const sup = await supervisor(ws);
   // A finished run, then its run.json corrupted.
   const ended = await sup.start(fakePlan(ws, ['--lines', '2']), { name: 'ended' });
-  await waitFor(() => readRecord(ended.dir).state === 'succeeded' && !isWrapperAlive(readRecord(ended.dir)), 'the run to end');
+  await waitFor(async () => readRecord(ended.dir).state === 'succeeded' && !(await isWrapperAlive(readRecord(ended.dir))), 'the run to end');
   writeFileSync(recordFiles(ended.dir).run, '{"id": "x", "state": ');
   // A run whose console still grows, with no exit.json; and one whose console stopped an hour ago.
   const mk = (name: string) => createRecord(ws.recordsDir, { name, script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running' });
@@ -106,7 +106,7 @@ test('a corrupt run.json still lists its run, as "record unreadable", its state 
   const corrupt = readFileSync(recordFiles(ended.dir).run, 'utf8');
 
   const problems: string[] = [];
-  const entries = sup.list(problems);
+  const entries = await sup.list(problems);
   const byId = new Map(entries.map((e) => [e.record.id, e]));
   assert.deepEqual([...byId.keys()].sort(), [ended.record.id, growing.record.id, silent.record.id].sort());
   assert.equal(problems.length, 4, problems.join('\n'));

@@ -47,7 +47,7 @@ export interface Workspace {
   root: string;
   recordsDir: string;
   /** Kills anything a test left running, then removes the folder. */
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 export function workspace(): Workspace {
@@ -56,12 +56,13 @@ export function workspace(): Workspace {
   return {
     root,
     recordsDir,
-    cleanup() {
+    async cleanup() {
       for (const { record } of listRuns(recordsDir)) {
         // Only processes that really are the run's (pid + start time), never this test process.
-        const roots = [isAlive(record) ? record.pid : undefined, isWrapperAlive(record) ? record.wrapperPid : undefined];
-        const left = runProcesses(isAlive(record) ? record.pgid : undefined, roots.filter((p): p is number => p !== undefined)).filter((p) => p !== process.pid);
-        if (left.length) signalRun(undefined, left, 'SIGKILL');
+        const alive = await isAlive(record);
+        const roots = [alive ? record.pid : undefined, (await isWrapperAlive(record)) ? record.wrapperPid : undefined];
+        const left = (await runProcesses(alive ? record.pgid : undefined, roots.filter((p): p is number => p !== undefined))).filter((p) => p !== process.pid);
+        if (left.length) await signalRun(undefined, left, 'SIGKILL');
       }
       rmSync(root, { recursive: true, force: true });
     },
@@ -73,14 +74,14 @@ export function fakePlan(ws: Workspace, args: string[], env: Record<string, stri
 }
 
 /** Awaits a condition, failing the test with `what` if it does not hold within `ms`. */
-export async function waitFor(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
   assert.ok(await waitUntil(cond, ms, 25), `timed out after ${ms} ms waiting for ${what}`);
 }
 
 /** Live processes of a run: its process group plus descendants of the wrapper and the training process. */
-export function runProcessCount(record: RunRecord): number {
-  const roots = [isAlive(record) ? record.pid : undefined, isWrapperAlive(record) ? record.wrapperPid : undefined];
-  return runProcesses(record.pgid, roots.filter((p): p is number => p !== undefined)).length;
+export async function runProcessCount(record: RunRecord): Promise<number> {
+  const roots = [(await isAlive(record)) ? record.pid : undefined, (await isWrapperAlive(record)) ? record.wrapperPid : undefined];
+  return (await runProcesses(record.pgid, roots.filter((p): p is number => p !== undefined))).length;
 }
 
 export interface CliResult {

@@ -62,10 +62,10 @@ test('a planted queued record (no seal, or a wrong one) is never started by the 
   const otherMachine = plantQueued(ws, join(ws.root, 'ran-other'), (r) => launchMac(Buffer.alloc(32, 1), r));
   const planted = [unsealed, wrong, otherMachine];
 
-  const pump = sup.pump();
+  const pump = await sup.pump();
   assert.deepEqual(pump.started, []);
   assert.deepEqual(pump.foreign.slice().sort(), planted.map((p) => p.record.id).sort());
-  assert.deepEqual(sup.list().filter((e) => e.foreign).map((e) => e.record.id).sort(), pump.foreign.slice().sort(), 'listed as queued elsewhere');
+  assert.deepEqual((await sup.list()).filter((e) => e.foreign).map((e) => e.record.id).sort(), pump.foreign.slice().sort(), 'listed as queued elsewhere');
 
   // A run this machine queues starts at once: the planted ones (queued first) neither start nor hold it up.
   const own = await sup.enqueue(fakePlan(ws, ['--lines', '3']), { name: 'own' });
@@ -81,7 +81,7 @@ test('a planted queued record (no seal, or a wrong one) is never started by the 
   assert.ok(!existsSync(join(ws.root, 'ran-unsealed')) && !existsSync(join(ws.root, 'ran-wrong')) && !existsSync(join(ws.root, 'ran-other')), 'no planted argv ran');
 
   // The user says "Start it": sealed with this machine's key, then it runs like any queued run.
-  const accepted = sup.acceptQueued(unsealed.record.id);
+  const accepted = await sup.acceptQueued(unsealed.record.id);
   assert.deepEqual(accepted.started, [unsealed.record.id]);
   await waitFor(() => existsSync(join(ws.root, 'ran-unsealed')), 'the accepted run to run');
 });
@@ -95,11 +95,11 @@ test('a record whose launch was changed after this machine sealed it is foreign 
   const secondPlan = fakePlan(ws, ['--lines', '1']);
   const second = await sup.enqueue({ ...secondPlan, argv: secondPlan.argv.map((a) => a.replace(/out$/, 'out2')) }, { name: 'queued' });
   assert.equal(second.entry.record.state, 'queued');
-  assert.equal(sup.list().find((e) => e.record.id === second.entry.record.id)!.foreign, undefined);
+  assert.equal((await sup.list()).find((e) => e.record.id === second.entry.record.id)!.foreign, undefined);
   const tampered = { ...readRecord(second.entry.dir) };
   tampered.plan = { ...tampered.plan, argv: ['python3', '-c', 'print("not what was queued")'] };
   writeFileSync(recordFiles(second.entry.dir).run, JSON.stringify(tampered));
-  assert.equal(sup.list().find((e) => e.record.id === second.entry.record.id)!.foreign, true);
+  assert.equal((await sup.list()).find((e) => e.record.id === second.entry.record.id)!.foreign, true);
   await sup.stop(first.entry.record.id, { graceMs: 200 });
   const after = readRecord(second.entry.dir);
   assert.equal(after.state, 'queued', 'the finishing wrapper did not start it');
@@ -124,30 +124,30 @@ test('Stop never signals a live process that a planted record names without its 
   t.after(() => ws.cleanup());
   const sup = await supervisor(ws, { graceMs: 100 });
   const pid = foreignProcess(t);
-  await waitFor(() => processStartTime(pid) !== undefined, 'the foreign process');
-  const started = processStartTime(pid)!;
+  await waitFor(async () => (await processStartTime(pid)) !== undefined, 'the foreign process');
+  const started = (await processStartTime(pid))!;
   const base = { name: 'planted', script: 'lora' as const, plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running' as const, pid, pgid: pid };
 
   // No start time: not ours. No live wrapper either: the record is settled, its note says why.
   const none = createRecord(ws.recordsDir, base);
-  assert.equal(trainerLiveness(none.record).state, 'notOurs');
+  assert.equal((await trainerLiveness(none.record)).state, 'notOurs');
   const settled = await sup.stop(none.record.id);
-  assert.ok(pidExists(pid) && processStartTime(pid) === started, 'the foreign process is still alive');
+  assert.ok(pidExists(pid) && (await processStartTime(pid)) === started, 'the foreign process is still alive');
   assert.notEqual(settled.state, 'running');
   assert.match(settled.note ?? '', new RegExp(`process ${pid} is alive, but the record has no start time for it`));
   assert.ok(!existsSync(recordFiles(none.dir).stop), 'nothing written as a stop request');
 
   // A wrong start time, and a live wrapper that really is the one recorded (this test process): Stop refuses, saying why.
-  const self = processStartTime(process.pid)!;
+  const self = (await processStartTime(process.pid))!;
   const wrong = createRecord(ws.recordsDir, { ...base, procStartTime: `${started}0`, wrapperPid: process.pid, wrapperStartTime: self });
   await assert.rejects(sup.stop(wrong.record.id), new RegExp(`was not stopped, and no process was signalled: process ${pid} is alive, but it started at`));
-  assert.ok(pidExists(pid) && processStartTime(pid) === started, 'still alive after the refused Stop');
+  assert.ok(pidExists(pid) && (await processStartTime(pid)) === started, 'still alive after the refused Stop');
   assert.equal(readRecord(wrong.dir).state, 'running', 'the record is left as it is');
 
   // Without a start time, the same.
   const noTime = createRecord(ws.recordsDir, { ...base, wrapperPid: process.pid, wrapperStartTime: self });
   await assert.rejects(sup.stop(noTime.record.id), /no start time for it/);
-  assert.ok(pidExists(pid) && processStartTime(pid) === started, 'still alive');
+  assert.ok(pidExists(pid) && (await processStartTime(pid)) === started, 'still alive');
 });
 
 test('listing runs with Windows\' process query spawns nothing in an untrusted workspace: liveness is "unknown"', async (t) => {
@@ -158,7 +158,7 @@ test('listing runs with Windows\' process query spawns nothing in an untrusted w
   const recorded = 'T2024-01-01';
   const windows: ProcessQuery = {
     platform: 'win32',
-    run: (cmd, args) => {
+    run: async (cmd, args) => {
       spawned.push([cmd, ...args].join(' '));
       return `${recorded}\r\n`;
     },
@@ -171,19 +171,19 @@ test('listing runs with Windows\' process query spawns nothing in an untrusted w
   });
   const before = readFileSync(recordFiles(dir).run, 'utf8');
   const sup = await supervisor(ws, { processes: windows });
-  const listed = sup.list();
+  const listed = await sup.list();
   assert.deepEqual(spawned, [], 'no process spawned to list runs');
   assert.equal(listed[0]!.record.state, 'running', 'not settled on a guess');
   assert.equal(readFileSync(recordFiles(dir).run, 'utf8'), before, 'run.json untouched');
-  const live = trainerLiveness(record, windows);
+  const live = await trainerLiveness(record, windows);
   assert.equal(live.state, 'unknown');
   assert.match('why' in live ? live.why : '', /untrusted workspace/);
-  assert.equal(sup.live().length, 1, 'an unknown run still holds its GPUs');
+  assert.equal((await sup.live()).length, 1, 'an unknown run still holds its GPUs');
   assert.deepEqual(spawned, []);
 
   // Trusted: PowerShell is asked (by argument array) and the start time decides.
   trusted = true;
-  assert.equal(trainerLiveness(record, windows).state, 'alive');
+  assert.equal((await trainerLiveness(record, windows)).state, 'alive');
   assert.equal(spawned.length, 1);
   assert.match(spawned[0]!, /^powershell\.exe -NoProfile -NonInteractive -Command \(Get-Process -Id \d+\)\.StartTime/);
 });
@@ -196,8 +196,8 @@ test('a start time the wrapper could not read is never verified (not signalled) 
     name: 'unverifiable', script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running',
     pid: process.pid, pgid: process.pid, procStartTime: START_TIME_UNREADABLE,
   });
-  assert.equal(trainerLiveness(record).state, 'unknown');
-  assert.equal(sup.get(record.id).record.state, 'running', 'not settled as ended');
+  assert.equal((await trainerLiveness(record)).state, 'unknown');
+  assert.equal((await sup.get(record.id)).record.state, 'running', 'not settled as ended');
   await assert.rejects(sup.stop(record.id), /no process was signalled: .*could not be read when it was recorded/);
   assert.ok(!existsSync(recordFiles(dir).stop));
 });

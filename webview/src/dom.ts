@@ -1,5 +1,7 @@
 // Tiny DOM helpers: elements are built with properties and textContent only (no innerHTML), so no value the host
-// sends can become markup.
+// sends can become markup. The vscode-elements' own declarations type the custom elements (no casts).
+import type {} from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+import type {} from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 
 type Attrs = Record<string, string | number | boolean | undefined>;
 
@@ -16,6 +18,16 @@ export function h(tag: string, attrs: Attrs = {}, ...children: (Node | string | 
   }
   for (const c of children) if (c !== undefined && c !== null && c !== false) el.append(c);
   return el;
+}
+
+/** A `<vscode-checkbox>`, typed (its `checked`), as the elements package declares it. */
+export function checkbox(attrs: Attrs): HTMLElementTagNameMap['vscode-checkbox'] {
+  return h('vscode-checkbox', attrs);
+}
+
+/** A `<vscode-single-select>`, typed (its `value`). */
+export function singleSelect(attrs: Attrs): HTMLElementTagNameMap['vscode-single-select'] {
+  return h('vscode-single-select', attrs);
 }
 
 export function clear(el: Element): void {

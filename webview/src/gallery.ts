@@ -1,7 +1,7 @@
 // The validation gallery: one row per epoch (and the final `test` images), the prompt above, click or Enter to
 // enlarge in a dialog, and an optional side-by-side comparison of two epochs.
 import type { GalleryImageView } from '../../src/shared/dashboardProtocol';
-import { h, clear } from './dom';
+import { h, checkbox, clear, singleSelect } from './dom';
 import type { RunData } from './store';
 import { epochNumber } from '../../src/shared/epochs';
 import type { UiState } from './state';
@@ -73,9 +73,9 @@ export class Gallery {
   }
 
   private compareControls(epochs: EpochKey[], ui: UiState): HTMLElement {
-    const toggle = h('vscode-checkbox', { label: 'Compare two epochs side by side', checked: ui.compare.on || undefined });
+    const toggle = checkbox({ label: 'Compare two epochs side by side', checked: ui.compare.on || undefined });
     toggle.addEventListener('change', () => {
-      ui.compare.on = (toggle as unknown as { checked: boolean }).checked;
+      ui.compare.on = toggle.checked;
       if (ui.compare.on) {
         ui.compare.a ??= keyOf(epochs[0]!);
         ui.compare.b ??= keyOf(epochs[epochs.length - 1]!);
@@ -85,11 +85,11 @@ export class Gallery {
     const wrap = h('div', { class: 'toolbar' }, toggle);
     if (ui.compare.on) {
       for (const side of ['a', 'b'] as const) {
-        const select = h('vscode-single-select', { 'aria-label': side === 'a' ? 'First epoch to compare' : 'Second epoch to compare' });
+        const select = singleSelect({ 'aria-label': side === 'a' ? 'First epoch to compare' : 'Second epoch to compare' });
         for (const e of epochs) {
           select.append(h('vscode-option', { value: keyOf(e), selected: keyOf(e) === ui.compare[side] || undefined }, epochLabel(e)));
         }
-        select.addEventListener('change', () => { ui.compare[side] = (select as unknown as { value: string }).value; this.onChange(); });
+        select.addEventListener('change', () => { ui.compare[side] = select.value; this.onChange(); });
         wrap.append(h('label', { class: 'select-label' }, side === 'a' ? 'Left:' : 'Right:'), select);
       }
     }

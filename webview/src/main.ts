@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import { checkHostMessage, DASHBOARD_PROTOCOL_VERSION, LOSS_SERIES, LR_SERIES, RATE_SERIES, type HostMessage } from '../../src/shared/dashboardProtocol';
-import { h, clear } from './dom';
+import { h, checkbox, clear, singleSelect } from './dom';
 import { Gallery } from './gallery';
 import { GpuChart } from './gpuChart';
 import { renderBanners, renderCheckpoints, renderRunList, renderStatus } from './panels';
@@ -96,8 +96,8 @@ class Dashboard {
     });
     slider.addEventListener('change', () => { this.save(); post({ type: 'setSmoothing', weight: this.ui.smoothing }); });
     const check = (label: string, key: 'logScale' | 'clipOutliers', hint: string) => {
-      const box = h('vscode-checkbox', { label, checked: this.ui[key] || undefined, title: hint, 'data-option': key });
-      box.addEventListener('change', () => { this.ui[key] = (box as unknown as { checked: boolean }).checked; this.save(); this.schedule(); });
+      const box = checkbox({ label, checked: this.ui[key] || undefined, title: hint, 'data-option': key });
+      box.addEventListener('change', () => { this.ui[key] = box.checked; this.save(); this.schedule(); });
       return box;
     };
     const reset = h('vscode-button', { secondary: true, 'aria-label': 'Reset zoom of all charts' }, 'Reset zoom');
@@ -215,10 +215,10 @@ class Dashboard {
     this.galleryRunSelect.dataset.sig = sig;
     clear(this.galleryRunSelect);
     if (sel.length < 2) return;
-    const select = h('vscode-single-select', { 'aria-label': 'Run whose images, GPU and checkpoints are shown' });
+    const select = singleSelect({ 'aria-label': 'Run whose images, GPU and checkpoints are shown' });
     const focusId = this.focusRun()?.view.id;
     for (const r of sel) select.append(h('vscode-option', { value: r.view.id, selected: r.view.id === focusId || undefined }, r.view.label));
-    select.addEventListener('change', () => { this.ui.galleryRunId = (select as unknown as { value: string }).value; this.save(); this.schedule(); });
+    select.addEventListener('change', () => { this.ui.galleryRunId = select.value; this.save(); this.schedule(); });
     this.galleryRunSelect.append(h('label', { class: 'select-label' }, 'Run:'), select);
   }
 }

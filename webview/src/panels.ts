@@ -1,7 +1,7 @@
 // The small panels around the charts: run list, banners (failure, simulation), progress/throughput and checkpoints.
 import { formatBytes } from '../../src/shared/bytes';
 import { epochNumber } from '../../src/shared/epochs';
-import { h, clear, formatDuration, formatNumber } from './dom';
+import { h, checkbox, clear, formatDuration, formatNumber } from './dom';
 import type { RunData } from './store';
 import { post } from './vscodeApi';
 
@@ -14,8 +14,8 @@ export function renderRunList(el: HTMLElement, runs: RunData[], selected: string
   runs.forEach((r, i) => {
     const v = r.view;
     const on = selected.includes(v.id);
-    const box = h('vscode-checkbox', { checked: on || undefined, label: v.label, 'data-run': v.id, 'aria-label': `Show run ${v.label}` });
-    box.addEventListener('change', () => onToggle(v.id, (box as unknown as { checked: boolean }).checked));
+    const box = checkbox({ checked: on || undefined, label: v.label, 'data-run': v.id, 'aria-label': `Show run ${v.label}` });
+    box.addEventListener('change', () => onToggle(v.id, box.checked));
     const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
     swatch.style.background = palette[i % palette.length]!;
     const tags = [v.script, v.status.outcome, v.simulated ? 'simulated' : undefined, v.loaded ? undefined : 'not loaded'].filter(Boolean).join(' · ');

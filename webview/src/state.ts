@@ -29,6 +29,7 @@ const isRange = (r: unknown): r is Range =>
 export function loadUiState(api: VsCodeApi): UiState {
   const s = defaultUiState();
   let raw: unknown;
+  // No saved state (or none readable) is a fresh panel: the defaults apply.
   try { raw = api.getState(); } catch { raw = undefined; }
   if (typeof raw !== 'object' || raw === null) return s;
   const r = raw as Record<string, unknown>;

@@ -14,8 +14,8 @@ export async function runAccept(args: string[], io: CliIo): Promise<number> {
   onlyFlags(flags, ['yes', 'workspace']);
   if (positional.length !== 1) throw new UsageError(USAGE);
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
-  const id = resolveRunId(ws, positional[0]!);
-  const entry = ws.supervisor.list().find((e) => e.record.id === id);
+  const id = await resolveRunId(ws, positional[0]!);
+  const entry = (await ws.supervisor.list()).find((e) => e.record.id === id);
   if (!entry || entry.unreadable) {
     io.err(`run ${id}: its record cannot be read; nothing to accept\n`);
     return 1;
@@ -45,7 +45,7 @@ export async function runAccept(args: string[], io: CliIo): Promise<number> {
     }
   }
   assertWrapper(io);
-  const pump = ws.supervisor.acceptQueued(id);
+  const pump = await ws.supervisor.acceptQueued(id);
   const failed = pump.failed.find((f) => f.id === id);
   if (failed) {
     io.err(`run ${id} accepted but could not start: ${redactText(failed.reason, ws.secrets)}\n`);

@@ -73,8 +73,8 @@ export function assertWrapper(io: CliIo): void {
 }
 
 /** A run id, or a prefix of exactly one; unknown or ambiguous ids are usage errors (exit 2). */
-export function resolveRunId(ws: RunsWorkspace, given: string): string {
-  const ids = ws.supervisor.list().map((e) => e.record.id);
+export async function resolveRunId(ws: RunsWorkspace, given: string): Promise<string> {
+  const ids = (await ws.supervisor.list()).map((e) => e.record.id);
   if (ids.includes(given)) return given;
   const matches = ids.filter((id) => id.startsWith(given));
   if (matches.length === 1) return matches[0]!;

@@ -35,7 +35,7 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
   if (positional.length > 0) throw new UsageError('usage: run list [--json] [--workspace DIR]');
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
   const problems: string[] = [];
-  const items: RunListItem[] = ws.supervisor.list(problems).map(({ dir, record, unreadable, foreign }) => ({
+  const items: RunListItem[] = (await ws.supervisor.list(problems)).map(({ dir, record, unreadable, foreign }) => ({
     id: record.id,
     name: record.name,
     state: record.state,

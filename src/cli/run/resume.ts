@@ -32,10 +32,10 @@ export async function resumeAndReport(
 ): Promise<number> {
   assertWrapper(io);
   const choice = await pickResumeCheckpoint({
-    runId: id, runs: ws.supervisor.list(), stateOf: (runId) => consoleState(ws, runId), ...(step !== undefined ? { want: `checkpoint-${step}` } : {}),
+    runId: id, runs: await ws.supervisor.list(), stateOf: (runId) => consoleState(ws, runId), ...(step !== undefined ? { want: `checkpoint-${step}` } : {}),
   });
   // The resume gets the config's secrets again (run.json keeps none): masked in what --follow prints, like a start's.
-  ws.secrets.push(...Object.values(secretsOfConfig(ws.supervisor.get(id).record.configPath)));
+  ws.secrets.push(...Object.values(secretsOfConfig((await ws.supervisor.get(id)).record.configPath)));
   const resumed = await ws.supervisor.resume(id, () => choice.name, start?.meta ?? {}, start?.plan);
   return reportStarted(ws, resumed, io, opts);
 }
@@ -52,6 +52,6 @@ export async function runResume(args: string[], io: CliIo): Promise<number> {
     step = Number(m[1]);
   }
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
-  const id = resolveRunId(ws, positional[0]!);
+  const id = await resolveRunId(ws, positional[0]!);
   return resumeAndReport(ws, id, step, io, { json: flags.has('json'), follow: flags.has('follow') });
 }

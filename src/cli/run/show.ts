@@ -9,9 +9,9 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   onlyFlags(flags, ['json', 'workspace']);
   if (positional.length !== 1) throw new UsageError('usage: run show ID [--json] [--workspace DIR]');
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
-  const id = resolveRunId(ws, positional[0]!);
+  const id = await resolveRunId(ws, positional[0]!);
   // get() settles a run whose processes are gone before the record is read.
-  const { dir, record } = ws.supervisor.get(id);
+  const { dir, record } = await ws.supervisor.get(id);
   const result = await summarizePath(dir, { secrets: ws.secrets });
   const checkpoints = result.state.checkpoints.map((c) => ({ step: c.step, complete: c.complete, path: c.path }));
   const outputDir = result.state.outputDir ?? record.outputDir ?? null;

@@ -71,7 +71,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
 
   const sup = ws.supervisor;
   const outputDir = outputDirOf(plan);
-  const runs = sup.list();
+  const runs = await sup.list();
   const claim = claimOutputDir(outputDir, runs);
   if (claim.kind === 'taken') {
     const next = nextFreeOutputDir(plan, runs);
@@ -95,7 +95,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
 async function startOrQueue(ws: RunsWorkspace, plan: LaunchPlan, meta: RunMeta): Promise<RunEntry> {
   const sup = ws.supervisor;
   try {
-    const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
+    const live = (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
     return live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
   } catch (e) {
     // Error messages may quote the command line; the Hub token must not reach the terminal.

@@ -9,8 +9,8 @@ export async function runStop(args: string[], io: CliIo): Promise<number> {
   onlyFlags(flags, ['workspace']);
   if (positional.length !== 1) throw new UsageError('usage: run stop ID [--workspace DIR]');
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
-  const id = resolveRunId(ws, positional[0]!);
-  const { state: before, note } = ws.supervisor.get(id).record;
+  const id = await resolveRunId(ws, positional[0]!);
+  const { state: before, note } = (await ws.supervisor.get(id)).record;
   if (FINAL.includes(before)) {
     // The note says how it ended when nothing recorded it (e.g. a record naming a process that is not the run's).
     io.out(`run ${id} has already ended (${before}${note ? `: ${note}` : ''}); nothing to stop\n`);

@@ -126,7 +126,7 @@ async function readJsonObject(path: string): Promise<{ value?: Record<string, un
 
 export class RunMonitor {
   readonly recordDir: string;
-  private readonly opts: RunMonitorOptions;
+  private opts: RunMonitorOptions;
   private readonly now: () => number;
   private readonly files: ReturnType<typeof recordFiles>;
   private s: RunState = initialRunState();
@@ -424,7 +424,7 @@ export class RunMonitor {
     if ((state === 'running' || state === 'starting') && this.passes % LIVENESS_EVERY === 0 && (rec.pid !== undefined || rec.wrapperPid !== undefined)) {
       const r = rec as unknown as RunRecord;
       const query = this.opts.processes ?? systemProcesses;
-      const lives = [trainerLiveness(r, query), wrapperLiveness(r, query)];
+      const lives = await Promise.all([trainerLiveness(r, query), wrapperLiveness(r, query)]);
       if (lives.every((l) => l.state === 'gone' || l.state === 'notOurs') && (await readJsonObject(this.files.exit)).missing) {
         const outcome = outcomeWithoutExit({
           consolePath: this.files.console,
@@ -706,6 +706,13 @@ export class RunMonitor {
     this.emit({ type: 'hang', sinceSec: Math.round(h.sinceSec), typicalStepSec: h.typicalStepSec });
   }
 
+  /** Settings changed while the run is followed (the nvidia-smi path, the hang factor): used from the next poll on. */
+  updateOptions(patch: Pick<RunMonitorOptions, 'nvidiaSmi' | 'hangFactor'>): void {
+    const polling = !!this.opts.nvidiaSmi;
+    this.opts = { ...this.opts, ...patch };
+    if (!polling && this.gpuTimer === undefined) this.scheduleGpu(0);
+  }
+
   private scheduleGpu(ms: number): void {
     if (!this.opts.nvidiaSmi || this.stopped || this.ended) return;
     this.gpuTimer = setTimeout(() => void this.gpuTick(), ms);
@@ -724,7 +731,7 @@ export class RunMonitor {
     if (typeof record.pid !== 'number' && typeof record.pgid !== 'number') return gpus;
     const apps = await queryComputeApps({ exec, env: { ...process.env, ...this.info?.env } });
     if (!apps) return gpus;
-    const pids = new Set(runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
+    const pids = new Set(await runProcesses(typeof record.pgid === 'number' ? record.pgid : undefined, typeof record.pid === 'number' ? [record.pid] : []));
     // No process of the run left (it is ending between two polls): no reading, rather than a false drop to 0.
     return pids.size ? attributeRunMemory(gpus, apps, pids) : gpus;
   }

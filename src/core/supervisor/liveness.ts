@@ -11,21 +11,26 @@ import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './t
 import { outcomeWithoutExit } from './unknownExit';
 
 /** The training process recorded in `record`: alive only with the same pid AND start time (a reused pid is not it). */
-export function trainerLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Liveness {
+export function trainerLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<Liveness> {
   return sameProcess(record.pid, record.procStartTime, query);
 }
 
 /** The wrapper that supervises the run, likewise. */
-export function wrapperLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Liveness {
+export function wrapperLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<Liveness> {
   return sameProcess(record.wrapperPid, record.wrapperStartTime, query);
 }
 
-export function isAlive(record: RunRecord, query: ProcessQuery = systemProcesses): boolean {
-  return trainerLiveness(record, query).state === 'alive';
+export async function isAlive(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<boolean> {
+  return (await trainerLiveness(record, query)).state === 'alive';
 }
 
-export function isWrapperAlive(record: RunRecord, query: ProcessQuery = systemProcesses): boolean {
-  return wrapperLiveness(record, query).state === 'alive';
+export async function isWrapperAlive(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<boolean> {
+  return (await wrapperLiveness(record, query)).state === 'alive';
+}
+
+/** The training process's liveness and the wrapper's, asked together. */
+export function bothLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<Liveness[]> {
+  return Promise.all([trainerLiveness(record, query), wrapperLiveness(record, query)]);
 }
 
 export function isFinal(state: RunStatus): boolean {
@@ -38,12 +43,12 @@ export function finalState(exit: ExitInfo): RunStatus {
 }
 
 /** A run holds resources (GPUs, its output_dir) while starting or running and some process of it lives. */
-export function holdsResources(record: RunRecord, query: ProcessQuery = systemProcesses): boolean {
+export async function holdsResources(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<boolean> {
   if (record.state !== 'starting' && record.state !== 'running') return false;
   // Just launched: the wrapper has not written its pid yet (reconcile fails it if it never does).
   if (record.state === 'starting' && record.wrapperPid === undefined) return true;
   // A process that cannot be checked here may be the run's: it keeps its GPUs and folder until known.
-  return [trainerLiveness(record, query), wrapperLiveness(record, query)].some((l) => l.state === 'alive' || l.state === 'unknown');
+  return (await bothLiveness(record, query)).some((l) => l.state === 'alive' || l.state === 'unknown');
 }
 
 /**
@@ -56,7 +61,7 @@ export function holdsResources(record: RunRecord, query: ProcessQuery = systemPr
  * A process whose liveness is unknown here (no tool may run) leaves the record as it is. An unreadable record is
  * never rewritten.
  */
-export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.now(), query: ProcessQuery = systemProcesses): RunEntry {
+export async function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.now(), query: ProcessQuery = systemProcesses): Promise<RunEntry> {
   const { dir, record } = entry;
   if (entry.unreadable || (record.state !== 'starting' && record.state !== 'running')) return entry;
   const exit = entry.exit ?? readExit(dir);
@@ -64,7 +69,7 @@ export function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.n
   if (exit) {
     patch = { state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt };
   } else if (record.pid !== undefined || record.wrapperPid !== undefined) {
-    const lives = [trainerLiveness(record, query), wrapperLiveness(record, query)];
+    const lives = await bothLiveness(record, query);
     if (lives.some((l) => l.state === 'alive' || l.state === 'unknown')) return entry;
     const outcome = endedWithoutExit(entry);
     // A live process the record names without its start time is not the run's: said, so nobody takes it for the run.

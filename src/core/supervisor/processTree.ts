@@ -2,7 +2,9 @@
 // to a run (its process group and descendants), and how to signal them all. Linux reads /proc; other Unix uses
 // `ps`; Windows uses PowerShell for start times and taskkill for the tree. Where a question needs a tool and
 // spawning is not allowed (an untrusted workspace), the answer is "unknown", never a guess.
-import { spawnSync } from 'node:child_process';
+// Every tool runs asynchronously (execFile, a timeout, an output cap): these are asked on every liveness check and
+// GPU poll, on the extension host, which must never block on a child process.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,14 +12,30 @@ import { join } from 'node:path';
 export interface ProcessQuery {
   platform: NodeJS.Platform;
   /** Runs a tool (argument array, no shell): its stdout, or undefined when it failed. */
-  run(cmd: string, args: string[]): string | undefined;
+  run(cmd: string, args: string[]): Promise<string | undefined>;
   /** Whether a tool may be spawned now (false in an untrusted workspace: listing runs must start no process). */
   maySpawn(): boolean;
 }
 
-function runTool(cmd: string, args: string[]): string | undefined {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', windowsHide: true, timeout: 10_000 });
-  return r.status === 0 ? r.stdout : undefined;
+/** A tool's output beyond this is not a process listing any more: the call fails rather than fill memory. */
+export const TOOL_OUTPUT_CAP = 16 * 1024 * 1024;
+
+/**
+ * Runs `cmd args` (no shell) without blocking: its stdout when it exits 0 within `timeoutMs` (then killed) and
+ * prints no more than `maxBytes`; else undefined.
+ */
+export function runTool(cmd: string, args: string[], opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<string | undefined> {
+  const { timeoutMs = 10_000, maxBytes = TOOL_OUTPUT_CAP } = opts;
+  return new Promise((resolve) => {
+    try {
+      execFile(cmd, args, { encoding: 'utf8', windowsHide: true, timeout: timeoutMs, maxBuffer: maxBytes }, (err, stdout) => {
+        resolve(err ? undefined : stdout);
+      });
+    } catch {
+      // execFile throws at once on arguments the OS cannot take (a NUL byte): the tool did not run.
+      resolve(undefined);
+    }
+  });
 }
 
 /** This machine, allowed to spawn. */
@@ -64,7 +82,7 @@ const run = (cmd: string, args: string[]) => systemProcesses.run(cmd, args);
 export type StartTimeAnswer = { startTime: string } | { unknown: string };
 
 /** The opaque start-time token of `pid` (Linux: /proc; elsewhere a tool, only where spawning is allowed). */
-export function readStartTime(pid: number, query: ProcessQuery = systemProcesses): StartTimeAnswer {
+export async function readStartTime(pid: number, query: ProcessQuery = systemProcesses): Promise<StartTimeAnswer> {
   if (query.platform === 'linux') {
     const start = readLinuxProc(pid)?.startTime;
     return start ? { startTime: start } : { unknown: `/proc/${pid}/stat is not readable` };
@@ -72,15 +90,15 @@ export function readStartTime(pid: number, query: ProcessQuery = systemProcesses
   const tool = query.platform === 'win32' ? 'powershell.exe' : 'ps';
   if (!query.maySpawn()) return { unknown: `its start time is not checked here (that needs ${tool}, and no process is started in an untrusted workspace)` };
   const out = query.platform === 'win32'
-    ? query.run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`])
-    : query.run('ps', ['-o', 'lstart=', '-p', String(pid)]);
+    ? await query.run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`])
+    : await query.run('ps', ['-o', 'lstart=', '-p', String(pid)]);
   const start = out?.trim();
   return start ? { startTime: start } : { unknown: `${tool} could not read its start time` };
 }
 
 /** An opaque start-time token for `pid`, or undefined when the process does not exist or it cannot be read. */
-export function processStartTime(pid: number, query: ProcessQuery = systemProcesses): string | undefined {
-  const a = readStartTime(pid, query);
+export async function processStartTime(pid: number, query: ProcessQuery = systemProcesses): Promise<string | undefined> {
+  const a = await readStartTime(pid, query);
   return 'startTime' in a ? a.startTime : undefined;
 }
 
@@ -90,10 +108,10 @@ export function processGroupOf(pid: number): number | undefined {
 }
 
 /** The process group of `pid` on Unix (ps only where spawning is allowed); undefined on Windows or when unknown. */
-export function groupOf(pid: number, query: ProcessQuery = systemProcesses): number | undefined {
+export async function groupOf(pid: number, query: ProcessQuery = systemProcesses): Promise<number | undefined> {
   if (query.platform === 'linux') return readLinuxProc(pid)?.pgid;
   if (query.platform === 'win32' || !query.maySpawn()) return undefined;
-  const n = Number(query.run('ps', ['-o', 'pgid=', '-p', String(pid)])?.trim());
+  const n = Number((await query.run('ps', ['-o', 'pgid=', '-p', String(pid)]))?.trim());
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
@@ -126,18 +144,18 @@ export type Liveness = { state: 'alive' } | { state: 'gone' | 'notOurs' | 'unkno
 export const START_TIME_UNREADABLE = 'unreadable';
 
 /** The start time to record for a process just started (START_TIME_UNREADABLE when it cannot be read). */
-export function recordedStartTime(pid: number): string {
-  return processStartTime(pid) ?? START_TIME_UNREADABLE;
+export async function recordedStartTime(pid: number): Promise<string> {
+  return (await processStartTime(pid)) ?? START_TIME_UNREADABLE;
 }
 
-export function sameProcess(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): Liveness {
+export async function sameProcess(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): Promise<Liveness> {
   if (pid === undefined) return { state: 'gone', why: 'no process recorded' };
   if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };
   if (startTime === undefined) {
     return { state: 'notOurs', why: `process ${pid} is alive, but the record has no start time for it, so it cannot be told to be the run's` };
   }
   if (startTime === START_TIME_UNREADABLE) return { state: 'unknown', why: `process ${pid} is alive, but its start time could not be read when it was recorded` };
-  const now = readStartTime(pid, query);
+  const now = await readStartTime(pid, query);
   if ('unknown' in now) {
     if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };
     return { state: 'unknown', why: `process ${pid} is alive, but ${now.unknown}` };
@@ -149,12 +167,12 @@ export function sameProcess(pid: number | undefined, startTime: string | undefin
 }
 
 /** The pid exists AND is the same process as recorded (start times match), so a reused pid is not mistaken. */
-export function isSameProcessAlive(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): boolean {
-  return sameProcess(pid, startTime, query).state === 'alive';
+export async function isSameProcessAlive(pid: number | undefined, startTime: string | undefined, query: ProcessQuery = systemProcesses): Promise<boolean> {
+  return (await sameProcess(pid, startTime, query)).state === 'alive';
 }
 
 /** All processes (Unix). Empty on Windows, where the tree is handled by taskkill. */
-export function listProcesses(): ProcInfo[] {
+export async function listProcesses(): Promise<ProcInfo[]> {
   if (process.platform === 'linux') {
     const out: ProcInfo[] = [];
     for (const name of readdirSync('/proc')) {
@@ -165,7 +183,7 @@ export function listProcesses(): ProcInfo[] {
     return out;
   }
   if (process.platform === 'win32') return [];
-  const text = run('ps', ['-A', '-o', 'pid=,ppid=,pgid=']) ?? '';
+  const text = (await run('ps', ['-A', '-o', 'pid=,ppid=,pgid='])) ?? '';
   return text
     .split('\n')
     .map((l) => l.trim().split(/\s+/).map(Number))
@@ -177,8 +195,8 @@ export function listProcesses(): ProcInfo[] {
  * Live processes of a run: members of its process group plus every descendant of the given roots (a child that
  * called setsid() leaves the group but not the ancestry). The roots themselves are included when alive.
  */
-export function runProcesses(pgid: number | undefined, roots: number[]): number[] {
-  const procs = listProcesses();
+export async function runProcesses(pgid: number | undefined, roots: number[]): Promise<number[]> {
+  const procs = await listProcesses();
   const children = new Map<number, number[]>();
   for (const p of procs) {
     const list = children.get(p.ppid);
@@ -207,10 +225,10 @@ export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
  * On Windows there are no groups or signals: SIGKILL (and anything after a failed polite stop) uses
  * `taskkill /T /F`, the polite signals `taskkill /T` without /F.
  */
-export function signalRun(pgid: number | undefined, extraPids: number[], signal: StopSignal): void {
+export async function signalRun(pgid: number | undefined, extraPids: number[], signal: StopSignal): Promise<void> {
   if (process.platform === 'win32') {
     const root = pgid ?? extraPids[0];
-    if (root !== undefined) taskkillTree(root, signal === 'SIGKILL');
+    if (root !== undefined) await taskkillTree(root, signal === 'SIGKILL');
     return;
   }
   if (pgid !== undefined && pgid > 1) {
@@ -222,7 +240,7 @@ export function signalRun(pgid: number | undefined, extraPids: number[], signal:
   }
   for (const pid of extraPids) {
     // Members of the group already got the signal; a second SIGINT would interrupt Python's own cleanup.
-    if (pgid !== undefined && groupOf(pid) === pgid) continue;
+    if (pgid !== undefined && (await groupOf(pid)) === pgid) continue;
     try {
       process.kill(pid, signal);
     } catch {
@@ -233,7 +251,7 @@ export function signalRun(pgid: number | undefined, extraPids: number[], signal:
 
 
 /** `taskkill [/F] /T /PID <pid>` by absolute path (no shell, no PATH lookup); errors ignored (already gone). */
-export function taskkillTree(pid: number, force: boolean): void {
+export async function taskkillTree(pid: number, force: boolean): Promise<void> {
   const exe = join(process.env['SystemRoot'] ?? process.env['WINDIR'] ?? 'C:\\Windows', 'System32', 'taskkill.exe');
-  spawnSync(exe, [...(force ? ['/F'] : []), '/T', '/PID', String(pid)], { windowsHide: true, timeout: 30_000 });
+  await runTool(exe, [...(force ? ['/F'] : []), '/T', '/PID', String(pid)], { timeoutMs: 30_000 });
 }

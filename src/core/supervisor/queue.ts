@@ -126,14 +126,14 @@ export interface PumpResult {
  * Starts every queued run that may start now (see planQueue), of those this machine queued. Safe to call from
  * several processes at once. Throws MachineKeyError when the key cannot be read or made (nothing started then).
  */
-export function pumpQueue(
+export async function pumpQueue(
   recordsDir: string,
   launcher: WrapperLauncher,
   settings: QueueSettings = readQueueSettings(recordsDir),
   query: ProcessQuery = systemProcesses,
-): PumpResult {
+): Promise<PumpResult> {
   const result: PumpResult = { started: [], failed: [], foreign: [] };
-  const all = listRuns(recordsDir).map((e) => reconcile(e, undefined, undefined, query));
+  const all = await Promise.all(listRuns(recordsDir).map((e) => reconcile(e, undefined, undefined, query)));
   if (!all.some((e) => e.record.state === 'queued')) return result;
   const key = loadMachineKey(launcher.machineKeyFile ?? defaultMachineKeyFile());
   const entries = all.filter((e) => {
@@ -141,7 +141,10 @@ export function pumpQueue(
     result.foreign.push(e.record.id);
     return false;
   });
-  for (const d of planQueue(entries, settings.totalGpus, (r) => holdsResources(r, query))) {
+  // Liveness is asked once per run up front, so planQueue stays a pure function of the answers.
+  const holding = new Set<RunRecord>();
+  for (const e of entries) if (await holdsResources(e.record, query)) holding.add(e.record);
+  for (const d of planQueue(entries, settings.totalGpus, (r) => holding.has(r))) {
     const { dir, record } = d.entry;
     if (!claimStart(dir)) continue;
     const fail = (reason: string) => {

@@ -95,10 +95,10 @@ export class Supervisor {
    * Every run, oldest first, with dead runs settled (reconcile). Unreadable records are listed as such (and described
    * in `problems`); queued runs not sealed by this machine are flagged `foreign`.
    */
-  list(problems?: string[]): RunEntry[] {
+  async list(problems?: string[]): Promise<RunEntry[]> {
     let key: Buffer | undefined;
-    return listRuns(this.recordsDir, problems).map((e) => {
-      const entry = reconcile(e, this.startTimeoutMs, undefined, this.query);
+    const settled = await Promise.all(listRuns(this.recordsDir, problems).map((e) => reconcile(e, this.startTimeoutMs, undefined, this.query)));
+    return settled.map((entry) => {
       if (entry.record.state !== 'queued' || entry.unreadable) return entry;
       try {
         key ??= this.machineKey();
@@ -110,7 +110,7 @@ export class Supervisor {
     });
   }
 
-  get(id: string): RunEntry {
+  async get(id: string): Promise<RunEntry> {
     const dir = this.dirOf(id);
     const record = readRecord(dir);
     const exit = readExit(dir);
@@ -118,11 +118,13 @@ export class Supervisor {
   }
 
   /** Runs that are starting or running now (processes alive, or not checkable here). */
-  live(): RunEntry[] {
-    return this.list().filter((e) => holdsResources(e.record, this.query));
+  async live(): Promise<RunEntry[]> {
+    const all = await this.list();
+    const holds = await Promise.all(all.map((e) => holdsResources(e.record, this.query)));
+    return all.filter((_, i) => holds[i]);
   }
 
-  isAlive(record: RunRecord): boolean {
+  isAlive(record: RunRecord): Promise<boolean> {
     return isAlive(record, this.query);
   }
 
@@ -130,7 +132,7 @@ export class Supervisor {
    * Seals a queued run that was not queued on this machine (after the user said to start it), then pumps the queue:
    * from now on it is this machine's run. Throws when the run is not queued any more.
    */
-  acceptQueued(id: string): PumpResult {
+  async acceptQueued(id: string): Promise<PumpResult> {
     const dir = this.dirOf(id);
     const record = readRecord(dir);
     if (record.state !== 'queued') throw new Error(`run ${id} is ${record.state}, not queued`);
@@ -175,7 +177,7 @@ export class Supervisor {
   async start(plan: LaunchPlan, meta: RunMeta = {}): Promise<RunEntry> {
     // The check and the record under one lock: another window starting in the same output_dir waits, then sees ours.
     const { dir, secrets } = await withCreateLock(this.recordsDir, async () => {
-      const live = this.live().map((e) => e.record);
+      const live = (await this.live()).map((e) => e.record);
       const problems = preflight(plan, live);
       if (problems.length) throw new PreflightError(problems);
       await this.opts.beforeRecord?.();
@@ -195,7 +197,7 @@ export class Supervisor {
       const why = spawnError ? spawnError.message : 'it exited at once';
       updateRecord(dir, { state: 'failed', endedAt: new Date().toISOString(), note: `the supervising wrapper (${this.launcher.execPath} ${this.launcher.wrapperScript}) could not run: ${why}` });
     }
-    return this.get(readRecord(dir).id);
+    return await this.get(readRecord(dir).id);
   }
 
   /** Adds a run to the queue (state queued) and starts whatever may start now. */
@@ -206,8 +208,8 @@ export class Supervisor {
     const problems = preflight(plan).concat(impossible ? [{ code: 'output-dir-busy' as const, message: impossible }] : []);
     if (problems.length) throw new PreflightError(problems);
     const { record } = await withCreateLock(this.recordsDir, () => this.newRecord(plan, meta, 'queued'));
-    const pump = this.pump();
-    return { entry: this.get(record.id), pump };
+    const pump = await this.pump();
+    return { entry: await this.get(record.id), pump };
   }
 
   private queueSettings() {
@@ -218,7 +220,7 @@ export class Supervisor {
   }
 
   /** Starts queued runs whose GPUs are free, in queue order. Call on activation and whenever a run ends. */
-  pump(): PumpResult {
+  pump(): Promise<PumpResult> {
     return pumpQueue(this.recordsDir, this.launcher, this.queueSettings(), this.query);
   }
 
@@ -233,49 +235,49 @@ export class Supervisor {
   async stop(id: string, opts: { graceMs?: number } = {}): Promise<RunRecord> {
     const grace = opts.graceMs ?? this.graceMs;
     const dir = this.dirOf(id);
-    let entry = this.get(id);
+    let entry = await this.get(id);
     if (entry.record.state === 'queued') {
       if (claimStart(dir)) {
         removeSecretsFile(dir);
         return updateRecord(dir, { state: 'stopped', endedAt: new Date().toISOString(), note: 'removed from the queue before it started' });
       }
-      entry = this.get(id);
+      entry = await this.get(id);
     }
     if (isFinal(entry.record.state)) return entry.record;
     // A running record is checked before anything is written into its folder.
-    if (entry.record.state === 'running') this.assertSignallable(entry.record);
+    if (entry.record.state === 'running') await this.assertSignallable(entry.record);
     writeJsonAtomic(recordFiles(dir).stop, { requestedAt: new Date().toISOString(), by: process.pid });
     // A run still starting gets its pid shortly; the wrapper itself honours the request if it comes first.
     await waitUntil(() => readRecord(dir).state !== 'starting', this.startTimeoutMs);
     const record = readRecord(dir);
-    const leader = trainerLiveness(record, this.query);
+    const leader = await trainerLiveness(record, this.query);
     if (leader.state === 'alive') {
-      this.assertSignallable(record);
+      await this.assertSignallable(record);
       // The recorded group only when the verified leader is in it; else just the leader and its descendants.
-      const pgid = record.pgid !== undefined && groupOf(record.pid!, this.query) === record.pgid ? record.pgid : undefined;
+      const pgid = record.pgid !== undefined && (await groupOf(record.pid!, this.query)) === record.pgid ? record.pgid : undefined;
       // Processes of the run: its group plus descendants of the training process (Windows: the tree under its pid).
-      const procs = () => {
-        const root = isAlive(record, this.query) ? [record.pid!] : [];
-        return process.platform === 'win32' ? root : runProcesses(pgid, root).filter((p) => p !== record.wrapperPid);
+      const procs = async () => {
+        const root = (await isAlive(record, this.query)) ? [record.pid!] : [];
+        return process.platform === 'win32' ? root : (await runProcesses(pgid, root)).filter((p) => p !== record.wrapperPid);
       };
-      const gone = () => procs().length === 0;
+      const gone = async () => (await procs()).length === 0;
       for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
-        if (gone()) break;
-        signalRun(pgid, procs(), sig);
+        if (await gone()) break;
+        await signalRun(pgid, await procs(), sig);
         if (await waitUntil(gone, sig === 'SIGKILL' ? 10_000 : grace)) break;
       }
     } else if (leader.state !== 'gone') {
-      this.assertSignallable(record);
+      await this.assertSignallable(record);
     }
     // The wrapper records the outcome once the training process has exited, then writes the final state and starts
     // the next queued run: Stop is over when the wrapper is gone too (exit.json alone came before it, seen in CI).
-    await waitUntil(() => !isWrapperAlive(record, this.query), grace + 10_000);
-    return this.get(id).record;
+    await waitUntil(async () => !(await isWrapperAlive(record, this.query)), grace + 10_000);
+    return (await this.get(id)).record;
   }
 
   /** Throws, saying why, when the record's training process is alive but cannot be shown to be the run's. */
-  private assertSignallable(record: RunRecord): void {
-    const leader = trainerLiveness(record, this.query);
+  private async assertSignallable(record: RunRecord): Promise<void> {
+    const leader = await trainerLiveness(record, this.query);
     if (leader.state === 'notOurs' || leader.state === 'unknown') {
       throw new Error(`run ${record.id} was not stopped, and no process was signalled: ${leader.why}`);
     }
@@ -288,7 +290,7 @@ export class Supervisor {
    * still alive or no checkpoint qualifies; nothing is started then.
    */
   async resume(id: string, pick: NewestCheckpoint, meta: RunMeta = {}, plan?: LaunchPlan): Promise<RunEntry> {
-    const { record } = this.get(id);
+    const { record } = await this.get(id);
     if (!isFinal(record.state) && record.state !== 'queued') throw new Error(`run ${id} is still ${record.state}; stop it before resuming`);
     const outputDir = record.outputDir ?? outputDirOf(record.plan);
     const found = await pick(outputDir);

@@ -67,7 +67,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     current = { ...current, ...patch };
     write(files.run, current);
   };
-  const finish = (exit: ExitInfo): number => {
+  const finish = async (exit: ExitInfo): Promise<number> => {
     write(files.exit, exit);
     // Why it ended without an exit status (it could not start, say) belongs in run.json too, where lists show notes.
     const notes = [exit.exitCode === null && exit.signal === null ? exit.error : undefined, writeErrors.size ? `some run record writes failed: ${[...writeErrors.values()].join('; ')}` : undefined].filter(Boolean);
@@ -75,7 +75,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     save({ state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt, ...(note ? { note } : {}) });
     if (opts.pump !== false) {
       try {
-        pumpQueue(dirname(recordDir), selfLauncher());
+        await pumpQueue(dirname(recordDir), selfLauncher());
       } catch {
         // the extension pumps again when it next looks at the queue
       }
@@ -83,7 +83,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     return 0;
   };
 
-  save({ wrapperPid: process.pid, wrapperStartTime: recordedStartTime(process.pid) });
+  save({ wrapperPid: process.pid, wrapperStartTime: await recordedStartTime(process.pid) });
   if (existsSync(files.stop)) {
     return finish({ exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: true, error: 'stopped before it started' });
   }
@@ -107,7 +107,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
     }
   }
   // A plan the OS cannot take makes spawn throw synchronously: record why, as for a program that cannot start.
-  const cannot = (error: string): number => {
+  const cannot = (error: string): Promise<number> => {
     try {
       writeSync(fd, `${WRAPPER_PREFIX}${error}\n`);
     } catch {
@@ -143,26 +143,27 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
 
   // Someone signalling the wrapper means "stop the run"; the wrapper itself stays to record the outcome.
-  const forward = (sig: StopSignal) => () => signalRun(pgid, pgid === undefined ? [pid] : [], sig);
+  const forward = (sig: StopSignal) => () => void signalRun(pgid, pgid === undefined ? [pid] : [], sig);
   process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
   process.on('SIGHUP', forward('SIGTERM'));
 
-  save({ state: 'running', pid, pgid, procStartTime: recordedStartTime(pid), startedAt: new Date().toISOString() });
+  save({ state: 'running', pid, pgid, procStartTime: await recordedStartTime(pid), startedAt: new Date().toISOString() });
   // A stop requested while we were starting: begin it here; the supervisor escalates once it sees the pid.
-  if (existsSync(files.stop)) signalRun(pgid, [], 'SIGINT');
+  if (existsSync(files.stop)) await signalRun(pgid, [], 'SIGINT');
 
   const { code, signal } = await exited;
   let leftoverKilled = 0;
   if (pgid !== undefined) {
-    const left = runProcesses(pgid, []);
+    const left = await runProcesses(pgid, []);
     if (left.length) {
       leftoverKilled = left.length;
-      signalRun(pgid, [], 'SIGTERM');
+      await signalRun(pgid, [], 'SIGTERM');
       const grace = opts.leftoverGraceMs ?? 5000;
-      if (!(await waitUntil(() => runProcesses(pgid, []).length === 0, grace))) {
-        signalRun(pgid, [], 'SIGKILL');
-        await waitUntil(() => runProcesses(pgid, []).length === 0, 5000);
+      const noneLeft = async () => (await runProcesses(pgid, [])).length === 0;
+      if (!(await waitUntil(noneLeft, grace))) {
+        await signalRun(pgid, [], 'SIGKILL');
+        await waitUntil(noneLeft, 5000);
       }
     }
   }

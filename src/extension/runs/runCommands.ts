@@ -12,6 +12,7 @@ import type { RunsController } from './runsController';
 import type { RunsNode } from '../views/runsView';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { showStartRefused } from './startProblems';
+import type { CommandHandler } from '../commandTable';
 
 /** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
 export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
@@ -31,14 +32,13 @@ export async function resolveRunId(runs: RunsController, arg: unknown, filter: (
   return pick?.id;
 }
 
-/** `reveal` selects a run's row in the Runs view: a run started or resumed here is shown where it was added. */
-export function registerRunCommands(
-  runs: RunsController,
-  register: (id: string, run: (...args: never[]) => unknown) => vscode.Disposable,
-  reveal: (runId: string) => void = () => undefined,
-): vscode.Disposable[] {
-  return [
-    register('sdxl.startRun', async (arg?: vscode.Uri) => {
+/**
+ * The run commands, id → handler (registered with the others by commandTable.ts). `reveal` selects a run's row in
+ * the Runs view: a run started or resumed here is shown where it was added.
+ */
+export function runCommands(runs: RunsController, reveal: (runId: string) => void = () => undefined): Record<string, CommandHandler> {
+  return {
+    'sdxl.startRun': async (arg?: vscode.Uri) => {
       const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
       if (!uri) return;
       const run = await runs.start(uri).catch((e: unknown) => {
@@ -51,28 +51,28 @@ export function registerRunCommands(
         const queued = run.entry.record.state === 'queued';
         void vscode.window.setStatusBarMessage(`SDXL: run ${run.entry.record.name} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
       }
-    }),
-    register('sdxl.stopRun', async (arg?: unknown) => {
+    },
+    'sdxl.stopRun': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg, (ended) => !ended);
       if (!id) return;
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping SDXL run ${id}…` }, () => runs.stop(id));
-    }),
-    register('sdxl.resumeRun', async (arg?: unknown) => {
+    },
+    'sdxl.resumeRun': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg, (ended) => ended);
       if (!id) return;
       const run = await runs.resume(id);
       if (run) reveal(run.id);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? 'a checkpoint'}`, 5000);
-    }),
-    register('sdxl.resumeFromCheckpoint', async (node?: RunsNode) => {
+    },
+    'sdxl.resumeFromCheckpoint': async (node?: RunsNode) => {
       if (!node || node.kind !== 'checkpoint') return;
       const run = await runs.resume(node.runId, `checkpoint-${node.step}`);
       if (run) reveal(run.id);
       if (run) void vscode.window.setStatusBarMessage(`SDXL: resumed as ${run.id} from ${run.entry.record.resumedFrom ?? `checkpoint-${node.step}`}`, 5000);
-    }),
+    },
     // `at`: 'failure' for the line that shows why the run failed, a 1-based line (as the dashboard's banner says), or
     // a step (the line where the progress bar reached it, or the nearest step before it).
-    register('sdxl.openConsoleLog', async (arg?: unknown, at?: 'failure' | number | { step: number }) => {
+    'sdxl.openConsoleLog': async (arg?: unknown, at?: 'failure' | number | { step: number }) => {
       const id = await resolveRunId(runs, arg);
       if (!id) return;
       const run = runs.get(id);
@@ -87,15 +87,15 @@ export function registerRunCommands(
         editor.selection = new vscode.Selection(pos, pos);
         editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
       }
-    }),
-    register('sdxl.revealOutput', async (arg?: unknown) => {
+    },
+    'sdxl.revealOutput': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg);
       const dir = id ? runs.get(id)?.state.outputDir ?? runs.get(id)?.entry.record.outputDir : undefined;
       if (!dir) return void vscode.window.showWarningMessage('SDXL: this run has no known output_dir.');
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)).then(undefined,
         () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir)));
-    }),
-    register('sdxl.openInTensorBoard', async (arg?: unknown) => {
+    },
+    'sdxl.openInTensorBoard': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg);
       const run = id ? runs.get(id) : undefined;
       const dir = run?.state.outputDir ?? run?.entry.record.outputDir;
@@ -109,15 +109,15 @@ export function registerRunCommands(
         await vscode.env.clipboard.writeText(cmd);
         void vscode.window.showInformationMessage(`SDXL: copied "${cmd}" to the clipboard (the dashboard shows the same curves without TensorBoard).`);
       }
-    }),
-    register('sdxl.deleteRunRecord', async (arg?: unknown) => {
+    },
+    'sdxl.deleteRunRecord': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg, (ended) => ended);
       if (!id) return;
       const ok = await vscode.window.showWarningMessage(`Delete the record of run ${id}? Its output_dir (checkpoints, weights) is kept.`, { modal: true }, 'Delete Record');
       if (ok === 'Delete Record') await runs.deleteRecord(id);
-    }),
+    },
     // From the failure notification and the dashboard banner: one undo step, then say what changed where.
-    register('sdxl.applyRunFix', async (configPath: string, fix: Fix) => {
+    'sdxl.applyRunFix': async (configPath: string, fix: Fix) => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(configPath));
       const edits = fixToTextEdits(doc.getText(), fix);
       const edit = new vscode.WorkspaceEdit();
@@ -126,6 +126,6 @@ export function registerRunCommands(
       await vscode.window.showTextDocument(doc);
       if (applied) void vscode.window.showInformationMessage(`SDXL: ${fixAppliedMessage(fix, path.basename(configPath))}`);
       else void vscode.window.showWarningMessage(`SDXL: could not apply "${fix.title}" to ${path.basename(configPath)} (its JSON does not have the shape the fix expects); change it by hand.`);
-    }),
-  ];
+    },
+  };
 }

@@ -5,6 +5,8 @@ import type { Diagnosis } from '../../core/run/events';
 import { failureTitle } from '../../core/run/failure';
 import { epochText } from '../../shared/epochs';
 import type { RunChange, RunsController } from './runsController';
+import { setting } from '../settings';
+import { logFailure, loggingErrors, type Log } from '../listenerErrors';
 
 export class RunNotifier implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
@@ -13,8 +15,8 @@ export class RunNotifier implements vscode.Disposable {
   /** Runs with a validation notification still on screen: one at a time, so a long run does not pile them up. */
   private readonly validationShown = new Set<string>();
 
-  constructor(private readonly runs: RunsController) {
-    this.subscription = runs.onDidChange((c) => c && void this.onChange(c));
+  constructor(private readonly runs: RunsController, private readonly log: Log = () => undefined) {
+    this.subscription = runs.onDidChange(loggingErrors('Run notifications', log, (c: RunChange | undefined) => c && this.onChange(c)));
   }
 
   private async onChange(c: RunChange): Promise<void> {
@@ -63,11 +65,11 @@ export class RunNotifier implements vscode.Disposable {
     }
     if (fresh && state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
       this.nanStopped.add(id);
-      const stop = vscode.workspace.getConfiguration('sdxl').get<boolean>('stopOnNanLoss', true);
+      const stop = setting('stopOnNanLoss');
       const nan = state.warnings.find((w) => w.class === 'nan_loss');
       if (stop && !state.exit) {
         void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`));
-        void this.runs.stop(id);
+        logFailure(`Stopping run ${id} after its NaN loss`, this.log, this.runs.stop(id));
       } else {
         void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}. ${nan?.remedy ?? ''}`));
       }

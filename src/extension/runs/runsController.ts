@@ -26,6 +26,9 @@ import { startWithErrorsQuestion } from '../../core/diagnostics/startGate';
 import { redactArgv, redactText, secretsOf, type KnownSecrets } from '../../core/util/redact';
 import { secretsOfConfig } from '../../core/supervisor/configSecrets';
 import type { GpuInventory } from '../gpus';
+import { onDidChangeSettings, setting } from '../settings';
+import type { SettingKey } from '../settingsTable';
+import { logFailure, loggingErrors } from '../listenerErrors';
 
 export interface RunView {
   id: string;
@@ -72,7 +75,25 @@ export class RunsController implements vscode.Disposable {
     private readonly gpus: GpuInventory,
     /** Masked in every text shown (monitors' states, log lines, errors); plans started here add theirs. */
     readonly secrets: KnownSecrets,
-  ) {}
+  ) {
+    this.settingsWatch = onDidChangeSettings(loggingErrors('Runs: applying changed settings', this.logError, (changed: ReadonlySet<SettingKey>) => {
+      // The supervisor keeps its grace period: the next one made reads the new value.
+      if (changed.has('stopGracePeriodSeconds')) this.supervisor = undefined;
+      if (changed.has('nvidiaSmiPath') || changed.has('hangFactor')) {
+        const now = this.monitorSettings();
+        for (const t of this.tracked.values()) t.monitor.updateOptions(now);
+      }
+    }));
+  }
+
+  private readonly logError = (message: string): void => this.output.error(message);
+
+  private readonly settingsWatch: vscode.Disposable;
+
+  /** What a RunMonitor takes from the settings (no nvidia-smi in an untrusted workspace: it is a program to run). */
+  private monitorSettings(): { nvidiaSmi: string | false; hangFactor: number } {
+    return { nvidiaSmi: vscode.workspace.isTrusted ? setting('nvidiaSmiPath') : false, hangFactor: setting('hangFactor') };
+  }
 
   /** Validation images and thumbnails of every run: the one folder the dashboard webview may load files from. */
   get imagesRoot(): string | undefined {
@@ -100,13 +121,13 @@ export class RunsController implements vscode.Disposable {
     if (!recordsDir) return undefined;
     const gpus = totalGpus ?? this.supervisorGpus;
     if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir) || gpus !== this.supervisorGpus) {
-      const graceSec = vscode.workspace.getConfiguration('sdxl').get<number>('stopGracePeriodSeconds', 10);
+      const graceSec = setting('stopGracePeriodSeconds');
       this.supervisorGpus = gpus;
       this.supervisor = new Supervisor({
         recordsDir,
         wrapperScript: this.context.asAbsolutePath(path.join('dist', 'wrapper.js')),
         execPath: process.execPath,
-        graceMs: Math.max(0, graceSec) * 1000,
+        graceMs: graceSec * 1000,
         processes: this.processes,
         ...(gpus !== undefined ? { totalGpus: gpus } : {}),
       });
@@ -121,7 +142,7 @@ export class RunsController implements vscode.Disposable {
     const problems: string[] = [];
     let entries: RunEntry[] = [];
     try {
-      entries = fs.existsSync(sup.recordsDir) ? sup.list(problems) : [];
+      entries = fs.existsSync(sup.recordsDir) ? await sup.list(problems) : [];
     } catch (e) {
       problems.push(e instanceof Error ? e.message : String(e));
     }
@@ -155,7 +176,7 @@ export class RunsController implements vscode.Disposable {
     // Starting processes is for trusted workspaces only (a cloned repo could carry queued records).
     if (!vscode.workspace.isTrusted) return;
     try {
-      sup.pump();
+      await sup.pump();
     } catch (e) {
       this.output.warn(`Queue: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -164,7 +185,7 @@ export class RunsController implements vscode.Disposable {
     for (const entry of entries) {
       if (entry.foreign && entry.record.state === 'queued' && !this.askedForeign.has(entry.record.id)) {
         this.askedForeign.add(entry.record.id);
-        void this.askAboutForeign(entry);
+        logFailure(`Asking about run ${entry.record.id} (queued elsewhere)`, this.logError, this.askAboutForeign(entry));
       }
     }
   }
@@ -183,7 +204,7 @@ export class RunsController implements vscode.Disposable {
     if (!choice || !sup || !vscode.workspace.isTrusted) return;
     try {
       if (choice === 'Start It') {
-        const pump = sup.acceptQueued(record.id);
+        const pump = await sup.acceptQueued(record.id);
         this.output.info(`Run ${record.id} (queued elsewhere) accepted: ${pump.started.includes(record.id) ? 'started' : 'queued'}`);
       } else {
         await sup.stop(record.id);
@@ -199,18 +220,18 @@ export class RunsController implements vscode.Disposable {
     const monitor = new RunMonitor({
       recordDir: entry.dir,
       imageCacheDir: this.imageDirOf(entry.record.id),
-      nvidiaSmi: vscode.workspace.isTrusted ? (vscode.workspace.getConfiguration('sdxl').get<string>('nvidiaSmiPath') || 'nvidia-smi') : false,
+      ...this.monitorSettings(),
       processes: this.processes,
-      hangFactor: vscode.workspace.getConfiguration('sdxl').get<number>('hangFactor', 20),
       secrets: this.secrets.list,
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
-    t.unsubscribe = monitor.onDidChange((state, events) => {
+    // The monitor swallows what its listeners throw (it must go on polling): logged here, with the run it was for.
+    t.unsubscribe = monitor.onDidChange(loggingErrors(`Run ${entry.record.id}: showing its new state`, this.logError, (state, events) => {
       const previous = t.previous;
       t.previous = state;
       this.changeEmitter.fire({ id: entry.record.id, state, previous, events });
       if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
-    });
+    }));
     this.tracked.set(entry.record.id, t);
     this.nameCounts = undefined;
     monitor.start();
@@ -227,7 +248,7 @@ export class RunsController implements vscode.Disposable {
 
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(), 300);
+    this.refreshTimer = setTimeout(() => logFailure('Refreshing the runs', this.logError, this.refresh()), 300);
   }
 
   runs(): RunView[] {
@@ -281,7 +302,7 @@ export class RunsController implements vscode.Disposable {
     const secrets = secretsOf(plan.argv, plan.env);
     this.secrets.add(secrets);
     try {
-      const runs = sup.list();
+      const runs = await sup.list();
       // A folder holding another run's files is never shared silently (ownership.ts).
       const claim = claimOutputDir(outputDirOf(plan), runs);
       let continues: { id: string; checkpoint: string } | undefined;
@@ -304,7 +325,7 @@ export class RunsController implements vscode.Disposable {
           meta.outputDir = next.dir;
         }
       }
-      const live = sup.live().filter((e) => e.record.state === 'running' || e.record.state === 'starting');
+      const live = (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
       const entry = continues
         ? await sup.resume(continues.id, () => continues.checkpoint, meta, plan)
         : live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
@@ -334,10 +355,10 @@ export class RunsController implements vscode.Disposable {
   }
 
   /** The checkpoint a resume of `id` may use: its own or its lineage's, on disk and complete (pickResumeCheckpoint). */
-  private pickCheckpoint(id: string, want?: string) {
+  private async pickCheckpoint(id: string, want?: string) {
     const sup = this.getSupervisor();
-    if (!sup) return Promise.reject(new Error('no workspace folder'));
-    return pickResumeCheckpoint({ runId: id, runs: sup.list(), stateOf: (runId) => this.tracked.get(runId)?.monitor.state, ...(want ? { want } : {}) });
+    if (!sup) throw new Error('no workspace folder');
+    return pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf: (runId) => this.tracked.get(runId)?.monitor.state, ...(want ? { want } : {}) });
   }
 
   async stop(id: string): Promise<void> {
@@ -389,6 +410,7 @@ export class RunsController implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.refreshTimer);
+    this.settingsWatch.dispose();
     this.recordsWatch?.dispose();
     for (const t of this.tracked.values()) {
       t.unsubscribe();

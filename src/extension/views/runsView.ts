@@ -101,6 +101,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   /** Selects a run's row and scrolls to it (a run just started or resumed is added at the end, maybe out of sight). */
   reveal(id: string): void {
+    // Best effort: the view may be hidden or not yet hold the row; the run shows there either way.
     if (this.runs.get(id)) void Promise.resolve(this.view?.reveal(this.runNode(id), { select: true, focus: false })).catch(() => undefined);
   }
 
