@@ -3,10 +3,10 @@
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { ConsoleParser } from '../worker/consoleParser';
-import { ENV_ARGS } from '../launch/launchPlan';
-import { maskSecret, redactorOf } from '../util/redact';
+import { argsFromArgv } from '../launch/planArgs';
+import { redactorOf } from '../util/redact';
 import { checkTensorboardLogs, isChildExceptionLine } from '../run/failure';
 import { logsDirOf } from '../worker/logsDir';
 import { isOwnEventFile, type RunWindow } from '../worker/eventAttribution';
@@ -85,34 +85,6 @@ async function readJson(path: string, notes: string[]): Promise<Record<string, u
     notes.push(`${path}: ${(e as Error).message}; ignored`);
   }
   return undefined;
-}
-
-/** Script args from a launch argv (`… script.py --name value --flag …`), typed by the script's table. */
-export function argsFromArgv(argv: readonly string[], script: ScriptKind): Record<string, ArgValue> {
-  const info = SCRIPTS[script];
-  const byName = new Map(info.args.map((a) => [a.name, a]));
-  const start = argv.findIndex((a) => scriptKindFromPath(a) === script);
-  const args: Record<string, ArgValue> = {};
-  for (let i = start + 1; i > 0 && i < argv.length; i++) {
-    const word = argv[i]!;
-    if (!word.startsWith('--')) continue;
-    const eq = word.indexOf('=');
-    const spec = byName.get(eq >= 0 ? word.slice(0, eq) : word);
-    if (!spec) continue;
-    if (spec.type === 'bool-flag') {
-      args[spec.dest] = true;
-      continue;
-    }
-    const raw = eq >= 0 ? word.slice(eq + 1) : argv[++i];
-    if (raw === undefined) break;
-    // A record written before the token went by environment (ENV_ARGS) has it in argv: never into a state.
-    if (Object.prototype.hasOwnProperty.call(ENV_ARGS, spec.dest)) {
-      args[spec.dest] = maskSecret(raw);
-      continue;
-    }
-    args[spec.dest] = spec.type === 'int' || spec.type === 'float' ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
-  }
-  return args;
 }
 
 async function readRecord(dir: string, notes: string[]): Promise<RecordInfo> {

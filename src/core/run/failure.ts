@@ -59,6 +59,11 @@ function childExceptions(tbs: readonly TracebackInfo[]): string[] {
   return tbs.map((t) => t.exception).filter((e): e is string => !!e && !LAUNCHER_EXC.test(e));
 }
 
+/** Whether a line is a launcher's exception about its child (CalledProcessError, …), not the training's own. */
+export function isLauncherExceptionLine(text: string): boolean {
+  return LAUNCHER_EXC.test(text);
+}
+
 /** Whether a line is a Python exception as printed when uncaught (`module.SomeError: message`), not a launcher's own. */
 export function isChildExceptionLine(text: string): boolean {
   return PY_EXCEPTION.test(text) && !LAUNCHER_EXC.test(text);
