@@ -44,6 +44,8 @@ export interface RunMonitorOptions {
    * knows (the plan it started, its own environment's HF_TOKEN). Hugging Face tokens are masked in any case.
    */
   secrets?: readonly string[];
+  /** See SourceOptions.summary (summarize reads a record through readOnce with it). */
+  summary?: boolean;
 }
 
 type Listener = (state: RunState, events: RunEvent[]) => void;
@@ -161,7 +163,7 @@ export class RunMonitor {
    * state when the run has ended.
    */
   async readOnce(): Promise<RunState> {
-    this.oneShot = this.stopped;
+    this.oneShot = this.stopped || this.opts.summary === true;
     try {
       await this.exclusive(async () => {
         for (let i = 0; i < 1000 && !this.ended; i++) if (!(await this.pass())) break;
@@ -286,8 +288,8 @@ export class RunMonitor {
     let more = false;
     for (const source of this.sources.all) more = (await source.poll(this.ctx)) === true || more;
     if (more) return true;
+    if (end || this.opts.summary) for (const source of this.sources.all) source.drain?.(this.ctx);
     if (end) {
-      for (const source of this.sources.all) source.drain?.(this.ctx);
       this.finishRun(end);
       return false;
     }

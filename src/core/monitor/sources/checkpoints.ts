@@ -32,7 +32,7 @@ export class CheckpointSource implements RunSource {
     }
     // Only news is sent: what the scan changes in the run's own checkpoints (the console announces which are its own,
     // so the same listing can mean a change after a new announcement).
-    const event: RunEvent = { type: 'checkpointScan', checkpoints: scan.checkpoints };
+    const event: RunEvent = { type: 'checkpointScan', checkpoints: scan.checkpoints, ...(ctx.facts.unowned ? { adopt: true } : {}) };
     if (JSON.stringify(reduce(ctx.state, event).checkpoints) === JSON.stringify(ctx.state.checkpoints)) return;
     ctx.emit(event);
   }

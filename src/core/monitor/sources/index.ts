@@ -5,6 +5,7 @@ import { CheckpointSource } from './checkpoints';
 import { ConsoleSource } from './console';
 import { HangSource } from './hang';
 import { TensorboardSource } from './tensorboard';
+import { TrackerSource } from './tracker';
 import type { RunSource, SourceOptions } from './types';
 import { WandbSource } from './wandb';
 
@@ -24,6 +25,7 @@ export function passSources(options: SourceOptions): PassSources {
       new TensorboardSource(),
       new WandbSource(),
       new CheckpointSource(),
+      new TrackerSource(),
       new HangSource(),
     ],
   };

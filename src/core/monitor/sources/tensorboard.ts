@@ -24,10 +24,12 @@ export class TensorboardSource implements RunSource {
   async poll(ctx: SourceContext): Promise<boolean> {
     const launch = ctx.facts.launch;
     const startedMs = ctx.facts.startedMs;
-    if (!launch?.outputDir || startedMs === undefined) return false;
+    const unowned = ctx.facts.unowned === true;
+    if (!launch?.outputDir || (startedMs === undefined && !unowned)) return false;
     if (!this.tailer) {
       this.logsDir = logsDirOf(launch.outputDir, launch.args);
-      this.tailer = new EventTailer(this.logsDir, { accept: (file) => isOwnEventFile(file, windowOf(ctx, startedMs), processGroupOf) });
+      const own = (file: string) => isOwnEventFile(file, windowOf(ctx, startedMs ?? 0), processGroupOf);
+      this.tailer = new EventTailer(this.logsDir, unowned ? {} : { accept: own });
     }
     if (!this.logsDirSeen) {
       try {
@@ -42,7 +44,10 @@ export class TensorboardSource implements RunSource {
       for (const { file, offset, event } of batch.events) {
         for (const v of event.values) {
           if (v.kind === 'scalar') ctx.emit({ type: 'scalar', tag: v.tag, step: event.step, value: v.value, wallTime: event.wallTime });
-          else if (v.kind === 'image') await this.grid(ctx, v.tag, event.step, v.encoded, file, offset);
+          else if (v.kind !== 'image') continue;
+          // A summary extracts nothing: the image is named by its record.
+          else if (ctx.options.summary) ctx.emit({ type: 'validationImages', tag: v.tag, epoch: event.step, images: [{ ref: `${file}#${offset}`, width: v.width, height: v.height }] });
+          else await this.grid(ctx, v.tag, event.step, v.encoded, file, offset);
         }
       }
       if (!batch.more) return false;

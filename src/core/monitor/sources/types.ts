@@ -23,6 +23,11 @@ export interface RunFacts {
   startedMs?: number;
   /** When the run ended (ms), once known: event files written outside [start, end] are another run's. */
   endedMs?: number;
+  /**
+   * A bare output_dir (summarize): no run to attribute its files to, so every event file and checkpoint is taken
+   * (the checkpoints adopted as the run's own).
+   */
+  unowned?: boolean;
   /** This pass's decision: the run has ended (decided before the reads, so they catch all it wrote). */
   end?: EndInfo;
 }
@@ -36,6 +41,12 @@ export interface SourceOptions {
   secrets?: readonly string[];
   /** nvidia-smi executable; false = no GPU samples. */
   nvidiaSmi?: string | false;
+  /**
+   * A summary (summarize): the files are read once to their end (the console's unfinished last line too, as when the
+   * run ended), validation images are kept as references to their event-file records (nothing extracted, no wandb),
+   * and the tracker project names the script.
+   */
+  summary?: boolean;
 }
 
 export interface SourceContext {
@@ -64,7 +75,7 @@ export interface RunSource {
   readonly name: string;
   /** Reads what is new; true when more is waiting (a read budget was reached). */
   poll(ctx: SourceContext): Promise<boolean | void>;
-  /** The run ended and every file was read: last events before the exit event. */
+  /** The run ended (or a summary read everything): last events, before the exit event. */
   drain?(ctx: SourceContext): void;
   /** After the exit event (checks that need the final state). */
   afterExit?(ctx: SourceContext): void;

@@ -14,7 +14,7 @@ export class WandbSource implements RunSource {
 
   async poll(ctx: SourceContext): Promise<void> {
     const launch = ctx.facts.launch;
-    if (launch?.args.report_to !== 'wandb') return;
+    if (launch?.args.report_to !== 'wandb' || ctx.options.summary) return;
     const final = ctx.facts.end !== undefined;
     const base = launch.env.WANDB_DIR ? resolve(launch.cwd, launch.env.WANDB_DIR) : launch.cwd;
     const found = await findWandbImages(base, launch.startedMs ?? 0, launch.endedMs ?? Infinity);
