@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { MONITOR_LOGGER, type RunEvent } from '../run/events';
 import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, type RunState } from '../run/state';
-import { recordFiles } from '../supervisor/runRecord';
+import { recordFiles, type LaunchFacts } from '../supervisor/runRecord';
 import type { ProcessQuery } from '../supervisor/processTree';
 import { passSources, type PassSources } from './sources/index';
 import { GpuSource } from './sources/gpu';
@@ -113,6 +113,11 @@ export class RunMonitor {
 
   get state(): RunState {
     return this.s;
+  }
+
+  /** run.json's launch facts, once read (undefined while it cannot be). */
+  get launch(): LaunchFacts | undefined {
+    return this.facts.launch;
   }
 
   /** Called at most once per poll (and once per GPU sample) with the batch of new events. Returns unsubscribe. */
@@ -227,7 +232,7 @@ export class RunMonitor {
       } catch (e) {
         this.warn(`internal:${errText(e)}`, `run monitor: ${errText(e)}`);
       }
-      this.flush();
+      if (!this.ended && !this.stopped) this.flush();
     }
     this.scheduleGpu(this.opts.gpuPollMs ?? 2000);
   }

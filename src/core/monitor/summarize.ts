@@ -10,7 +10,7 @@ import type { Diagnosis, RunEvent } from '../run/events';
 import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, type RunState } from '../run/state';
 import { seriesLast, type Series } from '../run/series';
-import { launchFactsOf, readRecordFile, recordFiles } from '../supervisor/runRecord';
+import { recordFiles } from '../supervisor/runRecord';
 import { epochNumber } from '../../shared/epochs';
 import { RunMonitor } from './runMonitor';
 import { OneShotContext } from './oneShot';
@@ -153,9 +153,9 @@ async function summarizeFiles(path: string, secrets: readonly string[]): Promise
 
 /** A run record folder, read as the monitor reads it (RunMonitor.readOnce), once, to the end of its files. */
 async function summarizeRecord(dir: string, secrets: readonly string[]): Promise<SummarizeResult> {
-  const s = await new RunMonitor({ recordDir: dir, imageCacheDir: '', secrets, summary: true }).readOnce();
-  const run = await readRecordFile(recordFiles(dir).run);
-  const launch = run.value ? launchFactsOf(run.value, dir) : undefined;
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: '', secrets, summary: true });
+  const s = await monitor.readOnce();
+  const launch = monitor.launch;
   // How the supervisor settled the run (wrapper killed, exit status unknown, …), when the state does not say it yet.
   const note = launch?.note && !s.notices.some((n) => n.includes(launch.note!)) ? [`${recordFiles(dir).run}: ${launch.note}`] : [];
   return { source: 'record', summary: toSummary(s, 'record', launch?.state), state: s, notes: [...note, ...s.notices] };
