@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarizePath, argsFromArgv } from '../../src/core/monitor/summarize';
+import { summarizePath } from '../../src/core/monitor/summarize';
+import { argsFromArgv } from '../../src/core/launch/planArgs';
 import { readRunState } from '../../src/core/monitor/runMonitor';
 import { seriesPoints } from '../../src/core/run/series';
 import { py } from './tfeventsPy';
@@ -152,6 +153,28 @@ w.close()`, [logs]);
     const monitoredMissing = await readRunState(rec, join(dir, name, 'cache2'));
     assert.equal((monitoredMissing.failure ?? monitoredMissing.warnings[0])?.class, 'missing_package', name);
   }
+}));
+
+test('a record whose run.json names its script only in the plan: summarize reads logging_dir and output_dir as the monitor does (one reader)', withTemp(async (dir) => {
+  const lossAt = (s: Awaited<ReturnType<typeof summarizePath>>['state']) => seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]);
+  const rec = join(dir, 'runs', 'r1');
+  const work = join(dir, 'work');
+  mkdirSync(rec, { recursive: true });
+  mkdirSync(join(work, 'out'), { recursive: true });
+  py(`
+w = t.EventWriter(os.path.join(sys.argv[1], "text2image-fine-tune"))
+for s in (1, 2): w.add_scalar("train_loss", s / 2, s, wall_time=50 + s)
+w.close()`, [join(work, 'out', 'tb')]);
+  writeFileSync(join(rec, 'console.log'), '');
+  writeFileSync(join(rec, 'run.json'), JSON.stringify({
+    id: 'r1', state: 'succeeded', exitCode: 0,
+    plan: { cwd: work, script: 'lora', env: {}, argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir', 'tb', '--report_to', 'tensorboard'] },
+  }));
+  const monitored = await readRunState(rec, join(dir, 'cache'));
+  assert.deepEqual(lossAt(monitored), [[1, 0.5], [2, 1]], 'the monitor reads <output_dir>/tb');
+  const summary = await summarizePath(rec);
+  assert.deepEqual(lossAt(summary.state), lossAt(monitored), 'summarize reads the same events');
+  assert.equal(summary.summary.failure, null, 'the logs dir is where logging_dir says: tensorboard was installed');
 }));
 
 test('output_dir alone and unreadable run.json', withTemp(async (dir) => {

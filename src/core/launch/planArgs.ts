@@ -1,7 +1,10 @@
-// Reading facts out of a launch plan's argv: where the script path is, the script's output_dir, the GPUs it needs.
+// Reading facts out of a launch plan's argv: where the script path is, its typed args, the script's output_dir, the
+// GPUs it needs. The one argv reader of a recorded run (the monitor, summarize and the supervisor call it).
 import { isAbsolute, resolve } from 'node:path';
-import type { LaunchPlan } from './launchPlan';
 import { profileOfRecorded } from '../scripts/profiles';
+import { ENV_ARGS, type LaunchPlan } from './launchPlan';
+import { SCRIPTS, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { maskSecret } from '../util/redact';
 
 /** GPUs a run needs: explicit indices (CUDA_VISIBLE_DEVICES / --gpu_ids) or just a count. */
 export interface GpuNeed {
@@ -68,3 +71,30 @@ export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
   return { count };
 }
 
+/** Script args from a launch argv (`… script.py --name value --flag …`), typed by the script's table. */
+export function argsFromArgv(argv: readonly string[], script: ScriptKind): Record<string, ArgValue> {
+  const info = SCRIPTS[script];
+  const byName = new Map(info.args.map((a) => [a.name, a]));
+  const start = argv.findIndex((a) => scriptKindFromPath(a) === script);
+  const args: Record<string, ArgValue> = {};
+  for (let i = start + 1; i > 0 && i < argv.length; i++) {
+    const word = argv[i]!;
+    if (!word.startsWith('--')) continue;
+    const eq = word.indexOf('=');
+    const spec = byName.get(eq >= 0 ? word.slice(0, eq) : word);
+    if (!spec) continue;
+    if (spec.type === 'bool-flag') {
+      args[spec.dest] = true;
+      continue;
+    }
+    const raw = eq >= 0 ? word.slice(eq + 1) : argv[++i];
+    if (raw === undefined) break;
+    // A record written before the token went by environment (ENV_ARGS) has it in argv: never into a state.
+    if (Object.prototype.hasOwnProperty.call(ENV_ARGS, spec.dest)) {
+      args[spec.dest] = maskSecret(raw);
+      continue;
+    }
+    args[spec.dest] = spec.type === 'int' || spec.type === 'float' ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
+  }
+  return args;
+}

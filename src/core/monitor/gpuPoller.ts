@@ -1,6 +1,6 @@
 // GPU samples for a live run: one `nvidia-smi --query-gpu` call per poll (argument array, timeout), parsed robustly
 // (`[N/A]`, `[Not Supported]`, unit suffixes, driver messages and other junk lines are skipped, never thrown).
-import { execFile } from 'node:child_process';
+import { cellNumber, csvRows, isIndexCell, runNvidiaSmi, type NvidiaSmiOptions } from '../gpu/nvidiaSmi';
 import type { GpuSample } from '../run/events';
 
 // uuid last: compute apps name their GPU only by uuid, so it is what ties a run's processes to a card.
@@ -10,13 +10,7 @@ export const GPU_QUERY_ARGS = [
 ];
 export const COMPUTE_APPS_ARGS = ['--query-compute-apps=pid,used_memory,gpu_uuid', '--format=csv,noheader,nounits'];
 
-export interface GpuQueryOptions {
-  /** nvidia-smi executable (name on PATH or a path). Default `nvidia-smi`. */
-  exec?: string;
-  timeoutMs?: number;
-  /** Environment for the child (default: ours). */
-  env?: NodeJS.ProcessEnv;
-}
+export type GpuQueryOptions = NvidiaSmiOptions;
 
 export type GpuQueryResult = { ok: true; gpus: GpuSample[] } | { ok: false; error: string };
 
@@ -34,21 +28,11 @@ function cellUuid(cell: string | undefined): string | undefined {
   return v && /^(?:GPU|MIG)-[0-9A-Za-z-/]+$/.test(v) ? v : undefined;
 }
 
-/** A number from one CSV cell, or undefined for `[N/A]`, `[Not Supported]`, empty or junk. Units after the number are ignored. */
-function cellNumber(cell: string | undefined): number | undefined {
-  if (cell === undefined) return undefined;
-  const m = /^\s*(-?\d+(?:\.\d+)?)\s*(?:[A-Za-z%]+)?\s*$/.exec(cell);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /** Parses the output of GPU_QUERY_ARGS. Lines whose first cell is not a GPU index are skipped. */
 export function parseGpuQuery(out: string): GpuSample[] {
   const gpus: GpuSample[] = [];
-  for (const line of out.split(/\r?\n/)) {
-    const cells = line.split(',');
-    if (cells.length < 6 || !/^\s*\d+\s*$/.test(cells[0]!)) continue;
+  for (const cells of csvRows(out)) {
+    if (cells.length < 6 || !isIndexCell(cells[0])) continue;
     const sample: GpuSample = { index: Number(cells[0]) };
     const put = (key: Exclude<keyof GpuSample, 'index' | 'uuid'>, cell: string | undefined) => {
       const v = cellNumber(cell);
@@ -69,9 +53,8 @@ export function parseGpuQuery(out: string): GpuSample[] {
 /** Parses the output of COMPUTE_APPS_ARGS. */
 export function parseComputeApps(out: string): GpuApp[] {
   const apps: GpuApp[] = [];
-  for (const line of out.split(/\r?\n/)) {
-    const cells = line.split(',');
-    if (cells.length < 2 || !/^\s*\d+\s*$/.test(cells[0]!)) continue;
+  for (const cells of csvRows(out)) {
+    if (cells.length < 2 || !isIndexCell(cells[0])) continue;
     const mem = cellNumber(cells[1]);
     const gpuUuid = cellUuid(cells[2]);
     apps.push({ pid: Number(cells[0]), ...(mem !== undefined ? { usedMemoryMiB: mem } : {}), ...(gpuUuid ? { gpuUuid } : {}) });
@@ -79,27 +62,9 @@ export function parseComputeApps(out: string): GpuApp[] {
   return apps;
 }
 
-function run(args: readonly string[], opts: GpuQueryOptions): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
-  const exec = opts.exec ?? 'nvidia-smi';
-  return new Promise((resolve) => {
-    try {
-      execFile(exec, [...args], { timeout: opts.timeoutMs ?? 5_000, windowsHide: true, maxBuffer: 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) }, (err, stdout) => {
-        if (err) {
-          const first = String(stdout ?? '').trim().split(/\r?\n/)[0];
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') resolve({ ok: false, error: `${exec} was not found${/[\\/]/.test(exec) ? '' : ' on PATH'}` });
-          else resolve({ ok: false, error: `${exec} failed: ${first || err.message}` });
-        } else resolve({ ok: true, stdout: String(stdout) });
-      });
-    } catch (e) {
-      resolve({ ok: false, error: `${exec} could not run: ${e instanceof Error ? e.message : String(e)}` });
-    }
-  });
-}
-
 /** Samples every GPU once. Never throws: a missing, failing or hanging nvidia-smi gives `{ ok: false, error }`. */
 export async function queryGpuSample(opts: GpuQueryOptions = {}): Promise<GpuQueryResult> {
-  const r = await run(GPU_QUERY_ARGS, opts);
+  const r = await runNvidiaSmi(GPU_QUERY_ARGS, opts);
   if (!r.ok) return r;
   const gpus = parseGpuQuery(r.stdout);
   return gpus.length ? { ok: true, gpus } : { ok: false, error: `${opts.exec ?? 'nvidia-smi'} listed no GPU` };
@@ -122,6 +87,6 @@ export function attributeRunMemory(gpus: readonly GpuSample[], apps: readonly Gp
 
 /** Compute processes on all GPUs; undefined when nvidia-smi fails. */
 export async function queryComputeApps(opts: GpuQueryOptions = {}): Promise<GpuApp[] | undefined> {
-  const r = await run(COMPUTE_APPS_ARGS, opts);
+  const r = await runNvidiaSmi(COMPUTE_APPS_ARGS, opts);
   return r.ok ? parseComputeApps(r.stdout) : undefined;
 }

@@ -1,24 +1,23 @@
 // One-shot summary of a run from its files: a run record folder (console.log + run.json), an output_dir, or a bare
-// console log. Everything goes through the same parser → events → reducer path the live views use.
-import { createReadStream } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { SCRIPTS, isScriptKind, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
-import { TRACKER_PROJECTS } from '../scripts/profiles';
-import { ConsoleParser } from '../worker/consoleParser';
-import { ENV_ARGS } from '../launch/launchPlan';
-import { maskSecret, redactorOf } from '../util/redact';
-import { checkTensorboardLogs, isChildExceptionLine } from '../run/failure';
-import { logsDirOf } from '../worker/logsDir';
-import { isOwnEventFile, type RunWindow } from '../worker/eventAttribution';
-import { scanCheckpoints } from '../worker/checkpoints';
-import { findEventFiles, EventTailer } from '../events/eventDir';
-import { readLatestHparams } from '../events/hparams';
+// console log. It is a one-shot use of the monitor: a record folder is read by RunMonitor.readOnce (option summary),
+// a bare console log or output_dir by the same sources over fixed facts (oneShot.ts), all into the one reducer.
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ScriptKind } from '../scripts/scriptTables';
+import { redactorOf } from '../util/redact';
+import { isChildExceptionLine } from '../run/failure';
 import type { Diagnosis, RunEvent } from '../run/events';
 import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, type RunState } from '../run/state';
 import { seriesLast, type Series } from '../run/series';
+import { recordFiles } from '../supervisor/runRecord';
 import { epochNumber } from '../../shared/epochs';
+import { RunMonitor } from './runMonitor';
+import { OneShotContext } from './oneShot';
+import { ConsoleSource } from './sources/console';
+import { CheckpointSource } from './sources/checkpoints';
+import { TensorboardSource } from './sources/tensorboard';
+import { TrackerSource } from './sources/tracker';
 
 export type SummaryState = 'running' | 'succeeded' | 'failed' | 'stopped' | 'unknown';
 
@@ -48,20 +47,6 @@ export interface SummarizeResult {
   notes: string[];
 }
 
-interface RecordInfo {
-  script?: ScriptKind;
-  exitCode?: number | null;
-  signal?: string | null;
-  state?: string;
-  outputDir?: string;
-  args?: Record<string, ArgValue>;
-  stopRequested?: boolean;
-  /** The run's lifetime (started, ended), for event-file attribution. */
-  window?: RunWindow;
-}
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 async function exists(p: string): Promise<'file' | 'dir' | undefined> {
   try {
     const st = await stat(p);
@@ -71,82 +56,9 @@ async function exists(p: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
-async function readJson(path: string, notes: string[]): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const v: unknown = JSON.parse(text);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    notes.push(`${path}: not a JSON object; ignored`);
-  } catch (e) {
-    notes.push(`${path}: ${(e as Error).message}; ignored`);
-  }
-  return undefined;
-}
-
-/** Script args from a launch argv (`… script.py --name value --flag …`), typed by the script's table. */
-export function argsFromArgv(argv: readonly string[], script: ScriptKind): Record<string, ArgValue> {
-  const info = SCRIPTS[script];
-  const byName = new Map(info.args.map((a) => [a.name, a]));
-  const start = argv.findIndex((a) => scriptKindFromPath(a) === script);
-  const args: Record<string, ArgValue> = {};
-  for (let i = start + 1; i > 0 && i < argv.length; i++) {
-    const word = argv[i]!;
-    if (!word.startsWith('--')) continue;
-    const eq = word.indexOf('=');
-    const spec = byName.get(eq >= 0 ? word.slice(0, eq) : word);
-    if (!spec) continue;
-    if (spec.type === 'bool-flag') {
-      args[spec.dest] = true;
-      continue;
-    }
-    const raw = eq >= 0 ? word.slice(eq + 1) : argv[++i];
-    if (raw === undefined) break;
-    // A record written before the token went by environment (ENV_ARGS) has it in argv: never into a state.
-    if (Object.prototype.hasOwnProperty.call(ENV_ARGS, spec.dest)) {
-      args[spec.dest] = maskSecret(raw);
-      continue;
-    }
-    args[spec.dest] = spec.type === 'int' || spec.type === 'float' ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
-  }
-  return args;
-}
-
-async function readRecord(dir: string, notes: string[]): Promise<RecordInfo> {
-  const run = await readJson(join(dir, 'run.json'), notes);
-  const exit = await readJson(join(dir, 'exit.json'), notes);
-  const info: RecordInfo = {};
-  if (run) {
-    if (isScriptKind(run.script)) info.script = run.script;
-    if (typeof run.state === 'string') info.state = run.state;
-    if ('exitCode' in run) info.exitCode = num(run.exitCode);
-    if (typeof run.signal === 'string') info.signal = run.signal;
-    if (typeof run.note === 'string' && run.note) notes.push(`${join(dir, 'run.json')}: ${run.note}`);
-    const plan = run.plan && typeof run.plan === 'object' ? (run.plan as Record<string, unknown>) : undefined;
-    const cwd = typeof plan?.cwd === 'string' ? plan.cwd : dir;
-    const argv = Array.isArray(plan?.argv) ? plan.argv.filter((a): a is string => typeof a === 'string') : [];
-    if (info.script && argv.length) info.args = argsFromArgv(argv, info.script);
-    const out = typeof run.outputDir === 'string' ? run.outputDir : typeof info.args?.output_dir === 'string' ? info.args.output_dir : undefined;
-    if (out) info.outputDir = isAbsolute(out) ? out : resolve(cwd, out);
-  }
-  const started = Date.parse(String(run?.startedAt ?? run?.createdAt ?? ''));
-  const ended = Date.parse(String(exit?.endedAt ?? run?.endedAt ?? ''));
-  if (Number.isFinite(started)) info.window = { startMs: started, ...(Number.isFinite(ended) ? { endMs: ended } : {}) };
-  if (exit) {
-    if ('exitCode' in exit) info.exitCode = num(exit.exitCode);
-    if (typeof exit.signal === 'string') info.signal = exit.signal;
-    if (exit.stopRequested === true) info.stopRequested = true;
-  }
-  return info;
-}
-
 /**
- * Streams a console log through a parser into the state (bounded memory whatever the file size). `secrets`: values
- * masked in every kept text (Hugging Face tokens are in any case).
+ * Streams a console log through the console source into the state (bounded memory whatever the file size).
+ * `secrets`: values masked in every kept text (Hugging Face tokens are in any case).
  */
 export async function reduceConsoleFile(path: string, state: RunState, secrets: readonly string[] = []): Promise<RunState> {
   return (await readConsoleFile(path, state, secrets)).state;
@@ -158,43 +70,16 @@ export async function reduceConsoleFile(path: string, state: RunState, secrets: 
  * after it. A bare console log has no exit status; this is the evidence that the run failed.
  */
 async function readConsoleFile(path: string, state: RunState, secrets: readonly string[]): Promise<{ state: RunState; endsInError: boolean }> {
-  const parser = new ConsoleParser({ secrets });
-  let s = state;
   // The step at the last error since which no step was made (null: before any step); undefined: no such error.
   let errorAt: number | null | undefined;
-  const apply = (events: RunEvent[]) => {
-    for (const e of events) {
-      s = reduce(s, e);
-      if (e.type === 'traceback' && (e.traceback.exception === undefined || isChildExceptionLine(e.traceback.exception))) errorAt = s.step;
-      else if (e.type === 'errorLine' && isChildExceptionLine(e.text)) errorAt = s.step;
-      else if (e.type === 'progress' && errorAt !== undefined && e.step > (errorAt ?? 0)) errorAt = undefined;
-    }
+  const watch = (e: RunEvent, s: RunState) => {
+    if (e.type === 'traceback' && (e.traceback.exception === undefined || isChildExceptionLine(e.traceback.exception))) errorAt = s.step;
+    else if (e.type === 'errorLine' && isChildExceptionLine(e.text)) errorAt = s.step;
+    else if (e.type === 'progress' && errorAt !== undefined && e.step > (errorAt ?? 0)) errorAt = undefined;
   };
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  for await (const chunk of stream) apply(parser.push(chunk as Buffer));
-  apply(parser.end());
+  const ctx = new OneShotContext({ imageCacheDir: '', summary: true, secrets }, {}, path, state, watch);
+  const s = await ctx.readAll([new ConsoleSource(secrets)]);
   return { state: s, endsInError: errorAt !== undefined };
-}
-
-/** Scalars and image markers from the output_dir's TensorBoard files, oldest writer first. */
-async function reduceEventFiles(root: string, state: RunState, notes: string[], owner: RunWindow | undefined): Promise<RunState> {
-  if ((await findEventFiles(root)).length === 0) return state;
-  const tailer = new EventTailer(root, owner ? { accept: (file) => isOwnEventFile(file, owner) } : {});
-  let s = state;
-  for (let round = 0; round < 1000; round++) {
-    const batch = await tailer.readNew();
-    for (const p of batch.problems) notes.push(p.message);
-    for (const { file, offset, event } of batch.events) {
-      for (const v of event.values) {
-        if (v.kind === 'scalar') s = reduce(s, { type: 'scalar', tag: v.tag, step: event.step, value: v.value, wallTime: event.wallTime });
-        else if (v.kind === 'image') {
-          s = reduce(s, { type: 'validationImages', tag: v.tag, epoch: event.step, images: [{ ref: `${file}#${offset}`, width: v.width, height: v.height }] });
-        }
-      }
-    }
-    if (!batch.more) break;
-  }
-  return s;
 }
 
 function summaryState(s: RunState, source: SummarySource, recordState: string | undefined): SummaryState {
@@ -249,72 +134,29 @@ export async function summarizePath(path: string, opts: { secrets?: readonly str
 async function summarizeFiles(path: string, secrets: readonly string[]): Promise<SummarizeResult> {
   const kind = await exists(path);
   if (!kind) throw new Error(`${path}: no such file or folder`);
-  const notes: string[] = [];
-  let s = initialRunState();
   if (kind === 'file') {
-    const read = await readConsoleFile(path, s, secrets);
-    s = read.state;
+    const read = await readConsoleFile(path, initialRunState(), secrets);
+    let s = read.state;
     // No exit status in a bare log: one that ends in a Python error failed (cause unknown when the exception is cut off).
     if (read.endsInError && !isEnded(s)) s = reduce(s, { type: 'exit', code: null, signal: null });
-    return { source: 'console', summary: toSummary(s, 'console'), state: s, notes: [...notes, ...s.notices] };
+    return { source: 'console', summary: toSummary(s, 'console'), state: s, notes: [...s.notices] };
   }
-  if ((await exists(join(path, 'console.log'))) === 'file') {
-    const rec = await readRecord(path, notes);
-    s = reduce(s, {
-      type: 'runInfo',
-      ...(rec.script ? { script: rec.script } : {}),
-      ...(rec.args ? { args: rec.args } : {}),
-      ...(rec.outputDir ? { outputDir: rec.outputDir } : {}),
-    });
-    s = await reduceConsoleFile(join(path, 'console.log'), s, secrets);
-    if (rec.outputDir && (await exists(rec.outputDir)) === 'dir') s = await withOutputDir(s, rec.outputDir, notes, rec.args, rec.window ?? { startMs: 0 });
-    if (rec.stopRequested) s = reduce(s, { type: 'stopRequested' });
-    const ended = rec.state === 'succeeded' || rec.state === 'failed' || rec.state === 'stopped';
-    if (rec.stopRequested && rec.state === undefined && rec.exitCode === undefined) s = reduce(s, { type: 'exit', code: null, signal: rec.signal ?? null });
-    else if (rec.exitCode !== undefined || rec.signal || ended) {
-      if (rec.state === 'stopped' && !s.stopRequested) s = reduce(s, { type: 'stopRequested' });
-      const code = rec.exitCode ?? (rec.state === 'succeeded' ? 0 : null);
-      s = reduce(s, { type: 'exit', code, signal: rec.signal ?? null });
-    }
-    if (rec.outputDir && s.state === 'finished' && s.failure === null) s = tensorboardCheck(s, rec, await exists(logsDirOf(rec.outputDir, rec.args)) === 'dir');
-    return { source: 'record', summary: toSummary(s, 'record', rec.state), state: s, notes: [...notes, ...s.notices] };
-  }
+  if ((await exists(join(path, 'console.log'))) === 'file') return summarizeRecord(path, secrets);
   // A bare output_dir does not say its logging_dir (the default one) nor whose files it holds (all of them).
-  s = await withOutputDir(s, path, notes, undefined, undefined);
-  return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes };
+  const ctx = new OneShotContext({ imageCacheDir: '', summary: true, secrets }, {
+    launch: { id: basename(path), argv: [], args: {}, outputDir: path, cwd: path, env: {}, record: {} },
+    unowned: true,
+  }, undefined);
+  const s = await ctx.readAll([new CheckpointSource(), new TrackerSource(), new TensorboardSource()]);
+  return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes: [...s.notices] };
 }
 
-function tensorboardCheck(s: RunState, rec: RecordInfo, logsExist: boolean): RunState {
-  const d = checkTensorboardLogs({ reportTo: rec.args?.report_to, logsDirExists: logsExist, step: s.step });
-  return d ? reduce(s, { type: 'failure', diagnosis: d, fatal: false }) : s;
-}
-
-/**
- * Checkpoints, tracker project and event files of an output_dir; the event files where the monitor reads them
- * (logsDirOf). `owner`: the run's lifetime, so only its own event files and checkpoints count, as in the monitor;
- * undefined for an output_dir read alone (no run to attribute them to: all of them).
- */
-async function withOutputDir(state: RunState, outputDir: string, notes: string[], args: RecordInfo['args'], owner: RunWindow | undefined): Promise<RunState> {
-  let s = state;
-  const saved = s.checkpoints.filter((c) => c.complete).map((c) => c.step);
-  const scan = await scanCheckpoints(outputDir, { script: s.script, savedSteps: saved });
-  if (scan.stray.length) notes.push(`${outputDir}: entries ${scan.stray.join(', ')} start with "checkpoint" and break the script's resume and pruning`);
-  s = reduce(s, { type: 'checkpointScan', checkpoints: scan.checkpoints, ...(owner ? {} : { adopt: true }) });
-  const logs = logsDirOf(outputDir, args);
-  // The tracker project names the script (docs/worker-formats.md#logs); its hparams.yml has the effective total steps.
-  let entries: string[] = [];
-  try {
-    entries = await readdir(logs);
-  } catch {
-    // no logs dir: nothing to read
-  }
-  for (const [project, script] of TRACKER_PROJECTS) {
-    if (!entries.includes(project)) continue;
-    s = reduce(s, { type: 'scriptHint', script, strength: 2, reason: `tracker project ${project}` });
-    const hp = await readLatestHparams(join(logs, project));
-    const total = hp?.values.max_train_steps;
-    if (typeof total === 'number' && s.totalSteps === null) s = reduce(s, { type: 'banner', totalSteps: total });
-  }
-  s = await reduceEventFiles(logs, s, notes, owner);
-  return s;
+/** A run record folder, read as the monitor reads it (RunMonitor.readOnce), once, to the end of its files. */
+async function summarizeRecord(dir: string, secrets: readonly string[]): Promise<SummarizeResult> {
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: '', secrets, summary: true });
+  const s = await monitor.readOnce();
+  const launch = monitor.launch;
+  // How the supervisor settled the run (wrapper killed, exit status unknown, …), when the state does not say it yet.
+  const note = launch?.note && !s.notices.some((n) => n.includes(launch.note!)) ? [`${recordFiles(dir).run}: ${launch.note}`] : [];
+  return { source: 'record', summary: toSummary(s, 'record', launch?.state), state: s, notes: [...note, ...s.notices] };
 }

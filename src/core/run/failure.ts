@@ -33,6 +33,20 @@ function childExceptions(tbs: readonly TracebackInfo[]): string[] {
   return tbs.map((t) => t.exception).filter((e): e is string => !!e && !LAUNCHER_EXC.test(e));
 }
 
+// What the launcher prints when a child failed (its exception about the child, a signal death, the script's argparse
+// error): the run failed whatever the child said.
+const LAUNCHER_FAILED = /CalledProcessError|ChildFailedError|died with <Signals\.|\.py: error: /;
+
+/** Whether a line says the launcher saw its child fail (sets RunState.launcherFailed). */
+export function isLauncherFailureLine(text: string): boolean {
+  return LAUNCHER_FAILED.test(text);
+}
+
+/** Whether a line is a launcher's exception about its child (CalledProcessError, …), not the training's own. */
+export function isLauncherExceptionLine(text: string): boolean {
+  return LAUNCHER_EXC.test(text);
+}
+
 /** Whether a line is a Python exception as printed when uncaught (`module.SomeError: message`), not a launcher's own. */
 export function isChildExceptionLine(text: string): boolean {
   return PY_EXCEPTION.test(text) && !LAUNCHER_EXC.test(text);

@@ -1,6 +1,6 @@
 // The ONE reducer: RunEvent* → RunState. Pure: no I/O, no clock (time comes only from events' `at`/`wallTime`),
 // never mutates its input (series share buffers safely, see series.ts). Every view and the CLI summary use it.
-import { classifyFailure } from './failure';
+import { classifyFailure, isLauncherFailureLine } from './failure';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
 import { copyState, initialRunState, isEnded, patchState, stepsPerEpoch, type CheckpointState, type RunState } from './state';
@@ -11,8 +11,6 @@ const MAX_LOG_TAIL = 50;
 const MAX_NOTICES = 20;
 const MAX_GPU_SAMPLES = 1000;
 const MAX_PROGRESS_TIMES = 50;
-const LAUNCHER_FAILED = /CalledProcessError|ChildFailedError|died with <Signals\.|\.py: error: /;
-
 function bounded<T>(list: readonly T[], item: T, max: number): T[] {
   const out = list.length >= max ? list.slice(list.length - max + 1) : list.slice();
   out.push(item);
@@ -211,12 +209,12 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'traceback':
       return afterEvidence(patchState(s, {
         tracebacks: bounded(s.tracebacks, event.traceback, MAX_TRACEBACKS),
-        launcherFailed: s.launcherFailed || LAUNCHER_FAILED.test(event.traceback.exception ?? ''),
+        launcherFailed: s.launcherFailed || isLauncherFailureLine(event.traceback.exception ?? ''),
       }));
     case 'errorLine':
       return afterEvidence(patchState(s, {
         errorLines: bounded(s.errorLines, event.text, MAX_ERROR_LINES),
-        launcherFailed: s.launcherFailed || LAUNCHER_FAILED.test(event.text),
+        launcherFailed: s.launcherFailed || isLauncherFailureLine(event.text),
       }));
     case 'failure':
       if (event.fatal === false) return addWarning(s, event.diagnosis);

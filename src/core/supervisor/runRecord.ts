@@ -1,7 +1,10 @@
 // Run record folders: `<workspace>/.sdxl/runs/<id>/` holding run.json, console.log, exit.json and a stop request.
 // They live outside output_dir on purpose: the scripts crash on foreign names starting with "checkpoint" there.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { argsFromArgv, flagValue, scriptIndex } from '../launch/planArgs';
+import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 
@@ -225,4 +228,98 @@ export function listRuns(recordsDir: string, problems?: string[], now = Date.now
     out.push(exit ? { dir, record, exit } : { dir, record });
   }
   return out.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt) || a.record.id.localeCompare(b.record.id));
+}
+
+/** A record file (run.json, exit.json) read without throwing: its object, or missing, or why it cannot be used. */
+export type RecordFileRead = { value: Record<string, unknown>; missing?: undefined; error?: undefined } | { value?: undefined; missing: true; error?: undefined } | { value?: undefined; missing?: undefined; error: string };
+
+/** Reads one JSON object file of a record folder; never throws (readers of runs live with broken records). */
+export async function readRecordFile(path: string): Promise<RecordFileRead> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { missing: true } : { error: `cannot read ${path}: ${errText(e)}` };
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return { value: v as Record<string, unknown> };
+    return { error: `${path}: not a JSON object` };
+  } catch (e) {
+    return { error: `${path}: ${errText(e)}` };
+  }
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * What readers of a run (the monitor, summarize) take from its run.json, leniently: every field is checked, none is
+ * required (a record written by hand or by an old version still gives what it has).
+ */
+export interface LaunchFacts {
+  id: string;
+  script?: ScriptKind;
+  argv: string[];
+  /** The script's args from argv, typed by its table (argsFromArgv). */
+  args: Record<string, ArgValue>;
+  /** Absolute: run.json's outputDir, else --output_dir, resolved against the plan's cwd. */
+  outputDir?: string;
+  cwd: string;
+  env: Record<string, string>;
+  gpuIndices?: number[];
+  /** accelerate's --num_processes, when given. */
+  numProcesses?: number;
+  /** startedAt (else createdAt), when it parses. */
+  startedMs?: number;
+  /** endedAt, when it parses. */
+  endedMs?: number;
+  state?: string;
+  pid?: number;
+  pgid?: number;
+  exitCode?: number | null;
+  signal?: string;
+  note?: string;
+  record: Partial<RunRecord>;
+}
+
+/** Decodes a run.json object read by readRecordFile (`recordDir` stands in for a missing id and cwd). */
+export function launchFactsOf(run: Record<string, unknown>, recordDir: string): LaunchFacts {
+  const plan = run.plan && typeof run.plan === 'object' ? (run.plan as Record<string, unknown>) : {};
+  const argv = Array.isArray(plan.argv) ? plan.argv.filter((a): a is string => typeof a === 'string') : [];
+  const cwd = typeof plan.cwd === 'string' ? plan.cwd : recordDir;
+  const script = isScriptKind(run.script) ? run.script : isScriptKind(plan.script) ? plan.script : undefined;
+  const args = script && argv.length ? argsFromArgv(argv, script) : {};
+  const rawOut = typeof run.outputDir === 'string' ? run.outputDir : typeof args.output_dir === 'string' ? args.output_dir : undefined;
+  const env: Record<string, string> = {};
+  if (plan.env && typeof plan.env === 'object') {
+    for (const [k, v] of Object.entries(plan.env as Record<string, unknown>)) if (typeof v === 'string') env[k] = v;
+  }
+  const gpus = run.gpus as { indices?: unknown } | undefined;
+  const indices = Array.isArray(gpus?.indices) ? gpus.indices.filter((i): i is number => typeof i === 'number') : undefined;
+  const si = scriptIndex(argv);
+  const np = Number(si > 0 ? flagValue(argv, '--num_processes', 0, si) : undefined);
+  const started = Date.parse(String(run.startedAt ?? run.createdAt ?? ''));
+  const ended = Date.parse(String(run.endedAt ?? ''));
+  const exitCode = run.exitCode;
+  return {
+    id: typeof run.id === 'string' && run.id ? run.id : basename(recordDir),
+    ...(script ? { script } : {}),
+    argv,
+    args,
+    ...(rawOut ? { outputDir: isAbsolute(rawOut) ? rawOut : resolve(cwd, rawOut) } : {}),
+    cwd,
+    env,
+    ...(indices?.length ? { gpuIndices: indices } : {}),
+    ...(Number.isInteger(np) && np > 0 ? { numProcesses: np } : {}),
+    ...(Number.isFinite(started) ? { startedMs: started } : {}),
+    ...(Number.isFinite(ended) ? { endedMs: ended } : {}),
+    ...(typeof run.state === 'string' ? { state: run.state } : {}),
+    ...(typeof run.pid === 'number' ? { pid: run.pid } : {}),
+    ...(typeof run.pgid === 'number' ? { pgid: run.pgid } : {}),
+    ...('exitCode' in run ? { exitCode: typeof exitCode === 'number' && Number.isFinite(exitCode) ? exitCode : null } : {}),
+    ...(typeof run.signal === 'string' ? { signal: run.signal } : {}),
+    ...(typeof run.note === 'string' && run.note ? { note: run.note } : {}),
+    record: run as Partial<RunRecord>,
+  };
 }

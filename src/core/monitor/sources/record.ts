@@ -1,0 +1,116 @@
+// run.json (the launch facts, once), the stop request, and how the run ended: exit.json, a final state in run.json,
+// or (live only) a run whose wrapper died without writing exit.json, settled as reconcile() does.
+import { stat } from 'node:fs/promises';
+import { launchFactsOf, readRecordFile, unreadableEntry } from '../../supervisor/runRecord';
+import { trainerLiveness, wrapperLiveness } from '../../supervisor/liveness';
+import { systemProcesses } from '../../supervisor/processTree';
+import { outcomeWithoutExit } from '../../supervisor/unknownExit';
+import type { RunRecord } from '../../supervisor/types';
+import type { EndInfo, RunSource, SourceContext } from './types';
+
+const LIVENESS_EVERY = 10; // passes between checks for a run whose wrapper died without exit.json
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const endedAt = (v: unknown): { endedMs?: number } => {
+  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(ms) ? { endedMs: ms } : {};
+};
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+export class RecordSource implements RunSource {
+  readonly name = 'record';
+
+  async poll(ctx: SourceContext): Promise<void> {
+    if (!ctx.facts.launch) await this.readLaunch(ctx);
+    // A stop request is known before the run's dying words (KeyboardInterrupt, the launcher's CalledProcessError)
+    // are read, so they are taken for a stop and not for a failure.
+    if (!ctx.state.stopRequested && (await exists(ctx.files.stop))) ctx.emit({ type: 'stopRequested' });
+    // Decide "ended" before the other sources read, so their reads catch everything the run wrote.
+    const end = await this.readEnd(ctx);
+    if (end && ctx.facts.endedMs === undefined) ctx.facts.endedMs = end.endedMs ?? (await consoleMtime(ctx.files.console));
+    ctx.facts.end = end;
+  }
+
+  /** run.json's launch facts into the state (a `runInfo` event); a warning when it cannot be read. */
+  async readLaunch(ctx: SourceContext): Promise<void> {
+    const r = await readRecordFile(ctx.files.run);
+    if (!r.value) {
+      if (r.error) ctx.warn('run.json', `${r.error}; launch facts unknown`);
+      return;
+    }
+    const launch = launchFactsOf(r.value, ctx.recordDir);
+    // A queued run's start is not known yet (readEnd picks it up): until then no event file is taken for it.
+    // A record that says nothing of its start (written by hand, or by an old version) takes every file by time.
+    if (launch.state !== 'queued') ctx.facts.startedMs = launch.startedMs ?? 0;
+    ctx.facts.launch = launch;
+    ctx.emit({
+      type: 'runInfo',
+      ...(launch.script ? { script: launch.script } : {}),
+      args: launch.args,
+      ...(launch.outputDir ? { outputDir: launch.outputDir } : {}),
+      ...(launch.numProcesses !== undefined ? { numProcesses: launch.numProcesses } : {}),
+    });
+  }
+
+  private async readEnd(ctx: SourceContext): Promise<EndInfo | undefined> {
+    const exit = await readRecordFile(ctx.files.exit);
+    if (exit.value) {
+      const v = exit.value;
+      return { code: num(v.exitCode), signal: typeof v.signal === 'string' ? v.signal : null, stopRequested: v.stopRequested === true, ...endedAt(v.endedAt) };
+    }
+    if (exit.error) ctx.warn('exit.json', exit.error);
+    const run = await readRecordFile(ctx.files.run);
+    if (!run.value) return run.error ? this.unreadableEnd(ctx, run.error) : undefined;
+    const rec = launchFactsOf(run.value, ctx.recordDir);
+    const launch = ctx.facts.launch;
+    if (launch && launch.pgid === undefined && rec.pgid !== undefined) launch.pgid = rec.pgid;
+    if (ctx.facts.startedMs === undefined && rec.state !== 'queued') ctx.facts.startedMs = rec.startedMs ?? 0;
+    const state = rec.state;
+    if (state === 'succeeded' || state === 'failed' || state === 'stopped') {
+      const code = rec.exitCode ?? null;
+      // Settled without an exit status (reconcile): its note says how the outcome was decided.
+      if (rec.note && code === null) ctx.warn('record-note', rec.note);
+      return { code: code ?? (state === 'succeeded' ? 0 : null), signal: rec.signal ?? null, stopRequested: state === 'stopped', ...endedAt(run.value.endedAt) };
+    }
+    // A wrapper killed before it wrote exit.json leaves the record running forever: settle it as reconcile() does.
+    const r = run.value;
+    if (!ctx.oneShot && (state === 'running' || state === 'starting') && ctx.passes % LIVENESS_EVERY === 0 && (r.pid !== undefined || r.wrapperPid !== undefined)) {
+      return this.settleOrphan(ctx, r as unknown as RunRecord);
+    }
+    return undefined;
+  }
+
+  private async settleOrphan(ctx: SourceContext, record: RunRecord): Promise<EndInfo | undefined> {
+    const query = ctx.options.processes ?? systemProcesses;
+    const lives = await Promise.all([trainerLiveness(record, query), wrapperLiveness(record, query)]);
+    if (!lives.every((l) => l.state === 'gone' || l.state === 'notOurs') || !(await readRecordFile(ctx.files.exit)).missing) return undefined;
+    const launch = ctx.facts.launch;
+    const outcome = outcomeWithoutExit({
+      consolePath: ctx.files.console,
+      ...(launch?.outputDir ? { outputDir: launch.outputDir } : {}),
+      cwd: launch?.cwd ?? ctx.recordDir,
+      ...(launch?.script ? { script: launch.script } : {}),
+      stopRequested: await exists(ctx.files.stop),
+    });
+    const notOurs = lives.flatMap((l) => (l.state === 'notOurs' ? [l.why] : []));
+    ctx.warn('wrapper-gone', [outcome.note, ...notOurs].join('; '));
+    return { code: outcome.state === 'succeeded' ? 0 : null, signal: null, stopRequested: outcome.state === 'stopped' };
+  }
+
+  /** run.json cannot be read: ended once the console stops growing (as the Runs list decides, unreadableEntry). */
+  private unreadableEnd(ctx: SourceContext, problem: string): EndInfo | undefined {
+    if (ctx.passes % LIVENESS_EVERY !== 1) return undefined;
+    const { record } = unreadableEntry(ctx.recordDir, problem, ctx.now());
+    if (record.state === 'running') return undefined;
+    ctx.warn('unreadable-end', record.note ?? `record unreadable: ${problem}`);
+    return { code: null, signal: null, stopRequested: false };
+  }
+}
+
+async function consoleMtime(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
