@@ -14,6 +14,31 @@ export const LR_SERIES = 'lr';
 /** Seconds per iteration over steps, when the host has it (the console's tqdm rate). */
 export const RATE_SERIES = 'sec_per_it';
 
+/** A chart of step series on the Training tab. */
+export interface StepChartSpec {
+  /** Stable id: the webview's saved zoom is kept under it. */
+  id: string;
+  title: string;
+  /** Series drawn (by name in the run's series; names a run lacks are skipped). */
+  seriesNames: readonly string[];
+  yLabel: string;
+  /** Offer TensorBoard-style smoothing. */
+  smoothing: boolean;
+  /** Validation and checkpoint markers. */
+  markers: boolean;
+  height?: number;
+}
+
+/**
+ * The Training tab's charts, top to bottom. A chart of a series the host already sends (see `seriesOf` in
+ * core/view/dashboardModel.ts) is one entry here.
+ */
+export const STEP_CHARTS: readonly StepChartSpec[] = [
+  { id: 'loss', title: 'Loss', seriesNames: LOSS_SERIES, yLabel: 'loss', smoothing: true, markers: true, height: 280 },
+  { id: 'lr', title: 'Learning rate', seriesNames: [LR_SERIES], yLabel: 'lr', smoothing: false, markers: false, height: 160 },
+  { id: 'rate', title: 'Seconds per step', seriesNames: [RATE_SERIES], yLabel: 's/it', smoothing: false, markers: false, height: 140 },
+];
+
 export type RunPhaseView = 'starting' | 'pre-computing' | 'training' | 'validating' | 'saving' | 'finishing';
 export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'stopped' | 'unknown';
 

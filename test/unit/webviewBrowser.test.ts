@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { dashboardHtml } from '../../src/shared/dashboardHtml';
-import type { HostMessage, RunView } from '../../src/shared/dashboardProtocol';
+import { STEP_CHARTS, type HostMessage, type RunView } from '../../src/shared/dashboardProtocol';
 
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -128,6 +128,13 @@ test('posts ready before anything else', { skip }, async () => {
   await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   const msgs = await posted();
   assert.equal(msgs[0]!.type, 'ready');
+});
+
+test('the Training tab has one chart per STEP_CHARTS entry, in its order, with its title', { skip }, async () => {
+  const shown = await page.evaluate(() => [...document.querySelectorAll('section[data-chart]')]
+    .map((el) => ({ id: el.getAttribute('data-chart'), text: el.textContent ?? '' })).filter((c) => c.id !== 'gpu'));
+  assert.deepEqual(shown.map((c) => c.id), STEP_CHARTS.map((c) => c.id));
+  STEP_CHARTS.forEach((c, i) => assert.ok(shown[i]!.text.includes(c.title), `${c.id}: ${shown[i]!.text.slice(0, 80)}`));
 });
 
 test('the loss chart plots more points after a delta', { skip }, async () => {

@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { checkHostMessage, DASHBOARD_PROTOCOL_VERSION, LOSS_SERIES, LR_SERIES, RATE_SERIES, type HostMessage } from '../../src/shared/dashboardProtocol';
+import { checkHostMessage, DASHBOARD_PROTOCOL_VERSION, STEP_CHARTS, type HostMessage } from '../../src/shared/dashboardProtocol';
 import { h, checkbox, clear, singleSelect } from './dom';
 import { Gallery } from './gallery';
 import { GpuChart } from './gpuChart';
@@ -38,7 +38,6 @@ class Dashboard {
   private readonly checkpoints = h('section', { class: 'checkpoints-panel' });
   private readonly galleryRunSelect = h('div', { class: 'toolbar gallery-run' });
   private readonly charts: StepChart[];
-  private readonly loss: StepChart;
   private readonly gpu = new GpuChart();
   private readonly gallery: Gallery;
 
@@ -50,12 +49,7 @@ class Dashboard {
       if (r) this.ui.zoom[id] = r; else delete this.ui.zoom[id];
       this.save();
     };
-    this.loss = new StepChart({ id: 'loss', title: 'Loss', seriesNames: LOSS_SERIES, yLabel: 'loss', smoothing: true, markers: true, height: 280 }, onZoom);
-    this.charts = [
-      this.loss,
-      new StepChart({ id: 'lr', title: 'Learning rate', seriesNames: [LR_SERIES], yLabel: 'lr', smoothing: false, markers: false, height: 160 }, onZoom),
-      new StepChart({ id: 'rate', title: 'Seconds per step', seriesNames: [RATE_SERIES], yLabel: 's/it', smoothing: false, markers: false, height: 140 }, onZoom),
-    ];
+    this.charts = STEP_CHARTS.map((spec) => new StepChart(spec, onZoom));
     this.gallery = new Gallery(() => { this.save(); this.schedule(); });
     this.build(root);
     watchTheme(() => {

@@ -2,7 +2,7 @@
 // line), learning rate, seconds per step. Only the visible step range is drawn, min/max-downsampled to the chart's
 // pixel width, so a million-step run redraws in milliseconds and a single-step spike is never lost.
 import uPlot from 'uplot';
-import type { MarkerKind } from '../../src/shared/dashboardProtocol';
+import type { MarkerKind, StepChartSpec } from '../../src/shared/dashboardProtocol';
 import { clippedRange, downsampleMinMaxXY, lowerBound } from '../../src/shared/series';
 import { h, clear, formatNumber } from './dom';
 import type { Column, RunData } from './store';
@@ -11,16 +11,9 @@ import { fitAxisSize } from './axisSize';
 import { withAlpha, type ChartTheme } from './theme';
 import { post } from './vscodeApi';
 
-export interface StepChartOptions {
-  id: string;
-  title: string;
-  seriesNames: readonly string[];
-  yLabel: string;
-  /** Smoothed line over faint raw points, log scale and outlier clipping apply (the loss chart). */
-  smoothing: boolean;
-  markers: boolean;
-  height?: number;
-}
+/** What a chart shows: the shared table's spec (`smoothing`: a smoothed line over faint raw points, log scale and
+ * outlier clipping apply, as on the loss chart). */
+export type StepChartOptions = StepChartSpec;
 
 export interface ChartRun {
   data: RunData;
