@@ -18,7 +18,17 @@ export default tseslint.config(
     // The core is plain Node: it must never depend on the VS Code API, so the CLI and unit tests can run it.
     files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts', 'src/wrapper.ts', 'src/validateWorker.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension may import vscode: the core, shared code, the CLI, the wrapper and the validation worker run on plain Node.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'vscode',
+              message: 'Only src/extension may import vscode: the core, shared code, the CLI, the wrapper and the validation worker run on plain Node.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -29,9 +39,13 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        ...['ImportSpecifier[imported.name=/^(spawnSync|execSync|execFileSync)$/]', 'MemberExpression[property.name=/^(spawnSync|execSync|execFileSync)$/]'].map((selector) => ({
+        ...[
+          'ImportSpecifier[imported.name=/^(spawnSync|execSync|execFileSync)$/]',
+          'MemberExpression[property.name=/^(spawnSync|execSync|execFileSync)$/]',
+        ].map((selector) => ({
           selector,
-          message: 'No synchronous process calls (spawnSync, execSync, execFileSync) on the extension host or in the core: use spawn/execFile with a timeout and an output cap, and await it.',
+          message:
+            'No synchronous process calls (spawnSync, execSync, execFileSync) on the extension host or in the core: use spawn/execFile with a timeout and an output cap, and await it.',
         })),
       ],
     },
@@ -40,10 +54,13 @@ export default tseslint.config(
     // The dashboard types its elements (webview/src/dom.ts: checkbox, singleSelect): a double cast hides a wrong one.
     files: ['webview/src/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "TSAsExpression[expression.type='TSAsExpression'][expression.typeAnnotation.type='TSUnknownKeyword']",
-        message: 'No `as unknown as` casts in the webview: use a typed element helper (webview/src/dom.ts) or check the value.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "TSAsExpression[expression.type='TSAsExpression'][expression.typeAnnotation.type='TSUnknownKeyword']",
+          message: 'No `as unknown as` casts in the webview: use a typed element helper (webview/src/dom.ts) or check the value.',
+        },
+      ],
     },
   },
   {
@@ -51,5 +68,13 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'webview/src/**/*.ts'],
     plugins: { sdxl: layers },
     rules: { 'sdxl/layers': 'error' },
+  },
+  {
+    // Process and liveness checks are async (processTree.ts): a Promise where a boolean is expected is always true, so
+    // "is the run alive?" would always say yes. The type-aware rule finds a missing await in conditions and arguments.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    ignores: ['test/fixtures/**'],
+    languageOptions: { parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }] },
   },
 );

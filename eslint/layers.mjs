@@ -5,8 +5,19 @@ import { dirname, relative, resolve, sep } from 'node:path';
 
 /** src/core's stages in pipeline order: a stage may import its own folder and the stages before it, never after. */
 export const CORE_STAGES = [
-  'util', 'gpu', 'events', 'scripts', 'config', 'launch', 'scriptHelp', 'diagnostics', 'run', 'worker', 'supervisor',
-  'monitor', 'view',
+  'util',
+  'gpu',
+  'events',
+  'scripts',
+  'config',
+  'launch',
+  'scriptHelp',
+  'diagnostics',
+  'run',
+  'worker',
+  'supervisor',
+  'monitor',
+  'view',
 ];
 
 /** Other areas of src/ and what each may import (areas or core stages; `core` = every stage). */

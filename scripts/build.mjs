@@ -17,8 +17,15 @@ if (!onlyCli) {
   await build({ ...common, entryPoints: ['src/validateWorker.ts'], outfile: 'dist/validateWorker.js' });
   if (existsSync('webview/src/main.ts')) {
     await build({
-      bundle: true, sourcemap: true, logLevel: 'warning', platform: 'browser', format: 'iife', target: 'es2022',
-      entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview/dashboard.js', tsconfig: 'webview/tsconfig.json',
+      bundle: true,
+      sourcemap: true,
+      logLevel: 'warning',
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      entryPoints: ['webview/src/main.ts'],
+      outfile: 'dist/webview/dashboard.js',
+      tsconfig: 'webview/tsconfig.json',
     });
   }
 }

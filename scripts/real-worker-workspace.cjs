@@ -85,8 +85,9 @@ async function addRealWorkerConfig(workspace) {
   const w = findRealWorker();
   if (typeof w === 'string') return { written: false, reason: w };
   const file = join(workspace, CONFIG_FILE);
-  const header = '// The REAL diffusers DreamBooth LoRA script (v0.27.2, unmodified) on CPU with a tiny random SDXL\n'
-    + '// (scripts/install-real-worker.sh): a real training of 8 steps, about a minute; its images are noise.\n';
+  const header =
+    '// The REAL diffusers DreamBooth LoRA script (v0.27.2, unmodified) on CPU with a tiny random SDXL\n' +
+    '// (scripts/install-real-worker.sh): a real training of 8 steps, about a minute; its images are noise.\n';
   await writeFile(file, header + JSON.stringify(tinyRealConfig(w), null, 2) + '\n');
   return { written: true, file };
 }

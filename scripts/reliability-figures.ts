@@ -52,7 +52,9 @@ function reportProblem(v: unknown): string | undefined {
 export function readReports(dir: string): ReadReports {
   const out: ReadReports = { reports: [], problems: [] };
   if (!existsSync(dir)) return out;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     try {
       const v: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       const problem = reportProblem(v);
@@ -71,7 +73,10 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 /** "60.0 (CPU 16.0; load 11.5)": wall seconds, with the CPU time and load average where the report has them. */
 function secondsOf(r: ReliabilityReport): string {
-  const extra = [typeof r.cpuSeconds === 'number' ? `CPU ${r.cpuSeconds.toFixed(1)}` : '', typeof r.loadAverage === 'number' ? `load ${r.loadAverage.toFixed(1)}` : ''].filter(Boolean);
+  const extra = [
+    typeof r.cpuSeconds === 'number' ? `CPU ${r.cpuSeconds.toFixed(1)}` : '',
+    typeof r.loadAverage === 'number' ? `load ${r.loadAverage.toFixed(1)}` : '',
+  ].filter(Boolean);
   return `${r.seconds.toFixed(1)}${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
@@ -99,7 +104,9 @@ function checksTable(reports: readonly ReliabilityReport[], names: readonly stri
       continue;
     }
     const failing = (r.checks ?? []).filter((c) => !c.ok).map((c) => c.name);
-    rows.push(`| ${cell(name)} | ${num(r.cases)} | ${num(r.failures)} | ${r.runsLost === undefined ? '' : num(r.runsLost)} | ${cell(failing.join('; ') || (r.failures > 0 ? '(not named)' : '—'))} |`);
+    rows.push(
+      `| ${cell(name)} | ${num(r.cases)} | ${num(r.failures)} | ${r.runsLost === undefined ? '' : num(r.runsLost)} | ${cell(failing.join('; ') || (r.failures > 0 ? '(not named)' : '—'))} |`,
+    );
   }
   return rows;
 }
@@ -114,8 +121,12 @@ export function figuresBlock(read: ReadReports, machine: Machine, now: Date): st
     '',
     `Figures of the last runs, written ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC on a machine of ${machine.cores} cores (${machine.cpu}), Node ${machine.node}.`,
   ];
-  const times = read.reports.map((r) => r.at).filter((t): t is string => typeof t === 'string').sort();
-  if (times.length > 0) lines.push(`The suites finished between ${times[0]!.slice(0, 16).replace('T', ' ')} and ${times[times.length - 1]!.slice(0, 16).replace('T', ' ')} UTC.`);
+  const times = read.reports
+    .map((r) => r.at)
+    .filter((t): t is string => typeof t === 'string')
+    .sort();
+  if (times.length > 0)
+    lines.push(`The suites finished between ${times[0]!.slice(0, 16).replace('T', ' ')} and ${times[times.length - 1]!.slice(0, 16).replace('T', ' ')} UTC.`);
   for (const kind of KINDS) {
     const ofKind = read.reports.filter((r) => r.kind === kind);
     const names = [...KNOWN_SUITES[kind]];

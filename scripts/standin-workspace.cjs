@@ -15,7 +15,11 @@ const FAKE_NVIDIA_SMI = join(ROOT, 'test', 'fixtures', 'fake-bin', 'nvidia-smi')
 const DEMO_DATA = join(ROOT, 'demo-workspace', 'data');
 const SCRIPT_NAMES = ['train_text_to_image_sdxl.py', 'train_text_to_image_lora_sdxl.py', 'train_dreambooth_lora_sdxl.py'];
 
-const exists = (p) => stat(p).then(() => true, () => false);
+const exists = (p) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 async function prepareStandinWorkspace(workspace) {
   if (!(await exists(join(workspace, 'data')))) await cp(DEMO_DATA, join(workspace, 'data'), { recursive: true });

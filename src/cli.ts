@@ -5,10 +5,11 @@ import { COMMANDS } from './cli/commands';
 
 const USAGE = `usage: sdxl-trainer <command> [options]
 commands:
-${Object.entries(COMMANDS).map(([name, c]) => [
-  `  ${name.padEnd(18)} ${c.summary}`,
-  ...(c.subcommands ?? []).map(([synopsis, what]) => `    ${synopsis}\n${' '.repeat(8)}${what}`),
-].join('\n')).join('\n')}`;
+${Object.entries(COMMANDS)
+  .map(([name, c]) =>
+    [`  ${name.padEnd(18)} ${c.summary}`, ...(c.subcommands ?? []).map(([synopsis, what]) => `    ${synopsis}\n${' '.repeat(8)}${what}`)].join('\n'),
+  )
+  .join('\n')}`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;

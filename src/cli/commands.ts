@@ -23,8 +23,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   command: { summary: 'show the launch command of a config (--json, --shell bash|powershell; secrets masked unless --show-secrets)', run: commandCommand },
   'generate-schemas': { summary: 'write schemas/*.json from the argument tables (--check to verify)', run: generateSchemasCommand },
   validate: { summary: 'check a config: errors, warnings and quick fixes (--json, --gpus)', run: validateCommand },
-  estimate: { summary: 'estimate peak GPU memory of a config\'s training (--json)', run: estimateCommand },
+  estimate: { summary: "estimate peak GPU memory of a config's training (--json)", run: estimateCommand },
   summarize: { summary: 'summarize a run: record folder, output_dir or console log (--json)', run: summarizeCommand },
   run: { summary: 'start, follow, list, show, stop and resume training runs (run --help)', run: runCommand, subcommands: RUN_SUBCOMMANDS },
-  events: { summary: 'read a run\'s TensorBoard event files: scalars, images, skipped records (--json)', run: eventsCommand },
+  events: { summary: "read a run's TensorBoard event files: scalars, images, skipped records (--json)", run: eventsCommand },
 };

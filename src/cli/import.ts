@@ -16,7 +16,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const out = flags.get('out');
   if (out === true) throw new UsageError('--out needs a file name');
   const fromStdin = flags.has('stdin');
-  if (fromStdin === (rest.length > 0)) throw new UsageError('give either --stdin or the arguments after --');
+  if (fromStdin === rest.length > 0) throw new UsageError('give either --stdin or the arguments after --');
   let result: ImportResult;
   try {
     result = fromStdin ? importCommandText(script, await readCommandLine(io)) : importArgs(script, rest);

@@ -44,7 +44,12 @@ export function readCapped(stream: NodeJS.ReadableStream, maxBytes: number, what
       if (err) {
         stream.pause();
         reject(err);
-      } else resolve(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
+      } else
+        resolve(
+          Buffer.concat(chunks)
+            .toString('utf8')
+            .replace(/^\uFEFF/, ''),
+        );
     };
     const onData = (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

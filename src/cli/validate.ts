@@ -43,9 +43,7 @@ export function listDir(abs: string): string[] | undefined {
 /** Where the CLI keeps scripts' argument tables: $SDXL_TRAINER_CACHE_DIR, else the user's cache folder. */
 export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SDXL_TRAINER_CACHE_DIR) return env.SDXL_TRAINER_CACHE_DIR;
-  const base = process.platform === 'win32'
-    ? env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local')
-    : env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const base = process.platform === 'win32' ? env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local') : env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'sdxl-trainer');
 }
 

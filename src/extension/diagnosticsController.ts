@@ -35,13 +35,21 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   private readonly validation = new ValidationService(startValidationWorker);
   private disposed = false;
 
-  constructor(private readonly gpus: GpuInventory, private readonly tables?: ScriptTables, private readonly log: Log = () => undefined) {
+  constructor(
+    private readonly gpus: GpuInventory,
+    private readonly tables?: ScriptTables,
+    private readonly log: Log = () => undefined,
+  ) {
     this.subscriptions.push(
       // The first check of a config uses what is known (else the built-in table); its script's table, once read, checks it again.
-      ...(tables ? [tables.onDidChangeTable((key) => {
-        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-        if (doc) this.schedule(doc, 0);
-      })] : []),
+      ...(tables
+        ? [
+            tables.onDidChangeTable((key) => {
+              const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+              if (doc) this.schedule(doc, 0);
+            }),
+          ]
+        : []),
       this.collection,
       this.runFailureEdited,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
@@ -68,10 +76,13 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     if (!isConfigDocument(doc)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      void this.refresh(doc);
-    }, delayMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.refresh(doc);
+      }, delayMs),
+    );
   }
 
   /** Validates now and returns the core diagnostics (used by "SDXL: Validate Config"). */
@@ -90,17 +101,28 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     } catch (e) {
       if (this.disposed) return [];
       // A bug in a rule must not take the editor down: show it as one problem instead.
-      found = [{
-        severity: 'error', code: 'internal', message: `SDXL config check failed: ${e instanceof Error ? e.message : String(e)}`,
-        path: '', offset: 0, length: 0, line: 1, column: 1,
-      }];
+      found = [
+        {
+          severity: 'error',
+          code: 'internal',
+          message: `SDXL config check failed: ${e instanceof Error ? e.message : String(e)}`,
+          path: '',
+          offset: 0,
+          length: 0,
+          line: 1,
+          column: 1,
+        },
+      ];
     }
     if (this.disposed || doc.isClosed || doc.version !== version) return found;
     const shownFailure = this.runFailures.get(doc.uri.toString());
     const fromRuns = shownFailure ? [runFailureDiagnostic(shownFailure, doc.getText())] : [];
     // VS Code's own JSON support already reports syntax errors in the editor; showing ours too would double them.
     const shown = found.filter((d) => d.code !== 'json');
-    this.collection.set(doc.uri, [...shown, ...fromRuns].map((d) => this.toVscode(doc, d)));
+    this.collection.set(
+      doc.uri,
+      [...shown, ...fromRuns].map((d) => this.toVscode(doc, d)),
+    );
     return found;
   }
 
@@ -121,14 +143,22 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
       if (open) void this.refresh(open);
       else if (failures.has(key)) {
-        logFailure(`Showing a run failure on ${uri.fsPath}`, this.log, Promise.resolve(vscode.workspace.openTextDocument(uri)).then((doc) => this.refresh(doc)));
+        logFailure(
+          `Showing a run failure on ${uri.fsPath}`,
+          this.log,
+          Promise.resolve(vscode.workspace.openTextDocument(uri)).then((doc) => this.refresh(doc)),
+        );
       }
     }
   }
 
   private toVscode(doc: vscode.TextDocument, d: CoreDiagnostic): vscode.Diagnostic {
-    const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error
-      : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+    const severity =
+      d.severity === 'error'
+        ? vscode.DiagnosticSeverity.Error
+        : d.severity === 'warning'
+          ? vscode.DiagnosticSeverity.Warning
+          : vscode.DiagnosticSeverity.Information;
     const diag = new vscode.Diagnostic(rangeFromOffsets(doc, d.offset, d.length), d.message, severity);
     diag.source = SOURCE;
     diag.code = d.code;

@@ -17,7 +17,10 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
-  constructor(private readonly gpus: GpuInventory, private readonly log: Log = () => undefined) {}
+  constructor(
+    private readonly gpus: GpuInventory,
+    private readonly log: Log = () => undefined,
+  ) {}
 
   refresh(): void {
     this.changed.fire();
@@ -40,14 +43,17 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
     let smallestMiB = Infinity;
     for (const g of gpus ?? []) smallestMiB = Math.min(smallestMiB, g.memoryTotalMiB);
     const smallest = Number.isFinite(smallestMiB) ? smallestMiB / 1024 : undefined;
-    const fits = smallest === undefined ? '' : est.totalGiB <= smallest ? ` · fits ${smallest.toFixed(0)} GiB GPU` : ` · exceeds ${smallest.toFixed(0)} GiB GPU`;
+    const fits =
+      smallest === undefined ? '' : est.totalGiB <= smallest ? ` · fits ${smallest.toFixed(0)} GiB GPU` : ` · exceeds ${smallest.toFixed(0)} GiB GPU`;
     const { offset, length } = rangeOf(parsed, '/args', true);
-    return [new vscode.CodeLens(rangeFromOffsets(doc, offset, length), {
-      title: `$(pulse) Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB${fits}`,
-      tooltip: est.breakdown.map((b) => `${b.label}: ${b.gib.toFixed(2)} GiB`).join('\n'),
-      command: 'sdxl.showMemoryEstimate',
-      arguments: [doc.uri],
-    })];
+    return [
+      new vscode.CodeLens(rangeFromOffsets(doc, offset, length), {
+        title: `$(pulse) Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB${fits}`,
+        tooltip: est.breakdown.map((b) => `${b.label}: ${b.gib.toFixed(2)} GiB`).join('\n'),
+        command: 'sdxl.showMemoryEstimate',
+        arguments: [doc.uri],
+      }),
+    ];
   }
 }
 
@@ -77,18 +83,21 @@ export class EstimateDocuments implements vscode.TextDocumentContentProvider, vs
     const parsed = parseDocument(doc);
     if (!parsed.config) return `# No estimate\n\n${parsed.problems[0]?.message ?? 'Not a valid training config.'}\n`;
     const est = estimateMemory(parsed.config);
-    return [
-      `# Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB`,
-      '',
-      `Config: ${vscode.workspace.asRelativePath(doc.uri)}`,
-      '',
-      '| part | GiB |', '|---|---:|',
-      ...est.breakdown.map((b) => `| ${b.label} | ${b.gib.toFixed(2)} |`),
-      '',
-      `Basis: ${est.basis}`,
-      '',
-      ...est.assumptions.map((a) => `- ${a}`),
-    ].join('\n') + '\n';
+    return (
+      [
+        `# Estimated peak GPU memory: ${est.totalGiB.toFixed(1)} GiB`,
+        '',
+        `Config: ${vscode.workspace.asRelativePath(doc.uri)}`,
+        '',
+        '| part | GiB |',
+        '|---|---:|',
+        ...est.breakdown.map((b) => `| ${b.label} | ${b.gib.toFixed(2)} |`),
+        '',
+        `Basis: ${est.basis}`,
+        '',
+        ...est.assumptions.map((a) => `- ${a}`),
+      ].join('\n') + '\n'
+    );
   }
 
   dispose(): void {
@@ -106,5 +115,7 @@ export async function showMemoryEstimate(documents: EstimateDocuments, uri?: vsc
     return;
   }
   const md = documents.uriFor(doc.uri);
-  await vscode.commands.executeCommand('markdown.showPreview', md).then(undefined, async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(md)));
+  await vscode.commands
+    .executeCommand('markdown.showPreview', md)
+    .then(undefined, async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(md)));
 }

@@ -21,7 +21,10 @@ export class ScriptTables implements vscode.Disposable {
   private readonly status = vscode.languages.createLanguageStatusItem('sdxl.argumentTable', SELECTOR);
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(storageDir: string, private readonly log: Log = () => undefined) {
+  constructor(
+    storageDir: string,
+    private readonly log: Log = () => undefined,
+  ) {
     const cache = new ScriptTableCache({ cacheDir: join(storageDir, 'script-help') });
     this.documents = new DocumentTables(cache, {
       maySpawn: () => vscode.workspace.isTrusted,
@@ -66,10 +69,12 @@ export class ScriptTables implements vscode.Disposable {
 
   private showStatus(doc: vscode.TextDocument | undefined): void {
     const choice = doc ? this.documents.shown(doc.uri.toString()) : undefined;
-    this.status.text = !choice ? 'Arguments: built-in table' : choice.source === 'script' ? 'Arguments: the script\'s --help' : 'Arguments: built-in table';
+    this.status.text = !choice ? 'Arguments: built-in table' : choice.source === 'script' ? "Arguments: the script's --help" : 'Arguments: built-in table';
     this.status.detail = choice ? describeTableChoice(choice) : undefined;
-    this.status.severity = choice?.source === 'builtin' && /failed|could not be read/.test(choice.reason)
-      ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+    this.status.severity =
+      choice?.source === 'builtin' && /failed|could not be read/.test(choice.reason)
+        ? vscode.LanguageStatusSeverity.Warning
+        : vscode.LanguageStatusSeverity.Information;
   }
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {

@@ -75,14 +75,16 @@ export class SdxlExtension implements vscode.Disposable {
         this.gpus.reset();
         this.memoryLens.refresh();
       }),
-      onDidChangeSettings(loggingErrors('Applying changed settings', warn, (changed: ReadonlySet<SettingKey>) => {
-        // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.
-        if (changed.has('nvidiaSmiPath')) {
-          this.gpus.reset();
-          this.diagnostics.refreshAll();
-        }
-        if (changed.has('nvidiaSmiPath') || changed.has('memoryEstimate.codeLens')) this.memoryLens.refresh();
-      })),
+      onDidChangeSettings(
+        loggingErrors('Applying changed settings', warn, (changed: ReadonlySet<SettingKey>) => {
+          // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.
+          if (changed.has('nvidiaSmiPath')) {
+            this.gpus.reset();
+            this.diagnostics.refreshAll();
+          }
+          if (changed.has('nvidiaSmiPath') || changed.has('memoryEstimate.codeLens')) this.memoryLens.refresh();
+        }),
+      ),
     );
     this.updateContext(vscode.window.activeTextEditor);
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));

@@ -71,12 +71,19 @@ export class DeltaBatcher {
     this.pending.set(delta.runId, prev ? mergeDeltas(prev, delta) : delta);
     const wait = this.lastSent + this.intervalMs - this.clock.now();
     if (wait <= 0) this.flush();
-    else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => { this.timer = undefined; this.flush(); }, wait);
+    else if (this.timer === undefined)
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, wait);
   }
 
   /** Sends everything pending now (e.g. before the host sends a `reset` or `init` that must come after). */
   flush(): void {
-    if (this.timer !== undefined) { this.clock.clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending.clear();
@@ -88,7 +95,10 @@ export class DeltaBatcher {
   discard(runId?: string): void {
     if (runId === undefined) this.pending.clear();
     else this.pending.delete(runId);
-    if (this.pending.size === 0 && this.timer !== undefined) { this.clock.clearTimeout(this.timer); this.timer = undefined; }
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   get pendingRuns(): number {

@@ -37,9 +37,7 @@ export function dashboardCsp(cspSource: string, nonce: string): string {
 export function dashboardHtml(o: DashboardHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]+$/.test(o.nonce)) throw new Error('dashboardHtml: nonce must be base64 or hex characters');
   const nonce = escapeAttr(o.nonce);
-  const elements = o.elementsUri
-    ? `\n  <script type="module" nonce="${nonce}" src="${escapeAttr(o.elementsUri)}"></script>`
-    : '';
+  const elements = o.elementsUri ? `\n  <script type="module" nonce="${nonce}" src="${escapeAttr(o.elementsUri)}"></script>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -202,21 +202,27 @@ const MAX_PATH_CHARS = 4096;
 const pathText: Check = (v, w) =>
   typeof v !== 'string' || v.length === 0 || v.length > MAX_PATH_CHARS
     ? `${w}: expected a path of 1 to ${MAX_PATH_CHARS} characters`
-    : /[\0-\x1f]/.test(v) ? `${w}: a path may not hold control characters` : undefined;
+    : /[\0-\x1f]/.test(v)
+      ? `${w}: a path may not hold control characters`
+      : undefined;
 const bool: Check = (v, w) => (typeof v === 'boolean' ? undefined : `${w}: expected a boolean`);
 const finite: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${w}: expected a finite number`);
 const nonNeg: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${w}: expected a number >= 0`);
 const int: Check = (v, w) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : `${w}: expected an integer >= 0`);
-const oneOf = (values: readonly string[]): Check => (v, w) =>
-  typeof v === 'string' && values.includes(v) ? undefined : `${w}: expected one of ${values.join(', ')}`;
-const arrayOf = (item: Check): Check => (v, w) => {
-  if (!Array.isArray(v)) return `${w}: expected an array`;
-  for (let i = 0; i < v.length; i++) {
-    const e = item(v[i], `${w}[${i}]`);
-    if (e) return e;
-  }
-  return undefined;
-};
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v, w) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `${w}: expected one of ${values.join(', ')}`;
+const arrayOf =
+  (item: Check): Check =>
+  (v, w) => {
+    if (!Array.isArray(v)) return `${w}: expected an array`;
+    for (let i = 0; i < v.length; i++) {
+      const e = item(v[i], `${w}[${i}]`);
+      if (e) return e;
+    }
+    return undefined;
+  };
 
 /** Checks `fields` on an object; a key ending in `?` is optional (undefined allowed). Unknown keys are tolerated. */
 function shape(fields: Record<string, Check>): Check {
@@ -263,25 +269,56 @@ const THEMES: readonly ThemeKind[] = ['light', 'dark', 'high-contrast', 'high-co
 const MARKERS: readonly MarkerKind[] = ['checkpoint', 'validation', 'resume', 'note'];
 
 const statusFields = {
-  'phase?': oneOf(PHASES), 'step?': int, 'totalSteps?': int, 'epoch?': int, 'totalEpochs?': int,
-  'secondsPerIt?': nonNeg, 'imagesPerSec?': nonNeg, 'etaSeconds?': nonNeg, 'stalledSeconds?': nonNeg,
+  'phase?': oneOf(PHASES),
+  'step?': int,
+  'totalSteps?': int,
+  'epoch?': int,
+  'totalEpochs?': int,
+  'secondsPerIt?': nonNeg,
+  'imagesPerSec?': nonNeg,
+  'etaSeconds?': nonNeg,
+  'stalledSeconds?': nonNeg,
   'device?': str,
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
 const galleryImage = shape({
-  epoch: epochOrTest, index: int, uri: nonEmptyStr, 'thumbUri?': nonEmptyStr, 'prompt?': str, 'step?': int, 'width?': int, 'height?': int,
+  epoch: epochOrTest,
+  index: int,
+  uri: nonEmptyStr,
+  'thumbUri?': nonEmptyStr,
+  'prompt?': str,
+  'step?': int,
+  'width?': int,
+  'height?': int,
 });
 const checkpoint = shape({ step: int, path: str, complete: bool, 'sizeBytes?': nonNeg });
 const marker = shape({ step: finite, kind: oneOf(MARKERS), 'label?': str });
 const gpu = shape({
-  t: finite, index: int, 'utilizationPct?': nonNeg, 'memoryUsedMiB?': nonNeg, 'memoryTotalMiB?': nonNeg, 'runMemoryMiB?': nonNeg, 'temperatureC?': finite,
+  t: finite,
+  index: int,
+  'utilizationPct?': nonNeg,
+  'memoryUsedMiB?': nonNeg,
+  'memoryTotalMiB?': nonNeg,
+  'runMemoryMiB?': nonNeg,
+  'temperatureC?': finite,
 });
 const failure = shape({ class: str, 'title?': str, message: str, remedy: str, 'consoleLine?': int, 'fixTitle?': str });
 const run = shape({
-  id: nonEmptyStr, label: str, 'script?': str, 'simulated?': bool, loaded: bool, status, series: seriesMap,
-  gallery: arrayOf(galleryImage), checkpoints: arrayOf(checkpoint), markers: arrayOf(marker), gpu: arrayOf(gpu),
-  'failure?': failure, 'validationPrompt?': str, 'notices?': arrayOf(str),
+  id: nonEmptyStr,
+  label: str,
+  'script?': str,
+  'simulated?': bool,
+  loaded: bool,
+  status,
+  series: seriesMap,
+  gallery: arrayOf(galleryImage),
+  checkpoints: arrayOf(checkpoint),
+  markers: arrayOf(marker),
+  gpu: arrayOf(gpu),
+  'failure?': failure,
+  'validationPrompt?': str,
+  'notices?': arrayOf(str),
 });
 const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
 const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
@@ -289,9 +326,17 @@ const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? u
 const hostMessages: Record<HostMessage['type'], Check> = {
   init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str }),
   delta: shape({
-    runId: nonEmptyStr, 'appendSeries?': seriesMap, 'status?': status, 'gallery?': arrayOf(galleryImage),
-    'checkpoints?': arrayOf(checkpoint), 'markers?': arrayOf(marker), 'gpu?': arrayOf(gpu), 'failure?': failureOrNull,
-    'notices?': arrayOf(str), 'simulated?': bool, 'label?': str,
+    runId: nonEmptyStr,
+    'appendSeries?': seriesMap,
+    'status?': status,
+    'gallery?': arrayOf(galleryImage),
+    'checkpoints?': arrayOf(checkpoint),
+    'markers?': arrayOf(marker),
+    'gpu?': arrayOf(gpu),
+    'failure?': failureOrNull,
+    'notices?': arrayOf(str),
+    'simulated?': bool,
+    'label?': str,
   }),
   reset: shape({ 'runId?': nonEmptyStr }),
   runData: shape({ run }),

@@ -13,9 +13,7 @@ export interface XY {
  * maximum, in step order, so a single-step spike always survives. Non-finite values (NaN loss) are skipped.
  * `xs` must be ascending. When the range already has at most 2 × buckets points, they are returned unchanged.
  */
-export function downsampleMinMaxXY(
-  xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: number, from = 0, to = xs.length,
-): XY {
+export function downsampleMinMaxXY(xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: number, from = 0, to = xs.length): XY {
   const outX: number[] = [];
   const outY: number[] = [];
   from = Math.max(0, from);
@@ -24,7 +22,10 @@ export function downsampleMinMaxXY(
   buckets = Math.max(1, Math.floor(buckets));
   if (to - from <= 2 * buckets) {
     for (let i = from; i < to; i++) {
-      if (Number.isFinite(ys[i]!)) { outX.push(xs[i]!); outY.push(ys[i]!); }
+      if (Number.isFinite(ys[i]!)) {
+        outX.push(xs[i]!);
+        outY.push(ys[i]!);
+      }
     }
     return { xs: outX, ys: outY };
   }
@@ -45,8 +46,12 @@ export function downsampleMinMaxXY(
     }
     if (minI < 0) continue;
     const [a, c] = minI <= maxI ? [minI, maxI] : [maxI, minI];
-    outX.push(xs[a]!); outY.push(ys[a]!);
-    if (c !== a) { outX.push(xs[c]!); outY.push(ys[c]!); }
+    outX.push(xs[a]!);
+    outY.push(ys[a]!);
+    if (c !== a) {
+      outX.push(xs[c]!);
+      outY.push(ys[c]!);
+    }
   }
   return { xs: outX, ys: outY };
 }
@@ -55,7 +60,10 @@ export function downsampleMinMaxXY(
 export function downsampleMinMax(points: readonly Point[], buckets: number): Point[] {
   const xs = new Float64Array(points.length);
   const ys = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) { xs[i] = points[i]![0]; ys[i] = points[i]![1]; }
+  for (let i = 0; i < points.length; i++) {
+    xs[i] = points[i]![0];
+    ys[i] = points[i]![1];
+  }
   const r = downsampleMinMaxXY(xs, ys, buckets);
   return r.xs.map((x, i) => [x, r.ys[i]!]);
 }
@@ -85,11 +93,21 @@ export class MinMaxAccumulator {
     const b = Math.floor((x - this.origin) / this.width);
     const last = this.bucket.length - 1;
     if (last >= 0 && this.bucket[last] === b) {
-      if (y < this.minY[last]!) { this.minX[last] = x; this.minY[last] = y; }
-      if (y > this.maxY[last]!) { this.maxX[last] = x; this.maxY[last] = y; }
+      if (y < this.minY[last]!) {
+        this.minX[last] = x;
+        this.minY[last] = y;
+      }
+      if (y > this.maxY[last]!) {
+        this.maxX[last] = x;
+        this.maxY[last] = y;
+      }
       return;
     }
-    this.bucket.push(b); this.minX.push(x); this.minY.push(y); this.maxX.push(x); this.maxY.push(y);
+    this.bucket.push(b);
+    this.minX.push(x);
+    this.minY.push(y);
+    this.maxX.push(x);
+    this.maxY.push(y);
     if (this.bucket.length > this.maxBuckets) this.coarsen();
   }
 
@@ -103,8 +121,12 @@ export class MinMaxAccumulator {
       const ay = minFirst ? this.minY[i]! : this.maxY[i]!;
       const cx = minFirst ? this.maxX[i]! : this.minX[i]!;
       const cy = minFirst ? this.maxY[i]! : this.minY[i]!;
-      xs.push(ax); ys.push(ay);
-      if (cx !== ax) { xs.push(cx); ys.push(cy); }
+      xs.push(ax);
+      ys.push(ay);
+      if (cx !== ax) {
+        xs.push(cx);
+        ys.push(cy);
+      }
     }
     return { xs, ys };
   }
@@ -115,14 +137,22 @@ export class MinMaxAccumulator {
     for (let r = 0; r < this.bucket.length; r++) {
       const b = Math.floor(this.bucket[r]! / 2);
       if (w >= 0 && this.bucket[w] === b) {
-        if (this.minY[r]! < this.minY[w]!) { this.minX[w] = this.minX[r]!; this.minY[w] = this.minY[r]!; }
-        if (this.maxY[r]! > this.maxY[w]!) { this.maxX[w] = this.maxX[r]!; this.maxY[w] = this.maxY[r]!; }
+        if (this.minY[r]! < this.minY[w]!) {
+          this.minX[w] = this.minX[r]!;
+          this.minY[w] = this.minY[r]!;
+        }
+        if (this.maxY[r]! > this.maxY[w]!) {
+          this.maxX[w] = this.maxX[r]!;
+          this.maxY[w] = this.maxY[r]!;
+        }
         continue;
       }
       w++;
       this.bucket[w] = b;
-      this.minX[w] = this.minX[r]!; this.minY[w] = this.minY[r]!;
-      this.maxX[w] = this.maxX[r]!; this.maxY[w] = this.maxY[r]!;
+      this.minX[w] = this.minX[r]!;
+      this.minY[w] = this.minY[r]!;
+      this.maxX[w] = this.maxX[r]!;
+      this.maxY[w] = this.maxY[r]!;
     }
     const n = w + 1;
     for (const a of [this.bucket, this.minX, this.minY, this.maxX, this.maxY]) a.length = n;
@@ -145,7 +175,11 @@ export function newEmaState(): EmaState {
  * `weight` in [0, 1): 0 = no smoothing. Pass `state` (and `out`) to continue a previous call over appended values.
  */
 export function emaSmooth(
-  values: ArrayLike<number>, weight: number, state: EmaState = newEmaState(), from = 0, out?: number[] | Float64Array,
+  values: ArrayLike<number>,
+  weight: number,
+  state: EmaState = newEmaState(),
+  from = 0,
+  out?: number[] | Float64Array,
 ): number[] | Float64Array {
   if (!(weight >= 0 && weight < 1)) throw new RangeError(`emaSmooth: weight must be in [0, 1), got ${weight}`);
   const result = out ?? new Array<number>(values.length - from);
@@ -157,10 +191,16 @@ export function emaSmooth(
   if (pow < 1e-20) pow = 0;
   for (let i = from; i < values.length; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) { result[i - offset] = v; continue; }
+    if (!Number.isFinite(v)) {
+      result[i - offset] = v;
+      continue;
+    }
     last = last * weight + (1 - weight) * v;
     count++;
-    if (pow !== 0) { pow *= weight; if (pow < 1e-20) pow = 0; }
+    if (pow !== 0) {
+      pow *= weight;
+      if (pow < 1e-20) pow = 0;
+    }
     result[i - offset] = weight === 0 ? v : last / (1 - pow);
   }
   state.last = last;
@@ -176,7 +216,10 @@ export function quantile(values: ArrayLike<number>, q: number, from = 0, to = va
   if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
   const a = new Float64Array(Math.max(0, to - from));
   let n = 0;
-  for (let i = from; i < to; i++) { const v = values[i]!; if (Number.isFinite(v)) a[n++] = v; }
+  for (let i = from; i < to; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) a[n++] = v;
+  }
   if (n === 0) return undefined;
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
@@ -200,7 +243,13 @@ function select(a: Float64Array, n: number, k: number): number {
     while (i <= j) {
       while (a[i]! < pivot) i++;
       while (a[j]! > pivot) j--;
-      if (i <= j) { const t = a[i]!; a[i] = a[j]!; a[j] = t; i++; j--; }
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
@@ -217,9 +266,7 @@ function median3(a: number, b: number, c: number): number {
  * A y range that leaves out outliers: the [lowQ, highQ] quantiles widened by `pad` of their span. Spikes above the
  * range are still plotted (they run off the top), they just no longer squash the rest of the curve.
  */
-export function clippedRange(
-  values: ArrayLike<number>, lowQ = 0.01, highQ = 0.99, pad = 0.1, from = 0, to = values.length,
-): [number, number] | undefined {
+export function clippedRange(values: ArrayLike<number>, lowQ = 0.01, highQ = 0.99, pad = 0.1, from = 0, to = values.length): [number, number] | undefined {
   const lo = quantile(values, lowQ, from, to);
   const hi = quantile(values, highQ, from, to);
   if (lo === undefined || hi === undefined) return undefined;

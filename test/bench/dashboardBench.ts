@@ -42,7 +42,11 @@ export function runDashboardBench(log: (line: string) => void = console.log): Be
     xs[i] = i;
     ys[i] = 0.05 + 0.1 * Math.exp(-i / 200000) + (s / 2147483647 - 0.5) * 0.05;
   }
-  const baseline = time(() => { const a = new Float64Array(N); a.set(ys); return a; });
+  const baseline = time(() => {
+    const a = new Float64Array(N);
+    a.set(ys);
+    return a;
+  });
   const plainArray = Array.from(ys);
   const out = new Float64Array(N); // the webview keeps this buffer per series, so it is not part of a redraw
   const cases: [string, () => unknown][] = [
@@ -52,7 +56,14 @@ export function runDashboardBench(log: (line: string) => void = console.log): Be
     ['emaSmooth, whole series', () => emaSmooth(ys, 0.9, newEmaState(), 0, out)],
     ['emaSmooth, 1000 appended points', () => emaSmooth(ys, 0.9, { last: 0.05, count: N - 1000 }, N - 1000, out)],
     ['clippedRange (2 quantiles)', () => clippedRange(ys)],
-    ['MinMaxAccumulator, 1M pushes', () => { const a = new MinMaxAccumulator(1000); for (let i = 0; i < N; i++) a.push(xs[i]!, ys[i]!); return a.points(); }],
+    [
+      'MinMaxAccumulator, 1M pushes',
+      () => {
+        const a = new MinMaxAccumulator(1000);
+        for (let i = 0; i < N; i++) a.push(xs[i]!, ys[i]!);
+        return a.points();
+      },
+    ],
     ['downsample + smooth (one redraw)', () => downsampleMinMaxXY(xs, emaSmooth(ys, 0.9, newEmaState(), 0, out), 1000)],
   ];
   const rows: BenchRow[] = [{ name: 'baseline: Float64Array copy', medianMs: baseline, ratio: 1 }];

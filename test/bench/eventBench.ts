@@ -71,7 +71,7 @@ function repeated(block: Uint8Array, size: number): ByteSource {
     read: async (position, length) => {
       const n = Math.max(0, Math.min(length, size - position));
       const out = Buffer.allocUnsafe(n);
-      for (let o = 0; o < n; ) {
+      for (let o = 0; o < n;) {
         const at = (position + o) % block.length;
         const k = Math.min(n - o, block.length - at);
         out.set(block.subarray(at, at + k), o);
@@ -104,17 +104,26 @@ export async function runEventBench(log: (line: string) => void = console.log): 
   };
   const baseMs = await time(scan(valid), 3);
   rows.push({ name: 'baseline: read a valid 1 GiB event file', medianMs: baseMs, ratio: 1 });
-  for (const [name, src] of [['random bytes', random], ['zeros', zeros]] as const) {
+  for (const [name, src] of [
+    ['random bytes', random],
+    ['zeros', zeros],
+  ] as const) {
     const ms = await time(scan(src), 5);
     rows.push({ name: `1 GiB of ${name}, as the monitor reads it`, medianMs: ms, ratio: ms / baseMs });
   }
-  for (const [name, src] of [['random bytes', random], ['zeros', zeros]] as const) {
+  for (const [name, src] of [
+    ['random bytes', random],
+    ['zeros', zeros],
+  ] as const) {
     const ms = await time(scan(src, Infinity), 3);
     rows.push({ name: `1 GiB of ${name}, resync to the end`, medianMs: ms, ratio: ms / baseMs });
   }
   // Decoding: a Summary of 100,000 scalar values (one record), against building the values it yields.
   const summary = manyScalars(100_000);
-  const objectsMs = await time(async () => Array.from({ length: 100_000 }, (_, i) => ({ kind: 'scalar', tag: `t${i % 10}`, value: i, source: 'simple_value' })), 5);
+  const objectsMs = await time(
+    async () => Array.from({ length: 100_000 }, (_, i) => ({ kind: 'scalar', tag: `t${i % 10}`, value: i, source: 'simple_value' })),
+    5,
+  );
   const decodeMs = await time(async () => decodeEvent(summary), 5);
   rows.push({ name: 'baseline: build 100,000 scalar values', medianMs: objectsMs, ratio: 1 });
   rows.push({ name: 'decodeEvent of one Summary of 100,000 scalar values', medianMs: decodeMs, ratio: decodeMs / objectsMs });

@@ -15,7 +15,9 @@ function tqdmLog(steps: number): string {
   const parts: string[] = [];
   for (let n = 1; n <= steps; n++) {
     const pct = Math.floor((100 * n) / steps);
-    parts.push(`\rSteps: ${String(pct).padStart(3)}%|${'█'.repeat(Math.floor(pct / 10)).padEnd(10)}| ${n}/${steps} [01:02<03:04,  3.21s/it, lr=0.0001, step_loss=0.${(n % 997) + 100}]`);
+    parts.push(
+      `\rSteps: ${String(pct).padStart(3)}%|${'█'.repeat(Math.floor(pct / 10)).padEnd(10)}| ${n}/${steps} [01:02<03:04,  3.21s/it, lr=0.0001, step_loss=0.${(n % 997) + 100}]`,
+    );
     if (n % 500 === 0) parts.push(`08/23/2026 14:05:09 - INFO - __main__ - [RANK 0] Saved state to out/checkpoint-${n}\n`);
   }
   return parts.join('');

@@ -17,7 +17,13 @@ const time = (fn: () => unknown, runs = 3): number => timeRuns(fn, runs);
 
 /** `n` unknown keys in args, one per line, each with a value of `valueChars` characters. */
 function unknownKeys(n: number, valueChars = 0): string {
-  const lines = ['{', '  "script": "lora",', '  "args": {', '    "pretrained_model_name_or_path": "stabilityai/stable-diffusion-xl-base-1.0",', '    "train_data_dir": "data",'];
+  const lines = [
+    '{',
+    '  "script": "lora",',
+    '  "args": {',
+    '    "pretrained_model_name_or_path": "stabilityai/stable-diffusion-xl-base-1.0",',
+    '    "train_data_dir": "data",',
+  ];
   const pad = 'v'.repeat(valueChars);
   for (let i = 0; i < n; i++) lines.push(valueChars ? `    "opt_${i}": "${pad}",` : `    "o${i}": ${i},`);
   lines.push('    "seed": 1', '  }', '}');
@@ -26,7 +32,16 @@ function unknownKeys(n: number, valueChars = 0): string {
 
 async function workerService(): Promise<ValidationService> {
   const out = join(mkdtempSync(join(tmpdir(), 'sdxl-bench-worker-')), 'validateWorker.js');
-  await build({ entryPoints: [join(__dirname, '..', '..', 'src', 'validateWorker.ts')], outfile: out, bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  await build({
+    entryPoints: [join(__dirname, '..', '..', 'src', 'validateWorker.ts')],
+    outfile: out,
+    bundle: true,
+    mainFields: ['module', 'main'],
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return new ValidationService(() => new Worker(out));
 }
 
@@ -51,7 +66,10 @@ export async function runValidationBench(log: (line: string) => void = console.l
   const rows: BenchRow[] = [];
   const keys40k = unknownKeys(40_000);
   const big = unknownKeys(100_000, 14);
-  for (const [label, text] of [['40,000 unknown keys', keys40k], ['3.5 MB config', big]] as const) {
+  for (const [label, text] of [
+    ['40,000 unknown keys', keys40k],
+    ['3.5 MB config', big],
+  ] as const) {
     const mb = (text.length / 1048576).toFixed(2);
     const parseMs = time(() => JSON.parse(text));
     const validateMs = time(() => validateConfig(text));

@@ -23,8 +23,10 @@ async function pickLabel(vs: VsCode, label: string, filter = label): Promise<voi
   await vs.quickInput.waitFor({ state: 'visible' });
   await vs.quickInput.fill(filter);
   const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-  const row = vs.page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
-    .filter({ has: vs.page.locator('.label-name').filter({ hasText: exact }) }).first();
+  const row = vs.page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: vs.page.locator('.label-name').filter({ hasText: exact }) })
+    .first();
   await row.waitFor();
   await vs.pickRow(row);
 }
@@ -53,13 +55,18 @@ async function refilterSuggest(vs: VsCode, typed: string, before: string, next: 
   for (let i = 0; i < typed.length; i++) await vs.page.keyboard.press('Backspace');
   await vs.page.keyboard.type(next);
   let last: string | undefined;
-  return until(`the suggestions filtered to "${next}"`, 15_000, async () => {
-    const labels = await vs.suggestLabels();
-    const key = labels.join('\n');
-    const settled = key === last;
-    last = key;
-    return settled && !labels.includes(before) ? labels : undefined;
-  }, 200);
+  return until(
+    `the suggestions filtered to "${next}"`,
+    15_000,
+    async () => {
+      const labels = await vs.suggestLabels();
+      const key = labels.join('\n');
+      const settled = key === last;
+      last = key;
+      return settled && !labels.includes(before) ? labels : undefined;
+    },
+    200,
+  );
 }
 
 /** Like refilterSuggest, for a filter whose list is known by a label it must show (`shown`) once refiltered. */
@@ -67,13 +74,18 @@ async function refilterUntilShown(vs: VsCode, typed: string, next: string, shown
   for (let i = 0; i < typed.length; i++) await vs.page.keyboard.press('Backspace');
   await vs.page.keyboard.type(next);
   let last: string | undefined;
-  return until(`the suggestions filtered to "${next}"`, 15_000, async () => {
-    const labels = await vs.suggestLabels();
-    const key = labels.join('\n');
-    const settled = key === last;
-    last = key;
-    return settled && labels.includes(shown) ? labels : undefined;
-  }, 200);
+  return until(
+    `the suggestions filtered to "${next}"`,
+    15_000,
+    async () => {
+      const labels = await vs.suggestLabels();
+      const key = labels.join('\n');
+      const settled = key === last;
+      last = key;
+      return settled && labels.includes(shown) ? labels : undefined;
+    },
+    200,
+  );
 }
 
 /** Close the suggest widget and delete the current (scratch) line. */
@@ -107,10 +119,16 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.notification(`${LORA_FILE}: no problems found`).waitFor();
     await vs.runCommand('Notifications: Clear All Notifications');
     const initial = await vs.problems();
-    assert.deepEqual(initial.filter((p) => p.file === LORA_FILE && (p.source === 'sdxl' || p.severity === 'error')), []);
+    assert.deepEqual(
+      initial.filter((p) => p.file === LORA_FILE && (p.source === 'sdxl' || p.severity === 'error')),
+      [],
+    );
     await vs.focusEditor();
     // The memory estimate CodeLens sits above "args".
-    const lens = vs.page.locator('.part.editor .monaco-editor .codelens-decoration').filter({ hasText: /Estimated peak GPU memory: [\d.]+ GiB/ }).first();
+    const lens = vs.page
+      .locator('.part.editor .monaco-editor .codelens-decoration')
+      .filter({ hasText: /Estimated peak GPU memory: [\d.]+ GiB/ })
+      .first();
     await lens.waitFor();
     const lensGiB = /([\d.]+) GiB/.exec((await lens.textContent()) ?? '')![1];
     await vs.screenshot('editor');
@@ -158,8 +176,7 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.page.keyboard.type('"');
     await vs.triggerSuggest();
     await vs.page.keyboard.type('train_text_en');
-    await until('train_text_encoder in the suggestions', 15_000, async () =>
-      (await vs.suggestLabels()).includes('train_text_encoder') ? true : undefined);
+    await until('train_text_encoder in the suggestions', 15_000, async () => ((await vs.suggestLabels()).includes('train_text_encoder') ? true : undefined));
     // ...and not the full script's use_ema.
     const loraEma = await refilterSuggest(vs, 'train_text_en', 'train_text_encoder', 'use_ema');
     assert.ok(!loraEma.includes('use_ema'), `lora script suggestions include use_ema: ${loraEma.join(', ')}`);
@@ -200,9 +217,12 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     // "Incorrect type"), so once that shows, the schema's verdict on the unknown key is in as well.
     await newLineAfter(vs, '"args": {');
     await vs.page.keyboard.type('"lerning_rate": 1e-4, "dataloader_num_workers": "2",');
-    const seen = await vs.waitForProblems('the typo and the JSON validation\'s type error', (p) =>
-      p.some((x) => sdxlIn(LORA_FILE)(x) && /lerning_rate/.test(x.message))
-      && p.some((x) => x.file === LORA_FILE && x.source !== 'sdxl' && /Incorrect type/i.test(x.message)));
+    const seen = await vs.waitForProblems(
+      "the typo and the JSON validation's type error",
+      (p) =>
+        p.some((x) => sdxlIn(LORA_FILE)(x) && /lerning_rate/.test(x.message)) &&
+        p.some((x) => x.file === LORA_FILE && x.source !== 'sdxl' && /Incorrect type/i.test(x.message)),
+    );
     const aboutTypo = seen.filter((x) => x.file === LORA_FILE && /lerning_rate/.test(x.message));
     assert.equal(aboutTypo.length, 1, `one report of the unknown key: ${JSON.stringify(aboutTypo)}`);
     assert.match(aboutTypo[0]!.message, /did you mean "learning_rate"/);
@@ -292,7 +312,8 @@ test('training configs: new, configure, complete, hover, problem + quick fix, la
     await vs.triggerSuggest();
     await vs.page.keyboard.type('timestep_bias_st');
     await until('timestep_bias_strategy in the suggestions', 15_000, async () =>
-      (await vs.suggestLabels()).includes('timestep_bias_strategy') ? true : undefined);
+      (await vs.suggestLabels()).includes('timestep_bias_strategy') ? true : undefined,
+    );
     const fullRank = await refilterSuggest(vs, 'timestep_bias_st', 'timestep_bias_strategy', 'rank');
     assert.ok(!fullRank.includes('rank'), `full script suggestions include rank: ${fullRank.join(', ')}`);
     // "lo" finds logging_dir (so the list is the refiltered one), and would rank local_rank beside it.

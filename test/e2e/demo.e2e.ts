@@ -26,11 +26,16 @@ test('demo: the sample workspace starts a simulated run, labelled as such, and s
     await vs.runCommand('SDXL: Start Training Run');
     await waitForRecord(vs.workspace, 'the demo run to start', () => true, 60_000);
     const item = vs.statusBarItem('SDXL SIMULATION').first();
-    const text = await until('the status bar to show the simulated run training', 60_000, async () => {
-      const t = (await item.isVisible()) ? (await item.textContent()) ?? '' : '';
-      const m = /(\d+)\/400/.exec(t);
-      return m && Number(m[1]) >= 1 ? t : undefined;
-    }, 100);
+    const text = await until(
+      'the status bar to show the simulated run training',
+      60_000,
+      async () => {
+        const t = (await item.isVisible()) ? ((await item.textContent()) ?? '') : '';
+        const m = /(\d+)\/400/.exec(t);
+        return m && Number(m[1]) >= 1 ? t : undefined;
+      },
+      100,
+    );
     assert.match(text, /SDXL SIMULATION \d+\/400/);
     await vs.screenshot('running');
     const run = runRecords(vs.workspace)[0]!;

@@ -23,8 +23,7 @@ test('harness helpers drive the built-in editor, Problems panel, theme, webview 
     // first and are replaced a debounce later (a CI run once read "Expected comma or closing brace" beside the real
     // one), so wait until the file's problems have settled to the one expected; a wrong extra problem that never
     // goes away still fails, by timeout, with the last list read.
-    const isComma = (x: Problem) =>
-      x.severity === 'error' && /^Expected comma$/.test(x.message) && x.line === 4 && x.column === 1;
+    const isComma = (x: Problem) => x.severity === 'error' && /^Expected comma$/.test(x.message) && x.line === 4 && x.column === 1;
     const inSettings = (p: Problem[]) => p.filter((x) => x.file === 'settings.json');
     const problems = await vs.waitForProblems('only "Expected comma" at 4:1 in settings.json', (p) => {
       const mine = inSettings(p);

@@ -11,8 +11,7 @@ import { freePort, GiveUp, killGroup, liveGroups, runDetached, until } from './p
 import { consoleOf, runRecords } from './runRecords.js';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-export const CODE_SERVER_BIN =
-  process.env.SDXL_CODE_SERVER ?? join(REPO_ROOT, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
+export const CODE_SERVER_BIN = process.env.SDXL_CODE_SERVER ?? join(REPO_ROOT, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
 export const CHROMIUM_BIN = process.env.SDXL_CHROMIUM ?? '/usr/bin/chromium';
 export const DEFAULT_VSIX = join(REPO_ROOT, 'dist', 'sdxl-trainer.vsix');
 export const DEFAULT_TEMPLATE = join(REPO_ROOT, 'test', 'e2e', 'workspace-template');
@@ -118,7 +117,9 @@ const UNTRUSTED_SETTINGS: Record<string, unknown> = {
 /** Files under `dir` (recursively) that `pick` accepts; a missing dir has none. */
 function findFiles(dir: string, pick: (path: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter(pick);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter(pick);
 }
 
 function tail(text: string, chars: number): string {
@@ -126,7 +127,12 @@ function tail(text: string, chars: number): string {
 }
 
 function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'screenshot';
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 120) || 'screenshot'
+  );
 }
 
 /** A running test VS Code. Build one with `launch()`; always `close()` it (or use `withVsCode`). */
@@ -172,7 +178,12 @@ export class VsCode {
     await cp(opts.workspaceTemplate ?? DEFAULT_TEMPLATE, this.workspace, { recursive: true });
     await opts.prepareWorkspace?.(this.workspace);
     const trust = opts.trustWorkspace ?? true;
-    const settings = { ...BASE_SETTINGS, ...(trust ? {} : UNTRUSTED_SETTINGS), ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.userSettings };
+    const settings = {
+      ...BASE_SETTINGS,
+      ...(trust ? {} : UNTRUSTED_SETTINGS),
+      ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}),
+      ...opts.userSettings,
+    };
     await writeFile(join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
     // code-server keeps its own config and state under XDG dirs; point them into the temp dir so a test never
@@ -211,8 +222,10 @@ export class VsCode {
 
   private async startServer(common: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
     const args = [
-      '--bind-addr', `127.0.0.1:${this.port}`,
-      '--auth', 'none',
+      '--bind-addr',
+      `127.0.0.1:${this.port}`,
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       ...((this.options.trustWorkspace ?? true) ? ['--disable-workspace-trust'] : []),
@@ -273,17 +286,22 @@ export class VsCode {
    * palette until the command appears; the palette is left open on it.
    */
   async waitForCommand(title: string, timeoutMs = 60_000): Promise<Locator> {
-    return until(`command "${title}" in the palette`, timeoutMs, async () => {
-      await this.openPalette(title);
-      const row = this.quickPickRows(title).first();
-      try {
-        await row.waitFor({ state: 'visible', timeout: 2000 });
-        return row;
-      } catch {
-        await this.closeQuickInput();
-        return undefined;
-      }
-    }, 250);
+    return until(
+      `command "${title}" in the palette`,
+      timeoutMs,
+      async () => {
+        await this.openPalette(title);
+        const row = this.quickPickRows(title).first();
+        try {
+          await row.waitFor({ state: 'visible', timeout: 2000 });
+          return row;
+        } catch {
+          await this.closeQuickInput();
+          return undefined;
+        }
+      },
+      250,
+    );
   }
 
   /** Run a command through the palette by its full title, e.g. `SDXL: New Training Config…`. */
@@ -327,20 +345,25 @@ export class VsCode {
    */
   async openFile(relPath: string, timeoutMs = 30_000): Promise<void> {
     const name = basename(relPath);
-    const row = await until(`"${relPath}" in Quick Open`, timeoutMs, async () => {
-      await this.closeQuickInput();
-      await this.page.keyboard.press('F1');
-      try {
-        // Short waits, retried: a webview that takes the focus back (one still loading) closes the quick input.
-        await this.quickInput.waitFor({ state: 'visible', timeout: 2000 });
-        await this.quickInput.fill(relPath, { timeout: 2000 });
-        const r = this.quickPickRows(name).first();
-        await r.waitFor({ state: 'visible', timeout: 2000 });
-        return r;
-      } catch {
-        return undefined; // the file index may still be building, or the input lost the focus
-      }
-    }, 250);
+    const row = await until(
+      `"${relPath}" in Quick Open`,
+      timeoutMs,
+      async () => {
+        await this.closeQuickInput();
+        await this.page.keyboard.press('F1');
+        try {
+          // Short waits, retried: a webview that takes the focus back (one still loading) closes the quick input.
+          await this.quickInput.waitFor({ state: 'visible', timeout: 2000 });
+          await this.quickInput.fill(relPath, { timeout: 2000 });
+          const r = this.quickPickRows(name).first();
+          await r.waitFor({ state: 'visible', timeout: 2000 });
+          return r;
+        } catch {
+          return undefined; // the file index may still be building, or the input lost the focus
+        }
+      },
+      250,
+    );
     await this.pickRow(row);
     // A file open in two editor groups has an active tab in each.
     await this.activeTab.filter({ hasText: name }).first().waitFor({ state: 'visible', timeout: timeoutMs });
@@ -393,11 +416,16 @@ export class VsCode {
     await this.page.keyboard.press('Control+.');
     const action = this.page.locator('.action-widget .monaco-list-row').filter({ hasText: fix }).first();
     await action.waitFor();
-    await until(`the quick fix "${fix}" to be the focused action`, 10_000, async () => {
-      if (await action.evaluate((el) => el.classList.contains('focused'))) return true;
-      await this.page.keyboard.press('ArrowDown');
-      return undefined;
-    }, 100);
+    await until(
+      `the quick fix "${fix}" to be the focused action`,
+      10_000,
+      async () => {
+        if (await action.evaluate((el) => el.classList.contains('focused'))) return true;
+        await this.page.keyboard.press('ArrowDown');
+        return undefined;
+      },
+      100,
+    );
     await this.page.keyboard.press('Enter');
   }
 
@@ -410,16 +438,20 @@ export class VsCode {
 
   /** Wait until the active tab is (or is not) marked dirty. */
   async waitForDirty(dirty: boolean, timeoutMs = 30_000): Promise<void> {
-    await this.page.locator('.part.editor .tabs-container .tab.active.dirty')
-      .waitFor({ state: dirty ? 'visible' : 'detached', timeout: timeoutMs });
+    await this.page.locator('.part.editor .tabs-container .tab.active.dirty').waitFor({ state: dirty ? 'visible' : 'detached', timeout: timeoutMs });
   }
 
   /** Wait until the visible editor text matches `pattern`; returns that text. */
   async waitForEditorText(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-    return until(`editor text to match ${pattern}`, timeoutMs, async () => {
-      const text = await this.editorText();
-      return pattern.test(text) ? text : undefined;
-    }, 100);
+    return until(
+      `editor text to match ${pattern}`,
+      timeoutMs,
+      async () => {
+        const text = await this.editorText();
+        return pattern.test(text) ? text : undefined;
+      },
+      100,
+    );
   }
 
   /**
@@ -439,10 +471,15 @@ export class VsCode {
       return /\d+ of \d+/.test(count) ? true : undefined;
     });
     // Escape first hides notification toasts when any show (their binding outranks the editor's), so repeat it.
-    await until('the Find widget to close', 10_000, async () => {
-      await this.page.keyboard.press('Escape');
-      return (await widget.isVisible()) ? undefined : true;
-    }, 200);
+    await until(
+      'the Find widget to close',
+      10_000,
+      async () => {
+        await this.page.keyboard.press('Escape');
+        return (await widget.isVisible()) ? undefined : true;
+      },
+      200,
+    );
     await this.focusedEditor.waitFor();
   }
 
@@ -461,7 +498,12 @@ export class VsCode {
   async suggestLabels(): Promise<string[]> {
     if (!(await this.suggestWidget.isVisible())) return [];
     const labels = await this.suggestWidget.locator('.monaco-list-row .label-name').allTextContents();
-    return labels.map((l) => l.replace(/\u00a0/g, ' ').trim().replace(/^"|"$/g, ''));
+    return labels.map((l) =>
+      l
+        .replace(/\u00a0/g, ' ')
+        .trim()
+        .replace(/^"|"$/g, ''),
+    );
   }
 
   /**
@@ -470,8 +512,7 @@ export class VsCode {
    */
   async hoverToken(token: string, expect: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const exact = new RegExp(`^${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    const span = this.page.locator('.part.editor .monaco-editor .view-lines .view-line span > span')
-      .filter({ hasText: exact }).first();
+    const span = this.page.locator('.part.editor .monaco-editor .view-lines .view-line span > span').filter({ hasText: exact }).first();
     await span.hover();
     const hover = this.page.locator('.monaco-editor .monaco-hover:not(.hidden)').filter({ hasText: expect }).first();
     await hover.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -493,11 +534,23 @@ export class VsCode {
    */
   async diagnostics(): Promise<string> {
     const parts: string[] = [];
-    const texts = async (selector: string) => (await this.page.locator(selector).allTextContents().catch(() => [] as string[]))
-      .map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    const texts = async (selector: string) =>
+      (
+        await this.page
+          .locator(selector)
+          .allTextContents()
+          .catch(() => [] as string[])
+      )
+        .map((t) => t.replace(/\s+/g, ' ').trim())
+        .filter(Boolean);
     parts.push(`notifications: ${JSON.stringify(await texts('.notifications-toasts .notification-list-item-message'))}`);
     parts.push(`status bar: ${JSON.stringify(await texts('.part.statusbar .statusbar-item'))}`);
-    parts.push(`quick input open: ${await this.page.locator('.quick-input-widget').isVisible().catch(() => false)}`);
+    parts.push(
+      `quick input open: ${await this.page
+        .locator('.quick-input-widget')
+        .isVisible()
+        .catch(() => false)}`,
+    );
     parts.push(`active tab: ${JSON.stringify((await this.activeTab.textContent().catch(() => null)) ?? null)}`);
     for (const log of findFiles(join(this.userDataDir, 'logs'), (p) => p.endsWith('SDXL Trainer.log'))) {
       parts.push(`--- ${basename(log)} ---\n${tail(readFileSync(log, 'utf8'), 3000)}`);
@@ -542,9 +595,13 @@ export class VsCode {
         file = row.fileName.trim(); // a file (resource) row heads the markers below it
         continue;
       }
-      const severity = / error\b/.test(` ${row.icon}`) ? 'error'
-        : / warning\b/.test(` ${row.icon}`) ? 'warning'
-          : / info\b/.test(` ${row.icon}`) ? 'info' : 'unknown';
+      const severity = / error\b/.test(` ${row.icon}`)
+        ? 'error'
+        : / warning\b/.test(` ${row.icon}`)
+          ? 'warning'
+          : / info\b/.test(` ${row.icon}`)
+            ? 'info'
+            : 'unknown';
       const pos = /Ln\s*(\d+),\s*Col\s*(\d+)/.exec(row.lineText);
       problems.push({
         severity,
@@ -563,13 +620,20 @@ export class VsCode {
   async waitForProblems(what: string, check: (p: Problem[]) => boolean, timeoutMs = 30_000): Promise<Problem[]> {
     let last: Problem[] = [];
     try {
-      return await until(`problems: ${what}`, timeoutMs, async () => {
-        last = await this.problems();
-        return check(last) ? last : undefined;
-      }, 250);
+      return await until(
+        `problems: ${what}`,
+        timeoutMs,
+        async () => {
+          last = await this.problems();
+          return check(last) ? last : undefined;
+        },
+        250,
+      );
     } catch (err) {
       // Say what was there instead, so a timeout in CI is diagnosable from the log alone.
-      throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last.map((x) => `${x.file}:${x.line ?? '?'}:${x.column ?? '?'} ${x.severity} ${x.message}`))}`);
+      throw new Error(
+        `${(err as Error).message}; last seen: ${JSON.stringify(last.map((x) => `${x.file}:${x.line ?? '?'}:${x.column ?? '?'} ${x.severity} ${x.message}`))}`,
+      );
     }
   }
 
@@ -588,17 +652,22 @@ export class VsCode {
 
   /** The first frame (any depth) holding an element matching `selector`: how a webview's content is found. */
   async webviewFrame(selector: string, timeoutMs = 30_000): Promise<Frame> {
-    return until(`a webview frame containing ${selector}`, timeoutMs, async () => {
-      for (const frame of this.page.frames()) {
-        if (frame === this.page.mainFrame() || frame.isDetached()) continue;
-        try {
-          if ((await frame.locator(selector).count()) > 0) return frame;
-        } catch {
-          /* frame navigated away mid-probe */
+    return until(
+      `a webview frame containing ${selector}`,
+      timeoutMs,
+      async () => {
+        for (const frame of this.page.frames()) {
+          if (frame === this.page.mainFrame() || frame.isDetached()) continue;
+          try {
+            if ((await frame.locator(selector).count()) > 0) return frame;
+          } catch {
+            /* frame navigated away mid-probe */
+          }
         }
-      }
-      return undefined;
-    }, 200);
+        return undefined;
+      },
+      200,
+    );
   }
 
   /** The active webview's document as a frame locator (code-server nests it in iframe.webview > #active-frame). */
@@ -617,15 +686,22 @@ export class VsCode {
    */
   async contextMenu(target: Locator, item: string, timeoutMs = 15_000): Promise<void> {
     const menuItem = this.page.locator('.context-view .monaco-menu .action-item').filter({ hasText: item }).first();
-    await until(`"${item}" in the context menu`, timeoutMs, async () => {
-      await target.click({ button: 'right' });
-      await menuItem.waitFor({ state: 'visible', timeout: 2000 });
-      return true;
-    }, 0);
+    await until(
+      `"${item}" in the context menu`,
+      timeoutMs,
+      async () => {
+        await target.click({ button: 'right' });
+        await menuItem.waitFor({ state: 'visible', timeout: 2000 });
+        return true;
+      },
+      0,
+    );
     // The menu ignores a mouse-up that comes right after it opened, so a quick click can be lost: hover (which focuses
     // the item) and press Enter instead, as a keyboard user would.
     await menuItem.hover();
-    await until(`"${item}" focused in the context menu`, 5000, async () => ((await menuItem.evaluate((el) => el.classList.contains('focused'))) ? true : undefined));
+    await until(`"${item}" focused in the context menu`, 5000, async () =>
+      (await menuItem.evaluate((el) => el.classList.contains('focused'))) ? true : undefined,
+    );
     await this.page.keyboard.press('Enter');
     await this.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden' });
   }
@@ -690,10 +766,15 @@ export class VsCode {
     await this.pick(channel);
     const lines = this.page.locator('.part.panel .monaco-editor .view-lines').first();
     await lines.waitFor({ state: 'visible' });
-    return until(`the "${channel}" output channel to show text`, 15_000, async () => {
-      const text = (await lines.textContent()) ?? '';
-      return text.trim() ? text : undefined;
-    }, 200);
+    return until(
+      `the "${channel}" output channel to show text`,
+      15_000,
+      async () => {
+        const text = (await lines.textContent()) ?? '';
+        return text.trim() ? text : undefined;
+      },
+      200,
+    );
   }
 
   /** True when the palette offers no command titled `title` (after the list has settled on the filter). */
@@ -710,11 +791,16 @@ export class VsCode {
   /** The items of the context menu of `target` (right-click, read, Escape). */
   async contextMenuItems(target: Locator, timeoutMs = 15_000): Promise<string[]> {
     const menu = this.page.locator('.context-view .monaco-menu');
-    await until('a context menu', timeoutMs, async () => {
-      await target.click({ button: 'right' });
-      await menu.waitFor({ state: 'visible', timeout: 2000 });
-      return true;
-    }, 0);
+    await until(
+      'a context menu',
+      timeoutMs,
+      async () => {
+        await target.click({ button: 'right' });
+        await menu.waitFor({ state: 'visible', timeout: 2000 });
+        return true;
+      },
+      0,
+    );
     const items = (await menu.locator('.action-item .action-label').allTextContents()).map((t) => t.trim()).filter(Boolean);
     await this.page.keyboard.press('Escape');
     await menu.waitFor({ state: 'hidden' });
@@ -724,14 +810,19 @@ export class VsCode {
   /** Click `button` on the notification containing `text`: on its toast, or in the notification center. */
   async clickNotificationButton(text: string | RegExp, button: string, timeoutMs = 30_000): Promise<string> {
     const center = this.page.locator('.notifications-center');
-    const found = await until(`a notification "${String(text)}" with a "${button}" button`, timeoutMs, async () => {
-      for (const scope of [this.page.locator('.notifications-toasts .notification-toast'), center.locator('.monaco-list-row')]) {
-        const item = scope.filter({ hasText: text }).first();
-        if (await item.isVisible()) return item;
-      }
-      if (!(await center.isVisible())) await this.runCommand('Notifications: Show Notifications');
-      return undefined;
-    }, 250);
+    const found = await until(
+      `a notification "${String(text)}" with a "${button}" button`,
+      timeoutMs,
+      async () => {
+        for (const scope of [this.page.locator('.notifications-toasts .notification-toast'), center.locator('.monaco-list-row')]) {
+          const item = scope.filter({ hasText: text }).first();
+          if (await item.isVisible()) return item;
+        }
+        if (!(await center.isVisible())) await this.runCommand('Notifications: Show Notifications');
+        return undefined;
+      },
+      250,
+    );
     const said = (await found.textContent()) ?? '';
     await found.locator('.monaco-button', { hasText: button }).first().click();
     if (await center.isVisible()) {

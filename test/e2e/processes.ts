@@ -101,7 +101,6 @@ export async function runDetached(command: string, args: string[], env: NodeJS.P
   return output;
 }
 
-
 /** Times a spec's steps for its log line: restart() once the clock should start, step(name) after each step. */
 export class StepClock {
   private readonly steps: string[] = [];

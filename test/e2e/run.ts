@@ -54,14 +54,7 @@ async function main(): Promise<number> {
   const code = await new Promise<number>((resolveCode) => {
     const child = spawn(
       process.execPath,
-      [
-        '--import', 'tsx',
-        '--test',
-        '--test-concurrency=1',
-        '--test-timeout=600000',
-        `--test-reporter=${process.env.SDXL_E2E_REPORTER ?? 'spec'}`,
-        ...specs,
-      ],
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', `--test-reporter=${process.env.SDXL_E2E_REPORTER ?? 'spec'}`, ...specs],
       { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, TMPDIR: runDir } },
     );
     child.once('error', (err) => {

@@ -27,7 +27,9 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     await vs.runCommand('Notifications: Clear All Notifications');
     await vs.runCommand('SDXL: Focus on Runs View');
-    const row = treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory at step 2\d/ }).first();
+    const row = treeRows(vs, 'Runs', 'oom run')
+      .filter({ hasText: /failed: Out of GPU memory at step 2\d/ })
+      .first();
     await row.waitFor();
     step('failed run');
 
@@ -68,10 +70,17 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     // The reopened file first shows the cursor where it was left (the failure line), then moves: wait for the move.
     let seen = '';
     const stepLine = await until('the cursor on a progress bar line', 10_000, async () => {
-      seen = (await vs.statusBarItem('Ln ').first().textContent().catch(() => null)) ?? '';
+      seen =
+        (await vs
+          .statusBarItem('Ln ')
+          .first()
+          .textContent()
+          .catch(() => null)) ?? '';
       const n = Number(/Ln (\d+),/.exec(seen)?.[1]);
       return n && /^Steps: .*\| \d+\/60 \[/.test(consoleLines[n - 1] ?? '') ? n : undefined;
-    }).catch((e: Error) => { throw new Error(`${e.message}; the status bar said "${seen}"`); });
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; the status bar said "${seen}"`);
+    });
     assert.ok(stepLine !== line, 'not the failure line any more');
     await vs.runCommand('View: Close All Editors');
     step('chart click → console line');
@@ -99,7 +108,10 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     await resumedRow.and(vs.page.locator('[aria-selected="true"]')).waitFor();
     const rowTexts = await pane(vs, 'Runs').locator('.monaco-list-row').allTextContents();
     const rowOf = (name: string) => rowTexts.findIndex((t) => t.includes(name));
-    assert.ok(rowOf(runDisplayName('oom run', oom.record.createdAt, true)) < rowOf(runDisplayName('oom run', resumed.record.createdAt, true)), rowTexts.join(' | '));
+    assert.ok(
+      rowOf(runDisplayName('oom run', oom.record.createdAt, true)) < rowOf(runDisplayName('oom run', resumed.record.createdAt, true)),
+      rowTexts.join(' | '),
+    );
     step('resume from checkpoint-10');
 
     // --- Open Console Log from the run's context menu.
@@ -151,18 +163,21 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     step('delete record');
 
     // --- A start that preflight refuses: one sentence, the actions, and Open Config at the setting concerned.
-    writeFileSync(join(ws, 'broken.sdxl.json'), [
-      '{',
-      '  "script": "lora",',
-      '  "name": "broken run",',
-      '  "launch": {',
-      '    "python": "/nonexistent/venv/bin/python",',
-      '    "scriptPath": "train_text_to_image_lora_sdxl.py"',
-      '  },',
-      '  "args": { "pretrained_model_name_or_path": "x", "train_data_dir": "./data", "output_dir": "./output/broken" }',
-      '}',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(ws, 'broken.sdxl.json'),
+      [
+        '{',
+        '  "script": "lora",',
+        '  "name": "broken run",',
+        '  "launch": {',
+        '    "python": "/nonexistent/venv/bin/python",',
+        '    "scriptPath": "train_text_to_image_lora_sdxl.py"',
+        '  },',
+        '  "args": { "pretrained_model_name_or_path": "x", "train_data_dir": "./data", "output_dir": "./output/broken" }',
+        '}',
+        '',
+      ].join('\n'),
+    );
     await vs.runCommand('View: Close All Editors');
     await vs.runCommand('Notifications: Clear All Notifications');
     await vs.runCommand('SDXL: Start Training Run');
@@ -170,8 +185,11 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     const refused = vs.notification('Cannot start the run');
     await refused.waitFor();
     const said = (await refused.locator('.notification-list-item-message').textContent()) ?? '';
-    assert.equal(said, 'SDXL: Cannot start the run: executable /nonexistent/venv/bin/accelerate does not exist; '
-      + 'check launch.accelerate / launch.python in the config or activate the Python environment.');
+    assert.equal(
+      said,
+      'SDXL: Cannot start the run: executable /nonexistent/venv/bin/accelerate does not exist; ' +
+        'check launch.accelerate / launch.python in the config or activate the Python environment.',
+    );
     await refused.locator('.monaco-button', { hasText: 'Select Python Interpreter' }).waitFor();
     await refused.locator('.monaco-button', { hasText: 'Open Config' }).click();
     await vs.activeTab.filter({ hasText: 'broken.sdxl.json' }).waitFor();

@@ -13,8 +13,18 @@ import { test } from 'node:test';
 import { withVsCode, type Problem, type VsCode } from './harness.js';
 import { StepClock, until } from './processes.js';
 import {
-  consoleOf, consoleSteps, dashboardFrame, lossChart, openDashboardFromRow, prepareStandinWorkspace, processesMentioning, RUNS_TEMPLATE,
-  runRecords, summarize, treeRows, waitForRecord,
+  consoleOf,
+  consoleSteps,
+  dashboardFrame,
+  lossChart,
+  openDashboardFromRow,
+  prepareStandinWorkspace,
+  processesMentioning,
+  RUNS_TEMPLATE,
+  runRecords,
+  summarize,
+  treeRows,
+  waitForRecord,
 } from './standin.js';
 
 const START = 'SDXL: Start Training Run';
@@ -54,10 +64,15 @@ async function statusBar(vs: VsCode): Promise<{ step: number; total: number; tex
 
 /** Wait until the status bar shows a step above `above`; returns what it shows. */
 function waitForStatusStep(vs: VsCode, above: number, timeoutMs = 30_000) {
-  return until(`the status bar to show a step above ${above}`, timeoutMs, async () => {
-    const s = await statusBar(vs);
-    return s && s.step > above ? s : undefined;
-  }, 100);
+  return until(
+    `the status bar to show a step above ${above}`,
+    timeoutMs,
+    async () => {
+      const s = await statusBar(vs);
+      return s && s.step > above ? s : undefined;
+    },
+    100,
+  );
 }
 
 async function startFromPalette(vs: VsCode, configFile: string): Promise<void> {
@@ -118,7 +133,9 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     // --- Start the same config again: its output folder holds the first run's files, so Start asks before writing
     // there; a new folder keeps the first run's checkpoints and curves as they were.
     const firstOut = normal.record.outputDir ?? join(ws, 'output', 'normal');
-    const firstCheckpoints = readdirSync(firstOut).filter((d) => d.startsWith('checkpoint-')).sort();
+    const firstCheckpoints = readdirSync(firstOut)
+      .filter((d) => d.startsWith('checkpoint-'))
+      .sort();
     assert.ok(firstCheckpoints.length > 0, 'the first run saved checkpoints');
     await vs.runCommand('View: Close All Editors');
     await startFromPalette(vs, 'normal.sdxl.json');
@@ -126,7 +143,10 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     assert.match(question, /Output folder 'output\/normal' already holds \d+ checkpoints .* of run "\[simulation\] normal run.*" \(finished at step 120/);
     const second = await waitForRecord(ws, 'a second normal run', (r) => r.name === 'normal run' && r.id !== normal.record.id);
     assert.equal(second.record.outputDir, join(ws, 'output', 'normal-2'));
-    assert.ok(second.record.plan.argv.some((a) => /^--output_dir=(\.\/)?output\/normal-2$/.test(a)), second.record.plan.argv.join(' '));
+    assert.ok(
+      second.record.plan.argv.some((a) => /^--output_dir=(\.\/)?output\/normal-2$/.test(a)),
+      second.record.plan.argv.join(' '),
+    );
     assert.doesNotMatch(await readFile(join(ws, 'normal.sdxl.json'), 'utf8'), /normal-2/, 'the config is left as it is');
     await waitForStatusStep(vs, 2, 60_000);
     await vs.runCommand('SDXL: Stop Run');
@@ -135,19 +155,34 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const outputDir = stopped.record.outputDir ?? join(ws, 'output', 'normal');
     // The wrapper writes "stopped" to run.json just before it exits (Stop returns once it has): wait for that exit.
     let left = processesMentioning([outputDir, 'standin_trainer.py', second.dir]);
-    await until('no process of the stopped run left', 15_000, async () => ((left = processesMentioning([outputDir, 'standin_trainer.py', second.dir])).length === 0 ? true : undefined), 100)
-      .catch(() => undefined);
+    await until(
+      'no process of the stopped run left',
+      15_000,
+      async () => ((left = processesMentioning([outputDir, 'standin_trainer.py', second.dir])).length === 0 ? true : undefined),
+      100,
+    ).catch(() => undefined);
     assert.deepEqual(left, [], 'processes of the stopped run');
     await vs.statusBarItem('SDXL SIMULATION').first().waitFor({ state: 'hidden' });
-    assert.deepEqual(readdirSync(firstOut).filter((d) => d.startsWith('checkpoint-')).sort(), firstCheckpoints, 'the first run\'s checkpoints');
+    assert.deepEqual(
+      readdirSync(firstOut)
+        .filter((d) => d.startsWith('checkpoint-'))
+        .sort(),
+      firstCheckpoints,
+      "the first run's checkpoints",
+    );
     assert.deepEqual(await summarize(normal.dir), summary, 'the first run reads as before');
     // Its dashboard (closed with the editors above) shows its own curve again, whole.
-    const againFrame = await openDashboardFromRow(vs, treeRows(vs, 'Runs', 'normal run').filter({ hasText: /finished at step 120/ }).first());
-    const firstAgain = await until('the first run\'s loss chart again', 30_000, async () => {
+    const againFrame = await openDashboardFromRow(
+      vs,
+      treeRows(vs, 'Runs', 'normal run')
+        .filter({ hasText: /finished at step 120/ })
+        .first(),
+    );
+    const firstAgain = await until("the first run's loss chart again", 30_000, async () => {
       const c = await lossChart(againFrame);
       return c.series.step_loss?.last === NORMAL_TOTAL ? c : undefined;
     });
-    assert.deepEqual(firstAgain.series.step_loss, chart.series.step_loss, 'the first run\'s curve in its dashboard');
+    assert.deepEqual(firstAgain.series.step_loss, chart.series.step_loss, "the first run's curve in its dashboard");
     await vs.runCommand('View: Close All Editors');
     step('second start asks; stop');
 
@@ -158,7 +193,10 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     await startFromPalette(vs, 'oom.sdxl.json');
     const oom = await waitForRecord(ws, 'the OOM run to fail', (r) => r.name === 'oom run' && r.state === 'failed', 60_000);
     // The Runs view (visible all along) updates the run's row in place.
-    await treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory at step 2\d/ }).first().waitFor();
+    await treeRows(vs, 'Runs', 'oom run')
+      .filter({ hasText: /failed: Out of GPU memory at step 2\d/ })
+      .first()
+      .waitFor();
     const note = await vs.waitForNotification('SDXL run "oom run" failed');
     assert.match(note, /failed: Out of GPU memory\. .*CUDA out of memory/);
     assert.match(note, /Apply Fix/);
@@ -198,8 +236,12 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
 
     // --- Resume: a new run continues from the newest complete checkpoint (20: checkpoints every 10, OOM at 25).
     const oomOut = oom.record.outputDir ?? join(ws, 'output', 'oom');
-    const saved = readdirSync(oomOut).map((d) => /^checkpoint-(\d+)$/.exec(d)).filter((m) => m !== null)
-      .map((m) => Number(m![1])).filter((n) => existsSync(join(oomOut, `checkpoint-${n}`, 'optimizer.bin'))).sort((a, b) => b - a);
+    const saved = readdirSync(oomOut)
+      .map((d) => /^checkpoint-(\d+)$/.exec(d))
+      .filter((m) => m !== null)
+      .map((m) => Number(m![1]))
+      .filter((n) => existsSync(join(oomOut, `checkpoint-${n}`, 'optimizer.bin')))
+      .sort((a, b) => b - a);
     const newest = saved[0];
     assert.ok(newest !== undefined && newest < 25, `complete checkpoints: ${saved.join(', ')}`);
     await vs.closeQuickInput();
@@ -234,10 +276,16 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     assert.equal(shown.length, 2);
     await vs.screenshot('compare');
     // The panel is named after what it shows: the two runs, then the one left when the other is unchecked in the page.
-    const tabTitle = (what: string, pattern: RegExp) => until(`the dashboard tab to be titled ${what}`, 15_000, async () => {
-      const title = (await vs.activeTab.first().textContent())?.trim() ?? '';
-      return pattern.test(title) ? title : undefined;
-    }, 100);
+    const tabTitle = (what: string, pattern: RegExp) =>
+      until(
+        `the dashboard tab to be titled ${what}`,
+        15_000,
+        async () => {
+          const title = (await vs.activeTab.first().textContent())?.trim() ?? '';
+          return pattern.test(title) ? title : undefined;
+        },
+        100,
+      );
     await tabTitle('"SDXL: 2 runs"', /^SDXL: 2 runs/);
     await compareFrame.locator(`vscode-checkbox[data-run="${oom.record.id}"]`).click();
     await tabTitle('after the normal run', /^SDXL: \[simulation\] normal run/);
@@ -246,7 +294,12 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     // --- The token: nowhere in the dashboard, the extension's log, or a file of the workspace but the config and the
     // consoles of the runs whose training printed it (a console is the training's own output, kept owner-only).
     await vs.runCommand('View: Close All Editors');
-    const oomFrame = await openDashboardFromRow(vs, treeRows(vs, 'Runs', 'oom run').filter({ hasText: /failed: Out of GPU memory/ }).first());
+    const oomFrame = await openDashboardFromRow(
+      vs,
+      treeRows(vs, 'Runs', 'oom run')
+        .filter({ hasText: /failed: Out of GPU memory/ })
+        .first(),
+    );
     await oomFrame.locator('.banner-error[data-failure="cuda_oom"]').first().waitFor();
     const page = (await oomFrame.locator('body').textContent()) ?? '';
     assert.ok(!page.includes(TOKEN), 'the dashboard shows the token');

@@ -23,7 +23,14 @@ import { StepClock, until } from './processes.js';
 import { descendants, ProcWatch, type SeenProcess } from './procWatch.js';
 import { checker } from './reliabilityChecks.js';
 import {
-  dashboardFrame, FAKE_NVIDIA_SMI, openDashboardFromRow, prepareStandinWorkspace, RUNS_TEMPLATE, runRecords, treeRows, waitForRecord,
+  dashboardFrame,
+  FAKE_NVIDIA_SMI,
+  openDashboardFromRow,
+  prepareStandinWorkspace,
+  RUNS_TEMPLATE,
+  runRecords,
+  treeRows,
+  waitForRecord,
 } from './standin.js';
 
 const TOKEN = 'hf_FAKEtoken0123456789abcdefghij';
@@ -73,147 +80,188 @@ test('security, trusted window: the Hub token shown nowhere; planted records nei
   const sleeps: Awaited<ReturnType<typeof foreignSleep>>[] = [];
   let watch: ProcWatch | undefined;
   try {
-    await withVsCode('security', {
-      workspaceTemplate: RUNS_TEMPLATE,
-      prepareWorkspace: async (ws) => {
-        tokenConfig(ws, 'normal.sdxl.json', 'secret-ok.sdxl.json', 'secret ok', 20, {});
-        tokenConfig(ws, 'oom.sdxl.json', 'secret-fail.sdxl.json', 'secret fail', 30, { STANDIN_FAIL_AT_STEP: '15' });
-        await prepareStandinWorkspace(ws);
-        marker.path = join(dirname(ws), 'planted-ran');
-        planted = plantQueued(ws, marker.path);
-        // Anything that runs the planted argv is seen, however short it lives.
-        watch = new ProcWatch((table) => table.filter((p) => p.cmd.includes(planted.script) || p.cmd.includes(marker.path)));
+    await withVsCode(
+      'security',
+      {
+        workspaceTemplate: RUNS_TEMPLATE,
+        prepareWorkspace: async (ws) => {
+          tokenConfig(ws, 'normal.sdxl.json', 'secret-ok.sdxl.json', 'secret ok', 20, {});
+          tokenConfig(ws, 'oom.sdxl.json', 'secret-fail.sdxl.json', 'secret fail', 30, { STANDIN_FAIL_AT_STEP: '15' });
+          await prepareStandinWorkspace(ws);
+          marker.path = join(dirname(ws), 'planted-ran');
+          planted = plantQueued(ws, marker.path);
+          // Anything that runs the planted argv is seen, however short it lives.
+          watch = new ProcWatch((table) => table.filter((p) => p.cmd.includes(planted.script) || p.cmd.includes(marker.path)));
+        },
       },
-    }, async (vs) => {
-      const ws = vs.workspace;
-      const opened = Date.now();
-      clock.restart();
+      async (vs) => {
+        const ws = vs.workspace;
+        const opened = Date.now();
+        clock.restart();
 
-      // --- 2a. The planted queued record: labelled, asked about, not started; Remove It removes it.
-      await vs.runCommand('SDXL: Focus on Runs View');
-      const plantedRow = treeRows(vs, 'Runs', 'planted queued').first();
-      await check('planted queued record labelled "queued elsewhere" in the Runs view', async () => {
-        await plantedRow.filter({ hasText: 'queued elsewhere · not started' }).waitFor();
-        return (await plantedRow.textContent()) ?? '';
-      });
-      let asked = '';
-      await check('planted queued record: the "queued elsewhere … Start It / Remove It" prompt', async () => {
-        const toast = vs.page.locator('.notifications-toasts .notification-toast, .notifications-center .monaco-list-row').filter({ hasText: 'was queued elsewhere' }).first();
-        await until('the queued-elsewhere prompt', 30_000, async () => ((await toast.isVisible()) ? true : (await vs.runCommand('Notifications: Show Notifications'), undefined)), 500);
-        asked = (await toast.textContent()) ?? '';
-        assert.match(asked, /run "planted queued" \(20200101-000000-planted-queued\) was queued elsewhere: this machine did not create its record/);
-        assert.match(asked, /Start It/);
-        assert.match(asked, /Remove It/);
-        return asked.slice(0, 200);
-      });
-      await check('planted queued record not started in a trusted window (no marker, no process, no console)', () => {
-        assert.ok(!existsSync(marker.path), 'the planted argv wrote its marker');
-        assert.deepEqual(watch!.stop().map((p) => p.cmd), [], 'processes running the planted argv');
-        assert.ok(!existsSync(join(planted.dir, 'console.log')), 'a console.log: it was started');
-        return `window open ${Math.round((Date.now() - opened) / 1000)} s: no marker, 0 processes`;
-      });
-      await check('Remove It removes the planted queued run', async () => {
-        await vs.clickNotificationButton('was queued elsewhere', 'Remove It');
-        await until('the planted run to leave the queue', 15_000, async () => {
+        // --- 2a. The planted queued record: labelled, asked about, not started; Remove It removes it.
+        await vs.runCommand('SDXL: Focus on Runs View');
+        const plantedRow = treeRows(vs, 'Runs', 'planted queued').first();
+        await check('planted queued record labelled "queued elsewhere" in the Runs view', async () => {
+          await plantedRow.filter({ hasText: 'queued elsewhere · not started' }).waitFor();
+          return (await plantedRow.textContent()) ?? '';
+        });
+        let asked = '';
+        await check('planted queued record: the "queued elsewhere … Start It / Remove It" prompt', async () => {
+          const toast = vs.page
+            .locator('.notifications-toasts .notification-toast, .notifications-center .monaco-list-row')
+            .filter({ hasText: 'was queued elsewhere' })
+            .first();
+          await until(
+            'the queued-elsewhere prompt',
+            30_000,
+            async () => ((await toast.isVisible()) ? true : (await vs.runCommand('Notifications: Show Notifications'), undefined)),
+            500,
+          );
+          asked = (await toast.textContent()) ?? '';
+          assert.match(asked, /run "planted queued" \(20200101-000000-planted-queued\) was queued elsewhere: this machine did not create its record/);
+          assert.match(asked, /Start It/);
+          assert.match(asked, /Remove It/);
+          return asked.slice(0, 200);
+        });
+        await check('planted queued record not started in a trusted window (no marker, no process, no console)', () => {
+          assert.ok(!existsSync(marker.path), 'the planted argv wrote its marker');
+          assert.deepEqual(
+            watch!.stop().map((p) => p.cmd),
+            [],
+            'processes running the planted argv',
+          );
+          assert.ok(!existsSync(join(planted.dir, 'console.log')), 'a console.log: it was started');
+          return `window open ${Math.round((Date.now() - opened) / 1000)} s: no marker, 0 processes`;
+        });
+        await check('Remove It removes the planted queued run', async () => {
+          await vs.clickNotificationButton('was queued elsewhere', 'Remove It');
+          await until('the planted run to leave the queue', 15_000, async () => {
+            const rec = runRecords(ws).find((r) => r.record.id === planted.id);
+            return !rec || rec.record.state !== 'queued' ? true : undefined;
+          });
+          await plantedRow.filter({ hasText: 'queued elsewhere' }).waitFor({ state: 'detached' });
+          assert.ok(!existsSync(marker.path), 'removing it ran it');
           const rec = runRecords(ws).find((r) => r.record.id === planted.id);
-          return !rec || rec.record.state !== 'queued' ? true : undefined;
+          return rec ? `record ${rec.record.state}` : 'record gone';
         });
-        await plantedRow.filter({ hasText: 'queued elsewhere' }).waitFor({ state: 'detached' });
-        assert.ok(!existsSync(marker.path), 'removing it ran it');
-        const rec = runRecords(ws).find((r) => r.record.id === planted.id);
-        return rec ? `record ${rec.record.state}` : 'record gone';
-      });
-      clock.step('planted queued');
+        clock.step('planted queued');
 
-      // --- 1. Runs with the token that succeed and fail, started from the palette.
-      await vs.runCommand('Notifications: Clear All Notifications');
-      await startFromPalette(vs, 'secret-ok.sdxl.json');
-      const ok = await waitForRecord(ws, 'the token run to succeed', (r) => r.name === 'secret ok' && r.state === 'succeeded', 90_000);
-      await startFromPalette(vs, 'secret-fail.sdxl.json');
-      const failed = await waitForRecord(ws, 'the token run to fail', (r) => r.name === 'secret fail' && r.state === 'failed', 90_000);
-      await vs.waitForNotification('SDXL run "secret fail" failed');
-      const problems = await vs.waitForProblems('the failure on secret-fail.sdxl.json', (p) => p.some((x) => x.file === 'secret-fail.sdxl.json' && x.code === 'run-cuda_oom'));
-      clock.step('token runs');
+        // --- 1. Runs with the token that succeed and fail, started from the palette.
+        await vs.runCommand('Notifications: Clear All Notifications');
+        await startFromPalette(vs, 'secret-ok.sdxl.json');
+        const ok = await waitForRecord(ws, 'the token run to succeed', (r) => r.name === 'secret ok' && r.state === 'succeeded', 90_000);
+        await startFromPalette(vs, 'secret-fail.sdxl.json');
+        const failed = await waitForRecord(ws, 'the token run to fail', (r) => r.name === 'secret fail' && r.state === 'failed', 90_000);
+        await vs.waitForNotification('SDXL run "secret fail" failed');
+        const problems = await vs.waitForProblems('the failure on secret-fail.sdxl.json', (p) =>
+          p.some((x) => x.file === 'secret-fail.sdxl.json' && x.code === 'run-cuda_oom'),
+        );
+        clock.step('token runs');
 
-      await check('the token is in no notification (success and failure)', async () => {
-        const notes = await vs.allNotifications();
-        assert.ok(notes.some((n) => n.includes('secret fail')), `the failure notification: ${JSON.stringify(notes)}`);
-        for (const n of notes) assert.ok(!leaked(n), n);
-        return `${notes.length} notifications`;
-      });
-      await check('the token is in no Problems entry', () => {
-        for (const p of problems) assert.ok(!leaked(`${p.message} ${p.label}`), p.message);
-        return `${problems.length} problems`;
-      });
-      await check('the token is in neither dashboard\'s DOM', async () => {
-        await vs.runCommand('SDXL: Focus on Runs View');
-        for (const [name, rec] of [['secret fail', failed], ['secret ok', ok]] as const) {
-          await openDashboardFromRow(vs, treeRows(vs, 'Runs', name).first());
-          const frame = await dashboardFrame(vs);
-          // Its run's points are plotted: the page shows that run's state, not a blank one.
-          await until(`the ${name} dashboard to plot ${rec.record.id}`, 30_000, async () => (Number(await frame.locator('section.chart[data-chart="loss"]').getAttribute('data-points')) > 0 ? true : undefined));
-          const html = await frame.locator('html').evaluate((el) => el.outerHTML);
-          assert.ok(!leaked(html), `the ${name} dashboard holds the token`);
-          await vs.runCommand('View: Close All Editors');
+        await check('the token is in no notification (success and failure)', async () => {
+          const notes = await vs.allNotifications();
+          assert.ok(
+            notes.some((n) => n.includes('secret fail')),
+            `the failure notification: ${JSON.stringify(notes)}`,
+          );
+          for (const n of notes) assert.ok(!leaked(n), n);
+          return `${notes.length} notifications`;
+        });
+        await check('the token is in no Problems entry', () => {
+          for (const p of problems) assert.ok(!leaked(`${p.message} ${p.label}`), p.message);
+          return `${problems.length} problems`;
+        });
+        await check("the token is in neither dashboard's DOM", async () => {
+          await vs.runCommand('SDXL: Focus on Runs View');
+          for (const [name, rec] of [
+            ['secret fail', failed],
+            ['secret ok', ok],
+          ] as const) {
+            await openDashboardFromRow(vs, treeRows(vs, 'Runs', name).first());
+            const frame = await dashboardFrame(vs);
+            // Its run's points are plotted: the page shows that run's state, not a blank one.
+            await until(`the ${name} dashboard to plot ${rec.record.id}`, 30_000, async () =>
+              Number(await frame.locator('section.chart[data-chart="loss"]').getAttribute('data-points')) > 0 ? true : undefined,
+            );
+            const html = await frame.locator('html').evaluate((el) => el.outerHTML);
+            assert.ok(!leaked(html), `the ${name} dashboard holds the token`);
+            await vs.runCommand('View: Close All Editors');
+          }
+          return '2 dashboards';
+        });
+        await check('the token is in no Runs view row', async () => {
+          await vs.runCommand('SDXL: Focus on Runs View');
+          const rows = await treeRows(vs, 'Runs', /secret/).allTextContents();
+          assert.equal(rows.length, 2, rows.join(' | '));
+          for (const r of rows) assert.ok(!leaked(r), r);
+        });
+        await check("the token is not in the Output panel's SDXL Trainer channel as shown", async () => {
+          const shown = await vs.outputChannelText('SDXL Trainer');
+          assert.ok(!leaked(shown), shown);
+          return `${shown.length} characters shown`;
+        });
+        await check('the token is in no file but the configs (workspace, records, outputs, code-server logs and state, extension log)', () => {
+          const inWorkspace = filesWithToken(ws).sort();
+          assert.deepEqual(inWorkspace, ['secret-fail.sdxl.json', 'secret-ok.sdxl.json']);
+          const outside = filesWithToken(vs.tempDir).filter((f) => !f.startsWith(`workspace${sep}`));
+          assert.deepEqual(outside, [], 'files outside the workspace holding the token');
+          const logs = readdirSync(join(vs.userDataDir, 'logs'), { recursive: true, encoding: 'utf8' });
+          assert.ok(
+            logs.some((f) => f.endsWith('SDXL Trainer.log')),
+            "the extension's output channel file",
+          );
+          assert.ok(
+            logs.some((f) => /exthost\d*\.log$/.test(f)),
+            `the extension host log: ${logs.join(', ')}`,
+          );
+          assert.ok(!leaked(vs.serverLog), "code-server's own output");
+          const records = runRecords(ws).filter((r) => r.record.name.startsWith('secret'));
+          assert.equal(records.length, 2);
+          return `${readdirSync(vs.tempDir, { recursive: true }).length} paths searched; records ${records.map((r) => r.record.state).join(', ')}`;
+        });
+        clock.step('token nowhere');
+
+        // --- 2b. "Running" records naming a foreign live sleep: without a start time, and with a wrong one.
+        const wrapper = await foreignSleep();
+        const noTime = await foreignSleep();
+        const wrongTime = await foreignSleep();
+        sleeps.push(wrapper, noTime, wrongTime);
+        const cases = [
+          { id: '20200101-000001-planted-no-time', name: 'planted no start time', trainer: noTime, start: undefined, why: /no start time for it/ },
+          {
+            id: '20200101-000002-planted-wrong-time',
+            name: 'planted wrong start time',
+            trainer: wrongTime,
+            start: `${wrongTime.start}0`,
+            why: /but it started at/,
+          },
+        ];
+        for (const c of cases) plantRunning(ws, c.id, c.name, c.trainer.pid, c.start, wrapper);
+        await vs.runCommand('SDXL: Refresh Runs');
+        await vs.runCommand('Notifications: Clear All Notifications');
+        for (const c of cases) {
+          await check(
+            `Stop on a planted "running" record naming a foreign sleep (${c.start === undefined ? 'no start time' : 'wrong start time'}) refuses, says why, signals nothing`,
+            async () => {
+              const row = treeRows(vs, 'Runs', c.name).first();
+              await row.waitFor();
+              await vs.contextMenu(row, 'Stop Run');
+              const said = await vs.waitForNotification(new RegExp(`${c.id} was not stopped`));
+              assert.match(said, /no process was signalled/);
+              assert.match(said, c.why);
+              assert.match(said, new RegExp(`process ${c.trainer.pid} is alive`));
+              assert.ok(await stillAlive(c.trainer), `the foreign sleep ${c.trainer.pid} was killed`);
+              assert.ok(await stillAlive(wrapper), 'the foreign "wrapper" sleep was killed');
+              assert.equal(runRecords(ws).find((r) => r.record.id === c.id)?.record.state, 'running', 'the record is left as it is');
+              await vs.runCommand('Notifications: Clear All Notifications');
+              return said.replace(/\s+/g, ' ').slice(0, 240);
+            },
+          );
         }
-        return '2 dashboards';
-      });
-      await check('the token is in no Runs view row', async () => {
-        await vs.runCommand('SDXL: Focus on Runs View');
-        const rows = await treeRows(vs, 'Runs', /secret/).allTextContents();
-        assert.equal(rows.length, 2, rows.join(' | '));
-        for (const r of rows) assert.ok(!leaked(r), r);
-      });
-      await check('the token is not in the Output panel\'s SDXL Trainer channel as shown', async () => {
-        const shown = await vs.outputChannelText('SDXL Trainer');
-        assert.ok(!leaked(shown), shown);
-        return `${shown.length} characters shown`;
-      });
-      await check('the token is in no file but the configs (workspace, records, outputs, code-server logs and state, extension log)', () => {
-        const inWorkspace = filesWithToken(ws).sort();
-        assert.deepEqual(inWorkspace, ['secret-fail.sdxl.json', 'secret-ok.sdxl.json']);
-        const outside = filesWithToken(vs.tempDir).filter((f) => !f.startsWith(`workspace${sep}`));
-        assert.deepEqual(outside, [], 'files outside the workspace holding the token');
-        const logs = readdirSync(join(vs.userDataDir, 'logs'), { recursive: true, encoding: 'utf8' });
-        assert.ok(logs.some((f) => f.endsWith('SDXL Trainer.log')), 'the extension\'s output channel file');
-        assert.ok(logs.some((f) => /exthost\d*\.log$/.test(f)), `the extension host log: ${logs.join(', ')}`);
-        assert.ok(!leaked(vs.serverLog), 'code-server\'s own output');
-        const records = runRecords(ws).filter((r) => r.record.name.startsWith('secret'));
-        assert.equal(records.length, 2);
-        return `${readdirSync(vs.tempDir, { recursive: true }).length} paths searched; records ${records.map((r) => r.record.state).join(', ')}`;
-      });
-      clock.step('token nowhere');
-
-      // --- 2b. "Running" records naming a foreign live sleep: without a start time, and with a wrong one.
-      const wrapper = await foreignSleep();
-      const noTime = await foreignSleep();
-      const wrongTime = await foreignSleep();
-      sleeps.push(wrapper, noTime, wrongTime);
-      const cases = [
-        { id: '20200101-000001-planted-no-time', name: 'planted no start time', trainer: noTime, start: undefined, why: /no start time for it/ },
-        { id: '20200101-000002-planted-wrong-time', name: 'planted wrong start time', trainer: wrongTime, start: `${wrongTime.start}0`, why: /but it started at/ },
-      ];
-      for (const c of cases) plantRunning(ws, c.id, c.name, c.trainer.pid, c.start, wrapper);
-      await vs.runCommand('SDXL: Refresh Runs');
-      await vs.runCommand('Notifications: Clear All Notifications');
-      for (const c of cases) {
-        await check(`Stop on a planted "running" record naming a foreign sleep (${c.start === undefined ? 'no start time' : 'wrong start time'}) refuses, says why, signals nothing`, async () => {
-          const row = treeRows(vs, 'Runs', c.name).first();
-          await row.waitFor();
-          await vs.contextMenu(row, 'Stop Run');
-          const said = await vs.waitForNotification(new RegExp(`${c.id} was not stopped`));
-          assert.match(said, /no process was signalled/);
-          assert.match(said, c.why);
-          assert.match(said, new RegExp(`process ${c.trainer.pid} is alive`));
-          assert.ok(await stillAlive(c.trainer), `the foreign sleep ${c.trainer.pid} was killed`);
-          assert.ok(await stillAlive(wrapper), 'the foreign "wrapper" sleep was killed');
-          assert.equal(runRecords(ws).find((r) => r.record.id === c.id)?.record.state, 'running', 'the record is left as it is');
-          await vs.runCommand('Notifications: Clear All Notifications');
-          return said.replace(/\s+/g, ' ').slice(0, 240);
-        });
-      }
-      clock.step('planted running');
-    });
+        clock.step('planted running');
+      },
+    );
   } finally {
     watch?.stop();
     for (const s of sleeps) s.kill();
@@ -233,7 +281,10 @@ const WORKBENCH_PORT_SCAN = /^(\S*\/)?ps -F -A -l$/;
 
 function isTool(p: SeenProcess): boolean {
   if (WORKBENCH_PORT_SCAN.test(p.cmd.trim())) return false;
-  return p.cmd.split(' ').slice(0, 2).some((a) => TOOL.test(a));
+  return p.cmd
+    .split(' ')
+    .slice(0, 2)
+    .some((a) => TOOL.test(a));
 }
 
 function cwdOf(pid: number): string {
@@ -257,111 +308,126 @@ test('security, untrusted workspace: configs, Runs view, dashboard and commands 
   let watch: ProcWatch | undefined;
   let sampled = 0;
   try {
-    await withVsCode('security-untrusted', {
-      workspaceTemplate: RUNS_TEMPLATE,
-      trustWorkspace: false,
-      userSettings: { 'sdxl.nvidiaSmiPath': smi },
-      prepareWorkspace: async (ws) => {
-        await prepareStandinWorkspace(ws);
-        server.tempDir = dirname(ws);
-        writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'sdxl.nvidiaSmiPath': smi }, null, 2));
-        plantQueued(ws, marker.queued);
-        // A live "running" record whose processes really are the ones named (so Stop would apply, if offered).
-        const wrapper = await foreignSleep();
-        const trainer = await foreignSleep();
-        sleeps.push(wrapper, trainer);
-        plantRunning(ws, '20200101-000003-planted-live', 'planted live', trainer.pid, trainer.start, wrapper);
-        // Every process of code-server's tree, or working in or naming this test's folder, that is one of the tools.
-        watch = new ProcWatch((table) => {
-          sampled++;
-          const inTree = new Set(server.pid ? descendants(table, server.pid).map((p) => p.pid) : []);
-          const ours = (p: SeenProcess) => inTree.has(p.pid) || [server.tempDir, own].some((d) => p.cmd.includes(d) || cwdOf(p.pid).startsWith(d));
-          return table.filter((p) => isTool(p) && ours(p));
-        });
+    await withVsCode(
+      'security-untrusted',
+      {
+        workspaceTemplate: RUNS_TEMPLATE,
+        trustWorkspace: false,
+        userSettings: { 'sdxl.nvidiaSmiPath': smi },
+        prepareWorkspace: async (ws) => {
+          await prepareStandinWorkspace(ws);
+          server.tempDir = dirname(ws);
+          writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'sdxl.nvidiaSmiPath': smi }, null, 2));
+          plantQueued(ws, marker.queued);
+          // A live "running" record whose processes really are the ones named (so Stop would apply, if offered).
+          const wrapper = await foreignSleep();
+          const trainer = await foreignSleep();
+          sleeps.push(wrapper, trainer);
+          plantRunning(ws, '20200101-000003-planted-live', 'planted live', trainer.pid, trainer.start, wrapper);
+          // Every process of code-server's tree, or working in or naming this test's folder, that is one of the tools.
+          watch = new ProcWatch((table) => {
+            sampled++;
+            const inTree = new Set(server.pid ? descendants(table, server.pid).map((p) => p.pid) : []);
+            const ours = (p: SeenProcess) => inTree.has(p.pid) || [server.tempDir, own].some((d) => p.cmd.includes(d) || cwdOf(p.pid).startsWith(d));
+            return table.filter((p) => isTool(p) && ours(p));
+          });
+        },
       },
-    }, async (vs) => {
-      server.pid = vs.serverPid;
-      const ws = vs.workspace;
-      clock.restart();
-      await check('untrusted: the window is in Restricted Mode and the extension is active', async () => {
-        await vs.statusBarItem('Restricted Mode').first().waitFor();
-        await vs.waitForCommand('SDXL: Open Dashboard');
-        await vs.closeQuickInput();
-      });
-
-      await vs.openFile('normal.sdxl.json');
-      await vs.runCommand('SDXL: Focus on Runs View');
-      const liveRow = treeRows(vs, 'Runs', 'planted live').first();
-      await liveRow.waitFor();
-      const queuedRow = treeRows(vs, 'Runs', 'planted queued').first();
-      await queuedRow.waitFor();
-      await check('untrusted: Stop is not offered (Runs view context menu, palette)', async () => {
-        // The run has not ended (its processes verified through /proc, which needs no tool; with no console yet it
-        // reads "queued"): trusted, Stop would be offered on its row (sdxlRun.live or sdxlRun.queued).
-        assert.doesNotMatch((await liveRow.textContent()) ?? '', /failed|stopped|finished|succeeded/);
-        const items = await vs.contextMenuItems(liveRow);
-        assert.ok(items.length > 0 && !items.some((i) => /Stop/.test(i)), `context menu of a live run: ${items.join(', ')}`);
-        const queuedItems = await vs.contextMenuItems(queuedRow);
-        assert.ok(!queuedItems.some((i) => /Stop/.test(i)), `context menu of a queued run: ${queuedItems.join(', ')}`);
-        assert.ok(await vs.paletteLacks('SDXL: Stop Run'), 'the palette offers SDXL: Stop Run');
-        return `live run's menu: ${items.join(', ')}`;
-      });
-      await check('untrusted: Start and Resume are not offered (Configs view, palette)', async () => {
-        const configRow = treeRows(vs, 'Configs', 'normal').first();
-        await configRow.waitFor();
-        const items = await vs.contextMenuItems(configRow);
-        assert.ok(!items.some((i) => /Start/.test(i)), `context menu of a config: ${items.join(', ')}`);
-        assert.ok(await vs.paletteLacks('SDXL: Start Training Run'), 'the palette offers SDXL: Start Training Run');
-        assert.ok(await vs.paletteLacks('SDXL: Resume Run'), 'the palette offers SDXL: Resume Run');
-      });
-      await check('untrusted: the dashboard opens on a run', async () => {
-        const frame = await openDashboardFromRow(vs, liveRow);
-        await frame.locator('body').waitFor();
-        await vs.runCommand('View: Close All Editors');
-      });
-      await vs.contextMenu(liveRow, 'Open in TensorBoard');
-      // The commands still offered, on the open config; each done (its tab shown, where it opens one) before the next,
-      // since a tab that opens late takes the config's place and with it the commands that want a config open.
-      const tried: string[] = [];
-      const tab = (title: RegExp) => vs.page.locator('.part.editor .tabs-container .tab').filter({ hasText: title }).first();
-      for (const [title, opens] of [
-        ['SDXL: Refresh Runs', undefined],
-        ['SDXL: Validate Config', undefined],
-        ['SDXL: Show Launch Command', /Launch/], // the panel is titled "Launch: <config>"
-        ['SDXL: Show GPU Memory Estimate', /memory estimate/],
-      ] as const) {
-        await vs.openFile('normal.sdxl.json');
-        await vs.runCommand(title);
-        if (opens) await tab(opens).waitFor();
-        await vs.closeQuickInput();
-        tried.push(title);
-      }
-      clock.step('untrusted UI');
-
-      await check('untrusted: the planted records are neither started nor asked about', async () => {
-        const notes = await vs.allNotifications();
-        assert.ok(!notes.some((n) => n.includes('queued elsewhere')), notes.join(' | '));
-        assert.ok(!existsSync(marker.queued), 'the planted queued argv ran');
-        assert.equal(runRecords(ws).find((r) => r.record.id === '20200101-000000-planted-queued')?.record.state, 'queued');
-        assert.ok((await Promise.all(sleeps.map(stillAlive))).every(Boolean), 'a planted record\'s process was signalled');
-        return `commands tried: Open in TensorBoard, ${tried.join(', ')}`;
-      });
-      await check('untrusted: 0 processes started (no wrapper, accelerate, python, nvidia-smi, ps, PowerShell), sampled all along and by ps', async () => {
-        const seen = watch!.stop();
-        assert.deepEqual(seen.map((p) => p.cmd), [], 'tools started');
-        assert.ok(!existsSync(marker.smi), 'the nvidia-smi setting ran');
-        const { stdout } = await promisify(execFile)('ps', ['-eo', 'pid=,ppid=,args=']);
-        const table = stdout.split('\n').filter(Boolean).map((l) => {
-          const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
-          return { pid: Number(m[1]), ppid: Number(m[2]), cmd: m[3]! };
+      async (vs) => {
+        server.pid = vs.serverPid;
+        const ws = vs.workspace;
+        clock.restart();
+        await check('untrusted: the window is in Restricted Mode and the extension is active', async () => {
+          await vs.statusBarItem('Restricted Mode').first().waitFor();
+          await vs.waitForCommand('SDXL: Open Dashboard');
+          await vs.closeQuickInput();
         });
-        const tree = descendants(table, server.pid!);
-        const tools = tree.filter(isTool);
-        assert.deepEqual(tools.map((p) => p.cmd), [], 'tools in code-server\'s process tree (ps)');
-        return `${sampled} samples of /proc; ps: ${tree.length} processes under code-server, none a tool`;
-      });
-      clock.step('no process');
-    });
+
+        await vs.openFile('normal.sdxl.json');
+        await vs.runCommand('SDXL: Focus on Runs View');
+        const liveRow = treeRows(vs, 'Runs', 'planted live').first();
+        await liveRow.waitFor();
+        const queuedRow = treeRows(vs, 'Runs', 'planted queued').first();
+        await queuedRow.waitFor();
+        await check('untrusted: Stop is not offered (Runs view context menu, palette)', async () => {
+          // The run has not ended (its processes verified through /proc, which needs no tool; with no console yet it
+          // reads "queued"): trusted, Stop would be offered on its row (sdxlRun.live or sdxlRun.queued).
+          assert.doesNotMatch((await liveRow.textContent()) ?? '', /failed|stopped|finished|succeeded/);
+          const items = await vs.contextMenuItems(liveRow);
+          assert.ok(items.length > 0 && !items.some((i) => /Stop/.test(i)), `context menu of a live run: ${items.join(', ')}`);
+          const queuedItems = await vs.contextMenuItems(queuedRow);
+          assert.ok(!queuedItems.some((i) => /Stop/.test(i)), `context menu of a queued run: ${queuedItems.join(', ')}`);
+          assert.ok(await vs.paletteLacks('SDXL: Stop Run'), 'the palette offers SDXL: Stop Run');
+          return `live run's menu: ${items.join(', ')}`;
+        });
+        await check('untrusted: Start and Resume are not offered (Configs view, palette)', async () => {
+          const configRow = treeRows(vs, 'Configs', 'normal').first();
+          await configRow.waitFor();
+          const items = await vs.contextMenuItems(configRow);
+          assert.ok(!items.some((i) => /Start/.test(i)), `context menu of a config: ${items.join(', ')}`);
+          assert.ok(await vs.paletteLacks('SDXL: Start Training Run'), 'the palette offers SDXL: Start Training Run');
+          assert.ok(await vs.paletteLacks('SDXL: Resume Run'), 'the palette offers SDXL: Resume Run');
+        });
+        await check('untrusted: the dashboard opens on a run', async () => {
+          const frame = await openDashboardFromRow(vs, liveRow);
+          await frame.locator('body').waitFor();
+          await vs.runCommand('View: Close All Editors');
+        });
+        await vs.contextMenu(liveRow, 'Open in TensorBoard');
+        // The commands still offered, on the open config; each done (its tab shown, where it opens one) before the next,
+        // since a tab that opens late takes the config's place and with it the commands that want a config open.
+        const tried: string[] = [];
+        const tab = (title: RegExp) => vs.page.locator('.part.editor .tabs-container .tab').filter({ hasText: title }).first();
+        for (const [title, opens] of [
+          ['SDXL: Refresh Runs', undefined],
+          ['SDXL: Validate Config', undefined],
+          ['SDXL: Show Launch Command', /Launch/], // the panel is titled "Launch: <config>"
+          ['SDXL: Show GPU Memory Estimate', /memory estimate/],
+        ] as const) {
+          await vs.openFile('normal.sdxl.json');
+          await vs.runCommand(title);
+          if (opens) await tab(opens).waitFor();
+          await vs.closeQuickInput();
+          tried.push(title);
+        }
+        clock.step('untrusted UI');
+
+        await check('untrusted: the planted records are neither started nor asked about', async () => {
+          const notes = await vs.allNotifications();
+          assert.ok(!notes.some((n) => n.includes('queued elsewhere')), notes.join(' | '));
+          assert.ok(!existsSync(marker.queued), 'the planted queued argv ran');
+          assert.equal(runRecords(ws).find((r) => r.record.id === '20200101-000000-planted-queued')?.record.state, 'queued');
+          assert.ok((await Promise.all(sleeps.map(stillAlive))).every(Boolean), "a planted record's process was signalled");
+          return `commands tried: Open in TensorBoard, ${tried.join(', ')}`;
+        });
+        await check('untrusted: 0 processes started (no wrapper, accelerate, python, nvidia-smi, ps, PowerShell), sampled all along and by ps', async () => {
+          const seen = watch!.stop();
+          assert.deepEqual(
+            seen.map((p) => p.cmd),
+            [],
+            'tools started',
+          );
+          assert.ok(!existsSync(marker.smi), 'the nvidia-smi setting ran');
+          const { stdout } = await promisify(execFile)('ps', ['-eo', 'pid=,ppid=,args=']);
+          const table = stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => {
+              const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
+              return { pid: Number(m[1]), ppid: Number(m[2]), cmd: m[3]! };
+            });
+          const tree = descendants(table, server.pid!);
+          const tools = tree.filter(isTool);
+          assert.deepEqual(
+            tools.map((p) => p.cmd),
+            [],
+            "tools in code-server's process tree (ps)",
+          );
+          return `${sampled} samples of /proc; ps: ${tree.length} processes under code-server, none a tool`;
+        });
+        clock.step('no process');
+      },
+    );
   } finally {
     watch?.stop();
     for (const s of sleeps) s.kill();

@@ -10,7 +10,10 @@ test('the packaged extension installs and contributes "SDXL: New Training Config
   await withVsCode('smoke', {}, async (vs) => {
     // --install-extension unpacked the .vsix into this instance's own extensions dir.
     const installed = await readdir(vs.extensionsDir);
-    assert.ok(installed.some((d) => d.startsWith('sdxl-trainer.sdxl-trainer-')), `installed: ${installed.join(', ')}`);
+    assert.ok(
+      installed.some((d) => d.startsWith('sdxl-trainer.sdxl-trainer-')),
+      `installed: ${installed.join(', ')}`,
+    );
 
     // The workspace copy is open: its sample config shows in the Explorer.
     await vs.runCommand('View: Show Explorer');

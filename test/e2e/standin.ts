@@ -40,7 +40,9 @@ export function processesMentioning(needles: string[]): { pid: number; cmd: stri
 }
 
 /** `node dist/cli.js summarize <dir> --json`: the state of a run as the project's CLI reads it from its files. */
-export async function summarize(dir: string): Promise<{ state: string; step: number | null; totalSteps: number | null; checkpoints: { step: number; complete: boolean }[] }> {
+export async function summarize(
+  dir: string,
+): Promise<{ state: string; step: number | null; totalSteps: number | null; checkpoints: { step: number; complete: boolean }[] }> {
   const { stdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'summarize', dir, '--json']);
   return JSON.parse(stdout) as Awaited<ReturnType<typeof summarize>>;
 }
@@ -65,10 +67,15 @@ export function dashboardFrame(vs: VsCode, timeoutMs = 30_000): Promise<Frame> {
  * lands while the row is replaced is lost, so the click is repeated (clicking an open dashboard's row only reveals it).
  */
 export function openDashboardFromRow(vs: VsCode, row: ReturnType<typeof treeRows>, timeoutMs = 30_000): Promise<Frame> {
-  return until('the dashboard to open from the Runs view', timeoutMs, async () => {
-    await row.click();
-    return dashboardFrame(vs, 3000);
-  }, 0);
+  return until(
+    'the dashboard to open from the Runs view',
+    timeoutMs,
+    async () => {
+      await row.click();
+      return dashboardFrame(vs, 3000);
+    },
+    0,
+  );
 }
 
 export interface SeriesStats {
@@ -87,8 +94,13 @@ export async function lossChart(frame: Frame): Promise<{ points: number; series:
 
 /** Wait until the loss chart plots more than `than` points; returns the new count. */
 export async function waitForMorePoints(vs: VsCode, than: number, timeoutMs = 30_000): Promise<number> {
-  return until(`the loss chart to plot more than ${than} points`, timeoutMs, async () => {
-    const { points } = await lossChart(await dashboardFrame(vs, 5000));
-    return points > than ? points : undefined;
-  }, 200);
+  return until(
+    `the loss chart to plot more than ${than} points`,
+    timeoutMs,
+    async () => {
+      const { points } = await lossChart(await dashboardFrame(vs, 5000));
+      return points > than ? points : undefined;
+    },
+    200,
+  );
 }

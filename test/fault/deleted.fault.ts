@@ -36,10 +36,22 @@ test('fault 6a: output_dir deleted while followed: a notice, its checkpoints gon
   await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to end');
   const v = await views(ws, sup, record.id, monitor);
   // The training recreated output_dir for checkpoint-20 and -30 and its final weights: it did succeed (exit 0).
-  const bad = disagreements(v, { state: 'succeeded', step: 30, checkpoints: [{ step: 20, complete: true }, { step: 30, complete: true }], resume: 'checkpoint-30' });
+  const bad = disagreements(v, {
+    state: 'succeeded',
+    step: 30,
+    checkpoints: [
+      { step: 20, complete: true },
+      { step: 30, complete: true },
+    ],
+    resume: 'checkpoint-30',
+  });
   if (!notice()) bad.push(`no notice that output_dir was deleted: ${state.notices.join(' | ')}`);
   if (thrown.length) bad.push(`escaped: ${thrown.map((e) => e.message).join('; ')}`);
-  log.check('output_dir deleted while followed', bad.length === 0, `${describe(v)}; notice: ${notice() ?? 'none'}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
+  log.check(
+    'output_dir deleted while followed',
+    bad.length === 0,
+    `${describe(v)}; notice: ${notice() ?? 'none'}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`,
+  );
   if (bad.length) log.runLost();
   assert.deepEqual(bad, []);
 });
@@ -54,8 +66,8 @@ test('fault 6b: the record folder deleted while followed: a notice, never succee
   if (state.state === 'finished') bad.push('the monitor says finished');
   if (!state.notices.some((n) => n.includes(dir) && /does not exist|deleted/.test(n))) bad.push(`no notice: ${state.notices.join(' | ')}`);
   // The training, orphaned of its record, goes on to its end; then nothing of the run is left running.
-  await waitFor(async () => !(await isAlive(record)) && !(await isWrapperAlive(record)), 'the run\'s processes to end', 60_000);
-  if ((await runProcessCount(record)) !== 0) bad.push(`${(await runProcessCount(record))} processes left`);
+  await waitFor(async () => !(await isAlive(record)) && !(await isWrapperAlive(record)), "the run's processes to end", 60_000);
+  if ((await runProcessCount(record)) !== 0) bad.push(`${await runProcessCount(record)} processes left`);
   // The record is gone for good: not listed (not as succeeded, not as a half record), `run show` says there is none.
   if (existsSync(dir)) bad.push(`the record folder came back: ${readdirSync(dir).join(', ')}`);
   const listed = (await sup.list()).map((e) => e.record.id);
@@ -63,8 +75,11 @@ test('fault 6b: the record folder deleted while followed: a notice, never succee
   const shown = await cli(ws, ['run', 'show', record.id]);
   if (shown.code === 0) bad.push(`run show says: ${shown.out}`);
   if (thrown.length) bad.push(`escaped: ${thrown.map((e) => e.message).join('; ')}`);
-  log.check('the record folder .sdxl/runs/ID deleted while followed', bad.length === 0,
-    `monitor: ${state.state} at step ${state.step}, notice: ${state.notices.find((n) => n.includes(dir)) ?? 'none'}; listed: ${listed.includes(record.id)}; run show exit ${shown.code}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
+  log.check(
+    'the record folder .sdxl/runs/ID deleted while followed',
+    bad.length === 0,
+    `monitor: ${state.state} at step ${state.step}, notice: ${state.notices.find((n) => n.includes(dir)) ?? 'none'}; listed: ${listed.includes(record.id)}; run show exit ${shown.code}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`,
+  );
   if (bad.length) log.runLost();
   assert.deepEqual(bad, []);
 });

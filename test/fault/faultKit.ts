@@ -38,7 +38,11 @@ export interface StartedRun {
 type TestContext = { after(fn: () => void): void };
 
 /** A fresh workspace and Supervisor, a run of `plan(ws)` started and followed: the start of every fault test. */
-export async function startRun(t: TestContext, plan: (ws: Workspace) => LaunchPlan | Promise<LaunchPlan>, monitorOpts: Partial<RunMonitorOptions> = {}): Promise<StartedRun> {
+export async function startRun(
+  t: TestContext,
+  plan: (ws: Workspace) => LaunchPlan | Promise<LaunchPlan>,
+  monitorOpts: Partial<RunMonitorOptions> = {},
+): Promise<StartedRun> {
   const ws = workspace();
   t.after(() => ws.cleanup());
   const sup = await supervisor(ws);
@@ -47,7 +51,12 @@ export async function startRun(t: TestContext, plan: (ws: Workspace) => LaunchPl
 }
 
 /** `startRun` of a stand-in LoRA run on a 4-image dataset with the given script arguments and environment. */
-export function startStandinRun(t: TestContext, args: string[], env: Record<string, string> = {}, monitorOpts: Partial<RunMonitorOptions> = {}): Promise<StartedRun> {
+export function startStandinRun(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string> = {},
+  monitorOpts: Partial<RunMonitorOptions> = {},
+): Promise<StartedRun> {
   return startRun(t, async (ws) => lora(ws, await dataset(ws, 4), args, env), monitorOpts);
 }
 
@@ -99,7 +108,7 @@ export function cmdline(pid: number): string {
 export async function descendant(root: number, match: RegExp): Promise<number | undefined> {
   const procs = await listProcesses();
   const below = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) {
       if (below.has(p.ppid) && !below.has(p.pid)) {
@@ -153,11 +162,22 @@ export async function views(ws: Workspace, sup: Supervisor, id: string, monitor?
   const show = shown.code === 0 ? (JSON.parse(shown.out) as NonNullable<Views['show']>) : undefined;
   let resume: string | null;
   try {
-    resume = (await pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf: (rid) => readRunState(sup.dirOf(rid), join(ws.root, '.sdxl', 'images-pick')) })).name;
+    resume = (
+      await pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf: (rid) => readRunState(sup.dirOf(rid), join(ws.root, '.sdxl', 'images-pick')) })
+    ).name;
   } catch {
     resume = null;
   }
-  return { record, summary, ...(monitor ? { monitor: monitor.state } : {}), reloaded, ...(list ? { list } : {}), ...(show ? { show } : {}), resume, processes: (await runProcessCount(record)) };
+  return {
+    record,
+    summary,
+    ...(monitor ? { monitor: monitor.state } : {}),
+    reloaded,
+    ...(list ? { list } : {}),
+    ...(show ? { show } : {}),
+    resume,
+    processes: await runProcessCount(record),
+  };
 }
 
 const cps = (list: ReadonlyArray<{ step: number; complete: boolean }>) => JSON.stringify(list.map((c) => ({ step: c.step, complete: c.complete })));
@@ -203,8 +223,10 @@ export function disagreements(v: Views, e: Expected): string[] {
 export function describe(v: Views): string {
   const cp = v.summary.checkpoints.map((c) => `checkpoint-${c.step}${c.complete ? '' : ' (incomplete)'}`).join(', ') || 'none';
   const exit = v.record.exitCode === undefined ? '' : `, exit ${v.record.exitCode ?? 'unknown'}`;
-  return `${v.record.state}${exit}, step ${v.summary.step ?? '-'}/${v.summary.totalSteps ?? '-'}, checkpoints: ${cp}; resume: ${v.resume ?? 'none'}; ` +
-    `failure: ${v.summary.failure?.class ?? 'none'}; processes left: ${v.processes}`;
+  return (
+    `${v.record.state}${exit}, step ${v.summary.step ?? '-'}/${v.summary.totalSteps ?? '-'}, checkpoints: ${cp}; resume: ${v.resume ?? 'none'}; ` +
+    `failure: ${v.summary.failure?.class ?? 'none'}; processes left: ${v.processes}`
+  );
 }
 
 /**

@@ -41,7 +41,9 @@ test('fault 5: a console flood at ~100 MB/s: memory bounded, event loop responsi
   const t0 = Date.now();
   const { dir, record } = await sup.start({
     argv: ['python3', join(repoRoot, 'test', 'fixtures', 'console-flood.py'), '--output_dir', join(ws.root, 'out')],
-    env: { FLOOD_SECONDS: '2', FLOOD_MB_PER_SEC: '100' }, cwd: ws.root, script: 'lora',
+    env: { FLOOD_SECONDS: '2', FLOOD_MB_PER_SEC: '100' },
+    cwd: ws.root,
+    script: 'lora',
   });
   const monitor = follow(t, ws, dir);
   const state = await ended(monitor, 150_000);
@@ -60,7 +62,8 @@ test('fault 5: a console flood at ~100 MB/s: memory bounded, event loop responsi
   if (!said || size < Number(said[1])) bad.push(`console.log is ${size} bytes; the flood says ${said?.[1] ?? 'nothing'}`);
   if (after - before > MAX_HEAP_GROWTH_MB) bad.push(`heap grew ${(after - before).toFixed(0)} MB`);
   if (maxDelayMs > MAX_LOOP_DELAY_MS) bad.push(`event loop blocked ${maxDelayMs.toFixed(0)} ms`);
-  const figures = `console ${(size / 1e6).toFixed(0)} MB followed to its end in ${seconds.toFixed(1)} s; heap ${before.toFixed(0)} → ${after.toFixed(0)} MB ` +
+  const figures =
+    `console ${(size / 1e6).toFixed(0)} MB followed to its end in ${seconds.toFixed(1)} s; heap ${before.toFixed(0)} → ${after.toFixed(0)} MB ` +
     `(peak ${peak.toFixed(0)} MB); longest event-loop delay ${maxDelayMs.toFixed(0)} ms (p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms)`;
   process.stdout.write(`# flood: ${figures}\n`);
   log.check('a console flood at ~100 MB/s', bad.length === 0, `${figures}; ${describe(v)}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);

@@ -12,8 +12,12 @@ after(() => log.write());
 
 test('fault 4: a hung trainer: the hang is detected, Stop ends it and leaves no process', unixOnly(90_000), async (t) => {
   // Steps of 0.15 s (each one drawn: tqdm redraws every 0.1 s), then silence from step 10 on.
-  const { ws, sup, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=5'],
-    { STANDIN_STEP_SECONDS: '0.15', STANDIN_FAIL: 'hang', STANDIN_FAIL_AT_STEP: '10' }, { hangMinSec: 1.5 });
+  const { ws, sup, record, monitor } = await startStandinRun(
+    t,
+    ['--max_train_steps=40', '--checkpointing_steps=5'],
+    { STANDIN_STEP_SECONDS: '0.15', STANDIN_FAIL: 'hang', STANDIN_FAIL_AT_STEP: '10' },
+    { hangMinSec: 1.5 },
+  );
   const t0 = Date.now();
   await waitFor(() => monitor.state.hang !== null, 'the hang to be detected', 30_000);
   const hang = monitor.state.hang!;
@@ -26,8 +30,11 @@ test('fault 4: a hung trainer: the hang is detected, Stop ends it and leaves no 
   const v = await views(ws, sup, record.id, monitor);
   const bad = disagreements(v, { state: 'stopped', step: 9, checkpoints: [{ step: 5, complete: true }], resume: 'checkpoint-5' });
   if (state.hang === null && !state.stopRequested) bad.push('the monitor forgot the hang and the stop');
-  log.check('a trainer that hangs, then Stop', bad.length === 0,
-    `hang seen ${((Date.now() - t0) / 1000).toFixed(1)} s after start (silent ${hang.sinceSec} s, typical step ${hang.typicalStepSec} s); ${describe(v)}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
+  log.check(
+    'a trainer that hangs, then Stop',
+    bad.length === 0,
+    `hang seen ${((Date.now() - t0) / 1000).toFixed(1)} s after start (silent ${hang.sinceSec} s, typical step ${hang.typicalStepSec} s); ${describe(v)}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`,
+  );
   if (bad.length) log.runLost();
   assert.deepEqual(bad, [], describe(v));
 });

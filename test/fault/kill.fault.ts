@@ -29,7 +29,8 @@ test('fault 1: SIGKILL of the trainer mid-step: failed, the step it reached, onl
   const v = await views(ws, sup, record.id, monitor);
   const extra: string[] = [];
   // Killed by a signal: accelerate says the script died of SIGKILL (-9), and the diagnosis is not "finished".
-  if (!/-9|SIGKILL/.test(state.failure?.message ?? '') && !/-9|SIGKILL/.test(JSON.stringify(state.logTail))) extra.push(`no SIGKILL in the failure: ${state.failure?.message}`);
+  if (!/-9|SIGKILL/.test(state.failure?.message ?? '') && !/-9|SIGKILL/.test(JSON.stringify(state.logTail)))
+    extra.push(`no SIGKILL in the failure: ${state.failure?.message}`);
   const tens = Array.from({ length: Math.floor(step! / 10) }, (_, i) => ({ step: 10 * (i + 1), complete: true }));
   verdict('SIGKILL of the trainer mid-step', v, { state: 'failed', step, checkpoints: tens, resume: `checkpoint-${tens[tens.length - 1]!.step}` }, extra);
 });
@@ -42,13 +43,22 @@ test('fault 2: SIGKILL of the trainer mid-save: the half-written checkpoint is n
   assert.ok(!existsSync(join(ws.root, 'out', 'checkpoint-20', 'optimizer.bin')), 'its optimizer state was not');
   const v = await views(ws, sup, record.id, monitor);
   verdict('SIGKILL of the trainer mid-save', v, {
-    state: 'failed', step: 20, checkpoints: [{ step: 10, complete: true }, { step: 20, complete: false }], resume: 'checkpoint-10',
+    state: 'failed',
+    step: 20,
+    checkpoints: [
+      { step: 10, complete: true },
+      { step: 20, complete: false },
+    ],
+    resume: 'checkpoint-10',
   });
 });
 
 test('fault 3: SIGKILL of the wrapper, then the trainer fails: failed, exit status unknown, not succeeded', unixOnly(90_000), async (t) => {
   // The other half (the trainer then succeeds) is supervisorEnd.test.ts's "the wrapper SIGKILLed mid-run" test.
-  const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=10'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '25' });
+  const { ws, sup, dir, record, monitor } = await startStandinRun(t, ['--max_train_steps=40', '--checkpointing_steps=10'], {
+    STANDIN_FAIL: 'cuda_oom',
+    STANDIN_FAIL_AT_STEP: '25',
+  });
   await waitFor(() => (monitor.state.step ?? 0) >= 3, 'the first steps', 30_000);
   process.kill(record.wrapperPid!, 'SIGKILL');
   await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to die');
@@ -63,7 +73,18 @@ test('fault 3: SIGKILL of the wrapper, then the trainer fails: failed, exit stat
   if (v.record.note !== UNKNOWN_EXIT_FAILED) extra.push(`record note: ${v.record.note}`);
   if (!state.notices.some((n) => n.includes(UNKNOWN_EXIT_FAILED))) extra.push(`monitor notices: ${state.notices.join(' | ')}`);
   if (state.failure?.class !== 'cuda_oom') extra.push(`monitor failure ${state.failure?.class}, expected cuda_oom (the console says so)`);
-  verdict('SIGKILL of the wrapper, the trainer then fails', v, {
-    state: 'failed', step: 24, checkpoints: [{ step: 10, complete: true }, { step: 20, complete: true }], resume: 'checkpoint-20',
-  }, extra);
+  verdict(
+    'SIGKILL of the wrapper, the trainer then fails',
+    v,
+    {
+      state: 'failed',
+      step: 24,
+      checkpoints: [
+        { step: 10, complete: true },
+        { step: 20, complete: true },
+      ],
+      resume: 'checkpoint-20',
+    },
+    extra,
+  );
 });

@@ -21,7 +21,11 @@ const STANDIN = join(repoRoot, 'test', 'fixtures', 'trainer', 'standin_trainer.p
 
 /** Runs a window agent; resolves with its JSON line. */
 async function agent(args: string[]): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', AGENT, ...args], { cwd: repoRoot, env: { ...process.env, SDXL_TEST_WRAPPER: await wrapperJs() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', AGENT, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, SDXL_TEST_WRAPPER: await wrapperJs() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -40,14 +44,32 @@ function standinConfig(ws: Workspace): string {
   cpSync(join(repoRoot, 'demo-workspace', 'data'), join(ws.root, 'data'), { recursive: true });
   symlinkSync(STANDIN, join(ws.root, 'train_text_to_image_lora_sdxl.py'));
   const file = join(ws.root, 'race.sdxl.json');
-  writeFileSync(file, JSON.stringify({
-    script: 'lora', name: 'race',
-    launch: { accelerate: ACCELERATE, scriptPath: 'train_text_to_image_lora_sdxl.py', env: { SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: '0.05', STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01' } },
-    args: {
-      pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0', train_data_dir: './data', resolution: 512, train_batch_size: 1,
-      max_train_steps: 30, checkpointing_steps: 10, report_to: 'tensorboard', output_dir: './out',
-    },
-  }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        script: 'lora',
+        name: 'race',
+        launch: {
+          accelerate: ACCELERATE,
+          scriptPath: 'train_text_to_image_lora_sdxl.py',
+          env: { SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: '0.05', STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01' },
+        },
+        args: {
+          pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
+          train_data_dir: './data',
+          resolution: 512,
+          train_batch_size: 1,
+          max_train_steps: 30,
+          checkpointing_steps: 10,
+          report_to: 'tensorboard',
+          output_dir: './out',
+        },
+      },
+      null,
+      2,
+    ),
+  );
   return file;
 }
 
@@ -63,11 +85,15 @@ test('fault 8a: two windows start one config at the same moment: never two train
   await new Promise((r) => setTimeout(r, 3000));
   writeFileSync(go, '');
   const results = await Promise.all(racing);
-  await waitFor(async () => {
-    const runs = listRuns(ws.recordsDir);
-    const wrappers = await Promise.all(runs.map((e) => isWrapperAlive(e.record)));
-    return runs.every((e, i) => ['succeeded', 'failed', 'stopped'].includes(e.record.state) && !wrappers[i]);
-  }, 'every run to end', 90_000);
+  await waitFor(
+    async () => {
+      const runs = listRuns(ws.recordsDir);
+      const wrappers = await Promise.all(runs.map((e) => isWrapperAlive(e.record)));
+      return runs.every((e, i) => ['succeeded', 'failed', 'stopped'].includes(e.record.state) && !wrappers[i]);
+    },
+    'every run to end',
+    90_000,
+  );
   const runs = listRuns(ws.recordsDir).map((e) => e.record);
   const bad: string[] = [];
   const started = runs.filter((r) => r.pid !== undefined);
@@ -75,7 +101,8 @@ test('fault 8a: two windows start one config at the same moment: never two train
     for (let j = i + 1; j < started.length; j++) {
       const [a0, a1] = interval(started[i]!);
       const [b0, b1] = interval(started[j]!);
-      if (a0 < b1 && b0 < a1 && started[i]!.outputDir === started[j]!.outputDir) bad.push(`runs ${started[i]!.id} and ${started[j]!.id} trained in ${started[i]!.outputDir} at the same time`);
+      if (a0 < b1 && b0 < a1 && started[i]!.outputDir === started[j]!.outputDir)
+        bad.push(`runs ${started[i]!.id} and ${started[j]!.id} trained in ${started[i]!.outputDir} at the same time`);
     }
   }
   for (const r of runs) {
@@ -89,43 +116,61 @@ test('fault 8a: two windows start one config at the same moment: never two train
   const mine = (await sup.list()).map((e) => `${e.record.id}:${e.record.state}`).sort();
   const cliList = (JSON.parse(listed.out) as Array<{ id: string; state: string }>).map((r) => `${r.id}:${r.state}`).sort();
   if (JSON.stringify(mine) !== JSON.stringify(cliList)) bad.push(`the two views differ: ${mine.join(', ')} / ${cliList.join(', ')}`);
-  const said = results.map((r) => `exit ${String(r.code)}: ${String(r.out || r.err).trim().split('\n')[0]}`);
-  log.check('two windows start one config at once', bad.length === 0, `${runs.length} runs (${runs.map((r) => r.state).join(', ')}); the starts said: ${said.join(' | ')}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
+  const said = results.map(
+    (r) =>
+      `exit ${String(r.code)}: ${
+        String(r.out || r.err)
+          .trim()
+          .split('\n')[0]
+      }`,
+  );
+  log.check(
+    'two windows start one config at once',
+    bad.length === 0,
+    `${runs.length} runs (${runs.map((r) => r.state).join(', ')}); the starts said: ${said.join(' | ')}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`,
+  );
   if (bad.length) log.runLost();
   assert.deepEqual(bad, [], said.join('\n'));
 });
 
-test('fault 8b: two queue pumps in two processes race over one queued run (and its predecessor\'s wrapper): it starts exactly once', unixOnly(120_000), async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const first = await sup.start(lora(ws, data, ['--max_train_steps=20', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.1' }));
-  const planB = lora(ws, data, ['--max_train_steps=10', '--checkpointing_steps=10']);
-  planB.argv = planB.argv.map((a) => (a === '--output_dir=out' ? '--output_dir=out-b' : a));
-  const { entry } = await sup.enqueue(planB, { name: 'queued' });
-  assert.equal(entry.record.state, 'queued', 'queued behind the live run');
-  const go = join(ws.root, 'go');
-  const pumps = [agent(['pump', ws.root, go, entry.record.id]), agent(['pump', ws.root, go, entry.record.id])];
-  await new Promise((r) => setTimeout(r, 3000));
-  writeFileSync(go, '');
-  const results = await Promise.all(pumps);
-  const b = join(ws.recordsDir, entry.record.id);
-  await waitFor(async () => ['succeeded', 'failed'].includes(readRecord(b).state) && !(await isWrapperAlive(readRecord(b))), 'the queued run to end', 90_000);
-  await waitFor(async () => !(await isWrapperAlive(readRecord(first.dir))), 'the first run to end', 30_000);
-  const bad: string[] = [];
-  const starts = results.flatMap((r) => (r.started as string[]).filter((id) => id === entry.record.id));
-  const banners = (readFileSync(recordFiles(b).console, 'utf8').match(/\*{5} Running training \*{5}/g) ?? []).length;
-  if (banners !== 1) bad.push(`${banners} trainings in the queued run's console`);
-  if (starts.length > 1) bad.push(`started by ${starts.length} pumps`);
-  const rb = readRecord(b);
-  if (rb.state !== 'succeeded') bad.push(`the queued run ${rb.state}: ${rb.note ?? ''}`);
-  if (readRecord(first.dir).state !== 'succeeded') bad.push(`the first run ${readRecord(first.dir).state}`);
-  if ((await runProcessCount(rb)) !== 0) bad.push('processes left');
-  const other = await supervisor(ws);
-  if ((await other.get(entry.record.id)).record.state !== (await sup.get(entry.record.id)).record.state) bad.push('two supervisors disagree');
-  log.check('two queue pumps race over one queued run', bad.length === 0,
-    `started by ${starts.length ? 'a racing pump' : 'the first run\'s wrapper'}; trainings in its console: ${banners}; state ${rb.state}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
-  if (bad.length) log.runLost();
-  assert.deepEqual(bad, []);
-});
+test(
+  "fault 8b: two queue pumps in two processes race over one queued run (and its predecessor's wrapper): it starts exactly once",
+  unixOnly(120_000),
+  async (t) => {
+    const ws = workspace();
+    t.after(() => ws.cleanup());
+    const data = await dataset(ws, 4);
+    const sup = await supervisor(ws);
+    const first = await sup.start(lora(ws, data, ['--max_train_steps=20', '--checkpointing_steps=10'], { STANDIN_STEP_SECONDS: '0.1' }));
+    const planB = lora(ws, data, ['--max_train_steps=10', '--checkpointing_steps=10']);
+    planB.argv = planB.argv.map((a) => (a === '--output_dir=out' ? '--output_dir=out-b' : a));
+    const { entry } = await sup.enqueue(planB, { name: 'queued' });
+    assert.equal(entry.record.state, 'queued', 'queued behind the live run');
+    const go = join(ws.root, 'go');
+    const pumps = [agent(['pump', ws.root, go, entry.record.id]), agent(['pump', ws.root, go, entry.record.id])];
+    await new Promise((r) => setTimeout(r, 3000));
+    writeFileSync(go, '');
+    const results = await Promise.all(pumps);
+    const b = join(ws.recordsDir, entry.record.id);
+    await waitFor(async () => ['succeeded', 'failed'].includes(readRecord(b).state) && !(await isWrapperAlive(readRecord(b))), 'the queued run to end', 90_000);
+    await waitFor(async () => !(await isWrapperAlive(readRecord(first.dir))), 'the first run to end', 30_000);
+    const bad: string[] = [];
+    const starts = results.flatMap((r) => (r.started as string[]).filter((id) => id === entry.record.id));
+    const banners = (readFileSync(recordFiles(b).console, 'utf8').match(/\*{5} Running training \*{5}/g) ?? []).length;
+    if (banners !== 1) bad.push(`${banners} trainings in the queued run's console`);
+    if (starts.length > 1) bad.push(`started by ${starts.length} pumps`);
+    const rb = readRecord(b);
+    if (rb.state !== 'succeeded') bad.push(`the queued run ${rb.state}: ${rb.note ?? ''}`);
+    if (readRecord(first.dir).state !== 'succeeded') bad.push(`the first run ${readRecord(first.dir).state}`);
+    if ((await runProcessCount(rb)) !== 0) bad.push('processes left');
+    const other = await supervisor(ws);
+    if ((await other.get(entry.record.id)).record.state !== (await sup.get(entry.record.id)).record.state) bad.push('two supervisors disagree');
+    log.check(
+      'two queue pumps race over one queued run',
+      bad.length === 0,
+      `started by ${starts.length ? 'a racing pump' : "the first run's wrapper"}; trainings in its console: ${banners}; state ${rb.state}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`,
+    );
+    if (bad.length) log.runLost();
+    assert.deepEqual(bad, []);
+  },
+);

@@ -28,10 +28,14 @@ async function run(): Promise<number> {
     const [ws, , id] = args as [string, string, string];
     const sup = new Supervisor({ recordsDir: join(ws, '.sdxl', 'runs'), ...launcher });
     const started: string[] = [];
-    await waitUntil(async () => {
-      started.push(...(await sup.pump()).started);
-      return readRecord(sup.dirOf(id)).state !== 'queued';
-    }, 60_000, 5);
+    await waitUntil(
+      async () => {
+        started.push(...(await sup.pump()).started);
+        return readRecord(sup.dirOf(id)).state !== 'queued';
+      },
+      60_000,
+      5,
+    );
     process.stdout.write(JSON.stringify({ started }) + '\n');
     return 0;
   }

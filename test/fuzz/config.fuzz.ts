@@ -20,29 +20,90 @@ import { repoRoot } from '../unit/repoRoot';
 import { assertDeliberateError, runFuzz, type Rng } from './fuzzKit';
 
 const SEEDS: string[] = [
-  ...['demo-workspace/squares-lora.sdxl.json', 'test/e2e/runs-workspace/oom.sdxl.json', 'test/e2e/runs-workspace/normal.sdxl.json', 'test/e2e/workspace-template/lora.sdxl.json']
-    .map((f) => readFileSync(join(repoRoot(), f), 'utf8')),
+  ...[
+    'demo-workspace/squares-lora.sdxl.json',
+    'test/e2e/runs-workspace/oom.sdxl.json',
+    'test/e2e/runs-workspace/normal.sdxl.json',
+    'test/e2e/workspace-template/lora.sdxl.json',
+  ].map((f) => readFileSync(join(repoRoot(), f), 'utf8')),
   ...PRESETS.map((p) => renderConfig(configFromPreset(p, './schemas/sdxl-config.schema.json'), ['a preset'])),
 ];
 const ALL_DESTS = [...new Set(SCRIPT_KINDS.flatMap((k) => SCRIPTS[k].args.map((a) => a.dest)))];
 const TOKENS = [
-  '{', '}', '[', ']', ',', ':', '"', '//', '/*', '*/', '\n', 'null', 'true', 'false', '1e999', '-0', 'NaN', 'Infinity',
-  '"\\u0000"', '"\\ud800"', '0x10', '.5', '+1', '"a"', '""', '\u2028', '\ufeff', ',,', '"script": "full",', '"args": {},',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  '"',
+  '//',
+  '/*',
+  '*/',
+  '\n',
+  'null',
+  'true',
+  'false',
+  '1e999',
+  '-0',
+  'NaN',
+  'Infinity',
+  '"\\u0000"',
+  '"\\ud800"',
+  '0x10',
+  '.5',
+  '+1',
+  '"a"',
+  '""',
+  '\u2028',
+  '\ufeff',
+  ',,',
+  '"script": "full",',
+  '"args": {},',
 ];
 
 /** A value of the kind a hand-edited config may hold, wrong types included. */
 function value(rng: Rng, depth = 0): unknown {
   switch (rng.int(depth > 2 ? 9 : 12)) {
-    case 0: return null;
-    case 1: return rng.chance(0.5);
-    case 2: return rng.pick([0, -1, 1, 0.5, 1e-4, 2 ** 53, 2 ** 64, -(2 ** 31), 1e308, 5e-324, 1024, 7]);
-    case 3: return rng.between(-10, 100_000);
-    case 4: return rng.string(rng.size(40));
-    case 5: return rng.pick(['fp16', 'bf16', 'no', 'tensorboard', 'wandb', 'constant', 'cosine', './data', '~/x', '-x', '--flag', 'a\0b', '', ' ', 'true', '1e-4', '${HOME}', 'hf_abcdefghijklmnopqrstuvwxyz123456']);
-    case 6: return rng.string(rng.size(20), 'abc/.\\-_ 0\0\n\t"\'$`');
-    case 7: return rng.pick(SCRIPT_KINDS);
-    case 8: return 'x'.repeat(rng.size(100_000));
-    case 9: return Array.from({ length: rng.size(6) }, () => value(rng, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rng.chance(0.5);
+    case 2:
+      return rng.pick([0, -1, 1, 0.5, 1e-4, 2 ** 53, 2 ** 64, -(2 ** 31), 1e308, 5e-324, 1024, 7]);
+    case 3:
+      return rng.between(-10, 100_000);
+    case 4:
+      return rng.string(rng.size(40));
+    case 5:
+      return rng.pick([
+        'fp16',
+        'bf16',
+        'no',
+        'tensorboard',
+        'wandb',
+        'constant',
+        'cosine',
+        './data',
+        '~/x',
+        '-x',
+        '--flag',
+        'a\0b',
+        '',
+        ' ',
+        'true',
+        '1e-4',
+        '${HOME}',
+        'hf_abcdefghijklmnopqrstuvwxyz123456',
+      ]);
+    case 6:
+      return rng.string(rng.size(20), 'abc/.\\-_ 0\0\n\t"\'$`');
+    case 7:
+      return rng.pick(SCRIPT_KINDS);
+    case 8:
+      return 'x'.repeat(rng.size(100_000));
+    case 9:
+      return Array.from({ length: rng.size(6) }, () => value(rng, depth + 1));
     case 10: {
       const o: Record<string, unknown> = {};
       for (let i = rng.size(5); i > 0; i--) o[rng.chance(0.5) ? rng.pick(ALL_DESTS) : rng.string(rng.size(10))] = value(rng, depth + 1);
@@ -60,10 +121,14 @@ function value(rng: Rng, depth = 0): unknown {
 function misspelt(rng: Rng, key: string): string {
   const i = rng.int(key.length + 1);
   switch (rng.int(4)) {
-    case 0: return key.slice(0, i) + key.slice(i + 1);
-    case 1: return key.slice(0, i) + rng.string(1, 'abcdefghijklmnopqrstuvwxyz_-') + key.slice(i);
-    case 2: return key.toUpperCase();
-    default: return key.replace(/_/g, '-');
+    case 0:
+      return key.slice(0, i) + key.slice(i + 1);
+    case 1:
+      return key.slice(0, i) + rng.string(1, 'abcdefghijklmnopqrstuvwxyz_-') + key.slice(i);
+    case 2:
+      return key.toUpperCase();
+    default:
+      return key.replace(/_/g, '-');
   }
 }
 
@@ -73,25 +138,41 @@ function mutateValue(rng: Rng, doc: Record<string, unknown>): unknown {
     const keys = Object.keys(args);
     switch (rng.int(10)) {
       case 0:
-      case 1: args[rng.chance(0.7) && keys.length ? rng.pick(keys) : rng.pick(ALL_DESTS)] = value(rng); break;
-      case 2: if (keys.length) delete args[rng.pick(keys)]; break;
-      case 3: { // misspell or add an unknown key
+      case 1:
+        args[rng.chance(0.7) && keys.length ? rng.pick(keys) : rng.pick(ALL_DESTS)] = value(rng);
+        break;
+      case 2:
+        if (keys.length) delete args[rng.pick(keys)];
+        break;
+      case 3: {
+        // misspell or add an unknown key
         const k = keys.length ? rng.pick(keys) : 'learning_rate';
         args[misspelt(rng, k)] = args[k] ?? value(rng);
         if (rng.chance(0.5)) delete args[k];
         break;
       }
-      case 4: doc.script = rng.chance(0.7) ? rng.pick(SCRIPT_KINDS) : value(rng); break;
+      case 4:
+        doc.script = rng.chance(0.7) ? rng.pick(SCRIPT_KINDS) : value(rng);
+        break;
       case 5: {
         const launch = (doc.launch && typeof doc.launch === 'object' ? doc.launch : (doc.launch = {})) as Record<string, unknown>;
         launch[rng.pick(['python', 'accelerate', 'scriptPath', 'cwd', 'env', 'accelerateArgs', 'other'])] = rng.chance(0.3)
-          ? Object.fromEntries(Array.from({ length: rng.size(4) }, () => [rng.pick(['HF_TOKEN', 'CUDA_VISIBLE_DEVICES', 'num_processes', 'multi_gpu', 'A=B', '', 'x\0']), value(rng)]))
+          ? Object.fromEntries(
+              Array.from({ length: rng.size(4) }, () => [
+                rng.pick(['HF_TOKEN', 'CUDA_VISIBLE_DEVICES', 'num_processes', 'multi_gpu', 'A=B', '', 'x\0']),
+                value(rng),
+              ]),
+            )
           : value(rng);
         break;
       }
-      case 6: doc[rng.pick(['name', '$schema', 'extra', 'launch', 'args'])] = value(rng); break;
-      case 7: return rng.chance(0.5) ? [doc] : value(rng); // not an object at the top
-      default: args[rng.pick(ALL_DESTS)] = rng.pick([true, false, 0, 1, -1, '1', 'yes', null, 1e999, 8.5, 2 ** 31]);
+      case 6:
+        doc[rng.pick(['name', '$schema', 'extra', 'launch', 'args'])] = value(rng);
+        break;
+      case 7:
+        return rng.chance(0.5) ? [doc] : value(rng); // not an object at the top
+      default:
+        args[rng.pick(ALL_DESTS)] = rng.pick([true, false, 0, 1, -1, '1', 'yes', null, 1e999, 8.5, 2 ** 31]);
     }
   }
   return doc;
@@ -102,11 +183,21 @@ function mutateText(rng: Rng, text: string): string {
   for (let m = rng.between(1, 6); m > 0; m--) {
     const at = rng.int(t.length + 1);
     switch (rng.int(6)) {
-      case 0: t = t.slice(0, at) + t.slice(at + rng.size(50)); break;
-      case 1: t = t.slice(0, at) + rng.pick(TOKENS) + t.slice(at); break;
-      case 2: t = t.slice(0, at) + t.slice(at, at + rng.size(200)) + t.slice(at); break; // duplicated keys and values
-      case 3: t = t.slice(0, at); break;
-      case 4: t = t.slice(0, at) + rng.string(rng.size(8)) + t.slice(at); break;
+      case 0:
+        t = t.slice(0, at) + t.slice(at + rng.size(50));
+        break;
+      case 1:
+        t = t.slice(0, at) + rng.pick(TOKENS) + t.slice(at);
+        break;
+      case 2:
+        t = t.slice(0, at) + t.slice(at, at + rng.size(200)) + t.slice(at);
+        break; // duplicated keys and values
+      case 3:
+        t = t.slice(0, at);
+        break;
+      case 4:
+        t = t.slice(0, at) + rng.string(rng.size(8)) + t.slice(at);
+        break;
       default: {
         const i = t.indexOf('{');
         if (i >= 0) t = `${t.slice(0, i + 1)}"script": ${JSON.stringify(rng.pick([...SCRIPT_KINDS, 'nope']))},${t.slice(i + 1)}`;
@@ -144,9 +235,15 @@ function assertDiagnostics(text: string, diagnostics: ReturnType<typeof validate
     assert.ok(SEVERITIES.has(d.severity), `${where}: severity`);
     assert.ok(typeof d.code === 'string' && d.code.length > 0, `${where}: code`);
     // Messages may quote a value, so their size follows the text's; never more than linearly.
-    assert.ok(typeof d.message === 'string' && d.message.length > 0 && d.message.length <= 2 * text.length + 2000, `${where}: message of ${d.message.length} characters`);
+    assert.ok(
+      typeof d.message === 'string' && d.message.length > 0 && d.message.length <= 2 * text.length + 2000,
+      `${where}: message of ${d.message.length} characters`,
+    );
     assert.ok(d.path === '' || d.path.startsWith('/'), `${where}: path ${d.path}`);
-    assert.ok(Number.isInteger(d.offset) && d.offset >= 0 && Number.isInteger(d.length) && d.length >= 0 && d.offset + d.length <= text.length, `${where}: range ${d.offset}+${d.length} in ${text.length}`);
+    assert.ok(
+      Number.isInteger(d.offset) && d.offset >= 0 && Number.isInteger(d.length) && d.length >= 0 && d.offset + d.length <= text.length,
+      `${where}: range ${d.offset}+${d.length} in ${text.length}`,
+    );
     assert.ok(Number.isInteger(d.line) && d.line >= 1 && Number.isInteger(d.column) && d.column >= 1, `${where}: line ${d.line}, column ${d.column}`);
   }
 }

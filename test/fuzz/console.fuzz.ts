@@ -28,21 +28,45 @@ const FIXTURES: Buffer[] = (() => {
 })();
 
 const SNIPPETS = [
-  '\r', '\n', '\r\n', '\x1b[A', '\x1b[2K', '\x1b[31;1m', '\0', '\ufffd', '\ud800', '\xff\xfe',
-  'Traceback (most recent call last):\n', '  File "train.py", line 1, in <module>\n', 'RuntimeError: boom\n',
+  '\r',
+  '\n',
+  '\r\n',
+  '\x1b[A',
+  '\x1b[2K',
+  '\x1b[31;1m',
+  '\0',
+  '\ufffd',
+  '\ud800',
+  '\xff\xfe',
+  'Traceback (most recent call last):\n',
+  '  File "train.py", line 1, in <module>\n',
+  'RuntimeError: boom\n',
   'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB\n',
-  '08/23/2026 14:05:09 - INFO - __main__ - ', '08/23/2026 14:05:09 - ERROR - accelerate - ', '[RANK 1] ', '[rank3]: ',
+  '08/23/2026 14:05:09 - INFO - __main__ - ',
+  '08/23/2026 14:05:09 - ERROR - accelerate - ',
+  '[RANK 1] ',
+  '[rank3]: ',
   'Steps:  12%|█▏        | 12/100 [00:01<00:10,  8.00it/s, lr=0.0001, step_loss=0.1]',
   'Steps: 100%|██████████| 99999999999999999999999999999/1 [00:01<00:00, 1e999it/s, lr=nan, step_loss=inf]',
-  'Steps: 5it [00:01, 1.00it/s]', '100%|██████████| 25/25 [00:02<00:00]', 'Saved state to out/checkpoint-',
-  'Saving current state to /o/checkpoint-99999999999999999999999', 'removing checkpoints: checkpoint-1, checkpoint-2',
-  'Resuming from checkpoint checkpoint-18446744073709551616', 'Num processes: 123456789012345678901234567890',
-  '  Num Epochs = 99999999999999999999', '  Total optimization steps = -5', ' Generating 4 images with prompt: a cat.',
-  '[sdxl-trainer] a note from the wrapper', 'train_text_to_image_lora_sdxl.py', 'Killed', 'exitcode  : -9',
+  'Steps: 5it [00:01, 1.00it/s]',
+  '100%|██████████| 25/25 [00:02<00:00]',
+  'Saved state to out/checkpoint-',
+  'Saving current state to /o/checkpoint-99999999999999999999999',
+  'removing checkpoints: checkpoint-1, checkpoint-2',
+  'Resuming from checkpoint checkpoint-18446744073709551616',
+  'Num processes: 123456789012345678901234567890',
+  '  Num Epochs = 99999999999999999999',
+  '  Total optimization steps = -5',
+  ' Generating 4 images with prompt: a cat.',
+  '[sdxl-trainer] a note from the wrapper',
+  'train_text_to_image_lora_sdxl.py',
+  'Killed',
+  'exitcode  : -9',
   // Numbers past any float: 400 digits.
   `\rSteps:  50%|█████     | ${'9'.repeat(400)}/${'9'.repeat(401)} [00:10<00:10,  1.00it/s, lr=1e-4, step_loss=0.5]\n`,
   `08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-${'7'.repeat(400)}\n`,
-  `08/23/2026 14:05:09 - INFO - __main__ -   Num Epochs = ${'3'.repeat(400)}\n`, `Resuming from checkpoint checkpoint-${'5'.repeat(400)}\n`,
+  `08/23/2026 14:05:09 - INFO - __main__ -   Num Epochs = ${'3'.repeat(400)}\n`,
+  `Resuming from checkpoint checkpoint-${'5'.repeat(400)}\n`,
   `100%|██████████| ${'2'.repeat(400)}/${'2'.repeat(400)} [00:02<00:00]\n`,
 ];
 
@@ -106,15 +130,26 @@ function mutated(rng: Rng): Buffer {
     const at = rng.int(text.length + 1);
     let insert: Buffer | undefined;
     switch (rng.int(10)) {
-      case 0: { // flip bytes
+      case 0: {
+        // flip bytes
         for (let i = rng.between(1, 20); i > 0 && text.length > 0; i--) text[rng.int(text.length)]! ^= 1 << rng.int(8);
         continue;
       }
-      case 1: text = Buffer.concat([text.subarray(0, at), text.subarray(Math.min(text.length, at + rng.size(2000)))]); continue;
-      case 2: insert = text.subarray(at, at + rng.size(1500)); break; // duplicate a stretch
-      case 3: insert = giantLine(rng, rng.between(MAX_LINE, 2 * MAX_LINE)); break; // over the line limit
-      case 4: insert = flood(rng, rng.between(1, 1500)); break;
-      case 5: insert = randomBytes(rng, rng.size(1500)); break;
+      case 1:
+        text = Buffer.concat([text.subarray(0, at), text.subarray(Math.min(text.length, at + rng.size(2000)))]);
+        continue;
+      case 2:
+        insert = text.subarray(at, at + rng.size(1500));
+        break; // duplicate a stretch
+      case 3:
+        insert = giantLine(rng, rng.between(MAX_LINE, 2 * MAX_LINE));
+        break; // over the line limit
+      case 4:
+        insert = flood(rng, rng.between(1, 1500));
+        break;
+      case 5:
+        insert = randomBytes(rng, rng.size(1500));
+        break;
       case 6: {
         // Tracebacks opened on many ranks and never closed.
         const parts: string[] = [];
@@ -122,7 +157,8 @@ function mutated(rng: Rng): Buffer {
         insert = Buffer.from(parts.join(''));
         break;
       }
-      default: insert = snippets(rng);
+      default:
+        insert = snippets(rng);
     }
     text = Buffer.concat([text.subarray(0, at), insert, text.subarray(at)]);
   }
@@ -167,16 +203,41 @@ function consoleInput(rng: Rng): ConsoleInput {
   return { chunks: chunked(rng, pieces, bytes), sentinel: rng.chance(0.7), dashboard: rng.chance(DASHBOARD_SHARE), bytes };
 }
 
-const SENTINEL_TEXT = '\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-777\n'
-  + '\rSteps:  50%|█████     | 778/1556 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]\n';
+const SENTINEL_TEXT =
+  '\n08/23/2026 14:05:09 - INFO - __main__ - Saved state to out/checkpoint-777\n' +
+  '\rSteps:  50%|█████     | 778/1556 [00:10<00:10,  1.00it/s, lr=0.0001, step_loss=0.5]\n';
 
 const TYPES = new Set([
-  'runInfo', 'scriptHint', 'phase', 'progress', 'postfix', 'banner', 'accelerateState', 'epoch', 'log', 'checkpointSaving',
-  'checkpointSaved', 'checkpointsRemoved', 'checkpointScan', 'validationStarted', 'validationImages', 'scalar', 'gpuSample',
-  'resumed', 'resumeNotFound', 'finalInference', 'traceback', 'errorLine', 'failure', 'stopRequested', 'hang', 'exit',
+  'runInfo',
+  'scriptHint',
+  'phase',
+  'progress',
+  'postfix',
+  'banner',
+  'accelerateState',
+  'epoch',
+  'log',
+  'checkpointSaving',
+  'checkpointSaved',
+  'checkpointsRemoved',
+  'checkpointScan',
+  'validationStarted',
+  'validationImages',
+  'scalar',
+  'gpuSample',
+  'resumed',
+  'resumeNotFound',
+  'finalInference',
+  'traceback',
+  'errorLine',
+  'failure',
+  'stopRequested',
+  'hang',
+  'exit',
 ]);
 
-const count = (v: unknown, what: string) => assert.ok(typeof v === 'number' && Number.isInteger(v) && v >= 0 && Number.isFinite(v), `${what}: ${String(v)} is not a count`);
+const count = (v: unknown, what: string) =>
+  assert.ok(typeof v === 'number' && Number.isInteger(v) && v >= 0 && Number.isFinite(v), `${what}: ${String(v)} is not a count`);
 const short = (v: unknown, what: string) => assert.ok(typeof v === 'string' && v.length <= MAX_LINE, `${what}: a string of at most ${MAX_LINE} characters`);
 
 function assertWellFormed(e: RunEvent): void {
@@ -185,19 +246,44 @@ function assertWellFormed(e: RunEvent): void {
     case 'progress':
       count(e.step, 'progress.step');
       if (e.total !== undefined) count(e.total, 'progress.total');
-      for (const k of ['rateItPerSec', 'elapsedSec', 'remainingSec'] as const) if (e[k] !== undefined) assert.ok(e[k]! >= 0 && Number.isFinite(e[k]), `progress.${k}: ${e[k]}`);
+      for (const k of ['rateItPerSec', 'elapsedSec', 'remainingSec'] as const)
+        if (e[k] !== undefined) assert.ok(e[k]! >= 0 && Number.isFinite(e[k]), `progress.${k}: ${e[k]}`);
       break;
-    case 'postfix': count(e.step, 'postfix.step'); break;
+    case 'postfix':
+      count(e.step, 'postfix.step');
+      break;
     case 'checkpointSaving':
-    case 'checkpointSaved': count(e.step, `${e.type}.step`); short(e.path, `${e.type}.path`); break;
-    case 'resumed': count(e.fromStep, 'resumed.fromStep'); short(e.checkpoint, 'resumed.checkpoint'); break;
-    case 'finalInference': count(e.step, 'finalInference.step'); count(e.total, 'finalInference.total'); break;
-    case 'banner': for (const [k, v] of Object.entries(e)) if (k !== 'type') count(v, `banner.${k}`); break;
-    case 'accelerateState': if (e.numProcesses !== undefined) count(e.numProcesses, 'accelerateState.numProcesses'); break;
-    case 'validationStarted': if (e.numImages !== undefined) count(e.numImages, 'validationStarted.numImages'); break;
-    case 'log': short(e.message, 'log.message'); if (e.rank !== undefined) count(e.rank, 'log.rank'); break;
-    case 'errorLine': short(e.text, 'errorLine.text'); break;
-    case 'checkpointsRemoved': for (const n of e.names) short(n, 'checkpointsRemoved name'); break;
+    case 'checkpointSaved':
+      count(e.step, `${e.type}.step`);
+      short(e.path, `${e.type}.path`);
+      break;
+    case 'resumed':
+      count(e.fromStep, 'resumed.fromStep');
+      short(e.checkpoint, 'resumed.checkpoint');
+      break;
+    case 'finalInference':
+      count(e.step, 'finalInference.step');
+      count(e.total, 'finalInference.total');
+      break;
+    case 'banner':
+      for (const [k, v] of Object.entries(e)) if (k !== 'type') count(v, `banner.${k}`);
+      break;
+    case 'accelerateState':
+      if (e.numProcesses !== undefined) count(e.numProcesses, 'accelerateState.numProcesses');
+      break;
+    case 'validationStarted':
+      if (e.numImages !== undefined) count(e.numImages, 'validationStarted.numImages');
+      break;
+    case 'log':
+      short(e.message, 'log.message');
+      if (e.rank !== undefined) count(e.rank, 'log.rank');
+      break;
+    case 'errorLine':
+      short(e.text, 'errorLine.text');
+      break;
+    case 'checkpointsRemoved':
+      for (const n of e.names) short(n, 'checkpointsRemoved name');
+      break;
     case 'traceback':
       assert.ok(e.traceback.lines.length <= MAX_TB + 1, `a traceback of ${e.traceback.lines.length} lines (bound ${MAX_TB})`);
       for (const l of e.traceback.lines) short(l, 'traceback line');
@@ -226,9 +312,18 @@ test('fuzz: console parser', async () => {
       take(p.end());
       if (input.sentinel) {
         const after = events.slice(before);
-        assert.ok(after.some((e) => e.type === 'checkpointSaved' && e.step === 777 && e.path === 'out/checkpoint-777'), 'the record after the garbage is read');
-        assert.ok(after.some((e) => e.type === 'progress' && e.step === 778 && e.total === 1556), 'the bar after the garbage is read');
-        assert.ok(after.some((e) => e.type === 'postfix' && e.step === 778 && e.stepLoss === 0.5), 'its postfix too');
+        assert.ok(
+          after.some((e) => e.type === 'checkpointSaved' && e.step === 777 && e.path === 'out/checkpoint-777'),
+          'the record after the garbage is read',
+        );
+        assert.ok(
+          after.some((e) => e.type === 'progress' && e.step === 778 && e.total === 1556),
+          'the bar after the garbage is read',
+        );
+        assert.ok(
+          after.some((e) => e.type === 'postfix' && e.step === 778 && e.stepLoss === 0.5),
+          'its postfix too',
+        );
       }
       if (!input.dashboard) return;
       // The same events as a failed run's state, and that state as the dashboard's first message for it.

@@ -192,36 +192,50 @@ function eventFile(rng: Rng): EventFile {
     const kind = rng.int(8);
     const rec = frame(payloadOf(rng, big).payload);
     switch (kind) {
-      case 0: pieces.push('random'); add(rng.bytes(garbageBytes())); break;
-      case 1: pieces.push('zeros'); add(new Uint8Array(garbageBytes())); break;
-      case 2: { // a bit flipped in the length or its CRC
+      case 0:
+        pieces.push('random');
+        add(rng.bytes(garbageBytes()));
+        break;
+      case 1:
+        pieces.push('zeros');
+        add(new Uint8Array(garbageBytes()));
+        break;
+      case 2: {
+        // a bit flipped in the length or its CRC
         pieces.push('bad header');
         rec[rng.int(12)]! ^= 1 << rng.int(8);
         add(rec);
         break;
       }
-      case 3: { // a bit flipped in the payload or its CRC: the length is still right
+      case 3: {
+        // a bit flipped in the payload or its CRC: the length is still right
         pieces.push('bad payload');
         rec[12 + rng.int(rec.length - 12)]! ^= 1 << rng.int(8);
         add(rec);
         break;
       }
-      case 4: { // a record cut short: its header claims bytes that now belong to what follows
+      case 4: {
+        // a record cut short: its header claims bytes that now belong to what follows
         pieces.push('cut record');
         const cut = rng.between(12, rec.length - 1);
         lying.push({ at: size, claims: rec.length });
         add(rec.subarray(0, cut));
         break;
       }
-      case 5: { // a header that passes its CRC and claims a plausible length
+      case 5: {
+        // a header that passes its CRC and claims a plausible length
         pieces.push('lying header');
         const claims = rng.size(big ? 100_000 : 4096);
         lying.push({ at: size, claims: 16 + claims });
         add(lyingHeader(BigInt(claims)));
         break;
       }
-      case 6: pieces.push('oversized header'); add(lyingHeader(rng.chance(0.5) ? 1n << 40n : BigInt(64 * 1024 * 1024 + rng.int(1000)))); break;
-      default: { // a duplicate of bytes already written (repeats whole records or pieces of them)
+      case 6:
+        pieces.push('oversized header');
+        add(lyingHeader(rng.chance(0.5) ? 1n << 40n : BigInt(64 * 1024 * 1024 + rng.int(1000))));
+        break;
+      default: {
+        // a duplicate of bytes already written (repeats whole records or pieces of them)
         pieces.push('duplicate');
         const all = concat(parts);
         const from = rng.int(all.length + 1);
@@ -235,7 +249,11 @@ function eventFile(rng: Rng): EventFile {
   waitsPastEnd ||= headerPastEnd(data);
   const small = rng.chance(0.15);
   return {
-    data, size: sizeClass, intact, waitsPastEnd, pieces,
+    data,
+    size: sizeClass,
+    intact,
+    waitsPastEnd,
+    pieces,
     ...(small ? { maxGarbageBytes: rng.between(16, 50_000) } : {}),
     // Small windows test the edges of every read, but cost an await per few bytes: now and then only.
     // Megabytes are read in big windows (each window read is an await, and the test runner hooks every promise).
@@ -278,13 +296,19 @@ function assertDecodes(f: EventFile, got: Got): void {
     if (!want) continue;
     assert.ok(d.ok, `the scalar event at ${offset} decodes`);
     const tag = Buffer.from(want.tag).toString(); // as UTF-8 carries it: a lone surrogate becomes U+FFFD
-    assert.deepEqual([d.event.step, d.event.wallTime, d.event.values], [want.step, want.wallTime, [{ kind: 'scalar', tag, value: want.value, source: 'simple_value' }]]);
+    assert.deepEqual(
+      [d.event.step, d.event.wallTime, d.event.values],
+      [want.step, want.wallTime, [{ kind: 'scalar', tag, value: want.value, source: 'simple_value' }]],
+    );
   }
 }
 
 async function onePass(f: EventFile): Promise<{ got: Got; gaveUp: boolean }> {
   const got: Got = new Map();
-  const { records, result } = await readRecordsFromBuffer(f.data, { windowBytes: f.windowBytes, ...(f.maxGarbageBytes ? { maxGarbageBytes: f.maxGarbageBytes } : {}) });
+  const { records, result } = await readRecordsFromBuffer(f.data, {
+    windowBytes: f.windowBytes,
+    ...(f.maxGarbageBytes ? { maxGarbageBytes: f.maxGarbageBytes } : {}),
+  });
   for (const r of records) {
     assert.ok(!got.has(r.offset), `one pass: the record at ${r.offset} is read once`);
     got.set(r.offset, r.data);
@@ -305,10 +329,15 @@ async function incremental(f: EventFile, rng: Rng): Promise<Got> {
     // Budgets as small as a few records (the tailer's is 64 MiB): each call costs a little on top of its bytes.
     const budget = rng.chance(0.5) ? rng.between(Math.max(1, end >> 6), Math.max(2, end >> 2)) : undefined;
     for (let calls = 0; calls < 100_000; calls++) {
-      const r = await scanRecords(src, state, { windowBytes: f.windowBytes, ...(budget ? { maxBytes: budget } : {}), ...(f.maxGarbageBytes ? { maxGarbageBytes: f.maxGarbageBytes } : {}) }, (p, offset) => {
-        assert.ok(!got.has(offset), `incremental: the record at ${offset} is read once`);
-        got.set(offset, p.slice());
-      });
+      const r = await scanRecords(
+        src,
+        state,
+        { windowBytes: f.windowBytes, ...(budget ? { maxBytes: budget } : {}), ...(f.maxGarbageBytes ? { maxGarbageBytes: f.maxGarbageBytes } : {}) },
+        (p, offset) => {
+          assert.ok(!got.has(offset), `incremental: the record at ${offset} is read once`);
+          got.set(offset, p.slice());
+        },
+      );
       assert.ok(r.state.offset <= end && r.state.offset >= state.offset, 'incremental: the offset moves forward within the data');
       state = r.state;
       if (!r.more) break;
@@ -367,6 +396,12 @@ test('fuzz: event files', async () => {
       if (f.viaTailer) await viaTailer(f, rng, got);
     },
     sizeOf: (f) => f.data.length,
-    describe: (f) => `${f.size}: ${f.data.length} bytes, ${f.intact.length} intact records at ${f.intact.slice(0, 20).map((r) => r.offset).join(',')}; pieces: ${f.pieces.join(', ')}; window ${f.windowBytes}${f.maxGarbageBytes ? `, maxGarbageBytes ${f.maxGarbageBytes}` : ''}${f.incremental ? ', incrementally' : ''}${f.viaTailer ? ', via the tailer' : ''}`,
+    describe: (f) =>
+      `${f.size}: ${f.data.length} bytes, ${f.intact.length} intact records at ${f.intact
+        .slice(0, 20)
+        .map((r) => r.offset)
+        .join(
+          ',',
+        )}; pieces: ${f.pieces.join(', ')}; window ${f.windowBytes}${f.maxGarbageBytes ? `, maxGarbageBytes ${f.maxGarbageBytes}` : ''}${f.incremental ? ', incrementally' : ''}${f.viaTailer ? ', via the tailer' : ''}`,
   });
 });

@@ -128,7 +128,12 @@ export interface Suite<I> {
 }
 
 /** Size classes of the summary line: upper bounds in bytes, and their names. */
-const SIZE_CLASSES: ReadonlyArray<[number, string]> = [[4096, '< 4 KiB'], [65536, '4–64 KiB'], [1 << 20, '64 KiB–1 MiB'], [Infinity, '≥ 1 MiB']];
+const SIZE_CLASSES: ReadonlyArray<[number, string]> = [
+  [4096, '< 4 KiB'],
+  [65536, '4–64 KiB'],
+  [1 << 20, '64 KiB–1 MiB'],
+  [Infinity, '≥ 1 MiB'],
+];
 
 function sizeClass(bytes: number): number {
   let i = 0;
@@ -138,7 +143,9 @@ function sizeClass(bytes: number): number {
 
 /** "93,512 < 4 KiB (31.0 s), 6,488 4–64 KiB (9.2 s), 0 64 KiB–1 MiB, 100 ≥ 1 MiB (8.1 s)": cases and their time. */
 export function sizesText(counts: readonly number[], ms: readonly number[]): string {
-  return SIZE_CLASSES.map(([, name], i) => `${(counts[i] ?? 0).toLocaleString('en-US')} ${name}${counts[i] ? ` (${((ms[i] ?? 0) / 1000).toFixed(1)} s)` : ''}`).join(', ');
+  return SIZE_CLASSES.map(
+    ([, name], i) => `${(counts[i] ?? 0).toLocaleString('en-US')} ${name}${counts[i] ? ` (${((ms[i] ?? 0) / 1000).toFixed(1)} s)` : ''}`,
+  ).join(', ');
 }
 
 interface Failure {
@@ -189,7 +196,11 @@ export async function runFuzz<I>(suite: Suite<I>, given?: FuzzSettings): Promise
       const heap = process.memoryUsage().heapUsed;
       peakHeap = Math.max(peakHeap, heap);
       if (heap > settings.maxHeapBytes) {
-        failures.push({ index, error: new Error(`heap in use ${(heap / 2 ** 20).toFixed(0)} MiB, over the bound of ${settings.maxHeapBytes / 2 ** 20} MiB`), input: '(after this case)' });
+        failures.push({
+          index,
+          error: new Error(`heap in use ${(heap / 2 ** 20).toFixed(0)} MiB, over the bound of ${settings.maxHeapBytes / 2 ** 20} MiB`),
+          input: '(after this case)',
+        });
         break;
       }
     }
@@ -199,19 +210,40 @@ export async function runFuzz<I>(suite: Suite<I>, given?: FuzzSettings): Promise
   // CPU time too: on a loaded machine the wall time says more about the others' load than about the suite.
   const cpu = process.cpuUsage(cpuStarted);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(`fuzz ${suite.name}: ${cases.toLocaleString('en-US')} cases in ${seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s)${suite.sizeOf ? ` (sizes: ${sizesText(sizes, sizeMs)})` : ''}, seed ${settings.seed}, ${failures.length} failures, heap in use at most ${(peakHeap / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `fuzz ${suite.name}: ${cases.toLocaleString('en-US')} cases in ${seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s)${suite.sizeOf ? ` (sizes: ${sizesText(sizes, sizeMs)})` : ''}, seed ${settings.seed}, ${failures.length} failures, heap in use at most ${(peakHeap / 2 ** 20).toFixed(0)} MiB`,
+  );
   // A one-case replay is not a run of the suite: the report of the last real run stays.
-  if (settings.only === undefined) writeReliabilityReport({ suite: suite.name, kind: 'fuzz', cases, failures: failures.length, seconds: Math.round(seconds * 10) / 10, cpuSeconds: Math.round(cpuSeconds * 10) / 10, loadAverage: Math.round(loadavg()[0]! * 10) / 10, seed: settings.seed, ...(suite.sizeOf ? { sizes: sizesText(sizes, sizeMs) } : {}) });
+  if (settings.only === undefined)
+    writeReliabilityReport({
+      suite: suite.name,
+      kind: 'fuzz',
+      cases,
+      failures: failures.length,
+      seconds: Math.round(seconds * 10) / 10,
+      cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+      loadAverage: Math.round(loadavg()[0]! * 10) / 10,
+      seed: settings.seed,
+      ...(suite.sizeOf ? { sizes: sizesText(sizes, sizeMs) } : {}),
+    });
   for (const f of failures) {
     const err = f.error instanceof Error ? `${f.error.name}: ${f.error.message}\n${(f.error.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(f.error);
-    console.log(`  case ${f.index} (replay: FUZZ_SEED=${settings.seed} FUZZ_CASE=${f.index} node --import tsx --test ${suite.file})\n  input: ${f.input}\n  ${err.replace(/\n/g, '\n  ')}`);
+    console.log(
+      `  case ${f.index} (replay: FUZZ_SEED=${settings.seed} FUZZ_CASE=${f.index} node --import tsx --test ${suite.file})\n  input: ${f.input}\n  ${err.replace(/\n/g, '\n  ')}`,
+    );
   }
   assert.equal(failures.length, 0, `fuzz ${suite.name}: ${failures.length} failing case(s), seed ${settings.seed}; see above`);
 }
 
 /** Fails unless `e` is an error the code under test means to throw (not one the JavaScript engine threw on its behalf). */
 export function assertDeliberateError(e: unknown, allowed: ReadonlyArray<new (...args: never[]) => Error>, what: string): void {
-  if (allowed.some((cls) => e instanceof cls) && !(e instanceof TypeError) && !(e instanceof RangeError) && !(e instanceof ReferenceError) && !(e instanceof SyntaxError)) {
+  if (
+    allowed.some((cls) => e instanceof cls) &&
+    !(e instanceof TypeError) &&
+    !(e instanceof RangeError) &&
+    !(e instanceof ReferenceError) &&
+    !(e instanceof SyntaxError)
+  ) {
     assert.ok((e as Error).message.length > 0, `${what}: an error without a message`);
     return;
   }

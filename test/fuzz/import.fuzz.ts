@@ -14,18 +14,49 @@ import { formatCommandLine } from '../../src/core/launch/shellQuote';
 import { assertDeliberateError, runFuzz, type Rng } from './fuzzKit';
 
 const STRINGS = [
-  'plain/value', ' ', "it's", 'say "hi"', '$(rm -rf /)', '`whoami`', '${HOME}', '$HOME', 'a; echo pwned', 'a && b | c',
-  'line1\nline2', 'héllo wörld 🎨', '-leading-dash', '--looks=like-a-flag', '*.png', '~/x', 'back\\slash', 'trailing\\',
-  '!!', '#not-a-comment', '‘smart’', '\'"\'"', 'tab\there', 'cr\rhere', '\u00a0nbsp',
+  'plain/value',
+  ' ',
+  "it's",
+  'say "hi"',
+  '$(rm -rf /)',
+  '`whoami`',
+  '${HOME}',
+  '$HOME',
+  'a; echo pwned',
+  'a && b | c',
+  'line1\nline2',
+  'héllo wörld 🎨',
+  '-leading-dash',
+  '--looks=like-a-flag',
+  '*.png',
+  '~/x',
+  'back\\slash',
+  'trailing\\',
+  '!!',
+  '#not-a-comment',
+  '‘smart’',
+  '\'"\'"',
+  'tab\there',
+  'cr\rhere',
+  '\u00a0nbsp',
 ];
 
 function valueFor(rng: Rng, spec: ArgSpec): ArgValue {
   switch (spec.type) {
-    case 'bool-flag': return true;
-    case 'bool': return rng.chance(0.5);
-    case 'int': return rng.pick([0, 1, 7, -3, 123456789012, 2 ** 53 - 1]);
-    case 'float': return rng.pick([1e-6, 0.1, -2.5e-8, 3, 1e21, 0.30000000000000004, 5e-324]);
-    case 'str': return spec.choices ? (rng.pick(spec.choices) as ArgValue) : rng.chance(0.5) ? rng.pick(STRINGS) : rng.string(rng.size(30), 'abc/._- $"\'\\`;&|#~*?!(){}[]<>\n');
+    case 'bool-flag':
+      return true;
+    case 'bool':
+      return rng.chance(0.5);
+    case 'int':
+      return rng.pick([0, 1, 7, -3, 123456789012, 2 ** 53 - 1]);
+    case 'float':
+      return rng.pick([1e-6, 0.1, -2.5e-8, 3, 1e21, 0.30000000000000004, 5e-324]);
+    case 'str':
+      return spec.choices
+        ? (rng.pick(spec.choices) as ArgValue)
+        : rng.chance(0.5)
+          ? rng.pick(STRINGS)
+          : rng.string(rng.size(30), 'abc/._- $"\'\\`;&|#~*?!(){}[]<>\n');
   }
 }
 
@@ -36,20 +67,96 @@ function randomConfig(rng: Rng): SdxlConfig {
   return {
     script: kind,
     args,
-    ...(rng.chance(0.5) ? { launch: { accelerateArgs: { num_processes: rng.between(1, 8), ...(rng.chance(0.5) ? { multi_gpu: true } : {}), mixed_precision: rng.pick(['no', 'fp16', 'bf16']) } } } : {}),
+    ...(rng.chance(0.5)
+      ? {
+          launch: {
+            accelerateArgs: {
+              num_processes: rng.between(1, 8),
+              ...(rng.chance(0.5) ? { multi_gpu: true } : {}),
+              mixed_precision: rng.pick(['no', 'fp16', 'bf16']),
+            },
+          },
+        }
+      : {}),
   };
 }
 
 const WORDS = [
-  'accelerate', 'launch', 'python', 'python3', '-m', 'accelerate.commands.launch', 'accelerate.commands.accelerate_cli',
-  'train_text_to_image_sdxl.py', 'train_text_to_image_lora_sdxl.py', 'train_dreambooth_lora_sdxl.py', 'examples/x/train.py',
-  '--num_processes', '--multi_gpu', '--mixed_precision=fp16', '--config_file', '--learning_rate', '--learning_rate=1e-4',
-  '--resolution', '1024', '--train_batch_size=4', '--report_to', 'wandb', '--output_dir', 'out dir', '--', '-', '--=',
-  '--pretrained_model_name_or_path', 'stabilityai/stable-diffusion-xl-base-1.0', '--no_such_flag', '--validation_prompt',
-  '"a photo"', "'single'", '"unterminated', "'unterminated", '\\', '\\\n', '`\n', '^\n', '#', '# comment', ';', '&&', '||', '|', '&',
-  'export', 'MODEL=stabilityai/x', 'OUT="$MODEL/y"', '$MODEL', '${MODEL}', '${UNSET}', '$(date)', '`date`', 'env', 'A=1',
-  'HF_TOKEN=hf_abc', 'CUDA_VISIBLE_DEVICES=0,1', 'sudo', 'nohup', 'time', '\t', '\r\n', '\n', '  ', '\0', '\u202e', '--gpu_ids=all',
-  '9'.repeat(400), '1e999', '-1e999', `--num_processes=${'9'.repeat(30)}`, '--main_process_port', '--num_train_epochs', '--rank',
+  'accelerate',
+  'launch',
+  'python',
+  'python3',
+  '-m',
+  'accelerate.commands.launch',
+  'accelerate.commands.accelerate_cli',
+  'train_text_to_image_sdxl.py',
+  'train_text_to_image_lora_sdxl.py',
+  'train_dreambooth_lora_sdxl.py',
+  'examples/x/train.py',
+  '--num_processes',
+  '--multi_gpu',
+  '--mixed_precision=fp16',
+  '--config_file',
+  '--learning_rate',
+  '--learning_rate=1e-4',
+  '--resolution',
+  '1024',
+  '--train_batch_size=4',
+  '--report_to',
+  'wandb',
+  '--output_dir',
+  'out dir',
+  '--',
+  '-',
+  '--=',
+  '--pretrained_model_name_or_path',
+  'stabilityai/stable-diffusion-xl-base-1.0',
+  '--no_such_flag',
+  '--validation_prompt',
+  '"a photo"',
+  "'single'",
+  '"unterminated',
+  "'unterminated",
+  '\\',
+  '\\\n',
+  '`\n',
+  '^\n',
+  '#',
+  '# comment',
+  ';',
+  '&&',
+  '||',
+  '|',
+  '&',
+  'export',
+  'MODEL=stabilityai/x',
+  'OUT="$MODEL/y"',
+  '$MODEL',
+  '${MODEL}',
+  '${UNSET}',
+  '$(date)',
+  '`date`',
+  'env',
+  'A=1',
+  'HF_TOKEN=hf_abc',
+  'CUDA_VISIBLE_DEVICES=0,1',
+  'sudo',
+  'nohup',
+  'time',
+  '\t',
+  '\r\n',
+  '\n',
+  '  ',
+  '\0',
+  '\u202e',
+  '--gpu_ids=all',
+  '9'.repeat(400),
+  '1e999',
+  '-1e999',
+  `--num_processes=${'9'.repeat(30)}`,
+  '--main_process_port',
+  '--num_train_epochs',
+  '--rank',
 ];
 
 interface ImportInput {
@@ -74,11 +181,20 @@ function mutate(rng: Rng, text: string): string {
   for (let m = rng.between(1, 4); m > 0; m--) {
     const at = rng.int(t.length + 1);
     switch (rng.int(5)) {
-      case 0: t = t.slice(0, at) + t.slice(at + rng.size(20)); break;
-      case 1: t = t.slice(0, at) + rng.pick(WORDS) + t.slice(at); break;
-      case 2: t = t.slice(0, at) + rng.pick(['"', "'", '\\', '$', '`', '#', '\n', ' ', '=', '--']) + t.slice(at); break;
-      case 3: t = t.slice(0, at) + t.slice(at, at + rng.size(200)).repeat(rng.between(2, 50)) + t.slice(at); break;
-      default: t = t.slice(0, at) + rng.string(rng.size(10)) + t.slice(at);
+      case 0:
+        t = t.slice(0, at) + t.slice(at + rng.size(20));
+        break;
+      case 1:
+        t = t.slice(0, at) + rng.pick(WORDS) + t.slice(at);
+        break;
+      case 2:
+        t = t.slice(0, at) + rng.pick(['"', "'", '\\', '$', '`', '#', '\n', ' ', '=', '--']) + t.slice(at);
+        break;
+      case 3:
+        t = t.slice(0, at) + t.slice(at, at + rng.size(200)).repeat(rng.between(2, 50)) + t.slice(at);
+        break;
+      default:
+        t = t.slice(0, at) + rng.string(rng.size(10)) + t.slice(at);
     }
   }
   return t;
@@ -89,7 +205,11 @@ function importInput(rng: Rng): ImportInput {
   const r = rng.int(10);
   if (r < 4) {
     const from = randomConfig(rng);
-    const line = formatCommandLine(buildLaunchPlan(from, '/ws/c.sdxl.json', { platform: 'linux', home: '/home/u' }).argv, 'bash', rng.chance(0.5) ? { multiline: false } : {});
+    const line = formatCommandLine(
+      buildLaunchPlan(from, '/ws/c.sdxl.json', { platform: 'linux', home: '/home/u' }).argv,
+      'bash',
+      rng.chance(0.5) ? { multiline: false } : {},
+    );
     return rng.chance(0.5) ? { text: line, kind: undefined, from } : { text: mutate(rng, line), kind };
   }
   if (r < 5) return { text: rng.string(rng.size(2000)), kind };
@@ -141,8 +261,11 @@ test('fuzz: importCommandText', async () => {
       if (input.from) {
         // What a command line carries: set values, with false store_true flags and nulls absent.
         // hub_token is not one: the launch passes it as HF_TOKEN in the environment, never on the command line.
-        const carried = Object.fromEntries(Object.entries(input.from.args).filter(([d, v]) =>
-          v !== null && d !== 'hub_token' && !(SCRIPTS[input.from!.script].byDest.get(d)!.type === 'bool-flag' && v === false)));
+        const carried = Object.fromEntries(
+          Object.entries(input.from.args).filter(
+            ([d, v]) => v !== null && d !== 'hub_token' && !(SCRIPTS[input.from!.script].byDest.get(d)!.type === 'bool-flag' && v === false),
+          ),
+        );
         assert.equal(config.script, input.from.script);
         assert.deepEqual(config.args, carried, 'the command line gives its config back');
       }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import { writeReliabilityReport } from '../reliabilityReport';
 
-const WHY = 'no metadata.jsonl parser in src/ (only the training script reads the dataset\'s metadata.jsonl)';
+const WHY = "no metadata.jsonl parser in src/ (only the training script reads the dataset's metadata.jsonl)";
 
 test('fuzz: metadata.jsonl', { skip: WHY }, () => undefined);
 console.log(`fuzz metadata.jsonl: skipped, ${WHY}`);

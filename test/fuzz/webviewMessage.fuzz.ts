@@ -23,25 +23,39 @@ const KEYS = ['type', 'runId', 'runIds', 'line', 'step', 'path', 'weight', 'uri'
 /** A value of any shape postMessage can carry (structured clone): no functions, but Maps, Dates, BigInts, cycles. */
 function anyValue(rng: Rng, depth: number): unknown {
   switch (rng.int(depth > 3 ? 12 : 15)) {
-    case 0: return undefined;
-    case 1: return null;
-    case 2: return rng.chance(0.5);
-    case 3: return rng.pick([0, -0, 1, -1, 0.5, 0.9999999, 1, 2 ** 53, -(2 ** 31), NaN, Infinity, -Infinity, Number.MIN_VALUE, 1e308]);
-    case 4: return rng.between(-5, 1_000_000);
-    case 5: return rng.u32() / 2 ** 32;
-    case 6: return rng.string(rng.size(64));
-    case 7: return rng.string(rng.size(32), 'abc/.\\-_ 0\n\r\0\u202e\ud800');
-    case 8: return BigInt(rng.u32());
-    case 9: return new Date(rng.u32());
-    case 10: return rng.pick(['r1', 'a', 'out/checkpoint-5', '/etc/passwd', '../../x', 'x'.repeat(5000), '1', 'true']);
-    case 11: return new Uint8Array(rng.size(16));
-    case 12: return Array.from({ length: rng.size(8) }, () => anyValue(rng, depth + 1));
+    case 0:
+      return undefined;
+    case 1:
+      return null;
+    case 2:
+      return rng.chance(0.5);
+    case 3:
+      return rng.pick([0, -0, 1, -1, 0.5, 0.9999999, 1, 2 ** 53, -(2 ** 31), NaN, Infinity, -Infinity, Number.MIN_VALUE, 1e308]);
+    case 4:
+      return rng.between(-5, 1_000_000);
+    case 5:
+      return rng.u32() / 2 ** 32;
+    case 6:
+      return rng.string(rng.size(64));
+    case 7:
+      return rng.string(rng.size(32), 'abc/.\\-_ 0\n\r\0\u202e\ud800');
+    case 8:
+      return BigInt(rng.u32());
+    case 9:
+      return new Date(rng.u32());
+    case 10:
+      return rng.pick(['r1', 'a', 'out/checkpoint-5', '/etc/passwd', '../../x', 'x'.repeat(5000), '1', 'true']);
+    case 11:
+      return new Uint8Array(rng.size(16));
+    case 12:
+      return Array.from({ length: rng.size(8) }, () => anyValue(rng, depth + 1));
     case 13: {
       const o: Record<string, unknown> = {};
       for (let i = rng.size(6); i > 0; i--) o[rng.chance(0.7) ? rng.pick(KEYS) : rng.string(rng.size(8))] = anyValue(rng, depth + 1);
       return o;
     }
-    default: return new Map([[rng.pick(KEYS), anyValue(rng, depth + 1)]]);
+    default:
+      return new Map([[rng.pick(KEYS), anyValue(rng, depth + 1)]]);
   }
 }
 
@@ -50,10 +64,18 @@ function mutate(rng: Rng, m: Record<string, unknown>): Record<string, unknown> {
   for (let n = rng.between(1, 3); n > 0; n--) {
     const keys = Object.keys(o);
     switch (rng.int(6)) {
-      case 0: o[rng.pick(keys)] = anyValue(rng, 1); break;
-      case 1: delete o[rng.pick(keys)]; break;
-      case 2: o[rng.pick(KEYS)] = anyValue(rng, 1); break;
-      case 3: o.type = rng.pick(TYPES); break;
+      case 0:
+        o[rng.pick(keys)] = anyValue(rng, 1);
+        break;
+      case 1:
+        delete o[rng.pick(keys)];
+        break;
+      case 2:
+        o[rng.pick(KEYS)] = anyValue(rng, 1);
+        break;
+      case 3:
+        o.type = rng.pick(TYPES);
+        break;
       case 4: {
         // Arrays of ids with bad members, holes or huge lengths.
         const ids: unknown[] = Array.from({ length: rng.size(2000) }, () => (rng.chance(0.95) ? `run-${rng.int(100)}` : anyValue(rng, 2)));
@@ -61,7 +83,8 @@ function mutate(rng: Rng, m: Record<string, unknown>): Record<string, unknown> {
         o.runIds = ids;
         break;
       }
-      default: Object.defineProperty(o, rng.pick(keys), { value: anyValue(rng, 1), enumerable: rng.chance(0.5) });
+      default:
+        Object.defineProperty(o, rng.pick(keys), { value: anyValue(rng, 1), enumerable: rng.chance(0.5) });
     }
   }
   if (rng.chance(0.05)) o.self = o; // a cycle
@@ -74,10 +97,18 @@ const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 /** What the host's onMessage reads from each message type, stated again independently of the protocol's checks. */
 function assertUsable(m: Record<string, unknown>): void {
   switch (m.type) {
-    case 'ready': assert.ok(isCount(m.protocol)); break;
-    case 'requestRun': assert.ok(isNonEmpty(m.runId)); break;
-    case 'openConsoleAt': assert.ok(isNonEmpty(m.runId) && isCount(m.line)); break;
-    case 'openConsoleAtStep': assert.ok(isNonEmpty(m.runId) && isCount(m.step)); break;
+    case 'ready':
+      assert.ok(isCount(m.protocol));
+      break;
+    case 'requestRun':
+      assert.ok(isNonEmpty(m.runId));
+      break;
+    case 'openConsoleAt':
+      assert.ok(isNonEmpty(m.runId) && isCount(m.line));
+      break;
+    case 'openConsoleAtStep':
+      assert.ok(isNonEmpty(m.runId) && isCount(m.step));
+      break;
     case 'openCheckpoint':
       assert.ok(isNonEmpty(m.runId) && isCount(m.step) && isNonEmpty(m.path));
       assert.ok(!/[\0-\x1f]/.test(m.path as string) && (m.path as string).length <= 4096, 'a path the host can take to the file system');
@@ -86,9 +117,14 @@ function assertUsable(m: Record<string, unknown>): void {
     case 'shownRuns':
       assert.ok(Array.isArray(m.runIds) && (m.runIds as unknown[]).every(isNonEmpty), 'runIds: non-empty strings, no holes');
       break;
-    case 'setSmoothing': assert.ok(typeof m.weight === 'number' && m.weight >= 0 && m.weight < 1); break;
-    case 'openImage': assert.ok(isNonEmpty(m.runId) && isNonEmpty(m.uri)); break;
-    default: assert.fail(`accepted a message of unknown type ${String(m.type)}`);
+    case 'setSmoothing':
+      assert.ok(typeof m.weight === 'number' && m.weight >= 0 && m.weight < 1);
+      break;
+    case 'openImage':
+      assert.ok(isNonEmpty(m.runId) && isNonEmpty(m.uri));
+      break;
+    default:
+      assert.fail(`accepted a message of unknown type ${String(m.type)}`);
   }
 }
 

@@ -6,7 +6,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../src/core/supervisor/liveness';
 import { runProcesses } from '../../src/core/supervisor/processTree';
-import { ended, newWorkspace, noProcessLeft, realLaunch, realWorkerOrSkip, SCRIPT_FILE, startConfig, supervisor, tinyArgs, waitFor, writeConfig, wrapperJs } from './realWorker';
+import {
+  ended,
+  newWorkspace,
+  noProcessLeft,
+  realLaunch,
+  realWorkerOrSkip,
+  SCRIPT_FILE,
+  startConfig,
+  supervisor,
+  tinyArgs,
+  waitFor,
+  writeConfig,
+  wrapperJs,
+} from './realWorker';
 
 const { worker, skip } = realWorkerOrSkip();
 const opts = { skip, timeout: 300_000 };
@@ -35,7 +48,12 @@ test('real run: a missing instance_data_dir fails after the models load', opts, 
   const ws = newWorkspace();
   try {
     const sup = supervisor(ws, await wrapperJs());
-    const file = writeConfig(ws, 'noinstance', realLaunch(worker!), tinyArgs(worker!, { max_train_steps: 2, instance_data_dir: join(ws.root, 'no-such-folder') }));
+    const file = writeConfig(
+      ws,
+      'noinstance',
+      realLaunch(worker!),
+      tinyArgs(worker!, { max_train_steps: 2, instance_data_dir: join(ws.root, 'no-such-folder') }),
+    );
     const { entry, monitor } = await startConfig(ws, sup, file, { allowErrors: true });
     const state = await ended(monitor, 240_000, 'the run');
     monitor.stop();

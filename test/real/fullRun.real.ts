@@ -6,7 +6,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seriesPoints } from '../../src/core/run/series';
 import type { RunState } from '../../src/core/run/state';
-import { ended, listing, newWorkspace, noProcessLeft, realLaunch, realWorkerOrSkip, standinLaunch, startConfig, supervisor, tinyArgs, writeConfig, wrapperJs, type Workspace } from './realWorker';
+import {
+  ended,
+  listing,
+  newWorkspace,
+  noProcessLeft,
+  realLaunch,
+  realWorkerOrSkip,
+  standinLaunch,
+  startConfig,
+  supervisor,
+  tinyArgs,
+  writeConfig,
+  wrapperJs,
+  type Workspace,
+} from './realWorker';
 import { consoleKinds, eventShape, outputShape } from './shapes';
 
 const { worker, skip } = realWorkerOrSkip();
@@ -29,8 +43,12 @@ let run: FullRun | undefined;
 // 4 steps = 1 epoch of the 4 instance images: checkpoints at 2 and 4 (the limit of 1 removes checkpoint-2), one
 // validation at the epoch's end, then the final test images.
 const FULL_ARGS = {
-  max_train_steps: 4, checkpointing_steps: 2, checkpoints_total_limit: 1,
-  validation_prompt: 'a photo of sks square', num_validation_images: 1, validation_epochs: 1,
+  max_train_steps: 4,
+  checkpointing_steps: 2,
+  checkpoints_total_limit: 1,
+  validation_prompt: 'a photo of sks square',
+  num_validation_images: 1,
+  validation_epochs: 1,
 };
 
 before(async () => {
@@ -48,7 +66,15 @@ before(async () => {
   const state = await ended(monitor, 540_000, 'the real training');
   monitor.stop();
   await noProcessLeft(sup, entry.record.id);
-  run = { ws, id: entry.record.id, console: readFileSync(join(entry.dir, 'console.log'), 'utf8'), state, liveSteps, checkpointsSeen: [...checkpointsSeen].sort((a, b) => a - b), outDir: join(ws.root, 'out') };
+  run = {
+    ws,
+    id: entry.record.id,
+    console: readFileSync(join(entry.dir, 'console.log'), 'utf8'),
+    state,
+    liveSteps,
+    checkpointsSeen: [...checkpointsSeen].sort((a, b) => a - b),
+    outDir: join(ws.root, 'out'),
+  };
 });
 
 after(async () => {
@@ -74,7 +100,10 @@ test('real run: progress to the last step, success', opts, () => {
   assert.equal(state.banner.numExamples, 4);
   // Followed live: the step was seen growing before the run ended, never going back.
   assert.ok(liveSteps.length >= 2, `steps seen live: ${liveSteps.join(', ')}`);
-  assert.deepEqual([...liveSteps].sort((a, b) => a - b), liveSteps);
+  assert.deepEqual(
+    [...liveSteps].sort((a, b) => a - b),
+    liveSteps,
+  );
 });
 
 test('real run: loss and lr curves from the console and from the event files', opts, () => {
@@ -93,16 +122,23 @@ test('real run: loss and lr curves from the console and from the event files', o
   for (const p of eventLr) assert.ok(Math.abs(p.value - 1e-4) < 1e-9, `lr ${p.value}`);
   // The console rounds the loss to 3 significant digits; the event file has it in full.
   const consoleLoss = seriesPoints(state.loss.step_loss);
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(consoleLoss[i]!.value - eventLoss[i]!.value) < 0.01, `step ${i + 1}: console ${consoleLoss[i]!.value}, events ${eventLoss[i]!.value}`);
+  for (let i = 0; i < 4; i++)
+    assert.ok(Math.abs(consoleLoss[i]!.value - eventLoss[i]!.value) < 0.01, `step ${i + 1}: console ${consoleLoss[i]!.value}, events ${eventLoss[i]!.value}`);
 });
 
 test('real run: checkpoints appear, the oldest is removed by checkpoints_total_limit', opts, () => {
   const { state, checkpointsSeen, outDir } = the();
   assert.deepEqual(checkpointsSeen, [2, 4]);
-  assert.deepEqual(state.checkpoints.map((c) => ({ step: c.step, complete: c.complete })), [{ step: 4, complete: true }]);
+  assert.deepEqual(
+    state.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
+    [{ step: 4, complete: true }],
+  );
   assert.equal(existsSync(join(outDir, 'checkpoint-2')), false);
   assert.deepEqual(listing(outDir, 'checkpoint-4'), [
-    'checkpoint-4/optimizer.bin', 'checkpoint-4/pytorch_lora_weights.safetensors', 'checkpoint-4/random_states_0.pkl', 'checkpoint-4/scheduler.bin',
+    'checkpoint-4/optimizer.bin',
+    'checkpoint-4/pytorch_lora_weights.safetensors',
+    'checkpoint-4/random_states_0.pkl',
+    'checkpoint-4/scheduler.bin',
   ]);
 });
 
@@ -125,8 +161,14 @@ test('real run: final weights in output_dir, event files under logs/dreambooth-l
   const { outDir } = the();
   const files = listing(outDir);
   assert.ok(files.includes('pytorch_lora_weights.safetensors'), files.join('\n'));
-  assert.ok(files.some((f) => /^logs\/dreambooth-lora-sd-xl\/events\.out\.tfevents\./.test(f)), files.join('\n'));
-  assert.ok(files.some((f) => /^logs\/dreambooth-lora-sd-xl\/[\d.]+\/hparams\.yml$/.test(f)), files.join('\n'));
+  assert.ok(
+    files.some((f) => /^logs\/dreambooth-lora-sd-xl\/events\.out\.tfevents\./.test(f)),
+    files.join('\n'),
+  );
+  assert.ok(
+    files.some((f) => /^logs\/dreambooth-lora-sd-xl\/[\d.]+\/hparams\.yml$/.test(f)),
+    files.join('\n'),
+  );
 });
 
 test('stand-in vs real, same config: console line kinds in order, output_dir listing, event file tags', opts, async () => {
@@ -143,16 +185,36 @@ test('stand-in vs real, same config: console line kinds in order, output_dir lis
     const standin = readFileSync(join(entry.dir, 'console.log'), 'utf8');
     const kinds = consoleKinds(real.console);
     // The comparison means something only if the real console has every kind the parsers key on.
-    for (const k of ['distributed-banner', 'running-training', 'training-field', 'steps-bar', 'checkpoints-exist', 'checkpoints-removing',
-      'saving-state', 'checkpoint-weights', 'state-file', 'saved-state', 'final-weights', 'loading-pipeline', 'running-validation', 'generating-images']) {
+    for (const k of [
+      'distributed-banner',
+      'running-training',
+      'training-field',
+      'steps-bar',
+      'checkpoints-exist',
+      'checkpoints-removing',
+      'saving-state',
+      'checkpoint-weights',
+      'state-file',
+      'saved-state',
+      'final-weights',
+      'loading-pipeline',
+      'running-validation',
+      'generating-images',
+    ]) {
       assert.ok(kinds.includes(k), `the real console has ${k} lines`);
     }
     assert.deepEqual(consoleKinds(standin), kinds);
     assert.deepEqual(outputShape(join(ws.root, 'out')), outputShape(real.outDir));
     assert.deepEqual(await eventShape(join(ws.root, 'out', 'logs')), await eventShape(join(real.outDir, 'logs')));
     // And what the monitor made of them.
-    assert.deepEqual(state.validation.entries.map((e) => e.tag), real.state.validation.entries.map((e) => e.tag));
-    assert.deepEqual(state.checkpoints.map((c) => c.step), real.state.checkpoints.map((c) => c.step));
+    assert.deepEqual(
+      state.validation.entries.map((e) => e.tag),
+      real.state.validation.entries.map((e) => e.tag),
+    );
+    assert.deepEqual(
+      state.checkpoints.map((c) => c.step),
+      real.state.checkpoints.map((c) => c.step),
+    );
   } finally {
     await ws.cleanup();
   }

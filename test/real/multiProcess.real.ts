@@ -29,7 +29,9 @@ test('real run on 2 CPU processes: a banner per rank, one Steps bar, the shared 
     const log = readFileSync(join(entry.dir, 'console.log'), 'utf8');
     assert.equal(state.state, 'finished', `${JSON.stringify(state.failure)}\n${log.slice(-3000)}`);
     // Both ranks' banners are in the console; the state has the run's process count from them.
-    const banners = [...log.matchAll(/Distributed environment: DistributedType\.MULTI_CPU {2}Backend: gloo\nNum processes: 2\nProcess index: (\d)/g)].map((m) => m[1]);
+    const banners = [...log.matchAll(/Distributed environment: DistributedType\.MULTI_CPU {2}Backend: gloo\nNum processes: 2\nProcess index: (\d)/g)].map(
+      (m) => m[1],
+    );
     assert.deepEqual(banners.sort(), ['0', '1']);
     assert.equal(state.numProcesses, 2);
     assert.equal(state.banner.totalBatchSize, 2);
@@ -37,8 +39,14 @@ test('real run on 2 CPU processes: a banner per rank, one Steps bar, the shared 
     // Rank 0 alone draws the Steps bar: one bar, steps counted once.
     assert.equal(state.totalSteps, 2);
     assert.equal(state.step, 2);
-    assert.deepEqual(seriesPoints(state.loss.step_loss).map((p) => p.step), [1, 2]);
-    assert.deepEqual(state.checkpoints.map((c) => ({ step: c.step, complete: c.complete })), [{ step: 2, complete: true }]);
+    assert.deepEqual(
+      seriesPoints(state.loss.step_loss).map((p) => p.step),
+      [1, 2],
+    );
+    assert.deepEqual(
+      state.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
+      [{ step: 2, complete: true }],
+    );
   } finally {
     await ws.cleanup();
   }

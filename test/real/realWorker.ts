@@ -33,7 +33,9 @@ export interface RealWorker {
 /** Where the real worker is, or why it cannot be used: the demo's lookup (scripts/real-worker-workspace.cjs). */
 export function findRealWorker(): RealWorker | string {
   const w = findInstalled();
-  return typeof w === 'string' ? w : { dest: w.dest, accelerate: w.accelerate, hfHome: w.hfHome, examples: w.examples, tiny: { model: w.model, instance: w.instance } };
+  return typeof w === 'string'
+    ? w
+    : { dest: w.dest, accelerate: w.accelerate, hfHome: w.hfHome, examples: w.examples, tiny: { model: w.model, instance: w.instance } };
 }
 
 /**
@@ -56,9 +58,20 @@ export function scriptPath(w: RealWorker): string {
 /** Small DreamBooth LoRA arguments for the tiny model: 64 px, batch 1, 4 instance images (one epoch = 4 steps). */
 export function tinyArgs(w: RealWorker, more: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
   return {
-    pretrained_model_name_or_path: w.tiny.model, instance_data_dir: w.tiny.instance, instance_prompt: 'a photo of sks square',
-    resolution: 64, train_batch_size: 1, gradient_accumulation_steps: 1, learning_rate: 1e-4, lr_scheduler: 'constant',
-    lr_warmup_steps: 0, report_to: 'tensorboard', mixed_precision: 'no', seed: 0, output_dir: 'out', ...more,
+    pretrained_model_name_or_path: w.tiny.model,
+    instance_data_dir: w.tiny.instance,
+    instance_prompt: 'a photo of sks square',
+    resolution: 64,
+    train_batch_size: 1,
+    gradient_accumulation_steps: 1,
+    learning_rate: 1e-4,
+    lr_scheduler: 'constant',
+    lr_warmup_steps: 0,
+    report_to: 'tensorboard',
+    mixed_precision: 'no',
+    seed: 0,
+    output_dir: 'out',
+    ...more,
   };
 }
 
@@ -67,7 +80,8 @@ export type Launch = Record<string, unknown>;
 /** The `launch` a user writes for the worker: its accelerate, the script's path, HF_HOME for accelerate's CPU config. */
 export function realLaunch(w: RealWorker, accelerateArgs: Record<string, string | number | boolean> = {}): Launch {
   return {
-    accelerate: w.accelerate, scriptPath: scriptPath(w),
+    accelerate: w.accelerate,
+    scriptPath: scriptPath(w),
     // One OpenMP thread per process: accelerate's CPU default made the UNet ~7x slower on 2 cores (kit README).
     accelerateArgs: { num_cpu_threads_per_process: 1, ...accelerateArgs },
     env: { HF_HOME: w.hfHome },
@@ -79,9 +93,17 @@ export function standinLaunch(ws: Workspace): Launch {
   // Preflight wants the script file; the fake accelerate runs the stand-in in its place.
   writeFileSync(join(ws.root, SCRIPT_FILE), '');
   return {
-    accelerate: join(repoRoot, 'test', 'fixtures', 'fake-bin', 'accelerate'), scriptPath: SCRIPT_FILE,
+    accelerate: join(repoRoot, 'test', 'fixtures', 'fake-bin', 'accelerate'),
+    scriptPath: SCRIPT_FILE,
     accelerateArgs: { num_cpu_threads_per_process: 1 },
-    env: { SDXL_STANDIN_TRAINER: '1', STANDIN_ACCELERATE_VERSION: '0.28.0', STANDIN_DIFFUSERS_VERSION: '0.27.2', STANDIN_STEP_SECONDS: '0.02', STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01' },
+    env: {
+      SDXL_STANDIN_TRAINER: '1',
+      STANDIN_ACCELERATE_VERSION: '0.28.0',
+      STANDIN_DIFFUSERS_VERSION: '0.27.2',
+      STANDIN_STEP_SECONDS: '0.02',
+      STANDIN_PRECOMPUTE_SECONDS: '0.01',
+      STANDIN_VALIDATION_SECONDS: '0.01',
+    },
   };
 }
 
@@ -105,7 +127,12 @@ export interface Started {
 export async function startConfig(ws: Workspace, sup: Supervisor, file: string, opts: { allowErrors?: boolean } = {}): Promise<Started> {
   const text = readFileSync(file, 'utf8');
   const errors = validateConfig(text, { configPath: file, listDir }).filter((d) => d.severity === 'error');
-  if (!opts.allowErrors) assert.deepEqual(errors.map((d) => d.message), [], 'the config has no error diagnostics');
+  if (!opts.allowErrors)
+    assert.deepEqual(
+      errors.map((d) => d.message),
+      [],
+      'the config has no error diagnostics',
+    );
   const parsed = parseConfigText(text);
   assert.ok(parsed.config, JSON.stringify(parsed.problems));
   const plan = buildLaunchPlan(parsed.config, file);
@@ -116,7 +143,13 @@ export async function startConfig(ws: Workspace, sup: Supervisor, file: string, 
 }
 
 /** Resumes as the Runs view's "Resume From Here" does: the checkpoint checked by pickResumeCheckpoint first. */
-export async function resumeRun(ws: Workspace, sup: Supervisor, id: string, checkpoint: string, stateOf: (id: string) => RunState | undefined): Promise<Started> {
+export async function resumeRun(
+  ws: Workspace,
+  sup: Supervisor,
+  id: string,
+  checkpoint: string,
+  stateOf: (id: string) => RunState | undefined,
+): Promise<Started> {
   const choice = await pickResumeCheckpoint({ runId: id, runs: await sup.list(), stateOf, want: checkpoint });
   const entry = await sup.resume(id, () => choice.name);
   return { entry, monitor: follow(ws, entry) };
@@ -131,7 +164,10 @@ function follow(ws: Workspace, entry: RunEntry): RunMonitor {
 /** The monitor's final state, failing after `ms`. */
 export async function ended(m: RunMonitor, ms: number, what: string): Promise<RunState> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what} to end (state ${m.state.state}, step ${m.state.step})`)), ms)));
+  const timeout = new Promise<never>(
+    (_, rej) =>
+      (timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what} to end (state ${m.state.state}, step ${m.state.step})`)), ms)),
+  );
   try {
     return await Promise.race([m.whenEnded(), timeout]);
   } finally {

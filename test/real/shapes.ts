@@ -13,7 +13,10 @@ const KINDS: Array<[string, RegExp]> = [
   ['distributed-banner', /Distributed environment: /],
   ['banner-field', /^(Num processes|Process index|Local process index|Device|Mixed precision type): /],
   ['running-training', /\*\*\*\*\* Running training \*\*\*\*\*/],
-  ['training-field', / - INFO - __main__ - +(Num examples|Num batches each epoch|Num Epochs|Instantaneous batch size per device|Total train batch size \(w\. parallel, distributed & accumulation\)|Gradient Accumulation steps|Total optimization steps) = \d+$/],
+  [
+    'training-field',
+    / - INFO - __main__ - +(Num examples|Num batches each epoch|Num Epochs|Instantaneous batch size per device|Total train batch size \(w\. parallel, distributed & accumulation\)|Gradient Accumulation steps|Total optimization steps) = \d+$/,
+  ],
   ['steps-bar', /^Steps: +\d+%\|/],
   ['checkpoints-exist', / - INFO - __main__ - \d+ checkpoints already exist, removing \d+ checkpoints$/],
   ['checkpoints-removing', / - INFO - __main__ - removing checkpoints: checkpoint-\d+/],
@@ -56,9 +59,9 @@ export function consoleKinds(text: string): string[] {
 
 /** output_dir's listing with run-specific names made generic (event file names, the hparams folder's timestamp). */
 export function outputShape(outDir: string): string[] {
-  return listing(outDir).map((f) => f
-    .replace(/events\.out\.tfevents\.\d+\.[^/]+\.\d+\.\d+$/, 'events.out.tfevents.TIME.HOST.PID.N')
-    .replace(/\/\d+\.\d+(\/|$)/, '/TIME$1'));
+  return listing(outDir).map((f) =>
+    f.replace(/events\.out\.tfevents\.\d+\.[^/]+\.\d+\.\d+$/, 'events.out.tfevents.TIME.HOST.PID.N').replace(/\/\d+\.\d+(\/|$)/, '/TIME$1'),
+  );
 }
 
 /** Per event file (by its place in the logs folder), the sorted `kind:tag` of every value it holds. */
@@ -72,7 +75,9 @@ export async function eventShape(logsDir: string): Promise<Record<string, string
       if (!d.ok) throw new Error(`${file}: ${d.error}`);
       for (const v of d.event.values) tags.add(`${v.kind}:${v.tag}`);
     }
-    const where = relative(logsDir, file).replace(/\d+\.\d+\//, 'TIME/').replace(/events\.out\.tfevents\..*$/, 'events');
+    const where = relative(logsDir, file)
+      .replace(/\d+\.\d+\//, 'TIME/')
+      .replace(/events\.out\.tfevents\..*$/, 'events');
     out[where] = [...tags].sort();
   }
   return out;

@@ -6,7 +6,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { seriesPoints } from '../../src/core/run/series';
 import type { RunState } from '../../src/core/run/state';
-import { ended, newWorkspace, noProcessLeft, realLaunch, realWorkerOrSkip, resumeRun, startConfig, supervisor, tinyArgs, waitFor, writeConfig, wrapperJs } from './realWorker';
+import {
+  ended,
+  newWorkspace,
+  noProcessLeft,
+  realLaunch,
+  realWorkerOrSkip,
+  resumeRun,
+  startConfig,
+  supervisor,
+  tinyArgs,
+  waitFor,
+  writeConfig,
+  wrapperJs,
+} from './realWorker';
 
 const { worker, skip } = realWorkerOrSkip();
 
@@ -48,11 +61,17 @@ test('real run: stop mid-run leaves no process; resume from its checkpoint conti
     assert.equal(resumed.step, 7);
     assert.deepEqual(steps(resumed.loss.step_loss), [3, 4, 5, 6, 7]);
     assert.deepEqual(steps(resumed.lrSeries), [3, 4, 5, 6, 7]);
-    assert.deepEqual(steps(resumed.loss.train_loss), [3, 4, 5, 6, 7], 'the resumed run\'s own event file');
+    assert.deepEqual(steps(resumed.loss.train_loss), [3, 4, 5, 6, 7], "the resumed run's own event file");
     // Together: every step from 1 on, none missing.
     const all = new Set([...stoppedLoss.filter((s) => s <= 2), ...steps(resumed.loss.step_loss)]);
-    assert.deepEqual([...all].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(resumed.checkpoints.map((c) => c.step), [4, 6]);
+    assert.deepEqual(
+      [...all].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.deepEqual(
+      resumed.checkpoints.map((c) => c.step),
+      [4, 6],
+    );
     assert.ok(existsSync(join(ws.root, 'out', 'pytorch_lora_weights.safetensors')), 'final weights');
   } finally {
     await ws.cleanup();

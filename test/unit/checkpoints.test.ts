@@ -23,17 +23,34 @@ test('complete and incomplete checkpoints of each layout; sizes; nothing written
   try {
     make(out, 'checkpoint-100', { ...COMMON, 'unet/config.json': 1, 'unet/diffusion_pytorch_model.safetensors': 50 });
     make(out, 'checkpoint-200', {
-      ...COMMON, 'unet/config.json': 1, 'unet/diffusion_pytorch_model.safetensors.index.json': 1,
-      'unet/diffusion_pytorch_model-00001-of-00002.safetensors': 40, 'unet/diffusion_pytorch_model-00002-of-00002.safetensors': 40,
+      ...COMMON,
+      'unet/config.json': 1,
+      'unet/diffusion_pytorch_model.safetensors.index.json': 1,
+      'unet/diffusion_pytorch_model-00001-of-00002.safetensors': 40,
+      'unet/diffusion_pytorch_model-00002-of-00002.safetensors': 40,
     });
-    make(out, 'checkpoint-300', { ...COMMON, 'unet/config.json': 1, 'unet/diffusion_pytorch_model.safetensors.index.json': 1, 'unet/diffusion_pytorch_model-00001-of-00002.safetensors': 40 });
+    make(out, 'checkpoint-300', {
+      ...COMMON,
+      'unet/config.json': 1,
+      'unet/diffusion_pytorch_model.safetensors.index.json': 1,
+      'unet/diffusion_pytorch_model-00001-of-00002.safetensors': 40,
+    });
     make(out, 'checkpoint-400', { ...COMMON, 'unet/config.json': 1, 'unet/diffusion_pytorch_model.safetensors': 0 }); // killed mid-write
     make(out, 'checkpoint-500', { 'unet/config.json': 1 });
-    make(out, 'checkpoint-best', { 'x': 1 });
+    make(out, 'checkpoint-best', { x: 1 });
     writeFileSync(join(out, 'checkpoints'), 'not a dir');
     const before = tree(out);
     const scan = await scanCheckpoints(out, { script: 'full' });
-    assert.deepEqual(scan.checkpoints.map((c) => [c.step, c.complete]), [[100, true], [200, true], [300, false], [400, false], [500, false]]);
+    assert.deepEqual(
+      scan.checkpoints.map((c) => [c.step, c.complete]),
+      [
+        [100, true],
+        [200, true],
+        [300, false],
+        [400, false],
+        [500, false],
+      ],
+    );
     assert.equal(scan.checkpoints[0]!.sizeBytes, 10 + 2 + 3 + 1 + 50);
     assert.equal(scan.checkpoints[0]!.path, join(out, 'checkpoint-100'));
     assert.deepEqual(scan.stray, ['checkpoint-best', 'checkpoints']);

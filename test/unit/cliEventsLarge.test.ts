@@ -66,7 +66,10 @@ test('cli: events on a file of 2,000,000 scalar records prints the summary (no s
   try {
     const n = 2_000_000;
     const file = join(dir, 'events.out.tfevents.1700000000.host.1.0');
-    writeFileSync(file, scalarEventFile('train_loss', n, (s) => (s % 100) / 100));
+    writeFileSync(
+      file,
+      scalarEventFile('train_loss', n, (s) => (s % 100) / 100),
+    );
     const io = capture(dir);
     assert.equal(await main(['events', file], io), 0, io.stderr);
     assert.match(io.stdout, /1 event file\(s\), 2000000 record\(s\)/);

@@ -85,7 +85,12 @@ test('command: a value buildLaunchPlan refuses is an error naming the key, not "
 test('readCapped: the whole input below the cap (BOM dropped), a clear error as soon as it is over', async () => {
   assert.equal(await readCapped(Readable.from([Buffer.from('\uFEFFab'), Buffer.from('c')]), 10), 'abc');
   let produced = 0;
-  const endless = new Readable({ read() { produced += 65536; this.push(Buffer.alloc(65536, 0x61)); } });
+  const endless = new Readable({
+    read() {
+      produced += 65536;
+      this.push(Buffer.alloc(65536, 0x61));
+    },
+  });
   await assert.rejects(readCapped(endless, 1024 * 1024), (e: Error) => e instanceof InputTooLargeError && /standard input is over 1 MiB/.test(e.message));
   assert.ok(produced < 4 * 1024 * 1024, `stopped reading (${produced} bytes produced)`);
   endless.destroy();

@@ -54,7 +54,11 @@ interface Result {
 }
 
 /** Runs the CLI in-process; `interrupt` receives the Ctrl-C handler while a command listens for one. */
-async function cli(ws: Workspace, argv: string[], opts: { cwd?: string; interrupt?: (press: () => void) => void; onOut?: (out: string) => void } = {}): Promise<Result> {
+async function cli(
+  ws: Workspace,
+  argv: string[],
+  opts: { cwd?: string; interrupt?: (press: () => void) => void; onOut?: (out: string) => void } = {},
+): Promise<Result> {
   const r: Result = { code: -1, out: '', err: '' };
   const io: CliIo = {
     out: (text) => {
@@ -136,7 +140,10 @@ test('run start --follow --json: one JSON object per line, ending with the outco
   const ws = standinWorkspace(t);
   const r = await cli(ws, ['run', 'start', writeConfig(ws, 'jsonl'), '--follow', '--json']);
   assert.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(Object.keys(lines[0]!), ['id', 'state', 'outputDir', 'runDir']);
   assert.ok(lines.some((l) => l.event === 'progress' && l.step === 4 && l.totalSteps === 4));
   assert.ok(lines.some((l) => l.event === 'checkpoint' && l.step === 2));
@@ -178,10 +185,20 @@ test('run list --json and run show --json describe finished runs; ids may be uni
   const list = await cli(ws, ['run', 'list', '--json'], { cwd: below });
   assert.equal(list.code, 0, list.err);
   const items = json<Array<Record<string, unknown>>>(list);
-  assert.deepEqual(items.map((i) => i.id), [a.id, b.id]);
+  assert.deepEqual(
+    items.map((i) => i.id),
+    [a.id, b.id],
+  );
   assert.deepEqual(items[0], {
-    id: a.id, name: 'listed', state: 'succeeded', step: 4, totalSteps: 4, createdAt: readRecord(a.runDir).createdAt,
-    configPath: file, outputDir: join(ws.root, 'out'), resumedFrom: null,
+    id: a.id,
+    name: 'listed',
+    state: 'succeeded',
+    step: 4,
+    totalSteps: 4,
+    createdAt: readRecord(a.runDir).createdAt,
+    configPath: file,
+    outputDir: join(ws.root, 'out'),
+    resumedFrom: null,
   });
   assert.equal(items[1]!.state, 'failed');
   const text = await cli(ws, ['run', 'list'], { cwd: below });
@@ -197,7 +214,10 @@ test('run list --json and run show --json describe finished runs; ids may be uni
   assert.equal(summary.id, a.id);
   assert.equal(summary.outputDir, join(ws.root, 'out'));
   assert.equal(summary.state, 'succeeded');
-  assert.deepEqual(summary.checkpoints, [2, 4].map((step) => ({ step, complete: true, path: join(ws.root, 'out', `checkpoint-${step}`) })));
+  assert.deepEqual(
+    summary.checkpoints,
+    [2, 4].map((step) => ({ step, complete: true, path: join(ws.root, 'out', `checkpoint-${step}`) })),
+  );
   for (const key of Object.keys(expected)) if (key !== 'checkpoints') assert.deepEqual(summary[key], expected[key], key);
   const failed = json<{ state: string; failure: { class: string } }>(await cli(ws, ['run', 'show', b.id, '--json']));
   assert.equal(failed.state, 'failed');
@@ -223,7 +243,12 @@ test('run stop ID: every process of a running run ends and the record says stopp
   // Its output_dir is taken by a live run: the way out is to stop it, not to continue it.
   const clash = await cli(ws, ['run', 'start', file]);
   assert.equal(clash.code, 1);
-  assert.match(clash.err, new RegExp(`output_dir .*out is being written by run ${id} \\(long\\), which has not ended\\.\nThat run has not ended: stop it first \\(sdxl-trainer run stop ${id}\\)`));
+  assert.match(
+    clash.err,
+    new RegExp(
+      `output_dir .*out is being written by run ${id} \\(long\\), which has not ended\\.\nThat run has not ended: stop it first \\(sdxl-trainer run stop ${id}\\)`,
+    ),
+  );
   const stop = await cli(ws, ['run', 'stop', id.slice(0, -2)]);
   assert.equal(stop.code, 0, stop.err);
   assert.match(stop.out, new RegExp(`^run ${id} stopped; no process of it is left\n$`));
@@ -280,7 +305,12 @@ test('run start --on-existing: fail names the other run, new writes to the next 
 
   const fail = await cli(ws, ['run', 'start', file]);
   assert.equal(fail.code, 1);
-  assert.match(fail.err, new RegExp(`already holds 2 checkpoints \\(checkpoint-2 … checkpoint-4\\) and final weights \\(pytorch_lora_weights\\.safetensors\\) and TensorBoard event files of run ${first.id} \\(again\\)\\.\\n`));
+  assert.match(
+    fail.err,
+    new RegExp(
+      `already holds 2 checkpoints \\(checkpoint-2 … checkpoint-4\\) and final weights \\(pytorch_lora_weights\\.safetensors\\) and TensorBoard event files of run ${first.id} \\(again\\)\\.\\n`,
+    ),
+  );
   assert.match(fail.err, /--on-existing continue.+--on-existing new/);
   assert.deepEqual(runIds(ws), [first.id]);
 
@@ -361,12 +391,16 @@ test('the bundled CLI: wrapper.js found next to cli.js, SIGINT ends only the fol
   assert.equal(readRecord(join(ws.recordsDir, id)).state, 'stopped');
 });
 
-test('run start: a train_data_dir that is not there is refused before anything is launched (the real script finds out after loading the models)', unixOnly, async (t) => {
-  const ws = standinWorkspace(t);
-  const file = writeConfig(ws, 'nodata', { args: { train_data_dir: './no-such-data' } });
-  const r = await cli(ws, ['run', 'start', file]);
-  assert.equal(r.code, 1);
-  assert.match(r.err, /train_data_dir \S*no-such-data does not exist .*\[data-dir-missing\]/);
-  assert.match(r.err, /not started/);
-  assert.deepEqual(runIds(ws), [], 'no run record, no process');
-});
+test(
+  'run start: a train_data_dir that is not there is refused before anything is launched (the real script finds out after loading the models)',
+  unixOnly,
+  async (t) => {
+    const ws = standinWorkspace(t);
+    const file = writeConfig(ws, 'nodata', { args: { train_data_dir: './no-such-data' } });
+    const r = await cli(ws, ['run', 'start', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /train_data_dir \S*no-such-data does not exist .*\[data-dir-missing\]/);
+    assert.match(r.err, /not started/);
+    assert.deepEqual(runIds(ws), [], 'no run record, no process');
+  },
+);

@@ -16,9 +16,19 @@ function plantQueued(ws: Workspace, marker: string, name: string): { id: string;
   const script = join(ws.root, 'planted.py');
   writeFileSync(script, 'import sys\nopen(sys.argv[1], "w").write("ran")\n');
   const plan = { argv: ['python3', script, marker, '--hub_token', TOKEN], env: { PLANTED: '1' }, cwd: ws.root, script: 'lora' as const };
-  const { dir, record } = createRecord(ws.recordsDir, {
-    name, script: 'lora', plan, outputDir: join(ws.root, `${name}-out`), createdAt: new Date().toISOString(), state: 'queued', gpus: { count: 1 },
-  }, new Date());
+  const { dir, record } = createRecord(
+    ws.recordsDir,
+    {
+      name,
+      script: 'lora',
+      plan,
+      outputDir: join(ws.root, `${name}-out`),
+      createdAt: new Date().toISOString(),
+      state: 'queued',
+      gpus: { count: 1 },
+    },
+    new Date(),
+  );
   return { id: record.id, dir, bytes: readFileSync(recordFiles(dir).run, 'utf8') };
 }
 
@@ -36,7 +46,7 @@ async function cli(ws: Workspace, argv: string[], answer?: string): Promise<Resu
   return { ...r, asked };
 }
 
-test('run accept: shows the masked command, wants --yes without a terminal, then starts the run sealed as this machine\'s', unixOnly, async (t) => {
+test("run accept: shows the masked command, wants --yes without a terminal, then starts the run sealed as this machine's", unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
   mkdirSync(join(ws.root, '.sdxl'), { recursive: true });
@@ -69,7 +79,7 @@ test('run accept: shows the masked command, wants --yes without a terminal, then
   assert.equal(yes.code, 0, yes.err);
   assert.match(yes.out, new RegExp(`run ${planted.id} accepted: started`));
   await waitFor(() => existsSync(marker), 'the accepted run to run');
-  assert.ok(readRecord(planted.dir).launchMac, 'sealed with this machine\'s key');
+  assert.ok(readRecord(planted.dir).launchMac, "sealed with this machine's key");
 
   const again = await cli(ws, ['run', 'accept', planted.id, '--yes']);
   assert.equal(again.code, 1);

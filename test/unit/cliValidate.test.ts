@@ -31,7 +31,13 @@ function write(name: string, doc: unknown): string {
 
 const CLEAN = {
   script: 'lora',
-  args: { pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0', train_data_dir: 'data', mixed_precision: 'bf16', max_train_steps: 100, checkpointing_steps: 50 },
+  args: {
+    pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
+    train_data_dir: 'data',
+    mixed_precision: 'bf16',
+    max_train_steps: 100,
+    checkpointing_steps: 50,
+  },
 };
 const BAD = { script: 'lora', args: { ...CLEAN.args, mixed_precision: 'fp16', learnig_rate: 1e-4, train_batch_size: 'two' } };
 
@@ -39,7 +45,8 @@ test('validate: a clean config prints nothing on stdout and exits 0; stderr says
   const f = write('clean.sdxl.json', CLEAN);
   const script = join(dir, 'train_text_to_image_lora_sdxl.py');
   assert.deepEqual(await run('validate', f), {
-    code: 0, out: '',
+    code: 0,
+    out: '',
     err: `sdxl-trainer validate: arguments from the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c): no script file at ${script}\n`,
   });
   const j = await run('validate', f, '--json');
@@ -47,7 +54,9 @@ test('validate: a clean config prints nothing on stdout and exits 0; stderr says
   assert.deepEqual(JSON.parse(j.out), {
     diagnostics: [],
     argumentTable: {
-      source: 'builtin', scriptPath: script, reason: `no script file at ${script}`,
+      source: 'builtin',
+      scriptPath: script,
+      reason: `no script file at ${script}`,
       description: `arguments from the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c): no script file at ${script}`,
     },
   });
@@ -55,36 +64,47 @@ test('validate: a clean config prints nothing on stdout and exits 0; stderr says
 
 const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
 
-test('validate: arguments are checked against the script file\'s own --help, cached; --builtin-table skips it', { skip: !python3 && 'python3 not available' }, async () => {
-  const ws = mkdtempSync(join(tmpdir(), 'sdxl-validate-own-'));
-  const cache = mkdtempSync(join(tmpdir(), 'sdxl-validate-cache-'));
-  copyFileSync(join(repoRoot(), 'test/fixtures/script-help/help-small.py'), join(ws, 'train.py'));
-  writeFileSync(join(ws, 'a.sdxl.json'), JSON.stringify({
-    script: 'dreambooth-lora', launch: { python: python3, scriptPath: 'train.py' },
-    args: { pretrained_model_name_or_path: 'm', instance_data_dir: 'inst', instance_prompt: 'p', output_dir: 'o', lora_dropout: 0.1 },
-  }));
-  mkdirSync(join(ws, 'inst'));
-  writeFileSync(join(ws, 'inst/a.png'), '');
-  const saved = process.env.SDXL_TRAINER_CACHE_DIR;
-  process.env.SDXL_TRAINER_CACHE_DIR = cache;
-  try {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => '', cwd: ws };
-    assert.equal(await main(['validate', 'a.sdxl.json'], io), 1);
-    assert.match(out, /a\.sdxl\.json:\d+:\d+: error: The script at .*train\.py \(its own --help\) has no --lora_dropout; the built-in table of diffusers 0\.40\.0\.dev0 \(commit 58eb52c\) has it: your script may be older/);
-    assert.equal(err, `sdxl-trainer validate: arguments from the script at ${join(ws, 'train.py')} (its own --help)\n`);
-    assert.equal(readdirSync(join(cache, 'script-help')).filter((n) => n.endsWith('.json')).length, 1, 'the table is cached');
-    out = '';
-    err = '';
-    assert.equal(await main(['validate', 'a.sdxl.json', '--builtin-table'], io), 0, out);
-    assert.doesNotMatch(out, /lora_dropout/);
-    assert.match(err, /built-in table .*: --builtin-table was given/);
-  } finally {
-    if (saved === undefined) delete process.env.SDXL_TRAINER_CACHE_DIR;
-    else process.env.SDXL_TRAINER_CACHE_DIR = saved;
-  }
-});
+test(
+  "validate: arguments are checked against the script file's own --help, cached; --builtin-table skips it",
+  { skip: !python3 && 'python3 not available' },
+  async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'sdxl-validate-own-'));
+    const cache = mkdtempSync(join(tmpdir(), 'sdxl-validate-cache-'));
+    copyFileSync(join(repoRoot(), 'test/fixtures/script-help/help-small.py'), join(ws, 'train.py'));
+    writeFileSync(
+      join(ws, 'a.sdxl.json'),
+      JSON.stringify({
+        script: 'dreambooth-lora',
+        launch: { python: python3, scriptPath: 'train.py' },
+        args: { pretrained_model_name_or_path: 'm', instance_data_dir: 'inst', instance_prompt: 'p', output_dir: 'o', lora_dropout: 0.1 },
+      }),
+    );
+    mkdirSync(join(ws, 'inst'));
+    writeFileSync(join(ws, 'inst/a.png'), '');
+    const saved = process.env.SDXL_TRAINER_CACHE_DIR;
+    process.env.SDXL_TRAINER_CACHE_DIR = cache;
+    try {
+      let out = '';
+      let err = '';
+      const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => '', cwd: ws };
+      assert.equal(await main(['validate', 'a.sdxl.json'], io), 1);
+      assert.match(
+        out,
+        /a\.sdxl\.json:\d+:\d+: error: The script at .*train\.py \(its own --help\) has no --lora_dropout; the built-in table of diffusers 0\.40\.0\.dev0 \(commit 58eb52c\) has it: your script may be older/,
+      );
+      assert.equal(err, `sdxl-trainer validate: arguments from the script at ${join(ws, 'train.py')} (its own --help)\n`);
+      assert.equal(readdirSync(join(cache, 'script-help')).filter((n) => n.endsWith('.json')).length, 1, 'the table is cached');
+      out = '';
+      err = '';
+      assert.equal(await main(['validate', 'a.sdxl.json', '--builtin-table'], io), 0, out);
+      assert.doesNotMatch(out, /lora_dropout/);
+      assert.match(err, /built-in table .*: --builtin-table was given/);
+    } finally {
+      if (saved === undefined) delete process.env.SDXL_TRAINER_CACHE_DIR;
+      else process.env.SDXL_TRAINER_CACHE_DIR = saved;
+    }
+  },
+);
 
 test('validate --json: exactly the documented keys; exit 1 on errors', async () => {
   const r = await run('validate', write('bad.sdxl.json', BAD), '--json');
@@ -121,7 +141,12 @@ test('validate: unreadable inputs get one clear error, no stack trace', async ()
   ftruncateSync(fd, 50 * 1024 * 1024);
   closeSync(fd);
   writeFileSync(join(dir, 'junk.sdxl.json'), Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x13, 0x37, 0x00, 0x22]));
-  for (const [name, expect] of [['missing.sdxl.json', /no such file/], ['folder.sdxl.json', /is a directory/], ['big.sdxl.json', /50\.0 MB/], ['junk.sdxl.json', /binary/]] as const) {
+  for (const [name, expect] of [
+    ['missing.sdxl.json', /no such file/],
+    ['folder.sdxl.json', /is a directory/],
+    ['big.sdxl.json', /50\.0 MB/],
+    ['junk.sdxl.json', /binary/],
+  ] as const) {
     const r = await run('validate', name);
     assert.equal(r.code, 1, name);
     assert.match(r.out, expect);

@@ -18,7 +18,10 @@ function record(ws: Workspace, name: string, consoleText: string): string {
   const dir = join(ws.recordsDir, name);
   mkdirSync(dir, { recursive: true });
   const plan = { argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir=out'], env: {}, cwd: ws.root, script: 'lora' };
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: name, name, script: 'lora', state: 'succeeded', exitCode: 0, createdAt: new Date().toISOString(), plan }));
+  writeFileSync(
+    join(dir, 'run.json'),
+    JSON.stringify({ id: name, name, script: 'lora', state: 'succeeded', exitCode: 0, createdAt: new Date().toISOString(), plan }),
+  );
   writeFileSync(join(dir, 'exit.json'), JSON.stringify({ exitCode: 0, signal: null, endedAt: new Date().toISOString(), stopRequested: false }));
   writeFileSync(join(dir, 'console.log'), consoleText);
   return dir;

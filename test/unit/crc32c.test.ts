@@ -38,9 +38,15 @@ test('checksums continue across pieces and agree with the Python writer on all l
   for (const cut of [0, 1, 7, 8, 9, 2048, 4098]) assert.equal(crc32c(data.subarray(cut), crc32c(data.subarray(0, cut))), whole);
   const lengths = [0, 1, 3, 7, 8, 9, 15, 16, 17, 100, 4099];
   const fromPy = JSON.parse(
-    py(`d = bytes.fromhex(sys.argv[1]); print(json.dumps([t.crc32c(d[:n]) for n in json.loads(sys.argv[2])]))`, [data.toString('hex'), JSON.stringify(lengths)]).toString(),
+    py(`d = bytes.fromhex(sys.argv[1]); print(json.dumps([t.crc32c(d[:n]) for n in json.loads(sys.argv[2])]))`, [
+      data.toString('hex'),
+      JSON.stringify(lengths),
+    ]).toString(),
   ) as number[];
-  assert.deepEqual(fromPy, lengths.map((n) => crc32c(data.subarray(0, n))));
+  assert.deepEqual(
+    fromPy,
+    lengths.map((n) => crc32c(data.subarray(0, n))),
+  );
 });
 
 test('maskedCrc32cOf8 equals maskedCrc32c over the same 8 bytes at any offset', () => {

@@ -24,13 +24,20 @@ test('two supervisors starting into one output_dir at once: one run starts, the 
     const end = Date.now() + 1000;
     while (arrived < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
   };
-  const make = async () => new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, graceMs: 200, beforeRecord: gap });
+  const make = async () =>
+    new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, graceMs: 200, beforeRecord: gap });
   const [a, b] = [await make(), await make()];
   const plan = fakePlan(ws, ['--lines', '0']);
   const results = await Promise.allSettled([a.start(plan, { name: 'window A' }), b.start(plan, { name: 'window B' })]);
   const started = results.filter((r) => r.status === 'fulfilled');
   const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  assert.equal(started.length, 1, `exactly one start (got ${started.length}; records: ${listRuns(ws.recordsDir).map((e) => e.record.name).join(', ')})`);
+  assert.equal(
+    started.length,
+    1,
+    `exactly one start (got ${started.length}; records: ${listRuns(ws.recordsDir)
+      .map((e) => e.record.name)
+      .join(', ')})`,
+  );
   assert.equal(refused.length, 1);
   assert.ok(refused[0]!.reason instanceof PreflightError, `refused by the output_dir check: ${String(refused[0]!.reason)}`);
   assert.equal(listRuns(ws.recordsDir).length, 1, 'one record');
@@ -38,7 +45,7 @@ test('two supervisors starting into one output_dir at once: one run starts, the 
   await a.stop(listRuns(ws.recordsDir)[0]!.record.id);
 });
 
-test('the create lock waits for its holder, breaks a dead holder\'s lock, and gives up naming a live one', unixOnly, async (t) => {
+test("the create lock waits for its holder, breaks a dead holder's lock, and gives up naming a live one", unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
   const lock = join(ws.recordsDir, CREATE_LOCK);
@@ -62,6 +69,9 @@ test('the create lock waits for its holder, breaks a dead holder\'s lock, and gi
   const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
   t.after(() => live.kill('SIGKILL'));
   writeFileSync(lock, String(live.pid));
-  await assert.rejects(withCreateLock(ws.recordsDir, () => 'ran', 200), (e: unknown) => e instanceof CreateLockTimeout && e.message.includes(`process ${live.pid}`));
+  await assert.rejects(
+    withCreateLock(ws.recordsDir, () => 'ran', 200),
+    (e: unknown) => e instanceof CreateLockTimeout && e.message.includes(`process ${live.pid}`),
+  );
   assert.equal(existsSync(lock), true);
 });

@@ -7,7 +7,9 @@ import { RunDeltaTracker, runView, shownFailure, type RunMeta } from '../../src/
 import { checkHostMessage } from '../../src/shared/dashboardProtocol';
 
 const meta: RunMeta = {
-  id: 'r1', label: 'cats', simulated: true,
+  id: 'r1',
+  label: 'cats',
+  simulated: true,
   imageUri: (p) => ({ uri: `vscode-webview://x${p}`, thumbUri: `vscode-webview://x${p}.thumb` }),
 };
 
@@ -42,7 +44,9 @@ test('a full view carries series, status, markers and gallery', () => {
   assert.equal(v.status.totalSteps, 30);
   assert.equal(v.status.secondsPerIt, 2);
   assert.equal(v.status.imagesPerSec, 1);
-  assert.deepEqual(v.gallery, [{ epoch: 0, index: 0, uri: 'vscode-webview://x/img/0.png', thumbUri: 'vscode-webview://x/img/0.png.thumb', prompt: 'a cat', width: 64, height: 64 }]);
+  assert.deepEqual(v.gallery, [
+    { epoch: 0, index: 0, uri: 'vscode-webview://x/img/0.png', thumbUri: 'vscode-webview://x/img/0.png.thumb', prompt: 'a cat', width: 64, height: 64 },
+  ]);
   const kinds = v.markers.map((m) => `${m.kind}@${m.step}`);
   assert.ok(kinds.includes('checkpoint@10'), kinds.join());
   // 20 examples / batch 2 = 10 steps per epoch: epoch 0's validation happens at step 10.
@@ -57,7 +61,10 @@ test('deltas carry only what is new, and nothing when nothing changed', () => {
   const s2 = reduceAll(training(3, 6), s1);
   const d = tracker.delta(s2, meta)!;
   assert.equal(checkHostMessage(d), undefined);
-  assert.deepEqual(d.appendSeries!.train_loss!.map((p) => p[0]), [6, 7, 8]);
+  assert.deepEqual(
+    d.appendSeries!.train_loss!.map((p) => p[0]),
+    [6, 7, 8],
+  );
   assert.equal(d.status!.step, 8);
   assert.equal(tracker.delta(s2, meta), undefined);
 });
@@ -72,13 +79,22 @@ test('a resume that rewrites earlier steps resends the series from the rewritten
   const pts = d.appendSeries!.train_loss!;
   // The webview replaces its tail from the first step sent; the new value for step 6 must be in it.
   assert.ok(pts[0]![0] <= 6);
-  assert.deepEqual(pts.find((p) => p[0] === 6), [6, 0.5]);
+  assert.deepEqual(
+    pts.find((p) => p[0] === 6),
+    [6, 0.5],
+  );
   assert.ok(d.markers!.some((m) => m.kind === 'resume' && m.step === 5));
 });
 
 test('a failure maps to the banner with its console line', () => {
   let s = reduceAll(training(3));
-  s = reduce(s, { type: 'traceback', traceback: { lines: ['Traceback (most recent call last):', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.'], exception: 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.' } });
+  s = reduce(s, {
+    type: 'traceback',
+    traceback: {
+      lines: ['Traceback (most recent call last):', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.'],
+      exception: 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.',
+    },
+  });
   s = reduce(s, { type: 'exit', code: 1, signal: null });
   const v = runView(s, { ...meta, failureLine: 42 });
   assert.equal(v.status.outcome, 'failed');
@@ -113,8 +129,12 @@ test('a summary view (not loaded) carries no series', () => {
   assert.equal(v.status.step, 4);
 });
 
-test('GPU samples keep their wall-clock ms and the run\'s own memory', () => {
-  const s = reduce(reduceAll(training(2)), { type: 'gpuSample', wallTime: 1_700_000_000_000, gpus: [{ index: 0, memoryUsedMiB: 9000, memoryTotalMiB: 24576, runMemoryMiB: 8000 }] });
+test("GPU samples keep their wall-clock ms and the run's own memory", () => {
+  const s = reduce(reduceAll(training(2)), {
+    type: 'gpuSample',
+    wallTime: 1_700_000_000_000,
+    gpus: [{ index: 0, memoryUsedMiB: 9000, memoryTotalMiB: 24576, runMemoryMiB: 8000 }],
+  });
   const v = runView(s, meta);
   assert.deepEqual(v.gpu, [{ t: 1_700_000_000_000, index: 0, memoryUsedMiB: 9000, memoryTotalMiB: 24576, runMemoryMiB: 8000 }]);
   assert.equal(checkHostMessage({ type: 'runData', run: v }), undefined);
@@ -181,25 +201,47 @@ test('a stalled run says so in its status until it moves again', () => {
 test('checkpoints and markers are sent whole when they change: a pruned or deleted checkpoint goes, the last one too', () => {
   const tracker = new RunDeltaTracker();
   const scan = (steps: number[], complete = true): RunEvent => ({
-    type: 'checkpointScan', checkpoints: steps.map((step) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 100 })),
+    type: 'checkpointScan',
+    checkpoints: steps.map((step) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 100 })),
   });
   // The run's console announced its saves (a run's checkpoints are those it saved); the scans say what is on disk.
   const saved = (step: number): RunEvent => ({ type: 'checkpointSaved', step, path: `out/checkpoint-${step}` });
   let s = reduce(reduceAll([...training(12), saved(4), saved(8)]), scan([4, 8]));
   const full = tracker.full(s, meta);
-  assert.deepEqual(full.checkpoints.map((c) => c.step), [4, 8]);
+  assert.deepEqual(
+    full.checkpoints.map((c) => c.step),
+    [4, 8],
+  );
   // checkpoints_total_limit pruned checkpoint-4 and the script saved checkpoint-12 (still being written).
   s = reduce(s, scan([8]));
   s = reduce(s, { type: 'checkpointSaving', step: 12, path: 'out/checkpoint-12' });
   let d = tracker.delta(s, meta)!;
   assert.equal(checkHostMessage(d), undefined);
-  assert.deepEqual(d.checkpoints!.map((c) => [c.step, c.complete]), [[8, true], [12, false]]);
+  assert.deepEqual(
+    d.checkpoints!.map((c) => [c.step, c.complete]),
+    [
+      [8, true],
+      [12, false],
+    ],
+  );
   const ckptMarkers = (m: typeof d.markers) => m!.filter((x) => x.kind === 'checkpoint').map((x) => x.label);
   assert.deepEqual(ckptMarkers(d.markers), ['checkpoint-8', 'checkpoint-12 (incomplete)']);
   // Completeness and size changes are sent too; nothing is sent again while nothing changes.
-  s = reduce(s, { type: 'checkpointScan', checkpoints: [{ step: 8, path: 'out/checkpoint-8', complete: true, sizeBytes: 100 }, { step: 12, path: 'out/checkpoint-12', complete: true, sizeBytes: 250 }] });
+  s = reduce(s, {
+    type: 'checkpointScan',
+    checkpoints: [
+      { step: 8, path: 'out/checkpoint-8', complete: true, sizeBytes: 100 },
+      { step: 12, path: 'out/checkpoint-12', complete: true, sizeBytes: 250 },
+    ],
+  });
   d = tracker.delta(s, meta)!;
-  assert.deepEqual(d.checkpoints!.map((c) => [c.step, c.complete, c.sizeBytes]), [[8, true, 100], [12, true, 250]]);
+  assert.deepEqual(
+    d.checkpoints!.map((c) => [c.step, c.complete, c.sizeBytes]),
+    [
+      [8, true, 100],
+      [12, true, 250],
+    ],
+  );
   assert.deepEqual(ckptMarkers(d.markers), ['checkpoint-8', 'checkpoint-12']);
   assert.equal(tracker.delta(s, meta), undefined);
   // Deleted by hand, all of them: an empty list, not nothing.

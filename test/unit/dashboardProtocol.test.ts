@@ -1,20 +1,46 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkHostMessage, checkWebviewMessage, emptyRunView, isHostMessage, isWebviewMessage, type HostMessage, type WebviewMessage,
+  checkHostMessage,
+  checkWebviewMessage,
+  emptyRunView,
+  isHostMessage,
+  isWebviewMessage,
+  type HostMessage,
+  type WebviewMessage,
 } from '../../src/shared/dashboardProtocol';
 import { dashboardHtml } from '../../src/shared/dashboardHtml';
 
-const run = { ...emptyRunView('r1', 'Run 1'), series: { train_loss: [[1, 0.5], [2, NaN]] as [number, number][] } };
+const run = {
+  ...emptyRunView('r1', 'Run 1'),
+  series: {
+    train_loss: [
+      [1, 0.5],
+      [2, NaN],
+    ] as [number, number][],
+  },
+};
 
 test('valid host messages pass', () => {
   const good: HostMessage[] = [
     { type: 'init', runs: [run], theme: 'dark', smoothing: 0.6 },
-    { type: 'delta', runId: 'r1', failure: { class: 'cuda_oom', title: 'Out of GPU memory', message: 'm', remedy: 'r', fixTitle: 'Enable gradient checkpointing' } },
-    { type: 'delta', runId: 'r1', appendSeries: { lr: [[3, 1e-4]] }, status: { outcome: 'running', step: 3, etaSeconds: 10 }, failure: null,
+    {
+      type: 'delta',
+      runId: 'r1',
+      failure: { class: 'cuda_oom', title: 'Out of GPU memory', message: 'm', remedy: 'r', fixTitle: 'Enable gradient checkpointing' },
+    },
+    {
+      type: 'delta',
+      runId: 'r1',
+      appendSeries: { lr: [[3, 1e-4]] },
+      status: { outcome: 'running', step: 3, etaSeconds: 10 },
+      failure: null,
       gallery: [{ epoch: 'test', index: 0, uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' }],
-      checkpoints: [{ step: 500, path: 'out/checkpoint-500', complete: true }], markers: [{ step: 500, kind: 'checkpoint' }],
-      gpu: [{ t: 1, index: 0, memoryUsedMiB: 100 }], notices: ['cannot read /x/events: bad CRC'] },
+      checkpoints: [{ step: 500, path: 'out/checkpoint-500', complete: true }],
+      markers: [{ step: 500, kind: 'checkpoint' }],
+      gpu: [{ t: 1, index: 0, memoryUsedMiB: 100 }],
+      notices: ['cannot read /x/events: bad CRC'],
+    },
     { type: 'runData', run: { ...run, notices: [] } },
     { type: 'reset' },
     { type: 'reset', runId: 'r1' },
@@ -81,13 +107,19 @@ test('webview messages are validated both ways', () => {
   assert.match(checkWebviewMessage({ type: 'applyFix' }) ?? '', /'applyFix'\.runId: missing/);
   assert.match(checkWebviewMessage({ type: 'applyFix', runId: '' }) ?? '', /runId: expected a non-empty string/);
   const bad: unknown[] = [
-    { type: 'ready' }, { type: 'openConsoleAt', runId: 'r', line: -1 }, { type: 'openConsoleAt', runId: 'r', line: '3' }, { type: 'openConsoleAtStep', runId: 'r', step: 1.5 },
-    { type: 'compareRuns', runIds: [1] }, { type: 'setSmoothing', weight: 1.5 }, { type: 'init', runs: [] }, 42,
+    { type: 'ready' },
+    { type: 'openConsoleAt', runId: 'r', line: -1 },
+    { type: 'openConsoleAt', runId: 'r', line: '3' },
+    { type: 'openConsoleAtStep', runId: 'r', step: 1.5 },
+    { type: 'compareRuns', runIds: [1] },
+    { type: 'setSmoothing', weight: 1.5 },
+    { type: 'init', runs: [] },
+    42,
   ];
   for (const m of bad) assert.ok(checkWebviewMessage(m), `should reject ${JSON.stringify(m)}`);
 });
 
-test('openCheckpoint: the path must be a plausible path (the host then confines it to the run\'s folders)', () => {
+test("openCheckpoint: the path must be a plausible path (the host then confines it to the run's folders)", () => {
   const m = (path: unknown) => ({ type: 'openCheckpoint', runId: 'r', step: 5, path });
   assert.equal(checkWebviewMessage(m('/abs/out/checkpoint-5')), undefined);
   for (const bad of ['', 'out/checkpoint-5\0', 'a\nb', 'x'.repeat(4097), 5, null]) {

@@ -18,7 +18,11 @@ function files(dir: string): string[] {
 
 /** GitHub's anchor for a heading: lower case, punctuation other than `-` and `_` dropped, spaces to `-`. */
 function anchor(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 function anchors(): Set<string> {
@@ -27,8 +31,11 @@ function anchors(): Set<string> {
 }
 
 /** Every file that may cite, but this test (it names the patterns it looks for). */
-const sources = (): string[] => ['src', 'test', 'scripts', 'docs', 'webview'].flatMap((d) => files(join(root, d)))
-  .concat(join(root, 'README.md')).filter((f) => relative(root, f) !== join('test', 'unit', 'docsCitations.test.ts'));
+const sources = (): string[] =>
+  ['src', 'test', 'scripts', 'docs', 'webview']
+    .flatMap((d) => files(join(root, d)))
+    .concat(join(root, 'README.md'))
+    .filter((f) => relative(root, f) !== join('test', 'unit', 'docsCitations.test.ts'));
 
 test('every docs/worker-formats.md#section cited in the repository is a heading of that file', () => {
   const known = anchors();
@@ -54,8 +61,13 @@ test('every docs/worker-formats.md#section cited in the repository is a heading 
 });
 
 test('nothing in the repository cites the reference notes outside it', () => {
-  const offenders = sources().filter((f) => /\.\.\/shared\/reference|sdxl_script_behaviour\.md|performance-anchors\.md|fact sheet|behaviour sheet|§\d/i.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(offenders.map((f) => relative(root, f)), []);
+  const offenders = sources().filter((f) =>
+    /\.\.\/shared\/reference|sdxl_script_behaviour\.md|performance-anchors\.md|fact sheet|behaviour sheet|§\d/i.test(readFileSync(f, 'utf8')),
+  );
+  assert.deepEqual(
+    offenders.map((f) => relative(root, f)),
+    [],
+  );
 });
 
 test('every repository path the docs name (src/…, test/…, scripts/…, docs/…) exists, so a moved file leaves no stale doc', () => {

@@ -40,7 +40,10 @@ test('every duplicate key is reported on the ignored one, at any depth, naming t
     ['/launch/accelerateArgs/num_processes', 14, 'error'],
   ]);
   const script = ds[0]!;
-  assert.equal(script.message, 'Duplicate key "script" at the top level: only the last one (line 16) counts, so this value is ignored and the run uses the other one. Remove one of them.');
+  assert.equal(
+    script.message,
+    'Duplicate key "script" at the top level: only the last one (line 16) counts, so this value is ignored and the run uses the other one. Remove one of them.',
+  );
   assert.equal(script.column, 3);
   assert.equal(LINES.join('\n').slice(script.offset, script.offset + script.length), '"script"');
   assert.match(ds[3]!.message, /^Duplicate key "seed" in "args", with the same value as on line 11: remove one of them\.$/);
@@ -59,7 +62,13 @@ test('diagnostics about a repeated key point at the occurrence in effect', () =>
 test('three times: two diagnostics; the fix removes the first, and the value in effect stays', () => {
   const text = '{\n"script": "lora",\n"args": {\n"pretrained_model_name_or_path": "m", "train_data_dir": "d",\n"seed": 1,\n"seed": 2,\n"seed": 3\n}\n}';
   const ds = dups(text);
-  assert.deepEqual(ds.map((d) => [d.line, d.severity, !!d.fix]), [[5, 'error', true], [6, 'error', false]]);
+  assert.deepEqual(
+    ds.map((d) => [d.line, d.severity, !!d.fix]),
+    [
+      [5, 'error', true],
+      [6, 'error', false],
+    ],
+  );
   let fixed = applyFix(text, ds[0]!.fix!);
   fixed = applyFix(fixed, dups(fixed)[0]!.fix!);
   assert.deepEqual(dups(fixed), []);
@@ -70,9 +79,12 @@ test('inside arrays, and inside an ignored copy (whose own repeats change nothin
   const text = JSON.stringify({ script: 'lora', args: { pretrained_model_name_or_path: 'm', train_data_dir: 'd', x: [{ k: 1 }] } })
     .replace('{"k":1}', '{"k":1,"k":2}')
     .replace('"args":', '"args": {"seed": 1, "seed": 2}, "args":');
-  assert.deepEqual(dups(text).map((d) => [d.path, d.severity]), [
-    ['/args', 'error'],
-    ['/args/seed', 'warning'],
-    ['/args/x/0/k', 'warning'],
-  ]);
+  assert.deepEqual(
+    dups(text).map((d) => [d.path, d.severity]),
+    [
+      ['/args', 'error'],
+      ['/args/seed', 'warning'],
+      ['/args/x/0/k', 'warning'],
+    ],
+  );
 });

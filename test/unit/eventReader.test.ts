@@ -31,7 +31,8 @@ async function eventsOf(file: string): Promise<{ events: TbEvent[]; payloads: Ui
 
 test('events written by tfevents.py read back: version record, float32 scalars, step 0 absent, image, hparams', async () => {
   const dir = tmp();
-  const file = py(`
+  const file = py(
+    `
 w = t.EventWriter(sys.argv[1])
 for step, v in [(0, 0.1), (1, 0.0), (5, -2.5), (2**40, 1e39), (7, 123.456)]:
     w.add_scalar("train_loss", v, step, wall_time=1000.5 + step)
@@ -39,7 +40,11 @@ png = t.png_encode(*t.make_grid([(6, 4, bytes([200, 10, 10]) * 24)] * 3))
 w.add_image("validation", png, 4, 18, 0, wall_time=2000.25)
 w.add_hparams_events({"learning_rate": 1e-4, "use_ema": True, "vae": None, "name": "x"}, wall_time=3000.0)
 w.close()
-print(w.path)`, [dir]).toString().trim();
+print(w.path)`,
+    [dir],
+  )
+    .toString()
+    .trim();
   const { events, payloads } = await eventsOf(file);
 
   assert.equal(events[0]!.fileVersion, 'brain.Event:2');
@@ -56,8 +61,14 @@ print(w.path)`, [dir]).toString().trim();
   ]);
   assert.notEqual(Math.fround(0.1), 0.1); // the float32 rounding is really observed
   // proto3: step 0 is not on the wire at all, and the decoder defaults it.
-  assert.equal(decodeMessage(payloads[1]!).fields.some((f) => f.no === 2), false);
-  assert.equal(decodeMessage(payloads[2]!).fields.some((f) => f.no === 2), true);
+  assert.equal(
+    decodeMessage(payloads[1]!).fields.some((f) => f.no === 2),
+    false,
+  );
+  assert.equal(
+    decodeMessage(payloads[2]!).fields.some((f) => f.no === 2),
+    true,
+  );
 
   const img = events[6]!;
   assert.equal(img.step, 0);
@@ -84,7 +95,9 @@ def val(tensor): return t._f_bytes(1, "lr") + t._f_bytes(8, tensor)
 f = t._f_varint(1, 1) + t._f_bytes(4, struct.pack("<f", 0.25))
 d = t._f_varint(1, 2) + t._f_bytes(6, struct.pack("<d", 1e-7))
 s = t._f_varint(1, 7) + t._f_bytes(8, b"text")
-print(",".join(t._event(1.0, 3, summary=t._summary(val(x))).hex() for x in (f, d, s)))`).toString().trim();
+print(",".join(t._event(1.0, 3, summary=t._summary(val(x))).hex() for x in (f, d, s)))`)
+    .toString()
+    .trim();
   const [f, d, s] = hex.split(',').map((h) => decodeEvent(Buffer.from(h, 'hex')));
   assert.ok(f?.ok && d?.ok && s?.ok);
   assert.deepEqual(f.event.values, [{ kind: 'scalar', tag: 'lr', value: 0.25, source: 'tensor' }]);
@@ -144,7 +157,11 @@ test('a tag that starts with U+FEFF keeps it (found by the fuzz suite: TextDecod
 
 test('event file names parse, hostnames with dots included', () => {
   assert.deepEqual(parseEventFileName('events.out.tfevents.1700000000.gpu-1.example.com.4242.1.v2'), {
-    timestamp: 1700000000, host: 'gpu-1.example.com', pid: 4242, uid: 1, suffix: '.v2',
+    timestamp: 1700000000,
+    host: 'gpu-1.example.com',
+    pid: 4242,
+    uid: 1,
+    suffix: '.v2',
   });
   assert.equal(parseEventFileName('hparams.yml'), undefined);
 });
@@ -163,15 +180,24 @@ test('findEventFiles searches nested dirs, skips checkpoint-* dirs, orders by na
     writeFileSync(join(d, n), '');
   }
   const found = await findEventFiles(out);
-  assert.deepEqual(found.map((f) => basename(f)), ['events.out.tfevents.1700000100.h.1.0', 'events.out.tfevents.1700000100.h.1.1', 'events.out.tfevents.1700000900.h.2.0']);
+  assert.deepEqual(
+    found.map((f) => basename(f)),
+    ['events.out.tfevents.1700000100.h.1.0', 'events.out.tfevents.1700000100.h.1.1', 'events.out.tfevents.1700000900.h.2.0'],
+  );
   assert.deepEqual(await findEventFiles(join(out, 'nope')), []);
   assert.deepEqual(await findEventFiles(found[0]!), [found[0]]);
 });
 
 /** Framed scalar records made by the Python writer, one per [step, value, wallTime], in one Python run. */
 function scalarRecords(specs: [number, number, number][]): Buffer[] {
-  const hex = py(`print(",".join(t.encode_record(t.encode_scalar_event("train_loss", v, s, w)).hex() for s, v, w in json.loads(sys.argv[1])))`, [JSON.stringify(specs)]);
-  return hex.toString().trim().split(',').map((h) => Buffer.from(h, 'hex'));
+  const hex = py(`print(",".join(t.encode_record(t.encode_scalar_event("train_loss", v, s, w)).hex() for s, v, w in json.loads(sys.argv[1])))`, [
+    JSON.stringify(specs),
+  ]);
+  return hex
+    .toString()
+    .trim()
+    .split(',')
+    .map((h) => Buffer.from(h, 'hex'));
 }
 
 function scalarRecord(step: number, value: number, wallTime: number): Buffer {
@@ -179,7 +205,9 @@ function scalarRecord(step: number, value: number, wallTime: number): Buffer {
 }
 
 function lossPoints(events: { event: TbEvent }[]): [number, number, number][] {
-  return events.flatMap(({ event }) => event.values.flatMap((v) => (v.kind === 'scalar' ? [[event.step, v.value, event.wallTime] as [number, number, number]] : [])));
+  return events.flatMap(({ event }) =>
+    event.values.flatMap((v) => (v.kind === 'scalar' ? [[event.step, v.value, event.wallTime] as [number, number, number]] : [])),
+  );
 }
 
 test('tailing: half a record gives nothing and no error; the rest then gives the record', async () => {
@@ -209,7 +237,10 @@ test('tailing across a resume: a newer file with overlapping steps; every point 
   // Resumed from checkpoint-2: the new process writes steps 3.. again into a new file.
   writeFileSync(join(run, 'events.out.tfevents.1700000500.h.9.0'), Buffer.concat(scalarRecords([3, 4, 5].map((s) => [s, s / 10, 600 + s]))));
   const b = await tailer.readNew();
-  assert.deepEqual(lossPoints(b.events), [[3, 0.3, 603].map(Math.fround), [4, 0.4, 604].map(Math.fround), [5, 0.5, 605].map(Math.fround)].map(([s, v, w]) => [s!, v!, w!]));
+  assert.deepEqual(
+    lossPoints(b.events),
+    [[3, 0.3, 603].map(Math.fround), [4, 0.4, 604].map(Math.fround), [5, 0.5, 605].map(Math.fround)].map(([s, v, w]) => [s!, v!, w!]),
+  );
   assert.ok(b.events.every((e) => basename(e.file) === 'events.out.tfevents.1700000500.h.9.0'));
 });
 
@@ -224,7 +255,10 @@ test('tailing: a deleted file is reported once, an unreadable one too; other fil
   rmSync(a);
   appendFileSync(b, scalarRecord(2, 3, 3));
   const after = await tailer.readNew();
-  assert.deepEqual(after.problems.map((p) => [p.kind, p.file]), [['missing', a]]);
+  assert.deepEqual(
+    after.problems.map((p) => [p.kind, p.file]),
+    [['missing', a]],
+  );
   assert.deepEqual(lossPoints(after.events), [[2, 3, 3]]);
   assert.deepEqual((await tailer.readNew()).problems, []);
 
@@ -232,7 +266,10 @@ test('tailing: a deleted file is reported once, an unreadable one too; other fil
     appendFileSync(b, scalarRecord(3, 4, 4));
     chmodSync(b, 0o000);
     const denied = await tailer.readNew();
-    assert.deepEqual(denied.problems.map((p) => p.kind), ['unreadable']);
+    assert.deepEqual(
+      denied.problems.map((p) => p.kind),
+      ['unreadable'],
+    );
     chmodSync(b, 0o644);
     assert.deepEqual(lossPoints((await tailer.readNew()).events), [[3, 4, 4]]);
   }
@@ -241,12 +278,23 @@ test('tailing: a deleted file is reported once, an unreadable one too; other fil
 test('tailing: a file truncated or replaced in place is reported and read again from the start', async () => {
   const run = tmp();
   const f = join(run, 'events.out.tfevents.1700000000.h.1.0');
-  writeFileSync(f, Buffer.concat(scalarRecords([[1, 1, 1], [2, 2, 2]])));
+  writeFileSync(
+    f,
+    Buffer.concat(
+      scalarRecords([
+        [1, 1, 1],
+        [2, 2, 2],
+      ]),
+    ),
+  );
   const tailer = new EventTailer(run);
   assert.equal((await tailer.readNew()).events.length, 2);
   writeFileSync(f, scalarRecord(7, 7, 7));
   const b = await tailer.readNew();
-  assert.deepEqual(b.problems.map((p) => p.kind), ['shrunk']);
+  assert.deepEqual(
+    b.problems.map((p) => p.kind),
+    ['shrunk'],
+  );
   assert.deepEqual(lossPoints(b.events), [[7, 7, 7]]);
 });
 
@@ -272,10 +320,13 @@ test('tailing: a corrupt region longer than maxGarbageBytes is given up on with 
   const tailer = new EventTailer(run, { maxGarbageBytes: 100_000 });
   const one = await tailer.readNew();
   assert.deepEqual(lossPoints(one.events), [[1, 1, 1]]);
-  assert.deepEqual(one.problems, [{
-    file: f, kind: 'corrupt',
-    message: `event file ${f}: no valid record in the 0.1 MiB from byte ${before.length}; skipped the rest (to byte ${before.length + 300_000}) until it grows`,
-  }]);
+  assert.deepEqual(one.problems, [
+    {
+      file: f,
+      kind: 'corrupt',
+      message: `event file ${f}: no valid record in the 0.1 MiB from byte ${before.length}; skipped the rest (to byte ${before.length + 300_000}) until it grows`,
+    },
+  ]);
   assert.equal(tailer.positions.get(f), before.length + 300_000);
   assert.deepEqual((await tailer.readNew()).problems, []);
   appendFileSync(f, scalarRecord(2, 2, 2));
@@ -286,41 +337,67 @@ test('tailing: a corrupt region longer than maxGarbageBytes is given up on with 
 
 test('hparams.yml: the writer round-trips and the newest timestamp dir wins', async () => {
   const run = tmp();
-  py(`
+  py(
+    `
 t.write_hparams_yml(os.path.join(sys.argv[1], "1700000000.5", "hparams.yml"), {"max_train_steps": 100})
 t.write_hparams_yml(os.path.join(sys.argv[1], "1700000900.25", "hparams.yml"), {
   "max_train_steps": 250, "learning_rate": 1e-05, "use_ema": False, "vae": None, "prompt": "yes: it's", "n": "12",
-  "weights": [0.5, "a"], "neg": -3, "big": 1e20})`, [run]);
+  "weights": [0.5, "a"], "neg": -3, "big": 1e20})`,
+    [run],
+  );
   assert.equal((await findHparamsFiles(run)).length, 2);
   const latest = await readLatestHparams(run);
   assert.ok(latest);
   assert.equal(latest.timestamp, 1700000900.25);
   assert.deepEqual(latest.errors, []);
   assert.deepEqual(latest.values, {
-    big: 1e20, learning_rate: 1e-5, max_train_steps: 250, n: '12', neg: -3, prompt: "yes: it's", use_ema: false, vae: null, weights: [0.5, 'a'],
+    big: 1e20,
+    learning_rate: 1e-5,
+    max_train_steps: 250,
+    n: '12',
+    neg: -3,
+    prompt: "yes: it's",
+    use_ema: false,
+    vae: null,
+    weights: [0.5, 'a'],
   });
   assert.equal(await readLatestHparams(join(run, 'none')), undefined);
 });
 
-test('hparams.yml as PyYAML writes it (folded long strings, quoting, lists) parses to the same values', { skip: !hasPyYaml() && 'PyYAML not installed' }, () => {
-  const values = {
-    validation_prompt: 'a photo of a sks dog in a bucket, highly detailed, studio lighting, 85mm, sharp focus, trending',
-    quoted: "it's: 'here' #1 " + 'word '.repeat(20),
-    multi: 'line1\nline2\n\nline4',
-    learning_rate: 1e-5, lr: 0.0001, max_train_steps: 15000, use_ema: true, none: null, yes: 'yes', num: '1.5', empty: '',
-    list: ['a', 1, 2.5], tab: 'a\tb\u0001',
-  };
-  const text = py(`import yaml; sys.stdout.write(yaml.dump(json.loads(sys.argv[1])))`, [JSON.stringify(values)]).toString();
-  assert.match(text, /\n {2}\S/); // the sample really contains folded continuation lines
-  const parsed = parseHparamsYaml(text);
-  assert.deepEqual(parsed.errors, []);
-  assert.deepEqual(parsed.values, values);
-});
+test(
+  'hparams.yml as PyYAML writes it (folded long strings, quoting, lists) parses to the same values',
+  { skip: !hasPyYaml() && 'PyYAML not installed' },
+  () => {
+    const values = {
+      validation_prompt: 'a photo of a sks dog in a bucket, highly detailed, studio lighting, 85mm, sharp focus, trending',
+      quoted: "it's: 'here' #1 " + 'word '.repeat(20),
+      multi: 'line1\nline2\n\nline4',
+      learning_rate: 1e-5,
+      lr: 0.0001,
+      max_train_steps: 15000,
+      use_ema: true,
+      none: null,
+      yes: 'yes',
+      num: '1.5',
+      empty: '',
+      list: ['a', 1, 2.5],
+      tab: 'a\tb\u0001',
+    };
+    const text = py(`import yaml; sys.stdout.write(yaml.dump(json.loads(sys.argv[1])))`, [JSON.stringify(values)]).toString();
+    assert.match(text, /\n {2}\S/); // the sample really contains folded continuation lines
+    const parsed = parseHparamsYaml(text);
+    assert.deepEqual(parsed.errors, []);
+    assert.deepEqual(parsed.values, values);
+  },
+);
 
 test('hparams.yml: bad lines are reported with their line number, the rest is kept', () => {
   const r = parseHparamsYaml("a: 1\nthis is not yaml\nb: 'open\nnested:\n  x: 1\nc: two\n");
   assert.deepEqual(r.values, { a: 1, c: 'two' });
-  assert.deepEqual(r.errors.map((e) => e.line), [2, 3, 4]);
+  assert.deepEqual(
+    r.errors.map((e) => e.line),
+    [2, 3, 4],
+  );
 });
 
 function capture(cwd: string): CliIo & { stdout: string; stderr: string } {
@@ -337,7 +414,8 @@ function capture(cwd: string): CliIo & { stdout: string; stderr: string } {
 
 test('cli: events --json prints scalars, images, records and skip counts across all files of a run', async () => {
   const out = tmp();
-  py(`
+  py(
+    `
 run = os.path.join(sys.argv[1], "logs", "text2image-fine-tune-sdxl")
 w = t.EventWriter(run)
 hp = t.EventWriter(os.path.join(run, "1700000000.1"))
@@ -348,12 +426,20 @@ w.add_image("validation", t.png_encode(*t.make_grid([(4, 4, bytes(48))] * 2)), 4
 w.write_raw(b"garbage!" * 10)
 w.add_scalar("train_loss", 0.1, 3, wall_time=53)
 w.write_raw(t.encode_record(t.encode_scalar_event("train_loss", 9, 4, 54))[:-5])
-w.close()`, [out]);
+w.close()`,
+    [out],
+  );
   const io = capture(out);
   assert.equal(await main(['events', '.', '--json'], io), 0, io.stderr);
   const report = JSON.parse(io.stdout);
   assert.deepEqual(Object.keys(report), ['scalars', 'images', 'records', 'skipped']);
-  assert.deepEqual(report.scalars, { train_loss: [[1, 0.25, 51], [2, 0.5, 52], [3, Math.fround(0.1), 53]] });
+  assert.deepEqual(report.scalars, {
+    train_loss: [
+      [1, 0.25, 51],
+      [2, 0.5, 52],
+      [3, Math.fround(0.1), 53],
+    ],
+  });
   assert.equal(report.images.length, 1);
   const im = report.images[0];
   assert.deepEqual({ ...im, bytes: undefined }, { tag: 'validation', step: 0, width: 8, height: 4, bytes: undefined });
@@ -369,7 +455,10 @@ w.close()`, [out]);
 
 test('cli: events summarises a tag with more points than a function call takes arguments', async () => {
   const dir = tmp();
-  const records = scalarRecords([[7, 0.5, 10], [300_000, 0.25, 11]]);
+  const records = scalarRecords([
+    [7, 0.5, 10],
+    [300_000, 0.25, 11],
+  ]);
   // 200,000 points: Math.min(...steps) would throw "Maximum call stack size exceeded".
   writeFileSync(join(dir, 'events.out.tfevents.1700000000.h.1.0'), Buffer.concat([...Array<Buffer>(199_999).fill(records[0]!), records[1]!]));
   const io = capture(dir);
@@ -402,11 +491,23 @@ test('decodeMessage reads keys and lengths of every varint width alike (the 4-by
     for (let width = minWidth((no << 3n) | 2n); width <= 10; width++) {
       for (const lenWidth of [1, 3, 4, 5, 10]) {
         const payload = [7, 8, 9];
-        const msg = Uint8Array.from([...varint((no << 3n) | 2n, width), ...varint(3n, lenWidth), ...payload, ...varint((no << 3n) | 0n, width), ...varint(300n, 5)]);
+        const msg = Uint8Array.from([
+          ...varint((no << 3n) | 2n, width),
+          ...varint(3n, lenWidth),
+          ...payload,
+          ...varint((no << 3n) | 0n, width),
+          ...varint(300n, 5),
+        ]);
         const r = decodeMessage(msg);
         assert.ok(r.ok, `field ${no}, key of ${width} bytes, length of ${lenWidth}: ${r.ok ? '' : r.error}`);
-        assert.deepEqual(r.fields.map((f) => [f.no, f.wire]), [[Number(no), 2], [Number(no), 0]]);
-        assert.deepEqual([...r.fields[0]!.value as Uint8Array], payload);
+        assert.deepEqual(
+          r.fields.map((f) => [f.no, f.wire]),
+          [
+            [Number(no), 2],
+            [Number(no), 0],
+          ],
+        );
+        assert.deepEqual([...(r.fields[0]!.value as Uint8Array)], payload);
         assert.equal(r.fields[1]!.value, 300n);
         // Cut anywhere: an error naming what was cut, and the fields before it.
         for (let cut = 1; cut < msg.length; cut++) {

@@ -18,10 +18,16 @@ test('each failure class from its characteristic output', () => {
     ['missing_package', { tracebacks: [tb("ModuleNotFoundError: No module named 'PIL'")] }],
     ['dataset_columns', { tracebacks: [tb("ValueError: --caption_column' value 'text' needs to be one of: image")] }],
     ['dataset_columns', { tracebacks: [tb('ValueError: Need either a dataset name or a training folder.')] }],
-    ['argparse', { lines: ['train_text_to_image_sdxl.py: error: argument --lr_scheduler: invalid choice: \'x\''], exitCode: 2 }],
-    ['diffusers_version', { tracebacks: [tb('ImportError: This example requires a source install from HuggingFace diffusers (see `…`), but the version found is 0.35.2.')] }],
+    ['argparse', { lines: ["train_text_to_image_sdxl.py: error: argument --lr_scheduler: invalid choice: 'x'"], exitCode: 2 }],
+    [
+      'diffusers_version',
+      { tracebacks: [tb('ImportError: This example requires a source install from HuggingFace diffusers (see `…`), but the version found is 0.35.2.')] },
+    ],
     ['nan_loss', { nanLossStep: 41, exitCode: null }],
-    ['hub_auth', { tracebacks: [tb('huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/repos/create')] }],
+    [
+      'hub_auth',
+      { tracebacks: [tb('huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/repos/create')] },
+    ],
     ['hub_auth', { tracebacks: [tb("OSError: foo/bar is not a local folder and is not a valid model identifier listed on 'https://huggingface.co/models'")] }],
     ['distributed', { lines: ['[E0823 ProcessGroupNCCL.cpp:632] [Rank 1] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=1)'] }],
     ['distributed', { tracebacks: [tb('torch.distributed.elastic.multiprocessing.errors.ChildFailedError: ')], exitCode: 1 }],
@@ -35,7 +41,7 @@ test('each failure class from its characteristic output', () => {
   }
 });
 
-test('the child\'s cause wins over launcher wrappers and SIGKILL-looking summaries', () => {
+test("the child's cause wins over launcher wrappers and SIGKILL-looking summaries", () => {
   const d = classifyFailure({
     tracebacks: [tb('torch.OutOfMemoryError: CUDA out of memory.'), tb('torch.distributed.elastic.multiprocessing.errors.ChildFailedError: ')],
     lines: ['exitcode  : -9 (pid: 1)'],
@@ -67,7 +73,9 @@ test('argparse keys and fixes come from the message', () => {
 });
 
 test('nan_loss fix: bf16 when training in fp16, else half the learning rate', () => {
-  assert.deepEqual(classifyFailure({ nanLossStep: 3, args: { mixed_precision: 'fp16' } }).fix!.edits, [{ op: 'set', path: '/args/mixed_precision', value: 'bf16' }]);
+  assert.deepEqual(classifyFailure({ nanLossStep: 3, args: { mixed_precision: 'fp16' } }).fix!.edits, [
+    { op: 'set', path: '/args/mixed_precision', value: 'bf16' },
+  ]);
   assert.deepEqual(classifyFailure({ nanLossStep: 3, args: { learning_rate: 2e-4 } }).fix!.edits, [{ op: 'set', path: '/args/learning_rate', value: 1e-4 }]);
 });
 

@@ -20,7 +20,11 @@ test('rule ids are unique, and only the last rule always applies', () => {
 test('every failure class has a rule', () => {
   // A class no rule produces would need a documented reason here; today every class has one.
   const classes = Object.keys(FAILURE_TITLES) as FailureClass[];
-  for (const cls of classes) assert.ok(FAILURE_RULES.some((r) => r.class === cls), `no rule for ${cls}`);
+  for (const cls of classes)
+    assert.ok(
+      FAILURE_RULES.some((r) => r.class === cls),
+      `no rule for ${cls}`,
+    );
   for (const r of FAILURE_RULES) assert.ok(classes.includes(r.class), `${r.id}: unknown class ${r.class}`);
 });
 
@@ -39,7 +43,10 @@ test('when two rules match, the one listed first wins, wherever its line is', ()
     for (let j = i + 1; j < withExamples.length; j++) {
       const first = withExamples[i]!;
       const later = withExamples[j]!;
-      for (const lines of [[later.example!, first.example!], [first.example!, later.example!]]) {
+      for (const lines of [
+        [later.example!, first.example!],
+        [first.example!, later.example!],
+      ]) {
         assert.equal(matchFailureRule({ lines }).rule.id, first.id, `${first.id} before ${later.id}: ${JSON.stringify(lines)}`);
       }
     }
@@ -52,7 +59,10 @@ test('a specific rule listed before a general one that also matches its line', (
   assert.equal(matchFailureRule({ lines: ["ModuleNotFoundError: No module named 'xformers'"] }).rule.id, 'xformers-missing');
   assert.equal(d.fix?.title, 'Turn off xformers attention');
   // xformers' kernels missing is not a missing package although the line names xformers.
-  assert.equal(classifyFailure({ lines: ["NotImplementedError: No operator found for `memory_efficient_attention_forward` (xformers is not available)"] }).class, 'xformers_build');
+  assert.equal(
+    classifyFailure({ lines: ['NotImplementedError: No operator found for `memory_efficient_attention_forward` (xformers is not available)'] }).class,
+    'xformers_build',
+  );
   // A child's own exception outranks the SIGKILL a launcher reports (host-oom-killed needs no child exception).
   assert.equal(classifyFailure({ tracebacks: [{ lines: [], exception: 'ValueError: Unknown prediction type x' }], signal: 'SIGKILL' }).class, 'other');
 });

@@ -40,7 +40,7 @@ test('rename onto an existing key keeps the renamed value once', () => {
   assert.deepEqual(parse(out), { args: { learning_rate: 2 } });
 });
 
-test('set inserts with the file\'s indentation; remove deletes the property', () => {
+test("set inserts with the file's indentation; remove deletes the property", () => {
   const out = applyFix(DOC, { title: 's', edits: [{ op: 'set', path: '/args/pretrained_vae_model_name_or_path', value: 'madebyollin/sdxl-vae-fp16-fix' }] });
   assert.match(out, /\n {8}"pretrained_vae_model_name_or_path": "madebyollin\/sdxl-vae-fp16-fix"/);
   assert.match(out, /\/\/ my training run/);
@@ -52,7 +52,13 @@ test('set inserts with the file\'s indentation; remove deletes the property', ()
 
 test('a multi-edit fix (move) is one edit relative to the original', () => {
   const text = '{\n  "script": "lora",\n  "seed": 3,\n  "args": {}\n}';
-  const fix: Fix = { title: 'm', edits: [{ op: 'set', path: '/args/seed', value: 3 }, { op: 'remove', path: '/seed' }] };
+  const fix: Fix = {
+    title: 'm',
+    edits: [
+      { op: 'set', path: '/args/seed', value: 3 },
+      { op: 'remove', path: '/seed' },
+    ],
+  };
   assert.equal(fixToTextEdits(text, fix).length, 1);
   assert.deepEqual(parse(edits(text, fix)), { script: 'lora', args: { seed: 3 } });
 });
@@ -70,21 +76,39 @@ test('values with quotes, newlines and non-ASCII are written as valid JSON', () 
 });
 
 test('an applied fix says which settings changed, to what, in which file', () => {
-  const oom = { title: 'Halve train_batch_size', edits: [{ op: 'set' as const, path: '/args/train_batch_size', value: 1 }, { op: 'set' as const, path: '/args/gradient_checkpointing', value: true }] };
+  const oom = {
+    title: 'Halve train_batch_size',
+    edits: [
+      { op: 'set' as const, path: '/args/train_batch_size', value: 1 },
+      { op: 'set' as const, path: '/args/gradient_checkpointing', value: true },
+    ],
+  };
   assert.equal(fixAppliedMessage(oom, 'foo.sdxl.json'), 'Set train_batch_size to 1 and gradient_checkpointing to true in foo.sdxl.json.');
   assert.equal(describeFix({ title: 't', edits: [{ op: 'set', path: '/args/mixed_precision', value: 'bf16' }] }), 'Set mixed_precision to bf16');
-  assert.equal(describeFix({ title: 't', edits: [{ op: 'set', path: '/launch/accelerateArgs/main_process_port', value: 29501 }] }), 'Set launch.accelerateArgs.main_process_port to 29501');
+  assert.equal(
+    describeFix({ title: 't', edits: [{ op: 'set', path: '/launch/accelerateArgs/main_process_port', value: 29501 }] }),
+    'Set launch.accelerateArgs.main_process_port to 29501',
+  );
   assert.equal(describeFix({ title: 't', edits: [{ op: 'remove', path: '/args/hub_token' }] }), 'Removed hub_token');
   assert.equal(describeFix({ title: 't', edits: [{ op: 'rename', path: '/args/lr', newKey: 'learning_rate' }] }), 'Renamed lr to learning_rate');
-  assert.equal(describeFix({
-    title: 't',
-    edits: [{ op: 'set', path: '/args/a', value: 1 }, { op: 'set', path: '/args/b', value: [1, 2] }, { op: 'set', path: '/args/c', value: null }, { op: 'remove', path: '/args/d' }],
-  }), 'Set a to 1, b to [1,2] and c to null; removed d');
+  assert.equal(
+    describeFix({
+      title: 't',
+      edits: [
+        { op: 'set', path: '/args/a', value: 1 },
+        { op: 'set', path: '/args/b', value: [1, 2] },
+        { op: 'set', path: '/args/c', value: null },
+        { op: 'remove', path: '/args/d' },
+      ],
+    }),
+    'Set a to 1, b to [1,2] and c to null; removed d',
+  );
   assert.equal(describeFix({ title: 'Nothing to do', edits: [] }), 'Nothing to do');
 });
 
 test('a fix in a text cut inside a comment gives well-formed edits or none, never overlapping ones (fuzz seed 2121739465, case 92760)', () => {
-  const text = '// E2E\n{\n  "script": "lora",\n  "name": "normal run",\n  "launch": {\n    "accelerate": "${STANDIN_ACCELERATE}",\n    "scriptPath": "train_text_to_image_lora_sdxl.py",\n    "env": {\n     /*';
+  const text =
+    '// E2E\n{\n  "script": "lora",\n  "name": "normal run",\n  "launch": {\n    "accelerate": "${STANDIN_ACCELERATE}",\n    "scriptPath": "train_text_to_image_lora_sdxl.py",\n    "env": {\n     /*';
   const fixes = validateConfig(text).flatMap((d) => (d.fix ? [d.fix] : []));
   assert.ok(fixes.length > 0, 'the cut text has fixes to try');
   for (const fix of fixes) {

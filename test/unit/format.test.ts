@@ -22,9 +22,15 @@ test('durations as tqdm prints them, rates as trainers say them, sizes in binary
 test('a run in one line: progress, rate and ETA while training, the outcome after', () => {
   const s = (patch: Partial<RunState>): RunState => ({ ...initialRunState(), ...patch });
   assert.equal(describeRun(s({ state: 'training', step: 12, totalSteps: 100, rateItPerSec: 0.5, etaSec: 176 })), '12/100 · 2.00 s/it · ETA 02:56');
-  assert.equal(describeRun(s({ state: 'training', step: 12, totalSteps: 100, rateItPerSec: 0.5, hang: { sinceSec: 605, typicalStepSec: 2 } })), '12/100 · stalled: no step for 10:05');
+  assert.equal(
+    describeRun(s({ state: 'training', step: 12, totalSteps: 100, rateItPerSec: 0.5, hang: { sinceSec: 605, typicalStepSec: 2 } })),
+    '12/100 · stalled: no step for 10:05',
+  );
   assert.equal(describeRun(s({ state: 'finished', step: 100 })), 'finished at step 100');
-  assert.equal(describeRun(s({ state: 'failed', step: 24, failure: { class: 'cuda_oom', message: 'm', remedy: 'r' } })), 'failed: Out of GPU memory at step 24');
+  assert.equal(
+    describeRun(s({ state: 'failed', step: 24, failure: { class: 'cuda_oom', message: 'm', remedy: 'r' } })),
+    'failed: Out of GPU memory at step 24',
+  );
   assert.equal(describeRun(s({ state: 'stopped', step: null })), 'stopped');
   assert.equal(describeRun(s({ state: 'queued' })), 'queued');
   assert.equal(describeRun(s({ state: 'validating', step: 50, totalSteps: 100 })), 'validating · 50/100');

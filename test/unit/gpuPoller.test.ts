@@ -30,20 +30,44 @@ test('parses query-gpu CSV with [N/A], units, junk and driver messages', () => {
     { index: 1, memoryUsedMiB: 1, memoryTotalMiB: 2, utilizationPct: 3, temperatureC: 4, powerW: 5 },
     { index: 2, memoryUsedMiB: 1, memoryTotalMiB: 2, utilizationPct: 3, temperatureC: 4, powerW: 5 },
   ]);
-  assert.deepEqual(parseComputeApps('7, 100, MIG-ab12/1/0\n8, 200, [N/A]'), [{ pid: 7, usedMemoryMiB: 100, gpuUuid: 'MIG-ab12/1/0' }, { pid: 8, usedMemoryMiB: 200 }]);
+  assert.deepEqual(parseComputeApps('7, 100, MIG-ab12/1/0\n8, 200, [N/A]'), [
+    { pid: 7, usedMemoryMiB: 100, gpuUuid: 'MIG-ab12/1/0' },
+    { pid: 8, usedMemoryMiB: 200 },
+  ]);
 });
 
 test("a run's memory goes on the GPU each of its processes runs on, by uuid", () => {
-  const gpus = [{ index: 0, uuid: 'GPU-a' }, { index: 1, uuid: 'GPU-b' }, { index: 2, uuid: 'GPU-c' }];
+  const gpus = [
+    { index: 0, uuid: 'GPU-a' },
+    { index: 1, uuid: 'GPU-b' },
+    { index: 2, uuid: 'GPU-c' },
+  ];
   const apps = [
     { pid: 10, usedMemoryMiB: 1000, gpuUuid: 'GPU-b' },
     { pid: 11, usedMemoryMiB: 2000, gpuUuid: 'GPU-c' },
     { pid: 12, usedMemoryMiB: 500, gpuUuid: 'GPU-c' },
     { pid: 99, usedMemoryMiB: 7000, gpuUuid: 'GPU-a' }, // another user's process
   ];
-  assert.deepEqual(attributeRunMemory(gpus, apps, new Set([10, 11, 12])).map((g) => [g.index, g.runMemoryMiB]), [[0, 0], [1, 1000], [2, 2500]]);
+  assert.deepEqual(
+    attributeRunMemory(gpus, apps, new Set([10, 11, 12])).map((g) => [g.index, g.runMemoryMiB]),
+    [
+      [0, 0],
+      [1, 1000],
+      [2, 2500],
+    ],
+  );
   // No uuid (old driver) or a uuid outside the sample (a GPU the run was not given): the sample's first GPU.
-  assert.deepEqual(attributeRunMemory(gpus.slice(1), [{ pid: 10, usedMemoryMiB: 300 }, { pid: 11, usedMemoryMiB: 40, gpuUuid: 'GPU-z' }], new Set([10, 11])).map((g) => g.runMemoryMiB), [340, 0]);
+  assert.deepEqual(
+    attributeRunMemory(
+      gpus.slice(1),
+      [
+        { pid: 10, usedMemoryMiB: 300 },
+        { pid: 11, usedMemoryMiB: 40, gpuUuid: 'GPU-z' },
+      ],
+      new Set([10, 11]),
+    ).map((g) => g.runMemoryMiB),
+    [340, 0],
+  );
   assert.deepEqual(attributeRunMemory([], apps, new Set([10])), []);
 });
 
@@ -54,7 +78,10 @@ test('samples the fake nvidia-smi: idle, then with a registered process', unixOn
   const idle = await queryGpuSample({ exec: FAKE, env });
   assert.ok(idle.ok, JSON.stringify(idle));
   assert.equal(idle.gpus.length, 2);
-  assert.deepEqual(idle.gpus.map((g) => g.index), [0, 1]);
+  assert.deepEqual(
+    idle.gpus.map((g) => g.index),
+    [0, 1],
+  );
   assert.equal(idle.gpus[0]!.memoryTotalMiB, 24564);
   assert.equal(idle.gpus[0]!.utilizationPct, 0);
   const idleUsed = idle.gpus[1]!.memoryUsedMiB!;
@@ -68,10 +95,19 @@ test('samples the fake nvidia-smi: idle, then with a registered process', unixOn
   assert.ok(busy.gpus[1]!.powerW! > idle.gpus[1]!.powerW!);
   assert.equal(busy.gpus[0]!.memoryUsedMiB, idle.gpus[0]!.memoryUsedMiB);
   const apps = await queryComputeApps({ exec: FAKE, env });
-  assert.deepEqual(apps?.map(({ pid, usedMemoryMiB }) => ({ pid, usedMemoryMiB })), [{ pid: process.pid, usedMemoryMiB: 8000 }]);
+  assert.deepEqual(
+    apps?.map(({ pid, usedMemoryMiB }) => ({ pid, usedMemoryMiB })),
+    [{ pid: process.pid, usedMemoryMiB: 8000 }],
+  );
   // The app names GPU 1 by its uuid, and the query-gpu row of GPU 1 carries the same uuid.
-  assert.ok(busy.gpus.every((g) => g.uuid?.startsWith('GPU-')), JSON.stringify(busy.gpus));
-  assert.deepEqual(attributeRunMemory(busy.gpus, apps!, new Set([process.pid])).map((g) => g.runMemoryMiB), [0, 8000]);
+  assert.ok(
+    busy.gpus.every((g) => g.uuid?.startsWith('GPU-')),
+    JSON.stringify(busy.gpus),
+  );
+  assert.deepEqual(
+    attributeRunMemory(busy.gpus, apps!, new Set([process.pid])).map((g) => g.runMemoryMiB),
+    [0, 8000],
+  );
 });
 
 test('a failing, missing or hanging nvidia-smi gives an error result, never a throw', unixOnly, async (t) => {

@@ -17,7 +17,9 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(old)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(old))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -32,7 +34,13 @@ test('parses nvidia-smi CSV robustly', () => {
 
 test('runs nvidia-smi with the query arguments', async () => {
   const gpus = await withEnv({ FAKE_SMI_OUTPUT: '0, Tesla T4, 15360\n1, NVIDIA A100-SXM4-40GB, 40960\n' }, () => queryGpus(FAKE));
-  assert.deepEqual(gpus?.map((g) => [g.index, g.name, g.memoryTotalMiB]), [[0, 'Tesla T4', 15360], [1, 'NVIDIA A100-SXM4-40GB', 40960]]);
+  assert.deepEqual(
+    gpus?.map((g) => [g.index, g.name, g.memoryTotalMiB]),
+    [
+      [0, 'Tesla T4', 15360],
+      [1, 'NVIDIA A100-SXM4-40GB', 40960],
+    ],
+  );
 });
 
 test('missing, failing or hanging nvidia-smi gives undefined', async () => {

@@ -11,10 +11,13 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'sdxl-grid-'));
 
 /** A make_grid PNG (Python fixture) of `n` w×h images; image i is filled with colour [i*20+10, 255-i*20, 77]. */
 function gridPng(n: number, w: number, h: number): Buffer {
-  return py(`
+  return py(
+    `
 n, w, h = (int(x) for x in sys.argv[1:4])
 imgs = [(w, h, bytes([i * 20 + 10, 255 - i * 20, 77]) * (w * h)) for i in range(n)]
-sys.stdout.buffer.write(t.png_encode(*t.make_grid(imgs)))`, [String(n), String(w), String(h)]);
+sys.stdout.buffer.write(t.png_encode(*t.make_grid(imgs)))`,
+    [String(n), String(w), String(h)],
+  );
 }
 
 async function colourOf(path: string): Promise<number[]> {
@@ -63,7 +66,10 @@ test('without hints, square cells are assumed (one row when the width is a multi
 });
 
 test('a size that does not fit the stated count is a GridError', () => {
-  assert.throws(() => gridLayout(100, 30, { count: 3 }), (e: unknown) => e instanceof GridError && /100×30.*3×1/.test(e.message));
+  assert.throws(
+    () => gridLayout(100, 30, { count: 3 }),
+    (e: unknown) => e instanceof GridError && /100×30.*3×1/.test(e.message),
+  );
   assert.throws(() => gridLayout(64, 64, { count: 0 }), GridError);
 });
 
@@ -71,7 +77,10 @@ test('corrupt or truncated PNG data gives a clear GridError naming the source, a
   const png = gridPng(2, 8, 8);
   for (const bad of [Buffer.from('not a png at all'), png.subarray(0, png.length - 30)]) {
     const out = join(tmp(), 'cells');
-    await assert.rejects(splitGrid(bad, { count: 2, outDir: out, source: 'validation step 3' }), (e: unknown) => e instanceof GridError && /^validation step 3: not a decodable image/.test(e.message));
+    await assert.rejects(
+      splitGrid(bad, { count: 2, outDir: out, source: 'validation step 3' }),
+      (e: unknown) => e instanceof GridError && /^validation step 3: not a decodable image/.test(e.message),
+    );
     assert.equal(existsSync(out), false);
   }
 });

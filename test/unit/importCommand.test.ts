@@ -5,7 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
-  assignedVariables, ImportError, importArgs, importCommandText, splitShellCommands, tokenizeShellCommand, UnknownScriptError,
+  assignedVariables,
+  ImportError,
+  importArgs,
+  importCommandText,
+  splitShellCommands,
+  tokenizeShellCommand,
+  UnknownScriptError,
 } from '../../src/core/launch/importCommand';
 import { importDocumentText, isImportDocument } from '../../src/core/launch/importDocument';
 import { renderConfig } from '../../src/core/config/presets';
@@ -45,20 +51,38 @@ accelerate launch --num_processes=2 --multi_gpu \\
 test('tokenizer reads a README command exactly as bash does', () => {
   const ours = tokenizeShellCommand(README, { vars: assignedVariables(README) });
   const out = execFileSync('bash', ['-c', README], {
-    env: { PATH: ECHO_BIN + delimiter + (process.env.PATH ?? '') }, encoding: 'utf8',
+    env: { PATH: ECHO_BIN + delimiter + (process.env.PATH ?? '') },
+    encoding: 'utf8',
   });
   const bash = JSON.parse(out.trim()) as { argv: string[] };
   assert.deepEqual(ours, ['accelerate', ...bash.argv]);
 });
 
 test('tokenizer keeps $VARS literally unless the text assigns them', () => {
-  assert.deepEqual(tokenizeShellCommand('accelerate launch x.py --a=$MODEL --b "${B}/x" --c \'$C\''),
-    ['accelerate', 'launch', 'x.py', '--a=$MODEL', '--b', '${B}/x', '--c', '$C']);
+  assert.deepEqual(tokenizeShellCommand('accelerate launch x.py --a=$MODEL --b "${B}/x" --c \'$C\''), [
+    'accelerate',
+    'launch',
+    'x.py',
+    '--a=$MODEL',
+    '--b',
+    '${B}/x',
+    '--c',
+    '$C',
+  ]);
   assert.deepEqual(tokenizeShellCommand('accelerate launch x.py --a "$(date)" `x`'), ['accelerate', 'launch', 'x.py', '--a', '$(date)', '`x`']);
-  assert.deepEqual(splitShellCommands('cd x && python a.py --x 1; echo "a;b" | tee\n# c\nz'),
-    [['cd', 'x'], ['python', 'a.py', '--x', '1'], ['echo', 'a;b'], ['tee'], ['z']]);
-  assert.deepEqual(tokenizeShellCommand('pip install x\npython train_dreambooth_lora_sdxl.py --rank 8\necho done'),
-    ['python', 'train_dreambooth_lora_sdxl.py', '--rank', '8']);
+  assert.deepEqual(splitShellCommands('cd x && python a.py --x 1; echo "a;b" | tee\n# c\nz'), [
+    ['cd', 'x'],
+    ['python', 'a.py', '--x', '1'],
+    ['echo', 'a;b'],
+    ['tee'],
+    ['z'],
+  ]);
+  assert.deepEqual(tokenizeShellCommand('pip install x\npython train_dreambooth_lora_sdxl.py --rank 8\necho done'), [
+    'python',
+    'train_dreambooth_lora_sdxl.py',
+    '--rank',
+    '8',
+  ]);
   assert.deepEqual(tokenizeShellCommand('accelerate launch `\r\n  x.py ^\n  --a=`b`'), ['accelerate', 'launch', 'x.py', '--a=`b`']);
   assert.throws(() => tokenizeShellCommand('accelerate launch "x'), ImportError);
   assert.throws(() => tokenizeShellCommand("accelerate launch 'x"), ImportError);
@@ -78,16 +102,42 @@ test('README import: launcher options, typed values, flags and substituted varia
   assert.equal(config.args.mixed_precision, 'fp16');
   assert.equal(config.args.output_dir, 'sdxl $HOME naruto');
   assert.equal(config.args.validation_prompt, 'a cute Sundar Pichai creature, it\'s "quoted" $(not run) `nor this`');
-  assert.ok(warnings.some((w) => w.includes('$HOME')), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => w.includes('$HOME')),
+    warnings.join('\n'),
+  );
   assert.equal(config.$schema, undefined);
 });
 
 test('importArgs: python launchers, script path, env prefix, bool, abbreviations and unknown flags', () => {
   const r = importArgs(undefined, [
-    'CUDA_VISIBLE_DEVICES=0,1', '/venv/bin/python', '-m', 'accelerate.commands.launch', '--mixed_precision', 'bf16', '--num_machines', '1',
-    '--weird_opt', 'v', 'diffusers/examples/dreambooth/train_dreambooth_lora_sdxl.py',
-    '--instance_prompt', 'a photo of sks dog', '--pretrained_model', 'm', '--prodigy_decouple=', '--prodigy_use_bias_correction', 'False',
-    '--local_rank', '-1', '--bogus', 'x', '--rank=16', '--with_prior_preservation', '--optimizer', 'prodigy', 'stray',
+    'CUDA_VISIBLE_DEVICES=0,1',
+    '/venv/bin/python',
+    '-m',
+    'accelerate.commands.launch',
+    '--mixed_precision',
+    'bf16',
+    '--num_machines',
+    '1',
+    '--weird_opt',
+    'v',
+    'diffusers/examples/dreambooth/train_dreambooth_lora_sdxl.py',
+    '--instance_prompt',
+    'a photo of sks dog',
+    '--pretrained_model',
+    'm',
+    '--prodigy_decouple=',
+    '--prodigy_use_bias_correction',
+    'False',
+    '--local_rank',
+    '-1',
+    '--bogus',
+    'x',
+    '--rank=16',
+    '--with_prior_preservation',
+    '--optimizer',
+    'prodigy',
+    'stray',
   ]);
   assert.equal(r.config.script, 'dreambooth-lora');
   assert.deepEqual(r.config.launch, {
@@ -97,11 +147,20 @@ test('importArgs: python launchers, script path, env prefix, bool, abbreviations
     env: { CUDA_VISIBLE_DEVICES: '0,1' },
   });
   assert.deepEqual(r.config.args, {
-    instance_prompt: 'a photo of sks dog', pretrained_model_name_or_path: 'm', prodigy_decouple: false,
-    prodigy_use_bias_correction: true, local_rank: -1, rank: 16, with_prior_preservation: true, optimizer: 'prodigy',
+    instance_prompt: 'a photo of sks dog',
+    pretrained_model_name_or_path: 'm',
+    prodigy_decouple: false,
+    prodigy_use_bias_correction: true,
+    local_rank: -1,
+    rank: 16,
+    with_prior_preservation: true,
+    optimizer: 'prodigy',
   });
   for (const needle of ['--weird_opt', 'abbreviation', 'means True', '--bogus', '"stray"']) {
-    assert.ok(r.warnings.some((w) => w.includes(needle)), `warning about ${needle}: ${r.warnings.join('\n')}`);
+    assert.ok(
+      r.warnings.some((w) => w.includes(needle)),
+      `warning about ${needle}: ${r.warnings.join('\n')}`,
+    );
   }
 });
 
@@ -119,9 +178,15 @@ test('importArgs: bare script args need a kind; mismatches and bad values warn',
 
 function fakeIo(stdin = ''): CliIo & { stdout: string; stderr: string } {
   const io = {
-    stdout: '', stderr: '', cwd: mkdtempSync(join(tmpdir(), 'sdxl-import-')),
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
+    stdout: '',
+    stderr: '',
+    cwd: mkdtempSync(join(tmpdir(), 'sdxl-import-')),
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
     readStdin: async () => stdin,
   };
   return io;
@@ -159,9 +224,20 @@ const README_LORA_ARGS = {
   pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
   pretrained_vae_model_name_or_path: 'madebyollin/sdxl-vae-fp16-fix',
   dataset_name: 'lambdalabs/naruto-blip-captions',
-  caption_column: 'text', resolution: 1024, random_flip: true, train_batch_size: 1, num_train_epochs: 2,
-  checkpointing_steps: 500, learning_rate: 1e-4, lr_scheduler: 'constant', lr_warmup_steps: 0, mixed_precision: 'fp16',
-  seed: 42, output_dir: 'sd-naruto-model-lora-sdxl', validation_prompt: 'cute dragon creature', report_to: 'wandb',
+  caption_column: 'text',
+  resolution: 1024,
+  random_flip: true,
+  train_batch_size: 1,
+  num_train_epochs: 2,
+  checkpointing_steps: 500,
+  learning_rate: 1e-4,
+  lr_scheduler: 'constant',
+  lr_warmup_steps: 0,
+  mixed_precision: 'fp16',
+  seed: 42,
+  output_dir: 'sd-naruto-model-lora-sdxl',
+  validation_prompt: 'cute dragon creature',
+  report_to: 'wandb',
   push_to_hub: true,
 };
 
@@ -205,7 +281,10 @@ test('a number too large for a double is kept as text with a warning, not turned
   const r = importCommandText(undefined, `accelerate launch train_dreambooth_lora_sdxl.py --rank ${big} --learning_rate 1e999 --instance_prompt x`);
   assert.equal(r.config.args.rank, big);
   assert.equal(r.config.args.learning_rate, '1e999');
-  assert.ok(r.warnings.some((w) => /--rank: 9{40}… is too large for a JSON number; kept as text/.test(w)), r.warnings.join('\n'));
+  assert.ok(
+    r.warnings.some((w) => /--rank: 9{40}… is too large for a JSON number; kept as text/.test(w)),
+    r.warnings.join('\n'),
+  );
   assert.ok(r.warnings.some((w) => /--learning_rate: 1e999 is too large/.test(w)));
   assert.equal(JSON.parse(JSON.stringify(r.config)).args.rank, big);
   const launcher = importCommandText(undefined, `accelerate launch --num_processes ${big} --main_process_port 29500 train_text_to_image_lora_sdxl.py`);

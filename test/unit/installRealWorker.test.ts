@@ -33,45 +33,52 @@ function install(dest: string, kit: string) {
 
 const calls = (root: string) => readFileSync(join(root, 'calls'), 'utf8').trim().split('\n').length;
 
-test('install-real-worker: the kit way installs once, stamps, and installs again when the kit or the install changes', { skip: process.platform === 'win32' && 'bash script' }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'real-worker-install-'));
-  try {
-    const kit = fakeKit(root);
-    const dest = join(root, 'dest');
-    let r = install(dest, kit);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(calls(root), 1);
-    assert.equal(readFileSync(join(dest, 'diffusers-examples', 'examples', 'dreambooth', 'train_dreambooth_lora_sdxl.py'), 'utf8'), '# v0.27.2\n');
-    assert.match(readFileSync(join(dest, '.sdxl-real-worker-installed'), 'utf8'), /^kit [0-9a-f]{16}\n$/);
+test(
+  'install-real-worker: the kit way installs once, stamps, and installs again when the kit or the install changes',
+  { skip: process.platform === 'win32' && 'bash script' },
+  () => {
+    const root = mkdtempSync(join(tmpdir(), 'real-worker-install-'));
+    try {
+      const kit = fakeKit(root);
+      const dest = join(root, 'dest');
+      let r = install(dest, kit);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(calls(root), 1);
+      assert.equal(readFileSync(join(dest, 'diffusers-examples', 'examples', 'dreambooth', 'train_dreambooth_lora_sdxl.py'), 'utf8'), '# v0.27.2\n');
+      assert.match(readFileSync(join(dest, '.sdxl-real-worker-installed'), 'utf8'), /^kit [0-9a-f]{16}\n$/);
 
-    r = install(dest, kit);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /already installed/);
-    assert.equal(calls(root), 1, 'a second call does not install again');
+      r = install(dest, kit);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /already installed/);
+      assert.equal(calls(root), 1, 'a second call does not install again');
 
-    // A kit file changed (a newer kit): installed again.
-    utimesSync(join(kit, 'install.sh'), new Date(), new Date(Date.now() + 5_000));
-    r = install(dest, kit);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(calls(root), 2);
+      // A kit file changed (a newer kit): installed again.
+      utimesSync(join(kit, 'install.sh'), new Date(), new Date(Date.now() + 5_000));
+      r = install(dest, kit);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(calls(root), 2);
 
-    // Part of the install gone: installed again.
-    rmSync(join(dest, 'tiny'), { recursive: true });
-    r = install(dest, kit);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(calls(root), 3);
-    assert.ok(existsSync(join(dest, 'tiny', 'model', 'model_index.json')));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+      // Part of the install gone: installed again.
+      rmSync(join(dest, 'tiny'), { recursive: true });
+      r = install(dest, kit);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(calls(root), 3);
+      assert.ok(existsSync(join(dest, 'tiny', 'model', 'model_index.json')));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
 
 test('install-real-worker: a kit folder without install.sh is refused, naming the variable', { skip: process.platform === 'win32' && 'bash script' }, () => {
   const root = mkdtempSync(join(tmpdir(), 'real-worker-install-'));
   try {
     const r = install(join(root, 'dest'), root);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no install\\.sh \\(SDXL_REAL_WORKER_KIT must name the kit folder\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no install\\.sh \\(SDXL_REAL_WORKER_KIT must name the kit folder\\)`),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

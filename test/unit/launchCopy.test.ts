@@ -31,11 +31,15 @@ test('masked secrets show hf_… and the last 4 characters at most', () => {
 test('the copied bash command runs what Start runs: in its folder, with its environment, the same argv', () => {
   const dir = mkdtempSync(join(tmpdir(), "sdxl copy 'dir' "));
   try {
-    const plan = buildLaunchPlan({
-      script: 'lora',
-      launch: { cwd: dir, env: { HF_HOME: '/h f', 'ODD.NAME': 'x' } },
-      args: { pretrained_model_name_or_path: 'm', validation_prompt: "a 'dog' $(x)", train_data_dir: 'd' },
-    }, join(dir, 'a.sdxl.json'), { platform: 'linux' });
+    const plan = buildLaunchPlan(
+      {
+        script: 'lora',
+        launch: { cwd: dir, env: { HF_HOME: '/h f', 'ODD.NAME': 'x' } },
+        args: { pretrained_model_name_or_path: 'm', validation_prompt: "a 'dog' $(x)", train_data_dir: 'd' },
+      },
+      join(dir, 'a.sdxl.json'),
+      { platform: 'linux' },
+    );
     const copy = copyableCommand(plan);
     assert.deepEqual(copy.masked, []);
     const got = runBash(copy.bash, Object.keys(plan.env));
@@ -49,17 +53,24 @@ test('the copied bash command runs what Start runs: in its folder, with its envi
 test('a Hub token in argv or the environment is copied masked, never whole', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sdxl-copy-'));
   try {
-    const plan = buildLaunchPlan({
-      script: 'lora',
-      launch: { cwd: dir, env: { HF_TOKEN: TOKEN } },
-      args: { pretrained_model_name_or_path: 'm', hub_token: TOKEN, validation_prompt: `uses ${TOKEN}` },
-    }, join(dir, 'a.sdxl.json'), { platform: 'linux' });
+    const plan = buildLaunchPlan(
+      {
+        script: 'lora',
+        launch: { cwd: dir, env: { HF_TOKEN: TOKEN } },
+        args: { pretrained_model_name_or_path: 'm', hub_token: TOKEN, validation_prompt: `uses ${TOKEN}` },
+      },
+      join(dir, 'a.sdxl.json'),
+      { platform: 'linux' },
+    );
     const copy = copyableCommand(plan);
     assert.deepEqual(copy.masked, ['hf_…9z8y']);
     for (const text of [copy.bash, copy.powershell]) assert.ok(!text.includes(TOKEN) && !text.includes('FAKEfake'), text);
     const got = runBash(copy.bash, ['HF_TOKEN']);
     // hub_token goes to the training as HF_TOKEN in its environment, never in argv (launchPlan.ts).
-    assert.equal(plan.argv.some((w) => w.startsWith('--hub_token')), false);
+    assert.equal(
+      plan.argv.some((w) => w.startsWith('--hub_token')),
+      false,
+    );
     assert.equal(got.argv[got.argv.indexOf('--validation_prompt') + 1], 'uses hf_…9z8y');
     assert.deepEqual(got.env, { HF_TOKEN: 'hf_…9z8y' });
     assert.equal(got.cwd, dir);

@@ -19,13 +19,26 @@ function plan(config: Partial<SdxlConfig>, opts = {}) {
 test('argv is accelerate launch, its options, the script, then the script args', () => {
   const p = plan({ launch: { accelerateArgs: { num_processes: 2, multi_gpu: true, mixed_precision: 'bf16' } } });
   assert.deepEqual(p.argv, [
-    'accelerate', 'launch', '--num_processes', '2', '--multi_gpu', '--mixed_precision', 'bf16',
-    SCRIPTS.full.fileName, '--pretrained_model_name_or_path', model.pretrained_model_name_or_path,
+    'accelerate',
+    'launch',
+    '--num_processes',
+    '2',
+    '--multi_gpu',
+    '--mixed_precision',
+    'bf16',
+    SCRIPTS.full.fileName,
+    '--pretrained_model_name_or_path',
+    model.pretrained_model_name_or_path,
   ]);
   assert.equal(p.script, 'full');
   // false launcher flags and nulls are left out; unknown launcher options pass through.
-  assert.deepEqual(plan({ launch: { accelerateArgs: { multi_gpu: false, gpu_ids: '0,1', use_deepspeed: true } as never } }).argv.slice(0, 5),
-    ['accelerate', 'launch', '--gpu_ids', '0,1', '--use_deepspeed']);
+  assert.deepEqual(plan({ launch: { accelerateArgs: { multi_gpu: false, gpu_ids: '0,1', use_deepspeed: true } as never } }).argv.slice(0, 5), [
+    'accelerate',
+    'launch',
+    '--gpu_ids',
+    '0,1',
+    '--use_deepspeed',
+  ]);
 });
 
 test('accelerate executable: explicit, next to a python path, or on PATH', () => {
@@ -35,7 +48,9 @@ test('accelerate executable: explicit, next to a python path, or on PATH', () =>
   assert.equal(plan({ launch: { python: '~/venv/bin/python' } }).argv[0], '/home/u/venv/bin/accelerate');
   assert.equal(plan({ launch: { python: '/opt/venv/bin/python', accelerate: '/x/accelerate' } }).argv[0], '/x/accelerate');
   assert.equal(plan({ launch: { accelerate: 'accelerate-custom' } }).argv[0], 'accelerate-custom');
-  const win = buildLaunchPlan({ script: 'lora', args: {}, launch: { python: 'C:\\venv\\Scripts\\python.exe' } }, 'C:\\proj\\a.sdxl.json', { platform: 'win32' });
+  const win = buildLaunchPlan({ script: 'lora', args: {}, launch: { python: 'C:\\venv\\Scripts\\python.exe' } }, 'C:\\proj\\a.sdxl.json', {
+    platform: 'win32',
+  });
   assert.equal(win.argv[0], 'C:\\venv\\Scripts\\accelerate.exe');
   assert.equal(win.cwd, 'C:\\proj');
 });
@@ -52,7 +67,10 @@ test('script path and cwd default to the script file name and the config folder'
 
 test('env holds only the config additions plus PYTHONUNBUFFERED=1', () => {
   assert.deepEqual(plan({}).env, { PYTHONUNBUFFERED: '1' });
-  assert.deepEqual(plan({ launch: { env: { CUDA_VISIBLE_DEVICES: '0,1', PYTHONUNBUFFERED: '0' } } }).env, { CUDA_VISIBLE_DEVICES: '0,1', PYTHONUNBUFFERED: '1' });
+  assert.deepEqual(plan({ launch: { env: { CUDA_VISIBLE_DEVICES: '0,1', PYTHONUNBUFFERED: '0' } } }).env, {
+    CUDA_VISIBLE_DEVICES: '0,1',
+    PYTHONUNBUFFERED: '1',
+  });
 });
 
 test('script args follow the table order; flags, nulls, unknown keys and type=bool are mapped', () => {
@@ -63,7 +81,10 @@ test('script args follow the table order; flags, nulls, unknown keys and type=bo
   const flags = argv.filter((a) => a.startsWith('--'));
   assert.deepEqual(new Set(flags), new Set(['--pretrained_model_name_or_path', '--seed', '--learning_rate', '--use_8bit_adam']));
   const positions = flags.map((f) => SCRIPTS.full.args.findIndex((s) => s.name === f));
-  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+  assert.deepEqual(
+    positions,
+    [...positions].sort((a, b) => a - b),
+  );
   assert.equal(argv[argv.indexOf('--seed') + 1], '42');
   assert.equal(argv.length, flags.length + 3); // three flags carry a value; use_8bit_adam is bare
 
@@ -87,9 +108,15 @@ test('numbers keep their value; values starting with - are attached with =', () 
 
 function fakeIo(): CliIo & { stdout: string; stderr: string } {
   const io = {
-    stdout: '', stderr: '', cwd: mkdtempSync(join(tmpdir(), 'sdxl-command-')),
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
+    stdout: '',
+    stderr: '',
+    cwd: mkdtempSync(join(tmpdir(), 'sdxl-command-')),
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
     readStdin: async () => '',
   };
   return io;
@@ -98,10 +125,14 @@ function fakeIo(): CliIo & { stdout: string; stderr: string } {
 test('CLI command: --json prints the plan, --shell the quoted line, bad input exits 1', async () => {
   const io = fakeIo();
   try {
-    writeFileSync(join(io.cwd, 'a.sdxl.json'), JSON.stringify({
-      script: 'lora', launch: { env: { HF_HOME: '/hf' }, accelerateArgs: { num_processes: 2 } },
-      args: { ...model, validation_prompt: "it's $(x)", nope: 1 },
-    }));
+    writeFileSync(
+      join(io.cwd, 'a.sdxl.json'),
+      JSON.stringify({
+        script: 'lora',
+        launch: { env: { HF_HOME: '/hf' }, accelerateArgs: { num_processes: 2 } },
+        args: { ...model, validation_prompt: "it's $(x)", nope: 1 },
+      }),
+    );
     assert.equal(await main(['command', 'a.sdxl.json', '--json'], io), 0);
     const out = JSON.parse(io.stdout) as { argv: string[]; env: Record<string, string>; cwd: string };
     const expected = buildLaunchPlan(JSON.parse(readFileSync(join(io.cwd, 'a.sdxl.json'), 'utf8')), join(io.cwd, 'a.sdxl.json'));
@@ -149,9 +180,14 @@ test('hub_token never goes on the command line: it is passed as HF_TOKEN, over l
 test('CLI command masks secret values unless --show-secrets, and says so', async () => {
   const io = fakeIo();
   try {
-    writeFileSync(join(io.cwd, 't.sdxl.json'), JSON.stringify({
-      script: 'lora', launch: { env: { WANDB_API_KEY: 'wandbFAKEkey0123456789' } }, args: { ...model, hub_token: TOKEN },
-    }));
+    writeFileSync(
+      join(io.cwd, 't.sdxl.json'),
+      JSON.stringify({
+        script: 'lora',
+        launch: { env: { WANDB_API_KEY: 'wandbFAKEkey0123456789' } },
+        args: { ...model, hub_token: TOKEN },
+      }),
+    );
     for (const form of [['--json'], ['--shell', 'bash'], ['--shell', 'powershell']]) {
       io.stdout = io.stderr = '';
       assert.equal(await main(['command', 't.sdxl.json', ...form], io), 0);

@@ -21,7 +21,11 @@ function plan(config: Partial<SdxlConfig>, opts = {}) {
 }
 
 test('values that cannot be passed as written are refused with the key named, not passed mangled or dropped', () => {
-  const refused = (config: Partial<SdxlConfig>, key: RegExp) => assert.throws(() => plan(config), (e: Error) => e instanceof LaunchPlanError && key.test(e.message));
+  const refused = (config: Partial<SdxlConfig>, key: RegExp) =>
+    assert.throws(
+      () => plan(config),
+      (e: Error) => e instanceof LaunchPlanError && key.test(e.message),
+    );
   // An object went to String() ("Cannot convert object to primitive value" for JSON objects without a prototype).
   refused({ args: { ...model, resolution: JSON.parse('{"a": 1}') } }, /^args\.resolution is an object: --resolution takes one value/);
   refused({ args: { ...model, resolution: Object.create(null) as never } }, /^args\.resolution is an object/);
@@ -42,8 +46,12 @@ test('values that cannot be passed as written are refused with the key named, no
 });
 
 test('a NUL character anywhere the launch goes is refused with the key named (spawn would throw in the wrapper)', () => {
-  const nul = (config: Partial<SdxlConfig>, key: string) => assert.throws(() => plan(config),
-    (e: Error) => e instanceof LaunchPlanError && e.message.startsWith(key) && /contains a NUL character \(\\u0000\)/.test(e.message), key);
+  const nul = (config: Partial<SdxlConfig>, key: string) =>
+    assert.throws(
+      () => plan(config),
+      (e: Error) => e instanceof LaunchPlanError && e.message.startsWith(key) && /contains a NUL character \(\\u0000\)/.test(e.message),
+      key,
+    );
   nul({ args: { ...model, validation_prompt: 'a\u0000b' } }, 'args.validation_prompt');
   nul({ args: { ...model, pretrained_model_name_or_path: '\u0000' } }, 'args.pretrained_model_name_or_path');
   nul({ script: 'dreambooth-lora', args: { ...model, prodigy_decouple: 'x\u0000' as never } }, 'args.prodigy_decouple');
@@ -64,21 +72,38 @@ test('a scriptPath starting with - is passed as ./-… so accelerate does not re
 test('no script argument takes a list (nargs), so an array value is always refused', () => {
   // The argument tables record argparse's nargs; should a script gain a list argument, argWords must pass its items.
   for (const kind of SCRIPT_KINDS) {
-    const table = JSON.parse(readFileSync(join(repoRoot(), 'src', 'core', 'scripts', 'data', `${kind}.args.json`), 'utf8')) as { args: Array<{ dest: string; nargs: unknown }> };
+    const table = JSON.parse(readFileSync(join(repoRoot(), 'src', 'core', 'scripts', 'data', `${kind}.args.json`), 'utf8')) as {
+      args: Array<{ dest: string; nargs: unknown }>;
+    };
     assert.ok(table.args.length > 50);
-    assert.deepEqual(table.args.filter((a) => a.nargs !== null).map((a) => a.dest), [], kind);
+    assert.deepEqual(
+      table.args.filter((a) => a.nargs !== null).map((a) => a.dest),
+      [],
+      kind,
+    );
   }
 });
 
 /** A lora config that validates clean, with `change` applied to its JSON value. */
 function doc(change: (d: { script: string; launch: Record<string, unknown>; args: Record<string, unknown> }) => void): string {
-  const d = { script: 'lora', launch: {} as Record<string, unknown>, args: { ...model, train_data_dir: 'data', validation_prompt: 'a dog', validation_epochs: 1 } as Record<string, unknown> };
+  const d = {
+    script: 'lora',
+    launch: {} as Record<string, unknown>,
+    args: { ...model, train_data_dir: 'data', validation_prompt: 'a dog', validation_epochs: 1 } as Record<string, unknown>,
+  };
   change(d);
   return JSON.stringify(d, null, 2);
 }
 
 test('a NUL character is an error diagnostic placed on the \\u0000 itself, with a fix that removes it', () => {
-  assert.deepEqual(validateConfig(doc(() => {}), {}), [], 'the base config is clean');
+  assert.deepEqual(
+    validateConfig(
+      doc(() => {}),
+      {},
+    ),
+    [],
+    'the base config is clean',
+  );
   const cases: Array<[string, (d: Parameters<Parameters<typeof doc>[0]>[0]) => void, string]> = [
     ['/args/validation_prompt', (d) => (d.args.validation_prompt = 'a \u0000dog'), '"args.validation_prompt"'],
     ['/launch/cwd', (d) => (d.launch.cwd = '/w\u0000'), '"launch.cwd"'],
@@ -99,11 +124,27 @@ test('a NUL character is an error diagnostic placed on the \\u0000 itself, with 
     const lines = text.slice(0, d.offset).split('\n');
     assert.deepEqual([d.line, d.column], [lines.length, lines.at(-1)!.length + 1]);
     assert.ok(d.fix, `${path} has a fix`);
-    assert.deepEqual(validateConfig(applyFix(text, d.fix), {}).filter((x) => x.code === 'nul-character'), [], `${path}: fixed`);
+    assert.deepEqual(
+      validateConfig(applyFix(text, d.fix), {}).filter((x) => x.code === 'nul-character'),
+      [],
+      `${path}: fixed`,
+    );
   }
   // An escaped backslash followed by "u0000" is text, not a NUL; an unknown key is not passed, so not checked here.
-  assert.deepEqual(validateConfig(doc((d) => (d.args.validation_prompt = 'C:\\u0000')), {}), []);
-  assert.equal(validateConfig(doc((d) => (d.args.not_an_arg = '\u0000')), {}).filter((x) => x.code === 'nul-character').length, 0);
+  assert.deepEqual(
+    validateConfig(
+      doc((d) => (d.args.validation_prompt = 'C:\\u0000')),
+      {},
+    ),
+    [],
+  );
+  assert.equal(
+    validateConfig(
+      doc((d) => (d.args.not_an_arg = '\u0000')),
+      {},
+    ).filter((x) => x.code === 'nul-character').length,
+    0,
+  );
 });
 
 test('environment variable names that cannot exist are errors on the name', () => {
@@ -132,18 +173,48 @@ test('whatever buildLaunchPlan refuses is an error diagnostic at the same key fi
   ];
   for (const [path, change] of bad) {
     const text = doc(change);
-    assert.ok(validateConfig(text, {}).some((d) => d.severity === 'error' && d.path === path), `${path}: error diagnostic`);
+    assert.ok(
+      validateConfig(text, {}).some((d) => d.severity === 'error' && d.path === path),
+      `${path}: error diagnostic`,
+    );
     const key = path.slice(1).replace(/\//g, '.');
-    assert.throws(() => buildLaunchPlan(JSON.parse(text) as SdxlConfig, CONFIG),
-      (e: Error) => e instanceof LaunchPlanError && e.message.replace(/\["(.*)"\]/, '.$1').includes(key), `${path}: refused naming ${key}`);
+    assert.throws(
+      () => buildLaunchPlan(JSON.parse(text) as SdxlConfig, CONFIG),
+      (e: Error) => e instanceof LaunchPlanError && e.message.replace(/\["(.*)"\]/, '.$1').includes(key),
+      `${path}: refused naming ${key}`,
+    );
   }
 });
 
 test('Start asks before a config with errors, naming how many and the first', () => {
-  const text = doc((d) => { d.args.gradient_checkpointing = 'true'; d.args.rank = { a: 1 }; });
+  const text = doc((d) => {
+    d.args.gradient_checkpointing = 'true';
+    d.args.rank = { a: 1 };
+  });
   const question = startWithErrorsQuestion('foo.sdxl.json', validateConfig(text, {}));
-  assert.match(question ?? '', /^foo\.sdxl\.json has 2 errors \(first: line \d+: "gradient_checkpointing" is a switch: use true or false, not the string "true"\)\. Start anyway\?$/);
-  assert.match(startWithErrorsQuestion('a.sdxl.json', validateConfig(doc((d) => (d.args.validation_prompt = '\u0000')), {})) ?? '', /^a\.sdxl\.json has 1 error \(first: line \d+: "args\.validation_prompt" contains a NUL/);
+  assert.match(
+    question ?? '',
+    /^foo\.sdxl\.json has 2 errors \(first: line \d+: "gradient_checkpointing" is a switch: use true or false, not the string "true"\)\. Start anyway\?$/,
+  );
+  assert.match(
+    startWithErrorsQuestion(
+      'a.sdxl.json',
+      validateConfig(
+        doc((d) => (d.args.validation_prompt = '\u0000')),
+        {},
+      ),
+    ) ?? '',
+    /^a\.sdxl\.json has 1 error \(first: line \d+: "args\.validation_prompt" contains a NUL/,
+  );
   // Warnings alone do not ask.
-  assert.equal(startWithErrorsQuestion('a.sdxl.json', validateConfig(doc((d) => (d.args.nope = 1)), {})), undefined);
+  assert.equal(
+    startWithErrorsQuestion(
+      'a.sdxl.json',
+      validateConfig(
+        doc((d) => (d.args.nope = 1)),
+        {},
+      ),
+    ),
+    undefined,
+  );
 });

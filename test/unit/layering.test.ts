@@ -15,15 +15,28 @@ function sources(dir: string): string[] {
 
 test('src/core, src/shared, the CLI and the webview never import vscode', () => {
   const root = repoRoot();
-  const files = [...sources(join(root, 'src', 'core')), ...sources(join(root, 'src', 'shared')), ...sources(join(root, 'src', 'cli')),
-    join(root, 'src', 'cli.ts'), join(root, 'src', 'wrapper.ts'), join(root, 'src', 'validateWorker.ts'), ...sources(join(root, 'webview', 'src'))];
+  const files = [
+    ...sources(join(root, 'src', 'core')),
+    ...sources(join(root, 'src', 'shared')),
+    ...sources(join(root, 'src', 'cli')),
+    join(root, 'src', 'cli.ts'),
+    join(root, 'src', 'wrapper.ts'),
+    join(root, 'src', 'validateWorker.ts'),
+    ...sources(join(root, 'webview', 'src')),
+  ];
   assert.ok(files.length > 50);
   const offenders = files.filter((f) => /\bfrom\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)/.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(offenders.map((f) => relative(root, f)), []);
+  assert.deepEqual(
+    offenders.map((f) => relative(root, f)),
+    [],
+  );
 });
 
 test('the webview never imports host code other than src/shared', () => {
   const root = repoRoot();
   const offenders = sources(join(root, 'webview', 'src')).filter((f) => /from\s+['"](\.\.\/)+src\/(?!shared\/)/.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(offenders.map((f) => relative(root, f)), []);
+  assert.deepEqual(
+    offenders.map((f) => relative(root, f)),
+    [],
+  );
 });

@@ -6,10 +6,14 @@ import { logFailure, loggingErrors } from '../../src/extension/listenerErrors';
 test('a throwing listener is logged with what failed, and does not throw into its emitter', () => {
   const logged: string[] = [];
   const seen: number[] = [];
-  const listener = loggingErrors('Run abc: updating the views', (m) => logged.push(m), (n: number) => {
-    seen.push(n);
-    if (n === 2) throw new Error('view broke');
-  });
+  const listener = loggingErrors(
+    'Run abc: updating the views',
+    (m) => logged.push(m),
+    (n: number) => {
+      seen.push(n);
+      if (n === 2) throw new Error('view broke');
+    },
+  );
   for (const n of [1, 2, 3]) listener(n);
   assert.deepEqual(seen, [1, 2, 3]);
   assert.equal(logged.length, 1);

@@ -12,11 +12,24 @@ test('LoRA parameter count follows from enumerating every targeted linear', () =
   let perRank = 0;
   for (const level of SDXL_UNET.transformerLevels) {
     const d = level.dim;
-    const linears: Array<[number, number]> = [[d, d], [d, d], [d, d], [d, d], [d, d], [SDXL_UNET.crossAttentionDim, d], [SDXL_UNET.crossAttentionDim, d], [d, d]];
+    const linears: Array<[number, number]> = [
+      [d, d],
+      [d, d],
+      [d, d],
+      [d, d],
+      [d, d],
+      [SDXL_UNET.crossAttentionDim, d],
+      [SDXL_UNET.crossAttentionDim, d],
+      [d, d],
+    ];
     for (let b = 0; b < level.blocks; b++) for (const [i, o] of linears) perRank += i + o;
   }
   assert.equal(unetLoraParamsPerRank(), perRank);
-  assert.equal(SDXL_UNET.transformerLevels.reduce((s, l) => s + l.blocks, 0), 70, 'SDXL base has 70 transformer blocks');
+  assert.equal(
+    SDXL_UNET.transformerLevels.reduce((s, l) => s + l.blocks, 0),
+    70,
+    'SDXL base has 70 transformer blocks',
+  );
   let te = 0;
   for (const t of SDXL_UNET.textEncoders) te += t.layers * 4 * (t.dim + t.dim);
   assert.equal(textEncoderLoraParamsPerRank(), te);
@@ -63,17 +76,38 @@ test('mixed precision from accelerateArgs counts; a bad value in args does not',
 const ANCHORS: Array<{ source: string; config: SdxlConfig; min?: number; max?: number; stated?: number; tolerance?: number }> = [
   {
     source: 'diffusers#6230 / #7114 (full, 512 px, 8-bit Adam): OOM on a V100, "requires 40GB"',
-    config: cfg('full', { resolution: 512, train_batch_size: 1, gradient_accumulation_steps: 4, gradient_checkpointing: true, use_8bit_adam: true, enable_xformers_memory_efficient_attention: true }),
-    min: 15.77, max: 40,
+    config: cfg('full', {
+      resolution: 512,
+      train_batch_size: 1,
+      gradient_accumulation_steps: 4,
+      gradient_checkpointing: true,
+      use_8bit_adam: true,
+      enable_xformers_memory_efficient_attention: true,
+    }),
+    min: 15.77,
+    max: 40,
   },
   {
     source: 'diffusers#7146 (full, 256 px, EMA, 8-bit Adam): OOM on a 31.73 GiB V100',
-    config: cfg('full', { resolution: 256, train_batch_size: 1, use_ema: true, gradient_checkpointing: true, use_8bit_adam: true, enable_xformers_memory_efficient_attention: true }),
+    config: cfg('full', {
+      resolution: 256,
+      train_batch_size: 1,
+      use_ema: true,
+      gradient_checkpointing: true,
+      use_8bit_adam: true,
+      enable_xformers_memory_efficient_attention: true,
+    }),
     min: 31.73,
   },
   {
     source: 'diffusers README_sdxl (PR #4470): DreamBooth LoRA with checkpointing, xformers, 8-bit Adam "< 16GB", free Colab T4',
-    config: cfg('dreambooth-lora', { resolution: 1024, train_batch_size: 1, gradient_checkpointing: true, use_8bit_adam: true, enable_xformers_memory_efficient_attention: true }),
+    config: cfg('dreambooth-lora', {
+      resolution: 1024,
+      train_batch_size: 1,
+      gradient_checkpointing: true,
+      use_8bit_adam: true,
+      enable_xformers_memory_efficient_attention: true,
+    }),
     max: 15,
   },
   {
@@ -89,7 +123,8 @@ const ANCHORS: Array<{ source: string; config: SdxlConfig; min?: number; max?: n
   {
     source: 'kohya sd-scripts docs/train_SDXL-en.md: LoRA "8GB" with checkpointing, 8-bit optimizer, cached text-encoder outputs, dim 8',
     config: cfg('dreambooth-lora', { resolution: 1024, train_batch_size: 1, rank: 8, gradient_checkpointing: true, use_8bit_adam: true }),
-    stated: 8 / 1.073741824, tolerance: 0.15,
+    stated: 8 / 1.073741824,
+    tolerance: 0.15,
   },
 ];
 
@@ -103,8 +138,10 @@ for (const a of ANCHORS) {
 }
 
 test('state memory matches the derived rows of the anchors (41.1 GB AdamW, 25.7 GB 8-bit)', () => {
-  const states = (c: SdxlConfig): number => estimateMemory(c).breakdown
-    .filter((b) => /^(UNet weights|Gradients|Optimizer state)/.test(b.label)).reduce((s, b) => s + b.gib, 0) * 1.073741824;
+  const states = (c: SdxlConfig): number =>
+    estimateMemory(c)
+      .breakdown.filter((b) => /^(UNet weights|Gradients|Optimizer state)/.test(b.label))
+      .reduce((s, b) => s + b.gib, 0) * 1.073741824;
   assert.ok(Math.abs(states(cfg('full')) - 41.1) / 41.1 < 0.01);
   assert.ok(Math.abs(states(cfg('full', { use_8bit_adam: true })) - 25.7) / 25.7 < 0.01);
 });

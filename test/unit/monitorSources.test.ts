@@ -25,7 +25,10 @@ function withTemp(fn: (dir: string) => Promise<void>) {
 
 test('a pass reads its sources in the listed order; the console source is the one asked for console lines', () => {
   const { console, all } = passSources({ imageCacheDir: '/tmp/none' });
-  assert.deepEqual(all.map((s) => s.name), ['console', 'tensorboard', 'wandb', 'checkpoints', 'tracker', 'hang']);
+  assert.deepEqual(
+    all.map((s) => s.name),
+    ['console', 'tensorboard', 'wandb', 'checkpoints', 'tracker', 'hang'],
+  );
   assert.equal(all[0], console);
 });
 
@@ -56,11 +59,23 @@ test('a one-shot read polls every source until none has more, then takes their l
 });
 
 test('launchFactsOf: the one reading of run.json (script from the plan when the record lacks it, output_dir against cwd, typed args)', () => {
-  const facts = launchFactsOf({
-    state: 'running', startedAt: '2024-01-02T03:04:05Z', pgid: 77, exitCode: 'x', note: 'n',
-    gpus: { indices: [1, 'a', 3] },
-    plan: { cwd: '/work', script: 'lora', env: { A: 'b', N: 3 }, argv: ['accelerate', 'launch', '--num_processes', '2', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir=tb', '--rank', '8'] },
-  }, '/records/r7');
+  const facts = launchFactsOf(
+    {
+      state: 'running',
+      startedAt: '2024-01-02T03:04:05Z',
+      pgid: 77,
+      exitCode: 'x',
+      note: 'n',
+      gpus: { indices: [1, 'a', 3] },
+      plan: {
+        cwd: '/work',
+        script: 'lora',
+        env: { A: 'b', N: 3 },
+        argv: ['accelerate', 'launch', '--num_processes', '2', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir=tb', '--rank', '8'],
+      },
+    },
+    '/records/r7',
+  );
   assert.equal(facts.id, 'r7');
   assert.equal(facts.script, 'lora');
   assert.equal(facts.outputDir, '/work/out');
@@ -78,30 +93,38 @@ test('launchFactsOf: the one reading of run.json (script from the plan when the 
   assert.deepEqual([bare.id, bare.cwd, bare.script, bare.startedMs, bare.args], ['x', '/r/x', undefined, undefined, {}]);
 });
 
-test('readRecordFile never throws: missing, broken and non-object files say so by name', withTemp(async (dir) => {
-  assert.deepEqual(await readRecordFile(join(dir, 'run.json')), { missing: true });
-  writeFileSync(join(dir, 'bad.json'), '{ not json');
-  assert.match((await readRecordFile(join(dir, 'bad.json'))).error ?? '', /bad\.json: /);
-  writeFileSync(join(dir, 'list.json'), '[1]');
-  assert.equal((await readRecordFile(join(dir, 'list.json'))).error, `${join(dir, 'list.json')}: not a JSON object`);
-  writeFileSync(join(dir, 'ok.json'), '{"id":"a"}');
-  assert.deepEqual((await readRecordFile(join(dir, 'ok.json'))).value, { id: 'a' });
-}));
+test(
+  'readRecordFile never throws: missing, broken and non-object files say so by name',
+  withTemp(async (dir) => {
+    assert.deepEqual(await readRecordFile(join(dir, 'run.json')), { missing: true });
+    writeFileSync(join(dir, 'bad.json'), '{ not json');
+    assert.match((await readRecordFile(join(dir, 'bad.json'))).error ?? '', /bad\.json: /);
+    writeFileSync(join(dir, 'list.json'), '[1]');
+    assert.equal((await readRecordFile(join(dir, 'list.json'))).error, `${join(dir, 'list.json')}: not a JSON object`);
+    writeFileSync(join(dir, 'ok.json'), '{"id":"a"}');
+    assert.deepEqual((await readRecordFile(join(dir, 'ok.json'))).value, { id: 'a' });
+  }),
+);
 
-test('the one nvidia-smi wrapper: missing, failing and hanging executables are errors, never throws; CSV cells parse leniently', withTemp(async (dir) => {
-  assert.deepEqual(await runNvidiaSmi(['-L'], { exec: 'no-such-nvidia-smi-xyz' }), { ok: false, error: 'no-such-nvidia-smi-xyz was not found on PATH' });
-  const fake = join(dir, 'nvidia-smi');
-  writeFileSync(fake, '#!/bin/sh\necho "0, 1 MiB, [N/A]"\nif [ "$1" = fail ]; then echo "driver gone"; exit 9; fi\nif [ "$1" = hang ]; then sleep 5; fi\n', { mode: 0o755 });
-  const ok = await runNvidiaSmi(['x'], { exec: fake });
-  assert.ok(ok.ok);
-  assert.deepEqual(csvRows(ok.ok ? ok.stdout : ''), [['0', ' 1 MiB', ' [N/A]']]);
-  assert.deepEqual(await runNvidiaSmi(['fail'], { exec: fake }), { ok: false, error: `${fake} failed: 0, 1 MiB, [N/A]` });
-  const started = Date.now();
-  const hung = await runNvidiaSmi(['hang'], { exec: fake, timeoutMs: 300 });
-  assert.equal(hung.ok, false);
-  assert.ok(Date.now() - started < 4_000, 'the timeout ends the call');
-  assert.deepEqual([cellNumber(' 1 MiB'), cellNumber('[N/A]'), cellNumber('98 %'), cellNumber(undefined)], [1, undefined, 98, undefined]);
-}));
+test(
+  'the one nvidia-smi wrapper: missing, failing and hanging executables are errors, never throws; CSV cells parse leniently',
+  withTemp(async (dir) => {
+    assert.deepEqual(await runNvidiaSmi(['-L'], { exec: 'no-such-nvidia-smi-xyz' }), { ok: false, error: 'no-such-nvidia-smi-xyz was not found on PATH' });
+    const fake = join(dir, 'nvidia-smi');
+    writeFileSync(fake, '#!/bin/sh\necho "0, 1 MiB, [N/A]"\nif [ "$1" = fail ]; then echo "driver gone"; exit 9; fi\nif [ "$1" = hang ]; then sleep 5; fi\n', {
+      mode: 0o755,
+    });
+    const ok = await runNvidiaSmi(['x'], { exec: fake });
+    assert.ok(ok.ok);
+    assert.deepEqual(csvRows(ok.ok ? ok.stdout : ''), [['0', ' 1 MiB', ' [N/A]']]);
+    assert.deepEqual(await runNvidiaSmi(['fail'], { exec: fake }), { ok: false, error: `${fake} failed: 0, 1 MiB, [N/A]` });
+    const started = Date.now();
+    const hung = await runNvidiaSmi(['hang'], { exec: fake, timeoutMs: 300 });
+    assert.equal(hung.ok, false);
+    assert.ok(Date.now() - started < 4_000, 'the timeout ends the call');
+    assert.deepEqual([cellNumber(' 1 MiB'), cellNumber('[N/A]'), cellNumber('98 %'), cellNumber(undefined)], [1, undefined, 98, undefined]);
+  }),
+);
 
 test('launcher lines: one set of tests in run/failure.ts', () => {
   assert.equal(isLauncherExceptionLine('subprocess.CalledProcessError: Command … returned non-zero exit status 1.'), true);

@@ -29,7 +29,10 @@ for (const kind of ['array', 'object'] as const) {
     assert.match(parsed.problems[0]!.message, TOO_DEEP);
     assert.equal(parsed.problems[0]!.code, 'too-deep');
     const ds = validateConfig(deep(10_000, kind));
-    assert.deepEqual(ds.map((d) => [d.code, d.severity, d.line]), [['too-deep', 'error', 6]]);
+    assert.deepEqual(
+      ds.map((d) => [d.code, d.severity, d.line]),
+      [['too-deep', 'error', 6]],
+    );
   });
 }
 

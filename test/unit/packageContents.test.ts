@@ -12,14 +12,23 @@ const root = repoRoot();
 
 /** A .vscodeignore pattern as vsce reads the forms used here: `**` any depth, `*` within one name, the rest literal. */
 function globRegExp(glob: string): RegExp {
-  const body = glob.split(/(\*\*|\*)/).map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const body = glob
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`);
 }
 
-interface Rule { negated: boolean; re: RegExp }
+interface Rule {
+  negated: boolean;
+  re: RegExp;
+}
 
 function ignoreRules(): Rule[] {
-  const lines = readFileSync(join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(join(root, '.vscodeignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   return lines.map((l) => {
     const negated = l.startsWith('!');
     const glob = negated ? l.slice(1) : l;
@@ -81,7 +90,9 @@ test('every external package the sources import ships in the .vsix, with all it 
   const missing: string[] = [];
   for (const pkg of imported) {
     for (const dep of runtimeClosure(pkg)) {
-      const unshipped = files(join(root, 'node_modules', dep)).map((f) => relative(root, f).split('\\').join('/')).filter((f) => !shipped(rules, f));
+      const unshipped = files(join(root, 'node_modules', dep))
+        .map((f) => relative(root, f).split('\\').join('/'))
+        .filter((f) => !shipped(rules, f));
       if (unshipped.length > 0) missing.push(`${dep} (needed by ${pkg}): ${unshipped.length} files left out, e.g. ${unshipped[0]}`);
     }
   }
@@ -90,10 +101,24 @@ test('every external package the sources import ships in the .vsix, with all it 
 
 test('the bundles and the extension manifest ship; sources, tests and the rest of node_modules do not', () => {
   const rules = ignoreRules();
-  for (const p of ['dist/extension.js', 'dist/cli.js', 'dist/wrapper.js', 'dist/validateWorker.js', 'dist/webview/dashboard.js', 'package.json', 'schemas/full.schema.json']) {
+  for (const p of [
+    'dist/extension.js',
+    'dist/cli.js',
+    'dist/wrapper.js',
+    'dist/validateWorker.js',
+    'dist/webview/dashboard.js',
+    'package.json',
+    'schemas/full.schema.json',
+  ]) {
     assert.ok(shipped(rules, p), `${p} is packed`);
   }
-  for (const p of ['src/core/imageGrid.ts', 'test/unit/packageContents.test.ts', 'node_modules/typescript/package.json', 'dist/sdxl-trainer.vsix', '.sdxl/runs/x/run.json']) {
+  for (const p of [
+    'src/core/imageGrid.ts',
+    'test/unit/packageContents.test.ts',
+    'node_modules/typescript/package.json',
+    'dist/sdxl-trainer.vsix',
+    '.sdxl/runs/x/run.json',
+  ]) {
     assert.ok(!shipped(rules, p), `${p} is left out`);
   }
 });

@@ -5,7 +5,8 @@ import { validateConfig } from '../../src/core/diagnostics';
 
 test('syntax errors at the end of the text get ranges inside it (found by the fuzz suite: an unterminated comment)', () => {
   for (const text of ['/*', './*', '{"script": "lora" /* open', '{"a": 1 /* x', '{', '']) {
-    for (const p of parseConfigText(text).problems) assert.ok(p.offset >= 0 && p.length >= 0 && p.offset + p.length <= text.length, `${JSON.stringify(text)}: ${p.message} at ${p.offset}+${p.length}`);
+    for (const p of parseConfigText(text).problems)
+      assert.ok(p.offset >= 0 && p.length >= 0 && p.offset + p.length <= text.length, `${JSON.stringify(text)}: ${p.message} at ${p.offset}+${p.length}`);
     for (const d of validateConfig(text)) assert.ok(d.offset + d.length <= text.length, `${JSON.stringify(text)}: ${d.code} at ${d.offset}+${d.length}`);
   }
 });
@@ -21,6 +22,9 @@ test('a non-object root ending in an unterminated comment gets a range inside th
 test('every diagnostic of a text cut inside a comment lies inside it (fuzz seed 2121739465, case 55494)', () => {
   const text = '{"script": "dreambooth-lora",\n  "script": "lora",\n  "name": "e2e sample",\n  "args": {\n    "pre "stabilityai/sta/*';
   const diagnostics = validateConfig(text);
-  assert.ok(diagnostics.some((d) => d.code === 'required' || /required/.test(d.message)), diagnostics.map((d) => d.message).join(' | '));
+  assert.ok(
+    diagnostics.some((d) => d.code === 'required' || /required/.test(d.message)),
+    diagnostics.map((d) => d.message).join(' | '),
+  );
   for (const d of diagnostics) assert.ok(d.offset >= 0 && d.offset + d.length <= text.length, `${d.message}: ${d.offset}+${d.length} > ${text.length}`);
 });

@@ -12,14 +12,15 @@ import { runFolders } from '../../src/core/supervisor/runFolders';
  */
 function layout(): { base: string; out: string; roots: string[] } {
   const base = realpathSync(mkdtempSync(join(tmpdir(), 'sdxl-contain-')));
-  for (const d of ['out/checkpoint-1', 'out-evil', 'outside', 'store/checkpoint-2', 'store/other', 'checkpoint-1']) mkdirSync(join(base, d), { recursive: true });
+  for (const d of ['out/checkpoint-1', 'out-evil', 'outside', 'store/checkpoint-2', 'store/other', 'checkpoint-1'])
+    mkdirSync(join(base, d), { recursive: true });
   symlinkSync(join(base, 'outside'), join(base, 'out', 'link-out'));
   symlinkSync(join(base, 'store', 'checkpoint-2'), join(base, 'out', 'checkpoint-2'));
   const out = join(base, 'out');
   return { base, out, roots: [out, join(out, 'checkpoint-1'), join(out, 'checkpoint-2')] };
 }
 
-test('paths inside the run\'s folders are allowed, relative ones taken against the run\'s cwd; the real path is returned', async () => {
+test("paths inside the run's folders are allowed, relative ones taken against the run's cwd; the real path is returned", async () => {
   const { base, out, roots } = layout();
   assert.deepEqual(await containPath('out/checkpoint-1', roots, base), { ok: true, path: join(out, 'checkpoint-1') });
   assert.deepEqual(await containPath(out, roots, base), { ok: true, path: out });
@@ -64,10 +65,12 @@ test('isWithin compares path segments', () => {
   assert.equal(isWithin('/out', '/other/out'), false);
 });
 
-test('runFolders: output_dir (recorded, else from the plan) and the listed checkpoints, against the plan\'s cwd', () => {
+test("runFolders: output_dir (recorded, else from the plan) and the listed checkpoints, against the plan's cwd", () => {
   const plan = { argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir=runs/a'], env: {}, cwd: '/work/ws', script: 'lora' as const };
   assert.deepEqual(runFolders({ plan }, [{ path: 'runs/a/checkpoint-5' }, { path: '/mnt/ckpt/checkpoint-9' }]), [
-    '/work/ws/runs/a', '/work/ws/runs/a/checkpoint-5', '/mnt/ckpt/checkpoint-9',
+    '/work/ws/runs/a',
+    '/work/ws/runs/a/checkpoint-5',
+    '/mnt/ckpt/checkpoint-9',
   ]);
   assert.deepEqual(runFolders({ plan, outputDir: '/data/out' }, []), ['/data/out']);
 });

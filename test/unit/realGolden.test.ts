@@ -27,7 +27,9 @@ function outputDir(which: 'pty' | 'pipe'): { dir: string; done: () => void } {
   const dir = join(root, 'out');
   cpSync(join(FIX, `output-${which}`), dir, { recursive: true });
   rmSync(join(dir, 'listing.txt'));
-  for (const line of readFileSync(join(FIX, `output-${which}`, 'listing.txt'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of readFileSync(join(FIX, `output-${which}`, 'listing.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
     const [path, size] = line.split(' ');
     if (path!.startsWith('logs/')) continue;
     mkdirSync(dirname(join(dir, path!)), { recursive: true });
@@ -44,10 +46,19 @@ for (const name of CONSOLES) {
     assert.deepEqual([...new Set(progress.map((p) => p.step))], [0, 1, 2, 3, 4, 5, 6]);
     assert.ok(progress.every((p) => p.total === 6));
     const postfix = ofType(ev, 'postfix');
-    assert.deepEqual([...new Set(postfix.map((p) => `${p.step}:${p.stepLoss}`))], ['1:1.12', '2:1.12', '3:1.12', '3:1.09', '4:1.09', '5:1.09', '5:1.16', '6:1.16', '6:1.1']);
+    assert.deepEqual(
+      [...new Set(postfix.map((p) => `${p.step}:${p.stepLoss}`))],
+      ['1:1.12', '2:1.12', '3:1.12', '3:1.09', '4:1.09', '5:1.09', '5:1.16', '6:1.16', '6:1.1'],
+    );
     assert.ok(postfix.every((p) => p.lr === 0.0001));
-    assert.deepEqual(ofType(ev, 'checkpointSaved').map((c) => c.step), [2, 4, 6]);
-    assert.deepEqual(ofType(ev, 'checkpointsRemoved').map((c) => c.names), [['checkpoint-2']]);
+    assert.deepEqual(
+      ofType(ev, 'checkpointSaved').map((c) => c.step),
+      [2, 4, 6],
+    );
+    assert.deepEqual(
+      ofType(ev, 'checkpointsRemoved').map((c) => c.names),
+      [['checkpoint-2']],
+    );
     assert.deepEqual(ofType(ev, 'accelerateState').find((a) => a.device !== undefined)?.device, 'cpu');
     assert.equal(ofType(ev, 'scriptHint').at(-1)?.script, 'dreambooth-lora');
     assert.deepEqual(ofType(ev, 'traceback'), []);
@@ -58,24 +69,46 @@ for (const name of CONSOLES) {
     const ev = events(name);
     // Real order: Loading pipeline components → Running validation... (each epoch); then "Model weights saved in
     // <output_dir>/pytorch_lora_weights.safetensors", Loading pipeline components, Running validation... (the test images).
-    assert.deepEqual(ofType(ev, 'phase').map((p) => p.phase),
-      ['training', 'saving', 'training', 'saving', 'training', 'validating', 'training', 'saving', 'training', 'validating', 'finishing']);
-    assert.deepEqual(ofType(ev, 'validationStarted').map((v) => !!v.final), [false, false, false, false, true, true]);
+    assert.deepEqual(
+      ofType(ev, 'phase').map((p) => p.phase),
+      ['training', 'saving', 'training', 'saving', 'training', 'validating', 'training', 'saving', 'training', 'validating', 'finishing'],
+    );
+    assert.deepEqual(
+      ofType(ev, 'validationStarted').map((v) => !!v.final),
+      [false, false, false, false, true, true],
+    );
     let s = reduceAll([]);
     const seen: string[] = [];
     for (const e of ev) {
       s = reduceAll([e], s);
       if (seen.at(-1) !== s.state) seen.push(s.state);
     }
-    assert.deepEqual(seen, ['starting', 'training', 'saving', 'training', 'saving', 'training', 'validating', 'training', 'saving', 'training', 'validating', 'finishing']);
+    assert.deepEqual(seen, [
+      'starting',
+      'training',
+      'saving',
+      'training',
+      'saving',
+      'training',
+      'validating',
+      'training',
+      'saving',
+      'training',
+      'validating',
+      'finishing',
+    ]);
   });
 }
 
 test('real console: pty and pipe give the same state', () => {
   const [a, b] = CONSOLES.map((n) => reduceAll(events(n)));
-  for (const key of ['step', 'totalSteps', 'epoch', 'numEpochs', 'stepLoss', 'lr', 'device', 'script', 'state'] as const) assert.deepEqual(a![key], b![key], key);
+  for (const key of ['step', 'totalSteps', 'epoch', 'numEpochs', 'stepLoss', 'lr', 'device', 'script', 'state'] as const)
+    assert.deepEqual(a![key], b![key], key);
   assert.deepEqual(seriesPoints(a!.loss.step_loss), seriesPoints(b!.loss.step_loss));
-  assert.deepEqual(a!.checkpoints.map((c) => c.step), [4, 6]);
+  assert.deepEqual(
+    a!.checkpoints.map((c) => c.step),
+    [4, 6],
+  );
 });
 
 test('real event files: loss and lr per step, validation images per epoch, test images, hparams', async () => {
@@ -123,9 +156,15 @@ test('summarize of the real output_dir: loss and lr from the DreamBooth event fi
     assert.equal(summary.totalSteps, 6);
     assert.ok(summary.stepLoss !== null && summary.stepLoss > 0.5 && summary.stepLoss < 2, `loss from the event files: ${summary.stepLoss}`);
     assert.ok(summary.lr !== null && Math.abs(summary.lr - 1e-4) < 1e-9, `lr from the event files: ${summary.lr}`);
-    assert.deepEqual(summary.checkpoints, [{ step: 4, complete: true }, { step: 6, complete: true }]);
+    assert.deepEqual(summary.checkpoints, [
+      { step: 4, complete: true },
+      { step: 6, complete: true },
+    ]);
     assert.equal(summary.epoch, 2);
-    assert.deepEqual(state.validation.entries.map((e) => `${e.tag}@${e.epoch}`), ['validation@0', 'test@1', 'validation@1']);
+    assert.deepEqual(
+      state.validation.entries.map((e) => `${e.tag}@${e.epoch}`),
+      ['validation@0', 'test@1', 'validation@1'],
+    );
     assert.doesNotMatch(summaryText(summary, source), /loss: +\?|lr: \?/);
   } finally {
     out.done();
@@ -137,7 +176,7 @@ test('the dashboard status of the real run says it ran on the CPU', () => {
   assert.equal(statusView(s).device, 'cpu');
 });
 
-test('real argparse failure: an argument of newer diffusers is blamed on the installed script\'s version', async () => {
+test("real argparse failure: an argument of newer diffusers is blamed on the installed script's version", async () => {
   const { summary } = await summarizePath(join(FIX, 'argparse-lora-dropout.log'));
   assert.equal(summary.state, 'failed');
   assert.equal(summary.failure?.class, 'argparse');

@@ -31,7 +31,10 @@ test('a message quoting the secrets loses them', () => {
 
 test('any Hugging Face token is masked, known or not, wherever it stands', () => {
   const line = `subprocess.CalledProcessError: Command '['/usr/bin/python3', 'train.py', '--hub_token', '${TOKEN}']' returned non-zero exit status 1.`;
-  assert.equal(redactText(line), "subprocess.CalledProcessError: Command '['/usr/bin/python3', 'train.py', '--hub_token', 'hf_…ghij']' returned non-zero exit status 1.");
+  assert.equal(
+    redactText(line),
+    "subprocess.CalledProcessError: Command '['/usr/bin/python3', 'train.py', '--hub_token', 'hf_…ghij']' returned non-zero exit status 1.",
+  );
   assert.equal(redactText(`--hub_token=${TOKEN}`), '--hub_token=hf_…ghij');
   assert.equal(redactText(`x_${TOKEN}.`), 'x_hf_…ghij.');
   // Not a token: too short, or part of a longer word.
@@ -60,8 +63,19 @@ test('an environment gives its secret-looking values; KnownSecrets collects them
 });
 
 test('secret variables are named by a whole word: TOKENIZERS_PARALLELISM is not one', () => {
-  assert.deepEqual(Object.keys(redactEnv({ HF_TOKEN: 'a', HUGGING_FACE_HUB_TOKEN: 'b', AWS_SECRET_ACCESS_KEY: 'c', DB_PASSWORD: 'd', OPENAI_API_KEY: 'e', TOKENIZERS_PARALLELISM: 'false', MY_TOKENS: 'x' }))
-    .filter((k) => redactEnv({ [k]: 'plain-value-123' })[k] !== 'plain-value-123'),
-  ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DB_PASSWORD', 'OPENAI_API_KEY']);
+  assert.deepEqual(
+    Object.keys(
+      redactEnv({
+        HF_TOKEN: 'a',
+        HUGGING_FACE_HUB_TOKEN: 'b',
+        AWS_SECRET_ACCESS_KEY: 'c',
+        DB_PASSWORD: 'd',
+        OPENAI_API_KEY: 'e',
+        TOKENIZERS_PARALLELISM: 'false',
+        MY_TOKENS: 'x',
+      }),
+    ).filter((k) => redactEnv({ [k]: 'plain-value-123' })[k] !== 'plain-value-123'),
+    ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DB_PASSWORD', 'OPENAI_API_KEY'],
+  );
   assert.deepEqual(envSecrets({ TOKENIZERS_PARALLELISM: 'false', HF_TOKEN: 'abcdefgh' }), ['abcdefgh']);
 });

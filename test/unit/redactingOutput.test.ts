@@ -11,12 +11,26 @@ const KEY = 'wandbFAKEkey0123456789';
 
 test('every message, argument and error written to the channel is masked', () => {
   const written: unknown[][] = [];
-  const record = (name: string) => (...args: unknown[]) => void written.push([name, ...args]);
+  const record =
+    (name: string) =>
+    (...args: unknown[]) =>
+      void written.push([name, ...args]);
   const channel = {
-    name: 'SDXL Trainer', logLevel: 2, onDidChangeLogLevel: () => ({ dispose: () => undefined }),
-    trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'),
-    append: record('append'), appendLine: record('appendLine'), replace: record('replace'),
-    clear: record('clear'), show: record('show'), hide: record('hide'), dispose: record('dispose'),
+    name: 'SDXL Trainer',
+    logLevel: 2,
+    onDidChangeLogLevel: () => ({ dispose: () => undefined }),
+    trace: record('trace'),
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    append: record('append'),
+    appendLine: record('appendLine'),
+    replace: record('replace'),
+    clear: record('clear'),
+    show: record('show'),
+    hide: record('hide'),
+    dispose: record('dispose'),
   } as unknown as vscode.LogOutputChannel;
   const out = redactingLogChannel(channel, (t) => new KnownSecrets([KEY]).redact(t));
   out.info(`Run r started: accelerate launch --hub_token ${TOKEN}`, `key ${KEY}`, 7);

@@ -38,12 +38,24 @@ test('reduce never mutates its input and is deterministic', () => {
 });
 
 test('old states keep their view of a series while later states grow it', () => {
-  const a = reduceAll([{ type: 'postfix', step: 1, stepLoss: 0.5 }, { type: 'postfix', step: 2, stepLoss: 0.4 }]);
+  const a = reduceAll([
+    { type: 'postfix', step: 1, stepLoss: 0.5 },
+    { type: 'postfix', step: 2, stepLoss: 0.4 },
+  ]);
   const b = reduce(a, { type: 'postfix', step: 3, stepLoss: 0.3 });
   const c = reduce(a, { type: 'postfix', step: 3, stepLoss: 9 }); // a branch from the same old state
-  assert.deepEqual(seriesPoints(a.loss.step_loss).map((p) => p.value), [0.5, 0.4]);
-  assert.deepEqual(seriesPoints(b.loss.step_loss).map((p) => p.value), [0.5, 0.4, 0.3]);
-  assert.deepEqual(seriesPoints(c.loss.step_loss).map((p) => p.value), [0.5, 0.4, 9]);
+  assert.deepEqual(
+    seriesPoints(a.loss.step_loss).map((p) => p.value),
+    [0.5, 0.4],
+  );
+  assert.deepEqual(
+    seriesPoints(b.loss.step_loss).map((p) => p.value),
+    [0.5, 0.4, 0.3],
+  );
+  assert.deepEqual(
+    seriesPoints(c.loss.step_loss).map((p) => p.value),
+    [0.5, 0.4, 9],
+  );
 });
 
 test('loss series: one point per step, newest wins; a resume drops the later steps of the earlier attempt', () => {
@@ -52,21 +64,47 @@ test('loss series: one point per step, newest wins; a resume drops the later ste
   ev.push({ type: 'resumed', fromStep: 3, checkpoint: 'checkpoint-3' });
   ev.push({ type: 'postfix', step: 3, stepLoss: 99 });
   const s = reduceAll(ev);
-  assert.deepEqual(seriesPoints(s.loss.step_loss).map((p) => [p.step, p.value]), [[1, 12], [2, 22], [3, 99]]);
-  assert.deepEqual(seriesPoints(s.lrSeries).map((p) => p.step), [1, 2, 3]);
+  assert.deepEqual(
+    seriesPoints(s.loss.step_loss).map((p) => [p.step, p.value]),
+    [
+      [1, 12],
+      [2, 22],
+      [3, 99],
+    ],
+  );
+  assert.deepEqual(
+    seriesPoints(s.lrSeries).map((p) => p.step),
+    [1, 2, 3],
+  );
   assert.equal(s.resumedFrom!.step, 3);
 });
 
 test('event-file scalars: overlapping steps take the newest wall time, in any file order', () => {
   const older = [1, 2, 3, 4].map((step) => ({ type: 'scalar' as const, tag: 'train_loss', step, value: step, wallTime: 100 + step }));
   const newer = [3, 4, 5].map((step) => ({ type: 'scalar' as const, tag: 'train_loss', step, value: step * 100, wallTime: 200 + step }));
-  const expected = [[1, 1], [2, 2], [3, 300], [4, 400], [5, 500]];
-  for (const order of [[...older, ...newer], [...newer, ...older]]) {
+  const expected = [
+    [1, 1],
+    [2, 2],
+    [3, 300],
+    [4, 400],
+    [5, 500],
+  ];
+  for (const order of [
+    [...older, ...newer],
+    [...newer, ...older],
+  ]) {
     const s = reduceAll(order);
-    assert.deepEqual(seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]), expected);
+    assert.deepEqual(
+      seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]),
+      expected,
+    );
   }
   let series = EMPTY_SERIES;
-  for (const p of [{ step: 1, value: 1, wallTime: 5 }, { step: 1, value: 2, wallTime: 4 }]) series = seriesPut(series, p, 'wallTime');
+  for (const p of [
+    { step: 1, value: 1, wallTime: 5 },
+    { step: 1, value: 2, wallTime: 4 },
+  ])
+    series = seriesPut(series, p, 'wallTime');
   assert.equal(seriesPoints(series)[0]!.value, 1);
 });
 
@@ -84,7 +122,7 @@ test('exit decides the final state; a stop request makes a signal a stop, not a 
   assert.equal(reduce(killed, { type: 'phase', phase: 'training' }).state, 'failed');
 });
 
-test('the launcher\'s failure line ends the run before the exit code is known; later lines refine the diagnosis', () => {
+test("the launcher's failure line ends the run before the exit code is known; later lines refine the diagnosis", () => {
   const s = reduceAll([
     { type: 'progress', step: 2, total: 10 },
     { type: 'traceback', traceback: { lines: [], exception: "subprocess.CalledProcessError: Command '[..]' died with <Signals.SIGKILL: 9>." } },
@@ -100,29 +138,55 @@ test('NaN loss is a live warning; checkpoints are those the console announced, a
     { type: 'postfix', step: 51, stepLoss: NaN },
     { type: 'checkpointSaving', step: 50, path: 'o/checkpoint-50' },
     { type: 'checkpointSaved', step: 50, path: 'o/checkpoint-50' },
-    { type: 'checkpointScan', checkpoints: [{ step: 25, path: 'o/checkpoint-25', complete: true }, { step: 50, path: 'o/checkpoint-50', complete: false }] },
+    {
+      type: 'checkpointScan',
+      checkpoints: [
+        { step: 25, path: 'o/checkpoint-25', complete: true },
+        { step: 50, path: 'o/checkpoint-50', complete: false },
+      ],
+    },
   ]);
   assert.equal(s.warnings[0]!.class, 'nan_loss');
   assert.equal(s.nanLossStep, 51);
   assert.equal(s.failure, null);
   assert.equal(s.epoch, 2); // 50 examples per batch of 2 → 50 batches → 25 updates per epoch; step 51 is in epoch 2
   // checkpoint-25 is on disk but this run's console never saved it: another run's, not this one's.
-  assert.deepEqual(s.checkpoints.map((c) => [c.step, c.complete]), [[50, true]]);
-  const more = reduceAll([
-    { type: 'checkpointSaving', step: 75, path: 'o/checkpoint-75' },
-    { type: 'checkpointSaved', step: 75, path: 'o/checkpoint-75' },
-    { type: 'checkpointSaving', step: 100, path: 'o/checkpoint-100' },
-  ], s);
+  assert.deepEqual(
+    s.checkpoints.map((c) => [c.step, c.complete]),
+    [[50, true]],
+  );
+  const more = reduceAll(
+    [
+      { type: 'checkpointSaving', step: 75, path: 'o/checkpoint-75' },
+      { type: 'checkpointSaved', step: 75, path: 'o/checkpoint-75' },
+      { type: 'checkpointSaving', step: 100, path: 'o/checkpoint-100' },
+    ],
+    s,
+  );
   // Deleted by hand (50 gone from disk), and a save under way whose folder is not there yet.
   const scanned = reduce(more, { type: 'checkpointScan', checkpoints: [{ step: 75, path: 'o/checkpoint-75', complete: false }] });
-  assert.deepEqual(scanned.checkpoints.map((c) => [c.step, c.complete, c.saving ?? false]), [[75, true, false], [100, false, true]]);
+  assert.deepEqual(
+    scanned.checkpoints.map((c) => [c.step, c.complete, c.saving ?? false]),
+    [
+      [75, true, false],
+      [100, false, true],
+    ],
+  );
   const pruned = reduce(scanned, { type: 'checkpointsRemoved', names: ['checkpoint-75'] });
-  assert.deepEqual(pruned.checkpoints.map((c) => c.step), [100]);
+  assert.deepEqual(
+    pruned.checkpoints.map((c) => c.step),
+    [100],
+  );
   // Once the run has ended, an announced save with no folder never happened.
   const ended = reduce(reduce(pruned, { type: 'exit', code: 1, signal: null }), { type: 'checkpointScan', checkpoints: [] });
   assert.deepEqual(ended.checkpoints, []);
   // An output_dir read without a console adopts what is on disk.
-  assert.deepEqual(reduce(initialRunState(), { type: 'checkpointScan', adopt: true, checkpoints: [{ step: 25, path: 'o/checkpoint-25', complete: true }] }).checkpoints.map((c) => c.step), [25]);
+  assert.deepEqual(
+    reduce(initialRunState(), { type: 'checkpointScan', adopt: true, checkpoints: [{ step: 25, path: 'o/checkpoint-25', complete: true }] }).checkpoints.map(
+      (c) => c.step,
+    ),
+    [25],
+  );
 });
 
 test('replaying a long log stays linear (shared series buffers)', () => {

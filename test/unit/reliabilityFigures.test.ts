@@ -13,13 +13,34 @@ const NOW = new Date('2026-11-29T01:02:03Z');
 const at = '2026-11-29T00:50:00.000Z';
 
 const SAMPLES: ReliabilityReport[] = [
-  { suite: 'console', kind: 'fuzz', cases: 100_000, failures: 0, seconds: 52.34, cpuSeconds: 40.06, loadAverage: 3.14, seed: 42, sizes: '98,000 < 4 KiB (30.0 s), 2,000 ≥ 1 MiB (20.0 s)', at },
+  {
+    suite: 'console',
+    kind: 'fuzz',
+    cases: 100_000,
+    failures: 0,
+    seconds: 52.34,
+    cpuSeconds: 40.06,
+    loadAverage: 3.14,
+    seed: 42,
+    sizes: '98,000 < 4 KiB (30.0 s), 2,000 ≥ 1 MiB (20.0 s)',
+    at,
+  },
   { suite: 'events', kind: 'fuzz', cases: 7_000, failures: 2, seconds: 60.01, seed: 7, at: '2026-11-29T00:55:00.000Z' },
   { suite: 'metadata.jsonl', kind: 'fuzz', cases: 0, failures: 0, seconds: 0, skipped: 'no parser | none', at },
   { suite: 'my-new-fuzz', kind: 'fuzz', cases: 10, failures: 0, seconds: 1, at },
   {
-    suite: 'process faults', kind: 'fault', cases: 3, failures: 1, seconds: 90, runsLost: 0, at,
-    checks: [{ name: 'SIGKILL of the trainer mid-save', ok: true }, { name: 'disk full', ok: false, detail: 'x' }, { name: 'hang', ok: true }],
+    suite: 'process faults',
+    kind: 'fault',
+    cases: 3,
+    failures: 1,
+    seconds: 90,
+    runsLost: 0,
+    at,
+    checks: [
+      { name: 'SIGKILL of the trainer mid-save', ok: true },
+      { name: 'disk full', ok: false, detail: 'x' },
+      { name: 'hang', ok: true },
+    ],
   },
 ];
 
@@ -53,7 +74,13 @@ test('the block: a table per kind, suites without a report "not run", the date a
 });
 
 test('unreadable or malformed reports are listed as such; a missing folder gives every suite "not run"', () => {
-  const read = readReports(reportsDir([SAMPLES[0]], { 'fuzz-broken.json': '{"suite": ', 'fuzz-bad.json': '{"suite":"x","kind":"fuzz","cases":-1,"failures":0,"seconds":1}', 'notes.txt': 'ignored' }));
+  const read = readReports(
+    reportsDir([SAMPLES[0]], {
+      'fuzz-broken.json': '{"suite": ',
+      'fuzz-bad.json': '{"suite":"x","kind":"fuzz","cases":-1,"failures":0,"seconds":1}',
+      'notes.txt': 'ignored',
+    }),
+  );
   assert.equal(read.reports.length, 1);
   assert.equal(read.problems.length, 2);
   assert.match(read.problems.join('\n'), /fuzz-bad\.json: "cases" is not a non-negative number/);

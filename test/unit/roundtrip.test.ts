@@ -16,9 +16,28 @@ const PARSER = join(ROOT, 'test', 'fixtures', 'argparse_roundtrip.py');
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 const STRINGS = [
-  'plain/value', '', ' ', "it's", 'say "hi"', '$(rm -rf /)', '`whoami`', '${HOME}', 'a; echo pwned', 'a && b | c',
-  'line1\nline2', 'héllo wörld 🎨 日本語', '-leading-dash', '--looks=like-a-flag', '*.png', '~/x', 'back\\slash',
-  'trailing\\', '!!', '#not-a-comment', '‘smart’', '\'"\'"',
+  'plain/value',
+  '',
+  ' ',
+  "it's",
+  'say "hi"',
+  '$(rm -rf /)',
+  '`whoami`',
+  '${HOME}',
+  'a; echo pwned',
+  'a && b | c',
+  'line1\nline2',
+  'héllo wörld 🎨 日本語',
+  '-leading-dash',
+  '--looks=like-a-flag',
+  '*.png',
+  '~/x',
+  'back\\slash',
+  'trailing\\',
+  '!!',
+  '#not-a-comment',
+  '‘smart’',
+  '\'"\'"',
 ];
 const INTS = [7, -3, 123456789012, 0, 2 ** 53 - 1, 1];
 const FLOATS = [1e-6, 0.1, -2.5e-8, 3, 1e21, 0.30000000000000004, 5e-324];
@@ -30,11 +49,16 @@ function valueFor(spec: ArgSpec, index: number, v: number): ArgValue {
     return ok[(index + v) % ok.length]!;
   };
   switch (spec.type) {
-    case 'bool-flag': return true;
-    case 'bool': return v % 2 === 0 ? !spec.default : Boolean(spec.default);
-    case 'int': return pick(INTS);
-    case 'float': return pick(FLOATS);
-    case 'str': return spec.choices ? pick(spec.choices) : pick(STRINGS);
+    case 'bool-flag':
+      return true;
+    case 'bool':
+      return v % 2 === 0 ? !spec.default : Boolean(spec.default);
+    case 'int':
+      return pick(INTS);
+    case 'float':
+      return pick(FLOATS);
+    case 'str':
+      return spec.choices ? pick(spec.choices) : pick(STRINGS);
   }
 }
 
@@ -63,7 +87,8 @@ type Parsed = { ok: true; ns: Record<string, unknown> } | { ok: false; error: st
 function argparse(kind: ScriptKind, argvs: string[][]): Parsed[] {
   const out = execFileSync('python3', [PARSER], {
     input: JSON.stringify({ table: join(ROOT, 'src', 'core', 'scripts', 'data', `${kind}.args.json`), argvs }),
-    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
   });
   return JSON.parse(out) as Parsed[];
 }
@@ -71,9 +96,14 @@ function argparse(kind: ScriptKind, argvs: string[][]): Parsed[] {
 /** Runs every command line in one bash process; the fake accelerate prints one JSON line per command. */
 function throughBash(lines: string[]): string[][] {
   const out = execFileSync('bash', ['-c', lines.join('\n')], {
-    env: { ...process.env, PATH: ECHO_BIN + delimiter + (process.env.PATH ?? '') }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, PATH: ECHO_BIN + delimiter + (process.env.PATH ?? '') },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
   });
-  return out.trim().split('\n').map((l) => ['accelerate', ...(JSON.parse(l) as { argv: string[] }).argv]);
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => ['accelerate', ...(JSON.parse(l) as { argv: string[] }).argv]);
 }
 
 const byEnv = (dest: string) => Object.prototype.hasOwnProperty.call(ENV_ARGS, dest);
@@ -103,9 +133,16 @@ for (const kind of SCRIPT_KINDS) {
     const cs = configs(kind);
     const plans = cs.map((c) => buildLaunchPlan(c, '/tmp/roundtrip/c.sdxl.json', { platform: 'linux' }));
     // Every argument got a non-default value in some config.
-    for (const spec of SCRIPTS[kind].args) assert.ok(cs.some((c) => c.args[spec.dest] !== spec.default && c.args[spec.dest] !== null), spec.dest);
+    for (const spec of SCRIPTS[kind].args)
+      assert.ok(
+        cs.some((c) => c.args[spec.dest] !== spec.default && c.args[spec.dest] !== null),
+        spec.dest,
+      );
 
-    const direct = argparse(kind, plans.map((p) => scriptPart(kind, p.argv)));
+    const direct = argparse(
+      kind,
+      plans.map((p) => scriptPart(kind, p.argv)),
+    );
     direct.forEach((parsed, i) => expectNamespace(kind, cs[i]!, parsed, `config ${i}`));
     plans.forEach((p, i) => expectEnvArgs(cs[i]!, p, `config ${i}`));
 
@@ -125,7 +162,10 @@ for (const kind of SCRIPT_KINDS) {
     bashArgv.forEach((argv, j) => assert.deepEqual(argv, plans[picked[j]!]!.argv, `bash config ${picked[j]}`));
     const carried = new Set(picked.flatMap((i) => Object.values(cs[i]!.args)));
     for (const s of STRINGS) assert.ok(carried.has(s), `string ${JSON.stringify(s)} went through bash`);
-    const viaBash = argparse(kind, bashArgv.map((a) => scriptPart(kind, a)));
+    const viaBash = argparse(
+      kind,
+      bashArgv.map((a) => scriptPart(kind, a)),
+    );
     viaBash.forEach((parsed, j) => expectNamespace(kind, cs[picked[j]!]!, parsed, `bash config ${picked[j]}`));
   });
 
@@ -134,8 +174,9 @@ for (const kind of SCRIPT_KINDS) {
       const plan = buildLaunchPlan(config, '/tmp/roundtrip/c.sdxl.json', { platform: 'linux' });
       const { config: back } = importCommandText(undefined, formatCommandLine(plan.argv, 'bash'));
       // What the command line can carry: set values, with false store_true flags and nulls absent.
-      const carried = Object.fromEntries(Object.entries(config.args).filter(([d, v]) =>
-        v !== null && !byEnv(d) && !(SCRIPTS[kind].byDest.get(d)!.type === 'bool-flag' && v === false)));
+      const carried = Object.fromEntries(
+        Object.entries(config.args).filter(([d, v]) => v !== null && !byEnv(d) && !(SCRIPTS[kind].byDest.get(d)!.type === 'bool-flag' && v === false)),
+      );
       assert.equal(back.script, kind);
       assert.deepEqual(back.args, carried, `config ${i}`);
       assert.deepEqual(back.launch?.accelerateArgs, config.launch?.accelerateArgs, `config ${i} launcher`);

@@ -22,7 +22,11 @@ function oomRun(): RunEvent[] {
   ];
 }
 
-const finished = (): RunState => reduceAll([{ type: 'phase', phase: 'training' }, { type: 'exit', code: 0, signal: null }]);
+const finished = (): RunState =>
+  reduceAll([
+    { type: 'phase', phase: 'training' },
+    { type: 'exit', code: 0, signal: null },
+  ]);
 const run = (id: string, config: string | undefined, createdAt: string, state: RunState): RunOfConfig => ({ id, config, createdAt, state });
 
 test('each config shows the diagnosis of its newest failed, ended run; runs without a config or a diagnosis show none', () => {
@@ -48,7 +52,7 @@ test('each config shows the diagnosis of its newest failed, ended run; runs with
   assert.deepEqual(failuresByConfig([...runs].reverse(), new Set()), shown);
 });
 
-test('an edit of the config dismisses all its runs\' diagnoses (no older one shows instead); a later failure shows again', () => {
+test("an edit of the config dismisses all its runs' diagnoses (no older one shows instead); a later failure shows again", () => {
   const failed = reduceAll(oomRun());
   const runs = [
     run('r1', 'file:///w/a.sdxl.json', '2026-01-01T10:00:00Z', failed),
@@ -83,11 +87,16 @@ test('the Problems entry sits on the config key the diagnosis names, with its qu
   assert.deepEqual([noKey.offset, noKey.length, noKey.line, noKey.column, noKey.fix], [0, 0, 1, 1, undefined]);
 });
 
-test('the real run\'s missing instance_data_dir: its Problems entry sits on instance_data_dir in the config, not at line 1', () => {
+test("the real run's missing instance_data_dir: its Problems entry sits on instance_data_dir in the config, not at line 1", () => {
   const log = readFileSync(join(__dirname, '..', 'fixtures', 'real-v0.27.2', 'missing-instance-data-dir.log'));
-  const s = reduceAll([{ type: 'runInfo', script: 'dreambooth-lora', args: { instance_data_dir: 'no-such-instance-folder' } }, ...parseConsole(log), { type: 'exit', code: 1, signal: null }]);
+  const s = reduceAll([
+    { type: 'runInfo', script: 'dreambooth-lora', args: { instance_data_dir: 'no-such-instance-folder' } },
+    ...parseConsole(log),
+    { type: 'exit', code: 1, signal: null },
+  ]);
   assert.equal(s.failure?.class, 'dataset_columns');
-  const text = '{\n  "script": "dreambooth-lora",\n  "args": {\n    "pretrained_model_name_or_path": "tiny/model",\n    "instance_data_dir": "no-such-instance-folder"\n  }\n}\n';
+  const text =
+    '{\n  "script": "dreambooth-lora",\n  "args": {\n    "pretrained_model_name_or_path": "tiny/model",\n    "instance_data_dir": "no-such-instance-folder"\n  }\n}\n';
   const d = runFailureDiagnostic({ runId: 'r1', failure: s.failure! }, text);
   assert.equal(text.slice(d.offset, d.offset + d.length), '"instance_data_dir"');
   assert.equal(d.line, 5);

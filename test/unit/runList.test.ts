@@ -17,7 +17,10 @@ test('the status bar counts only runs that run now; after a reload, old runs rea
   const notReadYet = initialRunState();
   const catchingUp = reduceAll(training); // a finished run whose console is still being re-read
   const finished = reduceAll([...training, { type: 'exit', code: 0, signal: null }]);
-  const starting = reduceAll([{ type: 'runInfo', script: 'lora', args: {} }, { type: 'phase', phase: 'starting' }]);
+  const starting = reduceAll([
+    { type: 'runInfo', script: 'lora', args: {} },
+    { type: 'phase', phase: 'starting' },
+  ]);
   const cases: Array<[RunStatus, typeof finished, boolean, string]> = [
     ['running', catchingUp, true, 'a running run'],
     ['starting', starting, true, 'a run starting'],
@@ -32,7 +35,12 @@ test('the status bar counts only runs that run now; after a reload, old runs rea
   ];
   for (const [record, state, live, what] of cases) assert.equal(isLiveRun(record, state), live, what);
   // Four records after a reload, one running: "(+3)" came from counting the others.
-  const runs: Array<[RunStatus, typeof finished]> = [['running', catchingUp], ['succeeded', catchingUp], ['failed', catchingUp], ['stopped', catchingUp]];
+  const runs: Array<[RunStatus, typeof finished]> = [
+    ['running', catchingUp],
+    ['succeeded', catchingUp],
+    ['failed', catchingUp],
+    ['stopped', catchingUp],
+  ];
   assert.equal(runs.filter(([r, s]) => isLiveRun(r, s)).length, 1);
 });
 
@@ -48,7 +56,13 @@ test('the Runs view lists oldest first: a resumed run is added at the end, and n
   assert.deepEqual(after, ['a', 'b', 'c']);
   assert.equal(after.indexOf('b'), order.indexOf('b'));
   // Same creation time: by id, so the order is stable.
-  assert.deepEqual(runsViewOrder([{ id: 'y', createdAt: 't' }, { id: 'x', createdAt: 't' }]).map((r) => r.id), ['x', 'y']);
+  assert.deepEqual(
+    runsViewOrder([
+      { id: 'y', createdAt: 't' },
+      { id: 'x', createdAt: 't' },
+    ]).map((r) => r.id),
+    ['x', 'y'],
+  );
 });
 
 test('a stand-in run is marked as a simulation once, not twice when its name says so', () => {

@@ -31,9 +31,18 @@ async function supervisor(ws: Workspace): Promise<Supervisor> {
 }
 
 const comparable = (s: RunState) => ({
-  state: s.state, step: s.step, totalSteps: s.totalSteps, epoch: s.epoch, script: s.script,
-  trainLoss: seriesPoints(s.loss.train_loss), stepLoss: seriesPoints(s.loss.step_loss), lr: seriesPoints(s.lrSeries),
-  checkpoints: s.checkpoints.map((c) => ({ step: c.step, complete: c.complete })), validation: s.validation.entries, exit: s.exit, failure: s.failure,
+  state: s.state,
+  step: s.step,
+  totalSteps: s.totalSteps,
+  epoch: s.epoch,
+  script: s.script,
+  trainLoss: seriesPoints(s.loss.train_loss),
+  stepLoss: seriesPoints(s.loss.step_loss),
+  lr: seriesPoints(s.lrSeries),
+  checkpoints: s.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
+  validation: s.validation.entries,
+  exit: s.exit,
+  failure: s.failure,
 });
 
 const monitorWarnings = (s: RunState) => s.logTail.filter((l) => l.logger === MONITOR_LOGGER).map((l) => l.message);
@@ -48,8 +57,21 @@ test('follows a live stand-in LoRA run to the end; a second monitor created mid-
   const sup = await supervisor(ws);
   // 0.3 s a step: the fake nvidia-smi is a Python script (two calls per GPU poll, most of a second each on a loaded
   // 2-core machine, seconds under CI load), and the run must live long enough for a poll to finish while it runs.
-  const { dir } = await sup.start(lora(ws, data, ['--max_train_steps=30', '--checkpointing_steps=10', '--validation_prompt=a red square',
-    '--num_validation_images=2', '--validation_epochs=1', '--report_to=tensorboard'], { STANDIN_STEP_SECONDS: '0.3' }));
+  const { dir } = await sup.start(
+    lora(
+      ws,
+      data,
+      [
+        '--max_train_steps=30',
+        '--checkpointing_steps=10',
+        '--validation_prompt=a red square',
+        '--num_validation_images=2',
+        '--validation_epochs=1',
+        '--report_to=tensorboard',
+      ],
+      { STANDIN_STEP_SECONDS: '0.3' },
+    ),
+  );
 
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: cache, pollMs: 50, nvidiaSmi: NVIDIA_SMI, gpuPollMs: 100 });
   const steps = new Set<number>();
@@ -80,13 +102,34 @@ test('follows a live stand-in LoRA run to the end; a second monitor created mid-
   assert.equal(a.step, 30);
   assert.equal(a.totalSteps, 30);
   // train_loss is logged to TensorBoard once per step; step_loss comes from the (throttled) console bar.
-  assert.deepEqual(seriesPoints(a.loss.train_loss).map((p) => p.step), Array.from({ length: 30 }, (_, i) => i + 1));
+  assert.deepEqual(
+    seriesPoints(a.loss.train_loss).map((p) => p.step),
+    Array.from({ length: 30 }, (_, i) => i + 1),
+  );
   assert.ok(seriesLength(a.loss.step_loss) >= 2);
   assert.equal(seriesPoints(a.loss.step_loss).at(-1)!.step, 30);
-  assert.deepEqual(a.checkpoints.map((c) => [c.step, c.complete]), [[10, true], [20, true], [30, true]]);
-  assert.ok(a.checkpoints.every((c) => (c.sizeBytes ?? 0) > 0), 'checkpoint sizes from the scan');
+  assert.deepEqual(
+    a.checkpoints.map((c) => [c.step, c.complete]),
+    [
+      [10, true],
+      [20, true],
+      [30, true],
+    ],
+  );
+  assert.ok(
+    a.checkpoints.every((c) => (c.sizeBytes ?? 0) > 0),
+    'checkpoint sizes from the scan',
+  );
   // Validation after each of the 3 epochs, then the final test images, 2 per grid.
-  assert.deepEqual(a.validation.entries.map((v) => [v.tag, v.epoch]), [['test', 2], ['validation', 0], ['validation', 1], ['validation', 2]].sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0]))));
+  assert.deepEqual(
+    a.validation.entries.map((v) => [v.tag, v.epoch]),
+    [
+      ['test', 2],
+      ['validation', 0],
+      ['validation', 1],
+      ['validation', 2],
+    ].sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0]))),
+  );
   for (const entry of a.validation.entries) {
     assert.equal(entry.images.length, 2);
     for (const img of entry.images) {
@@ -99,8 +142,14 @@ test('follows a live stand-in LoRA run to the end; a second monitor created mid-
   }
   assert.notDeepEqual(a.validation.entries[0]!.images[0]!.ref, a.validation.entries[0]!.images[1]!.ref);
   assert.ok(a.gpu.samples.length >= 1, 'GPU samples while the run was live');
-  assert.ok(a.gpu.samples.some((x) => x.gpus.some((g) => (g.memoryUsedMiB ?? 0) > 1000)), 'the stand-in registered its GPU memory with the fake nvidia-smi');
-  assert.ok(a.gpu.samples.some((x) => (x.gpus[0]?.runMemoryMiB ?? 0) > 1000), 'the run\'s own processes are found among nvidia-smi compute apps');
+  assert.ok(
+    a.gpu.samples.some((x) => x.gpus.some((g) => (g.memoryUsedMiB ?? 0) > 1000)),
+    'the stand-in registered its GPU memory with the fake nvidia-smi',
+  );
+  assert.ok(
+    a.gpu.samples.some((x) => (x.gpus[0]?.runMemoryMiB ?? 0) > 1000),
+    "the run's own processes are found among nvidia-smi compute apps",
+  );
   assert.equal(a.hang, null);
   assert.deepEqual(monitorWarnings(a), []);
 
@@ -126,7 +175,9 @@ test('a CUDA OOM run ends failed with the diagnosis and the console line of the 
   t.after(() => ws.cleanup());
   const data = await dataset(ws, 4);
   const sup = await supervisor(ws);
-  const { dir } = await sup.start(lora(ws, data, ['--max_train_steps=8', '--checkpointing_steps=100'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '3' }));
+  const { dir } = await sup.start(
+    lora(ws, data, ['--max_train_steps=8', '--checkpointing_steps=100'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '3' }),
+  );
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, 'cache'), pollMs: 50 });
   monitor.start();
   const s = await within(monitor.whenEnded(), 30_000, 'the failed run to end');
@@ -154,12 +205,24 @@ function fakeLiveRecord(ws: Workspace, consoleText: string): string {
   const dir = join(ws.recordsDir, '20250101-000000-fake');
   mkdirSync(dir, { recursive: true });
   const argv = ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir=out', '--max_train_steps=10'];
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: '20250101-000000-fake', name: 'fake', script: 'lora', state: 'running', createdAt: new Date().toISOString(), plan: { argv, env: {}, cwd: ws.root, script: 'lora' }, outputDir: join(ws.root, 'out') }));
+  writeFileSync(
+    join(dir, 'run.json'),
+    JSON.stringify({
+      id: '20250101-000000-fake',
+      name: 'fake',
+      script: 'lora',
+      state: 'running',
+      createdAt: new Date().toISOString(),
+      plan: { argv, env: {}, cwd: ws.root, script: 'lora' },
+      outputDir: join(ws.root, 'out'),
+    }),
+  );
   writeFileSync(join(dir, 'console.log'), consoleText);
   return dir;
 }
 
-const bar = (n: number) => `Steps: ${String(n * 10).padStart(3)}%|${'█'.repeat(n)}${' '.repeat(10 - n)}| ${n}/10 [00:0${n}<00:0${10 - n},  1.00it/s, lr=0.0001, step_loss=0.1${n}]\r`;
+const bar = (n: number) =>
+  `Steps: ${String(n * 10).padStart(3)}%|${'█'.repeat(n)}${' '.repeat(10 - n)}| ${n}/10 [00:0${n}<00:0${10 - n},  1.00it/s, lr=0.0001, step_loss=0.1${n}]\r`;
 
 test('a record folder deleted while followed is reported, never thrown', unixOnly, async (t) => {
   const ws = workspace();
@@ -230,24 +293,37 @@ test('a stalled run gets one hang event; an exit.json appearing later ends it', 
   assert.equal(s.stopRequested, true);
 });
 
-test('report_to wandb: validation images come from the run\'s wandb media folder', unixOnly, async (t) => {
+test("report_to wandb: validation images come from the run's wandb media folder", unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
   const data = await dataset(ws, 3);
   // An older wandb run in the same folder must not be taken for this one.
   const stale = join(ws.root, 'wandb', 'run-20200101_000000-oldrun01', 'files', 'media', 'images');
   mkdirSync(stale, { recursive: true });
-  writeFileSync(join(stale, 'validation_3_0123456789abcdef0123.png'), await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } }).png().toBuffer());
+  writeFileSync(
+    join(stale, 'validation_3_0123456789abcdef0123.png'),
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } })
+      .png()
+      .toBuffer(),
+  );
   const sup = await supervisor(ws);
-  const { dir } = await sup.start(lora(ws, data, ['--max_train_steps=6', '--checkpointing_steps=100', '--validation_prompt=a red square',
-    '--num_validation_images=2', '--report_to=wandb']));
+  const { dir } = await sup.start(
+    lora(ws, data, ['--max_train_steps=6', '--checkpointing_steps=100', '--validation_prompt=a red square', '--num_validation_images=2', '--report_to=wandb']),
+  );
   const cache = join(ws.root, 'cache');
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: cache, pollMs: 50 });
   monitor.start();
   const s = await within(monitor.whenEnded(), 30_000, 'the wandb run to end');
   assert.equal(s.state, 'finished');
   // 3 steps per epoch: validation after steps 3 and 6 (epochs 0 and 1), test images after the last step.
-  assert.deepEqual(s.validation.entries.map((v) => [v.tag, v.epoch, v.images.length]), [['validation', 0, 2], ['test', 1, 2], ['validation', 1, 2]]);
+  assert.deepEqual(
+    s.validation.entries.map((v) => [v.tag, v.epoch, v.images.length]),
+    [
+      ['validation', 0, 2],
+      ['test', 1, 2],
+      ['validation', 1, 2],
+    ],
+  );
   for (const img of s.validation.entries.flatMap((v) => v.images)) {
     assert.ok(img.ref.startsWith(cache) && existsSync(img.ref) && existsSync(thumbPathOf(img.ref)), img.ref);
   }
@@ -267,23 +343,45 @@ test('report_to tensorboard without the tensorboard package: a missing_package w
   monitor.start();
   const s = await within(monitor.whenEnded(), 30_000, 'the run to end');
   assert.equal(s.state, 'finished');
-  assert.deepEqual(s.warnings.map((w) => [w.class, w.configKey]), [['missing_package', '/args/report_to']]);
+  assert.deepEqual(
+    s.warnings.map((w) => [w.class, w.configKey]),
+    [['missing_package', '/args/report_to']],
+  );
   assert.equal(seriesLength(s.loss.train_loss), 0);
 });
 
 test('a CPU run (accelerate prints Device: cpu) is not warned that nvidia-smi is missing; a CUDA run still is', unixOnly, async (t) => {
-  const head = (device: string) => '11/29/2026 00:02:25 - INFO - __main__ - Distributed environment: DistributedType.NO\nNum processes: 1\n'
-    + `Process index: 0\nLocal process index: 0\nDevice: ${device}\n\nMixed precision type: no\n\n`;
+  const head = (device: string) =>
+    '11/29/2026 00:02:25 - INFO - __main__ - Distributed environment: DistributedType.NO\nNum processes: 1\n' +
+    `Process index: 0\nLocal process index: 0\nDevice: ${device}\n\nMixed precision type: no\n\n`;
   const cpuWs = workspace();
   const gpuWs = workspace();
-  t.after(async () => { await cpuWs.cleanup(); await gpuWs.cleanup(); });
+  t.after(async () => {
+    await cpuWs.cleanup();
+    await gpuWs.cleanup();
+  });
   const missingSmi = join(cpuWs.root, 'no-such-nvidia-smi');
-  const cpu = new RunMonitor({ recordDir: fakeLiveRecord(cpuWs, head('cpu') + bar(1) + bar(2)), imageCacheDir: join(cpuWs.root, 'cache'), pollMs: 20, nvidiaSmi: missingSmi, gpuPollMs: 20 });
-  const gpu = new RunMonitor({ recordDir: fakeLiveRecord(gpuWs, head('cuda') + bar(1) + bar(2)), imageCacheDir: join(gpuWs.root, 'cache'), pollMs: 20, nvidiaSmi: missingSmi, gpuPollMs: 20 });
-  t.after(() => { cpu.stop(); gpu.stop(); });
+  const cpu = new RunMonitor({
+    recordDir: fakeLiveRecord(cpuWs, head('cpu') + bar(1) + bar(2)),
+    imageCacheDir: join(cpuWs.root, 'cache'),
+    pollMs: 20,
+    nvidiaSmi: missingSmi,
+    gpuPollMs: 20,
+  });
+  const gpu = new RunMonitor({
+    recordDir: fakeLiveRecord(gpuWs, head('cuda') + bar(1) + bar(2)),
+    imageCacheDir: join(gpuWs.root, 'cache'),
+    pollMs: 20,
+    nvidiaSmi: missingSmi,
+    gpuPollMs: 20,
+  });
+  t.after(() => {
+    cpu.stop();
+    gpu.stop();
+  });
   cpu.start();
   gpu.start();
-  await waitFor(() => monitorWarnings(gpu.state).some((m) => /No GPU stats/.test(m)), 'the CUDA run\'s warning');
+  await waitFor(() => monitorWarnings(gpu.state).some((m) => /No GPU stats/.test(m)), "the CUDA run's warning");
   await waitFor(() => cpu.state.step === 2, 'the CPU run followed');
   assert.equal(cpu.state.device, 'cpu');
   assert.deepEqual(monitorWarnings(cpu.state), [], 'nothing about nvidia-smi for a run on the CPU');

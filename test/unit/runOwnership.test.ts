@@ -57,11 +57,16 @@ test('runs sharing an output_dir keep their own step, curves and checkpoints; a 
   assert.equal(aEnd.state, 'stopped');
   const aStep = aEnd.step!;
   assert.ok(aStep >= 12 && aStep < 40, `A stopped at ${aStep}`);
-  assert.deepEqual(lossSteps(aEnd), Array.from({ length: lossSteps(aEnd).length }, (_, i) => i + 1));
+  assert.deepEqual(
+    lossSteps(aEnd),
+    Array.from({ length: lossSteps(aEnd).length }, (_, i) => i + 1),
+  );
 
   const b = await sup.start(lora(ws, data, [...base, '--checkpoints_total_limit=2']));
   const c = await sup.start(lora(ws, data, [...base, '--output_dir=out-c'], { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '6' }));
-  const d = await sup.start(lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=10', '--report_to=tensorboard', '--output_dir=out-d'], { STANDIN_STEP_SECONDS: '0.1' }));
+  const d = await sup.start(
+    lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=10', '--report_to=tensorboard', '--output_dir=out-d'], { STANDIN_STEP_SECONDS: '0.1' }),
+  );
   const [mb, mc, md] = [follow(ws, b.dir), follow(ws, c.dir), follow(ws, d.dir)];
   const [bEnd, cEnd] = await Promise.all([ended(mb), ended(mc)]);
   assert.equal(isEnded(md.state), false, 'D is still running at the reload');
@@ -72,8 +77,18 @@ test('runs sharing an output_dir keep their own step, curves and checkpoints; a 
 
   assert.equal(bEnd.state, 'finished');
   assert.equal(bEnd.step, 40);
-  assert.deepEqual(lossSteps(bEnd), Array.from({ length: 40 }, (_, i) => i + 1), 'B\'s curve: its own 40 points');
-  assert.deepEqual(bEnd.checkpoints.map((x) => [x.step, x.complete]), [[35, true], [40, true]]);
+  assert.deepEqual(
+    lossSteps(bEnd),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+    "B's curve: its own 40 points",
+  );
+  assert.deepEqual(
+    bEnd.checkpoints.map((x) => [x.step, x.complete]),
+    [
+      [35, true],
+      [40, true],
+    ],
+  );
   assert.equal(cEnd.state, 'failed');
   assert.equal(cEnd.failure?.class, 'cuda_oom');
   assert.equal(dEnd.state, 'finished');
@@ -82,7 +97,7 @@ test('runs sharing an output_dir keep their own step, curves and checkpoints; a 
   assert.equal(raEnd.state, 'stopped');
   assert.equal(raEnd.step, aStep, `A read "stopped at step ${raEnd.step}" after the reload`);
   assert.deepEqual(lossSteps(raEnd), lossSteps(aEnd));
-  assert.deepEqual(raEnd.checkpoints, [], 'A\'s checkpoints were pruned by B; B\'s are not A\'s');
+  assert.deepEqual(raEnd.checkpoints, [], "A's checkpoints were pruned by B; B's are not A's");
   assert.deepEqual(comparable(rbEnd), comparable(bEnd), 'B after the reload');
   assert.deepEqual(comparable(rcEnd), comparable(cEnd), 'C after the reload');
   assert.deepEqual(comparable(rdEnd), comparable(dEnd), 'D, reloaded while it ran');
@@ -117,7 +132,10 @@ test('a checkpoint deleted while the run lives leaves its state; a resume contin
   await sup.stop(e.record.id);
   const eEnd = await ended(me);
   const stateOf = (id: string) => (id === e.record.id ? eEnd : undefined);
-  await assert.rejects(pickResumeCheckpoint({ runId: e.record.id, runs: await sup.list(), stateOf, want: 'checkpoint-3' }), /has no checkpoint-3 in .*\(its complete ones are checkpoint-6, .*\); nothing was started/);
+  await assert.rejects(
+    pickResumeCheckpoint({ runId: e.record.id, runs: await sup.list(), stateOf, want: 'checkpoint-3' }),
+    /has no checkpoint-3 in .*\(its complete ones are checkpoint-6, .*\); nothing was started/,
+  );
 
   const pick = await pickResumeCheckpoint({ runId: e.record.id, runs: await sup.list(), stateOf });
   const f = await sup.resume(e.record.id, () => pick.name);
@@ -127,12 +145,18 @@ test('a checkpoint deleted while the run lives leaves its state; a resume contin
   assert.equal(fEnd.state, 'finished');
   assert.equal(fEnd.step, 30);
   // The resumed run's curve is its own file's: from the checkpoint's step on, not E's steps 1… again.
-  assert.deepEqual(lossSteps(fEnd), Array.from({ length: 30 - pick.step }, (_, i) => pick.step + 1 + i));
+  assert.deepEqual(
+    lossSteps(fEnd),
+    Array.from({ length: 30 - pick.step }, (_, i) => pick.step + 1 + i),
+  );
   // F's checkpoints are F's; E, read again, still has exactly its own.
   const eAgain = await ended(follow(ws, e.dir));
   assert.equal(eAgain.step, eEnd.step);
   assert.deepEqual(lossSteps(eAgain), lossSteps(eEnd));
-  assert.ok(fEnd.checkpoints.every((x) => x.step > pick.step), JSON.stringify(fEnd.checkpoints));
+  assert.ok(
+    fEnd.checkpoints.every((x) => x.step > pick.step),
+    JSON.stringify(fEnd.checkpoints),
+  );
   assert.ok(existsSync(join(ws.root, 'out', pick.name)));
   // The lineage: a resume of F may use E's checkpoints as well as F's own.
   const runs = await sup.list();

@@ -40,7 +40,14 @@ test('records are created uniquely under .sdxl/runs, never named checkpoint*, an
   const problems: string[] = [];
   const runs = listRuns(ws.recordsDir, problems);
   // The broken one is still listed (issue 8 item 12), flagged as unreadable, never hiding the others.
-  assert.deepEqual(runs.map((r) => [r.record.id, !!r.unreadable]), [[r1.record.id, false], [r2.record.id, false], ['broken', true]]);
+  assert.deepEqual(
+    runs.map((r) => [r.record.id, !!r.unreadable]),
+    [
+      [r1.record.id, false],
+      [r2.record.id, false],
+      ['broken', true],
+    ],
+  );
   assert.equal(runs[1]!.record.pid, 42);
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /broken.*run\.json is not valid JSON/);
@@ -64,7 +71,10 @@ test('atomic writes leave no temporary files and replace the whole file', (t) =>
   writeJsonAtomic(p, { big: 'x'.repeat(10_000) });
   writeJsonAtomic(p, { small: 1 });
   assert.deepEqual(JSON.parse(readFileSync(p, 'utf8')), { small: 1 });
-  assert.deepEqual(readdirSync(ws.root).filter((n) => n.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(ws.root).filter((n) => n.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('an unwritable records folder gives a RecordWriteError naming the path and cause', (t) => {

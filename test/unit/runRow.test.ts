@@ -7,8 +7,12 @@ import type { CheckpointInfo, RunEvent } from '../../src/core/run/events';
 import { runRowKey } from '../../src/core/view/runRow';
 
 const scan = (...checkpoints: CheckpointInfo[]): RunEvent => ({ type: 'checkpointScan', checkpoints });
-const ckpt = (step: number, complete: boolean, sizeBytes?: number): CheckpointInfo =>
-  ({ step, path: `out/checkpoint-${step}`, complete, ...(sizeBytes !== undefined ? { sizeBytes } : {}) });
+const ckpt = (step: number, complete: boolean, sizeBytes?: number): CheckpointInfo => ({
+  step,
+  path: `out/checkpoint-${step}`,
+  complete,
+  ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+});
 
 test('a checkpoint pruned, completed, saving or grown on disk changes the row key; nothing else the same does not', () => {
   let s = reduceAll([

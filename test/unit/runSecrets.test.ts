@@ -76,7 +76,7 @@ test('a queued run keeps its secrets in a 0600 file until it starts; removed fro
   assert.ok(!existsSync(join(again.entry.dir, SECRETS_FILE)));
 });
 
-test('a resume gets the secrets of the run\'s config as it is now; with no config the variable is left out, and said', unixOnly, async (t) => {
+test("a resume gets the secrets of the run's config as it is now; with no config the variable is left out, and said", unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
   const sup = await supervisor(ws);

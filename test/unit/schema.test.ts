@@ -11,7 +11,6 @@ import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
 import { repoRoot } from './repoRoot';
 
-
 const ajv = new Ajv({ strict: false, allErrors: true });
 const combined = ajv.compile(buildCombinedSchema());
 const perScript = Object.fromEntries(SCRIPT_KINDS.map((k) => [k, ajv.compile(buildSchema(k))])) as Record<ScriptKind, ReturnType<Ajv['compile']>>;
@@ -23,7 +22,7 @@ const BASE: Record<ScriptKind, Record<string, unknown>> = {
 };
 
 function argProps(schema: JsonSchema): Record<string, JsonSchema> {
-  return ((schema.properties as Record<string, JsonSchema>).args!.properties as Record<string, JsonSchema>);
+  return (schema.properties as Record<string, JsonSchema>).args!.properties as Record<string, JsonSchema>;
 }
 
 test('committed schemas/ equal what generation produces', () => {
@@ -52,14 +51,22 @@ test('every argument of every script is in its schema with type, default, choice
       assert.equal(types[0], jsonType[spec.type], `${kind} ${spec.dest} type`);
       assert.equal(types.includes('null'), spec.default === null && spec.type !== 'bool-flag', `${kind} ${spec.dest} nullable`);
       if (spec.default !== null) assert.deepEqual(p.default, spec.default, `${kind} ${spec.dest} default`);
-      if (spec.choices) assert.deepEqual((p.enum as unknown[]).filter((v) => v !== null), spec.choices, `${kind} ${spec.dest} enum`);
+      if (spec.choices)
+        assert.deepEqual(
+          (p.enum as unknown[]).filter((v) => v !== null),
+          spec.choices,
+          `${kind} ${spec.dest} enum`,
+        );
       else assert.equal(p.enum, undefined);
       if (spec.help) assert.ok(String(p.description).startsWith(spec.help), `${kind} ${spec.dest} description`);
       assert.match(String(p.markdownDescription), /Default: /);
       if (spec.notes) assert.ok(String(p.markdownDescription).includes(spec.notes), `${kind} ${spec.dest} notes`);
     }
     const required = (schema.properties as Record<string, JsonSchema>).args!.required;
-    assert.deepEqual(required, SCRIPTS[kind].args.filter((a) => a.required).map((a) => a.dest));
+    assert.deepEqual(
+      required,
+      SCRIPTS[kind].args.filter((a) => a.required).map((a) => a.dest),
+    );
   }
 });
 
@@ -113,7 +120,8 @@ test('launcher-set and secret arguments are not offered in completion (doNotSugg
       if (dest in NOT_SUGGESTED) assert.match(String(p.markdownDescription), /Not offered in completion/);
     }
     // The combined (editor) schema carries the same flag, and the value stays valid.
-    const combinedProps = ((buildCombinedSchema().definitions as Record<string, JsonSchema>)[kind]!.properties as Record<string, JsonSchema>).args!.properties as Record<string, JsonSchema>;
+    const combinedProps = ((buildCombinedSchema().definitions as Record<string, JsonSchema>)[kind]!.properties as Record<string, JsonSchema>).args!
+      .properties as Record<string, JsonSchema>;
     assert.equal(combinedProps.local_rank!.doNotSuggest, true, kind);
     assert.equal(combined({ script: kind, args: { ...BASE[kind], local_rank: 0 } }), true);
   }
@@ -140,7 +148,20 @@ test('the combined schema picks the argument set by script, per-script schemas a
     [{ script: 'full', args: { ...BASE.full, mixed_precision: null, seed: null } }, true],
     [{ script: 'full', args: { ...BASE.full, lerning_rate: 1e-5 } }, true], // a typo: validateConfig reports it (see above)
     [{ script: 'full', args: BASE.full, extra: 1 }, true],
-    [{ script: 'full', name: 'run', $schema: './x.json', args: BASE.full, launch: { python: '/v/bin/python', env: { A: 'b' }, accelerateArgs: { num_processes: 2, multi_gpu: true, mixed_precision: 'bf16', use_deepspeed: true } } }, true],
+    [
+      {
+        script: 'full',
+        name: 'run',
+        $schema: './x.json',
+        args: BASE.full,
+        launch: {
+          python: '/v/bin/python',
+          env: { A: 'b' },
+          accelerateArgs: { num_processes: 2, multi_gpu: true, mixed_precision: 'bf16', use_deepspeed: true },
+        },
+      },
+      true,
+    ],
     [{ script: 'full', args: BASE.full, launch: { accelerateArgs: { mixed_precision: 'fp32' } } }, false],
     [{ script: 'full', args: BASE.full, launch: { env: { A: 1 } } }, false],
     [{ script: 'full', args: BASE.full, launch: { pyhton: 'x' } }, true],
@@ -183,7 +204,16 @@ test('CLI: schema --script prints the per-script schema; generate-schemas writes
   const dir = mkdtempSync(join(tmpdir(), 'sdxl-schemas-'));
   let stdout = '';
   let stderr = '';
-  const io: CliIo = { out: (t) => { stdout += t; }, err: (t) => { stderr += t; }, readStdin: async () => '', cwd: dir };
+  const io: CliIo = {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+    readStdin: async () => '',
+    cwd: dir,
+  };
   try {
     assert.equal(await main(['schema', '--script', 'lora'], io), 0);
     assert.deepEqual(JSON.parse(stdout), buildSchema('lora'));

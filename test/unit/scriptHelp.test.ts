@@ -32,7 +32,10 @@ test('parser: the real v0.27.2 DreamBooth LoRA --help gives its 69 options, requ
   const help = parseArgparseHelp(fixture(DB_HELP));
   assert.equal(help.prog, 'train_dreambooth_lora_sdxl.py');
   assert.equal(help.options.length, 69, 'one per add_argument( in the script');
-  assert.deepEqual(help.options.filter((o) => o.required).map((o) => o.dest), ['pretrained_model_name_or_path', 'instance_prompt']);
+  assert.deepEqual(
+    help.options.filter((o) => o.required).map((o) => o.dest),
+    ['pretrained_model_name_or_path', 'instance_prompt'],
+  );
   const byDest = new Map(help.options.map((o) => [o.dest, o]));
   assert.deepEqual(byDest.get('mixed_precision')?.choices, ['no', 'fp16', 'bf16']);
   assert.equal(byDest.get('use_dora')?.takesValue, false);
@@ -57,24 +60,29 @@ test('parser: the 80-column, wrapped help reads the same options, required and c
 test('parser: the real v0.27.2 text-to-image LoRA --help gives its 53 options', () => {
   const help = parseArgparseHelp(fixture('train_text_to_image_lora_sdxl-v0.27.2.help.txt'));
   assert.equal(help.options.length, 53);
-  assert.deepEqual(help.options.filter((o) => o.required).map((o) => o.dest), ['pretrained_model_name_or_path']);
+  assert.deepEqual(
+    help.options.filter((o) => o.required).map((o) => o.dest),
+    ['pretrained_model_name_or_path'],
+  );
 });
 
 test('parser: nargs, short flags and choices in brackets', () => {
-  const help = parseArgparseHelp([
-    'usage: t.py [-h] -o OUT [--many [MANY ...]] [--some SOME [SOME ...]] [--maybe [MAYBE]] [--two TWO TWO] [--pick {1,2}]',
-    '',
-    'options:',
-    '  -h, --help            show this help message and exit',
-    '  -o OUT, --output-dir OUT',
-    '                        Where.',
-    '  --many [MANY ...]',
-    '  --some SOME [SOME ...]',
-    '  --maybe [MAYBE]       Perhaps.',
-    '  --two TWO TWO',
-    '  --pick {1,2}          One of two.',
-    '',
-  ].join('\n'));
+  const help = parseArgparseHelp(
+    [
+      'usage: t.py [-h] -o OUT [--many [MANY ...]] [--some SOME [SOME ...]] [--maybe [MAYBE]] [--two TWO TWO] [--pick {1,2}]',
+      '',
+      'options:',
+      '  -h, --help            show this help message and exit',
+      '  -o OUT, --output-dir OUT',
+      '                        Where.',
+      '  --many [MANY ...]',
+      '  --some SOME [SOME ...]',
+      '  --maybe [MAYBE]       Perhaps.',
+      '  --two TWO TWO',
+      '  --pick {1,2}          One of two.',
+      '',
+    ].join('\n'),
+  );
   const o = new Map(help.options.map((x) => [x.dest, x]));
   assert.deepEqual(o.get('output_dir')?.flags, ['-o', '--output-dir']);
   assert.equal(o.get('output_dir')?.name, '--output-dir');
@@ -89,7 +97,10 @@ test('parser: nargs, short flags and choices in brackets', () => {
 test('parser: a traceback (v0.27.2 train_text_to_image_sdxl.py --help fails on "25%") is not a help', () => {
   const stderr = fixture('train_text_to_image_sdxl-v0.27.2.help-stderr.txt');
   assert.match(stderr, /TypeError: %o format/);
-  assert.throws(() => parseArgparseHelp(stderr), (e: unknown) => e instanceof HelpParseError && /no "usage:" line/.test(e.message));
+  assert.throws(
+    () => parseArgparseHelp(stderr),
+    (e: unknown) => e instanceof HelpParseError && /no "usage:" line/.test(e.message),
+  );
   assert.throws(() => parseArgparseHelp('usage: x.py [-h]\n\noptions:\n  -h, --help  show\n'), /lists no options/);
 });
 
@@ -122,7 +133,14 @@ test('runHelp: a script that never finishes is killed at the timeout', { skip: !
 });
 
 test('runHelp: a missing interpreter is said in words', async () => {
-  const out = await runHelp({ python: join(tmp(), 'no-python'), script: join(FIX, 'help-small.py'), cwd: FIX, env: { ...process.env }, timeoutMs: 5000, maxBytes: 1 << 20 });
+  const out = await runHelp({
+    python: join(tmp(), 'no-python'),
+    script: join(FIX, 'help-small.py'),
+    cwd: FIX,
+    env: { ...process.env },
+    timeoutMs: 5000,
+    maxBytes: 1 << 20,
+  });
   assert.match(!out.ok ? out.reason : '', /no Python interpreter at/);
 });
 
@@ -130,7 +148,10 @@ test('cache: a failing --help falls back to the built-in table and says why', { 
   const cache = new ScriptTableCache({ timeoutMs: 30_000 });
   const choice = await cache.get(target(join(FIX, 'help-raises.py')));
   assert.equal(choice.source, 'builtin');
-  assert.match(describeTableChoice(choice), /^arguments from the built-in table of diffusers 0\.40\.0\.dev0 \(commit 58eb52c\): the script's --help failed \(.*No module named 'datasets'\)$/);
+  assert.match(
+    describeTableChoice(choice),
+    /^arguments from the built-in table of diffusers 0\.40\.0\.dev0 \(commit 58eb52c\): the script's --help failed \(.*No module named 'datasets'\)$/,
+  );
 });
 
 test('cache: a hanging --help falls back to the built-in table', { skip: !python3 && 'python3 not available' }, async () => {
@@ -248,19 +269,28 @@ test('helpTargetOf: launch.python; else the python beside accelerate; else its #
 
 // ---------------------------------------------------------------------------------------------------- diagnostics
 
-const DB_CONFIG = JSON.stringify({
-  script: 'dreambooth-lora',
-  args: {
-    pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0', instance_data_dir: 'inst', instance_prompt: 'a sks dog',
-    output_dir: 'out', mixed_precision: 'bf16', lora_dropout: 0.1, rank: 8,
+const DB_CONFIG = JSON.stringify(
+  {
+    script: 'dreambooth-lora',
+    args: {
+      pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
+      instance_data_dir: 'inst',
+      instance_prompt: 'a sks dog',
+      output_dir: 'out',
+      mixed_precision: 'bf16',
+      lora_dropout: 0.1,
+      rank: 8,
+    },
   },
-}, null, 2);
+  null,
+  2,
+);
 
 function scriptChoice(help = fixture(DB_HELP), path = '/home/u/diffusers/examples/dreambooth/train_dreambooth_lora_sdxl.py'): ArgTableChoice {
   return { source: 'script', table: tableFromHelp('dreambooth-lora', path, 'h', parseArgparseHelp(help)) };
 }
 
-test('diagnostics: lora_dropout passes the built-in table, and is an error against the v0.27.2 script\'s own --help', () => {
+test("diagnostics: lora_dropout passes the built-in table, and is an error against the v0.27.2 script's own --help", () => {
   const builtin = validateConfig(DB_CONFIG);
   assert.equal(builtin.filter((d) => d.path === '/args/lora_dropout').length, 0);
   const own = validateConfig(DB_CONFIG, { argTable: scriptChoice() });
@@ -268,17 +298,22 @@ test('diagnostics: lora_dropout passes the built-in table, and is an error again
   assert.equal(d.length, 1);
   assert.equal(d[0]!.severity, 'error');
   assert.equal(d[0]!.code, 'not-in-script');
-  assert.equal(d[0]!.message,
-    'The script at /home/u/diffusers/examples/dreambooth/train_dreambooth_lora_sdxl.py (its own --help) has no --lora_dropout; '
-    + 'the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c) has it: your script may be older (argparse would stop with "unrecognized arguments: --lora_dropout").');
+  assert.equal(
+    d[0]!.message,
+    'The script at /home/u/diffusers/examples/dreambooth/train_dreambooth_lora_sdxl.py (its own --help) has no --lora_dropout; ' +
+      'the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c) has it: your script may be older (argparse would stop with "unrecognized arguments: --lora_dropout").',
+  );
   assert.deepEqual(d[0]!.fix?.edits, [{ op: 'remove', path: '/args/lora_dropout' }]);
   // Nothing else changes for this config.
-  assert.deepEqual(own.filter((x) => x.path !== '/args/lora_dropout'), builtin);
+  assert.deepEqual(
+    own.filter((x) => x.path !== '/args/lora_dropout'),
+    builtin,
+  );
   // A built-in choice (with its reason) checks as before.
   assert.deepEqual(validateConfig(DB_CONFIG, { argTable: { source: 'builtin', kind: 'dreambooth-lora', reason: 'r' } }), builtin);
 });
 
-test('diagnostics: the script\'s table decides required arguments, untyped values and script-only arguments', () => {
+test("diagnostics: the script's table decides required arguments, untyped values and script-only arguments", () => {
   const small = `usage: t.py [-h] --pretrained_model_name_or_path P --output_dir O [--my_new_option {a,b}] [--rank RANK]
 
 options:
@@ -296,7 +331,10 @@ options:
   const vals = validateConfig(cfg({ output_dir: 'o', my_new_option: 'c', rank: 'x' }), { argTable: choice });
   assert.ok(vals.some((d) => d.code === 'choice' && d.path === '/args/my_new_option'));
   assert.ok(vals.some((d) => d.code === 'script-only-arg' && d.path === '/args/my_new_option' && /not passed to the script yet/.test(d.message)));
-  assert.ok(vals.some((d) => d.code === 'type' && d.path === '/args/rank'), 'rank keeps the built-in int type');
+  assert.ok(
+    vals.some((d) => d.code === 'type' && d.path === '/args/rank'),
+    'rank keeps the built-in int type',
+  );
   const ok = validateConfig(cfg({ output_dir: 'o', my_new_option: 'a' }), { argTable: choice });
   assert.ok(!ok.some((d) => d.path === '/args/my_new_option' && d.severity === 'error'));
   assert.ok(!ok.some((d) => d.code === 'unknown-key'));
@@ -309,48 +347,74 @@ function realWorker(): { python: string; examples: string } | undefined {
   const dest = join(repoRoot(), '.cache/real-worker');
   const python = join(dest, 'venv/bin/python');
   if (!existsSync(python)) return undefined;
-  const kits = [process.env.SDXL_REAL_WORKER_KIT, /REAL_WORKER_KIT="([^"]+)"/.exec(existsSync(join(dest, 'env.sh')) ? readFileSync(join(dest, 'env.sh'), 'utf8') : '')?.[1], dest, join(repoRoot(), '../shared/real-worker')];
+  const kits = [
+    process.env.SDXL_REAL_WORKER_KIT,
+    /REAL_WORKER_KIT="([^"]+)"/.exec(existsSync(join(dest, 'env.sh')) ? readFileSync(join(dest, 'env.sh'), 'utf8') : '')?.[1],
+    dest,
+    join(repoRoot(), '../shared/real-worker'),
+  ];
   for (const kit of kits) {
-    if (kit && existsSync(join(kit, 'diffusers-examples/examples/dreambooth/train_dreambooth_lora_sdxl.py'))) return { python, examples: join(kit, 'diffusers-examples/examples') };
+    if (kit && existsSync(join(kit, 'diffusers-examples/examples/dreambooth/train_dreambooth_lora_sdxl.py')))
+      return { python, examples: join(kit, 'diffusers-examples/examples') };
   }
   return undefined;
 }
 const real = realWorker();
 
-test('real worker: the three v0.27.2 scripts\' own --help', { skip: !real && 'the real worker is not installed (.cache/real-worker: scripts/install-real-worker.sh)', timeout: 240_000 }, async () => {
-  const cache = new ScriptTableCache({ timeoutMs: 180_000 });
-  const env = { ...process.env, HF_HUB_OFFLINE: undefined };
-  const t = (kind: HelpTarget['kind'], rel: string): HelpTarget => ({ kind, python: real!.python, script: join(real!.examples, rel), cwd: tmpdir(), env });
-  const [db, lora, full] = await Promise.all([
-    cache.get(t('dreambooth-lora', 'dreambooth/train_dreambooth_lora_sdxl.py')),
-    cache.get(t('lora', 'text_to_image/train_text_to_image_lora_sdxl.py')),
-    cache.get(t('full', 'text_to_image/train_text_to_image_sdxl.py')),
-  ]);
-  assert.equal(db.source, 'script', describeTableChoice(db));
-  const dbArgs = db.source === 'script' ? db.table.args : [];
-  assert.deepEqual(dbArgs.map((a) => a.dest), parseArgparseHelp(fixture(DB_HELP)).options.map((o) => o.dest), 'the fixture is what the script prints');
-  assert.ok(!dbArgs.some((a) => a.dest === 'lora_dropout'));
-  // The kit has no `datasets` (no pyarrow on Debian 12); with it the table is read like the fixture's.
-  if (lora.source === 'script') assert.equal(lora.table.args.length, 53);
-  else assert.match(lora.reason, /No module named 'datasets'/);
-  // v0.27.2's full fine-tune help has "25% of" in a help text: argparse itself fails whatever is installed.
-  assert.equal(full.source, 'builtin');
-  assert.match(full.source === 'builtin' ? full.reason : '', /--help failed \(.*(%o format|No module named 'datasets')/);
-  // And the config with lora_dropout, checked against the real script's table.
-  const d = validateConfig(DB_CONFIG, { argTable: db }).filter((x) => x.code === 'not-in-script');
-  assert.deepEqual(d.map((x) => x.path), ['/args/lora_dropout']);
-});
+test(
+  "real worker: the three v0.27.2 scripts' own --help",
+  { skip: !real && 'the real worker is not installed (.cache/real-worker: scripts/install-real-worker.sh)', timeout: 240_000 },
+  async () => {
+    const cache = new ScriptTableCache({ timeoutMs: 180_000 });
+    const env = { ...process.env, HF_HUB_OFFLINE: undefined };
+    const t = (kind: HelpTarget['kind'], rel: string): HelpTarget => ({ kind, python: real!.python, script: join(real!.examples, rel), cwd: tmpdir(), env });
+    const [db, lora, full] = await Promise.all([
+      cache.get(t('dreambooth-lora', 'dreambooth/train_dreambooth_lora_sdxl.py')),
+      cache.get(t('lora', 'text_to_image/train_text_to_image_lora_sdxl.py')),
+      cache.get(t('full', 'text_to_image/train_text_to_image_sdxl.py')),
+    ]);
+    assert.equal(db.source, 'script', describeTableChoice(db));
+    const dbArgs = db.source === 'script' ? db.table.args : [];
+    assert.deepEqual(
+      dbArgs.map((a) => a.dest),
+      parseArgparseHelp(fixture(DB_HELP)).options.map((o) => o.dest),
+      'the fixture is what the script prints',
+    );
+    assert.ok(!dbArgs.some((a) => a.dest === 'lora_dropout'));
+    // The kit has no `datasets` (no pyarrow on Debian 12); with it the table is read like the fixture's.
+    if (lora.source === 'script') assert.equal(lora.table.args.length, 53);
+    else assert.match(lora.reason, /No module named 'datasets'/);
+    // v0.27.2's full fine-tune help has "25% of" in a help text: argparse itself fails whatever is installed.
+    assert.equal(full.source, 'builtin');
+    assert.match(full.source === 'builtin' ? full.reason : '', /--help failed \(.*(%o format|No module named 'datasets')/);
+    // And the config with lora_dropout, checked against the real script's table.
+    const d = validateConfig(DB_CONFIG, { argTable: db }).filter((x) => x.code === 'not-in-script');
+    assert.deepEqual(
+      d.map((x) => x.path),
+      ['/args/lora_dropout'],
+    );
+  },
+);
 
-test('the stand-in trainer\'s own --help reads back as the built-in table (demo and e2e configs get no table difference)', { skip: !python3 && 'python3 not available', timeout: 120_000 }, async () => {
-  const dir = tmp();
-  const cache = new ScriptTableCache({ timeoutMs: 90_000 });
-  for (const kind of ['full', 'lora', 'dreambooth-lora'] as const) {
-    const script = join(dir, SCRIPTS[kind].fileName);
-    symlinkSync(join(repoRoot(), 'test/fixtures/trainer/standin_trainer.py'), script);
-    const got = await cache.get(target(script, { kind, cwd: dir }));
-    assert.equal(got.source, 'script', describeTableChoice(got));
-    const args = got.source === 'script' ? got.table.args : [];
-    const shape = (a: { dest: string; type: string; required: boolean; choices: readonly (string | number)[] | null }): unknown => [a.dest, a.type, a.required, a.choices];
-    assert.deepEqual(args.map(shape), SCRIPTS[kind].args.map(shape), kind);
-  }
-});
+test(
+  "the stand-in trainer's own --help reads back as the built-in table (demo and e2e configs get no table difference)",
+  { skip: !python3 && 'python3 not available', timeout: 120_000 },
+  async () => {
+    const dir = tmp();
+    const cache = new ScriptTableCache({ timeoutMs: 90_000 });
+    for (const kind of ['full', 'lora', 'dreambooth-lora'] as const) {
+      const script = join(dir, SCRIPTS[kind].fileName);
+      symlinkSync(join(repoRoot(), 'test/fixtures/trainer/standin_trainer.py'), script);
+      const got = await cache.get(target(script, { kind, cwd: dir }));
+      assert.equal(got.source, 'script', describeTableChoice(got));
+      const args = got.source === 'script' ? got.table.args : [];
+      const shape = (a: { dest: string; type: string; required: boolean; choices: readonly (string | number)[] | null }): unknown => [
+        a.dest,
+        a.type,
+        a.required,
+        a.choices,
+      ];
+      assert.deepEqual(args.map(shape), SCRIPTS[kind].args.map(shape), kind);
+    }
+  },
+);

@@ -24,7 +24,9 @@ function gatedRunner(): { run: HelpRunner; calls: () => number; finish: (out: He
   return {
     run: () => (calls++, new Promise<HelpOutput>((resolve) => pending.push(resolve))),
     calls: () => calls,
-    finish: (out) => { for (const r of pending.splice(0)) r(out); },
+    finish: (out) => {
+      for (const r of pending.splice(0)) r(out);
+    },
   };
 }
 
@@ -42,41 +44,53 @@ function waitFor(cond: () => boolean): Promise<void> {
 
 function workspace(): { dir: string; configPath: string; text: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sdxl-doc-tables-'));
-  writeFileSync(join(dir, 'train_dreambooth_lora_sdxl.py'), '# the user\'s v0.27.2 script\n');
-  const text = JSON.stringify({
-    script: 'dreambooth-lora', launch: { python: '/usr/bin/python3' },
-    args: { pretrained_model_name_or_path: 'm', instance_data_dir: 'i', instance_prompt: 'p', lora_dropout: 0.1 },
-  }, null, 2);
+  writeFileSync(join(dir, 'train_dreambooth_lora_sdxl.py'), "# the user's v0.27.2 script\n");
+  const text = JSON.stringify(
+    {
+      script: 'dreambooth-lora',
+      launch: { python: '/usr/bin/python3' },
+      args: { pretrained_model_name_or_path: 'm', instance_data_dir: 'i', instance_prompt: 'p', lora_dropout: 0.1 },
+    },
+    null,
+    2,
+  );
   return { dir, configPath: join(dir, 'a.sdxl.json'), text };
 }
 
-test('DocumentTables: the first check gets the built-in table at once; the arrival of the script\'s table asks for a second check', { timeout: 10_000 }, async () => {
-  const { configPath, text, dir } = workspace();
-  const r = gatedRunner();
-  const arrived: string[] = [];
-  const tables = new DocumentTables(new ScriptTableCache({ run: r.run }), { maySpawn: () => true, enabled: () => true, onArrived: (k) => arrived.push(k) });
-  const first = await tables.current('doc', text, configPath);
-  assert.equal(first?.source, 'builtin');
-  assert.match(first?.source === 'builtin' ? first.reason : '', /being read/);
-  await waitFor(() => r.calls() === 1); // the --help was started (after the script file is hashed)
-  // The first check uses the built-in table: lora_dropout is accepted there.
-  assert.ok(!validateConfig(text, { ...(first ? { argTable: first } : {}) }).some((d) => d.code === 'not-in-script'));
-  // Another check before it finishes starts nothing new.
-  await tables.current('doc', text, configPath);
-  await tables.current('other', text, configPath);
-  assert.equal(r.calls(), 1);
-  assert.deepEqual(arrived, []);
-  r.finish({ ok: true, stdout: DB_HELP });
-  await waitFor(() => arrived.length === 2);
-  assert.deepEqual(arrived.sort(), ['doc', 'other']);
-  const second = await tables.current('doc', text, configPath);
-  assert.equal(second?.source, 'script');
-  assert.equal(tables.shown('doc'), second);
-  assert.deepEqual(tables.documentsOf(join(dir, 'train_dreambooth_lora_sdxl.py')).sort(), ['doc', 'other']);
-  const d = validateConfig(text, { ...(second ? { argTable: second } : {}) }).filter((x) => x.code === 'not-in-script');
-  assert.deepEqual(d.map((x) => x.path), ['/args/lora_dropout']);
-  assert.equal(r.calls(), 1);
-});
+test(
+  "DocumentTables: the first check gets the built-in table at once; the arrival of the script's table asks for a second check",
+  { timeout: 10_000 },
+  async () => {
+    const { configPath, text, dir } = workspace();
+    const r = gatedRunner();
+    const arrived: string[] = [];
+    const tables = new DocumentTables(new ScriptTableCache({ run: r.run }), { maySpawn: () => true, enabled: () => true, onArrived: (k) => arrived.push(k) });
+    const first = await tables.current('doc', text, configPath);
+    assert.equal(first?.source, 'builtin');
+    assert.match(first?.source === 'builtin' ? first.reason : '', /being read/);
+    await waitFor(() => r.calls() === 1); // the --help was started (after the script file is hashed)
+    // The first check uses the built-in table: lora_dropout is accepted there.
+    assert.ok(!validateConfig(text, { ...(first ? { argTable: first } : {}) }).some((d) => d.code === 'not-in-script'));
+    // Another check before it finishes starts nothing new.
+    await tables.current('doc', text, configPath);
+    await tables.current('other', text, configPath);
+    assert.equal(r.calls(), 1);
+    assert.deepEqual(arrived, []);
+    r.finish({ ok: true, stdout: DB_HELP });
+    await waitFor(() => arrived.length === 2);
+    assert.deepEqual(arrived.sort(), ['doc', 'other']);
+    const second = await tables.current('doc', text, configPath);
+    assert.equal(second?.source, 'script');
+    assert.equal(tables.shown('doc'), second);
+    assert.deepEqual(tables.documentsOf(join(dir, 'train_dreambooth_lora_sdxl.py')).sort(), ['doc', 'other']);
+    const d = validateConfig(text, { ...(second ? { argTable: second } : {}) }).filter((x) => x.code === 'not-in-script');
+    assert.deepEqual(
+      d.map((x) => x.path),
+      ['/args/lora_dropout'],
+    );
+    assert.equal(r.calls(), 1);
+  },
+);
 
 test('DocumentTables: untrusted, turned off, unsaved, or unparsable: nothing runs, and the reason is kept', { timeout: 10_000 }, async () => {
   const { configPath, text } = workspace();
@@ -103,28 +117,38 @@ test('DocumentTables: untrusted, turned off, unsaved, or unparsable: nothing run
 
 const choice: ArgTableChoice = {
   source: 'script',
-  table: tableFromHelp('dreambooth-lora', '/w/train.py', 'h', parseArgparseHelp(DB_HELP.replace(
-    '  --rank RANK ', '  --my_new_option MY_NEW_OPTION\n                        Only this script has it.\n  --rank RANK ',
-  ))),
+  table: tableFromHelp(
+    'dreambooth-lora',
+    '/w/train.py',
+    'h',
+    parseArgparseHelp(DB_HELP.replace('  --rank RANK ', '  --my_new_option MY_NEW_OPTION\n                        Only this script has it.\n  --rank RANK ')),
+  ),
 };
 
-test('hover: the script\'s own help and the table in use; with the built-in table, only which table and why', () => {
+test("hover: the script's own help and the table in use; with the built-in table, only which table and why", () => {
   const text = '{\n  "script": "dreambooth-lora",\n  "args": { "rank": 8, "lora_dropout": 0.1 }\n}';
   const at = (s: string): number => text.indexOf(s) + 2;
   const rank = argHoverAt(text, at('"rank"'), choice);
   assert.deepEqual(rank?.paragraphs, [
-    '**--rank** (int)', 'The dimension of the LoRA update matrices.', '*Argument table: arguments from the script at /w/train.py (its own --help).*',
+    '**--rank** (int)',
+    'The dimension of the LoRA update matrices.',
+    '*Argument table: arguments from the script at /w/train.py (its own --help).*',
   ]);
   assert.match(argHoverAt(text, at('"lora_dropout"'), choice)?.paragraphs[0] ?? '', /has no `lora_dropout` argument/);
   assert.equal(argHoverAt(text, at('"script"'), choice), undefined, 'only keys inside args');
-  const builtin = argHoverAt(text, at('"rank"'), { source: 'builtin', kind: 'dreambooth-lora', reason: 'the script\'s --help failed (x)' });
-  assert.deepEqual(builtin?.paragraphs, ['*Argument table: arguments from the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c): the script\'s --help failed (x).*']);
+  const builtin = argHoverAt(text, at('"rank"'), { source: 'builtin', kind: 'dreambooth-lora', reason: "the script's --help failed (x)" });
+  assert.deepEqual(builtin?.paragraphs, [
+    "*Argument table: arguments from the built-in table of diffusers 0.40.0.dev0 (commit 58eb52c): the script's --help failed (x).*",
+  ]);
 });
 
-test('completion: the script\'s arguments the built-in table lacks, not already set; none with the built-in table', () => {
+test("completion: the script's arguments the built-in table lacks, not already set; none with the built-in table", () => {
   const text = '{\n  "script": "dreambooth-lora",\n  "args": { "rank": 8, "" }\n}';
   const offset = text.indexOf('""') + 1;
-  assert.deepEqual(scriptOnlyCompletions(text, offset, choice).map((c) => c.label), ['my_new_option']);
+  assert.deepEqual(
+    scriptOnlyCompletions(text, offset, choice).map((c) => c.label),
+    ['my_new_option'],
+  );
   assert.equal(scriptOnlyCompletions(text, offset, choice)[0]?.documentation, 'Only this script has it.');
   const set = '{\n  "script": "dreambooth-lora",\n  "args": { "my_new_option": "a", "" }\n}';
   assert.deepEqual(scriptOnlyCompletions(set, set.indexOf('""') + 1, choice), []);

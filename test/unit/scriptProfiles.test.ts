@@ -45,8 +45,16 @@ test('each profile agrees with its argument table', () => {
     if (p.fixedColumns) {
       for (const [dest, name] of Object.entries(p.fixedColumns)) assert.equal(SCRIPTS[kind].byDest.get(dest)?.default, name, `${kind}: ${dest}`);
     }
-    if (p.prodigy) assert.ok(SCRIPTS[kind].args.some((a) => a.type === 'bool' && a.dest.startsWith('prodigy_')), `${kind}: prodigy's type=bool flags`);
-    else assert.ok(SCRIPTS[kind].args.every((a) => a.type !== 'bool'), `${kind}: type=bool arguments without prodigy`);
+    if (p.prodigy)
+      assert.ok(
+        SCRIPTS[kind].args.some((a) => a.type === 'bool' && a.dest.startsWith('prodigy_')),
+        `${kind}: prodigy's type=bool flags`,
+      );
+    else
+      assert.ok(
+        SCRIPTS[kind].args.every((a) => a.type !== 'bool'),
+        `${kind}: type=bool arguments without prodigy`,
+      );
     assert.equal(p.checkpointWeights === 'unet', p.finalWeightsFile === 'model_index.json', `${kind}: a full pipeline's weights`);
     assert.equal(SCRIPTS[kind].title, `${p.label} (${p.fileName})`);
   }
@@ -58,7 +66,10 @@ test('derived per-kind tables come from the profiles', () => {
     assert.ok(existsSync(join(repoRoot(), 'schemas', SCHEMA_FILES[kind])), `schemas/${SCHEMA_FILES[kind]}`);
     assert.equal(scriptKindFromPath(`/x/examples/${SCRIPT_PROFILES[kind].fileName}`), kind);
   }
-  assert.deepEqual(byKind((p) => p.kind), { full: 'full', lora: 'lora', 'dreambooth-lora': 'dreambooth-lora' });
+  assert.deepEqual(
+    byKind((p) => p.kind),
+    { full: 'full', lora: 'lora', 'dreambooth-lora': 'dreambooth-lora' },
+  );
   const projects = TRACKER_PROJECTS.map(([project]) => project);
   assert.equal(new Set(projects).size, projects.length, 'a tracker project names one script');
   assert.equal(profileOfRecorded('full'), SCRIPT_PROFILES.full);
@@ -66,7 +77,9 @@ test('derived per-kind tables come from the profiles', () => {
 });
 
 test('the data folder holds one argument table per kind', () => {
-  const tables = readdirSync(join(repoRoot(), 'src/core/scripts/data')).filter((f) => f.endsWith('.args.json')).sort();
+  const tables = readdirSync(join(repoRoot(), 'src/core/scripts/data'))
+    .filter((f) => f.endsWith('.args.json'))
+    .sort();
   assert.deepEqual(tables, SCRIPT_KINDS.map((k) => `${k}.args.json`).sort());
   for (const kind of SCRIPT_KINDS) {
     const raw = JSON.parse(readFileSync(join(repoRoot(), 'src/core/scripts/data', `${kind}.args.json`), 'utf8')) as { source: string };
@@ -74,7 +87,7 @@ test('the data folder holds one argument table per kind', () => {
   }
 });
 
-test("the console parser knows each script by its file name, as a path component only", () => {
+test('the console parser knows each script by its file name, as a path component only', () => {
   for (const kind of SCRIPT_KINDS) {
     const name = SCRIPT_PROFILES[kind].fileName;
     const seen = (line: string): string | undefined => {

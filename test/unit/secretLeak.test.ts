@@ -111,7 +111,11 @@ test('the Hub token reaches the training by environment only and is never writte
       assert.ok(state.errorLines.some((l) => l.includes('CalledProcessError')) || state.tracebacks.some((tb) => tb.exception?.includes('CalledProcessError')));
       assert.ok(!runFailureDiagnostic({ runId: id, failure: state.failure }, '{}').message.includes(TOKEN));
     }
-    if (id === echo.id || id === queued.id) assert.ok(state.logTail.some((l) => l.message === 'HF_TOKEN=hf_…ghij'), `${id}: the echo is kept, masked`);
+    if (id === echo.id || id === queued.id)
+      assert.ok(
+        state.logTail.some((l) => l.message === 'HF_TOKEN=hf_…ghij'),
+        `${id}: the echo is kept, masked`,
+      );
   }
 
   // What the CLI prints.
@@ -139,15 +143,24 @@ test('the Hub token reaches the training by environment only and is never writte
   assert.ok(shown.out.includes(`HF_TOKEN=${TOKEN}`), 'command --show-secrets prints the real value');
 
   // Every file of the workspace: records, images (cut by the monitors above), output_dirs (event files, hparams).
-  const holders = filesBelow(ws.root).filter((f) => readFileSync(f).includes(TOKEN_BYTES)).map((f) => relative(ws.root, f)).sort();
-  assert.deepEqual(holders, [
-    ...['echo', 'fail', 'ok', 'queued', 'slow'].map((n) => `${n}.sdxl.json`),
-    ...[echo.id, queued.id].map((id) => join('.sdxl', 'runs', id, 'console.log')),
-  ].sort());
+  const holders = filesBelow(ws.root)
+    .filter((f) => readFileSync(f).includes(TOKEN_BYTES))
+    .map((f) => relative(ws.root, f))
+    .sort();
+  assert.deepEqual(
+    holders,
+    [
+      ...['echo', 'fail', 'ok', 'queued', 'slow'].map((n) => `${n}.sdxl.json`),
+      ...[echo.id, queued.id].map((id) => join('.sdxl', 'runs', id, 'console.log')),
+    ].sort(),
+  );
 
   // Record files are the owner's alone; `.sdxl/` keeps itself out of version control.
   const recordFiles = filesBelow(ws.recordsDir);
-  assert.ok(recordFiles.some((f) => f.endsWith('stop-request.json')), 'the stop request is among them');
+  assert.ok(
+    recordFiles.some((f) => f.endsWith('stop-request.json')),
+    'the stop request is among them',
+  );
   for (const f of recordFiles) assert.equal(mode(f), '600', relative(ws.root, f));
   for (const id of ids) assert.equal(mode(recordDir(ws, id)), '700', id);
   const gitignore = readFileSync(join(ws.root, '.sdxl', '.gitignore'), 'utf8');

@@ -53,7 +53,10 @@ test('the console parser masks tokens and known secrets in every event it emits'
   const text = JSON.stringify(state);
   assert.ok(text.includes("'--hub_token', 'hf_…ghij']"), 'the CalledProcessError line, masked');
   assert.ok(text.includes('WANDB_API_KEY=…6789'), 'the log record, masked');
-  assert.ok(state.errorLines.some((l) => l.endsWith(' --hub_token ***')), 'the line cut inside the token');
+  assert.ok(
+    state.errorLines.some((l) => l.endsWith(' --hub_token ***')),
+    'the line cut inside the token',
+  );
   assert.ok(state.failure && state.failure.message.length > 0);
   assertMasked('dashboard view', runView(state, { id: 'r', label: 'r', simulated: false, imageUri: () => undefined }));
   assertMasked('Problems entry', runFailureDiagnostic({ runId: 'r', failure: state.failure }, '{}'));
@@ -68,11 +71,19 @@ test('summarize and the monitor read a console with the token and show it masked
   const dir = mkdtempSync(join(tmpdir(), 'sdxl-redact-'));
   try {
     writeFileSync(join(dir, 'console.log'), CONSOLE);
-    writeFileSync(join(dir, 'run.json'), JSON.stringify({
-      id: 'r', name: 'r', script: 'lora', createdAt: new Date().toISOString(), state: 'failed', exitCode: 1,
-      // A record from before the token went by environment: argv still has it.
-      plan: { argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--hub_token', TOKEN], env: {}, cwd: dir, script: 'lora' },
-    }));
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({
+        id: 'r',
+        name: 'r',
+        script: 'lora',
+        createdAt: new Date().toISOString(),
+        state: 'failed',
+        exitCode: 1,
+        // A record from before the token went by environment: argv still has it.
+        plan: { argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--hub_token', TOKEN], env: {}, cwd: dir, script: 'lora' },
+      }),
+    );
     const fromFile = await summarizePath(join(dir, 'console.log'), { secrets: [WANDB] });
     assertMasked('summarize FILE', fromFile);
     const fromRecord = await summarizePath(dir, { secrets: [WANDB] });

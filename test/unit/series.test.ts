@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  clippedRange, downsampleMinMax, downsampleMinMaxXY, emaSmooth, lowerBound, MinMaxAccumulator, newEmaState, quantile,
-} from '../../src/shared/series';
+import { clippedRange, downsampleMinMax, downsampleMinMaxXY, emaSmooth, lowerBound, MinMaxAccumulator, newEmaState, quantile } from '../../src/shared/series';
 import type { Point } from '../../src/shared/dashboardProtocol';
 
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
 test('downsampleMinMax keeps a single-step spike and dip among 1,000,000 points', () => {
@@ -15,7 +13,10 @@ test('downsampleMinMax keeps a single-step spike and dip among 1,000,000 points'
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   const r = rng(3);
-  for (let i = 0; i < n; i++) { xs[i] = i; ys[i] = 1 + r() * 0.1; }
+  for (let i = 0; i < n; i++) {
+    xs[i] = i;
+    ys[i] = 1 + r() * 0.1;
+  }
   ys[777_777] = 50;
   ys[123_457] = -5;
   const out = downsampleMinMaxXY(xs, ys, 500);
@@ -27,8 +28,15 @@ test('downsampleMinMax keeps a single-step spike and dip among 1,000,000 points'
 });
 
 test('downsampleMinMax returns short series unchanged and skips non-finite values', () => {
-  const pts: Point[] = [[0, 1], [1, NaN], [2, 3]];
-  assert.deepEqual(downsampleMinMax(pts, 10), [[0, 1], [2, 3]]);
+  const pts: Point[] = [
+    [0, 1],
+    [1, NaN],
+    [2, 3],
+  ];
+  assert.deepEqual(downsampleMinMax(pts, 10), [
+    [0, 1],
+    [2, 3],
+  ]);
   assert.deepEqual(downsampleMinMax([], 10), []);
 });
 
@@ -58,7 +66,8 @@ test('MinMaxAccumulator stays bounded and keeps extremes when fed incrementally'
   let min = Infinity;
   for (let i = 0; i < 200_000; i++) {
     const y = i === 150_001 ? 1000 : r();
-    max = Math.max(max, y); min = Math.min(min, y);
+    max = Math.max(max, y);
+    min = Math.min(min, y);
     acc.push(i, y);
   }
   const out = acc.points();
@@ -74,7 +83,10 @@ test('emaSmooth matches TensorBoard debiased smoothing', () => {
   const w = 0.5;
   // TensorBoard: last = last*w + (1-w)*v; smoothed = last / (1 - w^n)
   let last = 0;
-  const expected = values.map((v, i) => { last = last * w + (1 - w) * v; return last / (1 - w ** (i + 1)); });
+  const expected = values.map((v, i) => {
+    last = last * w + (1 - w) * v;
+    return last / (1 - w ** (i + 1));
+  });
   const got = Array.from(emaSmooth(values, w));
   got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-12, `index ${i}: ${v} vs ${expected[i]}`));
   assert.equal(emaSmooth([7, 7, 7], 0.9)[0], 7, 'the first smoothed value is not pulled toward 0');

@@ -13,13 +13,23 @@ interface Contributed {
   minimum?: number;
 }
 
-const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Contributed> } } };
+const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, Contributed> } };
+};
 const contributed = pkg.contributes.configuration.properties;
 
 test('every contributed setting is in the settings table, and every table entry is contributed', () => {
   const names = Object.keys(contributed);
-  assert.deepEqual(names.filter((n) => !SETTING_KEYS.some((k) => `${SETTING_SECTION}.${k}` === n)), [], 'contributed, not in the table');
-  assert.deepEqual(SETTING_KEYS.filter((k) => !(`${SETTING_SECTION}.${k}` in contributed)), [], 'in the table, not contributed');
+  assert.deepEqual(
+    names.filter((n) => !SETTING_KEYS.some((k) => `${SETTING_SECTION}.${k}` === n)),
+    [],
+    'contributed, not in the table',
+  );
+  assert.deepEqual(
+    SETTING_KEYS.filter((k) => !(`${SETTING_SECTION}.${k}` in contributed)),
+    [],
+    'in the table, not contributed',
+  );
 });
 
 test('each setting has the same type, default and minimum in the table as in package.json', () => {
@@ -50,10 +60,14 @@ test('a value missing, of another type or below its minimum reads as the default
 });
 
 test('settings are read only through src/extension/settings.ts (no getConfiguration with its own default elsewhere)', () => {
-  const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
-  });
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+    });
   const readers = files(join(repoRoot(), 'src')).filter((f) => /\bgetConfiguration\(/.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(readers.map((f) => f.slice(repoRoot().length + 1)), ['src/extension/settings.ts']);
+  assert.deepEqual(
+    readers.map((f) => f.slice(repoRoot().length + 1)),
+    ['src/extension/settings.ts'],
+  );
 });

@@ -10,9 +10,37 @@ import { repoRoot } from './repoRoot';
 const ECHO_BIN = join(repoRoot(), 'test', 'fixtures', 'argv-echo-bin');
 
 const HOSTILE = [
-  'plain', '', ' ', "it's", 'say "hi"', '$(rm -rf /)', '`whoami`', '${HOME}', '$HOME', 'a; echo pwned', 'a && b || c',
-  'line1\nline2', 'tab\there', 'héllo wörld 🎨 日本語', '-leading-dash', '--looks=like-a-flag', '*.png', '~', '~/x',
-  'back\\slash', "trailing\\", '!!', '#not-a-comment', 'a=b', '%PATH%', '‘smart’ quotes', "''", '\'"\'"', '{a,b}', '(x)', '<in >out',
+  'plain',
+  '',
+  ' ',
+  "it's",
+  'say "hi"',
+  '$(rm -rf /)',
+  '`whoami`',
+  '${HOME}',
+  '$HOME',
+  'a; echo pwned',
+  'a && b || c',
+  'line1\nline2',
+  'tab\there',
+  'héllo wörld 🎨 日本語',
+  '-leading-dash',
+  '--looks=like-a-flag',
+  '*.png',
+  '~',
+  '~/x',
+  'back\\slash',
+  'trailing\\',
+  '!!',
+  '#not-a-comment',
+  'a=b',
+  '%PATH%',
+  '‘smart’ quotes',
+  "''",
+  '\'"\'"',
+  '{a,b}',
+  '(x)',
+  '<in >out',
 ];
 
 /** Runs a bash command line and returns what the fake accelerate received. */
@@ -137,7 +165,11 @@ test('bash: through `env`, an executable path holding = is still the program run
       assert.equal(got.cwd, dir);
     }
     // Without `env` (valid names only) the quoted path is not an assignment either.
-    assert.deepEqual(runBash(formatCommandLine([exe, 'launch'], 'bash', { env: { HF_HOME: '/h' } }), ['HF_HOME']), { argv: ['launch'], cwd: process.cwd(), env: { HF_HOME: '/h' } });
+    assert.deepEqual(runBash(formatCommandLine([exe, 'launch'], 'bash', { env: { HF_HOME: '/h' } }), ['HF_HOME']), {
+      argv: ['launch'],
+      cwd: process.cwd(),
+      env: { HF_HOME: '/h' },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,9 @@ export async function dataset(ws: Workspace, images: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
   // The supervisor's preflight wants the script file; the fake accelerate runs the stand-in in its place.
   writeFileSync(join(ws.root, 'train_text_to_image_lora_sdxl.py'), '');
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toBuffer();
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .png()
+    .toBuffer();
   const meta: string[] = [];
   for (let i = 0; i < images; i++) {
     writeFileSync(join(dir, `${i}.png`), png);
@@ -28,11 +30,24 @@ export async function dataset(ws: Workspace, images: number): Promise<string> {
 /** A stand-in LoRA run writing `output_dir=out` (relative to the workspace) unless `args` says otherwise. */
 export function lora(ws: Workspace, data: string, args: string[], env: Record<string, string> = {}): LaunchPlan {
   return {
-    argv: [ACCELERATE, 'launch', '--num_processes=1', 'train_text_to_image_lora_sdxl.py', '--pretrained_model_name_or_path=stabilityai/stable-diffusion-xl-base-1.0',
-      `--train_data_dir=${data}`, '--output_dir=out', '--train_batch_size=1', ...args],
+    argv: [
+      ACCELERATE,
+      'launch',
+      '--num_processes=1',
+      'train_text_to_image_lora_sdxl.py',
+      '--pretrained_model_name_or_path=stabilityai/stable-diffusion-xl-base-1.0',
+      `--train_data_dir=${data}`,
+      '--output_dir=out',
+      '--train_batch_size=1',
+      ...args,
+    ],
     env: {
-      SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: '0.04', STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01',
-      FAKE_GPU_STATE_DIR: join(ws.root, 'gpu-state'), ...env,
+      SDXL_STANDIN_TRAINER: '1',
+      STANDIN_STEP_SECONDS: '0.04',
+      STANDIN_PRECOMPUTE_SECONDS: '0.01',
+      STANDIN_VALIDATION_SECONDS: '0.01',
+      FAKE_GPU_STATE_DIR: join(ws.root, 'gpu-state'),
+      ...env,
     },
     cwd: ws.root,
     script: 'lora',
@@ -54,32 +69,41 @@ export interface StandinConfigOptions {
  */
 export function writeStandinConfig(ws: Workspace, name: string, o: StandinConfigOptions = {}): string {
   const file = join(ws.root, `${name}.sdxl.json`);
-  writeFileSync(file, JSON.stringify({
-    script: 'lora',
-    name,
-    launch: {
-      accelerate: ACCELERATE,
-      scriptPath: 'train_text_to_image_lora_sdxl.py',
-      env: {
-        SDXL_STANDIN_TRAINER: '1', STANDIN_STEP_SECONDS: String(o.stepSeconds ?? 0.01), STANDIN_PRECOMPUTE_SECONDS: '0.01',
-        STANDIN_VALIDATION_SECONDS: '0.01', ...o.env,
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        script: 'lora',
+        name,
+        launch: {
+          accelerate: ACCELERATE,
+          scriptPath: 'train_text_to_image_lora_sdxl.py',
+          env: {
+            SDXL_STANDIN_TRAINER: '1',
+            STANDIN_STEP_SECONDS: String(o.stepSeconds ?? 0.01),
+            STANDIN_PRECOMPUTE_SECONDS: '0.01',
+            STANDIN_VALIDATION_SECONDS: '0.01',
+            ...o.env,
+          },
+        },
+        args: {
+          pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
+          train_data_dir: './data',
+          resolution: 512,
+          train_batch_size: 1,
+          max_train_steps: o.steps ?? 4,
+          checkpointing_steps: 2,
+          validation_prompt: 'a red square',
+          num_validation_images: 1,
+          validation_epochs: 1,
+          report_to: 'tensorboard',
+          output_dir: './out',
+          ...o.args,
+        },
       },
-    },
-    args: {
-      pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
-      train_data_dir: './data',
-      resolution: 512,
-      train_batch_size: 1,
-      max_train_steps: o.steps ?? 4,
-      checkpointing_steps: 2,
-      validation_prompt: 'a red square',
-      num_validation_images: 1,
-      validation_epochs: 1,
-      report_to: 'tensorboard',
-      output_dir: './out',
-      ...o.args,
-    },
-  }, null, 2));
+      null,
+      2,
+    ),
+  );
   return file;
 }
-

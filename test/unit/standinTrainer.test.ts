@@ -23,7 +23,10 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 /** A tiny imagefolder dataset: n PNGs plus metadata.jsonl with the given caption key (none → no metadata). */
 function dataset(n: number, captionKey: string | null = 'text'): string {
   const dir = mkdtempSync(join(work, 'data-'));
-  const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0f01f0005000201e2213bc20000000049454e44ae426082', 'hex');
+  const png = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0f01f0005000201e2213bc20000000049454e44ae426082',
+    'hex',
+  );
   const meta: string[] = [];
   for (let i = 0; i < n; i++) {
     writeFileSync(join(dir, `${i}.png`), png);
@@ -33,20 +36,36 @@ function dataset(n: number, captionKey: string | null = 'text'): string {
   return dir;
 }
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; cwd: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  cwd: string;
+}
 
 function baseEnv(extra: Record<string, string>, cwd: string): NodeJS.ProcessEnv {
   return {
-    ...process.env, PATH: FAKE_BIN + delimiter + (process.env.PATH ?? ''), SDXL_STANDIN_TRAINER: '1',
-    STANDIN_STEP_SECONDS: '0.005', STANDIN_PRECOMPUTE_SECONDS: '0.01', STANDIN_VALIDATION_SECONDS: '0.01',
-    STANDIN_IMAGE_SIZE: '16', FAKE_GPU_STATE_DIR: join(cwd, 'gpu-state'), PYTHONUNBUFFERED: '1', ...extra,
+    ...process.env,
+    PATH: FAKE_BIN + delimiter + (process.env.PATH ?? ''),
+    SDXL_STANDIN_TRAINER: '1',
+    STANDIN_STEP_SECONDS: '0.005',
+    STANDIN_PRECOMPUTE_SECONDS: '0.01',
+    STANDIN_VALIDATION_SECONDS: '0.01',
+    STANDIN_IMAGE_SIZE: '16',
+    FAKE_GPU_STATE_DIR: join(cwd, 'gpu-state'),
+    PYTHONUNBUFFERED: '1',
+    ...extra,
   };
 }
 
 function launch(script: string, args: string[], extra: Record<string, string> = {}, launcherArgs: string[] = []): Run {
   const cwd = mkdtempSync(join(work, 'run-'));
   const r = spawnSync('accelerate', ['launch', ...launcherArgs, script, ...args], {
-    cwd, env: baseEnv(extra, cwd), encoding: 'utf8', timeout: 60_000,
+    cwd,
+    env: baseEnv(extra, cwd),
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, cwd };
 }
@@ -59,21 +78,27 @@ const record = (name: string, msg: string): RegExp => new RegExp(`${STAMP} - INF
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The progress bar's default format (docs/worker-formats.md#progress-bar), with tqdm's number formatting for the postfix. */
 const NUM = String.raw`(?:nan|-?\d+(?:\.\d+)?(?:e[-+]\d+)?)`;
-const STEPS_BAR = new RegExp(String.raw`^Steps: +\d+%\|[█▏▎▍▌▋▊▉ ]{10}\| (\d+)/(\d+) \[(\d\d:)?\d\d:\d\d<(?:(\d+:)?\d\d:\d\d|\?), +(?:\d+\.\d\d(?:it/s|s/it)|\?it/s)(?:, ([^\]]*))?\]`);
+const STEPS_BAR = new RegExp(
+  String.raw`^Steps: +\d+%\|[█▏▎▍▌▋▊▉ ]{10}\| (\d+)/(\d+) \[(\d\d:)?\d\d:\d\d<(?:(\d+:)?\d\d:\d\d|\?), +(?:\d+\.\d\d(?:it/s|s/it)|\?it/s)(?:, ([^\]]*))?\]`,
+);
 
 function stepsBars(stderr: string): RegExpMatchArray[] {
-  return segments(stderr).filter((s) => s.startsWith('Steps:')).map((s) => {
-    const m = STEPS_BAR.exec(s);
-    assert.ok(m, `bar segment does not follow the tqdm format: ${JSON.stringify(s)}`);
-    return m;
-  });
+  return segments(stderr)
+    .filter((s) => s.startsWith('Steps:'))
+    .map((s) => {
+      const m = STEPS_BAR.exec(s);
+      assert.ok(m, `bar segment does not follow the tqdm format: ${JSON.stringify(s)}`);
+      return m;
+    });
 }
 
 function listTree(dir: string, prefix = ''): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? [`${prefix}${name}/`, ...listTree(p, `${prefix}${name}/`)] : [`${prefix}${name}`];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? [`${prefix}${name}/`, ...listTree(p, `${prefix}${name}/`)] : [`${prefix}${name}`];
+    });
 }
 
 /** Reads an events file's TFRecord framing with Python (masked CRC-32C, docs/worker-formats.md#tfrecord) and returns [tag, step, kind] rows. */
@@ -125,7 +150,9 @@ print(__import__('json').dumps({'records': records, 'rows': rows}))
 }
 
 function eventFiles(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.startsWith('events.out.tfevents.')).map((n) => join(dir, n));
+  return readdirSync(dir)
+    .filter((n) => n.startsWith('events.out.tfevents.'))
+    .map((n) => join(dir, n));
 }
 
 /** The first events file of dir (sorted by name, as readdir gives them here); fails the test when there is none. */
@@ -138,26 +165,52 @@ function firstEventFile(dir: string): string {
 test('full script: phases, banner, bar format, checkpoint and validation records, output_dir, events', () => {
   const data = dataset(10);
   const r = launch(SCRIPT.full, [
-    '--pretrained_model_name_or_path', 'stabilityai/stable-diffusion-xl-base-1.0', '--train_data_dir', data,
-    '--train_batch_size', '2', '--max_train_steps', '7', '--checkpointing_steps', '3', '--validation_prompt', 'a cat',
-    '--output_dir', 'out', '--mixed_precision', 'fp16', '--learning_rate', '1e-06',
+    '--pretrained_model_name_or_path',
+    'stabilityai/stable-diffusion-xl-base-1.0',
+    '--train_data_dir',
+    data,
+    '--train_batch_size',
+    '2',
+    '--max_train_steps',
+    '7',
+    '--checkpointing_steps',
+    '3',
+    '--validation_prompt',
+    'a cat',
+    '--output_dir',
+    'out',
+    '--mixed_precision',
+    'fp16',
+    '--learning_rate',
+    '1e-06',
   ]);
   assert.equal(r.code, 0, r.stderr);
   const err = r.stderr;
   // Launcher: the launcher's warning, tab-indented defaults
-  assert.match(err, /^The following values were not passed to `accelerate launch` and had defaults used instead:\n\t`--num_processes` was set to a value of `1`\n/);
+  assert.match(
+    err,
+    /^The following values were not passed to `accelerate launch` and had defaults used instead:\n\t`--num_processes` was set to a value of `1`\n/,
+  );
   // Launcher: accelerator state: one record, blank line before the mixed precision line
-  assert.match(err, new RegExp(`${STAMP} - INFO - __main__ - \\[RANK 0\\] Distributed environment: (?:DistributedType\\.)?NO\\nNum processes: 1\\nProcess index: 0\\nLocal process index: 0\\nDevice: cuda\\n\\nMixed precision type: fp16\\n`));
+  assert.match(
+    err,
+    new RegExp(
+      `${STAMP} - INFO - __main__ - \\[RANK 0\\] Distributed environment: (?:DistributedType\\.)?NO\\nNum processes: 1\\nProcess index: 0\\nLocal process index: 0\\nDevice: cuda\\n\\nMixed precision type: fp16\\n`,
+    ),
+  );
   // Progress bar: two Map bars before the banner
   const mapBars = segments(err).filter((s) => /^Map: 100%\|█{10}\| 10\/10 \[\d\d:\d\d<00:00, +[\d.]+ examples\/s\]$/.test(s));
   assert.ok(mapBars.length >= 2, 'two Map bars at 100%');
   assert.ok(err.indexOf('Map:') < err.indexOf('***** Running training *****'));
   // Banner:, each line a record, in order
   const banner = [
-    '\\*\\*\\*\\*\\* Running training \\*\\*\\*\\*\\*', '  Num examples = 10', '  Num Epochs = 2',
+    '\\*\\*\\*\\*\\* Running training \\*\\*\\*\\*\\*',
+    '  Num examples = 10',
+    '  Num Epochs = 2',
     '  Instantaneous batch size per device = 2',
     esc('  Total train batch size (w. parallel, distributed & accumulation) = 2'),
-    '  Gradient Accumulation steps = 1', '  Total optimization steps = 7',
+    '  Gradient Accumulation steps = 1',
+    '  Total optimization steps = 7',
   ];
   let at = 0;
   for (const line of banner) {
@@ -201,13 +254,32 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   // Output folder: layout
   const out = join(r.cwd, 'out');
   const tree = listTree(out);
-  for (const p of ['checkpoint-3/', 'checkpoint-6/', 'model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/', 'text_encoder_2/',
-    'tokenizer/', 'tokenizer_2/', 'unet/config.json', 'unet/diffusion_pytorch_model.safetensors', 'vae/', 'logs/text2image-fine-tune-sdxl/']) {
+  for (const p of [
+    'checkpoint-3/',
+    'checkpoint-6/',
+    'model_index.json',
+    'scheduler/scheduler_config.json',
+    'text_encoder/',
+    'text_encoder_2/',
+    'tokenizer/',
+    'tokenizer_2/',
+    'unet/config.json',
+    'unet/diffusion_pytorch_model.safetensors',
+    'vae/',
+    'logs/text2image-fine-tune-sdxl/',
+  ]) {
     assert.ok(tree.includes(p), `output_dir has ${p}`);
   }
   assert.ok(!tree.includes('checkpoint-7/'), 'no checkpoint at the end unless a multiple');
-  assert.deepEqual(listTree(join(out, 'checkpoint-6')),
-    ['optimizer.bin', 'random_states_0.pkl', 'scaler.pt', 'scheduler.bin', 'unet/', 'unet/config.json', 'unet/diffusion_pytorch_model.safetensors']);
+  assert.deepEqual(listTree(join(out, 'checkpoint-6')), [
+    'optimizer.bin',
+    'random_states_0.pkl',
+    'scaler.pt',
+    'scheduler.bin',
+    'unet/',
+    'unet/config.json',
+    'unet/diffusion_pytorch_model.safetensors',
+  ]);
   // safetensors framing: u64 header length + JSON header
   const st = readFileSync(join(out, 'unet', 'diffusion_pytorch_model.safetensors'));
   const headerLen = Number(st.readBigUInt64LE(0));
@@ -217,22 +289,48 @@ test('full script: phases, banner, bar format, checkpoint and validation records
   const main = firstEventFile(runDir);
   assert.match(main, /events\.out\.tfevents\.\d{10}\.[^.]+.*\.\d+\.0$/);
   const ev = readEvents(main);
-  assert.deepEqual(ev.rows.filter((x) => x[0] === 'train_loss').map((x) => x[1]), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    ev.rows.filter((x) => x[0] === 'train_loss').map((x) => x[1]),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
   assert.ok(ev.rows.filter((x) => x[0] === 'train_loss').every((x) => x[2] === 'scalar'));
-  assert.deepEqual(ev.rows.filter((x) => x[2] === 'image').map((x) => `${x[0]}@${x[1]}`), ['validation@0', 'validation@1', 'test@1']);
+  assert.deepEqual(
+    ev.rows.filter((x) => x[2] === 'image').map((x) => `${x[0]}@${x[1]}`),
+    ['validation@0', 'validation@1', 'test@1'],
+  );
   const subdirs = readdirSync(runDir).filter((n) => statSync(join(runDir, n)).isDirectory());
   assert.equal(subdirs.length, 2, 'hparams events subdir and hparams.yml subdir');
   const yml = subdirs.map((d) => join(runDir, d, 'hparams.yml')).find((p) => existsSync(p));
   assert.ok(yml);
   assert.match(readFileSync(yml, 'utf8'), /^max_train_steps: 7$/m);
   const hp = subdirs.map((d) => join(runDir, d)).find((d) => eventFiles(d).length === 1)!;
-  assert.deepEqual(readEvents(firstEventFile(hp)).rows.map((x) => x[0]), ['_hparams_/experiment', '_hparams_/session_start_info', '_hparams_/session_end_info']);
+  assert.deepEqual(
+    readEvents(firstEventFile(hp)).rows.map((x) => x[0]),
+    ['_hparams_/experiment', '_hparams_/session_start_info', '_hparams_/session_end_info'],
+  );
 });
 
 test('lora script: LoRA weights in checkpoints and output_dir, project text2image-fine-tune, default output_dir', () => {
   const data = dataset(4);
-  const r = launch(SCRIPT.lora, ['--pretrained_model_name_or_path', 'm', '--train_data_dir', data, '--train_batch_size', '1',
-    '--max_train_steps', '4', '--checkpointing_steps', '2', '--gradient_accumulation_steps', '2'], {}, ['--num_processes', '1', '--num_machines', '1', '--mixed_precision', 'no', '--dynamo_backend', 'no']);
+  const r = launch(
+    SCRIPT.lora,
+    [
+      '--pretrained_model_name_or_path',
+      'm',
+      '--train_data_dir',
+      data,
+      '--train_batch_size',
+      '1',
+      '--max_train_steps',
+      '4',
+      '--checkpointing_steps',
+      '2',
+      '--gradient_accumulation_steps',
+      '2',
+    ],
+    {},
+    ['--num_processes', '1', '--num_machines', '1', '--mixed_precision', 'no', '--dynamo_backend', 'no'],
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /were not passed to `accelerate launch`/);
   assert.doesNotMatch(r.stderr, /Map:/, 'the LoRA script has no pre-compute');
@@ -244,19 +342,44 @@ test('lora script: LoRA weights in checkpoints and output_dir, project text2imag
   // 4 examples, batch 1, accumulation 2 → 2 updates per epoch, 2 epochs; train_loss per optimizer update
   assert.match(r.stderr, record('__main__', '  Num Epochs = 2'));
   const ev = readEvents(firstEventFile(join(out, 'logs', 'text2image-fine-tune')));
-  assert.deepEqual(ev.rows.filter((x) => x[0] === 'train_loss').map((x) => x[1]), [1, 2, 3, 4]);
+  assert.deepEqual(
+    ev.rows.filter((x) => x[0] === 'train_loss').map((x) => x[1]),
+    [1, 2, 3, 4],
+  );
 });
 
 test('dreambooth-lora: postfix loss/lr, extra banner line, loss and lr scalars per micro-step, lr warmup', () => {
   const data = dataset(3, null);
-  const r = launch(SCRIPT.dreambooth, ['--pretrained_model_name_or_path', 'm', '--instance_data_dir', data, '--instance_prompt', 'sks dog',
-    '--train_batch_size', '1', '--max_train_steps', '6', '--checkpointing_steps', '100', '--lr_scheduler', 'constant_with_warmup',
-    '--lr_warmup_steps', '2', '--learning_rate', '1e-4']);
+  const r = launch(SCRIPT.dreambooth, [
+    '--pretrained_model_name_or_path',
+    'm',
+    '--instance_data_dir',
+    data,
+    '--instance_prompt',
+    'sks dog',
+    '--train_batch_size',
+    '1',
+    '--max_train_steps',
+    '6',
+    '--checkpointing_steps',
+    '100',
+    '--lr_scheduler',
+    'constant_with_warmup',
+    '--lr_warmup_steps',
+    '2',
+    '--learning_rate',
+    '1e-4',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, record('__main__', '  Num batches each epoch = 3\n'));
-  const post = stepsBars(r.stderr).map((m) => m[5]).filter((p): p is string => !!p);
+  const post = stepsBars(r.stderr)
+    .map((m) => m[5])
+    .filter((p): p is string => !!p);
   for (const p of post) assert.match(p, new RegExp(`^loss=${NUM}, lr=${NUM}$`));
-  assert.ok(post.some((p) => p.endsWith('lr=5e-5')), 'warmup value half-way');
+  assert.ok(
+    post.some((p) => p.endsWith('lr=5e-5')),
+    'warmup value half-way',
+  );
   assert.ok(post.at(-1)!.endsWith('lr=0.0001'));
   const out = join(r.cwd, 'lora-dreambooth-model');
   assert.ok(existsSync(join(out, 'pytorch_lora_weights.safetensors')));
@@ -270,12 +393,36 @@ test('dreambooth-lora validation: the pipeline loads before "Running validation.
   // As the real v0.27.2 script prints it (test/real/fullRun.real.ts compares the two): the pipeline is built, then
   // log_validation logs. The final one comes after the weights are saved.
   const data = dataset(2, null);
-  const r = launch(SCRIPT.dreambooth, ['--pretrained_model_name_or_path', 'm', '--instance_data_dir', data, '--instance_prompt', 'sks dog',
-    '--train_batch_size', '1', '--max_train_steps', '2', '--checkpointing_steps', '100', '--validation_prompt', 'sks dog',
-    '--num_validation_images', '1', '--validation_epochs', '1']);
+  const r = launch(SCRIPT.dreambooth, [
+    '--pretrained_model_name_or_path',
+    'm',
+    '--instance_data_dir',
+    data,
+    '--instance_prompt',
+    'sks dog',
+    '--train_batch_size',
+    '1',
+    '--max_train_steps',
+    '2',
+    '--checkpointing_steps',
+    '100',
+    '--validation_prompt',
+    'sks dog',
+    '--num_validation_images',
+    '1',
+    '--validation_epochs',
+    '1',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const order = segments(r.stderr.replace(/\x1b\[A/g, '')).flatMap((s) =>
-    s.startsWith('Loading pipeline components...: 100%') ? ['load'] : /Running validation\.\.\. $/.test(s) ? ['validate'] : /^Model weights saved in \S*pytorch_lora_weights/.test(s) && !s.includes('checkpoint-') ? ['weights'] : []);
+    s.startsWith('Loading pipeline components...: 100%')
+      ? ['load']
+      : /Running validation\.\.\. $/.test(s)
+        ? ['validate']
+        : /^Model weights saved in \S*pytorch_lora_weights/.test(s) && !s.includes('checkpoint-')
+          ? ['weights']
+          : [],
+  );
   assert.deepEqual(order, ['load', 'validate', 'weights', 'load', 'validate']);
 });
 
@@ -284,7 +431,10 @@ test('argparse and parse_args checks: real messages, child exit 2 → CalledProc
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^usage: train_text_to_image_sdxl\.py \[-h\] --pretrained_model_name_or_path\s+PRETRAINED_MODEL_NAME_OR_PATH/m);
   assert.match(missing.stderr, /train_text_to_image_sdxl\.py: error: the following arguments are required: --pretrained_model_name_or_path\n/);
-  assert.match(missing.stderr, /subprocess\.CalledProcessError: Command '\[.*'train_text_to_image_sdxl\.py', '--train_data_dir', 'x'\]' returned non-zero exit status 2\.\n$/);
+  assert.match(
+    missing.stderr,
+    /subprocess\.CalledProcessError: Command '\[.*'train_text_to_image_sdxl\.py', '--train_data_dir', 'x'\]' returned non-zero exit status 2\.\n$/,
+  );
   const choice = launch(SCRIPT.lora, ['--pretrained_model_name_or_path', 'm', '--mixed_precision', 'fp32']);
   assert.match(choice.stderr, /error: argument --mixed_precision: invalid choice: 'fp32' \(choose from 'no', 'fp16', 'bf16'\)/);
   const injected = launch(SCRIPT.lora, ['--pretrained_model_name_or_path', 'm', '--train_data_dir', 'x'], { STANDIN_FAIL: 'argparse' });
@@ -300,35 +450,106 @@ test('argparse and parse_args checks: real messages, child exit 2 → CalledProc
 });
 
 const FAILURES: { name: string; script: keyof typeof SCRIPT; args?: string[]; env: Record<string, string>; last: RegExp; killed?: string }[] = [
-  { name: 'cuda_oom', script: 'full', env: { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '2', FAKE_GPU_MEMORY_MIB: '81559' },
-    last: /torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate [\d.]+ MiB\. GPU 0 has a total capacity of 79\.65 GiB of which [\d.]+ MiB is free\./ },
+  {
+    name: 'cuda_oom',
+    script: 'full',
+    env: { STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_AT_STEP: '2', FAKE_GPU_MEMORY_MIB: '81559' },
+    last: /torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate [\d.]+ MiB\. GPU 0 has a total capacity of 79\.65 GiB of which [\d.]+ MiB is free\./,
+  },
   { name: 'host_oom_killed', script: 'full', env: { STANDIN_FAIL: 'host_oom_killed' }, last: /died with <Signals\.SIGKILL: 9>\.\n$/, killed: 'SIGKILL' },
-  { name: 'missing xformers', script: 'full', args: ['--enable_xformers_memory_efficient_attention'], env: { STANDIN_FAIL: 'missing_package' },
-    last: /\nValueError: xformers is not available\. Make sure it is installed correctly\n/ },
-  { name: 'missing bitsandbytes', script: 'lora', args: ['--use_8bit_adam'], env: { STANDIN_MISSING: 'bitsandbytes' },
-    last: /\nImportError: To use 8-bit Adam, please install the bitsandbytes library: `pip install bitsandbytes`\.\n/ },
-  { name: 'missing wandb', script: 'full', args: ['--report_to', 'wandb'], env: { STANDIN_FAIL: 'missing_package' },
-    last: /\nImportError: Make sure to install wandb if you want to use it for logging during training\.\n/ },
-  { name: 'dataset_columns', script: 'full', env: { STANDIN_FAIL: 'dataset_columns' },
-    last: /\nValueError: --caption_column' value 'text' needs to be one of: image\n/ },
-  { name: 'diffusers_version', script: 'lora', env: { STANDIN_FAIL: 'diffusers_version' },
-    last: /\nImportError: This example requires a source install from HuggingFace diffusers \(see `https:\/\/huggingface\.co\/docs\/diffusers\/installation#install-from-source`\), but the version found is 0\.35\.1\.\n/ },
-  { name: 'hub_auth', script: 'full', args: ['--push_to_hub'], env: { STANDIN_FAIL: 'hub_auth' },
-    last: /\nhuggingface_hub\.errors\.HfHubHTTPError: 401 Client Error: Unauthorized for url: https:\/\/huggingface\.co\/api\/repos\/create/ },
+  {
+    name: 'missing xformers',
+    script: 'full',
+    args: ['--enable_xformers_memory_efficient_attention'],
+    env: { STANDIN_FAIL: 'missing_package' },
+    last: /\nValueError: xformers is not available\. Make sure it is installed correctly\n/,
+  },
+  {
+    name: 'missing bitsandbytes',
+    script: 'lora',
+    args: ['--use_8bit_adam'],
+    env: { STANDIN_MISSING: 'bitsandbytes' },
+    last: /\nImportError: To use 8-bit Adam, please install the bitsandbytes library: `pip install bitsandbytes`\.\n/,
+  },
+  {
+    name: 'missing wandb',
+    script: 'full',
+    args: ['--report_to', 'wandb'],
+    env: { STANDIN_FAIL: 'missing_package' },
+    last: /\nImportError: Make sure to install wandb if you want to use it for logging during training\.\n/,
+  },
+  {
+    name: 'dataset_columns',
+    script: 'full',
+    env: { STANDIN_FAIL: 'dataset_columns' },
+    last: /\nValueError: --caption_column' value 'text' needs to be one of: image\n/,
+  },
+  {
+    name: 'diffusers_version',
+    script: 'lora',
+    env: { STANDIN_FAIL: 'diffusers_version' },
+    last: /\nImportError: This example requires a source install from HuggingFace diffusers \(see `https:\/\/huggingface\.co\/docs\/diffusers\/installation#install-from-source`\), but the version found is 0\.35\.1\.\n/,
+  },
+  {
+    name: 'hub_auth',
+    script: 'full',
+    args: ['--push_to_hub'],
+    env: { STANDIN_FAIL: 'hub_auth' },
+    last: /\nhuggingface_hub\.errors\.HfHubHTTPError: 401 Client Error: Unauthorized for url: https:\/\/huggingface\.co\/api\/repos\/create/,
+  },
   { name: 'disk_full', script: 'full', env: { STANDIN_FAIL: 'disk_full' }, last: /\nOSError: \[Errno 28\] No space left on device\n/ },
-  { name: 'distributed', script: 'lora', env: { STANDIN_FAIL: 'distributed', STANDIN_NCCL_TIMEOUT_SECONDS: '0' },
-    last: /Watchdog caught collective operation timeout: WorkNCCL\(/, killed: 'SIGABRT' },
-  { name: 'timestep bias multiplier', script: 'full', args: ['--timestep_bias_strategy', 'later', '--timestep_bias_multiplier', '0'], env: {},
-    last: /\nAttributeError: 'ValueError' object has no attribute 'to'\n/ },
-  { name: 'bad lr scheduler', script: 'full', args: ['--lr_scheduler', 'cosine_warm'], env: {}, last: /\nValueError: 'cosine_warm' is not a valid SchedulerType\n/ },
-  { name: 'bad report_to', script: 'lora', args: ['--report_to', 'tensorboard,wandb'], env: {}, last: /\nValueError: Unsupported logging capability: tensorboard,wandb\. Choose between \[/ },
+  {
+    name: 'distributed',
+    script: 'lora',
+    env: { STANDIN_FAIL: 'distributed', STANDIN_NCCL_TIMEOUT_SECONDS: '0' },
+    last: /Watchdog caught collective operation timeout: WorkNCCL\(/,
+    killed: 'SIGABRT',
+  },
+  {
+    name: 'timestep bias multiplier',
+    script: 'full',
+    args: ['--timestep_bias_strategy', 'later', '--timestep_bias_multiplier', '0'],
+    env: {},
+    last: /\nAttributeError: 'ValueError' object has no attribute 'to'\n/,
+  },
+  {
+    name: 'bad lr scheduler',
+    script: 'full',
+    args: ['--lr_scheduler', 'cosine_warm'],
+    env: {},
+    last: /\nValueError: 'cosine_warm' is not a valid SchedulerType\n/,
+  },
+  {
+    name: 'bad report_to',
+    script: 'lora',
+    args: ['--report_to', 'tensorboard,wandb'],
+    env: {},
+    last: /\nValueError: Unsupported logging capability: tensorboard,wandb\. Choose between \[/,
+  },
 ];
 
 for (const f of FAILURES) {
   test(`failure class ${f.name}: real message, launcher traceback, exit 1`, () => {
     const data = dataset(6);
-    const r = launch(SCRIPT[f.script], ['--pretrained_model_name_or_path', 'm', '--train_data_dir', data, '--train_batch_size', '1',
-      '--max_train_steps', '4', '--checkpointing_steps', '2', '--output_dir', 'out', ...(f.args ?? [])], f.env);
+    const r = launch(
+      SCRIPT[f.script],
+      [
+        '--pretrained_model_name_or_path',
+        'm',
+        '--train_data_dir',
+        data,
+        '--train_batch_size',
+        '1',
+        '--max_train_steps',
+        '4',
+        '--checkpointing_steps',
+        '2',
+        '--output_dir',
+        'out',
+        ...(f.args ?? []),
+      ],
+      f.env,
+    );
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, f.last);
     if (f.killed) assert.match(r.stderr, new RegExp(`died with <Signals\\.${f.killed}: \\d+>\\.\\n$`));
@@ -346,8 +567,11 @@ for (const f of FAILURES) {
 
 test('nan_loss keeps running with step_loss=nan; tensorboard missing → no logs dir', () => {
   const data = dataset(4);
-  const r = launch(SCRIPT.full, ['--pretrained_model_name_or_path', 'm', '--train_data_dir', data, '--train_batch_size', '1', '--max_train_steps', '4', '--output_dir', 'out'],
-    { STANDIN_FAIL: 'nan_loss', STANDIN_FAIL_AT_STEP: '3', STANDIN_MISSING: 'tensorboard' });
+  const r = launch(
+    SCRIPT.full,
+    ['--pretrained_model_name_or_path', 'm', '--train_data_dir', data, '--train_batch_size', '1', '--max_train_steps', '4', '--output_dir', 'out'],
+    { STANDIN_FAIL: 'nan_loss', STANDIN_FAIL_AT_STEP: '3', STANDIN_MISSING: 'tensorboard' },
+  );
   assert.equal(r.code, 0, r.stderr);
   const post = stepsBars(r.stderr).filter((m) => m[5]);
   assert.match(post.at(-1)?.[5] ?? '', /step_loss=nan$/);
@@ -370,8 +594,14 @@ test('resume: latest picks the highest checkpoint even when incomplete; missing 
   const ok = launch(SCRIPT.lora, [...common, '--max_train_steps', '6', '--output_dir', join(work, 'resume-out'), '--resume_from_checkpoint', 'checkpoint-2']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, 'Resuming from checkpoint checkpoint-2\n');
-  for (const m of ['All model weights loaded successfully', 'All optimizer states loaded successfully', 'All scheduler states loaded successfully',
-    'All dataloader sampler states loaded successfully', 'All random states loaded successfully', 'Loading in 0 custom states']) {
+  for (const m of [
+    'All model weights loaded successfully',
+    'All optimizer states loaded successfully',
+    'All scheduler states loaded successfully',
+    'All dataloader sampler states loaded successfully',
+    'All random states loaded successfully',
+    'Loading in 0 custom states',
+  ]) {
     assert.match(ok.stderr, new RegExp(`${RANK}${m}\\n`));
   }
   assert.ok(segments(ok.stderr).some((s) => s.startsWith('Steps:  33%|███▎      | 2/6 [00:00<?, ?it/s]')));
@@ -385,18 +615,53 @@ test('resume: latest picks the highest checkpoint even when incomplete; missing 
 
 test('checkpoints_total_limit prunes with the script messages', () => {
   const data = dataset(6);
-  const r = launch(SCRIPT.full, ['--pretrained_model_name_or_path', 'm', '--train_data_dir', data, '--train_batch_size', '1', '--max_train_steps', '6',
-    '--checkpointing_steps', '2', '--checkpoints_total_limit', '2', '--output_dir', 'out']);
+  const r = launch(SCRIPT.full, [
+    '--pretrained_model_name_or_path',
+    'm',
+    '--train_data_dir',
+    data,
+    '--train_batch_size',
+    '1',
+    '--max_train_steps',
+    '6',
+    '--checkpointing_steps',
+    '2',
+    '--checkpoints_total_limit',
+    '2',
+    '--output_dir',
+    'out',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, record('__main__', '2 checkpoints already exist, removing 1 checkpoints\n'));
   assert.match(r.stderr, record('__main__', 'removing checkpoints: checkpoint-2\n'));
-  assert.deepEqual(readdirSync(join(r.cwd, 'out')).filter((n) => n.startsWith('checkpoint')).sort(), ['checkpoint-4', 'checkpoint-6']);
+  assert.deepEqual(
+    readdirSync(join(r.cwd, 'out'))
+      .filter((n) => n.startsWith('checkpoint'))
+      .sort(),
+    ['checkpoint-4', 'checkpoint-6'],
+  );
 });
 
 test('report_to wandb: local run folder with one PNG per validation image', () => {
   const data = dataset(2);
-  const r = launch(SCRIPT.lora, ['--pretrained_model_name_or_path', 'm', '--train_data_dir', data, '--train_batch_size', '1', '--max_train_steps', '2',
-    '--report_to', 'wandb', '--validation_prompt', 'x', '--num_validation_images', '2', '--output_dir', 'out']);
+  const r = launch(SCRIPT.lora, [
+    '--pretrained_model_name_or_path',
+    'm',
+    '--train_data_dir',
+    data,
+    '--train_batch_size',
+    '1',
+    '--max_train_steps',
+    '2',
+    '--report_to',
+    'wandb',
+    '--validation_prompt',
+    'x',
+    '--num_validation_images',
+    '2',
+    '--output_dir',
+    'out',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const runs = readdirSync(join(r.cwd, 'wandb')).filter((n) => /^run-\d{8}_\d{6}-[a-z0-9]{8}$/.test(n));
   const [run] = runs;
@@ -413,7 +678,12 @@ test('multi-process: [RANK n] state records on every rank, NCCL failure → Chil
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /Setting OMP_NUM_THREADS environment variable for each process to be 1/);
   for (const rank of [0, 1]) {
-    assert.match(ok.stderr, new RegExp(`- INFO - __main__ - \\[RANK ${rank}\\] Distributed environment: (?:DistributedType\\.)?MULTI_GPU  Backend: nccl\\nNum processes: 2\\nProcess index: ${rank}\\nLocal process index: ${rank}\\nDevice: cuda:${rank}\\n`));
+    assert.match(
+      ok.stderr,
+      new RegExp(
+        `- INFO - __main__ - \\[RANK ${rank}\\] Distributed environment: (?:DistributedType\\.)?MULTI_GPU  Backend: nccl\\nNum processes: 2\\nProcess index: ${rank}\\nLocal process index: ${rank}\\nDevice: cuda:${rank}\\n`,
+      ),
+    );
   }
   assert.match(ok.stderr, record('__main__', '  Total train batch size \\(w\\. parallel, distributed & accumulation\\) = 2'));
   const old = launch(SCRIPT.lora, args, { STANDIN_ACCELERATE_VERSION: '1.12.0' });
@@ -421,21 +691,44 @@ test('multi-process: [RANK n] state records on every rank, NCCL failure → Chil
   const bad = launch(SCRIPT.lora, args, { STANDIN_FAIL: 'distributed', STANDIN_NCCL_TIMEOUT_SECONDS: '0' }, ['--multi_gpu', '--num_processes', '2']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /torch\.distributed\.elastic\.multiprocessing\.errors\.ChildFailedError: \n={60}\ntrain_text_to_image_lora_sdxl\.py FAILED\n/);
-  assert.match(bad.stderr, /Root Cause \(first observed failure\):\n\[0\]:\n {2}time {6}: .*\n {2}host {6}: .*\n {2}rank {6}: \d \(local_rank: \d\)\n {2}exitcode {2}: -6 \(pid: \d+\)\n/);
+  assert.match(
+    bad.stderr,
+    /Root Cause \(first observed failure\):\n\[0\]:\n {2}time {6}: .*\n {2}host {6}: .*\n {2}rank {6}: \d \(local_rank: \d\)\n {2}exitcode {2}: -6 \(pid: \d+\)\n/,
+  );
 });
 
 test('SIGINT: KeyboardInterrupt traceback from the child, launcher reports SIGINT; SIGTERM kills both', async () => {
   const data = dataset(4);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const cwd = mkdtempSync(join(work, 'sig-'));
-    const child = spawn('accelerate', ['launch', SCRIPT.full, '--pretrained_model_name_or_path', 'm', '--train_data_dir', data,
-      '--train_batch_size', '1', '--max_train_steps', '1000', '--output_dir', 'out'], { cwd, env: baseEnv({ STANDIN_STEP_SECONDS: '0.05' }, cwd) });
+    const child = spawn(
+      'accelerate',
+      [
+        'launch',
+        SCRIPT.full,
+        '--pretrained_model_name_or_path',
+        'm',
+        '--train_data_dir',
+        data,
+        '--train_batch_size',
+        '1',
+        '--max_train_steps',
+        '1000',
+        '--output_dir',
+        'out',
+      ],
+      { cwd, env: baseEnv({ STANDIN_STEP_SECONDS: '0.05' }, cwd) },
+    );
     let err = '';
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/step_loss=/.test(err)) resolve();
-    }));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/step_loss=/.test(err)) resolve();
+      }),
+    );
     // a GPU process is visible to the fake nvidia-smi while training runs
     const smi = spawnSync('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { env: baseEnv({}, cwd), encoding: 'utf8' });
     assert.match(smi.stdout, /^\d+, \d+\n$/);
@@ -471,18 +764,43 @@ print(json.dumps([[format_num(x) for x in (1e-06, 5e-05, 0.0001, 0.0, 0.0921345,
 });
 
 test('fake nvidia-smi: query formats, -L, invalid field, no devices', () => {
-  const env = { ...process.env, FAKE_GPU_COUNT: '2', FAKE_GPU_MEMORY_MIB: '81559', FAKE_GPU_NAME: 'NVIDIA H100 80GB HBM3', FAKE_GPU_STATE_DIR: join(work, 'no-gpu-state') };
-  const q = spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['--query-gpu=index,name,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw', '--format=csv,noheader,nounits'], { env, encoding: 'utf8' });
+  const env = {
+    ...process.env,
+    FAKE_GPU_COUNT: '2',
+    FAKE_GPU_MEMORY_MIB: '81559',
+    FAKE_GPU_NAME: 'NVIDIA H100 80GB HBM3',
+    FAKE_GPU_STATE_DIR: join(work, 'no-gpu-state'),
+  };
+  const q = spawnSync(
+    join(FAKE_BIN, 'nvidia-smi'),
+    ['--query-gpu=index,name,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw', '--format=csv,noheader,nounits'],
+    { env, encoding: 'utf8' },
+  );
   assert.equal(q.status, 0);
-  assert.deepEqual(q.stdout.trim().split('\n').map((l) => l.split(', ').slice(0, 3)), [['0', 'NVIDIA H100 80GB HBM3', '81559'], ['1', 'NVIDIA H100 80GB HBM3', '81559']]);
+  assert.deepEqual(
+    q.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(', ').slice(0, 3)),
+    [
+      ['0', 'NVIDIA H100 80GB HBM3', '81559'],
+      ['1', 'NVIDIA H100 80GB HBM3', '81559'],
+    ],
+  );
   const units = spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['--query-gpu=memory.total,power.draw', '--format=csv'], { env, encoding: 'utf8' });
   assert.match(units.stdout, /^memory\.total \[MiB\], power\.draw \[W\]\n81559 MiB, [\d.]+ W\n/);
-  assert.match(spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['-L'], { env, encoding: 'utf8' }).stdout, /^GPU 0: NVIDIA H100 80GB HBM3 \(UUID: GPU-[0-9a-f-]+\)\nGPU 1: /);
+  assert.match(
+    spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['-L'], { env, encoding: 'utf8' }).stdout,
+    /^GPU 0: NVIDIA H100 80GB HBM3 \(UUID: GPU-[0-9a-f-]+\)\nGPU 1: /,
+  );
   const bad = spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['--query-gpu=index,bogus', '--format=csv'], { env, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stdout, /^Field "bogus" is not a valid field to query\./);
   assert.equal(spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['-L'], { env: { ...env, FAKE_GPU_COUNT: '0' } }).status, 6);
-  assert.equal(spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { env, encoding: 'utf8' }).stdout, '');
+  assert.equal(
+    spawnSync(join(FAKE_BIN, 'nvidia-smi'), ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { env, encoding: 'utf8' }).stdout,
+    '',
+  );
 });
 
 test('fake accelerate: echo mode without SDXL_STANDIN_TRAINER; config default writes JSON once', () => {

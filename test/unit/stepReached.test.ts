@@ -12,14 +12,18 @@ import { reduceConsoleFile } from '../../src/core/monitor/summarize';
 import { initialRunState } from '../../src/core/run/state';
 import { tailProgress } from '../../src/core/supervisor/unknownExit';
 
-const bar = (step: number, total: number) => `Steps: ${Math.round((100 * step) / total)}%|█| ${step}/${total} [00:01<00:00, 9.00it/s, lr=0.0001, step_loss=0.1]`;
+const bar = (step: number, total: number) =>
+  `Steps: ${Math.round((100 * step) / total)}%|█| ${step}/${total} [00:01<00:00, 9.00it/s, lr=0.0001, step_loss=0.1]`;
 
 test('a checkpoint announced after the last drawn bar counts as the step reached, in the reducer and in tailProgress', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sdxl-step-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'console.log');
-  writeFileSync(path, `${bar(18, 40)}\r${bar(19, 40)}11/29/2026 00:04:12 - INFO - accelerate.accelerator - [RANK 0] Saving current state to out/checkpoint-20\n` +
-    'Model weights saved in out/checkpoint-20/pytorch_lora_weights.safetensors\n');
+  writeFileSync(
+    path,
+    `${bar(18, 40)}\r${bar(19, 40)}11/29/2026 00:04:12 - INFO - accelerate.accelerator - [RANK 0] Saving current state to out/checkpoint-20\n` +
+      'Model weights saved in out/checkpoint-20/pytorch_lora_weights.safetensors\n',
+  );
   assert.deepEqual(tailProgress(path), { step: 20, totalSteps: 40 });
   const s = await reduceConsoleFile(path, initialRunState());
   assert.equal(s.step, 20);

@@ -40,7 +40,15 @@ test('golden console samples summarize as recorded in expected-summaries.json', 
     const { summary, source } = await summarizePath(join(FIX, f));
     assert.equal(source, 'console');
     assert.deepEqual(summary, EXPECTED[f], f);
-    if (f.startsWith('failures/')) assert.equal(summary.failure?.class, f.slice('failures/'.length).replace(/\.log$/, '').replace(/^missing_.*/, 'missing_package'), f);
+    if (f.startsWith('failures/'))
+      assert.equal(
+        summary.failure?.class,
+        f
+          .slice('failures/'.length)
+          .replace(/\.log$/, '')
+          .replace(/^missing_.*/, 'missing_package'),
+        f,
+      );
   }
 });
 
@@ -63,141 +71,264 @@ test('CLI: `summarize PATH --json` prints exactly the summary keys in order', as
   assert.equal(await main(['summarize'], io(FIX).cli), 2);
 });
 
-test('partial logs (cut anywhere, even mid-UTF-8) never throw and never claim success', withTemp(async (dir) => {
-  const bytes = readFileSync(join(FIX, 'full.log'));
-  for (const cut of [1, 700, 1501, 2222, 3000, 4100, bytes.length - 3]) {
-    for (const [from, to] of [[0, cut], [cut, bytes.length]]) {
-      const p = join(dir, `part-${from}-${to}.log`);
-      writeFileSync(p, bytes.subarray(from, to));
-      const { summary } = await summarizePath(p);
-      assert.notEqual(summary.state, 'succeeded');
-      if (summary.step !== null) assert.ok(summary.step >= 0 && summary.step <= 1000);
+test(
+  'partial logs (cut anywhere, even mid-UTF-8) never throw and never claim success',
+  withTemp(async (dir) => {
+    const bytes = readFileSync(join(FIX, 'full.log'));
+    for (const cut of [1, 700, 1501, 2222, 3000, 4100, bytes.length - 3]) {
+      for (const [from, to] of [
+        [0, cut],
+        [cut, bytes.length],
+      ]) {
+        const p = join(dir, `part-${from}-${to}.log`);
+        writeFileSync(p, bytes.subarray(from, to));
+        const { summary } = await summarizePath(p);
+        assert.notEqual(summary.state, 'succeeded');
+        if (summary.step !== null) assert.ok(summary.step >= 0 && summary.step <= 1000);
+      }
     }
-  }
-}));
+  }),
+);
 
-test('run record folder: run.json + exit.json + output_dir checkpoints', withTemp(async (dir) => {
-  const rec = join(dir, 'runs', 'r1');
-  const out = join(dir, 'work', 'out');
-  mkdirSync(rec, { recursive: true });
-  for (const [step, complete] of [[500, true], [1000, false]] as const) {
-    const c = join(out, `checkpoint-${step}`);
-    mkdirSync(join(c, 'unet'), { recursive: true });
-    writeFileSync(join(c, 'unet', 'config.json'), '{}');
-    writeFileSync(join(c, 'unet', 'diffusion_pytorch_model.safetensors'), 'w');
-    if (complete) for (const f of ['optimizer.bin', 'scheduler.bin', 'random_states_0.pkl']) writeFileSync(join(c, f), 'x');
-  }
-  // A folder this run's console never announced: another run's, not listed as this run's.
-  mkdirSync(join(out, 'checkpoint-1500'));
-  // The console of a run killed while saving checkpoint-1000: no `Saved state` for it.
-  const log = readFileSync(join(FIX, 'full.log'), 'utf8');
-  writeFileSync(join(rec, 'console.log'), log.slice(0, log.indexOf('Configuration saved in sdxl-out/checkpoint-1000')));
-  writeFileSync(join(rec, 'run.json'), JSON.stringify({
-    id: 'r1', script: 'full', state: 'failed', exitCode: null, signal: 'SIGKILL',
-    plan: { cwd: join(dir, 'work'), script: 'full', env: {}, argv: ['accelerate', 'launch', 'train_text_to_image_sdxl.py', '--output_dir', 'out', '--train_batch_size=4', '--gradient_checkpointing', '--dataloader_num_workers', '2'] },
-  }));
-  const r = await summarizePath(rec);
-  assert.equal(r.source, 'record');
-  assert.equal(r.summary.state, 'failed');
-  assert.equal(r.summary.script, 'full');
-  assert.deepEqual(r.summary.checkpoints, [{ step: 500, complete: true }, { step: 1000, complete: false }]);
-  assert.equal(r.summary.failure!.class, 'host_oom_killed');
-  assert.deepEqual(r.state.failure!.fix!.edits, [{ op: 'set', path: '/args/dataloader_num_workers', value: 0 }]);
-  // A stop requested by the user is a stop, whatever the signal.
-  writeFileSync(join(rec, 'exit.json'), JSON.stringify({ exitCode: null, signal: 'SIGTERM', endedAt: 'x', stopRequested: true }));
-  writeFileSync(join(rec, 'run.json'), JSON.stringify({ id: 'r1', script: 'full', state: 'stopped', plan: { cwd: join(dir, 'work'), argv: [] }, outputDir: out }));
-  const stopped = await summarizePath(rec);
-  assert.equal(stopped.summary.state, 'stopped');
-  assert.equal(stopped.summary.failure, null);
-  // Succeeded, but report_to tensorboard left no logs dir: tensorboard is not installed.
-  writeFileSync(join(rec, 'console.log'), log);
-  rmSync(join(rec, 'exit.json'));
-  writeFileSync(join(rec, 'run.json'), JSON.stringify({ id: 'r1', script: 'full', state: 'succeeded', exitCode: 0, plan: { cwd: dir, argv: [] }, outputDir: out }));
-  const ok = await summarizePath(rec);
-  assert.equal(ok.summary.state, 'succeeded');
-  assert.equal(ok.summary.failure!.class, 'missing_package');
-  assert.equal(ok.summary.failure!.configKey, '/args/report_to');
-  mkdirSync(join(out, 'logs'));
-  assert.equal((await summarizePath(rec)).summary.failure, null);
-}));
-
-test('a run record whose logging_dir is custom (relative or absolute): summarize reads its event files where the monitor does', withTemp(async (dir) => {
-  const lossAt = (s: Awaited<ReturnType<typeof summarizePath>>['state']) => seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]);
-  for (const [name, loggingDir] of [['relative', 'tb'], ['absolute', join(dir, 'elsewhere', 'tb')]] as const) {
-    const rec = join(dir, name, 'runs', 'r1');
-    const work = join(dir, name, 'work');
-    const logs = loggingDir.startsWith('/') ? loggingDir : join(work, 'out', loggingDir);
+test(
+  'run record folder: run.json + exit.json + output_dir checkpoints',
+  withTemp(async (dir) => {
+    const rec = join(dir, 'runs', 'r1');
+    const out = join(dir, 'work', 'out');
     mkdirSync(rec, { recursive: true });
-    mkdirSync(join(work, 'out'), { recursive: true });
-    py(`
+    for (const [step, complete] of [
+      [500, true],
+      [1000, false],
+    ] as const) {
+      const c = join(out, `checkpoint-${step}`);
+      mkdirSync(join(c, 'unet'), { recursive: true });
+      writeFileSync(join(c, 'unet', 'config.json'), '{}');
+      writeFileSync(join(c, 'unet', 'diffusion_pytorch_model.safetensors'), 'w');
+      if (complete) for (const f of ['optimizer.bin', 'scheduler.bin', 'random_states_0.pkl']) writeFileSync(join(c, f), 'x');
+    }
+    // A folder this run's console never announced: another run's, not listed as this run's.
+    mkdirSync(join(out, 'checkpoint-1500'));
+    // The console of a run killed while saving checkpoint-1000: no `Saved state` for it.
+    const log = readFileSync(join(FIX, 'full.log'), 'utf8');
+    writeFileSync(join(rec, 'console.log'), log.slice(0, log.indexOf('Configuration saved in sdxl-out/checkpoint-1000')));
+    writeFileSync(
+      join(rec, 'run.json'),
+      JSON.stringify({
+        id: 'r1',
+        script: 'full',
+        state: 'failed',
+        exitCode: null,
+        signal: 'SIGKILL',
+        plan: {
+          cwd: join(dir, 'work'),
+          script: 'full',
+          env: {},
+          argv: [
+            'accelerate',
+            'launch',
+            'train_text_to_image_sdxl.py',
+            '--output_dir',
+            'out',
+            '--train_batch_size=4',
+            '--gradient_checkpointing',
+            '--dataloader_num_workers',
+            '2',
+          ],
+        },
+      }),
+    );
+    const r = await summarizePath(rec);
+    assert.equal(r.source, 'record');
+    assert.equal(r.summary.state, 'failed');
+    assert.equal(r.summary.script, 'full');
+    assert.deepEqual(r.summary.checkpoints, [
+      { step: 500, complete: true },
+      { step: 1000, complete: false },
+    ]);
+    assert.equal(r.summary.failure!.class, 'host_oom_killed');
+    assert.deepEqual(r.state.failure!.fix!.edits, [{ op: 'set', path: '/args/dataloader_num_workers', value: 0 }]);
+    // A stop requested by the user is a stop, whatever the signal.
+    writeFileSync(join(rec, 'exit.json'), JSON.stringify({ exitCode: null, signal: 'SIGTERM', endedAt: 'x', stopRequested: true }));
+    writeFileSync(
+      join(rec, 'run.json'),
+      JSON.stringify({ id: 'r1', script: 'full', state: 'stopped', plan: { cwd: join(dir, 'work'), argv: [] }, outputDir: out }),
+    );
+    const stopped = await summarizePath(rec);
+    assert.equal(stopped.summary.state, 'stopped');
+    assert.equal(stopped.summary.failure, null);
+    // Succeeded, but report_to tensorboard left no logs dir: tensorboard is not installed.
+    writeFileSync(join(rec, 'console.log'), log);
+    rmSync(join(rec, 'exit.json'));
+    writeFileSync(
+      join(rec, 'run.json'),
+      JSON.stringify({ id: 'r1', script: 'full', state: 'succeeded', exitCode: 0, plan: { cwd: dir, argv: [] }, outputDir: out }),
+    );
+    const ok = await summarizePath(rec);
+    assert.equal(ok.summary.state, 'succeeded');
+    assert.equal(ok.summary.failure!.class, 'missing_package');
+    assert.equal(ok.summary.failure!.configKey, '/args/report_to');
+    mkdirSync(join(out, 'logs'));
+    assert.equal((await summarizePath(rec)).summary.failure, null);
+  }),
+);
+
+test(
+  'a run record whose logging_dir is custom (relative or absolute): summarize reads its event files where the monitor does',
+  withTemp(async (dir) => {
+    const lossAt = (s: Awaited<ReturnType<typeof summarizePath>>['state']) => seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]);
+    for (const [name, loggingDir] of [
+      ['relative', 'tb'],
+      ['absolute', join(dir, 'elsewhere', 'tb')],
+    ] as const) {
+      const rec = join(dir, name, 'runs', 'r1');
+      const work = join(dir, name, 'work');
+      const logs = loggingDir.startsWith('/') ? loggingDir : join(work, 'out', loggingDir);
+      mkdirSync(rec, { recursive: true });
+      mkdirSync(join(work, 'out'), { recursive: true });
+      py(
+        `
 w = t.EventWriter(os.path.join(sys.argv[1], "text2image-fine-tune"))
 for s in (1, 2, 3): w.add_scalar("train_loss", s / 4, s, wall_time=50 + s)
-w.close()`, [logs]);
-    writeFileSync(join(rec, 'console.log'), '');
-    const runJson = (state: string) => JSON.stringify({
-      id: 'r1', script: 'lora', state, exitCode: state === 'succeeded' ? 0 : null,
-      plan: { cwd: work, script: 'lora', env: {}, argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir', loggingDir, '--report_to', 'tensorboard'] },
-    });
-    writeFileSync(join(rec, 'run.json'), runJson('succeeded'));
-    const summary = await summarizePath(rec);
-    assert.deepEqual(lossAt(summary.state), [[1, 0.25], [2, 0.5], [3, 0.75]], name);
-    assert.equal(summary.summary.script, 'lora', `${name}: the tracker project under the custom logs dir names the script`);
-    const monitored = await readRunState(rec, join(dir, name, 'cache'));
-    assert.deepEqual(lossAt(summary.state), lossAt(monitored), `${name}: summarize and the monitor read the same events`);
-    assert.equal(summary.summary.failure, null, `${name}: the logs dir exists, so tensorboard was installed`);
-    // With no logs dir where logging_dir says, both say tensorboard is missing (summarize skipped the check before).
-    rmSync(logs, { recursive: true, force: true });
-    writeFileSync(join(rec, 'console.log'), readFileSync(join(FIX, 'lora.log'), 'utf8'));
-    const missing = await summarizePath(rec);
-    assert.equal(missing.summary.failure?.class, 'missing_package', name);
-    const monitoredMissing = await readRunState(rec, join(dir, name, 'cache2'));
-    assert.equal((monitoredMissing.failure ?? monitoredMissing.warnings[0])?.class, 'missing_package', name);
-  }
-}));
+w.close()`,
+        [logs],
+      );
+      writeFileSync(join(rec, 'console.log'), '');
+      const runJson = (state: string) =>
+        JSON.stringify({
+          id: 'r1',
+          script: 'lora',
+          state,
+          exitCode: state === 'succeeded' ? 0 : null,
+          plan: {
+            cwd: work,
+            script: 'lora',
+            env: {},
+            argv: [
+              'accelerate',
+              'launch',
+              'train_text_to_image_lora_sdxl.py',
+              '--output_dir',
+              'out',
+              '--logging_dir',
+              loggingDir,
+              '--report_to',
+              'tensorboard',
+            ],
+          },
+        });
+      writeFileSync(join(rec, 'run.json'), runJson('succeeded'));
+      const summary = await summarizePath(rec);
+      assert.deepEqual(
+        lossAt(summary.state),
+        [
+          [1, 0.25],
+          [2, 0.5],
+          [3, 0.75],
+        ],
+        name,
+      );
+      assert.equal(summary.summary.script, 'lora', `${name}: the tracker project under the custom logs dir names the script`);
+      const monitored = await readRunState(rec, join(dir, name, 'cache'));
+      assert.deepEqual(lossAt(summary.state), lossAt(monitored), `${name}: summarize and the monitor read the same events`);
+      assert.equal(summary.summary.failure, null, `${name}: the logs dir exists, so tensorboard was installed`);
+      // With no logs dir where logging_dir says, both say tensorboard is missing (summarize skipped the check before).
+      rmSync(logs, { recursive: true, force: true });
+      writeFileSync(join(rec, 'console.log'), readFileSync(join(FIX, 'lora.log'), 'utf8'));
+      const missing = await summarizePath(rec);
+      assert.equal(missing.summary.failure?.class, 'missing_package', name);
+      const monitoredMissing = await readRunState(rec, join(dir, name, 'cache2'));
+      assert.equal((monitoredMissing.failure ?? monitoredMissing.warnings[0])?.class, 'missing_package', name);
+    }
+  }),
+);
 
-test('a record whose run.json names its script only in the plan: summarize reads logging_dir and output_dir as the monitor does (one reader)', withTemp(async (dir) => {
-  const lossAt = (s: Awaited<ReturnType<typeof summarizePath>>['state']) => seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]);
-  const rec = join(dir, 'runs', 'r1');
-  const work = join(dir, 'work');
-  mkdirSync(rec, { recursive: true });
-  mkdirSync(join(work, 'out'), { recursive: true });
-  py(`
+test(
+  'a record whose run.json names its script only in the plan: summarize reads logging_dir and output_dir as the monitor does (one reader)',
+  withTemp(async (dir) => {
+    const lossAt = (s: Awaited<ReturnType<typeof summarizePath>>['state']) => seriesPoints(s.loss.train_loss).map((p) => [p.step, p.value]);
+    const rec = join(dir, 'runs', 'r1');
+    const work = join(dir, 'work');
+    mkdirSync(rec, { recursive: true });
+    mkdirSync(join(work, 'out'), { recursive: true });
+    py(
+      `
 w = t.EventWriter(os.path.join(sys.argv[1], "text2image-fine-tune"))
 for s in (1, 2): w.add_scalar("train_loss", s / 2, s, wall_time=50 + s)
-w.close()`, [join(work, 'out', 'tb')]);
-  writeFileSync(join(rec, 'console.log'), '');
-  writeFileSync(join(rec, 'run.json'), JSON.stringify({
-    id: 'r1', state: 'succeeded', exitCode: 0,
-    plan: { cwd: work, script: 'lora', env: {}, argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir', 'tb', '--report_to', 'tensorboard'] },
-  }));
-  const monitored = await readRunState(rec, join(dir, 'cache'));
-  assert.deepEqual(lossAt(monitored), [[1, 0.5], [2, 1]], 'the monitor reads <output_dir>/tb');
-  const summary = await summarizePath(rec);
-  assert.deepEqual(lossAt(summary.state), lossAt(monitored), 'summarize reads the same events');
-  assert.equal(summary.summary.failure, null, 'the logs dir is where logging_dir says: tensorboard was installed');
-}));
+w.close()`,
+      [join(work, 'out', 'tb')],
+    );
+    writeFileSync(join(rec, 'console.log'), '');
+    writeFileSync(
+      join(rec, 'run.json'),
+      JSON.stringify({
+        id: 'r1',
+        state: 'succeeded',
+        exitCode: 0,
+        plan: {
+          cwd: work,
+          script: 'lora',
+          env: {},
+          argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--output_dir', 'out', '--logging_dir', 'tb', '--report_to', 'tensorboard'],
+        },
+      }),
+    );
+    const monitored = await readRunState(rec, join(dir, 'cache'));
+    assert.deepEqual(
+      lossAt(monitored),
+      [
+        [1, 0.5],
+        [2, 1],
+      ],
+      'the monitor reads <output_dir>/tb',
+    );
+    const summary = await summarizePath(rec);
+    assert.deepEqual(lossAt(summary.state), lossAt(monitored), 'summarize reads the same events');
+    assert.equal(summary.summary.failure, null, 'the logs dir is where logging_dir says: tensorboard was installed');
+  }),
+);
 
-test('output_dir alone and unreadable run.json', withTemp(async (dir) => {
-  const out = join(dir, 'out');
-  mkdirSync(join(out, 'checkpoint-3'), { recursive: true });
-  for (const f of ['optimizer.bin', 'scheduler.bin', 'random_states_0.pkl', 'pytorch_lora_weights.safetensors']) writeFileSync(join(out, 'checkpoint-3', f), 'x');
-  const r = await summarizePath(out);
-  assert.equal(r.source, 'outputDir');
-  assert.equal(r.summary.state, 'unknown');
-  assert.deepEqual(r.summary.checkpoints, [{ step: 3, complete: true }]);
-  const rec = join(dir, 'rec');
-  mkdirSync(rec);
-  copyFileSync(join(FIX, 'lora.log'), join(rec, 'console.log'));
-  writeFileSync(join(rec, 'run.json'), '{ not json');
-  const bad = await summarizePath(rec);
-  assert.equal(bad.summary.script, 'lora');
-  assert.equal(bad.summary.state, 'running');
-  assert.match(bad.notes.join('\n'), /run\.json/);
-}));
+test(
+  'output_dir alone and unreadable run.json',
+  withTemp(async (dir) => {
+    const out = join(dir, 'out');
+    mkdirSync(join(out, 'checkpoint-3'), { recursive: true });
+    for (const f of ['optimizer.bin', 'scheduler.bin', 'random_states_0.pkl', 'pytorch_lora_weights.safetensors'])
+      writeFileSync(join(out, 'checkpoint-3', f), 'x');
+    const r = await summarizePath(out);
+    assert.equal(r.source, 'outputDir');
+    assert.equal(r.summary.state, 'unknown');
+    assert.deepEqual(r.summary.checkpoints, [{ step: 3, complete: true }]);
+    const rec = join(dir, 'rec');
+    mkdirSync(rec);
+    copyFileSync(join(FIX, 'lora.log'), join(rec, 'console.log'));
+    writeFileSync(join(rec, 'run.json'), '{ not json');
+    const bad = await summarizePath(rec);
+    assert.equal(bad.summary.script, 'lora');
+    assert.equal(bad.summary.state, 'running');
+    assert.match(bad.notes.join('\n'), /run\.json/);
+  }),
+);
 
 test('args from a launch argv are typed by the script table', () => {
   assert.deepEqual(
-    argsFromArgv(['accelerate', 'launch', '--num_processes', '2', 'x/train_text_to_image_lora_sdxl.py', '--rank', '8', '--learning_rate=1e-4', '--gradient_checkpointing', '--output_dir', 'o', '--unknown', '3'], 'lora'),
+    argsFromArgv(
+      [
+        'accelerate',
+        'launch',
+        '--num_processes',
+        '2',
+        'x/train_text_to_image_lora_sdxl.py',
+        '--rank',
+        '8',
+        '--learning_rate=1e-4',
+        '--gradient_checkpointing',
+        '--output_dir',
+        'o',
+        '--unknown',
+        '3',
+      ],
+      'lora',
+    ),
     { rank: 8, learning_rate: 1e-4, gradient_checkpointing: true, output_dir: 'o' },
   );
 });

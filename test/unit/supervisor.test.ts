@@ -53,7 +53,7 @@ test('stop ends every process of the run, including a child that ignores SIGINT 
   const { dir, record } = await sup.start(fakePlan(ws, ['--children', '--interval', '0.05']));
   await waitFor(() => /children started \d+ \d+/.test(consoleText(dir)), 'the two children');
   // wrapper + trainer + two children
-  assert.ok((await runProcessCount(record)) >= 4, `expected at least 4 processes, saw ${(await runProcessCount(record))}`);
+  assert.ok((await runProcessCount(record)) >= 4, `expected at least 4 processes, saw ${await runProcessCount(record)}`);
   const stopped = await sup.stop(record.id);
   assert.equal(await runProcessCount(record), 0, 'no process of the run survives');
   assert.equal(stopped.state, 'stopped');
@@ -94,15 +94,22 @@ test('a fresh Supervisor (window reload) sees the live run and follows its conso
   const { record } = await first.start(fakePlan(ws, ['--lines', '120', '--interval', '0.01', '--pad', '50']));
   const reloaded = await supervisor(ws);
   const live = await reloaded.live();
-  assert.deepEqual(live.map((e) => e.record.id), [record.id]);
+  assert.deepEqual(
+    live.map((e) => e.record.id),
+    [record.id],
+  );
   assert.ok(await reloaded.isAlive(live[0]!.record));
   let seen = '';
   let lastOffset = -1;
-  const follower = reloaded.follow(record.id, (text, offset) => {
-    assert.ok(offset > lastOffset, 'chunks arrive in order');
-    lastOffset = offset;
-    seen += text;
-  }, { pollMs: 20, maxReadBytes: 97 });
+  const follower = reloaded.follow(
+    record.id,
+    (text, offset) => {
+      assert.ok(offset > lastOffset, 'chunks arrive in order');
+      lastOffset = offset;
+      seen += text;
+    },
+    { pollMs: 20, maxReadBytes: 97 },
+  );
   const end = await follower.done;
   assert.equal(end.reason, 'ended');
   const file = readFileSync(recordFiles(live[0]!.dir).console);
@@ -171,7 +178,10 @@ test('preflight refuses a missing executable, script or folder, and a busy outpu
   assert.equal((await sup.list()).length, 0, 'nothing recorded for refused runs');
 
   const { record } = await sup.start(fakePlan(ws, ['--interval', '0.05']));
-  await assert.rejects(sup.start(fakePlan(ws, [])), (e: unknown) => e instanceof PreflightError && e.problems[0]!.code === 'output-dir-busy' && e.message.includes(record.id));
+  await assert.rejects(
+    sup.start(fakePlan(ws, [])),
+    (e: unknown) => e instanceof PreflightError && e.problems[0]!.code === 'output-dir-busy' && e.message.includes(record.id),
+  );
   await sup.stop(record.id);
 });
 
@@ -180,7 +190,10 @@ test('an unwritable records folder is a clear error and starts nothing', unixOnl
   t.after(() => ws.cleanup());
   writeFileSync(join(ws.root, '.sdxl'), 'a file where the records folder should be');
   const sup = await supervisor(ws);
-  await assert.rejects(sup.start(fakePlan(ws, ['--lines', '1'])), (e: unknown) => e instanceof RecordWriteError && e.message.includes('cannot write run record'));
+  await assert.rejects(
+    sup.start(fakePlan(ws, ['--lines', '1'])),
+    (e: unknown) => e instanceof RecordWriteError && e.message.includes('cannot write run record'),
+  );
   assert.ok(!existsSync(join(ws.root, 'out')));
 });
 
@@ -203,7 +216,13 @@ test('the wrapper records a training command that cannot be started', unixOnly, 
 test('when run.json can no longer be written the training still runs to the end and exit.json is written', unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
-  const { dir } = createRecord(ws.recordsDir, { name: 'unwritable', script: 'lora', plan: fakePlan(ws, ['--lines', '5']), createdAt: new Date().toISOString(), state: 'starting' });
+  const { dir } = createRecord(ws.recordsDir, {
+    name: 'unwritable',
+    script: 'lora',
+    plan: fakePlan(ws, ['--lines', '5']),
+    createdAt: new Date().toISOString(),
+    state: 'starting',
+  });
   const done = runWrapper(dir, { pump: false }); // reads run.json synchronously before its first await
   // From now on every write of run.json fails: a non-empty folder sits where the file was.
   rmSync(recordFiles(dir).run);
@@ -232,7 +251,13 @@ test('a full disk (no free inode) while writing run records: the training goes o
     execFileSync('umount', ['-l', mnt]);
     rmSync(mnt, { recursive: true, force: true });
   });
-  const { dir } = createRecord(join(mnt, 'runs'), { name: 'disk full', script: 'lora', plan: fakePlan(ws, ['--lines', '30', '--interval', '0.03']), createdAt: new Date().toISOString(), state: 'starting' });
+  const { dir } = createRecord(join(mnt, 'runs'), {
+    name: 'disk full',
+    script: 'lora',
+    plan: fakePlan(ws, ['--lines', '30', '--interval', '0.03']),
+    createdAt: new Date().toISOString(),
+    state: 'starting',
+  });
   const done = runWrapper(dir, { pump: false });
   await waitFor(() => readRecord(dir).state === 'running' && /^Steps: 2 /m.test(consoleText(dir)), 'the run to be running');
   let files = 0;
@@ -251,7 +276,13 @@ test('a full disk (no free inode) while writing run records: the training goes o
   assert.match(text, /^done$/m);
   // exit.json could not be made, and the console says so; run.json was rewritten in place with the outcome.
   assert.equal(existsSync(recordFiles(dir).exit), false);
-  assert.match(text, new RegExp(`^\\[sdxl-trainer\\] cannot write run record ${recordFiles(dir).exit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the disk is full \\(ENOSPC\\)$`, 'm'));
+  assert.match(
+    text,
+    new RegExp(
+      `^\\[sdxl-trainer\\] cannot write run record ${recordFiles(dir).exit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the disk is full \\(ENOSPC\\)$`,
+      'm',
+    ),
+  );
   const record = readRecord(dir);
   assert.equal(record.state, 'succeeded');
   assert.equal(record.exitCode, 0);
@@ -260,9 +291,15 @@ test('a full disk (no free inode) while writing run records: the training goes o
   const cache = join(ws.root, 'images');
   const state = await readRunState(dir, cache);
   assert.equal(state.state, 'finished');
-  assert.ok(state.notices.some((n) => /exit\.json: the disk is full \(ENOSPC\)/.test(n)), JSON.stringify(state.notices));
+  assert.ok(
+    state.notices.some((n) => /exit\.json: the disk is full \(ENOSPC\)/.test(n)),
+    JSON.stringify(state.notices),
+  );
   // And the summary of the record folder names it.
   const summary = await summarizePath(dir);
   assert.equal(summary.summary.state, 'succeeded');
-  assert.ok(summary.notes.some((n) => /exit\.json: the disk is full/.test(n)), JSON.stringify(summary.notes));
+  assert.ok(
+    summary.notes.some((n) => /exit\.json: the disk is full/.test(n)),
+    JSON.stringify(summary.notes),
+  );
 });

@@ -20,7 +20,8 @@ async function supervisor(ws: Workspace): Promise<Supervisor> {
   return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath });
 }
 
-const bar = (step: number, total: number) => `Steps: ${Math.round((100 * step) / total)}%|█| ${step}/${total} [00:01<00:00, 9.00it/s, lr=0.0001, step_loss=0.1]\n`;
+const bar = (step: number, total: number) =>
+  `Steps: ${Math.round((100 * step) / total)}%|█| ${step}/${total} [00:01<00:00, 9.00it/s, lr=0.0001, step_loss=0.1]\n`;
 
 test('without exit.json: succeeded only with the last step on the console AND the final weights in output_dir', (t) => {
   const ws = workspace();
@@ -28,7 +29,8 @@ test('without exit.json: succeeded only with the last step on the console AND th
   const consolePath = join(ws.root, 'console.log');
   const out = join(ws.root, 'out');
   mkdirSync(out);
-  const decide = (script: 'lora' | 'full' | 'dreambooth-lora', stopRequested = false) => outcomeWithoutExit({ consolePath, outputDir: 'out', cwd: ws.root, script, stopRequested });
+  const decide = (script: 'lora' | 'full' | 'dreambooth-lora', stopRequested = false) =>
+    outcomeWithoutExit({ consolePath, outputDir: 'out', cwd: ws.root, script, stopRequested });
 
   writeFileSync(consolePath, bar(59, 60));
   writeFileSync(join(out, 'pytorch_lora_weights.safetensors'), 'w');
@@ -44,44 +46,48 @@ test('without exit.json: succeeded only with the last step on the console AND th
   assert.equal(outcomeWithoutExit({ consolePath: join(ws.root, 'none.log'), outputDir: out, script: 'lora', stopRequested: false }).state, 'failed');
 });
 
-test('the wrapper SIGKILLed mid-run, the training runs on to its last step: succeeded, exit status unknown (monitor and reconcile agree)', unixOnly, async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const data = await dataset(ws, 4);
-  const sup = await supervisor(ws);
-  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=20']));
-  // Followed live, as the extension does, before anything settles the record.
-  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, 'cache'), pollMs: 20 });
-  monitor.start();
-  t.after(() => monitor.stop());
-  await waitFor(() => (monitor.state.step ?? 0) >= 2, 'the first steps', 30_000);
-  process.kill(record.wrapperPid!, 'SIGKILL');
-  await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to die');
-  assert.ok(await isAlive(record), 'the training goes on without its wrapper');
-  await waitFor(async () => !(await isAlive(record)), 'the training to finish', 60_000);
-  assert.ok(!existsSync(recordFiles(dir).exit), 'nobody recorded the exit');
-  assert.ok(existsSync(join(ws.root, 'out', 'pytorch_lora_weights.safetensors')), 'the final weights were written');
+test(
+  'the wrapper SIGKILLed mid-run, the training runs on to its last step: succeeded, exit status unknown (monitor and reconcile agree)',
+  unixOnly,
+  async (t) => {
+    const ws = workspace();
+    t.after(() => ws.cleanup());
+    const data = await dataset(ws, 4);
+    const sup = await supervisor(ws);
+    const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=40', '--checkpointing_steps=20']));
+    // Followed live, as the extension does, before anything settles the record.
+    const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, 'cache'), pollMs: 20 });
+    monitor.start();
+    t.after(() => monitor.stop());
+    await waitFor(() => (monitor.state.step ?? 0) >= 2, 'the first steps', 30_000);
+    process.kill(record.wrapperPid!, 'SIGKILL');
+    await waitFor(async () => !(await isWrapperAlive(record)), 'the wrapper to die');
+    assert.ok(await isAlive(record), 'the training goes on without its wrapper');
+    await waitFor(async () => !(await isAlive(record)), 'the training to finish', 60_000);
+    assert.ok(!existsSync(recordFiles(dir).exit), 'nobody recorded the exit');
+    assert.ok(existsSync(join(ws.root, 'out', 'pytorch_lora_weights.safetensors')), 'the final weights were written');
 
-  // The monitor's timers do not hold the process open: awaited by polling.
-  await waitFor(() => monitor.state.exit !== null, 'the monitor to see the end', 15_000);
-  const live = await monitor.whenEnded();
-  assert.equal(live.state, 'finished', JSON.stringify(live.failure));
-  assert.equal(live.step, 40);
-  assert.ok(live.notices.includes(UNKNOWN_EXIT_SUCCEEDED), live.notices.join(' | '));
+    // The monitor's timers do not hold the process open: awaited by polling.
+    await waitFor(() => monitor.state.exit !== null, 'the monitor to see the end', 15_000);
+    const live = await monitor.whenEnded();
+    assert.equal(live.state, 'finished', JSON.stringify(live.failure));
+    assert.equal(live.step, 40);
+    assert.ok(live.notices.includes(UNKNOWN_EXIT_SUCCEEDED), live.notices.join(' | '));
 
-  const settled = (await sup.get(record.id)).record;
-  assert.equal(settled.state, 'succeeded');
-  assert.equal(settled.exitCode, null, 'the exit code itself stays unknown');
-  assert.equal(settled.note, UNKNOWN_EXIT_SUCCEEDED);
-  assert.equal(readRecord(dir).state, 'succeeded', 'written to run.json');
-  // A reload (a fresh monitor on the settled record) and the CLI's summary say the same.
-  const again = await readRunState(dir, join(ws.root, 'cache2'));
-  assert.equal(again.state, 'finished');
-  assert.ok(again.notices.includes(UNKNOWN_EXIT_SUCCEEDED), again.notices.join(' | '));
-  const summary = await summarizePath(dir);
-  assert.equal(summary.summary.state, 'succeeded');
-  assert.ok(summary.notes.some((n) => n.includes(UNKNOWN_EXIT_SUCCEEDED)));
-});
+    const settled = (await sup.get(record.id)).record;
+    assert.equal(settled.state, 'succeeded');
+    assert.equal(settled.exitCode, null, 'the exit code itself stays unknown');
+    assert.equal(settled.note, UNKNOWN_EXIT_SUCCEEDED);
+    assert.equal(readRecord(dir).state, 'succeeded', 'written to run.json');
+    // A reload (a fresh monitor on the settled record) and the CLI's summary say the same.
+    const again = await readRunState(dir, join(ws.root, 'cache2'));
+    assert.equal(again.state, 'finished');
+    assert.ok(again.notices.includes(UNKNOWN_EXIT_SUCCEEDED), again.notices.join(' | '));
+    const summary = await summarizePath(dir);
+    assert.equal(summary.summary.state, 'succeeded');
+    assert.ok(summary.notes.some((n) => n.includes(UNKNOWN_EXIT_SUCCEEDED)));
+  },
+);
 
 test('a corrupt run.json still lists its run, as "record unreadable", its state from exit.json or the console', unixOnly, async (t) => {
   const ws = workspace();
@@ -92,7 +98,8 @@ test('a corrupt run.json still lists its run, as "record unreadable", its state 
   await waitFor(async () => readRecord(ended.dir).state === 'succeeded' && !(await isWrapperAlive(readRecord(ended.dir))), 'the run to end');
   writeFileSync(recordFiles(ended.dir).run, '{"id": "x", "state": ');
   // A run whose console still grows, with no exit.json; and one whose console stopped an hour ago.
-  const mk = (name: string) => createRecord(ws.recordsDir, { name, script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running' });
+  const mk = (name: string) =>
+    createRecord(ws.recordsDir, { name, script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running' });
   const growing = mk('growing');
   writeFileSync(recordFiles(growing.dir).console, bar(3, 10));
   writeFileSync(recordFiles(growing.dir).run, 'not json');
@@ -118,7 +125,12 @@ test('a corrupt run.json still lists its run, as "record unreadable", its state 
   assert.equal(s.record.state, 'failed');
   assert.match(s.record.note ?? '', /^record unreadable: .*"id" must be a non-empty string; exit status unknown$/);
   assert.equal(readFileSync(recordFiles(ended.dir).run, 'utf8'), corrupt, 'never rewritten');
-  assert.deepEqual(listRuns(ws.recordsDir).map((x) => x.record.id).sort(), [...byId.keys()].sort());
+  assert.deepEqual(
+    listRuns(ws.recordsDir)
+      .map((x) => x.record.id)
+      .sort(),
+    [...byId.keys()].sort(),
+  );
 
   // The Runs view's row, from the monitor's state of each.
   const endedState = await readRunState(ended.dir, join(ws.root, 'cache'));

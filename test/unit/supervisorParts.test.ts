@@ -12,11 +12,27 @@ import { Supervisor } from '../../src/core/supervisor/supervisor';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { fakePlan, waitFor, workspace, wrapperJs } from './supervisorTestKit';
 
-const base: LaunchPlan = { argv: ['accelerate', 'launch', '--num_processes', '2', '/d/train.py', '--output_dir', 'o', '--resume_from_checkpoint', 'latest', '--seed=1'], env: { A: '1' }, cwd: '/w', script: 'full' };
+const base: LaunchPlan = {
+  argv: ['accelerate', 'launch', '--num_processes', '2', '/d/train.py', '--output_dir', 'o', '--resume_from_checkpoint', 'latest', '--seed=1'],
+  env: { A: '1' },
+  cwd: '/w',
+  script: 'full',
+};
 
 test('withResume puts --resume_from_checkpoint right after the script, replacing an earlier one', () => {
   const r = withResume(base, 'checkpoint-1500');
-  assert.deepEqual(r.argv, ['accelerate', 'launch', '--num_processes', '2', '/d/train.py', '--resume_from_checkpoint', 'checkpoint-1500', '--output_dir', 'o', '--seed=1']);
+  assert.deepEqual(r.argv, [
+    'accelerate',
+    'launch',
+    '--num_processes',
+    '2',
+    '/d/train.py',
+    '--resume_from_checkpoint',
+    'checkpoint-1500',
+    '--output_dir',
+    'o',
+    '--seed=1',
+  ]);
   assert.deepEqual(base.argv[8], 'latest', 'the input plan is not modified');
   const eq = withResume({ ...base, argv: ['accelerate', 'launch', '/d/train.py', '--resume_from_checkpoint=checkpoint-5'] }, 'checkpoint-10');
   assert.deepEqual(eq.argv.slice(2), ['/d/train.py', '--resume_from_checkpoint', 'checkpoint-10']);
@@ -52,11 +68,18 @@ test('executables are resolved on the PATH the run gets, or relative to cwd', { 
   assert.equal(resolveExecutable('notexec', ws.root, bin), undefined);
   assert.equal(resolveExecutable('venv/bin/accelerate', ws.root, ''), join(bin, 'accelerate'));
   const problems = preflight({ argv: ['accelerate', 'launch', 'train.py'], env: { PATH: bin }, cwd: ws.root, script: 'lora' });
-  assert.deepEqual(problems.map((p) => p.code), ['script-missing']);
+  assert.deepEqual(
+    problems.map((p) => p.code),
+    ['script-missing'],
+  );
 });
 
 test('a refused start reads as one sentence for one problem, a short list for several, and points at the setting to change', () => {
-  const exe: PreflightProblem = { code: 'executable-missing', message: "executable 'accelerate' was not found on the PATH the run gets; check launch.accelerate / launch.python in the config or activate the Python environment" };
+  const exe: PreflightProblem = {
+    code: 'executable-missing',
+    message:
+      "executable 'accelerate' was not found on the PATH the run gets; check launch.accelerate / launch.python in the config or activate the Python environment",
+  };
   const script: PreflightProblem = { code: 'script-missing', message: 'training script /w/train.py does not exist; check launch.scriptPath' };
   const one = new PreflightError([exe]).message;
   assert.equal(one, `Cannot start the run: ${exe.message}.`);
@@ -67,9 +90,15 @@ test('a refused start reads as one sentence for one problem, a short list for se
   assert.equal(two.match(/cannot start/gi)?.length, 1, two);
   // A launcher named by path: its path once, not "'X' was not found at X".
   const byPath = preflight({ argv: ['/nonexistent/venv/bin/accelerate', 'launch', 'train.py'], env: {}, cwd: '/', script: 'lora' });
-  assert.equal(byPath[0]!.message, 'executable /nonexistent/venv/bin/accelerate does not exist; check launch.accelerate / launch.python in the config or activate the Python environment');
+  assert.equal(
+    byPath[0]!.message,
+    'executable /nonexistent/venv/bin/accelerate does not exist; check launch.accelerate / launch.python in the config or activate the Python environment',
+  );
   // A message that already ends a sentence gets no second stop.
-  assert.equal(new PreflightError([{ code: 'cwd-missing', message: 'working folder /x is gone.' }]).message, 'Cannot start the run: working folder /x is gone.');
+  assert.equal(
+    new PreflightError([{ code: 'cwd-missing', message: 'working folder /x is gone.' }]).message,
+    'Cannot start the run: working folder /x is gone.',
+  );
 
   // "Select Python Interpreter" only helps when launch.python decides the launcher; "Open Config" goes to the key.
   assert.equal(pythonChoiceHelps([exe]), true);
@@ -121,14 +150,23 @@ test('resume starts a new run from the newest complete checkpoint the scanner re
   t.after(() => ws.cleanup());
   const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath });
   const { record } = await sup.start(fakePlan(ws, ['--lines', '2']), { name: 'base run', configPath: '/w/a.sdxl.json' });
-  await assert.rejects(sup.resume(record.id, () => 'checkpoint-1'), /stop it before resuming/);
+  await assert.rejects(
+    sup.resume(record.id, () => 'checkpoint-1'),
+    /stop it before resuming/,
+  );
   await waitFor(() => readRecord(join(ws.recordsDir, record.id)).state === 'succeeded', 'the first run to end');
   const asked: string[] = [];
-  await assert.rejects(sup.resume(record.id, (d) => (asked.push(d), undefined)), /no complete checkpoint in .*out to resume from/);
+  await assert.rejects(
+    sup.resume(record.id, (d) => (asked.push(d), undefined)),
+    /no complete checkpoint in .*out to resume from/,
+  );
   assert.deepEqual(asked, [join(ws.root, 'out')]);
   const resumed = await sup.resume(record.id, async () => ({ name: 'checkpoint-200' }));
   const argv = resumed.record.plan.argv;
-  assert.deepEqual(argv.slice(argv.indexOf(argv.find((a) => a.endsWith('.py'))!) + 1, argv.indexOf(argv.find((a) => a.endsWith('.py'))!) + 3), ['--resume_from_checkpoint', 'checkpoint-200']);
+  assert.deepEqual(argv.slice(argv.indexOf(argv.find((a) => a.endsWith('.py'))!) + 1, argv.indexOf(argv.find((a) => a.endsWith('.py'))!) + 3), [
+    '--resume_from_checkpoint',
+    'checkpoint-200',
+  ]);
   assert.equal(resumed.record.resumedFrom, `${record.id}/checkpoint-200`);
   assert.equal(resumed.record.configPath, '/w/a.sdxl.json');
   assert.notEqual(resumed.record.id, record.id);

@@ -40,7 +40,10 @@ test('the queue starts runs in order when their GPUs are free, and blocks behind
   // Once the first run is done, b and c follow in order.
   const done = { ...running, record: { ...running.record, state: 'succeeded' as const } };
   const aRunning = { ...a, record: { ...a.record, state: 'running' as const, gpus: { indices: [1, 2], count: 2 } } };
-  assert.deepEqual(ids(planQueue([done, aRunning, b, c], 4, live)), [[b.record.id, [0]], [c.record.id, [3]]]);
+  assert.deepEqual(ids(planQueue([done, aRunning, b, c], 4, live)), [
+    [b.record.id, [0]],
+    [c.record.id, [3]],
+  ]);
 });
 
 test('the queue waits for a busy output_dir, reports impossible needs, and is exclusive when the GPU count is unknown', () => {
@@ -49,7 +52,10 @@ test('the queue waits for a busy output_dir, reports impossible needs, and is ex
   assert.deepEqual(ids(planQueue([running, same], 2, live)), []);
   const huge = entry('queued', { count: 9 });
   const small = entry('queued', { count: 1 });
-  assert.deepEqual(ids(planQueue([huge, small], 2, live)), [[huge.record.id, 'never'], [small.record.id, [0]]]);
+  assert.deepEqual(ids(planQueue([huge, small], 2, live)), [
+    [huge.record.id, 'never'],
+    [small.record.id, [0]],
+  ]);
   const q1 = entry('queued', { count: 1 });
   const q2 = entry('queued', { count: 1 });
   assert.deepEqual(ids(planQueue([q1, q2], undefined, live)), [[q1.record.id, undefined]]);
@@ -62,14 +68,17 @@ test('queued runs start one after another with the editor gone: the finishing wr
   const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, totalGpus: 1 });
   const first = await sup.enqueue(fakePlan(ws, ['--lines', '20', '--interval', '0.03']), { name: 'first' });
   assert.deepEqual(first.pump.started, [first.entry.record.id]);
-  const second = await sup.enqueue({ ...fakePlan(ws, ['--lines', '3']), argv: fakePlan(ws, ['--lines', '3']).argv.map((a) => a.replace(/out$/, 'out2')) }, { name: 'second' });
+  const second = await sup.enqueue(
+    { ...fakePlan(ws, ['--lines', '3']), argv: fakePlan(ws, ['--lines', '3']).argv.map((a) => a.replace(/out$/, 'out2')) },
+    { name: 'second' },
+  );
   const third = await sup.enqueue(fakePlan(ws, ['--lines', '1']), { name: 'third' });
   assert.equal(second.entry.record.state, 'queued');
   assert.equal(third.entry.record.state, 'queued');
   // Taking a run off the queue.
   assert.equal((await sup.stop(third.entry.record.id)).state, 'stopped');
   // Nobody calls pump() from here on: the first run's wrapper starts the second when it ends.
-  await waitFor(() => readRecord(second.entry.dir).state === 'succeeded', 'the second run to be started by the first one\'s wrapper and finish', 30_000);
+  await waitFor(() => readRecord(second.entry.dir).state === 'succeeded', "the second run to be started by the first one's wrapper and finish", 30_000);
   const a = readRecord(first.entry.dir);
   const b = readRecord(second.entry.dir);
   assert.equal(a.state, 'succeeded');
@@ -79,18 +88,22 @@ test('queued runs start one after another with the editor gone: the finishing wr
   assert.ok(!existsSync(`${third.entry.dir}/console.log`), 'the cancelled run never started');
 });
 
-test('Stop returns once the stopped run\'s wrapper is done: its final state written and the next queued run started', { skip: process.platform === 'win32' }, async (t) => {
-  const ws = workspace();
-  t.after(() => ws.cleanup());
-  const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, totalGpus: 1, graceMs: 300 });
-  const first = await sup.enqueue(fakePlan(ws, ['--lines', '400', '--interval', '0.05']), { name: 'first' });
-  const secondPlan = fakePlan(ws, ['--lines', '2']);
-  const second = await sup.enqueue({ ...secondPlan, argv: secondPlan.argv.map((a) => a.replace(/out$/, 'out2')) }, { name: 'second' });
-  assert.equal(second.entry.record.state, 'queued');
-  await waitFor(() => readRecord(first.entry.dir).state === 'running', 'the first run to be running');
-  await sup.stop(first.entry.record.id);
-  // Read straight after Stop, with no waiting: the wrapper has already done all of it.
-  assert.equal(readRecord(first.entry.dir).state, 'stopped', 'run.json holds the final state');
-  assert.notEqual(readRecord(second.entry.dir).state, 'queued', 'the stopped run\'s wrapper started the next queued run');
-  await waitFor(() => readRecord(second.entry.dir).state === 'succeeded', 'the second run to finish', 30_000);
-});
+test(
+  "Stop returns once the stopped run's wrapper is done: its final state written and the next queued run started",
+  { skip: process.platform === 'win32' },
+  async (t) => {
+    const ws = workspace();
+    t.after(() => ws.cleanup());
+    const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, totalGpus: 1, graceMs: 300 });
+    const first = await sup.enqueue(fakePlan(ws, ['--lines', '400', '--interval', '0.05']), { name: 'first' });
+    const secondPlan = fakePlan(ws, ['--lines', '2']);
+    const second = await sup.enqueue({ ...secondPlan, argv: secondPlan.argv.map((a) => a.replace(/out$/, 'out2')) }, { name: 'second' });
+    assert.equal(second.entry.record.state, 'queued');
+    await waitFor(() => readRecord(first.entry.dir).state === 'running', 'the first run to be running');
+    await sup.stop(first.entry.record.id);
+    // Read straight after Stop, with no waiting: the wrapper has already done all of it.
+    assert.equal(readRecord(first.entry.dir).state, 'stopped', 'run.json holds the final state');
+    assert.notEqual(readRecord(second.entry.dir).state, 'queued', "the stopped run's wrapper started the next queued run");
+    await waitFor(() => readRecord(second.entry.dir).state === 'succeeded', 'the second run to finish', 30_000);
+  },
+);

@@ -37,7 +37,15 @@ let wrapperBuild: Promise<string> | undefined;
 export function wrapperJs(): Promise<string> {
   wrapperBuild ??= (async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'sdxl-wrapper-')), 'wrapper.js');
-    await build({ entryPoints: [join(repoRoot, 'src', 'wrapper.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+    await build({
+      entryPoints: [join(repoRoot, 'src', 'wrapper.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+    });
     return out;
   })();
   return wrapperBuild;
@@ -61,7 +69,12 @@ export function workspace(): Workspace {
         // Only processes that really are the run's (pid + start time), never this test process.
         const alive = await isAlive(record);
         const roots = [alive ? record.pid : undefined, (await isWrapperAlive(record)) ? record.wrapperPid : undefined];
-        const left = (await runProcesses(alive ? record.pgid : undefined, roots.filter((p): p is number => p !== undefined))).filter((p) => p !== process.pid);
+        const left = (
+          await runProcesses(
+            alive ? record.pgid : undefined,
+            roots.filter((p): p is number => p !== undefined),
+          )
+        ).filter((p) => p !== process.pid);
         if (left.length) await signalRun(undefined, left, 'SIGKILL');
       }
       rmSync(root, { recursive: true, force: true });
@@ -81,7 +94,12 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 /** Live processes of a run: its process group plus descendants of the wrapper and the training process. */
 export async function runProcessCount(record: RunRecord): Promise<number> {
   const roots = [(await isAlive(record)) ? record.pid : undefined, (await isWrapperAlive(record)) ? record.wrapperPid : undefined];
-  return (await runProcesses(record.pgid, roots.filter((p): p is number => p !== undefined))).length;
+  return (
+    await runProcesses(
+      record.pgid,
+      roots.filter((p): p is number => p !== undefined),
+    )
+  ).length;
 }
 
 export interface CliResult {

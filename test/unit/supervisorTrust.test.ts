@@ -26,9 +26,20 @@ function plantQueued(ws: Workspace, marker: string, seal?: (r: RunRecord) => str
   const script = join(ws.root, 'planted.py');
   writeFileSync(script, 'import sys\nopen(sys.argv[1], "w").write("ran")\n');
   const plan = { argv: ['python3', script, marker], env: {}, cwd: ws.root, script: 'lora' as const };
-  const { dir, record } = createRecord(ws.recordsDir, {
-    name: 'planted', script: 'lora', plan, outputDir: join(ws.root, 'planted-out'), createdAt: '2020-01-01T00:00:00.000Z', state: 'queued', gpus: { count: 1 },
-  }, new Date('2020-01-01T00:00:00Z'), seal ? { seal } : {});
+  const { dir, record } = createRecord(
+    ws.recordsDir,
+    {
+      name: 'planted',
+      script: 'lora',
+      plan,
+      outputDir: join(ws.root, 'planted-out'),
+      createdAt: '2020-01-01T00:00:00.000Z',
+      state: 'queued',
+      gpus: { count: 1 },
+    },
+    new Date('2020-01-01T00:00:00Z'),
+    seal ? { seal } : {},
+  );
   return { dir, record, bytes: readFileSync(recordFiles(dir).run, 'utf8') };
 }
 
@@ -44,7 +55,7 @@ test('the machine key lives outside the workspace, private, and is made once', (
   const record = { id: 'r1', plan: { argv: ['a', 'b'], env: { X: '1' }, cwd: '/w', script: 'lora' as const } };
   const sealed = { ...record, launchMac: launchMac(a, record) };
   assert.ok(isSealedBy(a, sealed));
-  assert.ok(!isSealedBy(Buffer.alloc(32, 7), sealed), 'another machine\'s key');
+  assert.ok(!isSealedBy(Buffer.alloc(32, 7), sealed), "another machine's key");
   assert.ok(!isSealedBy(a, { ...sealed, id: 'r2' }));
   assert.ok(!isSealedBy(a, { ...sealed, plan: { ...record.plan, argv: ['a', 'c'] } }));
   assert.ok(!isSealedBy(a, { ...sealed, plan: { ...record.plan, env: { X: '2' } } }));
@@ -65,7 +76,14 @@ test('a planted queued record (no seal, or a wrong one) is never started by the 
   const pump = await sup.pump();
   assert.deepEqual(pump.started, []);
   assert.deepEqual(pump.foreign.slice().sort(), planted.map((p) => p.record.id).sort());
-  assert.deepEqual((await sup.list()).filter((e) => e.foreign).map((e) => e.record.id).sort(), pump.foreign.slice().sort(), 'listed as queued elsewhere');
+  assert.deepEqual(
+    (await sup.list())
+      .filter((e) => e.foreign)
+      .map((e) => e.record.id)
+      .sort(),
+    pump.foreign.slice().sort(),
+    'listed as queued elsewhere',
+  );
 
   // A run this machine queues starts at once: the planted ones (queued first) neither start nor hold it up.
   const own = await sup.enqueue(fakePlan(ws, ['--lines', '3']), { name: 'own' });
@@ -78,7 +96,10 @@ test('a planted queued record (no seal, or a wrong one) is never started by the 
     assert.ok(!existsSync(recordFiles(p.dir).console), `${p.record.id}: no console, no process`);
     assert.ok(!existsSync(recordFiles(p.dir).startLock), `${p.record.id}: never claimed for a start`);
   }
-  assert.ok(!existsSync(join(ws.root, 'ran-unsealed')) && !existsSync(join(ws.root, 'ran-wrong')) && !existsSync(join(ws.root, 'ran-other')), 'no planted argv ran');
+  assert.ok(
+    !existsSync(join(ws.root, 'ran-unsealed')) && !existsSync(join(ws.root, 'ran-wrong')) && !existsSync(join(ws.root, 'ran-other')),
+    'no planted argv ran',
+  );
 
   // The user says "Start it": sealed with this machine's key, then it runs like any queued run.
   const accepted = await sup.acceptQueued(unsealed.record.id);
@@ -126,7 +147,15 @@ test('Stop never signals a live process that a planted record names without its 
   const pid = foreignProcess(t);
   await waitFor(async () => (await processStartTime(pid)) !== undefined, 'the foreign process');
   const started = (await processStartTime(pid))!;
-  const base = { name: 'planted', script: 'lora' as const, plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running' as const, pid, pgid: pid };
+  const base = {
+    name: 'planted',
+    script: 'lora' as const,
+    plan: fakePlan(ws, []),
+    createdAt: new Date().toISOString(),
+    state: 'running' as const,
+    pid,
+    pgid: pid,
+  };
 
   // No start time: not ours. No live wrapper either: the record is settled, its note says why.
   const none = createRecord(ws.recordsDir, base);
@@ -166,8 +195,15 @@ test('listing runs with Windows\' process query spawns nothing in an untrusted w
   };
   // A live pid (this test process), as a Windows record holds it.
   const { dir, record } = createRecord(ws.recordsDir, {
-    name: 'win', script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running',
-    pid: process.pid, procStartTime: recorded, wrapperPid: process.pid, wrapperStartTime: recorded,
+    name: 'win',
+    script: 'lora',
+    plan: fakePlan(ws, []),
+    createdAt: new Date().toISOString(),
+    state: 'running',
+    pid: process.pid,
+    procStartTime: recorded,
+    wrapperPid: process.pid,
+    wrapperStartTime: recorded,
   });
   const before = readFileSync(recordFiles(dir).run, 'utf8');
   const sup = await supervisor(ws, { processes: windows });
@@ -193,8 +229,14 @@ test('a start time the wrapper could not read is never verified (not signalled) 
   t.after(() => ws.cleanup());
   const sup = await supervisor(ws, { graceMs: 100 });
   const { dir, record } = createRecord(ws.recordsDir, {
-    name: 'unverifiable', script: 'lora', plan: fakePlan(ws, []), createdAt: new Date().toISOString(), state: 'running',
-    pid: process.pid, pgid: process.pid, procStartTime: START_TIME_UNREADABLE,
+    name: 'unverifiable',
+    script: 'lora',
+    plan: fakePlan(ws, []),
+    createdAt: new Date().toISOString(),
+    state: 'running',
+    pid: process.pid,
+    pgid: process.pid,
+    procStartTime: START_TIME_UNREADABLE,
   });
   assert.equal((await trainerLiveness(record)).state, 'unknown');
   assert.equal((await sup.get(record.id)).record.state, 'running', 'not settled as ended');

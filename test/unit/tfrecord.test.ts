@@ -36,8 +36,14 @@ const stream = Buffer.concat(payloads.map(frame));
 
 test('reads back every framed payload with its offset', async () => {
   const { records, result } = await readRecordsFromBuffer(stream);
-  assert.deepEqual(records.map((r) => Buffer.from(r.data)), payloads);
-  assert.deepEqual(records.map((r) => r.offset), [0, 16 + payloads[0]!.length, 32 + payloads[0]!.length + payloads[1]!.length]);
+  assert.deepEqual(
+    records.map((r) => Buffer.from(r.data)),
+    payloads,
+  );
+  assert.deepEqual(
+    records.map((r) => r.offset),
+    [0, 16 + payloads[0]!.length, 32 + payloads[0]!.length + payloads[1]!.length],
+  );
   assert.deepEqual(result.skipped, { badCrc: 0, truncated: 0, oversized: 0 });
   assert.equal(result.state.offset, stream.length);
 });
@@ -66,7 +72,10 @@ test('a bad payload CRC skips that record only', async () => {
   const bad = Buffer.from(stream);
   bad[12 + 2]! ^= 0xff; // inside the first payload
   const { records, result } = await readRecordsFromBuffer(bad);
-  assert.deepEqual(records.map((r) => Buffer.from(r.data)), payloads.slice(1));
+  assert.deepEqual(
+    records.map((r) => Buffer.from(r.data)),
+    payloads.slice(1),
+  );
   assert.equal(result.skipped.badCrc, 1);
 });
 
@@ -74,7 +83,10 @@ test('a bad length CRC resyncs to the next valid header and counts one corrupt r
   const bad = Buffer.from(stream);
   bad[0]! ^= 0x01; // the first record's length
   const { records, result } = await readRecordsFromBuffer(bad);
-  assert.deepEqual(records.map((r) => Buffer.from(r.data)), payloads.slice(1));
+  assert.deepEqual(
+    records.map((r) => Buffer.from(r.data)),
+    payloads.slice(1),
+  );
   assert.deepEqual(result.skipped, { badCrc: 1, truncated: 0, oversized: 0 });
 });
 
@@ -107,7 +119,10 @@ test('1 MB of random bytes: no exception, counted, reads bounded; records after 
   assert.ok(m.maxRead() <= 1024 * 1024 + 16);
 
   const { records, result } = await readRecordsFromBuffer(Buffer.concat([garbage, stream]), { windowBytes: 64 * 1024 });
-  assert.deepEqual(records.map((r) => Buffer.from(r.data)), payloads);
+  assert.deepEqual(
+    records.map((r) => Buffer.from(r.data)),
+    payloads,
+  );
   assert.equal(result.skipped.badCrc, 1);
 });
 
@@ -138,7 +153,10 @@ test('maxBytes bounds the work per call; continuing from the state reads the res
     if (!r.more) break;
   }
   assert.ok(calls > 5);
-  assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => `record ${i}`));
+  assert.deepEqual(
+    got,
+    Array.from({ length: 50 }, (_, i) => `record ${i}`),
+  );
 });
 
 const MiB = 1024 * 1024;
@@ -157,7 +175,7 @@ function virtualFile(block: Uint8Array, size: number, maxRead: number): { src: B
         total += n;
         if (total > maxRead) throw new Error(`read ${total} bytes, more than the bound ${maxRead}`);
         const out = Buffer.allocUnsafe(n);
-        for (let o = 0; o < n; ) {
+        for (let o = 0; o < n;) {
           const at = (position + o) % block.length;
           const k = Math.min(n - o, block.length - at);
           out.set(block.subarray(at, at + k), o);
@@ -170,7 +188,10 @@ function virtualFile(block: Uint8Array, size: number, maxRead: number): { src: B
   };
 }
 
-for (const [name, block] of [['random bytes', randomBytes(MiB)], ['zeros', new Uint8Array(MiB)]] as const) {
+for (const [name, block] of [
+  ['random bytes', randomBytes(MiB)],
+  ['zeros', new Uint8Array(MiB)],
+] as const) {
   test(`1 GiB of ${name}: resync reads at most 64 MiB with few CRCs, then skips the rest and says where`, async () => {
     const size = 1024 * MiB;
     const file = virtualFile(block, size, 70 * MiB);
@@ -249,7 +270,11 @@ test('a header in garbage that passes its CRC but whose payload does not is not 
   for (const tail of [randomBytes(30_000), Buffer.alloc(0)]) {
     // With the tail the fake record is complete (its payload CRC fails); without, it runs past the end of the data.
     const { records, result } = await readRecordsFromBuffer(Buffer.concat([lead, fake, stream, tail]));
-    assert.deepEqual(records.map((r) => Buffer.from(r.data)), payloads, `tail ${tail.length}`);
+    assert.deepEqual(
+      records.map((r) => Buffer.from(r.data)),
+      payloads,
+      `tail ${tail.length}`,
+    );
     assert.equal(result.skipped.truncated, 0);
   }
 });
@@ -258,13 +283,19 @@ test('a header whose CRC passes but whose length lies does not hide the records 
   const cut = frame(randomBytes(5000)).subarray(0, 100); // a record cut short in the middle of the file
   const data = Buffer.concat([stream, cut, stream]);
   const { records, result } = await readRecordsFromBuffer(data);
-  assert.deepEqual(records.map((r) => Buffer.from(r.data)), [...payloads, ...payloads]);
+  assert.deepEqual(
+    records.map((r) => Buffer.from(r.data)),
+    [...payloads, ...payloads],
+  );
   assert.deepEqual(result.skipped, { badCrc: 1, truncated: 0, oversized: 0 });
 
   // The claimed length reaches past the end of the file: in one pass, the records after it are still read …
   const lying = headerOnly(1_000_000n);
   const past = await readRecordsFromBuffer(Buffer.concat([stream, lying, stream]));
-  assert.deepEqual(past.records.map((r) => Buffer.from(r.data)), [...payloads, ...payloads]);
+  assert.deepEqual(
+    past.records.map((r) => Buffer.from(r.data)),
+    [...payloads, ...payloads],
+  );
   assert.deepEqual(past.result.skipped, { badCrc: 1, truncated: 0, oversized: 0 });
   // … and a record cut at the very end still counts as truncated.
   const tail = await readRecordsFromBuffer(Buffer.concat([stream, cut]));
@@ -274,7 +305,10 @@ test('a header whose CRC passes but whose length lies does not hide the records 
 
 test('a one-pass read split by budgets counts a cut record at the end as truncated, and one in the middle as corrupt', async () => {
   const cut = frame(randomBytes(5000)).subarray(0, 100);
-  for (const [data, want] of [[Buffer.concat([stream, cut, randomBytes(3000)]), { badCrc: 0, truncated: 1 }], [Buffer.concat([stream, cut, randomBytes(3000), stream]), { badCrc: 1, truncated: 0 }]] as const) {
+  for (const [data, want] of [
+    [Buffer.concat([stream, cut, randomBytes(3000)]), { badCrc: 0, truncated: 1 }],
+    [Buffer.concat([stream, cut, randomBytes(3000), stream]), { badCrc: 1, truncated: 0 }],
+  ] as const) {
     let state: FrameState = START;
     const total = { badCrc: 0, truncated: 0 };
     for (let calls = 0; calls < 1000; calls++) {

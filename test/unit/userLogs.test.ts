@@ -12,12 +12,16 @@ import type { RunEventOf } from '../../src/core/run/events';
 const USERS = join(__dirname, '..', 'fixtures', 'console', 'users');
 const summarize = async (name: string) => (await summarizePath(join(USERS, name))).summary;
 
-test('torch >= 2.3 elastic: every traceback line prefixed `[rank0]: `; the child\'s OOM is the cause, not ChildFailedError', async () => {
+test("torch >= 2.3 elastic: every traceback line prefixed `[rank0]: `; the child's OOM is the cause, not ChildFailedError", async () => {
   const tbs = parseConsole(readFileSync(join(USERS, 'rank0-traceback.log')))
-    .filter((e): e is RunEventOf<'traceback'> => e.type === 'traceback').map((e) => e.traceback);
+    .filter((e): e is RunEventOf<'traceback'> => e.type === 'traceback')
+    .map((e) => e.traceback);
   assert.equal(tbs[0]?.rank, 0);
   assert.match(tbs[0]!.exception!, /^torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate 2\.50 GiB/);
-  assert.ok(tbs[0]!.lines.every((l) => !l.startsWith('[rank0]')), 'the prefix is not part of the traceback');
+  assert.ok(
+    tbs[0]!.lines.every((l) => !l.startsWith('[rank0]')),
+    'the prefix is not part of the traceback',
+  );
   const s = await summarize('rank0-traceback.log');
   assert.equal(s.state, 'failed');
   assert.equal(s.failure?.class, 'cuda_oom');
@@ -34,11 +38,14 @@ test('`[rank0]: ` chained tracebacks with blank prefixed lines: the Hub refusal 
   assert.equal(failureTitle(s.failure!.class), 'Hugging Face Hub access refused');
 });
 
-test('GatedRepoError: request access on the model\'s page (named), then sign in', async () => {
+test("GatedRepoError: request access on the model's page (named), then sign in", async () => {
   const s = await summarize('hub-gated.log');
   assert.equal(s.failure?.class, 'hub_auth');
   assert.match(s.failure!.message, /GatedRepoError: 401 Client Error/);
-  assert.match(s.failure!.remedy, /stabilityai\/stable-diffusion-3-medium-diffusers is gated: request access on its Hub page \(https:\/\/huggingface\.co\/stabilityai\/stable-diffusion-3-medium-diffusers\)/);
+  assert.match(
+    s.failure!.remedy,
+    /stabilityai\/stable-diffusion-3-medium-diffusers is gated: request access on its Hub page \(https:\/\/huggingface\.co\/stabilityai\/stable-diffusion-3-medium-diffusers\)/,
+  );
   assert.match(s.failure!.remedy, /sign in/);
   assert.equal(s.failure?.configKey, '/args/pretrained_model_name_or_path');
 });
@@ -52,7 +59,7 @@ test('RepositoryNotFoundError (401 for a misspelt id): check the id, named; sign
   assert.equal(s.failure?.configKey, '/args/pretrained_model_name_or_path');
 });
 
-test('a log that starts at the exception line (no Traceback header): failed, the exception named, not the launcher\'s', async () => {
+test("a log that starts at the exception line (no Traceback header): failed, the exception named, not the launcher's", async () => {
   const s = await summarize('starts-at-exception.log');
   assert.equal(s.state, 'failed');
   assert.equal(s.failure?.class, 'other');

@@ -61,5 +61,8 @@ test(`at most ${MAX_DIAGNOSTICS} diagnostics, errors first, then one that counts
   // It points at the first problem not shown; those shown stay in file order.
   assert.ok(more.line > 3);
   const shown = ds.slice(0, -1).map((d) => d.offset);
-  assert.deepEqual(shown, [...shown].sort((a, b) => a - b));
+  assert.deepEqual(
+    shown,
+    [...shown].sort((a, b) => a - b),
+  );
 });

@@ -18,7 +18,16 @@ let bundled: Promise<string> | undefined;
 function workerJs(): Promise<string> {
   bundled ??= (async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'sdxl-validate-worker-')), 'validateWorker.js');
-    await build({ entryPoints: [join(repoRoot(), 'src', 'validateWorker.ts')], outfile: out, bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+    await build({
+      entryPoints: [join(repoRoot(), 'src', 'validateWorker.ts')],
+      outfile: out,
+      bundle: true,
+      mainFields: ['module', 'main'],
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+    });
     return out;
   })();
   return bundled;
@@ -40,7 +49,11 @@ test('the bundled worker gives exactly the diagnostics of validateConfig, output
   const got = await service.validate('a', text, { configPath, gpus: [{ index: 0, name: 'tiny', memoryTotalMiB: 1024 }] });
   const listDir = (p: string): string[] | undefined => (p === join(dir, 'out') ? ['checkpoint-final'] : undefined);
   assert.deepEqual(got, validateConfig(text, { configPath, listDir, gpus: [{ index: 0, name: 'tiny', memoryTotalMiB: 1024 }] }));
-  for (const code of ['output-dir-checkpoint-names', 'memory-exceeds-gpu', 'unknown-key', 'type']) assert.ok(got.some((d) => d.code === code), code);
+  for (const code of ['output-dir-checkpoint-names', 'memory-exceeds-gpu', 'unknown-key', 'type'])
+    assert.ok(
+      got.some((d) => d.code === code),
+      code,
+    );
 });
 
 test('an edit cancels the check of the text it replaced: the worker is ended and both callers get the newest answer', async (t) => {
@@ -87,11 +100,17 @@ test('one check at a time: other documents wait their turn (not cancelled), and 
   const b1 = service.validate('b', 'B1');
   const b2 = service.validate('b', 'B2');
   assert.equal(workers.length, 1);
-  assert.deepEqual(workers[0]!.posted.map((m) => m.text), ['A1']);
+  assert.deepEqual(
+    workers[0]!.posted.map((m) => m.text),
+    ['A1'],
+  );
   workers[0]!.answer([diag('a')]);
   assert.deepEqual(await a, [diag('a')]);
   // B1 never started: B2 replaced it while it waited.
-  assert.deepEqual(workers[0]!.posted.map((m) => m.text), ['A1', 'B2']);
+  assert.deepEqual(
+    workers[0]!.posted.map((m) => m.text),
+    ['A1', 'B2'],
+  );
   workers[0]!.answer([diag('b2')]);
   assert.deepEqual(await b1, [diag('b2')]);
   assert.deepEqual(await b2, [diag('b2')]);

@@ -52,12 +52,23 @@ const THEME_CSS = `html { --vscode-foreground: #cccccc; --vscode-editor-backgrou
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.png': 'image/png', '.map': 'application/json' };
 
 function run(id: string, label: string, extra: Partial<RunView> = {}): RunView {
-  return { id, label, loaded: true, status: { outcome: 'running', phase: 'training' }, series: {}, gallery: [], checkpoints: [], markers: [], gpu: [], ...extra };
+  return {
+    id,
+    label,
+    loaded: true,
+    status: { outcome: 'running', phase: 'training' },
+    series: {},
+    gallery: [],
+    checkpoints: [],
+    markers: [],
+    gpu: [],
+    ...extra,
+  };
 }
 
 function noisyLoss(from: number, n: number, seed = 1): [number, number][] {
   let s = seed;
-  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
   return Array.from({ length: n }, (_, i) => {
     const step = from + i;
     return [step, 0.05 + 0.12 * Math.exp(-step / 400) + (rnd() - 0.5) * 0.06] as [number, number];
@@ -77,25 +88,47 @@ before(async () => {
   // The same esbuild options as the webview step of scripts/build.mjs, built alone into the temp dir so the test
   // neither depends on the extension and CLI bundles building nor overwrites dist/.
   await build({
-    bundle: true, sourcemap: true, logLevel: 'warning', platform: 'browser', format: 'iife', target: 'es2022',
-    entryPoints: [join(ROOT, 'webview/src/main.ts')], outfile: join(dir, 'dashboard.js'), tsconfig: join(ROOT, 'webview/tsconfig.json'),
+    bundle: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: [join(ROOT, 'webview/src/main.ts')],
+    outfile: join(dir, 'dashboard.js'),
+    tsconfig: join(ROOT, 'webview/tsconfig.json'),
   });
   assert.ok(existsSync(join(dir, 'dashboard.css')), 'esbuild writes the imported CSS next to the script');
   writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
   writeFileSync(join(dir, 'theme.css'), THEME_CSS);
-  const hues = [[200, 90, 60], [60, 140, 200], [220, 180, 60], [120, 70, 170], [70, 160, 110], [200, 120, 150]];
+  const hues = [
+    [200, 90, 60],
+    [60, 140, 200],
+    [220, 180, 60],
+    [120, 70, 170],
+    [70, 160, 110],
+    [200, 120, 150],
+  ];
   for (let i = 0; i < hues.length; i++) {
     const [r, g, b] = hues[i]!;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><defs><linearGradient id="g" x2="1" y2="1">
       <stop offset="0" stop-color="rgb(${r},${g},${b})"/><stop offset="1" stop-color="rgb(${b},${r},${g})"/></linearGradient></defs>
       <rect width="256" height="256" fill="url(#g)"/><circle cx="128" cy="118" r="${40 + i * 8}" fill="rgba(255,255,255,0.55)"/></svg>`;
-    await sharp(Buffer.from(svg)).png().toFile(join(dir, `img${i}.png`));
+    await sharp(Buffer.from(svg))
+      .png()
+      .toFile(join(dir, `img${i}.png`));
   }
   server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (pathname === '/favicon.ico') { res.writeHead(204).end(); return; }
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     const path = join(dir, pathname);
-    if (!path.startsWith(dir) || !existsSync(path)) { res.writeHead(404).end(); return; }
+    if (!path.startsWith(dir) || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,18 +136,33 @@ before(async () => {
   const nonce = 'dGVzdG5vbmNlMTIzNDU2Nzg=';
   let html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` });
   // What VS Code adds around our page: its theme variables and body class, and (here) the fake API before our script.
-  html = html.replace('<body>', '<body class="vscode-dark">')
+  html = html
+    .replace('<body>', '<body class="vscode-dark">')
     .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
-    .replace(`<script nonce="${nonce}" src="${origin}/dashboard.js">`, `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`);
+    .replace(
+      `<script nonce="${nonce}" src="${origin}/dashboard.js">`,
+      `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`,
+    );
   writeFileSync(join(dir, 'index.html'), html);
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') pageErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text());
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
   await page.goto(`${origin}/index.html`);
 });
 
@@ -131,9 +179,15 @@ test('posts ready before anything else', { skip }, async () => {
 });
 
 test('the Training tab has one chart per STEP_CHARTS entry, in its order, with its title', { skip }, async () => {
-  const shown = await page.evaluate(() => [...document.querySelectorAll('section[data-chart]')]
-    .map((el) => ({ id: el.getAttribute('data-chart'), text: el.textContent ?? '' })).filter((c) => c.id !== 'gpu'));
-  assert.deepEqual(shown.map((c) => c.id), STEP_CHARTS.map((c) => c.id));
+  const shown = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('section[data-chart]'))
+      .map((el) => ({ id: el.getAttribute('data-chart'), text: el.textContent ?? '' }))
+      .filter((c) => c.id !== 'gpu'),
+  );
+  assert.deepEqual(
+    shown.map((c) => c.id),
+    STEP_CHARTS.map((c) => c.id),
+  );
   STEP_CHARTS.forEach((c, i) => assert.ok(shown[i]!.text.includes(c.title), `${c.id}: ${shown[i]!.text.slice(0, 80)}`));
 });
 
@@ -155,10 +209,22 @@ test('a one-step spike survives downsampling of 1,000,000 points', { skip }, asy
     const pts: [number, number][] = [];
     for (let i = 0; i < 1_000_000; i++) pts.push([i, 1 + Math.sin(i / 5000) * 0.2]);
     pts[654_321]![1] = 100;
-    const runView = { id: 'big', label: 'big', loaded: true, status: { outcome: 'running' }, series: { train_loss: pts }, gallery: [], checkpoints: [], markers: [], gpu: [] };
+    const runView = {
+      id: 'big',
+      label: 'big',
+      loaded: true,
+      status: { outcome: 'running' },
+      series: { train_loss: pts },
+      gallery: [],
+      checkpoints: [],
+      markers: [],
+      gpu: [],
+    };
     window.postMessage({ type: 'init', runs: [runView] }, '*');
   });
-  await page.waitForFunction(() => document.querySelector('section[data-chart="loss"]')?.getAttribute('data-plotted-max') === '100', undefined, { timeout: 20000 });
+  await page.waitForFunction(() => document.querySelector('section[data-chart="loss"]')?.getAttribute('data-plotted-max') === '100', undefined, {
+    timeout: 20000,
+  });
   const n = await points();
   assert.ok(n > 0 && n < 10_000, `plotted ${n} points: expected a downsampled series`);
 });
@@ -167,7 +233,12 @@ test('a one-step spike survives downsampling of 1,000,000 points', { skip }, asy
 test('a run on the CPU: the GPU tab says so rather than waiting for samples; epochs read from 1 in the header and the gallery', { skip }, async () => {
   await send({
     type: 'init',
-    runs: [run('cpu', 'tiny-cpu', { status: { outcome: 'running', phase: 'training', step: 6, totalSteps: 6, epoch: 1, totalEpochs: 2, device: 'cpu' }, gallery: [{ epoch: 0, index: 0, uri: `${origin}/img0.png` }] })],
+    runs: [
+      run('cpu', 'tiny-cpu', {
+        status: { outcome: 'running', phase: 'training', step: 6, totalSteps: 6, epoch: 1, totalEpochs: 2, device: 'cpu' },
+        gallery: [{ epoch: 0, index: 0, uri: `${origin}/img0.png` }],
+      }),
+    ],
   });
   await page.locator('.status-grid', { hasText: '2 / 2' }).waitFor();
   await page.locator('vscode-tab-header').nth(2).click();
@@ -180,9 +251,21 @@ test('a run on the CPU: the GPU tab says so rather than waiting for samples; epo
 test('the gallery shows images after a validation delta, and enlarges one', { skip }, async () => {
   await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 200) } })] });
   await page.locator('vscode-tab-header').nth(1).click();
-  const gallery = [0, 1].flatMap((epoch) => [0, 1, 2].map((index) => ({ epoch, index, step: epoch * 100 + 100, uri: `${origin}/img${epoch * 3 + index}.png`, prompt: 'a photo of sks dog in a bucket' })));
+  const gallery = [0, 1].flatMap((epoch) =>
+    [0, 1, 2].map((index) => ({
+      epoch,
+      index,
+      step: epoch * 100 + 100,
+      uri: `${origin}/img${epoch * 3 + index}.png`,
+      prompt: 'a photo of sks dog in a bucket',
+    })),
+  );
   await send({ type: 'delta', runId: 'a', gallery, markers: [{ step: 100, kind: 'validation' }] });
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length === 6);
+  await page.waitForFunction(
+    () =>
+      Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)
+        .length === 6,
+  );
   assert.equal(await page.locator('.gallery-row').count(), 2);
   await page.locator('.thumb').first().click();
   assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), true);
@@ -191,7 +274,17 @@ test('the gallery shows images after a validation delta, and enlarges one', { sk
 });
 
 test('the failure banner asks the host to open the console at the failing line', { skip }, async () => {
-  await send({ type: 'delta', runId: 'a', status: { outcome: 'failed' }, failure: { class: 'cuda_oom', message: 'CUDA out of memory at step 212.', remedy: 'Lower train_batch_size or enable gradient checkpointing.', consoleLine: 4242 } });
+  await send({
+    type: 'delta',
+    runId: 'a',
+    status: { outcome: 'failed' },
+    failure: {
+      class: 'cuda_oom',
+      message: 'CUDA out of memory at step 212.',
+      remedy: 'Lower train_batch_size or enable gradient checkpointing.',
+      consoleLine: 4242,
+    },
+  });
   const button = page.locator('.banner-error vscode-button');
   await button.waitFor();
   await button.click();
@@ -202,8 +295,17 @@ test('the failure banner asks the host to open the console at the failing line',
 
 test('the failure banner has the human title, and its fix button asks the host to apply the fix to run a', { skip }, async () => {
   await send({
-    type: 'delta', runId: 'a', status: { outcome: 'failed' },
-    failure: { class: 'cuda_oom', title: 'Out of GPU memory', message: 'CUDA out of memory.', remedy: 'Enable gradient checkpointing.', consoleLine: 7, fixTitle: 'Enable gradient checkpointing' },
+    type: 'delta',
+    runId: 'a',
+    status: { outcome: 'failed' },
+    failure: {
+      class: 'cuda_oom',
+      title: 'Out of GPU memory',
+      message: 'CUDA out of memory.',
+      remedy: 'Enable gradient checkpointing.',
+      consoleLine: 7,
+      fixTitle: 'Enable gradient checkpointing',
+    },
   });
   const title = page.locator('.banner-error .banner-title');
   await title.filter({ hasText: 'Out of GPU memory' }).waitFor();
@@ -212,7 +314,10 @@ test('the failure banner has the human title, and its fix button asks the host t
   assert.equal(await fix.textContent(), 'Apply fix: Enable gradient checkpointing');
   await fix.click();
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'applyFix'));
-  assert.deepEqual((await posted()).filter((m) => m.type === 'applyFix'), [{ type: 'applyFix', runId: 'a' }]);
+  assert.deepEqual(
+    (await posted()).filter((m) => m.type === 'applyFix'),
+    [{ type: 'applyFix', runId: 'a' }],
+  );
   // A failure without a fix has no such button.
   await send({ type: 'delta', runId: 'a', failure: { class: 'other', title: 'Training error', message: 'ValueError: odd', remedy: 'Read the traceback.' } });
   await title.filter({ hasText: 'Training error' }).waitFor();
@@ -245,14 +350,34 @@ test('malformed messages are ignored without error', { skip }, async () => {
   await page.locator('vscode-tab-header').nth(0).click();
   // What the chart holds of run a's train_loss (its step count and last step), not a point count read while the tab
   // may still be redrawing: the valid delta after the bad ones must add exactly its one step, 500.
-  const held = () => page.evaluate(() => (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { n: number; last: number }>).train_loss);
-  await page.waitForFunction(() => (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { n: number }>).train_loss?.n === 200);
+  const held = () =>
+    page.evaluate(
+      () =>
+        (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { n: number; last: number }>)
+          .train_loss,
+    );
+  await page.waitForFunction(
+    () =>
+      (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { n: number }>).train_loss?.n ===
+      200,
+  );
   const warned = warnings.length;
-  for (const bad of [null, 'init', { type: 'bogus' }, { type: 'delta', runId: 5 }, { type: 'delta', runId: 'a', appendSeries: { train_loss: [[1, 'x']] } }, { type: 'init', runs: [{ id: 'x' }] }]) {
+  for (const bad of [
+    null,
+    'init',
+    { type: 'bogus' },
+    { type: 'delta', runId: 5 },
+    { type: 'delta', runId: 'a', appendSeries: { train_loss: [[1, 'x']] } },
+    { type: 'init', runs: [{ id: 'x' }] },
+  ]) {
     await send(bad);
   }
   await send({ type: 'delta', runId: 'a', appendSeries: { train_loss: [[500, 0.1]] } });
-  await page.waitForFunction(() => (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { last: number }>).train_loss?.last === 500);
+  await page.waitForFunction(
+    () =>
+      (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { last: number }>).train_loss
+        ?.last === 500,
+  );
   assert.deepEqual(await held(), { n: 201, first: 0, last: 500 }, 'the bad messages changed nothing; the good one added its step');
   assert.ok(warnings.length - warned >= 6, 'each invalid message is reported on the console');
   assert.deepEqual(unexpectedErrors(), []);
@@ -273,7 +398,7 @@ test('the loss chart zooms by drag and keys, pans, and resets', { skip }, async 
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction((a) => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss?.[0] > a, z1[0]);
   const z2 = (await zoom())!;
-  assert.ok(Math.abs((z2[1] - z2[0]) - (z1[1] - z1[0])) < 1e-6, 'panning keeps the span');
+  assert.ok(Math.abs(z2[1] - z2[0] - (z1[1] - z1[0])) < 1e-6, 'panning keeps the span');
   await page.keyboard.press('0');
   await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss === undefined);
 });
@@ -303,12 +428,36 @@ test('a click on a step (not a drag, not a double-click) asks for the console lo
 
 test('a checkpoint deleted on disk leaves the checkpoint table; an empty list empties it', { skip }, async () => {
   const ckpt = (step: number, complete = true) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 2 ** 30 });
-  const rows = () => page.evaluate(() => Array.from(document.querySelectorAll('table.checkpoints tbody tr'))
-    .map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' ')));
-  const waitRows = (want: string[]) => page.waitForFunction((w) => JSON.stringify(Array.from(document.querySelectorAll('table.checkpoints tbody tr'))
-    .map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' '))) === JSON.stringify(w), want)
-    .catch(async (e) => { throw new Error(`checkpoint rows ${JSON.stringify(await rows())}, expected ${JSON.stringify(want)}: ${e}`); });
-  await send({ type: 'init', runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 400) }, checkpoints: [ckpt(100), ckpt(200), ckpt(300, false)] })] });
+  const rows = () =>
+    page.evaluate(() =>
+      Array.from(document.querySelectorAll('table.checkpoints tbody tr')).map((tr) =>
+        Array.from(tr.querySelectorAll('td'))
+          .slice(0, 2)
+          .map((td) => td.textContent)
+          .join(' '),
+      ),
+    );
+  const waitRows = (want: string[]) =>
+    page
+      .waitForFunction(
+        (w) =>
+          JSON.stringify(
+            Array.from(document.querySelectorAll('table.checkpoints tbody tr')).map((tr) =>
+              Array.from(tr.querySelectorAll('td'))
+                .slice(0, 2)
+                .map((td) => td.textContent)
+                .join(' '),
+            ),
+          ) === JSON.stringify(w),
+        want,
+      )
+      .catch(async (e) => {
+        throw new Error(`checkpoint rows ${JSON.stringify(await rows())}, expected ${JSON.stringify(want)}: ${e}`);
+      });
+  await send({
+    type: 'init',
+    runs: [run('a', 'lora-dog', { series: { train_loss: noisyLoss(0, 400) }, checkpoints: [ckpt(100), ckpt(200), ckpt(300, false)] })],
+  });
   await page.locator('vscode-tab-header').nth(2).click();
   await waitRows(['100 complete', '200 complete', '300 incomplete']);
   // checkpoints_total_limit pruned checkpoint-100 while checkpoint-300 was completed: the list comes whole.
@@ -324,15 +473,20 @@ test("a chart's latest values are those of the run shown: switching to a run wit
   const readout = (chart: string) => page.locator(`#chart-${chart}-readout .readout-item`).allTextContents();
   const lr = (v: number) => noisyLoss(0, 40).map(([s]) => [s, v] as [number, number]);
   await send({
-    type: 'init', runs: [
+    type: 'init',
+    runs: [
       run('a', 'with-lr', { series: { train_loss: noisyLoss(0, 40), lr: lr(0.123) } }),
       run('b', 'other-lr', { series: { train_loss: noisyLoss(0, 40, 3), lr: lr(0.456) } }),
       run('c', 'no-lr', { series: { train_loss: noisyLoss(0, 40, 5) } }),
-    ], focusRunId: 'a',
+    ],
+    focusRunId: 'a',
   });
   await send({ type: 'select', runIds: ['a'] });
-  await page.waitForFunction(() => document.querySelector('#chart-lr-readout')?.textContent?.includes('lr: 0.123'), undefined, { timeout: 5000 })
-    .catch(async (e) => { throw new Error(`${await page.locator('#chart-lr-readout').textContent()} ${await page.locator('.runs-panel').innerHTML()} ${e}`); });
+  await page
+    .waitForFunction(() => document.querySelector('#chart-lr-readout')?.textContent?.includes('lr: 0.123'), undefined, { timeout: 5000 })
+    .catch(async (e) => {
+      throw new Error(`${await page.locator('#chart-lr-readout').textContent()} ${await page.locator('.runs-panel').innerHTML()} ${e}`);
+    });
   // Another run with the series: only its value.
   await send({ type: 'select', runIds: ['b'] });
   await page.waitForFunction(() => document.querySelector('#chart-lr-readout')?.textContent?.includes('lr: 0.456'));
@@ -348,12 +502,23 @@ test("a chart's latest values are those of the run shown: switching to a run wit
 });
 
 test('the webview tells the host which runs it shows (the panel is named after them): after init, a select, a click, a reload', { skip }, async () => {
-  const shown = () => page.evaluate(() => (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted
-    .filter((m) => m.type === 'shownRuns').map((m) => m.runIds));
-  const waitShown = (want: string[]) => page.waitForFunction((w) => {
-    const all = (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted.filter((m) => m.type === 'shownRuns');
-    return JSON.stringify(all.at(-1)?.runIds) === JSON.stringify(w);
-  }, want, { timeout: 10_000 }).catch(async (e) => { throw new Error(`shownRuns ${JSON.stringify(await shown())}, expected last ${JSON.stringify(want)}: ${e}`); });
+  const shown = () =>
+    page.evaluate(() =>
+      (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted.filter((m) => m.type === 'shownRuns').map((m) => m.runIds),
+    );
+  const waitShown = (want: string[]) =>
+    page
+      .waitForFunction(
+        (w) => {
+          const all = (window as unknown as { __posted: { type: string; runIds?: string[] }[] }).__posted.filter((m) => m.type === 'shownRuns');
+          return JSON.stringify(all.at(-1)?.runIds) === JSON.stringify(w);
+        },
+        want,
+        { timeout: 10_000 },
+      )
+      .catch(async (e) => {
+        throw new Error(`shownRuns ${JSON.stringify(await shown())}, expected last ${JSON.stringify(want)}: ${e}`);
+      });
   const runs = [run('a', 'first'), run('b', 'second')];
   await send({ type: 'init', runs, focusRunId: 'a' });
   await waitShown(['a']);
@@ -384,7 +549,10 @@ test('the CSP blocks a script without the nonce', { skip }, async () => {
     return { ran: w.__ran === true, violations: found };
   }, INJECTED);
   assert.equal(blocked.ran, false);
-  assert.ok(blocked.violations.some((v) => v.startsWith('script-src')), JSON.stringify(blocked.violations));
+  assert.ok(
+    blocked.violations.some((v) => v.startsWith('script-src')),
+    JSON.stringify(blocked.violations),
+  );
 });
 
 test('UI state is restored from getState after a reload', { skip }, async () => {
@@ -403,16 +571,34 @@ test('screenshot of a realistic dashboard, with no CSP violations', { skip }, as
   await page.reload();
   await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   const loss = noisyLoss(0, 1500);
-  const lr = loss.map(([s]) => [s, s < 100 ? 1e-4 * (s / 100) : 1e-4 * (0.5 + 0.5 * Math.cos(Math.PI * (s - 100) / 1400))] as [number, number]);
+  const lr = loss.map(([s]) => [s, s < 100 ? 1e-4 * (s / 100) : 1e-4 * (0.5 + 0.5 * Math.cos((Math.PI * (s - 100)) / 1400))] as [number, number]);
   const rate = loss.map(([s]) => [s, 1.3 + 0.05 * Math.sin(s / 40)] as [number, number]);
   const t0 = Date.UTC(2026, 0, 1, 12);
-  const gpu = Array.from({ length: 300 }, (_, i) => ({ t: t0 + i * 5000, index: 0, utilizationPct: 92 + (i % 7), memoryUsedMiB: 17000 + (i % 13) * 40, memoryTotalMiB: 24576, temperatureC: 70 + (i % 5) }));
+  const gpu = Array.from({ length: 300 }, (_, i) => ({
+    t: t0 + i * 5000,
+    index: 0,
+    utilizationPct: 92 + (i % 7),
+    memoryUsedMiB: 17000 + (i % 13) * 40,
+    memoryTotalMiB: 24576,
+    temperatureC: 70 + (i % 5),
+  }));
   await send({
     type: 'init',
     runs: [
       run('a', 'lora-dog', {
-        script: 'lora', simulated: true,
-        status: { outcome: 'running', phase: 'training', step: 1500, totalSteps: 3000, epoch: 2, totalEpochs: 6, secondsPerIt: 1.31, imagesPerSec: 3.05, etaSeconds: 1965 },
+        script: 'lora',
+        simulated: true,
+        status: {
+          outcome: 'running',
+          phase: 'training',
+          step: 1500,
+          totalSteps: 3000,
+          epoch: 2,
+          totalEpochs: 6,
+          secondsPerIt: 1.31,
+          imagesPerSec: 3.05,
+          etaSeconds: 1965,
+        },
         series: { train_loss: loss, step_loss: noisyLoss(0, 1500, 5).map(([s, v]) => [s, v * 1.05] as [number, number]), lr, sec_per_it: rate },
         markers: [
           ...[500, 1000, 1500].map((step) => ({ step, kind: 'checkpoint' as const })),
@@ -427,7 +613,14 @@ test('screenshot of a realistic dashboard, with no CSP violations', { skip }, as
   await page.waitForFunction(() => Number(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-points')) > 0);
   await page.locator('.run-item vscode-checkbox').nth(1).click();
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'requestRun'));
-  await send({ type: 'runData', run: run('b', 'lora-dog-lr2e-4', { script: 'lora', status: { outcome: 'succeeded' }, series: { train_loss: noisyLoss(0, 1200, 3).map(([s, v]) => [s, v * 0.9] as [number, number]) } }) });
+  await send({
+    type: 'runData',
+    run: run('b', 'lora-dog-lr2e-4', {
+      script: 'lora',
+      status: { outcome: 'succeeded' },
+      series: { train_loss: noisyLoss(0, 1200, 3).map(([s, v]) => [s, v * 0.9] as [number, number]) },
+    }),
+  });
   // The run's data is drawn: both runs' loss lines are in the chart and a frame has painted since.
   await page.waitForFunction(() => document.querySelectorAll('.run-item vscode-checkbox[checked]').length === 2);
   await nextFrames(page);
@@ -441,28 +634,64 @@ test('screenshot of a realistic dashboard, with no CSP violations', { skip }, as
 });
 
 test('screenshots in light and high-contrast themes and of the gallery', { skip }, async () => {
-  const gallery = [0, 1, 2].flatMap((epoch) => [0, 1].map((index) => ({ epoch, index, step: (epoch + 1) * 500, uri: `${origin}/img${epoch * 2 + index}.png`, prompt: 'a photo of sks dog in a bucket' })));
+  const gallery = [0, 1, 2].flatMap((epoch) =>
+    [0, 1].map((index) => ({ epoch, index, step: (epoch + 1) * 500, uri: `${origin}/img${epoch * 2 + index}.png`, prompt: 'a photo of sks dog in a bucket' })),
+  );
   await send({ type: 'delta', runId: 'a', gallery: [...gallery, { epoch: 'test', index: 0, uri: `${origin}/img5.png` }] });
   await page.locator('vscode-tab-header').nth(1).click();
   await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).naturalWidth > 0).length === 7);
   await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard-gallery.png'), fullPage: true });
   await page.locator('vscode-tab-header').nth(0).click();
   const themes: [string, string, Record<string, string>][] = [
-    ['light', 'vscode-light', { '--vscode-foreground': '#3b3b3b', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171',
-      '--vscode-charts-blue': '#1a85ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#388a34', '--vscode-charts-purple': '#652d90',
-      '--vscode-inputValidation-warningBackground': '#f6f5d2', '--vscode-inputValidation-warningBorder': '#b89500', '--vscode-widget-border': '#e5e5e5' }],
-    ['hc', 'vscode-high-contrast', { '--vscode-foreground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffff',
-      '--vscode-contrastBorder': '#6fc3df', '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185',
-      '--vscode-inputValidation-warningBackground': '#000000', '--vscode-inputValidation-warningBorder': '#ffffff', '--vscode-widget-border': '#6fc3df' }],
+    [
+      'light',
+      'vscode-light',
+      {
+        '--vscode-foreground': '#3b3b3b',
+        '--vscode-editor-background': '#ffffff',
+        '--vscode-descriptionForeground': '#717171',
+        '--vscode-charts-blue': '#1a85ff',
+        '--vscode-charts-orange': '#d18616',
+        '--vscode-charts-green': '#388a34',
+        '--vscode-charts-purple': '#652d90',
+        '--vscode-inputValidation-warningBackground': '#f6f5d2',
+        '--vscode-inputValidation-warningBorder': '#b89500',
+        '--vscode-widget-border': '#e5e5e5',
+      },
+    ],
+    [
+      'hc',
+      'vscode-high-contrast',
+      {
+        '--vscode-foreground': '#ffffff',
+        '--vscode-editor-background': '#000000',
+        '--vscode-descriptionForeground': '#ffffff',
+        '--vscode-contrastBorder': '#6fc3df',
+        '--vscode-charts-blue': '#3794ff',
+        '--vscode-charts-orange': '#d18616',
+        '--vscode-charts-green': '#89d185',
+        '--vscode-inputValidation-warningBackground': '#000000',
+        '--vscode-inputValidation-warningBorder': '#ffffff',
+        '--vscode-widget-border': '#6fc3df',
+      },
+    ],
   ];
   for (const [name, cls, vars] of themes) {
     const before = await page.locator('section[data-chart="loss"] canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
-    await page.evaluate(([c, v]) => {
-      for (const [k, val] of Object.entries(v as Record<string, string>)) document.documentElement.style.setProperty(k, val);
-      document.body.className = c as string;
-    }, [cls, vars] as const);
+    await page.evaluate(
+      ([c, v]) => {
+        for (const [k, val] of Object.entries(v as Record<string, string>)) document.documentElement.style.setProperty(k, val);
+        document.body.className = c as string;
+      },
+      [cls, vars] as const,
+    );
     // The charts are canvas: they must be redrawn with the new colours.
-    await page.waitForFunction((b) => document.querySelector('section[data-chart="loss"] canvas') && (document.querySelector('section[data-chart="loss"] canvas') as HTMLCanvasElement).toDataURL() !== b, before);
+    await page.waitForFunction(
+      (b) =>
+        document.querySelector('section[data-chart="loss"] canvas') &&
+        (document.querySelector('section[data-chart="loss"] canvas') as HTMLCanvasElement).toDataURL() !== b,
+      before,
+    );
     await page.screenshot({ path: join(ROOT, 'test-results', `webview-dashboard-${name}.png`), fullPage: true });
   }
   assert.deepEqual(unexpectedErrors(), []);

@@ -55,7 +55,7 @@ test('Start of a plan with a NUL character returns at once with the failure reco
   assert.doesNotMatch(entry.record.note ?? '', /killed/);
 });
 
-test('a wrapper spawn that throws is reported as the child\'s error event, and Start records it', unixOnly, async (t) => {
+test("a wrapper spawn that throws is reported as the child's error event, and Start records it", unixOnly, async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());
   const child = launchWrapper({ execPath: process.execPath, wrapperScript: '/no\u0000where.js' }, ws.root);

@@ -6,7 +6,9 @@ import type {} from '@vscode-elements/elements/dist/vscode-single-select/vscode-
 type Attrs = Record<string, string | number | boolean | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attrs?: Attrs, ...children: (Node | string | undefined | null | false)[]
+  tag: K,
+  attrs?: Attrs,
+  ...children: (Node | string | undefined | null | false)[]
 ): HTMLElementTagNameMap[K];
 export function h(tag: string, attrs?: Attrs, ...children: (Node | string | undefined | null | false)[]): HTMLElement;
 export function h(tag: string, attrs: Attrs = {}, ...children: (Node | string | undefined | null | false)[]): HTMLElement {

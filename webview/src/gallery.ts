@@ -26,13 +26,27 @@ export class Gallery {
     this.dialogCaption = h('p', { class: 'dialog-caption', id: 'gallery-dialog-caption' });
     const close = h('vscode-button', { secondary: true, 'aria-label': 'Close image' }, 'Close');
     const open = h('vscode-button', { secondary: true, 'aria-label': 'Open the image in an editor tab' }, 'Open in editor');
-    open.addEventListener('click', () => { if (this.current) post({ type: 'openImage', ...this.current }); });
-    this.dialog = h('dialog', { class: 'image-dialog', 'aria-labelledby': 'gallery-dialog-caption' },
-      this.dialogCaption, this.dialogImg, h('div', { class: 'dialog-actions' }, open, close)) as HTMLDialogElement;
+    open.addEventListener('click', () => {
+      if (this.current) post({ type: 'openImage', ...this.current });
+    });
+    this.dialog = h(
+      'dialog',
+      { class: 'image-dialog', 'aria-labelledby': 'gallery-dialog-caption' },
+      this.dialogCaption,
+      this.dialogImg,
+      h('div', { class: 'dialog-actions' }, open, close),
+    ) as HTMLDialogElement;
     close.addEventListener('click', () => this.dialog.close());
-    this.dialog.addEventListener('click', (e) => { if (e.target === this.dialog) this.dialog.close(); });
-    this.el = h('section', { class: 'gallery', 'aria-labelledby': 'gallery-title' },
-      h('h3', { id: 'gallery-title' }, 'Validation images'), this.body, this.dialog);
+    this.dialog.addEventListener('click', (e) => {
+      if (e.target === this.dialog) this.dialog.close();
+    });
+    this.el = h(
+      'section',
+      { class: 'gallery', 'aria-labelledby': 'gallery-title' },
+      h('h3', { id: 'gallery-title' }, 'Validation images'),
+      this.body,
+      this.dialog,
+    );
   }
 
   update(run: RunData | undefined, ui: UiState): void {
@@ -55,15 +69,20 @@ export class Gallery {
     const prompt = run.view.validationPrompt ?? run.view.gallery.find((g) => g.prompt)?.prompt;
     if (prompt) this.body.append(h('p', { class: 'prompt' }, h('strong', {}, 'Prompt: '), prompt));
 
-    this.body.append(this.compareControls(epochs.map((e) => e.epoch), ui));
-    const shown = ui.compare.on
-      ? [ui.compare.a, ui.compare.b].map((k) => epochs.find((e) => keyOf(e.epoch) === k)).filter((e) => e !== undefined)
-      : epochs;
+    this.body.append(
+      this.compareControls(
+        epochs.map((e) => e.epoch),
+        ui,
+      ),
+    );
+    const shown = ui.compare.on ? [ui.compare.a, ui.compare.b].map((k) => epochs.find((e) => keyOf(e.epoch) === k)).filter((e) => e !== undefined) : epochs;
     const grid = h('div', { class: ui.compare.on ? 'gallery-grid compare' : 'gallery-grid', role: 'list', 'aria-label': 'Validation images by epoch' });
     for (const e of shown) {
       const row = h('div', { class: 'gallery-row', role: 'listitem', 'data-epoch': keyOf(e.epoch) });
       const step = e.images.find((i) => i.step !== undefined)?.step;
-      row.append(h('div', { class: 'gallery-row-label' }, epochLabel(e.epoch), step !== undefined ? h('span', { class: 'muted' }, ` · step ${step}`) : undefined));
+      row.append(
+        h('div', { class: 'gallery-row-label' }, epochLabel(e.epoch), step !== undefined ? h('span', { class: 'muted' }, ` · step ${step}`) : undefined),
+      );
       const imgs = h('div', { class: 'gallery-images' });
       for (const img of e.images) imgs.append(this.thumb(img, run.view.id, run.view.label));
       row.append(imgs);
@@ -89,7 +108,10 @@ export class Gallery {
         for (const e of epochs) {
           select.append(h('vscode-option', { value: keyOf(e), selected: keyOf(e) === ui.compare[side] || undefined }, epochLabel(e)));
         }
-        select.addEventListener('change', () => { ui.compare[side] = select.value; this.onChange(); });
+        select.addEventListener('change', () => {
+          ui.compare[side] = select.value;
+          this.onChange();
+        });
         wrap.append(h('label', { class: 'select-label' }, side === 'a' ? 'Left:' : 'Right:'), select);
       }
     }

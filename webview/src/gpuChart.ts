@@ -31,9 +31,22 @@ export class GpuChart {
   constructor() {
     this.readoutEl = h('div', { class: 'readout', id: 'chart-gpu-readout', 'aria-live': 'off' });
     this.emptyEl = h('p', { class: 'empty' }, 'No GPU samples yet.');
-    this.plotEl = h('div', { class: 'plot', tabindex: 0, role: 'group', 'aria-labelledby': 'chart-gpu-title', 'aria-describedby': 'chart-gpu-readout', 'aria-roledescription': 'chart' });
-    this.el = h('section', { class: 'chart', 'data-chart': 'gpu', 'aria-labelledby': 'chart-gpu-title' },
-      h('h3', { id: 'chart-gpu-title' }, 'GPU'), this.emptyEl, this.plotEl, this.readoutEl);
+    this.plotEl = h('div', {
+      class: 'plot',
+      tabindex: 0,
+      role: 'group',
+      'aria-labelledby': 'chart-gpu-title',
+      'aria-describedby': 'chart-gpu-readout',
+      'aria-roledescription': 'chart',
+    });
+    this.el = h(
+      'section',
+      { class: 'chart', 'data-chart': 'gpu', 'aria-labelledby': 'chart-gpu-title' },
+      h('h3', { id: 'chart-gpu-title' }, 'GPU'),
+      this.emptyEl,
+      this.plotEl,
+      this.readoutEl,
+    );
     new ResizeObserver(() => this.render()).observe(this.plotEl);
   }
 
@@ -60,7 +73,11 @@ export class GpuChart {
       for (const m of METRICS) {
         const pts = mine.filter((s) => s[m.key] !== undefined);
         if (pts.length === 0) continue;
-        const ds = downsampleMinMaxXY(pts.map((s) => s.t / 1000), pts.map((s) => s[m.key]! / m.div), Math.max(50, width / 2));
+        const ds = downsampleMinMaxXY(
+          pts.map((s) => s.t / 1000),
+          pts.map((s) => s[m.key]! / m.div),
+          Math.max(50, width / 2),
+        );
         tables.push([ds.xs, ds.ys]);
         lines.push({ gpu, m });
       }
@@ -77,7 +94,8 @@ export class GpuChart {
       if (this.u.width !== width) this.u.setSize({ width, height: 220 });
     }
     const last = this.samples[this.samples.length - 1]!;
-    this.readoutEl.textContent = `latest: ${formatNumber((last.memoryUsedMiB ?? NaN) / 1024, 3)} / ${formatNumber((last.memoryTotalMiB ?? NaN) / 1024, 3)} GiB` +
+    this.readoutEl.textContent =
+      `latest: ${formatNumber((last.memoryUsedMiB ?? NaN) / 1024, 3)} / ${formatNumber((last.memoryTotalMiB ?? NaN) / 1024, 3)} GiB` +
       ` · ${formatNumber(last.utilizationPct)} % · ${formatNumber(last.temperatureC)} °C`;
   }
 

@@ -46,11 +46,15 @@ class Dashboard {
     this.ui = loadUiState(this.api);
     this.theme = readTheme();
     const onZoom = (id: string, r: [number, number] | undefined) => {
-      if (r) this.ui.zoom[id] = r; else delete this.ui.zoom[id];
+      if (r) this.ui.zoom[id] = r;
+      else delete this.ui.zoom[id];
       this.save();
     };
     this.charts = STEP_CHARTS.map((spec) => new StepChart(spec, onZoom));
-    this.gallery = new Gallery(() => { this.save(); this.schedule(); });
+    this.gallery = new Gallery(() => {
+      this.save();
+      this.schedule();
+    });
     this.build(root);
     watchTheme(() => {
       this.theme = readTheme();
@@ -61,13 +65,16 @@ class Dashboard {
 
   private build(root: HTMLElement): void {
     clear(root);
-    const tabs = h('vscode-tabs', { 'selected-index': this.ui.tab, 'aria-label': 'Dashboard sections' },
+    const tabs = h(
+      'vscode-tabs',
+      { 'selected-index': this.ui.tab, 'aria-label': 'Dashboard sections' },
       h('vscode-tab-header', { slot: 'header' }, 'Training'),
       h('vscode-tab-panel', {}, this.chartToolbar(), ...this.charts.map((c) => c.el)),
       h('vscode-tab-header', { slot: 'header' }, 'Validation'),
       h('vscode-tab-panel', {}, this.galleryRunSelect, this.gallery.el),
       h('vscode-tab-header', { slot: 'header' }, 'GPU & checkpoints'),
-      h('vscode-tab-panel', {}, this.gpu.el, this.checkpoints));
+      h('vscode-tab-panel', {}, this.gpu.el, this.checkpoints),
+    );
     tabs.addEventListener('vsc-tabs-select', (e) => {
       this.ui.tab = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
       this.save();
@@ -78,8 +85,14 @@ class Dashboard {
 
   private chartToolbar(): HTMLElement {
     const slider = h('input', {
-      type: 'range', min: 0, max: 0.99, step: 0.01, value: this.ui.smoothing, id: 'smoothing',
-      'aria-label': 'Loss smoothing weight', 'aria-valuetext': String(this.ui.smoothing),
+      type: 'range',
+      min: 0,
+      max: 0.99,
+      step: 0.01,
+      value: this.ui.smoothing,
+      id: 'smoothing',
+      'aria-label': 'Loss smoothing weight',
+      'aria-valuetext': String(this.ui.smoothing),
     });
     const out = h('output', { for: 'smoothing', class: 'smoothing-value' }, this.ui.smoothing.toFixed(2));
     slider.addEventListener('input', () => {
@@ -88,19 +101,35 @@ class Dashboard {
       slider.setAttribute('aria-valuetext', out.textContent);
       this.schedule();
     });
-    slider.addEventListener('change', () => { this.save(); post({ type: 'setSmoothing', weight: this.ui.smoothing }); });
+    slider.addEventListener('change', () => {
+      this.save();
+      post({ type: 'setSmoothing', weight: this.ui.smoothing });
+    });
     const check = (label: string, key: 'logScale' | 'clipOutliers', hint: string) => {
       const box = checkbox({ label, checked: this.ui[key] || undefined, title: hint, 'data-option': key });
-      box.addEventListener('change', () => { this.ui[key] = box.checked; this.save(); this.schedule(); });
+      box.addEventListener('change', () => {
+        this.ui[key] = box.checked;
+        this.save();
+        this.schedule();
+      });
       return box;
     };
     const reset = h('vscode-button', { secondary: true, 'aria-label': 'Reset zoom of all charts' }, 'Reset zoom');
-    reset.addEventListener('click', () => { this.ui.zoom = {}; this.save(); this.schedule(); });
-    return h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Chart options' },
-      h('label', { for: 'smoothing' }, 'Smoothing'), slider, out,
+    reset.addEventListener('click', () => {
+      this.ui.zoom = {};
+      this.save();
+      this.schedule();
+    });
+    return h(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Chart options' },
+      h('label', { for: 'smoothing' }, 'Smoothing'),
+      slider,
+      out,
       check('Log scale', 'logScale', 'Logarithmic loss axis'),
       check('Clip outliers', 'clipOutliers', 'Fit the loss axis to the 1st–99th percentile so spikes do not flatten the curve'),
-      reset);
+      reset,
+    );
   }
 
   handle(msg: HostMessage): void {
@@ -123,7 +152,8 @@ class Dashboard {
         break;
       case 'reset':
         this.store.reset(msg.runId);
-        if (msg.runId) this.requested.delete(msg.runId); else this.requested.clear();
+        if (msg.runId) this.requested.delete(msg.runId);
+        else this.requested.clear();
         break;
       case 'runData':
         this.store.setRun(msg.run);
@@ -163,7 +193,10 @@ class Dashboard {
 
   schedule(): void {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
   }
 
   private selectedRuns(): RunData[] {
@@ -178,7 +211,11 @@ class Dashboard {
   render(): void {
     const all = [...this.store.runs.values()];
     const colour = new Map(all.map((r, i) => [r.view.id, i]));
-    const sig = JSON.stringify([all.map((r) => [r.view.id, r.view.label, r.view.status.outcome, r.view.loaded, r.view.simulated]), this.ui.selectedRunIds, this.theme.palette]);
+    const sig = JSON.stringify([
+      all.map((r) => [r.view.id, r.view.label, r.view.status.outcome, r.view.loaded, r.view.simulated]),
+      this.ui.selectedRunIds,
+      this.theme.palette,
+    ]);
     if (sig !== this.runListSig) {
       this.runListSig = sig;
       const focused = (document.activeElement as HTMLElement | null)?.dataset?.run;
@@ -212,7 +249,11 @@ class Dashboard {
     const select = singleSelect({ 'aria-label': 'Run whose images, GPU and checkpoints are shown' });
     const focusId = this.focusRun()?.view.id;
     for (const r of sel) select.append(h('vscode-option', { value: r.view.id, selected: r.view.id === focusId || undefined }, r.view.label));
-    select.addEventListener('change', () => { this.ui.galleryRunId = select.value; this.save(); this.schedule(); });
+    select.addEventListener('change', () => {
+      this.ui.galleryRunId = select.value;
+      this.save();
+      this.schedule();
+    });
     this.galleryRunSelect.append(h('label', { class: 'select-label' }, 'Run:'), select);
   }
 }
@@ -222,7 +263,10 @@ function start(): void {
   const dashboard = new Dashboard(root);
   window.addEventListener('message', (event: MessageEvent) => {
     const err = checkHostMessage(event.data);
-    if (err) { console.warn(`dashboard: ignored invalid message: ${err}`); return; }
+    if (err) {
+      console.warn(`dashboard: ignored invalid message: ${err}`);
+      return;
+    }
     try {
       dashboard.handle(event.data as HostMessage);
     } catch (e) {

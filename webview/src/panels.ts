@@ -6,8 +6,7 @@ import type { RunData } from './store';
 import { post } from './vscodeApi';
 
 /** Checkbox per run; checked runs are overlaid in the charts. */
-export function renderRunList(el: HTMLElement, runs: RunData[], selected: string[], palette: string[],
-  onToggle: (runId: string, on: boolean) => void): void {
+export function renderRunList(el: HTMLElement, runs: RunData[], selected: string[], palette: string[], onToggle: (runId: string, on: boolean) => void): void {
   clear(el);
   el.append(h('h3', { id: 'runs-title' }, 'Runs'));
   const list = h('div', { class: 'run-list', role: 'group', 'aria-labelledby': 'runs-title' });
@@ -22,8 +21,14 @@ export function renderRunList(el: HTMLElement, runs: RunData[], selected: string
     list.append(h('div', { class: 'run-item' }, swatch, box, h('span', { class: 'muted' }, tags)));
   });
   el.append(list);
-  const compare = h('vscode-button', { secondary: true, disabled: selected.length < 2 || undefined, 'aria-label': 'Compare the selected runs' }, 'Compare selected');
-  compare.addEventListener('click', () => { if (selected.length >= 2) post({ type: 'compareRuns', runIds: [...selected] }); });
+  const compare = h(
+    'vscode-button',
+    { secondary: true, disabled: selected.length < 2 || undefined, 'aria-label': 'Compare the selected runs' },
+    'Compare selected',
+  );
+  compare.addEventListener('click', () => {
+    if (selected.length >= 2) post({ type: 'compareRuns', runIds: [...selected] });
+  });
   el.append(compare);
 }
 
@@ -37,8 +42,14 @@ export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
   if (!run) return;
   const v = run.view;
   if (v.simulated) {
-    el.append(h('div', { class: 'banner banner-sim', role: 'status' },
-      h('strong', {}, 'Simulation. '), 'This run uses the stand-in trainer: its numbers and images are made up, not a real SDXL training.'));
+    el.append(
+      h(
+        'div',
+        { class: 'banner banner-sim', role: 'status' },
+        h('strong', {}, 'Simulation. '),
+        'This run uses the stand-in trainer: its numbers and images are made up, not a real SDXL training.',
+      ),
+    );
   }
   const f = v.failure;
   if (f) {
@@ -51,15 +62,24 @@ export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
     }
     if (f.fixTitle) {
       // The host applies the fix it knows for this run to the run's config and says what it changed.
-      const fix = h('vscode-button', { secondary: true, 'data-action': 'apply-fix', 'aria-label': `Apply fix to the run's config: ${f.fixTitle}` }, `Apply fix: ${f.fixTitle}`);
+      const fix = h(
+        'vscode-button',
+        { secondary: true, 'data-action': 'apply-fix', 'aria-label': `Apply fix to the run's config: ${f.fixTitle}` },
+        `Apply fix: ${f.fixTitle}`,
+      );
       fix.addEventListener('click', () => post({ type: 'applyFix', runId: v.id }));
       actions.append(fix);
     }
-    el.append(h('div', { class: 'banner banner-error', role: 'alert', 'data-failure': f.class },
-      h('div', { class: 'banner-title' }, `Training failed: ${f.title ?? f.class.replace(/_/g, ' ')}`),
-      h('p', {}, f.message),
-      h('p', {}, h('strong', {}, 'What to do: '), f.remedy),
-      actions));
+    el.append(
+      h(
+        'div',
+        { class: 'banner banner-error', role: 'alert', 'data-failure': f.class },
+        h('div', { class: 'banner-title' }, `Training failed: ${f.title ?? f.class.replace(/_/g, ' ')}`),
+        h('p', {}, f.message),
+        h('p', {}, h('strong', {}, 'What to do: '), f.remedy),
+        actions,
+      ),
+    );
   }
   // The extension's own notes (files it could not read, records it skipped or could not write): folded, since the
   // run itself may be fine, but never hidden, since they say why a chart or image may be missing.
@@ -67,21 +87,32 @@ export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
   if (notes.length) {
     const list = h('ul', { class: 'notices' });
     for (const n of notes) list.append(h('li', {}, n));
-    el.append(h('details', { class: 'banner banner-notes', role: 'status', 'data-notices': String(notes.length) },
-      h('summary', {}, `${notes.length} ${notes.length === 1 ? 'note' : 'notes'} from the extension about this run`),
-      list));
+    el.append(
+      h(
+        'details',
+        { class: 'banner banner-notes', role: 'status', 'data-notices': String(notes.length) },
+        h('summary', {}, `${notes.length} ${notes.length === 1 ? 'note' : 'notes'} from the extension about this run`),
+        list,
+      ),
+    );
   }
 }
 
 export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
   clear(el);
-  if (!run) { el.append(h('p', { class: 'empty' }, 'Select a run.')); return; }
+  if (!run) {
+    el.append(h('p', { class: 'empty' }, 'Select a run.'));
+    return;
+  }
   const s = run.view.status;
   const stalled = s.outcome === 'running' && !!s.stalledSeconds;
   const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
   const epochText = s.epoch !== undefined ? `${epochNumber(s.epoch)}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
   const items: [string, string][] = [
-    ['State', `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`],
+    [
+      'State',
+      `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`,
+    ],
     ['Step', stepText],
     ['Epoch', epochText],
     ['Speed', s.secondsPerIt !== undefined ? `${formatNumber(s.secondsPerIt, 3)} s/it` : '–'],
@@ -103,18 +134,40 @@ export function renderCheckpoints(el: HTMLElement, run: RunData | undefined): vo
   clear(el);
   el.append(h('h3', { id: 'ckpt-title' }, 'Checkpoints'));
   const cps = run ? [...run.view.checkpoints].sort((a, b) => a.step - b.step) : [];
-  if (!run || cps.length === 0) { el.append(h('p', { class: 'empty' }, 'No checkpoints yet.')); return; }
-  const table = h('table', { class: 'checkpoints', 'aria-labelledby': 'ckpt-title' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))));
+  if (!run || cps.length === 0) {
+    el.append(h('p', { class: 'empty' }, 'No checkpoints yet.'));
+    return;
+  }
+  const table = h(
+    'table',
+    { class: 'checkpoints', 'aria-labelledby': 'ckpt-title' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Step'),
+        h('th', { scope: 'col' }, 'State'),
+        h('th', { scope: 'col' }, 'Size'),
+        h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
+      ),
+    ),
+  );
   const body = h('tbody');
   for (const c of cps) {
     const open = h('vscode-button', { secondary: true, 'aria-label': `Open checkpoint at step ${c.step}` }, 'Open');
     open.addEventListener('click', () => post({ type: 'openCheckpoint', runId: run.view.id, step: c.step, path: c.path }));
-    body.append(h('tr', {},
-      h('td', {}, String(c.step)),
-      h('td', {}, c.complete ? 'complete' : 'incomplete'),
-      h('td', {}, c.sizeBytes !== undefined ? formatBytes(c.sizeBytes) : '–'),
-      h('td', {}, open)));
+    body.append(
+      h(
+        'tr',
+        {},
+        h('td', {}, String(c.step)),
+        h('td', {}, c.complete ? 'complete' : 'incomplete'),
+        h('td', {}, c.sizeBytes !== undefined ? formatBytes(c.sizeBytes) : '–'),
+        h('td', {}, open),
+      ),
+    );
   }
   table.append(body);
   el.append(table);

@@ -22,15 +22,18 @@ export function defaultUiState(): UiState {
   return { v: 1, selectedRunIds: [], smoothing: 0.6, logScale: false, clipOutliers: false, tab: 0, zoom: {}, compare: { on: false } };
 }
 
-const isRange = (r: unknown): r is Range =>
-  Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1];
+const isRange = (r: unknown): r is Range => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1];
 
 /** Reads the stored state, keeping each field only if it is well-formed (an older version may have stored another shape). */
 export function loadUiState(api: VsCodeApi): UiState {
   const s = defaultUiState();
   let raw: unknown;
   // No saved state (or none readable) is a fresh panel: the defaults apply.
-  try { raw = api.getState(); } catch { raw = undefined; }
+  try {
+    raw = api.getState();
+  } catch {
+    raw = undefined;
+  }
   if (typeof raw !== 'object' || raw === null) return s;
   const r = raw as Record<string, unknown>;
   if (Array.isArray(r.selectedRunIds) && r.selectedRunIds.every((x) => typeof x === 'string')) s.selectedRunIds = r.selectedRunIds as string[];

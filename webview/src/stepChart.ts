@@ -53,20 +53,35 @@ export class StepChart {
   private downAt: [number, number] | undefined;
   private pickTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly opts: StepChartOptions, private readonly onZoom: (id: string, r: Range | undefined) => void) {
+  constructor(
+    private readonly opts: StepChartOptions,
+    private readonly onZoom: (id: string, r: Range | undefined) => void,
+  ) {
     const titleId = `chart-${opts.id}-title`;
     this.readoutEl = h('div', { class: 'readout', id: `chart-${opts.id}-readout` });
     this.emptyEl = h('p', { class: 'empty' }, 'No data yet.');
     this.plotEl = h('div', {
-      class: 'plot', tabindex: 0, role: 'group', 'aria-labelledby': titleId, 'aria-describedby': `chart-${opts.id}-readout`,
+      class: 'plot',
+      tabindex: 0,
+      role: 'group',
+      'aria-labelledby': titleId,
+      'aria-describedby': `chart-${opts.id}-readout`,
       'aria-roledescription': 'chart',
       title: 'Click a step to open the console log there. Drag to zoom, Shift+drag or arrow keys to pan, +/- to zoom, double-click or 0 to reset',
     });
-    this.el = h('section', { class: 'chart', 'data-chart': opts.id, 'aria-labelledby': titleId },
-      h('h3', { id: titleId }, opts.title), this.emptyEl, this.plotEl, this.readoutEl);
+    this.el = h(
+      'section',
+      { class: 'chart', 'data-chart': opts.id, 'aria-labelledby': titleId },
+      h('h3', { id: titleId }, opts.title),
+      this.emptyEl,
+      this.plotEl,
+      this.readoutEl,
+    );
     this.plotEl.addEventListener('keydown', (e) => this.onKey(e));
     this.plotEl.addEventListener('mousedown', (e) => this.onPanStart(e), { capture: true });
-    this.plotEl.addEventListener('mousedown', (e) => { this.downAt = [e.clientX, e.clientY]; });
+    this.plotEl.addEventListener('mousedown', (e) => {
+      this.downAt = [e.clientX, e.clientY];
+    });
     this.plotEl.addEventListener('click', (e) => this.onClick(e));
     new ResizeObserver(() => {
       const w = this.plotEl.clientWidth;
@@ -83,7 +98,10 @@ export class StepChart {
 
   /** Redraws now (tests and the first paint); normally redraws are coalesced to one per frame. */
   renderNow(): void {
-    if (this.pending) { cancelAnimationFrame(this.pending); this.pending = 0; }
+    if (this.pending) {
+      cancelAnimationFrame(this.pending);
+      this.pending = 0;
+    }
     this.render();
   }
 
@@ -95,7 +113,10 @@ export class StepChart {
 
   private schedule(): void {
     if (this.pending) return;
-    this.pending = requestAnimationFrame(() => { this.pending = 0; this.render(); });
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      this.render();
+    });
   }
 
   private buildLines(): Line[] {
@@ -122,20 +143,32 @@ export class StepChart {
     this.emptyEl.hidden = hasData;
     this.plotEl.hidden = !hasData;
     if (!hasData || width === 0) {
-      if (!hasData) { this.u?.destroy(); this.u = undefined; this.key = ''; this.setStats(0, undefined); }
+      if (!hasData) {
+        this.u?.destroy();
+        this.u = undefined;
+        this.key = '';
+        this.setStats(0, undefined);
+      }
       // The read-out names only the series now shown: an emptied chart keeps none of the previous run's values.
-      if (hasData) this.showReadout(null); else clear(this.readoutEl);
+      if (hasData) this.showReadout(null);
+      else clear(this.readoutEl);
       return;
     }
     this.lastWidth = width;
     let fmin = Infinity;
     let fmax = -Infinity;
-    for (const l of this.lines) { fmin = Math.min(fmin, l.column.xs[0]!); fmax = Math.max(fmax, l.column.xs[l.column.n - 1]!); }
+    for (const l of this.lines) {
+      fmin = Math.min(fmin, l.column.xs[0]!);
+      fmax = Math.max(fmax, l.column.xs[l.column.n - 1]!);
+    }
     if (fmax <= fmin) fmax = fmin + 1;
     this.full = [fmin, fmax];
     const zoom = this.ui.zoom[this.opts.id];
     const view: Range = zoom ? [Math.max(fmin, zoom[0]), Math.min(fmax, zoom[1])] : [fmin, fmax];
-    if (view[1] <= view[0]) { view[0] = fmin; view[1] = fmax; }
+    if (view[1] <= view[0]) {
+      view[0] = fmin;
+      view[1] = fmax;
+    }
     const buckets = Math.max(50, Math.floor(width / 2));
     const log = this.opts.smoothing && this.ui.logScale;
 
@@ -179,7 +212,11 @@ export class StepChart {
       if (this.u.width !== width) this.u.setSize({ width, height: this.opts.height ?? 240 });
     }
     this.internal = true;
-    try { this.u.setScale('x', { min: view[0], max: view[1] }); } finally { this.internal = false; }
+    try {
+      this.u.setScale('x', { min: view[0], max: view[1] });
+    } finally {
+      this.internal = false;
+    }
     this.setStats(points, plottedMax);
     this.showReadout(null);
   }
@@ -203,7 +240,12 @@ export class StepChart {
   private options(width: number, log: boolean): uPlot.Options {
     const t = this.theme;
     const axis = (label: string): uPlot.Axis => ({
-      label, stroke: t.fg, font: t.font, labelFont: t.font, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 },
+      label,
+      stroke: t.fg,
+      font: t.font,
+      labelFont: t.font,
+      grid: { stroke: t.grid, width: 1 },
+      ticks: { stroke: t.grid, width: 1 },
       size: 52,
     });
     return {
@@ -241,15 +283,22 @@ export class StepChart {
         sync: { key: 'sdxl-steps' },
         drag: { x: true, y: false, setScale: true },
         points: { show: false },
-        bind: { dblclick: () => () => { this.setZoom(undefined); return null; } },
+        bind: {
+          dblclick: () => () => {
+            this.setZoom(undefined);
+            return null;
+          },
+        },
       },
       hooks: {
-        setScale: [(u, key) => {
-          if (key !== 'x' || this.internal) return;
-          const min = u.scales.x!.min;
-          const max = u.scales.x!.max;
-          if (min != null && max != null && max > min) this.setZoom([min, max]);
-        }],
+        setScale: [
+          (u, key) => {
+            if (key !== 'x' || this.internal) return;
+            const min = u.scales.x!.min;
+            const max = u.scales.x!.max;
+            if (min != null && max != null && max > min) this.setZoom([min, max]);
+          },
+        ],
         draw: [(u) => this.drawMarkers(u)],
         setCursor: [(u) => this.showReadout(u.cursor.idx ?? null)],
       },
@@ -302,9 +351,7 @@ export class StepChart {
       if (j < 0) continue;
       const raw = c.ys[j]!;
       const who = this.runs.length > 1 ? `${l.run.view.label} · ${l.name}` : l.name;
-      const value = l.smoothed
-        ? `${formatNumber(raw)} (smoothed ${formatNumber(c.smooth(this.ui.smoothing)[j]!)})`
-        : formatNumber(raw);
+      const value = l.smoothed ? `${formatNumber(raw)} (smoothed ${formatNumber(c.smooth(this.ui.smoothing)[j]!)})` : formatNumber(raw);
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.background = l.color;
       parts.push(h('span', { class: 'readout-item' }, swatch, `${who}: ${value}`));
@@ -362,9 +409,12 @@ export class StepChart {
     e.stopPropagation();
     e.preventDefault();
     const startX = e.clientX;
-    const perPx = (v[1] - v[0]) / this.u.bbox.width * devicePixelRatio;
+    const perPx = ((v[1] - v[0]) / this.u.bbox.width) * devicePixelRatio;
     const move = (ev: MouseEvent) => this.setZoom(shift(v, -(ev.clientX - startX) * perPx, full));
-    const up = () => { window.removeEventListener('mousemove', move); window.removeEventListener('mouseup', up); };
+    const up = () => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+    };
     window.addEventListener('mousemove', move);
     window.addEventListener('mouseup', up);
   }

@@ -100,7 +100,10 @@ export class RunStore {
     const v = run.view;
     for (const [name, pts] of Object.entries(d.appendSeries ?? {})) {
       let c = run.columns.get(name);
-      if (!c) { c = new Column(); run.columns.set(name, c); }
+      if (!c) {
+        c = new Column();
+        run.columns.set(name, c);
+      }
       c.append(pts);
     }
     if (d.status) v.status = d.status;

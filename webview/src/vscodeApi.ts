@@ -13,9 +13,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 let api: VsCodeApi | undefined;
 export function vscodeApi(): VsCodeApi {
   if (!api) {
-    api = typeof acquireVsCodeApi === 'function'
-      ? acquireVsCodeApi()
-      : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
+    api = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
   }
   return api;
 }
@@ -23,6 +21,9 @@ export function vscodeApi(): VsCodeApi {
 /** Posts a message to the host; an invalid one is a bug here, so it is logged and dropped rather than sent. */
 export function post(message: WebviewMessage): void {
   const err = checkWebviewMessage(message);
-  if (err) { console.error(`dashboard: not sending invalid message: ${err}`); return; }
+  if (err) {
+    console.error(`dashboard: not sending invalid message: ${err}`);
+    return;
+  }
   vscodeApi().postMessage(message);
 }

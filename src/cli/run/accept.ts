@@ -31,7 +31,9 @@ export async function runAccept(args: string[], io: CliIo): Promise<number> {
   }
   const copy = copyableCommand(record.plan);
   const command = process.platform === 'win32' ? copy.powershell : copy.bash;
-  io.out(`run ${id} ("${redactText(record.name, ws.secrets)}") was queued elsewhere: this machine did not create its record. Accepted, it runs:\n${command.replace(/^/gm, '  ')}\n`);
+  io.out(
+    `run ${id} ("${redactText(record.name, ws.secrets)}") was queued elsewhere: this machine did not create its record. Accepted, it runs:\n${command.replace(/^/gm, '  ')}\n`,
+  );
   if (copy.masked.length > 0) io.out(`(secret values masked: ${copy.masked.join(', ')})\n`);
   if (!flags.has('yes')) {
     if (!io.ask) {

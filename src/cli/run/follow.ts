@@ -27,7 +27,10 @@ export class FollowReporter {
   private lastProgressAt = -Infinity;
   private readonly told = new Set<string>();
 
-  constructor(private readonly io: CliIo, private readonly opts: FollowOptions) {}
+  constructor(
+    private readonly io: CliIo,
+    private readonly opts: FollowOptions,
+  ) {}
 
   private line(text: string, json: Record<string, unknown>): void {
     this.io.out(this.opts.json ? JSON.stringify(json) + '\n' : text + '\n');
@@ -54,8 +57,13 @@ export class FollowReporter {
     this.lastStep = s.step;
     this.lastProgressAt = now;
     this.line(this.progressText(s), {
-      event: 'progress', step: s.step, totalSteps: s.totalSteps, stepLoss: num(s.stepLoss), lr: num(s.lr),
-      itPerSec: num(s.rateItPerSec), etaSec: num(s.etaSec),
+      event: 'progress',
+      step: s.step,
+      totalSteps: s.totalSteps,
+      stepLoss: num(s.stepLoss),
+      lr: num(s.lr),
+      itPerSec: num(s.rateItPerSec),
+      etaSec: num(s.etaSec),
     });
   }
 
@@ -67,27 +75,46 @@ export class FollowReporter {
         const path = s.outputDir ? join(s.outputDir, `checkpoint-${e.step}`) : e.path;
         this.once(`checkpoint:${e.step}`, () => this.line(`checkpoint saved: checkpoint-${e.step} (${path})`, { event: 'checkpoint', step: e.step, path }));
       } else if (e.type === 'resumed') {
-        this.once('resumed', () => this.line(`resumed from ${e.checkpoint} at step ${e.fromStep}`, { event: 'resumed', checkpoint: e.checkpoint, step: e.fromStep }));
+        this.once('resumed', () =>
+          this.line(`resumed from ${e.checkpoint} at step ${e.fromStep}`, { event: 'resumed', checkpoint: e.checkpoint, step: e.fromStep }),
+        );
       } else if (e.type === 'resumeNotFound') {
-        this.once('resumeNotFound', () => this.line(`warning: checkpoint ${e.checkpoint} was not found; the script started a new training`, { event: 'resumeNotFound', checkpoint: e.checkpoint }));
+        this.once('resumeNotFound', () =>
+          this.line(`warning: checkpoint ${e.checkpoint} was not found; the script started a new training`, {
+            event: 'resumeNotFound',
+            checkpoint: e.checkpoint,
+          }),
+        );
       }
     }
     for (const v of s.validation.entries) {
       // `validation` during training; the scripts log the final inference as `test`.
-      this.once(`images:${v.tag}:${v.epoch}`, () => this.line(
-        `${v.tag === 'validation' ? 'validation images' : v.tag === 'test' ? 'final images' : `images (${v.tag})`}: ${epochText(v.epoch)}, ${v.images.length} image(s)`,
-        { event: 'images', tag: v.tag, epoch: epochNumber(v.epoch), count: v.images.length },
-      ));
+      this.once(`images:${v.tag}:${v.epoch}`, () =>
+        this.line(
+          `${v.tag === 'validation' ? 'validation images' : v.tag === 'test' ? 'final images' : `images (${v.tag})`}: ${epochText(v.epoch)}, ${v.images.length} image(s)`,
+          { event: 'images', tag: v.tag, epoch: epochNumber(v.epoch), count: v.images.length },
+        ),
+      );
     }
     for (const w of s.warnings) {
-      this.once(`warning:${w.class}`, () => this.line(`warning: ${failureTitle(w.class)} (${w.class}): ${w.message} ${w.remedy}`.trim(), { event: 'warning', class: w.class, message: w.message, remedy: w.remedy }));
+      this.once(`warning:${w.class}`, () =>
+        this.line(`warning: ${failureTitle(w.class)} (${w.class}): ${w.message} ${w.remedy}`.trim(), {
+          event: 'warning',
+          class: w.class,
+          message: w.message,
+          remedy: w.remedy,
+        }),
+      );
     }
     for (const n of s.notices) this.once(`notice:${n}`, () => this.line(`note: ${n}`, { event: 'notice', message: n }));
     if (s.hang) {
-      this.once(`hang:${s.step}`, () => this.line(
-        `stalled: no step for ${formatDuration(s.hang!.sinceSec)} (a step usually takes ${s.hang!.typicalStepSec.toFixed(1)} s)`,
-        { event: 'stalled', sinceSec: s.hang!.sinceSec, typicalStepSec: s.hang!.typicalStepSec },
-      ));
+      this.once(`hang:${s.step}`, () =>
+        this.line(`stalled: no step for ${formatDuration(s.hang!.sinceSec)} (a step usually takes ${s.hang!.typicalStepSec.toFixed(1)} s)`, {
+          event: 'stalled',
+          sinceSec: s.hang!.sinceSec,
+          typicalStepSec: s.hang!.typicalStepSec,
+        }),
+      );
     }
     this.progress(s, false);
   }
@@ -97,10 +124,13 @@ export class FollowReporter {
     this.progress(s, true);
     if (s.failure && s.state === 'failed') {
       const f = s.failure;
-      this.line(
-        `failure: ${failureTitle(f.class)} (${f.class}): ${f.message}\n  remedy: ${f.remedy}${f.configKey ? `\n  config key: ${f.configKey}` : ''}`,
-        { event: 'failure', class: f.class, message: f.message, remedy: f.remedy, configKey: f.configKey ?? null },
-      );
+      this.line(`failure: ${failureTitle(f.class)} (${f.class}): ${f.message}\n  remedy: ${f.remedy}${f.configKey ? `\n  config key: ${f.configKey}` : ''}`, {
+        event: 'failure',
+        class: f.class,
+        message: f.message,
+        remedy: f.remedy,
+        configKey: f.configKey ?? null,
+      });
     }
     const outcome = ended ? s.state : 'unknown';
     this.line(ended ? describeRun(s) : 'the run record disappeared; following ended', { event: 'end', state: outcome, step: s.step, totalSteps: s.totalSteps });

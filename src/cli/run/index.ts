@@ -10,9 +10,9 @@ import { runStop } from './stop';
 
 /** Subcommand synopses, for `run --help` and the CLI's help. */
 export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
-  ['run start FILE [--follow] [--json] [--on-existing continue|new|fail]', 'start a config\'s training (refused when it has errors)'],
+  ['run start FILE [--follow] [--json] [--on-existing continue|new|fail]', "start a config's training (refused when it has errors)"],
   ['run list [--json]', 'the runs: id, name, state, step/total, created, config'],
-  ['run show ID [--json]', 'a run\'s summary (as summarize), output_dir and checkpoints'],
+  ['run show ID [--json]', "a run's summary (as summarize), output_dir and checkpoints"],
   ['run stop ID', 'stop a run: every process of it ends (a queued run is removed from the queue)'],
   ['run accept ID [--yes]', 'start a run queued elsewhere (not sealed by this machine): shows its command, then asks'],
   ['run resume ID [--checkpoint N] [--follow] [--json]', 'a new run from the newest complete checkpoint (or checkpoint-N)'],
@@ -32,7 +32,7 @@ export function runUsage(): string {
     'usage: sdxl-trainer run <subcommand> [options]',
     ...RUN_SUBCOMMANDS.map(([s, what]) => `  ${s}\n      ${what}`),
     'Every subcommand takes --workspace DIR: the folder whose .sdxl/runs holds the records (default: the nearest',
-    'folder above FILE, or above the current folder, that has a .sdxl folder; else FILE\'s folder or the current one).',
+    "folder above FILE, or above the current folder, that has a .sdxl folder; else FILE's folder or the current one).",
     '--on-existing: what to do when output_dir already holds checkpoints, weights or event files of another run:',
     'fail (the default), continue (resume that run from its newest complete checkpoint) or new (write to',
     '<output_dir>-2, -3, …; the config file is left as it is).',

@@ -61,15 +61,25 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     const rel = relative(ws.root, p);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   };
-  const rows = [['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG'], ...items.map((r) => [
-    r.id, r.name, r.unreadable ? `${r.state} (record unreadable)` : r.foreign ? `${r.state} (elsewhere; not started)` : r.state, r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`, localTime(r.createdAt), config(r.configPath),
-  ])];
+  const rows = [
+    ['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG'],
+    ...items.map((r) => [
+      r.id,
+      r.name,
+      r.unreadable ? `${r.state} (record unreadable)` : r.foreign ? `${r.state} (elsewhere; not started)` : r.state,
+      r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`,
+      localTime(r.createdAt),
+      config(r.configPath),
+    ]),
+  ];
   const widths = rows[0]!.map((_, c) => rows.reduce((w, row) => Math.max(w, row[c]!.length), 0));
   for (const row of rows) io.out(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ') + '\n');
   const foreign = items.filter((r) => r.foreign && r.state === 'queued');
   if (foreign.length > 0) {
-    io.out(`\n${foreign.length === 1 ? 'A run was' : `${foreign.length} runs were`} queued elsewhere (this machine did not create ${foreign.length === 1 ? 'its record' : 'their records'}): none starts by itself.\n`
-      + `\`sdxl-trainer run accept ${foreign[0]!.id}\` shows what it runs and starts it; \`sdxl-trainer run stop ${foreign[0]!.id}\` removes it.\n`);
+    io.out(
+      `\n${foreign.length === 1 ? 'A run was' : `${foreign.length} runs were`} queued elsewhere (this machine did not create ${foreign.length === 1 ? 'its record' : 'their records'}): none starts by itself.\n` +
+        `\`sdxl-trainer run accept ${foreign[0]!.id}\` shows what it runs and starts it; \`sdxl-trainer run stop ${foreign[0]!.id}\` removes it.\n`,
+    );
   }
   return 0;
 }

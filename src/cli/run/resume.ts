@@ -27,12 +27,19 @@ async function consoleState(ws: RunsWorkspace, id: string): Promise<RunState | u
  * is another run's, gone or incomplete), and reports it like a start. `start`: launch the current config instead.
  */
 export async function resumeAndReport(
-  ws: RunsWorkspace, id: string, step: number | undefined, io: CliIo, opts: { json: boolean; follow: boolean },
+  ws: RunsWorkspace,
+  id: string,
+  step: number | undefined,
+  io: CliIo,
+  opts: { json: boolean; follow: boolean },
   start?: { plan: LaunchPlan; meta: RunMeta },
 ): Promise<number> {
   assertWrapper(io);
   const choice = await pickResumeCheckpoint({
-    runId: id, runs: await ws.supervisor.list(), stateOf: (runId) => consoleState(ws, runId), ...(step !== undefined ? { want: `checkpoint-${step}` } : {}),
+    runId: id,
+    runs: await ws.supervisor.list(),
+    stateOf: (runId) => consoleState(ws, runId),
+    ...(step !== undefined ? { want: `checkpoint-${step}` } : {}),
   });
   // The resume gets the config's secrets again (run.json keeps none): masked in what --follow prints, like a start's.
   ws.secrets.push(...Object.values(secretsOfConfig((await ws.supervisor.get(id)).record.configPath)));

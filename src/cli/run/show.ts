@@ -18,13 +18,15 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   if (flags.has('json')) {
     io.out(JSON.stringify({ id, ...result.summary, checkpoints, outputDir }) + '\n');
   } else {
-    io.out([
-      `id:          ${id}`,
-      `name:        ${record.name}`,
-      ...(record.resumedFrom ? [`resumed:     from ${record.resumedFrom}`] : []),
-      `record:      ${dir}`,
-      `output_dir:  ${outputDir ?? '?'}`,
-    ].join('\n') + '\n');
+    io.out(
+      [
+        `id:          ${id}`,
+        `name:        ${record.name}`,
+        ...(record.resumedFrom ? [`resumed:     from ${record.resumedFrom}`] : []),
+        `record:      ${dir}`,
+        `output_dir:  ${outputDir ?? '?'}`,
+      ].join('\n') + '\n',
+    );
     io.out(summaryText(result.summary, result.source));
     for (const c of checkpoints) io.out(`  checkpoint-${c.step}${c.complete ? '' : ' (incomplete)'}: ${c.path}\n`);
   }

@@ -55,7 +55,8 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   // The gate: what the Problems panel shows as errors would make the run fail or train the wrong thing.
   const diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}) });
   for (const d of diagnostics) {
-    if (d.severity !== 'info') io.err(`${file}:${d.line}:${d.column}: ${d.severity}: ${redactText(d.message, ws.secrets).replace(/\r?\n/g, '\\n')} [${d.code}]\n`);
+    if (d.severity !== 'info')
+      io.err(`${file}:${d.line}:${d.column}: ${d.severity}: ${redactText(d.message, ws.secrets).replace(/\r?\n/g, '\\n')} [${d.code}]\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (errors > 0) {

@@ -7,19 +7,26 @@ import { followRun } from './follow';
 export async function reportStarted(ws: RunsWorkspace, entry: RunEntry, io: CliIo, opts: { json: boolean; follow: boolean }): Promise<number> {
   const { record, dir } = entry;
   if (opts.json) {
-    io.out(JSON.stringify({
-      id: record.id, state: record.state, outputDir: record.outputDir ?? null, runDir: dir,
-      ...(record.resumedFrom ? { resumedFrom: record.resumedFrom } : {}),
-    }) + '\n');
+    io.out(
+      JSON.stringify({
+        id: record.id,
+        state: record.state,
+        outputDir: record.outputDir ?? null,
+        runDir: dir,
+        ...(record.resumedFrom ? { resumedFrom: record.resumedFrom } : {}),
+      }) + '\n',
+    );
   } else {
     const verb = record.state === 'queued' ? 'queued (it starts when a GPU is free)' : record.state === 'failed' ? 'could not start' : 'started';
-    io.out([
-      `run ${record.id} ${verb}${record.resumedFrom ? `, resuming ${record.resumedFrom}` : ''}`,
-      `  name:       ${record.name}`,
-      `  output_dir: ${record.outputDir ?? '?'}`,
-      `  record:     ${dir}`,
-      ...(record.note ? [`  note:       ${record.note}`] : []),
-    ].join('\n') + '\n');
+    io.out(
+      [
+        `run ${record.id} ${verb}${record.resumedFrom ? `, resuming ${record.resumedFrom}` : ''}`,
+        `  name:       ${record.name}`,
+        `  output_dir: ${record.outputDir ?? '?'}`,
+        `  record:     ${dir}`,
+        ...(record.note ? [`  note:       ${record.note}`] : []),
+      ].join('\n') + '\n',
+    );
     if (!opts.follow && record.state !== 'failed') {
       io.out(`  progress:   sdxl-trainer run show ${record.id}    stop: sdxl-trainer run stop ${record.id}\n`);
     }

@@ -17,9 +17,12 @@ export async function runStop(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const record = await ws.supervisor.stop(id);
-  const how = record.state === 'stopped'
-    ? before === 'queued' ? 'removed from the queue' : 'stopped; no process of it is left'
-    : `ended as ${record.state} while being stopped`;
+  const how =
+    record.state === 'stopped'
+      ? before === 'queued'
+        ? 'removed from the queue'
+        : 'stopped; no process of it is left'
+      : `ended as ${record.state} while being stopped`;
   io.out(`run ${id} ${how}${record.note && record.state !== 'stopped' ? ` (${record.note})` : ''}\n`);
   return FINAL.includes(record.state) ? 0 : 1;
 }

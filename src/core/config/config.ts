@@ -109,7 +109,9 @@ export function parseConfigText(text: string): ParsedConfig {
   if (text.length > MAX_CONFIG_BYTES) {
     problems.push({
       message: `Config file is ${(text.length / 1048576).toFixed(1)} MB; configs over ${MAX_CONFIG_BYTES / 1048576} MB are not read.`,
-      offset: 0, length: 0, path: '',
+      offset: 0,
+      length: 0,
+      path: '',
     });
     return { text, root: undefined, config: undefined, raw: undefined, problems };
   }
@@ -117,7 +119,10 @@ export function parseConfigText(text: string): ParsedConfig {
   if (deep >= 0) {
     problems.push({
       message: `Nested too deeply (more than ${MAX_NESTING} levels) at line ${lineColumn(text, deep).line}: a training config is a few levels deep, so this file is not read.`,
-      offset: deep, length: 1, path: '', code: 'too-deep',
+      offset: deep,
+      length: 1,
+      path: '',
+      code: 'too-deep',
     });
     return { text, root: undefined, config: undefined, raw: undefined, problems };
   }
@@ -140,7 +145,9 @@ export function parseConfigText(text: string): ParsedConfig {
   } else if (!isScriptKind(obj.script)) {
     problems.push({
       message: `Unknown script ${JSON.stringify(obj.script)}: expected ${kindsInWords({ quote: true, or: true })}.`,
-      offset: scriptNode.offset, length: scriptNode.length, path: '/script',
+      offset: scriptNode.offset,
+      length: scriptNode.length,
+      path: '/script',
     });
   }
   const argsNode = lastMember(root, 'args');

@@ -9,7 +9,10 @@ import type { WorkCounter } from '../util/workCounter';
 export class LineIndex {
   private readonly starts: number[] = [0];
 
-  constructor(text: string, private readonly work?: WorkCounter) {
+  constructor(
+    text: string,
+    private readonly work?: WorkCounter,
+  ) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
     if (work) work.lineSteps += text.length;
   }
@@ -40,7 +43,10 @@ export class ConfigIndex {
   /** Per object node met on a lookup: member name → value node, the last one where a key repeats. */
   private readonly members = new Map<Node, Map<string, Node>>();
 
-  constructor(private readonly parsed: ParsedConfig, private readonly work?: WorkCounter) {
+  constructor(
+    private readonly parsed: ParsedConfig,
+    private readonly work?: WorkCounter,
+  ) {
     this.lines = new LineIndex(parsed.text, work);
   }
 

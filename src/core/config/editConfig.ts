@@ -22,8 +22,7 @@ export function setArgumentEdits(text: string, dest: string, value: ArgValue | u
   }
   // jsonc-parser returns one edit holding the whole formatted value; the placeholder's string token is kept whole.
   const placeholder = JSON.stringify(NUMBER_PLACEHOLDER);
-  return modify(text, ['args', dest], NUMBER_PLACEHOLDER, options)
-    .map((e) => ({ ...e, content: e.content.replace(placeholder, asTyped) }));
+  return modify(text, ['args', dest], NUMBER_PLACEHOLDER, options).map((e) => ({ ...e, content: e.content.replace(placeholder, asTyped) }));
 }
 
 export function setArgument(text: string, dest: string, value: ArgValue | undefined, asTyped?: string): string {
@@ -84,7 +83,11 @@ export function formatArgValue(value: unknown): string {
 }
 
 const INPUT_HINT: Record<ArgSpec['type'], string> = {
-  int: 'a whole number', float: 'a number, e.g. 1e-4', str: 'a value', bool: 'true or false', 'bool-flag': 'true or false',
+  int: 'a whole number',
+  float: 'a number, e.g. 1e-4',
+  str: 'a value',
+  bool: 'true or false',
+  'bool-flag': 'true or false',
 };
 
 /** The prompt under the input box of "Configure Argument…": what the argument does, what to type, how to unset it. */

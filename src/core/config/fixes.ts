@@ -3,10 +3,7 @@ import { applyEdits, findNodeAtLocation, modify, parseTree, type Edit, type Form
 import { pointerToPath } from './config';
 
 /** One change to the config, addressed by JSON pointer so it survives reformatting; see applyFix below for the text edits. */
-export type FixEdit =
-  | { op: 'set'; path: string; value: unknown }
-  | { op: 'remove'; path: string }
-  | { op: 'rename'; path: string; newKey: string };
+export type FixEdit = { op: 'set'; path: string; value: unknown } | { op: 'remove'; path: string } | { op: 'rename'; path: string; newKey: string };
 
 export interface Fix {
   title: string;
@@ -114,7 +111,7 @@ function settingName(pointer: string): string {
 }
 
 function valueText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 /** `a`, `a and b`, `a, b and c`. */

@@ -129,11 +129,15 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
   const own = args.mixed_precision;
   const mpArg = own === 'no' || own === 'fp16' || own === 'bf16' ? own : config.launch?.accelerateArgs?.mixed_precision;
   const mixed = mpArg === 'fp16' || mpArg === 'bf16' || mpArg === 'fp8';
-  if (mpArg === undefined) assumptions.push('No mixed_precision in args or launch.accelerateArgs: assumed "no" (fp32); an accelerate config file may say otherwise.');
+  if (mpArg === undefined)
+    assumptions.push('No mixed_precision in args or launch.accelerateArgs: assumed "no" (fp32); an accelerate config file may say otherwise.');
   if (mpArg === 'fp8') assumptions.push('fp8 is counted like bf16.');
   const weightBytes = mixed ? 2 : 4;
   const attention: AttentionKind = options.attention ?? (flag('enable_xformers_memory_efficient_attention') ? 'xformers' : 'sdpa');
-  if (attention === 'sdpa') assumptions.push('PyTorch 2 scaled-dot-product attention (memory-efficient kernels); with PyTorch 1 and no xformers, attention memory grows with the square of the token count.');
+  if (attention === 'sdpa')
+    assumptions.push(
+      'PyTorch 2 scaled-dot-product attention (memory-efficient kernels); with PyTorch 1 and no xformers, attention memory grows with the square of the token count.',
+    );
   const processes = num(config.launch?.accelerateArgs?.num_processes as ArgValue | undefined, 1);
   const ddp = processes > 1 || config.launch?.accelerateArgs?.multi_gpu === true;
 
@@ -172,7 +176,10 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
   // Transient phases: the peak is the largest of them on top of what stays resident.
   const backward: Array<[string, number]> = [];
   const act = unetActivationBytes(resolution, gc, attention, mixed ? 2 : 4) * unetBatch;
-  backward.push([`UNet activations (${resolution}px, batch ${unetBatch}${prior ? ' incl. class images' : ''}, ${gc ? 'checkpointed' : 'no checkpointing'}, ${attention})`, act]);
+  backward.push([
+    `UNet activations (${resolution}px, batch ${unetBatch}${prior ? ' incl. class images' : ''}, ${gc ? 'checkpointed' : 'no checkpointing'}, ${attention})`,
+    act,
+  ]);
   if (model.fullUnet && mixed && !gc) backward.push(['Autocast half-precision copies of the fp32 UNet weights', SDXL_PARAMS.unet * 2]);
   if (teTrained) {
     const teNd = SDXL_UNET.textEncoders.reduce((s, t) => s + TEXT_TOKENS * t.dim * t.layers, 0);
@@ -184,7 +191,11 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
     const vaeBytes = model.vaeAlwaysFp32 || typeof args.pretrained_vae_model_name_or_path !== 'string' ? 4 : weightBytes;
     vae.push(['VAE encoding of the batch', VAE_ENCODE_MAPS * 128 * resolution * resolution * unetBatch * vaeBytes]);
   }
-  const phases = [{ name: 'backward pass', items: backward }, { name: 'optimizer step', items: step }, { name: 'VAE encoding', items: vae }];
+  const phases = [
+    { name: 'backward pass', items: backward },
+    { name: 'optimizer step', items: step },
+    { name: 'VAE encoding', items: vae },
+  ];
   const sum = (items: Array<[string, number]>): number => items.reduce((s, [, b]) => s + b, 0);
   const peak = phases.reduce((a, b) => (sum(b.items) > sum(a.items) ? b : a));
 
@@ -203,7 +214,8 @@ export function estimateMemory(config: SdxlConfig, options: EstimateOptions = {}
   return {
     totalGiB,
     breakdown,
-    basis: `Peak during the ${peak.name}: CUDA context + resident weights, gradients and optimizer state + the largest transient phase ` +
+    basis:
+      `Peak during the ${peak.name}: CUDA context + resident weights, gradients and optimizer state + the largest transient phase ` +
       `(backward activations, optimizer step or VAE encoding) + 5% allocator slack; SDXL base parameter counts. See docs/memory-estimate.md.`,
     assumptions,
   };
@@ -215,7 +227,10 @@ function round(x: number): number {
 
 /** The numbers the estimate reads from a config, as JSON paths. */
 const NUMERIC_INPUTS: ReadonlyArray<readonly ['args' | 'accelerateArgs', string]> = [
-  ['args', 'resolution'], ['args', 'train_batch_size'], ['args', 'rank'], ['accelerateArgs', 'num_processes'],
+  ['args', 'resolution'],
+  ['args', 'train_batch_size'],
+  ['args', 'rank'],
+  ['accelerateArgs', 'num_processes'],
 ];
 
 export interface AbsurdInput {
@@ -245,9 +260,8 @@ export function absurdEstimateInputs(config: SdxlConfig, options: EstimateOption
       continue;
     }
     const { [dest]: _omitted, ...rest } = from;
-    const without: SdxlConfig = where === 'args'
-      ? { ...config, args: rest as SdxlConfig['args'] }
-      : { ...config, launch: { ...config.launch, accelerateArgs: rest } };
+    const without: SdxlConfig =
+      where === 'args' ? { ...config, args: rest as SdxlConfig['args'] } : { ...config, launch: { ...config.launch, accelerateArgs: rest } };
     finiteSet.push({ key, value, without });
   }
   const finite = (c: SdxlConfig): boolean => {

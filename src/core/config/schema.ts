@@ -31,7 +31,8 @@ export interface ArgRange {
  */
 export const ARG_RANGES: Readonly<Record<string, ArgRange>> = {
   proportion_empty_prompts: {
-    minimum: 0, maximum: 1,
+    minimum: 0,
+    maximum: 1,
     reason: 'The script raises ValueError("`--proportion_empty_prompts` must be in the range [0, 1].") otherwise.',
   },
   timestep_bias_begin: {
@@ -63,7 +64,11 @@ export function argRange(kind: ScriptKind, dest: string): ArgRange | undefined {
 }
 
 const JSON_TYPE: Record<ArgSpec['type'], string> = {
-  str: 'string', int: 'integer', float: 'number', 'bool-flag': 'boolean', bool: 'boolean',
+  str: 'string',
+  int: 'integer',
+  float: 'number',
+  'bool-flag': 'boolean',
+  bool: 'boolean',
 };
 
 function formatDefault(spec: ArgSpec): string {
@@ -130,7 +135,8 @@ const flag = (description: string): JsonSchema => ({ type: 'boolean', default: f
 export function accelerateArgsSchema(): JsonSchema {
   return {
     type: 'object',
-    description: 'Options for `accelerate launch`, by flag name without `--`. Options not listed here are passed as `--name value` (true: `--name` alone; false or null: left out).',
+    description:
+      'Options for `accelerate launch`, by flag name without `--`. Options not listed here are passed as `--name value` (true: `--name` alone; false or null: left out).',
     properties: {
       config_file: str('accelerate config file to use instead of the default one (~/.cache/huggingface/accelerate/default_config.yaml).'),
       num_processes: int('Total number of processes across all machines (default: the number of visible GPUs).', 1),
@@ -139,16 +145,19 @@ export function accelerateArgsSchema(): JsonSchema {
       main_process_ip: str('IP address of the rank-0 machine (multi-node).'),
       main_process_port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Port of the rank-0 machine (default 29500).' },
       mixed_precision: {
-        type: 'string', enum: ['no', 'fp16', 'bf16', 'fp8'],
-        description: 'Mixed precision for the launched processes. The script\'s own --mixed_precision argument, if set, takes precedence.',
+        type: 'string',
+        enum: ['no', 'fp16', 'bf16', 'fp8'],
+        description: "Mixed precision for the launched processes. The script's own --mixed_precision argument, if set, takes precedence.",
       },
-      multi_gpu: flag('Launch through torch.distributed.run (needs 2 or more processes; switched on automatically when num_processes > 1 and several GPUs are visible).'),
+      multi_gpu: flag(
+        'Launch through torch.distributed.run (needs 2 or more processes; switched on automatically when num_processes > 1 and several GPUs are visible).',
+      ),
       gpu_ids: str('Comma-separated GPU ids to use on this machine, e.g. "0,1", or "all".'),
       same_network: flag('Multi-node: all machines are on the same local network.'),
       rdzv_backend: str('Rendezvous backend for torch.distributed (default "static").'),
       num_cpu_threads_per_process: int('CPU threads per process.', 1),
       dynamo_backend: str('torch dynamo backend, e.g. "no" or "inductor".'),
-      quiet: flag('Silence the launcher\'s own subprocess error stack traces (-q).'),
+      quiet: flag("Silence the launcher's own subprocess error stack traces (-q)."),
     },
     additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
   };
@@ -160,7 +169,9 @@ export function launchSchema(): JsonSchema {
     type: 'object',
     description: 'How the script is started: `accelerate launch [accelerateArgs] scriptPath [args]`.',
     properties: {
-      python: str('Python interpreter of the training environment. When it is a path, `accelerate` is taken from the same folder unless "accelerate" is set. Relative paths are taken from the config file\'s folder.'),
+      python: str(
+        'Python interpreter of the training environment. When it is a path, `accelerate` is taken from the same folder unless "accelerate" is set. Relative paths are taken from the config file\'s folder.',
+      ),
       accelerate: str('The `accelerate` executable. Default: next to "python" when that is a path, else `accelerate` on PATH.'),
       scriptPath: str('Path of the diffusers training script, relative to "cwd". Default: the script\'s file name.'),
       accelerateArgs: accelerateArgsSchema(),
@@ -169,7 +180,7 @@ export function launchSchema(): JsonSchema {
         description: 'Extra environment variables for the run (PYTHONUNBUFFERED=1 is always set).',
         additionalProperties: { type: 'string' },
       },
-      cwd: str('Working directory of the run; relative paths are taken from the config file\'s folder. Default: that folder.'),
+      cwd: str("Working directory of the run; relative paths are taken from the config file's folder. Default: that folder."),
     },
   };
 }

@@ -12,9 +12,20 @@ export const SDXL_BASE_MODEL = 'stabilityai/stable-diffusion-xl-base-1.0';
 
 /** `accelerate launch` flags the config may set, with the JSON type each takes. */
 const ACCELERATE_ARG_TYPES: Record<string, 'string' | 'int' | 'boolean'> = {
-  config_file: 'string', num_processes: 'int', num_machines: 'int', machine_rank: 'int', main_process_ip: 'string',
-  main_process_port: 'int', mixed_precision: 'string', multi_gpu: 'boolean', gpu_ids: 'string', same_network: 'boolean',
-  rdzv_backend: 'string', num_cpu_threads_per_process: 'int', dynamo_backend: 'string', quiet: 'boolean',
+  config_file: 'string',
+  num_processes: 'int',
+  num_machines: 'int',
+  machine_rank: 'int',
+  main_process_ip: 'string',
+  main_process_port: 'int',
+  mixed_precision: 'string',
+  multi_gpu: 'boolean',
+  gpu_ids: 'string',
+  same_network: 'boolean',
+  rdzv_backend: 'string',
+  num_cpu_threads_per_process: 'int',
+  dynamo_backend: 'string',
+  quiet: 'boolean',
 };
 const ACCELERATE_MIXED_PRECISION = ['no', 'fp16', 'bf16', 'fp8'];
 
@@ -27,14 +38,22 @@ const SCHEDULERS = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'c
 const LATE_CHOICES: Partial<Record<string, { values: (kind: ScriptKind) => string[]; severity: 'error' | 'warning'; why: string }>> = {
   prediction_type: {
     values: (k) => [...SCRIPT_PROFILES[k].predictionTypes],
-    severity: 'error', why: 'the script raises "Unknown prediction type" at the first step',
+    severity: 'error',
+    why: 'the script raises "Unknown prediction type" at the first step',
   },
   lr_scheduler: { values: () => SCHEDULERS, severity: 'error', why: 'diffusers raises "is not a valid SchedulerType"' },
   optimizer: { values: () => ['AdamW', 'prodigy'], severity: 'warning', why: 'the script logs a warning and falls back to AdamW' },
   report_to: { values: () => TRACKERS, severity: 'error', why: 'accelerate raises "Unsupported logging capability"' },
 };
 
-interface RangeRule { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; severity: 'error' | 'warning'; why: string }
+interface RangeRule {
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+  severity: 'error' | 'warning';
+  why: string;
+}
 
 /** Ranges outside which the script (or torch inside it) fails or silently does nothing. */
 const RANGES: Record<string, RangeRule> = {
@@ -89,16 +108,31 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
     const ptr = pathToPointer([key]);
     const asArg = kind ? SCRIPTS[kind].byDest.get(normaliseKey(key)) : undefined;
     if (asArg && isObject(raw.args) && !(asArg.dest in raw.args)) {
-      sink.add('warning', 'unknown-key', ptr, `"${key}" is a script argument: it belongs inside "args" (here it is ignored).`, {
-        title: `Move "${key}" into "args"`,
-        edits: [{ op: 'set', path: pathToPointer(['args', asArg.dest]), value: raw[key] }, { op: 'remove', path: ptr }],
-      }, true);
+      sink.add(
+        'warning',
+        'unknown-key',
+        ptr,
+        `"${key}" is a script argument: it belongs inside "args" (here it is ignored).`,
+        {
+          title: `Move "${key}" into "args"`,
+          edits: [
+            { op: 'set', path: pathToPointer(['args', asArg.dest]), value: raw[key] },
+            { op: 'remove', path: ptr },
+          ],
+        },
+        true,
+      );
       continue;
     }
     const near = sink.suggest.closest(key, CONFIG_TOP_LEVEL_KEYS);
-    sink.add('warning', 'unknown-key', ptr,
+    sink.add(
+      'warning',
+      'unknown-key',
+      ptr,
       `Unknown top-level key "${key}" ${near ? `(did you mean "${near}"?)` : `(expected ${CONFIG_TOP_LEVEL_KEYS.join(', ')})`}; it is ignored.`,
-      near && !(near in raw) ? unknownKeyFix([], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
+      near && !(near in raw) ? unknownKeyFix([], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] },
+      true,
+    );
   }
   if (raw.name !== undefined && typeof raw.name !== 'string') sink.add('error', 'type', '/name', `"name" must be a string, not ${describeValue(raw.name)}.`);
   if (raw.$schema !== undefined && typeof raw.$schema !== 'string') sink.add('error', 'type', '/$schema', `"$schema" must be a string.`);
@@ -117,26 +151,52 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
       } else if (typeof v !== 'string') {
         sink.add('error', 'type', ptr, `"launch.${key}" must be a string (a path), not ${describeValue(v)}.`);
       } else if (v.trim() === '') {
-        sink.add('warning', 'empty-value', ptr, `"launch.${key}" is empty; remove it to use the default.`, { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] });
+        sink.add('warning', 'empty-value', ptr, `"launch.${key}" is empty; remove it to use the default.`, {
+          title: `Remove "${key}"`,
+          edits: [{ op: 'remove', path: ptr }],
+        });
       }
       continue;
     }
     if (key in ACCELERATE_ARG_TYPES) {
-      sink.add('warning', 'unknown-key', ptr, `"${key}" is an accelerate option: it belongs in "launch.accelerateArgs" (here it is ignored).`, {
-        title: `Move "${key}" into "accelerateArgs"`,
-        edits: [{ op: 'set', path: pathToPointer(['launch', 'accelerateArgs', key]), value: launch[key] }, { op: 'remove', path: ptr }],
-      }, true);
+      sink.add(
+        'warning',
+        'unknown-key',
+        ptr,
+        `"${key}" is an accelerate option: it belongs in "launch.accelerateArgs" (here it is ignored).`,
+        {
+          title: `Move "${key}" into "accelerateArgs"`,
+          edits: [
+            { op: 'set', path: pathToPointer(['launch', 'accelerateArgs', key]), value: launch[key] },
+            { op: 'remove', path: ptr },
+          ],
+        },
+        true,
+      );
       continue;
     }
     const near = sink.suggest.closest(key, LAUNCH_KEYS);
-    sink.add('warning', 'unknown-key', ptr, `Unknown key "launch.${key}" ${near ? `(did you mean "${near}"?)` : `(expected ${LAUNCH_KEYS.join(', ')})`}; it is ignored.`,
-      near && !(near in launch) ? unknownKeyFix(['launch'], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
+    sink.add(
+      'warning',
+      'unknown-key',
+      ptr,
+      `Unknown key "launch.${key}" ${near ? `(did you mean "${near}"?)` : `(expected ${LAUNCH_KEYS.join(', ')})`}; it is ignored.`,
+      near && !(near in launch) ? unknownKeyFix(['launch'], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] },
+      true,
+    );
   }
   if (isObject(launch.env)) {
     for (const [k, v] of Object.entries(launch.env)) {
       if (typeof v !== 'string') {
-        sink.add('error', 'type', pathToPointer(['launch', 'env', k]), `Environment variable "${k}" must be a string, not ${describeValue(v)}.`,
-          typeof v === 'number' || typeof v === 'boolean' ? { title: `Quote the value`, edits: [{ op: 'set', path: pathToPointer(['launch', 'env', k]), value: String(v) }] } : undefined);
+        sink.add(
+          'error',
+          'type',
+          pathToPointer(['launch', 'env', k]),
+          `Environment variable "${k}" must be a string, not ${describeValue(v)}.`,
+          typeof v === 'number' || typeof v === 'boolean'
+            ? { title: `Quote the value`, edits: [{ op: 'set', path: pathToPointer(['launch', 'env', k]), value: String(v) }] }
+            : undefined,
+        );
       }
     }
   }
@@ -149,8 +209,14 @@ function checkAccelerateArgs(acc: Record<string, unknown>, sink: DiagnosticSink)
     const type = ACCELERATE_ARG_TYPES[key];
     if (!type) {
       const near = sink.suggest.closest(key, Object.keys(ACCELERATE_ARG_TYPES));
-      sink.add('error', 'unknown-key', ptr, `Unknown accelerate option "${key}"${near ? `; did you mean "${near}"?` : ''} (accelerate launch would reject it).`,
-        near && !(near in acc) ? unknownKeyFix(['launch', 'accelerateArgs'], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] }, true);
+      sink.add(
+        'error',
+        'unknown-key',
+        ptr,
+        `Unknown accelerate option "${key}"${near ? `; did you mean "${near}"?` : ''} (accelerate launch would reject it).`,
+        near && !(near in acc) ? unknownKeyFix(['launch', 'accelerateArgs'], key, near) : { title: `Remove "${key}"`, edits: [{ op: 'remove', path: ptr }] },
+        true,
+      );
       continue;
     }
     if (v === null) continue;
@@ -196,9 +262,14 @@ export function checkArgs(config: SdxlConfig, sink: DiagnosticSink, table?: ArgT
       continue;
     }
     if (info.scriptPath !== undefined && !SCRIPTS[config.script].byDest.has(key)) {
-      sink.add('warning', 'script-only-arg', pathToPointer(['args', key]),
+      sink.add(
+        'warning',
+        'script-only-arg',
+        pathToPointer(['args', key]),
         `"${key}" is an argument of the script at ${info.scriptPath} (its own --help), but not of ${builtinTableName(config.script)}, which the launch follows: it is not passed to the script yet.`,
-        undefined, true);
+        undefined,
+        true,
+      );
     }
     checkValue(config.script, spec, value as unknown, sink);
   }
@@ -206,11 +277,17 @@ export function checkArgs(config: SdxlConfig, sink: DiagnosticSink, table?: ArgT
     if (!spec.required) continue;
     const v = args[spec.dest] as unknown;
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
-      const fix: Fix | undefined = spec.dest === 'pretrained_model_name_or_path'
-        ? { title: `Use ${SDXL_BASE_MODEL}`, edits: [{ op: 'set', path: '/args/pretrained_model_name_or_path', value: SDXL_BASE_MODEL }] }
-        : undefined;
-      sink.add('error', 'required', pathToPointer(['args', spec.dest]),
-        `"${spec.dest}" is required by ${info.name} (argparse stops with "the following arguments are required: ${spec.name}").`, fix);
+      const fix: Fix | undefined =
+        spec.dest === 'pretrained_model_name_or_path'
+          ? { title: `Use ${SDXL_BASE_MODEL}`, edits: [{ op: 'set', path: '/args/pretrained_model_name_or_path', value: SDXL_BASE_MODEL }] }
+          : undefined;
+      sink.add(
+        'error',
+        'required',
+        pathToPointer(['args', spec.dest]),
+        `"${spec.dest}" is required by ${info.name} (argparse stops with "the following arguments are required: ${spec.name}").`,
+        fix,
+      );
     }
   }
 }
@@ -221,28 +298,51 @@ function unknownArg(kind: ScriptKind, info: TableInUse, args: Record<string, unk
   const normal = normaliseKey(key);
   const exact = info.byDest.get(normal);
   if (exact && !(exact.dest in args)) {
-    sink.add('warning', 'unknown-key', ptr, `Arguments are keyed by argparse dest: "${key}" should be "${exact.dest}" (as written it is not passed to the script).`, unknownKeyFix(['args'], key, exact.dest), true);
+    sink.add(
+      'warning',
+      'unknown-key',
+      ptr,
+      `Arguments are keyed by argparse dest: "${key}" should be "${exact.dest}" (as written it is not passed to the script).`,
+      unknownKeyFix(['args'], key, exact.dest),
+      true,
+    );
     return;
   }
   const builtin = SCRIPTS[kind].byDest.get(key);
   if (info.scriptPath !== undefined && builtin) {
     // The launch passes what the built-in table knows, so the script's argparse would stop at it.
-    sink.add('error', 'not-in-script', ptr,
+    sink.add(
+      'error',
+      'not-in-script',
+      ptr,
       `The script at ${info.scriptPath} (its own --help) has no ${builtin.name}; ${builtinTableName(kind)} has it: your script may be older (argparse would stop with "unrecognized arguments: ${builtin.name}").`,
-      remove, true);
+      remove,
+      true,
+    );
     return;
   }
   const others = SCRIPT_KINDS.filter((k) => k !== kind && SCRIPTS[k].byDest.has(normal));
   if (others.length > 0) {
     const owners = others.map((k) => SCRIPT_PROFILES[k].noun).join(' and ');
-    sink.add('warning', 'wrong-script-arg', ptr,
-      `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_PROFILES[kind].noun} script (${SCRIPTS[kind].fileName}), which has no such option, so it is not passed.`, remove, true);
+    sink.add(
+      'warning',
+      'wrong-script-arg',
+      ptr,
+      `"${key}" is a ${owners} argument; this config drives the ${SCRIPT_PROFILES[kind].noun} script (${SCRIPTS[kind].fileName}), which has no such option, so it is not passed.`,
+      remove,
+      true,
+    );
     return;
   }
   const near = sink.suggest.closest(key, info.byDest.keys());
-  sink.add('warning', 'unknown-key', ptr,
+  sink.add(
+    'warning',
+    'unknown-key',
+    ptr,
     `Unknown argument "${key}" for ${info.name}${near ? `; did you mean "${near}"?` : ''} (it is not passed to the script).`,
-    near && !(near in args) ? unknownKeyFix(['args'], key, near) : remove, true);
+    near && !(near in args) ? unknownKeyFix(['args'], key, near) : remove,
+    true,
+  );
 }
 
 function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: DiagnosticSink): void {
@@ -263,7 +363,13 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
       if (typeof v !== 'boolean') {
         const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
         const b = s === 'true' || v === 1 ? true : s === 'false' || v === 0 ? false : undefined;
-        sink.add('error', 'type', ptr, `"${spec.dest}" is a switch: use true or false, not ${describeValue(v)}.`, b === undefined ? undefined : setTo(b, `Use ${b}`));
+        sink.add(
+          'error',
+          'type',
+          ptr,
+          `"${spec.dest}" is a switch: use true or false, not ${describeValue(v)}.`,
+          b === undefined ? undefined : setTo(b, `Use ${b}`),
+        );
         return;
       }
       return;
@@ -271,7 +377,13 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
       const n = typeof v === 'number' ? v : numericString(v);
       if (typeof v !== 'number' || !Number.isInteger(v)) {
         const fixed = n === undefined ? undefined : Math.round(n);
-        sink.add('error', 'type', ptr, `"${spec.dest}" must be an integer, not ${describeValue(v)}.`, fixed === undefined ? undefined : setTo(fixed, `Use ${fixed}`));
+        sink.add(
+          'error',
+          'type',
+          ptr,
+          `"${spec.dest}" must be an integer, not ${describeValue(v)}.`,
+          fixed === undefined ? undefined : setTo(fixed, `Use ${fixed}`),
+        );
         return;
       }
       break;
@@ -279,7 +391,13 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
     case 'float': {
       if (typeof v !== 'number') {
         const n = numericString(v);
-        sink.add('error', 'type', ptr, `"${spec.dest}" must be a number, not ${describeValue(v)}.`, n === undefined ? undefined : setTo(n, `Use the number ${n}`));
+        sink.add(
+          'error',
+          'type',
+          ptr,
+          `"${spec.dest}" must be a number, not ${describeValue(v)}.`,
+          n === undefined ? undefined : setTo(n, `Use the number ${n}`),
+        );
         return;
       }
       break;
@@ -294,8 +412,13 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
   }
   if (spec.choices && !spec.choices.includes(v as string | number)) {
     const near = typeof v === 'string' ? sink.suggest.closest(v, spec.choices.map(String)) : undefined;
-    sink.add('error', 'choice', ptr, `"${spec.dest}" must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, not ${describeValue(v)}.`,
-      near ? setTo(near, `Use "${near}"`) : undefined);
+    sink.add(
+      'error',
+      'choice',
+      ptr,
+      `"${spec.dest}" must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, not ${describeValue(v)}.`,
+      near ? setTo(near, `Use "${near}"`) : undefined,
+    );
     return;
   }
   const late = LATE_CHOICES[spec.dest];
@@ -304,8 +427,13 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
     const matches = spec.dest === 'optimizer' ? values.some((c) => c.toLowerCase() === v.toLowerCase()) : values.includes(v);
     if (!matches) {
       const near = sink.suggest.closest(v, values);
-      sink.add(late.severity, 'choice', ptr, `"${spec.dest}" should be one of ${values.join(', ')}, not ${describeValue(v)}: ${late.why}.`,
-        near ? setTo(near, `Use "${near}"`) : undefined);
+      sink.add(
+        late.severity,
+        'choice',
+        ptr,
+        `"${spec.dest}" should be one of ${values.join(', ')}, not ${describeValue(v)}: ${late.why}.`,
+        near ? setTo(near, `Use "${near}"`) : undefined,
+      );
     }
   }
   const range = RANGES[spec.dest];
@@ -316,7 +444,9 @@ function checkValue(kind: ScriptKind, spec: ArgSpec, v: unknown, sink: Diagnosti
       const bounds = [
         range.min !== undefined ? `${range.minExclusive ? '>' : '>='} ${range.min}` : '',
         range.max !== undefined ? `${range.maxExclusive ? '<' : '<='} ${range.max}` : '',
-      ].filter(Boolean).join(' and ');
+      ]
+        .filter(Boolean)
+        .join(' and ');
       sink.add(range.severity, 'range', ptr, `"${spec.dest}" is ${v}; it must be ${bounds}: ${range.why}.`);
     }
   }

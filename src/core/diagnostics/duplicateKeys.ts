@@ -74,8 +74,15 @@ export function checkDuplicateKeys(parsed: ParsedConfig, sink: DiagnosticSink): 
   }
 }
 
-function reportRepeats(parsed: ParsedConfig, sink: DiagnosticSink, parent: string[], key: string, props: Node[], live: boolean,
-  valueText: (prop: Node) => string): void {
+function reportRepeats(
+  parsed: ParsedConfig,
+  sink: DiagnosticSink,
+  parent: string[],
+  key: string,
+  props: Node[],
+  live: boolean,
+  valueText: (prop: Node) => string,
+): void {
   const last = props[props.length - 1]!;
   const lastLine = sink.index.lines.at(last.offset).line;
   const ptr = pathToPointer([...parent, key]);

@@ -37,9 +37,15 @@ export function checkLaunchText(parsed: ParsedConfig, sink: DiagnosticSink): voi
     const range = rangeOf(parsed, ptr, onKey);
     const hit = nulInToken(parsed.text.slice(range.offset, range.offset + range.length));
     const offset = hit ? range.offset + hit.at : range.offset;
-    sink.addAt('error', 'nul-character', ptr,
+    sink.addAt(
+      'error',
+      'nul-character',
+      ptr,
       `${what} contains a NUL character (\\u0000): no program argument, environment variable or path can carry one, so the run could not start. Remove it.`,
-      offset, hit ? hit.length : range.length, fix);
+      offset,
+      hit ? hit.length : range.length,
+      fix,
+    );
   };
   const value = (path: string[], v: unknown, what: string) => {
     if (typeof v === 'string' && v.includes(NUL)) {
@@ -49,9 +55,10 @@ export function checkLaunchText(parsed: ParsedConfig, sink: DiagnosticSink): voi
   const name = (parent: string[], k: string, what: string, siblings: Record<string, unknown>) => {
     if (!k.includes(NUL)) return;
     const clean = k.split(NUL).join('');
-    const fix: Fix | undefined = clean !== '' && !(clean in siblings)
-      ? { title: 'Remove the NUL character', edits: [{ op: 'rename', path: pathToPointer([...parent, k]), newKey: clean }] }
-      : undefined;
+    const fix: Fix | undefined =
+      clean !== '' && !(clean in siblings)
+        ? { title: 'Remove the NUL character', edits: [{ op: 'rename', path: pathToPointer([...parent, k]), newKey: clean }] }
+        : undefined;
     report([...parent, k], what, true, fix);
   };
 
@@ -76,9 +83,14 @@ export function checkLaunchText(parsed: ParsedConfig, sink: DiagnosticSink): voi
       name(['launch', 'env'], k, 'The name of an environment variable', env);
       value(['launch', 'env', k], v, `Environment variable "${shown(k)}"`);
       if (k === '' || k.includes('=')) {
-        sink.add('error', 'env-name', pathToPointer(['launch', 'env', k]),
+        sink.add(
+          'error',
+          'env-name',
+          pathToPointer(['launch', 'env', k]),
           `Environment variable name ${JSON.stringify(k)} cannot be used: a name must not be empty or contain "=" (the environment stores NAME=value, split at the first "=").`,
-          undefined, true);
+          undefined,
+          true,
+        );
       }
     }
   }

@@ -43,10 +43,14 @@ export function effectiveMixedPrecision(config: SdxlConfig): { value: string | u
 const fp16StockVae: Rule = ({ config, sink, set }) => {
   const mp = effectiveMixedPrecision(config);
   if (mp.value !== 'fp16' || present(set('pretrained_vae_model_name_or_path'))) return;
-  sink.add('warning', 'fp16-stock-vae', mp.path,
+  sink.add(
+    'warning',
+    'fp16-stock-vae',
+    mp.path,
     `fp16 with SDXL's stock VAE: the VAE overflows in fp16, giving NaN latents or losses and black validation images. ` +
-    `Use the fp16-fixed VAE ${FP16_FIX_VAE} (or bf16).`,
-    setFix('pretrained_vae_model_name_or_path', FP16_FIX_VAE, `Use ${FP16_FIX_VAE} as the VAE`));
+      `Use the fp16-fixed VAE ${FP16_FIX_VAE} (or bf16).`,
+    setFix('pretrained_vae_model_name_or_path', FP16_FIX_VAE, `Use ${FP16_FIX_VAE} as the VAE`),
+  );
 };
 
 const datasetSource: Rule = ({ config, sink, set }) => {
@@ -54,15 +58,30 @@ const datasetSource: Rule = ({ config, sink, set }) => {
     const ds = present(set('dataset_name'));
     const dir = present(set('instance_data_dir'));
     if (!ds && !dir) {
-      sink.add('error', 'no-dataset', '/args/instance_data_dir', 'No training images: set "instance_data_dir" (a folder of images) or "dataset_name" (the script raises "Specify either --dataset_name or --instance_data_dir").');
+      sink.add(
+        'error',
+        'no-dataset',
+        '/args/instance_data_dir',
+        'No training images: set "instance_data_dir" (a folder of images) or "dataset_name" (the script raises "Specify either --dataset_name or --instance_data_dir").',
+      );
     } else if (ds && dir) {
-      sink.add('error', 'dataset-conflict', '/args/dataset_name', 'Set only one of "dataset_name" and "instance_data_dir" (the script raises "Specify only one of --dataset_name or --instance_data_dir").',
-        removeFix('dataset_name', 'Remove "dataset_name" (train on instance_data_dir)'));
+      sink.add(
+        'error',
+        'dataset-conflict',
+        '/args/dataset_name',
+        'Set only one of "dataset_name" and "instance_data_dir" (the script raises "Specify only one of --dataset_name or --instance_data_dir").',
+        removeFix('dataset_name', 'Remove "dataset_name" (train on instance_data_dir)'),
+      );
     }
     return;
   }
   if (!present(set('dataset_name')) && !present(set('train_data_dir'))) {
-    sink.add('error', 'no-dataset', '/args/train_data_dir', 'No dataset: set "train_data_dir" (an imagefolder with metadata.jsonl) or "dataset_name" (the script raises "Need either a dataset name or a training folder").');
+    sink.add(
+      'error',
+      'no-dataset',
+      '/args/train_data_dir',
+      'No dataset: set "train_data_dir" (an imagefolder with metadata.jsonl) or "dataset_name" (the script raises "Need either a dataset name or a training folder").',
+    );
   }
 };
 
@@ -71,8 +90,12 @@ const priorPreservation: Rule = ({ config, sink, set }) => {
   const on = set('with_prior_preservation') === true;
   const missing = ['class_data_dir', 'class_prompt'].filter((d) => !present(set(d)));
   if (on && missing.length > 0) {
-    sink.add('error', 'prior-preservation-incomplete', '/args/with_prior_preservation',
-      `Prior preservation needs ${missing.map((m) => `"${m}"`).join(' and ')} (the script raises "You must specify ${missing[0] === 'class_data_dir' ? 'a data directory for class images' : 'prompt for class images'}").`);
+    sink.add(
+      'error',
+      'prior-preservation-incomplete',
+      '/args/with_prior_preservation',
+      `Prior preservation needs ${missing.map((m) => `"${m}"`).join(' and ')} (the script raises "You must specify ${missing[0] === 'class_data_dir' ? 'a data directory for class images' : 'prompt for class images'}").`,
+    );
   } else if (!on) {
     for (const d of ['class_data_dir', 'class_prompt']) {
       if (present(set(d))) sink.add('info', 'prior-preservation-unused', ptr(d), `"${d}" is ignored without "with_prior_preservation".`, removeFix(d));
@@ -86,26 +109,51 @@ const timestepBias: Rule = ({ config, sink, set, eff }) => {
   const active = typeof strategy === 'string' && strategy !== 'none';
   const mult = set('timestep_bias_multiplier');
   if (isNum(mult) && mult <= 0) {
-    sink.add(active ? 'error' : 'warning', 'timestep-bias-multiplier', ptr('timestep_bias_multiplier'),
+    sink.add(
+      active ? 'error' : 'warning',
+      'timestep-bias-multiplier',
+      ptr('timestep_bias_multiplier'),
       `timestep_bias_multiplier ${mult} <= 0 ${active ? 'crashes' : 'would crash, once a bias strategy is chosen,'} the script at the first step ` +
-      `("AttributeError: 'ValueError' object has no attribute 'to'"); to turn the bias off use timestep_bias_strategy "none".`,
-      setFix('timestep_bias_multiplier', 1.0, 'Set timestep_bias_multiplier to 1.0'));
+        `("AttributeError: 'ValueError' object has no attribute 'to'"); to turn the bias off use timestep_bias_strategy "none".`,
+      setFix('timestep_bias_multiplier', 1.0, 'Set timestep_bias_multiplier to 1.0'),
+    );
   }
   if (strategy !== 'range') return;
   const begin = eff('timestep_bias_begin');
   const end = eff('timestep_bias_end');
   if (isNum(begin) && begin < 0) {
-    sink.add('error', 'timestep-bias-range', ptr('timestep_bias_begin'), `timestep_bias_begin ${begin} is below 0: the script raises ValueError at the first step.`, setFix('timestep_bias_begin', 0, 'Set timestep_bias_begin to 0'));
+    sink.add(
+      'error',
+      'timestep-bias-range',
+      ptr('timestep_bias_begin'),
+      `timestep_bias_begin ${begin} is below 0: the script raises ValueError at the first step.`,
+      setFix('timestep_bias_begin', 0, 'Set timestep_bias_begin to 0'),
+    );
   }
   if (isNum(end) && end > 1000) {
-    sink.add('error', 'timestep-bias-range', ptr('timestep_bias_end'), `timestep_bias_end ${end} is above 1000 (SDXL's number of timesteps): the script raises ValueError at the first step.`, setFix('timestep_bias_end', 1000, 'Set timestep_bias_end to 1000'));
+    sink.add(
+      'error',
+      'timestep-bias-range',
+      ptr('timestep_bias_end'),
+      `timestep_bias_end ${end} is above 1000 (SDXL's number of timesteps): the script raises ValueError at the first step.`,
+      setFix('timestep_bias_end', 1000, 'Set timestep_bias_end to 1000'),
+    );
   }
   if (isNum(begin) && isNum(end)) {
     if (begin >= end) {
-      sink.add('warning', 'timestep-bias-range', ptr('timestep_bias_end'), `timestep_bias_begin (${begin}) >= timestep_bias_end (${end}): the range is empty, so no timestep is biased.`);
+      sink.add(
+        'warning',
+        'timestep-bias-range',
+        ptr('timestep_bias_end'),
+        `timestep_bias_begin (${begin}) >= timestep_bias_end (${end}): the range is empty, so no timestep is biased.`,
+      );
     } else if (begin >= 0 && end <= 1000) {
-      sink.add('info', 'timestep-bias-range-exclusive', present(set('timestep_bias_end')) ? ptr('timestep_bias_end') : ptr('timestep_bias_strategy'),
-        `The end is exclusive: timesteps ${begin}…${end - 1} are biased (the script slices [begin:end], although its help says inclusive).`);
+      sink.add(
+        'info',
+        'timestep-bias-range-exclusive',
+        present(set('timestep_bias_end')) ? ptr('timestep_bias_end') : ptr('timestep_bias_strategy'),
+        `The end is exclusive: timesteps ${begin}…${end - 1} are biased (the script slices [begin:end], although its help says inclusive).`,
+      );
     }
   }
 };
@@ -115,22 +163,45 @@ const reportTo: Rule = ({ config, sink, set }) => {
   // The launch passes hub_token as HF_TOKEN, never as --hub_token (launchPlan.ts ENV_ARGS), so the scripts' refusal of
   // report_to "wandb" with --hub_token never fires; the secret in the file is still worth a warning.
   if (present(set('hub_token'))) {
-    sink.add('warning', 'hub-token-in-config', ptr('hub_token'), 'hub_token puts a secret in the config file; log in with `hf auth login` (or set HF_TOKEN in your environment) instead. It is passed to the training as HF_TOKEN, never on the command line.', removeFix('hub_token'));
+    sink.add(
+      'warning',
+      'hub-token-in-config',
+      ptr('hub_token'),
+      'hub_token puts a secret in the config file; log in with `hf auth login` (or set HF_TOKEN in your environment) instead. It is passed to the training as HF_TOKEN, never on the command line.',
+      removeFix('hub_token'),
+    );
   }
   if (typeof r !== 'string' || !TRACKERS.includes(r) || r === 'tensorboard') return;
   const fix = setFix('report_to', 'tensorboard', 'Report to TensorBoard');
   if (r === 'all') {
-    sink.add('info', 'report-to-all', ptr('report_to'), 'report_to "all" crashes validation with "UnboundLocalError: ... wandb" when wandb is installed (the script imports it only for "wandb"); "tensorboard" is safe.', fix);
+    sink.add(
+      'info',
+      'report-to-all',
+      ptr('report_to'),
+      'report_to "all" crashes validation with "UnboundLocalError: ... wandb" when wandb is installed (the script imports it only for "wandb"); "tensorboard" is safe.',
+      fix,
+    );
     return;
   }
   const scalars = profileOf(config).eventScalars;
-  sink.add('warning', 'report-to-not-tensorboard', ptr('report_to'),
-    `report_to "${r}" writes no TensorBoard events: the dashboard then has only the console's curves (no ${scalars} history, no validation images) plus whatever ${r} keeps.`, fix);
+  sink.add(
+    'warning',
+    'report-to-not-tensorboard',
+    ptr('report_to'),
+    `report_to "${r}" writes no TensorBoard events: the dashboard then has only the console's curves (no ${scalars} history, no validation images) plus whatever ${r} keeps.`,
+    fix,
+  );
 };
 
 const validationEpochs: Rule = ({ sink, set }) => {
   if (set('validation_epochs') === undefined || present(set('validation_prompt'))) return;
-  sink.add('warning', 'validation-without-prompt', ptr('validation_epochs'), 'validation_epochs has no effect without "validation_prompt": no validation images are generated.', removeFix('validation_epochs'));
+  sink.add(
+    'warning',
+    'validation-without-prompt',
+    ptr('validation_epochs'),
+    'validation_epochs has no effect without "validation_prompt": no validation images are generated.',
+    removeFix('validation_epochs'),
+  );
 };
 
 const checkpointing: Rule = ({ sink, set, eff }) => {
@@ -138,17 +209,26 @@ const checkpointing: Rule = ({ sink, set, eff }) => {
   const every = eff('checkpointing_steps');
   if (!isNum(steps) || !isNum(every) || every <= steps || steps < 1) return;
   const explicit = set('checkpointing_steps') !== undefined;
-  sink.add('warning', 'checkpointing-after-end', explicit ? ptr('checkpointing_steps') : ptr('max_train_steps'),
+  sink.add(
+    'warning',
+    'checkpointing-after-end',
+    explicit ? ptr('checkpointing_steps') : ptr('max_train_steps'),
     `checkpointing_steps (${every}${explicit ? '' : ', the default'}) is larger than max_train_steps (${steps}): no checkpoint will be saved, so the run cannot be resumed.`,
-    setFix('checkpointing_steps', steps, `Set checkpointing_steps to ${steps}`));
+    setFix('checkpointing_steps', steps, `Set checkpointing_steps to ${steps}`),
+  );
 };
 
 const resolution: Rule = ({ sink, set }) => {
   const r = set('resolution');
   if (!isNum(r) || !Number.isInteger(r) || r < 8 || r % 8 === 0) return;
   const near = Math.max(8, Math.round(r / 64) * 64);
-  sink.add('warning', 'resolution-multiple-of-8', ptr('resolution'), `resolution ${r} is not a multiple of 8 (the VAE downsamples by 8, so the latents do not match the image size the UNet is told).`,
-    setFix('resolution', near, `Set resolution to ${near}`));
+  sink.add(
+    'warning',
+    'resolution-multiple-of-8',
+    ptr('resolution'),
+    `resolution ${r} is not a multiple of 8 (the VAE downsamples by 8, so the latents do not match the image size the UNet is told).`,
+    setFix('resolution', near, `Set resolution to ${near}`),
+  );
 };
 
 const fullColumns: Rule = ({ config, sink, set }) => {
@@ -157,17 +237,23 @@ const fullColumns: Rule = ({ config, sink, set }) => {
   for (const [dest, name] of Object.entries(fixed)) {
     const v = set(dest);
     if (typeof v === 'string' && v !== name) {
-      sink.add('error', 'full-script-column-names', ptr(dest),
+      sink.add(
+        'error',
+        'full-script-column-names',
+        ptr(dest),
         `The full script hard-codes the column names "image" and "text" (remove_columns(["image", "text"]) during pre-compute), so ${dest} "${v}" fails there: rename the dataset's columns to "image" and "text" instead.`,
-        setFix(dest, name, `Use "${name}" (after renaming the dataset column)`));
+        setFix(dest, name, `Use "${name}" (after renaming the dataset column)`),
+      );
     }
   }
 };
 
 const pushToHub: Rule = ({ config, sink, set, eff }) => {
   if (set('push_to_hub') !== true) return;
-  const extra = profileOf(config).pushToHubNeedsValidationPrompt && !present(set('validation_prompt'))
-    ? ' Also, the LoRA script crashes at the end (UnboundLocalError) with push_to_hub but no validation_prompt.' : '';
+  const extra =
+    profileOf(config).pushToHubNeedsValidationPrompt && !present(set('validation_prompt'))
+      ? ' Also, the LoRA script crashes at the end (UnboundLocalError) with push_to_hub but no validation_prompt.'
+      : '';
   // upload_folder(output_dir) at the end of training skips only step_*/epoch_* folders.
   const limit = eff('checkpoints_total_limit');
   const checkpoints = isNum(limit)
@@ -176,10 +262,14 @@ const pushToHub: Rule = ({ config, sink, set, eff }) => {
   const logDir = eff('logging_dir');
   // The logs are inside output_dir unless logging_dir is absolute (Path(output_dir, logging_dir)).
   const logs = typeof logDir === 'string' && isAbsolute(logDir) ? '' : ` and ${typeof logDir === 'string' ? `${logDir}/` : 'the logs'}`;
-  sink.add('warning', 'push-to-hub', ptr('push_to_hub'),
+  sink.add(
+    'warning',
+    'push-to-hub',
+    ptr('push_to_hub'),
     `push_to_hub uploads the whole output_dir when training ends: the final weights, but also ${checkpoints} with their optimizer states${logs}. ` +
-    `To publish only the weights, leave push_to_hub off and upload them yourself afterwards (e.g. \`huggingface-cli upload\`).${extra}`,
-    removeFix('push_to_hub', 'Remove push_to_hub'));
+      `To publish only the weights, leave push_to_hub off and upload them yourself afterwards (e.g. \`huggingface-cli upload\`).${extra}`,
+    removeFix('push_to_hub', 'Remove push_to_hub'),
+  );
 };
 
 /** Where the script will find a path argument: the script resolves it against the run's working folder, which the launch plan decides. */
@@ -212,33 +302,56 @@ const dataFolders: Rule = ({ config, sink, ctx, set }) => {
   if (dataArg === 'instance_data_dir' && !present(set('dataset_name'))) {
     const f = folder('instance_data_dir');
     if (f && !f.entries) {
-      sink.add('error', 'data-dir-missing', ptr('instance_data_dir'),
-        `instance_data_dir ${f.dir} does not exist (or is not a readable folder): the script raises "Instance images root doesn't exists." after loading the models.`);
+      sink.add(
+        'error',
+        'data-dir-missing',
+        ptr('instance_data_dir'),
+        `instance_data_dir ${f.dir} does not exist (or is not a readable folder): the script raises "Instance images root doesn't exists." after loading the models.`,
+      );
     } else if (f?.entries) {
       const images = f.entries.filter((n) => IMAGE_FILE.test(n));
       const others = f.entries.filter((n) => !IMAGE_FILE.test(n)).sort();
       if (images.length === 0) {
-        sink.add('error', 'data-dir-no-images', ptr('instance_data_dir'),
-          `instance_data_dir ${f.dir} holds no images (.png, .jpg, .jpeg, .webp, .bmp, .gif, .tiff): there is nothing to train on.`);
+        sink.add(
+          'error',
+          'data-dir-no-images',
+          ptr('instance_data_dir'),
+          `instance_data_dir ${f.dir} holds no images (.png, .jpg, .jpeg, .webp, .bmp, .gif, .tiff): there is nothing to train on.`,
+        );
       } else if (others.length > 0) {
-        sink.add('warning', 'data-dir-other-files', ptr('instance_data_dir'),
-          `instance_data_dir ${f.dir} also holds ${others.slice(0, 5).map((n) => `"${n}"`).join(', ')}${others.length > 5 ? ` and ${others.length - 5} more` : ''}: ` +
-          'the script opens every entry as an image and stops at the first that is not one (a folder, .DS_Store, a caption file). Move them out.');
+        sink.add(
+          'warning',
+          'data-dir-other-files',
+          ptr('instance_data_dir'),
+          `instance_data_dir ${f.dir} also holds ${others
+            .slice(0, 5)
+            .map((n) => `"${n}"`)
+            .join(', ')}${others.length > 5 ? ` and ${others.length - 5} more` : ''}: ` +
+            'the script opens every entry as an image and stops at the first that is not one (a folder, .DS_Store, a caption file). Move them out.',
+        );
       }
     }
     if (set('with_prior_preservation') === true) {
       const c = folder('class_data_dir');
       if (c && !c.entries) {
-        sink.add('info', 'class-dir-missing', ptr('class_data_dir'),
-          `class_data_dir ${c.dir} does not exist: the script creates it and first generates num_class_images class images with the base model, which takes a while.`);
+        sink.add(
+          'info',
+          'class-dir-missing',
+          ptr('class_data_dir'),
+          `class_data_dir ${c.dir} does not exist: the script creates it and first generates num_class_images class images with the base model, which takes a while.`,
+        );
       }
     }
   }
   if (dataArg === 'train_data_dir' && !present(set('dataset_name'))) {
     const f = folder('train_data_dir');
     if (f && !f.entries) {
-      sink.add('error', 'data-dir-missing', ptr('train_data_dir'),
-        `train_data_dir ${f.dir} does not exist (or is not a readable folder): the script fails loading it as an imagefolder after loading the models.`);
+      sink.add(
+        'error',
+        'data-dir-missing',
+        ptr('train_data_dir'),
+        `train_data_dir ${f.dir} does not exist (or is not a readable folder): the script fails loading it as an imagefolder after loading the models.`,
+      );
     } else if (f?.entries && f.entries.length === 0) {
       sink.add('error', 'data-dir-no-images', ptr('train_data_dir'), `train_data_dir ${f.dir} is empty: there is nothing to train on.`);
     }
@@ -256,28 +369,51 @@ const outputDirCheckpoints: Rule = ({ config, sink, ctx, eff, set }) => {
   const bad = entries.filter((n) => n.startsWith('checkpoint') && !/^\d+$/.test(n.split('-')[1] ?? '')).sort();
   if (bad.length === 0) return;
   const crashes = isNum(set('checkpoints_total_limit')) || set('resume_from_checkpoint') === 'latest';
-  sink.add(crashes ? 'error' : 'warning', 'output-dir-checkpoint-names', ptr('output_dir'),
-    `output_dir ${dir} holds ${bad.map((b) => `"${b}"`).slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}: names that start with "checkpoint" but are not checkpoint-<N> ` +
-    `crash the script's checkpoint pruning (checkpoints_total_limit) and resume_from_checkpoint "latest". Rename or move ${bad.length > 1 ? 'them' : 'it'}.`);
+  sink.add(
+    crashes ? 'error' : 'warning',
+    'output-dir-checkpoint-names',
+    ptr('output_dir'),
+    `output_dir ${dir} holds ${bad
+      .map((b) => `"${b}"`)
+      .slice(0, 5)
+      .join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}: names that start with "checkpoint" but are not checkpoint-<N> ` +
+      `crash the script's checkpoint pruning (checkpoints_total_limit) and resume_from_checkpoint "latest". Rename or move ${bad.length > 1 ? 'them' : 'it'}.`,
+  );
 };
 
 const prodigyBools: Rule = ({ config, sink, set }) => {
   if (!profileOf(config).prodigy) return;
   for (const spec of SCRIPTS[config.script].args) {
     if (spec.type !== 'bool' || set(spec.dest) !== false) continue;
-    sink.add('info', 'argparse-bool-false', ptr(spec.dest),
+    sink.add(
+      'info',
+      'argparse-bool-false',
+      ptr(spec.dest),
       `${spec.name} is declared type=bool, so argparse reads any non-empty text (even "False") as True. The extension passes false as an empty value (${spec.name}=), ` +
-      `the only form the script reads as False; copy that form if you run the command by hand.`);
+        `the only form the script reads as False; copy that form if you run the command by hand.`,
+    );
   }
 };
 
 const optimizerCombos: Rule = ({ config, sink, set, eff }) => {
   const opt = eff('optimizer');
   if (profileOf(config).prodigy && set('use_8bit_adam') === true && typeof opt === 'string' && opt.toLowerCase() === 'prodigy') {
-    sink.add('warning', '8bit-adam-with-prodigy', ptr('use_8bit_adam'), 'use_8bit_adam is ignored with optimizer "prodigy" (the script only warns).', removeFix('use_8bit_adam'));
+    sink.add(
+      'warning',
+      '8bit-adam-with-prodigy',
+      ptr('use_8bit_adam'),
+      'use_8bit_adam is ignored with optimizer "prodigy" (the script only warns).',
+      removeFix('use_8bit_adam'),
+    );
   }
   if (profileOf(config).edmStyleTraining && set('do_edm_style_training') === true && isNum(set('snr_gamma'))) {
-    sink.add('error', 'edm-with-snr-gamma', ptr('snr_gamma'), 'snr_gamma cannot be combined with do_edm_style_training (the script raises "Min-SNR formulation is not supported when conducting EDM-style training").', removeFix('snr_gamma'));
+    sink.add(
+      'error',
+      'edm-with-snr-gamma',
+      ptr('snr_gamma'),
+      'snr_gamma cannot be combined with do_edm_style_training (the script raises "Min-SNR formulation is not supported when conducting EDM-style training").',
+      removeFix('snr_gamma'),
+    );
   }
 };
 
@@ -294,14 +430,31 @@ const memoryVsGpu: Rule = ({ config, sink, ctx }) => {
   const est = estimateMemory(config);
   const have = smallest.memoryTotalMiB / 1024;
   if (est.totalGiB <= have) return;
-  sink.add('warning', 'memory-exceeds-gpu', '/script',
+  sink.add(
+    'warning',
+    'memory-exceeds-gpu',
+    '/script',
     `Estimated peak GPU memory ${est.totalGiB.toFixed(1)} GiB exceeds GPU ${smallest.index} (${smallest.name}, ${have.toFixed(1)} GiB): expect CUDA out of memory ` +
-    `(or, on Windows, a very slow fallback to system memory). Try gradient_checkpointing, use_8bit_adam, a smaller train_batch_size or resolution.`);
+      `(or, on Windows, a very slow fallback to system memory). Try gradient_checkpointing, use_8bit_adam, a smaller train_batch_size or resolution.`,
+  );
 };
 
 const RULES: Rule[] = [
-  fp16StockVae, datasetSource, priorPreservation, timestepBias, reportTo, validationEpochs, checkpointing, resolution,
-  fullColumns, pushToHub, dataFolders, outputDirCheckpoints, prodigyBools, optimizerCombos, memoryVsGpu,
+  fp16StockVae,
+  datasetSource,
+  priorPreservation,
+  timestepBias,
+  reportTo,
+  validationEpochs,
+  checkpointing,
+  resolution,
+  fullColumns,
+  pushToHub,
+  dataFolders,
+  outputDirCheckpoints,
+  prodigyBools,
+  optimizerCombos,
+  memoryVsGpu,
 ];
 
 export function runSemanticRules(config: SdxlConfig, sink: DiagnosticSink, ctx: ValidateContext): void {
@@ -315,7 +468,7 @@ export function runSemanticRules(config: SdxlConfig, sink: DiagnosticSink, ctx: 
     const v = set(dest);
     if (!spec) return v;
     const typed = spec.type === 'str' ? typeof v === 'string' : spec.type === 'int' || spec.type === 'float' ? isNum(v) : typeof v === 'boolean';
-    return typed ? v : spec.default ?? undefined;
+    return typed ? v : (spec.default ?? undefined);
   };
   for (const rule of RULES) rule({ config, sink, ctx, set, eff });
 }

@@ -52,7 +52,10 @@ export function closest(word: string, candidates: Iterable<string>, work?: WorkC
 export class Suggester {
   private left: number;
 
-  constructor(budget = MAX_SUGGESTIONS, private readonly work?: WorkCounter) {
+  constructor(
+    budget = MAX_SUGGESTIONS,
+    private readonly work?: WorkCounter,
+  ) {
     this.left = budget;
   }
 

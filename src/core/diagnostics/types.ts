@@ -86,7 +86,10 @@ export class DiagnosticSink {
     if (this.found.length <= max) return this.found.sort(byOffset).map((d) => this.positioned(d));
     const byRank = this.found.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.offset - b.offset);
     const hidden = byRank.slice(max);
-    const shown = byRank.slice(0, max).sort(byOffset).map((d) => this.positioned(d));
+    const shown = byRank
+      .slice(0, max)
+      .sort(byOffset)
+      .map((d) => this.positioned(d));
     const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
     let first = hidden[0]!;
     for (const d of hidden) {
@@ -95,16 +98,32 @@ export class DiagnosticSink {
     }
     const parts = (['error', 'warning', 'info'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${NOUN[s][counts[s] === 1 ? 0 : 1]}`);
     const at = this.index.lines.at(first.offset).line;
-    shown.push(this.positioned({
-      // The worst left out, so an exit status or a "has errors" check reads the same as with every diagnostic.
-      severity: hidden[0]!.severity, code: 'more-problems', path: first.path, offset: first.offset, length: first.length,
-      message: `${hidden.length} more problems not shown (${parts.join(', ')}); the first is on line ${at}. Fix those shown to see the rest.`,
-    }));
+    shown.push(
+      this.positioned({
+        // The worst left out, so an exit status or a "has errors" check reads the same as with every diagnostic.
+        severity: hidden[0]!.severity,
+        code: 'more-problems',
+        path: first.path,
+        offset: first.offset,
+        length: first.length,
+        message: `${hidden.length} more problems not shown (${parts.join(', ')}); the first is on line ${at}. Fix those shown to see the rest.`,
+      }),
+    );
     return shown;
   }
 
   private positioned(d: Found): Diagnostic {
     const { line, column } = this.index.lines.at(d.offset);
-    return { severity: d.severity, code: d.code, message: d.message, path: d.path, offset: d.offset, length: d.length, line, column, ...(d.fix ? { fix: d.fix } : {}) };
+    return {
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      path: d.path,
+      offset: d.offset,
+      length: d.length,
+      line,
+      column,
+      ...(d.fix ? { fix: d.fix } : {}),
+    };
   }
 }

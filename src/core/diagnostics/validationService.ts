@@ -31,7 +31,10 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
     let reply: Reply;
     try {
       const { id, text, configPath, gpus, argTable } = req;
-      reply = { id, diagnostics: validateConfig(text, { ...(configPath ? { configPath, listDir } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) }) };
+      reply = {
+        id,
+        diagnostics: validateConfig(text, { ...(configPath ? { configPath, listDir } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) }),
+      };
     } catch (e) {
       reply = { id: req.id, error: e instanceof Error ? e.message : String(e) };
     }

@@ -32,8 +32,14 @@ export function crc32c(data: Uint8Array, crc = 0, start = 0, end = data.length):
   for (; i + 8 <= end; i += 8) {
     const lo = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
     c =
-      t7[lo & 0xff]! ^ t6[(lo >>> 8) & 0xff]! ^ t5[(lo >>> 16) & 0xff]! ^ t4[lo >>> 24]! ^
-      t3[data[i + 4]!]! ^ t2[data[i + 5]!]! ^ t1[data[i + 6]!]! ^ t0[data[i + 7]!]!;
+      t7[lo & 0xff]! ^
+      t6[(lo >>> 8) & 0xff]! ^
+      t5[(lo >>> 16) & 0xff]! ^
+      t4[lo >>> 24]! ^
+      t3[data[i + 4]!]! ^
+      t2[data[i + 5]!]! ^
+      t1[data[i + 6]!]! ^
+      t0[data[i + 7]!]!;
   }
   for (; i < end; i++) c = t0[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
@@ -54,7 +60,13 @@ const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [Uint32Array, Uint32Array, Ui
 export function maskedCrc32cOf8(data: Uint8Array, at: number): number {
   const lo = ~(data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
   const c =
-    T7[lo & 0xff]! ^ T6[(lo >>> 8) & 0xff]! ^ T5[(lo >>> 16) & 0xff]! ^ T4[lo >>> 24]! ^
-    T3[data[at + 4]!]! ^ T2[data[at + 5]!]! ^ T1[data[at + 6]!]! ^ T0[data[at + 7]!]!;
+    T7[lo & 0xff]! ^
+    T6[(lo >>> 8) & 0xff]! ^
+    T5[(lo >>> 16) & 0xff]! ^
+    T4[lo >>> 24]! ^
+    T3[data[at + 4]!]! ^
+    T2[data[at + 5]!]! ^
+    T1[data[at + 6]!]! ^
+    T0[data[at + 7]!]!;
   return maskCrc(~c >>> 0);
 }

@@ -122,7 +122,10 @@ export class EventTailer {
   /** Files found but not accepted: never read, never reported. */
   private readonly ignored = new Set<string>();
 
-  constructor(readonly root: string, private readonly opts: TailerOptions = {}) {}
+  constructor(
+    readonly root: string,
+    private readonly opts: TailerOptions = {},
+  ) {}
 
   /** Files currently followed, with their resume offsets. */
   get positions(): ReadonlyMap<string, number> {
@@ -182,15 +185,20 @@ export class EventTailer {
       if (st.size === t.state.offset) return 0;
       const before = t.state.offset;
       const r = await withFileSource(file, (src) =>
-        scanRecords(src, t.state, { maxRecordBytes: this.opts.maxRecordBytes, maxBytes: budget, maxGarbageBytes: this.opts.maxGarbageBytes }, (payload, offset) => {
-          const d = decodeEvent(payload);
-          if (!d.ok) {
-            batch.problems.push({ file, kind: 'decode', message: `${file} at byte ${offset}: ${d.error}` });
-            return;
-          }
-          for (const v of d.event.values) if (v.kind === 'image') v.encoded = v.encoded.slice();
-          batch.events.push({ file, offset, event: d.event });
-        }),
+        scanRecords(
+          src,
+          t.state,
+          { maxRecordBytes: this.opts.maxRecordBytes, maxBytes: budget, maxGarbageBytes: this.opts.maxGarbageBytes },
+          (payload, offset) => {
+            const d = decodeEvent(payload);
+            if (!d.ok) {
+              batch.problems.push({ file, kind: 'decode', message: `${file} at byte ${offset}: ${d.error}` });
+              return;
+            }
+            for (const v of d.event.values) if (v.kind === 'image') v.encoded = v.encoded.slice();
+            batch.events.push({ file, offset, event: d.event });
+          },
+        ),
       );
       t.state = r.state;
       t.reported = undefined; // a later problem of the same kind is news again

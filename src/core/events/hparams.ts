@@ -105,7 +105,14 @@ function parseScalar(raw: string): { value: HparamScalar } | { error: string } {
   if (text.startsWith("'")) {
     const end = closingSingle(text);
     if (end < 0) return { error: 'unterminated single-quoted string' };
-    if (text.slice(end + 1).trim() && !text.slice(end + 1).trim().startsWith('#')) return { error: 'text after a quoted string' };
+    if (
+      text.slice(end + 1).trim() &&
+      !text
+        .slice(end + 1)
+        .trim()
+        .startsWith('#')
+    )
+      return { error: 'text after a quoted string' };
     return { value: fold(text.slice(1, end)).replace(/''/g, "'") };
   }
   if (text.startsWith('"')) return parseDoubleQuoted(text);
@@ -123,7 +130,23 @@ function closingSingle(t: string): number {
   return -1;
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/', '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', v: '\v', ' ': ' ', N: '\x85', _: '\xa0' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  v: '\v',
+  ' ': ' ',
+  N: '\x85',
+  _: '\xa0',
+};
 
 function parseDoubleQuoted(t: string): { value: string } | { error: string } {
   // Escaped line breaks (`\` at end of line) join without a space; otherwise the text folds like any scalar.

@@ -111,7 +111,7 @@ export async function scanRecords(
   const start = state.offset;
   let pos = state.offset;
   let resyncing = state.resyncing;
-  let garbageFrom = state.resyncing ? state.garbageFrom ?? state.offset : pos;
+  let garbageFrom = state.resyncing ? (state.garbageFrom ?? state.offset) : pos;
   /** The record at `pos` was found by a resync, so its length field is not yet to be trusted beyond its own CRC. */
   let justSynced = false;
   /**
@@ -239,7 +239,10 @@ export async function scanRecords(
 }
 
 /** Reads every record of an in-memory buffer (tests, small files). Payloads are copied. */
-export async function readRecordsFromBuffer(buf: Uint8Array, opts: ScanOptions = {}): Promise<{ records: { offset: number; data: Uint8Array }[]; result: ScanResult }> {
+export async function readRecordsFromBuffer(
+  buf: Uint8Array,
+  opts: ScanOptions = {},
+): Promise<{ records: { offset: number; data: Uint8Array }[]; result: ScanResult }> {
   const records: { offset: number; data: Uint8Array }[] = [];
   const result = await scanRecords(bufferSource(buf), START, { final: true, ...opts }, (p, offset) => records.push({ offset, data: p.slice() }));
   return { records, result };
@@ -295,7 +298,14 @@ function u32le(b: Uint8Array, at: number): number {
  * Looks for the next position from `pos` (and before `stopAt`) holding a valid header with a length within `cap`.
  * `stopped`: `stopAt` was reached (a budget or the garbage limit), not the end of the data.
  */
-async function scanForHeader(win: Window, pos: number, end: number, cap: number, stopAt: number, counters: ScanCounters | undefined): Promise<{ found: boolean; pos: number; stopped: boolean }> {
+async function scanForHeader(
+  win: Window,
+  pos: number,
+  end: number,
+  cap: number,
+  stopAt: number,
+  counters: ScanCounters | undefined,
+): Promise<{ found: boolean; pos: number; stopped: boolean }> {
   let p = pos;
   while (end - p >= HEADER_BYTES) {
     if (p >= stopAt) return { found: false, pos: p, stopped: true };
@@ -366,7 +376,10 @@ function findHeaderSlow(b: Uint8Array, last: number, cap: number, counters: Scan
 class Window {
   private start = 0;
   private data: Uint8Array = new Uint8Array(0);
-  constructor(private readonly src: ByteSource, readonly windowBytes: number) {}
+  constructor(
+    private readonly src: ByteSource,
+    readonly windowBytes: number,
+  ) {}
 
   /** `length` bytes at `pos`, or undefined if the source has fewer (it shrank). */
   async get(pos: number, length: number): Promise<Uint8Array | undefined> {

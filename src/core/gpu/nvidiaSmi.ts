@@ -18,14 +18,21 @@ export function runNvidiaSmi(args: readonly string[], opts: NvidiaSmiOptions = {
   const exec = opts.exec ?? 'nvidia-smi';
   return new Promise((resolve) => {
     try {
-      execFile(exec, [...args], { timeout: opts.timeoutMs ?? 5_000, windowsHide: true, maxBuffer: 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) }, (err, stdout) => {
-        if (err) {
-          const first = String(stdout ?? '').trim().split(/\r?\n/)[0];
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') resolve({ ok: false, error: `${exec} was not found${/[\\/]/.test(exec) ? '' : ' on PATH'}` });
-          else resolve({ ok: false, error: `${exec} failed: ${first || err.message}` });
-        } else resolve({ ok: true, stdout: String(stdout) });
-      });
+      execFile(
+        exec,
+        [...args],
+        { timeout: opts.timeoutMs ?? 5_000, windowsHide: true, maxBuffer: 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) },
+        (err, stdout) => {
+          if (err) {
+            const first = String(stdout ?? '')
+              .trim()
+              .split(/\r?\n/)[0];
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') resolve({ ok: false, error: `${exec} was not found${/[\\/]/.test(exec) ? '' : ' on PATH'}` });
+            else resolve({ ok: false, error: `${exec} failed: ${first || err.message}` });
+          } else resolve({ ok: true, stdout: String(stdout) });
+        },
+      );
     } catch (e) {
       resolve({ ok: false, error: `${exec} could not run: ${e instanceof Error ? e.message : String(e)}` });
     }
@@ -34,7 +41,10 @@ export function runNvidiaSmi(args: readonly string[], opts: NvidiaSmiOptions = {
 
 /** The rows of `--format=csv,noheader,…` output: cells split on commas (untrimmed), blank lines dropped. */
 export function csvRows(out: string): string[][] {
-  return out.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.split(','));
+  return out
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split(','));
 }
 
 /** A number from one CSV cell, or undefined for `[N/A]`, `[Not Supported]`, empty or junk. Units after the number are ignored. */

@@ -56,7 +56,8 @@ export function splitShellCommands(text: string, opts: TokenizeOptions = {}): st
     const c = text[i]!;
     if (c === '\\') {
       const n = text[i + 1];
-      if (n === '\n') i += 2; // line continuation
+      if (n === '\n')
+        i += 2; // line continuation
       else if (n === '\r' && text[i + 2] === '\n') i += 3;
       else if (n === undefined) i++;
       else {
@@ -187,17 +188,47 @@ export interface ImportResult {
 
 // `accelerate launch` options that take no value (store_true), so the next word is not theirs.
 const ACCELERATE_FLAGS = new Set([
-  'multi_gpu', 'same_network', 'quiet', 'q', 'cpu', 'use_cpu', 'debug', 'tpu', 'use_deepspeed', 'use_fsdp',
-  'use_xpu', 'use_mps_device', 'mps', 'module', 'm', 'no_python', 'enable_cpu_affinity',
-  'tpu_use_cluster', 'tpu_use_sudo', 'ipex', 'use_megatron_lm',
+  'multi_gpu',
+  'same_network',
+  'quiet',
+  'q',
+  'cpu',
+  'use_cpu',
+  'debug',
+  'tpu',
+  'use_deepspeed',
+  'use_fsdp',
+  'use_xpu',
+  'use_mps_device',
+  'mps',
+  'module',
+  'm',
+  'no_python',
+  'enable_cpu_affinity',
+  'tpu_use_cluster',
+  'tpu_use_sudo',
+  'ipex',
+  'use_megatron_lm',
 ]);
 const ACCELERATE_INTS = new Set(['num_processes', 'num_machines', 'machine_rank', 'main_process_port', 'num_cpu_threads_per_process']);
 const ACCELERATE_ALIASES: Record<string, string> = { q: 'quiet', m: 'module' };
 
 // The options the config schema describes (launch.accelerateArgs).
 const KNOWN_ACCELERATE = new Set([
-  'config_file', 'num_processes', 'num_machines', 'machine_rank', 'main_process_ip', 'main_process_port', 'mixed_precision',
-  'multi_gpu', 'gpu_ids', 'same_network', 'rdzv_backend', 'num_cpu_threads_per_process', 'dynamo_backend', 'quiet',
+  'config_file',
+  'num_processes',
+  'num_machines',
+  'machine_rank',
+  'main_process_ip',
+  'main_process_port',
+  'mixed_precision',
+  'multi_gpu',
+  'gpu_ids',
+  'same_network',
+  'rdzv_backend',
+  'num_cpu_threads_per_process',
+  'dynamo_backend',
+  'quiet',
 ]);
 
 // argparse takes a word starting with `-` as a value only when it looks like a negative number.
@@ -236,7 +267,9 @@ function parseLauncher(words: string[], launch: LaunchSettings, warnings: string
         throw new ImportError(`Cannot import "python -m ${mod ?? ''}": expected "python -m accelerate.commands.launch" or a training script path.`);
       }
     } else {
-      warnings.push('The command runs the script with plain python; the extension always starts it with `accelerate launch` (one process unless launch.accelerateArgs says otherwise).');
+      warnings.push(
+        'The command runs the script with plain python; the extension always starts it with `accelerate launch` (one process unless launch.accelerateArgs says otherwise).',
+      );
     }
   } else if (first.startsWith('-')) {
     // Bare script arguments (no launcher, no script path).
@@ -264,7 +297,8 @@ function parseLauncher(words: string[], launch: LaunchSettings, warnings: string
       // A count JSON cannot hold exactly (or at all: 400 digits are Infinity, written as null) stays text.
       if (value !== true && ACCELERATE_INTS.has(name) && /^[+-]?\d+$/.test(value.trim()) && Number.isSafeInteger(Number(value))) acc[name] = Number(value);
       else acc[name] = value;
-      if (!KNOWN_ACCELERATE.has(name)) warnings.push(`accelerate launch option --${name} is not one the extension knows; it is kept in launch.accelerateArgs and passed on as is.`);
+      if (!KNOWN_ACCELERATE.has(name))
+        warnings.push(`accelerate launch option --${name} is not one the extension knows; it is kept in launch.accelerateArgs and passed on as is.`);
     }
     if (Object.keys(acc).length > 0) launch.accelerateArgs = acc as AccelerateOptions;
   }
@@ -367,7 +401,9 @@ function parseScriptArgs(kind: ScriptKind, words: readonly string[], warnings: s
     if (spec.type === 'bool') {
       // argparse's type=bool: bool("False") is True; only the empty string is False.
       if (text !== '' && /^(false|0|no|off)$/i.test(text.trim())) {
-        warnings.push(`${spec.name}=${text} means True to the script (type=bool reads any non-empty text as True); stored as true. Use false in the config for False.`);
+        warnings.push(
+          `${spec.name}=${text} means True to the script (type=bool reads any non-empty text as True); stored as true. Use false in the config for False.`,
+        );
       }
       args[spec.dest] = text !== '';
       continue;
@@ -394,18 +430,25 @@ export function importArgs(kind: ScriptKind | undefined, argv: readonly string[]
     const detected = scriptKindFromPath(scriptPath);
     if (!scriptKind) {
       if (!detected) {
-        throw new UnknownScriptError(`Cannot tell which script ${JSON.stringify(scriptPath)} is; expected one of ${Object.values(SCRIPTS).map((s) => s.fileName).join(', ')} (or pass the script kind).`);
+        throw new UnknownScriptError(
+          `Cannot tell which script ${JSON.stringify(scriptPath)} is; expected one of ${Object.values(SCRIPTS)
+            .map((s) => s.fileName)
+            .join(', ')} (or pass the script kind).`,
+        );
       }
       scriptKind = detected;
     } else if (detected && detected !== scriptKind) {
-      warnings.push(`The command runs ${basename(scriptPath)} (script "${detected}") but "${scriptKind}" was asked for; its arguments are read as "${scriptKind}".`);
+      warnings.push(
+        `The command runs ${basename(scriptPath)} (script "${detected}") but "${scriptKind}" was asked for; its arguments are read as "${scriptKind}".`,
+      );
     } else if (!detected) {
       warnings.push(`${JSON.stringify(scriptPath)} is not a known script file name; read as "${scriptKind}".`);
     }
     if (scriptPath !== SCRIPTS[scriptKind].fileName) launch.scriptPath = scriptPath;
     rest = command.slice(scriptIndex + 1);
   }
-  if (!scriptKind) throw new UnknownScriptError(`Cannot tell which script the arguments are for; pass the script kind (${kindsInWords({ quote: false, or: true })}).`);
+  if (!scriptKind)
+    throw new UnknownScriptError(`Cannot tell which script the arguments are for; pass the script kind (${kindsInWords({ quote: false, or: true })}).`);
   if (Object.keys(env).length > 0) launch.env = env;
   const args = parseScriptArgs(scriptKind, rest, warnings);
   for (const [name, value] of [...Object.entries(args), ...Object.entries(env)]) {

@@ -30,10 +30,12 @@ export function copyableCommand(plan: Pick<LaunchPlan, 'argv' | 'env' | 'cwd'>):
   };
   const argv = redactArgv(plan.argv).map(mask);
   const redactedEnv = redactEnv(plan.env);
-  const env = Object.fromEntries(Object.keys(plan.env).map((k) => {
-    if (redactedEnv[k] !== plan.env[k]) masked.add(redactedEnv[k]!);
-    return [k, mask(redactedEnv[k]!)];
-  }));
+  const env = Object.fromEntries(
+    Object.keys(plan.env).map((k) => {
+      if (redactedEnv[k] !== plan.env[k]) masked.add(redactedEnv[k]!);
+      return [k, mask(redactedEnv[k]!)];
+    }),
+  );
   const opts = { cwd: mask(plan.cwd), env };
   return {
     bash: formatCommandLine(argv, 'bash', opts),

@@ -193,9 +193,7 @@ export function buildLaunchPlan(config: SdxlConfig, configPath: string, opts: La
   } else {
     const python = pythonSetting !== undefined ? resolveExecutable(pythonSetting, configDir, path, home) : '';
     // The venv's accelerate sits next to its python (bin/ on POSIX, Scripts\ on Windows).
-    accelerate = hasSeparator(python, path)
-      ? path.join(path.dirname(python), platform === 'win32' ? 'accelerate.exe' : 'accelerate')
-      : 'accelerate';
+    accelerate = hasSeparator(python, path) ? path.join(path.dirname(python), platform === 'win32' ? 'accelerate.exe' : 'accelerate') : 'accelerate';
   }
 
   // A relative scriptPath stays relative: Python reads it against cwd. One starting with `-` would reach accelerate's
@@ -215,12 +213,6 @@ export function buildLaunchPlan(config: SdxlConfig, configPath: string, opts: La
     if (typeof value === 'string' && value !== '') env[name] = value;
   }
 
-  const argv = [
-    accelerate, 'launch',
-    ...accelerateArgv(accelerateOptions(launch.accelerateArgs)),
-    scriptPath,
-    ...scriptArgv(config.script, config.args ?? {}),
-  ];
+  const argv = [accelerate, 'launch', ...accelerateArgv(accelerateOptions(launch.accelerateArgs)), scriptPath, ...scriptArgv(config.script, config.args ?? {})];
   return { argv, env, cwd, script: config.script };
 }
-

@@ -38,7 +38,10 @@ export function outputDirOf(plan: LaunchPlan): string {
 }
 
 function parseIndexList(text: string): number[] | undefined {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!parts.every((p) => /^\d+$/.test(p))) return undefined;
   return [...new Set(parts.map(Number))].sort((a, b) => a - b);
 }

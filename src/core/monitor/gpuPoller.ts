@@ -4,10 +4,7 @@ import { cellNumber, csvRows, isIndexCell, runNvidiaSmi, type NvidiaSmiOptions }
 import type { GpuSample } from '../run/events';
 
 // uuid last: compute apps name their GPU only by uuid, so it is what ties a run's processes to a card.
-export const GPU_QUERY_ARGS = [
-  '--query-gpu=index,memory.used,memory.total,utilization.gpu,temperature.gpu,power.draw,uuid',
-  '--format=csv,noheader,nounits',
-];
+export const GPU_QUERY_ARGS = ['--query-gpu=index,memory.used,memory.total,utilization.gpu,temperature.gpu,power.draw,uuid', '--format=csv,noheader,nounits'];
 export const COMPUTE_APPS_ARGS = ['--query-compute-apps=pid,used_memory,gpu_uuid', '--format=csv,noheader,nounits'];
 
 export type GpuQueryOptions = NvidiaSmiOptions;

@@ -28,7 +28,7 @@ export class OneShotContext implements SourceContext {
     private readonly onEvent?: (e: RunEvent, s: RunState) => void,
   ) {
     // No record folder: no RecordSource runs here, so only the console's name is used.
-    this.recordDir = consolePath ? dirname(consolePath) : facts.launch?.outputDir ?? '.';
+    this.recordDir = consolePath ? dirname(consolePath) : (facts.launch?.outputDir ?? '.');
     this.files = { ...recordFiles(this.recordDir), ...(consolePath ? { console: consolePath } : {}) };
   }
 

@@ -197,7 +197,7 @@ export class RunMonitor {
       more = await this.pass();
     });
     this.flush();
-    this.schedule(more ? 0 : this.opts.pollMs ?? 500);
+    this.schedule(more ? 0 : (this.opts.pollMs ?? 500));
   }
 
   /** Runs `fn` when no other pass runs (tick and readOnce may overlap). */

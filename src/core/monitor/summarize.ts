@@ -143,10 +143,14 @@ async function summarizeFiles(path: string, secrets: readonly string[]): Promise
   }
   if ((await exists(join(path, 'console.log'))) === 'file') return summarizeRecord(path, secrets);
   // A bare output_dir does not say its logging_dir (the default one) nor whose files it holds (all of them).
-  const ctx = new OneShotContext({ imageCacheDir: '', summary: true, secrets }, {
-    launch: { id: basename(path), argv: [], args: {}, outputDir: path, cwd: path, env: {}, record: {} },
-    unowned: true,
-  }, undefined);
+  const ctx = new OneShotContext(
+    { imageCacheDir: '', summary: true, secrets },
+    {
+      launch: { id: basename(path), argv: [], args: {}, outputDir: path, cwd: path, env: {}, record: {} },
+      unowned: true,
+    },
+    undefined,
+  );
   const s = await ctx.readAll([new CheckpointSource(), new TrackerSource(), new TensorboardSource()]);
   return { source: 'outputDir', summary: toSummary(s, 'outputDir'), state: s, notes: [...s.notices] };
 }

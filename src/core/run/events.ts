@@ -84,59 +84,69 @@ interface Base {
   at?: number;
 }
 
-export type RunEvent = Base & (
+export type RunEvent = Base &
   /** Launch facts known before any output (from run.json / the launch plan). */
-  | { type: 'runInfo'; script?: ScriptKind; args?: Record<string, ArgValue>; outputDir?: string; numProcesses?: number }
-  /** Evidence for which script is running, seen in the output. Higher strength wins (3 = the script's file name). */
-  | { type: 'scriptHint'; script: ScriptKind; strength: 1 | 2 | 3; reason: string }
-  | { type: 'phase'; phase: RunPhase }
-  /** The `Steps` bar. `step` may exceed `total` (then tqdm stops printing the total; the last one seen is repeated). */
-  | { type: 'progress'; step: number; total?: number; rateItPerSec?: number; elapsedSec?: number; remainingSec?: number }
-  /** The Steps bar postfix: `lr`/`step_loss` (full, lora) or `loss`/`lr` (dreambooth). NaN is kept as NaN. */
-  | { type: 'postfix'; step: number; stepLoss?: number; lr?: number }
-  /** One or more banner fields (each banner line is its own log record, so events usually carry one field). */
-  | { type: 'banner'; numExamples?: number; numBatchesEachEpoch?: number; numEpochs?: number; batchSize?: number; totalBatchSize?: number; gradAccum?: number; totalSteps?: number }
-  /** The accelerator state record (printed by every rank). */
-  | { type: 'accelerateState'; numProcesses?: number; mixedPrecision?: string; distributedType?: string; device?: string }
-  /** 0-based epoch, from a source that knows it (validation images are logged at step = epoch). */
-  | { type: 'epoch'; epoch: number }
-  /** A `date - LEVEL - logger - message` record; `[RANK n] ` is removed from the message and kept in `rank`. */
-  | { type: 'log'; level: string; logger: string; message: string; rank?: number }
-  | { type: 'checkpointSaving'; step: number; path: string }
-  | { type: 'checkpointSaved'; step: number; path: string }
-  /** `removing checkpoints: checkpoint-500, …` (checkpoints_total_limit pruning). */
-  | { type: 'checkpointsRemoved'; names: string[] }
-  /** A full scan of output_dir; replaces what the state knew about checkpoints on disk. */
-  | {
-    type: 'checkpointScan';
-    checkpoints: CheckpointInfo[];
-    /**
-     * Take every checkpoint on disk as the run's: only for an output_dir read without a console (`summarize DIR`),
-     * where there is no run to attribute them to. Otherwise the run owns only those its console said it saved.
-     */
-    adopt?: boolean;
-  }
-  /** `final`: the test images generated after the final save (DreamBooth logs them as a validation), part of finishing. */
-  | { type: 'validationStarted'; numImages?: number; prompt?: string; final?: boolean }
-  | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
-  /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */
-  | { type: 'scalar'; tag: string; step: number; value: number; wallTime: number }
-  /** `wallTime` is wall-clock ms. */
-  | { type: 'gpuSample'; wallTime: number; gpus: GpuSample[] }
-  | { type: 'resumed'; fromStep: number; checkpoint: string }
-  /** `Checkpoint 'latest' does not exist. Starting a new training run.` */
-  | { type: 'resumeNotFound'; checkpoint: string }
-  /** Final test inference bars (`100%|…| 25/25` with no desc). */
-  | { type: 'finalInference'; step: number; total: number }
-  | { type: 'traceback'; traceback: TracebackInfo }
-  /** A single line that tells about an error outside a traceback (argparse `error:`, `died with <Signals.…>`, NCCL, …). */
-  | { type: 'errorLine'; text: string }
-  /** A diagnosis from outside the console (e.g. the missing-tensorboard check). `fatal: false` = a warning. */
-  | { type: 'failure'; diagnosis: Diagnosis; fatal?: boolean }
-  | { type: 'stopRequested' }
-  | { type: 'hang'; sinceSec: number; typicalStepSec: number }
-  | { type: 'exit'; code: number | null; signal: string | null }
-);
+  (
+    | { type: 'runInfo'; script?: ScriptKind; args?: Record<string, ArgValue>; outputDir?: string; numProcesses?: number }
+    /** Evidence for which script is running, seen in the output. Higher strength wins (3 = the script's file name). */
+    | { type: 'scriptHint'; script: ScriptKind; strength: 1 | 2 | 3; reason: string }
+    | { type: 'phase'; phase: RunPhase }
+    /** The `Steps` bar. `step` may exceed `total` (then tqdm stops printing the total; the last one seen is repeated). */
+    | { type: 'progress'; step: number; total?: number; rateItPerSec?: number; elapsedSec?: number; remainingSec?: number }
+    /** The Steps bar postfix: `lr`/`step_loss` (full, lora) or `loss`/`lr` (dreambooth). NaN is kept as NaN. */
+    | { type: 'postfix'; step: number; stepLoss?: number; lr?: number }
+    /** One or more banner fields (each banner line is its own log record, so events usually carry one field). */
+    | {
+        type: 'banner';
+        numExamples?: number;
+        numBatchesEachEpoch?: number;
+        numEpochs?: number;
+        batchSize?: number;
+        totalBatchSize?: number;
+        gradAccum?: number;
+        totalSteps?: number;
+      }
+    /** The accelerator state record (printed by every rank). */
+    | { type: 'accelerateState'; numProcesses?: number; mixedPrecision?: string; distributedType?: string; device?: string }
+    /** 0-based epoch, from a source that knows it (validation images are logged at step = epoch). */
+    | { type: 'epoch'; epoch: number }
+    /** A `date - LEVEL - logger - message` record; `[RANK n] ` is removed from the message and kept in `rank`. */
+    | { type: 'log'; level: string; logger: string; message: string; rank?: number }
+    | { type: 'checkpointSaving'; step: number; path: string }
+    | { type: 'checkpointSaved'; step: number; path: string }
+    /** `removing checkpoints: checkpoint-500, …` (checkpoints_total_limit pruning). */
+    | { type: 'checkpointsRemoved'; names: string[] }
+    /** A full scan of output_dir; replaces what the state knew about checkpoints on disk. */
+    | {
+        type: 'checkpointScan';
+        checkpoints: CheckpointInfo[];
+        /**
+         * Take every checkpoint on disk as the run's: only for an output_dir read without a console (`summarize DIR`),
+         * where there is no run to attribute them to. Otherwise the run owns only those its console said it saved.
+         */
+        adopt?: boolean;
+      }
+    /** `final`: the test images generated after the final save (DreamBooth logs them as a validation), part of finishing. */
+    | { type: 'validationStarted'; numImages?: number; prompt?: string; final?: boolean }
+    | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
+    /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */
+    | { type: 'scalar'; tag: string; step: number; value: number; wallTime: number }
+    /** `wallTime` is wall-clock ms. */
+    | { type: 'gpuSample'; wallTime: number; gpus: GpuSample[] }
+    | { type: 'resumed'; fromStep: number; checkpoint: string }
+    /** `Checkpoint 'latest' does not exist. Starting a new training run.` */
+    | { type: 'resumeNotFound'; checkpoint: string }
+    /** Final test inference bars (`100%|…| 25/25` with no desc). */
+    | { type: 'finalInference'; step: number; total: number }
+    | { type: 'traceback'; traceback: TracebackInfo }
+    /** A single line that tells about an error outside a traceback (argparse `error:`, `died with <Signals.…>`, NCCL, …). */
+    | { type: 'errorLine'; text: string }
+    /** A diagnosis from outside the console (e.g. the missing-tensorboard check). `fatal: false` = a warning. */
+    | { type: 'failure'; diagnosis: Diagnosis; fatal?: boolean }
+    | { type: 'stopRequested' }
+    | { type: 'hang'; sinceSec: number; typicalStepSec: number }
+    | { type: 'exit'; code: number | null; signal: string | null }
+  );
 
 export type RunEventType = RunEvent['type'];
 export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;

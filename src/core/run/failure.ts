@@ -99,8 +99,9 @@ export function checkTensorboardLogs(input: { reportTo: ArgValue | undefined; lo
   return {
     class: 'missing_package',
     message: `report_to is ${reportTo} but no TensorBoard logs dir appeared after ${input.step} steps.`,
-    remedy: 'accelerate drops the TensorBoard tracker without an error when the tensorboard package is missing: '
-      + '`pip install tensorboard` in the training environment (train_loss and validation images are only logged there).',
+    remedy:
+      'accelerate drops the TensorBoard tracker without an error when the tensorboard package is missing: ' +
+      '`pip install tensorboard` in the training environment (train_loss and validation images are only logged there).',
     configKey: '/args/report_to',
   };
 }
@@ -117,12 +118,20 @@ export interface HangCheck {
  * No progress for `factor` times the usual step time (and at least `minSec`, since checkpoint saves and validation
  * legitimately pause the bar). `progressTimes` are ms timestamps of step changes, oldest first. Undefined until 3 are known.
  */
-export function detectHang(progressTimes: readonly number[], now: number, opts: { factor?: number; minSec?: number; window?: number } = {}): HangCheck | undefined {
+export function detectHang(
+  progressTimes: readonly number[],
+  now: number,
+  opts: { factor?: number; minSec?: number; window?: number } = {},
+): HangCheck | undefined {
   const factor = opts.factor ?? 20;
   const minSec = opts.minSec ?? 600;
   const recent = progressTimes.slice(-(opts.window ?? 20));
   if (recent.length < 3) return undefined;
-  const gaps = recent.slice(1).map((t, i) => (t - recent[i]!) / 1000).filter((g) => g >= 0).sort((a, b) => a - b);
+  const gaps = recent
+    .slice(1)
+    .map((t, i) => (t - recent[i]!) / 1000)
+    .filter((g) => g >= 0)
+    .sort((a, b) => a - b);
   if (gaps.length === 0) return undefined;
   const typicalStepSec = gaps[Math.floor(gaps.length / 2)]!;
   const sinceSec = Math.max(0, (now - recent[recent.length - 1]!) / 1000);

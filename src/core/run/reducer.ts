@@ -120,11 +120,13 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'banner': {
       const { type: _t, at: _a, ...fields } = event;
       const banner = { ...s.banner, ...fields };
-      return withEpoch(patchState(s, {
-        banner,
-        ...(banner.totalSteps !== undefined && s.totalSteps === null ? { totalSteps: banner.totalSteps } : {}),
-        ...(banner.numEpochs !== undefined ? { numEpochs: banner.numEpochs } : {}),
-      }));
+      return withEpoch(
+        patchState(s, {
+          banner,
+          ...(banner.totalSteps !== undefined && s.totalSteps === null ? { totalSteps: banner.totalSteps } : {}),
+          ...(banner.numEpochs !== undefined ? { numEpochs: banner.numEpochs } : {}),
+        }),
+      );
     }
     case 'accelerateState':
       return patchState(s, {
@@ -141,9 +143,15 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return next;
     }
     case 'checkpointSaving':
-      return reachedStep(patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) }), event.step);
+      return reachedStep(
+        patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) }),
+        event.step,
+      );
     case 'checkpointSaved':
-      return reachedStep(patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) }), event.step);
+      return reachedStep(
+        patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: true, saving: false }) }),
+        event.step,
+      );
     case 'checkpointsRemoved': {
       const names = new Set(event.names);
       return patchState(s, { checkpoints: s.checkpoints.filter((c) => !names.has(`checkpoint-${c.step}`)) });
@@ -167,8 +175,15 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return patchState(s, { checkpoints });
     }
     case 'validationStarted': {
-      const current = { ...(s.validation.current ?? {}), ...(event.numImages !== undefined ? { numImages: event.numImages } : {}), ...(event.prompt !== undefined ? { prompt: event.prompt } : {}) };
-      return patchState(s, { validation: { ...s.validation, current }, ...(isEnded(s) ? {} : { state: event.final ? 'finishing' as const : 'validating' as const }) });
+      const current = {
+        ...(s.validation.current ?? {}),
+        ...(event.numImages !== undefined ? { numImages: event.numImages } : {}),
+        ...(event.prompt !== undefined ? { prompt: event.prompt } : {}),
+      };
+      return patchState(s, {
+        validation: { ...s.validation, current },
+        ...(isEnded(s) ? {} : { state: event.final ? ('finishing' as const) : ('validating' as const) }),
+      });
     }
     case 'validationImages': {
       const entries = s.validation.entries.filter((v) => !(v.tag === event.tag && v.epoch === event.epoch));
@@ -207,15 +222,19 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'finalInference':
       return patchState(s, { finalInference: { step: event.step, total: event.total }, ...(isEnded(s) ? {} : { state: 'finishing' as const }) });
     case 'traceback':
-      return afterEvidence(patchState(s, {
-        tracebacks: bounded(s.tracebacks, event.traceback, MAX_TRACEBACKS),
-        launcherFailed: s.launcherFailed || isLauncherFailureLine(event.traceback.exception ?? ''),
-      }));
+      return afterEvidence(
+        patchState(s, {
+          tracebacks: bounded(s.tracebacks, event.traceback, MAX_TRACEBACKS),
+          launcherFailed: s.launcherFailed || isLauncherFailureLine(event.traceback.exception ?? ''),
+        }),
+      );
     case 'errorLine':
-      return afterEvidence(patchState(s, {
-        errorLines: bounded(s.errorLines, event.text, MAX_ERROR_LINES),
-        launcherFailed: s.launcherFailed || isLauncherFailureLine(event.text),
-      }));
+      return afterEvidence(
+        patchState(s, {
+          errorLines: bounded(s.errorLines, event.text, MAX_ERROR_LINES),
+          launcherFailed: s.launcherFailed || isLauncherFailureLine(event.text),
+        }),
+      );
     case 'failure':
       if (event.fatal === false) return addWarning(s, event.diagnosis);
       return patchState(s, { failure: event.diagnosis, ...(isEnded(s) ? {} : { state: 'failed' as const }) });

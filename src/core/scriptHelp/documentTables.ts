@@ -25,7 +25,10 @@ export class DocumentTables {
   /** Documents waiting for a --help, by the target's identity (script + interpreter + kind). */
   private readonly waiting = new Map<string, Set<string>>();
 
-  constructor(private readonly cache: ScriptTableCache, private readonly opts: DocumentTablesOptions) {}
+  constructor(
+    private readonly cache: ScriptTableCache,
+    private readonly opts: DocumentTablesOptions,
+  ) {}
 
   /**
    * The table to check the document's text against now, never waiting for a --help; undefined where the config names
@@ -58,16 +61,21 @@ export class DocumentTables {
     if (text.length > MAX_PARSED_CONFIG_CHARS) return undefined;
     const config = parseConfigText(text).config;
     if (!config) return undefined;
-    const builtin = (reason: string, scriptPath?: string): ArgTableChoice => ({ source: 'builtin', kind: config.script, reason, ...(scriptPath ? { scriptPath } : {}) });
-    if (!this.opts.enabled()) return builtin('reading the script\'s --help is turned off (sdxl.scriptArguments.readHelp)');
+    const builtin = (reason: string, scriptPath?: string): ArgTableChoice => ({
+      source: 'builtin',
+      kind: config.script,
+      reason,
+      ...(scriptPath ? { scriptPath } : {}),
+    });
+    if (!this.opts.enabled()) return builtin("reading the script's --help is turned off (sdxl.scriptArguments.readHelp)");
     if (configPath === undefined) return builtin('the config is not saved in a file, so its script cannot be located');
     const target = helpTargetOf(config, configPath, this.opts.env ? { env: this.opts.env } : {});
     if ('error' in target) return builtin(`the script cannot be located (${target.error})`);
     const known = await this.cache.peek(target);
     if (known) return known;
-    if (!this.opts.maySpawn()) return builtin('the workspace is not trusted, so the script\'s --help is not run', target.script);
+    if (!this.opts.maySpawn()) return builtin("the workspace is not trusted, so the script's --help is not run", target.script);
     this.start(key, target);
-    return builtin('the script\'s --help is being read', target.script);
+    return builtin("the script's --help is being read", target.script);
   }
 
   private start(key: string, target: HelpTarget): void {

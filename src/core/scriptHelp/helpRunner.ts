@@ -28,7 +28,10 @@ const STDERR_TAIL = 16 * 1024;
 
 /** The last line of a traceback or error output that says something, e.g. `ModuleNotFoundError: No module named 'x'`. */
 export function lastErrorLine(stderr: string): string | undefined {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.at(-1);
 }
 
@@ -42,57 +45,58 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-export const runHelp: HelpRunner = (req) => new Promise((resolve) => {
-  let settled = false;
-  const finish = (out: HelpOutput): void => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    resolve(out.ok ? out : { ok: false, reason: redactText(out.reason) });
-  };
-  const stdout: Buffer[] = [];
-  let stdoutBytes = 0;
-  let stderr = '';
-  let child: ReturnType<typeof spawn>;
-  try {
-    child = spawn(req.python, [req.script, '--help'], {
-      cwd: req.cwd,
-      // Unwrapped help: one line per help text, and URLs not broken at the terminal width.
-      env: { ...req.env, COLUMNS: '1000', PYTHONIOENCODING: 'utf-8' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
-  } catch (e) {
-    // spawn() throws synchronously for a NUL in a path or an unusable cwd.
-    resolve({ ok: false, reason: `${req.python} could not be started: ${e instanceof Error ? e.message : String(e)}` });
-    return;
-  }
-  const timer = setTimeout(() => {
-    killGroup(child.pid);
-    finish({ ok: false, reason: `${req.python} ${req.script} --help did not finish within ${Math.round(req.timeoutMs / 1000)} s` });
-  }, req.timeoutMs);
-  child.stdout!.on('data', (b: Buffer) => {
-    stdoutBytes += b.length;
-    if (stdoutBytes > req.maxBytes) {
+export const runHelp: HelpRunner = (req) =>
+  new Promise((resolve) => {
+    let settled = false;
+    const finish = (out: HelpOutput): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(out.ok ? out : { ok: false, reason: redactText(out.reason) });
+    };
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(req.python, [req.script, '--help'], {
+        cwd: req.cwd,
+        // Unwrapped help: one line per help text, and URLs not broken at the terminal width.
+        env: { ...req.env, COLUMNS: '1000', PYTHONIOENCODING: 'utf-8' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+      });
+    } catch (e) {
+      // spawn() throws synchronously for a NUL in a path or an unusable cwd.
+      resolve({ ok: false, reason: `${req.python} could not be started: ${e instanceof Error ? e.message : String(e)}` });
+      return;
+    }
+    const timer = setTimeout(() => {
       killGroup(child.pid);
-      finish({ ok: false, reason: `--help printed more than ${req.maxBytes} bytes` });
-      return;
-    }
-    stdout.push(b);
+      finish({ ok: false, reason: `${req.python} ${req.script} --help did not finish within ${Math.round(req.timeoutMs / 1000)} s` });
+    }, req.timeoutMs);
+    child.stdout!.on('data', (b: Buffer) => {
+      stdoutBytes += b.length;
+      if (stdoutBytes > req.maxBytes) {
+        killGroup(child.pid);
+        finish({ ok: false, reason: `--help printed more than ${req.maxBytes} bytes` });
+        return;
+      }
+      stdout.push(b);
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      finish({ ok: false, reason: e.code === 'ENOENT' ? `no Python interpreter at ${req.python}` : `${req.python} could not be started: ${e.message}` });
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) {
+        finish({ ok: true, stdout: Buffer.concat(stdout).toString('utf8') });
+        return;
+      }
+      const why = lastErrorLine(stderr);
+      finish({ ok: false, reason: `--help exited with ${signal ? `signal ${signal}` : `code ${code}`}${why ? `: ${why}` : ''}` });
+    });
   });
-  child.stderr!.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString('utf8')).slice(-STDERR_TAIL);
-  });
-  child.on('error', (e: NodeJS.ErrnoException) => {
-    finish({ ok: false, reason: e.code === 'ENOENT' ? `no Python interpreter at ${req.python}` : `${req.python} could not be started: ${e.message}` });
-  });
-  child.on('close', (code, signal) => {
-    if (code === 0) {
-      finish({ ok: true, stdout: Buffer.concat(stdout).toString('utf8') });
-      return;
-    }
-    const why = lastErrorLine(stderr);
-    finish({ ok: false, reason: `--help exited with ${signal ? `signal ${signal}` : `code ${code}`}${why ? `: ${why}` : ''}` });
-  });
-});

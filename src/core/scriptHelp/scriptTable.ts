@@ -31,8 +31,8 @@ export function tableFromHelp(kind: ScriptKind, scriptPath: string, hash: string
     const known = builtin.get(o.dest);
     const sameShape = known !== undefined && (known.type === 'bool-flag') === !o.takesValue;
     const numeric = sameShape && (known.type === 'int' || known.type === 'float');
-    const choices = o.choices === null ? null
-      : numeric && o.choices.every((c) => c.trim() !== '' && Number.isFinite(Number(c))) ? o.choices.map(Number) : o.choices;
+    const choices =
+      o.choices === null ? null : numeric && o.choices.every((c) => c.trim() !== '' && Number.isFinite(Number(c))) ? o.choices.map(Number) : o.choices;
     return {
       name: o.name,
       dest: o.dest,

@@ -30,9 +30,17 @@ const ARG_TYPES = new Set(['str', 'int', 'float', 'bool-flag', 'bool']);
 function isArgSpec(v: unknown): v is ArgSpec {
   if (typeof v !== 'object' || v === null) return false;
   const a = v as Record<string, unknown>;
-  return typeof a.name === 'string' && typeof a.dest === 'string' && typeof a.type === 'string' && ARG_TYPES.has(a.type)
-    && typeof a.required === 'boolean' && (a.help === null || typeof a.help === 'string')
-    && (a.choices === null || Array.isArray(a.choices)) && typeof a.group === 'string' && (ARG_GROUPS as readonly string[]).includes(a.group);
+  return (
+    typeof a.name === 'string' &&
+    typeof a.dest === 'string' &&
+    typeof a.type === 'string' &&
+    ARG_TYPES.has(a.type) &&
+    typeof a.required === 'boolean' &&
+    (a.help === null || typeof a.help === 'string') &&
+    (a.choices === null || Array.isArray(a.choices)) &&
+    typeof a.group === 'string' &&
+    (ARG_GROUPS as readonly string[]).includes(a.group)
+  );
 }
 
 /** A cache file's table, or undefined when it is not one this version wrote for this content. */
@@ -121,7 +129,11 @@ export class ScriptTableCache {
       const st = await stat(target.script);
       if (!st.isFile()) return builtin(`${target.script} is not a file`);
       if (st.size > MAX_SCRIPT_BYTES) return builtin(`${target.script} is over ${MAX_SCRIPT_BYTES / 1048576} MiB, not a training script`);
-      return { hash: createHash('sha256').update(await readFile(target.script)).digest('hex') };
+      return {
+        hash: createHash('sha256')
+          .update(await readFile(target.script))
+          .digest('hex'),
+      };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       return builtin(code === 'ENOENT' ? `no script file at ${target.script}` : `${target.script} cannot be read (${code ?? String(e)})`);
@@ -131,8 +143,12 @@ export class ScriptTableCache {
   private async readHelp(target: HelpTarget, hash: string): Promise<ArgTableChoice> {
     this.spawns++;
     const out = await this.run({
-      python: target.python, script: target.script, cwd: target.cwd, env: target.env,
-      timeoutMs: this.opts.timeoutMs ?? DEFAULT_HELP_TIMEOUT_MS, maxBytes: this.opts.maxOutputBytes ?? DEFAULT_HELP_MAX_BYTES,
+      python: target.python,
+      script: target.script,
+      cwd: target.cwd,
+      env: target.env,
+      timeoutMs: this.opts.timeoutMs ?? DEFAULT_HELP_TIMEOUT_MS,
+      maxBytes: this.opts.maxOutputBytes ?? DEFAULT_HELP_MAX_BYTES,
     });
     let choice: ArgTableChoice;
     if (!out.ok) {

@@ -13,8 +13,14 @@ export interface RawArgTable {
   requires_diffusers?: string;
   tracker_project_name: string;
   args: Array<{
-    name: string; dest: string; type: string; default: string | number | boolean | null; choices: (string | number)[] | null;
-    required: boolean; help: string | null; notes?: string;
+    name: string;
+    dest: string;
+    type: string;
+    default: string | number | boolean | null;
+    choices: (string | number)[] | null;
+    required: boolean;
+    help: string | null;
+    notes?: string;
   }>;
 }
 
@@ -109,7 +115,10 @@ export const SCRIPT_PROFILES: Readonly<Record<ScriptKind, ScriptProfile>> = {
     edmStyleTraining: false,
     pushToHubNeedsValidationPrompt: false,
     memory: {
-      fullUnet: true, precomputesLatents: true, textEncodersResident: false, captionPromptsKeepTextEncoders: false,
+      fullUnet: true,
+      precomputesLatents: true,
+      textEncodersResident: false,
+      captionPromptsKeepTextEncoders: false,
       vaeAlwaysFp32: false,
     },
     console: { lossPostfix: 'step_loss', loadsPipelineBeforeValidationLog: false },
@@ -135,7 +144,10 @@ export const SCRIPT_PROFILES: Readonly<Record<ScriptKind, ScriptProfile>> = {
     edmStyleTraining: false,
     pushToHubNeedsValidationPrompt: true,
     memory: {
-      fullUnet: false, precomputesLatents: false, textEncodersResident: true, captionPromptsKeepTextEncoders: false,
+      fullUnet: false,
+      precomputesLatents: false,
+      textEncodersResident: true,
+      captionPromptsKeepTextEncoders: false,
       vaeAlwaysFp32: false,
     },
     console: { lossPostfix: 'step_loss', loadsPipelineBeforeValidationLog: false },
@@ -161,7 +173,10 @@ export const SCRIPT_PROFILES: Readonly<Record<ScriptKind, ScriptProfile>> = {
     edmStyleTraining: true,
     pushToHubNeedsValidationPrompt: false,
     memory: {
-      fullUnet: false, precomputesLatents: false, textEncodersResident: false, captionPromptsKeepTextEncoders: true,
+      fullUnet: false,
+      precomputesLatents: false,
+      textEncodersResident: false,
+      captionPromptsKeepTextEncoders: true,
       vaeAlwaysFp32: true,
     },
     console: { ownBannerField: 'numBatchesEachEpoch', lossPostfix: 'loss', loadsPipelineBeforeValidationLog: true },
@@ -169,8 +184,8 @@ export const SCRIPT_PROFILES: Readonly<Record<ScriptKind, ScriptProfile>> = {
 };
 
 /** Every tracker project name with the kind that logs under it, in kind order. */
-export const TRACKER_PROJECTS: ReadonlyArray<readonly [string, ScriptKind]> = SCRIPT_KINDS.flatMap(
-  (kind) => SCRIPT_PROFILES[kind].trackerProjects.map((project) => [project, kind] as const),
+export const TRACKER_PROJECTS: ReadonlyArray<readonly [string, ScriptKind]> = SCRIPT_KINDS.flatMap((kind) =>
+  SCRIPT_PROFILES[kind].trackerProjects.map((project) => [project, kind] as const),
 );
 
 /**

@@ -10,9 +10,7 @@ export { SCRIPT_KINDS, type ScriptKind };
 export type ArgType = 'str' | 'int' | 'float' | 'bool-flag' | 'bool';
 export type ArgValue = string | number | boolean | null;
 
-export const ARG_GROUPS = [
-  'model', 'data', 'training', 'optimisation', 'validation', 'checkpoints', 'logging', 'hub', 'performance',
-] as const;
+export const ARG_GROUPS = ['model', 'data', 'training', 'optimisation', 'validation', 'checkpoints', 'logging', 'hub', 'performance'] as const;
 export type ArgGroup = (typeof ARG_GROUPS)[number];
 
 export interface ArgSpec {
@@ -58,10 +56,16 @@ const GROUP_RULES: Array<[ArgGroup, RegExp]> = [
   ['validation', /^(validation_|num_validation_images)/],
   ['checkpoints', /^(checkpointing_steps|checkpoints_total_limit|resume_from_checkpoint|output_dir|output_kohya_format)$/],
   ['logging', /^(logging_dir|report_to|debug_loss)$/],
-  ['performance', /^(mixed_precision|allow_tf32|enable_xformers_memory_efficient_attention|enable_npu_flash_attention|gradient_checkpointing|dataloader_num_workers|local_rank|prior_generation_precision)$/],
+  [
+    'performance',
+    /^(mixed_precision|allow_tf32|enable_xformers_memory_efficient_attention|enable_npu_flash_attention|gradient_checkpointing|dataloader_num_workers|local_rank|prior_generation_precision)$/,
+  ],
   ['optimisation', /^(learning_rate|text_encoder_lr|scale_lr|lr_|optimizer|use_8bit_adam|adam_|prodigy_|max_grad_norm)/],
   ['model', /^(pretrained_|revision|variant|rank|lora_dropout|use_dora|train_text_encoder|prediction_type|use_ema|do_edm_style_training)$|^pretrained_/],
-  ['data', /^(dataset_|train_data_dir|instance_|class_|image_column|caption_column|max_train_samples|proportion_empty_prompts|cache_dir|resolution|center_crop|random_flip|repeats|image_interpolation_mode|num_class_images|with_prior_preservation|prior_loss_weight|sample_batch_size)/],
+  [
+    'data',
+    /^(dataset_|train_data_dir|instance_|class_|image_column|caption_column|max_train_samples|proportion_empty_prompts|cache_dir|resolution|center_crop|random_flip|repeats|image_interpolation_mode|num_class_images|with_prior_preservation|prior_loss_weight|sample_batch_size)/,
+  ],
 ];
 
 // What the arguments argparse declares without help do, as the scripts' code uses them.

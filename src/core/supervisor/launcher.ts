@@ -24,7 +24,11 @@ export interface WrapperLauncher {
  * only the wrapper and the user who owns it can read.
  */
 export function launchWrapper(launcher: WrapperLauncher, recordDir: string, secrets: Secrets = {}): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(launcher.machineKeyFile ? { [MACHINE_KEY_ENV]: launcher.machineKeyFile } : {}) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ELECTRON_RUN_AS_NODE: '1',
+    ...(launcher.machineKeyFile ? { [MACHINE_KEY_ENV]: launcher.machineKeyFile } : {}),
+  };
   delete env[SECRETS_ENV];
   const value = secretsEnvValue(secrets);
   if (value !== undefined) env[SECRETS_ENV] = value;

@@ -18,9 +18,7 @@ const MAC_PREFIX = 'hmac-sha256:';
 export function defaultMachineKeyFile(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const given = env[MACHINE_KEY_ENV];
   if (given) return given;
-  const base = platform === 'win32'
-    ? env['APPDATA'] || join(homedir(), 'AppData', 'Roaming')
-    : env['XDG_CONFIG_HOME'] || join(homedir(), '.config');
+  const base = platform === 'win32' ? env['APPDATA'] || join(homedir(), 'AppData', 'Roaming') : env['XDG_CONFIG_HOME'] || join(homedir(), '.config');
   return join(base, 'sdxl-trainer', 'machine-key');
 }
 
@@ -34,7 +32,8 @@ function readKey(file: string): Buffer | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new MachineKeyError(`cannot read the machine key ${file}: ${(e as Error).message}`);
   }
-  if (!/^[0-9a-f]{64}$/.test(text)) throw new MachineKeyError(`the machine key ${file} is not 64 hex digits; delete it to make a new one (queued runs then need confirming again)`);
+  if (!/^[0-9a-f]{64}$/.test(text))
+    throw new MachineKeyError(`the machine key ${file} is not 64 hex digits; delete it to make a new one (queued runs then need confirming again)`);
   return Buffer.from(text, 'hex');
 }
 

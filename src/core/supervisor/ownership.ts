@@ -15,18 +15,18 @@ import { FINAL_STATES, type LaunchPlan } from './types';
 export type OutputDirClaim =
   | { kind: 'free' }
   | {
-    kind: 'taken';
-    /** The newest recorded run that wrote this folder; absent when no record claims the files. */
-    byRunId?: string;
-    byRunName?: string;
-    /** That run has not ended (queued, starting or running): it cannot be continued, only avoided. */
-    live?: boolean;
-    /**
-     * What the folder holds, in words ("3 checkpoints (checkpoint-10 … checkpoint-30)", …); empty for a live run's
-     * folder (not read: that run will write it whatever it holds now).
-     */
-    what: string[];
-  };
+      kind: 'taken';
+      /** The newest recorded run that wrote this folder; absent when no record claims the files. */
+      byRunId?: string;
+      byRunName?: string;
+      /** That run has not ended (queued, starting or running): it cannot be continued, only avoided. */
+      live?: boolean;
+      /**
+       * What the folder holds, in words ("3 checkpoints (checkpoint-10 … checkpoint-30)", …); empty for a live run's
+       * folder (not read: that run will write it whatever it holds now).
+       */
+      what: string[];
+    };
 
 /** Final weights the scripts write into output_dir (LoRA scripts; the full fine-tune's pipeline folder). */
 const WEIGHT_FILES = ['pytorch_lora_weights.safetensors', 'model_index.json'];
@@ -63,7 +63,10 @@ export function claimOutputDir(outputDir: string, runs: readonly RunEntry[]): Ou
     return { kind: 'free' };
   }
   const what: string[] = [];
-  const steps = names.map(checkpointStep).filter((n): n is number => n !== undefined).sort((a, b) => a - b);
+  const steps = names
+    .map(checkpointStep)
+    .filter((n): n is number => n !== undefined)
+    .sort((a, b) => a - b);
   if (steps.length === 1) what.push(`checkpoint-${steps[0]}`);
   else if (steps.length > 1) what.push(`${steps.length} checkpoints (checkpoint-${steps[0]} … checkpoint-${steps[steps.length - 1]})`);
   const weights = WEIGHT_FILES.filter((f) => names.includes(f));
@@ -186,11 +189,14 @@ export async function pickResumeCheckpoint(o: ResumePickOptions): Promise<Resume
     if (!onDisk) {
       const have = ready.filter((c) => c.complete).map((c) => `checkpoint-${c.step}`);
       const others = have.length ? `its complete ones are ${have.join(', ')}` : 'it has no complete one left';
-      throw new Error(owned.has(step)
-        ? `${o.want} no longer exists in ${outputDir} (removed by checkpoints_total_limit or by hand; ${others}); nothing was started`
-        : `run ${o.runId} has no ${o.want} in ${outputDir} (${others}); nothing was started`);
+      throw new Error(
+        owned.has(step)
+          ? `${o.want} no longer exists in ${outputDir} (removed by checkpoints_total_limit or by hand; ${others}); nothing was started`
+          : `run ${o.runId} has no ${o.want} in ${outputDir} (${others}); nothing was started`,
+      );
     }
-    if (!owned.has(step)) throw new Error(`${o.want} in ${outputDir} was not saved by run ${o.runId}${lineage.length > 1 ? ' or a run it continues' : ''}; nothing was started`);
+    if (!owned.has(step))
+      throw new Error(`${o.want} in ${outputDir} was not saved by run ${o.runId}${lineage.length > 1 ? ' or a run it continues' : ''}; nothing was started`);
     if (!onDisk.complete) throw new Error(`${o.want} in ${outputDir} is incomplete (a save that did not finish); nothing was started`);
     return { name: o.want, step, ownerId: owned.get(step)!, outputDir };
   }

@@ -31,11 +31,16 @@ export function preflightMessage(problems: readonly PreflightProblem[]): string 
 export function configPointerOf(problem: PreflightProblem, launch: { accelerate?: unknown } = {}): string {
   switch (problem.code) {
     // argv[0] is launch.accelerate when set, else the accelerate next to launch.python (or on PATH).
-    case 'executable-missing': return typeof launch.accelerate === 'string' && launch.accelerate ? '/launch/accelerate' : '/launch/python';
-    case 'script-missing': return '/launch/scriptPath';
-    case 'cwd-missing': return '/launch/cwd';
-    case 'output-dir-busy': return '/args/output_dir';
-    default: return '/launch';
+    case 'executable-missing':
+      return typeof launch.accelerate === 'string' && launch.accelerate ? '/launch/accelerate' : '/launch/python';
+    case 'script-missing':
+      return '/launch/scriptPath';
+    case 'cwd-missing':
+      return '/launch/cwd';
+    case 'output-dir-busy':
+      return '/args/output_dir';
+    default:
+      return '/launch';
   }
 }
 
@@ -73,7 +78,13 @@ function isExecutableFile(path: string): boolean {
 export function resolveExecutable(command: string, cwd: string, pathVar: string | undefined, pathExt?: string): string | undefined {
   const exts = process.platform === 'win32' ? ['', ...(pathExt ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean)] : [''];
   const hasSep = command.includes('/') || (process.platform === 'win32' && command.includes('\\'));
-  const candidates = hasSep || isAbsolute(command) ? [resolve(cwd, command)] : (pathVar ?? '').split(delimiter).filter(Boolean).map((d) => join(resolve(cwd, d), command));
+  const candidates =
+    hasSep || isAbsolute(command)
+      ? [resolve(cwd, command)]
+      : (pathVar ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(resolve(cwd, d), command));
   for (const c of candidates) for (const e of exts) if (isExecutableFile(c + e)) return c + e;
   return undefined;
 }
@@ -107,7 +118,10 @@ export function preflight(plan: LaunchPlan, liveRuns: readonly RunRecord[] = [])
 
   const exe = plan.argv[0];
   if (!resolveExecutable(exe, plan.cwd, childEnvValue(plan, 'PATH'), childEnvValue(plan, 'PATHEXT'))) {
-    const what = exe.includes('/') || exe.includes(sep) ? `executable ${resolve(plan.cwd, exe)} does not exist` : `executable '${exe}' was not found on the PATH the run gets`;
+    const what =
+      exe.includes('/') || exe.includes(sep)
+        ? `executable ${resolve(plan.cwd, exe)} does not exist`
+        : `executable '${exe}' was not found on the PATH the run gets`;
     problems.push({
       code: 'executable-missing',
       message: `${what}; check launch.accelerate / launch.python in the config or activate the Python environment`,
@@ -120,7 +134,10 @@ export function preflight(plan: LaunchPlan, liveRuns: readonly RunRecord[] = [])
   } else {
     const script = resolve(plan.cwd, plan.argv[si]!);
     if (!isFile(script)) {
-      problems.push({ code: 'script-missing', message: `training script ${script} does not exist; check launch.scriptPath (clone diffusers and point it at examples/…)` });
+      problems.push({
+        code: 'script-missing',
+        message: `training script ${script} does not exist; check launch.scriptPath (clone diffusers and point it at examples/…)`,
+      });
     }
   }
 

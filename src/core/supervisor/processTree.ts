@@ -89,9 +89,10 @@ export async function readStartTime(pid: number, query: ProcessQuery = systemPro
   }
   const tool = query.platform === 'win32' ? 'powershell.exe' : 'ps';
   if (!query.maySpawn()) return { unknown: `its start time is not checked here (that needs ${tool}, and no process is started in an untrusted workspace)` };
-  const out = query.platform === 'win32'
-    ? await query.run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`])
-    : await query.run('ps', ['-o', 'lstart=', '-p', String(pid)]);
+  const out =
+    query.platform === 'win32'
+      ? await query.run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`])
+      : await query.run('ps', ['-o', 'lstart=', '-p', String(pid)]);
   const start = out?.trim();
   return start ? { startTime: start } : { unknown: `${tool} could not read its start time` };
 }
@@ -154,14 +155,18 @@ export async function sameProcess(pid: number | undefined, startTime: string | u
   if (startTime === undefined) {
     return { state: 'notOurs', why: `process ${pid} is alive, but the record has no start time for it, so it cannot be told to be the run's` };
   }
-  if (startTime === START_TIME_UNREADABLE) return { state: 'unknown', why: `process ${pid} is alive, but its start time could not be read when it was recorded` };
+  if (startTime === START_TIME_UNREADABLE)
+    return { state: 'unknown', why: `process ${pid} is alive, but its start time could not be read when it was recorded` };
   const now = await readStartTime(pid, query);
   if ('unknown' in now) {
     if (!pidExists(pid, query)) return { state: 'gone', why: `process ${pid} is gone` };
     return { state: 'unknown', why: `process ${pid} is alive, but ${now.unknown}` };
   }
   if (now.startTime !== startTime) {
-    return { state: 'notOurs', why: `process ${pid} is alive, but it started at ${now.startTime}, not at the recorded ${startTime}: another process has its pid` };
+    return {
+      state: 'notOurs',
+      why: `process ${pid} is alive, but it started at ${now.startTime}, not at the recorded ${startTime}: another process has its pid`,
+    };
   }
   return { state: 'alive' };
 }
@@ -248,7 +253,6 @@ export async function signalRun(pgid: number | undefined, extraPids: number[], s
     }
   }
 }
-
 
 /** `taskkill [/F] /T /PID <pid>` by absolute path (no shell, no PATH lookup); errors ignored (already gone). */
 export async function taskkillTree(pid: number, force: boolean): Promise<void> {

@@ -53,7 +53,12 @@ export type QueueDecision = { entry: RunEntry; gpus?: number[] } | { entry: RunE
  */
 export function planQueue(entries: readonly RunEntry[], totalGpus: number | undefined, holds: (r: RunRecord) => boolean): QueueDecision[] {
   const live = entries.filter((e) => holds(e.record)).map((e) => e.record);
-  const busyDirs = new Set(live.map((r) => r.outputDir).filter((d): d is string => !!d).map((d) => resolve(d)));
+  const busyDirs = new Set(
+    live
+      .map((r) => r.outputDir)
+      .filter((d): d is string => !!d)
+      .map((d) => resolve(d)),
+  );
   const out: QueueDecision[] = [];
   const queued = entries.filter((e) => e.record.state === 'queued');
   if (totalGpus === undefined) {

@@ -176,7 +176,7 @@ export function unreadableEntry(dir: string, problem: string, now = Date.now()):
   const state: RunStatus = exit ? finalStateOf(exit) : consoleMs !== undefined && now - consoleMs < CONSOLE_LIVE_MS ? 'running' : 'failed';
   const stamp = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(id);
   const created = stamp ? Date.parse(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}Z`) : NaN;
-  const createdAt = new Date(Number.isFinite(created) ? created : consoleMs ?? now).toISOString();
+  const createdAt = new Date(Number.isFinite(created) ? created : (consoleMs ?? now)).toISOString();
   const record: RunRecord = {
     id,
     name: id,
@@ -231,7 +231,10 @@ export function listRuns(recordsDir: string, problems?: string[], now = Date.now
 }
 
 /** A record file (run.json, exit.json) read without throwing: its object, or missing, or why it cannot be used. */
-export type RecordFileRead = { value: Record<string, unknown>; missing?: undefined; error?: undefined } | { value?: undefined; missing: true; error?: undefined } | { value?: undefined; missing?: undefined; error: string };
+export type RecordFileRead =
+  | { value: Record<string, unknown>; missing?: undefined; error?: undefined }
+  | { value?: undefined; missing: true; error?: undefined }
+  | { value?: undefined; missing?: undefined; error: string };
 
 /** Reads one JSON object file of a record folder; never throws (readers of runs live with broken records). */
 export async function readRecordFile(path: string): Promise<RecordFileRead> {

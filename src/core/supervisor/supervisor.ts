@@ -195,7 +195,11 @@ export class Supervisor {
     }, this.startTimeoutMs);
     if (spawnError || (wrapperExited && readRecord(dir).wrapperPid === undefined)) {
       const why = spawnError ? spawnError.message : 'it exited at once';
-      updateRecord(dir, { state: 'failed', endedAt: new Date().toISOString(), note: `the supervising wrapper (${this.launcher.execPath} ${this.launcher.wrapperScript}) could not run: ${why}` });
+      updateRecord(dir, {
+        state: 'failed',
+        endedAt: new Date().toISOString(),
+        note: `the supervising wrapper (${this.launcher.execPath} ${this.launcher.wrapperScript}) could not run: ${why}`,
+      });
     }
     return await this.get(readRecord(dir).id);
   }
@@ -296,7 +300,7 @@ export class Supervisor {
     const found = await pick(outputDir);
     const name = typeof found === 'string' ? found : found?.name;
     if (!name) throw new Error(`run ${id} has no complete checkpoint in ${outputDir} to resume from`);
-    const base = plan && outputDirOf(plan) !== resolve(outputDir) ? withOutputDir(plan, outputDir) : plan ?? record.plan;
+    const base = plan && outputDirOf(plan) !== resolve(outputDir) ? withOutputDir(plan, outputDir) : (plan ?? record.plan);
     return this.start(withResume(base, name), {
       name: meta.name ?? record.name,
       ...(record.configPath ? { configPath: record.configPath } : {}),

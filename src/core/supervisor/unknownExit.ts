@@ -64,10 +64,9 @@ export interface UnknownExitOutcome {
   note: string;
 }
 
-export const UNKNOWN_EXIT_SUCCEEDED =
-  'exit status unknown (the supervising wrapper was killed); the run reached its last step and wrote its final weights';
+export const UNKNOWN_EXIT_SUCCEEDED = 'exit status unknown (the supervising wrapper was killed); the run reached its last step and wrote its final weights';
 export const UNKNOWN_EXIT_FAILED =
-  'ended, exit status unknown: the run\'s processes are gone and no exit status was recorded (the supervising wrapper process was killed, or could not write exit.json)';
+  "ended, exit status unknown: the run's processes are gone and no exit status was recorded (the supervising wrapper process was killed, or could not write exit.json)";
 
 /** The outcome of a run whose processes are gone and whose exit.json is missing. */
 export function outcomeWithoutExit(input: UnknownExitInput): UnknownExitOutcome {

@@ -70,7 +70,10 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   const finish = async (exit: ExitInfo): Promise<number> => {
     write(files.exit, exit);
     // Why it ended without an exit status (it could not start, say) belongs in run.json too, where lists show notes.
-    const notes = [exit.exitCode === null && exit.signal === null ? exit.error : undefined, writeErrors.size ? `some run record writes failed: ${[...writeErrors.values()].join('; ')}` : undefined].filter(Boolean);
+    const notes = [
+      exit.exitCode === null && exit.signal === null ? exit.error : undefined,
+      writeErrors.size ? `some run record writes failed: ${[...writeErrors.values()].join('; ')}` : undefined,
+    ].filter(Boolean);
     const note = notes.length ? notes.join('; ') : current.note;
     save({ state: finalState(exit), exitCode: exit.exitCode, signal: exit.signal, endedAt: exit.endedAt, ...(note ? { note } : {}) });
     if (opts.pump !== false) {
@@ -101,7 +104,10 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   const { env: planEnv, missing } = mergeSecrets(current.plan.env, secrets);
   if (missing.length) {
     try {
-      writeSync(fd, `${WRAPPER_PREFIX}${missing.join(', ')} not passed to the training: run records do not keep secret values, and this start did not bring them (start the run from its config again)\n`);
+      writeSync(
+        fd,
+        `${WRAPPER_PREFIX}${missing.join(', ')} not passed to the training: run records do not keep secret values, and this start did not bring them (start the run from its config again)\n`,
+      );
     } catch {
       // the training starts anyway; the variable is simply not set
     }

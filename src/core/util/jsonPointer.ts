@@ -4,7 +4,10 @@
 export function pointerToPath(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.includes('~')) return pointer.slice(1).split('/');
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 export function pathToPointer(path: ReadonlyArray<string | number>): string {

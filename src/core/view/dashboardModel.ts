@@ -9,7 +9,16 @@ import { failureTitle } from '../run/failure';
 import { redactText } from '../util/redact';
 import { epochText } from '../../shared/epochs';
 import type {
-  CheckpointView, DeltaMessage, FailureView, GalleryImageView, GpuSampleView, MarkerView, Point, RunOutcome, RunStatusView, RunView,
+  CheckpointView,
+  DeltaMessage,
+  FailureView,
+  GalleryImageView,
+  GpuSampleView,
+  MarkerView,
+  Point,
+  RunOutcome,
+  RunStatusView,
+  RunView,
 } from '../../shared/dashboardProtocol';
 
 export interface RunMeta {
@@ -71,9 +80,12 @@ function galleryView(s: RunState, meta: RunMeta): GalleryImageView[] {
       const uris = meta.imageUri(img.ref);
       if (!uris) return;
       out.push({
-        epoch: entry.tag === 'test' ? 'test' : entry.epoch, index, ...uris,
+        epoch: entry.tag === 'test' ? 'test' : entry.epoch,
+        index,
+        ...uris,
         ...(prompt ? { prompt } : {}),
-        ...(img.width ? { width: img.width } : {}), ...(img.height ? { height: img.height } : {}),
+        ...(img.width ? { width: img.width } : {}),
+        ...(img.height ? { height: img.height } : {}),
       });
     });
   }
@@ -105,7 +117,8 @@ function gpuView(s: RunState, after = -Infinity): GpuSampleView[] {
     if (sample.wallTime <= after) continue;
     for (const g of sample.gpus) {
       out.push({
-        t: sample.wallTime, index: g.index,
+        t: sample.wallTime,
+        index: g.index,
         ...(g.utilizationPct !== undefined ? { utilizationPct: g.utilizationPct } : {}),
         ...(g.memoryUsedMiB !== undefined ? { memoryUsedMiB: g.memoryUsedMiB } : {}),
         ...(g.memoryTotalMiB !== undefined ? { memoryTotalMiB: g.memoryTotalMiB } : {}),
@@ -131,7 +144,10 @@ function failureView(s: RunState, meta: RunMeta): FailureView | undefined {
   if (!f) return undefined;
   // The state's texts were masked as the console was read; what goes to the webview is masked once more (redact.ts).
   return {
-    class: f.class, title: failureTitle(f.class), message: redactText(f.message), remedy: redactText(f.remedy),
+    class: f.class,
+    title: failureTitle(f.class),
+    message: redactText(f.message),
+    remedy: redactText(f.remedy),
     ...(f.fix ? { fixTitle: f.fix.title } : {}),
     ...(meta.failureLine ? { consoleLine: meta.failureLine } : {}),
   };
@@ -143,11 +159,19 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
   const failure = failureView(s, meta);
   const prompt = typeof s.args?.validation_prompt === 'string' ? redactText(s.args.validation_prompt) : undefined;
   return {
-    id: meta.id, label: meta.label, ...(s.script ? { script: s.script } : {}), simulated: meta.simulated, loaded,
-    status: statusView(s), series,
-    gallery: loaded ? galleryView(s, meta) : [], checkpoints: checkpointsView(s), markers: loaded ? markersView(s) : [],
+    id: meta.id,
+    label: meta.label,
+    ...(s.script ? { script: s.script } : {}),
+    simulated: meta.simulated,
+    loaded,
+    status: statusView(s),
+    series,
+    gallery: loaded ? galleryView(s, meta) : [],
+    checkpoints: checkpointsView(s),
+    markers: loaded ? markersView(s) : [],
     gpu: loaded ? gpuView(s) : [],
-    ...(failure ? { failure } : {}), ...(prompt ? { validationPrompt: prompt } : {}),
+    ...(failure ? { failure } : {}),
+    ...(prompt ? { validationPrompt: prompt } : {}),
     ...(s.notices.length ? { notices: noticesView(s) } : {}),
   };
 }

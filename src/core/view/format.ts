@@ -45,13 +45,19 @@ export function runDisplayName(name: string, startedIso: string, shared: boolean
 /** One line for a run: its state, progress, rate and ETA or outcome. */
 export function describeRun(s: RunState): string {
   switch (s.state) {
-    case 'finished': return `finished at step ${s.step ?? '?'}`;
-    case 'failed': return `failed${s.failure ? `: ${failureTitle(s.failure.class)}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
-    case 'stopped': return `stopped${s.step !== null ? ` at step ${s.step}` : ''}`;
-    case 'queued': return 'queued';
-    case 'training': return s.hang
-      ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}`
-      : `${formatProgress(s)} · ${formatRate(s.rateItPerSec)} · ETA ${formatDuration(s.etaSec)}`;
-    default: return s.step !== null ? `${s.state} · ${formatProgress(s)}` : s.state;
+    case 'finished':
+      return `finished at step ${s.step ?? '?'}`;
+    case 'failed':
+      return `failed${s.failure ? `: ${failureTitle(s.failure.class)}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
+    case 'stopped':
+      return `stopped${s.step !== null ? ` at step ${s.step}` : ''}`;
+    case 'queued':
+      return 'queued';
+    case 'training':
+      return s.hang
+        ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}`
+        : `${formatProgress(s)} · ${formatRate(s.rateItPerSec)} · ETA ${formatDuration(s.etaSec)}`;
+    default:
+      return s.step !== null ? `${s.state} · ${formatProgress(s)}` : s.state;
   }
 }

@@ -57,7 +57,14 @@ export function runFailureDiagnostic(shown: ShownFailure, configText: string): D
   const { line, column } = lineColumn(configText, offset);
   return {
     // Masked once more on the way out (the state's texts already are, see redact.ts): Problems is often screen-shared.
-    severity: 'error', code: `run-${failure.class}`, message: redactText(`Run ${runId} failed (${failureTitle(failure.class)}): ${failure.message} ${failure.remedy}`),
-    path: pointer, offset, length, line, column, ...(failure.fix ? { fix: failure.fix } : {}),
+    severity: 'error',
+    code: `run-${failure.class}`,
+    message: redactText(`Run ${runId} failed (${failureTitle(failure.class)}): ${failure.message} ${failure.remedy}`),
+    path: pointer,
+    offset,
+    length,
+    line,
+    column,
+    ...(failure.fix ? { fix: failure.fix } : {}),
   };
 }

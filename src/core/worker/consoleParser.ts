@@ -30,13 +30,16 @@ const CHECKPOINT_STEP_RE = /checkpoint-(\d+)[\\/]?\s*$/;
 
 // A script's file name as a whole path component or word, e.g. in accelerate's `Command '[…, 'train_….py', …]'`.
 const SCRIPT_FILES: Array<[ScriptKind, RegExp]> = SCRIPT_KINDS.map((kind) => [
-  kind, new RegExp(`(?:^|[\\\\/\\s'"])${SCRIPT_PROFILES[kind].fileName.replace(/[.]/g, '\\.')}`),
+  kind,
+  new RegExp(`(?:^|[\\\\/\\s'"])${SCRIPT_PROFILES[kind].fileName.replace(/[.]/g, '\\.')}`),
 ]);
 /** Banner fields only one script logs: seeing one says whose console it is. */
-const OWN_BANNER_FIELDS = new Map<string, ScriptKind>(SCRIPT_KINDS.flatMap((kind) => {
-  const field = SCRIPT_PROFILES[kind].console.ownBannerField;
-  return field ? [[field, kind] as const] : [];
-}));
+const OWN_BANNER_FIELDS = new Map<string, ScriptKind>(
+  SCRIPT_KINDS.flatMap((kind) => {
+    const field = SCRIPT_PROFILES[kind].console.ownBannerField;
+    return field ? [[field, kind] as const] : [];
+  }),
+);
 /** Scripts whose Steps bar shows `loss=` rather than `step_loss=`. */
 const PLAIN_LOSS_KINDS = SCRIPT_KINDS.filter((kind) => SCRIPT_PROFILES[kind].console.lossPostfix === 'loss');
 
@@ -290,7 +293,13 @@ export class ConsoleParser {
       return;
     }
     if ((m = /^removing checkpoints: (.+)$/.exec(message))) {
-      this.emit({ type: 'checkpointsRemoved', names: m[1]!.split(',').map((s) => s.trim()).filter(Boolean) });
+      this.emit({
+        type: 'checkpointsRemoved',
+        names: m[1]!
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      });
       return;
     }
     this.weightsSaved(message);
@@ -327,8 +336,11 @@ export class ConsoleParser {
     const key = rank ?? -1;
     const tb = this.tracebacks.get(key);
     if (tb && !truncated) {
-      if (/^\s/.test(text) || /^Traceback \(most recent call last\):/.test(text)
-        || /^(During handling of the above exception|The above exception was the direct cause)/.test(text)) {
+      if (
+        /^\s/.test(text) ||
+        /^Traceback \(most recent call last\):/.test(text) ||
+        /^(During handling of the above exception|The above exception was the direct cause)/.test(text)
+      ) {
         this.tbPush(tb, text);
         return;
       }
@@ -419,7 +431,9 @@ export class ConsoleParser {
       if (!this.finalSaved && !held) this.setPhase('training');
       this.lastStep = bar.n;
       this.emit({
-        type: 'progress', step: bar.n, ...(total !== undefined ? { total } : {}),
+        type: 'progress',
+        step: bar.n,
+        ...(total !== undefined ? { total } : {}),
         ...(bar.ratePerSec !== undefined ? { rateItPerSec: bar.ratePerSec } : {}),
         ...(bar.elapsedSec !== undefined ? { elapsedSec: bar.elapsedSec } : {}),
         ...(bar.remainingSec !== undefined ? { remainingSec: bar.remainingSec } : {}),

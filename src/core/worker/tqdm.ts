@@ -48,7 +48,10 @@ export function parseTqdmBar(text: string): TqdmBar | undefined {
   if (lt < 0) return bar;
   const elapsed = parseTqdmTime(inner.slice(0, lt).trim());
   if (elapsed !== undefined) bar.elapsedSec = elapsed;
-  const parts = inner.slice(lt + 1).split(',').map((s) => s.trim());
+  const parts = inner
+    .slice(lt + 1)
+    .split(',')
+    .map((s) => s.trim());
   const remaining = parseTqdmTime(parts[0] ?? '');
   if (remaining !== undefined) bar.remainingSec = remaining;
   const rate = parseTqdmRate(parts[1] ?? '');

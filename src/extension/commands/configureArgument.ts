@@ -10,8 +10,15 @@ interface ArgItem extends vscode.QuickPickItem {
 }
 
 const GROUP_TITLES: Record<(typeof ARG_GROUPS)[number], string> = {
-  model: 'Model', data: 'Data', training: 'Training', optimisation: 'Optimisation', validation: 'Validation',
-  checkpoints: 'Checkpoints', logging: 'Logging', hub: 'Hub', performance: 'Performance',
+  model: 'Model',
+  data: 'Data',
+  training: 'Training',
+  optimisation: 'Optimisation',
+  validation: 'Validation',
+  checkpoints: 'Checkpoints',
+  logging: 'Logging',
+  hub: 'Hub',
+  performance: 'Performance',
 };
 
 export async function configureArgument(uri?: vscode.Uri, dest?: string): Promise<void> {
@@ -19,7 +26,9 @@ export async function configureArgument(uri?: vscode.Uri, dest?: string): Promis
   if (!doc) return;
   const parsed = parseDocument(doc);
   if (!parsed.config) {
-    void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(doc.uri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}. Fix it first.`);
+    void vscode.window.showErrorMessage(
+      `${vscode.workspace.asRelativePath(doc.uri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}. Fix it first.`,
+    );
     return;
   }
   const info = SCRIPTS[parsed.config.script];

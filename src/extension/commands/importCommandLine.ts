@@ -26,7 +26,9 @@ export function isImportTextDocument(doc: vscode.TextDocument): boolean {
 export async function importCommandLine(uri?: vscode.Uri): Promise<void> {
   const doc = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
   if (!doc) {
-    void vscode.window.showWarningMessage('Open the document holding the training command first ("SDXL: New Config from Command Line…" opens one to paste it into).');
+    void vscode.window.showWarningMessage(
+      'Open the document holding the training command first ("SDXL: New Config from Command Line…" opens one to paste it into).',
+    );
     return;
   }
   const text = doc.getText();
@@ -39,10 +41,13 @@ export async function importCommandLine(uri?: vscode.Uri): Promise<void> {
     } catch (e) {
       if (!(e instanceof UnknownScriptError)) throw e;
       const titles = stepTitles(TITLE, ['which script?', 'file name']);
-      const pick = await vscode.window.showQuickPick(SCRIPT_KINDS.map((k) => ({ label: k, description: SCRIPTS[k].title })), {
-        title: titles[0],
-        placeHolder: e.message,
-      });
+      const pick = await vscode.window.showQuickPick(
+        SCRIPT_KINDS.map((k) => ({ label: k, description: SCRIPTS[k].title })),
+        {
+          title: titles[0],
+          placeHolder: e.message,
+        },
+      );
       if (!pick) return;
       result = importCommandText(pick.label as ScriptKind, text);
       nameTitle = titles[1]!;
@@ -69,11 +74,13 @@ export async function importCommandLine(uri?: vscode.Uri): Promise<void> {
 export class ImportCodeLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!isImportTextDocument(doc)) return [];
-    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
-      title: '$(file-add) Import Command Line',
-      tooltip: 'Make a training config (*.sdxl.json) from the command pasted below',
-      command: 'sdxl.importCommandLine',
-      arguments: [doc.uri],
-    })];
+    return [
+      new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
+        title: '$(file-add) Import Command Line',
+        tooltip: 'Make a training config (*.sdxl.json) from the command pasted below',
+        command: 'sdxl.importCommandLine',
+        arguments: [doc.uri],
+      }),
+    ];
   }
 }

@@ -10,8 +10,12 @@ type Shell = 'bash' | 'powershell';
 type FromWebview = { type: 'copy'; shell: Shell };
 
 function isFromWebview(m: unknown): m is FromWebview {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'copy'
-    && ((m as { shell?: unknown }).shell === 'bash' || (m as { shell?: unknown }).shell === 'powershell');
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    (m as { type?: unknown }).type === 'copy' &&
+    ((m as { shell?: unknown }).shell === 'bash' || (m as { shell?: unknown }).shell === 'powershell')
+  );
 }
 
 export class LaunchCommandView implements vscode.Disposable {
@@ -21,9 +25,11 @@ export class LaunchCommandView implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor() {
-    this.subscriptions.push(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (this.panel && e.document === this.doc) this.render();
-    }));
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.panel && e.document === this.doc) this.render();
+      }),
+    );
   }
 
   async show(uri?: vscode.Uri): Promise<void> {
@@ -66,8 +72,10 @@ export class LaunchCommandView implements vscode.Disposable {
         const plan = buildLaunchPlan(parsed.config, this.doc.uri.fsPath);
         const command = copyableCommand(plan);
         this.commands = { bash: command.bash, powershell: command.powershell };
-        const note = command.masked.length === 0 ? ''
-          : `Secrets are masked (${command.masked.join(', ')}): put the real value in before running it, or log in with \`hf auth login\` and drop the token from the config.`;
+        const note =
+          command.masked.length === 0
+            ? ''
+            : `Secrets are masked (${command.masked.join(', ')}): put the real value in before running it, or log in with \`hf auth login\` and drop the token from the config.`;
         body = `
           <p>Start runs this in <code>${escapeHtml(plan.cwd)}</code>, with the editor's environment plus the variables set below.</p>
           ${section('bash', 'bash (Linux, macOS, WSL)', this.commands.bash, note)}

@@ -18,10 +18,15 @@ export async function newConfig(): Promise<void> {
   );
   if (!presetPick) return;
   const config = configFromPreset(presetPick.preset);
-  const target = await writeNewConfig(config, presetPick.preset.id, [
-    `SDXL training config: ${presetPick.preset.label} (${presetPick.preset.detail}).`,
-    'Edit values here, or run "SDXL: Configure Argument…". Hover an argument for its help.',
-  ], nameTitle!);
+  const target = await writeNewConfig(
+    config,
+    presetPick.preset.id,
+    [
+      `SDXL training config: ${presetPick.preset.label} (${presetPick.preset.detail}).`,
+      'Edit values here, or run "SDXL: Configure Argument…". Hover an argument for its help.',
+    ],
+    nameTitle!,
+  );
   if (target) await showConfig(target);
 }
 
@@ -29,7 +34,12 @@ export async function newConfig(): Promise<void> {
  * Asks for the file name (the step titled `nameTitle`) and writes the config into the first workspace folder, or
  * into an untitled document when there is none. Returns what to show, or undefined when the user cancelled.
  */
-export async function writeNewConfig(config: SdxlConfig, baseName: string, header: string[], nameTitle: string): Promise<vscode.Uri | vscode.TextDocument | undefined> {
+export async function writeNewConfig(
+  config: SdxlConfig,
+  baseName: string,
+  header: string[],
+  nameTitle: string,
+): Promise<vscode.Uri | vscode.TextDocument | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const name = await vscode.window.showInputBox({
     title: nameTitle,

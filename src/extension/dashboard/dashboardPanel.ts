@@ -116,20 +116,26 @@ export class DashboardHost implements vscode.Disposable {
     this.ready = false;
     this.batcher?.dispose();
     this.batcher = new DeltaBatcher({ send: (d) => this.post(d), intervalMs: 100 });
-    panel.onDidDispose(() => {
-      if (this.panel !== panel) return;
-      this.panel = undefined;
-      this.ready = false;
-      this.batcher?.dispose();
-      this.batcher = undefined;
-    }, null, this.subscriptions);
+    panel.onDidDispose(
+      () => {
+        if (this.panel !== panel) return;
+        this.panel = undefined;
+        this.ready = false;
+        this.batcher?.dispose();
+        this.batcher = undefined;
+      },
+      null,
+      this.subscriptions,
+    );
     // A webview that was hidden is reloaded when shown again; it says `ready` and gets a fresh `init`.
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.subscriptions);
     const nonce = makeNonce();
     const asUri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
     panel.webview.html = dashboardHtml({
-      cspSource: panel.webview.cspSource, nonce,
-      scriptUri: asUri('dist', 'webview', 'dashboard.js'), styleUri: asUri('dist', 'webview', 'dashboard.css'),
+      cspSource: panel.webview.cspSource,
+      nonce,
+      scriptUri: asUri('dist', 'webview', 'dashboard.js'),
+      styleUri: asUri('dist', 'webview', 'dashboard.css'),
     });
   }
 

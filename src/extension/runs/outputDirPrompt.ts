@@ -3,9 +3,7 @@
 import * as vscode from 'vscode';
 import type { OutputDirClaim } from '../../core/supervisor/ownership';
 
-export type OutputDirChoice =
-  | { kind: 'continue' }
-  | { kind: 'new'; save: boolean };
+export type OutputDirChoice = { kind: 'continue' } | { kind: 'new'; save: boolean };
 
 export interface OutputDirQuestion {
   claim: Extract<OutputDirClaim, { kind: 'taken' }>;
@@ -32,10 +30,7 @@ export async function askAboutOutputDir(q: OutputDirQuestion): Promise<OutputDir
   const message = q.claim.live
     ? `Output folder '${q.outputDirText}' is being written by run ${q.ownerText ?? q.claim.byRunId}.`
     : `Output folder '${q.outputDirText}' already holds ${holds}${owner}.`;
-  const picked = await vscode.window.showWarningMessage(message,
-    { modal: true, detail },
-    ...items,
-  );
+  const picked = await vscode.window.showWarningMessage(message, { modal: true, detail }, ...items);
   if (picked === undefined) return undefined;
   if (picked === cont) return { kind: 'continue' };
   return { kind: 'new', save: picked === save };

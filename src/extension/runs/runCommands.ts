@@ -28,7 +28,10 @@ export async function resolveRunId(runs: RunsController, arg: unknown, filter: (
     return undefined;
   }
   if (candidates.length === 1) return candidates[0]!.id;
-  const pick = await vscode.window.showQuickPick(candidates.map((r) => ({ label: r.entry.record.name, description: describeRun(r.state), detail: r.id, id: r.id })), { title: 'Which run?' });
+  const pick = await vscode.window.showQuickPick(
+    candidates.map((r) => ({ label: r.entry.record.name, description: describeRun(r.state), detail: r.id, id: r.id })),
+    { title: 'Which run?' },
+  );
   return pick?.id;
 }
 
@@ -79,9 +82,14 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
       if (!run) return;
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(run.dir, 'console.log')));
       const editor = await vscode.window.showTextDocument(doc, { preview: false });
-      const line = at === undefined ? doc.lineCount
-        : at === 'failure' ? runs.monitorOf(id)?.consoleLineOf('failure')
-          : typeof at === 'object' ? runs.monitorOf(id)?.consoleLineOf(at.step) : at;
+      const line =
+        at === undefined
+          ? doc.lineCount
+          : at === 'failure'
+            ? runs.monitorOf(id)?.consoleLineOf('failure')
+            : typeof at === 'object'
+              ? runs.monitorOf(id)?.consoleLineOf(at.step)
+              : at;
       if (line !== undefined) {
         const pos = new vscode.Position(Math.max(0, Math.min(doc.lineCount - 1, line - 1)), 0);
         editor.selection = new vscode.Selection(pos, pos);
@@ -90,10 +98,11 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
     },
     'sdxl.revealOutput': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg);
-      const dir = id ? runs.get(id)?.state.outputDir ?? runs.get(id)?.entry.record.outputDir : undefined;
+      const dir = id ? (runs.get(id)?.state.outputDir ?? runs.get(id)?.entry.record.outputDir) : undefined;
       if (!dir) return void vscode.window.showWarningMessage('SDXL: this run has no known output_dir.');
-      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)).then(undefined,
-        () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir)));
+      await vscode.commands
+        .executeCommand('revealInExplorer', vscode.Uri.file(dir))
+        .then(undefined, () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir)));
     },
     'sdxl.openInTensorBoard': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg);
@@ -102,7 +111,10 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
       if (!run || !dir) return;
       const logDir = logsDirOf(dir, run.state.args);
       // The Python extension's TensorBoard integration, when installed; otherwise the command to run by hand.
-      const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(() => true, () => false);
+      const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(
+        () => true,
+        () => false,
+      );
       if (!ok) {
         // Quoted for the platform's usual shell: a path with spaces, quotes or `$` pastes as one argument.
         const cmd = formatCommandLine(['tensorboard', '--logdir', logDir], process.platform === 'win32' ? 'powershell' : 'bash', { multiline: false });
@@ -113,7 +125,11 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
     'sdxl.deleteRunRecord': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg, (ended) => ended);
       if (!id) return;
-      const ok = await vscode.window.showWarningMessage(`Delete the record of run ${id}? Its output_dir (checkpoints, weights) is kept.`, { modal: true }, 'Delete Record');
+      const ok = await vscode.window.showWarningMessage(
+        `Delete the record of run ${id}? Its output_dir (checkpoints, weights) is kept.`,
+        { modal: true },
+        'Delete Record',
+      );
       if (ok === 'Delete Record') await runs.deleteRecord(id);
     },
     // From the failure notification and the dashboard banner: one undo step, then say what changed where.
@@ -125,7 +141,10 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
       const applied = edits.length > 0 && (await vscode.workspace.applyEdit(edit));
       await vscode.window.showTextDocument(doc);
       if (applied) void vscode.window.showInformationMessage(`SDXL: ${fixAppliedMessage(fix, path.basename(configPath))}`);
-      else void vscode.window.showWarningMessage(`SDXL: could not apply "${fix.title}" to ${path.basename(configPath)} (its JSON does not have the shape the fix expects); change it by hand.`);
+      else
+        void vscode.window.showWarningMessage(
+          `SDXL: could not apply "${fix.title}" to ${path.basename(configPath)} (its JSON does not have the shape the fix expects); change it by hand.`,
+        );
     },
   };
 }

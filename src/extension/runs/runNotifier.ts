@@ -15,7 +15,10 @@ export class RunNotifier implements vscode.Disposable {
   /** Runs with a validation notification still on screen: one at a time, so a long run does not pile them up. */
   private readonly validationShown = new Set<string>();
 
-  constructor(private readonly runs: RunsController, private readonly log: Log = () => undefined) {
+  constructor(
+    private readonly runs: RunsController,
+    private readonly log: Log = () => undefined,
+  ) {
     this.subscription = runs.onDidChange(loggingErrors('Run notifications', log, (c: RunChange | undefined) => c && this.onChange(c)));
   }
 
@@ -29,7 +32,8 @@ export class RunNotifier implements vscode.Disposable {
     const fresh = c.events.some((e) => e.at !== undefined);
     if (state.state !== previous.state && fresh) {
       if (state.state === 'finished') {
-        void vscode.window.showInformationMessage(this.redact(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`), 'Open Dashboard', 'Reveal Output')
+        void vscode.window
+          .showInformationMessage(this.redact(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`), 'Open Dashboard', 'Reveal Output')
           .then((a) => a && vscode.commands.executeCommand(a === 'Open Dashboard' ? 'sdxl.openDashboard' : 'sdxl.revealOutput', id));
       }
     }
@@ -44,7 +48,8 @@ export class RunNotifier implements vscode.Disposable {
       const last = state.validation.entries.filter((e) => e.tag === 'validation').at(-1)!;
       if (!this.validationShown.has(id)) {
         this.validationShown.add(id);
-        void vscode.window.showInformationMessage(this.redact(`SDXL run "${name}": validation images for ${epochText(last.epoch)}.`), 'Open Dashboard')
+        void vscode.window
+          .showInformationMessage(this.redact(`SDXL run "${name}": validation images for ${epochText(last.epoch)}.`), 'Open Dashboard')
           .then((a) => {
             this.validationShown.delete(id);
             if (a) void vscode.commands.executeCommand('sdxl.openDashboard', id);
@@ -55,20 +60,25 @@ export class RunNotifier implements vscode.Disposable {
     }
     if (state.hang && !previous.hang && !state.exit) {
       const { sinceSec, typicalStepSec } = state.hang;
-      void vscode.window.showWarningMessage(
-        this.redact(`SDXL run "${name}" may be hung: no step for ${Math.round(sinceSec)} s (a step usually takes ${typicalStepSec.toFixed(1)} s).`),
-        'Open Console Log', 'Stop Run',
-      ).then((a) => {
-        if (a === 'Open Console Log') void vscode.commands.executeCommand('sdxl.openConsoleLog', id);
-        else if (a === 'Stop Run') void vscode.commands.executeCommand('sdxl.stopRun', id);
-      });
+      void vscode.window
+        .showWarningMessage(
+          this.redact(`SDXL run "${name}" may be hung: no step for ${Math.round(sinceSec)} s (a step usually takes ${typicalStepSec.toFixed(1)} s).`),
+          'Open Console Log',
+          'Stop Run',
+        )
+        .then((a) => {
+          if (a === 'Open Console Log') void vscode.commands.executeCommand('sdxl.openConsoleLog', id);
+          else if (a === 'Stop Run') void vscode.commands.executeCommand('sdxl.stopRun', id);
+        });
     }
     if (fresh && state.nanLossStep !== null && previous.nanLossStep === null && !this.nanStopped.has(id)) {
       this.nanStopped.add(id);
       const stop = setting('stopOnNanLoss');
       const nan = state.warnings.find((w) => w.class === 'nan_loss');
       if (stop && !state.exit) {
-        void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`));
+        void vscode.window.showWarningMessage(
+          this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}; stopping it (setting sdxl.stopOnNanLoss). ${nan?.remedy ?? ''}`),
+        );
         logFailure(`Stopping run ${id} after its NaN loss`, this.log, this.runs.stop(id));
       } else {
         void vscode.window.showWarningMessage(this.redact(`SDXL run "${name}": the loss became NaN at step ${state.nanLossStep}. ${nan?.remedy ?? ''}`));

@@ -21,7 +21,9 @@ export class RunProblems implements vscode.Disposable {
     const saved = memento.get<unknown>(DISMISSED_KEY);
     this.dismissed = new Set(Array.isArray(saved) ? saved.filter((x): x is string => typeof x === 'string') : []);
     this.subscriptions = [
-      runs.onDidChange((c) => { if (!c || mayChangeProblems(c)) this.update(); }),
+      runs.onDidChange((c) => {
+        if (!c || mayChangeProblems(c)) this.update();
+      }),
       diagnostics.onDidEditConfigOfRunFailure((uri) => this.dismiss(uri)),
     ];
     this.update();

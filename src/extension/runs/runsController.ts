@@ -76,14 +76,16 @@ export class RunsController implements vscode.Disposable {
     /** Masked in every text shown (monitors' states, log lines, errors); plans started here add theirs. */
     readonly secrets: KnownSecrets,
   ) {
-    this.settingsWatch = onDidChangeSettings(loggingErrors('Runs: applying changed settings', this.logError, (changed: ReadonlySet<SettingKey>) => {
-      // The supervisor keeps its grace period: the next one made reads the new value.
-      if (changed.has('stopGracePeriodSeconds')) this.supervisor = undefined;
-      if (changed.has('nvidiaSmiPath') || changed.has('hangFactor')) {
-        const now = this.monitorSettings();
-        for (const t of this.tracked.values()) t.monitor.updateOptions(now);
-      }
-    }));
+    this.settingsWatch = onDidChangeSettings(
+      loggingErrors('Runs: applying changed settings', this.logError, (changed: ReadonlySet<SettingKey>) => {
+        // The supervisor keeps its grace period: the next one made reads the new value.
+        if (changed.has('stopGracePeriodSeconds')) this.supervisor = undefined;
+        if (changed.has('nvidiaSmiPath') || changed.has('hangFactor')) {
+          const now = this.monitorSettings();
+          for (const t of this.tracked.values()) t.monitor.updateOptions(now);
+        }
+      }),
+    );
   }
 
   private readonly logError = (message: string): void => this.output.error(message);
@@ -226,12 +228,14 @@ export class RunsController implements vscode.Disposable {
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
     // The monitor swallows what its listeners throw (it must go on polling): logged here, with the run it was for.
-    t.unsubscribe = monitor.onDidChange(loggingErrors(`Run ${entry.record.id}: showing its new state`, this.logError, (state, events) => {
-      const previous = t.previous;
-      t.previous = state;
-      this.changeEmitter.fire({ id: entry.record.id, state, previous, events });
-      if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
-    }));
+    t.unsubscribe = monitor.onDidChange(
+      loggingErrors(`Run ${entry.record.id}: showing its new state`, this.logError, (state, events) => {
+        const previous = t.previous;
+        t.previous = state;
+        this.changeEmitter.fire({ id: entry.record.id, state, previous, events });
+        if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
+      }),
+    );
     this.tracked.set(entry.record.id, t);
     this.nameCounts = undefined;
     monitor.start();
@@ -252,9 +256,7 @@ export class RunsController implements vscode.Disposable {
   }
 
   runs(): RunView[] {
-    return [...this.tracked.values()]
-      .map((t) => this.view(t))
-      .sort((a, b) => b.entry.record.createdAt.localeCompare(a.entry.record.createdAt));
+    return [...this.tracked.values()].map((t) => this.view(t)).sort((a, b) => b.entry.record.createdAt.localeCompare(a.entry.record.createdAt));
   }
 
   /** How lists and legends name a run: see runLabel (runDisplayName, and `[simulation] ` unless the name says it). */
@@ -308,7 +310,13 @@ export class RunsController implements vscode.Disposable {
       let continues: { id: string; checkpoint: string } | undefined;
       if (claim.kind === 'taken') {
         const owner = claim.byRunId ? this.tracked.get(claim.byRunId) : undefined;
-        const continueFrom = owner && !claim.live ? await this.pickCheckpoint(owner.entry.record.id).then((c) => c.name, () => undefined) : undefined;
+        const continueFrom =
+          owner && !claim.live
+            ? await this.pickCheckpoint(owner.entry.record.id).then(
+                (c) => c.name,
+                () => undefined,
+              )
+            : undefined;
         const next = nextFreeOutputDir(plan, runs);
         const choice = await askAboutOutputDir({
           claim,
@@ -328,7 +336,9 @@ export class RunsController implements vscode.Disposable {
       const live = (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
       const entry = continues
         ? await sup.resume(continues.id, () => continues.checkpoint, meta, plan)
-        : live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
+        : live.length > 0
+          ? (await sup.enqueue(plan, meta)).entry
+          : await sup.start(plan, meta);
       this.output.info(`Run ${entry.record.id} ${entry.record.state === 'queued' ? 'queued' : 'started'}: ${redactArgv(entry.record.plan.argv).join(' ')}`);
       await this.refresh();
       return this.get(entry.record.id);
@@ -433,5 +443,6 @@ function readDir(abs: string): string[] | undefined {
 async function saveOutputDir(doc: vscode.TextDocument, outputDirText: string): Promise<void> {
   const edit = new vscode.WorkspaceEdit();
   for (const e of setArgumentEdits(doc.getText(), 'output_dir', outputDirText)) edit.replace(doc.uri, rangeFromOffsets(doc, e.offset, e.length), e.content);
-  if (!(await vscode.workspace.applyEdit(edit)) || !(await doc.save())) throw new Error(`could not save output_dir "${outputDirText}" into ${vscode.workspace.asRelativePath(doc.uri)}`);
+  if (!(await vscode.workspace.applyEdit(edit)) || !(await doc.save()))
+    throw new Error(`could not save output_dir "${outputDirText}" into ${vscode.workspace.asRelativePath(doc.uri)}`);
 }

@@ -35,12 +35,17 @@ async function selectPythonInterpreter(doc: vscode.TextDocument): Promise<void> 
   const name = path.basename(doc.uri.fsPath);
   if (!(await vscode.commands.getCommands(true)).includes('python.setInterpreter')) {
     await openConfigAt(doc, '/launch/python');
-    void vscode.window.showInformationMessage(`SDXL: set "python" under "launch" in ${name} to the training environment's interpreter (the Python extension is not installed to pick one).`);
+    void vscode.window.showInformationMessage(
+      `SDXL: set "python" under "launch" in ${name} to the training environment's interpreter (the Python extension is not installed to pick one).`,
+    );
     return;
   }
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-  const selected = () => vscode.commands.executeCommand<unknown>('python.interpreterPath', folder ? { workspaceFolder: folder.uri.fsPath } : undefined)
-    .then((p) => (typeof p === 'string' && p ? p : undefined), () => undefined);
+  const selected = () =>
+    vscode.commands.executeCommand<unknown>('python.interpreterPath', folder ? { workspaceFolder: folder.uri.fsPath } : undefined).then(
+      (p) => (typeof p === 'string' && p ? p : undefined),
+      () => undefined,
+    );
   const before = await selected();
   await vscode.commands.executeCommand('python.setInterpreter');
   const after = await selected();

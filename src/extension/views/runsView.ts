@@ -9,9 +9,7 @@ import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
 import { runsViewOrder } from '../../core/view/runList';
 
-export type RunsNode =
-  | { kind: 'run'; id: string }
-  | { kind: 'checkpoint'; runId: string; step: number };
+export type RunsNode = { kind: 'run'; id: string } | { kind: 'checkpoint'; runId: string; step: number };
 
 const STATE_ICONS: Record<string, [string, string?]> = {
   finished: ['pass', 'testing.iconPassed'],
@@ -35,7 +33,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     this.subscription = runs.onDidChange((c) => {
       if (!c) {
         const ids = new Set(this.runs.runs().map((r) => r.id));
-        for (const id of this.runNodes.keys()) if (!ids.has(id)) { this.runNodes.delete(id); this.lastKey.delete(id); }
+        for (const id of this.runNodes.keys())
+          if (!ids.has(id)) {
+            this.runNodes.delete(id);
+            this.lastKey.delete(id);
+          }
         for (const [key, n] of this.checkpointNodes) if (!ids.has(n.runId)) this.checkpointNodes.delete(key);
         return this.changed.fire(undefined);
       }
@@ -122,12 +124,23 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   item.contextValue = isEnded(s) ? 'sdxlRun.ended' : s.state === 'queued' ? 'sdxlRun.queued' : 'sdxlRun.live';
   // Names, messages and paths come from configs and the training's output: added as text, never as Markdown.
   const tip = new vscode.MarkdownString();
-  tip.appendMarkdown('**').appendText(run.entry.record.name).appendMarkdown('**').appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
+  tip
+    .appendMarkdown('**')
+    .appendText(run.entry.record.name)
+    .appendMarkdown('**')
+    .appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
-  else tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
-  if (run.entry.foreign) tip.appendMarkdown('\n\n').appendText('This machine did not create this queued run (a record committed to the repository, or queued on another machine): it starts only when you say so.');
+  else
+    tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  if (run.entry.foreign)
+    tip
+      .appendMarkdown('\n\n')
+      .appendText(
+        'This machine did not create this queued run (a record committed to the repository, or queued on another machine): it starts only when you say so.',
+      );
   if (s.outputDir) tip.appendMarkdown('\n\n').appendText(`output: ${s.outputDir}`);
-  if (s.failure) tip.appendMarkdown('\n\n**').appendText(failureTitle(s.failure.class)).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
+  if (s.failure)
+    tip.appendMarkdown('\n\n**').appendText(failureTitle(s.failure.class)).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);
   for (const n of s.notices) tip.appendMarkdown('\n\n$(info) ').appendText(n);
   tip.supportThemeIcons = true;
   item.tooltip = tip;

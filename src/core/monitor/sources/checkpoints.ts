@@ -17,7 +17,12 @@ export class CheckpointSource implements RunSource {
     if (!ctx.facts.end && ctx.passes % CHECKPOINT_EVERY !== 1) return;
     const out = ctx.facts.launch?.outputDir;
     if (!out) return;
-    if (await stat(out).then((st) => st.isDirectory(), () => false)) {
+    if (
+      await stat(out).then(
+        (st) => st.isDirectory(),
+        () => false,
+      )
+    ) {
       this.outputDirSeen = true;
       ctx.unwarn('output_dir-gone');
     } else if (this.outputDirSeen) {

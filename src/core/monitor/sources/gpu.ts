@@ -12,7 +12,10 @@ export class GpuSource implements RunSource {
   private failed = false;
 
   /** `following`: asked again after the query, as the monitor may have stopped or the run ended meanwhile. */
-  constructor(private readonly exec: string, private readonly following: () => boolean) {}
+  constructor(
+    private readonly exec: string,
+    private readonly following: () => boolean,
+  ) {}
 
   async poll(ctx: SourceContext): Promise<void> {
     const launch = ctx.facts.launch;

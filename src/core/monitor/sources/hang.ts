@@ -15,7 +15,10 @@ export class HangSource implements RunSource {
     const s = ctx.state;
     if (!ctx.live || isEnded(s) || s.hang) return;
     const { hangFactor, hangMinSec } = ctx.options;
-    const h = detectHang(s.progressTimes, ctx.now(), { ...(hangFactor !== undefined ? { factor: hangFactor } : {}), ...(hangMinSec !== undefined ? { minSec: hangMinSec } : {}) });
+    const h = detectHang(s.progressTimes, ctx.now(), {
+      ...(hangFactor !== undefined ? { factor: hangFactor } : {}),
+      ...(hangMinSec !== undefined ? { minSec: hangMinSec } : {}),
+    });
     if (!h?.hung || this.hangStep === s.step) return;
     this.hangStep = s.step;
     ctx.emit({ type: 'hang', sinceSec: Math.round(h.sinceSec), typicalStepSec: h.typicalStepSec });

@@ -20,13 +20,6 @@ export function passSources(options: SourceOptions): PassSources {
   const console = new ConsoleSource(options.secrets);
   return {
     console,
-    all: [
-      console,
-      new TensorboardSource(),
-      new WandbSource(),
-      new CheckpointSource(),
-      new TrackerSource(),
-      new HangSource(),
-    ],
+    all: [console, new TensorboardSource(), new WandbSource(), new CheckpointSource(), new TrackerSource(), new HangSource()],
   };
 }

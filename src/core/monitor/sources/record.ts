@@ -15,7 +15,11 @@ const endedAt = (v: unknown): { endedMs?: number } => {
   const ms = typeof v === 'string' ? Date.parse(v) : NaN;
   return Number.isFinite(ms) ? { endedMs: ms } : {};
 };
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export class RecordSource implements RunSource {
   readonly name = 'record';
@@ -70,11 +74,21 @@ export class RecordSource implements RunSource {
       const code = rec.exitCode ?? null;
       // Settled without an exit status (reconcile): its note says how the outcome was decided.
       if (rec.note && code === null) ctx.warn('record-note', rec.note);
-      return { code: code ?? (state === 'succeeded' ? 0 : null), signal: rec.signal ?? null, stopRequested: state === 'stopped', ...endedAt(run.value.endedAt) };
+      return {
+        code: code ?? (state === 'succeeded' ? 0 : null),
+        signal: rec.signal ?? null,
+        stopRequested: state === 'stopped',
+        ...endedAt(run.value.endedAt),
+      };
     }
     // A wrapper killed before it wrote exit.json leaves the record running forever: settle it as reconcile() does.
     const r = run.value;
-    if (!ctx.oneShot && (state === 'running' || state === 'starting') && ctx.passes % LIVENESS_EVERY === 0 && (r.pid !== undefined || r.wrapperPid !== undefined)) {
+    if (
+      !ctx.oneShot &&
+      (state === 'running' || state === 'starting') &&
+      ctx.passes % LIVENESS_EVERY === 0 &&
+      (r.pid !== undefined || r.wrapperPid !== undefined)
+    ) {
       return this.settleOrphan(ctx, r as unknown as RunRecord);
     }
     return undefined;

@@ -46,7 +46,8 @@ export class TensorboardSource implements RunSource {
           if (v.kind === 'scalar') ctx.emit({ type: 'scalar', tag: v.tag, step: event.step, value: v.value, wallTime: event.wallTime });
           else if (v.kind !== 'image') continue;
           // A summary extracts nothing: the image is named by its record.
-          else if (ctx.options.summary) ctx.emit({ type: 'validationImages', tag: v.tag, epoch: event.step, images: [{ ref: `${file}#${offset}`, width: v.width, height: v.height }] });
+          else if (ctx.options.summary)
+            ctx.emit({ type: 'validationImages', tag: v.tag, epoch: event.step, images: [{ ref: `${file}#${offset}`, width: v.width, height: v.height }] });
           else await this.grid(ctx, v.tag, event.step, v.encoded, file, offset);
         }
       }

@@ -35,7 +35,7 @@ export class WandbSource implements RunSource {
         continue; // possibly still being written: next pass
       }
       this.done.add(img.path);
-      const epoch = spe ? Math.max(0, Math.ceil(img.step / spe) - 1) : ctx.state.epoch ?? 0;
+      const epoch = spe ? Math.max(0, Math.ceil(img.step / spe) - 1) : (ctx.state.epoch ?? 0);
       const key = `${img.key}\0${epoch}`;
       const group = this.groups.get(key) ?? { tag: img.key, step: epoch, images: [] };
       group.images.push(single);

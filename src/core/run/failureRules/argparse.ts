@@ -49,10 +49,13 @@ function unknownArgumentRemedy(flag: string, script: ScriptKind | undefined): st
   const d = flag.replace(/^--?/, '');
   if (script && SCRIPTS[script].byDest.has(d)) {
     const file = SCRIPTS[script].fileName;
-    return `The installed ${file} does not know ${flag}: it comes from a newer diffusers release than the script you run. `
-      + `Remove it from the config, or update the script (a diffusers checkout at a newer release, or launch.scriptPath) to one that has it.`;
+    return (
+      `The installed ${file} does not know ${flag}: it comes from a newer diffusers release than the script you run. ` +
+      `Remove it from the config, or update the script (a diffusers checkout at a newer release, or launch.scriptPath) to one that has it.`
+    );
   }
   const others = SCRIPT_KINDS.filter((k) => k !== script && SCRIPTS[k].byDest.has(d)).map((k) => SCRIPTS[k].fileName);
-  if (others.length) return `This script has no argument ${flag}; remove it (${others.join(' and ')} ${others.length > 1 ? 'have' : 'has'} it: another of the three scripts).`;
+  if (others.length)
+    return `This script has no argument ${flag}; remove it (${others.join(' and ')} ${others.length > 1 ? 'have' : 'has'} it: another of the three scripts).`;
   return `This script has no argument ${flag}, nor do the other two SDXL scripts; remove it (check the spelling).`;
 }

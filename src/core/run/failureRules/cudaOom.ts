@@ -11,9 +11,10 @@ export const cudaOom: FailureRule = {
     const fix = oomFix(c.input);
     return {
       message: m![0],
-      remedy: 'The GPU ran out of memory. In order of cost: enable gradient_checkpointing, lower train_batch_size (raise '
-        + 'gradient_accumulation_steps to keep the effective batch), use_8bit_adam, mixed_precision bf16 (or fp16), '
-        + 'enable_xformers_memory_efficient_attention, a lower resolution; the full fine-tune needs about 40 GB, the LoRA scripts fit 24 GB.',
+      remedy:
+        'The GPU ran out of memory. In order of cost: enable gradient_checkpointing, lower train_batch_size (raise ' +
+        'gradient_accumulation_steps to keep the effective batch), use_8bit_adam, mixed_precision bf16 (or fp16), ' +
+        'enable_xformers_memory_efficient_attention, a lower resolution; the full fine-tune needs about 40 GB, the LoRA scripts fit 24 GB.',
       configKey: fix?.edits[0]?.path ?? '/args/train_batch_size',
       ...(fix ? { fix } : {}),
     };

@@ -11,9 +11,10 @@ export const columnNotFound: FailureRule = {
     const which = m![1]!;
     return {
       message: m![0],
-      remedy: `The dataset has no column '${m![2]}' (its columns: ${m![3]}). With train_data_dir this usually means metadata.jsonl is `
-        + 'missing or misnamed: add one line per image like {"file_name": "0001.png", "text": "a caption"}'
-        + (profileOfRecorded(c.input.script)?.fixedColumns ? '. The full script also hard-codes the column names image and text.' : `, or set ${which}_column.`),
+      remedy:
+        `The dataset has no column '${m![2]}' (its columns: ${m![3]}). With train_data_dir this usually means metadata.jsonl is ` +
+        'missing or misnamed: add one line per image like {"file_name": "0001.png", "text": "a caption"}' +
+        (profileOfRecorded(c.input.script)?.fixedColumns ? '. The full script also hard-codes the column names image and text.' : `, or set ${which}_column.`),
       configKey: `/args/${which}_column`,
     };
   },
@@ -31,8 +32,9 @@ export const imagesRootMissing: FailureRule = {
     const dir = c.input.args?.[dest];
     return {
       message: m![0],
-      remedy: `The ${dest} folder${typeof dir === 'string' && dir ? ` (${dir})` : ''} does not exist as the script resolves it (against the run's `
-        + 'working folder when relative). Point it at the folder that holds your training images, or create it and put the images there.',
+      remedy:
+        `The ${dest} folder${typeof dir === 'string' && dir ? ` (${dir})` : ''} does not exist as the script resolves it (against the run's ` +
+        'working folder when relative). Point it at the folder that holds your training images, or create it and put the images there.',
       configKey: `/args/${dest}`,
     };
   },
@@ -57,8 +59,9 @@ export const columnToRemove: FailureRule = {
   example: "ValueError: Column to remove ['text'] not in the dataset. Current columns in the dataset: ['image', 'caption']",
   diagnose: (_c, m) => ({
     message: m![0],
-    remedy: 'The pre-compute step removes the columns "image" and "text" by name: the dataset must use exactly those column names '
-      + '(rename them in the dataset or metadata.jsonl).',
+    remedy:
+      'The pre-compute step removes the columns "image" and "text" by name: the dataset must use exactly those column names ' +
+      '(rename them in the dataset or metadata.jsonl).',
     configKey: '/args/caption_column',
   }),
 };

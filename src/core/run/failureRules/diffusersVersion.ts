@@ -8,7 +8,8 @@ export const diffusersVersion: FailureRule = {
   example: 'ImportError: This example requires a source install from HuggingFace diffusers (see `…`), but the version found is 0.35.2.',
   diagnose: (_c, m) => ({
     message: m![0],
-    remedy: 'The script needs diffusers installed from source (main). In the training environment run '
-      + '`pip install git+https://github.com/huggingface/diffusers` (or `pip install -e .` in a diffusers clone).',
+    remedy:
+      'The script needs diffusers installed from source (main). In the training environment run ' +
+      '`pip install git+https://github.com/huggingface/diffusers` (or `pip install -e .` in a diffusers clone).',
   }),
 };

@@ -13,8 +13,8 @@ export const collectiveFailed: FailureRule = {
       message: m![0],
       remedy: port
         ? 'The rendezvous port is taken (another run?). Stop the other run or set launch.accelerateArgs.main_process_port to a free port.'
-        : 'A multi-GPU collective failed or timed out. Check that all GPUs are healthy and visible (nvidia-smi), try NCCL_P2P_DISABLE=1 '
-          + 'in launch.env on consumer cards, and keep validation short (other ranks wait in a collective while rank 0 validates).',
+        : 'A multi-GPU collective failed or timed out. Check that all GPUs are healthy and visible (nvidia-smi), try NCCL_P2P_DISABLE=1 ' +
+          'in launch.env on consumer cards, and keep validation short (other ranks wait in a collective while rank 0 validates).',
       ...(port ? { configKey: '/launch/accelerateArgs/main_process_port' } : {}),
     };
   },
@@ -28,6 +28,6 @@ export const childFailed: FailureRule = {
   example: 'torch.distributed.elastic.multiprocessing.errors.ChildFailedError: ',
   diagnose: () => ({
     message: 'A training process failed (torch.distributed ChildFailedError); see the Root Cause table above it.',
-    remedy: 'Look at the first failing rank\'s error in the console; if there is none, the process was probably killed (host memory).',
+    remedy: "Look at the first failing rank's error in the console; if there is none, the process was probably killed (host memory).",
   }),
 };

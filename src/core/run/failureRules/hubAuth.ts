@@ -5,9 +5,10 @@ import type { FailureContext, FailureInput, FailureRule } from './rule';
 
 /** A Hub id named in a Hub error: in its URL (`/api/models/ORG/NAME/…`, `/ORG/NAME/resolve/…`) or "Access to model X". */
 function hubRepoId(text: string): string | undefined {
-  const m = /Access to model (\S+?) is restricted/.exec(text)
-    ?? /huggingface\.co\/api\/(?:models|datasets)\/([\w.-]+\/[\w.-]+)/.exec(text)
-    ?? /huggingface\.co\/(?:datasets\/)?([\w.-]+\/[\w.-]+)\/resolve\//.exec(text);
+  const m =
+    /Access to model (\S+?) is restricted/.exec(text) ??
+    /huggingface\.co\/api\/(?:models|datasets)\/([\w.-]+\/[\w.-]+)/.exec(text) ??
+    /huggingface\.co\/(?:datasets\/)?([\w.-]+\/[\w.-]+)\/resolve\//.exec(text);
   return m?.[1];
 }
 
@@ -21,8 +22,10 @@ function hubConfigKey(input: FailureInput, id: string | undefined): string {
 
 /** Any Hub id the failure names. */
 function anyHubId(c: FailureContext): string | undefined {
-  return c.find(/(\S+) is not a local folder/)?.[1]
-    ?? hubRepoId(c.find(/huggingface\.co\/\S+\/(?:resolve|revision)\/.*|Access to model \S+ is restricted.*/)?.[0] ?? '');
+  return (
+    c.find(/(\S+) is not a local folder/)?.[1] ??
+    hubRepoId(c.find(/huggingface\.co\/\S+\/(?:resolve|revision)\/.*|Access to model \S+ is restricted.*/)?.[0] ?? '')
+  );
 }
 
 export const wandbWithHubToken: FailureRule = {
@@ -42,13 +45,15 @@ export const hubGated: FailureRule = {
   id: 'hub-gated',
   class: 'hub_auth',
   pattern: /GatedRepoError.*|Cannot access gated repo.*|Access to model \S+ is restricted.*|You are trying to access a gated repo.*/,
-  example: 'huggingface_hub.errors.GatedRepoError: 403 Client Error. Cannot access gated repo for url https://huggingface.co/org/model/resolve/main/model_index.json.',
+  example:
+    'huggingface_hub.errors.GatedRepoError: 403 Client Error. Cannot access gated repo for url https://huggingface.co/org/model/resolve/main/model_index.json.',
   diagnose: (c, m) => {
     const id = hubRepoId(m![0]) ?? anyHubId(c);
     return {
       message: m![0],
-      remedy: `${id ?? 'The model'} is gated: request access on its Hub page${id ? ` (https://huggingface.co/${id})` : ''} with your account, `
-        + 'wait for it to be granted, then sign in with `hf auth login` (or set HF_TOKEN in launch.env) so the training uses that account.',
+      remedy:
+        `${id ?? 'The model'} is gated: request access on its Hub page${id ? ` (https://huggingface.co/${id})` : ''} with your account, ` +
+        'wait for it to be granted, then sign in with `hf auth login` (or set HF_TOKEN in launch.env) so the training uses that account.',
       configKey: hubConfigKey(c.input, id),
     };
   },
@@ -63,9 +68,10 @@ export const hubNotFound: FailureRule = {
     const id = anyHubId(c);
     return {
       message: m![0],
-      remedy: `Check the id ${id ? `"${id}" ` : ''}(pretrained_model_name_or_path: a Hub id like \`stabilityai/stable-diffusion-xl-base-1.0\` `
-        + 'or a local folder; the spelling, the organisation). The Hub answers "not found" for private and gated repos too when '
-        + 'the request carries no token: sign in with `hf auth login` (or set HF_TOKEN in launch.env).',
+      remedy:
+        `Check the id ${id ? `"${id}" ` : ''}(pretrained_model_name_or_path: a Hub id like \`stabilityai/stable-diffusion-xl-base-1.0\` ` +
+        'or a local folder; the spelling, the organisation). The Hub answers "not found" for private and gated repos too when ' +
+        'the request carries no token: sign in with `hf auth login` (or set HF_TOKEN in launch.env).',
       configKey: hubConfigKey(c.input, id),
     };
   },
@@ -78,8 +84,9 @@ export const hubUnauthorized: FailureRule = {
   example: 'huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/repos/create',
   diagnose: (c, m) => ({
     message: m![0],
-    remedy: 'The Hugging Face Hub refused the request: the training is not signed in, or its token is invalid or expired. '
-      + 'Sign in with `hf auth login` (or set HF_TOKEN in launch.env); for a gated model, also accept its terms on its Hub page.',
+    remedy:
+      'The Hugging Face Hub refused the request: the training is not signed in, or its token is invalid or expired. ' +
+      'Sign in with `hf auth login` (or set HF_TOKEN in launch.env); for a gated model, also accept its terms on its Hub page.',
     configKey: /api\/repos\/create|push_to_hub/.test(m![0]) ? '/args/hub_token' : hubConfigKey(c.input, hubRepoId(m![0])),
   }),
 };

@@ -9,8 +9,9 @@ export const xformersMissing: FailureRule = {
   example: 'ValueError: xformers is not available. Make sure it is installed correctly',
   diagnose: (_c, m) => ({
     message: m![0],
-    remedy: 'Install xformers matching your torch build (`pip install xformers`), or turn off enable_xformers_memory_efficient_attention '
-      + '(recent torch has efficient attention built in).',
+    remedy:
+      'Install xformers matching your torch build (`pip install xformers`), or turn off enable_xformers_memory_efficient_attention ' +
+      '(recent torch has efficient attention built in).',
     configKey: '/args/enable_xformers_memory_efficient_attention',
     fix: { title: 'Turn off xformers attention', edits: [setArg('enable_xformers_memory_efficient_attention', false)] },
   }),
@@ -55,8 +56,7 @@ export const moduleMissing: FailureRule = {
     const pip = Object.prototype.hasOwnProperty.call(PIP_NAMES, mod) ? PIP_NAMES[mod] : mod;
     return {
       message: m![0],
-      remedy: `Install the missing package in the training environment: \`pip install ${pip}\` `
-        + '(see examples/text_to_image/requirements_sdxl.txt).',
+      remedy: `Install the missing package in the training environment: \`pip install ${pip}\` ` + '(see examples/text_to_image/requirements_sdxl.txt).',
     };
   },
 };

@@ -7,8 +7,7 @@ function lastCause(c: FailureContext): string | undefined {
   // launcher's own exception does.
   const looseExc = c.lines.filter((l) => PY_EXCEPTION.test(l) && !LAUNCHER_EXC.test(l));
   const tbs = c.tracebacks;
-  return c.childExceptions[c.childExceptions.length - 1] ?? looseExc[looseExc.length - 1] ?? tbs[tbs.length - 1]?.exception
-    ?? c.lines[c.lines.length - 1];
+  return c.childExceptions[c.childExceptions.length - 1] ?? looseExc[looseExc.length - 1] ?? tbs[tbs.length - 1]?.exception ?? c.lines[c.lines.length - 1];
 }
 
 export const cutTraceback: FailureRule = {
@@ -17,8 +16,9 @@ export const cutTraceback: FailureRule = {
   when: (c) => lastCause(c) === undefined && c.tracebacks.some((t) => t.exception === undefined),
   diagnose: () => ({
     message: 'The console ends inside a traceback, before its exception line: the cause is unknown.',
-    remedy: 'The process died while printing its error (or the log was cut). Read the traceback in the console log; '
-      + 'its last frames show where it failed. Run again to see the whole error.',
+    remedy:
+      'The process died while printing its error (or the log was cut). Read the traceback in the console log; ' +
+      'its last frames show where it failed. Run again to see the whole error.',
   }),
 };
 
