@@ -387,3 +387,21 @@ test('a CPU run (accelerate prints Device: cpu) is not warned that nvidia-smi is
   assert.deepEqual(monitorWarnings(cpu.state), [], 'nothing about nvidia-smi for a run on the CPU');
   assert.deepEqual(cpu.state.notices, []);
 });
+
+test('settings changed while a run is followed: nvidia-smi turned on (trust granted, path set) starts GPU samples', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const data = await dataset(ws, 4);
+  const sup = await supervisor(ws);
+  const { dir, record } = await sup.start(lora(ws, data, ['--max_train_steps=200'], { STANDIN_STEP_SECONDS: '0.2' }));
+  // As in an untrusted workspace: nvidia-smi is not run.
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(ws.root, 'cache'), pollMs: 50, nvidiaSmi: false, gpuPollMs: 100 });
+  monitor.start();
+  t.after(() => monitor.stop());
+  await waitFor(() => (monitor.state.step ?? 0) >= 3, 'the first steps', 30_000);
+  assert.equal(monitor.state.gpu.samples.length, 0, 'no GPU samples without nvidia-smi');
+  monitor.updateOptions({ nvidiaSmi: NVIDIA_SMI, hangFactor: 3 });
+  await waitFor(() => monitor.state.gpu.samples.length > 0, 'a GPU sample after nvidia-smi was turned on', 40_000);
+  await sup.stop(record.id);
+  await within(monitor.whenEnded(), 30_000, 'the run to end');
+});

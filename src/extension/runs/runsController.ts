@@ -86,11 +86,19 @@ export class RunsController implements vscode.Disposable {
         }
       }),
     );
+    // Granting trust allows nvidia-smi: monitors already following a run start sampling the GPU then, not at a reload.
+    this.trustWatch = vscode.workspace.onDidGrantWorkspaceTrust(
+      loggingErrors('Runs: applying workspace trust', this.logError, () => {
+        const now = this.monitorSettings();
+        for (const t of this.tracked.values()) t.monitor.updateOptions(now);
+      }),
+    );
   }
 
   private readonly logError = (message: string): void => this.output.error(message);
 
   private readonly settingsWatch: vscode.Disposable;
+  private readonly trustWatch: vscode.Disposable;
 
   /** What a RunMonitor takes from the settings (no nvidia-smi in an untrusted workspace: it is a program to run). */
   private monitorSettings(): { nvidiaSmi: string | false; hangFactor: number } {
@@ -421,6 +429,7 @@ export class RunsController implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.refreshTimer);
     this.settingsWatch.dispose();
+    this.trustWatch.dispose();
     this.recordsWatch?.dispose();
     for (const t of this.tracked.values()) {
       t.unsubscribe();
