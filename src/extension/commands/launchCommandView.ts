@@ -52,7 +52,13 @@ export class LaunchCommandView implements vscode.Disposable {
     if (!isFromWebview(m)) return; // anything else from the webview is ignored
     const text = this.commands?.[m.shell];
     if (text === undefined) return;
-    await vscode.env.clipboard.writeText(text);
+    try {
+      await vscode.env.clipboard.writeText(text);
+    } catch (e) {
+      // A clipboard the remote or browser refuses: say so rather than leave the click without an answer.
+      void vscode.window.showErrorMessage(`SDXL: could not copy the launch command: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
     void vscode.window.setStatusBarMessage(`Copied the ${m.shell === 'bash' ? 'bash' : 'PowerShell'} launch command`, 3000);
   }
 
