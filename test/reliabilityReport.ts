@@ -1,6 +1,7 @@
 // What the fuzz, fault and security suites tried and what held, written as one JSON file per suite under
 // test-results/reliability/, so that one script (scripts/reliability-figures.ts) can put the figures into
 // docs/RELIABILITY.md from a real run instead of by hand.
+import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -67,6 +68,16 @@ export class ReliabilityLog {
 
   runLost(): void {
     this.lost++;
+  }
+
+  /**
+   * One check of a run: `bad` lists what was wrong (empty when all was right). Records the check with `detail` (and the
+   * wrongs), counts the run as lost when anything was wrong, and fails the test with the wrongs (`message` beside them).
+   */
+  verdict(name: string, detail: string, bad: readonly string[], message?: string): void {
+    this.check(name, bad.length === 0, `${detail}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
+    if (bad.length) this.runLost();
+    assert.deepEqual(bad, [], message);
   }
 
   write(): void {

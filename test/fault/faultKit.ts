@@ -2,7 +2,6 @@
 // wrapper, followed by a RunMonitor as the extension follows them, and one check that every place a user reads a
 // run's outcome agrees: the record, `summarize`, the live monitor, a fresh monitor (a reload), `run list` and
 // `run show` (the CLI in-process), the resume pick, and no process of the run left.
-import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunListItem } from '../../src/cli/run/list';
@@ -13,7 +12,7 @@ import { pickResumeCheckpoint } from '../../src/core/supervisor/ownership';
 import { listProcesses } from '../../src/core/supervisor/processTree';
 import { Supervisor, type SupervisorOptions } from '../../src/core/supervisor/supervisor';
 import type { LaunchPlan, RunRecord, RunStatus } from '../../src/core/supervisor/types';
-import { ReliabilityLog, type SuiteKind } from '../reliabilityReport';
+import type { ReliabilityLog } from '../reliabilityReport';
 import { dataset, lora } from '../unit/standinRuns';
 import { cliInProcess, runProcessCount, workspace, wrapperJs, type CliResult, type Workspace } from '../unit/supervisorTestKit';
 
@@ -61,25 +60,11 @@ export function startStandinRun(
 }
 
 /**
- * One fault file's reliability log (written when the file's tests end) and its verdict: every disagreement of the
- * views with what is expected, plus the test's own findings, is recorded, counts the run as lost, and fails the test.
+ * The verdict on one run in a fault file's log: every disagreement of the views with what is expected (when given),
+ * plus the test's own findings, recorded with the views' description; any of them counts the run as lost and fails.
  */
-export class FaultVerdicts {
-  readonly log: ReliabilityLog;
-  constructor(name: string, kind: SuiteKind = 'fault') {
-    this.log = new ReliabilityLog(name, kind);
-  }
-
-  write(): void {
-    this.log.write();
-  }
-
-  verdict(name: string, v: Views, e: Expected | undefined, extra: string[] = []): void {
-    const bad = [...(e ? disagreements(v, e) : []), ...extra];
-    this.log.check(name, bad.length === 0, bad.length ? `${describe(v)} | WRONG: ${bad.join('; ')}` : describe(v));
-    if (bad.length) this.log.runLost();
-    assert.deepEqual(bad, [], describe(v));
-  }
+export function viewsVerdict(log: ReliabilityLog, name: string, v: Views, expected: Expected | undefined, extra: string[] = []): void {
+  log.verdict(name, describe(v), [...(expected ? disagreements(v, expected) : []), ...extra], describe(v));
 }
 
 /** A RunMonitor following the run as the extension does (stopped by the test's `after`). */

@@ -2,7 +2,6 @@
 // random bytes, progress bars between them; test/fixtures/console-flood.py), followed live by a RunMonitor in this
 // process, as the extension host follows it. The monitor's memory stays bounded, the event loop stays responsive,
 // the bars and the end are still read, and console.log is kept whole.
-import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -66,7 +65,5 @@ test('fault 5: a console flood at ~100 MB/s: memory bounded, event loop responsi
     `console ${(size / 1e6).toFixed(0)} MB followed to its end in ${seconds.toFixed(1)} s; heap ${before.toFixed(0)} → ${after.toFixed(0)} MB ` +
     `(peak ${peak.toFixed(0)} MB); longest event-loop delay ${maxDelayMs.toFixed(0)} ms (p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms)`;
   process.stdout.write(`# flood: ${figures}\n`);
-  log.check('a console flood at ~100 MB/s', bad.length === 0, `${figures}; ${describe(v)}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
-  if (bad.length) log.runLost();
-  assert.deepEqual(bad, []);
+  log.verdict('a console flood at ~100 MB/s', `${figures}; ${describe(v)}`, bad);
 });

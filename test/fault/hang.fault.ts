@@ -30,11 +30,10 @@ test('fault 4: a hung trainer: the hang is detected, Stop ends it and leaves no 
   const v = await views(ws, sup, record.id, monitor);
   const bad = disagreements(v, { state: 'stopped', step: 9, checkpoints: [{ step: 5, complete: true }], resume: 'checkpoint-5' });
   if (state.hang === null && !state.stopRequested) bad.push('the monitor forgot the hang and the stop');
-  log.check(
+  log.verdict(
     'a trainer that hangs, then Stop',
-    bad.length === 0,
-    `hang seen ${((Date.now() - t0) / 1000).toFixed(1)} s after start (silent ${hang.sinceSec} s, typical step ${hang.typicalStepSec} s); ${describe(v)}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`,
+    `hang seen ${((Date.now() - t0) / 1000).toFixed(1)} s after start (silent ${hang.sinceSec} s, typical step ${hang.typicalStepSec} s); ${describe(v)}`,
+    bad,
+    describe(v),
   );
-  if (bad.length) log.runLost();
-  assert.deepEqual(bad, [], describe(v));
 });

@@ -8,11 +8,12 @@ import { after, test } from 'node:test';
 import { isAlive, isWrapperAlive } from '../../src/core/supervisor/liveness';
 import { recordFiles } from '../../src/core/supervisor/runRecord';
 import { UNKNOWN_EXIT_FAILED } from '../../src/core/supervisor/unknownExit';
-import { descendant, ended, FaultVerdicts, lastConsoleStep, startStandinRun, unixOnly, views, waitFor } from './faultKit';
+import { ReliabilityLog } from '../reliabilityReport';
+import { descendant, ended, lastConsoleStep, startStandinRun, unixOnly, views, viewsVerdict, waitFor, type Expected, type Views } from './faultKit';
 
-const checks = new FaultVerdicts('kill');
-after(() => checks.write());
-const verdict = checks.verdict.bind(checks);
+const log = new ReliabilityLog('kill', 'fault');
+after(() => log.write());
+const verdict = (name: string, v: Views, e: Expected, extra: string[] = []): void => viewsVerdict(log, name, v, e, extra);
 
 const STANDIN = /standin_trainer\.py/;
 

@@ -11,7 +11,6 @@ import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { ReliabilityLog } from '../reliabilityReport';
 import {
   descendant,
-  describe,
   disagreements,
   ended,
   follow,
@@ -21,6 +20,7 @@ import {
   supervisor,
   unixOnly,
   views,
+  viewsVerdict,
   waitFor,
   workspace,
   type Workspace,
@@ -87,9 +87,7 @@ const skipOr = (timeout: number) => (missing ? { skip: missing, timeout } : unix
 if (missing) process.stdout.write(`# real-worker faults skipped: ${missing}\n`);
 
 function verdict(name: string, v: Awaited<ReturnType<typeof views>>, bad: string[]): void {
-  log.check(name, bad.length === 0, `${describe(v)}${bad.length ? ` | WRONG: ${bad.join('; ')}` : ''}`);
-  if (bad.length) log.runLost();
-  assert.deepEqual(bad, [], describe(v));
+  viewsVerdict(log, name, v, undefined, bad);
 }
 
 test('real worker, fault 1: SIGKILL of the training script mid-step', skipOr(240_000), async (t) => {
