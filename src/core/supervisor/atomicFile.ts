@@ -1,6 +1,7 @@
 // Atomic JSON files: write a temporary sibling, then rename over the target, so a reader never sees half a record.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { errText } from '../util/errText';
 
 /** A run record could not be written (disk full, read-only folder, ...). The message names the file and the cause. */
 export class RecordWriteError extends Error {
@@ -27,7 +28,7 @@ const FS_CAUSES: Record<string, string> = {
 export function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code && FS_CAUSES[code]) return FS_CAUSES[code]!;
-  return e instanceof Error ? e.message : String(e);
+  return errText(e);
 }
 
 /**
@@ -94,6 +95,6 @@ export function readJsonIfExists<T>(path: string): T | undefined {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${path} is not valid JSON: ${errText(e)}`);
   }
 }

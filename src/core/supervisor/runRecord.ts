@@ -7,6 +7,7 @@ import { argsFromArgv, flagValue, scriptIndex } from '../launch/planArgs';
 import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
+import { errText } from '../util/errText';
 
 export const RUN_FILE = 'run.json';
 export const CONSOLE_FILE = 'console.log';
@@ -212,7 +213,7 @@ export function listRuns(recordsDir: string, problems?: string[], now = Date.now
     try {
       record = readRecord(dir);
     } catch (e) {
-      const problem = e instanceof Error ? e.message : String(e);
+      const problem = errText(e);
       problems?.push(problem);
       // A folder with nothing in it yet is a record being created (run.json comes first), not a run.
       const files = recordFiles(dir);
@@ -223,7 +224,7 @@ export function listRuns(recordsDir: string, problems?: string[], now = Date.now
     try {
       exit = readExit(dir);
     } catch (e) {
-      problems?.push(e instanceof Error ? e.message : String(e));
+      problems?.push(errText(e));
     }
     out.push(exit ? { dir, record, exit } : { dir, record });
   }
@@ -253,8 +254,6 @@ export async function readRecordFile(path: string): Promise<RecordFileRead> {
     return { error: `${path}: ${errText(e)}` };
   }
 }
-
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * What readers of a run (the monitor, summarize) take from its run.json, leniently: every field is checked, none is

@@ -83,4 +83,4 @@ export interface RunSource {
   idle?(ctx: SourceContext): void;
 }
 
-export const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export { errText } from '../../util/errText';
