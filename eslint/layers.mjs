@@ -12,6 +12,8 @@ export const CORE_STAGES = [
   'config',
   'launch',
   'scriptHelp',
+  'env',
+  'hub',
   'diagnostics',
   'run',
   'worker',
