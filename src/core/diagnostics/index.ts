@@ -5,11 +5,13 @@ import { checkArgs, checkDocumentShape } from './argChecks';
 import { checkLaunchText } from './launchText';
 import { checkDuplicateKeys } from './duplicateKeys';
 import { runSemanticRules } from './semanticRules';
+import { checkHubRefs } from './hubRules';
 import { DiagnosticSink, type Diagnostic, type ValidateContext } from './types';
 
 export type { Diagnostic, Fix, FixEdit, GpuInfo, Severity, ValidateContext } from './types';
 export { FP16_FIX_VAE, effectiveMixedPrecision } from './semanticRules';
 export { MAX_SUGGESTIONS } from './suggest';
+export type { HubFacts } from './hubRules';
 
 /** Diagnostics per document; one more says how many were left out. */
 export const MAX_DIAGNOSTICS = 200;
@@ -35,6 +37,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
   if (parsed.config) {
     checkArgs(parsed.config, sink, ctx.argTable);
     runSemanticRules(parsed.config, sink, ctx);
+    checkHubRefs(parsed.config, sink, ctx);
   }
   return sink.finish(MAX_DIAGNOSTICS);
 }

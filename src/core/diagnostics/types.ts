@@ -27,6 +27,7 @@ export interface Diagnostic {
 }
 
 import type { GpuInfo } from '../gpu/gpuQuery';
+import type { HubFacts } from './hubRules';
 export type { GpuInfo };
 
 export interface ValidateContext {
@@ -41,6 +42,8 @@ export interface ValidateContext {
    * built-in one with the reason. Absent: the built-in table.
    */
   argTable?: ArgTableChoice;
+  /** What the Hub answered for the ids the config names (core/hub); absent: ids are not checked (offline CLI). */
+  hub?: HubFacts;
   /** Counts the work done, for tests that check it grows linearly with the file. */
   work?: WorkCounter;
 }

@@ -1,0 +1,69 @@
+// Which Hugging Face token the editor uses, in the order the user expects: the one they signed in with here (kept in
+// the editor's SecretStorage, handed in), then $HF_TOKEN (and the older $HUGGING_FACE_HUB_TOKEN, which huggingface_hub
+// still reads), then the file `huggingface-cli login` writes ($HF_TOKEN_PATH, else $HF_HOME/token, else
+// ~/.cache/huggingface/token). The result says where the token came from; its value is never shown.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type TokenSource = 'signed-in' | 'HF_TOKEN' | 'HUGGING_FACE_HUB_TOKEN' | 'token-file';
+
+export interface HubToken {
+  value: string;
+  source: TokenSource;
+  /** The token file read, for source 'token-file'. */
+  path?: string;
+}
+
+export interface TokenLookup {
+  /** The token stored by "SDXL: Sign in to Hugging Face", if any. */
+  signedIn?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>>;
+  home?: string;
+  /** Reads a file's text, undefined when it is absent or unreadable (tests stand in their own). */
+  readText?: (path: string) => string | undefined;
+}
+
+/** Where the Hugging Face CLI keeps its token, as huggingface_hub.constants computes it. */
+export function tokenFilePath(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
+  if (env.HF_TOKEN_PATH) return env.HF_TOKEN_PATH;
+  const hfHome = env.HF_HOME || join(env.XDG_CACHE_HOME || join(home, '.cache'), 'huggingface');
+  return join(hfHome, 'token');
+}
+
+function readTextFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function resolveHubToken(lookup: TokenLookup = {}): HubToken | undefined {
+  const env = lookup.env ?? process.env;
+  const signedIn = lookup.signedIn?.trim();
+  if (signedIn) return { value: signedIn, source: 'signed-in' };
+  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'] as const) {
+    const v = env[name]?.trim();
+    if (v) return { value: v, source: name };
+  }
+  const path = tokenFilePath(env, lookup.home ?? homedir());
+  const text = (lookup.readText ?? readTextFile)(path)?.trim();
+  // The file holds the token alone; a first line only, so a stray newline or comment does not become part of it.
+  const value = text?.split(/\r?\n/)[0]?.trim();
+  return value ? { value, source: 'token-file', path } : undefined;
+}
+
+/** Where the token came from, for people (never the value). */
+export function describeTokenSource(t: HubToken | undefined): string {
+  if (!t) return 'no Hugging Face token (sign in, set HF_TOKEN, or run `huggingface-cli login`)';
+  switch (t.source) {
+    case 'signed-in':
+      return 'the token you signed in with (SDXL: Sign in to Hugging Face)';
+    case 'HF_TOKEN':
+    case 'HUGGING_FACE_HUB_TOKEN':
+      return `$${t.source}`;
+    case 'token-file':
+      return `the Hugging Face CLI's token file ${t.path}`;
+  }
+}
