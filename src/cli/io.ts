@@ -14,6 +14,8 @@ export interface CliIo {
    * input or output is not a terminal: commands that need a yes then want `--yes`.
    */
   ask?(question: string): Promise<string | undefined>;
+  /** The environment (HF_TOKEN, HF_ENDPOINT, …); default process.env (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
   /** How runs' detached wrappers are started; default: this Node with wrapper.js next to the CLI (tests run sources). */
   launcher?: WrapperLauncher;
 }

@@ -1,6 +1,8 @@
-// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table]`: the Problems panel's
+// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub]`: the Problems panel's
 // diagnostics, for CI and scripts. Arguments are checked against the config's own script file's table (its --help,
 // cached: see core/scriptHelp) unless --builtin-table; which table was used goes to stderr (the JSON: argumentTable).
+// --hub checks the model and dataset ids on the Hub too ($HF_ENDPOINT, token from $HF_TOKEN or the CLI's token file);
+// without it validate stays offline.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +13,10 @@ import { helpTargetOf } from '../core/scriptHelp/helpTarget';
 import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
 import { ScriptTableCache } from '../core/scriptHelp/scriptTableCache';
 import { parseFlags, UsageError, type CliIo } from './io';
+import { hubEndpoint } from '../core/hub/endpoint';
+import { resolveHubToken } from '../core/hub/token';
+import { HubChecker } from '../core/hub/hubCheck';
+import { gatherHubFacts, hubIdsOf, unreachableReason, type HubFacts } from '../core/hub/hubFacts';
 
 /** The file's text, or why it cannot be a config; never throws. */
 export function readConfigFile(file: string): { text: string } | { error: string } {
@@ -63,13 +69,14 @@ function toJson(d: Pick<Diagnostic, 'severity' | 'code' | 'message' | 'path' | '
 }
 
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseFlags(args, ['json', 'gpus', 'builtin-table']);
-  if (positional.length !== 1) throw new UsageError('usage: validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table]');
+  const { flags, positional } = parseFlags(args, ['json', 'gpus', 'builtin-table', 'hub']);
+  if (positional.length !== 1) throw new UsageError('usage: validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub]');
   const json = flags.has('json');
   const file = resolve(io.cwd, positional[0]!);
   const read = readConfigFile(file);
   let diagnostics: Array<Pick<Diagnostic, 'severity' | 'code' | 'message' | 'path' | 'line' | 'column' | 'fix'>>;
   let argTable: ArgTableChoice | undefined;
+  let hub: HubFacts | undefined;
   if ('error' in read) {
     diagnostics = [{ severity: 'error', code: 'file', message: `${file} ${read.error}.`, path: '', line: 1, column: 1 }];
   } else {
@@ -77,16 +84,29 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
     const gpus = flags.has('gpus') || typeof smi === 'string' ? await queryGpus(typeof smi === 'string' ? smi : undefined) : undefined;
     if (flags.has('gpus') && gpus === undefined && !json) io.err('sdxl-trainer validate: nvidia-smi not available; GPU memory not checked\n');
     argTable = await argTableFor(read.text, file, flags.has('builtin-table'));
-    diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) });
+    if (flags.has('hub')) hub = await hubFactsFor(read.text, file, io.env ?? process.env);
+    diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}), ...(hub ? { hub } : {}) });
   }
+  const notReached = hub ? unreachableReason(hub) : undefined;
   if (json) {
-    io.out(JSON.stringify({ diagnostics: diagnostics.map(toJson), ...(argTable ? { argumentTable: tableJson(argTable) } : {}) }, null, 2) + '\n');
+    const hubJson = hub ? { hub: { endpoint: hub.endpoint, reached: notReached === undefined, ...(notReached ? { reason: notReached } : {}) } } : {};
+    io.out(JSON.stringify({ diagnostics: diagnostics.map(toJson), ...(argTable ? { argumentTable: tableJson(argTable) } : {}), ...hubJson }, null, 2) + '\n');
   } else {
     for (const d of diagnostics) io.out(`${file}:${d.line}:${d.column}: ${d.severity}: ${oneLine(d.message)} [${d.code}]\n`);
     // On stderr: stdout stays the diagnostics alone (empty for a clean config), for scripts that read it.
     if (argTable) io.err(`sdxl-trainer validate: ${oneLine(describeTableChoice(argTable))}\n`);
+    if (notReached) io.err(`sdxl-trainer validate: the Hub (${hub!.endpoint}) was not reached: ${notReached}; model and dataset ids not checked\n`);
   }
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/** The Hub's answers for the config's ids; none asked when the config does not parse. */
+async function hubFactsFor(text: string, file: string, env: NodeJS.ProcessEnv): Promise<HubFacts | undefined> {
+  const config = parseConfigText(text).config;
+  if (!config) return undefined;
+  const token = resolveHubToken({ env });
+  const access = { endpoint: hubEndpoint(env), ...(token ? { token: token.value } : {}) };
+  return gatherHubFacts(new HubChecker(), access, hubIdsOf(config, file, listDir));
 }
 
 function tableJson(c: ArgTableChoice): Record<string, unknown> {

@@ -4,16 +4,11 @@
 // diagnostic: being offline must never look like a wrong id.
 import { pathToPointer, type SdxlConfig } from '../config/config';
 import { repoPage } from '../hub/endpoint';
-import type { HubCheck } from '../hub/hubCheck';
+import type { HubFacts } from '../hub/hubFacts';
 import { hubKey, hubRefsOf, type HubRef } from '../hub/hubRefs';
 import type { DiagnosticSink, ValidateContext } from './types';
 
-/** What the Hub answered for each id (ValidationOptions.hub): plain data, posted to the validation worker. */
-export interface HubFacts {
-  endpoint: string;
-  /** By hubKey(kind, id). */
-  checks: Record<string, HubCheck>;
-}
+export type { HubFacts };
 
 const SIGN_IN = 'Sign in to Hugging Face (command "SDXL: Sign in to Hugging Face", or set HF_TOKEN)';
 
