@@ -9,6 +9,8 @@ import { describeTokenSource, resolveHubToken, tokenFilePath } from '../../src/c
 import { classifyRef, isRepoId, looksLikePath } from '../../src/core/hub/hubRefs';
 import { HubChecker, tokenIdentity } from '../../src/core/hub/hubCheck';
 import { HubSearch } from '../../src/core/hub/hubSearch';
+import { hubIdSlotAt } from '../../src/core/hub/idCompletion';
+import { tokenOwner } from '../../src/core/hub/whoami';
 import { failureOf } from '../../src/core/hub/hubFetch';
 import { HubApiError } from '@huggingface/hub';
 import { sdxlRepoFiles, startFakeHub, type FakeRepo } from '../hub/fakeHub';
@@ -194,3 +196,32 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((res) => server.close(() => res()));
   return port;
 }
+
+test('completion applies inside the value of the three id arguments only, not to paths or keys', () => {
+  const doc = JSON.stringify({ script: 'lora', args: { pretrained_model_name_or_path: 'stabil', dataset_name: '', output_dir: 'sta', pretrained_vae_model_name_or_path: './vae' } }, null, 2);
+  const at = (needle: string, after = needle.length) => doc.indexOf(needle) + after;
+  const slot = hubIdSlotAt(doc, at('"stabil"', 4));
+  assert.deepEqual(slot && { dest: slot.dest, kind: slot.kind, typed: slot.typed, content: doc.slice(slot.start, slot.end) }, {
+    dest: 'pretrained_model_name_or_path',
+    kind: 'model',
+    typed: 'sta',
+    content: 'stabil',
+  });
+  const ds = hubIdSlotAt(doc, at('"dataset_name": "', 17));
+  assert.deepEqual(ds && { kind: ds.kind, typed: ds.typed }, { kind: 'dataset', typed: '' });
+  assert.equal(hubIdSlotAt(doc, at('"sta"', 3)), undefined, 'output_dir is not an id');
+  assert.equal(hubIdSlotAt(doc, at('"pretrained_model_name_or_path"', 5)), undefined, 'the key itself');
+  assert.equal(hubIdSlotAt(doc, at('"./vae"', 4)), undefined, 'a path being typed');
+  // A value still being typed (no closing quote yet).
+  const open = '{"script": "lora", "args": {"pretrained_vae_model_name_or_path": "madeby\n}}';
+  assert.equal(hubIdSlotAt(open, open.indexOf('madeby') + 6)?.typed, 'madeby');
+});
+
+test('whoami: the token owner, a refused token, a Hub not reached', async (t) => {
+  const hub = await startFakeHub({ repos: REPOS, tokens: TOKENS });
+  t.after(() => hub.close());
+  assert.deepEqual(await tokenOwner(hub.url, 'hf_granted'), { ok: true, name: 'alice' });
+  assert.deepEqual(await tokenOwner(hub.url, 'hf_wrong'), { ok: false, refused: true });
+  hub.hang('/api/whoami-v2');
+  assert.deepEqual(await tokenOwner(hub.url, 'hf_granted', { timeoutMs: 200 }), { ok: false, refused: false, reason: 'no answer within 0.2 s' });
+});
