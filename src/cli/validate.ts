@@ -85,7 +85,13 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
     if (flags.has('gpus') && gpus === undefined && !json) io.err('sdxl-trainer validate: nvidia-smi not available; GPU memory not checked\n');
     argTable = await argTableFor(read.text, file, flags.has('builtin-table'));
     if (flags.has('hub')) hub = await hubFactsFor(read.text, file, io.env ?? process.env);
-    diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}), ...(hub ? { hub } : {}) });
+    diagnostics = validateConfig(read.text, {
+      configPath: file,
+      listDir,
+      ...(gpus ? { gpus } : {}),
+      ...(argTable ? { argTable } : {}),
+      ...(hub ? { hub } : {}),
+    });
   }
   const notReached = hub ? unreachableReason(hub) : undefined;
   if (json) {

@@ -12,6 +12,7 @@ import { newConfig } from './commands/newConfig';
 import { importCommandLine, newConfigFromCommandLine } from './commands/importCommandLine';
 import { pickConfigDocument } from './configDocuments';
 import { resolveRunId, runCommands } from './runs/runCommands';
+import type { HubController } from './hub/hubController';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -31,6 +32,7 @@ export interface CommandTargets {
   estimates: EstimateDocuments;
   /** Selects a run's row in the Runs view. */
   reveal(runId: string): void;
+  hub: HubController;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -62,6 +64,8 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.showLaunchCommand': (uri?: vscode.Uri) => t.launchCommand.show(uri),
     'sdxl.validateConfig': (uri?: vscode.Uri) => validateConfigCommand(t.diagnostics, uri),
     'sdxl.showMemoryEstimate': (uri?: vscode.Uri) => showMemoryEstimate(t.estimates, uri),
+    'sdxl.hubSignIn': () => t.hub.signIn(),
+    'sdxl.hubSignOut': () => t.hub.signOut(),
   };
 }
 

@@ -13,6 +13,16 @@ import { isConfigDocument, rangeFromOffsets } from './configDocuments';
 import { logFailure, type Log } from './listenerErrors';
 import type { GpuInventory } from './gpus';
 import type { ScriptTables } from './scriptTables';
+import type { HubFacts } from '../core/diagnostics';
+
+/** The Hub answers for a config's ids (hub/hubController.ts), and when new ones arrived. */
+export interface HubFactsSource {
+  current(doc: vscode.TextDocument): HubFacts | undefined;
+  readonly onDidChangeFacts: vscode.Event<string>;
+}
+
+/** Diagnostics that a sign-in may resolve: their quick fix runs "SDXL: Sign in to Hugging Face". */
+const SIGN_IN_CODES = new Set(['hub-unauthorized', 'hub-gated']);
 
 const SOURCE = 'sdxl';
 
@@ -39,8 +49,18 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     private readonly gpus: GpuInventory,
     private readonly tables?: ScriptTables,
     private readonly log: Log = () => undefined,
+    private readonly hub?: HubFactsSource,
   ) {
     this.subscriptions.push(
+      // Hub answers arrive after the first check of a config (never waited for): check it again with them.
+      ...(hub
+        ? [
+            hub.onDidChangeFacts((key) => {
+              const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+              if (doc) this.schedule(doc, 0);
+            }),
+          ]
+        : []),
       // The first check of a config uses what is known (else the built-in table); its script's table, once read, checks it again.
       ...(tables
         ? [
@@ -90,6 +110,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     const version = doc.version;
     const gpus = await this.gpus.get();
     const argTable = await this.tables?.current(doc);
+    const hub = this.hub?.current(doc);
     let found: CoreDiagnostic[];
     try {
       // Resolves with the diagnostics of the newest text when an edit came first (this check is then cancelled).
@@ -97,6 +118,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
         ...(doc.uri.scheme === 'file' ? { configPath: doc.uri.fsPath } : {}),
         ...(gpus ? { gpus } : {}),
         ...(argTable ? { argTable } : {}),
+        ...(hub ? { hub } : {}),
       });
     } catch (e) {
       if (this.disposed) return [];
@@ -162,6 +184,9 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     const diag = new vscode.Diagnostic(rangeFromOffsets(doc, d.offset, d.length), d.message, severity);
     diag.source = SOURCE;
     diag.code = d.code;
+    // A gated model's page, where access is requested, as the code's link.
+    const page = d.code === 'hub-gated' ? /request access on (https?:\/\/[^\s,]+)/.exec(d.message)?.[1] : undefined;
+    if (page) diag.code = { value: d.code, target: vscode.Uri.parse(page) };
     if (d.fix) this.fixes.set(diag, d.fix);
     return diag;
   }
@@ -169,6 +194,13 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const diag of context.diagnostics) {
+      const code = typeof diag.code === 'object' ? diag.code.value : diag.code;
+      if (diag.source === SOURCE && typeof code === 'string' && SIGN_IN_CODES.has(code)) {
+        const action = new vscode.CodeAction('SDXL: Sign in to Hugging Face', vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diag];
+        action.command = { title: 'SDXL: Sign in to Hugging Face', command: 'sdxl.hubSignIn' };
+        actions.push(action);
+      }
       const fix = this.fixes.get(diag);
       if (!fix) continue;
       const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);

@@ -21,6 +21,7 @@ import { redactingLogChannel } from './redactingOutput';
 import { onDidChangeSettings } from './settings';
 import type { SettingKey } from './settingsTable';
 import { loggingErrors } from './listenerErrors';
+import { HubController } from './hub/hubController';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -37,7 +38,8 @@ export class SdxlExtension implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext) {
     const warn = (message: string) => this.output.warn(message);
     const scriptTables = new ScriptTables(context.globalStorageUri.fsPath, warn);
-    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn);
+    const hub = new HubController(context.secrets, this.secrets, warn);
+    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, hub);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets);
     const runsView = new RunsView(this.runs);
@@ -50,6 +52,7 @@ export class SdxlExtension implements vscode.Disposable {
       launchCommand: this.launchCommand,
       estimates: this.estimates,
       reveal: (id) => runsView.reveal(id),
+      hub,
     });
     this.disposables.push(
       dashboard,
@@ -65,6 +68,7 @@ export class SdxlExtension implements vscode.Disposable {
       this.output,
       this.diagnostics,
       scriptTables,
+      hub,
       this.launchCommand,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),

@@ -26,18 +26,30 @@ async function run(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: n
 }
 
 function config(name: string, model: string): string {
-  writeFileSync(join(dir, name), JSON.stringify({ script: 'lora', args: { pretrained_model_name_or_path: model, train_data_dir: 'data', mixed_precision: 'bf16' } }, null, 2));
+  writeFileSync(
+    join(dir, name),
+    JSON.stringify({ script: 'lora', args: { pretrained_model_name_or_path: model, train_data_dir: 'data', mixed_precision: 'bf16' } }, null, 2),
+  );
   return name;
 }
 
 test('validate --hub: a wrong id is hub-not-found with a token, hub-unauthorized (a warning) without; a good id is clean', async (t) => {
-  const hub = await startFakeHub({ repos: [{ id: BASE, files: sdxlRepoFiles() }, { id: 'gated-org/sdxl-gated', files: sdxlRepoFiles(), gated: 'manual' }], tokens: { hf_testtoken0000000000000000: 'alice' } });
+  const hub = await startFakeHub({
+    repos: [
+      { id: BASE, files: sdxlRepoFiles() },
+      { id: 'gated-org/sdxl-gated', files: sdxlRepoFiles(), gated: 'manual' },
+    ],
+    tokens: { hf_testtoken0000000000000000: 'alice' },
+  });
   t.after(() => hub.close());
   const env = { HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_testtoken0000000000000000' };
   const wrong = config('wrong.sdxl.json', 'stabilityai/stable-diffusion-xl-bse-1.0');
   const r = await run(env, 'validate', wrong, '--hub', '--builtin-table');
   assert.equal(r.code, 1);
-  assert.match(r.out, /wrong\.sdxl\.json:4:\d+: error: Model "stabilityai\/stable-diffusion-xl-bse-1\.0" does not exist on the Hub \(http:\/\/127\.0\.0\.1:\d+\).*\[hub-not-found\]/);
+  assert.match(
+    r.out,
+    /wrong\.sdxl\.json:4:\d+: error: Model "stabilityai\/stable-diffusion-xl-bse-1\.0" does not exist on the Hub \(http:\/\/127\.0\.0\.1:\d+\).*\[hub-not-found\]/,
+  );
   assert.ok(hub.requests.some((q) => q.path.startsWith('/api/models/stabilityai/stable-diffusion-xl-bse-1.0') && q.token === env.HF_TOKEN));
 
   const noToken = await run({ HF_ENDPOINT: hub.url }, 'validate', wrong, '--hub', '--builtin-table', '--json');
@@ -75,7 +87,10 @@ test('validate --hub: a Hub that is not reached is said on stderr, with no Hub d
   const r = await run({ HF_ENDPOINT: url, HF_TOKEN: 'hf_x' }, 'validate', config('offline.sdxl.json', 'nobody/nothing'), '--hub', '--builtin-table');
   assert.equal(r.code, 0);
   assert.equal(r.out, '');
-  assert.match(r.err, new RegExp(`the Hub \\(${url.replace(/[.]/g, '\\.')}\\) was not reached: the connection was refused .*; model and dataset ids not checked`));
+  assert.match(
+    r.err,
+    new RegExp(`the Hub \\(${url.replace(/[.]/g, '\\.')}\\) was not reached: the connection was refused .*; model and dataset ids not checked`),
+  );
   const json = JSON.parse((await run({ HF_ENDPOINT: url }, 'validate', 'offline.sdxl.json', '--hub', '--builtin-table', '--json')).out) as { hub: unknown };
   assert.deepEqual(json.hub, { endpoint: url, reached: false, reason: 'the connection was refused (offline, or a wrong HF_ENDPOINT?)' });
 });

@@ -92,7 +92,11 @@ test('Hub checks: exists, not found with and without a token, private, gated wit
   assert.deepEqual(await checker.check(anon, 'model', 'gated-org/sdxl-gated'), { status: 'gated', withToken: false, gated: 'manual' });
   assert.deepEqual(await checker.check(bob, 'model', 'gated-org/sdxl-gated'), { status: 'gated', withToken: true, gated: 'manual' });
   assert.deepEqual(await checker.check(alice, 'model', 'gated-org/sdxl-gated'), { status: 'exists', withToken: true, gated: 'manual' });
-  assert.deepEqual(await checker.check({ endpoint: hub.url, token: 'hf_wrong' }, 'model', BASE), { status: 'unauthorized', withToken: true, tokenRefused: true });
+  assert.deepEqual(await checker.check({ endpoint: hub.url, token: 'hf_wrong' }, 'model', BASE), {
+    status: 'unauthorized',
+    withToken: true,
+    tokenRefused: true,
+  });
   // The gated check asked for one byte of a file, with the token.
   const ranged = hub.requests.filter((r) => r.path.includes('/gated-org/sdxl-gated/resolve/'));
   assert.ok(ranged.length >= 3);
@@ -198,7 +202,11 @@ async function closedPort(): Promise<number> {
 }
 
 test('completion applies inside the value of the three id arguments only, not to paths or keys', () => {
-  const doc = JSON.stringify({ script: 'lora', args: { pretrained_model_name_or_path: 'stabil', dataset_name: '', output_dir: 'sta', pretrained_vae_model_name_or_path: './vae' } }, null, 2);
+  const doc = JSON.stringify(
+    { script: 'lora', args: { pretrained_model_name_or_path: 'stabil', dataset_name: '', output_dir: 'sta', pretrained_vae_model_name_or_path: './vae' } },
+    null,
+    2,
+  );
   const at = (needle: string, after = needle.length) => doc.indexOf(needle) + after;
   const slot = hubIdSlotAt(doc, at('"stabil"', 4));
   assert.deepEqual(slot && { dest: slot.dest, kind: slot.kind, typed: slot.typed, content: doc.slice(slot.start, slot.end) }, {

@@ -52,7 +52,10 @@ test('Hub answers become diagnostics on the value: not found, gated with and wit
   const refused = validateConfig(text({}), { hub: facts({ [`model:${MODEL}`]: { status: 'unauthorized', withToken: true, tokenRefused: true } }) });
   assert.deepEqual(hubCodes(refused), ['error hub-unauthorized /args/pretrained_model_name_or_path']);
   assert.match(refused[0]!.message, /refused your Hugging Face token \(invalid or expired\)/);
-  assert.match(validateConfig(text({}), { hub: facts({ [`dataset:${DATA}`]: { status: 'gated', withToken: true, gated: 'auto' } }) })[0]!.message, /hub\.example\/datasets\/lambdalabs/);
+  assert.match(
+    validateConfig(text({}), { hub: facts({ [`dataset:${DATA}`]: { status: 'gated', withToken: true, gated: 'auto' } }) })[0]!.message,
+    /hub\.example\/datasets\/lambdalabs/,
+  );
 });
 
 test('no diagnostic when the Hub was not reached, the id exists, or nothing was checked', () => {
@@ -85,7 +88,9 @@ test('local folders are checked on disk, never on the Hub: model_index.json for 
   const check = (args: Record<string, unknown>) => hubCodes(validateConfig(text(args), { configPath, listDir, hub: everythingMissing }));
   assert.deepEqual(check({ pretrained_model_name_or_path: './models/good', dataset_name: './data' }), []);
   assert.deepEqual(check({ pretrained_model_name_or_path: join(dir, 'models', 'good'), dataset_name: 'data' }), []);
-  assert.deepEqual(check({ pretrained_model_name_or_path: './models/empty', dataset_name: './data' }), ['error model-folder-invalid /args/pretrained_model_name_or_path']);
+  assert.deepEqual(check({ pretrained_model_name_or_path: './models/empty', dataset_name: './data' }), [
+    'error model-folder-invalid /args/pretrained_model_name_or_path',
+  ]);
   assert.deepEqual(check({ pretrained_model_name_or_path: './models/good', pretrained_vae_model_name_or_path: './vae', dataset_name: './data' }), [
     'error model-folder-invalid /args/pretrained_vae_model_name_or_path',
   ]);
@@ -96,7 +101,9 @@ test('local folders are checked on disk, never on the Hub: model_index.json for 
   const tilde = validateConfig(text({ pretrained_model_name_or_path: '~/models/good', dataset_name: './data' }), { configPath, listDir });
   assert.match(tilde.find((d) => d.code === 'model-folder-missing')!.message, /`~` is not expanded/);
   // org/name exists as a folder: a folder without model_index.json, not the Hub's "not found".
-  assert.deepEqual(check({ pretrained_model_name_or_path: 'org/name', dataset_name: './data' }), ['error model-folder-invalid /args/pretrained_model_name_or_path']);
+  assert.deepEqual(check({ pretrained_model_name_or_path: 'org/name', dataset_name: './data' }), [
+    'error model-folder-invalid /args/pretrained_model_name_or_path',
+  ]);
 });
 
 test('the Hub answers travel to the validation worker as plain data', () => {

@@ -52,13 +52,28 @@ function checkOnHub(ref: HubRef, id: string, hub: HubFacts, sink: DiagnosticSink
     case 'unreachable':
       return;
     case 'not-found':
-      sink.add('error', 'hub-not-found', ptr, `${noun} does not exist on the Hub (${hub.endpoint}), or is private to an account your token cannot read: check the id.`);
+      sink.add(
+        'error',
+        'hub-not-found',
+        ptr,
+        `${noun} does not exist on the Hub (${hub.endpoint}), or is private to an account your token cannot read: check the id.`,
+      );
       return;
     case 'unauthorized':
       if (check.tokenRefused) {
-        sink.add('error', 'hub-unauthorized', ptr, `The Hub refused your Hugging Face token (invalid or expired), so ${noun} could not be checked and the run's download would fail. ${SIGN_IN} with a valid token.`);
+        sink.add(
+          'error',
+          'hub-unauthorized',
+          ptr,
+          `The Hub refused your Hugging Face token (invalid or expired), so ${noun} could not be checked and the run's download would fail. ${SIGN_IN} with a valid token.`,
+        );
       } else if (check.withToken) {
-        sink.add('error', 'hub-unauthorized', ptr, `Your Hugging Face token may not read ${noun} (a token without read access?). ${SIGN_IN} with a token that can read it.`);
+        sink.add(
+          'error',
+          'hub-unauthorized',
+          ptr,
+          `Your Hugging Face token may not read ${noun} (a token without read access?). ${SIGN_IN} with a token that can read it.`,
+        );
       } else {
         sink.add('warning', 'hub-unauthorized', ptr, `${noun} was not found without a token: it does not exist, or it is private. ${SIGN_IN} to tell which.`);
       }

@@ -36,7 +36,12 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
       const { id, text, configPath, gpus, argTable, hub } = req;
       reply = {
         id,
-        diagnostics: validateConfig(text, { ...(configPath ? { configPath, listDir } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}), ...(hub ? { hub } : {}) }),
+        diagnostics: validateConfig(text, {
+          ...(configPath ? { configPath, listDir } : {}),
+          ...(gpus ? { gpus } : {}),
+          ...(argTable ? { argTable } : {}),
+          ...(hub ? { hub } : {}),
+        }),
       };
     } catch (e) {
       reply = { id: req.id, error: e instanceof Error ? e.message : String(e) };

@@ -40,6 +40,11 @@ export interface HubCheckerOptions {
 
 const TTL = { found: 10 * 60_000, negative: 60_000, unreachable: 10_000 };
 
+/** How long an answer holds (the defaults): a found id for minutes, a negative one a minute, "not reached" seconds. */
+export function answerTtl(r: HubCheck): number {
+  return r.status === 'exists' ? TTL.found : r.status === 'unreachable' ? TTL.unreachable : TTL.negative;
+}
+
 interface Entry {
   at: number;
   result: Promise<HubCheck>;

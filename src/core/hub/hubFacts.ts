@@ -12,17 +12,17 @@ export interface HubFacts {
 }
 
 /** The Hub ids the config names (local folders left out), as [kind, id]. */
-export function hubIdsOf(config: SdxlConfig, configPath: string | undefined, listDir?: (abs: string) => string[] | undefined): Array<['model' | 'dataset', string]> {
+export function hubIdsOf(
+  config: SdxlConfig,
+  configPath: string | undefined,
+  listDir?: (abs: string) => string[] | undefined,
+): Array<['model' | 'dataset', string]> {
   const out = new Map<string, ['model' | 'dataset', string]>();
   for (const r of hubRefsOf(config, configPath, listDir)) if (r.ref.kind === 'hub') out.set(hubKey(r.kind, r.ref.id), [r.kind, r.ref.id]);
   return [...out.values()];
 }
 
-export async function gatherHubFacts(
-  checker: HubChecker,
-  access: HubAccess,
-  ids: ReadonlyArray<readonly ['model' | 'dataset', string]>,
-): Promise<HubFacts> {
+export async function gatherHubFacts(checker: HubChecker, access: HubAccess, ids: ReadonlyArray<readonly ['model' | 'dataset', string]>): Promise<HubFacts> {
   const answers = await Promise.all(ids.map(async ([kind, id]) => [hubKey(kind, id), await checker.check(access, kind, id)] as const));
   return { endpoint: access.endpoint, checks: Object.fromEntries(answers) };
 }

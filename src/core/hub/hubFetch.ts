@@ -31,7 +31,7 @@ export function failureOf(e: unknown, timeoutMs: number, retryAfter?: string | n
   if (name === 'AbortError') return { answered: false, reason: 'cancelled' };
   const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined;
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { answered: false, reason: 'the Hub\'s address could not be resolved (offline?)' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { answered: false, reason: "the Hub's address could not be resolved (offline?)" };
   if (code === 'ECONNREFUSED') return { answered: false, reason: 'the connection was refused (offline, or a wrong HF_ENDPOINT?)' };
   if (cause?.name === 'TimeoutError') return { answered: false, reason: `no answer within ${Math.round(timeoutMs / 100) / 10} s` };
   return { answered: false, reason: `${code ?? (cause ?? (e instanceof Error ? e : undefined))?.message ?? String(e)} (offline?)` };
