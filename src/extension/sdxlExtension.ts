@@ -41,7 +41,7 @@ export class SdxlExtension implements vscode.Disposable {
     const hub = new HubController(context.secrets, this.secrets, warn);
     this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, hub);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
-    this.runs = new RunsController(context, this.output, this.gpus, this.secrets);
+    this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);

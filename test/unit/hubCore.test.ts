@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_HUB_ENDPOINT, hubEndpoint } from '../../src/core/hub/endpoint';
-import { describeTokenSource, resolveHubToken, tokenFilePath } from '../../src/core/hub/token';
+import { describeTokenSource, resolveHubToken, runTokenEnv, tokenFilePath } from '../../src/core/hub/token';
 import { classifyRef, isRepoId, looksLikePath } from '../../src/core/hub/hubRefs';
 import { HubChecker, tokenIdentity } from '../../src/core/hub/hubCheck';
 import { HubSearch } from '../../src/core/hub/hubSearch';
@@ -232,4 +232,13 @@ test('whoami: the token owner, a refused token, a Hub not reached', async (t) =>
   assert.deepEqual(await tokenOwner(hub.url, 'hf_wrong'), { ok: false, refused: true });
   hub.hang('/api/whoami-v2');
   assert.deepEqual(await tokenOwner(hub.url, 'hf_granted', { timeoutMs: 200 }), { ok: false, refused: false, reason: 'no answer within 0.2 s' });
+});
+
+test('a run gets the signed-in token as HF_TOKEN unless its config sets one; other sources it finds itself', () => {
+  const signedIn = { value: 'hf_signedin', source: 'signed-in' as const };
+  assert.deepEqual(runTokenEnv({ A: '1' }, signedIn), { HF_TOKEN: 'hf_signedin' });
+  assert.deepEqual(runTokenEnv({ HF_TOKEN: 'hf_config' }, signedIn), {});
+  assert.deepEqual(runTokenEnv({ HUGGING_FACE_HUB_TOKEN: 'hf_config' }, signedIn), {});
+  assert.deepEqual(runTokenEnv({}, { value: 'hf_env', source: 'HF_TOKEN' }), {});
+  assert.deepEqual(runTokenEnv({}, undefined), {});
 });

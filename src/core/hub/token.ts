@@ -67,3 +67,13 @@ export function describeTokenSource(t: HubToken | undefined): string {
       return `the Hugging Face CLI's token file ${t.path}`;
   }
 }
+
+/**
+ * The environment a run gets for the signed-in token: HF_TOKEN, unless the config sets a token itself. Only a token
+ * signed in here needs passing (the run inherits $HF_TOKEN, and huggingface_hub reads its own token file); it goes
+ * the way of every run secret (supervisor/secrets.ts: never in run.json).
+ */
+export function runTokenEnv(planEnv: Readonly<Record<string, string>>, token: HubToken | undefined): Record<string, string> {
+  if (token?.source !== 'signed-in' || planEnv.HF_TOKEN !== undefined || planEnv.HUGGING_FACE_HUB_TOKEN !== undefined) return {};
+  return { HF_TOKEN: token.value };
+}

@@ -25,6 +25,7 @@ import { validateConfig } from '../../core/diagnostics';
 import { startWithErrorsQuestion } from '../../core/diagnostics/startGate';
 import { redactArgv, redactText, secretsOf, type KnownSecrets } from '../../core/util/redact';
 import { secretsOfConfig } from '../../core/supervisor/configSecrets';
+import { runTokenEnv, type HubToken } from '../../core/hub/token';
 import type { GpuInventory } from '../gpus';
 import { onDidChangeSettings, setting } from '../settings';
 import type { SettingKey } from '../settingsTable';
@@ -75,6 +76,8 @@ export class RunsController implements vscode.Disposable {
     private readonly gpus: GpuInventory,
     /** Masked in every text shown (monitors' states, log lines, errors); plans started here add theirs. */
     readonly secrets: KnownSecrets,
+    /** The Hugging Face token in use (hub/hubController.ts): a signed-in one is passed to runs as HF_TOKEN. */
+    private readonly hubToken: () => Promise<HubToken | undefined> = async () => undefined,
   ) {
     this.settingsWatch = onDidChangeSettings(
       loggingErrors('Runs: applying changed settings', this.logError, (changed: ReadonlySet<SettingKey>) => {
@@ -308,6 +311,7 @@ export class RunsController implements vscode.Disposable {
     if (!parsed.config) throw new Error(`${vscode.workspace.asRelativePath(configUri)}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
     if (!(await this.confirmDespiteErrors(doc, gpus))) return undefined;
     let plan = buildLaunchPlan(parsed.config, configUri.fsPath);
+    plan = { ...plan, env: { ...plan.env, ...runTokenEnv(plan.env, await this.hubToken()) } };
     const meta: RunMeta = { name: parsed.config.name ?? path.basename(configUri.fsPath).replace(/\.sdxl\.json$/, ''), configPath: configUri.fsPath };
     const secrets = secretsOf(plan.argv, plan.env);
     this.secrets.add(secrets);
@@ -404,7 +408,8 @@ export class RunsController implements vscode.Disposable {
     // Checked before anything is launched: the checkpoint must be this run's (or a run it continues), on disk, complete.
     const choice = await this.pickCheckpoint(id, checkpointName);
     // The resume gets the config's secrets again (run.json keeps none): masked in its views like a start's.
-    const secrets = secretsOfConfig(this.tracked.get(id)?.entry.record.configPath);
+    const fromConfig = secretsOfConfig(this.tracked.get(id)?.entry.record.configPath);
+    const secrets = { ...runTokenEnv(fromConfig, await this.hubToken()), ...fromConfig };
     this.secrets.add(Object.values(secrets));
     const entry = await sup.resume(id, () => choice.name, { secrets });
     await this.refresh();
