@@ -52,6 +52,8 @@ export interface LaunchOptions {
    * trusted (nobody is asked at start-up), so the window opens in Restricted Mode.
    */
   trustWorkspace?: boolean;
+  /** Extra environment of code-server (so of the extension host and the runs it starts), e.g. HF_ENDPOINT. */
+  env?: Record<string, string>;
 }
 
 /** Start-up durations in milliseconds, for reports. */
@@ -194,6 +196,10 @@ export class VsCode {
       XDG_DATA_HOME: join(this.tempDir, 'xdg-data'),
       XDG_CACHE_HOME: join(this.tempDir, 'xdg-cache'),
       TMPDIR: this.tempDir,
+      // The extension checks Hub ids of open configs: never against huggingface.co from a test (a closed loopback
+      // port answers at once: "the Hub was not reached"). A spec that wants a Hub passes its fake's URL in opts.env.
+      HF_ENDPOINT: 'http://127.0.0.1:9',
+      ...opts.env,
     };
     delete env.PORT; // code-server would let $PORT override --bind-addr
     const common = ['--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir];
