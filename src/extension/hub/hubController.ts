@@ -138,7 +138,8 @@ export class HubController implements vscode.Disposable {
 
   private schedule(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
-    if (this.timers.has(key)) return;
+    // Restarted at each edit: an id being typed is checked once, when typing pauses.
+    clearTimeout(this.timers.get(key));
     this.timers.set(
       key,
       setTimeout(() => {
