@@ -5,6 +5,7 @@ import { checkArgs, checkDocumentShape } from './argChecks';
 import { checkLaunchText } from './launchText';
 import { checkDuplicateKeys } from './duplicateKeys';
 import { runSemanticRules } from './semanticRules';
+import { checkEnvironment } from './envRules';
 import { DiagnosticSink, type Diagnostic, type ValidateContext } from './types';
 
 export type { Diagnostic, Fix, FixEdit, GpuInfo, Severity, ValidateContext } from './types';
@@ -35,6 +36,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
   if (parsed.config) {
     checkArgs(parsed.config, sink, ctx.argTable);
     runSemanticRules(parsed.config, sink, ctx);
+    if (ctx.environment) checkEnvironment(parsed.config, ctx.environment, sink);
   }
   return sink.finish(MAX_DIAGNOSTICS);
 }

@@ -6,6 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { validateConfig } from './index';
 import type { Diagnostic, GpuInfo } from './types';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
+import type { EnvironmentFacts } from '../env/facts';
 
 export interface ValidationOptions {
   /** Absolute path of the config file: relative paths resolve from its folder, and its output_dir is listed. */
@@ -13,6 +14,8 @@ export interface ValidationOptions {
   gpus?: GpuInfo[];
   /** The script file's own argument table, when known (plain data: it is posted to the worker as it is). */
   argTable?: ArgTableChoice;
+  /** The config's interpreter as probed (plain data, like argTable). */
+  environment?: EnvironmentFacts;
 }
 
 interface Request extends ValidationOptions {
@@ -30,10 +33,15 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
   port.on('message', (req) => {
     let reply: Reply;
     try {
-      const { id, text, configPath, gpus, argTable } = req;
+      const { id, text, configPath, gpus, argTable, environment } = req;
       reply = {
         id,
-        diagnostics: validateConfig(text, { ...(configPath ? { configPath, listDir } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) }),
+        diagnostics: validateConfig(text, {
+          ...(configPath ? { configPath, listDir } : {}),
+          ...(gpus ? { gpus } : {}),
+          ...(argTable ? { argTable } : {}),
+          ...(environment ? { environment } : {}),
+        }),
       };
     } catch (e) {
       reply = { id: req.id, error: e instanceof Error ? e.message : String(e) };
@@ -115,8 +123,15 @@ export class ValidationService {
     const worker = this.worker ?? this.start();
     // Referenced while a check runs, so a process that awaits it (a test, the CLI) lives until the answer.
     worker.ref();
-    const { id, text, configPath, gpus, argTable } = job;
-    worker.postMessage({ id, text, ...(configPath ? { configPath } : {}), ...(gpus ? { gpus } : {}), ...(argTable ? { argTable } : {}) } satisfies Request);
+    const { id, text, configPath, gpus, argTable, environment } = job;
+    worker.postMessage({
+      id,
+      text,
+      ...(configPath ? { configPath } : {}),
+      ...(gpus ? { gpus } : {}),
+      ...(argTable ? { argTable } : {}),
+      ...(environment ? { environment } : {}),
+    } satisfies Request);
   }
 
   private start(): ValidationWorker {

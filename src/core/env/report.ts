@@ -7,7 +7,7 @@ const ICON = { ok: '✅', warn: '⚠️', error: '❌' } as const;
 
 /** How a fix reads in a report: the argv shown as a command line for reading (it is run as an argv, never a shell). */
 export function fixInWords(fix: EnvFix): string {
-  if (fix.kind === 'argv') return `run: ${fix.argv.map((a) => (/^[\w@%+=:,./<>-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`;
+  if (fix.kind === 'argv') return `run: ${fix.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`;
   if (fix.kind === 'command') return `run the command "SDXL: ${fix.title}"`;
   return `see ${fix.url}`;
 }
