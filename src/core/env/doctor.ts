@@ -28,6 +28,8 @@ export interface DoctorTargetOptions {
   env?: Record<string, string | undefined>;
   platform?: NodeJS.Platform;
   home?: string;
+  /** Reads the script's check_min_version (the editor passes a cached one). */
+  readMinimum?: typeof readScriptMinimum;
 }
 
 /** The interpreter and needs to examine, or why there are none (a config whose launch plan is refused). */
@@ -61,7 +63,7 @@ export function doctorTarget(opts: DoctorTargetOptions): DoctorTarget | { error:
           ? { python: target.python, why: `the #! line of the accelerate that ${name} launches` }
           : fallback();
   const needs = envNeedsOf(config);
-  const min = readScriptMinimum(target.script);
+  const min = (opts.readMinimum ?? readScriptMinimum)(target.script);
   needs.scriptPath = target.script;
   if ('error' in min) needs.diffusersMinimumError = min.error;
   else if (min.version) needs.diffusersMinimum = min.version;
@@ -84,21 +86,24 @@ export interface DoctorReport {
   probe?: EnvProbe;
 }
 
-export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner; timeoutMs?: number } = {}): Promise<DoctorReport> {
+export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DoctorReport> {
   const out = await (opts.run ?? runProbe)({
     python: target.python,
     ...(target.cwd !== undefined ? { cwd: target.cwd } : {}),
     env: target.env,
     ...(target.accelerateConfigFile ? { accelerateConfigFile: target.accelerateConfigFile } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (!out.ok) {
     const next =
-      out.failure === 'missing'
-        ? ' Set launch.python in the config (or pass --python), select an interpreter, or set up a training environment.'
-        : out.failure === 'timeout'
-          ? ' The interpreter may be stuck (a hung import, a network drive): try it in a terminal with `python -c "import torch"`.'
-          : ' The environment may be broken: try it in a terminal, or set up a new one.';
+      out.failure === 'cancelled'
+        ? ''
+        : out.failure === 'missing'
+          ? ' Set launch.python in the config (or pass --python), select an interpreter, or set up a training environment.'
+          : out.failure === 'timeout'
+            ? ' The interpreter may be stuck (a hung import, a network drive): try it in a terminal with `python -c "import torch"`.'
+            : ' The environment may be broken: try it in a terminal, or set up a new one.';
     const check: EnvCheck = {
       id: 'interpreter',
       status: 'error',

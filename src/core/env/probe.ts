@@ -57,6 +57,7 @@ export interface ProbeRequest {
   accelerateConfigFile?: string;
   timeoutMs?: number;
   maxBytes?: number;
+  signal?: AbortSignal;
 }
 
 export type ProbeRunner = (req: ProbeRequest) => Promise<ProbeResult>;
@@ -70,6 +71,7 @@ export const runProbe: ProbeRunner = async (req) => {
     timeoutMs: req.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
     maxBytes: req.maxBytes ?? DEFAULT_PROBE_MAX_BYTES,
     what: `${req.python} (environment probe)`,
+    ...(req.signal ? { signal: req.signal } : {}),
   });
   if (!out.ok) {
     if (out.failure === 'missing') return { ok: false, failure: 'missing', reason: `no Python interpreter at ${req.python}` };

@@ -16,9 +16,11 @@ export interface BoundedRequest {
   maxBytes: number;
   /** How the run is named in a reason, e.g. `python train.py --help`. */
   what: string;
+  /** Aborting kills the process group (a user's Cancel). */
+  signal?: AbortSignal;
 }
 
-export type BoundedFailure = 'missing' | 'spawn' | 'timeout' | 'too-large' | 'exit';
+export type BoundedFailure = 'missing' | 'spawn' | 'timeout' | 'too-large' | 'exit' | 'cancelled';
 
 export type BoundedOutput =
   | { ok: true; stdout: string; stderr: string }
@@ -55,12 +57,18 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
     const text = (): { stdout: string; stderr: string } => ({ stdout: Buffer.concat(stdout).toString('utf8'), stderr });
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const fail = (failure: BoundedFailure, reason: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (onAbort) req.signal?.removeEventListener('abort', onAbort);
       resolve({ ok: false, failure, reason: redactText(reason), ...text() });
     };
+    if (req.signal?.aborted) {
+      fail('cancelled', `${req.what} was cancelled`);
+      return;
+    }
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(req.command, req.args, {
@@ -75,6 +83,11 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
       fail('spawn', `${req.command} could not be started: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    onAbort = (): void => {
+      killGroup(child.pid);
+      fail('cancelled', `${req.what} was cancelled`);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(() => {
       killGroup(child.pid);
       fail('timeout', `${req.what} did not finish within ${Math.round(req.timeoutMs / 1000)} s`);
@@ -101,6 +114,7 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
       if (code === 0) {
         settled = true;
         clearTimeout(timer);
+        if (onAbort) req.signal?.removeEventListener('abort', onAbort);
         resolve({ ok: true, ...text() });
         return;
       }
