@@ -28,5 +28,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   summarize: { summary: 'summarize a run: record folder, output_dir or console log (--json)', run: summarizeCommand },
   run: { summary: 'start, follow, list, show, stop and resume training runs (run --help)', run: runCommand, subcommands: RUN_SUBCOMMANDS },
   events: { summary: "read a run's TensorBoard event files: scalars, images, skipped records (--json)", run: eventsCommand },
-  doctor: { summary: 'check the Python environment: torch/CUDA, diffusers, accelerate, packages the config needs (--python PATH, --config FILE, --json)', run: doctorCommand },
+  doctor: {
+    summary: 'check the Python environment: torch/CUDA, diffusers, accelerate, packages the config needs (--python PATH, --config FILE, --json)',
+    run: doctorCommand,
+  },
 };

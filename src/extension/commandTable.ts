@@ -6,6 +6,7 @@ import type { DiagnosticsController } from './diagnosticsController';
 import type { RunsController } from './runs/runsController';
 import type { RunsNode } from './views/runsView';
 import type { LaunchCommandView } from './commands/launchCommandView';
+import type { EnvironmentChecks } from './environment';
 import { showMemoryEstimate, type EstimateDocuments } from './memoryCodeLens';
 import { configureArgument } from './commands/configureArgument';
 import { newConfig } from './commands/newConfig';
@@ -31,6 +32,7 @@ export interface CommandTargets {
   estimates: EstimateDocuments;
   /** Selects a run's row in the Runs view. */
   reveal(runId: string): void;
+  environment: EnvironmentChecks;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -62,6 +64,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.showLaunchCommand': (uri?: vscode.Uri) => t.launchCommand.show(uri),
     'sdxl.validateConfig': (uri?: vscode.Uri) => validateConfigCommand(t.diagnostics, uri),
     'sdxl.showMemoryEstimate': (uri?: vscode.Uri) => showMemoryEstimate(t.estimates, uri),
+    'sdxl.checkEnvironment': (uri?: vscode.Uri) => t.environment.check(uri),
   };
 }
 

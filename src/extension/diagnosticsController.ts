@@ -13,6 +13,7 @@ import { isConfigDocument, rangeFromOffsets } from './configDocuments';
 import { logFailure, type Log } from './listenerErrors';
 import type { GpuInventory } from './gpus';
 import type { ScriptTables } from './scriptTables';
+import type { EnvironmentChecks } from './environment';
 
 const SOURCE = 'sdxl';
 
@@ -39,8 +40,18 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     private readonly gpus: GpuInventory,
     private readonly tables?: ScriptTables,
     private readonly log: Log = () => undefined,
+    private readonly environment?: EnvironmentChecks,
   ) {
     this.subscriptions.push(
+      // Likewise when a probe of the config's interpreter arrives (env-missing-package, env-diffusers-too-old).
+      ...(environment
+        ? [
+            environment.onDidChangeFacts((key) => {
+              const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+              if (doc) this.schedule(doc, 0);
+            }),
+          ]
+        : []),
       // The first check of a config uses what is known (else the built-in table); its script's table, once read, checks it again.
       ...(tables
         ? [
@@ -90,6 +101,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     const version = doc.version;
     const gpus = await this.gpus.get();
     const argTable = await this.tables?.current(doc);
+    const environment = this.environment?.current(doc);
     let found: CoreDiagnostic[];
     try {
       // Resolves with the diagnostics of the newest text when an edit came first (this check is then cancelled).
@@ -97,6 +109,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
         ...(doc.uri.scheme === 'file' ? { configPath: doc.uri.fsPath } : {}),
         ...(gpus ? { gpus } : {}),
         ...(argTable ? { argTable } : {}),
+        ...(environment ? { environment } : {}),
       });
     } catch (e) {
       if (this.disposed) return [];

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { DiagnosticsController } from './diagnosticsController';
 import { GpuInventory } from './gpus';
 import { ScriptTables } from './scriptTables';
+import { EnvironmentChecks } from './environment';
 import { LaunchCommandView } from './commands/launchCommandView';
 import { EstimateDocuments, MemoryCodeLensProvider } from './memoryCodeLens';
 import { ImportCodeLensProvider, isImportTextDocument } from './commands/importCommandLine';
@@ -37,7 +38,8 @@ export class SdxlExtension implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext) {
     const warn = (message: string) => this.output.warn(message);
     const scriptTables = new ScriptTables(context.globalStorageUri.fsPath, warn);
-    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn);
+    const environment = new EnvironmentChecks(warn);
+    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, environment);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets);
     const runsView = new RunsView(this.runs);
@@ -50,6 +52,7 @@ export class SdxlExtension implements vscode.Disposable {
       launchCommand: this.launchCommand,
       estimates: this.estimates,
       reveal: (id) => runsView.reveal(id),
+      environment,
     });
     this.disposables.push(
       dashboard,
@@ -65,6 +68,7 @@ export class SdxlExtension implements vscode.Disposable {
       this.output,
       this.diagnostics,
       scriptTables,
+      environment,
       this.launchCommand,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),

@@ -24,29 +24,36 @@ async function doctor(args: string[], cwd: string): Promise<{ code: number; repo
 
 const check = (r: DoctorReport, id: string) => r.checks.find((c) => c.id === id);
 
-test("real doctor: the worker's venv with its config — torch 1.13 without CUDA, diffusers 0.27.2 ≥ the script's 0.27.0, accelerate config found", opts, async () => {
-  const w = worker!;
-  const dir = mkdtempSync(join(tmpdir(), 'sdxl-doctor-real-'));
-  writeFileSync(join(dir, 'tiny.sdxl.json'), JSON.stringify({ script: 'dreambooth-lora', launch: realLaunch(w), args: tinyArgs(w, {}) }, null, 2));
-  const python = join(w.dest, 'venv', 'bin', 'python');
-  const { code, report } = await doctor(['--python', python, '--config', 'tiny.sdxl.json'], dir);
-  assert.equal(code, 0, JSON.stringify(report, null, 2));
-  assert.equal(report.status, 'warn', 'a CPU-only torch is a warning, nothing is an error');
-  assert.match(report.probe!.python.version, /^3\./);
-  assert.match(report.probe!.torch!.version, /^1\.13\./);
-  assert.equal(report.probe!.torch!.cuda, null);
-  assert.equal(report.probe!.torch!.cudaAvailable, false);
-  assert.equal(check(report, 'cuda')?.status, 'warn');
-  assert.match(check(report, 'cuda')!.message, /built without CUDA/);
-  assert.equal(check(report, 'diffusers')?.status, 'ok');
-  assert.match(check(report, 'diffusers')!.message, /^diffusers 0\.27\.2 \(the script needs 0\.27\.0 or newer \(check_min_version in .*train_dreambooth_lora_sdxl\.py\)\)$/);
-  assert.equal(check(report, 'tensorboard')?.status, 'ok');
-  assert.equal(check(report, 'peft')?.status, 'ok');
-  const ac = check(report, 'accelerate-config')!;
-  assert.equal(ac.status, 'ok');
-  assert.equal(report.probe!.accelerateConfig.path, join(w.hfHome, 'accelerate', 'default_config.yaml'));
-  assert.match(ac.message, /num_processes 1, mixed_precision no, distributed_type NO, use_cpu true/);
-});
+test(
+  "real doctor: the worker's venv with its config — torch 1.13 without CUDA, diffusers 0.27.2 ≥ the script's 0.27.0, accelerate config found",
+  opts,
+  async () => {
+    const w = worker!;
+    const dir = mkdtempSync(join(tmpdir(), 'sdxl-doctor-real-'));
+    writeFileSync(join(dir, 'tiny.sdxl.json'), JSON.stringify({ script: 'dreambooth-lora', launch: realLaunch(w), args: tinyArgs(w, {}) }, null, 2));
+    const python = join(w.dest, 'venv', 'bin', 'python');
+    const { code, report } = await doctor(['--python', python, '--config', 'tiny.sdxl.json'], dir);
+    assert.equal(code, 0, JSON.stringify(report, null, 2));
+    assert.equal(report.status, 'warn', 'a CPU-only torch is a warning, nothing is an error');
+    assert.match(report.probe!.python.version, /^3\./);
+    assert.match(report.probe!.torch!.version, /^1\.13\./);
+    assert.equal(report.probe!.torch!.cuda, null);
+    assert.equal(report.probe!.torch!.cudaAvailable, false);
+    assert.equal(check(report, 'cuda')?.status, 'warn');
+    assert.match(check(report, 'cuda')!.message, /built without CUDA/);
+    assert.equal(check(report, 'diffusers')?.status, 'ok');
+    assert.match(
+      check(report, 'diffusers')!.message,
+      /^diffusers 0\.27\.2 \(the script needs 0\.27\.0 or newer \(check_min_version in .*train_dreambooth_lora_sdxl\.py\)\)$/,
+    );
+    assert.equal(check(report, 'tensorboard')?.status, 'ok');
+    assert.equal(check(report, 'peft')?.status, 'ok');
+    const ac = check(report, 'accelerate-config')!;
+    assert.equal(ac.status, 'ok');
+    assert.equal(report.probe!.accelerateConfig.path, join(w.hfHome, 'accelerate', 'default_config.yaml'));
+    assert.match(ac.message, /num_processes 1, mixed_precision no, distributed_type NO, use_cpu true/);
+  },
+);
 
 test("real doctor: --python alone reads accelerate's config from the HF_HOME it inherits (env.sh's)", opts, async () => {
   const w = worker!;

@@ -20,7 +20,8 @@ function fixtureProbe(name: string): EnvProbe {
 }
 
 const env = (name: string, more: Partial<EnvironmentFacts> = {}): EnvironmentFacts => ({ python: '/v/bin/python', probe: fixtureProbe(name), ...more });
-const config = (args: Record<string, unknown>, launch: Record<string, unknown> = {}): string => JSON.stringify({ script: 'dreambooth-lora', launch, args }, null, 2);
+const config = (args: Record<string, unknown>, launch: Record<string, unknown> = {}): string =>
+  JSON.stringify({ script: 'dreambooth-lora', launch, args }, null, 2);
 const envDiags = (ds: Diagnostic[]): Diagnostic[] => ds.filter((d) => d.code.startsWith('env-'));
 
 test('env-missing-package: use_8bit_adam without a working bitsandbytes, report_to tensorboard without tensorboard, xformers, wandb', () => {
@@ -30,11 +31,17 @@ test('env-missing-package: use_8bit_adam without a working bitsandbytes, report_
   const bnb = at('/args/use_8bit_adam')!;
   assert.equal(bnb.code, 'env-missing-package');
   assert.equal(bnb.severity, 'error');
-  assert.match(bnb.message, /bitsandbytes 0\.43\.0 is installed in \/v\/bin\/python but does not import: RuntimeError.*use_8bit_adam is on: the script stops\. Install it: \/v\/bin\/python -m pip install bitsandbytes/);
+  assert.match(
+    bnb.message,
+    /bitsandbytes 0\.43\.0 is installed in \/v\/bin\/python but does not import: RuntimeError.*use_8bit_adam is on: the script stops\. Install it: \/v\/bin\/python -m pip install bitsandbytes/,
+  );
   assert.deepEqual(bnb.fix, { title: 'Turn off use_8bit_adam (plain AdamW)', edits: [{ op: 'remove', path: '/args/use_8bit_adam' }] });
   const tb = at('/args/report_to')!;
   assert.equal(tb.severity, 'warning');
-  assert.match(tb.message, /tensorboard is not installed in \/v\/bin\/python, and report_to is tensorboard: the run would log no curves\. Install it: \/v\/bin\/python -m pip install tensorboard/);
+  assert.match(
+    tb.message,
+    /tensorboard is not installed in \/v\/bin\/python, and report_to is tensorboard: the run would log no curves\. Install it: \/v\/bin\/python -m pip install tensorboard/,
+  );
   assert.equal(at('/args/enable_xformers_memory_efficient_attention')?.severity, 'error');
   assert.equal(ds.length, 3, JSON.stringify(ds.map((d) => d.message)));
   // The range is the value that asks.
@@ -54,7 +61,10 @@ test('env-diffusers-too-old: a diffusers older than the script demands, on launc
     ds.map((d) => [d.code, d.path]),
     [['env-diffusers-too-old', '/launch/scriptPath']],
   );
-  assert.match(ds[0]!.message, /diffusers 0\.26\.3 in \/v\/bin\/python is older than 0\.27\.0, which the script demands \(check_min_version in \/w\/train\.py\): it stops at import\. Upgrade it: \/v\/bin\/python -m pip install 'diffusers>=0\.27\.0'$/);
+  assert.match(
+    ds[0]!.message,
+    /diffusers 0\.26\.3 in \/v\/bin\/python is older than 0\.27\.0, which the script demands \(check_min_version in \/w\/train\.py\): it stops at import\. Upgrade it: \/v\/bin\/python -m pip install 'diffusers>=0\.27\.0'$/,
+  );
   assert.deepEqual(envDiags(validateConfig(text)), [], 'no facts, no environment diagnostics');
   assert.deepEqual(envDiags(validateConfig(text, { environment: env('good', { diffusersMinimum: '0.26.0' }) })), []);
 });

@@ -103,7 +103,10 @@ test('runProbe: an interpreter that prints garbage (not UTF-8) and no result is 
   assert.equal(out.ok, false);
   assert.ok(!out.ok);
   assert.equal(out.failure, 'output');
-  assert.match(out.reason, /garbage\/python: the environment probe printed no result line \(is it a Python interpreter\?\); it printed: "hello \uFFFD\uFFFD world/);
+  assert.match(
+    out.reason,
+    /garbage\/python: the environment probe printed no result line \(is it a Python interpreter\?\); it printed: "hello \uFFFD\uFFFD world/,
+  );
 });
 
 test('runProbe: a broken venv (exit 1) gives the last line of its traceback', async () => {
@@ -120,43 +123,54 @@ test('runProbe: a missing interpreter is said in words', async () => {
   assert.match(out.reason, /no Python interpreter at .*venv\/bin\/python/);
 });
 
-test('runProbe: a hanging interpreter is killed at the timeout, its whole process group with it', { skip: process.platform === 'win32' && 'POSIX sh' }, async () => {
-  const pidFile = join(tmp(), 'child.pid');
-  const t0 = Date.now();
-  const out = await runProbe({ python: fake('hangs'), env: { ...env, FAKE_PYTHON_CHILD_PID: pidFile }, timeoutMs: 800 });
-  assert.ok(!out.ok);
-  assert.equal(out.failure, 'timeout');
-  assert.match(out.reason, /did not finish within 1 s/);
-  assert.ok(Date.now() - t0 < 10_000);
-  const child = Number(readFileSync(pidFile, 'utf8'));
-  // The group got SIGKILL; the kernel may take a moment to reap it.
-  const deadline = Date.now() + 5000;
-  let alive = true;
-  while (alive && Date.now() < deadline) {
-    try {
-      process.kill(child, 0);
-      await new Promise((r) => setTimeout(r, 50));
-    } catch {
-      alive = false;
+test(
+  'runProbe: a hanging interpreter is killed at the timeout, its whole process group with it',
+  { skip: process.platform === 'win32' && 'POSIX sh' },
+  async () => {
+    const pidFile = join(tmp(), 'child.pid');
+    const t0 = Date.now();
+    const out = await runProbe({ python: fake('hangs'), env: { ...env, FAKE_PYTHON_CHILD_PID: pidFile }, timeoutMs: 800 });
+    assert.ok(!out.ok);
+    assert.equal(out.failure, 'timeout');
+    assert.match(out.reason, /did not finish within 1 s/);
+    assert.ok(Date.now() - t0 < 10_000);
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    // The group got SIGKILL; the kernel may take a moment to reap it.
+    const deadline = Date.now() + 5000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      try {
+        process.kill(child, 0);
+        await new Promise((r) => setTimeout(r, 50));
+      } catch {
+        alive = false;
+      }
     }
-  }
-  assert.equal(alive, false, 'the hanging child was left running');
-});
+    assert.equal(alive, false, 'the hanging child was left running');
+  },
+);
 
-test('runProbe: the real probe source runs on a plain python3 and reads accelerate config from $HF_HOME', { skip: !python3 && 'python3 not available' }, async () => {
-  const hf = tmp();
-  mkdirSync(join(hf, 'accelerate'));
-  // YAML as `accelerate config` writes it; read with PyYAML when present, else the probe's line parser.
-  writeFileSync(join(hf, 'accelerate', 'default_config.yaml'), "compute_environment: LOCAL_MACHINE\ndistributed_type: 'NO'\nmixed_precision: fp16\nnum_processes: 1\n");
-  const out = await runProbe({ python: python3!, cwd: tmp(), env: { ...env, HF_HOME: hf }, timeoutMs: 60_000 });
-  assert.ok(out.ok, JSON.stringify(out));
-  assert.match(out.probe.python.version, /^3\.\d+\.\d+$/);
-  assert.equal(out.probe.accelerateConfig.path, join(hf, 'accelerate', 'default_config.yaml'));
-  assert.equal(out.probe.accelerateConfig.exists, true);
-  assert.equal(out.probe.accelerateConfig.values?.mixed_precision, 'fp16');
-  assert.equal(out.probe.accelerateConfig.values?.distributed_type, 'NO');
-  assert.equal(String(out.probe.accelerateConfig.values?.num_processes), '1');
-});
+test(
+  'runProbe: the real probe source runs on a plain python3 and reads accelerate config from $HF_HOME',
+  { skip: !python3 && 'python3 not available' },
+  async () => {
+    const hf = tmp();
+    mkdirSync(join(hf, 'accelerate'));
+    // YAML as `accelerate config` writes it; read with PyYAML when present, else the probe's line parser.
+    writeFileSync(
+      join(hf, 'accelerate', 'default_config.yaml'),
+      "compute_environment: LOCAL_MACHINE\ndistributed_type: 'NO'\nmixed_precision: fp16\nnum_processes: 1\n",
+    );
+    const out = await runProbe({ python: python3!, cwd: tmp(), env: { ...env, HF_HOME: hf }, timeoutMs: 60_000 });
+    assert.ok(out.ok, JSON.stringify(out));
+    assert.match(out.probe.python.version, /^3\.\d+\.\d+$/);
+    assert.equal(out.probe.accelerateConfig.path, join(hf, 'accelerate', 'default_config.yaml'));
+    assert.equal(out.probe.accelerateConfig.exists, true);
+    assert.equal(out.probe.accelerateConfig.values?.mixed_precision, 'fp16');
+    assert.equal(out.probe.accelerateConfig.values?.distributed_type, 'NO');
+    assert.equal(String(out.probe.accelerateConfig.values?.num_processes), '1');
+  },
+);
 
 // ---------------------------------------------------------------------------------------------------- assessment
 
@@ -174,7 +188,11 @@ test('assessEnvironment: a CPU-only torch is a warning with a link, and an older
   assert.deepEqual(d.fix, { kind: 'argv', title: 'pip install diffusers>=0.27.0', argv: ['/venv/bin/python', '-m', 'pip', 'install', 'diffusers>=0.27.0'] });
   const ac = byId(checks, 'accelerate-config')!;
   assert.equal(ac.status, 'warn');
-  assert.deepEqual(ac.fix, { kind: 'argv', title: 'accelerate config default', argv: ['/venv/bin/python', '-m', 'accelerate.commands.accelerate_cli', 'config', 'default'] });
+  assert.deepEqual(ac.fix, {
+    kind: 'argv',
+    title: 'accelerate config default',
+    argv: ['/venv/bin/python', '-m', 'accelerate.commands.accelerate_cli', 'config', 'default'],
+  });
   // A .dev minimum (a script from main) cannot come from PyPI.
   const dev = byId(assessEnvironment(fixtureProbe('good'), { ...needs, diffusersMinimum: '0.28.0.dev0' }, 'py'), 'diffusers')!;
   assert.ok(dev.fix?.kind === 'argv' && dev.fix.argv.includes('git+https://github.com/huggingface/diffusers'));
@@ -182,14 +200,23 @@ test('assessEnvironment: a CPU-only torch is a warning with a link, and an older
 
 test('assessEnvironment: packages the config asks for (8-bit Adam, wandb, xformers, tensorboard), bf16 on a GPU without it, fp16 on the CPU', () => {
   const probe = fixtureProbe('cuda');
-  const config = cfg({ use_8bit_adam: true, report_to: 'wandb', enable_xformers_memory_efficient_attention: true, mixed_precision: 'bf16', dataset_name: 'x/y' });
+  const config = cfg({
+    use_8bit_adam: true,
+    report_to: 'wandb',
+    enable_xformers_memory_efficient_attention: true,
+    mixed_precision: 'bf16',
+    dataset_name: 'x/y',
+  });
   const checks = assessEnvironment(probe, envNeedsOf(config), '/c/python');
   assert.equal(byId(checks, 'cuda')?.status, 'ok');
   assert.match(byId(checks, 'cuda')!.message, /2 GPUs \(GPU 0: Tesla T4, 14\.7 GiB, compute capability 7\.5; GPU 1: NVIDIA A100/);
   assert.match(byId(checks, 'bf16')!.message, /Tesla T4 \(compute capability 7\.5\) has no native bf16/);
   const bnb = byId(checks, 'bitsandbytes')!;
   assert.equal(bnb.status, 'error');
-  assert.match(bnb.message, /bitsandbytes 0\.43\.0 is installed in \/c\/python but does not import: RuntimeError: CUDA Setup failed.*needed because use_8bit_adam is on/);
+  assert.match(
+    bnb.message,
+    /bitsandbytes 0\.43\.0 is installed in \/c\/python but does not import: RuntimeError: CUDA Setup failed.*needed because use_8bit_adam is on/,
+  );
   assert.equal(byId(checks, 'wandb')?.status, 'error');
   assert.deepEqual(byId(checks, 'xformers')?.fix, { kind: 'argv', title: 'pip install xformers', argv: ['/c/python', '-m', 'pip', 'install', 'xformers'] });
   assert.equal(byId(checks, 'datasets')?.status, 'ok');
@@ -225,7 +252,11 @@ test('doctorTarget: --python, else launch.python, else the python beside acceler
   const base = { platform: 'linux' as const, env: { PATH: bin } };
   const launch = { scriptPath: script, env: { HF_HOME: join(dir, 'hf') }, accelerateArgs: { config_file: 'acc.yaml' } };
 
-  const flag = doctorTarget({ ...base, python: '/x/python', config: { config: cfg({}, 'dreambooth-lora', { ...launch, python: 'venv/bin/python' }), path: configPath } });
+  const flag = doctorTarget({
+    ...base,
+    python: '/x/python',
+    config: { config: cfg({}, 'dreambooth-lora', { ...launch, python: 'venv/bin/python' }), path: configPath },
+  });
   assert.ok(!('error' in flag));
   assert.equal(flag.python, '/x/python');
   assert.equal(flag.why, '--python');
@@ -244,7 +275,12 @@ test('doctorTarget: --python, else launch.python, else the python beside acceler
   assert.equal(beside.python, join(bin, 'python'));
   assert.match(beside.why, /beside launch\.accelerate/);
 
-  const editor = doctorTarget({ platform: 'linux', env: { PATH: '' }, editorInterpreter: '/ed/python', config: { config: cfg({}, 'dreambooth-lora', { scriptPath: script }), path: configPath } });
+  const editor = doctorTarget({
+    platform: 'linux',
+    env: { PATH: '' },
+    editorInterpreter: '/ed/python',
+    config: { config: cfg({}, 'dreambooth-lora', { scriptPath: script }), path: configPath },
+  });
   assert.ok(!('error' in editor));
   assert.equal(editor.python, '/ed/python');
   assert.equal(editor.why, "the Python extension's selected interpreter");
@@ -307,4 +343,15 @@ test('cli doctor: text or JSON, exit 1 on errors, 0 on warnings only; a broken c
   const badConfig = await cli(['doctor', '--config', 'b.sdxl.json'], dir);
   assert.equal(badConfig.code, 1);
   assert.match(badConfig.err, /b\.sdxl\.json is not a usable config/);
+});
+
+test('runProbe: Cancel (an AbortSignal) ends a hanging probe at once', { skip: process.platform === 'win32' && 'POSIX sh' }, async () => {
+  const abort = new AbortController();
+  const t0 = Date.now();
+  const pending = runProbe({ python: fake('hangs'), env, timeoutMs: 60_000, signal: abort.signal });
+  setTimeout(() => abort.abort(), 200);
+  const out = await pending;
+  assert.ok(!out.ok);
+  assert.equal(out.failure, 'cancelled');
+  assert.ok(Date.now() - t0 < 10_000);
 });

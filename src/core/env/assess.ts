@@ -9,9 +9,7 @@ export type CheckStatus = 'ok' | 'warn' | 'error';
 
 /** What to do about a problem. An argv runs in a terminal the user watches (never a shell string). */
 export type EnvFix =
-  | { kind: 'argv'; title: string; argv: string[] }
-  | { kind: 'command'; title: string; command: string }
-  | { kind: 'link'; title: string; url: string };
+  { kind: 'argv'; title: string; argv: string[] } | { kind: 'command'; title: string; command: string } | { kind: 'link'; title: string; url: string };
 
 export interface EnvCheck {
   id: string;
@@ -63,7 +61,8 @@ export function diffusersFix(python: string, minimum: string): EnvFix {
 export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: string): EnvCheck[] {
   const checks: EnvCheck[] = [];
   checks.push({ id: 'python', status: 'ok', message: `Python ${probe.python.version} (${probe.python.executable})` });
-  if (probe.metadataError) checks.push({ id: 'python-metadata', status: 'warn', message: `package versions could not be read: ${probe.metadataError}`, fix: SETUP_FIX });
+  if (probe.metadataError)
+    checks.push({ id: 'python-metadata', status: 'warn', message: `package versions could not be read: ${probe.metadataError}`, fix: SETUP_FIX });
 
   // torch and CUDA
   const torch = probe.torch;
@@ -71,7 +70,11 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
   if (torchProblem || !torch) {
     checks.push({ id: 'torch', status: 'error', message: torchProblem?.message ?? `torch does not import in ${python}`, fix: SETUP_FIX });
   } else {
-    checks.push({ id: 'torch', status: 'ok', message: `torch ${torch.version}${torch.cuda ? ` (CUDA ${torch.cuda} build)` : ' (CPU-only build: torch.version.cuda is None)'}` });
+    checks.push({
+      id: 'torch',
+      status: 'ok',
+      message: `torch ${torch.version}${torch.cuda ? ` (CUDA ${torch.cuda} build)` : ' (CPU-only build: torch.version.cuda is None)'}`,
+    });
     if (torch.cuda === null) {
       checks.push({
         id: 'cuda',
@@ -88,7 +91,11 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
       });
     } else {
       const gpus = torch.gpus.map((g, i) => `GPU ${i}: ${g.name}, ${gib(g.totalMemoryBytes)}, compute capability ${g.capability}`);
-      checks.push({ id: 'cuda', status: 'ok', message: `CUDA works: ${torch.gpus.length} GPU${torch.gpus.length === 1 ? '' : 's'}${gpus.length ? ` (${gpus.join('; ')})` : ''}` });
+      checks.push({
+        id: 'cuda',
+        status: 'ok',
+        message: `CUDA works: ${torch.gpus.length} GPU${torch.gpus.length === 1 ? '' : 's'}${gpus.length ? ` (${gpus.join('; ')})` : ''}`,
+      });
     }
     const mp = needs.mixedPrecision?.value;
     if (mp === 'bf16' && torch.cudaAvailable) {
@@ -102,7 +109,11 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
       }
     }
     if (mp === 'fp16' && !torch.cudaAvailable) {
-      checks.push({ id: 'fp16-cpu', status: 'error', message: 'mixed_precision is fp16, but no GPU is usable: accelerate refuses fp16 on the CPU. Use "no" (or bf16) there.' });
+      checks.push({
+        id: 'fp16-cpu',
+        status: 'error',
+        message: 'mixed_precision is fp16, but no GPU is usable: accelerate refuses fp16 on the CPU. Use "no" (or bf16) there.',
+      });
     }
   }
 
@@ -110,7 +121,12 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
   const diffusers = probe.packages.diffusers;
   const dProblem = packageProblem(probe, 'diffusers', python);
   if (dProblem || diffusers === null) {
-    checks.push({ id: 'diffusers', status: 'error', message: dProblem?.message ?? 'diffusers is not installed', fix: needs.diffusersMinimum ? diffusersFix(python, needs.diffusersMinimum) : pipFix(python, 'diffusers') });
+    checks.push({
+      id: 'diffusers',
+      status: 'error',
+      message: dProblem?.message ?? 'diffusers is not installed',
+      fix: needs.diffusersMinimum ? diffusersFix(python, needs.diffusersMinimum) : pipFix(python, 'diffusers'),
+    });
   } else if (needs.diffusersMinimum) {
     const enough = atLeast(diffusers, needs.diffusersMinimum);
     const script = needs.scriptPath ? ` (check_min_version in ${needs.scriptPath})` : '';
@@ -122,7 +138,11 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
         fix: diffusersFix(python, needs.diffusersMinimum),
       });
     } else if (enough === undefined) {
-      checks.push({ id: 'diffusers', status: 'warn', message: `diffusers ${diffusers}: cannot compare with the script's minimum ${needs.diffusersMinimum}${script}` });
+      checks.push({
+        id: 'diffusers',
+        status: 'warn',
+        message: `diffusers ${diffusers}: cannot compare with the script's minimum ${needs.diffusersMinimum}${script}`,
+      });
     } else {
       checks.push({ id: 'diffusers', status: 'ok', message: `diffusers ${diffusers} (the script needs ${needs.diffusersMinimum} or newer${script})` });
     }
@@ -133,7 +153,9 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
 
   // accelerate and its config
   const aProblem = packageProblem(probe, 'accelerate', python);
-  checks.push(aProblem ? { id: 'accelerate', status: 'error', ...aProblem } : { id: 'accelerate', status: 'ok', message: `accelerate ${probe.packages.accelerate}` });
+  checks.push(
+    aProblem ? { id: 'accelerate', status: 'error', ...aProblem } : { id: 'accelerate', status: 'ok', message: `accelerate ${probe.packages.accelerate}` },
+  );
   const ac = probe.accelerateConfig;
   if (!ac.exists) {
     checks.push({
@@ -149,9 +171,18 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
   } else {
     const v = ac.values;
     const said = (['num_processes', 'mixed_precision', 'distributed_type'] as const).map((k) => `${k} ${v[k] === undefined ? '(unset)' : String(v[k])}`);
-    checks.push({ id: 'accelerate-config', status: 'ok', message: `accelerate config ${ac.path}: ${said.join(', ')}${v.use_cpu === true ? ', use_cpu true' : ''}` });
+    checks.push({
+      id: 'accelerate-config',
+      status: 'ok',
+      message: `accelerate config ${ac.path}: ${said.join(', ')}${v.use_cpu === true ? ', use_cpu true' : ''}`,
+    });
     if (v.use_cpu === true && torch?.cudaAvailable) {
-      checks.push({ id: 'accelerate-cpu', status: 'warn', message: `accelerate config ${ac.path} says use_cpu: true although CUDA works: training would not use the GPU.`, fix: { kind: 'argv', title: 'accelerate config default', argv: accelerateConfigDefaultArgv(python) } });
+      checks.push({
+        id: 'accelerate-cpu',
+        status: 'warn',
+        message: `accelerate config ${ac.path} says use_cpu: true although CUDA works: training would not use the GPU.`,
+        fix: { kind: 'argv', title: 'accelerate config default', argv: accelerateConfigDefaultArgv(python) },
+      });
     }
   }
 

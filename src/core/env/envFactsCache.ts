@@ -52,7 +52,11 @@ export class EnvFactsCache {
     if (configPath === undefined || text.length > MAX_PARSED_CONFIG_CHARS) return undefined;
     const config = parseConfigText(text).config;
     if (!config) return undefined;
-    const target = doctorTarget({ config: { config, path: configPath }, readMinimum: (p) => this.minimum(p), ...(this.opts.env ? { env: this.opts.env } : {}) });
+    const target = doctorTarget({
+      config: { config, path: configPath },
+      readMinimum: (p) => this.minimum(p),
+      ...(this.opts.env ? { env: this.opts.env } : {}),
+    });
     if ('error' in target) return undefined;
     const key = probeKey(target);
     this.keyOfDoc.set(docKey, key);

@@ -119,7 +119,10 @@ export function parseProbeOutput(stdout: string): EnvProbe | { error: string } {
           : `the environment probe printed no result line (is it a Python interpreter?); it printed: "${snippet(stdout)}"`,
     };
   }
-  const line = stdout.slice(at + PROBE_MARKER.length).split('\n')[0]!.trim();
+  const line = stdout
+    .slice(at + PROBE_MARKER.length)
+    .split('\n')[0]!
+    .trim();
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -23,8 +23,7 @@ export interface BoundedRequest {
 export type BoundedFailure = 'missing' | 'spawn' | 'timeout' | 'too-large' | 'exit' | 'cancelled';
 
 export type BoundedOutput =
-  | { ok: true; stdout: string; stderr: string }
-  | { ok: false; failure: BoundedFailure; reason: string; stdout: string; stderr: string };
+  { ok: true; stdout: string; stderr: string } | { ok: false; failure: BoundedFailure; reason: string; stdout: string; stderr: string };
 
 /** The end of stderr kept (a traceback's last line is what says why). */
 const STDERR_TAIL = 16 * 1024;
@@ -56,13 +55,16 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
     let stderr = '';
     const text = (): { stdout: string; stderr: string } => ({ stdout: Buffer.concat(stdout).toString('utf8'), stderr });
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
+    // Set once the child runs; `fail` may come before (a spawn that throws, an abort already signalled).
+    const armed: { timer?: NodeJS.Timeout; onAbort?: () => void } = {};
+    const disarm = (): void => {
+      clearTimeout(armed.timer);
+      if (armed.onAbort) req.signal?.removeEventListener('abort', armed.onAbort);
+    };
     const fail = (failure: BoundedFailure, reason: string): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      if (onAbort) req.signal?.removeEventListener('abort', onAbort);
+      disarm();
       resolve({ ok: false, failure, reason: redactText(reason), ...text() });
     };
     if (req.signal?.aborted) {
@@ -83,12 +85,12 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
       fail('spawn', `${req.command} could not be started: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    onAbort = (): void => {
+    armed.onAbort = (): void => {
       killGroup(child.pid);
       fail('cancelled', `${req.what} was cancelled`);
     };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(() => {
+    req.signal?.addEventListener('abort', armed.onAbort, { once: true });
+    armed.timer = setTimeout(() => {
       killGroup(child.pid);
       fail('timeout', `${req.what} did not finish within ${Math.round(req.timeoutMs / 1000)} s`);
     }, req.timeoutMs);
@@ -113,8 +115,7 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
       if (settled) return;
       if (code === 0) {
         settled = true;
-        clearTimeout(timer);
-        if (onAbort) req.signal?.removeEventListener('abort', onAbort);
+        disarm();
         resolve({ ok: true, ...text() });
         return;
       }
