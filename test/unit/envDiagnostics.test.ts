@@ -33,7 +33,7 @@ test('env-missing-package: use_8bit_adam without a working bitsandbytes, report_
   assert.equal(bnb.severity, 'error');
   assert.match(
     bnb.message,
-    /bitsandbytes 0\.43\.0 is installed in \/v\/bin\/python but does not import: RuntimeError.*use_8bit_adam is on: the script stops\. Install it: \/v\/bin\/python -m pip install bitsandbytes/,
+    /bitsandbytes 0\.43\.0 is installed in \/v\/bin\/python but does not import: RuntimeError.*use_8bit_adam is on: the script stops\. Install it: \/v\/bin\/python -m pip install --upgrade bitsandbytes/,
   );
   assert.deepEqual(bnb.fix, { title: 'Turn off use_8bit_adam (plain AdamW)', edits: [{ op: 'remove', path: '/args/use_8bit_adam' }] });
   const tb = at('/args/report_to')!;

@@ -34,7 +34,7 @@ export function checkEnvironment(config: SdxlConfig, facts: EnvironmentFacts, si
       need.severity === 'error' ? 'error' : 'warning',
       'env-missing-package',
       need.path === '' ? scriptPointer : need.path,
-      `${problem.message}, and ${need.why}${need.pkg === 'tensorboard' ? ': the run would log no curves' : ': the script stops'}. ${nextStep(problem.fix)}`,
+      `${problem.message.replace(/\.$/, '')}, and ${need.why}${need.pkg === 'tensorboard' ? ': the run would log no curves' : ': the script stops'}. ${nextStep(problem.fix)}`,
       fix,
     );
   }

@@ -46,9 +46,11 @@ export function packageProblem(probe: EnvProbe, pkg: ProbedPackage, python: stri
   const broken = probe.brokenImports[pkg];
   const version = probe.packages[pkg];
   if (version !== null && broken === undefined) return undefined;
-  const fix = pkg === 'torch' || pkg === 'torchvision' ? SETUP_FIX : pipFix(python, pkg);
-  if (version === null) return { message: `${pkg} is not installed in ${python}`, fix };
-  return { message: `${pkg} ${version} is installed in ${python} but does not import: ${broken}`, fix };
+  const torchLike = pkg === 'torch' || pkg === 'torchvision';
+  if (version === null) return { message: `${pkg} is not installed in ${python}`, fix: torchLike ? SETUP_FIX : pipFix(python, pkg) };
+  // Installed but broken (built for another torch or CUDA): a newer build is the usual way out.
+  const upgrade: EnvFix = { kind: 'argv', title: `pip install --upgrade ${pkg}`, argv: pipInstallArgv(python, ['--upgrade', pkg]) };
+  return { message: `${pkg} ${version} is installed in ${python} but does not import: ${broken}`, fix: torchLike ? SETUP_FIX : upgrade };
 }
 
 export function diffusersFix(python: string, minimum: string): EnvFix {
@@ -192,7 +194,7 @@ export function assessEnvironment(probe: EnvProbe, needs: EnvNeeds, python: stri
     if (done.has(need.pkg)) continue;
     done.add(need.pkg);
     const p = packageProblem(probe, need.pkg, python);
-    if (p) checks.push({ id: need.pkg, status: need.severity, message: `${p.message}; needed because ${need.why}.`, fix: p.fix });
+    if (p) checks.push({ id: need.pkg, status: need.severity, message: `${p.message.replace(/\.$/, '')}; needed because ${need.why}.`, fix: p.fix });
     else checks.push({ id: need.pkg, status: 'ok', message: `${need.pkg} ${probe.packages[need.pkg]}` });
   }
   // Not needed but installed and broken: worth saying (a broken xformers can still break diffusers' imports).

@@ -3,7 +3,8 @@ import type { EnvFix } from './assess';
 import type { DoctorReport } from './doctor';
 
 const MARK = { ok: 'ok   ', warn: 'warn ', error: 'ERROR' } as const;
-const ICON = { ok: '✅', warn: '⚠️', error: '❌' } as const;
+/** Words, not emoji: the report is read as Markdown source too, in any font. */
+const WORD = { ok: 'ok', warn: 'WARNING', error: 'ERROR' } as const;
 
 /** How a fix reads in a report: the argv shown as a command line for reading (it is run as an argv, never a shell). */
 export function fixInWords(fix: EnvFix): string {
@@ -24,14 +25,15 @@ export function reportText(r: DoctorReport): string {
   return lines.join('\n') + '\n';
 }
 
+/** Escapes only what would change the text's meaning (an underscore inside a word is plain in CommonMark). */
 function md(s: string): string {
-  return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+  return s.replace(/([\\`*[\]<])/g, '\\$1');
 }
 
 export function reportMarkdown(r: DoctorReport): string {
   const out = [`# SDXL Environment — ${md(r.python)}`, '', `Interpreter: \`${r.python.replace(/`/g, "'")}\` (${md(r.why)})`, ''];
   for (const c of r.checks) {
-    out.push(`- ${ICON[c.status]} **${md(c.id)}**: ${md(c.message)}`);
+    out.push(`- **${WORD[c.status]}** ${md(c.id)}: ${md(c.message)}`);
     if (c.fix) out.push(`  - Fix: ${md(fixInWords(c.fix))}`);
   }
   out.push('', r.status === 'ok' ? 'The environment looks ready.' : 'Run "SDXL: Check Environment" again after a fix; it offers the fixes above.', '');
