@@ -6,6 +6,7 @@ import type { DiagnosticsController } from './diagnosticsController';
 import type { RunsController } from './runs/runsController';
 import type { RunsNode } from './views/runsView';
 import type { LaunchCommandView } from './commands/launchCommandView';
+import type { EnvironmentChecks } from './environment';
 import { showMemoryEstimate, type EstimateDocuments } from './memoryCodeLens';
 import { configureArgument } from './commands/configureArgument';
 import { newConfig } from './commands/newConfig';
@@ -33,6 +34,7 @@ export interface CommandTargets {
   /** Selects a run's row in the Runs view. */
   reveal(runId: string): void;
   hub: HubController;
+  environment: EnvironmentChecks;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -66,6 +68,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.showMemoryEstimate': (uri?: vscode.Uri) => showMemoryEstimate(t.estimates, uri),
     'sdxl.hubSignIn': () => t.hub.signIn(),
     'sdxl.hubSignOut': () => t.hub.signOut(),
+    'sdxl.checkEnvironment': (uri?: vscode.Uri) => t.environment.check(uri),
   };
 }
 

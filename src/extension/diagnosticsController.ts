@@ -14,6 +14,7 @@ import { logFailure, type Log } from './listenerErrors';
 import type { GpuInventory } from './gpus';
 import type { ScriptTables } from './scriptTables';
 import type { HubFacts } from '../core/diagnostics';
+import type { EnvironmentChecks } from './environment';
 
 /** The Hub answers for a config's ids (hub/hubController.ts), and when new ones arrived. */
 export interface HubFactsSource {
@@ -50,17 +51,21 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     private readonly tables?: ScriptTables,
     private readonly log: Log = () => undefined,
     private readonly hub?: HubFactsSource,
+    private readonly environment?: EnvironmentChecks,
   ) {
     this.subscriptions.push(
-      // Hub answers arrive after the first check of a config (never waited for): check it again with them.
-      ...(hub
-        ? [
-            hub.onDidChangeFacts((key) => {
-              const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-              if (doc) this.schedule(doc, 0);
-            }),
-          ]
-        : []),
+      // Hub answers and probes of the config's interpreter arrive after the first check of a config (never waited
+      // for): check it again with them.
+      ...[hub, environment].flatMap((source) =>
+        source
+          ? [
+              source.onDidChangeFacts((key) => {
+                const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+                if (doc) this.schedule(doc, 0);
+              }),
+            ]
+          : [],
+      ),
       // The first check of a config uses what is known (else the built-in table); its script's table, once read, checks it again.
       ...(tables
         ? [
@@ -111,6 +116,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
     const gpus = await this.gpus.get();
     const argTable = await this.tables?.current(doc);
     const hub = this.hub?.current(doc);
+    const environment = this.environment?.current(doc);
     let found: CoreDiagnostic[];
     try {
       // Resolves with the diagnostics of the newest text when an edit came first (this check is then cancelled).
@@ -119,6 +125,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
         ...(gpus ? { gpus } : {}),
         ...(argTable ? { argTable } : {}),
         ...(hub ? { hub } : {}),
+        ...(environment ? { environment } : {}),
       });
     } catch (e) {
       if (this.disposed) return [];

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { DiagnosticsController } from './diagnosticsController';
 import { GpuInventory } from './gpus';
 import { ScriptTables } from './scriptTables';
+import { EnvironmentChecks } from './environment';
 import { LaunchCommandView } from './commands/launchCommandView';
 import { EstimateDocuments, MemoryCodeLensProvider } from './memoryCodeLens';
 import { ImportCodeLensProvider, isImportTextDocument } from './commands/importCommandLine';
@@ -39,7 +40,8 @@ export class SdxlExtension implements vscode.Disposable {
     const warn = (message: string) => this.output.warn(message);
     const scriptTables = new ScriptTables(context.globalStorageUri.fsPath, warn);
     const hub = new HubController(context.secrets, this.secrets, warn);
-    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, hub);
+    const environment = new EnvironmentChecks(warn);
+    this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, hub, environment);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
     const runsView = new RunsView(this.runs);
@@ -53,6 +55,7 @@ export class SdxlExtension implements vscode.Disposable {
       estimates: this.estimates,
       reveal: (id) => runsView.reveal(id),
       hub,
+      environment,
     });
     this.disposables.push(
       dashboard,
@@ -69,6 +72,7 @@ export class SdxlExtension implements vscode.Disposable {
       this.diagnostics,
       scriptTables,
       hub,
+      environment,
       this.launchCommand,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),

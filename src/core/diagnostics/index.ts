@@ -6,6 +6,7 @@ import { checkLaunchText } from './launchText';
 import { checkDuplicateKeys } from './duplicateKeys';
 import { runSemanticRules } from './semanticRules';
 import { checkHubRefs } from './hubRules';
+import { checkEnvironment } from './envRules';
 import { DiagnosticSink, type Diagnostic, type ValidateContext } from './types';
 
 export type { Diagnostic, Fix, FixEdit, GpuInfo, Severity, ValidateContext } from './types';
@@ -38,6 +39,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
     checkArgs(parsed.config, sink, ctx.argTable);
     runSemanticRules(parsed.config, sink, ctx);
     checkHubRefs(parsed.config, sink, ctx);
+    if (ctx.environment) checkEnvironment(parsed.config, ctx.environment, sink);
   }
   return sink.finish(MAX_DIAGNOSTICS);
 }

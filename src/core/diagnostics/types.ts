@@ -3,6 +3,7 @@ import { rangeInside, type ParsedConfig } from '../config/config';
 import { ConfigIndex } from '../config/configIndex';
 import type { WorkCounter } from '../util/workCounter';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
+import type { EnvironmentFacts } from '../env/facts';
 import { Suggester } from './suggest';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -44,6 +45,8 @@ export interface ValidateContext {
   argTable?: ArgTableChoice;
   /** What the Hub answered for the ids the config names (core/hub); absent: ids are not checked (offline CLI). */
   hub?: HubFacts;
+  /** The config's interpreter as a probe found it (env/): packages the config asks for, the script's diffusers minimum. */
+  environment?: EnvironmentFacts;
   /** Counts the work done, for tests that check it grows linearly with the file. */
   work?: WorkCounter;
 }

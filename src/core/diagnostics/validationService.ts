@@ -7,6 +7,7 @@ import { validateConfig } from './index';
 import type { Diagnostic, GpuInfo } from './types';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
 import type { HubFacts } from './hubRules';
+import type { EnvironmentFacts } from '../env/facts';
 
 export interface ValidationOptions {
   /** Absolute path of the config file: relative paths resolve from its folder, and its output_dir is listed. */
@@ -16,6 +17,8 @@ export interface ValidationOptions {
   argTable?: ArgTableChoice;
   /** The Hub's answers for the ids the config names, when checked (plain data too). */
   hub?: HubFacts;
+  /** The config's interpreter as probed (plain data, like argTable). */
+  environment?: EnvironmentFacts;
 }
 
 interface Request extends ValidationOptions {
@@ -33,7 +36,7 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
   port.on('message', (req) => {
     let reply: Reply;
     try {
-      const { id, text, configPath, gpus, argTable, hub } = req;
+      const { id, text, configPath, gpus, argTable, hub, environment } = req;
       reply = {
         id,
         diagnostics: validateConfig(text, {
@@ -41,6 +44,7 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
           ...(gpus ? { gpus } : {}),
           ...(argTable ? { argTable } : {}),
           ...(hub ? { hub } : {}),
+          ...(environment ? { environment } : {}),
         }),
       };
     } catch (e) {
@@ -123,7 +127,7 @@ export class ValidationService {
     const worker = this.worker ?? this.start();
     // Referenced while a check runs, so a process that awaits it (a test, the CLI) lives until the answer.
     worker.ref();
-    const { id, text, configPath, gpus, argTable, hub } = job;
+    const { id, text, configPath, gpus, argTable, hub, environment } = job;
     worker.postMessage({
       id,
       text,
@@ -131,6 +135,7 @@ export class ValidationService {
       ...(gpus ? { gpus } : {}),
       ...(argTable ? { argTable } : {}),
       ...(hub ? { hub } : {}),
+      ...(environment ? { environment } : {}),
     } satisfies Request);
   }
 

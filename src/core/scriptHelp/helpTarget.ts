@@ -14,6 +14,8 @@ export interface HelpTarget {
   script: string;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Where `python` came from: launch.python, beside accelerate, accelerate's #! line, or the fallback name. */
+  pythonFrom?: 'launch.python' | 'beside accelerate' | "accelerate's #! line" | 'default';
 }
 
 export interface HelpTargetOptions {
@@ -54,7 +56,7 @@ function isFile(p: string): boolean {
 }
 
 /** An executable's path: as given when it holds a separator, else the first match on PATH. */
-function onPath(name: string, env: Record<string, string | undefined>, path: typeof nodePath.posix, platform: NodeJS.Platform): string | undefined {
+export function onPath(name: string, env: Record<string, string | undefined>, path: typeof nodePath.posix, platform: NodeJS.Platform): string | undefined {
   if (name.includes('/') || (platform === 'win32' && name.includes('\\'))) return isFile(name) ? name : undefined;
   const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : ':').filter((d) => d !== '');
   const exts = platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
@@ -86,7 +88,9 @@ export function helpTargetOf(config: SdxlConfig, configPath: string, opts: HelpT
   const configDir = path.dirname(path.resolve(configPath));
   const pythonSetting = config.launch?.python;
   let python: string | undefined;
+  let pythonFrom: HelpTarget['pythonFrom'] = 'default';
   if (typeof pythonSetting === 'string' && pythonSetting !== '') {
+    pythonFrom = 'launch.python';
     const expanded = pythonSetting === '~' || pythonSetting.startsWith('~/') ? path.join(home, pythonSetting.slice(1)) : pythonSetting;
     python = expanded.includes('/') || (platform === 'win32' && expanded.includes('\\')) ? path.resolve(configDir, expanded) : expanded;
   } else {
@@ -94,7 +98,8 @@ export function helpTargetOf(config: SdxlConfig, configPath: string, opts: HelpT
     if (accelerate !== undefined) {
       const sibling = path.join(path.dirname(accelerate), platform === 'win32' ? 'python.exe' : 'python');
       python = existsSync(sibling) ? sibling : shebangInterpreter(readHead(accelerate));
+      if (python !== undefined) pythonFrom = existsSync(sibling) ? 'beside accelerate' : "accelerate's #! line";
     }
   }
-  return { kind: config.script, python: python ?? (platform === 'win32' ? 'python' : 'python3'), script, cwd: plan.cwd, env };
+  return { kind: config.script, python: python ?? (platform === 'win32' ? 'python' : 'python3'), script, cwd: plan.cwd, env, pythonFrom };
 }

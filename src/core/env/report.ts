@@ -1,0 +1,41 @@
+// The doctor's report as text (the CLI) and as Markdown (the editor's read-only document).
+import type { EnvFix } from './assess';
+import type { DoctorReport } from './doctor';
+
+const MARK = { ok: 'ok   ', warn: 'warn ', error: 'ERROR' } as const;
+/** Words, not emoji: the report is read as Markdown source too, in any font. */
+const WORD = { ok: 'ok', warn: 'WARNING', error: 'ERROR' } as const;
+
+/** How a fix reads in a report: the argv shown as a command line for reading (it is run as an argv, never a shell). */
+export function fixInWords(fix: EnvFix): string {
+  if (fix.kind === 'argv') return `run: ${fix.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`;
+  if (fix.kind === 'command') return `run the command "SDXL: ${fix.title}"`;
+  return `see ${fix.url}`;
+}
+
+export function reportText(r: DoctorReport): string {
+  const lines = [`Python: ${r.python} (${r.why})`];
+  for (const c of r.checks) {
+    lines.push(`${MARK[c.status]} ${c.id}: ${c.message}`);
+    if (c.fix) lines.push(`      fix: ${fixInWords(c.fix)}`);
+  }
+  const errors = r.checks.filter((c) => c.status === 'error').length;
+  const warns = r.checks.filter((c) => c.status === 'warn').length;
+  lines.push(errors + warns === 0 ? 'The environment looks ready.' : `${errors} error${errors === 1 ? '' : 's'}, ${warns} warning${warns === 1 ? '' : 's'}.`);
+  return lines.join('\n') + '\n';
+}
+
+/** Escapes only what would change the text's meaning (an underscore inside a word is plain in CommonMark). */
+function md(s: string): string {
+  return s.replace(/([\\`*[\]<])/g, '\\$1');
+}
+
+export function reportMarkdown(r: DoctorReport): string {
+  const out = [`# SDXL Environment — ${md(r.python)}`, '', `Interpreter: \`${r.python.replace(/`/g, "'")}\` (${md(r.why)})`, ''];
+  for (const c of r.checks) {
+    out.push(`- **${WORD[c.status]}** ${md(c.id)}: ${md(c.message)}`);
+    if (c.fix) out.push(`  - Fix: ${md(fixInWords(c.fix))}`);
+  }
+  out.push('', r.status === 'ok' ? 'The environment looks ready.' : 'Run "SDXL: Check Environment" again after a fix; it offers the fixes above.', '');
+  return out.join('\n');
+}
