@@ -2,8 +2,20 @@
 // each an argument array; the pinned release's requirements with the pins that replace them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planSetup, type SetupChoices, type SetupStep } from '../../src/core/env/setupPlan';
-import { DIFFUSERS_RELEASE, EXAMPLE_SCRIPTS, TORCH_VARIANTS, normalizedName, pinnedRequirements } from '../../src/core/env/setupRelease';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './repoRoot';
+import { launchFixOf, planSetup, type SetupChoices, type SetupStep } from '../../src/core/env/setupPlan';
+import {
+  DIFFUSERS_RELEASE,
+  EXAMPLE_SCRIPTS,
+  RELEASE_PINS,
+  TORCH_PINS,
+  TORCH_VARIANTS,
+  normalizedName,
+  pinnedRequirements,
+} from '../../src/core/env/setupRelease';
+import { fixToTextEdits } from '../../src/core/config/fixes';
 import { SCRIPT_KINDS } from '../../src/core/scripts/kinds';
 import { SCRIPT_PROFILES } from '../../src/core/scripts/profiles';
 
@@ -131,4 +143,27 @@ test('paths with spaces and odd characters stay whole arguments', () => {
   const venv = plan.steps[0];
   assert.deepEqual(venv?.kind === 'run' && venv.argv, ['/opt/My Python/bin/python3', '-m', 'venv', "/ws/a b/'env'; rm -rf ~"]);
   assert.equal(plan.python, "/ws/a b/'env'; rm -rf ~/bin/python");
+});
+
+test('the pins agree with the real worker pip install (scripts/real-worker-requirements.txt), where the release is proven to run', () => {
+  const lines = readFileSync(join(repoRoot(), 'scripts/real-worker-requirements.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const worker = new Map(lines.map((l) => [normalizedName(l), l]));
+  assert.equal(worker.get('diffusers'), `diffusers==${DIFFUSERS_RELEASE}`);
+  for (const pin of RELEASE_PINS) assert.equal(worker.get(normalizedName(pin.spec)), pin.spec, `${pin.spec}: ${pin.why}`);
+  const install = readFileSync(join(repoRoot(), 'scripts/install-real-worker.sh'), 'utf8');
+  assert.ok(install.includes(TORCH_PINS.join(' ')), 'the same torch and torchvision');
+});
+
+test('the config edit offered at the end sets launch.python and launch.scriptPath, comments kept', () => {
+  const text = '{\n  // mine\n  "script": "lora",\n  "launch": { "cwd": "." },\n  "args": {}\n}\n';
+  const plan = planSetup({ ...base, kind: 'lora' });
+  let out = text;
+  for (const e of fixToTextEdits(text, launchFixOf(plan)).sort((a, b) => b.offset - a.offset))
+    out = out.slice(0, e.offset) + e.content + out.slice(e.offset + e.length);
+  assert.match(out, /\/\/ mine/);
+  const launch = (JSON.parse(out.replace(/\/\/.*\n/, '')) as { launch: Record<string, string> }).launch;
+  assert.deepEqual(launch, { cwd: '.', python: '/ws/.venv-sdxl/bin/python', scriptPath: plan.scriptPath });
 });

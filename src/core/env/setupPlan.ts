@@ -3,6 +3,7 @@
 // platform, not the one computing the plan, so the Windows plan is tested on Linux.
 import * as path from 'node:path';
 import type { ScriptKind } from '../scripts/kinds';
+import type { Fix } from '../config/fixes';
 import { DIFFUSERS_RELEASE, EXAMPLE_SCRIPTS, TORCH_PINS, pinnedRequirements, type TorchVariant } from './setupRelease';
 
 export const DEFAULT_SCRIPTS_BASE_URL = 'https://raw.githubusercontent.com/huggingface/diffusers';
@@ -80,7 +81,7 @@ export function planSetup(c: SetupChoices): SetupPlan {
       title: `Create the virtual environment ${c.venvDir}`,
       argv: [c.basePython, '-m', 'venv', c.venvDir],
       env,
-      hint: `Check that "${c.basePython}" is a Python 3.9–3.12 interpreter with the venv module (Debian/Ubuntu: apt install python3-venv), or pick another base interpreter.`,
+      hint: `Check that "${c.basePython}" is a Python 3.8–3.12 interpreter with the venv module (Debian/Ubuntu: apt install python3-venv), or pick another base interpreter.`,
     },
   ];
   if (c.upgradePip !== false) {
@@ -139,4 +140,15 @@ export function planSetup(c: SetupChoices): SetupPlan {
     hint: `Run "${accelerate} config" yourself to write it; ${env.HF_HOME ? `HF_HOME is ${env.HF_HOME}` : 'it goes to ~/.cache/huggingface/accelerate'}.`,
   });
   return { release: DIFFUSERS_RELEASE, venvDir: c.venvDir, python, accelerate, scriptPath, steps };
+}
+
+/** The config edit offered when the setup is done: the venv's interpreter and the script as the config's launch. */
+export function launchFixOf(plan: Pick<SetupPlan, 'python' | 'scriptPath'>): Fix {
+  return {
+    title: 'Use the environment that was set up',
+    edits: [
+      { op: 'set', path: '/launch/python', value: plan.python },
+      { op: 'set', path: '/launch/scriptPath', value: plan.scriptPath },
+    ],
+  };
 }

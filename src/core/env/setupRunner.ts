@@ -19,6 +19,8 @@ export interface SetupRunOptions {
   baseEnv?: Readonly<Record<string, string | undefined>>;
   /** After a cancel's SIGTERM, how long before SIGKILL (default 5 s). */
   killGraceMs?: number;
+  /** A step starts (0-based index), for a progress notification. */
+  onStep?(index: number, step: SetupStep): void;
 }
 
 export type SetupOutcome =
@@ -90,6 +92,7 @@ export async function runSetup(plan: SetupPlan, opts: SetupRunOptions): Promise<
   for (let i = 0; i < total; i++) {
     const step = plan.steps[i]!;
     if (signal.aborted) return end(i, step, 'cancelled');
+    o.onStep?.(i, step);
     say(`\n▶ (${i + 1}/${total}) ${step.title}\n$ ${stepCommand(step)}\n`);
     const started = Date.now();
     const why = await runStep(step, o, signal);
