@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSetup, maskSetupText } from '../../src/core/env/setupRunner';
@@ -259,3 +259,26 @@ test('output is masked: Hugging Face tokens and credentials in index URLs; inval
   assert.match(text, /f\uFFFD\uFFFD\n/);
   assert.doesNotMatch(text, /abcdefghijklmnopqrstuvwxyz0123/);
 });
+
+test(
+  'a broken venv (its python a dangling link): the step says so and the next thing is to delete the folder',
+  { skip: process.platform === 'win32' },
+  async () => {
+    const dir = tmp();
+    const venv = join(dir, 'venv');
+    mkdirSync(join(venv, 'bin'), { recursive: true });
+    symlinkSync(join(dir, 'removed-python3.9'), join(venv, 'bin/python'));
+    const outcome = await runSetup(
+      plan(venv, [
+        node('', 'Create the virtual environment'),
+        { kind: 'run', title: 'Upgrade pip', argv: [join(venv, 'bin/python'), '-m', 'pip'], env: {}, hint: 'Check the index.' },
+      ]),
+      { onOutput: () => undefined },
+    );
+    assert.ok(outcome.status === 'failed');
+    assert.equal(
+      outcome.message,
+      `Setup failed at step 2/2 "Upgrade pip": ${join(venv, 'bin/python')} links to ${join(dir, 'removed-python3.9')}, which is gone: the environment in ${venv} is broken (its base Python moved or was removed). Next: Delete ${venv} and run the setup again, or pick another folder.`,
+    );
+  },
+);

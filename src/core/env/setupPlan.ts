@@ -81,7 +81,7 @@ export function planSetup(c: SetupChoices): SetupPlan {
       title: `Create the virtual environment ${c.venvDir}`,
       argv: [c.basePython, '-m', 'venv', c.venvDir],
       env,
-      hint: `Check that "${c.basePython}" is a Python 3.8–3.12 interpreter with the venv module (Debian/Ubuntu: apt install python3-venv), or pick another base interpreter.`,
+      hint: `Check that "${c.basePython}" is a Python 3.8–3.12 interpreter with the venv module (Debian/Ubuntu: apt install python3-venv), or pick another base interpreter. If ${c.venvDir} was made by a Python that is gone, delete it first.`,
     },
   ];
   if (c.upgradePip !== false) {

@@ -53,6 +53,24 @@ async function runStep(step: SetupStep, o: Required<Pick<SetupRunOptions, 'killG
   }
 }
 
+/**
+ * A step that runs one of the venv's own programs when that program is missing or a dangling link: `python -m venv`
+ * does not repair an existing venv whose base interpreter moved or was removed, so pip's hints would mislead.
+ */
+async function brokenVenvProgram(plan: SetupPlan, step: SetupStep): Promise<string | undefined> {
+  const program = step.kind === 'run' ? step.argv[0] : undefined;
+  if (!program || !program.startsWith(plan.venvDir + path.sep)) return undefined;
+  try {
+    await fs.stat(program);
+    return undefined;
+  } catch {
+    const link = await fs.readlink(program).catch(() => undefined);
+    return link === undefined
+      ? `${program} is missing: the environment in ${plan.venvDir} is incomplete or broken`
+      : `${program} links to ${link}, which is gone: the environment in ${plan.venvDir} is broken (its base Python moved or was removed)`;
+  }
+}
+
 export async function runSetup(plan: SetupPlan, opts: SetupRunOptions): Promise<SetupOutcome> {
   const o = { killGraceMs: 5000, ...opts };
   const signal = opts.signal ?? new AbortController().signal;
@@ -63,7 +81,7 @@ export async function runSetup(plan: SetupPlan, opts: SetupRunOptions): Promise<
   const before = describeSetup(await readSetupRecord(recordFile));
   if (before.state === 'half-done') say(`Note: ${before.text} Running the whole setup again.\n`);
   if (before.state === 'running') {
-    const message = `${before.text} Wait for it to finish, or end it, before starting another one in the same folder.`;
+    const message = `${before.text} Wait for it to finish, or end it, before starting another one in the same folder (if none is running, delete ${recordFile}).`;
     say(`${message}\n`);
     return { status: 'failed', step: 0, title: 'Start', message };
   }
@@ -95,6 +113,8 @@ export async function runSetup(plan: SetupPlan, opts: SetupRunOptions): Promise<
     o.onStep?.(i, step);
     say(`\n▶ (${i + 1}/${total}) ${step.title}\n$ ${stepCommand(step)}\n`);
     const started = Date.now();
+    const broken = await brokenVenvProgram(plan, step);
+    if (broken) return end(i, step, 'failed', broken, `Delete ${plan.venvDir} and run the setup again, or pick another folder.`);
     const why = await runStep(step, o, signal);
     if (signal.aborted) return end(i, step, 'cancelled');
     if (why !== undefined) return end(i, step, 'failed', why);
@@ -113,12 +133,12 @@ export async function runSetup(plan: SetupPlan, opts: SetupRunOptions): Promise<
   say(`\n✓ Setup done: ${plan.python}, diffusers ${plan.release}, script ${plan.scriptPath}\n`);
   return { status: 'done' };
 
-  async function end(i: number, step: SetupStep, status: 'failed' | 'cancelled', why?: string): Promise<SetupOutcome> {
+  async function end(i: number, step: SetupStep, status: 'failed' | 'cancelled', why?: string, hint = step.hint): Promise<SetupOutcome> {
     const where = `step ${i + 1}/${total} "${step.title}"`;
     const message =
       status === 'cancelled'
         ? `Cancelled during ${where}: ${plan.venvDir} is half set up. Run the setup again to finish it.`
-        : `Setup failed at ${where}: ${maskSetupText(why ?? 'unknown error')}. Next: ${step.hint}`;
+        : `Setup failed at ${where}: ${maskSetupText(why ?? 'unknown error')}. Next: ${hint}`;
     record.status = status;
     record.endedAt = new Date().toISOString();
     record.message = message;
