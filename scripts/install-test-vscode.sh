@@ -9,9 +9,10 @@ cs_version="4.100.3"
 dest="$cache/code-server"
 marker="$dest/.installed-$cs_version"
 
-# Chromium drives the workbench; ripgrep and the -dev packages let code-server's native modules build.
+# Chromium drives the workbench; ripgrep and the -dev packages let code-server's native modules build; python3-venv
+# (venv + ensurepip) for the environment setup test (test/real/setupEnvironment.real.ts).
 need_apt=()
-for pkg in chromium ripgrep libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev; do
+for pkg in chromium ripgrep libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

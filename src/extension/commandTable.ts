@@ -14,6 +14,7 @@ import { importCommandLine, newConfigFromCommandLine } from './commands/importCo
 import { pickConfigDocument } from './configDocuments';
 import { resolveRunId, runCommands } from './runs/runCommands';
 import type { HubController } from './hub/hubController';
+import { setupEnvironment } from './commands/setupEnvironment';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -69,6 +70,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.hubSignIn': () => t.hub.signIn(),
     'sdxl.hubSignOut': () => t.hub.signOut(),
     'sdxl.checkEnvironment': (uri?: vscode.Uri) => t.environment.check(uri),
+    'sdxl.setupEnvironment': () => setupEnvironment(),
   };
 }
 
