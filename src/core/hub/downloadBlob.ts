@@ -1,0 +1,186 @@
+// One file's bytes into `blobs/<etag>.incomplete`, resumed from its size with a Range request, checked (sha256 for LFS
+// files, the git blob sha1 else) and renamed to `blobs/<etag>` only when whole and right. Our own fetch rather than
+// @huggingface/hub's downloadFile: that returns a Blob of the whole file (no Range from an offset, no streaming to
+// disk), which can neither resume a half-downloaded file nor hold a 5 GB UNet.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { HubDownloadError, bytesText, hubAnswerError } from './downloadErrors';
+import { isAbort, networkText, type HubClient } from './hubAccess';
+
+/** Writes one chunk; injectable so tests can fill the disk (ENOSPC) without a real full disk. */
+export type WriteChunk = (file: FileHandle, chunk: Uint8Array) => Promise<void>;
+
+export const writeWhole: WriteChunk = async (file, chunk) => {
+  let done = 0;
+  while (done < chunk.length) done += (await file.write(chunk, done, chunk.length - done)).bytesWritten;
+};
+
+export interface BlobTarget {
+  repo: string;
+  path: string;
+  etag: string;
+  size: number;
+  url: string;
+  blob: string;
+  incomplete: string;
+}
+
+export interface BlobOptions {
+  signal?: AbortSignal;
+  /** Bytes of this file now on disk (called as they arrive, and once with the resumed size). */
+  onBytes?: (have: number) => void;
+  writeChunk?: WriteChunk;
+  /** Attempts after a dropped connection, each resuming from what arrived. Default 2. */
+  retries?: number;
+}
+
+const sizeOf = async (p: string): Promise<number> => {
+  try {
+    return (await stat(p)).size;
+  } catch {
+    return 0;
+  }
+};
+
+function hasherFor(etag: string, size: number): Hash {
+  if (etag.length === 64) return createHash('sha256');
+  const h = createHash('sha1');
+  h.update(`blob ${size}\0`);
+  return h;
+}
+
+async function hashFile(h: Hash, path: string, signal: AbortSignal | undefined): Promise<void> {
+  for await (const chunk of createReadStream(path, signal ? { signal } : {})) h.update(chunk as Buffer);
+}
+
+/** A connection cut mid-body or refused: worth resuming. */
+class Dropped extends Error {}
+
+/** Downloads `t` into its blob. Throws HubDownloadError; the `.incomplete` stays for a resume unless the message says otherwise. */
+export async function downloadBlob(hub: HubClient, t: BlobTarget, options: BlobOptions = {}): Promise<void> {
+  await mkdir(dirname(t.incomplete), { recursive: true });
+  const retries = options.retries ?? 2;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fetchInto(hub, t, options);
+      break;
+    } catch (e) {
+      if (e instanceof Dropped && attempt < retries && !options.signal?.aborted) continue;
+      if (e instanceof Dropped || (e instanceof Error && !(e instanceof HubDownloadError) && !isAbort(e) && (e as { code?: string }).code !== 'ENOSPC'))
+        throw new HubDownloadError(
+          'network',
+          `The download of ${t.repo}: ${t.path} broke off (${networkText(e instanceof Dropped && e.cause !== undefined ? e.cause : e)}) with ${bytesText(await sizeOf(t.incomplete))} of ${bytesText(t.size)} kept in ${t.incomplete}: run Download again to resume it.`,
+        );
+      throw await explain(e, t);
+    }
+  }
+  await verifyAndPlace(t, options.signal);
+}
+
+async function explain(e: unknown, t: BlobTarget): Promise<unknown> {
+  if (isAbort(e)) {
+    const have = await sizeOf(t.incomplete);
+    return new HubDownloadError('cancelled', `Cancelled: ${bytesText(have)} of ${t.repo}: ${t.path} kept in ${t.incomplete}; the next Download resumes it.`);
+  }
+  if ((e as { code?: string }).code === 'ENOSPC') {
+    const have = await sizeOf(t.incomplete);
+    // Keeping the partial file would keep the disk full: remove it, and say so.
+    await rm(t.incomplete, { force: true });
+    return new HubDownloadError(
+      'disk-full',
+      `The disk is full (ENOSPC) while writing ${t.repo}: ${t.path} into ${dirname(t.incomplete)}: its partial file (${bytesText(have)}) was removed to give the space back. Free at least ${bytesText(t.size)} (or point HF_HUB_CACHE / HF_HOME at a larger disk), then run Download again.`,
+    );
+  }
+  return e;
+}
+
+async function fetchInto(hub: HubClient, t: BlobTarget, options: BlobOptions): Promise<void> {
+  let have = await sizeOf(t.incomplete);
+  if (have > t.size) {
+    await rm(t.incomplete, { force: true });
+    have = 0;
+  }
+  options.onBytes?.(have);
+  if (have === t.size) return;
+  const sameOrigin = new URL(t.url).origin === new URL(hub.hubUrl).origin;
+  const headers: Record<string, string> = {
+    // The token goes to the Hub only, never to a CDN the resolve URL points at.
+    ...(hub.accessToken && sameOrigin ? { Authorization: `Bearer ${hub.accessToken}` } : {}),
+    ...(have > 0 ? { Range: `bytes=${have}-` } : {}),
+  };
+  let res: Response;
+  try {
+    res = await hub.fetch(t.url, { headers, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (e) {
+    if (isAbort(e)) throw e;
+    throw new Dropped('request failed', { cause: e });
+  }
+  if (res.status === 416 && have > 0) {
+    // The partial file does not fit the Hub's file any more: start over.
+    await res.body?.cancel();
+    await rm(t.incomplete, { force: true });
+    throw new Dropped('range not satisfiable');
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw hubAnswerError(hub.lastRefusal() ?? { status: res.status }, t.repo, `${t.repo}: ${t.path}`, hub.hubUrl, hub.accessToken !== undefined);
+  }
+  let append = false;
+  if (res.status === 206) {
+    const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+    if (!m || Number(m[1]) !== have) {
+      await res.body?.cancel();
+      await rm(t.incomplete, { force: true });
+      throw new Dropped(`the Hub answered the range from ${have} with ${res.headers.get('content-range') ?? 'no Content-Range'}`);
+    }
+    append = true;
+  }
+  // 200 to a Range request: the server sends the whole file, so the partial file is replaced.
+  if (!append) options.onBytes?.(0);
+  const file = await open(t.incomplete, append ? 'a' : 'w');
+  const write = options.writeChunk ?? writeWhole;
+  let got = append ? have : 0;
+  try {
+    if (!res.body) throw new Dropped('no body');
+    const reader = res.body.getReader();
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (isAbort(e) || options.signal?.aborted) throw abortError();
+        throw new Dropped('connection dropped', { cause: e });
+      }
+      if (next.done) break;
+      await write(file, next.value);
+      got += next.value.length;
+      options.onBytes?.(got);
+    }
+  } finally {
+    await file.close();
+  }
+  if (got < t.size) throw new Dropped(`the connection closed after ${got} of ${t.size} bytes`);
+}
+
+function abortError(): Error {
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+async function verifyAndPlace(t: BlobTarget, signal: AbortSignal | undefined): Promise<void> {
+  const size = await sizeOf(t.incomplete);
+  const h = hasherFor(t.etag, size);
+  await hashFile(h, t.incomplete, signal);
+  const digest = h.digest('hex');
+  if (size !== t.size || digest !== t.etag) {
+    await rm(t.incomplete, { force: true });
+    throw new HubDownloadError(
+      'checksum',
+      `${t.repo}: ${t.path} arrived damaged (${size} of ${t.size} bytes, checksum ${digest.slice(0, 12)}… instead of ${t.etag.slice(0, 12)}…): the partial file was removed; run Download again.`,
+    );
+  }
+  await rename(t.incomplete, t.blob);
+}
