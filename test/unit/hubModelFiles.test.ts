@@ -82,14 +82,21 @@ test('.bin only where a folder has no safetensors; sharded weights with their in
 test('a separate VAE repo: the model without vae/, the VAE repo root config + weights', () => {
   const sel = paths(selectPipelineFiles('org/sdxl', listing(sdxlRepoFiles()), { withVae: false }));
   assert.ok(!sel.some((p) => p.startsWith('vae/')));
-  const vae = listing({ 'config.json': '{}', 'README.md': 'x', 'diffusion_pytorch_model.safetensors': 'w', 'diffusion_pytorch_model.bin': 'w', 'sdxl_vae.safetensors': 'w' });
+  const vae = listing({
+    'config.json': '{}',
+    'README.md': 'x',
+    'diffusion_pytorch_model.safetensors': 'w',
+    'diffusion_pytorch_model.bin': 'w',
+    'sdxl_vae.safetensors': 'w',
+  });
   assert.deepEqual(paths(selectVaeFiles('madebyollin/sdxl-vae-fp16-fix', vae, {})), ['config.json', 'diffusion_pytorch_model.safetensors']);
 });
 
 test('missing pieces are named, with the repo and the variant hint', () => {
   assert.throws(
     () => selectVaeFiles('madebyollin/sdxl-vae-fp16-fix', listing({ 'config.json': '{}', 'diffusion_pytorch_model.safetensors': 'w' }), { variant: 'fp16' }),
-    (e: unknown) => e instanceof HubDownloadError && /madebyollin\/sdxl-vae-fp16-fix lacks .*diffusion_pytorch_model\.fp16\.safetensors.*remove "variant"/.test(e.message),
+    (e: unknown) =>
+      e instanceof HubDownloadError && /madebyollin\/sdxl-vae-fp16-fix lacks .*diffusion_pytorch_model\.fp16\.safetensors.*remove "variant"/.test(e.message),
   );
   const noUnet = sdxlRepoFiles();
   delete noUnet['unet/diffusion_pytorch_model.safetensors'];

@@ -139,29 +139,95 @@ async function fetchInto(hub: HubClient, t: BlobTarget, options: BlobOptions): P
   }
   // 200 to a Range request: the server sends the whole file, so the partial file is replaced.
   if (!append) options.onBytes?.(0);
-  const file = await open(t.incomplete, append ? 'a' : 'w');
+  if (!res.body) throw new Dropped('no body');
+  const chunks = readAhead(res.body);
   const write = options.writeChunk ?? writeWhole;
   let got = append ? have : 0;
+  let file: FileHandle | undefined;
   try {
-    if (!res.body) throw new Dropped('no body');
-    const reader = res.body.getReader();
+    file = await open(t.incomplete, append ? 'a' : 'w');
     for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Uint8Array | undefined;
       try {
-        next = await reader.read();
+        chunk = await chunks.next();
       } catch (e) {
         if (isAbort(e) || options.signal?.aborted) throw abortError();
         throw new Dropped('connection dropped', { cause: e });
       }
-      if (next.done) break;
-      await write(file, next.value);
-      got += next.value.length;
+      if (chunk === undefined) break;
+      await write(file, chunk);
+      got += chunk.length;
       options.onBytes?.(got);
+      // Stop at once on cancel, even when the rest of the body is already buffered.
+      if (options.signal?.aborted) throw abortError();
     }
   } finally {
-    await file.close();
+    await chunks.cancel();
+    await file?.close();
   }
   if (got < t.size) throw new Dropped(`the connection closed after ${got} of ${t.size} bytes`);
+}
+
+interface ReadAhead {
+  /** The next chunk, or undefined at the end; throws the stream's error once the chunks read before it are taken. */
+  next(): Promise<Uint8Array | undefined>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Reads the body into a bounded queue from the moment it is called, ahead of the (slower) disk writes. A web stream
+ * that errors drops the chunks still queued in it, so without this the bytes that arrived just before a connection
+ * dropped would be lost instead of kept for the resume. Call it before any await that lets I/O events run.
+ */
+function readAhead(body: ReadableStream<Uint8Array>, highWater = 16 * 1024 * 1024): ReadAhead {
+  const reader = body.getReader();
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let resume: (() => void) | undefined;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        if (queued > highWater) await new Promise<void>((r) => (resume = r));
+        const next = await reader.read();
+        if (next.done) break;
+        queue.push(next.value);
+        queued += next.value.length;
+        wake?.();
+      }
+    } catch (e) {
+      failure = { error: e };
+    } finally {
+      ended = true;
+      wake?.();
+    }
+  })();
+  return {
+    async next() {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk) {
+          queued -= chunk.length;
+          resume?.();
+          resume = undefined;
+          return chunk;
+        }
+        if (ended) {
+          if (failure) throw failure.error;
+          return undefined;
+        }
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    },
+    async cancel() {
+      if (!ended) await reader.cancel().catch(() => undefined);
+      resume?.();
+      await pump;
+    },
+  };
 }
 
 function abortError(): Error {

@@ -1,15 +1,6 @@
 // Why a download stopped, in words that name the repo (and file) and say the next step. Never holds a token.
 export type DownloadErrorKind =
-  | 'not-found'
-  | 'unauthorized'
-  | 'gated'
-  | 'rate-limited'
-  | 'disk-full'
-  | 'cancelled'
-  | 'network'
-  | 'checksum'
-  | 'missing-files'
-  | 'hub-error';
+  'not-found' | 'unauthorized' | 'gated' | 'rate-limited' | 'disk-full' | 'cancelled' | 'network' | 'checksum' | 'missing-files' | 'hub-error';
 
 export class HubDownloadError extends Error {
   constructor(
@@ -39,21 +30,35 @@ export function hubAnswerError(answer: HubAnswer, repo: string, what: string, hu
   const signIn = 'sign in with "SDXL: Sign in to Hugging Face" (or set HF_TOKEN) and run Download again';
   if (status === 429) {
     const wait = answer.retryAfter !== undefined ? `about ${answer.retryAfter} s` : 'a minute';
-    return new HubDownloadError('rate-limited', `The Hub rate-limited the download of ${what} (429). Wait ${wait} and run Download again; partial files are kept and resumed.`);
+    return new HubDownloadError(
+      'rate-limited',
+      `The Hub rate-limited the download of ${what} (429). Wait ${wait} and run Download again; partial files are kept and resumed.`,
+    );
   }
   if (errorCode === 'GatedRepo' || status === 403) {
     return hadToken
-      ? new HubDownloadError('gated', `${repo} is gated and your token has no access (${status}): accept its conditions at ${hubUrl}/${repo} with the account of your token, then run Download again.`)
+      ? new HubDownloadError(
+          'gated',
+          `${repo} is gated and your token has no access (${status}): accept its conditions at ${hubUrl}/${repo} with the account of your token, then run Download again.`,
+        )
       : new HubDownloadError('unauthorized', `${repo} is gated (${status}): accept its conditions at ${hubUrl}/${repo}, then ${signIn}.`);
   }
   if (status === 401) {
     return hadToken
-      ? new HubDownloadError('unauthorized', `The Hub refused your token for ${what} (401 ${errorCode ?? ''}`.trimEnd() + `): sign in again with a valid token.`)
-      : new HubDownloadError('unauthorized', `${what}: the Hub answered 401 (no token sent): the repo does not exist, or is private or gated. Check the id; if it is right, ${signIn}.`);
+      ? new HubDownloadError(
+          'unauthorized',
+          `The Hub refused your token for ${what} (401 ${errorCode ?? ''}`.trimEnd() + `): sign in again with a valid token.`,
+        )
+      : new HubDownloadError(
+          'unauthorized',
+          `${what}: the Hub answered 401 (no token sent): the repo does not exist, or is private or gated. Check the id; if it is right, ${signIn}.`,
+        );
   }
   if (status === 404) {
-    if (errorCode === 'RevisionNotFound') return new HubDownloadError('not-found', `${what}: revision not found on ${hubUrl} (404): check "revision" in the config.`);
-    if (errorCode === 'EntryNotFound') return new HubDownloadError('not-found', `${what}: file not found on ${hubUrl} (404); it was listed a moment ago: run Download again.`);
+    if (errorCode === 'RevisionNotFound')
+      return new HubDownloadError('not-found', `${what}: revision not found on ${hubUrl} (404): check "revision" in the config.`);
+    if (errorCode === 'EntryNotFound')
+      return new HubDownloadError('not-found', `${what}: file not found on ${hubUrl} (404); it was listed a moment ago: run Download again.`);
     return new HubDownloadError('not-found', `${repo} was not found on ${hubUrl} (404): check the model id${hadToken ? '' : ', or sign in if it is private'}.`);
   }
   return new HubDownloadError('hub-error', `The Hub answered ${status}${errorCode ? ` (${errorCode})` : ''} for ${what}: try again later.`);

@@ -44,10 +44,18 @@ const DEFAULT_BRANCH = 'main';
 
 async function commitOf(hub: HubClient, repo: string, revision: string): Promise<string> {
   const info = await hub.call(repo, `${repo}@${revision}`, () =>
-    modelInfo({ name: repo, revision, additionalFields: ['sha'], hubUrl: hub.hubUrl, fetch: hub.fetch, ...(hub.accessToken ? { accessToken: hub.accessToken } : {}) }),
+    modelInfo({
+      name: repo,
+      revision,
+      additionalFields: ['sha'],
+      hubUrl: hub.hubUrl,
+      fetch: hub.fetch,
+      ...(hub.accessToken ? { accessToken: hub.accessToken } : {}),
+    }),
   );
   const sha = (info as { sha?: unknown }).sha;
-  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new HubDownloadError('hub-error', `The Hub gave no commit for ${repo}@${revision}: try again later.`);
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha))
+    throw new HubDownloadError('hub-error', `The Hub gave no commit for ${repo}@${revision}: try again later.`);
   return sha;
 }
 
@@ -55,7 +63,15 @@ async function filesAt(hub: HubClient, repo: string, commit: string, path?: stri
   return hub.call(repo, `the file list of ${repo}`, async () => {
     const out: RepoFile[] = [];
     const credentials = hub.accessToken ? { accessToken: hub.accessToken } : {};
-    for await (const f of listFiles({ repo, revision: commit, recursive: true, hubUrl: hub.hubUrl, fetch: hub.fetch, ...(path ? { path } : {}), ...credentials }))
+    for await (const f of listFiles({
+      repo,
+      revision: commit,
+      recursive: true,
+      hubUrl: hub.hubUrl,
+      fetch: hub.fetch,
+      ...(path ? { path } : {}),
+      ...credentials,
+    }))
       if (f.type === 'file') out.push({ path: f.path, size: f.size });
     return out;
   });
@@ -94,7 +110,10 @@ export async function planDownload(req: DownloadRequest, access: HubAccess, cach
 
   const modelCommit = await commitOf(hub, req.model, revision);
   refs.push({ repo: req.model, revision, commit: modelCommit });
-  const modelFiles = selectPipelineFiles(req.model, await filesAt(hub, req.model, modelCommit), { withVae: req.modelVae, ...(req.variant ? { variant: req.variant } : {}) });
+  const modelFiles = selectPipelineFiles(req.model, await filesAt(hub, req.model, modelCommit), {
+    withVae: req.modelVae,
+    ...(req.variant ? { variant: req.variant } : {}),
+  });
   // The scripts load the scheduler without `revision`, so from the default branch: take it from there.
   const mainCommit = revision === DEFAULT_BRANCH ? modelCommit : await commitOf(hub, req.model, DEFAULT_BRANCH);
   if (mainCommit !== modelCommit) refs.push({ repo: req.model, revision: DEFAULT_BRANCH, commit: mainCommit });
@@ -109,11 +128,19 @@ export async function planDownload(req: DownloadRequest, access: HubAccess, cach
   const files: PlannedFile[] = [];
   for (const { repo, commit, file } of picked) {
     const info = await hub.call(repo, `${repo}: ${file.path}`, () =>
-      fileDownloadInfo({ repo, path: file.path, revision: commit, hubUrl: hub.hubUrl, fetch: hub.fetch, ...(hub.accessToken ? { accessToken: hub.accessToken } : {}) }),
+      fileDownloadInfo({
+        repo,
+        path: file.path,
+        revision: commit,
+        hubUrl: hub.hubUrl,
+        fetch: hub.fetch,
+        ...(hub.accessToken ? { accessToken: hub.accessToken } : {}),
+      }),
     );
     if (!info) throw new HubDownloadError('not-found', `${repo}: ${file.path} was listed but the Hub does not serve it (404): run Download again.`);
     const etag = normalizeEtag(info.etag);
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(etag)) throw new HubDownloadError('hub-error', `${repo}: ${file.path} came with an ETag the cache cannot name a blob by ("${info.etag}").`);
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(etag))
+      throw new HubDownloadError('hub-error', `${repo}: ${file.path} came with an ETag the cache cannot name a blob by ("${info.etag}").`);
     const paths = repoCachePaths(cacheDir, repo);
     files.push({ repo, path: file.path, commit, etag, size: info.size, url: info.url, cached: await exists(paths.blob(etag), info.size) });
   }

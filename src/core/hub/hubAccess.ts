@@ -56,7 +56,10 @@ export function hubClient(access: HubAccess): HubClient {
           throw hubAnswerError(answer, repo, what, hubUrl, access.accessToken !== undefined);
         }
         if (isAbort(e)) throw new HubDownloadError('cancelled', `Cancelled while asking the Hub about ${what}.`);
-        throw new HubDownloadError('network', `Could not reach the Hub at ${hubUrl} for ${what} (${networkText(e)}): check the connection (and HF_ENDPOINT), then run Download again.`);
+        throw new HubDownloadError(
+          'network',
+          `Could not reach the Hub at ${hubUrl} for ${what} (${networkText(e)}): check the connection (and HF_ENDPOINT), then run Download again.`,
+        );
       }
     },
   };

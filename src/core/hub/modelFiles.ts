@@ -124,14 +124,20 @@ function selectComponents(repo: string, files: readonly RepoFile[], components: 
 /** The files of an SDXL pipeline repo the script loads; without the vae/ folder when a separate VAE repo is used. */
 export function selectPipelineFiles(repo: string, files: readonly RepoFile[], options: { variant?: string; withVae: boolean }): SelectedFile[] {
   const root = files.find((f) => f.path === 'model_index.json');
-  if (!root) throw new HubDownloadError('missing-files', `${repo} has no model_index.json: it is not a diffusers pipeline repo (a single-file checkpoint cannot be trained by these scripts).`);
+  if (!root)
+    throw new HubDownloadError(
+      'missing-files',
+      `${repo} has no model_index.json: it is not a diffusers pipeline repo (a single-file checkpoint cannot be trained by these scripts).`,
+    );
   const components = options.withVae ? [...PIPELINE, VAE_FOLDER] : PIPELINE;
   return [{ ...root, revisioned: true }, ...selectComponents(repo, files, components, options.variant)];
 }
 
 /** The files of a VAE repo loaded from its root (pretrained_vae_model_name_or_path): config.json + weights. */
 export function selectVaeFiles(repo: string, files: readonly RepoFile[], options: { variant?: string }): SelectedFile[] {
-  return selectComponents(repo, files, [{ ...VAE_FOLDER, folder: '' }], options.variant).filter((f) => f.path === 'config.json' || WEIGHT_EXT.test(f.path) || /\.index/.test(f.path));
+  return selectComponents(repo, files, [{ ...VAE_FOLDER, folder: '' }], options.variant).filter(
+    (f) => f.path === 'config.json' || WEIGHT_EXT.test(f.path) || /\.index/.test(f.path),
+  );
 }
 
 /** What a config asks to download: the model, maybe a VAE repo, and the revision and variant the script passes. */
