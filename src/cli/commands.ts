@@ -9,6 +9,7 @@ import { validateCommand } from './validate';
 import { estimateCommand } from './estimate';
 import { summarizeCommand } from './summarize';
 import { runCommand, RUN_SUBCOMMANDS } from './run';
+import { downloadCommand } from './download';
 
 export interface CommandEntry {
   summary: string;
@@ -27,4 +28,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
   summarize: { summary: 'summarize a run: record folder, output_dir or console log (--json)', run: summarizeCommand },
   run: { summary: 'start, follow, list, show, stop and resume training runs (run --help)', run: runCommand, subcommands: RUN_SUBCOMMANDS },
   events: { summary: "read a run's TensorBoard event files: scalars, images, skipped records (--json)", run: eventsCommand },
+  download: { summary: "download a config's (or an id's) base model into the Hugging Face cache (--variant V, --revision R)", run: downloadCommand },
 };

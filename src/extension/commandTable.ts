@@ -12,6 +12,7 @@ import { newConfig } from './commands/newConfig';
 import { importCommandLine, newConfigFromCommandLine } from './commands/importCommandLine';
 import { pickConfigDocument } from './configDocuments';
 import { resolveRunId, runCommands } from './runs/runCommands';
+import { downloadBaseModel } from './commands/downloadBaseModel';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -62,6 +63,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.showLaunchCommand': (uri?: vscode.Uri) => t.launchCommand.show(uri),
     'sdxl.validateConfig': (uri?: vscode.Uri) => validateConfigCommand(t.diagnostics, uri),
     'sdxl.showMemoryEstimate': (uri?: vscode.Uri) => showMemoryEstimate(t.estimates, uri),
+    'sdxl.downloadBaseModel': (uri?: vscode.Uri) => downloadBaseModel(uri),
   };
 }
 

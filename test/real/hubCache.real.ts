@@ -86,7 +86,7 @@ test('huggingface_hub, transformers and diffusers load the downloaded model from
   assert.ok(!files.includes('README.md'));
 
   const python = join(worker.dest, 'venv', 'bin', 'python');
-  const env = { ...process.env, HF_HOME: home, HF_HUB_DISABLE_TELEMETRY: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HF_HOME: home, HF_HUB_DISABLE_TELEMETRY: '1' };
   delete env.HF_HUB_CACHE;
   delete env.HUGGINGFACE_HUB_CACHE;
   const offline = await runPython(python, ['-c', LOAD, REPO, JSON.stringify(files)], { ...env, HF_HUB_OFFLINE: '1' });

@@ -77,3 +77,14 @@ export function networkText(e: unknown): string {
   const inner = cause instanceof Error ? ((cause as { code?: string }).code ?? cause.message) : undefined;
   return inner ? `${e.message}: ${inner}` : e.message;
 }
+
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+/**
+ * The endpoint (HF_ENDPOINT) and token (HF_TOKEN) from an environment, as the Python libraries read them. The one place
+ * part C1's token resolution (SecretStorage, HF_TOKEN, $HF_HOME/token) replaces once merged.
+ */
+export function hubAccessFromEnv(env: Readonly<Record<string, string | undefined>>): HubAccess {
+  const token = env.HF_TOKEN?.trim();
+  return { hubUrl: (env.HF_ENDPOINT?.trim() || DEFAULT_ENDPOINT).replace(/\/+$/, ''), ...(token ? { accessToken: token } : {}) };
+}
