@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { hubCacheDir, normalizeEtag, repoCachePaths, repoFolderName } from '../../src/core/hub/cachePaths';
-import { HubDownloadError } from '../../src/core/hub/downloadErrors';
+import { HubDownloadError, bytesText } from '../../src/core/hub/downloadErrors';
+import { planSummary, progressText } from '../../src/core/hub/downloadText';
 import { addVariant, downloadRequestOf, isHubId, selectPipelineFiles, selectVaeFiles, type RepoFile } from '../../src/core/hub/modelFiles';
 import { sdxlRepoFiles } from '../hub/fakeHub';
 
@@ -143,4 +144,33 @@ test('cache paths follow huggingface_hub: HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, H
   assert.equal(p.incomplete('e'), join('/c', 'models--org--name', 'blobs', 'e.incomplete'));
   assert.equal(p.pointer('c0', 'unet/config.json'), join('/c', 'models--org--name', 'snapshots', 'c0', 'unet', 'config.json'));
   assert.equal(p.ref('main'), join('/c', 'models--org--name', 'refs', 'main'));
+});
+
+test('what the download says: the plan (files, size, cached, where, free) and progress per file and overall', () => {
+  const file = (path: string, size: number, cached: boolean) => ({ repo: 'org/sdxl', path, commit: 'c', etag: 'e', size, url: 'u', cached });
+  const plan = {
+    cacheDir: '/c',
+    files: [file('unet/w.safetensors', 5_100_000_000, false), file('model_index.json', 600, true)],
+    refs: [],
+    totalBytes: 5_100_000_600,
+    missingBytes: 5_100_000_000,
+    freeBytes: 20e9,
+  };
+  assert.equal(planSummary(plan), '2 files, 5.1 GB (1 already in the cache) of org/sdxl into /c; 20 GB free there');
+  assert.equal(planSummary({ ...plan, files: [file('a', 1, true)], freeBytes: undefined }), '1 file, 5.1 GB (all already in the cache) of org/sdxl into /c');
+  assert.equal(
+    progressText({
+      file: 'org/sdxl: unet/w.safetensors',
+      fileBytes: 1_200_000_000,
+      fileSize: 5_100_000_000,
+      doneBytes: 1_200_000_600,
+      totalBytes: 5_100_000_600,
+      filesDone: 1,
+      fileCount: 2,
+    }),
+    'unet/w.safetensors 1.2 GB / 5.1 GB — 1.2 GB / 5.1 GB in all (1 of 2 files)',
+  );
+  assert.equal(progressText({ fileBytes: 0, fileSize: 0, doneBytes: 600, totalBytes: 600, filesDone: 2, fileCount: 2 }), '600 B / 600 B in all (2 of 2 files)');
+  assert.equal(bytesText(999), '999 B');
+  assert.equal(bytesText(1500), '1.5 kB');
 });

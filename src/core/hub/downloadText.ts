@@ -9,7 +9,8 @@ export function planSummary(plan: DownloadPlan): string {
   const cached = plan.files.filter((f) => f.cached);
   const inCache = cached.length === 0 ? '' : ` (${cached.length === plan.files.length ? 'all' : cached.length} already in the cache)`;
   const free = plan.freeBytes === undefined ? '' : `; ${bytesText(plan.freeBytes)} free there`;
-  return `${plan.files.length} files, ${bytesText(plan.totalBytes)}${inCache} of ${repos} into ${plan.cacheDir}${free}`;
+  const n = plan.files.length;
+  return `${n} file${n === 1 ? '' : 's'}, ${bytesText(plan.totalBytes)}${inCache} of ${repos} into ${plan.cacheDir}${free}`;
 }
 
 /** "unet/diffusion_pytorch_model.safetensors 1.2 GB / 5.1 GB — 3.4 GB / 6.9 GB in all (12 of 18 files)" */
