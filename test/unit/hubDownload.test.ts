@@ -297,3 +297,20 @@ test('a full disk (ENOSPC): the partial file is removed, nothing claims to be co
   // Not enough free space known before the start: refused with the figures.
   await rejectsWith(runDownload({ ...plan, freeBytes: 10 }, { hubUrl: hub.url }), 'disk-full', /Not enough free space for the download/);
 });
+
+test('a revision: refs/<revision> and refs/main (the scheduler is loaded without revision); copies where symlinks are off', async (t) => {
+  const { hub, cache } = await setup(t);
+  const plan = await planDownload(request({ revision: 'v1.0' }), { hubUrl: hub.url }, cache);
+  assert.deepEqual(
+    plan.refs.map((r) => r.revision),
+    ['v1.0', 'main'],
+  );
+  assert.ok(hub.requests.some((r) => r.path.startsWith(`/api/models/${MODEL}/revision/v1.0`)));
+  await runDownload(plan, { hubUrl: hub.url }, { symlinks: false });
+  const repo = repoCachePaths(cache, MODEL);
+  assert.equal(readFileSync(repo.ref('v1.0'), 'utf8'), COMMIT);
+  assert.equal(readFileSync(repo.ref('main'), 'utf8'), COMMIT);
+  const unet = repo.pointer(COMMIT, UNET);
+  assert.ok(lstatSync(unet).isFile() && !lstatSync(unet).isSymbolicLink());
+  assert.equal(sha256(readFileSync(unet)), sha256(BIG));
+});

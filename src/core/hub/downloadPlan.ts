@@ -116,7 +116,8 @@ export async function planDownload(req: DownloadRequest, access: HubAccess, cach
   });
   // The scripts load the scheduler without `revision`, so from the default branch: take it from there.
   const mainCommit = revision === DEFAULT_BRANCH ? modelCommit : await commitOf(hub, req.model, DEFAULT_BRANCH);
-  if (mainCommit !== modelCommit) refs.push({ repo: req.model, revision: DEFAULT_BRANCH, commit: mainCommit });
+  // refs/main too: offline, the scheduler's load (no revision) finds its snapshot through it, even at the same commit.
+  if (revision !== DEFAULT_BRANCH) refs.push({ repo: req.model, revision: DEFAULT_BRANCH, commit: mainCommit });
   for (const file of modelFiles) picked.push({ repo: req.model, commit: file.revisioned ? modelCommit : mainCommit, file });
   if (req.vae) {
     const vaeCommit = await commitOf(hub, req.vae, revision);
