@@ -294,6 +294,15 @@ test('a full disk (ENOSPC): the partial file is removed, nothing claims to be co
   assert.ok(!existsSync(repoCachePaths(cache, MODEL).blob(unet.etag)));
   assert.ok(!existsSync(repoCachePaths(cache, MODEL).pointer(COMMIT, UNET)));
   assert.ok(!existsSync(repoCachePaths(cache, MODEL).ref('main')));
+  // A cache that cannot be written (a read-only file system): said so, with where to point the cache instead.
+  const readOnly: WriteChunk = async () => {
+    throw Object.assign(new Error('EROFS: read-only file system, write'), { code: 'EROFS' });
+  };
+  await rejectsWith(
+    runDownload(plan, { hubUrl: hub.url }, { writeChunk: readOnly }),
+    'cache-unwritable',
+    /Cannot write into the Hugging Face cache at .* \(EROFS\): .*HF_HUB_CACHE/,
+  );
   // Not enough free space known before the start: refused with the figures.
   await rejectsWith(runDownload({ ...plan, freeBytes: 10 }, { hubUrl: hub.url }), 'disk-full', /Not enough free space for the download/);
 });
@@ -313,4 +322,24 @@ test('a revision: refs/<revision> and refs/main (the scheduler is loaded without
   const unet = repo.pointer(COMMIT, UNET);
   assert.ok(lstatSync(unet).isFile() && !lstatSync(unet).isSymbolicLink());
   assert.equal(sha256(readFileSync(unet)), sha256(BIG));
+});
+
+test('bytes that do not match the ETag: the partial file is removed and nothing is placed', async (t) => {
+  const { hub, cache } = await setup(t);
+  const plan = await planDownload(request(), { hubUrl: hub.url }, cache);
+  const corrupting: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (!String(input).endsWith(UNET)) return res;
+    const body = new Uint8Array(await res.arrayBuffer());
+    body[body.length - 1] = body.at(-1)! ^ 0xff;
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  await rejectsWith(
+    runDownload(plan, { hubUrl: hub.url, fetch: corrupting }),
+    'checksum',
+    /unet\/diffusion_pytorch_model\.safetensors arrived damaged .*the partial file was removed; run Download again/,
+  );
+  assert.deepEqual(incompleteFiles(cache), []);
+  assert.ok(!existsSync(repoCachePaths(cache, MODEL).pointer(COMMIT, UNET)));
+  assert.ok(!existsSync(repoCachePaths(cache, MODEL).ref('main')));
 });

@@ -60,7 +60,9 @@ class Dropped extends Error {}
 
 /** Downloads `t` into its blob. Throws HubDownloadError; the `.incomplete` stays for a resume unless the message says otherwise. */
 export async function downloadBlob(hub: HubClient, t: BlobTarget, options: BlobOptions = {}): Promise<void> {
-  await mkdir(dirname(t.incomplete), { recursive: true });
+  await mkdir(dirname(t.incomplete), { recursive: true }).catch(async (e: unknown) => {
+    throw await explain(e, t);
+  });
   const retries = options.retries ?? 2;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -68,10 +70,10 @@ export async function downloadBlob(hub: HubClient, t: BlobTarget, options: BlobO
       break;
     } catch (e) {
       if (e instanceof Dropped && attempt < retries && !options.signal?.aborted) continue;
-      if (e instanceof Dropped || (e instanceof Error && !(e instanceof HubDownloadError) && !isAbort(e) && (e as { code?: string }).code !== 'ENOSPC'))
+      if (e instanceof Dropped)
         throw new HubDownloadError(
           'network',
-          `The download of ${t.repo}: ${t.path} broke off (${networkText(e instanceof Dropped && e.cause !== undefined ? e.cause : e)}) with ${bytesText(await sizeOf(t.incomplete))} of ${bytesText(t.size)} kept in ${t.incomplete}: run Download again to resume it.`,
+          `The download of ${t.repo}: ${t.path} broke off (${e.cause !== undefined ? networkText(e.cause) : e.message}) with ${bytesText(await sizeOf(t.incomplete))} of ${bytesText(t.size)} kept in ${t.incomplete}: run Download again to resume it.`,
         );
       throw await explain(e, t);
     }
@@ -93,6 +95,12 @@ async function explain(e: unknown, t: BlobTarget): Promise<unknown> {
       `The disk is full (ENOSPC) while writing ${t.repo}: ${t.path} into ${dirname(t.incomplete)}: its partial file (${bytesText(have)}) was removed to give the space back. Free at least ${bytesText(t.size)} (or point HF_HUB_CACHE / HF_HOME at a larger disk), then run Download again.`,
     );
   }
+  const code = (e as { code?: string }).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new HubDownloadError(
+      'cache-unwritable',
+      `Cannot write into the Hugging Face cache at ${dirname(t.incomplete)} (${code}): make it writable, or point HF_HUB_CACHE / HF_HOME at a folder you can write, then run Download again.`,
+    );
   return e;
 }
 

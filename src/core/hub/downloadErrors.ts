@@ -1,6 +1,16 @@
 // Why a download stopped, in words that name the repo (and file) and say the next step. Never holds a token.
 export type DownloadErrorKind =
-  'not-found' | 'unauthorized' | 'gated' | 'rate-limited' | 'disk-full' | 'cancelled' | 'network' | 'checksum' | 'missing-files' | 'hub-error';
+  | 'not-found'
+  | 'unauthorized'
+  | 'gated'
+  | 'rate-limited'
+  | 'disk-full'
+  | 'cache-unwritable'
+  | 'cancelled'
+  | 'network'
+  | 'checksum'
+  | 'missing-files'
+  | 'hub-error';
 
 export class HubDownloadError extends Error {
   constructor(
