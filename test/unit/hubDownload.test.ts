@@ -343,3 +343,22 @@ test('bytes that do not match the ETag: the partial file is removed and nothing 
   assert.ok(!existsSync(repoCachePaths(cache, MODEL).pointer(COMMIT, UNET)));
   assert.ok(!existsSync(repoCachePaths(cache, MODEL).ref('main')));
 });
+
+test('one download of a blob at a time: a live lock holder refuses, a stale lock is taken over and removed', async (t) => {
+  const { hub, cache } = await setup(t);
+  const plan = await planDownload(request(), { hubUrl: hub.url }, cache);
+  const unet = plan.files.find((f) => f.path === UNET)!;
+  const lock = repoCachePaths(cache, MODEL).lock(unet.etag);
+  mkdirSync(dirname(lock), { recursive: true });
+  writeFileSync(lock, String(process.pid)); // this process is alive: another download holds the file
+  await rejectsWith(
+    runDownload(plan, { hubUrl: hub.url }),
+    'busy',
+    new RegExp(`unet/diffusion_pytorch_model\\.safetensors is being downloaded by another process \\(pid ${process.pid}\\)`),
+  );
+  assert.ok(!existsSync(repoCachePaths(cache, MODEL).blob(unet.etag)));
+  writeFileSync(lock, '2147483646'); // no such process: stale
+  await runDownload(await planDownload(request(), { hubUrl: hub.url }, cache), { hubUrl: hub.url });
+  assert.equal(sha256(readFileSync(repoCachePaths(cache, MODEL).blob(unet.etag))), sha256(BIG));
+  assert.ok(!existsSync(lock), 'the lock is removed after the download');
+});

@@ -43,6 +43,8 @@ export interface RepoCachePaths {
   /** The pointer file of `path` (a repo path with `/`) in the snapshot of `commit`. */
   pointer(commit: string, path: string): string;
   ref(revision: string): string;
+  /** Our lock while a blob downloads (beside huggingface_hub's `.locks/<repo folder>/<etag>.lock`, not the same file). */
+  lock(etag: string): string;
 }
 
 export function repoCachePaths(cacheDir: string, repoId: string, type: HubRepoType = 'model'): RepoCachePaths {
@@ -54,5 +56,6 @@ export function repoCachePaths(cacheDir: string, repoId: string, type: HubRepoTy
     snapshotDir: (commit) => join(repoDir, 'snapshots', commit),
     pointer: (commit, path) => join(repoDir, 'snapshots', commit, ...path.split('/')),
     ref: (revision) => join(repoDir, 'refs', ...revision.split('/')),
+    lock: (etag) => join(cacheDir, '.locks', repoFolderName(repoId, type), `${etag}.sdxl-trainer.lock`),
   };
 }

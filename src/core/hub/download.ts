@@ -4,6 +4,7 @@
 import { copyFile, mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { repoCachePaths } from './cachePaths';
+import { withBlobLock } from './blobLock';
 import { downloadBlob, type WriteChunk } from './downloadBlob';
 import { HubDownloadError } from './downloadErrors';
 import { hubClient, type HubAccess } from './hubAccess';
@@ -89,15 +90,17 @@ export async function runDownload(plan: DownloadPlan, access: HubAccess, options
     const blob = paths.blob(f.etag);
     if (f.cached) skipped++;
     else {
-      await downloadBlob(
-        hub,
-        { repo: f.repo, path: f.path, etag: f.etag, size: f.size, url: f.url, blob, incomplete: paths.incomplete(f.etag) },
-        {
-          onBytes: (have) => report(f, have),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.writeChunk ? { writeChunk: options.writeChunk } : {}),
-          ...(options.retries !== undefined ? { retries: options.retries } : {}),
-        },
+      await withBlobLock(paths.lock(f.etag), `${f.repo}: ${f.path}`, () =>
+        downloadBlob(
+          hub,
+          { repo: f.repo, path: f.path, etag: f.etag, size: f.size, url: f.url, blob, incomplete: paths.incomplete(f.etag) },
+          {
+            onBytes: (have) => report(f, have),
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.writeChunk ? { writeChunk: options.writeChunk } : {}),
+            ...(options.retries !== undefined ? { retries: options.retries } : {}),
+          },
+        ),
       );
       downloaded++;
     }

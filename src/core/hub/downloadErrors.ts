@@ -6,6 +6,7 @@ export type DownloadErrorKind =
   | 'rate-limited'
   | 'disk-full'
   | 'cache-unwritable'
+  | 'busy'
   | 'cancelled'
   | 'network'
   | 'checksum'
