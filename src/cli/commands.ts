@@ -10,6 +10,7 @@ import { estimateCommand } from './estimate';
 import { summarizeCommand } from './summarize';
 import { runCommand, RUN_SUBCOMMANDS } from './run';
 import { doctorCommand } from './doctor';
+import { downloadCommand } from './download';
 
 export interface CommandEntry {
   summary: string;
@@ -32,4 +33,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'check the Python environment: torch/CUDA, diffusers, accelerate, packages the config needs (--python PATH, --config FILE, --json)',
     run: doctorCommand,
   },
+  download: { summary: "download a config's (or an id's) base model into the Hugging Face cache (--variant V, --revision R)", run: downloadCommand },
 };

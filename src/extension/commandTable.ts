@@ -15,6 +15,7 @@ import { pickConfigDocument } from './configDocuments';
 import { resolveRunId, runCommands } from './runs/runCommands';
 import type { HubController } from './hub/hubController';
 import { setupEnvironment } from './commands/setupEnvironment';
+import { downloadBaseModel } from './commands/downloadBaseModel';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -71,6 +72,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.hubSignOut': () => t.hub.signOut(),
     'sdxl.checkEnvironment': (uri?: vscode.Uri) => t.environment.check(uri),
     'sdxl.setupEnvironment': () => setupEnvironment(),
+    'sdxl.downloadBaseModel': (uri?: vscode.Uri) => downloadBaseModel(uri, () => t.hub.tokenValue()),
   };
 }
 

@@ -89,6 +89,11 @@ export class HubController implements vscode.Disposable {
     return token;
   }
 
+  /** The token in use (signed in, $HF_TOKEN or the CLI's token file), for downloads. */
+  async tokenValue(): Promise<string | undefined> {
+    return (await this.token)?.value;
+  }
+
   private async access(): Promise<HubAccess> {
     const token = await this.token;
     return { endpoint: hubEndpoint(), ...(token ? { token: token.value } : {}) };

@@ -1,0 +1,22 @@
+// What the download says before it starts and while it runs (the extension's notification, the CLI's lines).
+import { bytesText } from './downloadErrors';
+import type { DownloadProgress } from './download';
+import type { DownloadPlan } from './downloadPlan';
+
+/** "18 files, 6.9 GB (2 files, 1.0 kB already in the cache) of org/model + org/vae into /cache" */
+export function planSummary(plan: DownloadPlan): string {
+  const repos = [...new Set(plan.files.map((f) => f.repo))].join(' + ');
+  const cached = plan.files.filter((f) => f.cached);
+  const inCache = cached.length === 0 ? '' : ` (${cached.length === plan.files.length ? 'all' : cached.length} already in the cache)`;
+  const free = plan.freeBytes === undefined ? '' : `; ${bytesText(plan.freeBytes)} free there`;
+  const n = plan.files.length;
+  return `${n} file${n === 1 ? '' : 's'}, ${bytesText(plan.totalBytes)}${inCache} of ${repos} into ${plan.cacheDir}${free}`;
+}
+
+/** "unet/diffusion_pytorch_model.safetensors 1.2 GB / 5.1 GB — 3.4 GB / 6.9 GB in all (12 of 18 files)" */
+export function progressText(p: DownloadProgress): string {
+  const all = `${bytesText(p.doneBytes)} / ${bytesText(p.totalBytes)} in all (${p.filesDone} of ${p.fileCount} files)`;
+  if (!p.file) return all;
+  const name = p.file.slice(p.file.indexOf(': ') + 2);
+  return `${name} ${bytesText(p.fileBytes)} / ${bytesText(p.fileSize)} — ${all}`;
+}
