@@ -88,3 +88,10 @@ test('an untrusted workspace runs no probe', () => {
   assert.equal(s.requests.length, 0);
   assert.equal(s.cache.current('A', s.text('/v/bin/python'), undefined), undefined, 'an unsaved config names no files');
 });
+
+test("a simulated run's config (the demo's stand-in trainer) runs no probe and gets no environment facts", () => {
+  const s = setup();
+  const text = JSON.stringify({ script: 'lora', launch: { python: '/v/bin/python', scriptPath: 'train.py', env: { SDXL_STANDIN_TRAINER: '1' } }, args: {} });
+  assert.equal(s.cache.current('A', text, join(s.dir, 'a.sdxl.json')), undefined);
+  assert.equal(s.requests.length, 0);
+});

@@ -52,6 +52,9 @@ export class EnvFactsCache {
     if (configPath === undefined || text.length > MAX_PARSED_CONFIG_CHARS) return undefined;
     const config = parseConfigText(text).config;
     if (!config) return undefined;
+    // A simulated run (the demo's stand-in trainer, marked as runs/simulation.ts reads it) trains in no Python
+    // environment: its configs get no environment diagnostics. "Check Environment" still reports on the interpreter.
+    if (config.launch?.env?.['SDXL_STANDIN_TRAINER'] !== undefined) return undefined;
     const target = doctorTarget({
       config: { config, path: configPath },
       readMinimum: (p) => this.minimum(p),
