@@ -1,5 +1,5 @@
-// "SDXL: Download Base Model" in VS Code: the open config's model, from the loopback fake Hub (HF_ENDPOINT, which the
-// extension host inherits from code-server), into the HF_HUB_CACHE the test names; confirm, progress, end message.
+// "SDXL: Download Base Model" in VS Code: the open config's model, from the loopback fake Hub (HF_ENDPOINT, given to
+// code-server and so to the extension host), into the HF_HUB_CACHE the test names; confirm, progress, end message.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +13,7 @@ const MODEL = 'test-org/tiny-sdxl';
 test('Download Base Model fetches the config model into the Hugging Face cache', async (t) => {
   const hub = await startFakeHub({ repos: [{ id: MODEL, files: sdxlRepoFiles({ fp16Variant: true }) }] });
   const cache = mkdtempSync(join(tmpdir(), 'sdxl-e2e-hf-cache-'));
-  const saved = { HF_ENDPOINT: process.env.HF_ENDPOINT, HF_HUB_CACHE: process.env.HF_HUB_CACHE, HF_TOKEN: process.env.HF_TOKEN };
-  process.env.HF_ENDPOINT = hub.url;
-  process.env.HF_HUB_CACHE = cache;
-  delete process.env.HF_TOKEN;
   t.after(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
     await hub.close();
     rmSync(cache, { recursive: true, force: true });
   });
@@ -30,7 +22,7 @@ test('Download Base Model fetches the config model into the Hugging Face cache',
       join(ws, 'download.sdxl.json'),
       JSON.stringify({ script: 'lora', args: { pretrained_model_name_or_path: MODEL, output_dir: 'out' } }, null, 2),
     );
-  await withVsCode('download-model', { prepareWorkspace }, async (vs) => {
+  await withVsCode('download-model', { prepareWorkspace, env: { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache } }, async (vs) => {
     await vs.openFile('download.sdxl.json');
     await vs.runCommand('SDXL: Download Base Model');
     const question = await vs.answerDialog('Download', 30_000);
