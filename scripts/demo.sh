@@ -23,8 +23,10 @@ vsix="$root/dist/sdxl-trainer.vsix"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/sdxl-demo-XXXXXX")"
 pgid=""
+hub_pid=""
 cleanup() {
   trap - EXIT INT TERM
+  if [ -n "$hub_pid" ]; then kill -TERM "$hub_pid" 2>/dev/null || true; fi
   if [ -n "$pgid" ] && kill -0 -- "-$pgid" 2>/dev/null; then
     kill -TERM -- "-$pgid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
@@ -53,6 +55,18 @@ cat > "$tmp/user-data/User/settings.json" <<'JSON'
   "security.workspace.trust.enabled": false
 }
 JSON
+# The Hub: a stand-in on loopback (scripts/demo-hub.ts: well-known SDXL ids with placeholder files, and the real
+# worker's tiny SDXL as sdxl-trainer-demo/tiny-sdxl), so id completion, the Hub checks and Download Base Model work
+# without network; DEMO_HUB=real uses $HF_ENDPOINT or huggingface.co instead. Downloads go to the temp dir.
+export HF_HUB_CACHE="$tmp/hf-hub-cache"
+if [ "${DEMO_HUB:-stand-in}" != real ]; then
+  node --import tsx "$root/scripts/demo-hub.ts" >"$tmp/hub.url" 2>"$tmp/hub.log" &
+  hub_pid=$!
+  for _ in $(seq 100); do [ -s "$tmp/hub.url" ] && break; sleep 0.1; done
+  [ -s "$tmp/hub.url" ] || { cat "$tmp/hub.log" >&2; echo "demo: the stand-in Hub did not start" >&2; exit 1; }
+  export HF_ENDPOINT="$(head -n 1 "$tmp/hub.url")"
+fi
+
 # code-server's own config and state go to the temp dir, not ~/.config/code-server; $PORT would override --bind-addr.
 export XDG_CONFIG_HOME="$tmp/xdg-config" XDG_DATA_HOME="$tmp/xdg-data"
 unset PORT
@@ -77,5 +91,6 @@ url_host="$host"; [ "$host" = 0.0.0.0 ] && url_host=127.0.0.1
 echo
 echo "SDXL Trainer demo is running. Open:"
 echo "  http://$url_host:$port/?folder=$tmp/workspace"
+[ -n "$hub_pid" ] && echo "The Hub is a stand-in at $HF_ENDPOINT (placeholder files; DEMO_HUB=real for huggingface.co)."
 echo "(log: $tmp/code-server.log; Ctrl-C to stop)"
 wait "$pgid"

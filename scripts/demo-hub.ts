@@ -1,0 +1,59 @@
+// The demo's stand-in Hugging Face Hub: the project's loopback Hub API (test/hub/fakeHub.ts, a test fixture) with a
+// small catalogue of well-known SDXL model and dataset ids, so completion of ids, the hub-not-found / hub-gated checks
+// and "Download Base Model" can be tried on a machine without network. `npm run demo` starts it unless DEMO_HUB=real
+// and gives its address to VS Code as HF_ENDPOINT. The ids are real names; their files are placeholders, except
+// `sdxl-trainer-demo/tiny-sdxl`, which serves the real worker's tiny SDXL when it is installed (a download of it loads
+// in diffusers). Prints the address on its first line, then serves until killed.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { sdxlRepoFiles, startFakeHub, type FakeRepo } from '../test/hub/fakeHub';
+
+const root = resolve(__dirname, '..');
+
+/** Every file under `dir`, by its path relative to `dir` with forward slashes. */
+function filesUnder(dir: string): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p).split('\\').join('/')] = readFileSync(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function tinyModel(): Record<string, Uint8Array> | undefined {
+  const dir = join(process.env.SDXL_REAL_WORKER ?? join(root, '.cache', 'real-worker'), 'tiny', 'model');
+  try {
+    return filesUnder(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+const vae = { 'config.json': JSON.stringify({ _class_name: 'AutoencoderKL' }), 'diffusion_pytorch_model.safetensors': new Uint8Array(4096) };
+const repos: FakeRepo[] = [
+  { id: 'stabilityai/stable-diffusion-xl-base-1.0', files: sdxlRepoFiles({ fp16Variant: true }), downloads: 2_000_000, likes: 6000 },
+  { id: 'stabilityai/stable-diffusion-xl-refiner-1.0', files: sdxlRepoFiles({ fp16Variant: true }), downloads: 700_000, likes: 1800 },
+  { id: 'stabilityai/sdxl-turbo', files: sdxlRepoFiles({ fp16Variant: true }), downloads: 600_000, likes: 2300 },
+  { id: 'RunDiffusion/Juggernaut-XL-v9', files: sdxlRepoFiles(), downloads: 300_000, likes: 200 },
+  { id: 'SG161222/RealVisXL_V4.0', files: sdxlRepoFiles(), downloads: 250_000, likes: 500 },
+  { id: 'cagliostrolab/animagine-xl-3.1', files: sdxlRepoFiles(), downloads: 200_000, likes: 700 },
+  { id: 'playgroundai/playground-v2.5-1024px-aesthetic', files: sdxlRepoFiles(), downloads: 150_000, likes: 600, gated: 'auto' },
+  { id: 'madebyollin/sdxl-vae-fp16-fix', files: vae, downloads: 900_000, likes: 500 },
+  { id: 'stabilityai/sdxl-vae', files: vae, downloads: 400_000, likes: 600 },
+  { id: 'lambdalabs/naruto-blip-captions', type: 'dataset', files: { 'README.md': '# Naruto BLIP captions\n' }, downloads: 20_000 },
+  { id: 'lambdalabs/pokemon-blip-captions', type: 'dataset', files: { 'README.md': '# Pokémon BLIP captions\n' }, downloads: 30_000 },
+  { id: 'diffusers/dog-example', type: 'dataset', files: { 'README.md': '# Dog example\n' }, downloads: 15_000 },
+];
+const tiny = tinyModel();
+if (tiny) repos.push({ id: 'sdxl-trainer-demo/tiny-sdxl', files: tiny, downloads: 1 });
+
+void startFakeHub({ repos }).then((hub) => {
+  process.stdout.write(`${hub.url}\n`);
+  const stop = (): void => void hub.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+});
