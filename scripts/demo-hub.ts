@@ -51,7 +51,10 @@ const repos: FakeRepo[] = [
 const tiny = tinyModel();
 if (tiny) repos.push({ id: 'sdxl-trainer-demo/tiny-sdxl', files: tiny, downloads: 1 });
 
-void startFakeHub({ repos }).then((hub) => {
+/** The stand-in's one valid token, for trying "SDXL: Sign in to Hugging Face" (it names the user `demo-user`). */
+const DEMO_TOKEN = 'hf_DemoTokenForTheStandInHub0000';
+
+void startFakeHub({ repos, tokens: { [DEMO_TOKEN]: 'demo-user' } }).then((hub) => {
   process.stdout.write(`${hub.url}\n`);
   const stop = (): void => void hub.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
