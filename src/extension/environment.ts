@@ -10,6 +10,7 @@ import type { EnvironmentFacts } from '../core/env/facts';
 import { reportMarkdown } from '../core/env/report';
 import { isConfigDocument } from './configDocuments';
 import type { Log } from './listenerErrors';
+import { onDidChangeSettings, setting } from './settings';
 
 const SCHEME = 'sdxl-env';
 
@@ -38,8 +39,9 @@ export class EnvironmentChecks implements vscode.TextDocumentContentProvider, vs
       this.changedDoc,
       vscode.workspace.registerTextDocumentContentProvider(SCHEME, this),
       vscode.workspace.onDidCloseTextDocument((d) => this.facts.forget(d.uri.toString())),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        for (const d of vscode.workspace.textDocuments) if (isConfigDocument(d)) this.arrived.fire(d.uri.toString());
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.everyConfig()),
+      onDidChangeSettings((changed) => {
+        if (changed.has('environment.probeInBackground')) this.everyConfig();
       }),
       vscode.window.onDidCloseTerminal((t) => {
         const python = this.fixTerminals.get(t);
@@ -53,12 +55,17 @@ export class EnvironmentChecks implements vscode.TextDocumentContentProvider, vs
 
   /** The facts to check the config with now; never waits (onDidChangeFacts fires when a probe arrives). */
   current(doc: vscode.TextDocument): EnvironmentFacts | undefined {
+    if (!setting('environment.probeInBackground')) return undefined;
     try {
       return this.facts.current(doc.uri.toString(), doc.getText(), doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined);
     } catch (e) {
       this.log(`Environment facts of ${doc.uri.fsPath} failed (no environment checks): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return undefined;
     }
+  }
+
+  private everyConfig(): void {
+    for (const d of vscode.workspace.textDocuments) if (isConfigDocument(d)) this.arrived.fire(d.uri.toString());
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {

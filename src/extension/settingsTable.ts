@@ -17,6 +17,8 @@ export const SETTINGS = {
   stopOnNanLoss: { type: 'boolean', default: true },
   stopGracePeriodSeconds: { type: 'number', default: 10, minimum: 0 },
   hangFactor: { type: 'number', default: 20, minimum: 2 },
+  'environment.probeInBackground': { type: 'boolean', default: true },
+  'hub.checkIds': { type: 'boolean', default: true },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

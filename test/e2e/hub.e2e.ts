@@ -1,8 +1,10 @@
 // The Hugging Face Hub in a config, end to end against the loopback fake Hub (test/hub/fakeHub.ts) that this spec
 // starts and hands to code-server as HF_ENDPOINT, with a token (HF_TOKEN) so that a wrong id is a plain 404:
 // completion in the value of pretrained_model_name_or_path offers the model ids the Hub's search returns, and a wrong
-// id gets a hub-not-found problem, which goes away when the id is fixed.
+// id gets a hub-not-found problem, which goes away with the sdxl.hub.checkIds setting off and when the id is fixed.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { until } from './processes.js';
 import { withVsCode, type Problem } from './harness.js';
@@ -61,6 +63,13 @@ test('Hub: completion offers model ids from the Hub, and a wrong id is hub-not-f
     assert.equal(nf.severity, 'error');
     assert.match(nf.message, /does not exist on the Hub/);
     assert.equal(nf.line, 5);
+    // sdxl.hub.checkIds off (workspace settings): no Hub problem and no request; on again: the problem is back.
+    const settingsFile = join(vs.workspace, '.vscode', 'settings.json');
+    const settings = readFileSync(settingsFile, 'utf8');
+    writeFileSync(settingsFile, settings.replace(/\{/, '{\n  "sdxl.hub.checkIds": false,'));
+    await vs.waitForProblems('no Hub problem with sdxl.hub.checkIds off', (ps) => hubProblems(ps).length === 0, 60_000);
+    writeFileSync(settingsFile, settings);
+    await vs.waitForProblems('hub-not-found back with the setting on', (ps) => hubProblems(ps).some((p) => p.code === 'hub-not-found'), 60_000);
     // Fixed: the problem goes.
     await vs.selectInEditor(WRONG);
     await vs.page.keyboard.type(BASE);

@@ -16,6 +16,7 @@ import { tokenOwner } from '../../core/hub/whoami';
 import type { KnownSecrets } from '../../core/util/redact';
 import { isConfigDocument } from '../configDocuments';
 import { logFailure, type Log } from '../listenerErrors';
+import { onDidChangeSettings, setting } from '../settings';
 
 const SELECTOR: vscode.DocumentSelector = { pattern: '**/*.sdxl.json' };
 /** The SecretStorage key of the signed-in token. */
@@ -64,6 +65,11 @@ export class HubController implements vscode.Disposable {
         if (e.key === HUB_TOKEN_SECRET) this.tokenChanged();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.everyConfig()),
+      onDidChangeSettings((changed) => {
+        if (!changed.has('hub.checkIds')) return;
+        this.everyConfig();
+        void this.showStatus(vscode.window.activeTextEditor?.document);
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         const key = d.uri.toString();
         clearTimeout(this.timers.get(key));
@@ -117,7 +123,7 @@ export class HubController implements vscode.Disposable {
    * checked once typing pauses, and onDidChangeFacts fires when their answers arrive.
    */
   current(doc: vscode.TextDocument): HubFacts | undefined {
-    if (!vscode.workspace.isTrusted) return undefined;
+    if (!vscode.workspace.isTrusted || !setting('hub.checkIds')) return undefined;
     const ids = this.idsOf(doc);
     if (!ids) return undefined;
     const endpoint = hubEndpoint();
@@ -156,7 +162,7 @@ export class HubController implements vscode.Disposable {
 
   private async checkNow(doc: vscode.TextDocument): Promise<void> {
     const ids = this.idsOf(doc);
-    if (!ids || ids.length === 0 || !vscode.workspace.isTrusted) return;
+    if (!ids || ids.length === 0 || !vscode.workspace.isTrusted || !setting('hub.checkIds')) return;
     const access = await this.access();
     const facts = await gatherHubFacts(this.checker, access, ids);
     const now = Date.now();
@@ -174,9 +180,9 @@ export class HubController implements vscode.Disposable {
   private async showStatus(doc: vscode.TextDocument | undefined): Promise<void> {
     const token = await this.token;
     const missed = doc ? this.notReached.get(doc.uri.toString()) : undefined;
-    if (!vscode.workspace.isTrusted) {
+    if (!vscode.workspace.isTrusted || !setting('hub.checkIds')) {
       this.status.text = 'Hub: not checked';
-      this.status.detail = 'untrusted workspace: no Hub requests';
+      this.status.detail = vscode.workspace.isTrusted ? 'sdxl.hub.checkIds is off: no Hub requests for configs' : 'untrusted workspace: no Hub requests';
       this.status.severity = vscode.LanguageStatusSeverity.Information;
     } else if (missed) {
       this.status.text = 'Hub: not reached (offline?)';
@@ -191,7 +197,7 @@ export class HubController implements vscode.Disposable {
   }
 
   private async complete(doc: vscode.TextDocument, pos: vscode.Position, ct: vscode.CancellationToken): Promise<vscode.CompletionList | undefined> {
-    if (!vscode.workspace.isTrusted) return undefined;
+    if (!vscode.workspace.isTrusted || !setting('hub.checkIds')) return undefined;
     const text = doc.getText();
     if (text.length > MAX_TEXT) return undefined;
     const slot = hubIdSlotAt(text, doc.offsetAt(pos));
