@@ -355,3 +355,32 @@ test('runProbe: Cancel (an AbortSignal) ends a hanging probe at once', { skip: p
   assert.equal(out.failure, 'cancelled');
   assert.ok(Date.now() - t0 < 10_000);
 });
+
+test('runDoctor: a venv whose "Set Up Training Environment…" did not finish says so first, with the setup as its fix', async () => {
+  const venv = mkdtempSync(join(tmpdir(), 'sdxl-doctor-venv-'));
+  const probe = { ...fixtureProbe('good'), python: { version: '3.11.0', executable: join(venv, 'bin', 'python'), prefix: venv } };
+  const run = async () => ({ ok: true as const, probe });
+  const target = { python: join(venv, 'bin', 'python'), why: '--python', env, needs: envNeedsOf() };
+  assert.equal(byId((await runDoctor(target, { run })).checks, 'setup'), undefined, 'no record: nothing said');
+  const record = {
+    version: 1,
+    status: 'failed',
+    release: '0.27.2',
+    venvDir: venv,
+    python: 'python3',
+    scriptPath: '',
+    steps: ['Create the venv', 'Install torch', 'Install diffusers'],
+    done: 1,
+    pid: process.pid,
+    startedAt: '2026-11-29T00:00:00Z',
+    message: 'pip could not reach the index',
+  };
+  writeFileSync(join(venv, '.sdxl-setup.json'), JSON.stringify(record));
+  const report = await runDoctor(target, { run });
+  assert.equal(report.checks[0]!.id, 'setup');
+  assert.equal(report.checks[0]!.status, 'warn');
+  assert.match(report.checks[0]!.message, /failed at step 2\/3 \(Install torch\); it is half set up\. pip could not reach the index/);
+  assert.equal(report.checks[0]!.fix?.kind, 'command');
+  writeFileSync(join(venv, '.sdxl-setup.json'), JSON.stringify({ ...record, status: 'done', done: 3 }));
+  assert.equal(byId((await runDoctor(target, { run })).checks, 'setup'), undefined, 'a finished setup: nothing said');
+});

@@ -7,6 +7,7 @@ import { assessEnvironment, SETUP_ENVIRONMENT_COMMAND, worstStatus, type CheckSt
 import { envNeedsOf, type EnvNeeds } from './needs';
 import { runProbe, type EnvProbe, type ProbeRunner } from './probe';
 import { readScriptMinimum } from './scriptMinimum';
+import { describeSetup, readSetupRecord, setupRecordPath } from './setupRecord';
 
 export interface DoctorTarget {
   python: string;
@@ -113,5 +114,17 @@ export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner;
     return { python: target.python, why: target.why, status: 'error', checks: [check] };
   }
   const checks = assessEnvironment(out.probe, target.needs, target.python);
+  // A venv made by "Set Up Training Environment…" keeps a record: one that did not finish is said here, since the
+  // package checks alone cannot tell a half-installed environment from one that only lacks an extra.
+  if (out.probe.python.prefix) {
+    const setup = describeSetup(await readSetupRecord(setupRecordPath(out.probe.python.prefix)));
+    if (setup.state === 'half-done' || setup.state === 'running')
+      checks.unshift({
+        id: 'setup',
+        status: 'warn',
+        message: setup.text,
+        ...(setup.state === 'half-done' ? { fix: { kind: 'command', title: 'Set Up Training Environment…', command: SETUP_ENVIRONMENT_COMMAND } } : {}),
+      });
+  }
   return { python: target.python, why: target.why, status: worstStatus(checks), checks, probe: out.probe };
 }
