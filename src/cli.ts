@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import { readCapped, UsageError, type CliCommand, type CliIo } from './cli/io';
 import { COMMANDS } from './cli/commands';
+import { errText } from './core/util/errText';
 
 const USAGE = `usage: sdxl-trainer <command> [options]
 commands:
@@ -29,7 +30,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.err(`sdxl-trainer ${name}: ${e.message}\n`);
       return 2;
     }
-    io.err(`sdxl-trainer ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.err(`sdxl-trainer ${name}: ${errText(e)}\n`);
     return 1;
   }
 }

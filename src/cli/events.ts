@@ -5,6 +5,7 @@ import { decodeEvent } from '../core/events/event';
 import { findEventFiles, gaveUpMessage } from '../core/events/eventDir';
 import { addSkips, noSkips, scanRecords, START, withFileSource } from '../core/events/tfrecord';
 import { parseFlags, UsageError, type CliIo } from './io';
+import { errText } from '../core/util/errText';
 
 export interface EventsReport {
   /** tag → [step, value, wallTime] in file order (files ordered by their name's timestamp). Steps can repeat after a resume. */
@@ -55,7 +56,7 @@ export async function eventsCommand(args: string[], io: CliIo): Promise<number> 
       addSkips(skipped, r.skipped);
       if (r.gaveUp) io.err(`sdxl-trainer events: ${gaveUpMessage(file, r.gaveUp, undefined, true)}\n`);
     } catch (e) {
-      io.err(`sdxl-trainer events: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+      io.err(`sdxl-trainer events: cannot read ${file}: ${errText(e)}\n`);
     }
   }
   report.skipped = { badCrc: skipped.badCrc + skipped.oversized, truncated: skipped.truncated };

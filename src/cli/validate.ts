@@ -17,6 +17,7 @@ import { hubEndpoint } from '../core/hub/endpoint';
 import { resolveHubToken } from '../core/hub/token';
 import { HubChecker } from '../core/hub/hubCheck';
 import { gatherHubFacts, hubIdsOf, unreachableReason, type HubFacts } from '../core/hub/hubFacts';
+import { errText } from '../core/util/errText';
 
 /** The file's text, or why it cannot be a config; never throws. */
 export function readConfigFile(file: string): { text: string } | { error: string } {
@@ -34,7 +35,7 @@ export function readConfigFile(file: string): { text: string } | { error: string
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { error: 'no such file' };
     if (code === 'EACCES' || code === 'EPERM') return { error: 'permission denied' };
-    return { error: `cannot be read (${code ?? (e instanceof Error ? e.message : String(e))})` };
+    return { error: `cannot be read (${code ?? errText(e)})` };
   }
 }
 

@@ -15,6 +15,7 @@ import type { GpuInventory } from './gpus';
 import type { ScriptTables } from './scriptTables';
 import type { HubFacts } from '../core/diagnostics';
 import type { EnvironmentChecks } from './environment';
+import { errText } from '../core/util/errText';
 
 /** The Hub answers for a config's ids (hub/hubController.ts), and when new ones arrived. */
 export interface HubFactsSource {
@@ -134,7 +135,7 @@ export class DiagnosticsController implements vscode.CodeActionProvider, vscode.
         {
           severity: 'error',
           code: 'internal',
-          message: `SDXL config check failed: ${e instanceof Error ? e.message : String(e)}`,
+          message: `SDXL config check failed: ${errText(e)}`,
           path: '',
           offset: 0,
           length: 0,

@@ -23,6 +23,7 @@ import { onDidChangeSettings } from './settings';
 import type { SettingKey } from './settingsTable';
 import { loggingErrors } from './listenerErrors';
 import { HubController } from './hub/hubController';
+import { errText } from '../core/util/errText';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -98,14 +99,14 @@ export class SdxlExtension implements vscode.Disposable {
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));
     context.subscriptions.push(this);
     // Reattach: runs that went on while the window was closed or reloading are found and followed again.
-    void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${e instanceof Error ? e.message : String(e)}`));
+    void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${errText(e)}`));
     // Runs started or removed by another window on this workspace (or the CLI) show up here too.
     this.runs.watchRecords();
   }
 
   /** A command failed: the whole error in the log, its message (secrets masked) in a notification. */
   private commandFailed(id: string, e: unknown): void {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errText(e);
     this.output.error(`${id} failed: ${e instanceof Error && e.stack ? e.stack : message}`);
     void vscode.window.showErrorMessage(`SDXL: ${this.secrets.redact(message)}`);
   }

@@ -17,6 +17,7 @@ import { listDir, readConfigFile } from '../validate';
 import { assertWrapper, onlyFlags, openWorkspace, stringFlag, workspaceRoot, type RunsWorkspace } from './context';
 import { resumeAndReport } from './resume';
 import { reportStarted } from './started';
+import { errText } from '../../core/util/errText';
 
 const USAGE = 'usage: run start FILE [--follow] [--json] [--on-existing continue|new|fail] [--workspace DIR] [--nvidia-smi PATH]';
 const ON_EXISTING = ['continue', 'new', 'fail'] as const;
@@ -100,6 +101,6 @@ async function startOrQueue(ws: RunsWorkspace, plan: LaunchPlan, meta: RunMeta):
     return live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
   } catch (e) {
     // Error messages may quote the command line; the Hub token must not reach the terminal.
-    throw new Error(redactText(e instanceof Error ? e.message : String(e), secretsOf(plan.argv, plan.env)));
+    throw new Error(redactText(errText(e), secretsOf(plan.argv, plan.env)));
   }
 }

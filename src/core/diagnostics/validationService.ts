@@ -8,6 +8,7 @@ import type { Diagnostic, GpuInfo } from './types';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
 import type { HubFacts } from './hubRules';
 import type { EnvironmentFacts } from '../env/facts';
+import { errText } from '../util/errText';
 
 export interface ValidationOptions {
   /** Absolute path of the config file: relative paths resolve from its folder, and its output_dir is listed. */
@@ -48,7 +49,7 @@ export function serveValidation(port: { on(event: 'message', listener: (req: Req
         }),
       };
     } catch (e) {
-      reply = { id: req.id, error: e instanceof Error ? e.message : String(e) };
+      reply = { id: req.id, error: errText(e) };
     }
     port.postMessage(reply);
   });

@@ -3,6 +3,7 @@
 // error naming what was wrong rather than a wrong report.
 import { runBounded, type BoundedFailure } from '../util/boundedRun';
 import { PROBE_MARKER, PROBE_SOURCE, PROBED_PACKAGES, type ProbedPackage } from './probeSource';
+import { errText } from '../util/errText';
 
 export interface GpuFact {
   name: string;
@@ -127,7 +128,7 @@ export function parseProbeOutput(stdout: string): EnvProbe | { error: string } {
   try {
     value = JSON.parse(line);
   } catch (e) {
-    return { error: `the environment probe's result is not valid JSON (cut short?): ${e instanceof Error ? e.message : String(e)}` };
+    return { error: `the environment probe's result is not valid JSON (cut short?): ${errText(e)}` };
   }
   try {
     return probeFromJson(value);

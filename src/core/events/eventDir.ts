@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { decodeEvent, type TbEvent } from './event';
 import { addSkips, DEFAULT_MAX_GARBAGE_BYTES, noSkips, scanRecords, START, withFileSource, type FrameState, type GaveUp, type SkipCounts } from './tfrecord';
 import { findFilesUnder } from '../util/fsWalk';
+import { errText } from '../util/errText';
 
 const PREFIX = 'events.out.tfevents.';
 const MAX_DEPTH = 6;
@@ -211,7 +212,7 @@ export class EventTailer {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') report('missing', `event file ${file} disappeared`);
-      else report('unreadable', `cannot read event file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      else report('unreadable', `cannot read event file ${file}: ${errText(e)}`);
       return 0;
     }
   }

@@ -2,6 +2,7 @@
 // a missing, failing or hanging nvidia-smi gives `{ ok: false, error }`. gpuQuery (which GPUs) and the monitor's
 // GPU poller (samples while a run lives) both go through it.
 import { execFile } from 'node:child_process';
+import { errText } from '../util/errText';
 
 export interface NvidiaSmiOptions {
   /** nvidia-smi executable (name on PATH or a path). Default `nvidia-smi`. */
@@ -34,7 +35,7 @@ export function runNvidiaSmi(args: readonly string[], opts: NvidiaSmiOptions = {
         },
       );
     } catch (e) {
-      resolve({ ok: false, error: `${exec} could not run: ${e instanceof Error ? e.message : String(e)}` });
+      resolve({ ok: false, error: `${exec} could not run: ${errText(e)}` });
     }
   });
 }

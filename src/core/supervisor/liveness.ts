@@ -9,6 +9,7 @@ import { readExit, recordFiles, type RunEntry } from './runRecord';
 import { removeSecretsFile } from './secrets';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 import { outcomeWithoutExit } from './unknownExit';
+import { errText } from '../util/errText';
 
 /** The training process recorded in `record`: alive only with the same pid AND start time (a reused pid is not it). */
 export function trainerLiveness(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<Liveness> {
@@ -92,7 +93,7 @@ export async function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = 
   try {
     writeJsonAtomic(recordFiles(dir).run, next);
   } catch (e) {
-    next.note = `${next.note ?? ''}${next.note ? '; ' : ''}${e instanceof Error ? e.message : String(e)}`;
+    next.note = `${next.note ?? ''}${next.note ? '; ' : ''}${errText(e)}`;
   }
   return exit ? { dir, record: next, exit } : { dir, record: next };
 }

@@ -14,6 +14,7 @@ import { pidExists, systemProcesses, type ProcessQuery } from './processTree';
 import { ensureRecordsDir, listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
 import { removeSecretsFile } from './secrets';
 import type { GpuNeed, RunRecord } from './types';
+import { errText } from '../util/errText';
 
 export const QUEUE_SETTINGS_FILE = 'queue.json';
 
@@ -182,7 +183,7 @@ export async function pumpQueue(
         startedAt: new Date().toISOString(),
       });
     } catch (e) {
-      result.failed.push({ id: record.id, reason: e instanceof Error ? e.message : String(e) });
+      result.failed.push({ id: record.id, reason: errText(e) });
       continue;
     }
     launchWrapper(launcher, dir);

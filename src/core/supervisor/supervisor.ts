@@ -24,6 +24,7 @@ import { createRecord, listRuns, readExit, readRecord, recordFiles, updateRecord
 import { secretsOfConfig } from './configSecrets';
 import { removeSecretsFile, splitSecrets, writeSecretsFile, type Secrets } from './secrets';
 import type { LaunchPlan, RunRecord } from './types';
+import { errText } from '../util/errText';
 
 export interface SupervisorOptions extends WrapperLauncher {
   /** `<workspace>/.sdxl/runs` (see workspaceRecordsDir). */
@@ -103,7 +104,7 @@ export class Supervisor {
       try {
         key ??= this.machineKey();
       } catch (err) {
-        problems?.push(err instanceof Error ? err.message : String(err));
+        problems?.push(errText(err));
         return { ...entry, foreign: true };
       }
       return isSealedBy(key, entry.record) ? entry : { ...entry, foreign: true };

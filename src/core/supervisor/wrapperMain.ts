@@ -18,6 +18,7 @@ import { readRecord, recordFiles } from './runRecord';
 import { unspawnableReason } from './spawnCheck';
 import { SECRETS_ENV, mergeSecrets, parseSecrets, takeSecretsFile } from './secrets';
 import type { ExitInfo, RunRecord } from './types';
+import { errText } from '../util/errText';
 
 export interface WrapperOptions {
   /** How long leftovers of the group get after SIGTERM before SIGKILL, once the leader has exited. */
@@ -46,7 +47,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
   try {
     current = readRecord(recordDir);
   } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
+    const error = errText(e);
     tryWrite(files.exit, { exitCode: null, signal: null, endedAt: new Date().toISOString(), stopRequested: false, error } satisfies ExitInfo);
     return 2;
   }
@@ -136,7 +137,7 @@ export async function runWrapper(recordDir: string, opts: WrapperOptions = {}): 
       windowsHide: true,
     });
   } catch (e) {
-    return cannot(`could not start '${command}': ${e instanceof Error ? e.message : String(e)}`);
+    return cannot(`could not start '${command}': ${errText(e)}`);
   }
   const started = await new Promise<Error | undefined>((res) => {
     child.once('spawn', () => res(undefined));

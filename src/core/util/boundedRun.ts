@@ -4,6 +4,7 @@
 // bytes in another encoding never throw.
 import { spawn } from 'node:child_process';
 import { redactText } from './redact';
+import { errText } from './errText';
 
 export interface BoundedRequest {
   command: string;
@@ -82,7 +83,7 @@ export function runBounded(req: BoundedRequest): Promise<BoundedOutput> {
       });
     } catch (e) {
       // spawn() throws synchronously for a NUL in a path or an unusable cwd.
-      fail('spawn', `${req.command} could not be started: ${e instanceof Error ? e.message : String(e)}`);
+      fail('spawn', `${req.command} could not be started: ${errText(e)}`);
       return;
     }
     armed.onAbort = (): void => {

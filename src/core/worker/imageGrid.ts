@@ -3,6 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { errText } from '../util/errText';
 
 export const GRID_COLUMNS = 8;
 
@@ -103,7 +104,7 @@ export async function splitGrid(encoded: Uint8Array, opts: SplitOptions): Promis
   try {
     raw = await sharp(encoded, { failOn: 'error' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new GridError(`${where}: not a decodable image (${e instanceof Error ? e.message : String(e)})`);
+    throw new GridError(`${where}: not a decodable image (${errText(e)})`);
   }
   const { width, height, channels } = raw.info;
   const layout = gridLayout(width, height, opts);

@@ -5,6 +5,7 @@ import { buildLaunchPlan } from '../../core/launch/launchPlan';
 import { copyableCommand } from '../../core/launch/launchCopy';
 import { parseDocument, pickConfigDocument } from '../configDocuments';
 import { contentSecurityPolicy, escapeHtml, makeNonce } from '../webviewUtil';
+import { errText } from '../../core/util/errText';
 
 type Shell = 'bash' | 'powershell';
 type FromWebview = { type: 'copy'; shell: Shell };
@@ -56,7 +57,7 @@ export class LaunchCommandView implements vscode.Disposable {
       await vscode.env.clipboard.writeText(text);
     } catch (e) {
       // A clipboard the remote or browser refuses: say so rather than leave the click without an answer.
-      void vscode.window.showErrorMessage(`SDXL: could not copy the launch command: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`SDXL: could not copy the launch command: ${errText(e)}`);
       return;
     }
     void vscode.window.setStatusBarMessage(`Copied the ${m.shell === 'bash' ? 'bash' : 'PowerShell'} launch command`, 3000);
@@ -88,7 +89,7 @@ export class LaunchCommandView implements vscode.Disposable {
           ${section('powershell', 'PowerShell (Windows)', this.commands.powershell, note)}`;
       } catch (e) {
         this.commands = undefined;
-        body = `<p class="error">${escapeHtml(e instanceof Error ? e.message : String(e))}</p>`;
+        body = `<p class="error">${escapeHtml(errText(e))}</p>`;
       }
     }
     webview.html = `<!DOCTYPE html>

@@ -14,6 +14,7 @@ import { isSimulated } from '../runs/simulation';
 import { thumbPathOf } from '../../core/worker/validationImages';
 import { containPath } from '../../core/util/pathContainment';
 import { runFolders } from '../../core/supervisor/runFolders';
+import { errText } from '../../core/util/errText';
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -290,7 +291,7 @@ export class DashboardHost implements vscode.Disposable {
     try {
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target.path));
     } catch (e) {
-      this.output.warn(`Dashboard: cannot reveal ${target.path}: ${e instanceof Error ? e.message : String(e)}`);
+      this.output.warn(`Dashboard: cannot reveal ${target.path}: ${errText(e)}`);
     }
   }
 

@@ -17,6 +17,7 @@ import type { KnownSecrets } from '../../core/util/redact';
 import { isConfigDocument } from '../configDocuments';
 import { logFailure, type Log } from '../listenerErrors';
 import { onDidChangeSettings, setting } from '../settings';
+import { errText } from '../../core/util/errText';
 
 const SELECTOR: vscode.DocumentSelector = { pattern: '**/*.sdxl.json' };
 /** The SecretStorage key of the signed-in token. */
@@ -87,7 +88,7 @@ export class HubController implements vscode.Disposable {
     try {
       signedIn = await this.secretStorage.get(HUB_TOKEN_SECRET);
     } catch (e) {
-      this.log(`Reading the signed-in Hugging Face token failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.log(`Reading the signed-in Hugging Face token failed: ${errText(e)}`);
     }
     const token = resolveHubToken({ signedIn });
     // Masked in every log and message from now on.

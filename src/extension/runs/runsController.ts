@@ -30,6 +30,7 @@ import type { GpuInventory } from '../gpus';
 import { onDidChangeSettings, setting } from '../settings';
 import type { SettingKey } from '../settingsTable';
 import { logFailure, loggingErrors } from '../listenerErrors';
+import { errText } from '../../core/util/errText';
 
 export interface RunView {
   id: string;
@@ -157,7 +158,7 @@ export class RunsController implements vscode.Disposable {
     try {
       entries = fs.existsSync(sup.recordsDir) ? await sup.list(problems) : [];
     } catch (e) {
-      problems.push(e instanceof Error ? e.message : String(e));
+      problems.push(errText(e));
     }
     for (const p of problems) this.output.warn(`Run records: ${p}`);
     const seen = new Set<string>();
@@ -191,7 +192,7 @@ export class RunsController implements vscode.Disposable {
     try {
       await sup.pump();
     } catch (e) {
-      this.output.warn(`Queue: ${e instanceof Error ? e.message : String(e)}`);
+      this.output.warn(`Queue: ${errText(e)}`);
     }
     // Queued runs this machine did not create (a record committed to the repository, another machine's queue) wait
     // for the user's word: the queue never starts them by itself.
@@ -224,7 +225,7 @@ export class RunsController implements vscode.Disposable {
         this.output.info(`Run ${record.id} (queued elsewhere) removed from the queue`);
       }
     } catch (e) {
-      void vscode.window.showErrorMessage(`SDXL: ${redactText(e instanceof Error ? e.message : String(e), secretsOf(record.plan.argv, record.plan.env))}`);
+      void vscode.window.showErrorMessage(`SDXL: ${redactText(errText(e), secretsOf(record.plan.argv, record.plan.env))}`);
     }
     await this.refresh();
   }
@@ -362,7 +363,7 @@ export class RunsController implements vscode.Disposable {
         this.output.warn(`Run of ${vscode.workspace.asRelativePath(configUri)} refused: ${refused.message}`);
         throw refused;
       }
-      throw new Error(redactText(e instanceof Error ? e.message : String(e), secrets));
+      throw new Error(redactText(errText(e), secrets));
     }
   }
 
