@@ -355,3 +355,18 @@ test('runProbe: Cancel (an AbortSignal) ends a hanging probe at once', { skip: p
   assert.equal(out.failure, 'cancelled');
   assert.ok(Date.now() - t0 < 10_000);
 });
+
+test('reportMarkdown: a message’s paired backticks stay a code span (no backslashes shown); other Markdown is escaped', () => {
+  const report = {
+    python: '/venv/bin/python',
+    why: '--python',
+    status: 'warn' as const,
+    checks: [
+      { id: 'accelerate-config', status: 'warn' as const, message: 'accelerate config: none at /h/*x*; write one with `accelerate config default` (HF_HOME decides).' },
+      { id: 'odd', status: 'warn' as const, message: 'one ` alone and [brackets]' },
+    ],
+  };
+  const text = reportMarkdown(report);
+  assert.ok(text.includes('none at /h/\\*x\\*; write one with `accelerate config default` (HF_HOME decides).'), text);
+  assert.ok(text.includes('one \\` alone and \\[brackets\\]'), text);
+});

@@ -26,8 +26,18 @@ export function reportText(r: DoctorReport): string {
 }
 
 /** Escapes only what would change the text's meaning (an underscore inside a word is plain in CommonMark). */
-function md(s: string): string {
+function escapeMd(s: string): string {
   return s.replace(/([\\`*[\]<])/g, '\\$1');
+}
+
+/**
+ * A message as Markdown. Paired backticks are the code spans the message meant (`accelerate config default`): kept as
+ * code, their text verbatim (no escapes work inside a span); an unpaired one is escaped like the rest.
+ */
+function md(s: string): string {
+  const parts = s.split('`');
+  if (parts.length < 3 || parts.length % 2 === 0 || parts.some((p, i) => i % 2 === 1 && p.trim() === '')) return escapeMd(s);
+  return parts.map((p, i) => (i % 2 === 1 ? `\`${p}\`` : escapeMd(p))).join('');
 }
 
 export function reportMarkdown(r: DoctorReport): string {
