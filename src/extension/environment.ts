@@ -114,7 +114,8 @@ export class EnvironmentChecks implements vscode.TextDocumentContentProvider, vs
       void vscode.window.showInformationMessage(`SDXL: the environment of ${report.python} looks ready.`);
       return;
     }
-    const say = `SDXL: ${errors} error(s), ${warns} warning(s) in the environment of ${report.python}.`;
+    const sim = report.simulation !== undefined ? ` ${report.simulation} runs a simulation, which needs none of it.` : '';
+    const say = `SDXL: ${errors} error(s), ${warns} warning(s) in the environment of ${report.python}.${sim}`;
     const show = errors > 0 ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     if (fixable.length === 0) {
       void show(say);

@@ -370,3 +370,22 @@ test('reportMarkdown: a message’s paired backticks stay a code span (no backsl
   assert.ok(text.includes('none at /h/\\*x\\*; write one with `accelerate config default` (HF_HOME decides).'), text);
   assert.ok(text.includes('one \\` alone and \\[brackets\\]'), text);
 });
+
+test('doctor of a simulated config (the demo’s stand-in trainer): the report says the simulation needs none of it', async () => {
+  const dir = tmp();
+  const script = join(dir, 'train.py');
+  writeFileSync(script, 'check_min_version("0.27.0")\n');
+  const config = cfg({}, 'lora', { python: fake('exits1'), scriptPath: script, env: { SDXL_STANDIN_TRAINER: '1' } });
+  const target = doctorTarget({ platform: 'linux', env: { PATH: '' }, config: { config, path: join(dir, 'squares.sdxl.json') } });
+  assert.ok(!('error' in target));
+  assert.equal(target.simulation, 'squares.sdxl.json');
+  const report = await runDoctor(target, { timeoutMs: 20_000 });
+  assert.equal(report.simulation, 'squares.sdxl.json');
+  assert.match(reportText(report), /\nnote {2}squares\.sdxl\.json runs a simulation .*needs no Python environment/);
+  assert.match(reportMarkdown(report), /\n\*\*Note:\*\* squares\.sdxl\.json runs a simulation .*nothing below stops it/);
+  // A real config: no note.
+  const real = doctorTarget({ platform: 'linux', env: { PATH: '' }, config: { config: cfg({}, 'lora', { python: fake('exits1'), scriptPath: script }), path: join(dir, 'real.sdxl.json') } });
+  assert.ok(!('error' in real));
+  assert.equal(real.simulation, undefined);
+  assert.doesNotMatch(reportText(await runDoctor(real, { timeoutMs: 20_000 })), /simulation/);
+});

@@ -13,8 +13,14 @@ export function fixInWords(fix: EnvFix): string {
   return `see ${fix.url}`;
 }
 
+/** Why a simulated config's report does not matter to its runs. */
+export function simulationNote(configName: string): string {
+  return `${configName} runs a simulation (SDXL_STANDIN_TRAINER in launch.env: the demo's stand-in trainer), which needs no Python environment: nothing below stops it. This is the interpreter a real run of it would use.`;
+}
+
 export function reportText(r: DoctorReport): string {
   const lines = [`Python: ${r.python} (${r.why})`];
+  if (r.simulation !== undefined) lines.push(`note  ${simulationNote(r.simulation)}`);
   for (const c of r.checks) {
     lines.push(`${MARK[c.status]} ${c.id}: ${c.message}`);
     if (c.fix) lines.push(`      fix: ${fixInWords(c.fix)}`);
@@ -42,6 +48,7 @@ function md(s: string): string {
 
 export function reportMarkdown(r: DoctorReport): string {
   const out = [`# SDXL Environment — ${md(r.python)}`, '', `Interpreter: \`${r.python.replace(/`/g, "'")}\` (${md(r.why)})`, ''];
+  if (r.simulation !== undefined) out.push(`**Note:** ${md(simulationNote(r.simulation))}`, '');
   for (const c of r.checks) {
     out.push(`- **${WORD[c.status]}** ${md(c.id)}: ${md(c.message)}`);
     if (c.fix) out.push(`  - Fix: ${md(fixInWords(c.fix))}`);
