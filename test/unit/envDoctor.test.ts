@@ -14,7 +14,7 @@ import { PROBE_MARKER } from '../../src/core/env/probeSource';
 import { assessEnvironment, type EnvCheck } from '../../src/core/env/assess';
 import { envNeedsOf } from '../../src/core/env/needs';
 import { doctorTarget, runDoctor } from '../../src/core/env/doctor';
-import { reportMarkdown, reportText } from '../../src/core/env/report';
+import { problemCounts, reportMarkdown, reportText } from '../../src/core/env/report';
 import type { SdxlConfig } from '../../src/core/config/config';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
@@ -388,4 +388,18 @@ test('doctor of a simulated config (the demo’s stand-in trainer): the report s
   assert.ok(!('error' in real));
   assert.equal(real.simulation, undefined);
   assert.doesNotMatch(reportText(await runDoctor(real, { timeoutMs: 20_000 })), /simulation/);
+});
+
+test('problemCounts: the counts in words, only those not zero, singular for one', () => {
+  const mk = (statuses: ('ok' | 'warn' | 'error')[]) => ({
+    python: 'p',
+    why: 'w',
+    status: 'ok' as const,
+    checks: statuses.map((status, i) => ({ id: `c${i}`, status, message: 'm' })),
+  });
+  assert.equal(problemCounts(mk(['ok'])), undefined);
+  assert.equal(problemCounts(mk(['ok', 'warn'])), '1 warning');
+  assert.equal(problemCounts(mk(['error', 'error', 'warn', 'warn'])), '2 errors, 2 warnings');
+  assert.equal(problemCounts(mk(['error'])), '1 error');
+  assert.match(reportText(mk(['warn'])), /\n1 warning\.\n$/);
 });

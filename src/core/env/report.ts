@@ -18,6 +18,14 @@ export function simulationNote(configName: string): string {
   return `${configName} runs a simulation (SDXL_STANDIN_TRAINER in launch.env: the demo's stand-in trainer), which needs no Python environment: nothing below stops it. This is the interpreter a real run of it would use.`;
 }
 
+/** "2 errors, 1 warning" (the counts that are not zero), or undefined when there is no problem. */
+export function problemCounts(r: DoctorReport): string | undefined {
+  const errors = r.checks.filter((c) => c.status === 'error').length;
+  const warns = r.checks.filter((c) => c.status === 'warn').length;
+  const parts = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warns ? `${warns} warning${warns === 1 ? '' : 's'}` : ''];
+  return errors + warns === 0 ? undefined : parts.filter(Boolean).join(', ');
+}
+
 export function reportText(r: DoctorReport): string {
   const lines = [`Python: ${r.python} (${r.why})`];
   if (r.simulation !== undefined) lines.push(`note  ${simulationNote(r.simulation)}`);
@@ -25,9 +33,8 @@ export function reportText(r: DoctorReport): string {
     lines.push(`${MARK[c.status]} ${c.id}: ${c.message}`);
     if (c.fix) lines.push(`      fix: ${fixInWords(c.fix)}`);
   }
-  const errors = r.checks.filter((c) => c.status === 'error').length;
-  const warns = r.checks.filter((c) => c.status === 'warn').length;
-  lines.push(errors + warns === 0 ? 'The environment looks ready.' : `${errors} error${errors === 1 ? '' : 's'}, ${warns} warning${warns === 1 ? '' : 's'}.`);
+  const counts = problemCounts(r);
+  lines.push(counts === undefined ? 'The environment looks ready.' : `${counts}.`);
   return lines.join('\n') + '\n';
 }
 
