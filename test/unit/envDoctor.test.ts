@@ -362,7 +362,11 @@ test('reportMarkdown: a message’s paired backticks stay a code span (no backsl
     why: '--python',
     status: 'warn' as const,
     checks: [
-      { id: 'accelerate-config', status: 'warn' as const, message: 'accelerate config: none at /h/*x*; write one with `accelerate config default` (HF_HOME decides).' },
+      {
+        id: 'accelerate-config',
+        status: 'warn' as const,
+        message: 'accelerate config: none at /h/*x*; write one with `accelerate config default` (HF_HOME decides).',
+      },
       { id: 'odd', status: 'warn' as const, message: 'one ` alone and [brackets]' },
     ],
   };
@@ -384,7 +388,11 @@ test('doctor of a simulated config (the demo’s stand-in trainer): the report s
   assert.match(reportText(report), /\nnote {2}squares\.sdxl\.json runs a simulation .*needs no Python environment/);
   assert.match(reportMarkdown(report), /\n\*\*Note:\*\* squares\.sdxl\.json runs a simulation .*nothing below stops it/);
   // A real config: no note.
-  const real = doctorTarget({ platform: 'linux', env: { PATH: '' }, config: { config: cfg({}, 'lora', { python: fake('exits1'), scriptPath: script }), path: join(dir, 'real.sdxl.json') } });
+  const real = doctorTarget({
+    platform: 'linux',
+    env: { PATH: '' },
+    config: { config: cfg({}, 'lora', { python: fake('exits1'), scriptPath: script }), path: join(dir, 'real.sdxl.json') },
+  });
   assert.ok(!('error' in real));
   assert.equal(real.simulation, undefined);
   assert.doesNotMatch(reportText(await runDoctor(real, { timeoutMs: 20_000 })), /simulation/);
