@@ -7,7 +7,7 @@ import { doctorTarget, runDoctor, type DoctorReport } from '../core/env/doctor';
 import type { EnvCheck, EnvFix } from '../core/env/assess';
 import { EnvFactsCache } from '../core/env/envFactsCache';
 import type { EnvironmentFacts } from '../core/env/facts';
-import { reportMarkdown } from '../core/env/report';
+import { problemCounts, reportMarkdown } from '../core/env/report';
 import { isConfigDocument } from './configDocuments';
 import type { Log } from './listenerErrors';
 import { onDidChangeSettings, setting } from './settings';
@@ -116,12 +116,13 @@ export class EnvironmentChecks implements vscode.TextDocumentContentProvider, vs
   private async offerFixes(report: DoctorReport): Promise<void> {
     const fixable = report.checks.filter((c): c is EnvCheck & { fix: EnvFix } => c.status !== 'ok' && c.fix !== undefined);
     const errors = report.checks.filter((c) => c.status === 'error').length;
-    const warns = report.checks.filter((c) => c.status === 'warn').length;
-    if (errors + warns === 0) {
+    const counts = problemCounts(report);
+    if (counts === undefined) {
       void vscode.window.showInformationMessage(`SDXL: the environment of ${report.python} looks ready.`);
       return;
     }
-    const say = `SDXL: ${errors} error(s), ${warns} warning(s) in the environment of ${report.python}.`;
+    const sim = report.simulation !== undefined ? ` ${report.simulation} runs a simulation, which needs none of it.` : '';
+    const say = `SDXL: ${counts} in the environment of ${report.python}.${sim}`;
     const show = errors > 0 ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     if (fixable.length === 0) {
       void show(say);

@@ -50,7 +50,7 @@ test('Check Environment: the report of the config’s interpreter, and its probl
     const tab = vs.page.locator('.part.editor .tabs-container .tab.active');
     assert.match((await tab.textContent()) ?? '', /SDXL Environment — /);
     await vs.screenshot('report');
-    const note = await vs.waitForNotification(/error\(s\), \d+ warning\(s\) in the environment of/);
+    const note = await vs.waitForNotification(/\d+ errors?(, \d+ warnings?)? in the environment of/);
     assert.match(note, /fake-python\/cuda\/python/);
   });
 });

@@ -14,7 +14,7 @@ import { PROBE_MARKER } from '../../src/core/env/probeSource';
 import { assessEnvironment, type EnvCheck } from '../../src/core/env/assess';
 import { envNeedsOf } from '../../src/core/env/needs';
 import { doctorTarget, runDoctor } from '../../src/core/env/doctor';
-import { reportMarkdown, reportText } from '../../src/core/env/report';
+import { problemCounts, reportMarkdown, reportText } from '../../src/core/env/report';
 import type { SdxlConfig } from '../../src/core/config/config';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
@@ -383,4 +383,60 @@ test('runDoctor: a venv whose "Set Up Training Environment…" did not finish sa
   assert.equal(report.checks[0]!.fix?.kind, 'command');
   writeFileSync(join(venv, '.sdxl-setup.json'), JSON.stringify({ ...record, status: 'done', done: 3 }));
   assert.equal(byId((await runDoctor(target, { run })).checks, 'setup'), undefined, 'a finished setup: nothing said');
+});
+
+test('reportMarkdown: a message’s paired backticks stay a code span (no backslashes shown); other Markdown is escaped', () => {
+  const report = {
+    python: '/venv/bin/python',
+    why: '--python',
+    status: 'warn' as const,
+    checks: [
+      {
+        id: 'accelerate-config',
+        status: 'warn' as const,
+        message: 'accelerate config: none at /h/*x*; write one with `accelerate config default` (HF_HOME decides).',
+      },
+      { id: 'odd', status: 'warn' as const, message: 'one ` alone and [brackets]' },
+    ],
+  };
+  const text = reportMarkdown(report);
+  assert.ok(text.includes('none at /h/\\*x\\*; write one with `accelerate config default` (HF_HOME decides).'), text);
+  assert.ok(text.includes('one \\` alone and \\[brackets\\]'), text);
+});
+
+test('doctor of a simulated config (the demo’s stand-in trainer): the report says the simulation needs none of it', async () => {
+  const dir = tmp();
+  const script = join(dir, 'train.py');
+  writeFileSync(script, 'check_min_version("0.27.0")\n');
+  const config = cfg({}, 'lora', { python: fake('exits1'), scriptPath: script, env: { SDXL_STANDIN_TRAINER: '1' } });
+  const target = doctorTarget({ platform: 'linux', env: { PATH: '' }, config: { config, path: join(dir, 'squares.sdxl.json') } });
+  assert.ok(!('error' in target));
+  assert.equal(target.simulation, 'squares.sdxl.json');
+  const report = await runDoctor(target, { timeoutMs: 20_000 });
+  assert.equal(report.simulation, 'squares.sdxl.json');
+  assert.match(reportText(report), /\nnote {2}squares\.sdxl\.json runs a simulation .*needs no Python environment/);
+  assert.match(reportMarkdown(report), /\n\*\*Note:\*\* squares\.sdxl\.json runs a simulation .*nothing below stops it/);
+  // A real config: no note.
+  const real = doctorTarget({
+    platform: 'linux',
+    env: { PATH: '' },
+    config: { config: cfg({}, 'lora', { python: fake('exits1'), scriptPath: script }), path: join(dir, 'real.sdxl.json') },
+  });
+  assert.ok(!('error' in real));
+  assert.equal(real.simulation, undefined);
+  assert.doesNotMatch(reportText(await runDoctor(real, { timeoutMs: 20_000 })), /simulation/);
+});
+
+test('problemCounts: the counts in words, only those not zero, singular for one', () => {
+  const mk = (statuses: ('ok' | 'warn' | 'error')[]) => ({
+    python: 'p',
+    why: 'w',
+    status: 'ok' as const,
+    checks: statuses.map((status, i) => ({ id: `c${i}`, status, message: 'm' })),
+  });
+  assert.equal(problemCounts(mk(['ok'])), undefined);
+  assert.equal(problemCounts(mk(['ok', 'warn'])), '1 warning');
+  assert.equal(problemCounts(mk(['error', 'error', 'warn', 'warn'])), '2 errors, 2 warnings');
+  assert.equal(problemCounts(mk(['error'])), '1 error');
+  assert.match(reportText(mk(['warn'])), /\n1 warning\.\n$/);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_HUB_ENDPOINT, hubEndpoint } from '../../src/core/hub/endpoint';
-import { describeTokenSource, resolveHubToken, runTokenEnv, tokenFilePath } from '../../src/core/hub/token';
+import { describeTokenSource, hubStatusDetail, resolveHubToken, runTokenEnv, tokenFilePath } from '../../src/core/hub/token';
 import { classifyRef, isRepoId, looksLikePath } from '../../src/core/hub/hubRefs';
 import { HubChecker, tokenIdentity } from '../../src/core/hub/hubCheck';
 import { HubSearch } from '../../src/core/hub/hubSearch';
@@ -241,4 +241,14 @@ test('a run gets the signed-in token as HF_TOKEN unless its config sets one; oth
   assert.deepEqual(runTokenEnv({ HUGGING_FACE_HUB_TOKEN: 'hf_config' }, signedIn), {});
   assert.deepEqual(runTokenEnv({}, { value: 'hf_env', source: 'HF_TOKEN' }), {});
   assert.deepEqual(runTokenEnv({}, undefined), {});
+});
+
+test('hubStatusDetail: the host and which token, short (the status hover clips a long row with its Sign In link), never the value', () => {
+  assert.equal(hubStatusDetail('http://127.0.0.1:46197', undefined), '127.0.0.1:46197, not signed in');
+  assert.equal(hubStatusDetail('https://huggingface.co', { value: 'hf_secret', source: 'signed-in' }), 'huggingface.co, signed in');
+  assert.equal(hubStatusDetail('https://huggingface.co', { value: 'hf_secret', source: 'HF_TOKEN' }), 'huggingface.co, $HF_TOKEN');
+  const file = hubStatusDetail('https://hf-mirror.example.org/', { value: 'hf_secret', source: 'token-file', path: '/home/u/.cache/huggingface/token' });
+  assert.equal(file, "hf-mirror.example.org, the Hugging Face CLI's token");
+  for (const d of [file, hubStatusDetail('http://127.0.0.1:46197', undefined)]) assert.ok(d.length <= 60, d);
+  assert.equal(hubStatusDetail('not a url', undefined), 'not a url, not signed in');
 });

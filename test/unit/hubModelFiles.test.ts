@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hubCacheDir, normalizeEtag, repoCachePaths, repoFolderName } from '../../src/core/hub/cachePaths';
 import { HubDownloadError, bytesText } from '../../src/core/hub/downloadErrors';
 import { hubAccessFor } from '../../src/core/hub/hubAccess';
-import { planSummary, progressText } from '../../src/core/hub/downloadText';
+import { downloadDoneText, downloadQuestion, planSummary, progressText } from '../../src/core/hub/downloadText';
 import { addVariant, downloadRequestOf, isHubId, selectPipelineFiles, selectVaeFiles, type RepoFile } from '../../src/core/hub/modelFiles';
 import { sdxlRepoFiles } from '../hub/fakeHub';
 
@@ -182,4 +182,20 @@ test("a download's token goes only to the user's own endpoint, never to one a co
   assert.deepEqual(hubAccessFor({ HF_ENDPOINT: 'http://attacker.example' }, 'hf_x', own), { hubUrl: 'http://attacker.example' });
   assert.deepEqual(hubAccessFor({}, 'hf_x', {}), { hubUrl: 'https://huggingface.co', accessToken: 'hf_x' });
   assert.deepEqual(hubAccessFor({}, undefined, {}), { hubUrl: 'https://huggingface.co' });
+});
+
+test('what the download says around it: "for CONFIG" only when a config asked; the end names repos and cache once', () => {
+  assert.equal(downloadQuestion('org/tiny', undefined, 'org/tiny'), 'Download org/tiny?');
+  assert.equal(downloadQuestion('org/sdxl', 'fp16', 'lora.sdxl.json'), 'Download org/sdxl (variant fp16) for lora.sdxl.json?');
+  const file = (repo: string, cached: boolean) => ({ repo, path: 'p', commit: 'c', etag: 'e', size: 1, url: 'u', cached });
+  const plan = {
+    cacheDir: '/c',
+    files: [file('org/tiny', true), file('org/tiny', true), file('org/vae', true)],
+    refs: [],
+    totalBytes: 11_000_000,
+    missingBytes: 0,
+    freeBytes: 8e10,
+  };
+  assert.equal(downloadDoneText(plan, true), 'org/tiny + org/vae is already in the Hugging Face cache /c (3 files, 11 MB).');
+  assert.equal(downloadDoneText(plan, false), 'Downloaded org/tiny + org/vae into the Hugging Face cache /c (3 files, 11 MB).');
 });

@@ -18,6 +18,8 @@ export interface DoctorTarget {
   env: Record<string, string | undefined>;
   accelerateConfigFile?: string;
   needs: EnvNeeds;
+  /** The config runs a simulation (the demo's stand-in trainer): said in the report, as it needs none of this. */
+  simulation?: string;
 }
 
 export interface DoctorTargetOptions {
@@ -69,8 +71,11 @@ export function doctorTarget(opts: DoctorTargetOptions): DoctorTarget | { error:
   if ('error' in min) needs.diffusersMinimumError = min.error;
   else if (min.version) needs.diffusersMinimum = min.version;
   const cf = config.launch?.accelerateArgs?.config_file as unknown;
+  // As runs/simulation.ts tells a simulated run: the stand-in trainer's marker in launch.env.
+  const simulated = config.launch?.env?.['SDXL_STANDIN_TRAINER'] !== undefined;
   return {
     ...chosen,
+    ...(simulated ? { simulation: name } : {}),
     cwd: target.cwd,
     env: target.env,
     ...(typeof cf === 'string' && cf !== '' ? { accelerateConfigFile: nodePath.resolve(target.cwd, cf) } : {}),
@@ -85,6 +90,8 @@ export interface DoctorReport {
   checks: EnvCheck[];
   /** Absent when the probe failed (then the one check says why). */
   probe?: EnvProbe;
+  /** The config file that runs a simulation, when it does (DoctorTarget.simulation). */
+  simulation?: string;
 }
 
 export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DoctorReport> {
@@ -96,6 +103,7 @@ export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner;
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const sim = target.simulation !== undefined ? { simulation: target.simulation } : {};
   if (!out.ok) {
     const next =
       out.failure === 'cancelled'
@@ -111,7 +119,7 @@ export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner;
       message: `${out.reason}.${next}`,
       fix: { kind: 'command', title: 'Set Up Training Environment…', command: SETUP_ENVIRONMENT_COMMAND },
     };
-    return { python: target.python, why: target.why, status: 'error', checks: [check] };
+    return { python: target.python, why: target.why, status: 'error', checks: [check], ...sim };
   }
   const checks = assessEnvironment(out.probe, target.needs, target.python);
   // A venv made by "Set Up Training Environment…" keeps a record: one that did not finish is said here, since the
@@ -126,5 +134,5 @@ export async function runDoctor(target: DoctorTarget, opts: { run?: ProbeRunner;
         ...(setup.state === 'half-done' ? { fix: { kind: 'command', title: 'Set Up Training Environment…', command: SETUP_ENVIRONMENT_COMMAND } } : {}),
       });
   }
-  return { python: target.python, why: target.why, status: worstStatus(checks), checks, probe: out.probe };
+  return { python: target.python, why: target.why, status: worstStatus(checks), checks, probe: out.probe, ...sim };
 }

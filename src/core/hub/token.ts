@@ -69,6 +69,22 @@ export function describeTokenSource(t: HubToken | undefined): string {
 }
 
 /**
+ * The Hub language status item's detail: the endpoint's host and, in a word, which token. Kept short: the status
+ * hover clips a long row, and its Sign In / Sign Out link with it.
+ */
+export function hubStatusDetail(endpoint: string, t: HubToken | undefined): string {
+  let host = endpoint;
+  try {
+    host = new URL(endpoint).host || endpoint;
+  } catch {
+    /* not a URL: shown as it is */
+  }
+  if (!t) return `${host}, not signed in`;
+  const source = t.source === 'signed-in' ? 'signed in' : t.source === 'token-file' ? "the Hugging Face CLI's token" : `$${t.source}`;
+  return `${host}, ${source}`;
+}
+
+/**
  * The environment a run gets for the signed-in token: HF_TOKEN, unless the config sets a token itself. Only a token
  * signed in here needs passing (the run inherits $HF_TOKEN, and huggingface_hub reads its own token file); it goes
  * the way of every run secret (supervisor/secrets.ts: never in run.json).

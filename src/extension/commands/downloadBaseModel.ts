@@ -8,7 +8,7 @@ import { hubCacheDir, repoCachePaths } from '../../core/hub/cachePaths';
 import { runDownload } from '../../core/hub/download';
 import { HubDownloadError } from '../../core/hub/downloadErrors';
 import { planDownload, type DownloadPlan } from '../../core/hub/downloadPlan';
-import { planSummary, progressText } from '../../core/hub/downloadText';
+import { downloadDoneText, downloadQuestion, planSummary, progressText } from '../../core/hub/downloadText';
 import { hubAccessFor } from '../../core/hub/hubAccess';
 import { downloadRequestOf, isHubId, type DownloadRequest } from '../../core/hub/modelFiles';
 import { errText } from '../../core/util/errText';
@@ -70,12 +70,11 @@ export async function downloadBaseModel(uri: unknown, token: () => Promise<strin
     );
     if (plan.missingBytes === 0) {
       await runDownload(plan, access); // links the snapshot and writes the refs
-      await done(`${model} is already in the Hugging Face cache (${planSummary(plan)}).`, plan);
+      await done(downloadDoneText(plan, true), plan);
       return;
     }
-    const variant = target.request.variant ? ` (variant ${target.request.variant})` : '';
     const go = await vscode.window.showInformationMessage(
-      `Download ${model}${variant} for ${target.source}?`,
+      downloadQuestion(model, target.request.variant, target.source),
       { modal: true, detail: `${planSummary(plan)}. Only the files the training script loads.` },
       'Download',
     );
@@ -101,7 +100,7 @@ export async function downloadBaseModel(uri: unknown, token: () => Promise<strin
         });
       },
     );
-    await done(`Downloaded ${model} into the Hugging Face cache (${planSummary(plan)}).`, plan);
+    await done(downloadDoneText(plan, false), plan);
   } catch (e) {
     if (e instanceof HubDownloadError && e.kind === 'cancelled') void vscode.window.showInformationMessage(e.message);
     else void vscode.window.showErrorMessage(e instanceof HubDownloadError ? e.message : `Download of ${model} failed: ${errText(e)}`);

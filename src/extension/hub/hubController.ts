@@ -11,7 +11,7 @@ import { gatherHubFacts, hubIdsOf, type HubFacts } from '../../core/hub/hubFacts
 import { hubKey } from '../../core/hub/hubRefs';
 import { HubSearch } from '../../core/hub/hubSearch';
 import { hubIdSlotAt } from '../../core/hub/idCompletion';
-import { describeTokenSource, resolveHubToken, type HubToken } from '../../core/hub/token';
+import { describeTokenSource, hubStatusDetail, resolveHubToken, type HubToken } from '../../core/hub/token';
 import { tokenOwner } from '../../core/hub/whoami';
 import type { KnownSecrets } from '../../core/util/redact';
 import { isConfigDocument } from '../configDocuments';
@@ -191,7 +191,7 @@ export class HubController implements vscode.Disposable {
       this.status.severity = vscode.LanguageStatusSeverity.Warning;
     } else {
       this.status.text = token ? 'Hub: token in use' : 'Hub: no token';
-      this.status.detail = `${hubEndpoint()}, ${describeTokenSource(token)}`;
+      this.status.detail = hubStatusDetail(hubEndpoint(), token);
       this.status.severity = vscode.LanguageStatusSeverity.Information;
     }
     this.status.command = token?.source === 'signed-in' ? { title: 'Sign Out', command: 'sdxl.hubSignOut' } : { title: 'Sign In', command: 'sdxl.hubSignIn' };
