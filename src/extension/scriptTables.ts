@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DocumentTables } from '../core/scriptHelp/documentTables';
 import { ScriptTableCache } from '../core/scriptHelp/scriptTableCache';
 import { argHoverAt, scriptOnlyCompletions } from '../core/scriptHelp/argHover';
-import { describeTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
+import { shortTableChoice, type ArgTableChoice } from '../core/scriptHelp/scriptTable';
 import { isConfigDocument } from './configDocuments';
 import { onDidChangeSettings, setting } from './settings';
 import type { Log } from './listenerErrors';
@@ -70,7 +70,7 @@ export class ScriptTables implements vscode.Disposable {
   private showStatus(doc: vscode.TextDocument | undefined): void {
     const choice = doc ? this.documents.shown(doc.uri.toString()) : undefined;
     this.status.text = !choice ? 'Arguments: built-in table' : choice.source === 'script' ? "Arguments: the script's --help" : 'Arguments: built-in table';
-    this.status.detail = choice ? describeTableChoice(choice) : undefined;
+    this.status.detail = choice ? shortTableChoice(choice) : undefined;
     this.status.severity =
       choice?.source === 'builtin' && /failed|could not be read/.test(choice.reason)
         ? vscode.LanguageStatusSeverity.Warning

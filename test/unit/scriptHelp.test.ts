@@ -11,7 +11,7 @@ import { HelpParseError, parseArgparseHelp } from '../../src/core/scriptHelp/hel
 import { runHelp, type HelpRunner } from '../../src/core/scriptHelp/helpRunner';
 import { helpTargetOf, shebangInterpreter, type HelpTarget } from '../../src/core/scriptHelp/helpTarget';
 import { ScriptTableCache } from '../../src/core/scriptHelp/scriptTableCache';
-import { describeTableChoice, tableFromHelp, type ArgTableChoice } from '../../src/core/scriptHelp/scriptTable';
+import { describeTableChoice, shortTableChoice, tableFromHelp, type ArgTableChoice } from '../../src/core/scriptHelp/scriptTable';
 import { SCRIPTS } from '../../src/core/scripts/scriptTables';
 import { validateConfig } from '../../src/core/diagnostics';
 import type { SdxlConfig } from '../../src/core/config/config';
@@ -152,6 +152,10 @@ test('cache: a failing --help falls back to the built-in table and says why', { 
     describeTableChoice(choice),
     /^arguments from the built-in table of diffusers 0\.40\.0\.dev0 \(commit 58eb52c\): the script's --help failed \(.*No module named 'datasets'\)$/,
   );
+  // The status item's few words: cut at a word, within 60 characters.
+  const short = shortTableChoice(choice);
+  assert.ok(short.length <= 60 && short.endsWith('…'), short);
+  assert.match(short, /^the script's --help failed/);
 });
 
 test('cache: a hanging --help falls back to the built-in table', { skip: !python3 && 'python3 not available' }, async () => {
@@ -418,3 +422,13 @@ test(
     }
   },
 );
+
+test("shortTableChoice: the script's file name, or the reason cut at a word", () => {
+  const script: ArgTableChoice = {
+    source: 'script',
+    table: { scriptPath: '/very/long/path/to/diffusers/examples/dreambooth/train_dreambooth_lora_sdxl.py' },
+  } as ArgTableChoice;
+  assert.equal(shortTableChoice(script), 'from train_dreambooth_lora_sdxl.py');
+  const builtin = { source: 'builtin', kind: 'lora', reason: 'reading the help is off (sdxl.scriptArguments.readHelp)' } as ArgTableChoice;
+  assert.equal(shortTableChoice(builtin), 'reading the help is off (sdxl.scriptArguments.readHelp)');
+});

@@ -1,5 +1,6 @@
 // The argument table of the user's own script file (from its `--help`), in the shape of the built-in tables, and the
 // words that say which of the two a config is checked against.
+import { basename } from 'node:path';
 import { SCRIPTS, groupOf, type ArgSpec, type ScriptKind } from '../scripts/scriptTables';
 import type { ParsedHelp } from './helpParser';
 
@@ -61,4 +62,16 @@ export function builtinTableName(kind: ScriptKind): string {
 export function describeTableChoice(choice: ArgTableChoice): string {
   if (choice.source === 'script') return `arguments from the script at ${choice.table.scriptPath} (its own --help)`;
   return `arguments from ${builtinTableName(choice.kind)}: ${choice.reason}`;
+}
+
+/**
+ * The same in a few words, for the language status item, whose hover cuts a long detail (and the link after it): the
+ * script's file name, or why not its table, cut at a word. The hover on an argument gives the whole of it.
+ */
+export function shortTableChoice(choice: ArgTableChoice, max = 60): string {
+  const text = choice.source === 'script' ? `from ${basename(choice.table.scriptPath)}` : choice.reason.split('\n')[0]!;
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }
