@@ -4,25 +4,10 @@
 // and gives its address to VS Code as HF_ENDPOINT. The ids are real names; their files are placeholders, except
 // `sdxl-trainer-demo/tiny-sdxl`, which serves the real worker's tiny SDXL when it is installed (a download of it loads
 // in diffusers). Prints the address on its first line, then serves until killed.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { sdxlRepoFiles, startFakeHub, type FakeRepo } from '../test/hub/fakeHub';
+import { join, resolve } from 'node:path';
+import { filesUnder, sdxlRepoFiles, startFakeHub, type FakeRepo } from '../test/hub/fakeHub';
 
 const root = resolve(__dirname, '..');
-
-/** Every file under `dir`, by its path relative to `dir` with forward slashes. */
-function filesUnder(dir: string): Record<string, Uint8Array> {
-  const out: Record<string, Uint8Array> = {};
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p).split('\\').join('/')] = readFileSync(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function tinyModel(): Record<string, Uint8Array> | undefined {
   const dir = join(process.env.SDXL_REAL_WORKER ?? join(root, '.cache', 'real-worker'), 'tiny', 'model');

@@ -12,6 +12,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 export interface FakeRepo {
   /** `org/name`. */
@@ -330,4 +332,18 @@ export function sdxlRepoFiles(options: { fp16Variant?: boolean; binToo?: boolean
     files['vae/diffusion_pytorch_model.bin'] = weights(24);
   }
   return files;
+}
+
+/** A folder's files as a repo's (`files` of a FakeRepo): paths relative to `dir`, with forward slashes. */
+export function filesUnder(dir: string): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p).split('\\').join('/')] = readFileSync(p);
+    }
+  };
+  walk(dir);
+  return out;
 }

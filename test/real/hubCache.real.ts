@@ -6,30 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { hubCacheDir } from '../../src/core/hub/cachePaths';
 import { runDownload } from '../../src/core/hub/download';
 import { planDownload } from '../../src/core/hub/downloadPlan';
-import { startFakeHub } from '../hub/fakeHub';
+import { filesUnder, startFakeHub } from '../hub/fakeHub';
 import { realWorkerOrSkip } from './realWorker';
 
 const { worker, skip } = realWorkerOrSkip();
 const REPO = 'tiny-org/tiny-sdxl';
-
-function filesUnder(dir: string): Record<string, Uint8Array> {
-  const out: Record<string, Uint8Array> = {};
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p).split('\\').join('/')] = readFileSync(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Runs Python without blocking this process: the fake Hub it asks lives in this event loop. */
 function runPython(python: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
