@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSetup, maskSetupText } from '../../src/core/env/setupRunner';
 import { describeSetup, readSetupRecord, setupRecordPath, writeSetupRecord, type SetupRecord } from '../../src/core/env/setupRecord';
-import { satisfiesMinVersion } from '../../src/core/env/setupSteps';
+import { atLeast } from '../../src/core/env/version';
 import type { SetupPlan, SetupStep } from '../../src/core/env/setupPlan';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sdxl-setup-runner-'));
@@ -231,13 +231,13 @@ test("the clone's script: missing, or demanding a newer diffusers than the relea
   assert.deepEqual(await runSetup(plan(join(dir, 'v3'), [check()]), { onOutput: () => undefined }), { status: 'done' });
 });
 
-test('versions: a dev release is older than its release; numbers compare as numbers', () => {
-  assert.ok(satisfiesMinVersion('0.27.2', '0.27.0'));
-  assert.ok(satisfiesMinVersion('0.27.2', '0.27.2.dev0'));
-  assert.ok(!satisfiesMinVersion('0.27.2', '0.28.0.dev0'));
-  assert.ok(!satisfiesMinVersion('0.27.2', '0.40.0'));
-  assert.ok(satisfiesMinVersion('0.100.0', '0.99.0'));
-  assert.ok(!satisfiesMinVersion('0.27.2.dev0', '0.27.2'));
+test('versions (the clone check uses env/version.ts): a dev release is older than its release; numbers compare as numbers', () => {
+  assert.ok(atLeast('0.27.2', '0.27.0'));
+  assert.ok(atLeast('0.27.2', '0.27.2.dev0'));
+  assert.ok(!atLeast('0.27.2', '0.28.0.dev0'));
+  assert.ok(!atLeast('0.27.2', '0.40.0'));
+  assert.ok(atLeast('0.100.0', '0.99.0'));
+  assert.ok(!atLeast('0.27.2.dev0', '0.27.2'));
 });
 
 test('output is masked: Hugging Face tokens and credentials in index URLs; invalid UTF-8 does not break the stream', async () => {

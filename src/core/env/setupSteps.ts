@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { errText } from '../util/errText';
+import { minVersionInScript } from './scriptMinimum';
+import { atLeast } from './version';
 
 /** Text a step printed, decoded (invalid UTF-8 becomes U+FFFD) and cut at line ends so a secret is never split. */
 export type OutputSink = (text: string) => void;
@@ -130,25 +132,6 @@ export async function download(url: string, dest: string, signal: AbortSignal): 
   return undefined;
 }
 
-/** A version's release numbers and whether it is a pre-release (`0.40.0.dev0` → [0, 40, 0], true). */
-function versionParts(v: string): { nums: number[]; pre: boolean } {
-  const m = /^(\d+(?:\.\d+)*)(.*)$/.exec(v.trim());
-  if (!m) return { nums: [], pre: false };
-  return { nums: m[1]!.split('.').map(Number), pre: m[2]!.replace(/^\./, '') !== '' };
-}
-
-/** Whether `installed` satisfies the script's `check_min_version(min)` (a pre-release of a version is older than it). */
-export function satisfiesMinVersion(installed: string, min: string): boolean {
-  const a = versionParts(installed);
-  const b = versionParts(min);
-  for (let i = 0; i < Math.max(a.nums.length, b.nums.length); i++) {
-    const x = a.nums[i] ?? 0;
-    const y = b.nums[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return !a.pre || b.pre;
-}
-
 /** The clone's script exists, is a file, and does not demand a newer diffusers than the release installed. */
 export async function checkScript(file: string, release: string): Promise<string | undefined> {
   let text: string;
@@ -160,8 +143,8 @@ export async function checkScript(file: string, release: string): Promise<string
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} does not exist` : `${file} could not be read: ${errText(e)}`;
   }
-  const min = /check_min_version\(\s*["']([^"']+)["']\s*\)/.exec(text)?.[1];
-  if (min && !satisfiesMinVersion(release, min)) {
+  const min = minVersionInScript(text);
+  if (min && atLeast(release, min) === false) {
     return `${path.basename(file)} calls check_min_version("${min}"), newer than diffusers ${release} that the setup installs`;
   }
   return undefined;
