@@ -13,12 +13,25 @@ export type HubRepoType = 'model' | 'dataset';
  * HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
  */
 export function hubCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
-  const set = (name: string): string | undefined => {
+  const set = envPath(env, home);
+  return set('HF_HUB_CACHE') ?? set('HUGGINGFACE_HUB_CACHE') ?? join(hfHome(env, home), 'hub');
+}
+
+/**
+ * The Hugging Face home folder (constants.HF_HOME): $HF_HOME, else $XDG_CACHE_HOME/huggingface, else
+ * ~/.cache/huggingface; the cache, the token file and accelerate's default config live under it.
+ */
+export function hfHome(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
+  const set = envPath(env, home);
+  return set('HF_HOME') ?? join(set('XDG_CACHE_HOME') ?? join(home, '.cache'), 'huggingface');
+}
+
+/** A path from the environment, `~` expanded as huggingface_hub's expanduser does; unset or empty: undefined. */
+function envPath(env: Readonly<Record<string, string | undefined>>, home: string): (name: string) => string | undefined {
+  return (name) => {
     const v = env[name];
     return v === undefined || v === '' ? undefined : expandHome(v, home);
   };
-  const hfHome = set('HF_HOME') ?? join(set('XDG_CACHE_HOME') ?? join(home, '.cache'), 'huggingface');
-  return set('HF_HUB_CACHE') ?? set('HUGGINGFACE_HUB_CACHE') ?? join(hfHome, 'hub');
 }
 
 function expandHome(p: string, home: string): string {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { hfHome } from './cachePaths';
 
 export type TokenSource = 'signed-in' | 'HF_TOKEN' | 'HUGGING_FACE_HUB_TOKEN' | 'token-file';
 
@@ -27,8 +28,7 @@ export interface TokenLookup {
 /** Where the Hugging Face CLI keeps its token, as huggingface_hub.constants computes it. */
 export function tokenFilePath(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
   if (env.HF_TOKEN_PATH) return env.HF_TOKEN_PATH;
-  const hfHome = env.HF_HOME || join(env.XDG_CACHE_HOME || join(home, '.cache'), 'huggingface');
-  return join(hfHome, 'token');
+  return join(hfHome(env, home), 'token');
 }
 
 function readTextFile(path: string): string | undefined {
