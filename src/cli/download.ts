@@ -2,7 +2,7 @@
 // config (its model, VAE, revision and variant; launch.env's HF_HOME/HF_HUB_CACHE/HF_ENDPOINT) or a model id. The
 // endpoint and token come from HF_ENDPOINT / HF_TOKEN. Progress on stderr; Ctrl-C cancels and keeps the partial file.
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseConfigText } from '../core/config/config';
 import { hubCacheDir } from '../core/hub/cachePaths';
 import { runDownload } from '../core/hub/download';
@@ -11,7 +11,7 @@ import { planDownload } from '../core/hub/downloadPlan';
 import { planSummary, progressText } from '../core/hub/downloadText';
 import { hubAccessFor } from '../core/hub/hubAccess';
 import { resolveHubToken } from '../core/hub/token';
-import { downloadRequestOf, isHubId, type DownloadRequest } from '../core/hub/modelFiles';
+import { downloadRequestOfConfig, isHubId, type DownloadRequest } from '../core/hub/modelFiles';
 import { parseFlags, UsageError, type CliIo } from './io';
 import { readConfigFile } from './validate';
 
@@ -35,8 +35,7 @@ export async function downloadCommand(args: string[], io: CliIo): Promise<number
       io.err(`${file}: error: not a valid training config (\`sdxl-trainer validate\` shows where)\n`);
       return 1;
     }
-    const base = config.launch?.cwd ? resolve(dirname(file), config.launch.cwd) : dirname(file);
-    const req = downloadRequestOf(config.args, (p) => isAbsolute(p) || existsSync(resolve(base, p)));
+    const req = downloadRequestOfConfig(config, file);
     if (typeof req === 'string') {
       io.err(`${file}: ${req}\n`);
       return 1;

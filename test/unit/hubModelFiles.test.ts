@@ -1,12 +1,22 @@
 // Which files a download takes from an SDXL repo, and where the cache puts them (huggingface_hub's layout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hubCacheDir, normalizeEtag, repoCachePaths, repoFolderName } from '../../src/core/hub/cachePaths';
 import { HubDownloadError, bytesText } from '../../src/core/hub/downloadErrors';
 import { hubAccessFor } from '../../src/core/hub/hubAccess';
 import { downloadDoneText, downloadQuestion, planSummary, progressText } from '../../src/core/hub/downloadText';
-import { addVariant, downloadRequestOf, isHubId, selectPipelineFiles, selectVaeFiles, type RepoFile } from '../../src/core/hub/modelFiles';
+import {
+  addVariant,
+  downloadRequestOf,
+  downloadRequestOfConfig,
+  isHubId,
+  selectPipelineFiles,
+  selectVaeFiles,
+  type RepoFile,
+} from '../../src/core/hub/modelFiles';
 import { sdxlRepoFiles } from '../hub/fakeHub';
 
 const listing = (files: Record<string, string | Uint8Array>): RepoFile[] =>
@@ -198,4 +208,13 @@ test('what the download says around it: "for CONFIG" only when a config asked; t
   };
   assert.equal(downloadDoneText(plan, true), 'org/tiny + org/vae is already in the Hugging Face cache /c (3 files, 11 MB).');
   assert.equal(downloadDoneText(plan, false), 'Downloaded org/tiny + org/vae into the Hugging Face cache /c (3 files, 11 MB).');
+});
+
+test("a config's download request takes values that exist where the run resolves them (launch.cwd) as local", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sdxl-dl-request-'));
+  mkdirSync(join(dir, 'run', 'models', 'sdxl'), { recursive: true });
+  const config = (model: string) => ({ script: 'lora' as const, launch: { cwd: 'run' }, args: { pretrained_model_name_or_path: model } });
+  assert.match(String(downloadRequestOfConfig(config('models/sdxl'), join(dir, 'a.sdxl.json'))), /local path/);
+  assert.deepEqual(downloadRequestOfConfig(config('org/sdxl'), join(dir, 'a.sdxl.json')), { model: 'org/sdxl', modelVae: true });
+  assert.ok(!isHubId('a--b') && !isHubId('org/name-'), "the Hub checks' id rule");
 });

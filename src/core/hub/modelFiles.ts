@@ -7,7 +7,10 @@
 // Weights follow from_pretrained: `.safetensors` first, `.bin` only when a folder has no safetensors; with `variant`
 // only the variant's files (`model.fp16.safetensors`), as from_pretrained(variant=…) loads no others. Never the
 // single-file checkpoints at the repo root, onnx/, flax/openvino weights.
+import { existsSync } from 'node:fs';
+import type { SdxlConfig } from '../config/config';
 import type { ArgValue } from '../scripts/scriptTables';
+import { classifyRef, runPathOf } from './hubRefs';
 import { HubDownloadError } from './downloadErrors';
 
 export interface RepoFile {
@@ -151,9 +154,23 @@ export interface DownloadRequest {
   variant?: string;
 }
 
-/** A Hub repo id (`org/name`, or a legacy `name`) as opposed to a local path. */
+/**
+ * A Hub repo id (`org/name`, or a legacy `name`) as opposed to a local path, by the rule the Hub checks use
+ * (hubRefs.ts); a weights file's name (`model.safetensors`) is a path here, since it is what one downloads.
+ */
 export function isHubId(value: string): boolean {
-  return /^[\w][\w.-]*(\/[\w][\w.-]*)?$/.test(value) && !value.includes('..') && !/\.(safetensors|ckpt|bin)$/.test(value);
+  return classifyRef(value, undefined).kind === 'hub' && !/\.(safetensors|ckpt|bin)$/.test(value);
+}
+
+/**
+ * The download a config asks for, with the values that name an existing file or folder, where the run resolves them
+ * (hubRefs.ts runPathOf: the run's working folder), taken as local.
+ */
+export function downloadRequestOfConfig(config: SdxlConfig, configPath: string): DownloadRequest | string {
+  return downloadRequestOf(config.args, (p) => {
+    const abs = runPathOf(config, configPath, p);
+    return abs !== undefined && existsSync(abs);
+  });
 }
 
 /**

@@ -2,15 +2,13 @@
 // Python libraries read, with a cancellable progress notification. Trusted workspaces only (it writes outside the
 // workspace and talks to the network on the config's behalf).
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import { hubCacheDir, repoCachePaths } from '../../core/hub/cachePaths';
 import { runDownload } from '../../core/hub/download';
 import { HubDownloadError } from '../../core/hub/downloadErrors';
 import { planDownload, type DownloadPlan } from '../../core/hub/downloadPlan';
 import { downloadDoneText, downloadQuestion, planSummary, progressText } from '../../core/hub/downloadText';
 import { hubAccessFor } from '../../core/hub/hubAccess';
-import { downloadRequestOf, isHubId, type DownloadRequest } from '../../core/hub/modelFiles';
+import { downloadRequestOfConfig, isHubId, type DownloadRequest } from '../../core/hub/modelFiles';
 import { errText } from '../../core/util/errText';
 import { isConfigDocument, isConfigUri, parseDocument } from '../configDocuments';
 
@@ -35,9 +33,7 @@ async function targetOf(uri: unknown): Promise<Target | undefined> {
       void vscode.window.showErrorMessage(`${name} is not a valid training config (see the Problems panel): fix it, then run Download Base Model again.`);
       return undefined;
     }
-    const base = config.launch?.cwd ? resolve(dirname(doc.uri.fsPath), config.launch.cwd) : dirname(doc.uri.fsPath);
-    const isLocal = (p: string): boolean => isAbsolute(p) || existsSync(resolve(base, p));
-    const request = downloadRequestOf(config.args, isLocal);
+    const request = downloadRequestOfConfig(config, doc.uri.fsPath);
     if (typeof request === 'string') {
       void vscode.window.showInformationMessage(`${name}: ${request}`);
       return undefined;
