@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { errText } from '../util/errText';
+import { pidAlive } from '../util/pidAlive';
 
 export const SETUP_RECORD_FILE = '.sdxl-setup.json';
 
@@ -57,15 +58,6 @@ export async function readSetupRecord(file: string): Promise<ReadRecord> {
     return { found: true, record: v as SetupRecord };
   } catch (e) {
     return { found: true, unreadable: `${file} is not valid JSON: ${errText(e)}` };
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -3,16 +3,8 @@
 // file under `.locks/`, not huggingface_hub's `<etag>.lock` (that one is an flock the Python side holds; Node has none).
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { pidAlive } from '../util/pidAlive';
 import { HubDownloadError } from './downloadErrors';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
-}
 
 async function take(lock: string): Promise<boolean> {
   try {
@@ -31,7 +23,7 @@ export async function withBlobLock<T>(lock: string, what: string, run: () => Pro
   await mkdir(dirname(lock), { recursive: true });
   if (!(await take(lock))) {
     const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && alive(pid))
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid))
       throw new HubDownloadError(
         'busy',
         `${what} is being downloaded by another process (pid ${pid}): wait for it to finish (or stop it), then run Download again.`,

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidAlive } from '../util/pidAlive';
 
 /** How process facts are read: injectable, so tests can play another platform and see every tool spawned. */
 export interface ProcessQuery {
@@ -118,12 +119,7 @@ export async function groupOf(pid: number, query: ProcessQuery = systemProcesses
 
 /** The process exists (a zombie does not count: it has finished and only waits to be reaped). */
 export function pidExists(pid: number, query: ProcessQuery = systemProcesses): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return false;
   if (query.platform === 'linux') {
     const info = readLinuxProc(pid);
     return !!info && info.state !== 'Z';
