@@ -9,6 +9,8 @@ import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as SetupModule from '../../src/extension/commands/setupEnvironment';
+import { pidAlive } from '../../src/core/util/pidAlive';
+import { waitFor } from './supervisorTestKit';
 
 interface Pty {
   open(): void;
@@ -155,23 +157,6 @@ function reset(folder: string): void {
   ui.message = () => undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const posixOnly = { skip: process.platform === 'win32' ? 'the stand-in python is a shell script' : false };
 
 test('untrusted workspace: a warning, no question, no terminal, nothing run', async () => {
@@ -262,12 +247,12 @@ test('closing the terminal cancels: the step and what it started end, the setup 
   try {
     ui.input = (_t, value) => (value === 'python3' ? python : value);
     const running = setupEnvironment();
-    await until(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'pip to start');
+    await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'pip to start', 10_000);
     const [shell, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number);
     ui.terminal!.close();
     await running;
     assert.match(ui.shown.find((s) => s.kind === 'warning')?.text ?? '', /Cancelled during step 2\/6 "Upgrade pip": .* is half set up/);
-    await until(() => !alive(shell!) && !alive(sleeper!), 'the process tree to end');
+    await waitFor(() => !pidAlive(shell!) && !pidAlive(sleeper!), 'the process tree to end', 10_000);
   } finally {
     delete process.env.SETUP_PIP_HANG;
   }

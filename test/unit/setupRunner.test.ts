@@ -12,6 +12,8 @@ import { runSetup, maskSetupText } from '../../src/core/env/setupRunner';
 import { describeSetup, readSetupRecord, setupRecordPath, writeSetupRecord, type SetupRecord } from '../../src/core/env/setupRecord';
 import { atLeast } from '../../src/core/env/version';
 import type { SetupPlan, SetupStep } from '../../src/core/env/setupPlan';
+import { pidAlive } from '../../src/core/util/pidAlive';
+import { waitFor } from './supervisorTestKit';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sdxl-setup-runner-'));
 const node = (code: string, title: string, hint = `try something else after ${title}`): SetupStep => ({
@@ -29,23 +31,6 @@ const plan = (venvDir: string, steps: SetupStep[]): SetupPlan => ({
   scriptPath: 's',
   steps,
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('steps run in order with their env, output streams, and the record ends "done"', async () => {
   const dir = tmp();
@@ -134,14 +119,14 @@ test('cancel kills the running step and what it started, stops the plan, and the
     signal: ac.signal,
     killGraceMs: 200,
   });
-  await until(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'the step to start its grandchild');
+  await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 'the step to start its grandchild', 10_000);
   const [child, grandchild] = readFileSync(pids, 'utf8').split(' ').map(Number);
   ac.abort();
   const outcome = await running;
   assert.ok(outcome.status === 'cancelled');
   assert.equal(outcome.step, 1);
   assert.match(outcome.message, /Cancelled during step 1\/2 "Install torch": .* is half set up\. Run the setup again/);
-  await until(() => !alive(child!) && !alive(grandchild!), 'the process tree to end');
+  await waitFor(() => !pidAlive(child!) && !pidAlive(grandchild!), 'the process tree to end', 10_000);
   assert.ok(!existsSync(after));
   const d = describeSetup(await readSetupRecord(setupRecordPath(venv)));
   assert.equal(d.state, 'half-done');
