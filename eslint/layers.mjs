@@ -14,6 +14,8 @@ export const CORE_STAGES = [
   'scriptHelp',
   'env',
   'hub',
+  'clip',
+  'dataset',
   'diagnostics',
   'run',
   'worker',
@@ -29,6 +31,7 @@ export const AREAS = {
   cli: ['core', 'shared', 'cli'],
   wrapper: ['core:supervisor', 'shared'],
   validateWorker: ['core:diagnostics', 'shared'],
+  clipWorker: ['core:clip', 'shared'],
   extension: ['core', 'shared', 'extension'],
   webview: ['shared', 'webview'],
 };
@@ -46,6 +49,7 @@ export function layerOf(absPath) {
   if (rel === 'src/cli.ts' || rel.startsWith('src/cli/')) return { area: 'cli' };
   if (rel === 'src/wrapper.ts') return { area: 'wrapper' };
   if (rel === 'src/validateWorker.ts') return { area: 'validateWorker' };
+  if (rel === 'src/clipWorker.ts') return { area: 'clipWorker' };
   if (rel.startsWith('src/extension/')) return { area: 'extension' };
   if (rel.startsWith('webview/src/')) return { area: 'webview' };
   return undefined;
