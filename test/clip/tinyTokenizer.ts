@@ -58,7 +58,10 @@ export function writeTinyTokenizer(dir: string, pad = '<|endoftext|>'): string {
   writeFileSync(join(dir, 'merges.txt'), ['#version: 0.2', ...TINY_MERGES].join('\n') + '\n');
   const special = { bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: pad };
   writeFileSync(join(dir, 'special_tokens_map.json'), JSON.stringify(special));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...special, model_max_length: 77, tokenizer_class: 'CLIPTokenizer', do_lower_case: true }));
+  writeFileSync(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ ...special, model_max_length: 77, tokenizer_class: 'CLIPTokenizer', do_lower_case: true }),
+  );
   return dir;
 }
 

@@ -52,7 +52,7 @@ export class ClipTokenizer {
       if (!l || l.startsWith('#version')) continue;
       const parts = l.split(/\s+/);
       if (parts.length !== 2) throw new Error(`${where}: merges.txt line ${rank + 1} is not two tokens: ${JSON.stringify(l.slice(0, 80))}`);
-      const key = pairKey(parts[0], parts[1]);
+      const key = pairKey(parts[0]!, parts[1]!);
       if (!this.ranks.has(key)) this.ranks.set(key, rank);
       rank++;
     }
@@ -120,7 +120,7 @@ export class ClipTokenizer {
   private word(piece: string): number[] {
     const cached = this.cache.get(piece);
     if (cached) return cached;
-    const symbols = Array.from(new TextEncoder().encode(piece), (b) => BYTE_TO_UNICODE[b]);
+    const symbols = Array.from(new TextEncoder().encode(piece), (b) => BYTE_TO_UNICODE[b]!);
     symbols[symbols.length - 1] += WORD_END;
     const ids = bpe(symbols, this.ranks).map((t) => this.vocab.get(t) ?? this.unkId);
     if (piece.length <= CACHE_WORD_MAX) {
@@ -151,14 +151,30 @@ export async function loadClipTokenizer(dir: string): Promise<ClipTokenizer> {
     }
     throw new Error(`CLIP tokenizer ${join(dir, name)}: not a JSON object`);
   };
-  const vocabRaw = json(await read('vocab.json', true), 'vocab.json');
+  const vocabText = await read('vocab.json', false);
+  let vocabRaw: Record<string, unknown>;
+  let merges: string;
+  let vocabFile = join(dir, 'vocab.json');
+  if (vocabText === undefined && (await read('tokenizer.json', false)) !== undefined) {
+    // tokenizers' single file: model.vocab and model.merges ("a b" strings, or [a, b] pairs in newer files).
+    vocabFile = join(dir, 'tokenizer.json');
+    const model = json(await read('tokenizer.json', true), 'tokenizer.json').model as { vocab?: unknown; merges?: unknown } | undefined;
+    vocabRaw = json(JSON.stringify(model?.vocab ?? null), 'tokenizer.json model.vocab');
+    const list = Array.isArray(model?.merges) ? (model.merges as unknown[]) : [];
+    merges = list.map((m) => (Array.isArray(m) ? m.join(' ') : String(m))).join('\n');
+  } else {
+    vocabRaw = json(vocabText ?? (await read('vocab.json', true)), 'vocab.json');
+    merges = (await read('merges.txt', true)) ?? '';
+  }
   const vocab: Record<string, number> = {};
   for (const [k, v] of Object.entries(vocabRaw)) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`CLIP tokenizer ${join(dir, 'vocab.json')}: the id of ${JSON.stringify(k)} is not an integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`CLIP tokenizer ${vocabFile}: the id of ${JSON.stringify(k)} is not an integer`);
     vocab[k] = v;
   }
-  const merges = (await read('merges.txt', true)) ?? '';
-  const special = { ...json(await read('tokenizer_config.json', false), 'tokenizer_config.json'), ...json(await read('special_tokens_map.json', false), 'special_tokens_map.json') };
+  const special = {
+    ...json(await read('tokenizer_config.json', false), 'tokenizer_config.json'),
+    ...json(await read('special_tokens_map.json', false), 'special_tokens_map.json'),
+  };
   return new ClipTokenizer({ vocab, merges, special }, `CLIP tokenizer ${dir}`);
 }
 
@@ -198,48 +214,46 @@ interface Candidate {
  * BPE of one word: repeatedly merges the adjacent pair of lowest merge rank (leftmost first on ties), as
  * CLIPTokenizer.bpe does, with a linked list and a binary heap so a long word costs n log n instead of n².
  */
-export function bpe(symbols: string[], ranks: ReadonlyMap<string, number>): string[] {
+export function bpe(symbols: readonly string[], ranks: ReadonlyMap<string, number>): string[] {
   const n = symbols.length;
   if (n < 2) return symbols.slice();
   const sym = symbols.slice();
-  const next = new Int32Array(n);
-  const prev = new Int32Array(n);
-  const version = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    next[i] = i + 1 < n ? i + 1 : -1;
-    prev[i] = i - 1;
-  }
+  const next = Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
+  const prev = Array.from({ length: n }, (_, i) => i - 1);
+  const version = new Array<number>(n).fill(0);
+  const alive = new Array<boolean>(n).fill(true);
   const heap: Candidate[] = [];
+  const rankAt = (left: number): number | undefined => {
+    const right = next[left]!;
+    return right < 0 ? undefined : ranks.get(pairKey(sym[left]!, sym[right]!));
+  };
   const push = (left: number): void => {
-    const right = next[left];
-    if (right < 0) return;
-    const rank = ranks.get(pairKey(sym[left], sym[right]));
-    if (rank !== undefined) heapPush(heap, { rank, left, version: version[left] });
+    const rank = rankAt(left);
+    if (rank !== undefined) heapPush(heap, { rank, left, version: version[left]! });
   };
   for (let i = 0; i + 1 < n; i++) push(i);
-  const alive = new Uint8Array(n).fill(1);
   for (;;) {
     const c = heapPop(heap);
     if (!c) break;
     const { left } = c;
-    if (!alive[left] || version[left] !== c.version) continue;
-    const right = next[left];
-    if (right < 0 || ranks.get(pairKey(sym[left], sym[right])) !== c.rank) continue;
-    // Merge right into left; both neighbours' pairs change.
-    sym[left] += sym[right];
-    alive[right] = 0;
-    next[left] = next[right];
-    if (next[right] >= 0) prev[next[right]] = left;
-    version[left]++;
+    if (!alive[left] || version[left] !== c.version || rankAt(left) !== c.rank) continue;
+    // Merge the right symbol into the left one; the pairs on both sides change.
+    const right = next[left]!;
+    sym[left] += sym[right]!;
+    alive[right] = false;
+    const after = next[right]!;
+    next[left] = after;
+    if (after >= 0) prev[after] = left;
+    version[left]!++;
     push(left);
-    const p = prev[left];
+    const p = prev[left]!;
     if (p >= 0) {
-      version[p]++;
+      version[p]!++;
       push(p);
     }
   }
   const out: string[] = [];
-  for (let i = 0; i >= 0; i = next[i]) out.push(sym[i]);
+  for (let i = 0; i >= 0; i = next[i]!) out.push(sym[i]!);
   return out;
 }
 
@@ -252,8 +266,8 @@ function heapPush(h: Candidate[], c: Candidate): void {
   let i = h.length - 1;
   while (i > 0) {
     const p = (i - 1) >> 1;
-    if (!less(h[i], h[p])) break;
-    [h[i], h[p]] = [h[p], h[i]];
+    if (!less(h[i]!, h[p]!)) break;
+    swap(h, i, p);
     i = p;
   }
 }
@@ -268,12 +282,18 @@ function heapPop(h: Candidate[]): Candidate | undefined {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && less(h[l], h[m])) m = l;
-      if (r < h.length && less(h[r], h[m])) m = r;
+      if (l < h.length && less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && less(h[r]!, h[m]!)) m = r;
       if (m === i) break;
-      [h[i], h[m]] = [h[m], h[i]];
+      swap(h, i, m);
       i = m;
     }
   }
   return top;
+}
+
+function swap(h: Candidate[], a: number, b: number): void {
+  const t = h[a]!;
+  h[a] = h[b]!;
+  h[b] = t;
 }
