@@ -24,6 +24,7 @@ import type { SettingKey } from './settingsTable';
 import { loggingErrors } from './listenerErrors';
 import { HubController } from './hub/hubController';
 import { errText } from '../core/util/errText';
+import { ClipService } from './clip/clipService';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -36,6 +37,8 @@ export class SdxlExtension implements vscode.Disposable {
   readonly memoryLens: MemoryCodeLensProvider;
   private readonly estimates = new EstimateDocuments();
   readonly runs: RunsController;
+  /** CLIP scores (dataset similarity, run scoring): a worker thread started on first use. */
+  readonly clip: ClipService;
 
   constructor(context: vscode.ExtensionContext) {
     const warn = (message: string) => this.output.warn(message);
@@ -45,6 +48,7 @@ export class SdxlExtension implements vscode.Disposable {
     this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, hub, environment);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
+    this.clip = new ClipService(context.globalState, () => hub.tokenValue());
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
@@ -84,6 +88,7 @@ export class SdxlExtension implements vscode.Disposable {
         this.gpus.reset();
         this.memoryLens.refresh();
       }),
+      { dispose: () => void this.clip.dispose() },
       onDidChangeSettings(
         loggingErrors('Applying changed settings', warn, (changed: ReadonlySet<SettingKey>) => {
           // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.

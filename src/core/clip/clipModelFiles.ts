@@ -83,16 +83,28 @@ export async function cachedClipModel(repo: string, cacheDir: string, revision =
 }
 
 /**
- * The model files for the setting `model` (a local folder, or a Hub id; empty = DEFAULT_CLIP_MODEL), downloading
- * them on first use. Throws naming the folder or repo, or a HubDownloadError with the next step.
+ * The model files for the setting `model` when they need no download: a local folder, or a Hub id whose snapshot a
+ * finished download left in the cache. Undefined when the Hub must be asked; throws for a value that is neither.
  */
-export async function resolveClipModel(model: string, options: ResolveClipOptions): Promise<ClipModelFiles> {
+export async function localClipModel(
+  model: string,
+  options: Pick<ResolveClipOptions, 'baseDir' | 'cacheDir' | 'revision'>,
+): Promise<ClipModelFiles | undefined> {
   const value = model.trim() || DEFAULT_CLIP_MODEL;
   const local = resolve(options.baseDir ?? process.cwd(), value);
   if (await isDir(local)) return findClipModelFiles(local);
   if (!isHubId(value)) throw new Error(`CLIP model "${value}": no such folder (${local}), and not a Hub model id (org/name)`);
-  const cached = await cachedClipModel(value, options.cacheDir, options.revision);
-  if (cached) return cached;
+  return cachedClipModel(value, options.cacheDir, options.revision);
+}
+
+/**
+ * The model files for the setting `model` (a local folder, or a Hub id; empty = DEFAULT_CLIP_MODEL), downloading
+ * them on first use. Throws naming the folder or repo, or a HubDownloadError with the next step.
+ */
+export async function resolveClipModel(model: string, options: ResolveClipOptions): Promise<ClipModelFiles> {
+  const found = await localClipModel(model, options);
+  if (found) return found;
+  const value = model.trim() || DEFAULT_CLIP_MODEL;
   const plan = await planRepoDownload(value, (files) => selectClipFiles(value, files), options.access, options.cacheDir, options.revision);
   if (plan.missingBytes > (options.askAboveBytes ?? ASK_ABOVE_BYTES) && options.confirm && !(await options.confirm(plan))) {
     throw new HubDownloadError('cancelled', `The CLIP model ${value} (${(plan.missingBytes / 1e6).toFixed(0)} MB) was not downloaded.`);
