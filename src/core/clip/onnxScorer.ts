@@ -90,7 +90,9 @@ class OnnxClipScorer implements ImageTextScorer {
 
   private async open(): Promise<Loaded> {
     const f = this.options.files;
-    const ort: Ort = await import('onnxruntime-node');
+    // A dynamic import of a CommonJS package: its exports are found by Node's static scan, else only under default.
+    const mod = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+    const ort: Ort = typeof mod.InferenceSession === 'function' ? mod : (mod.default ?? mod);
     const threads = this.options.threads ?? Math.max(1, Math.min(2, availableParallelism()));
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
