@@ -28,7 +28,7 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
   constructor(
     private readonly state: vscode.Memento,
     private readonly token: () => Promise<string | undefined>,
-    private readonly workerFile = join(__dirname, 'clipWorker.js'),
+    private readonly options: { workerFile?: string; askAboveBytes?: number } = {},
   ) {
     this.subscriptions.push(
       onDidChangeSettings((changed) => {
@@ -57,7 +57,9 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
     if (!vscode.workspace.isTrusted)
       return Promise.reject(new Error('CLIP scoring runs only in a trusted workspace: trust this folder first (Manage Workspace Trust).'));
     if (!this.client) {
-      const pending = this.modelFiles().then((files) => new ClipWorkerClient({ files, spawn: () => new Worker(this.workerFile) }));
+      const pending = this.modelFiles().then(
+        (files) => new ClipWorkerClient({ files, spawn: () => new Worker(this.options.workerFile ?? join(__dirname, 'clipWorker.js')) }),
+      );
       this.client = pending;
       // A failed resolve (declined, offline, a bad setting) is not kept: the next score tries again.
       pending.catch(() => {
@@ -93,6 +95,7 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
           ...where,
           access,
           signal: abort.signal,
+          ...(this.options.askAboveBytes !== undefined ? { askAboveBytes: this.options.askAboveBytes } : {}),
           confirm: async (plan) => {
             const mb = (plan.missingBytes / 1e6).toFixed(0);
             const answer = await vscode.window.showInformationMessage(
