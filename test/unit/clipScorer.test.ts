@@ -2,7 +2,7 @@
 // same math in plain TS, batches against one by one, bad images, cancel, the model layouts it accepts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -120,6 +120,12 @@ test('a folder without a model, and a model with the wrong names, are errors tha
   const swapped = createClipScorer({ files: { ...files, vision: files.text!, text: files.vision! } });
   scorers.push(swapped);
   await assert.rejects(swapped.score(images, 'x'), (e: Error) => e.message.includes(files.text!) && /expected input pixel_values/.test(e.message));
+  // A preprocessor_config.json whose size the vision model does not take: ONNX Runtime's error, naming the model.
+  const odd = writeTinyClip(join(root, 'odd')).dir;
+  writeFileSync(join(odd, 'preprocessor_config.json'), JSON.stringify({ size: 48, crop_size: 48 }));
+  const oddScorer = createClipScorer({ files: await findClipModelFiles(odd) });
+  scorers.push(oddScorer);
+  await assert.rejects(oddScorer.score(images, 'x'), (e: Error) => e.message.startsWith(`CLIP model ${join(odd, 'onnx', 'vision_model.onnx')}: `));
 });
 
 test('creating a scorer does not load onnxruntime-node; the first score does', () => {

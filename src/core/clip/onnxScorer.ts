@@ -176,7 +176,7 @@ class OnnxClipScorer implements ImageTextScorer {
       const feeds = this.textFeeds(m, chunk);
       // A combined model wants an image too: one black image, whose embedding is not used.
       if (m.combined) feeds.pixel_values = this.pixelTensor(m, new Float32Array(3 * m.image.cropHeight * m.image.cropWidth), 1);
-      const result = await m.text.run(feeds, ['text_embeds']);
+      const result = await run(m.text, feeds, 'text_embeds', this.options.files.combined ?? this.options.files.text);
       out.push(...rowsOf(result.text_embeds, chunk.length, 'text_embeds'));
     }
     return out;
@@ -192,10 +192,19 @@ class OnnxClipScorer implements ImageTextScorer {
       check(signal);
       const feeds: Record<string, Tensor> = { pixel_values: this.pixelTensor(m, pixels, chunk.length) };
       if (m.combined) Object.assign(feeds, this.textFeeds(m, ['']));
-      const result = await m.vision.run(feeds, ['image_embeds']);
+      const result = await run(m.vision, feeds, 'image_embeds', this.options.files.combined ?? this.options.files.vision);
       out.push(...rowsOf(result.image_embeds, chunk.length, 'image_embeds'));
     }
     return out;
+  }
+}
+
+/** One session run; its failure (an input shape the model does not take, say) names the model file. */
+async function run(s: InferenceSession, feeds: Record<string, Tensor>, output: string, file: string | undefined): Promise<InferenceSession.OnnxValueMapType> {
+  try {
+    return await s.run(feeds, [output]);
+  } catch (e) {
+    throw new Error(`CLIP model ${file ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
