@@ -31,6 +31,9 @@ import {
 import { ClipScoresSource } from '../../src/core/monitor/sources/clipScores';
 import { OneShotContext } from '../../src/core/monitor/oneShot';
 import { RunDeltaTracker, runView, type RunMeta } from '../../src/core/view/dashboardModel';
+import { summarizePath } from '../../src/core/monitor/summarize';
+import { summaryText } from '../../src/cli/summarize';
+import { main } from '../../src/cli';
 import { CLIP_CHART_SERIES, STEP_CHARTS, checkHostMessage } from '../../src/shared/dashboardProtocol';
 
 const M = 'clip-test-model@1';
@@ -301,7 +304,7 @@ test(
     // Deleted while followed.
     rmSync(file);
     await poll();
-    assert.deepEqual(ctx.state.clip.scores, []);
+    assert.equal(ctx.state.clip.scores.length, 0);
     // Written again.
     writeFileSync(file, line(score('validation', 0, 0, 21)));
     await poll();
@@ -325,5 +328,46 @@ test(
     const none = follower('');
     assert.equal(await none.poll(), false);
     assert.equal(none.ctx.state.clip.scores.length, 0);
+  }),
+);
+
+test(
+  '`summarize` and `run show --json` of a workspace record carry its CLIP scores, and summarize warns of a drop',
+  withTemp(async (root) => {
+    const recordDir = join(root, '.sdxl', 'runs', 'r1');
+    mkdirSync(recordDir, { recursive: true });
+    const argv = ['accelerate', 'launch', 'train_dreambooth_lora_sdxl.py', '--output_dir', join(root, 'out'), '--validation_prompt', 'a dog'];
+    writeFileSync(
+      join(recordDir, 'run.json'),
+      JSON.stringify({ id: 'r1', name: 'dog', state: 'succeeded', exitCode: 0, createdAt: '2026-01-01T00:00:00Z', plan: { cwd: root, script: 'dreambooth-lora', argv, env: {} } }),
+    );
+    writeFileSync(join(recordDir, 'console.log'), '');
+    mkdirSync(join(root, '.sdxl', 'images', 'r1', 'r1'), { recursive: true });
+    const lines = [30, 33, 25].flatMap((m, e) => [
+      { ...score('validation', e, 0, m - 1), step: (e + 1) * 10 },
+      { ...score('validation', e, 1, m + 1), step: (e + 1) * 10 },
+    ]);
+    writeFileSync(clipScoresPath(join(root, '.sdxl', 'images', 'r1'), 'r1'), lines.map(line).join(''));
+    const r = await summarizePath(recordDir);
+    assert.equal(r.summary.clip?.model, M);
+    assert.deepEqual(
+      r.summary.clip?.validations.map((v) => [v.epoch, v.step, v.mean, v.scores]),
+      [
+        [1, 10, 30, [29, 31]],
+        [2, 20, 33, [32, 34]],
+        [3, 30, 25, [24, 26]],
+      ],
+    );
+    assert.equal(r.summary.clip?.drop, 'CLIP score fell from 33.0 at step 20 to 25.0 at step 30: the model may be overfitting or forgetting the prompt');
+    const text = summaryText(r.summary, r.source);
+    assert.match(text, /^CLIP score: +step 10 30\.0, step 20 33\.0, step 30 25\.0 \(mean per validation; clip-test-model@1\)$/m);
+    assert.match(text, /^warning: +CLIP score fell from 33\.0 at step 20/m);
+    // run show: the same summary, with the id.
+    const out: string[] = [];
+    const code = await main(['run', 'show', 'r1', '--json', '--workspace', root], { out: (t) => out.push(t), err: () => undefined, readStdin: async () => '', cwd: root });
+    assert.equal(code, 0);
+    const shown = JSON.parse(out.join('')) as { clip: { validations: unknown[]; drop: string } };
+    assert.equal(shown.clip.validations.length, 3);
+    assert.match(shown.clip.drop, /^CLIP score fell/);
   }),
 );
