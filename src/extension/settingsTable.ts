@@ -19,6 +19,7 @@ export const SETTINGS = {
   hangFactor: { type: 'number', default: 20, minimum: 2 },
   'environment.probeInBackground': { type: 'boolean', default: true },
   'hub.checkIds': { type: 'boolean', default: true },
+  'clip.scoreValidationImages': { type: 'boolean', default: true },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

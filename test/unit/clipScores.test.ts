@@ -20,14 +20,7 @@ import {
   clipValidations,
   validationStep,
 } from '../../src/core/run/clipScores';
-import {
-  clipScoresPath,
-  formatClipScoreLine,
-  imageKeyOf,
-  imagesToScore,
-  parseClipScoreLine,
-  validationPromptOf,
-} from '../../src/core/worker/clipScoreFile';
+import { clipScoresPath, formatClipScoreLine, imageKeyOf, imagesToScore, parseClipScoreLine, validationPromptOf } from '../../src/core/worker/clipScoreFile';
 import { ClipScoresSource } from '../../src/core/monitor/sources/clipScores';
 import { OneShotContext } from '../../src/core/monitor/oneShot';
 import { RunDeltaTracker, runView, type RunMeta } from '../../src/core/view/dashboardModel';
@@ -46,7 +39,8 @@ function run(epochs: number[], extra: RunEvent[] = []): RunState {
     { type: 'runInfo', script: 'dreambooth-lora', args: { validation_prompt: 'a photo of sks dog', num_validation_images: 2 } },
     { type: 'banner', numExamples: 20, batchSize: 2, totalBatchSize: 2, gradAccum: 1, numEpochs: 3, totalSteps: 30 },
   ];
-  for (const e of epochs) events.push({ type: 'validationImages', tag: 'validation', epoch: e, images: [{ ref: img('validation', e, 0) }, { ref: img('validation', e, 1) }] });
+  for (const e of epochs)
+    events.push({ type: 'validationImages', tag: 'validation', epoch: e, images: [{ ref: img('validation', e, 0) }, { ref: img('validation', e, 1) }] });
   return reduceAll([...events, ...extra]);
 }
 
@@ -153,16 +147,25 @@ test('the series: the mean per validation at its step, each image across validat
   assert.equal(validationStep(s, 'validation', 0), 10);
   assert.equal(validationStep(s, 'test', 2), 30);
   const series = clipSeriesOf(s);
-  assert.deepEqual(seriesPoints(series[CLIP_SERIES]!).map((p) => [p.step, p.value]), [
-    [10, 22],
-    [20, 31],
-    [29, 26],
-  ]);
-  assert.deepEqual(seriesPoints(series[clipImageSeries(1)]!).map((p) => [p.step, p.value]), [
-    [10, 24],
-    [20, 32],
-  ]);
-  assert.deepEqual(seriesPoints(series[CLIP_TEST_SERIES]!).map((p) => [p.step, p.value]), [[30, 40]]);
+  assert.deepEqual(
+    seriesPoints(series[CLIP_SERIES]!).map((p) => [p.step, p.value]),
+    [
+      [10, 22],
+      [20, 31],
+      [29, 26],
+    ],
+  );
+  assert.deepEqual(
+    seriesPoints(series[clipImageSeries(1)]!).map((p) => [p.step, p.value]),
+    [
+      [10, 24],
+      [20, 32],
+    ],
+  );
+  assert.deepEqual(
+    seriesPoints(series[CLIP_TEST_SERIES]!).map((p) => [p.step, p.value]),
+    [[30, 40]],
+  );
   assert.equal(clipSeriesOf(s), series, 'the same scores give the same series without rebuilding them');
   // Every series the core makes is one the chart draws.
   for (const name of Object.keys(series)) assert.ok(CLIP_CHART_SERIES.includes(name), name);
@@ -185,10 +188,7 @@ test('the drop rule: the newest validation more than 10% below the best before i
   assert.ok(d);
   assert.equal(d.best.epoch, 1);
   assert.equal(d.latest.epoch, 2);
-  assert.equal(
-    clipDropMessage(d),
-    'CLIP score fell from 31.0 at step 20 to 27.8 at step 30: the model may be overfitting or forgetting the prompt',
-  );
+  assert.equal(clipDropMessage(d), 'CLIP score fell from 31.0 at step 20 to 27.8 at step 30: the model may be overfitting or forgetting the prompt');
   // A scored test image does not count as a validation.
   assert.equal(clipValidations(withMeans([30, 31, 27])).filter((v) => v.tag === 'validation').length, 3);
 });
@@ -241,7 +241,10 @@ function withTemp(fn: (dir: string) => Promise<void>) {
 function follower(cacheDir: string, end = false) {
   const ctx = new OneShotContext(
     { imageCacheDir: cacheDir },
-    { launch: { id: 'r1', argv: [], args: {}, outputDir: '/nowhere', cwd: '/', env: {}, record: {} }, ...(end ? { end: { code: 0, signal: null, stopRequested: false } } : {}) },
+    {
+      launch: { id: 'r1', argv: [], args: {}, outputDir: '/nowhere', cwd: '/', env: {}, record: {} },
+      ...(end ? { end: { code: 0, signal: null, stopRequested: false } } : {}),
+    },
     undefined,
   );
   const source = new ClipScoresSource();
@@ -339,7 +342,14 @@ test(
     const argv = ['accelerate', 'launch', 'train_dreambooth_lora_sdxl.py', '--output_dir', join(root, 'out'), '--validation_prompt', 'a dog'];
     writeFileSync(
       join(recordDir, 'run.json'),
-      JSON.stringify({ id: 'r1', name: 'dog', state: 'succeeded', exitCode: 0, createdAt: '2026-01-01T00:00:00Z', plan: { cwd: root, script: 'dreambooth-lora', argv, env: {} } }),
+      JSON.stringify({
+        id: 'r1',
+        name: 'dog',
+        state: 'succeeded',
+        exitCode: 0,
+        createdAt: '2026-01-01T00:00:00Z',
+        plan: { cwd: root, script: 'dreambooth-lora', argv, env: {} },
+      }),
     );
     writeFileSync(join(recordDir, 'console.log'), '');
     mkdirSync(join(root, '.sdxl', 'images', 'r1', 'r1'), { recursive: true });
@@ -364,7 +374,12 @@ test(
     assert.match(text, /^warning: +CLIP score fell from 33\.0 at step 20/m);
     // run show: the same summary, with the id.
     const out: string[] = [];
-    const code = await main(['run', 'show', 'r1', '--json', '--workspace', root], { out: (t) => out.push(t), err: () => undefined, readStdin: async () => '', cwd: root });
+    const code = await main(['run', 'show', 'r1', '--json', '--workspace', root], {
+      out: (t) => out.push(t),
+      err: () => undefined,
+      readStdin: async () => '',
+      cwd: root,
+    });
     assert.equal(code, 0);
     const shown = JSON.parse(out.join('')) as { clip: { validations: unknown[]; drop: string } };
     assert.equal(shown.clip.validations.length, 3);

@@ -275,7 +275,17 @@ test('the gallery shows images after a validation delta, and enlarges one', { sk
 
 test('CLIP scores: each scored image shows its score, and the CLIP score chart draws the means beside the loss', { skip }, async () => {
   const gallery = [0, 1].map((index) => ({ epoch: 1, index, uri: `${origin}/img${3 + index}.png`, ...(index === 0 ? { clipScore: 27.25 } : {}) }));
-  await send({ type: 'delta', runId: 'a', gallery, appendSeries: { clip_score: [[100, 25.5], [200, 27.25]] } });
+  await send({
+    type: 'delta',
+    runId: 'a',
+    gallery,
+    appendSeries: {
+      clip_score: [
+        [100, 25.5],
+        [200, 27.25],
+      ],
+    },
+  });
   const badge = page.locator('.gallery-row[data-epoch="1"] .thumb .clip-score');
   await badge.first().waitFor();
   assert.equal(await badge.count(), 1, 'only the scored image has a score');

@@ -50,7 +50,9 @@ export class Gallery {
   }
 
   update(run: RunData | undefined, ui: UiState): void {
-    const sig = run ? `${run.view.id}|${run.view.gallery.map((g) => `${g.epoch}/${g.index}/${g.uri}/${g.clipScore ?? ''}`).join(',')}|${JSON.stringify(ui.compare)}` : '';
+    const sig = run
+      ? `${run.view.id}|${run.view.gallery.map((g) => `${g.epoch}/${g.index}/${g.uri}/${g.clipScore ?? ''}`).join(',')}|${JSON.stringify(ui.compare)}`
+      : '';
     if (sig === this.signature) return;
     this.signature = sig;
     clear(this.body);

@@ -58,7 +58,15 @@ export function parseClipScoreLine(text: string): ClipImageScore | { error: stri
   if (!isCount(o.index)) return { error: '"index" is not an integer >= 0' };
   if (typeof o.score !== 'number' || !Number.isFinite(o.score) || o.score < 0 || o.score > 100) return { error: '"score" is not a number from 0 to 100' };
   if (!isText(o.model)) return { error: '"model" is not a text' };
-  return { key: o.ref, tag: o.tag, epoch: o.epoch, ...(o.step !== undefined ? { step: o.step as number } : {}), index: o.index, score: o.score, model: o.model };
+  return {
+    key: o.ref,
+    tag: o.tag,
+    epoch: o.epoch,
+    ...(o.step !== undefined ? { step: o.step as number } : {}),
+    index: o.index,
+    score: o.score,
+    model: o.model,
+  };
 }
 
 /** The prompt the run's validation and test images were made from (the scripts' --validation_prompt). */
