@@ -15,6 +15,8 @@ if (!onlyCli) {
   await build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external });
   // The worker thread the extension validates configs in (off the extension host's event loop).
   await build({ ...common, entryPoints: ['src/validateWorker.ts'], outfile: 'dist/validateWorker.js' });
+  // The worker thread the extension computes CLIP scores in (ONNX Runtime and sharp stay external: native).
+  await build({ ...common, entryPoints: ['src/clipWorker.ts'], outfile: 'dist/clipWorker.js', external });
   if (existsSync('webview/src/main.ts')) {
     await build({
       bundle: true,
