@@ -17,7 +17,7 @@ const MODEL_DIR = 'tiny-clip';
 
 test("CLIP scores: a stand-in run's validation images are scored; the dashboard charts them and shows each score", async () => {
   // Filled in once the workspace's path is known (the harness writes the user settings after prepareWorkspace).
-  const userSettings: Record<string, unknown> = {};
+  const userSettings: Record<string, unknown> = { 'sdxl.clip.scoreValidationImages': true };
   await withVsCode(
     'clipScores',
     {
