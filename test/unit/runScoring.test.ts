@@ -40,8 +40,11 @@ function state(epochs: number, prompt = 'a dog'): RunState {
 class FakeScorer implements ImageTextScorer {
   calls: Array<{ images: readonly string[]; text: string }> = [];
   bad = new Set<string>();
+  /** An error of the model itself (naming no image). */
+  broken: string | undefined;
   async score(images: readonly string[], text: string): Promise<number[]> {
     this.calls.push({ images, text });
+    if (this.broken) throw new Error(this.broken);
     const bad = images.find((i) => this.bad.has(i));
     if (bad) throw new Error(`${bad}: cannot read the image`);
     return images.map((i) => Number(/(\d)\.png$/.exec(i)![1]) + 20);
@@ -192,5 +195,23 @@ test(
     const noPrompt = harness({ id: 'r3', state: state(1, ''), imageDir: dir });
     await noPrompt.pass();
     assert.equal(noPrompt.asked(), 0);
+  }),
+);
+
+test(
+  'an error of the model (naming no image) stops scoring once, logged once, until retry()',
+  withTemp(async (dir) => {
+    const run: ScoredRun = { id: 'r1', state: state(2), imageDir: dir };
+    const h = harness(run);
+    h.scorer.broken = 'The CLIP model Xenova/clip-vit-base-patch32 is not downloaded (declined)';
+    await h.pass();
+    await h.pass();
+    assert.equal(h.scorer.calls.length, 1);
+    assert.deepEqual(h.logs, ['CLIP scoring of validation images stopped: The CLIP model Xenova/clip-vit-base-patch32 is not downloaded (declined)']);
+    assert.deepEqual(h.lines(), []);
+    h.scorer.broken = undefined;
+    h.scoring.retry();
+    await h.scoring.idle();
+    assert.equal(h.lines().length, 6);
   }),
 );

@@ -67,6 +67,12 @@ export class RunScoring {
       });
   }
 
+  /** The model or the setting changed: a model that failed is tried again. */
+  retry(): void {
+    this.refusedModel = undefined;
+    this.update();
+  }
+
   /** Resolves when no scoring is under way (tests). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -125,13 +131,20 @@ export class RunScoring {
     } catch (e) {
       for (const k of keys) this.pending.delete(k);
       if (this.abort.signal.aborted) return;
-      // One unreadable image rejects the batch: each is tried alone once, so the others still get their scores.
-      if (job.images.length > 1) {
-        for (const image of job.images) await this.scoreBatch(scorer, model, { ...job, images: [image] });
+      // The scorer names an image it cannot read (ImageTextScorer): that image is skipped from now on, the others are
+      // scored in the next batch. An error naming no image is the model's (declined download, missing files): scoring
+      // stops until the model or the setting changes.
+      const message = errText(e);
+      const bad = job.images.filter((i) => message.includes(i.path));
+      if (bad.length === 0) {
+        this.refusedModel = model;
+        this.opts.log(`CLIP scoring of validation images stopped: ${message}`);
         return;
       }
-      for (const k of keys) this.failed.add(k);
-      this.opts.log(`Run ${job.run.id}: cannot CLIP-score ${job.images[0]!.path}: ${errText(e)}`);
+      for (const image of bad) {
+        this.failed.add(`${job.run.id}\u0000${model}\u0000${image.line.key}`);
+        this.opts.log(`Run ${job.run.id}: cannot CLIP-score ${image.path}: ${message}`);
+      }
       return;
     }
     const text = job.images.map((i, n) => formatClipScoreLine({ ...i.line, score: scores[n]!, model })).join('');
