@@ -11,6 +11,7 @@ import { summarizeCommand } from './summarize';
 import { runCommand, RUN_SUBCOMMANDS } from './run';
 import { doctorCommand } from './doctor';
 import { downloadCommand } from './download';
+import { clipScoreCommand } from './clipScore';
 
 export interface CommandEntry {
   summary: string;
@@ -34,4 +35,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
     run: doctorCommand,
   },
   download: { summary: "download a config's (or an id's) base model into the Hugging Face cache (--variant V, --revision R)", run: downloadCommand },
+  'clip-score': { summary: 'CLIP score of images against a prompt (IMAGE... --prompt TEXT [--model ID|DIR] [--json] [--yes])', run: clipScoreCommand },
 };

@@ -19,11 +19,13 @@ import { DashboardHost } from './dashboard/dashboardPanel';
 import { isEnded } from '../core/run/state';
 import { KnownSecrets, envSecrets } from '../core/util/redact';
 import { redactingLogChannel } from './redactingOutput';
-import { onDidChangeSettings } from './settings';
+import { onDidChangeSettings, setting } from './settings';
 import type { SettingKey } from './settingsTable';
 import { loggingErrors } from './listenerErrors';
 import { HubController } from './hub/hubController';
 import { errText } from '../core/util/errText';
+import { ClipService } from './clip/clipService';
+import { RunScoringHost } from './clip/runScoringHost';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -36,6 +38,8 @@ export class SdxlExtension implements vscode.Disposable {
   readonly memoryLens: MemoryCodeLensProvider;
   private readonly estimates = new EstimateDocuments();
   readonly runs: RunsController;
+  /** CLIP scores (dataset similarity, run scoring): a worker thread started on first use. */
+  readonly clip: ClipService;
 
   constructor(context: vscode.ExtensionContext) {
     const warn = (message: string) => this.output.warn(message);
@@ -45,6 +49,7 @@ export class SdxlExtension implements vscode.Disposable {
     this.diagnostics = new DiagnosticsController(this.gpus, scriptTables, warn, hub, environment);
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
+    this.clip = new ClipService(context.globalState, () => hub.tokenValue());
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
@@ -84,6 +89,10 @@ export class SdxlExtension implements vscode.Disposable {
         this.gpus.reset();
         this.memoryLens.refresh();
       }),
+      { dispose: () => void this.clip.dispose() },
+      // Disposed before the CLIP service (the list is disposed from its end): scoring stops asking it first. The model
+      // id of the scores is the setting's value (a Hub id or a folder).
+      new RunScoringHost(this.runs, { modelId: () => setting('clip.model').trim() || undefined, scorer: async () => this.clip }, warn),
       onDidChangeSettings(
         loggingErrors('Applying changed settings', warn, (changed: ReadonlySet<SettingKey>) => {
           // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.

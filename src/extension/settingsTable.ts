@@ -19,6 +19,7 @@ export const SETTINGS = {
   hangFactor: { type: 'number', default: 20, minimum: 2 },
   'environment.probeInBackground': { type: 'boolean', default: true },
   'hub.checkIds': { type: 'boolean', default: true },
+  'clip.model': { type: 'string', default: 'Xenova/clip-vit-base-patch32' },
   'clip.scoreValidationImages': { type: 'boolean', default: true },
 } as const satisfies Record<string, SettingSpec>;
 

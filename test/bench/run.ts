@@ -3,6 +3,7 @@ import { runDashboardBench } from './dashboardBench';
 import { runEventBench } from './eventBench';
 import { runHostBench } from './hostBench';
 import { runValidationBench } from './validationBench';
+import { runClipBench } from './clipBench';
 
 async function main(): Promise<void> {
   console.log('# dashboard (webview data path, 1,000,000 steps)');
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   await runValidationBench();
   console.log('\n# event files (framing and resync, 1 GiB)');
   await runEventBench();
+  console.log('\n# CLIP scoring (96 images; worker vs main thread; event-loop delay)');
+  await runClipBench();
 }
 
 void main();

@@ -37,11 +37,12 @@ function ignoreRules(): Rule[] {
   });
 }
 
-/** Whether vsce packs the path: the last pattern that matches decides, a `!` one keeps it. */
+/**
+ * Whether vsce packs the path: when no ignore pattern matches it, or any `!` pattern does, in whatever order (vsce's
+ * package.js splits the file into the two lists; a later ignore line cannot take back a `!` line).
+ */
 function shipped(rules: Rule[], path: string): boolean {
-  let keep = true;
-  for (const r of rules) if (r.re.test(path)) keep = r.negated;
-  return keep;
+  return !rules.some((r) => !r.negated && r.re.test(path)) || rules.some((r) => r.negated && r.re.test(path));
 }
 
 function buildExternals(): string[] {
@@ -63,6 +64,18 @@ function importedBySources(pkg: string): boolean {
   return files(join(root, 'src')).some((f) => f.endsWith('.ts') && re.test(readFileSync(f, 'utf8')));
 }
 
+/**
+ * Dependencies a package declares but loads only from its install script, never at run time; checked below against
+ * the package's shipped files. onnxruntime-node's script/install.js fetches CUDA binaries with adm-zip and global-agent.
+ */
+const INSTALL_ONLY: Readonly<Record<string, readonly string[]>> = { 'onnxruntime-node': ['adm-zip', 'global-agent'] };
+
+/**
+ * Files of a shipped package that are not loaded at run time, left out on purpose (.vscodeignore says why): the native
+ * binaries of other platforms (this .vsix is linux-x64), the install script, the TypeScript sources, the readme.
+ */
+const NOT_AT_RUN_TIME = /^node_modules\/onnxruntime-node\/(bin\/napi-v\d+\/(?!linux\/x64\/)|script\/|lib\/|dist\/.*\.(d\.ts|map)$|README\.md$)/;
+
 /** The package and every package it loads at run time that is installed here (a missing optional one is not). */
 function runtimeClosure(pkg: string): string[] {
   const seen = new Set<string>();
@@ -75,7 +88,7 @@ function runtimeClosure(pkg: string): string[] {
     }
     seen.add(name);
     const json = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
-    for (const dep of Object.keys(json.dependencies ?? {})) visit(dep, false);
+    for (const dep of Object.keys(json.dependencies ?? {})) if (!INSTALL_ONLY[name]?.includes(dep)) visit(dep, false);
     for (const dep of Object.keys(json.optionalDependencies ?? {})) visit(dep, true);
   };
   visit(pkg, false);
@@ -92,11 +105,31 @@ test('every external package the sources import ships in the .vsix, with all it 
     for (const dep of runtimeClosure(pkg)) {
       const unshipped = files(join(root, 'node_modules', dep))
         .map((f) => relative(root, f).split('\\').join('/'))
-        .filter((f) => !shipped(rules, f));
+        .filter((f) => !shipped(rules, f) && !NOT_AT_RUN_TIME.test(f));
       if (unshipped.length > 0) missing.push(`${dep} (needed by ${pkg}): ${unshipped.length} files left out, e.g. ${unshipped[0]}`);
     }
   }
   assert.deepEqual(missing, []);
+});
+
+test('install-only dependencies are not required by any shipped file of their package; other platforms stay out', () => {
+  const rules = ignoreRules();
+  for (const [pkg, deps] of Object.entries(INSTALL_ONLY)) {
+    const shippedFiles = files(join(root, 'node_modules', pkg)).filter(
+      (f) => shipped(rules, relative(root, f).split('\\').join('/')) && /\.(c?js|mjs)$/.test(f),
+    );
+    assert.ok(shippedFiles.length > 0, `${pkg} ships`);
+    for (const f of shippedFiles) {
+      const text = readFileSync(f, 'utf8');
+      for (const dep of deps) {
+        const loads = new RegExp(`require\\(\\s*['"]${dep}['"]|from\\s+['"]${dep}['"]`).test(text);
+        assert.ok(!loads, `${relative(root, f)} loads ${dep}`);
+      }
+    }
+  }
+  assert.ok(shipped(rules, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'));
+  assert.ok(!shipped(rules, 'node_modules/onnxruntime-node/bin/napi-v6/win32/x64/onnxruntime_binding.node'));
+  assert.ok(!shipped(rules, 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/libonnxruntime.1.30.0.dylib'));
 });
 
 test('the bundles and the extension manifest ship; sources, tests and the rest of node_modules do not', () => {
@@ -106,6 +139,7 @@ test('the bundles and the extension manifest ship; sources, tests and the rest o
     'dist/cli.js',
     'dist/wrapper.js',
     'dist/validateWorker.js',
+    'dist/clipWorker.js',
     'dist/webview/dashboard.js',
     'package.json',
     'schemas/full.schema.json',

@@ -17,6 +17,9 @@ export interface ClipImageConfig {
   rescale: number;
 }
 
+/** Images with alpha up to this many pixels are made RGB in memory before resizing (48 MB at the limit). */
+const ALPHA_IN_MEMORY_PIXELS = 16_000_000;
+
 /** openai CLIP's values, used when a model has no preprocessor_config.json. */
 export const OPENAI_CLIP_IMAGE: ClipImageConfig = {
   size: 224,
@@ -103,14 +106,15 @@ export async function preprocessInto(path: string, c: ClipImageConfig, out: Floa
     if (!w0 || !h0) throw new Error('no image size');
     const r = resizeAndCrop(w0, h0, c);
     box = { left: Math.max(0, r.left), top: Math.max(0, r.top), width: Math.min(c.cropWidth, r.width), height: Math.min(c.cropHeight, r.height) };
-    const { data, info } = await sharp(path, { failOn: 'error' })
-      .autoOrient()
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(r.width, r.height, { fit: 'fill', kernel: 'cubic' })
-      .extract(box)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    // sharp's resize premultiplies by alpha, which blackens fully transparent pixels; PIL's convert('RGB') keeps
+    // their colour. So an image with alpha is made RGB first, in memory, up to a size where that is cheap (larger
+    // ones take the one pass, their transparent pixels black: a rare image, a small change in its score).
+    let rgb = sharp(path, { failOn: 'error' }).autoOrient().removeAlpha().toColourspace('srgb');
+    if (meta.hasAlpha && w0 * h0 <= ALPHA_IN_MEMORY_PIXELS) {
+      const flat = await rgb.raw().toBuffer({ resolveWithObject: true });
+      rgb = sharp(flat.data, { raw: { width: flat.info.width, height: flat.info.height, channels: flat.info.channels } });
+    }
+    const { data, info } = await rgb.resize(r.width, r.height, { fit: 'fill', kernel: 'cubic' }).extract(box).raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, not RGB`);
     pixels = data;
   } catch (e) {

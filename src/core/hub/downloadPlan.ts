@@ -126,6 +126,33 @@ export async function planDownload(req: DownloadRequest, access: HubAccess, cach
       picked.push({ repo: req.vae, commit: vaeCommit, file });
   }
 
+  return finishPlan(hub, cacheDir, picked, refs);
+}
+
+/**
+ * Plans the download of the files `select` picks from one repo's listing at `revision` (default: main) — a model
+ * that is not an SDXL pipeline, such as the CLIP model the editor scores images with.
+ */
+export async function planRepoDownload(
+  repo: string,
+  select: (files: readonly RepoFile[]) => RepoFile[],
+  access: HubAccess,
+  cacheDir: string,
+  revision = DEFAULT_BRANCH,
+): Promise<DownloadPlan> {
+  const hub = hubClient(access);
+  const commit = await commitOf(hub, repo, revision);
+  const picked = select(await filesAt(hub, repo, commit)).map((file) => ({ repo, commit, file }));
+  return finishPlan(hub, cacheDir, picked, [{ repo, revision, commit }]);
+}
+
+/** Each picked file's ETag, size and URL, whether the cache has it, and the totals. */
+async function finishPlan(
+  hub: HubClient,
+  cacheDir: string,
+  picked: readonly { repo: string; commit: string; file: RepoFile }[],
+  refs: PlannedRef[],
+): Promise<DownloadPlan> {
   const files: PlannedFile[] = [];
   for (const { repo, commit, file } of picked) {
     const info = await hub.call(repo, `${repo}: ${file.path}`, () =>

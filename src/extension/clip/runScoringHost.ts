@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunsController } from '../runs/runsController';
 import { onDidChangeSettings, setting } from '../settings';
+import type { SettingKey } from '../settingsTable';
 import { loggingErrors } from '../listenerErrors';
 import { RunScoring, type ClipScorerSource } from './runScoring';
 
@@ -26,9 +27,12 @@ export class RunScoringHost implements vscode.Disposable {
     this.disposables.push(
       runs.onDidChange(wake),
       vscode.workspace.onDidGrantWorkspaceTrust(wake),
-      onDidChangeSettings((changed) => {
-        if (changed.has('clip.scoreValidationImages')) wake();
-      }),
+      onDidChangeSettings(
+        loggingErrors('CLIP scoring', log, (changed: ReadonlySet<SettingKey>) => {
+          // A new model (or scoring turned back on) is tried even if the last one failed.
+          if (changed.has('clip.scoreValidationImages') || changed.has('clip.model')) this.scoring.retry();
+        }),
+      ),
     );
     this.schedule();
   }
