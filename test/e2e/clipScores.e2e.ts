@@ -67,7 +67,9 @@ test("CLIP scores: a stand-in run's validation images are scored; the dashboard 
         return (series.clip_score?.n ?? 0) >= 2 ? true : undefined;
       });
       assert.equal(await chart.locator('h3').textContent(), 'CLIP score');
-      await chart.scrollIntoViewIfNeeded();
+      await vs.runCommand('Notifications: Clear All Notifications');
+      frame = await dashboardFrame(vs);
+      await frame.locator('section.chart[data-chart="clip"]').scrollIntoViewIfNeeded();
       await mkdir(RESULTS_DIR, { recursive: true });
       await vs.page.screenshot({ path: join(RESULTS_DIR, 'clip-scores-chart.png') });
 
@@ -78,6 +80,10 @@ test("CLIP scores: a stand-in run's validation images are scored; the dashboard 
       assert.match((await badge.textContent()) ?? '', /^CLIP score \d+\.\d$/);
       await vs.page.screenshot({ path: join(RESULTS_DIR, 'clip-scores-gallery.png') });
       await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
+
+      // The final test images after training (same prompt) are scored too; the run ends with nothing left behind.
+      await waitForRecord(ws, 'the run to succeed', (r) => r.id === rec.record.id && r.state === 'succeeded', 90_000);
+      await until("the final test images' scores", 60_000, async () => (readFileSync(file, 'utf8').includes('"tag":"test"') ? true : undefined), 250);
     },
   );
 });
