@@ -31,5 +31,10 @@ export function summaryText(s: RunSummary, source: string): string {
     lines.push(`failure:     ${failureTitle(s.failure.class)} (${s.failure.class}): ${s.failure.message}`, `remedy:      ${s.failure.remedy}`);
     if (s.failure.configKey) lines.push(`config key:  ${s.failure.configKey}`);
   }
+  if (s.clip) {
+    const shown = s.clip.validations.map((v) => `${v.tag === 'test' ? 'test' : v.step !== null ? `step ${v.step}` : `epoch ${v.epoch}`} ${v.mean.toFixed(1)}`);
+    lines.push(`CLIP score:  ${shown.join(', ')} (mean per validation; ${s.clip.model})`);
+    if (s.clip.drop) lines.push(`warning:     ${s.clip.drop}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -19,12 +19,13 @@ import { DashboardHost } from './dashboard/dashboardPanel';
 import { isEnded } from '../core/run/state';
 import { KnownSecrets, envSecrets } from '../core/util/redact';
 import { redactingLogChannel } from './redactingOutput';
-import { onDidChangeSettings } from './settings';
+import { onDidChangeSettings, setting } from './settings';
 import type { SettingKey } from './settingsTable';
 import { loggingErrors } from './listenerErrors';
 import { HubController } from './hub/hubController';
 import { errText } from '../core/util/errText';
 import { ClipService } from './clip/clipService';
+import { RunScoringHost } from './clip/runScoringHost';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -89,6 +90,9 @@ export class SdxlExtension implements vscode.Disposable {
         this.memoryLens.refresh();
       }),
       { dispose: () => void this.clip.dispose() },
+      // Disposed before the CLIP service (the list is disposed from its end): scoring stops asking it first. The model
+      // id of the scores is the setting's value (a Hub id or a folder).
+      new RunScoringHost(this.runs, { modelId: () => setting('clip.model').trim() || undefined, scorer: async () => this.clip }, warn),
       onDidChangeSettings(
         loggingErrors('Applying changed settings', warn, (changed: ReadonlySet<SettingKey>) => {
           // The GPUs were read with the old nvidia-smi: read them again, and show lenses and memory checks anew.

@@ -20,6 +20,7 @@ export const SETTINGS = {
   'environment.probeInBackground': { type: 'boolean', default: true },
   'hub.checkIds': { type: 'boolean', default: true },
   'clip.model': { type: 'string', default: 'Xenova/clip-vit-base-patch32' },
+  'clip.scoreValidationImages': { type: 'boolean', default: true },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

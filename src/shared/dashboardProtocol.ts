@@ -14,6 +14,18 @@ export const LR_SERIES = 'lr';
 /** Seconds per iteration over steps, when the host has it (the console's tqdm rate). */
 export const RATE_SERIES = 'sec_per_it';
 
+/**
+ * CLIP scores of the validation images against the validation prompt (core/run/clipScores.ts): the mean of each
+ * validation, the final test images' mean, and image i of each validation (the first MAX_CLIP_IMAGE_SERIES images).
+ */
+export const CLIP_MEAN_SERIES = 'clip_score';
+export const MAX_CLIP_IMAGE_SERIES = 8;
+export const CLIP_CHART_SERIES: readonly string[] = [
+  CLIP_MEAN_SERIES,
+  'clip_score_test',
+  ...Array.from({ length: MAX_CLIP_IMAGE_SERIES }, (_, i) => `clip_score_image_${i}`),
+];
+
 /** A chart of step series on the Training tab. */
 export interface StepChartSpec {
   /** Stable id: the webview's saved zoom is kept under it. */
@@ -37,6 +49,7 @@ export const STEP_CHARTS: readonly StepChartSpec[] = [
   { id: 'loss', title: 'Loss', seriesNames: LOSS_SERIES, yLabel: 'loss', smoothing: true, markers: true, height: 280 },
   { id: 'lr', title: 'Learning rate', seriesNames: [LR_SERIES], yLabel: 'lr', smoothing: false, markers: false, height: 160 },
   { id: 'rate', title: 'Seconds per step', seriesNames: [RATE_SERIES], yLabel: 's/it', smoothing: false, markers: false, height: 140 },
+  { id: 'clip', title: 'CLIP score', seriesNames: CLIP_CHART_SERIES, yLabel: 'CLIP score', smoothing: false, markers: true, height: 200 },
 ];
 
 export type RunPhaseView = 'starting' | 'pre-computing' | 'training' | 'validating' | 'saving' | 'finishing';
@@ -70,6 +83,8 @@ export interface GalleryImageView {
   thumbUri?: string;
   prompt?: string;
   step?: number;
+  /** The image's CLIP score against the prompt (100 × max(0, cos)), once scored. */
+  clipScore?: number;
   width?: number;
   height?: number;
 }
@@ -287,6 +302,7 @@ const galleryImage = shape({
   index: int,
   uri: nonEmptyStr,
   'thumbUri?': nonEmptyStr,
+  'clipScore?': finite,
   'prompt?': str,
   'step?': int,
   'width?': int,

@@ -27,7 +27,7 @@ test('a pass reads its sources in the listed order; the console source is the on
   const { console, all } = passSources({ imageCacheDir: '/tmp/none' });
   assert.deepEqual(
     all.map((s) => s.name),
-    ['console', 'tensorboard', 'wandb', 'checkpoints', 'tracker', 'hang'],
+    ['console', 'tensorboard', 'wandb', 'checkpoints', 'tracker', 'hang', 'clipScores'],
   );
   assert.equal(all[0], console);
 });

@@ -13,7 +13,7 @@ import type { CliIo } from '../../src/cli/io';
 
 const FIX = join(__dirname, '..', 'fixtures', 'console');
 const EXPECTED = JSON.parse(readFileSync(join(FIX, 'expected-summaries.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-const KEYS = ['script', 'state', 'step', 'totalSteps', 'epoch', 'totalEpochs', 'stepLoss', 'lr', 'checkpoints', 'failure'];
+const KEYS = ['script', 'state', 'step', 'totalSteps', 'epoch', 'totalEpochs', 'stepLoss', 'lr', 'checkpoints', 'failure', 'clip'];
 
 function io(cwd: string) {
   const out: string[] = [];

@@ -273,6 +273,32 @@ test('the gallery shows images after a validation delta, and enlarges one', { sk
   assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), false);
 });
 
+test('CLIP scores: each scored image shows its score, and the CLIP score chart draws the means beside the loss', { skip }, async () => {
+  const gallery = [0, 1].map((index) => ({ epoch: 1, index, uri: `${origin}/img${3 + index}.png`, ...(index === 0 ? { clipScore: 27.25 } : {}) }));
+  await send({
+    type: 'delta',
+    runId: 'a',
+    gallery,
+    appendSeries: {
+      clip_score: [
+        [100, 25.5],
+        [200, 27.25],
+      ],
+    },
+  });
+  const badge = page.locator('.gallery-row[data-epoch="1"] .thumb .clip-score');
+  await badge.first().waitFor();
+  assert.equal(await badge.count(), 1, 'only the scored image has a score');
+  assert.equal(await badge.first().textContent(), 'CLIP score 27.3');
+  assert.match((await page.locator('.gallery-row[data-epoch="1"] .thumb').first().getAttribute('aria-label')) ?? '', /\(CLIP score 27\.3\)/);
+  await page.locator('vscode-tab-header').nth(0).click();
+  const chart = page.locator('section.chart[data-chart="clip"]');
+  assert.equal(await chart.locator('h3').textContent(), 'CLIP score');
+  await chart.locator('.plot canvas').first().waitFor();
+  assert.equal(await chart.locator('.plot').isHidden(), false);
+  await page.locator('vscode-tab-header').nth(1).click();
+});
+
 test('the failure banner asks the host to open the console at the failing line', { skip }, async () => {
   await send({
     type: 'delta',

@@ -50,7 +50,9 @@ export class Gallery {
   }
 
   update(run: RunData | undefined, ui: UiState): void {
-    const sig = run ? `${run.view.id}|${run.view.gallery.map((g) => `${g.epoch}/${g.index}/${g.uri}`).join(',')}|${JSON.stringify(ui.compare)}` : '';
+    const sig = run
+      ? `${run.view.id}|${run.view.gallery.map((g) => `${g.epoch}/${g.index}/${g.uri}/${g.clipScore ?? ''}`).join(',')}|${JSON.stringify(ui.compare)}`
+      : '';
     if (sig === this.signature) return;
     this.signature = sig;
     clear(this.body);
@@ -119,9 +121,12 @@ export class Gallery {
   }
 
   private thumb(img: GalleryImageView, runId: string, runLabel: string): HTMLElement {
-    const caption = `${runLabel}, ${epochLabel(img.epoch)}, image ${img.index + 1}${img.prompt ? `: ${img.prompt}` : ''}`;
+    const score = img.clipScore !== undefined ? `CLIP score ${img.clipScore.toFixed(1)}` : undefined;
+    const caption = `${runLabel}, ${epochLabel(img.epoch)}, image ${img.index + 1}${score ? ` (${score})` : ''}${img.prompt ? `: ${img.prompt}` : ''}`;
     const el = h('img', { src: img.thumbUri ?? img.uri, alt: caption, loading: 'lazy', decoding: 'async' });
-    const btn = h('button', { class: 'thumb', type: 'button', title: 'Enlarge', 'aria-label': `Enlarge ${caption}` }, el);
+    // The image's similarity to the prompt (100 × cosine), comparable across this run's images.
+    const badge = score ? h('span', { class: 'clip-score', title: 'CLIP score: similarity of the image to the validation prompt' }, score) : undefined;
+    const btn = h('button', { class: 'thumb', type: 'button', title: 'Enlarge', 'aria-label': `Enlarge ${caption}` }, el, badge);
     btn.addEventListener('click', () => {
       this.current = { runId, uri: img.uri };
       this.dialogImg.src = img.uri;

@@ -2,12 +2,13 @@
 // console log. It is a one-shot use of the monitor: a record folder is read by RunMonitor.readOnce (option summary),
 // a bare console log or output_dir by the same sources over fixed facts (oneShot.ts), all into the one reducer.
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ScriptKind } from '../scripts/scriptTables';
 import { redactorOf } from '../util/redact';
 import { isChildExceptionLine } from '../run/failure';
 import type { Diagnosis, RunEvent } from '../run/events';
 import { reduce } from '../run/reducer';
+import { clipDrop, clipDropMessage, clipValidations } from '../run/clipScores';
 import { initialRunState, isEnded, type RunState } from '../run/state';
 import { seriesLast, type Series } from '../run/series';
 import { recordFiles } from '../supervisor/runRecord';
@@ -35,6 +36,31 @@ export interface RunSummary {
   lr: number | null;
   checkpoints: Array<{ step: number; complete: boolean }>;
   failure: { class: string; message: string; remedy: string; configKey: string | null } | null;
+  /** CLIP scores of the validation images (the run's clip-scores.jsonl), when there are any; `drop`: the warning. */
+  clip: ClipSummary | null;
+}
+
+export interface ClipSummary {
+  model: string;
+  /** Each scored validation (and the final test images, tag `test`); `epoch` counted from 1. */
+  validations: Array<{ tag: string; epoch: number; step: number | null; mean: number; scores: Array<number | null> }>;
+  drop: string | null;
+}
+
+function clipSummary(s: RunState): ClipSummary | null {
+  if (s.clip.model === null || s.clip.scores.length === 0) return null;
+  const drop = clipDrop(s);
+  return {
+    model: s.clip.model,
+    validations: clipValidations(s).map((v) => ({
+      tag: v.tag,
+      epoch: epochNumber(v.epoch),
+      step: v.step ?? null,
+      mean: v.mean,
+      scores: Array.from(v.scores, (x) => x ?? null),
+    })),
+    drop: drop ? clipDropMessage(drop) : null,
+  };
 }
 
 export type SummarySource = 'record' | 'outputDir' | 'console';
@@ -117,6 +143,7 @@ export function toSummary(s: RunState, source: SummarySource, recordState?: stri
     lr: finite(s.lr) ?? lastValue(s.scalars.lr),
     checkpoints: s.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
     failure: f ? { class: f.class, message: f.message, remedy: f.remedy, configKey: f.configKey ?? null } : null,
+    clip: clipSummary(s),
   };
 }
 
@@ -157,7 +184,9 @@ async function summarizeFiles(path: string, secrets: readonly string[]): Promise
 
 /** A run record folder, read as the monitor reads it (RunMonitor.readOnce), once, to the end of its files. */
 async function summarizeRecord(dir: string, secrets: readonly string[]): Promise<SummarizeResult> {
-  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: '', secrets, summary: true });
+  // A workspace's record `.sdxl/runs/<id>` has its images (and CLIP scores) in `.sdxl/images/<id>`.
+  const imageCacheDir = basename(dirname(dir)) === 'runs' ? join(dirname(dirname(dir)), 'images', basename(dir)) : '';
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir, secrets, summary: true });
   const s = await monitor.readOnce();
   const launch = monitor.launch;
   // How the supervisor settled the run (wrapper killed, exit status unknown, …), when the state does not say it yet.

@@ -58,6 +58,26 @@ export interface ValidationImage {
   height?: number;
 }
 
+/**
+ * The CLIP score of one validation or test image against the run's validation prompt, as read from the run's
+ * `clip-scores.jsonl` (worker/clipScoreFile.ts, written by the extension's scoring service).
+ */
+export interface ClipImageScore {
+  /** The image's key: its grid folder and file name (`validation-3-ab12cd34ef/0.png`), the same wherever the cache lies. */
+  key: string;
+  tag: string;
+  /** 0-based epoch the event files logged the image at. */
+  epoch: number;
+  /** Global step of that validation, when the scorer knew it. */
+  step?: number;
+  /** Position within its validation's images. */
+  index: number;
+  /** 100 × max(0, cos) (core/clip/types.ts ClipScore). */
+  score: number;
+  /** The scoring model's id: scores of different models are never mixed. */
+  model: string;
+}
+
 export interface GpuSample {
   index: number;
   utilizationPct?: number;
@@ -129,6 +149,11 @@ export type RunEvent = Base &
     /** `final`: the test images generated after the final save (DreamBooth logs them as a validation), part of finishing. */
     | { type: 'validationStarted'; numImages?: number; prompt?: string; final?: boolean }
     | { type: 'validationImages'; tag: string; epoch: number; images: ValidationImage[] }
+    /**
+     * CLIP scores read from the run's scores file, in file order. `reset`: the file was truncated, replaced or deleted,
+     * so these replace every score known (none when it was deleted).
+     */
+    | { type: 'clipScores'; scores: ClipImageScore[]; reset?: boolean }
     /** A scalar from the TensorBoard event files (`train_loss`, or dreambooth's `loss`/`lr`). */
     | { type: 'scalar'; tag: string; step: number; value: number; wallTime: number }
     /** `wallTime` is wall-clock ms. */

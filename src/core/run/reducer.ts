@@ -3,7 +3,8 @@
 import { classifyFailure, isLauncherFailureLine } from './failure';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
-import { copyState, initialRunState, isEnded, patchState, stepsPerEpoch, type CheckpointState, type RunState } from './state';
+import { mergeClipScores } from './clipScores';
+import { copyState, EMPTY_CLIP, initialRunState, isEnded, patchState, stepsPerEpoch, type CheckpointState, type RunState } from './state';
 
 const MAX_TRACEBACKS = 5;
 const MAX_ERROR_LINES = 50;
@@ -191,6 +192,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       entries.sort((a, b) => a.epoch - b.epoch || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
       return patchState(s, { validation: { current: null, entries }, epoch: Math.max(s.epoch ?? 0, event.epoch) });
     }
+    case 'clipScores':
+      return patchState(s, { clip: mergeClipScores(event.reset ? EMPTY_CLIP : s.clip, event.scores) });
     case 'scalar': {
       const p = { step: event.step, value: event.value, wallTime: event.wallTime };
       let next: RunState = copyState(s);

@@ -1,6 +1,6 @@
 // RunState: everything every view shows about one run, built only by `reduce` (reducer.ts) from RunEvents.
 import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
-import type { CheckpointInfo, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
+import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
 
 /** Lifecycle: `queued` until any output; a phase while alive; one of the last three once it ended. */
@@ -66,6 +66,12 @@ export interface RunState {
   checkpoints: CheckpointState[];
   validation: { current: { numImages?: number; prompt?: string } | null; entries: ValidationEntry[] };
   finalInference: { step: number; total: number } | null;
+  /**
+   * CLIP scores of the validation and test images (run/clipScores.ts derives the series and the drop warning). Only
+   * the scores of `model`, the model of the newest line read: a line of another model starts the list afresh, so two
+   * models' scores are never mixed (their lines stay in the file).
+   */
+  clip: { model: string | null; scores: readonly ClipImageScore[] };
   gpu: { latest: GpuSample[] | null; samples: Array<{ wallTime: number; gpus: GpuSample[] }> };
   resumedFrom: { step: number; checkpoint: string } | null;
   resumeNotFound: string | null;
@@ -91,6 +97,8 @@ export interface RunState {
   progressTimes: number[];
   lastEventAt: number | null;
 }
+
+export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
 
 export function initialRunState(): RunState {
   return {
@@ -120,6 +128,7 @@ export function initialRunState(): RunState {
     checkpoints: [],
     validation: { current: null, entries: [] },
     finalInference: null,
+    clip: EMPTY_CLIP,
     gpu: { latest: null, samples: [] },
     resumedFrom: null,
     resumeNotFound: null,
@@ -171,6 +180,7 @@ export function copyState(s: RunState): RunState {
     checkpoints: s.checkpoints,
     validation: s.validation,
     finalInference: s.finalInference,
+    clip: s.clip,
     gpu: s.gpu,
     resumedFrom: s.resumedFrom,
     resumeNotFound: s.resumeNotFound,

@@ -2,7 +2,8 @@
 // what was last sent and the state now, so the webview gets appends rather than the whole state (small lists that can
 // lose entries, such as the checkpoints, are sent whole when they change).
 import type { RunState } from '../run/state';
-import { stepsPerEpoch } from '../run/state';
+import { clipDrop, clipDropMessage, clipSeriesOf, validationStep } from '../run/clipScores';
+import { imageKeyOf } from '../worker/clipScoreFile';
 import { seriesLength, type Series } from '../run/series';
 import type { Diagnosis } from '../run/events';
 import { failureTitle } from '../run/failure';
@@ -38,6 +39,7 @@ function pointAt(s: Series, i: number): { step: number; value: number } {
 function seriesOf(state: RunState): Record<string, Series> {
   const out: Record<string, Series> = { train_loss: state.loss.train_loss, step_loss: state.loss.step_loss, lr: state.lrSeries, sec_per_it: state.rateSeries };
   for (const [k, v] of Object.entries(state.scalars)) if (!(k in out)) out[k] = v;
+  for (const [k, v] of Object.entries(clipSeriesOf(state))) if (!(k in out)) out[k] = v;
   // DreamBooth logs `loss` to the event files: it is the train loss.
   if (seriesLength(out.train_loss!) === 0 && state.scalars.loss) out.train_loss = state.scalars.loss;
   return out;
@@ -75,15 +77,20 @@ export function statusView(s: RunState): RunStatusView {
 function galleryView(s: RunState, meta: RunMeta): GalleryImageView[] {
   const out: GalleryImageView[] = [];
   const prompt = typeof s.args?.validation_prompt === 'string' ? s.args.validation_prompt : s.validation.current?.prompt;
+  const scores = new Map<string, number>();
+  for (const c of s.clip.scores) scores.set(c.key, c.score);
   for (const entry of s.validation.entries) {
     entry.images.forEach((img, index) => {
       const uris = meta.imageUri(img.ref);
       if (!uris) return;
+      const key = imageKeyOf(img.ref);
+      const clipScore = key !== undefined ? scores.get(key) : undefined;
       out.push({
         epoch: entry.tag === 'test' ? 'test' : entry.epoch,
         index,
         ...uris,
         ...(prompt ? { prompt } : {}),
+        ...(clipScore !== undefined ? { clipScore } : {}),
         ...(img.width ? { width: img.width } : {}),
         ...(img.height ? { height: img.height } : {}),
       });
@@ -99,12 +106,10 @@ function checkpointsView(s: RunState): CheckpointView[] {
 /** Checkpoints, validations (converted from the epoch the event files log to a global step) and the resume point. */
 function markersView(s: RunState): MarkerView[] {
   const out: MarkerView[] = s.checkpoints.map((c) => ({ step: c.step, kind: 'checkpoint', label: `checkpoint-${c.step}${c.complete ? '' : ' (incomplete)'}` }));
-  const spe = stepsPerEpoch(s.banner);
-  if (spe) {
-    for (const e of s.validation.entries) {
-      if (e.tag !== 'validation') continue;
-      out.push({ step: Math.min((e.epoch + 1) * spe, s.totalSteps ?? Infinity), kind: 'validation', label: `validation, ${epochText(e.epoch)}` });
-    }
+  for (const e of s.validation.entries) {
+    if (e.tag !== 'validation') continue;
+    const step = validationStep(s, e.tag, e.epoch);
+    if (step !== undefined) out.push({ step, kind: 'validation', label: `validation, ${epochText(e.epoch)}` });
   }
   if (s.resumedFrom) out.push({ step: s.resumedFrom.step, kind: 'resume', label: `resumed from ${s.resumedFrom.checkpoint}` });
   return out.sort((a, b) => a.step - b.step);
@@ -135,8 +140,11 @@ export function shownFailure(s: RunState): Diagnosis | undefined {
   return s.failure ?? (s.state === 'failed' ? null : s.warnings.find((w) => w.class === 'nan_loss')) ?? undefined;
 }
 
+/** The extension's notes on the run, and a CLIP score drop (clipDrop) first. */
 function noticesView(s: RunState): string[] {
-  return s.notices.map((n) => redactText(n));
+  const drop = clipDrop(s);
+  const notes = s.notices.map((n) => redactText(n));
+  return drop ? [clipDropMessage(drop), ...notes] : notes;
 }
 
 function failureView(s: RunState, meta: RunMeta): FailureView | undefined {
@@ -158,6 +166,7 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
   if (loaded) for (const [k, v] of Object.entries(seriesOf(s))) if (seriesLength(v) > 0) series[k] = toPoints(v);
   const failure = failureView(s, meta);
   const prompt = typeof s.args?.validation_prompt === 'string' ? redactText(s.args.validation_prompt) : undefined;
+  const notices = noticesView(s);
   return {
     id: meta.id,
     label: meta.label,
@@ -172,7 +181,7 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
     gpu: loaded ? gpuView(s) : [],
     ...(failure ? { failure } : {}),
     ...(prompt ? { validationPrompt: prompt } : {}),
-    ...(s.notices.length ? { notices: noticesView(s) } : {}),
+    ...(notices.length ? { notices } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // implements RunSource, plus one line here. The record source comes first (it decides whether the run has ended,
 // before the others read) and is built by the monitor itself, as is the GPU source (its own timer).
 import { CheckpointSource } from './checkpoints';
+import { ClipScoresSource } from './clipScores';
 import { ConsoleSource } from './console';
 import { HangSource } from './hang';
 import { TensorboardSource } from './tensorboard';
@@ -20,6 +21,6 @@ export function passSources(options: SourceOptions): PassSources {
   const console = new ConsoleSource(options.secrets);
   return {
     console,
-    all: [console, new TensorboardSource(), new WandbSource(), new CheckpointSource(), new TrackerSource(), new HangSource()],
+    all: [console, new TensorboardSource(), new WandbSource(), new CheckpointSource(), new TrackerSource(), new HangSource(), new ClipScoresSource()],
   };
 }
