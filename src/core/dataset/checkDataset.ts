@@ -40,7 +40,34 @@ export const CROP_LOSS_BELOW = 0.6;
 export const CAPTION_TOKENS = CLIP_MAX_POSITIONS - 2;
 
 /** Formats PIL opens that sharp cannot decode: such a file is left unchecked, not called "not an image". */
-const SHARP_BLIND = new Set(['.bmp', '.dib', '.ico', '.cur', '.tga', '.psd', '.pcx', '.dcx', '.icns', '.sgi', '.rgb', '.rgba', '.bw', '.ras', '.xbm', '.xpm', '.eps', '.ps', '.blp', '.dds', '.im', '.msp', '.pcd', '.pxr', '.wmf', '.emf']);
+const SHARP_BLIND = new Set([
+  '.bmp',
+  '.dib',
+  '.ico',
+  '.cur',
+  '.tga',
+  '.psd',
+  '.pcx',
+  '.dcx',
+  '.icns',
+  '.sgi',
+  '.rgb',
+  '.rgba',
+  '.bw',
+  '.ras',
+  '.xbm',
+  '.xpm',
+  '.eps',
+  '.ps',
+  '.blp',
+  '.dds',
+  '.im',
+  '.msp',
+  '.pcd',
+  '.pxr',
+  '.wmf',
+  '.emf',
+]);
 
 interface Pending {
   image: DatasetImage;
@@ -81,25 +108,43 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
 
   if (source.kind === 'hub') {
     if (!options.hub) {
-      add({ code: 'hub-dataset', severity: 'info', file: source.id, message: `Hub dataset ${source.id}: not looked up (no Hub access in this check); its images are checked only once downloaded` });
+      add({
+        code: 'hub-dataset',
+        severity: 'info',
+        file: source.id,
+        message: `Hub dataset ${source.id}: not looked up (no Hub access in this check); its images are checked only once downloaded`,
+      });
     } else for (const f of await checkHubDataset(source.id, options.hub, signal)) add(f);
     return report(signal?.aborted === true);
   }
 
   let pending: Pending[];
   try {
-    pending = source.kind === 'imagefolder' ? await imagefolderItems(source, options, add, checkCaptionLength) : await dreamboothItems(source, add, checkCaptionLength);
+    pending =
+      source.kind === 'imagefolder' ? await imagefolderItems(source, options, add, checkCaptionLength) : await dreamboothItems(source, add, checkCaptionLength);
   } catch (e) {
     if (!(e instanceof FolderError)) throw e;
     const file = source.kind === 'imagefolder' ? source.dir : source.instanceDir;
-    add({ code: 'no-images', severity: 'error', file, message: `${e.message}: there are no training images`, fix: 'Set the folder to one that holds the images' });
+    add({
+      code: 'no-images',
+      severity: 'error',
+      file,
+      message: `${e.message}: there are no training images`,
+      fix: 'Set the folder to one that holds the images',
+    });
     return report(false);
   }
   if (signal?.aborted) return report(true);
   for (const p of pending) images.push(p.image);
   if (images.length === 0) {
     const file = source.kind === 'imagefolder' ? source.dir : source.instanceDir;
-    add({ code: 'no-images', severity: 'error', file, message: 'no images found: the script has nothing to train on', fix: 'Put the training images in this folder' });
+    add({
+      code: 'no-images',
+      severity: 'error',
+      file,
+      message: 'no images found: the script has nothing to train on',
+      fix: 'Put the training images in this folder',
+    });
   }
 
   // Pixels: a few images in flight at once; each ends as facts or a finding.
@@ -118,7 +163,15 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     if (!facts.ok) {
       const ext = extname(image.file).toLowerCase();
       if (facts.code === 'not-an-image' && SHARP_BLIND.has(ext)) {
-        add({ code: 'unsupported-format', severity: 'info', file: image.file, message: `${ext} image: PIL opens it, but this check cannot decode it, so it was not checked` }, image);
+        add(
+          {
+            code: 'unsupported-format',
+            severity: 'info',
+            file: image.file,
+            message: `${ext} image: PIL opens it, but this check cannot decode it, so it was not checked`,
+          },
+          image,
+        );
       } else {
         add({ code: facts.code, severity: 'error', file: image.file, message: facts.message, fix: fixOf(facts.code, source) }, image);
       }
@@ -127,16 +180,43 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     hashed.push({ index, sha256: facts.sha256, dhash: facts.dhash, mean: facts.mean });
     const { width, height } = facts;
     if (width * height > PIL_MAX_IMAGE_PIXELS) {
-      add({ code: 'too-large', severity: 'warning', file: image.file, message: `${width}×${height} is over PIL's ${(PIL_MAX_IMAGE_PIXELS / 1e6).toFixed(0)} million pixel limit: it loads with a DecompressionBombWarning, slowly`, fix: `Downscale it; a shorter side of ${resolution} px is all the training uses` }, image);
+      add(
+        {
+          code: 'too-large',
+          severity: 'warning',
+          file: image.file,
+          message: `${width}×${height} is over PIL's ${(PIL_MAX_IMAGE_PIXELS / 1e6).toFixed(0)} million pixel limit: it loads with a DecompressionBombWarning, slowly`,
+          fix: `Downscale it; a shorter side of ${resolution} px is all the training uses`,
+        },
+        image,
+      );
     }
     const short = Math.min(width, height);
     if (short < resolution) {
-      add({ code: 'too-small', severity: 'warning', file: image.file, message: `${width}×${height}: the shorter side ${short} px is below the resolution ${resolution}, so it is upscaled ×${(resolution / short).toFixed(2)} and trains blurry`, fix: `Use an image with a shorter side of at least ${resolution} px, or lower --resolution` }, image);
+      add(
+        {
+          code: 'too-small',
+          severity: 'warning',
+          file: image.file,
+          message: `${width}×${height}: the shorter side ${short} px is below the resolution ${resolution}, so it is upscaled ×${(resolution / short).toFixed(2)} and trains blurry`,
+          fix: `Use an image with a shorter side of at least ${resolution} px, or lower --resolution`,
+        },
+        image,
+      );
     }
     const crop = trainingCrop(width, height, resolution, { centerCrop: options.centerCrop, flip: false, random: () => 0 });
     if (crop.keptFraction < CROP_LOSS_BELOW) {
       const lost = Math.round((1 - crop.keptFraction) * 100);
-      add({ code: 'crop-loss', severity: 'warning', file: image.file, message: `${width}×${height} is resized to ${crop.resizedWidth}×${crop.resizedHeight} and cropped to ${resolution}×${resolution}: the ${options.centerCrop ? 'centre' : 'random'} crop drops ${lost}% of it`, fix: 'Crop the image to the part that matters, near square, before training' }, image);
+      add(
+        {
+          code: 'crop-loss',
+          severity: 'warning',
+          file: image.file,
+          message: `${width}×${height} is resized to ${crop.resizedWidth}×${crop.resizedHeight} and cropped to ${resolution}×${resolution}: the ${options.centerCrop ? 'centre' : 'random'} crop drops ${lost}% of it`,
+          fix: 'Crop the image to the part that matters, near square, before training',
+        },
+        image,
+      );
     }
   };
   let next = 0;
@@ -153,8 +233,30 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     const [first, ...rest] = group.members.map((i) => images[i]!);
     for (const im of rest) {
       const others = group.members.map((i) => images[i]!.file).filter((f) => f !== im.file);
-      if (group.kind === 'exact') add({ code: 'duplicate', severity: 'warning', file: im.file, message: `exact copy of ${first!.file}: it trains twice as often`, fix: 'Delete the copy', related: others }, im);
-      else add({ code: 'duplicate', severity: 'info', file: im.file, message: `near duplicate of ${first!.file} (perceptual hash within ${NEAR_BITS} of 64 bits)`, fix: 'Keep one unless the difference matters', related: others }, im);
+      if (group.kind === 'exact')
+        add(
+          {
+            code: 'duplicate',
+            severity: 'warning',
+            file: im.file,
+            message: `exact copy of ${first!.file}: it trains twice as often`,
+            fix: 'Delete the copy',
+            related: others,
+          },
+          im,
+        );
+      else
+        add(
+          {
+            code: 'duplicate',
+            severity: 'info',
+            file: im.file,
+            message: `near duplicate of ${first!.file} (perceptual hash within ${NEAR_BITS} of 64 bits)`,
+            fix: 'Keep one unless the difference matters',
+            related: others,
+          },
+          im,
+        );
     }
   }
   if (signal?.aborted) return report(true);
@@ -167,7 +269,12 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
       if (review.cancelled) return report(true);
     } catch (e) {
       if (signal?.aborted) return report(true);
-      add({ code: 'low-clip-score', severity: 'info', file: source.kind === 'imagefolder' ? source.dir : source.instanceDir, message: `image–caption scoring stopped: ${e instanceof Error ? e.message : String(e)}` });
+      add({
+        code: 'low-clip-score',
+        severity: 'info',
+        file: source.kind === 'imagefolder' ? source.dir : source.instanceDir,
+        message: `image–caption scoring stopped: ${e instanceof Error ? e.message : String(e)}`,
+      });
     }
   }
   return report(signal?.aborted === true);
@@ -176,7 +283,9 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
 function fixOf(code: 'not-an-image' | 'corrupt-image' | 'unsupported-format' | 'too-large', source: DatasetSource): string {
   switch (code) {
     case 'not-an-image':
-      return source.kind === 'dreambooth' ? 'Move it out of the folder: the script opens every file in it as an image' : 'Remove it or replace it with the real image';
+      return source.kind === 'dreambooth'
+        ? 'Move it out of the folder: the script opens every file in it as an image'
+        : 'Remove it or replace it with the real image';
     case 'corrupt-image':
       return 'Re-export or re-download the image, or remove it: the run fails when it reaches it';
     case 'unsupported-format':
@@ -209,7 +318,12 @@ async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreamboot
   if (source.classDir !== undefined) folders.push([source.classDir, 'class', source.classPrompt]);
   for (const [dir, role, prompt] of folders) {
     if (role === 'class' && !existsSync(dir)) {
-      add({ code: 'no-images', severity: 'info', file: dir, message: 'the class folder does not exist yet: the script creates it and generates the class images before training' });
+      add({
+        code: 'no-images',
+        severity: 'info',
+        file: dir,
+        message: 'the class folder does not exist yet: the script creates it and generates the class images before training',
+      });
       continue;
     }
     if (prompt !== undefined) captionLength(prompt, dir, undefined);
@@ -229,7 +343,12 @@ async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreamboot
   return out;
 }
 
-async function imagefolderItems(source: Extract<DatasetSource, { kind: 'imagefolder' }>, options: CheckOptions, add: Add, captionLength: CaptionLength): Promise<Pending[]> {
+async function imagefolderItems(
+  source: Extract<DatasetSource, { kind: 'imagefolder' }>,
+  options: CheckOptions,
+  add: Add,
+  captionLength: CaptionLength,
+): Promise<Pending[]> {
   const { signal } = options;
   const files: string[] = [];
   const metaPaths: string[] = [];
@@ -255,7 +374,14 @@ async function imagefolderItems(source: Extract<DatasetSource, { kind: 'imagefol
     const m = await readMetadata(path, source.captionColumn, signal);
     metas.set(m.dir, m);
     for (const b of m.badLines)
-      add({ code: 'metadata-bad-line', severity: 'error', file: path, line: b.line, message: `${b.message}: datasets cannot load the file, so the run fails`, fix: 'Fix or delete the line: one JSON object per line, with "file_name" and the caption' });
+      add({
+        code: 'metadata-bad-line',
+        severity: 'error',
+        file: path,
+        line: b.line,
+        message: `${b.message}: datasets cannot load the file, so the run fails`,
+        fix: 'Fix or delete the line: one JSON object per line, with "file_name" and the caption',
+      });
     if (m.moreBadLines > 0) add({ code: 'metadata-bad-line', severity: 'error', file: path, message: `${m.moreBadLines} more bad lines not listed` });
   }
   const columns = new Set(['image']);
@@ -276,10 +402,22 @@ async function imagefolderItems(source: Extract<DatasetSource, { kind: 'imagefol
     }
   } else {
     if (!columns.has(source.imageColumn))
-      add({ code: 'column-mismatch', severity: 'error', file: metaFile, message: `image_column "${source.imageColumn}" is not a column of the dataset (${colList}): the script stops`, fix: 'Set image_column to "image" (imagefolder names the image column so)' });
+      add({
+        code: 'column-mismatch',
+        severity: 'error',
+        file: metaFile,
+        message: `image_column "${source.imageColumn}" is not a column of the dataset (${colList}): the script stops`,
+        fix: 'Set image_column to "image" (imagefolder names the image column so)',
+      });
     if (source.captionColumn !== null && !columns.has(source.captionColumn)) {
       captionsUsable = false;
-      add({ code: 'column-mismatch', severity: 'error', file: metaFile, message: `caption_column "${source.captionColumn}" is not a column of the dataset (${colList}): the script stops`, fix: `Set caption_column to one of ${colList}, or rename the key in metadata.jsonl` });
+      add({
+        code: 'column-mismatch',
+        severity: 'error',
+        file: metaFile,
+        message: `caption_column "${source.captionColumn}" is not a column of the dataset (${colList}): the script stops`,
+        fix: `Set caption_column to one of ${colList}, or rename the key in metadata.jsonl`,
+      });
     }
   }
   // Each image takes its entry from the nearest metadata.jsonl in its own folder or above (datasets' rule).
@@ -295,13 +433,31 @@ async function imagefolderItems(source: Extract<DatasetSource, { kind: 'imagefol
     out.push({ image });
     if (metas.size === 0) continue;
     if (!meta) {
-      add({ code: 'no-metadata-entry', severity: 'error', file, message: 'no metadata.jsonl in its folder or above it, while others exist: datasets stops on it', fix: 'Move the image under a folder whose metadata.jsonl lists it' }, image);
+      add(
+        {
+          code: 'no-metadata-entry',
+          severity: 'error',
+          file,
+          message: 'no metadata.jsonl in its folder or above it, while others exist: datasets stops on it',
+          fix: 'Move the image under a folder whose metadata.jsonl lists it',
+        },
+        image,
+      );
       continue;
     }
     const key = normaliseFileName(relative(meta.dir, file).split(sep).join('/'));
     const entry = meta.entries.get(key);
     if (!entry) {
-      add({ code: 'no-metadata-entry', severity: 'error', file, message: `${key} has no line in ${meta.file}: datasets stops with "doesn't have metadata"`, fix: `Add a line {"file_name": ${JSON.stringify(key)}, …} or remove the image` }, image);
+      add(
+        {
+          code: 'no-metadata-entry',
+          severity: 'error',
+          file,
+          message: `${key} has no line in ${meta.file}: datasets stops with "doesn't have metadata"`,
+          fix: `Add a line {"file_name": ${JSON.stringify(key)}, …} or remove the image`,
+        },
+        image,
+      );
       continue;
     }
     let u = used.get(meta);
@@ -312,12 +468,32 @@ async function imagefolderItems(source: Extract<DatasetSource, { kind: 'imagefol
     const caption = entry.caption;
     image.caption = typeof caption === 'string' ? caption : caption === null ? null : caption[0]!;
     if (caption === null) {
-      add({ code: 'no-caption', severity: 'error', file: meta.file, line: entry.line, message: `${key} has no "${source.captionColumn}" text: the script stops ("Caption column … should contain either strings or lists of strings")`, fix: `Give the line a "${source.captionColumn}" string` }, image);
+      add(
+        {
+          code: 'no-caption',
+          severity: 'error',
+          file: meta.file,
+          line: entry.line,
+          message: `${key} has no "${source.captionColumn}" text: the script stops ("Caption column … should contain either strings or lists of strings")`,
+          fix: `Give the line a "${source.captionColumn}" string`,
+        },
+        image,
+      );
       continue;
     }
     const texts = typeof caption === 'string' ? [caption] : caption;
     if (texts.some((t) => t.trim() === '')) {
-      add({ code: 'no-caption', severity: 'warning', file: meta.file, line: entry.line, message: `${key} has an empty caption: it trains as an unconditional image`, fix: 'Write a caption, or leave it empty on purpose' }, image);
+      add(
+        {
+          code: 'no-caption',
+          severity: 'warning',
+          file: meta.file,
+          line: entry.line,
+          message: `${key} has an empty caption: it trains as an unconditional image`,
+          fix: 'Write a caption, or leave it empty on purpose',
+        },
+        image,
+      );
     }
     for (const t of texts) captionLength(t, meta.file, entry.line, image);
   }
@@ -332,7 +508,9 @@ async function imagefolderItems(source: Extract<DatasetSource, { kind: 'imagefol
         severity: 'warning',
         file: m.file,
         line: entry.line,
-        message: there ? `${key} is listed but imagefolder does not load it (not an image extension it reads, or hidden): its caption is unused` : `${key} is listed but there is no such file: its caption is unused`,
+        message: there
+          ? `${key} is listed but imagefolder does not load it (not an image extension it reads, or hidden): its caption is unused`
+          : `${key} is listed but there is no such file: its caption is unused`,
         fix: there ? 'Convert the file to PNG or JPEG, or remove the line' : 'Fix the file_name or remove the line',
       });
     }

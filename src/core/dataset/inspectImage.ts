@@ -50,7 +50,8 @@ export async function inspectImage(file: string): Promise<ImageFacts> {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (e) {
     const message = why(e);
-    if (/unsupported image format/i.test(message)) return { ok: false, code: 'not-an-image', message: 'not an image file (no image format recognised in its bytes)' };
+    if (/unsupported image format/i.test(message))
+      return { ok: false, code: 'not-an-image', message: 'not an image file (no image format recognised in its bytes)' };
     return { ok: false, code: 'corrupt-image', message: `unreadable image header: ${message}` };
   }
   const format = meta.format ?? 'unknown';
@@ -58,13 +59,14 @@ export async function inspectImage(file: string): Promise<ImageFacts> {
   const width = (rotated ? meta.height : meta.width) ?? 0;
   const height = (rotated ? meta.width : meta.height) ?? 0;
   const size = { format, width, height };
-  if (!pilOpens(format)) return { ok: false, code: 'unsupported-format', message: `${format.toUpperCase()} image: PIL, which the script uses, cannot open it`, ...size };
+  if (!pilOpens(format))
+    return { ok: false, code: 'unsupported-format', message: `${format.toUpperCase()} image: PIL, which the script uses, cannot open it`, ...size };
   if (!(width > 0 && height > 0)) return { ok: false, code: 'corrupt-image', message: 'the header gives no image size', ...size };
   if (width * height > PIL_BOMB_ERROR_PIXELS) {
     return {
       ok: false,
       code: 'too-large',
-      message: `${width}×${height} is ${(width * height / 1e6).toFixed(0)} million pixels: PIL refuses images over ${(PIL_BOMB_ERROR_PIXELS / 1e6).toFixed(0)} million (DecompressionBombError), so the run fails on it`,
+      message: `${width}×${height} is ${((width * height) / 1e6).toFixed(0)} million pixels: PIL refuses images over ${(PIL_BOMB_ERROR_PIXELS / 1e6).toFixed(0)} million (DecompressionBombError), so the run fails on it`,
       ...size,
     };
   }

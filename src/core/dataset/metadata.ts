@@ -35,7 +35,10 @@ export const MAX_METADATA_LINE = 1024 * 1024;
 const KEPT_BAD_LINES = 50;
 
 export function normaliseFileName(name: string): string {
-  return name.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+/g, '/');
+  return name
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+/g, '/');
 }
 
 export async function readMetadata(file: string, captionColumn: string | null, signal?: AbortSignal): Promise<MetadataFile> {

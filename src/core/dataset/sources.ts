@@ -33,7 +33,7 @@ function isDir(path: string | undefined): boolean | undefined {
 export function datasetOfConfig(config: SdxlConfig, configPath: string | undefined): ConfigDataset | { error: string } {
   const info = SCRIPTS[config.script];
   const args = (typeof config.args === 'object' && config.args !== null ? config.args : {}) as Record<string, unknown>;
-  const given = (dest: string): unknown => (dest in args ? args[dest] : info.byDest.get(dest)?.default ?? undefined);
+  const given = (dest: string): unknown => (dest in args ? args[dest] : (info.byDest.get(dest)?.default ?? undefined));
   const str = (dest: string): string | undefined => {
     const v = given(dest);
     return typeof v === 'string' && v.trim() !== '' ? v : undefined;
