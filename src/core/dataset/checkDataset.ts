@@ -81,11 +81,12 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     findings.push(f);
     if (image && !image.codes.includes(f.code)) image.codes.push(f.code);
   };
+  // Images finish in any order: findings are sorted by file, then line, so a report reads (and diffs) the same each time.
   const report = (cancelled: boolean): DatasetReport => ({
     source,
     resolution,
     images,
-    findings,
+    findings: findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0))),
     summary: summarize(images, findings),
     ...(cancelled ? { cancelled: true } : {}),
   });
