@@ -353,9 +353,12 @@ async function imagefolderItems(
   const { signal } = options;
   const files: string[] = [];
   const metaPaths: string[] = [];
+  const linkedOut = new Set<string>();
   for await (const e of walkImagefolder(source.dir, signal)) {
-    if (e.kind === 'outside') outside(add, e.path, e.target);
-    else if (e.kind === 'file') {
+    if (e.kind === 'outside') {
+      outside(add, e.path, e.target);
+      linkedOut.add(e.path);
+    } else if (e.kind === 'file') {
       const name = basename(e.path);
       if (name === 'metadata.jsonl') metaPaths.push(e.path);
       else if (isImagefolderImage(name)) files.push(e.path);
@@ -503,6 +506,8 @@ async function imagefolderItems(
     for (const [key, entry] of m.entries) {
       if (u?.has(key)) continue;
       const target = `${m.dir}${sep}${key.split('/').join(sep)}`;
+      // A link out of the folder is reported as such; the script would read it.
+      if (linkedOut.has(target)) continue;
       const there = existsSync(target);
       add({
         code: 'metadata-missing-file',
