@@ -36,6 +36,8 @@ export interface CheckOptions {
 
 /** A crop keeping less than this share of the resized image is reported. */
 export const CROP_LOSS_BELOW = 0.6;
+/** metadata-missing-file findings listed per metadata.jsonl; the rest are counted in one more. */
+export const MAX_MISSING_LISTED = 100;
 /** Tokens a caption may have: the 77 positions less BOS and EOS. */
 export const CAPTION_TOKENS = CLIP_MAX_POSITIONS - 2;
 
@@ -503,8 +505,15 @@ async function imagefolderItems(
   }
   for (const m of metas.values()) {
     const u = used.get(m);
+    let listed = 0;
+    let more = 0;
     for (const [key, entry] of m.entries) {
       if (u?.has(key)) continue;
+      if (listed >= MAX_MISSING_LISTED) {
+        more++;
+        continue;
+      }
+      listed++;
       const target = `${m.dir}${sep}${key.split('/').join(sep)}`;
       // A link out of the folder is reported as such; the script would read it.
       if (linkedOut.has(target)) continue;
@@ -520,6 +529,7 @@ async function imagefolderItems(
         fix: there ? 'Convert the file to PNG or JPEG, or remove the line' : 'Fix the file_name or remove the line',
       });
     }
+    if (more > 0) add({ code: 'metadata-missing-file', severity: 'warning', file: m.file, message: `${more} more lines name files that are not loaded` });
   }
   return out;
 }
