@@ -480,7 +480,7 @@ async function imagefolderItems(
           severity: 'error',
           file: meta.file,
           line: entry.line,
-          message: `${key} has no "${source.captionColumn}" text: the script stops ("Caption column … should contain either strings or lists of strings")`,
+          message: `${key} has no "${source.captionColumn}" text: the LoRA script stops ("Caption column … should contain either strings or lists of strings"); the full script drops it, and the batch's captions no longer line up with its images`,
           fix: `Give the line a "${source.captionColumn}" string`,
         },
         image,
