@@ -2,6 +2,7 @@
 // .png, a symlink out of the folder and a 200,000-line metadata.jsonl with a few bad lines are each reported, and
 // nothing throws or reads a file whole.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,32 +36,41 @@ function writeBigMetadata(path: string): void {
   closeSync(fd);
 }
 
-test('a huge PNG header, a truncated JPEG, a text .png and a link outside are each reported; nothing throws', async (t) => {
-  const dir = tempDir(t, 'badin');
-  const outside = tempDir(t, 'badin-out');
-  writeFileSync(join(dir, 'huge.png'), pngHeaderOnly(20_000, 20_000));
-  const jpeg = await writeJpeg(join(outside, 'full.jpg'), 256, 256, 5);
-  writeFileSync(join(dir, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
-  writeFileSync(join(dir, 'text.png'), 'hello, I am text');
-  await writePng(join(outside, 'secret.png'), 64, 64, 6);
-  symlinkSync(join(outside, 'secret.png'), join(dir, 'link.png'));
-  symlinkSync(join(outside, 'nothing-here.png'), join(dir, 'dangling.png'));
-  await writePng(join(dir, 'fine.png'), 256, 256, 7);
-  const r = await checkDataset({ kind: 'dreambooth', instanceDir: dir }, { resolution: 256, centerCrop: true, randomFlip: false });
-  const got = r.findings.map((f) => `${f.code} ${f.severity} ${basename(f.file)}`).sort();
-  assert.deepEqual(got, [
-    'corrupt-image error truncated.jpg',
-    'not-an-image error text.png',
-    'outside-folder warning dangling.png',
-    'outside-folder warning link.png',
-    'too-large error huge.png',
-  ]);
-  const huge = r.findings.find((f) => f.code === 'too-large')!;
-  assert.match(huge.message, /20000×20000 is 400 million pixels: PIL refuses images over 179 million \(DecompressionBombError\)/);
-  assert.deepEqual([r.images.find((i) => i.file.endsWith('huge.png'))!.width, r.images.find((i) => i.file.endsWith('huge.png'))!.height], [20_000, 20_000]);
-  assert.match(r.findings.find((f) => f.code === 'corrupt-image')!.message, /premature end of JPEG/i);
-  assert.ok(!r.images.some((i) => i.file.endsWith('link.png')), 'the link outside is not opened');
-});
+test(
+  'a huge PNG header, a truncated JPEG, a text .png, a FIFO and a link outside are each reported; nothing throws',
+  { skip: process.platform === 'win32' && 'mkfifo, symlinks' },
+  async (t) => {
+    const dir = tempDir(t, 'badin');
+    const outside = tempDir(t, 'badin-out');
+    writeFileSync(join(dir, 'huge.png'), pngHeaderOnly(20_000, 20_000));
+    const jpeg = await writeJpeg(join(outside, 'full.jpg'), 256, 256, 5);
+    writeFileSync(join(dir, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+    writeFileSync(join(dir, 'text.png'), 'hello, I am text');
+    await writePng(join(outside, 'secret.png'), 64, 64, 6);
+    symlinkSync(join(outside, 'secret.png'), join(dir, 'link.png'));
+    symlinkSync(join(outside, 'nothing-here.png'), join(dir, 'dangling.png'));
+    await writePng(join(dir, 'fine.png'), 256, 256, 7);
+    // A FIFO would block a reader forever: it is reported without being opened, directly or through a link.
+    execFileSync('mkfifo', [join(dir, 'pipe.png')]);
+    symlinkSync(join(dir, 'pipe.png'), join(dir, 'pipe-link.png'));
+    const r = await checkDataset({ kind: 'dreambooth', instanceDir: dir }, { resolution: 256, centerCrop: true, randomFlip: false });
+    const got = r.findings.map((f) => `${f.code} ${f.severity} ${basename(f.file)}`).sort();
+    assert.deepEqual(got, [
+      'corrupt-image error truncated.jpg',
+      'not-an-image error text.png',
+      'outside-folder warning dangling.png',
+      'not-an-image error pipe-link.png',
+      'not-an-image error pipe.png',
+      'outside-folder warning link.png',
+      'too-large error huge.png',
+    ]);
+    const huge = r.findings.find((f) => f.code === 'too-large')!;
+    assert.match(huge.message, /20000×20000 is 400 million pixels: PIL refuses images over 179 million \(DecompressionBombError\)/);
+    assert.deepEqual([r.images.find((i) => i.file.endsWith('huge.png'))!.width, r.images.find((i) => i.file.endsWith('huge.png'))!.height], [20_000, 20_000]);
+    assert.match(r.findings.find((f) => f.code === 'corrupt-image')!.message, /premature end of JPEG/i);
+    assert.ok(!r.images.some((i) => i.file.endsWith('link.png')), 'the link outside is not opened');
+  },
+);
 
 test('a 200,000-line metadata.jsonl with a few bad lines: each bad line named, the rest read', async (t) => {
   const dir = tempDir(t, 'bigmeta');

@@ -340,6 +340,14 @@ async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreamboot
           message: `a folder inside the ${role} folder: the script opens every entry of it as an image (Path.iterdir), and Image.open fails on a folder`,
           fix: 'Move the subfolder out; the script does not look inside it',
         });
+      else if (e.kind === 'special')
+        add({
+          code: 'not-an-image',
+          severity: 'error',
+          file: e.path,
+          message: `not a regular file (a FIFO, socket or device) inside the ${role} folder: the script opens every entry as an image`,
+          fix: 'Remove it from the folder',
+        });
       else out.push({ image: newImage(e.path, role, prompt ?? null) });
     }
   }
