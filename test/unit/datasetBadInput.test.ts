@@ -57,10 +57,10 @@ test(
     const got = r.findings.map((f) => `${f.code} ${f.severity} ${basename(f.file)}`).sort();
     assert.deepEqual(got, [
       'corrupt-image error truncated.jpg',
-      'not-an-image error text.png',
-      'outside-folder warning dangling.png',
       'not-an-image error pipe-link.png',
       'not-an-image error pipe.png',
+      'not-an-image error text.png',
+      'outside-folder warning dangling.png',
       'outside-folder warning link.png',
       'too-large error huge.png',
     ]);
