@@ -254,3 +254,22 @@ test('near duplicates: a resized copy is one, different images are not; flat ima
     ['a-small.png'],
   );
 });
+
+test('a BMP, which PIL opens and sharp cannot decode, is left unchecked as a note, not called corrupt', async (t) => {
+  const dir = tempDir(t, 'bmp');
+  // A 1×1 24-bit BMP: 14-byte file header, 40-byte info header, one pixel padded to 4 bytes.
+  const bmp = Buffer.alloc(58);
+  bmp.write('BM', 0, 'latin1');
+  bmp.writeUInt32LE(58, 2);
+  bmp.writeUInt32LE(54, 10);
+  bmp.writeUInt32LE(40, 14);
+  bmp.writeInt32LE(1, 18);
+  bmp.writeInt32LE(1, 22);
+  bmp.writeUInt16LE(1, 26);
+  bmp.writeUInt16LE(24, 28);
+  bmp.writeUInt32LE(4, 34);
+  writeFileSync(join(dir, 'a.bmp'), bmp);
+  const r = await checkDataset({ kind: 'dreambooth', instanceDir: dir }, OPTS);
+  assert.deepEqual(fired(r), ['unsupported-format info a.bmp']);
+  assert.match(r.findings[0]!.message, /PIL opens it, but this check cannot decode it/);
+});

@@ -42,38 +42,11 @@ export const MAX_MISSING_LISTED = 100;
 export const CAPTION_TOKENS = CLIP_MAX_POSITIONS - 2;
 
 /** Formats PIL opens that sharp cannot decode: such a file is left unchecked, not called "not an image". */
+// prettier-ignore
 const SHARP_BLIND = new Set([
-  '.bmp',
-  '.dib',
-  '.ico',
-  '.cur',
-  '.tga',
-  '.psd',
-  '.pcx',
-  '.dcx',
-  '.icns',
-  '.sgi',
-  '.rgb',
-  '.rgba',
-  '.bw',
-  '.ras',
-  '.xbm',
-  '.xpm',
-  '.eps',
-  '.ps',
-  '.blp',
-  '.dds',
-  '.im',
-  '.msp',
-  '.pcd',
-  '.pxr',
-  '.wmf',
-  '.emf',
+  '.bmp', '.dib', '.ico', '.cur', '.tga', '.psd', '.pcx', '.dcx', '.icns', '.sgi', '.rgb', '.rgba', '.bw', '.ras',
+  '.xbm', '.xpm', '.eps', '.ps', '.blp', '.dds', '.im', '.msp', '.pcd', '.pxr', '.wmf', '.emf',
 ]);
-
-interface Pending {
-  image: DatasetImage;
-}
 
 export async function checkDataset(source: DatasetSource, options: CheckOptions): Promise<DatasetReport> {
   const { resolution, signal } = options;
@@ -121,7 +94,7 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     return report(signal?.aborted === true);
   }
 
-  let pending: Pending[];
+  let pending: DatasetImage[];
   try {
     pending =
       source.kind === 'imagefolder' ? await imagefolderItems(source, options, add, checkCaptionLength) : await dreamboothItems(source, add, checkCaptionLength);
@@ -138,7 +111,7 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     return report(false);
   }
   if (signal?.aborted) return report(true);
-  for (const p of pending) images.push(p.image);
+  for (const image of pending) images.push(image);
   if (images.length === 0) {
     const file = source.kind === 'imagefolder' ? source.dir : source.instanceDir;
     add({
@@ -315,8 +288,8 @@ function newImage(file: string, role: DatasetRole, caption: string | null): Data
   return { file, role, caption, codes: [] };
 }
 
-async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreambooth' }>, add: Add, captionLength: CaptionLength): Promise<Pending[]> {
-  const out: Pending[] = [];
+async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreambooth' }>, add: Add, captionLength: CaptionLength): Promise<DatasetImage[]> {
+  const out: DatasetImage[] = [];
   const folders: Array<[string, DatasetRole, string | undefined]> = [[source.instanceDir, 'instance', source.instancePrompt]];
   if (source.classDir !== undefined) folders.push([source.classDir, 'class', source.classPrompt]);
   for (const [dir, role, prompt] of folders) {
@@ -348,7 +321,7 @@ async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreamboot
           message: `not a regular file (a FIFO, socket or device) inside the ${role} folder: the script opens every entry as an image`,
           fix: 'Remove it from the folder',
         });
-      else out.push({ image: newImage(e.path, role, prompt ?? null) });
+      else out.push(newImage(e.path, role, prompt ?? null));
     }
   }
   return out;
@@ -359,7 +332,7 @@ async function imagefolderItems(
   options: CheckOptions,
   add: Add,
   captionLength: CaptionLength,
-): Promise<Pending[]> {
+): Promise<DatasetImage[]> {
   const { signal } = options;
   const files: string[] = [];
   const metaPaths: string[] = [];
@@ -436,7 +409,7 @@ async function imagefolderItems(
   }
   // Each image takes its entry from the nearest metadata.jsonl in its own folder or above (datasets' rule).
   const used = new Map<MetadataFile, Set<string>>();
-  const out: Pending[] = [];
+  const out: DatasetImage[] = [];
   for (const file of files) {
     let meta: MetadataFile | undefined;
     for (let d = dirname(file); isWithin(source.dir, d); d = dirname(d)) {
@@ -444,7 +417,7 @@ async function imagefolderItems(
       if (meta || d === dirname(d)) break;
     }
     const image = newImage(file, 'train', null);
-    out.push({ image });
+    out.push(image);
     if (metas.size === 0) continue;
     if (!meta) {
       add(
