@@ -12,6 +12,7 @@ import { runCommand, RUN_SUBCOMMANDS } from './run';
 import { doctorCommand } from './doctor';
 import { downloadCommand } from './download';
 import { clipScoreCommand } from './clipScore';
+import { datasetCheckCommand } from './datasetCheck';
 
 export interface CommandEntry {
   summary: string;
@@ -36,4 +37,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   download: { summary: "download a config's (or an id's) base model into the Hugging Face cache (--variant V, --revision R)", run: downloadCommand },
   'clip-score': { summary: 'CLIP score of images against a prompt (IMAGE... --prompt TEXT [--model ID|DIR] [--json] [--yes])', run: clipScoreCommand },
+  'dataset-check': {
+    summary: "check a dataset folder (or a config's: --config FILE): unreadable images, metadata.jsonl, captions, sizes, duplicates (--json, --resolution N)",
+    run: datasetCheckCommand,
+  },
 };
