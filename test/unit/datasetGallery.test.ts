@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatasetGallery, MAX_OTHER_FINDINGS, relativeName } from '../../src/core/view/datasetGallery';
 import { datasetSummaryMarkdown, findingCounts } from '../../src/core/view/datasetSummary';
+import { seededRandom } from '../../src/core/view/seededRandom';
 import type { DatasetFinding, DatasetImage, DatasetReport } from '../../src/core/dataset/types';
 
 const DIR = '/data/set';
@@ -97,4 +98,16 @@ test('the summary says the counts in words and draws the histograms', () => {
   assert.match(md, /\*\*12 images; 4 warnings\.\*\*/);
   assert.match(md, /### `too-small` \(2, warning\)/);
   assert.match(md, /<512 █{30} 12/);
+});
+
+test('the crop draw is seeded: the same image and draw repeat, another draw differs, all in [0, 1)', () => {
+  const a = seededRandom(3, 0);
+  const b = seededRandom(3, 0);
+  const xs = Array.from({ length: 1000 }, () => a());
+  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+  assert.notEqual(seededRandom(3, 1)(), seededRandom(3, 0)());
+  assert.notEqual(seededRandom(4, 0)(), seededRandom(3, 0)());
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.05, `mean ${mean}`);
 });

@@ -48,3 +48,10 @@ test('a corrupt image, a text file named .png, a missing file and an image over 
   for (const r of results) assert.equal(r.ok, false);
   assert.match((results[3] as { error: string }).error, /pixel limit/i);
 });
+
+test('a thumbnail no longer wanted when a decoder frees up is not made', async () => {
+  const file = join(dir, 'skipped.png');
+  writeFileSync(file, await png(50, 50));
+  const r = await new DatasetThumbs(join(dir, 'cache3')).get(file, THUMB_SIDE, false, () => false);
+  assert.deepEqual(r, { ok: false, error: 'no longer wanted', skipped: true });
+});

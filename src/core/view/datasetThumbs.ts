@@ -16,7 +16,8 @@ export const MAX_PREVIEW_PIXELS = 150_000_000;
 /** The cache is pruned to half this many files when it grows past it. */
 export const MAX_CACHED_FILES = 20_000;
 
-export type ThumbResult = { ok: true; path: string } | { ok: false; error: string };
+/** `skipped`: no longer wanted when its turn came (the gallery moved to another page), so not made. */
+export type ThumbResult = { ok: true; path: string } | { ok: false; error: string; skipped?: true };
 
 export class DatasetThumbs {
   private running = 0;
@@ -30,8 +31,11 @@ export class DatasetThumbs {
     private readonly maxPixels = MAX_PREVIEW_PIXELS,
   ) {}
 
-  /** The cached copy of `file` with longest side `side`, made now if missing. Never throws. */
-  async get(file: string, side: number, autoOrient = false): Promise<ThumbResult> {
+  /**
+   * The cached copy of `file` with longest side `side`, made now if missing (when `wanted` still says so once a decoder
+   * is free). `autoOrient` applies the EXIF rotation, as the DreamBooth script's exif_transpose does. Never throws.
+   */
+  async get(file: string, side: number, autoOrient = false, wanted: () => boolean = () => true): Promise<ThumbResult> {
     let key: string;
     try {
       const s = await stat(file);
@@ -43,12 +47,12 @@ export class DatasetThumbs {
     const out = join(this.dir, `${key}.webp`);
     const pending = this.inFlight.get(out);
     if (pending) return pending;
-    const p = this.make(file, out, side, autoOrient).finally(() => this.inFlight.delete(out));
+    const p = this.make(file, out, side, autoOrient, wanted).finally(() => this.inFlight.delete(out));
     this.inFlight.set(out, p);
     return p;
   }
 
-  private async make(file: string, out: string, side: number, autoOrient: boolean): Promise<ThumbResult> {
+  private async make(file: string, out: string, side: number, autoOrient: boolean, wanted: () => boolean): Promise<ThumbResult> {
     try {
       if ((await stat(out)).isFile()) return { ok: true, path: out };
     } catch {
@@ -56,6 +60,7 @@ export class DatasetThumbs {
     }
     await this.slot();
     try {
+      if (!wanted()) return { ok: false, error: 'no longer wanted', skipped: true };
       this.dirReady ??= mkdir(this.dir, { recursive: true }).then(() => this.prune());
       await this.dirReady;
       const tmp = `${out}.${process.pid}.tmp`;

@@ -251,18 +251,18 @@ class DatasetPreview {
       );
       if (item.findings.length > 0) this.detail.append(h('ul', { class: 'findings' }, ...item.findings.map((f) => findingItem(f))));
     }
-    if (m.crop && m.imageUri) this.detail.append(...this.cropView(m.crop, m.imageUri, m.index));
-    else if (m.error) this.detail.append(h('p', { class: 'crop-error' }, `No training crop: ${m.error}`));
+    if (m.crop) this.detail.append(...this.cropView(m.crop, m.imageUri, m.index));
+    if (m.error) this.detail.append(h('p', { class: 'crop-error' }, m.crop ? m.error : `No training crop: ${m.error}`));
     this.detail.append(h('div', { class: 'actions' }, open));
   }
 
-  private cropView(c: CropView, uri: string, index: number): Node[] {
+  private cropView(c: CropView, uri: string | undefined, index: number): Node[] {
     const o = this.overview;
     // The frame has the resized image's aspect; the crop box is placed in percent of it, in the (possibly flipped) frame
     // the script crops in.
     const frame = h('div', { class: 'crop-frame' });
     frame.style.aspectRatio = `${c.resizedWidth} / ${c.resizedHeight}`;
-    const img = h('img', { src: uri, alt: 'The image as the script resizes it', class: c.flipped ? 'flipped' : undefined });
+    const img = uri ? h('img', { src: uri, alt: 'The image as the script resizes it', class: c.flipped ? 'flipped' : undefined }) : h('div', { class: 'no-image' });
     const box = h('div', { class: 'crop-box', 'data-left': c.left, 'data-top': c.top, 'data-size': c.size });
     box.style.left = `${(100 * c.left) / c.resizedWidth}%`;
     box.style.top = `${(100 * c.top) / c.resizedHeight}%`;
