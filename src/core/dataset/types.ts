@@ -66,6 +66,8 @@ export interface DatasetImage {
   captionLine?: number;
   /** Codes of the findings on this image, so the gallery can filter to problems without a join. */
   codes: DatasetFindingCode[];
+  /** CLIP score of the image against its caption (ClipScore, 0–100), when a scorer was given. */
+  clipScore?: number;
 }
 
 export interface Histogram {
