@@ -24,6 +24,9 @@ import type { SettingKey } from './settingsTable';
 import { loggingErrors } from './listenerErrors';
 import { HubController } from './hub/hubController';
 import { errText } from '../core/util/errText';
+import { DatasetChecks } from './dataset/datasetChecks';
+import { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
+import { hubEndpoint } from '../core/hub/endpoint';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -48,6 +51,11 @@ export class SdxlExtension implements vscode.Disposable {
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
+    const datasetChecks = new DatasetChecks(warn, async () => {
+      const token = await hub.tokenValue();
+      return { hubUrl: hubEndpoint(), ...(token ? { accessToken: token } : {}) };
+    });
+    const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
     const commands = createCommands({
       runs: this.runs,
       dashboard,
@@ -57,6 +65,8 @@ export class SdxlExtension implements vscode.Disposable {
       reveal: (id) => runsView.reveal(id),
       hub,
       environment,
+      datasetChecks,
+      datasetPreview,
     });
     this.disposables.push(
       dashboard,
@@ -75,6 +85,8 @@ export class SdxlExtension implements vscode.Disposable {
       hub,
       environment,
       this.launchCommand,
+      datasetPreview,
+      datasetChecks,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),
       this.estimates,

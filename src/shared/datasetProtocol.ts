@@ -163,7 +163,8 @@ const crop = shape({
   keptFraction: fraction,
 });
 const filter: Check = (v, w) => shape({ problemsOnly: bool, 'code?': nonEmptyStr })(v, w);
-const pageLimit: Check = (v, w) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_PAGE_SIZE ? undefined : `${w}: expected an integer from 1 to ${MAX_PAGE_SIZE}`);
+const pageLimit: Check = (v, w) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_PAGE_SIZE ? undefined : `${w}: expected an integer from 1 to ${MAX_PAGE_SIZE}`;
 
 const hostMessages: Record<DatasetHostMessage['type'], Check> = {
   progress: shape({ title: str, target: nonEmptyStr, done: int, total: int }),

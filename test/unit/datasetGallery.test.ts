@@ -24,7 +24,14 @@ function report(n: number, problemEvery = 0, extra: DatasetFinding[] = []): Data
     resolution: 1024,
     images,
     findings,
-    summary: { images: n, errors: 0, warnings: findings.length, infos: 0, resolution: { labels: ['<512'], counts: [n] }, aspect: { labels: ['1:1'], counts: [n] } },
+    summary: {
+      images: n,
+      errors: 0,
+      warnings: findings.length,
+      infos: 0,
+      resolution: { labels: ['<512'], counts: [n] },
+      aspect: { labels: ['1:1'], counts: [n] },
+    },
   };
 }
 
@@ -35,7 +42,10 @@ test('pages cut the whole gallery in order, the last one short', () => {
   const first = g.page({ problemsOnly: false }, 0, 60);
   assert.equal(first.total, 10_000);
   assert.equal(first.items.length, 60);
-  assert.deepEqual(first.items.slice(0, 2).map((i) => i.index), [0, 1]);
+  assert.deepEqual(
+    first.items.slice(0, 2).map((i) => i.index),
+    [0, 1],
+  );
   const last = g.page({ problemsOnly: false }, 9_960, 60);
   assert.equal(last.items.length, 40);
   assert.equal(last.items.at(-1)!.index, 9_999);
@@ -52,10 +62,16 @@ test('an offset past the end (the filter shrank the list) gives the last page; a
 test('"problems only" keeps the images with findings, a code keeps those with that code', () => {
   const g = new DatasetGallery(report(100, 10), opts);
   const problems = g.page({ problemsOnly: true }, 0, 200);
-  assert.deepEqual(problems.items.map((i) => i.index), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+  assert.deepEqual(
+    problems.items.map((i) => i.index),
+    [0, 10, 20, 30, 40, 50, 60, 70, 80, 90],
+  );
   assert.ok(problems.items.every((i) => i.findings.length === 1));
   const small = g.page({ problemsOnly: false, code: 'too-small' }, 0, 200);
-  assert.deepEqual(small.items.map((i) => i.index), [0, 20, 40, 60, 80]);
+  assert.deepEqual(
+    small.items.map((i) => i.index),
+    [0, 20, 40, 60, 80],
+  );
   assert.equal(small.items[0]!.findings[0]!.code, 'too-small');
   assert.equal(g.page({ problemsOnly: false }, 0, 200).total, 100);
 });
@@ -78,7 +94,13 @@ test('image views name files relative to the dataset and carry their findings; f
 });
 
 test('the overview sends at most MAX_OTHER_FINDINGS folder-level findings and counts the rest', () => {
-  const extra = Array.from({ length: MAX_OTHER_FINDINGS + 7 }, (_, i): DatasetFinding => ({ code: 'metadata-bad-line', severity: 'error', file: `${DIR}/metadata.jsonl`, line: i + 1, message: 'x' }));
+  const extra = Array.from({ length: MAX_OTHER_FINDINGS + 7 }, (_, i): DatasetFinding => ({
+    code: 'metadata-bad-line',
+    severity: 'error',
+    file: `${DIR}/metadata.jsonl`,
+    line: i + 1,
+    message: 'x',
+  }));
   const o = new DatasetGallery(report(1, 0, extra), opts).overview();
   assert.equal(o.otherFindings.length, MAX_OTHER_FINDINGS);
   assert.equal(o.otherFindingsLeftOut, 7);
@@ -104,7 +126,10 @@ test('the crop draw is seeded: the same image and draw repeat, another draw diff
   const a = seededRandom(3, 0);
   const b = seededRandom(3, 0);
   const xs = Array.from({ length: 1000 }, () => a());
-  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   assert.notEqual(seededRandom(3, 1)(), seededRandom(3, 0)());
   assert.notEqual(seededRandom(4, 0)(), seededRandom(3, 0)());

@@ -26,14 +26,46 @@ const overview = {
   otherFindings: [],
   otherFindingsLeftOut: 0,
 };
-const crop = { resizedWidth: 1536, resizedHeight: 1024, left: 256, top: 0, size: 1024, flipped: true, originalSize: [512, 768] as [number, number], cropsCoordsTopLeft: [0, 256] as [number, number], keptFraction: 2 / 3 };
+const crop = {
+  resizedWidth: 1536,
+  resizedHeight: 1024,
+  left: 256,
+  top: 0,
+  size: 1024,
+  flipped: true,
+  originalSize: [512, 768] as [number, number],
+  cropsCoordsTopLeft: [0, 256] as [number, number],
+  keptFraction: 2 / 3,
+};
 
 test('valid host messages pass', () => {
   const good: DatasetHostMessage[] = [
     { type: 'progress', title: 'demo', target: '/w/d', done: 3, total: 10 },
     { type: 'init', overview },
-    { type: 'page', requestId: 2, offset: 0, total: 1, items: [{ index: 0, name: 'a.png', role: 'train', caption: null, width: 5, height: 5, findings: [{ code: 'no-caption', severity: 'warning', message: 'm', line: 2 }] }] },
-    { type: 'thumbs', thumbs: [{ index: 0, uri: 'https://file+.vscode-resource/x.webp' }, { index: 1, error: 'corrupt' }] },
+    {
+      type: 'page',
+      requestId: 2,
+      offset: 0,
+      total: 1,
+      items: [
+        {
+          index: 0,
+          name: 'a.png',
+          role: 'train',
+          caption: null,
+          width: 5,
+          height: 5,
+          findings: [{ code: 'no-caption', severity: 'warning', message: 'm', line: 2 }],
+        },
+      ],
+    },
+    {
+      type: 'thumbs',
+      thumbs: [
+        { index: 0, uri: 'https://file+.vscode-resource/x.webp' },
+        { index: 1, error: 'corrupt' },
+      ],
+    },
     { type: 'crop', index: 0, draw: 1, crop, imageUri: 'https://x/y.webp' },
     { type: 'crop', index: 0, draw: 0, error: 'cannot read' },
     { type: 'failed', message: 'no dataset' },
@@ -63,7 +95,10 @@ test('valid webview messages pass', () => {
 });
 
 test('webview messages that would make the host do unbounded or undefined work are refused', () => {
-  assert.match(checkDatasetWebviewMessage({ type: 'requestPage', requestId: 1, offset: 0, limit: MAX_PAGE_SIZE + 1, filter: { problemsOnly: false } })!, /limit/);
+  assert.match(
+    checkDatasetWebviewMessage({ type: 'requestPage', requestId: 1, offset: 0, limit: MAX_PAGE_SIZE + 1, filter: { problemsOnly: false } })!,
+    /limit/,
+  );
   assert.match(checkDatasetWebviewMessage({ type: 'requestPage', requestId: 1, offset: -5, limit: 10, filter: { problemsOnly: false } })!, /offset/);
   assert.match(checkDatasetWebviewMessage({ type: 'requestPage', requestId: 1, offset: 0, limit: 10, filter: {} })!, /problemsOnly/);
   assert.match(checkDatasetWebviewMessage({ type: 'selectImage', index: 1.5, draw: 0 })!, /index/);

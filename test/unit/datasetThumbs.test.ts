@@ -9,7 +9,10 @@ import sharp from 'sharp';
 import { DatasetThumbs, THUMB_SIDE } from '../../src/core/view/datasetThumbs';
 
 const dir = mkdtempSync(join(tmpdir(), 'thumbs-'));
-const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 40, b: 90 } } }).png().toBuffer();
+const png = (w: number, h: number) =>
+  sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 40, b: 90 } } })
+    .png()
+    .toBuffer();
 
 test('a thumbnail fits in its side, keeps the aspect, and is made once', async () => {
   const file = join(dir, 'wide.png');

@@ -31,7 +31,8 @@ function histogramLines(h: Histogram): string[] {
 
 function sourceLines(report: DatasetReport): string[] {
   const s = report.source;
-  if (s.kind === 'imagefolder') return [`- train_data_dir: \`${s.dir}\` (image column \`${s.imageColumn}\`, caption column ${s.captionColumn ? `\`${s.captionColumn}\`` : 'none'})`];
+  if (s.kind === 'imagefolder')
+    return [`- train_data_dir: \`${s.dir}\` (image column \`${s.imageColumn}\`, caption column ${s.captionColumn ? `\`${s.captionColumn}\`` : 'none'})`];
   if (s.kind === 'dreambooth') return [`- instance_data_dir: \`${s.instanceDir}\``, ...(s.classDir ? [`- class_data_dir: \`${s.classDir}\``] : [])];
   return [`- dataset_name: \`${s.id}\` (Hub)`];
 }

@@ -57,7 +57,13 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
     private readonly log: Log,
     private readonly hubAccess: () => Promise<HubAccess | undefined>,
   ) {
-    this.subscriptions = [this.collection, this.progressed, this.checked, this.changedDoc, vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, this)];
+    this.subscriptions = [
+      this.collection,
+      this.progressed,
+      this.checked,
+      this.changedDoc,
+      vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, this),
+    ];
   }
 
   /** The last finished check of `target`, if any. */
@@ -77,19 +83,21 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
     const key = targetKey(target);
     const abort = new AbortController();
     const title = targetTitle(target);
-    const done = vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `SDXL: checking the dataset of ${title}`, cancellable: true },
-      async (progress, token) => {
-        const sub = token.onCancellationRequested(() => abort.abort());
-        try {
-          return await this.check(target, title, abort.signal, (done, total) => {
-            progress.report({ message: `${done} of ${total} images` });
-            this.progressed.fire({ key, title, done, total });
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
+    const done = Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `SDXL: checking the dataset of ${title}`, cancellable: true },
+        async (progress, token) => {
+          const sub = token.onCancellationRequested(() => abort.abort());
+          try {
+            return await this.check(target, title, abort.signal, (done, total) => {
+              progress.report({ message: `${done} of ${total} images` });
+              this.progressed.fire({ key, title, done, total });
+            });
+          } finally {
+            sub.dispose();
+          }
+        },
+      ),
     );
     const running: Running = { key, abort, done };
     this.running = running;
@@ -205,9 +213,15 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
     const PREVIEW = 'Preview Dataset';
     const PROBLEMS = 'Show Problems';
     const say = `SDXL: ${title}: ${report.summary.images} images; ${findingCounts(report)}${report.cancelled ? ' (cancelled part way)' : ''}.`;
-    const show = report.summary.errors > 0 ? vscode.window.showErrorMessage : report.summary.warnings > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show =
+      report.summary.errors > 0
+        ? vscode.window.showErrorMessage
+        : report.summary.warnings > 0
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
     const picked = await show(say, PREVIEW, ...(report.findings.length > 0 ? [PROBLEMS] : []));
-    if (picked === PREVIEW) await vscode.commands.executeCommand('sdxl.previewDataset', target.kind === 'config' ? vscode.Uri.file(target.path) : vscode.Uri.file(target.path));
+    if (picked === PREVIEW)
+      await vscode.commands.executeCommand('sdxl.previewDataset', target.kind === 'config' ? vscode.Uri.file(target.path) : vscode.Uri.file(target.path));
     else if (picked === PROBLEMS) await vscode.commands.executeCommand('workbench.actions.view.problems');
   }
 
@@ -218,12 +232,19 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
 }
 
 function diagnostic(f: DatasetFinding, range: vscode.Range): vscode.Diagnostic {
-  const severity = f.severity === 'error' ? vscode.DiagnosticSeverity.Error : f.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  const severity =
+    f.severity === 'error'
+      ? vscode.DiagnosticSeverity.Error
+      : f.severity === 'warning'
+        ? vscode.DiagnosticSeverity.Warning
+        : vscode.DiagnosticSeverity.Information;
   const d = new vscode.Diagnostic(range, f.fix ? `${f.message} ${f.fix}` : f.message, severity);
   d.code = f.code;
   d.source = 'SDXL dataset';
   if (f.related && f.related.length > 0) {
-    d.relatedInformation = f.related.slice(0, MAX_RELATED).map((p) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(p), new vscode.Position(0, 0)), 'also this file'));
+    d.relatedInformation = f.related
+      .slice(0, MAX_RELATED)
+      .map((p) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(p), new vscode.Position(0, 0)), 'also this file'));
   }
   return d;
 }

@@ -6,11 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { dashboardHtml } from '../../shared/dashboardHtml';
-import {
-  checkDatasetWebviewMessage,
-  type DatasetHostMessage,
-  type DatasetWebviewMessage,
-} from '../../shared/datasetProtocol';
+import { checkDatasetWebviewMessage, type DatasetHostMessage, type DatasetWebviewMessage } from '../../shared/datasetProtocol';
 import { trainingCrop } from '../../core/dataset/trainingCrop';
 import { DatasetGallery } from '../../core/view/datasetGallery';
 import { DatasetThumbs, PREVIEW_SIDE, THUMB_SIDE } from '../../core/view/datasetThumbs';
@@ -55,7 +51,8 @@ export class DatasetPreviewHost implements vscode.Disposable {
       }),
       checks.onDidCheck((c) => this.onChecked(c)),
       checks.onProgress((p) => {
-        if (this.target && p.key === targetKey(this.target)) this.post({ type: 'progress', title: p.title, target: this.target.path, done: p.done, total: p.total });
+        if (this.target && p.key === targetKey(this.target))
+          this.post({ type: 'progress', title: p.title, target: this.target.path, done: p.done, total: p.total });
       }),
     );
   }
@@ -195,11 +192,13 @@ export class DatasetPreviewHost implements vscode.Disposable {
     };
     for (const item of page.items) {
       const img = gallery.report.images[item.index]!;
-      void this.thumbs.get(img.file, THUMB_SIDE, img.role !== 'train', () => generation === this.pageGeneration && this.panel === panel).then((r) => {
-        if (r.ok) batch.push({ index: item.index, uri: panel.webview.asWebviewUri(vscode.Uri.file(r.path)).toString() });
-        else if (!r.skipped) batch.push({ index: item.index, error: r.error });
-        timer ??= setTimeout(flush, THUMB_BATCH_MS);
-      });
+      void this.thumbs
+        .get(img.file, THUMB_SIDE, img.role !== 'train', () => generation === this.pageGeneration && this.panel === panel)
+        .then((r) => {
+          if (r.ok) batch.push({ index: item.index, uri: panel.webview.asWebviewUri(vscode.Uri.file(r.path)).toString() });
+          else if (!r.skipped) batch.push({ index: item.index, error: r.error });
+          timer ??= setTimeout(flush, THUMB_BATCH_MS);
+        });
     }
   }
 

@@ -44,13 +44,23 @@ export async function pickDatasetTarget(arg: unknown, title: string): Promise<Da
     [
       ...configs
         .filter((u) => u.scheme === 'file')
-        .map((u) => ({ label: vscode.workspace.asRelativePath(u), description: 'training config', target: { kind: 'config', path: u.fsPath } as DatasetTarget | undefined })),
+        .map((u) => ({
+          label: vscode.workspace.asRelativePath(u),
+          description: 'training config',
+          target: { kind: 'config', path: u.fsPath } as DatasetTarget | undefined,
+        })),
       { label: FOLDER, description: 'a train_data_dir or a DreamBooth folder', target: undefined },
     ],
     { title },
   );
   if (!picked) return undefined;
   if (picked.target) return picked.target;
-  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title, openLabel: 'Check this folder' });
+  const folder = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    title,
+    openLabel: 'Check this folder',
+  });
   return folder?.[0] ? { kind: 'folder', path: folder[0].fsPath } : undefined;
 }

@@ -122,7 +122,11 @@ class DatasetPreview {
   private renderProgress(title: string, done: number, total: number): void {
     clear(this.header);
     const bar = h('progress', { max: Math.max(total, 1), value: done });
-    this.header.append(h('h2', {}, `Dataset — ${title}`), h('p', { class: 'muted progress-text' }, total > 0 ? `Checking images: ${done} of ${total}…` : 'Checking the dataset…'), bar);
+    this.header.append(
+      h('h2', {}, `Dataset — ${title}`),
+      h('p', { class: 'muted progress-text' }, total > 0 ? `Checking images: ${done} of ${total}…` : 'Checking the dataset…'),
+      bar,
+    );
   }
 
   private renderOverview(): void {
@@ -144,7 +148,15 @@ class DatasetPreview {
     if (o.otherFindings.length > 0) {
       const list = h('ul', { class: 'findings' }, ...o.otherFindings.map((f) => findingItem(f)));
       const more = o.otherFindingsLeftOut > 0 ? h('p', { class: 'muted' }, `… and ${o.otherFindingsLeftOut} more in the Problems panel.`) : undefined;
-      this.header.append(h('details', { class: 'other-findings', open: o.otherFindings.length <= 5 }, h('summary', {}, `Findings on the dataset itself (${o.otherFindings.length + o.otherFindingsLeftOut})`), list, more));
+      this.header.append(
+        h(
+          'details',
+          { class: 'other-findings', open: o.otherFindings.length <= 5 },
+          h('summary', {}, `Findings on the dataset itself (${o.otherFindings.length + o.otherFindingsLeftOut})`),
+          list,
+          more,
+        ),
+      );
     }
   }
 
@@ -160,7 +172,8 @@ class DatasetPreview {
     });
     const select = singleSelect({ class: 'code-filter', 'aria-label': 'Finding code' });
     select.append(h('vscode-option', { value: ALL_CODES, selected: this.ui.code === undefined || undefined }, 'Any finding'));
-    for (const c of o.codeCounts) select.append(h('vscode-option', { value: c.code, selected: this.ui.code === c.code || undefined }, `${c.code} (${c.count})`));
+    for (const c of o.codeCounts)
+      select.append(h('vscode-option', { value: c.code, selected: this.ui.code === c.code || undefined }, `${c.code} (${c.count})`));
     select.addEventListener('change', () => {
       if (select.value === ALL_CODES) delete this.ui.code;
       else this.ui.code = select.value;
@@ -174,7 +187,8 @@ class DatasetPreview {
   private renderGrid(): void {
     clear(this.grid);
     this.cards.clear();
-    if (this.items.length === 0) this.grid.append(h('p', { class: 'empty' }, this.total === 0 && this.overview?.images === 0 ? 'No images.' : 'No image matches the filter.'));
+    if (this.items.length === 0)
+      this.grid.append(h('p', { class: 'empty' }, this.total === 0 && this.overview?.images === 0 ? 'No images.' : 'No image matches the filter.'));
     for (const item of this.items) {
       const worst = worstSeverity(item.findings);
       const card = h(
@@ -247,7 +261,11 @@ class DatasetPreview {
     if (item) {
       this.detail.append(
         h('p', { class: `caption${item.caption === null ? ' none' : ''}` }, item.caption ?? 'no caption'),
-        h('p', { class: 'muted' }, [item.width && item.height ? `${item.width}×${item.height}` : 'size unknown', item.format, item.role].filter(Boolean).join(' · ')),
+        h(
+          'p',
+          { class: 'muted' },
+          [item.width && item.height ? `${item.width}×${item.height}` : 'size unknown', item.format, item.role].filter(Boolean).join(' · '),
+        ),
       );
       if (item.findings.length > 0) this.detail.append(h('ul', { class: 'findings' }, ...item.findings.map((f) => findingItem(f))));
     }
@@ -262,7 +280,9 @@ class DatasetPreview {
     // the script crops in.
     const frame = h('div', { class: 'crop-frame' });
     frame.style.aspectRatio = `${c.resizedWidth} / ${c.resizedHeight}`;
-    const img = uri ? h('img', { src: uri, alt: 'The image as the script resizes it', class: c.flipped ? 'flipped' : undefined }) : h('div', { class: 'no-image' });
+    const img = uri
+      ? h('img', { src: uri, alt: 'The image as the script resizes it', class: c.flipped ? 'flipped' : undefined })
+      : h('div', { class: 'no-image' });
     const box = h('div', { class: 'crop-box', 'data-left': c.left, 'data-top': c.top, 'data-size': c.size });
     box.style.left = `${(100 * c.left) / c.resizedWidth}%`;
     box.style.top = `${(100 * c.top) / c.resizedHeight}%`;
@@ -304,7 +324,13 @@ function worstSeverity(findings: FindingView[]): 'error' | 'warning' | 'info' | 
 
 function findingItem(f: FindingView): HTMLElement {
   const where = f.file !== undefined ? `${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ` : f.line !== undefined ? `line ${f.line}: ` : '';
-  return h('li', { class: `finding ${f.severity}`, 'data-code': f.code }, h('span', { class: `code ${f.severity}` }, f.code), ` ${where}${f.message}`, f.fix ? h('div', { class: 'fix muted' }, f.fix) : false);
+  return h(
+    'li',
+    { class: `finding ${f.severity}`, 'data-code': f.code },
+    h('span', { class: `code ${f.severity}` }, f.code),
+    ` ${where}${f.message}`,
+    f.fix ? h('div', { class: 'fix muted' }, f.fix) : false,
+  );
 }
 
 function histogram(title: string, hist: HistogramView): HTMLElement {
@@ -314,7 +340,13 @@ function histogram(title: string, hist: HistogramView): HTMLElement {
     const n = hist.counts[i] ?? 0;
     const bar = h('span', { class: 'bar' });
     bar.style.width = max > 0 ? `${(100 * n) / max}%` : '0';
-    return h('div', { class: 'hist-row' }, h('span', { class: 'hist-label' }, label), h('span', { class: 'bar-track' }, bar), h('span', { class: 'hist-count' }, String(n)));
+    return h(
+      'div',
+      { class: 'hist-row' },
+      h('span', { class: 'hist-label' }, label),
+      h('span', { class: 'bar-track' }, bar),
+      h('span', { class: 'hist-count' }, String(n)),
+    );
   });
   return h('section', { class: 'histogram', 'aria-label': title }, h('h3', {}, title), ...rows);
 }
