@@ -107,6 +107,7 @@ test('the bundles and the extension manifest ship; sources, tests and the rest o
     'dist/wrapper.js',
     'dist/validateWorker.js',
     'dist/webview/dashboard.js',
+    'dist/webview/datasetPreview.js',
     'package.json',
     'schemas/full.schema.json',
   ]) {
