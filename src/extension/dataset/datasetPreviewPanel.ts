@@ -208,7 +208,7 @@ export class DatasetPreviewHost implements vscode.Disposable {
     const panel = this.panel;
     const img = gallery?.report.images[index];
     if (!gallery || !panel || !img) return;
-    if (!img.width || !img.height) {
+    if (!img.width || !img.height || img.codes.includes('corrupt-image') || img.codes.includes('not-an-image')) {
       this.post({ type: 'crop', index, draw, error: 'the image could not be read, so the script could not crop it either' });
       return;
     }
