@@ -13,6 +13,7 @@ import type { HubAccess } from '../../core/hub/hubAccess';
 import { placeFindings } from '../../core/view/datasetProblems';
 import { datasetSummaryMarkdown, findingCounts } from '../../core/view/datasetSummary';
 import { errText } from '../../core/util/errText';
+import { OneAtATime } from '../../core/util/oneAtATime';
 import type { Log } from '../listenerErrors';
 import { rangeFromOffsets } from '../configDocuments';
 import { pickDatasetTarget, targetKey, targetTitle, type DatasetTarget } from './datasetTarget';
@@ -32,16 +33,10 @@ export interface CheckedDataset {
 
 export type CheckOutcome = { ok: true; checked: CheckedDataset } | { ok: false; cancelled: boolean; message: string };
 
-interface Running {
-  key: string;
-  abort: AbortController;
-  done: Promise<CheckOutcome>;
-}
-
 export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('sdxl-dataset');
   private readonly latest = new Map<string, CheckedDataset>();
-  private running: Running | undefined;
+  private readonly checks = new OneAtATime<CheckOutcome>();
   private readonly progressed = new vscode.EventEmitter<{ key: string; title: string; done: number; total: number }>();
   /** A check made progress (images done of total), for the preview panel's own bar. */
   readonly onProgress = this.progressed.event;
@@ -73,41 +68,48 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
 
   /** The running check of `target` if there is one, else a new check (cancelling any other). */
   ensure(target: DatasetTarget): Promise<CheckOutcome> {
-    if (this.running?.key === targetKey(target)) return this.running.done;
-    return this.run(target);
+    return this.checks.running(targetKey(target)) ?? this.run(target);
   }
 
   /** Checks `target` now, cancelling a check that runs; the results replace that target's earlier ones. */
   run(target: DatasetTarget): Promise<CheckOutcome> {
-    this.running?.abort.abort();
     const key = targetKey(target);
-    const abort = new AbortController();
     const title = targetTitle(target);
-    const done = Promise.resolve(
-      vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `SDXL: checking the dataset of ${title}`, cancellable: true },
-        async (progress, token) => {
-          const sub = token.onCancellationRequested(() => abort.abort());
-          try {
-            return await this.check(target, title, abort.signal, (done, total) => {
-              progress.report({ message: `${done} of ${total} images` });
-              this.progressed.fire({ key, title, done, total });
-            });
-          } finally {
-            sub.dispose();
-          }
-        },
+    return this.checks.start(key, (replaced) =>
+      Promise.resolve(
+        vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `SDXL: checking the dataset of ${title}`, cancellable: true },
+          async (progress, token): Promise<CheckOutcome> => {
+            // Stopped by the notification's Cancel or by a newer check.
+            const abort = new AbortController();
+            const stop = () => abort.abort();
+            replaced.addEventListener('abort', stop);
+            const sub = token.onCancellationRequested(stop);
+            try {
+              return await this.check(target, title, abort.signal, replaced, (done, total) => {
+                progress.report({ message: `${done} of ${total} images` });
+                this.progressed.fire({ key, title, done, total });
+              });
+            } catch (e) {
+              this.log(`Dataset check of ${title} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+              return { ok: false, cancelled: false, message: `the dataset check of ${title} failed: ${errText(e)}` };
+            } finally {
+              replaced.removeEventListener('abort', stop);
+              sub.dispose();
+            }
+          },
+        ),
       ),
     );
-    const running: Running = { key, abort, done };
-    this.running = running;
-    void done.finally(() => {
-      if (this.running === running) this.running = undefined;
-    });
-    return done;
   }
 
-  private async check(target: DatasetTarget, title: string, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<CheckOutcome> {
+  private async check(
+    target: DatasetTarget,
+    title: string,
+    signal: AbortSignal,
+    replaced: AbortSignal,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<CheckOutcome> {
     let config: { doc: vscode.TextDocument; parsed: ParsedConfig } | undefined;
     let dataset: ConfigDataset;
     if (target.kind === 'config') {
@@ -136,7 +138,7 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
         onProgress(done, total);
       },
     });
-    if (report.cancelled && signal.aborted && this.running?.abort.signal !== signal) {
+    if (replaced.aborted) {
       // Replaced by a newer check: that one's results are the ones to show.
       return { ok: false, cancelled: true, message: 'The check was replaced by a newer one.' };
     }
@@ -226,7 +228,7 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
   }
 
   dispose(): void {
-    this.running?.abort.abort();
+    this.checks.cancel();
     for (const s of this.subscriptions) s.dispose();
   }
 }
