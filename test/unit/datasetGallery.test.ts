@@ -136,3 +136,27 @@ test('the crop draw is seeded: the same image and draw repeat, another draw diff
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 0.05, `mean ${mean}`);
 });
+
+test("a finding on an image's metadata.jsonl line (an empty caption) shows on that image, not with the dataset's own", () => {
+  const r = report(3);
+  r.images[1]!.captionLine = 2;
+  r.images[1]!.codes = ['no-caption'];
+  r.images[2]!.captionLine = 3;
+  const empty: DatasetFinding = { code: 'no-caption', severity: 'warning', file: `${DIR}/metadata.jsonl`, line: 2, message: 'empty caption' };
+  // Another metadata.jsonl's line 2, in a folder the image is not in, stays with the dataset.
+  const elsewhere: DatasetFinding = { code: 'no-caption', severity: 'warning', file: '/other/metadata.jsonl', line: 2, message: 'elsewhere' };
+  const g = new DatasetGallery({ ...r, findings: [empty, elsewhere] }, opts);
+  assert.deepEqual(
+    g.imageView(1).findings.map((f) => f.message),
+    ['empty caption'],
+  );
+  assert.deepEqual(g.imageView(2).findings, []);
+  assert.deepEqual(
+    g.overview().otherFindings.map((f) => f.message),
+    ['elsewhere'],
+  );
+  assert.deepEqual(
+    g.page({ problemsOnly: true }, 0, 10).items.map((i) => i.index),
+    [1],
+  );
+});

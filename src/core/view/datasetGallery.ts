@@ -2,6 +2,7 @@
 // problems or one code, and cut into pages of view objects for the webview (src/shared/datasetProtocol.ts). Each
 // request is linear in the number of images; the filtered list of the last filter is kept for paging through it.
 import * as path from 'node:path';
+import { isWithin } from '../util/pathContainment';
 import type { DatasetFinding, DatasetReport, DatasetSource } from '../dataset/types';
 import type { DatasetImageView, DatasetOverview, FindingView, GalleryFilter } from '../../shared/datasetProtocol';
 
@@ -48,12 +49,20 @@ export interface GalleryPage {
   items: DatasetImageView[];
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 export class DatasetGallery {
   private readonly folders: string[];
   /** Findings on each image, by its path (a duplicate's finding is on each copy). */
   private readonly byFile = new Map<string, DatasetFinding[]>();
   private readonly imageFiles = new Set<string>();
   private filtered: { key: string; indices: number[] } | undefined;
+  /** metadata.jsonl findings shown on their image rather than with the dataset's own. */
+  private readonly onImages = new Set<DatasetFinding>();
 
   constructor(
     readonly report: DatasetReport,
@@ -61,11 +70,20 @@ export class DatasetGallery {
   ) {
     this.folders = sourceFolders(report.source);
     for (const img of report.images) this.imageFiles.add(img.file);
+    const byLine = new Map<number, DatasetFinding[]>();
     for (const f of report.findings) {
-      if (!this.imageFiles.has(f.file)) continue;
-      const list = this.byFile.get(f.file);
-      if (list) list.push(f);
-      else this.byFile.set(f.file, [f]);
+      if (this.imageFiles.has(f.file)) push(this.byFile, f.file, f);
+      else if (f.line !== undefined) push(byLine, f.line, f);
+    }
+    // A finding on an image's metadata.jsonl entry (an empty caption, a caption too long) is that image's too.
+    for (const img of report.images) {
+      if (img.captionLine === undefined) continue;
+      for (const f of byLine.get(img.captionLine) ?? []) {
+        if (img.codes.includes(f.code) && isWithin(path.dirname(f.file), img.file)) {
+          push(this.byFile, img.file, f);
+          this.onImages.add(f);
+        }
+      }
     }
   }
 
@@ -73,7 +91,7 @@ export class DatasetGallery {
     const r = this.report;
     const counts = new Map<string, number>();
     for (const f of r.findings) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
-    const other = r.findings.filter((f) => !this.imageFiles.has(f.file));
+    const other = r.findings.filter((f) => !this.imageFiles.has(f.file) && !this.onImages.has(f));
     return {
       title: this.options.title,
       target: this.options.target,
