@@ -11,6 +11,7 @@ import { summarizeCommand } from './summarize';
 import { runCommand, RUN_SUBCOMMANDS } from './run';
 import { doctorCommand } from './doctor';
 import { downloadCommand } from './download';
+import { datasetCheckCommand } from './datasetCheck';
 
 export interface CommandEntry {
   summary: string;
@@ -34,4 +35,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     run: doctorCommand,
   },
   download: { summary: "download a config's (or an id's) base model into the Hugging Face cache (--variant V, --revision R)", run: downloadCommand },
+  'dataset-check': {
+    summary: "check a dataset folder (or a config's: --config FILE): unreadable images, metadata.jsonl, captions, sizes, duplicates (--json, --resolution N)",
+    run: datasetCheckCommand,
+  },
 };

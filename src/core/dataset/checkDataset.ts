@@ -36,42 +36,17 @@ export interface CheckOptions {
 
 /** A crop keeping less than this share of the resized image is reported. */
 export const CROP_LOSS_BELOW = 0.6;
+/** metadata-missing-file findings listed per metadata.jsonl; the rest are counted in one more. */
+export const MAX_MISSING_LISTED = 100;
 /** Tokens a caption may have: the 77 positions less BOS and EOS. */
 export const CAPTION_TOKENS = CLIP_MAX_POSITIONS - 2;
 
 /** Formats PIL opens that sharp cannot decode: such a file is left unchecked, not called "not an image". */
+// prettier-ignore
 const SHARP_BLIND = new Set([
-  '.bmp',
-  '.dib',
-  '.ico',
-  '.cur',
-  '.tga',
-  '.psd',
-  '.pcx',
-  '.dcx',
-  '.icns',
-  '.sgi',
-  '.rgb',
-  '.rgba',
-  '.bw',
-  '.ras',
-  '.xbm',
-  '.xpm',
-  '.eps',
-  '.ps',
-  '.blp',
-  '.dds',
-  '.im',
-  '.msp',
-  '.pcd',
-  '.pxr',
-  '.wmf',
-  '.emf',
+  '.bmp', '.dib', '.ico', '.cur', '.tga', '.psd', '.pcx', '.dcx', '.icns', '.sgi', '.rgb', '.rgba', '.bw', '.ras',
+  '.xbm', '.xpm', '.eps', '.ps', '.blp', '.dds', '.im', '.msp', '.pcd', '.pxr', '.wmf', '.emf',
 ]);
-
-interface Pending {
-  image: DatasetImage;
-}
 
 export async function checkDataset(source: DatasetSource, options: CheckOptions): Promise<DatasetReport> {
   const { resolution, signal } = options;
@@ -81,11 +56,12 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     findings.push(f);
     if (image && !image.codes.includes(f.code)) image.codes.push(f.code);
   };
+  // Images finish in any order: findings are sorted by file, then line, so a report reads (and diffs) the same each time.
   const report = (cancelled: boolean): DatasetReport => ({
     source,
     resolution,
     images,
-    findings,
+    findings: findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0))),
     summary: summarize(images, findings),
     ...(cancelled ? { cancelled: true } : {}),
   });
@@ -118,7 +94,7 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     return report(signal?.aborted === true);
   }
 
-  let pending: Pending[];
+  let pending: DatasetImage[];
   try {
     pending =
       source.kind === 'imagefolder' ? await imagefolderItems(source, options, add, checkCaptionLength) : await dreamboothItems(source, add, checkCaptionLength);
@@ -135,7 +111,7 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     return report(false);
   }
   if (signal?.aborted) return report(true);
-  for (const p of pending) images.push(p.image);
+  for (const image of pending) images.push(image);
   if (images.length === 0) {
     const file = source.kind === 'imagefolder' ? source.dir : source.instanceDir;
     add({
@@ -312,8 +288,8 @@ function newImage(file: string, role: DatasetRole, caption: string | null): Data
   return { file, role, caption, codes: [] };
 }
 
-async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreambooth' }>, add: Add, captionLength: CaptionLength): Promise<Pending[]> {
-  const out: Pending[] = [];
+async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreambooth' }>, add: Add, captionLength: CaptionLength): Promise<DatasetImage[]> {
+  const out: DatasetImage[] = [];
   const folders: Array<[string, DatasetRole, string | undefined]> = [[source.instanceDir, 'instance', source.instancePrompt]];
   if (source.classDir !== undefined) folders.push([source.classDir, 'class', source.classPrompt]);
   for (const [dir, role, prompt] of folders) {
@@ -337,7 +313,15 @@ async function dreamboothItems(source: Extract<DatasetSource, { kind: 'dreamboot
           message: `a folder inside the ${role} folder: the script opens every entry of it as an image (Path.iterdir), and Image.open fails on a folder`,
           fix: 'Move the subfolder out; the script does not look inside it',
         });
-      else out.push({ image: newImage(e.path, role, prompt ?? null) });
+      else if (e.kind === 'special')
+        add({
+          code: 'not-an-image',
+          severity: 'error',
+          file: e.path,
+          message: `not a regular file (a FIFO, socket or device) inside the ${role} folder: the script opens every entry as an image`,
+          fix: 'Remove it from the folder',
+        });
+      else out.push(newImage(e.path, role, prompt ?? null));
     }
   }
   return out;
@@ -348,13 +332,16 @@ async function imagefolderItems(
   options: CheckOptions,
   add: Add,
   captionLength: CaptionLength,
-): Promise<Pending[]> {
+): Promise<DatasetImage[]> {
   const { signal } = options;
   const files: string[] = [];
   const metaPaths: string[] = [];
+  const linkedOut = new Set<string>();
   for await (const e of walkImagefolder(source.dir, signal)) {
-    if (e.kind === 'outside') outside(add, e.path, e.target);
-    else if (e.kind === 'file') {
+    if (e.kind === 'outside') {
+      outside(add, e.path, e.target);
+      linkedOut.add(e.path);
+    } else if (e.kind === 'file') {
       const name = basename(e.path);
       if (name === 'metadata.jsonl') metaPaths.push(e.path);
       else if (isImagefolderImage(name)) files.push(e.path);
@@ -422,7 +409,7 @@ async function imagefolderItems(
   }
   // Each image takes its entry from the nearest metadata.jsonl in its own folder or above (datasets' rule).
   const used = new Map<MetadataFile, Set<string>>();
-  const out: Pending[] = [];
+  const out: DatasetImage[] = [];
   for (const file of files) {
     let meta: MetadataFile | undefined;
     for (let d = dirname(file); isWithin(source.dir, d); d = dirname(d)) {
@@ -430,7 +417,7 @@ async function imagefolderItems(
       if (meta || d === dirname(d)) break;
     }
     const image = newImage(file, 'train', null);
-    out.push({ image });
+    out.push(image);
     if (metas.size === 0) continue;
     if (!meta) {
       add(
@@ -474,7 +461,7 @@ async function imagefolderItems(
           severity: 'error',
           file: meta.file,
           line: entry.line,
-          message: `${key} has no "${source.captionColumn}" text: the script stops ("Caption column … should contain either strings or lists of strings")`,
+          message: `${key} has no "${source.captionColumn}" text: the LoRA script stops ("Caption column … should contain either strings or lists of strings"); the full script drops it, and the batch's captions no longer line up with its images`,
           fix: `Give the line a "${source.captionColumn}" string`,
         },
         image,
@@ -499,9 +486,18 @@ async function imagefolderItems(
   }
   for (const m of metas.values()) {
     const u = used.get(m);
+    let listed = 0;
+    let more = 0;
     for (const [key, entry] of m.entries) {
       if (u?.has(key)) continue;
+      if (listed >= MAX_MISSING_LISTED) {
+        more++;
+        continue;
+      }
+      listed++;
       const target = `${m.dir}${sep}${key.split('/').join(sep)}`;
+      // A link out of the folder is reported as such; the script would read it.
+      if (linkedOut.has(target)) continue;
       const there = existsSync(target);
       add({
         code: 'metadata-missing-file',
@@ -514,6 +510,7 @@ async function imagefolderItems(
         fix: there ? 'Convert the file to PNG or JPEG, or remove the line' : 'Fix the file_name or remove the line',
       });
     }
+    if (more > 0) add({ code: 'metadata-missing-file', severity: 'warning', file: m.file, message: `${more} more lines name files that are not loaded` });
   }
   return out;
 }

@@ -24,13 +24,10 @@ export const NEAR_BITS = 6;
 export const NEAR_MEAN = 12;
 const BUCKET_CAP = 512;
 
-function popcount(x: bigint): number {
-  let n = 0;
-  while (x > 0n) {
-    x &= x - 1n;
-    n++;
-  }
-  return n;
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
 class UnionFind {
@@ -48,7 +45,12 @@ class UnionFind {
   }
 }
 
-export function findDuplicates(images: readonly HashedImage[]): DuplicateGroup[] {
+export interface DuplicateStats {
+  /** Pairs of hashes compared for the near check (all pairs would be n(n−1)/2). */
+  comparisons: number;
+}
+
+export function findDuplicates(images: readonly HashedImage[], stats?: DuplicateStats): DuplicateGroup[] {
   const groups: DuplicateGroup[] = [];
   // Exact copies: one representative each goes on to the near check.
   const bySha = new Map<string, number[]>();
@@ -63,8 +65,19 @@ export function findDuplicates(images: readonly HashedImage[]): DuplicateGroup[]
     if (members.length > 1) groups.push({ kind: 'exact', members });
     reps.push(byIndex.get(members[0]!)!);
   }
-  const close = (a: HashedImage, b: HashedImage): boolean =>
-    popcount(a.dhash ^ b.dhash) <= NEAR_BITS && a.mean.every((m, i) => Math.abs(m - b.mean[i]!) <= NEAR_MEAN);
+  // The hash as two 32-bit halves: plain number arithmetic in the inner loop instead of BigInt.
+  const hi = new Map<number, number>();
+  const lo = new Map<number, number>();
+  for (const im of reps) {
+    hi.set(im.index, Number((im.dhash >> 32n) & 0xffffffffn));
+    lo.set(im.index, Number(im.dhash & 0xffffffffn));
+  }
+  let comparisons = 0;
+  const close = (a: HashedImage, b: HashedImage): boolean => {
+    comparisons++;
+    const bits = popcount32((hi.get(a.index)! ^ hi.get(b.index)!) >>> 0) + popcount32((lo.get(a.index)! ^ lo.get(b.index)!) >>> 0);
+    return bits <= NEAR_BITS && a.mean.every((m, i) => Math.abs(m - b.mean[i]!) <= NEAR_MEAN);
+  };
   const uf = new UnionFind();
   const linked = new Set<number>();
   for (let band = 0; band < 8; band++) {
@@ -94,5 +107,6 @@ export function findDuplicates(images: readonly HashedImage[]): DuplicateGroup[]
     else near.set(root, [index]);
   }
   for (const members of near.values()) if (members.length > 1) groups.push({ kind: 'near', members });
+  if (stats) stats.comparisons = comparisons;
   return groups;
 }

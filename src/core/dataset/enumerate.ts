@@ -13,7 +13,9 @@ export type FolderEntry =
   /** A symlink whose target is outside the folder (or missing): not opened. */
   | { kind: 'outside'; path: string; target?: string }
   /** DreamBooth only: a folder in the instance folder, which the script's Image.open fails on. */
-  | { kind: 'dir'; path: string };
+  | { kind: 'dir'; path: string }
+  /** DreamBooth only: a FIFO, socket or device: never opened (reading a FIFO would block), and no image. */
+  | { kind: 'special'; path: string };
 
 export class FolderError extends Error {}
 
@@ -29,10 +31,11 @@ async function rootReal(dir: string): Promise<string> {
 }
 
 /** Where a symlink leads: its real path and whether that is a folder, or undefined when it dangles. */
-async function follow(path: string): Promise<{ real: string; isDir: boolean } | undefined> {
+async function follow(path: string): Promise<{ real: string; isDir: boolean; isFile: boolean } | undefined> {
   try {
     const real = await realpath(path);
-    return { real, isDir: (await stat(real)).isDirectory() };
+    const s = await stat(real);
+    return { real, isDir: s.isDirectory(), isFile: s.isFile() };
   } catch {
     return undefined;
   }
@@ -67,7 +70,7 @@ export async function* walkImagefolder(dir: string, signal?: AbortSignal): Async
             seen.add(target.real);
             subdirs.push(p);
           }
-        } else yield { kind: 'file', path: p };
+        } else if (target.isFile) yield { kind: 'file', path: p };
       } else if (e.isDirectory()) {
         const real = await realpath(p).catch(() => p);
         if (!seen.has(real)) {
@@ -96,8 +99,10 @@ export async function* listDreamboothFolder(dir: string): AsyncGenerator<FolderE
       const target = await follow(p);
       if (!target || !isWithin(root, target.real)) yield { kind: 'outside', path: p, ...(target ? { target: target.real } : {}) };
       else if (target.isDir) yield { kind: 'dir', path: p };
-      else yield { kind: 'file', path: p };
+      else if (target.isFile) yield { kind: 'file', path: p };
+      else yield { kind: 'special', path: p };
     } else if (info.isDirectory()) yield { kind: 'dir', path: p };
-    else yield { kind: 'file', path: p };
+    else if (info.isFile()) yield { kind: 'file', path: p };
+    else yield { kind: 'special', path: p };
   }
 }

@@ -1,0 +1,153 @@
+// `sdxl-trainer dataset-check [PATH] [--config FILE] [--resolution N] [--json]`: the dataset check over a folder, or
+// over the images a config trains on (its resolution and crop settings too). Exit 1 when there are errors; Ctrl-C
+// stops the check and prints what was checked. Progress goes to stderr, the report to stdout.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseConfigText } from '../core/config/config';
+import { checkDataset } from '../core/dataset/checkDataset';
+import { datasetOfConfig, sourceOfFolder, type ConfigDataset } from '../core/dataset/sources';
+import type { DatasetFinding, DatasetReport, DatasetSource, Histogram } from '../core/dataset/types';
+import { hubAccessFor } from '../core/hub/hubAccess';
+import { resolveHubToken } from '../core/hub/token';
+import { parseFlags, UsageError, type CliIo } from './io';
+import { readConfigFile } from './validate';
+
+const USAGE = 'usage: dataset-check [PATH] [--config FILE] [--resolution N] [--json]';
+const DEFAULT_RESOLUTION = 1024;
+
+export async function datasetCheckCommand(args: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseFlags(args, ['json']);
+  if (positional.length > 1) throw new UsageError(USAGE);
+  const configFlag = flags.get('config');
+  if (configFlag === true) throw new UsageError('--config needs a value');
+  if (positional.length === 0 && configFlag === undefined) throw new UsageError(USAGE);
+  const env = io.env ?? process.env;
+
+  let settings: ConfigDataset | undefined;
+  let runEnv: Record<string, string | undefined> = { ...env };
+  if (configFlag !== undefined) {
+    const file = resolve(io.cwd, configFlag);
+    const read = readConfigFile(file);
+    if ('error' in read) {
+      io.err(`${file}: error: ${file} ${read.error}.\n`);
+      return 1;
+    }
+    const config = parseConfigText(read.text).config;
+    if (!config) {
+      io.err(`${file}: error: not a valid training config (\`sdxl-trainer validate\` shows where)\n`);
+      return 1;
+    }
+    const found = datasetOfConfig(config, file);
+    if ('error' in found) {
+      if (positional.length === 0) {
+        io.err(`${file}: error: ${found.error}\n`);
+        return 1;
+      }
+    } else settings = found;
+    runEnv = { ...runEnv, ...(config.launch?.env ?? {}) };
+  }
+
+  let source: DatasetSource;
+  if (positional.length === 1) {
+    const dir = resolve(io.cwd, positional[0]!);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      io.err(`${dir}: error: not a folder\n`);
+      return 1;
+    }
+    source = await sourceOfFolder(dir);
+    // The config's column names still apply to a folder given in its place.
+    if (source.kind === 'imagefolder' && settings?.source.kind === 'imagefolder') {
+      source = { ...source, imageColumn: settings.source.imageColumn, captionColumn: settings.source.captionColumn };
+    }
+  } else source = settings!.source;
+
+  const resolutionFlag = flags.get('resolution');
+  let resolution = settings?.resolution ?? DEFAULT_RESOLUTION;
+  if (resolutionFlag !== undefined) {
+    resolution = Number(resolutionFlag);
+    if (!Number.isInteger(resolution) || resolution <= 0) throw new UsageError('--resolution must be a positive integer');
+  }
+
+  const abort = new AbortController();
+  const unhook = io.onInterrupt?.(() => abort.abort());
+  let last = 0;
+  let report: DatasetReport;
+  try {
+    report = await checkDataset(source, {
+      resolution,
+      centerCrop: settings?.centerCrop ?? false,
+      randomFlip: settings?.randomFlip ?? false,
+      hub: hubAccessFor(runEnv, resolveHubToken({ env: process.env })?.value, process.env),
+      signal: abort.signal,
+      onProgress: (done, total) => {
+        const now = Date.now();
+        if (now - last < 1000 && done !== total) return;
+        last = now;
+        if (total > 0 && done > 0) io.err(`checked ${done}/${total} images\n`);
+      },
+    });
+  } finally {
+    unhook?.();
+  }
+  if (flags.has('json')) {
+    io.out(
+      JSON.stringify(
+        { images: report.images.length, findings: report.findings, summary: report.summary, ...(report.cancelled ? { cancelled: true } : {}) },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else io.out(readableReport(report));
+  return report.summary.errors > 0 ? 1 : 0;
+}
+
+function where(source: DatasetSource): string {
+  switch (source.kind) {
+    case 'imagefolder':
+      return `${source.dir} (imagefolder)`;
+    case 'dreambooth':
+      return `${source.instanceDir} (DreamBooth folder${source.classDir ? `, class images in ${source.classDir}` : ''})`;
+    case 'hub':
+      return `${source.id} (Hub dataset)`;
+  }
+}
+
+const BAR = 30;
+
+export function histogramText(title: string, h: Histogram): string {
+  let max = 0;
+  for (const c of h.counts) if (c > max) max = c;
+  const width = h.labels.reduce((w, l) => Math.max(w, l.length), 0);
+  const rows = h.labels.map((l, i) => {
+    const c = h.counts[i]!;
+    const bar = max > 0 ? '█'.repeat(Math.round((c / max) * BAR)) : '';
+    return `  ${l.padEnd(width)} ${bar}${c > 0 ? ` ${c}` : ''}`;
+  });
+  return `${title}\n${rows.join('\n')}\n`;
+}
+
+function findingLine(f: DatasetFinding): string {
+  return `    ${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${f.message}${f.fix ? `\n      fix: ${f.fix}` : ''}\n`;
+}
+
+export function readableReport(report: DatasetReport): string {
+  const s = report.summary;
+  let out = `${where(report.source)}: ${s.images} image(s) at resolution ${report.resolution}; ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} note(s)${report.cancelled ? ' — cancelled, partial' : ''}\n`;
+  const groups = new Map<string, DatasetFinding[]>();
+  for (const f of report.findings) {
+    const key = `${f.severity} ${f.code}`;
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else groups.set(key, [f]);
+  }
+  const rank = { error: 0, warning: 1, info: 2 };
+  const keys = Array.from(groups.keys()).sort((a, b) => rank[a.split(' ')[0] as keyof typeof rank] - rank[b.split(' ')[0] as keyof typeof rank]);
+  for (const key of keys) {
+    const list = groups.get(key)!;
+    const [severity, code] = key.split(' ');
+    out += `\n${severity}: ${code} (${list.length})\n`;
+    for (const f of list) out += findingLine(f);
+  }
+  if (s.images > 0) out += `\n${histogramText('Shorter side (px)', s.resolution)}\n${histogramText('Aspect (width:height)', s.aspect)}`;
+  return out;
+}
