@@ -26,7 +26,7 @@ import { HubController } from './hub/hubController';
 import { errText } from '../core/util/errText';
 import { DatasetChecks } from './dataset/datasetChecks';
 import { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
-import { hubEndpoint } from '../core/hub/endpoint';
+import { hubAccessFor } from '../core/hub/hubAccess';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -51,10 +51,7 @@ export class SdxlExtension implements vscode.Disposable {
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
-    const datasetChecks = new DatasetChecks(warn, async () => {
-      const token = await hub.tokenValue();
-      return { hubUrl: hubEndpoint(), ...(token ? { accessToken: token } : {}) };
-    });
+    const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()));
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
     const commands = createCommands({
       runs: this.runs,

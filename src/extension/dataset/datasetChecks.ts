@@ -50,7 +50,8 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
 
   constructor(
     private readonly log: Log,
-    private readonly hubAccess: () => Promise<HubAccess | undefined>,
+    /** The Hub endpoint and token for a run with this environment (the config's `launch.env` over the window's). */
+    private readonly hubAccess: (runEnv: Readonly<Record<string, string | undefined>>) => Promise<HubAccess | undefined>,
   ) {
     this.subscriptions = [
       this.collection,
@@ -124,7 +125,8 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
       dataset = { source: await sourceOfFolder(target.path), resolution: 1024, centerCrop: false, randomFlip: false };
     }
     let last = 0;
-    const hub = vscode.workspace.isTrusted && dataset.source.kind === 'hub' ? await this.hubAccess() : undefined;
+    const runEnv = { ...process.env, ...(config?.parsed.config?.launch?.env ?? {}) };
+    const hub = vscode.workspace.isTrusted && dataset.source.kind === 'hub' ? await this.hubAccess(runEnv) : undefined;
     const report = await checkDataset(dataset.source, {
       resolution: dataset.resolution,
       centerCrop: dataset.centerCrop,
