@@ -63,18 +63,12 @@ class DatasetPreview {
   handle(m: DatasetHostMessage): void {
     switch (m.type) {
       case 'progress':
+        this.setTarget(m.target);
         this.renderProgress(m.title, m.done, m.total);
         break;
       case 'init':
         this.overview = m.overview;
-        if (this.ui.target !== m.overview.target) {
-          // Another dataset: the old page and selection mean nothing here.
-          this.ui.offset = 0;
-          delete this.ui.selected;
-          delete this.ui.code;
-          this.ui.draw = 0;
-        }
-        this.ui.target = m.overview.target;
+        this.setTarget(m.overview.target);
         if (this.ui.code !== undefined && !m.overview.codeCounts.some((c) => c.code === this.ui.code)) delete this.ui.code;
         this.save();
         this.renderOverview();
@@ -106,6 +100,20 @@ class DatasetPreview {
         this.header.append(h('div', { class: 'banner banner-error', role: 'alert' }, m.message));
         break;
     }
+  }
+
+  /** Keeps the target (from the first message, so a reload during the check restores the panel too). */
+  private setTarget(target: string): void {
+    if (this.ui.target === target) return;
+    if (this.ui.target !== undefined) {
+      // Another dataset: the old page and selection mean nothing here.
+      this.ui.offset = 0;
+      delete this.ui.selected;
+      delete this.ui.code;
+      this.ui.draw = 0;
+    }
+    this.ui.target = target;
+    this.save();
   }
 
   private requestPage(): void {
