@@ -33,6 +33,8 @@ async function prepare(ws: string): Promise<void> {
     ['square.png', 'a green circle'],
     ['broken.png', 'a yellow circle that never loads'],
   ];
+  // Line 5 names a file that is not there.
+  captions.push(['gone.png', 'a deleted image']);
   await writeFile(join(dir, 'metadata.jsonl'), captions.map(([file_name, text]) => JSON.stringify({ file_name, text })).join('\n') + '\n');
   const config = {
     script: 'lora',
@@ -93,6 +95,21 @@ test('Preview Dataset shows the gallery with the corrupt image flagged and a tra
       30_000,
     );
     assert.ok(problems.some((x) => x.file === 'broken.png' && x.severity === 'error'));
+    // A metadata.jsonl finding is on its line.
+    assert.ok(
+      problems.some((x) => x.file === 'metadata.jsonl' && x.line === 5 && (x.code ?? '').includes('metadata-missing-file')),
+      JSON.stringify(problems.filter((x) => x.file === 'metadata.jsonl')),
+    );
     await vs.screenshot('problems');
+
+    // After a window reload the panel comes back (serializer) with its filter: the corrupt image alone.
+    await vs.reloadWindow();
+    await vs.page.locator('.tabs-container .tab', { hasText: 'Dataset: sample' }).first().click();
+    const restored = await vs.webviewFrame('.card', 90_000);
+    await until('the restored panel shows the one problem image', 30_000, async () => {
+      const titles = await restored.locator('.card').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+      return titles.length === 1 && titles[0] === 'broken.png' ? true : undefined;
+    });
+    await vs.screenshot('restored');
   });
 });
