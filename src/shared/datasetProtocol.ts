@@ -95,8 +95,8 @@ export type DatasetHostMessage =
   | { type: 'page'; requestId: number; offset: number; total: number; items: DatasetImageView[] }
   /** Thumbnails made since the page went out; `uri` absent when the image could not be read (`error` says why). */
   | { type: 'thumbs'; thumbs: { index: number; uri?: string; error?: string }[] }
-  /** An answer to `selectImage`: the training crop of one draw, over a preview of the image. */
-  | { type: 'crop'; index: number; draw: number; crop?: CropView; imageUri?: string; error?: string }
+  /** An answer to `selectImage`: the image (it may be on no page shown) and the training crop of one draw, over a preview. */
+  | { type: 'crop'; index: number; draw: number; image?: DatasetImageView; crop?: CropView; imageUri?: string; error?: string }
   /** The check could not run (no dataset in the config, a folder that is gone). */
   | { type: 'failed'; message: string };
 
@@ -171,7 +171,7 @@ const hostMessages: Record<DatasetHostMessage['type'], Check> = {
   init: shape({ overview }),
   page: shape({ requestId: int, offset: int, total: int, items: arrayOf(imageView) }),
   thumbs: shape({ thumbs: arrayOf(shape({ index: int, 'uri?': nonEmptyStr, 'error?': str })) }),
-  crop: shape({ index: int, draw: int, 'crop?': crop, 'imageUri?': nonEmptyStr, 'error?': str }),
+  crop: shape({ index: int, draw: int, 'image?': imageView, 'crop?': crop, 'imageUri?': nonEmptyStr, 'error?': str }),
   failed: shape({ message: str }),
 };
 

@@ -280,6 +280,9 @@ test('after a reload the filter, page and selection come back from getState', { 
   const req = await nextPosted('requestPage', 0);
   assert.deepEqual(req.filter, { problemsOnly: true });
   assert.deepEqual(await nextPosted('selectImage', 0), { type: 'selectImage', index: 0, draw: 1 });
+  // The selected image is on no page shown (the filter hides it): the answer names it, and the detail shows it.
+  await send({ type: 'crop', index: 0, draw: 1, image: item(0), error: 'no preview of the image: gone' });
+  await page.waitForFunction(() => document.querySelector('.detail h3')?.textContent === 'img0.png');
   assert.equal(await page.locator('vscode-checkbox.problems-only').evaluate((b) => (b as unknown as { checked: boolean }).checked), true);
   // Another dataset starts from its first page with nothing selected.
   await page.reload();

@@ -68,6 +68,7 @@ test('valid host messages pass', () => {
     },
     { type: 'crop', index: 0, draw: 1, crop, imageUri: 'https://x/y.webp' },
     { type: 'crop', index: 0, draw: 0, error: 'cannot read' },
+    { type: 'crop', index: 3, draw: 2, image: { index: 3, name: 'd.png', role: 'instance', caption: 'sks dog', findings: [] }, crop },
     { type: 'failed', message: 'no dataset' },
   ];
   for (const m of good) assert.equal(checkDatasetHostMessage(m), undefined, JSON.stringify(m));

@@ -242,7 +242,7 @@ function diagnostic(f: DatasetFinding, range: vscode.Range): vscode.Diagnostic {
       : f.severity === 'warning'
         ? vscode.DiagnosticSeverity.Warning
         : vscode.DiagnosticSeverity.Information;
-  const d = new vscode.Diagnostic(range, f.fix ? `${f.message} ${f.fix}` : f.message, severity);
+  const d = new vscode.Diagnostic(range, f.fix ? `${f.message.trimEnd().replace(/\.$/, '')}. ${f.fix}` : f.message, severity);
   d.code = f.code;
   d.source = 'SDXL dataset';
   if (f.related && f.related.length > 0) {

@@ -209,7 +209,7 @@ export class DatasetPreviewHost implements vscode.Disposable {
     const img = gallery?.report.images[index];
     if (!gallery || !panel || !img) return;
     if (!img.width || !img.height || img.codes.includes('corrupt-image') || img.codes.includes('not-an-image')) {
-      this.post({ type: 'crop', index, draw, error: 'the image could not be read, so the script could not crop it either' });
+      this.post({ type: 'crop', index, draw, image: gallery.imageView(index), error: 'the image could not be read, so the script could not crop it either' });
       return;
     }
     const checked = this.target ? this.checks.last(this.target) : undefined;
@@ -220,8 +220,16 @@ export class DatasetPreviewHost implements vscode.Disposable {
     });
     const preview = await this.thumbs.get(img.file, PREVIEW_SIDE, img.role !== 'train');
     if (this.panel !== panel) return;
-    if (preview.ok) this.post({ type: 'crop', index, draw, crop, imageUri: panel.webview.asWebviewUri(vscode.Uri.file(preview.path)).toString() });
-    else this.post({ type: 'crop', index, draw, crop, error: `no preview of the image: ${preview.error}` });
+    if (preview.ok)
+      this.post({
+        type: 'crop',
+        index,
+        draw,
+        image: gallery.imageView(index),
+        crop,
+        imageUri: panel.webview.asWebviewUri(vscode.Uri.file(preview.path)).toString(),
+      });
+    else this.post({ type: 'crop', index, draw, image: gallery.imageView(index), crop, error: `no preview of the image: ${preview.error}` });
   }
 
   dispose(): void {

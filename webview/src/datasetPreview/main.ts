@@ -262,7 +262,7 @@ class DatasetPreview {
       this.detail.append(h('p', { class: 'muted' }, 'Select an image to see its findings and its training crop.'));
       return;
     }
-    const item = this.items.find((i) => i.index === m.index);
+    const item = m.image ?? this.items.find((i) => i.index === m.index);
     const open = h('vscode-button', { secondary: true, class: 'open-image' }, 'Open image');
     open.addEventListener('click', () => post({ type: 'openImage', index: m.index }));
     this.detail.append(h('h3', {}, item?.name ?? `Image ${m.index + 1}`));
