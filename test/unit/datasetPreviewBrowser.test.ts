@@ -293,6 +293,14 @@ test('after a reload the filter, page and selection come back from getState', { 
   assert.equal((await posted()).filter((m) => m.type === 'selectImage').length, 0);
 });
 
+test('a check that could not run says why and offers to check again', { skip }, async () => {
+  await send({ type: 'failed', message: 'sample.sdxl.json: args.train_data_dir (or args.dataset_name) is not set' });
+  await page.waitForSelector('.banner-error >> text=args.train_data_dir');
+  const n = (await posted()).length;
+  await page.locator('.banner-error vscode-button.recheck').click();
+  assert.deepEqual(await nextPosted('recheck', n), { type: 'recheck' });
+});
+
 test('the target is saved from the first progress message, so a reload during the check brings the panel back', { skip }, async () => {
   await page.evaluate(() => sessionStorage.clear());
   await page.reload();

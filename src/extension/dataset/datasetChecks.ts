@@ -142,7 +142,7 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
     });
     if (replaced.aborted) {
       // Replaced by a newer check: that one's results are the ones to show.
-      return { ok: false, cancelled: true, message: 'The check was replaced by a newer one.' };
+      return { ok: false, cancelled: true, message: `The check of ${title} was stopped by a newer check.` };
     }
     const checked: CheckedDataset = { target, title, report, centerCrop: dataset.centerCrop, randomFlip: dataset.randomFlip };
     this.latest.set(targetKey(target), checked);

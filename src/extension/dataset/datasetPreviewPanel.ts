@@ -135,8 +135,8 @@ export class DatasetPreviewHost implements vscode.Disposable {
     if (known) return this.onChecked(known);
     this.post({ type: 'progress', title: path.basename(target.path), target: target.path, done: 0, total: 0 });
     const outcome = fresh ? await this.checks.run(target) : await this.checks.ensure(target);
-    // A successful check arrives through onDidCheck.
-    if (!outcome.ok && !outcome.cancelled && this.target === target) this.post({ type: 'failed', message: outcome.message });
+    // A successful check arrives through onDidCheck; one replaced by a check of another dataset leaves "Check again".
+    if (!outcome.ok && this.target === target) this.post({ type: 'failed', message: outcome.message });
   }
 
   private onChecked(c: CheckedDataset): void {

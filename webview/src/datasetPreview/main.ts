@@ -95,10 +95,13 @@ class DatasetPreview {
       case 'crop':
         if (m.index === this.ui.selected && m.draw === this.ui.draw) this.renderDetail(m);
         break;
-      case 'failed':
+      case 'failed': {
         clear(this.header);
-        this.header.append(h('div', { class: 'banner banner-error', role: 'alert' }, m.message));
+        const recheck = h('vscode-button', { secondary: true, class: 'recheck' }, 'Check again');
+        recheck.addEventListener('click', () => post({ type: 'recheck' }));
+        this.header.append(h('div', { class: 'banner banner-error', role: 'alert' }, h('p', {}, m.message), recheck));
         break;
+      }
     }
   }
 
