@@ -273,3 +273,11 @@ test('a BMP, which PIL opens and sharp cannot decode, is left unchecked as a not
   assert.deepEqual(fired(r), ['unsupported-format info a.bmp']);
   assert.match(r.findings[0]!.message, /PIL opens it, but this check cannot decode it/);
 });
+
+test('a local dataset folder of parquet files is a table for load_dataset: a note, not "no images"', async (t) => {
+  const dir = tempDir(t, 'parquet');
+  writeFileSync(join(dir, 'train-00000.parquet'), 'PAR1');
+  const r = await checkDataset({ kind: 'imagefolder', dir, imageColumn: 'image', captionColumn: 'text' }, OPTS);
+  assert.deepEqual(fired(r), [`no-images info ${basename(dir)}`]);
+  assert.match(r.findings[0]!.message, /1 data file\(s\).*reads those as a table/);
+});

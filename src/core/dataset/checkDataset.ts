@@ -36,6 +36,8 @@ export interface CheckOptions {
 
 /** A crop keeping less than this share of the resized image is reported. */
 export const CROP_LOSS_BELOW = 0.6;
+/** Files load_dataset reads as a table (a local `dataset_name` folder holding them is not an image folder). */
+const DATA_FILE = /\.(parquet|arrow|csv|tsv|jsonl?)$/i;
 /** metadata-missing-file findings listed per metadata.jsonl; the rest are counted in one more. */
 export const MAX_MISSING_LISTED = 100;
 /** Tokens a caption may have: the 77 positions less BOS and EOS. */
@@ -94,10 +96,13 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     return report(signal?.aborted === true);
   }
 
+  const tables = { files: 0 };
   let pending: DatasetImage[];
   try {
     pending =
-      source.kind === 'imagefolder' ? await imagefolderItems(source, options, add, checkCaptionLength) : await dreamboothItems(source, add, checkCaptionLength);
+      source.kind === 'imagefolder'
+        ? await imagefolderItems(source, options, add, checkCaptionLength, tables)
+        : await dreamboothItems(source, add, checkCaptionLength);
   } catch (e) {
     if (!(e instanceof FolderError)) throw e;
     const file = source.kind === 'imagefolder' ? source.dir : source.instanceDir;
@@ -112,7 +117,15 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
   }
   if (signal?.aborted) return report(true);
   for (const image of pending) images.push(image);
-  if (images.length === 0) {
+  if (images.length === 0 && tables.files > 0) {
+    // A local dataset_name folder of parquet/arrow/csv files: load_dataset reads it as a table, not as images.
+    add({
+      code: 'no-images',
+      severity: 'info',
+      file: source.kind === 'imagefolder' ? source.dir : source.instanceDir,
+      message: `no image files, but ${tables.files} data file(s) (parquet, arrow, csv, json): load_dataset reads those as a table, which this check does not open`,
+    });
+  } else if (images.length === 0) {
     const file = source.kind === 'imagefolder' ? source.dir : source.instanceDir;
     add({
       code: 'no-images',
@@ -332,6 +345,7 @@ async function imagefolderItems(
   options: CheckOptions,
   add: Add,
   captionLength: CaptionLength,
+  tables: { files: number },
 ): Promise<DatasetImage[]> {
   const { signal } = options;
   const files: string[] = [];
@@ -345,6 +359,7 @@ async function imagefolderItems(
       const name = basename(e.path);
       if (name === 'metadata.jsonl') metaPaths.push(e.path);
       else if (isImagefolderImage(name)) files.push(e.path);
+      else if (DATA_FILE.test(name)) tables.files++;
       else if (isUnloadableImageName(name))
         add({
           code: 'unsupported-format',
