@@ -30,4 +30,16 @@ if (!onlyCli) {
       tsconfig: 'webview/tsconfig.json',
     });
   }
+  // The Preview Dataset webview: its own page, protocol and bundle (+ datasetPreview.css).
+  await build({
+    bundle: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['webview/src/datasetPreview/main.ts'],
+    outfile: 'dist/webview/datasetPreview.js',
+    tsconfig: 'webview/tsconfig.json',
+  });
 }

@@ -16,6 +16,8 @@ import { resolveRunId, runCommands } from './runs/runCommands';
 import type { HubController } from './hub/hubController';
 import { setupEnvironment } from './commands/setupEnvironment';
 import { downloadBaseModel } from './commands/downloadBaseModel';
+import type { DatasetChecks } from './dataset/datasetChecks';
+import type { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -37,6 +39,8 @@ export interface CommandTargets {
   reveal(runId: string): void;
   hub: HubController;
   environment: EnvironmentChecks;
+  datasetChecks: DatasetChecks;
+  datasetPreview: DatasetPreviewHost;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -73,6 +77,8 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.checkEnvironment': (uri?: vscode.Uri) => t.environment.check(uri),
     'sdxl.setupEnvironment': () => setupEnvironment(),
     'sdxl.downloadBaseModel': (uri?: vscode.Uri) => downloadBaseModel(uri, () => t.hub.tokenValue()),
+    'sdxl.checkDataset': (uri?: vscode.Uri) => t.datasetChecks.checkCommand(uri),
+    'sdxl.previewDataset': (uri?: vscode.Uri) => t.datasetPreview.show(uri),
   };
 }
 

@@ -26,6 +26,9 @@ import { HubController } from './hub/hubController';
 import { errText } from '../core/util/errText';
 import { ClipService } from './clip/clipService';
 import { RunScoringHost } from './clip/runScoringHost';
+import { DatasetChecks } from './dataset/datasetChecks';
+import { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
+import { hubAccessFor } from '../core/hub/hubAccess';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -53,6 +56,8 @@ export class SdxlExtension implements vscode.Disposable {
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
+    const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()));
+    const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
     const commands = createCommands({
       runs: this.runs,
       dashboard,
@@ -62,6 +67,8 @@ export class SdxlExtension implements vscode.Disposable {
       reveal: (id) => runsView.reveal(id),
       hub,
       environment,
+      datasetChecks,
+      datasetPreview,
     });
     this.disposables.push(
       dashboard,
@@ -80,6 +87,8 @@ export class SdxlExtension implements vscode.Disposable {
       hub,
       environment,
       this.launchCommand,
+      datasetPreview,
+      datasetChecks,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),
       this.estimates,

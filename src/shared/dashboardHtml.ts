@@ -17,6 +17,9 @@ export interface DashboardHtmlOptions {
    */
   elementsUri?: string;
   title?: string;
+  /** The page root's accessible name and its text until the script has drawn (another webview's page). */
+  rootLabel?: string;
+  loadingText?: string;
 }
 
 // Every attribute below is double-quoted, so single quotes (which the CSP needs verbatim) stay as they are.
@@ -48,7 +51,7 @@ export function dashboardHtml(o: DashboardHtmlOptions): string {
   <link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(o.styleUri)}">${elements}
 </head>
 <body>
-  <main id="app" aria-label="Training dashboard"><p class="loading">Loading dashboard…</p></main>
+  <main id="app" aria-label="${escapeAttr(o.rootLabel ?? 'Training dashboard')}"><p class="loading">${escapeAttr(o.loadingText ?? 'Loading dashboard…')}</p></main>
   <script nonce="${nonce}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>

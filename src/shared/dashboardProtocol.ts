@@ -205,30 +205,31 @@ export type WebviewMessage =
   | { type: 'applyFix'; runId: string };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Validators. Each `check*` returns undefined when valid, else a message naming the offending path.
+// Validators. Each `check*` returns undefined when valid, else a message naming the offending path. The building
+// blocks are exported for the other webviews' protocols (datasetProtocol.ts).
 
-type Check = (v: unknown, where: string) => string | undefined;
+export type Check = (v: unknown, where: string) => string | undefined;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str: Check = (v, w) => (typeof v === 'string' ? undefined : `${w}: expected a string`);
-const nonEmptyStr: Check = (v, w) => (typeof v === 'string' && v.length > 0 ? undefined : `${w}: expected a non-empty string`);
+export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const str: Check = (v, w) => (typeof v === 'string' ? undefined : `${w}: expected a string`);
+export const nonEmptyStr: Check = (v, w) => (typeof v === 'string' && v.length > 0 ? undefined : `${w}: expected a non-empty string`);
 /** A file path from the webview: the host still confines it to the run's folders (core/pathContainment.ts). */
 const MAX_PATH_CHARS = 4096;
-const pathText: Check = (v, w) =>
+export const pathText: Check = (v, w) =>
   typeof v !== 'string' || v.length === 0 || v.length > MAX_PATH_CHARS
     ? `${w}: expected a path of 1 to ${MAX_PATH_CHARS} characters`
     : /[\0-\x1f]/.test(v)
       ? `${w}: a path may not hold control characters`
       : undefined;
-const bool: Check = (v, w) => (typeof v === 'boolean' ? undefined : `${w}: expected a boolean`);
-const finite: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${w}: expected a finite number`);
-const nonNeg: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${w}: expected a number >= 0`);
-const int: Check = (v, w) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : `${w}: expected an integer >= 0`);
-const oneOf =
+export const bool: Check = (v, w) => (typeof v === 'boolean' ? undefined : `${w}: expected a boolean`);
+export const finite: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${w}: expected a finite number`);
+export const nonNeg: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${w}: expected a number >= 0`);
+export const int: Check = (v, w) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : `${w}: expected an integer >= 0`);
+export const oneOf =
   (values: readonly string[]): Check =>
   (v, w) =>
     typeof v === 'string' && values.includes(v) ? undefined : `${w}: expected one of ${values.join(', ')}`;
-const arrayOf =
+export const arrayOf =
   (item: Check): Check =>
   (v, w) => {
     if (!Array.isArray(v)) return `${w}: expected an array`;
@@ -240,7 +241,7 @@ const arrayOf =
   };
 
 /** Checks `fields` on an object; a key ending in `?` is optional (undefined allowed). Unknown keys are tolerated. */
-function shape(fields: Record<string, Check>): Check {
+export function shape(fields: Record<string, Check>): Check {
   return (v, w) => {
     if (!isObj(v)) return `${w}: expected an object`;
     for (const [k, check] of Object.entries(fields)) {
@@ -379,7 +380,7 @@ function typeText(type: unknown): string {
   return type === null || type === undefined ? String(type) : `(${typeof type})`;
 }
 
-function checkTagged(table: Record<string, Check>, v: unknown, side: string): string | undefined {
+export function checkTagged(table: Record<string, Check>, v: unknown, side: string): string | undefined {
   if (!isObj(v)) return `${side} message: expected an object`;
   const type = v.type;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {

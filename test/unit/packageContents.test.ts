@@ -141,6 +141,7 @@ test('the bundles and the extension manifest ship; sources, tests and the rest o
     'dist/validateWorker.js',
     'dist/clipWorker.js',
     'dist/webview/dashboard.js',
+    'dist/webview/datasetPreview.js',
     'package.json',
     'schemas/full.schema.json',
   ]) {
