@@ -1,30 +1,40 @@
-// `sdxl-trainer dataset-check [PATH] [--config FILE] [--resolution N] [--json]`: the dataset check over a folder, or
-// over the images a config trains on (its resolution and crop settings too). Exit 1 when there are errors; Ctrl-C
-// stops the check and prints what was checked. Progress goes to stderr, the report to stdout.
+// `sdxl-trainer dataset-check [PATH] [--config FILE] [--resolution N] [--model ID|DIR] [--clip] [--clip-model ID|DIR]
+// [--yes] [--json]`: the dataset check over a folder, or over the images a config trains on (its resolution and crop
+// settings too). Captions are measured with the base model's own tokenizers (the config's, or --model's) when they are
+// on this machine; --clip adds each image's CLIP similarity to its caption. Exit 1 when there are errors; Ctrl-C stops
+// the check and prints what was checked. Progress goes to stderr, the report to stdout.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseConfigText } from '../core/config/config';
+import { createClipScorer } from '../core/clip/onnxScorer';
+import type { ImageTextScorer } from '../core/clip/types';
+import { captionTokenizerOfConfig, captionTokenizerOfModel, modelFolderOf, type CaptionTokenizer } from '../core/dataset/captionTokens';
 import { checkDataset } from '../core/dataset/checkDataset';
 import { datasetOfConfig, sourceOfFolder, type ConfigDataset } from '../core/dataset/sources';
 import type { DatasetFinding, DatasetReport, DatasetSource, Histogram } from '../core/dataset/types';
 import { hubAccessFor } from '../core/hub/hubAccess';
+import { HubDownloadError } from '../core/hub/downloadErrors';
 import { resolveHubToken } from '../core/hub/token';
+import { errText } from '../core/util/errText';
+import { cliClipModel } from './clipModel';
 import { parseFlags, UsageError, type CliIo } from './io';
 import { readConfigFile } from './validate';
 
-const USAGE = 'usage: dataset-check [PATH] [--config FILE] [--resolution N] [--json]';
+const USAGE = 'usage: dataset-check [PATH] [--config FILE] [--resolution N] [--model ID|DIR] [--clip] [--clip-model ID|DIR] [--yes] [--json]';
 const DEFAULT_RESOLUTION = 1024;
 
 export async function datasetCheckCommand(args: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseFlags(args, ['json']);
+  const { flags, positional } = parseFlags(args, ['json', 'clip', 'yes']);
   if (positional.length > 1) throw new UsageError(USAGE);
   const configFlag = flags.get('config');
   if (configFlag === true) throw new UsageError('--config needs a value');
   if (positional.length === 0 && configFlag === undefined) throw new UsageError(USAGE);
   const env = io.env ?? process.env;
 
+  for (const name of ['model', 'clip-model']) if (flags.get(name) === true) throw new UsageError(`--${name} needs a value`);
   let settings: ConfigDataset | undefined;
   let runEnv: Record<string, string | undefined> = { ...env };
+  let tokenizer: CaptionTokenizer = { reason: 'no base model given (--config or --model)' };
   if (configFlag !== undefined) {
     const file = resolve(io.cwd, configFlag);
     const read = readConfigFile(file);
@@ -45,6 +55,7 @@ export async function datasetCheckCommand(args: string[], io: CliIo): Promise<nu
       }
     } else settings = found;
     runEnv = { ...runEnv, ...(config.launch?.env ?? {}) };
+    tokenizer = await captionTokenizerOfConfig(config, file, runEnv);
   }
 
   let source: DatasetSource;
@@ -68,12 +79,28 @@ export async function datasetCheckCommand(args: string[], io: CliIo): Promise<nu
     if (!Number.isInteger(resolution) || resolution <= 0) throw new UsageError('--resolution must be a positive integer');
   }
 
+  const modelFlag = flags.get('model');
+  if (typeof modelFlag === 'string') {
+    const folder = await modelFolderOf(modelFlag, resolve(io.cwd, modelFlag), 'main', runEnv);
+    tokenizer = 'reason' in folder ? folder : await captionTokenizerOfModel(folder.dir);
+  }
+  if ('reason' in tokenizer) io.err(`note: captions are not measured in CLIP tokens: ${tokenizer.reason}\n`);
+
   const abort = new AbortController();
   const unhook = io.onInterrupt?.(() => abort.abort());
   let last = 0;
   let report: DatasetReport;
+  let scorer: ImageTextScorer | undefined;
   try {
+    if (flags.get('clip') === true) {
+      const clipModel = flags.get('clip-model');
+      scorer = createClipScorer({
+        files: await cliClipModel(typeof clipModel === 'string' ? clipModel : undefined, flags.get('yes') === true, io, env, abort.signal),
+      });
+    }
     report = await checkDataset(source, {
+      ...('count' in tokenizer ? { tokenCount: tokenizer.count } : {}),
+      ...(scorer ? { scorer } : {}),
       resolution,
       centerCrop: settings?.centerCrop ?? false,
       randomFlip: settings?.randomFlip ?? false,
@@ -86,13 +113,24 @@ export async function datasetCheckCommand(args: string[], io: CliIo): Promise<nu
         if (total > 0 && done > 0) io.err(`checked ${done}/${total} images\n`);
       },
     });
+  } catch (e) {
+    io.err(`error: ${e instanceof HubDownloadError ? e.message : errText(e)}\n`);
+    return 1;
   } finally {
     unhook?.();
+    await scorer?.dispose();
   }
   if (flags.has('json')) {
     io.out(
       JSON.stringify(
-        { images: report.images.length, findings: report.findings, summary: report.summary, ...(report.cancelled ? { cancelled: true } : {}) },
+        {
+          images: report.images.length,
+          findings: report.findings,
+          summary: report.summary,
+          captionTokens: 'count' in tokenizer ? { tokenizers: tokenizer.dirs } : { skipped: tokenizer.reason },
+          ...(scorer ? { clip: report.images.flatMap((im) => (im.clipScore !== undefined ? [{ file: im.file, score: im.clipScore }] : [])) } : {}),
+          ...(report.cancelled ? { cancelled: true } : {}),
+        },
         null,
         2,
       ) + '\n',

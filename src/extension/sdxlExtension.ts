@@ -56,7 +56,7 @@ export class SdxlExtension implements vscode.Disposable {
     const runsView = new RunsView(this.runs);
     const configsView = new ConfigsView();
     const dashboard = new DashboardHost(context, this.runs, this.output);
-    const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()));
+    const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()), this.clip);
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
     const commands = createCommands({
       runs: this.runs,

@@ -21,6 +21,7 @@ export const SETTINGS = {
   'hub.checkIds': { type: 'boolean', default: true },
   'clip.model': { type: 'string', default: 'Xenova/clip-vit-base-patch32' },
   'clip.scoreValidationImages': { type: 'boolean', default: true },
+  'clip.scoreDatasetCaptions': { type: 'boolean', default: true },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

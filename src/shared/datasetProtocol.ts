@@ -2,7 +2,7 @@
 // keeps the whole DatasetReport and serves the gallery a page at a time (a 200,000-image dataset never crosses the
 // boundary at once); thumbnails and crop previews are small files the host made with sharp, sent as webview URIs.
 // Every message is validated on receipt on both sides, as the dashboard's are (dashboardProtocol.ts).
-import { arrayOf, bool, checkTagged, int, isObj, nonEmptyStr, oneOf, shape, str, type Check } from './dashboardProtocol';
+import { arrayOf, bool, checkTagged, finite, int, isObj, nonEmptyStr, oneOf, shape, str, type Check } from './dashboardProtocol';
 
 export const DATASET_PROTOCOL_VERSION = 1;
 /** The most images one page may ask for: the gallery's pages are smaller, this bounds a bad request. */
@@ -32,6 +32,8 @@ export interface DatasetImageView {
   width?: number;
   height?: number;
   format?: string;
+  /** CLIP score of the image against its caption (0–100), when the check scored captions. */
+  clipScore?: number;
   findings: FindingView[];
 }
 
@@ -132,6 +134,7 @@ const imageView = shape({
   'width?': int,
   'height?': int,
   'format?': str,
+  'clipScore?': finite,
   findings: arrayOf(finding),
 });
 const overview = shape({

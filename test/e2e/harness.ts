@@ -105,9 +105,10 @@ const BASE_SETTINGS: Record<string, unknown> = {
   'editor.suggestOnTriggerCharacters': false,
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
-  // CLIP scoring would ask to download its model (no Hub here) in every spec with validation images: on only in
-  // clipScores.e2e.ts, with the tiny local model.
+  // CLIP scoring would ask to download its model (no Hub here) in every spec with validation images or a dataset
+  // check: on only in the specs that set a tiny local model (clipScores.e2e.ts).
   'sdxl.clip.scoreValidationImages': false,
+  'sdxl.clip.scoreDatasetCaptions': false,
 };
 
 // With trust on and nobody asked, a folder nobody trusted opens in Restricted Mode (code-server's

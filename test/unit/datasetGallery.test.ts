@@ -160,3 +160,13 @@ test("a finding on an image's metadata.jsonl line (an empty caption) shows on th
     [1],
   );
 });
+
+test("an image's CLIP score against its caption reaches its view, and the view passes the webview protocol's check", async () => {
+  const { checkDatasetHostMessage } = await import('../../src/shared/datasetProtocol');
+  const r = report(2);
+  r.images[1]!.clipScore = 27.5;
+  const g = new DatasetGallery(r, opts);
+  assert.equal(g.imageView(0).clipScore, undefined);
+  assert.equal(g.imageView(1).clipScore, 27.5);
+  assert.equal(checkDatasetHostMessage({ type: 'page', requestId: 1, offset: 0, total: 2, items: [g.imageView(0), g.imageView(1)] }), undefined);
+});

@@ -145,6 +145,7 @@ export class DatasetGallery {
       ...(img.width !== undefined ? { width: img.width } : {}),
       ...(img.height !== undefined ? { height: img.height } : {}),
       ...(img.format !== undefined ? { format: img.format } : {}),
+      ...(img.clipScore !== undefined ? { clipScore: img.clipScore } : {}),
       findings: (this.byFile.get(img.file) ?? []).map((f) => findingView(f, this.folders)),
     };
   }

@@ -6,6 +6,9 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import { parseConfigText, rangeOf, type ParsedConfig } from '../../core/config/config';
+import type { ImageTextScorer } from '../../core/clip/types';
+import { captionTokenizerOfConfig } from '../../core/dataset/captionTokens';
+import { setting } from '../settings';
 import { checkDataset } from '../../core/dataset/checkDataset';
 import { datasetOfConfig, sourceOfFolder, type ConfigDataset } from '../../core/dataset/sources';
 import type { DatasetFinding, DatasetReport } from '../../core/dataset/types';
@@ -52,6 +55,8 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
     private readonly log: Log,
     /** The Hub endpoint and token for a run with this environment (the config's `launch.env` over the window's). */
     private readonly hubAccess: (runEnv: Readonly<Record<string, string | undefined>>) => Promise<HubAccess | undefined>,
+    /** The editor's CLIP scorer (its model downloaded on first use, after asking), for image–caption similarity. */
+    private readonly clip?: ImageTextScorer,
   ) {
     this.subscriptions = [
       this.collection,
@@ -127,7 +132,13 @@ export class DatasetChecks implements vscode.TextDocumentContentProvider, vscode
     let last = 0;
     const runEnv = { ...process.env, ...(config?.parsed.config?.launch?.env ?? {}) };
     const hub = vscode.workspace.isTrusted && dataset.source.kind === 'hub' ? await this.hubAccess(runEnv) : undefined;
+    // Captions measured with the config's own model tokenizers when that model is on this machine (no download).
+    const tokenizer = config?.parsed.config ? await captionTokenizerOfConfig(config.parsed.config, target.path, runEnv) : undefined;
+    if (tokenizer && 'reason' in tokenizer) this.log(`Dataset check of ${title}: captions not measured in CLIP tokens: ${tokenizer.reason}`);
+    const scorer = this.clip && vscode.workspace.isTrusted && setting('clip.scoreDatasetCaptions') ? this.clip : undefined;
     const report = await checkDataset(dataset.source, {
+      ...(tokenizer && 'count' in tokenizer ? { tokenCount: tokenizer.count } : {}),
+      ...(scorer ? { scorer } : {}),
       resolution: dataset.resolution,
       centerCrop: dataset.centerCrop,
       randomFlip: dataset.randomFlip,

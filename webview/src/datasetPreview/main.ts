@@ -275,7 +275,14 @@ class DatasetPreview {
         h(
           'p',
           { class: 'muted' },
-          [item.width && item.height ? `${item.width}×${item.height}` : 'size unknown', item.format, item.role].filter(Boolean).join(' · '),
+          [
+            item.width && item.height ? `${item.width}×${item.height}` : 'size unknown',
+            item.format,
+            item.role,
+            item.clipScore !== undefined ? `CLIP score ${item.clipScore.toFixed(1)} against its caption` : undefined,
+          ]
+            .filter(Boolean)
+            .join(' · '),
         ),
       );
       if (item.findings.length > 0) this.detail.append(h('ul', { class: 'findings' }, ...item.findings.map((f) => findingItem(f))));
