@@ -1,6 +1,6 @@
 // Bundles the extension host code, the CLI and the dashboard webview with esbuild.
 import { build } from 'esbuild';
-import { existsSync, chmodSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 
 const onlyCli = process.argv.includes('--only-cli');
 const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
@@ -17,29 +17,22 @@ if (!onlyCli) {
   await build({ ...common, entryPoints: ['src/validateWorker.ts'], outfile: 'dist/validateWorker.js' });
   // The worker thread the extension computes CLIP scores in (ONNX Runtime and sharp stay external: native).
   await build({ ...common, entryPoints: ['src/clipWorker.ts'], outfile: 'dist/clipWorker.js', external });
-  if (existsSync('webview/src/main.ts')) {
-    await build({
-      bundle: true,
-      sourcemap: true,
-      logLevel: 'warning',
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      entryPoints: ['webview/src/main.ts'],
-      outfile: 'dist/webview/dashboard.js',
-      tsconfig: 'webview/tsconfig.json',
-    });
-  }
+  await webviewBundle('webview/src/main.ts', 'dist/webview/dashboard.js');
   // The Preview Dataset webview: its own page, protocol and bundle (+ datasetPreview.css).
-  await build({
+  await webviewBundle('webview/src/datasetPreview/main.ts', 'dist/webview/datasetPreview.js');
+}
+
+/** A webview's browser bundle (its own tsconfig with the DOM libraries). */
+function webviewBundle(entry, outfile) {
+  return build({
     bundle: true,
     sourcemap: true,
     logLevel: 'warning',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    entryPoints: ['webview/src/datasetPreview/main.ts'],
-    outfile: 'dist/webview/datasetPreview.js',
+    entryPoints: [entry],
+    outfile,
     tsconfig: 'webview/tsconfig.json',
   });
 }

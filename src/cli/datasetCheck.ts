@@ -5,7 +5,6 @@
 // the check and prints what was checked. Progress goes to stderr, the report to stdout.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseConfigText } from '../core/config/config';
 import { createClipScorer } from '../core/clip/onnxScorer';
 import type { ImageTextScorer } from '../core/clip/types';
 import { captionTokenizerOfConfig, captionTokenizerOfModel, modelFolderOf, type CaptionTokenizer } from '../core/dataset/captionTokens';
@@ -18,7 +17,7 @@ import { resolveHubToken } from '../core/hub/token';
 import { errText } from '../core/util/errText';
 import { cliClipModel } from './clipModel';
 import { parseFlags, UsageError, type CliIo } from './io';
-import { readConfigFile } from './validate';
+import { readConfigOrSay } from './validate';
 
 const USAGE = 'usage: dataset-check [PATH] [--config FILE] [--resolution N] [--model ID|DIR] [--clip] [--clip-model ID|DIR] [--yes] [--json]';
 const DEFAULT_RESOLUTION = 1024;
@@ -37,16 +36,8 @@ export async function datasetCheckCommand(args: string[], io: CliIo): Promise<nu
   let tokenizer: CaptionTokenizer = { reason: 'no base model given (--config or --model)' };
   if (configFlag !== undefined) {
     const file = resolve(io.cwd, configFlag);
-    const read = readConfigFile(file);
-    if ('error' in read) {
-      io.err(`${file}: error: ${file} ${read.error}.\n`);
-      return 1;
-    }
-    const config = parseConfigText(read.text).config;
-    if (!config) {
-      io.err(`${file}: error: not a valid training config (\`sdxl-trainer validate\` shows where)\n`);
-      return 1;
-    }
+    const config = readConfigOrSay(file, io);
+    if (!config) return 1;
     const found = datasetOfConfig(config, file);
     if ('error' in found) {
       if (positional.length === 0) {

@@ -3,7 +3,6 @@
 // endpoint and token come from HF_ENDPOINT / HF_TOKEN. Progress on stderr; Ctrl-C cancels and keeps the partial file.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseConfigText } from '../core/config/config';
 import { hubCacheDir } from '../core/hub/cachePaths';
 import { runDownload } from '../core/hub/download';
 import { HubDownloadError } from '../core/hub/downloadErrors';
@@ -13,7 +12,7 @@ import { hubAccessFor } from '../core/hub/hubAccess';
 import { resolveHubToken } from '../core/hub/token';
 import { downloadRequestOfConfig, isHubId, type DownloadRequest } from '../core/hub/modelFiles';
 import { parseFlags, UsageError, type CliIo } from './io';
-import { readConfigFile } from './validate';
+import { readConfigOrSay } from './validate';
 
 const USAGE = 'usage: download FILE|ID [--variant V] [--revision R]';
 
@@ -25,16 +24,8 @@ export async function downloadCommand(args: string[], io: CliIo): Promise<number
   let env: Record<string, string | undefined> = { ...process.env };
   const file = resolve(io.cwd, what);
   if (what.endsWith('.json') || (existsSync(file) && !isHubId(what))) {
-    const read = readConfigFile(file);
-    if ('error' in read) {
-      io.err(`${file}: error: ${file} ${read.error}.\n`);
-      return 1;
-    }
-    const config = parseConfigText(read.text).config;
-    if (!config) {
-      io.err(`${file}: error: not a valid training config (\`sdxl-trainer validate\` shows where)\n`);
-      return 1;
-    }
+    const config = readConfigOrSay(file, io);
+    if (!config) return 1;
     const req = downloadRequestOfConfig(config, file);
     if (typeof req === 'string') {
       io.err(`${file}: ${req}\n`);

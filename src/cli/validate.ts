@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MAX_CONFIG_BYTES, parseConfigText } from '../core/config/config';
+import { MAX_CONFIG_BYTES, parseConfigText, type SdxlConfig } from '../core/config/config';
 import { validateConfig, type Diagnostic } from '../core/diagnostics';
 import { queryGpus } from '../core/gpu/gpuQuery';
 import { helpTargetOf } from '../core/scriptHelp/helpTarget';
@@ -37,6 +37,18 @@ export function readConfigFile(file: string): { text: string } | { error: string
     if (code === 'EACCES' || code === 'EPERM') return { error: 'permission denied' };
     return { error: `cannot be read (${code ?? errText(e)})` };
   }
+}
+
+/** The config in `file`, or undefined after saying on stderr why there is none (for commands that only read it). */
+export function readConfigOrSay(file: string, io: Pick<CliIo, 'err'>): SdxlConfig | undefined {
+  const read = readConfigFile(file);
+  if ('error' in read) {
+    io.err(`${file}: error: ${file} ${read.error}.\n`);
+    return undefined;
+  }
+  const config = parseConfigText(read.text).config;
+  if (!config) io.err(`${file}: error: not a valid training config (\`sdxl-trainer validate\` shows where)\n`);
+  return config;
 }
 
 export function listDir(abs: string): string[] | undefined {

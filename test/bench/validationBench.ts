@@ -3,12 +3,9 @@
 // - 2n keys vs n keys, in CPU time (a linear check doubles);
 // - how long the event loop stalls while a 3.5 MB config is checked: in the worker the extension uses (the bundled
 //   src/validateWorker.ts) vs on the main thread.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { workerBundle } from '../workerBundle';
 import { validateConfig } from '../../src/core/diagnostics';
 import { ValidationService } from '../../src/core/diagnostics/validationService';
 import { time as timeRuns, type BenchRow } from './dashboardBench';
@@ -31,17 +28,7 @@ function unknownKeys(n: number, valueChars = 0): string {
 }
 
 async function workerService(): Promise<ValidationService> {
-  const out = join(mkdtempSync(join(tmpdir(), 'sdxl-bench-worker-')), 'validateWorker.js');
-  await build({
-    entryPoints: [join(__dirname, '..', '..', 'src', 'validateWorker.ts')],
-    outfile: out,
-    bundle: true,
-    mainFields: ['module', 'main'],
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  const out = await workerBundle('validateWorker');
   return new ValidationService(() => new Worker(out));
 }
 

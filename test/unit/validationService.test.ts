@@ -7,30 +7,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { workerBundle } from '../workerBundle';
 import { validateConfig, type Diagnostic } from '../../src/core/diagnostics';
 import { ValidationService, type ValidationWorker } from '../../src/core/diagnostics/validationService';
-import { repoRoot } from './repoRoot';
 
 const MODEL = 'stabilityai/stable-diffusion-xl-base-1.0';
 
-let bundled: Promise<string> | undefined;
 function workerJs(): Promise<string> {
-  bundled ??= (async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'sdxl-validate-worker-')), 'validateWorker.js');
-    await build({
-      entryPoints: [join(repoRoot(), 'src', 'validateWorker.ts')],
-      outfile: out,
-      bundle: true,
-      mainFields: ['module', 'main'],
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'warning',
-    });
-    return out;
-  })();
-  return bundled;
+  return workerBundle('validateWorker');
 }
 
 function config(args: Record<string, unknown>): string {

@@ -3,26 +3,17 @@
 // long when either count is. The tokenizer files come from where the script will load the model: a local folder, or
 // the Hugging Face cache's snapshot of the Hub id (nothing is downloaded for this).
 import { readFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClipTokenizer, type ClipTokenizer } from '../clip/tokenizer';
 import type { TokenCounter } from '../clip/types';
 import type { SdxlConfig } from '../config/config';
 import { hubCacheDir, repoCachePaths } from '../hub/cachePaths';
 import { classifyRef, runPathOf } from '../hub/hubRefs';
+import { isDir } from './sources';
 
 export const TOKENIZER_FOLDERS = ['tokenizer', 'tokenizer_2'] as const;
 
 export type CaptionTokenizer = { count: TokenCounter; dirs: string[] } | { reason: string };
-
-function isDir(path: string | undefined): boolean | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The model folder the script would load (`pretrained_model_name_or_path`), or why it is not on this machine. */
 export async function modelFolderOfConfig(

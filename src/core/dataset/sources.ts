@@ -20,7 +20,8 @@ export interface ConfigDataset {
   randomFlip: boolean;
 }
 
-function isDir(path: string | undefined): boolean | undefined {
+/** Whether `path` is a folder (undefined for no path), as the Hub-or-path rule needs it. */
+export function isDir(path: string | undefined): boolean | undefined {
   if (path === undefined) return undefined;
   try {
     return statSync(path).isDirectory();
