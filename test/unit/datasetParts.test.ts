@@ -37,6 +37,12 @@ test('duplicates: exact by hash, near within 6 bits and close colour, never fart
   ]);
 });
 
+test('duplicates: the copy kept is the first listed, whatever order the checks finished in', () => {
+  const h = (index: number, sha: string): HashedImage => ({ index, sha256: sha, dhash: BigInt(index) << 40n, mean: grey });
+  // Checks run three at a time, so image 7 may be hashed before image 2.
+  assert.deepEqual(findDuplicates([h(7, 'x'), h(2, 'x'), h(5, 'x')]), [{ kind: 'exact', members: [2, 5, 7] }]);
+});
+
 test('duplicates: 20,000 random hashes are banded, not compared pairwise; planted near copies are all found', () => {
   const next = rng(42);
   const images: HashedImage[] = [];

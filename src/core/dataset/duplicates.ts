@@ -54,7 +54,9 @@ export function findDuplicates(images: readonly HashedImage[], stats?: Duplicate
   const groups: DuplicateGroup[] = [];
   // Exact copies: one representative each goes on to the near check.
   const bySha = new Map<string, number[]>();
-  for (const im of images) {
+  // Images arrive in the order their checks finished: by index, so the copy kept is the first listed, every time.
+  const ordered = [...images].sort((a, b) => a.index - b.index);
+  for (const im of ordered) {
     const list = bySha.get(im.sha256);
     if (list) list.push(im.index);
     else bySha.set(im.sha256, [im.index]);
