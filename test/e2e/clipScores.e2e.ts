@@ -40,7 +40,7 @@ test("CLIP scores: a stand-in run's validation images are scored; the dashboard 
       let frame = await openDashboardFromRow(vs, row);
 
       // The scores file the service appends to, next to the run's cut images.
-      const file = join(ws, '.sdxl', 'images', rec.record.id, rec.record.id, 'clip-scores.jsonl');
+      const file = join(ws, '.sdxl', 'images', rec.record.id, 'clip-scores.jsonl');
       const lines = await until(
         "CLIP scores of two validations in the run's clip-scores.jsonl",
         90_000,

@@ -156,7 +156,7 @@ export async function resumeRun(
 }
 
 function follow(ws: Workspace, entry: RunEntry): RunMonitor {
-  const monitor = new RunMonitor({ recordDir: entry.dir, imageCacheDir: join(ws.root, '.sdxl', 'images', entry.record.id), pollMs: 100, nvidiaSmi: false });
+  const monitor = new RunMonitor({ recordDir: entry.dir, imageCacheDir: join(ws.root, '.sdxl', 'images'), pollMs: 100, nvidiaSmi: false });
   monitor.start();
   return monitor;
 }

@@ -87,7 +87,7 @@ test('an image key is its grid folder and file name; a summary reference to an e
   assert.equal(imageKeyOf('/ws/.sdxl/images/r1/r1/validation-3-abcdef0123/0.png'), 'validation-3-abcdef0123/0.png');
   assert.equal(imageKeyOf('/logs/events.out.tfevents.1#1234'), undefined);
   assert.equal(imageKeyOf('relative/0.png'), undefined);
-  assert.equal(clipScoresPath('/ws/.sdxl/images/r1', 'r1'), '/ws/.sdxl/images/r1/r1/clip-scores.jsonl');
+  assert.equal(clipScoresPath('/ws/.sdxl/images', 'r1'), '/ws/.sdxl/images/r1/clip-scores.jsonl');
 });
 
 test('what needs a score: images with no line of this model, not pending, with the validation step', () => {
@@ -357,7 +357,7 @@ test(
       { ...score('validation', e, 0, m - 1), step: (e + 1) * 10 },
       { ...score('validation', e, 1, m + 1), step: (e + 1) * 10 },
     ]);
-    writeFileSync(clipScoresPath(join(root, '.sdxl', 'images', 'r1'), 'r1'), lines.map(line).join(''));
+    writeFileSync(clipScoresPath(join(root, '.sdxl', 'images'), 'r1'), lines.map(line).join(''));
     const r = await summarizePath(recordDir);
     assert.equal(r.summary.clip?.model, M);
     assert.deepEqual(

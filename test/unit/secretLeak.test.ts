@@ -100,7 +100,7 @@ test('the Hub token reaches the training by environment only and is never writte
 
   // States, notices and dashboard view models, read as the extension reads them (no known secrets: the pattern alone).
   for (const id of ids) {
-    const monitor = new RunMonitor({ recordDir: recordDir(ws, id), imageCacheDir: join(ws.root, '.sdxl', 'images', id) });
+    const monitor = new RunMonitor({ recordDir: recordDir(ws, id), imageCacheDir: join(ws.root, '.sdxl', 'images') });
     const state = await monitor.readOnce();
     const meta = { id, label: id, simulated: true, imageUri: (p: string) => ({ uri: p }) };
     for (const [what, value] of Object.entries({ state, notices: state.notices, view: runView(state, meta), full: new RunDeltaTracker().full(state, meta) })) {

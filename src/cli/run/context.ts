@@ -13,7 +13,8 @@ export interface RunsWorkspace {
   recordsDir: string;
   supervisor: Supervisor;
   /** Where a run's validation images are cut to: `<workspace>/.sdxl/images/<id>`, as in the extension. */
-  imageDirOf(id: string): string;
+  /** The monitors' image cache (`.sdxl/images`: a run's images in `<it>/<run id>/`). */
+  imageCacheDir: string;
   /**
    * Secret values a run may print, masked in everything shown: this process's own (a run inherits them) and those of
    * the plans it starts (run.json keeps none). Hugging Face tokens are masked in any case.
@@ -61,7 +62,7 @@ export function openWorkspace(root: string, io: CliIo, totalGpus?: number): Runs
     root,
     recordsDir,
     supervisor: new Supervisor({ recordsDir, ...launcher, ...(totalGpus !== undefined ? { totalGpus } : {}) }),
-    imageDirOf: (id) => join(root, '.sdxl', 'images', id),
+    imageCacheDir: join(root, '.sdxl', 'images'),
     secrets: envSecrets(process.env),
   };
 }

@@ -142,7 +142,7 @@ export class FollowReporter {
  * pressed Ctrl-C (the run goes on).
  */
 export async function followRun(ws: RunsWorkspace, id: string, io: CliIo, opts: FollowOptions): Promise<number> {
-  const monitor = new RunMonitor({ recordDir: ws.supervisor.dirOf(id), imageCacheDir: ws.imageDirOf(id), nvidiaSmi: false, secrets: ws.secrets });
+  const monitor = new RunMonitor({ recordDir: ws.supervisor.dirOf(id), imageCacheDir: ws.imageCacheDir, nvidiaSmi: false, secrets: ws.secrets });
   const reporter = new FollowReporter(io, opts);
   const unsubscribe = monitor.onDidChange((state, events) => reporter.update(state, events));
   let interrupted!: () => void;

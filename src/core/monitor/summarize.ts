@@ -185,7 +185,7 @@ async function summarizeFiles(path: string, secrets: readonly string[]): Promise
 /** A run record folder, read as the monitor reads it (RunMonitor.readOnce), once, to the end of its files. */
 async function summarizeRecord(dir: string, secrets: readonly string[]): Promise<SummarizeResult> {
   // A workspace's record `.sdxl/runs/<id>` has its images (and CLIP scores) in `.sdxl/images/<id>`.
-  const imageCacheDir = basename(dirname(dir)) === 'runs' ? join(dirname(dirname(dir)), 'images', basename(dir)) : '';
+  const imageCacheDir = basename(dirname(dir)) === 'runs' ? join(dirname(dirname(dir)), 'images') : '';
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir, secrets, summary: true });
   const s = await monitor.readOnce();
   const launch = monitor.launch;

@@ -18,7 +18,7 @@ export class RunScoringHost implements vscode.Disposable {
 
   constructor(runs: RunsController, clip: ClipScorerSource, log: (message: string) => void) {
     this.scoring = new RunScoring({
-      runs: () => runs.runs().map((r) => ({ id: r.id, state: r.state, imageDir: r.imageDir })),
+      runs: () => runs.runs().map((r) => ({ id: r.id, state: r.state, imageDir: r.imageCacheDir })),
       enabled: () => vscode.workspace.isTrusted && setting('clip.scoreValidationImages'),
       clip,
       log,

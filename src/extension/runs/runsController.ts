@@ -38,7 +38,8 @@ export interface RunView {
   state: RunState;
   /** Directory of the run record (`.sdxl/runs/<id>`). */
   dir: string;
-  imageDir: string;
+  /** The monitors' image cache: this run's images and CLIP scores are in `<imageCacheDir>/<id>/`. */
+  imageCacheDir: string;
 }
 
 export interface RunChange {
@@ -115,8 +116,14 @@ export class RunsController implements vscode.Disposable {
     return folder?.uri.scheme === 'file' ? path.join(folder.uri.fsPath, '.sdxl', 'images') : undefined;
   }
 
+  /** Where the monitors cut validation images: `<this>/<run id>/…` (layout: core/worker/validationImages.ts). */
+  private get imageCacheDir(): string {
+    return this.imagesRoot ?? path.join(this.recordsDir ?? '.', '..', 'images');
+  }
+
+  /** One run's images (and its CLIP scores). */
   private imageDirOf(id: string): string {
-    return path.join(this.imagesRoot ?? path.join(this.recordsDir ?? '.', '..', 'images'), id);
+    return path.join(this.imageCacheDir, id);
   }
 
   get recordsDir(): string | undefined {
@@ -233,7 +240,7 @@ export class RunsController implements vscode.Disposable {
   private track(entry: RunEntry): Tracked {
     const monitor = new RunMonitor({
       recordDir: entry.dir,
-      imageCacheDir: this.imageDirOf(entry.record.id),
+      imageCacheDir: this.imageCacheDir,
       ...this.monitorSettings(),
       processes: this.processes,
       secrets: this.secrets.list,
@@ -294,7 +301,7 @@ export class RunsController implements vscode.Disposable {
   }
 
   private view(t: Tracked): RunView {
-    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state, dir: t.entry.dir, imageDir: this.imageDirOf(t.entry.record.id) };
+    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state, dir: t.entry.dir, imageCacheDir: this.imageCacheDir };
   }
 
   /** Starts (or queues, when the GPUs are busy) a run of the config. */
