@@ -53,7 +53,13 @@ const HOST: DatasetHostMessage[] = [
     },
   },
   { type: 'page', requestId: 1, offset: 0, total: 1, items: [image] },
-  { type: 'thumbs', thumbs: [{ index: 1, uri: 'https://x/a.png' }, { index: 2, error: 'bad' }] },
+  {
+    type: 'thumbs',
+    thumbs: [
+      { index: 1, uri: 'https://x/a.png' },
+      { index: 2, error: 'bad' },
+    ],
+  },
   {
     type: 'crop',
     index: 1,
@@ -178,7 +184,8 @@ function revalue(rng: Rng, m: DatasetWebviewMessage): Record<string, unknown> {
   const count = () => (rng.chance(0.7) ? rng.int(1000) : rng.pick([0, 2 ** 31, 2 ** 53 - 1, 1e300]));
   for (const k of ['protocol', 'requestId', 'offset', 'index', 'draw']) if (k in o) o[k] = count();
   if ('limit' in o) o.limit = rng.between(1, MAX_PAGE_SIZE);
-  if ('filter' in o) o.filter = { problemsOnly: rng.chance(0.5), ...(rng.chance(0.5) ? { code: rng.pick(['no-caption', 'too-small', 'x', 'constructor']) } : {}) };
+  if ('filter' in o)
+    o.filter = { problemsOnly: rng.chance(0.5), ...(rng.chance(0.5) ? { code: rng.pick(['no-caption', 'too-small', 'x', 'constructor']) } : {}) };
   if (rng.chance(0.3)) o[rng.string(rng.size(6))] = anyValue(rng, 2);
   return o;
 }
@@ -216,7 +223,15 @@ function galleryReport(): DatasetReport {
   const images: DatasetImage[] = [];
   for (let i = 0; i < 37; i++) {
     const codes: DatasetImage['codes'] = i % 5 === 0 ? ['no-caption'] : i % 7 === 0 ? ['too-small', 'crop-loss'] : [];
-    images.push({ file: `/data/set/img${i}.png`, role: 'train', width: 64 + i, height: 64, format: 'png', caption: codes.length ? null : `caption ${i}`, codes });
+    images.push({
+      file: `/data/set/img${i}.png`,
+      role: 'train',
+      width: 64 + i,
+      height: 64,
+      format: 'png',
+      caption: codes.length ? null : `caption ${i}`,
+      codes,
+    });
   }
   const findings = images.flatMap((img) => img.codes.map((code) => ({ code, severity: 'warning' as const, file: img.file, message: `${code} here` })));
   return {
@@ -224,7 +239,14 @@ function galleryReport(): DatasetReport {
     resolution: 1024,
     images,
     findings,
-    summary: { images: 37, errors: 0, warnings: findings.length, infos: 0, resolution: { labels: ['<512'], counts: [37] }, aspect: { labels: ['1:1'], counts: [37] } },
+    summary: {
+      images: 37,
+      errors: 0,
+      warnings: findings.length,
+      infos: 0,
+      resolution: { labels: ['<512'], counts: [37] },
+      aspect: { labels: ['1:1'], counts: [37] },
+    },
   };
 }
 

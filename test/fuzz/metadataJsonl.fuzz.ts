@@ -125,7 +125,21 @@ const GARBAGE = [
   '['.repeat(2000),
   '{"a":'.repeat(500),
 ];
-const BAD_BYTES = [[0xff], [0xfe], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xf0, 0x9f, 0x98], [0xef, 0xbb, 0xbf], [0x00], [0x0d], [0x0a], [0x0d, 0x0a]];
+const BAD_BYTES = [
+  [0xff],
+  [0xfe],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xed, 0xa0, 0x80],
+  [0xc0, 0xaf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf0, 0x9f, 0x98],
+  [0xef, 0xbb, 0xbf],
+  [0x00],
+  [0x0d],
+  [0x0a],
+  [0x0d, 0x0a],
+];
 
 function goodLine(rng: Rng, earlier: string[]): string {
   const o: Record<string, unknown> = {};
@@ -205,8 +219,9 @@ function* chunksOf(rng: Rng, b: Buffer): Generator<Uint8Array> {
   // Byte-sized chunks for small inputs only: a case stays cheap (at most about 64 chunks past 4 KiB).
   const mode = b.length > 4096 ? rng.pick([0, 3, 4]) : b.length > 512 ? rng.pick([0, 2, 3, 4]) : rng.int(4);
   const most = Math.max(200, Math.ceil(b.length / 32));
-  for (let at = 0; at < b.length; ) {
-    const n = mode === 0 ? b.length : mode === 1 ? rng.between(1, 4) : mode === 2 ? rng.between(1, 200) : mode === 3 ? rng.between(1, 70_000) : rng.between(1, most);
+  for (let at = 0; at < b.length;) {
+    const n =
+      mode === 0 ? b.length : mode === 1 ? rng.between(1, 4) : mode === 2 ? rng.between(1, 200) : mode === 3 ? rng.between(1, 70_000) : rng.between(1, most);
     yield b.subarray(at, at + n);
     at += n;
   }

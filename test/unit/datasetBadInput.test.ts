@@ -154,6 +154,10 @@ test('splitLines: a BOM cut across chunks is still dropped, and the lines do not
     { line: 4, text: 'last' },
   ]);
   const bytewise = [];
-  for await (const item of splitLines(Array.from(bytes, (b) => Uint8Array.of(b)), MAX_METADATA_LINE)) bytewise.push(item);
+  for await (const item of splitLines(
+    Array.from(bytes, (b) => Uint8Array.of(b)),
+    MAX_METADATA_LINE,
+  ))
+    bytewise.push(item);
   assert.deepEqual(bytewise, whole);
 });

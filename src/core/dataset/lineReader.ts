@@ -15,7 +15,11 @@ export async function* readLines(file: string, maxLineBytes: number, signal?: Ab
 }
 
 /** The lines of UTF-8 bytes arriving in chunks cut anywhere (the file reader's, or a test's in memory). */
-export async function* splitLines(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxLineBytes: number, signal?: AbortSignal): AsyncGenerator<LineItem> {
+export async function* splitLines(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  maxLineBytes: number,
+  signal?: AbortSignal,
+): AsyncGenerator<LineItem> {
   const decoder = new StringDecoder('utf8');
   let line = 1;
   let parts: string[] = [];
