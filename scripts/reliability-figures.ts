@@ -16,7 +16,7 @@ export const END = '<!-- figures:end -->';
 
 /** The suites the block always lists, with "not run" when there is no report (a kind is listed as a whole when none of it reported). */
 export const KNOWN_SUITES: Readonly<Record<SuiteKind, readonly string[]>> = {
-  fuzz: ['config', 'console', 'events', 'import', 'metadata.jsonl', 'webview-messages'],
+  fuzz: ['config', 'console', 'events', 'import', 'metadata.jsonl', 'webview-messages', 'dataset-messages', 'clip-scores'],
   fault: [],
   security: [],
 };

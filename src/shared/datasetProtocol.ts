@@ -195,3 +195,11 @@ export function checkDatasetHostMessage(v: unknown): string | undefined {
 export function checkDatasetWebviewMessage(v: unknown): string | undefined {
   return checkTagged(webviewMessages, v, 'webview');
 }
+
+export function isDatasetHostMessage(v: unknown): v is DatasetHostMessage {
+  return checkDatasetHostMessage(v) === undefined;
+}
+
+export function isDatasetWebviewMessage(v: unknown): v is DatasetWebviewMessage {
+  return checkDatasetWebviewMessage(v) === undefined;
+}

@@ -20,7 +20,15 @@ import {
   clipValidations,
   validationStep,
 } from '../../src/core/run/clipScores';
-import { clipScoresPath, formatClipScoreLine, imageKeyOf, imagesToScore, parseClipScoreLine, validationPromptOf } from '../../src/core/worker/clipScoreFile';
+import {
+  clipScoresPath,
+  formatClipScoreLine,
+  imageKeyOf,
+  imagesToScore,
+  MAX_IMAGE_INDEX,
+  parseClipScoreLine,
+  validationPromptOf,
+} from '../../src/core/worker/clipScoreFile';
 import { ClipScoresSource } from '../../src/core/monitor/sources/clipScores';
 import { OneShotContext } from '../../src/core/monitor/oneShot';
 import { RunDeltaTracker, runView, type RunMeta } from '../../src/core/view/dashboardModel';
@@ -59,6 +67,8 @@ test('a line is written and read back as the same score; the step is optional', 
   assert.ok(line.endsWith('\n') && !line.slice(0, -1).includes('\n'));
   assert.deepEqual(JSON.parse(line), { ref: c.key, tag: 'validation', epoch: 2, step: 30, index: 1, score: 27.3125, model: M });
   assert.deepEqual(parseClipScoreLine(line.trim()), c);
+  const last = score('validation', 0, MAX_IMAGE_INDEX, 20);
+  assert.deepEqual(parseClipScoreLine(formatClipScoreLine(last).trim()), last);
   const noStep = score('test', 2, 0, 20);
   assert.deepEqual(parseClipScoreLine(formatClipScoreLine(noStep).trim()), noStep);
 });
@@ -72,6 +82,11 @@ test('a bad line says what is wrong with it', () => {
     [JSON.stringify({ ...good, epoch: -1 }), /"epoch"/],
     [JSON.stringify({ ...good, step: 1.5 }), /"step"/],
     [JSON.stringify({ ...good, index: 'a' }), /"index"/],
+    // Found by the clip-scores fuzz suite: the views keep scores in an array by image index, and one line with index
+    // 100,000,000 made clipSeriesOf walk 100 million slots (11 s on the extension host; 2 ** 32 - 2: minutes).
+    [JSON.stringify({ ...good, index: 100_000_000 }), /"index"/],
+    [JSON.stringify({ ...good, index: 2 ** 32 - 2 }), /"index"/],
+    [JSON.stringify({ ...good, index: MAX_IMAGE_INDEX + 1 }), /"index"/],
     [JSON.stringify({ ...good, score: 101 }), /"score"/],
     [JSON.stringify({ ...good, score: null }), /"score"/],
     [JSON.stringify({ ...good, model: 3 }), /"model"/],

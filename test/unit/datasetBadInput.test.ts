@@ -8,7 +8,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, w
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { checkDataset } from '../../src/core/dataset/checkDataset';
-import { readLines } from '../../src/core/dataset/lineReader';
+import { readLines, splitLines } from '../../src/core/dataset/lineReader';
 import { MAX_METADATA_LINE, readMetadata } from '../../src/core/dataset/metadata';
 import { pngHeaderOnly, writeJpeg, writePng } from './datasetFixtures';
 
@@ -127,4 +127,37 @@ test('lines are streamed: a line of no newlines past the cap is reported without
   assert.equal(m.entries.get('a.png')?.caption, 'after');
   // A held copy of the line would be 48 MiB of heap at the end of the first item.
   assert.ok(peak - before < 16 * 1024 * 1024, `heap grew ${(peak - before) / 1048576} MiB reading a ${MIB} MiB line`);
+});
+
+test('a caption column that is no key of the line (an inherited name, or file_name) gives no caption', async (t) => {
+  // Found by the metadata.jsonl fuzz suite: `"constructor" in obj` is true of every object, and file_name is the image,
+  // not a column datasets keeps; each read as a present caption.
+  const dir = tempDir(t, 'protokeys');
+  const path = join(dir, 'metadata.jsonl');
+  writeFileSync(path, '{"file_name": "a.png", "text": "a cat"}\n{"file_name": "b.png", "constructor": "own key"}\n');
+  for (const column of ['constructor', '__proto__', 'toString', 'file_name']) {
+    const m = await readMetadata(path, column);
+    assert.deepEqual(m.entries.get('a.png'), { line: 1, caption: null, hasCaption: false }, column);
+  }
+  const own = await readMetadata(path, 'constructor');
+  assert.deepEqual(own.entries.get('b.png'), { line: 2, caption: 'own key', hasCaption: true });
+});
+
+test('splitLines: a BOM cut across chunks is still dropped, and the lines do not depend on the chunking', async () => {
+  const bytes = Buffer.from('\uFEFF{"file_name": "é.png"}\r\n\n\uFEFFmid\r\nlast', 'utf8');
+  const whole = [];
+  for await (const item of splitLines([bytes], MAX_METADATA_LINE)) whole.push(item);
+  assert.deepEqual(whole, [
+    { line: 1, text: '{"file_name": "é.png"}' },
+    { line: 2, text: '' },
+    { line: 3, text: '\uFEFFmid' },
+    { line: 4, text: 'last' },
+  ]);
+  const bytewise = [];
+  for await (const item of splitLines(
+    Array.from(bytes, (b) => Uint8Array.of(b)),
+    MAX_METADATA_LINE,
+  ))
+    bytewise.push(item);
+  assert.deepEqual(bytewise, whole);
 });

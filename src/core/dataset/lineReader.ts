@@ -7,6 +7,19 @@ export type LineItem = { line: number; text: string } | { line: number; tooLong:
 
 export async function* readLines(file: string, maxLineBytes: number, signal?: AbortSignal): AsyncGenerator<LineItem> {
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+  try {
+    yield* splitLines(stream as AsyncIterable<Buffer>, maxLineBytes, signal);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The lines of UTF-8 bytes arriving in chunks cut anywhere (the file reader's, or a test's in memory). */
+export async function* splitLines(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  maxLineBytes: number,
+  signal?: AbortSignal,
+): AsyncGenerator<LineItem> {
   const decoder = new StringDecoder('utf8');
   let line = 1;
   let parts: string[] = [];
@@ -29,25 +42,22 @@ export async function* readLines(file: string, maxLineBytes: number, signal?: Ab
     line++;
     return item;
   };
-  try {
-    for await (const chunk of stream) {
-      if (signal?.aborted) return;
-      let text = decoder.write(chunk as Buffer);
-      if (first) {
-        text = text.replace(/^\uFEFF/, '');
-        first = false;
-      }
-      let at = 0;
-      for (let nl = text.indexOf('\n', at); nl >= 0; nl = text.indexOf('\n', at)) {
-        take(text.slice(at, nl));
-        at = nl + 1;
-        yield finish();
-      }
-      take(text.slice(at));
+  for await (const chunk of chunks) {
+    if (signal?.aborted) return;
+    let text = decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // The BOM is the file's first character, whichever chunk completes it (a chunk may end inside its three bytes).
+    if (first && text !== '') {
+      text = text.replace(/^\uFEFF/, '');
+      first = false;
     }
-    take(decoder.end());
-    if (length > 0 || overflow) yield finish();
-  } finally {
-    stream.destroy();
+    let at = 0;
+    for (let nl = text.indexOf('\n', at); nl >= 0; nl = text.indexOf('\n', at)) {
+      take(text.slice(at, nl));
+      at = nl + 1;
+      yield finish();
+    }
+    take(text.slice(at));
   }
+  take(decoder.end());
+  if (length > 0 || overflow) yield finish();
 }

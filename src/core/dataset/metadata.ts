@@ -2,7 +2,7 @@
 // per line, `file_name` relative to the file's own folder) and fails the load on a line that does not parse, so each
 // such line is an error here, named by its line number; the rest of the file is still checked.
 import { dirname } from 'node:path';
-import { readLines } from './lineReader';
+import { readLines, type LineItem } from './lineReader';
 
 export interface MetadataEntry {
   line: number;
@@ -41,13 +41,18 @@ export function normaliseFileName(name: string): string {
     .replace(/\/+/g, '/');
 }
 
-export async function readMetadata(file: string, captionColumn: string | null, signal?: AbortSignal): Promise<MetadataFile> {
+export function readMetadata(file: string, captionColumn: string | null, signal?: AbortSignal): Promise<MetadataFile> {
+  return parseMetadata(readLines(file, MAX_METADATA_LINE, signal), file, captionColumn);
+}
+
+/** The metadata of `file` from its lines (readLines' or splitLines'): what readMetadata reads, without the file. */
+export async function parseMetadata(lines: AsyncIterable<LineItem>, file: string, captionColumn: string | null): Promise<MetadataFile> {
   const out: MetadataFile = { file, dir: dirname(file), entries: new Map(), columns: new Set(), badLines: [], moreBadLines: 0, lines: 0 };
   const bad = (line: number, message: string): void => {
     if (out.badLines.length < KEPT_BAD_LINES) out.badLines.push({ line, message });
     else out.moreBadLines++;
   };
-  for await (const item of readLines(file, MAX_METADATA_LINE, signal)) {
+  for await (const item of lines) {
     out.lines = item.line;
     if ('tooLong' in item) {
       bad(item.line, `line ${item.line} is longer than ${MAX_METADATA_LINE / 1048576} MiB`);
@@ -72,9 +77,11 @@ export async function readMetadata(file: string, captionColumn: string | null, s
       continue;
     }
     for (const k of Object.keys(obj)) if (k !== 'file_name') out.columns.add(k);
-    const raw = captionColumn === null ? undefined : obj[captionColumn];
+    // Own keys only ("constructor" is in every object), and never file_name: datasets turns it into the image column.
+    const hasCaption = captionColumn !== null && captionColumn !== 'file_name' && Object.prototype.hasOwnProperty.call(obj, captionColumn);
+    const raw = hasCaption ? obj[captionColumn] : undefined;
     const caption = typeof raw === 'string' ? raw : Array.isArray(raw) && raw.length > 0 && raw.every((c) => typeof c === 'string') ? (raw as string[]) : null;
-    out.entries.set(normaliseFileName(name), { line: item.line, caption, hasCaption: captionColumn !== null && captionColumn in obj });
+    out.entries.set(normaliseFileName(name), { line: item.line, caption, hasCaption });
   }
   return out;
 }

@@ -38,6 +38,11 @@ export function formatClipScoreLine(c: ClipImageScore): string {
 }
 
 const MAX_TEXT = 1000;
+/**
+ * The highest image index a line may give (the scripts' --num_validation_images is a handful): the views keep a
+ * validation's scores in an array by index, so an index of 10^8 from a damaged file would cost a walk of 10^8 slots.
+ */
+export const MAX_IMAGE_INDEX = 9999;
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -55,7 +60,7 @@ export function parseClipScoreLine(text: string): ClipImageScore | { error: stri
   if (!isText(o.tag)) return { error: '"tag" is not a text' };
   if (!isCount(o.epoch)) return { error: '"epoch" is not an integer >= 0' };
   if (o.step !== undefined && !isCount(o.step)) return { error: '"step" is not an integer >= 0' };
-  if (!isCount(o.index)) return { error: '"index" is not an integer >= 0' };
+  if (!isCount(o.index) || o.index > MAX_IMAGE_INDEX) return { error: `"index" is not an integer from 0 to ${MAX_IMAGE_INDEX}` };
   if (typeof o.score !== 'number' || !Number.isFinite(o.score) || o.score < 0 || o.score > 100) return { error: '"score" is not a number from 0 to 100' };
   if (!isText(o.model)) return { error: '"model" is not a text' };
   return {
