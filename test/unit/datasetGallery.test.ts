@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { DatasetGallery, MAX_OTHER_FINDINGS, relativeName } from '../../src/core/view/datasetGallery';
 import { datasetSummaryMarkdown, findingCounts } from '../../src/core/view/datasetSummary';
 import { seededRandom } from '../../src/core/view/seededRandom';
+import { checkDatasetHostMessage } from '../../src/shared/datasetProtocol';
 import type { DatasetFinding, DatasetImage, DatasetReport } from '../../src/core/dataset/types';
 
 const DIR = '/data/set';
@@ -161,8 +162,7 @@ test("a finding on an image's metadata.jsonl line (an empty caption) shows on th
   );
 });
 
-test("an image's CLIP score against its caption reaches its view, and the view passes the webview protocol's check", async () => {
-  const { checkDatasetHostMessage } = await import('../../src/shared/datasetProtocol');
+test("an image's CLIP score against its caption reaches its view, and the view passes the webview protocol's check", () => {
   const r = report(2);
   r.images[1]!.clipScore = 27.5;
   const g = new DatasetGallery(r, opts);
