@@ -60,6 +60,12 @@ test('duplicates: 20,000 random hashes are banded, not compared pairwise; plante
   assert.ok(stats.comparisons < allPairs / 20, `${stats.comparisons} comparisons of ${allPairs} pairs`);
 });
 
+test('duplicates: the copy kept is the first in the listing, whatever order the images finished in', () => {
+  // checkDataset inspects 3 images at a time and hashes them as they finish: the order here is completion order.
+  const h = (index: number): HashedImage => ({ index, sha256: 'same', dhash: 0x0123456789abcdefn, mean: grey });
+  assert.deepEqual(findDuplicates([h(2), h(0), h(1)]), [{ kind: 'exact', members: [0, 1, 2] }]);
+});
+
 test('histograms: shorter-side and aspect buckets', () => {
   assert.deepEqual(
     [100, 256, 511, 512, 1023, 1024, 4000].map((s) => RESOLUTION_LABELS[resolutionBucket(s)]),

@@ -54,7 +54,8 @@ export function findDuplicates(images: readonly HashedImage[], stats?: Duplicate
   const groups: DuplicateGroup[] = [];
   // Exact copies: one representative each goes on to the near check.
   const bySha = new Map<string, number[]>();
-  for (const im of images) {
+  // In listing order (callers hash images as they finish): the first of a group is the one kept, the rest are copies.
+  for (const im of images.slice().sort((a, b) => a.index - b.index)) {
     const list = bySha.get(im.sha256);
     if (list) list.push(im.index);
     else bySha.set(im.sha256, [im.index]);
