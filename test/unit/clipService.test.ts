@@ -146,7 +146,8 @@ test('a Hub model: asked first; Not Now is kept for the window, Never in the mem
   ui.asked.length = 0;
   ui.answers = ['Not Now'];
   // The declined download says what to do next, the first time and after.
-  const notNow = /tiny-org\/clip is not downloaded \(you chose Not Now: run Developer: Reload Window to be asked again\)\. Or set sdxl\.clip\.model to a local folder/;
+  const notNow =
+    /tiny-org\/clip is not downloaded \(you chose Not Now: run Developer: Reload Window to be asked again\)\. Or set sdxl\.clip\.model to a local folder/;
   await assert.rejects(s.score(images, 'x'), notNow);
   await assert.rejects(s.score(images, 'x'), notNow);
   assert.equal(ui.asked.length, 1, 'asked once');

@@ -67,7 +67,10 @@ test('checkDataset with a scorer: scores on each image, batches, the low one fla
   // The gallery still shows it on the image.
   const gallery = new DatasetGallery(r, { title: 't', target: 't', centerCrop: true, randomFlip: false });
   const at = r.images.findIndex((i) => i.file.endsWith('img07.png'));
-  assert.ok(gallery.imageView(at).findings.some((f) => f.code === 'low-clip-score'), JSON.stringify(gallery.imageView(at)));
+  assert.ok(
+    gallery.imageView(at).findings.some((f) => f.code === 'low-clip-score'),
+    JSON.stringify(gallery.imageView(at)),
+  );
   // 19 scored: not the empty caption (img03), not the broken file; in batches of CLIP_BATCH.
   assert.equal(
     calls.reduce((a, b) => a + b, 0),

@@ -145,10 +145,7 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
 
 /** A declined download, with what the user can do next. */
 function declinedError(model: string, how: 'now' | 'never'): HubDownloadError {
-  const next =
-    how === 'now'
-      ? 'you chose Not Now: run Developer: Reload Window to be asked again'
-      : 'you chose Never for This Model';
+  const next = how === 'now' ? 'you chose Not Now: run Developer: Reload Window to be asked again' : 'you chose Never for This Model';
   return new HubDownloadError(
     'cancelled',
     `The CLIP model ${model} is not downloaded (${next}). Or set sdxl.clip.model to a local folder, or turn off sdxl.clip.scoreDatasetCaptions and sdxl.clip.scoreValidationImages.`,
