@@ -56,7 +56,7 @@ cat > "$tmp/user-data/User/settings.json" <<'JSON'
 }
 JSON
 # The Hub: a stand-in on loopback (scripts/demo-hub.ts: well-known SDXL ids with placeholder files, and the real
-# worker's tiny SDXL as sdxl-trainer-demo/tiny-sdxl), so id completion, the Hub checks and Download Base Model work
+# worker's tiny SDXL as sdxl-trainer-demo/tiny-sdxl, a tiny random CLIP as Xenova/clip-vit-base-patch32), so id completion, the Hub checks and Download Base Model work
 # without network; DEMO_HUB=real uses $HF_ENDPOINT or huggingface.co instead. Downloads go to the temp dir.
 export HF_HUB_CACHE="$tmp/hf-hub-cache"
 if [ "${DEMO_HUB:-stand-in}" != real ]; then

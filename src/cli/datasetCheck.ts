@@ -27,7 +27,7 @@ export async function datasetCheckCommand(args: string[], io: CliIo): Promise<nu
   if (positional.length > 1) throw new UsageError(USAGE);
   const configFlag = flags.get('config');
   if (configFlag === true) throw new UsageError('--config needs a value');
-  if (positional.length === 0 && configFlag === undefined) throw new UsageError(USAGE);
+  if (positional.length === 0 && configFlag === undefined) throw new UsageError(`a folder of images or --config FILE is needed\n${USAGE}`);
   const env = io.env ?? process.env;
 
   for (const name of ['model', 'clip-model']) if (flags.get(name) === true) throw new UsageError(`--${name} needs a value`);
@@ -52,8 +52,12 @@ export async function datasetCheckCommand(args: string[], io: CliIo): Promise<nu
   let source: DatasetSource;
   if (positional.length === 1) {
     const dir = resolve(io.cwd, positional[0]!);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      io.err(`${dir}: error: not a folder\n`);
+    if (!existsSync(dir)) {
+      io.err(`${dir}: error: no such folder\n`);
+      return 1;
+    }
+    if (!statSync(dir).isDirectory()) {
+      io.err(`${dir}: error: not a folder: give the folder of images (or --config FILE for a config's dataset)\n`);
       return 1;
     }
     source = await sourceOfFolder(dir);

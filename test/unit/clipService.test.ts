@@ -21,6 +21,7 @@ const ui = {
   folder: '',
   answers: [] as (string | undefined)[],
   asked: [] as string[],
+  items: [] as unknown[],
   progress: 0,
   configListeners: [] as ((e: { affectsConfiguration(s: string): boolean }) => void)[],
 };
@@ -41,9 +42,12 @@ const fakeVscode = {
     },
   },
   window: {
-    showInformationMessage: async (text: string) => {
+    // Items as VS Code takes them: strings or MessageItems; the answer is the item whose title was given.
+    showInformationMessage: async (text: string, _options: unknown, ...items: (string | { title: string; isCloseAffordance?: boolean })[]) => {
       ui.asked.push(text);
-      return ui.answers.shift();
+      ui.items = items;
+      const answer = ui.answers.shift();
+      return items.find((i) => (typeof i === 'string' ? i : i.title) === answer);
     },
     withProgress: (_o: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) => {
       ui.progress++;
@@ -141,32 +145,41 @@ test('a Hub model: asked first; Not Now is kept for the window, Never in the mem
   const s = service(state);
   ui.asked.length = 0;
   ui.answers = ['Not Now'];
-  await assert.rejects(s.score(images, 'x'), /was not downloaded/);
-  await assert.rejects(s.score(images, 'x'), /declined/);
+  // The declined download says what to do next, the first time and after.
+  const notNow =
+    /tiny-org\/clip is not downloaded \(you chose Not Now: run Developer: Reload Window to be asked again\)\. Or set sdxl\.clip\.model to a local folder/;
+  await assert.rejects(s.score(images, 'x'), notNow);
+  await assert.rejects(s.score(images, 'x'), notNow);
   assert.equal(ui.asked.length, 1, 'asked once');
+  // "Not Now" closes the modal (Escape): VS Code adds no "Cancel" of its own beside it.
+  assert.deepEqual(ui.items, [{ title: 'Download' }, { title: 'Not Now', isCloseAffordance: true }, { title: 'Never for This Model' }]);
+  ui.answers = [undefined];
+  const closed = service(new Memento());
+  await assert.rejects(closed.score(images, 'x'), notNow);
+  await closed.dispose();
   await s.dispose();
 
   const t = service(state);
   ui.answers = ['Never for This Model'];
-  await assert.rejects(t.score(images, 'x'), /was not downloaded/);
+  await assert.rejects(t.score(images, 'x'), /not downloaded \(you chose Never for This Model\)\. Or set sdxl\.clip\.model/);
   assert.deepEqual(state.get('sdxl.clip.declinedDownloads'), ['tiny-org/clip']);
   await t.dispose();
   const u = service(state);
-  await assert.rejects(u.score(images, 'x'), /declined/);
-  assert.equal(ui.asked.length, 2);
+  await assert.rejects(u.score(images, 'x'), /you chose Never for This Model/);
+  assert.equal(ui.asked.length, 3);
   await u.dispose();
 
   const v = service();
   ui.answers = ['Download'];
   const scores = await v.score(images, 'x');
   assert.equal(scores.length, images.length);
-  assert.equal(ui.asked.length, 3);
+  assert.equal(ui.asked.length, 4);
   // Cached now: a new service neither asks nor shows progress.
   await v.dispose();
   const w = service();
   const progress = ui.progress;
   assert.deepEqual(await w.score(images, 'x'), scores);
-  assert.equal(ui.asked.length, 3);
+  assert.equal(ui.asked.length, 4);
   assert.equal(ui.progress, progress);
   await w.dispose();
 });

@@ -73,9 +73,13 @@ test('dataset-check PATH --json: the issue shape, exit 1 on errors; readable rep
 
   const usage = await run(dir, {}, 'dataset-check');
   assert.equal(usage.code, 2);
-  const notDir = await run(dir, {}, 'dataset-check', 'nope');
+  assert.match(usage.err, /a folder of images or --config FILE is needed/);
+  const missing = await run(dir, {}, 'dataset-check', 'nope');
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /nope: error: no such folder/);
+  const notDir = await run(dir, {}, 'dataset-check', 'configs/x.sdxl.json');
   assert.equal(notDir.code, 1);
-  assert.match(notDir.err, /nope: error: not a folder/);
+  assert.match(notDir.err, /x\.sdxl\.json: error: not a folder: give the folder of images \(or --config FILE/);
 });
 
 test('dataset-check --config with a Hub dataset: the listing through HF_ENDPOINT; a Hub not reached is a note, not an error', async (t) => {

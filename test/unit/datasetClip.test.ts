@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import type { ImageTextScorer } from '../../src/core/clip/types';
 import { checkDataset } from '../../src/core/dataset/checkDataset';
 import { CLIP_BATCH, lowScoreOutliers } from '../../src/core/dataset/clipReview';
+import { DatasetGallery } from '../../src/core/view/datasetGallery';
 import { writePng } from './datasetFixtures';
 
 /** Scores from a table by file name; records each call's size. */
@@ -57,11 +58,19 @@ test('checkDataset with a scorer: scores on each image, batches, the low one fla
     { resolution: 64, centerCrop: true, randomFlip: false, scorer: fakeScorer(scores, calls) },
   );
   const low = r.findings.filter((f) => f.code === 'low-clip-score');
+  // On the caption's line of metadata.jsonl, naming the image (not "img07.png:8", a line of a PNG).
   assert.deepEqual(
     low.map((f) => [basename(f.file), f.severity, f.line]),
-    [['img07.png', 'info', 8]],
+    [['metadata.jsonl', 'info', 8]],
   );
-  assert.match(low[0]!.message, /CLIP score 9\.0 against its caption, well below the dataset's median of 30\.0/);
+  assert.match(low[0]!.message, /^img07\.png: CLIP score 9\.0 against its caption, well below the dataset's median of 30\.0/);
+  // The gallery still shows it on the image.
+  const gallery = new DatasetGallery(r, { title: 't', target: 't', centerCrop: true, randomFlip: false });
+  const at = r.images.findIndex((i) => i.file.endsWith('img07.png'));
+  assert.ok(
+    gallery.imageView(at).findings.some((f) => f.code === 'low-clip-score'),
+    JSON.stringify(gallery.imageView(at)),
+  );
   // 19 scored: not the empty caption (img03), not the broken file; in batches of CLIP_BATCH.
   assert.equal(
     calls.reduce((a, b) => a + b, 0),

@@ -2,6 +2,7 @@
 // 0–100), and the few that stand out low flagged for review. The rule: the lowest 5% of the scored images (at least
 // one, at most 20), and of those only the ones at least 15% below the dataset's median score, so a dataset whose
 // captions all fit has nothing flagged, however its scores spread. Needs at least MIN_SCORED images to have a median.
+import { basename } from 'node:path';
 import type { ImageTextScorer } from '../clip/types';
 import type { DatasetFinding, DatasetImage } from './types';
 
@@ -55,12 +56,15 @@ export async function reviewCaptions(
   const findings = lowScoreOutliers(values).map((i): DatasetFinding => {
     const im = scored[i]!;
     if (!im.codes.includes('low-clip-score')) im.codes.push('low-clip-score');
+    // On the caption's metadata.jsonl line when it has one (where it is rewritten; a line number on the image itself
+    // would read as "0001.png:2"), else on the image (a DreamBooth prompt).
+    const onLine = im.captionLine !== undefined && im.captionFile !== undefined;
     return {
       code: 'low-clip-score',
       severity: 'info',
-      file: im.file,
-      ...(im.captionLine !== undefined ? { line: im.captionLine } : {}),
-      message: `CLIP score ${im.clipScore!.toFixed(1)} against its caption, well below the dataset's median of ${mid.toFixed(1)}: the caption may not describe the image`,
+      file: onLine ? im.captionFile! : im.file,
+      ...(onLine ? { line: im.captionLine! } : {}),
+      message: `${onLine ? `${basename(im.file)}: ` : ''}CLIP score ${im.clipScore!.toFixed(1)} against its caption, well below the dataset's median of ${mid.toFixed(1)}: the caption may not describe the image`,
       fix: 'Look at the image and its caption; rewrite the caption or drop the image',
     };
   });

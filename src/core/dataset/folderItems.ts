@@ -196,6 +196,7 @@ export async function imagefolderItems(
     if (!u) used.set(meta, (u = new Set()));
     u.add(key);
     image.captionLine = entry.line;
+    image.captionFile = meta.file;
     if (!captionsUsable || source.captionColumn === null) continue;
     const caption = entry.caption;
     image.caption = typeof caption === 'string' ? caption : caption === null ? null : caption[0]!;

@@ -44,10 +44,23 @@ function why(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
 }
 
+/** libvips keeps one error buffer for all its threads: a failure while another decode clears it says "Unknown error". */
+const VAGUE = /^(unknown error)?$/i;
+
+/** `op`, once more when it fails with libvips' lost message (the second try usually keeps it). */
+async function retryVague<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (!VAGUE.test(why(e))) throw e;
+    return op();
+  }
+}
+
 export async function inspectImage(file: string): Promise<ImageFacts> {
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(file, { limitInputPixels: false }).metadata();
+    meta = await retryVague(() => sharp(file, { limitInputPixels: false }).metadata());
   } catch (e) {
     const message = why(e);
     if (/unsupported image format/i.test(message))
@@ -72,12 +85,14 @@ export async function inspectImage(file: string): Promise<ImageFacts> {
   }
   try {
     const [thumb, sha256] = await Promise.all([
-      sharp(file, { failOn: 'truncated', limitInputPixels: PIL_BOMB_ERROR_PIXELS })
-        .resize(9, 8, { fit: 'fill' })
-        .removeAlpha()
-        .toColourspace('srgb')
-        .raw()
-        .toBuffer({ resolveWithObject: true }),
+      retryVague(() =>
+        sharp(file, { failOn: 'truncated', limitInputPixels: PIL_BOMB_ERROR_PIXELS })
+          .resize(9, 8, { fit: 'fill' })
+          .removeAlpha()
+          .toColourspace('srgb')
+          .raw()
+          .toBuffer({ resolveWithObject: true }),
+      ),
       sha256Of(file),
     ]);
     const { data, info } = thumb;
@@ -97,6 +112,8 @@ export async function inspectImage(file: string): Promise<ImageFacts> {
     for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) dhash = (dhash << 1n) | (grey[y * 9 + x]! < grey[y * 9 + x + 1]! ? 1n : 0n);
     return { ok: true, ...size, sha256, dhash, mean: [sum[0]! / 72, sum[1]! / 72, sum[2]! / 72] };
   } catch (e) {
-    return { ok: false, code: 'corrupt-image', message: `cannot be decoded: ${why(e)}`, ...size };
+    const detail = why(e);
+    const message = VAGUE.test(detail) ? 'cannot be decoded: the image data is damaged or cut short' : `cannot be decoded: ${detail}`;
+    return { ok: false, code: 'corrupt-image', message, ...size };
   }
 }

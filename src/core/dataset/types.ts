@@ -64,6 +64,8 @@ export interface DatasetImage {
   caption: string | null;
   /** metadata.jsonl line of its entry (1-based). */
   captionLine?: number;
+  /** The metadata.jsonl that line is in (a finding on the caption goes there, as an empty caption's does). */
+  captionFile?: string;
   /** Codes of the findings on this image, so the gallery can filter to problems without a join. */
   codes: DatasetFindingCode[];
   /** CLIP score of the image against its caption (ClipScore, 0–100), when a scorer was given. */

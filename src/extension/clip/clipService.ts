@@ -78,13 +78,26 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
     const found = await localClipModel(model, where);
     if (found) return found;
     const declined = this.state.get<string[]>(DECLINED_KEY, []);
-    if (declined.includes(model) || this.declinedNow.has(model)) {
-      throw new HubDownloadError(
-        'cancelled',
-        `The CLIP model ${model} is not downloaded (declined): set sdxl.clip.model to a downloaded model or a local folder.`,
-      );
-    }
+    if (declined.includes(model)) throw declinedError(model, 'never');
+    if (this.declinedNow.has(model)) throw declinedError(model, 'now');
     const access = hubAccessFor(env, await this.token());
+    let declinedAs: 'now' | 'never' | undefined;
+    try {
+      return await this.download(model, where, access, declined, (d) => (declinedAs = d));
+    } catch (e) {
+      // The core's "was not downloaded" does not know what the user can do next; the answer given says it.
+      if (declinedAs && e instanceof HubDownloadError && e.kind === 'cancelled') throw declinedError(model, declinedAs);
+      throw e;
+    }
+  }
+
+  private download(
+    model: string,
+    where: { cacheDir: string; baseDir?: string },
+    access: ReturnType<typeof hubAccessFor>,
+    declined: string[],
+    onDeclined: (how: 'now' | 'never') => void,
+  ): Thenable<ClipModelFiles> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CLIP model ${model}`, cancellable: true },
       async (progress, cancel) => {
@@ -98,15 +111,18 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
           ...(this.options.askAboveBytes !== undefined ? { askAboveBytes: this.options.askAboveBytes } : {}),
           confirm: async (plan) => {
             const mb = (plan.missingBytes / 1e6).toFixed(0);
-            const answer = await vscode.window.showInformationMessage(
+            // "Not Now" is the close affordance (Escape, ×), so the modal has no extra "Cancel" beside it.
+            const picked = await vscode.window.showInformationMessage(
               `Download the CLIP model ${model} (${mb} MB) into the Hugging Face cache to score images?`,
               { modal: true, detail: 'Once, on first use. The model is set by sdxl.clip.model (a Hub id or a local folder).' },
-              'Download',
-              'Not Now',
-              'Never for This Model',
+              { title: 'Download' },
+              { title: 'Not Now', isCloseAffordance: true },
+              { title: 'Never for This Model' },
             );
+            const answer = picked?.title;
             if (answer === 'Never for This Model') await this.state.update(DECLINED_KEY, [...declined, model]);
             else if (answer !== 'Download') this.declinedNow.add(model);
+            if (answer !== 'Download') onDeclined(answer === 'Never for This Model' ? 'never' : 'now');
             return answer === 'Download';
           },
           onProgress: (p) => {
@@ -125,4 +141,13 @@ export class ClipService implements ImageTextScorer, vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
     await this.reset();
   }
+}
+
+/** A declined download, with what the user can do next. */
+function declinedError(model: string, how: 'now' | 'never'): HubDownloadError {
+  const next = how === 'now' ? 'you chose Not Now: run Developer: Reload Window to be asked again' : 'you chose Never for This Model';
+  return new HubDownloadError(
+    'cancelled',
+    `The CLIP model ${model} is not downloaded (${next}). Or set sdxl.clip.model to a local folder, or turn off sdxl.clip.scoreDatasetCaptions and sdxl.clip.scoreValidationImages.`,
+  );
 }
