@@ -39,6 +39,7 @@ const CODES: Record<DatasetFindingCode, true> = {
   'column-mismatch': true,
   'no-images': true,
   'low-clip-score': true,
+  'clip-unavailable': true,
   'hub-dataset': true,
 };
 

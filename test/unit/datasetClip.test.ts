@@ -95,7 +95,7 @@ test('checkDataset with a scorer: scores on each image, batches, the low one fla
     { kind: 'imagefolder', dir, imageColumn: 'image', captionColumn: 'text' },
     { resolution: 64, centerCrop: true, randomFlip: false, scorer: fakeScorer(scores, [], 'img18.png') },
   );
-  assert.match(failing.findings.find((f) => f.code === 'low-clip-score')!.message, /scoring stopped: img18\.png: cannot read/);
+  assert.match(failing.findings.find((f) => f.code === 'clip-unavailable')!.message, /scoring stopped: img18\.png: cannot read/);
   assert.equal(failing.summary.errors, 1);
 
   // Cancelled during scoring: the report says so.

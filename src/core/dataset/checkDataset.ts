@@ -253,7 +253,7 @@ export async function checkDataset(source: DatasetSource, options: CheckOptions)
     } catch (e) {
       if (signal?.aborted) return report(true);
       add({
-        code: 'low-clip-score',
+        code: 'clip-unavailable',
         severity: 'info',
         file: source.kind === 'imagefolder' ? source.dir : source.instanceDir,
         message: `image–caption scoring stopped: ${e instanceof Error ? e.message : String(e)}`,

@@ -35,6 +35,8 @@ export type DatasetFindingCode =
   | 'column-mismatch'
   | 'no-images'
   | 'low-clip-score'
+  /** Image–caption scoring could not run or stopped (no CLIP model, a declined download, an unreadable image). */
+  | 'clip-unavailable'
   | 'hub-dataset';
 
 export interface DatasetFinding {
