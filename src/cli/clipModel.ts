@@ -4,9 +4,9 @@
 import type { ClipModelFiles } from '../core/clip/clipModelDir';
 import { DEFAULT_CLIP_MODEL, resolveClipModel } from '../core/clip/clipModelFiles';
 import { hubCacheDir } from '../core/hub/cachePaths';
-import { progressText } from '../core/hub/downloadText';
 import { hubAccessFor } from '../core/hub/hubAccess';
 import { resolveHubToken } from '../core/hub/token';
+import { progressPrinter } from './download';
 import type { CliIo } from './io';
 
 export async function cliClipModel(
@@ -17,7 +17,6 @@ export async function cliClipModel(
   signal: AbortSignal,
 ): Promise<ClipModelFiles> {
   const name = model ?? DEFAULT_CLIP_MODEL;
-  let last = 0;
   return resolveClipModel(name, {
     access: hubAccessFor(env, resolveHubToken({ env })?.value, env),
     cacheDir: hubCacheDir(env),
@@ -32,11 +31,6 @@ export async function cliClipModel(
       }
       return /^y(es)?$/i.test((await io.ask(`Download the CLIP model ${name} (${mb} MB) into the Hugging Face cache? [y/N] `))?.trim() ?? '');
     },
-    onProgress: (p) => {
-      const now = Date.now();
-      if (p.file !== undefined && now - last < 1000 && p.fileBytes !== p.fileSize) return;
-      last = now;
-      io.err(`${progressText(p)}\n`);
-    },
+    onProgress: progressPrinter(io),
   });
 }

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { hubCacheDir } from '../core/hub/cachePaths';
-import { runDownload } from '../core/hub/download';
+import { runDownload, type DownloadProgress } from '../core/hub/download';
 import { HubDownloadError } from '../core/hub/downloadErrors';
 import { planDownload } from '../core/hub/downloadPlan';
 import { planSummary, progressText } from '../core/hub/downloadText';
@@ -47,16 +47,7 @@ export async function downloadCommand(args: string[], io: CliIo): Promise<number
   try {
     const plan = await planDownload(request, access, hubCacheDir(env));
     io.err(`${planSummary(plan)}\n`);
-    let last = 0;
-    const result = await runDownload(plan, access, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        const now = Date.now();
-        if (p.file !== undefined && now - last < 1000 && p.fileBytes !== p.fileSize) return;
-        last = now;
-        io.err(`${progressText(p)}\n`);
-      },
-    });
+    const result = await runDownload(plan, access, { signal: abort.signal, onProgress: progressPrinter(io) });
     io.out(`${result.snapshot}\n`);
     io.err(`downloaded ${result.downloaded} file(s), ${result.skipped} already in the cache\n`);
     return 0;
@@ -67,4 +58,15 @@ export async function downloadCommand(args: string[], io: CliIo): Promise<number
   } finally {
     unhook?.();
   }
+}
+
+/** Download progress on stderr: a line per file started or finished, else at most one a second. */
+export function progressPrinter(io: Pick<CliIo, 'err'>): (p: DownloadProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (p.file !== undefined && now - last < 1000 && p.fileBytes !== p.fileSize) return;
+    last = now;
+    io.err(`${progressText(p)}\n`);
+  };
 }

@@ -1,7 +1,7 @@
 // The dashboard's UI state (selection, chart options, zoom, tab, gallery choices), kept with VS Code's
 // setState/getState so the panel comes back as it was after being hidden, moved or reloaded. Run data is not kept:
 // the host resends it with `init` when the webview says `ready`.
-import type { VsCodeApi } from './vscodeApi';
+import { storedState, type VsCodeApi } from './vscodeApi';
 
 export type Range = [number, number];
 
@@ -27,15 +27,8 @@ const isRange = (r: unknown): r is Range => Array.isArray(r) && r.length === 2 &
 /** Reads the stored state, keeping each field only if it is well-formed (an older version may have stored another shape). */
 export function loadUiState(api: VsCodeApi): UiState {
   const s = defaultUiState();
-  let raw: unknown;
-  // No saved state (or none readable) is a fresh panel: the defaults apply.
-  try {
-    raw = api.getState();
-  } catch {
-    raw = undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return s;
-  const r = raw as Record<string, unknown>;
+  const r = storedState(api);
+  if (!r) return s;
   if (Array.isArray(r.selectedRunIds) && r.selectedRunIds.every((x) => typeof x === 'string')) s.selectedRunIds = r.selectedRunIds as string[];
   if (typeof r.smoothing === 'number' && r.smoothing >= 0 && r.smoothing < 1) s.smoothing = r.smoothing;
   if (typeof r.logScale === 'boolean') s.logScale = r.logScale;

@@ -18,6 +18,18 @@ export function vscodeApi(): VsCodeApi {
   return api;
 }
 
+/** The state a panel stored with setState, as an object to check field by field; undefined when none is readable. */
+export function storedState(api: VsCodeApi): Record<string, unknown> | undefined {
+  let raw: unknown;
+  try {
+    raw = api.getState();
+  } catch {
+    // No saved state (or none readable) is a fresh panel: the defaults apply.
+    return undefined;
+  }
+  return typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : undefined;
+}
+
 /** Posts a message to the host; an invalid one is a bug here, so it is logged and dropped rather than sent. */
 export function post(message: WebviewMessage): void {
   const err = checkWebviewMessage(message);

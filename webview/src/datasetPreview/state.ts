@@ -1,6 +1,6 @@
 // The Preview Dataset panel's UI state (target, page, filter, selection), kept with setState so the panel comes back
 // as it was after being hidden or reloaded; the host reads `target` back in its serializer to check the same dataset.
-import type { VsCodeApi } from '../vscodeApi';
+import { storedState, type VsCodeApi } from '../vscodeApi';
 
 export const PAGE_SIZE = 60;
 
@@ -24,14 +24,8 @@ const natural = (x: unknown): x is number => Number.isInteger(x) && (x as number
 /** The stored state, each field kept only when well-formed. */
 export function loadPreviewState(api: VsCodeApi): PreviewState {
   const s = defaultPreviewState();
-  let raw: unknown;
-  try {
-    raw = api.getState();
-  } catch {
-    raw = undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return s;
-  const r = raw as Record<string, unknown>;
+  const r = storedState(api);
+  if (!r) return s;
   if (typeof r.target === 'string' && r.target) s.target = r.target;
   if (natural(r.offset)) s.offset = r.offset;
   if (typeof r.problemsOnly === 'boolean') s.problemsOnly = r.problemsOnly;
