@@ -2,13 +2,13 @@
 // first use into the Hugging Face cache with the project's own download (hub/downloadPlan.ts planRepoDownload,
 // hub/download.ts runDownload) — only the files the scorer reads, one vision/text pair (see clipModelDir.ts for which).
 // Once refs/<revision> is written (last, by runDownload) the cached snapshot is used without asking the Hub again.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { runDownload, type DownloadProgress } from '../hub/download';
 import { HubDownloadError } from '../hub/downloadErrors';
 import { planRepoDownload, type DownloadPlan } from '../hub/downloadPlan';
 import type { HubAccess } from '../hub/hubAccess';
-import { repoCachePaths } from '../hub/cachePaths';
+import { cachedSnapshotDir } from '../hub/cachePaths';
 import { isHubId, type RepoFile } from '../hub/modelFiles';
 import { COMBINED_NAMES, findClipModelFiles, PREPROCESSOR_NAME, TEXT_NAMES, TOKENIZER_NAMES, VISION_NAMES, type ClipModelFiles } from './clipModelDir';
 
@@ -72,11 +72,10 @@ async function isDir(p: string): Promise<boolean> {
 
 /** The snapshot of `repo` at `revision` that a finished download left in the cache, when it holds a usable model. */
 export async function cachedClipModel(repo: string, cacheDir: string, revision = 'main'): Promise<ClipModelFiles | undefined> {
-  const paths = repoCachePaths(cacheDir, repo);
-  const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : (await readFile(paths.ref(revision), 'utf8').catch(() => '')).trim();
-  if (!commit) return undefined;
+  const dir = await cachedSnapshotDir(cacheDir, repo, revision);
+  if (!dir) return undefined;
   try {
-    return await findClipModelFiles(paths.snapshotDir(commit));
+    return await findClipModelFiles(dir);
   } catch {
     return undefined;
   }

@@ -2,12 +2,11 @@
 // CLIP BPE tokenizer (`tokenizer/`, `tokenizer_2/`); the scripts pad and cut each at 77 positions, so a caption is too
 // long when either count is. The tokenizer files come from where the script will load the model: a local folder, or
 // the Hugging Face cache's snapshot of the Hub id (nothing is downloaded for this).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadClipTokenizer, type ClipTokenizer } from '../clip/tokenizer';
 import type { TokenCounter } from '../clip/types';
 import type { SdxlConfig } from '../config/config';
-import { hubCacheDir, repoCachePaths } from '../hub/cachePaths';
+import { cachedSnapshotDir, hubCacheDir } from '../hub/cachePaths';
 import { classifyRef, runPathOf } from '../hub/hubRefs';
 import { isDir } from './sources';
 
@@ -40,10 +39,8 @@ export async function modelFolderOf(
 ): Promise<{ dir: string } | { reason: string }> {
   const ref = classifyRef(model, isDir(abs));
   if (ref.kind === 'path') return abs !== undefined && isDir(abs) ? { dir: abs } : { reason: `the model folder ${abs ?? model} does not exist` };
-  const paths = repoCachePaths(hubCacheDir({ ...process.env, ...env }), ref.id);
-  const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : (await readFile(paths.ref(revision), 'utf8').catch(() => '')).trim();
-  if (!commit) return { reason: `${ref.id} is not in the Hugging Face cache yet ("SDXL: Download Base Model" puts it there)` };
-  const dir = paths.snapshotDir(commit);
+  const dir = await cachedSnapshotDir(hubCacheDir({ ...process.env, ...env }), ref.id, revision);
+  if (!dir) return { reason: `${ref.id} is not in the Hugging Face cache yet ("SDXL: Download Base Model" puts it there)` };
   return isDir(dir) ? { dir } : { reason: `the cache's snapshot of ${ref.id} (${dir}) is missing` };
 }
 

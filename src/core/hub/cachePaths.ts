@@ -5,6 +5,7 @@
 // A download in progress is `blobs/<etag>.incomplete` (the name huggingface_hub resumes from too).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 export type HubRepoType = 'model' | 'dataset';
 
@@ -71,4 +72,14 @@ export function repoCachePaths(cacheDir: string, repoId: string, type: HubRepoTy
     ref: (revision) => join(repoDir, 'refs', ...revision.split('/')),
     lock: (etag) => join(cacheDir, '.locks', repoFolderName(repoId, type), `${etag}.sdxl-trainer.lock`),
   };
+}
+
+/**
+ * The snapshot folder a finished download of `repoId` at `revision` left in the cache (a commit hash is taken as it
+ * is, a branch or tag through its `refs/` file), or undefined when the cache has no such ref. The folder may be gone.
+ */
+export async function cachedSnapshotDir(cacheDir: string, repoId: string, revision = 'main'): Promise<string | undefined> {
+  const paths = repoCachePaths(cacheDir, repoId);
+  const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : (await readFile(paths.ref(revision), 'utf8').catch(() => '')).trim();
+  return commit ? paths.snapshotDir(commit) : undefined;
 }
