@@ -13,6 +13,11 @@ export const LOSS_SERIES = ['train_loss', 'step_loss'] as const;
 export const LR_SERIES = 'lr';
 /** Seconds per iteration over steps, when the host has it (the console's tqdm rate). */
 export const RATE_SERIES = 'sec_per_it';
+/**
+ * When each step was reached: `[step, wall-clock ms]` (issue 13). The charts' time axes (relative and wall time) and
+ * the GPU chart's step axis map through it; it is not drawn as a chart of its own.
+ */
+export const STEP_TIME_SERIES = 'step_time';
 
 /**
  * CLIP scores of the validation images against the validation prompt (core/run/clipScores.ts): the mean of each
