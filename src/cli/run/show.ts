@@ -1,5 +1,5 @@
 // `run show ID [--json]`: `summarize --json`'s shape for a recorded run, plus its id, output_dir and checkpoint paths.
-import { summarizePath } from '../../core/monitor/summarize';
+import { showRun } from '../../core/monitor/runShow';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { summaryText } from '../summarize';
 import { onlyFlags, openWorkspace, resolveRunId, workspaceRoot } from './context';
@@ -12,11 +12,10 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   const id = await resolveRunId(ws, positional[0]!);
   // get() settles a run whose processes are gone before the record is read.
   const { dir, record } = await ws.supervisor.get(id);
-  const result = await summarizePath(dir, { secrets: ws.secrets });
-  const checkpoints = result.state.checkpoints.map((c) => ({ step: c.step, complete: c.complete, path: c.path }));
-  const outputDir = result.state.outputDir ?? record.outputDir ?? null;
+  const { show, result } = await showRun(dir, id, { ...(record.outputDir ? { recordOutputDir: record.outputDir } : {}), secrets: ws.secrets });
+  const { checkpoints, outputDir } = show;
   if (flags.has('json')) {
-    io.out(JSON.stringify({ id, ...result.summary, checkpoints, outputDir }) + '\n');
+    io.out(JSON.stringify(show) + '\n');
   } else {
     io.out(
       [
