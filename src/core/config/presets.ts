@@ -2,6 +2,7 @@
 // Each preset is meant to validate clean and to fit its card by the memory estimator (a test checks both).
 import type { SdxlConfig } from './config';
 import { argHelp, SCRIPTS, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { estimateMemory } from './memoryEstimate';
 
 export interface Preset {
   id: string;
@@ -28,6 +29,33 @@ const common = {
 } as const;
 
 export const PRESETS: readonly Preset[] = [
+  // LoRA first (what most people start with, and what fits a consumer card), each kind by GPU size.
+  {
+    id: 'lora-8gb',
+    script: 'lora',
+    label: 'LoRA, 8 GB card',
+    gpuGiB: 8,
+    detail: 'fp16 with the fp16-fix VAE, 512 px, batch 1 × 4 accumulation, gradient checkpointing, 8-bit Adam, rank 4',
+    args: {
+      ...common,
+      resolution: 512,
+      pretrained_vae_model_name_or_path: FP16_FIX_VAE,
+      train_data_dir: './data',
+      caption_column: 'text',
+      train_batch_size: 1,
+      gradient_accumulation_steps: 4,
+      gradient_checkpointing: true,
+      use_8bit_adam: true,
+      mixed_precision: 'fp16',
+      rank: 4,
+      learning_rate: 1e-4,
+      max_train_steps: 2000,
+      validation_prompt: 'a photo of a cat',
+      validation_epochs: 1,
+      num_validation_images: 2,
+      output_dir: './output/lora',
+    },
+  },
   {
     id: 'lora-12gb',
     script: 'lora',
@@ -45,6 +73,31 @@ export const PRESETS: readonly Preset[] = [
       use_8bit_adam: true,
       mixed_precision: 'fp16',
       rank: 4,
+      learning_rate: 1e-4,
+      max_train_steps: 2000,
+      validation_prompt: 'a photo of a cat',
+      validation_epochs: 1,
+      num_validation_images: 4,
+      output_dir: './output/lora',
+    },
+  },
+  {
+    id: 'lora-16gb',
+    script: 'lora',
+    label: 'LoRA, 16 GB card',
+    gpuGiB: 16,
+    // fp16, not bf16: many 16 GB cards (T4, V100) have no bf16.
+    detail: 'fp16 with the fp16-fix VAE, 1024 px, batch 1 × 4 accumulation, gradient checkpointing, AdamW (no bitsandbytes needed), rank 16',
+    args: {
+      ...common,
+      pretrained_vae_model_name_or_path: FP16_FIX_VAE,
+      train_data_dir: './data',
+      caption_column: 'text',
+      train_batch_size: 1,
+      gradient_accumulation_steps: 4,
+      gradient_checkpointing: true,
+      mixed_precision: 'fp16',
+      rank: 16,
       learning_rate: 1e-4,
       max_train_steps: 2000,
       validation_prompt: 'a photo of a cat',
@@ -73,6 +126,36 @@ export const PRESETS: readonly Preset[] = [
       validation_epochs: 1,
       num_validation_images: 4,
       output_dir: './output/lora',
+    },
+  },
+  {
+    id: 'dreambooth-lora-8gb',
+    script: 'dreambooth-lora',
+    label: 'DreamBooth LoRA, 8 GB card',
+    gpuGiB: 8,
+    detail: 'a few images of one subject; fp16 with the fp16-fix VAE, 768 px, batch 1 × 4, gradient checkpointing, 8-bit Adam, rank 4',
+    args: {
+      pretrained_model_name_or_path: BASE_MODEL,
+      pretrained_vae_model_name_or_path: FP16_FIX_VAE,
+      instance_data_dir: './instance-images',
+      instance_prompt: 'a photo of sks dog',
+      resolution: 768,
+      train_batch_size: 1,
+      gradient_accumulation_steps: 4,
+      gradient_checkpointing: true,
+      use_8bit_adam: true,
+      mixed_precision: 'fp16',
+      rank: 4,
+      learning_rate: 1e-4,
+      lr_scheduler: 'constant',
+      lr_warmup_steps: 0,
+      max_train_steps: 500,
+      checkpointing_steps: 100,
+      validation_prompt: 'a photo of sks dog in a bucket',
+      validation_epochs: 25,
+      report_to: 'tensorboard',
+      seed: 0,
+      output_dir: './output/dreambooth-lora',
     },
   },
   {
@@ -151,6 +234,26 @@ export const PRESETS: readonly Preset[] = [
 
 export function presetsFor(script: ScriptKind): Preset[] {
   return PRESETS.filter((p) => p.script === script);
+}
+
+/** The script kinds in the order "New Training Config" offers them: the LoRA ones first, as PRESETS lists them. */
+export function presetScriptOrder(): ScriptKind[] {
+  return [...new Set(PRESETS.map((p) => p.script))];
+}
+
+/**
+ * The memory estimate of a preset, said with its basis (memoryEstimate.ts): the figure for SDXL base 1.0, the phase
+ * that peaks, the attention it assumes, and that validation is not counted. Shown under the preset's name.
+ */
+export function presetMemoryNote(preset: Preset): string {
+  const est = estimateMemory(configFromPreset(preset));
+  const phase = /^Peak during the ([^:]+):/.exec(est.basis)?.[1] ?? 'training';
+  const attention = est.assumptions.some((a) => a.includes('scaled-dot-product')) ? 'PyTorch 2 SDPA attention' : 'xformers attention';
+  const freed = est.assumptions.some((a) => a.includes('text encoders freed')) ? '; text encoders freed after encoding the prompt' : '';
+  return (
+    `Estimated peak ${est.totalGiB.toFixed(1)} GiB of ${preset.gpuGiB} GB: SDXL base 1.0 weights, peak during the ${phase}, ` +
+    `${attention}${freed}; validation not counted (docs/memory-estimate.md).`
+  );
 }
 
 export function configFromPreset(preset: Preset, schemaRef?: string): SdxlConfig {

@@ -1,19 +1,24 @@
 // "SDXL: New Training Config…", and the file-name step every new config ends with.
 import * as vscode from 'vscode';
-import { SCRIPT_KINDS, SCRIPTS, type ScriptKind } from '../../core/scripts/scriptTables';
-import { PRESETS, configFromPreset, renderConfig } from '../../core/config/presets';
+import { SCRIPTS, type ScriptKind } from '../../core/scripts/scriptTables';
+import { PRESETS, configFromPreset, presetMemoryNote, presetScriptOrder, renderConfig } from '../../core/config/presets';
 import { stepTitles } from '../../core/util/stepTitles';
 import type { SdxlConfig } from '../../core/config/config';
 
 export async function newConfig(): Promise<void> {
   const [scriptTitle, presetTitle, nameTitle] = stepTitles('New training config', ['which script?', 'preset by GPU memory', 'file name']);
   const scriptPick = await vscode.window.showQuickPick(
-    SCRIPT_KINDS.map((k) => ({ label: k, description: SCRIPTS[k].title, script: k as ScriptKind })),
+    presetScriptOrder().map((k) => ({ label: k, description: SCRIPTS[k].title, script: k as ScriptKind })),
     { title: scriptTitle },
   );
   if (!scriptPick) return;
   const presetPick = await vscode.window.showQuickPick(
-    PRESETS.filter((p) => p.script === scriptPick.script).map((p) => ({ label: p.label, description: `${p.gpuGiB} GB`, detail: p.detail, preset: p })),
+    PRESETS.filter((p) => p.script === scriptPick.script).map((p) => ({
+      label: p.label,
+      description: `${p.gpuGiB} GB`,
+      detail: `${p.detail}. ${presetMemoryNote(p)}`,
+      preset: p,
+    })),
     { title: presetTitle },
   );
   if (!presetPick) return;
@@ -23,6 +28,7 @@ export async function newConfig(): Promise<void> {
     presetPick.preset.id,
     [
       `SDXL training config: ${presetPick.preset.label} (${presetPick.preset.detail}).`,
+      presetMemoryNote(presetPick.preset),
       'Edit values here, or run "SDXL: Configure Argument…". Hover an argument for its help.',
     ],
     nameTitle!,
@@ -61,7 +67,8 @@ export async function writeNewConfig(
   return uri;
 }
 
+/** Opens a new config as a kept editor (not a preview tab, which the next file opened would replace). */
 export async function showConfig(target: vscode.Uri | vscode.TextDocument): Promise<void> {
-  if (target instanceof vscode.Uri) await vscode.window.showTextDocument(target);
-  else await vscode.window.showTextDocument(target);
+  if (target instanceof vscode.Uri) await vscode.window.showTextDocument(target, { preview: false });
+  else await vscode.window.showTextDocument(target, { preview: false });
 }
