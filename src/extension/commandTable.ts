@@ -18,6 +18,8 @@ import { setupEnvironment } from './commands/setupEnvironment';
 import { downloadBaseModel } from './commands/downloadBaseModel';
 import type { DatasetChecks } from './dataset/datasetChecks';
 import type { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
+import { findRun, runSummaryFor } from './chat/chatTools';
+import { WALKTHROUGH_ID } from './chat/walkthrough';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -79,6 +81,15 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.downloadBaseModel': (uri?: vscode.Uri) => downloadBaseModel(uri, () => t.hub.tokenValue()),
     'sdxl.checkDataset': (uri?: vscode.Uri) => t.datasetChecks.checkCommand(uri),
     'sdxl.previewDataset': (uri?: vscode.Uri) => t.datasetPreview.show(uri),
+    // The text the chat's sdxl_runSummary gives, for any other assistant.
+    'sdxl.copyRunSummary': async (arg?: unknown) => {
+      const id = await resolveRunId(t.runs, arg);
+      const run = id ? findRun(t.runs, id) : undefined;
+      if (!run || typeof run === 'string') return;
+      await vscode.env.clipboard.writeText(await runSummaryFor(t.runs, run));
+      void vscode.window.showInformationMessage(`SDXL: copied the summary of run ${run.id} (as \`run show --json\`).`);
+    },
+    'sdxl.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false),
   };
 }
 

@@ -29,6 +29,7 @@ import { RunScoringHost } from './clip/runScoringHost';
 import { DatasetChecks } from './dataset/datasetChecks';
 import { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
 import { hubAccessFor } from '../core/hub/hubAccess';
+import { ChatTools } from './chat/chatTools';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -112,6 +113,7 @@ export class SdxlExtension implements vscode.Disposable {
           if (changed.has('nvidiaSmiPath') || changed.has('memoryEstimate.codeLens')) this.memoryLens.refresh();
         }),
       ),
+      new ChatTools(this.runs, warn),
     );
     this.updateContext(vscode.window.activeTextEditor);
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));

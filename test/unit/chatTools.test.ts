@@ -36,7 +36,9 @@ function realOutputDir(into: string): string {
   const dir = join(into, 'out');
   cpSync(join(REAL, 'output-pipe'), dir, { recursive: true });
   rmSync(join(dir, 'listing.txt'));
-  for (const line of readFileSync(join(REAL, 'output-pipe', 'listing.txt'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of readFileSync(join(REAL, 'output-pipe', 'listing.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
     const [path, size] = line.split(' ');
     if (path!.startsWith('logs/')) continue;
     mkdirSync(dirname(join(dir, path!)), { recursive: true });
@@ -131,13 +133,19 @@ test('sdxl_listRuns: every run newest first, with config, state and outcome, ste
     const lines = text.split('\n');
     assert.match(lines[0]!, /^3 training runs in this workspace, newest first:/);
     // Newest first: the OOM (12:00), the real failure (11:00), the real success (10:00).
-    assert.match(lines[1]!, /^- 20261129-120000-oom "oom": full, config oom\.sdxl\.json; failed \(Out of GPU memory\); step .*; started 2026-11-29T12:00:00\.000Z; took 05:12/);
+    assert.match(
+      lines[1]!,
+      /^- 20261129-120000-oom "oom": full, config oom\.sdxl\.json; failed \(Out of GPU memory\); step .*; started 2026-11-29T12:00:00\.000Z; took 05:12/,
+    );
     assert.match(
       lines[2]!,
       /^- 20261129-110000-real-noinst "real-noinst": dreambooth-lora, config real-noinst\.sdxl\.json; failed \(The training data is missing or does not fit the script\); step \?\/\?; .*took 00:20/,
     );
     // The real run: 6 of 6 steps, its last loss from the console's bar (1.1), 1:30.
-    assert.match(lines[3]!, /^- 20261129-100000-real-lora "real-lora": dreambooth-lora, config real-lora\.sdxl\.json; succeeded; step 6\/6; started 2026-11-29T10:00:00\.000Z; took 01:30; last loss 1\.1$/);
+    assert.match(
+      lines[3]!,
+      /^- 20261129-100000-real-lora "real-lora": dreambooth-lora, config real-lora\.sdxl\.json; succeeded; step 6\/6; started 2026-11-29T10:00:00\.000Z; took 01:30; last loss 1\.1$/,
+    );
     assert.doesNotMatch(text, /more|not listed/);
     // Capped: 2 listed, the rest counted.
     const capped = runListText(rows, { limit: 2 });
@@ -195,7 +203,9 @@ test('sdxl_explainFailure: class, title, message, remedy and fix, with the conso
     const o = await readFailureLine(oom, secrets);
     assert.ok(o.line, 'the failure has a console line');
     // Numbered as the editor numbers lines: each tqdm redraw (a lone \r) is a line of its own.
-    const oLines = readFileSync(recordFiles(oom).console, 'utf8').replace(/\n$/, '').split(/\r\n|\r|\n/);
+    const oLines = readFileSync(recordFiles(oom).console, 'utf8')
+      .replace(/\n$/, '')
+      .split(/\r\n|\r|\n/);
     assert.match(oLines[o.line - 1]!, /OutOfMemoryError: CUDA out of memory/);
     const ex = await consoleExcerpt(recordFiles(oom).console, o.line, { secrets });
     const text = failureExplanationText({ id: '20261129-120000-oom', state: o.state, ...(ex ? { excerpt: ex } : {}) }, { secrets });

@@ -157,3 +157,13 @@ test('the bundles and the extension manifest ship; sources, tests and the rest o
     assert.ok(!shipped(rules, p), `${p} is left out`);
   }
 });
+
+test("the walkthrough's media files ship in the .vsix", () => {
+  const rules = ignoreRules();
+  const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as {
+    contributes: { walkthroughs: Array<{ steps: Array<{ media: { markdown?: string; image?: string } }> }> };
+  };
+  const media = pkg.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
+  assert.ok(media.length >= 5);
+  for (const p of media) assert.ok(shipped(rules, p), `${p} is packed`);
+});

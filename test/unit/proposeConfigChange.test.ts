@@ -62,7 +62,11 @@ test('a proposed change is one edit giving exactly the expected text: comments k
 });
 
 test('a bad argument or value is refused, naming it, and nothing is changed', () => {
-  const r = proposeArgChanges(CONFIG, { train_batch_sizes: 1, rank: 'four', mixed_precision: 'fp8', gradient_checkpointing: 'maybe', resolution: 1.5, learning_rate: 1e-5 }, 'my.sdxl.json');
+  const r = proposeArgChanges(
+    CONFIG,
+    { train_batch_sizes: 1, rank: 'four', mixed_precision: 'fp8', gradient_checkpointing: 'maybe', resolution: 1.5, learning_rate: 1e-5 },
+    'my.sdxl.json',
+  );
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.equal(r.errors.length, 5, r.errors.join('\n'));

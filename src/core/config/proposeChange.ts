@@ -68,7 +68,11 @@ export function proposeArgChanges(text: string, changes: Readonly<Record<string,
     planned.push({ arg, old, new: read.value, ...(read.asTyped !== undefined ? { asTyped: read.asTyped } : {}) });
   }
   if (errors.length > 0) return { ok: false, errors };
-  if (planned.length === 0) return { ok: false, errors: [`Nothing would change: ${where} already has ${names.map((n) => `${n} = ${formatArgValue(current[n]) || 'unset'}`).join(', ')}.`] };
+  if (planned.length === 0)
+    return {
+      ok: false,
+      errors: [`Nothing would change: ${where} already has ${names.map((n) => `${n} = ${formatArgValue(current[n]) || 'unset'}`).join(', ')}.`],
+    };
   let next = text;
   for (const c of planned) next = setArgument(next, c.arg, c.new, c.asTyped);
   return { ok: true, changes: planned.map(({ arg, old, new: value }) => ({ arg, old, new: value })), text: next, edit: oneEdit(text, next) };

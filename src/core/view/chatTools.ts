@@ -83,7 +83,9 @@ export function runListText(rows: readonly ChatRunRow[], opts: { limit?: number;
   if (rows.length === 0) return 'No training runs in this workspace yet (records are kept in .sdxl/runs).';
   const sorted = [...rows].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
   const shown = sorted.slice(0, limit);
-  const lines = [`${rows.length} training run${rows.length === 1 ? '' : 's'} in this workspace, newest first${rows.length > limit ? ` (the newest ${limit} listed)` : ''}:`];
+  const lines = [
+    `${rows.length} training run${rows.length === 1 ? '' : 's'} in this workspace, newest first${rows.length > limit ? ` (the newest ${limit} listed)` : ''}:`,
+  ];
   for (const r of shown) {
     const parts = [
       `${r.state}${r.outcome ? ` (${r.outcome})` : ''}`,
