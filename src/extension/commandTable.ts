@@ -93,12 +93,20 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
   };
 }
 
-/** Registers every command of `table`; a failure is handed to `onError` (logged and shown), never thrown into the host. */
-export function registerCommands(table: Record<string, CommandHandler>, onError: (id: string, error: unknown) => void): vscode.Disposable[] {
+/**
+ * Registers every command of `table`; a failure is handed to `onError` (logged and shown), never thrown into the host.
+ * `onDone`: told of each command that ran to its end (the walkthrough's steps).
+ */
+export function registerCommands(
+  table: Record<string, CommandHandler>,
+  onError: (id: string, error: unknown) => void,
+  onDone: (id: string) => void = () => undefined,
+): vscode.Disposable[] {
   return Object.entries(table).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         await (run as (...a: unknown[]) => unknown)(...args);
+        onDone(id);
       } catch (e) {
         onError(id, e);
       }

@@ -30,6 +30,7 @@ import { DatasetChecks } from './dataset/datasetChecks';
 import { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
 import { hubAccessFor } from '../core/hub/hubAccess';
 import { ChatTools } from './chat/chatTools';
+import { WALKTHROUGH_STEP_KEYS } from './chat/walkthrough';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -73,7 +74,14 @@ export class SdxlExtension implements vscode.Disposable {
     });
     this.disposables.push(
       dashboard,
-      ...registerCommands(commands, (id, e) => this.commandFailed(id, e)),
+      ...registerCommands(
+        commands,
+        (id, e) => this.commandFailed(id, e),
+        (id) => {
+          const key = WALKTHROUGH_STEP_KEYS[id];
+          if (key) void vscode.commands.executeCommand('setContext', key, true);
+        },
+      ),
       this.runs,
       runsView,
       configsView,

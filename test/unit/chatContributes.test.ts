@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAT_TOOL_NAMES } from '../../src/core/view/chatTools';
-import { WALKTHROUGH_ID } from '../../src/extension/chat/walkthrough';
+import { WALKTHROUGH_ID, WALKTHROUGH_STEP_KEYS } from '../../src/extension/chat/walkthrough';
 import { repoRoot } from './repoRoot';
 
 interface Tool {
@@ -63,9 +63,14 @@ test('the walkthrough: five steps, each with a command link and completion event
     assert.ok(links.length > 0, `${s.id} links a command`);
     for (const c of links) assert.ok(commands.has(c), `${s.id}: ${c} is contributed`);
     assert.ok((s.completionEvents ?? []).length > 0, `${s.id} has completion events`);
+    // Completed by a context key the extension sets once a linked command has run to its end (walkthrough.ts says why).
     for (const e of s.completionEvents ?? []) {
-      const m = /^onCommand:([\w.]+)$/.exec(e);
-      assert.ok(m && commands.has(m[1]!), `${s.id}: ${e} names a contributed command`);
+      const m = /^onContext:([\w.]+)$/.exec(e);
+      const setBy = Object.entries(WALKTHROUGH_STEP_KEYS)
+        .filter(([, key]) => key === m?.[1])
+        .map(([c]) => c);
+      assert.ok(setBy.length > 0, `${s.id}: ${e} is a key the extension sets`);
+      assert.ok(setBy.every((c) => commands.has(c)) && links.some((l) => setBy.includes(l)), `${s.id}: ${e} is set by a command it links`);
     }
     assert.ok(s.media.markdown && existsSync(join(repoRoot(), s.media.markdown)), `${s.id}: ${s.media.markdown} exists`);
   }
