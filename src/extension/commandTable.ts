@@ -95,7 +95,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
 
 /**
  * Registers every command of `table`; a failure is handed to `onError` (logged and shown), never thrown into the host.
- * `onDone`: told of each command that ran to its end (the walkthrough's steps).
+ * `onDone`: told of each command that ran to its end and did not return false (the walkthrough's steps).
  */
 export function registerCommands(
   table: Record<string, CommandHandler>,
@@ -105,8 +105,8 @@ export function registerCommands(
   return Object.entries(table).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
-        await (run as (...a: unknown[]) => unknown)(...args);
-        onDone(id);
+        // A handler that returns false did nothing (the user cancelled): not done.
+        if ((await (run as (...a: unknown[]) => unknown)(...args)) !== false) onDone(id);
       } catch (e) {
         onError(id, e);
       }

@@ -3,9 +3,8 @@
 export const WALKTHROUGH_ID = 'sdxl-trainer.sdxl-trainer#sdxl.gettingStarted';
 
 /**
- * The command that completes each step → the context key set once it has run to its end. A step completed by
- * `onCommand:` is marked as the command starts, and the walkthrough then moves to the next step and takes the focus,
- * which closes the quick pick the command has just opened; `onContext:` of a key set afterwards does not.
+ * The command that completes each step → the context key set once it has run to its end (not when it returned false:
+ * cancelled). `onCommand:` would mark a step done as the command starts, a cancelled New Config included.
  */
 export const WALKTHROUGH_STEP_KEYS: Readonly<Record<string, string>> = {
   'sdxl.checkEnvironment': 'sdxl.walkthrough.environment',

@@ -5,13 +5,14 @@ import { PRESETS, configFromPreset, presetMemoryNote, presetScriptOrder, renderC
 import { stepTitles } from '../../core/util/stepTitles';
 import type { SdxlConfig } from '../../core/config/config';
 
-export async function newConfig(): Promise<void> {
+/** Returns whether a config was written (false: cancelled), so the walkthrough's step is not marked done by a cancel. */
+export async function newConfig(): Promise<boolean> {
   const [scriptTitle, presetTitle, nameTitle] = stepTitles('New training config', ['which script?', 'preset by GPU memory', 'file name']);
   const scriptPick = await vscode.window.showQuickPick(
     presetScriptOrder().map((k) => ({ label: k, description: SCRIPTS[k].title, script: k as ScriptKind })),
     { title: scriptTitle },
   );
-  if (!scriptPick) return;
+  if (!scriptPick) return false;
   const presetPick = await vscode.window.showQuickPick(
     PRESETS.filter((p) => p.script === scriptPick.script).map((p) => ({
       label: p.label,
@@ -21,7 +22,7 @@ export async function newConfig(): Promise<void> {
     })),
     { title: presetTitle },
   );
-  if (!presetPick) return;
+  if (!presetPick) return false;
   const config = configFromPreset(presetPick.preset);
   const target = await writeNewConfig(
     config,
@@ -33,7 +34,9 @@ export async function newConfig(): Promise<void> {
     ],
     nameTitle!,
   );
-  if (target) await showConfig(target);
+  if (!target) return false;
+  await showConfig(target);
+  return true;
 }
 
 /**
