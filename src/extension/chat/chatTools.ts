@@ -190,6 +190,7 @@ export class ChatTools implements vscode.Disposable {
     const key = JSON.stringify(input);
     const shown = this.confirmed.get(key);
     this.confirmed.delete(key);
+    if (shown === undefined) return `Nothing changed: the change to ${p.file} was not confirmed.`;
     // The document changed between the confirmation and now: the user did not see this change.
     if (shown !== JSON.stringify(p.changes)) return `Nothing changed: ${p.file} changed since the change was confirmed. Propose it again.`;
     const edit = new vscode.WorkspaceEdit();
