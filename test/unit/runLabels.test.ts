@@ -22,9 +22,11 @@ import { RUN_FILE, EXIT_FILE, updateRecord } from '../../src/core/supervisor/run
 import { MONITOR_LOGGER, RunMonitor, readRunState } from '../../src/core/monitor/runMonitor';
 import { reduceAll } from '../../src/core/run/reducer';
 import { copyState, initialRunState } from '../../src/core/run/state';
+import { main } from '../../src/cli';
+import type { CliIo } from '../../src/cli/io';
 
-function recordDir(state: 'succeeded' | 'running' = 'succeeded'): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'sdxl-labels-')), '20261129-120000-lora');
+function recordDir(state: 'succeeded' | 'running' = 'succeeded', root = mkdtempSync(join(tmpdir(), 'sdxl-labels-'))): string {
+  const dir = join(root, '20261129-120000-lora');
   mkdirSync(dir, { recursive: true });
   const createdAt = '2026-11-29T12:00:00.000Z';
   writeFileSync(
@@ -141,4 +143,40 @@ test('the labels event sets RunState.labels, copied with the state', () => {
   assert.equal(copyState(s).labels, s.labels);
   assert.equal(initialRunState().labels, null);
   assert.deepEqual(reduceAll([{ type: 'labels', tags: [] }], s).labels, { tags: [] });
+});
+
+test('CLI: run label renames and tags a run; run list and run show print the labels', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sdxl-labels-cli-'));
+  recordDir('succeeded', join(root, '.sdxl', 'runs'));
+  const cli = async (...argv: string[]) => {
+    const r = { code: -1, out: '', err: '' };
+    const io: CliIo = {
+      out: (t) => void (r.out += t),
+      err: (t) => void (r.err += t),
+      readStdin: async () => '',
+      cwd: root,
+      launcher: { execPath: process.execPath, wrapperScript: join(root, 'no-wrapper.js') },
+      onInterrupt: () => () => undefined,
+    };
+    r.code = await main(argv, io);
+    return r;
+  };
+  const labelled = await cli('run', 'label', '20261129', '--name', 'rank 32', '--tag', 'best', '--tag=sweep', '--note', 'good hands', '--json');
+  assert.equal(labelled.code, 0, labelled.err);
+  assert.deepEqual(JSON.parse(labelled.out), { id: '20261129-120000-lora', name: 'rank 32', note: 'good hands', tags: ['best', 'sweep'] });
+  const untagged = await cli('run', 'label', '20261129', '--untag', 'sweep');
+  assert.match(untagged.out, /tags: {2}#best\n/);
+  const list = await cli('run', 'list', '--json');
+  assert.equal(list.code, 0, list.err);
+  const [item] = JSON.parse(list.out) as Array<{ name: string; tags: string[]; note?: string }>;
+  assert.deepEqual([item!.name, item!.tags, item!.note], ['rank 32', ['best'], 'good hands']);
+  const table = await cli('run', 'list');
+  assert.match(table.out, /rank 32 .*#best/);
+  const show = await cli('run', 'show', '20261129');
+  assert.match(show.out, /name: +rank 32 \(config: lora\)\ntags: +#best\nnote: +good hands/);
+  const showJson = JSON.parse((await cli('run', 'show', '20261129', '--json')).out) as { name: string; tags: string[] };
+  assert.deepEqual([showJson.name, showJson.tags], ['rank 32', ['best']]);
+  const refused = await cli('run', 'label', '20261129', '--tag', 'x'.repeat(41));
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.err, /labels\.json: the tag .* is 41 characters long/);
 });

@@ -15,13 +15,17 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   const result = await summarizePath(dir, { secrets: ws.secrets });
   const checkpoints = result.state.checkpoints.map((c) => ({ step: c.step, complete: c.complete, path: c.path }));
   const outputDir = result.state.outputDir ?? record.outputDir ?? null;
+  const labels = result.state.labels;
+  const name = labels?.name ?? record.name;
   if (flags.has('json')) {
-    io.out(JSON.stringify({ id, ...result.summary, checkpoints, outputDir }) + '\n');
+    io.out(JSON.stringify({ id, ...result.summary, checkpoints, outputDir, name, tags: labels?.tags ?? [], ...(labels?.note ? { note: labels.note } : {}) }) + '\n');
   } else {
     io.out(
       [
         `id:          ${id}`,
-        `name:        ${record.name}`,
+        `name:        ${name}${name !== record.name ? ` (config: ${record.name})` : ''}`,
+        ...(labels?.tags.length ? [`tags:        ${labels.tags.map((t) => `#${t}`).join(' ')}`] : []),
+        ...(labels?.note ? [`note:        ${labels.note.replace(/\n/g, '\n             ')}`] : []),
         ...(record.resumedFrom ? [`resumed:     from ${record.resumedFrom}`] : []),
         `record:      ${dir}`,
         `output_dir:  ${outputDir ?? '?'}`,

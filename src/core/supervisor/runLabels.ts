@@ -23,9 +23,7 @@ export function labelsPath(recordDir: string): string {
 }
 
 // Names and tags are one line; a note may hold line breaks and tabs, nothing else below U+0020 (or DEL, C1).
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
 const NOTE_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /** Why a name cannot be used, or undefined. */
