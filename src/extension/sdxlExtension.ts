@@ -54,7 +54,7 @@ export class SdxlExtension implements vscode.Disposable {
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
     this.clip = new ClipService(context.globalState, () => hub.tokenValue());
     const runsView = new RunsView(this.runs, context.workspaceState);
-    const configsView = new ConfigsView();
+    const configsView = new ConfigsView(this.runs);
     const dashboard = new DashboardHost(context, this.runs, this.output);
     const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()), this.clip);
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
