@@ -34,8 +34,8 @@ export function renderRunList(
       'aria-expanded': String(!opts.collapsed),
       'aria-controls': 'run-list',
       title: opts.collapsed ? 'Show the run list' : 'Fold the run list away',
-      // Kept focused across redraws like the run checkboxes (main.ts restores focus by data-run).
-      'data-run': '\u0000runs-toggle',
+      // Kept focused across redraws like the run checkboxes (main.ts restores focus by data-run; no run id holds a colon).
+      'data-run': ':runs-toggle',
     },
     h('span', { class: `codicon-like ${opts.collapsed ? 'folded' : 'open'}`, 'aria-hidden': 'true' }, opts.collapsed ? '▸' : '▾'),
     ` Runs (${shown} of ${runs.length} shown)`,
