@@ -13,6 +13,9 @@ import {
   stateGroup,
   type RunFilterItem,
 } from '../../src/core/view/runFilter';
+import { RUN_PICK_MATCHING, runPickItem } from '../../src/extension/runs/runPick';
+import type { RunsController, RunView } from '../../src/extension/runs/runsController';
+import { initialRunState } from '../../src/core/run/state';
 
 const runs: RunFilterItem[] = [
   { id: 'r1', name: 'sweep lr 1e-4', configPath: '/ws/configs/lora.sdxl.json', state: 'finished', tags: ['best', 'sweep'], createdAt: '2026-11-29T10:00:00Z' },
@@ -81,4 +84,16 @@ test('a run quick pick shows name, id, start time, state and tags, so typing any
   assert.match(pickTime('2026-11-29T10:15:00Z'), /^2026-11-29 \d\d:15$/);
   assert.equal(f.detail, 'finished at step 40 · #best · #sweep');
   assert.equal(runPickFields({ id: 'x', name: 'n', createdAt: 'nope', tags: [], summary: '' }).description, 'x');
+});
+
+test("the editor's run picks: the shown (renamed) name, id and time searched, tags in the detail", () => {
+  const state = { ...initialRunState(), state: 'finished' as const, step: 40, labels: { name: 'renamed', tags: ['best'] } };
+  const view = { id: '20261129-101500-lora', state, entry: { record: { name: 'lora', createdAt: '2026-11-29T10:15:00Z' } } } as unknown as RunView;
+  const runs = { displayName: (id: string) => (id === view.id ? 'renamed' : id) } as unknown as RunsController;
+  const item = runPickItem(runs, view);
+  assert.equal(item.label, 'renamed');
+  assert.equal(item.id, view.id);
+  assert.match(item.description!, /^20261129-101500-lora · 2026-11-29 \d\d:15$/);
+  assert.equal(item.detail, 'finished at step 40 · #best');
+  assert.deepEqual(RUN_PICK_MATCHING, { matchOnDescription: true, matchOnDetail: true });
 });
