@@ -11,7 +11,10 @@ test('a config row shows script kind, the estimate as the code lens rounds it, a
   const facts = { script: 'lora', estimateGiB: est };
   assert.equal(configRowDescription(facts), `lora · ~${est.toFixed(1)} GiB`);
   assert.match(configRowTooltip(facts).join('\n'), /Not run yet/);
-  const failed = { ...facts, lastRun: { name: 'rank 32', state: 'failed' as const, summary: 'failed: CUDA out of memory at step 3', createdAt: '2026-11-29T10:00:00Z' } };
+  const failed = {
+    ...facts,
+    lastRun: { name: 'rank 32', state: 'failed' as const, summary: 'failed: CUDA out of memory at step 3', createdAt: '2026-11-29T10:00:00Z' },
+  };
   assert.equal(configRowDescription(failed), `lora · ~${est.toFixed(1)} GiB · last: ✗ failed`);
   assert.match(configRowTooltip(failed).join('\n'), /Last run: rank 32 — failed: CUDA out of memory at step 3 \(started /);
   assert.equal(configRowDescription({ ...facts, lastRun: { ...failed.lastRun, state: 'validating' } }), `lora · ~${est.toFixed(1)} GiB · last: running`);

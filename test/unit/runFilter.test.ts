@@ -19,7 +19,15 @@ import { initialRunState } from '../../src/core/run/state';
 
 const runs: RunFilterItem[] = [
   { id: 'r1', name: 'sweep lr 1e-4', configPath: '/ws/configs/lora.sdxl.json', state: 'finished', tags: ['best', 'sweep'], createdAt: '2026-11-29T10:00:00Z' },
-  { id: 'r2', name: 'sweep lr 5e-4', configPath: '/ws/configs/lora.sdxl.json', state: 'failed', tags: ['Sweep'], note: 'NaN at step 300', createdAt: '2026-11-29T11:00:00Z' },
+  {
+    id: 'r2',
+    name: 'sweep lr 5e-4',
+    configPath: '/ws/configs/lora.sdxl.json',
+    state: 'failed',
+    tags: ['Sweep'],
+    note: 'NaN at step 300',
+    createdAt: '2026-11-29T11:00:00Z',
+  },
   { id: 'r3', name: 'full finetune', configPath: 'C:\\ws\\full.sdxl.json', state: 'training', tags: [], createdAt: '2026-11-29T12:00:00Z' },
   { id: 'r4', name: 'queued one', state: 'queued', tags: [], createdAt: '2026-11-29T13:00:00Z' },
 ];
@@ -77,7 +85,13 @@ test('the filter and grouping kept in workspace state decode leniently and descr
 });
 
 test('a run quick pick shows name, id, start time, state and tags, so typing any of them finds it', () => {
-  const f = runPickFields({ id: '20261129-101500-lora', name: 'sweep lr 1e-4', createdAt: '2026-11-29T10:15:00Z', tags: ['best', 'sweep'], summary: 'finished at step 40' });
+  const f = runPickFields({
+    id: '20261129-101500-lora',
+    name: 'sweep lr 1e-4',
+    createdAt: '2026-11-29T10:15:00Z',
+    tags: ['best', 'sweep'],
+    summary: 'finished at step 40',
+  });
   assert.equal(f.label, 'sweep lr 1e-4');
   assert.ok(f.description.includes('20261129-101500-lora'));
   assert.ok(f.description.includes(pickTime('2026-11-29T10:15:00Z')));

@@ -42,7 +42,8 @@ function recordDir(state: 'succeeded' | 'running' = 'succeeded', root = mkdtempS
       ...(state === 'succeeded' ? { endedAt: '2026-11-29T12:10:00.000Z', exitCode: 0 } : {}),
     }),
   );
-  if (state === 'succeeded') writeFileSync(join(dir, EXIT_FILE), JSON.stringify({ exitCode: 0, signal: null, stopRequested: false, endedAt: '2026-11-29T12:10:00.000Z' }));
+  if (state === 'succeeded')
+    writeFileSync(join(dir, EXIT_FILE), JSON.stringify({ exitCode: 0, signal: null, stopRequested: false, endedAt: '2026-11-29T12:10:00.000Z' }));
   writeFileSync(join(dir, 'console.log'), '');
   return dir;
 }
@@ -80,7 +81,11 @@ test('labels limits: name, note, tag length and count, control characters; nothi
   await refused({ tags: ['tab\there'] }, /holds a control character/);
   await refused({ tags: Array.from({ length: MAX_TAGS + 1 }, (_, i) => `t${i}`) }, /21 tags \(at most 20\)/);
   // At the limits it is fine.
-  await editLabels(dir, { name: 'x'.repeat(MAX_NAME), note: 'n'.repeat(MAX_NOTE), tags: Array.from({ length: MAX_TAGS }, (_, i) => `${i}`.padEnd(MAX_TAG, 'x')) });
+  await editLabels(dir, {
+    name: 'x'.repeat(MAX_NAME),
+    note: 'n'.repeat(MAX_NOTE),
+    tags: Array.from({ length: MAX_TAGS }, (_, i) => `${i}`.padEnd(MAX_TAG, 'x')),
+  });
   assert.deepEqual(labelsProblems((await readLabels(dir)).labels), []);
 });
 
@@ -116,7 +121,10 @@ test('the record source reads labels.json into RunState.labels; a change is read
   const bad = await readRunState(dir, join(dir, '..', 'images'));
   assert.equal(bad.state, 'finished');
   assert.deepEqual(bad.labels, { tags: [] });
-  assert.ok(bad.notices.some((n) => n.includes(LABELS_FILE)), JSON.stringify(bad.notices));
+  assert.ok(
+    bad.notices.some((n) => n.includes(LABELS_FILE)),
+    JSON.stringify(bad.notices),
+  );
   assert.ok(bad.logTail.some((l) => l.logger === MONITOR_LOGGER && l.message.includes('not valid JSON')));
 
   // An ended run's monitor reads nothing more by itself: rereadLabels picks up a rename.

@@ -136,7 +136,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-
 const RUN_IDS = Array.from({ length: 12 }, (_, i) => `run-${String(i + 1).padStart(2, '0')}`);
 const twelve = (order: readonly string[]): HostMessage => ({
   type: 'init',

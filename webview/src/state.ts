@@ -23,7 +23,18 @@ export interface UiState {
 }
 
 export function defaultUiState(): UiState {
-  return { v: 1, selectedRunIds: [], smoothing: 0.6, logScale: false, clipOutliers: false, tab: 0, zoom: {}, compare: { on: false }, runColours: {}, runListCollapsed: false };
+  return {
+    v: 1,
+    selectedRunIds: [],
+    smoothing: 0.6,
+    logScale: false,
+    clipOutliers: false,
+    tab: 0,
+    zoom: {},
+    compare: { on: false },
+    runColours: {},
+    runListCollapsed: false,
+  };
 }
 
 const isRange = (r: unknown): r is Range => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1];

@@ -17,7 +17,7 @@ export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
   ['run stop ID', 'stop a run: every process of it ends (a queued run is removed from the queue)'],
   ['run accept ID [--yes]', 'start a run queued elsewhere (not sealed by this machine): shows its command, then asks'],
   ['run resume ID [--checkpoint N] [--follow] [--json]', 'a new run from the newest complete checkpoint (or checkpoint-N)'],
-  ['run label ID [--name N] [--note T] [--tag T]... [--untag T]...', 'rename, note and tag a run (an empty --name goes back to the config\'s)'],
+  ['run label ID [--name N] [--note T] [--tag T]... [--untag T]...', "rename, note and tag a run (an empty --name goes back to the config's)"],
 ];
 
 const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {

@@ -18,7 +18,9 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   const labels = result.state.labels;
   const name = labels?.name ?? record.name;
   if (flags.has('json')) {
-    io.out(JSON.stringify({ id, ...result.summary, checkpoints, outputDir, name, tags: labels?.tags ?? [], ...(labels?.note ? { note: labels.note } : {}) }) + '\n');
+    io.out(
+      JSON.stringify({ id, ...result.summary, checkpoints, outputDir, name, tags: labels?.tags ?? [], ...(labels?.note ? { note: labels.note } : {}) }) + '\n',
+    );
   } else {
     io.out(
       [

@@ -190,6 +190,10 @@ export async function editLabels(recordDir: string, edit: LabelsEdit): Promise<R
   const next = applyLabelsEdit(current.labels, edit);
   const problems = labelsProblems(next);
   if (problems.length) throw new Error(`${labelsPath(recordDir)}: ${problems.join('; ')}`);
-  writeJsonAtomic(labelsPath(recordDir), { ...(next.name !== undefined ? { name: next.name } : {}), ...(next.note !== undefined ? { note: next.note } : {}), tags: next.tags });
+  writeJsonAtomic(labelsPath(recordDir), {
+    ...(next.name !== undefined ? { name: next.name } : {}),
+    ...(next.note !== undefined ? { note: next.note } : {}),
+    tags: next.tags,
+  });
   return next;
 }

@@ -54,7 +54,11 @@ export function runLabelCommands(runs: RunsController, view: RunsView): Record<s
           label: '$(search) By text…',
           description: filter.text ? `now "${filter.text}"` : 'name, id, config, tag or note',
           apply: async () => {
-            const text = await vscode.window.showInputBox({ title: 'Filter runs by text', value: filter.text ?? '', prompt: 'Words that must all occur; empty for none.' });
+            const text = await vscode.window.showInputBox({
+              title: 'Filter runs by text',
+              value: filter.text ?? '',
+              prompt: 'Words that must all occur; empty for none.',
+            });
             if (text !== undefined) await view.setChoice({ filter: { ...filter, text } });
           },
         },
@@ -73,7 +77,10 @@ export function runLabelCommands(runs: RunsController, view: RunsView): Record<s
         { label: '', kind: vscode.QuickPickItemKind.Separator },
         { label: '$(clear-all) Clear Filter', apply: () => view.setChoice({ filter: {} }) },
       ];
-      const pick = await vscode.window.showQuickPick(items, { title: 'Filter the Runs view', placeHolder: 'Pick a state or tag (again to remove it), or filter by text' });
+      const pick = await vscode.window.showQuickPick(items, {
+        title: 'Filter the Runs view',
+        placeHolder: 'Pick a state or tag (again to remove it), or filter by text',
+      });
       await pick?.apply?.();
     },
     'sdxl.groupRuns': async () => {
@@ -97,7 +104,8 @@ async function pickTags(known: readonly string[], current: readonly string[], ru
   qp.placeholder = 'Tick tags, or type new ones (comma-separated) and press Enter';
   qp.canSelectMany = true;
   const base = [...new Set([...known, ...current])].sort((a, b) => a.localeCompare(b));
-  const itemsFor = (typed: string[]): Item[] => [...typed.filter((t) => !base.some((b) => b.toLowerCase() === t.toLowerCase())), ...base].map((t) => ({ label: t, tag: t }));
+  const itemsFor = (typed: string[]): Item[] =>
+    [...typed.filter((t) => !base.some((b) => b.toLowerCase() === t.toLowerCase())), ...base].map((t) => ({ label: t, tag: t }));
   const typedTags = () =>
     qp.value
       .split(',')

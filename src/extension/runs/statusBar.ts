@@ -36,7 +36,9 @@ export class RunStatusBar implements vscode.Disposable {
     this.item.text = parts.join(' · ') + more;
     this.item.tooltip = `${sim}${this.runs.displayName(r.id)} (${r.id}) — click to open the dashboard`;
     this.item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [r.id] };
-    this.item.accessibilityInformation = { label: `SDXL run ${this.runs.displayName(r.id)}: ${s.state}, step ${formatProgress(s)}, ETA ${formatDuration(s.etaSec)}` };
+    this.item.accessibilityInformation = {
+      label: `SDXL run ${this.runs.displayName(r.id)}: ${s.state}, step ${formatProgress(s)}, ETA ${formatDuration(s.etaSec)}`,
+    };
     this.item.show();
   }
 

@@ -26,13 +26,7 @@ export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.
       this.facts.delete(uri.toString());
       this.changed.fire();
     };
-    this.subscriptions.push(
-      this.watcher,
-      this.watcher.onDidCreate(forget),
-      this.watcher.onDidDelete(forget),
-      this.watcher.onDidChange(forget),
-      this.changed,
-    );
+    this.subscriptions.push(this.watcher, this.watcher.onDidCreate(forget), this.watcher.onDidDelete(forget), this.watcher.onDidChange(forget), this.changed);
     // A run that starts or ends changes its config's "last run".
     if (runs)
       this.subscriptions.push(

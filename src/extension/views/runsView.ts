@@ -145,7 +145,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (!this.view) return;
     this.view.description = describeFilter(filter, groupBy) || undefined;
     const total = this.runs.runs().length;
-    this.view.message = filtered && visible === 0 && total > 0 ? `No runs match the filter (${describeFilter(filter, 'none')}). Clear it to see all ${total}.` : undefined;
+    this.view.message =
+      filtered && visible === 0 && total > 0 ? `No runs match the filter (${describeFilter(filter, 'none')}). Clear it to see all ${total}.` : undefined;
   }
 
   private checkpointItem(node: Extract<RunsNode, { kind: 'checkpoint' }>): vscode.TreeItem {
