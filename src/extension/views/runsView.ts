@@ -7,9 +7,7 @@ import { runDescription, runRowKey } from '../../core/view/runRow';
 import { failureTitle } from '../../core/run/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
-import { runsViewOrder } from '../../core/view/runList';
-
-import { labelledName } from '../../core/view/runList';
+import { labelledName, runsViewOrder } from '../../core/view/runList';
 import {
   decodeRunsViewChoice,
   describeFilter,
