@@ -71,8 +71,10 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     const rel = relative(ws.root, p);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   };
+  // The TAGS column only where some run has tags: an untagged workspace's table reads as before.
+  const tagged = items.some((r) => r.tags.length > 0);
   const rows = [
-    ['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG', 'TAGS'],
+    ['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG', ...(tagged ? ['TAGS'] : [])],
     ...items.map((r) => [
       r.id,
       r.name,
@@ -80,7 +82,7 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
       r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`,
       localTime(r.createdAt),
       config(r.configPath),
-      r.tags.map((t) => `#${t}`).join(' '),
+      ...(tagged ? [r.tags.map((t) => `#${t}`).join(' ')] : []),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => rows.reduce((w, row) => Math.max(w, row[c]!.length), 0));
