@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { DashboardHost } from './dashboard/dashboardPanel';
 import type { DiagnosticsController } from './diagnosticsController';
 import type { RunsController } from './runs/runsController';
-import type { RunsNode } from './views/runsView';
+import type { RunsNode, RunsView } from './views/runsView';
 import type { LaunchCommandView } from './commands/launchCommandView';
 import type { EnvironmentChecks } from './environment';
 import { showMemoryEstimate, type EstimateDocuments } from './memoryCodeLens';
@@ -20,6 +20,8 @@ import type { DatasetChecks } from './dataset/datasetChecks';
 import type { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
 import { findRun, runSummaryFor } from './chat/chatTools';
 import { WALKTHROUGH_ID } from './chat/walkthrough';
+import { RUN_PICK_MATCHING, runPickItem } from './runs/runPick';
+import { runLabelCommands } from './runs/runLabelCommands';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -43,6 +45,8 @@ export interface CommandTargets {
   environment: EnvironmentChecks;
   datasetChecks: DatasetChecks;
   datasetPreview: DatasetPreviewHost;
+  /** The Runs view, whose filter and grouping its commands set. */
+  runsView: RunsView;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -54,11 +58,11 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     },
     // From the Runs view with several runs selected: VS Code passes the clicked node and the whole selection.
     'sdxl.compareRuns': async (node?: RunsNode, selected?: RunsNode[]) => {
-      let ids = (selected ?? (node ? [node] : [])).map((n) => (n.kind === 'run' ? n.id : n.runId));
+      let ids = (selected ?? (node ? [node] : [])).flatMap((n) => (n.kind === 'run' ? [n.id] : n.kind === 'checkpoint' ? [n.runId] : []));
       if (ids.length < 2) {
         const picks = await vscode.window.showQuickPick(
-          t.runs.runs().map((r) => ({ label: r.entry.record.name, description: r.id, picked: ids.includes(r.id), id: r.id })),
-          { title: 'Runs to overlay in the dashboard', canPickMany: true },
+          t.runs.runs().map((r) => ({ ...runPickItem(t.runs, r), picked: ids.includes(r.id) })),
+          { title: 'Runs to overlay in the dashboard', canPickMany: true, ...RUN_PICK_MATCHING },
         );
         if (!picks) return;
         ids = picks.map((p) => p.id);
@@ -90,6 +94,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
       void vscode.window.showInformationMessage(`SDXL: copied the summary of run ${run.id} (as \`run show --json\`).`);
     },
     'sdxl.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false),
+    ...runLabelCommands(t.runs, t.runsView),
   };
 }
 

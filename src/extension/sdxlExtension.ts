@@ -55,8 +55,8 @@ export class SdxlExtension implements vscode.Disposable {
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
     this.clip = new ClipService(context.globalState, () => hub.tokenValue());
-    const runsView = new RunsView(this.runs);
-    const configsView = new ConfigsView();
+    const runsView = new RunsView(this.runs, context.workspaceState);
+    const configsView = new ConfigsView(this.runs);
     const dashboard = new DashboardHost(context, this.runs, this.output);
     const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()), this.clip);
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
@@ -71,6 +71,7 @@ export class SdxlExtension implements vscode.Disposable {
       environment,
       datasetChecks,
       datasetPreview,
+      runsView,
     });
     this.disposables.push(
       dashboard,

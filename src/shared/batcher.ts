@@ -46,6 +46,7 @@ export function mergeDeltas(a: DeltaMessage, b: DeltaMessage): DeltaMessage {
   if (b.notices) out.notices = b.notices;
   if (b.simulated !== undefined) out.simulated = b.simulated;
   if (b.label !== undefined) out.label = b.label;
+  if (b.labels !== undefined) out.labels = b.labels;
   return out;
 }
 

@@ -152,6 +152,9 @@ export interface RunView {
   validationPrompt?: string;
   /** The extension's own notes on the run (a file it could not read, records it skipped, a record it could not write). */
   notices?: string[];
+  /** The user's tags and note of the run (its labels.json); `label` already carries the user's name. */
+  tags?: string[];
+  note?: string;
 }
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -191,6 +194,8 @@ export interface DeltaMessage {
   notices?: string[];
   simulated?: boolean;
   label?: string;
+  /** The run's tags and note, both replacing the webview's (a note left out is removed). */
+  labels?: { tags: string[]; note?: string };
 }
 
 /** Everything the webview sends. */
@@ -341,6 +346,8 @@ const run = shape({
   'failure?': failure,
   'validationPrompt?': str,
   'notices?': arrayOf(str),
+  'tags?': arrayOf(str),
+  'note?': str,
 });
 const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
 const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
@@ -359,6 +366,7 @@ const hostMessages: Record<HostMessage['type'], Check> = {
     'notices?': arrayOf(str),
     'simulated?': bool,
     'label?': str,
+    'labels?': shape({ tags: arrayOf(str), 'note?': str }),
   }),
   reset: shape({ 'runId?': nonEmptyStr }),
   runData: shape({ run }),

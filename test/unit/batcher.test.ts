@@ -84,6 +84,7 @@ test('mergeDeltas keeps every part of the later delta (each DeltaMessage field i
     notices: ['n'],
     simulated: true,
     label: 'L',
+    labels: { tags: ['t'], note: 'n' },
   };
   for (const earlier of [
     d('r'),

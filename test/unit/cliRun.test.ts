@@ -199,6 +199,7 @@ test('run list --json and run show --json describe finished runs; ids may be uni
     configPath: file,
     outputDir: join(ws.root, 'out'),
     resumedFrom: null,
+    tags: [],
   });
   assert.equal(items[1]!.state, 'failed');
   const text = await cli(ws, ['run', 'list'], { cwd: below });
@@ -210,7 +211,8 @@ test('run list --json and run show --json describe finished runs; ids may be uni
   const summary = json<Record<string, unknown>>(show);
   const summarize = await cli(ws, ['summarize', a.runDir, '--json']);
   const expected = json<Record<string, unknown>>(summarize);
-  assert.deepEqual(Object.keys(summary), ['id', ...Object.keys(expected), 'outputDir']);
+  assert.deepEqual(Object.keys(summary), ['id', ...Object.keys(expected), 'outputDir', 'name', 'tags']);
+  assert.deepEqual([summary.name, summary.tags], ['listed', []]);
   assert.equal(summary.id, a.id);
   assert.equal(summary.outputDir, join(ws.root, 'out'));
   assert.equal(summary.state, 'succeeded');

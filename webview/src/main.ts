@@ -13,7 +13,8 @@ import { checkHostMessage, DASHBOARD_PROTOCOL_VERSION, STEP_CHARTS, type HostMes
 import { h, checkbox, clear, singleSelect } from './dom';
 import { Gallery } from './gallery';
 import { GpuChart } from './gpuChart';
-import { renderBanners, renderCheckpoints, renderRunList, renderStatus } from './panels';
+import { renderBanners, renderCheckpoints, renderRunLabels, renderRunList, renderStatus } from './panels';
+import { assignRunColours } from './runColours';
 import { loadUiState, saveUiState, type UiState } from './state';
 import { StepChart } from './stepChart';
 import { RunStore, type RunData } from './store';
@@ -35,6 +36,7 @@ class Dashboard {
   private readonly banners = h('div', { class: 'banners' });
   private readonly runList = h('aside', { class: 'runs-panel', 'aria-label': 'Runs' });
   private readonly status = h('section', { class: 'status-panel', 'aria-label': 'Progress' });
+  private readonly runLabels = h('header', { class: 'run-labels' });
   private readonly checkpoints = h('section', { class: 'checkpoints-panel' });
   private readonly galleryRunSelect = h('div', { class: 'toolbar gallery-run' });
   private readonly charts: StepChart[];
@@ -80,7 +82,7 @@ class Dashboard {
       this.save();
       this.schedule();
     });
-    root.append(this.banners, h('div', { class: 'top' }, this.runList, this.status), tabs);
+    root.append(this.banners, this.runLabels, h('div', { class: 'top' }, this.runList, this.status), tabs);
   }
 
   private chartToolbar(): HTMLElement {
@@ -210,28 +212,55 @@ class Dashboard {
 
   render(): void {
     const all = [...this.store.runs.values()];
-    const colour = new Map(all.map((r, i) => [r.view.id, i]));
+    // Fixed per run, not by position: a run arriving or going does not recolour the others.
+    const colours = assignRunColours(
+      all.map((r) => r.view.id),
+      this.ui.runColours,
+    );
+    if (JSON.stringify(colours) !== JSON.stringify(this.ui.runColours)) {
+      this.ui.runColours = colours;
+      this.save();
+    }
+    const colour = new Map(Object.entries(colours));
     const sig = JSON.stringify([
-      all.map((r) => [r.view.id, r.view.label, r.view.status.outcome, r.view.loaded, r.view.simulated]),
+      all.map((r) => [r.view.id, r.view.label, r.view.status.outcome, r.view.loaded, r.view.simulated, r.view.tags]),
       this.ui.selectedRunIds,
       this.theme.palette,
+      colours,
+      this.ui.runListCollapsed,
     ]);
     if (sig !== this.runListSig) {
       this.runListSig = sig;
       const focused = (document.activeElement as HTMLElement | null)?.dataset?.run;
-      renderRunList(this.runList, all, this.ui.selectedRunIds, this.theme.palette, (id, on) => {
-        const sel = this.ui.selectedRunIds.filter((x) => x !== id);
-        this.ui.selectedRunIds = on ? [...sel, id] : sel;
-        if (on) this.ensureLoaded(id);
-        this.save();
-        this.schedule();
-      });
+      renderRunList(
+        this.runList,
+        all,
+        this.ui.selectedRunIds,
+        this.theme.palette,
+        (id, on) => {
+          const sel = this.ui.selectedRunIds.filter((x) => x !== id);
+          this.ui.selectedRunIds = on ? [...sel, id] : sel;
+          if (on) this.ensureLoaded(id);
+          this.save();
+          this.schedule();
+        },
+        {
+          colours,
+          collapsed: this.ui.runListCollapsed,
+          onCollapse: (collapsed) => {
+            this.ui.runListCollapsed = collapsed;
+            this.save();
+            this.schedule();
+          },
+        },
+      );
       if (focused) (this.runList.querySelector(`[data-run="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
     }
     const selected = this.selectedRuns().map((data) => ({ data, colorIndex: colour.get(data.view.id) ?? 0 }));
     for (const c of this.charts) c.update(selected, this.ui, this.theme);
     const focus = this.focusRun();
     renderBanners(this.banners, focus);
+    renderRunLabels(this.runLabels, focus);
     renderStatus(this.status, focus);
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();

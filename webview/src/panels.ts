@@ -4,20 +4,58 @@ import { epochNumber } from '../../src/shared/epochs';
 import { h, checkbox, clear, formatDuration, formatNumber } from './dom';
 import type { RunData } from './store';
 import { post } from './vscodeApi';
+import { runStroke } from './theme';
 
-/** Checkbox per run; checked runs are overlaid in the charts. */
-export function renderRunList(el: HTMLElement, runs: RunData[], selected: string[], palette: string[], onToggle: (runId: string, on: boolean) => void): void {
+/** How the run list is drawn: each run's fixed colour index, and whether the list is folded to its header. */
+export interface RunListOptions {
+  colours: Readonly<Record<string, number>>;
+  collapsed: boolean;
+  onCollapse(collapsed: boolean): void;
+}
+
+/** Checkbox per run; checked runs are overlaid in the charts. The header folds the list away. */
+export function renderRunList(
+  el: HTMLElement,
+  runs: RunData[],
+  selected: string[],
+  palette: string[],
+  onToggle: (runId: string, on: boolean) => void,
+  opts: RunListOptions = { colours: {}, collapsed: false, onCollapse: () => undefined },
+): void {
   clear(el);
-  el.append(h('h3', { id: 'runs-title' }, 'Runs'));
-  const list = h('div', { class: 'run-list', role: 'group', 'aria-labelledby': 'runs-title' });
+  el.classList.toggle('collapsed', opts.collapsed);
+  const shown = runs.filter((r) => selected.includes(r.view.id)).length;
+  const toggle = h(
+    'button',
+    {
+      class: 'runs-toggle',
+      type: 'button',
+      id: 'runs-title',
+      'aria-expanded': String(!opts.collapsed),
+      'aria-controls': 'run-list',
+      title: opts.collapsed ? 'Show the run list' : 'Fold the run list away',
+      // Kept focused across redraws like the run checkboxes (main.ts restores focus by data-run; no run id holds a colon).
+      'data-run': ':runs-toggle',
+    },
+    h('span', { class: `codicon-like ${opts.collapsed ? 'folded' : 'open'}`, 'aria-hidden': 'true' }, opts.collapsed ? '▸' : '▾'),
+    ` Runs (${shown} of ${runs.length} shown)`,
+  );
+  toggle.addEventListener('click', () => opts.onCollapse(!opts.collapsed));
+  el.append(h('h3', { class: 'runs-header' }, toggle));
+  if (opts.collapsed) return;
+  const list = h('div', { class: 'run-list', id: 'run-list', role: 'group', 'aria-labelledby': 'runs-title' });
   runs.forEach((r, i) => {
     const v = r.view;
     const on = selected.includes(v.id);
     const box = checkbox({ checked: on || undefined, label: v.label, 'data-run': v.id, 'aria-label': `Show run ${v.label}` });
     box.addEventListener('change', () => onToggle(v.id, box.checked));
-    const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-    swatch.style.background = palette[i % palette.length]!;
-    const tags = [v.script, v.status.outcome, v.simulated ? 'simulated' : undefined, v.loaded ? undefined : 'not loaded'].filter(Boolean).join(' · ');
+    const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true', 'data-run-swatch': v.id });
+    const stroke = runStroke(opts.colours[v.id] ?? i, palette);
+    swatch.style.background = stroke.color;
+    if (stroke.dash) swatch.classList.add('swatch-dashed');
+    const tags = [v.script, v.status.outcome, v.simulated ? 'simulated' : undefined, v.loaded ? undefined : 'not loaded', ...(v.tags ?? []).map((t) => `#${t}`)]
+      .filter(Boolean)
+      .join(' · ');
     list.append(h('div', { class: 'run-item' }, swatch, box, h('span', { class: 'muted' }, tags)));
   });
   el.append(list);
@@ -30,6 +68,23 @@ export function renderRunList(el: HTMLElement, runs: RunData[], selected: string
     if (selected.length >= 2) post({ type: 'compareRuns', runIds: [...selected] });
   });
   el.append(compare);
+}
+
+/** The focused run's name, tags and note (the user's own words: set as text, never as markup). */
+export function renderRunLabels(el: HTMLElement, run: RunData | undefined): void {
+  const sig = run ? JSON.stringify([run.view.id, run.view.label, run.view.tags, run.view.note]) : '';
+  if (el.dataset.sig === sig) return;
+  el.dataset.sig = sig;
+  clear(el);
+  if (!run) return;
+  const v = run.view;
+  el.append(h('h2', { class: 'run-name', title: v.id }, v.label));
+  if (v.tags?.length) {
+    const tags = h('ul', { class: 'run-tags', 'aria-label': 'Tags' });
+    for (const t of v.tags) tags.append(h('li', { class: 'run-tag' }, `#${t}`));
+    el.append(tags);
+  }
+  if (v.note) el.append(h('p', { class: 'run-note' }, v.note));
 }
 
 export function renderBanners(el: HTMLElement, run: RunData | undefined): void {

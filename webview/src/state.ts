@@ -16,10 +16,25 @@ export interface UiState {
   zoom: Record<string, Range>;
   galleryRunId?: string;
   compare: { on: boolean; a?: string; b?: string };
+  /** Each run's fixed colour index (runColours.ts), kept so a reload draws every run as before. */
+  runColours: Record<string, number>;
+  /** The run list folded to its header, so it takes no room above the charts. */
+  runListCollapsed: boolean;
 }
 
 export function defaultUiState(): UiState {
-  return { v: 1, selectedRunIds: [], smoothing: 0.6, logScale: false, clipOutliers: false, tab: 0, zoom: {}, compare: { on: false } };
+  return {
+    v: 1,
+    selectedRunIds: [],
+    smoothing: 0.6,
+    logScale: false,
+    clipOutliers: false,
+    tab: 0,
+    zoom: {},
+    compare: { on: false },
+    runColours: {},
+    runListCollapsed: false,
+  };
 }
 
 const isRange = (r: unknown): r is Range => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1];
@@ -44,6 +59,10 @@ export function loadUiState(api: VsCodeApi): UiState {
     if (typeof c.a === 'string') s.compare.a = c.a;
     if (typeof c.b === 'string') s.compare.b = c.b;
   }
+  if (typeof r.runColours === 'object' && r.runColours !== null) {
+    for (const [k, v] of Object.entries(r.runColours as Record<string, unknown>)) if (Number.isInteger(v) && (v as number) >= 0) s.runColours[k] = v as number;
+  }
+  if (typeof r.runListCollapsed === 'boolean') s.runListCollapsed = r.runListCollapsed;
   return s;
 }
 

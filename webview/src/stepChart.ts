@@ -8,7 +8,7 @@ import { h, clear, formatNumber } from './dom';
 import type { Column, RunData } from './store';
 import type { Range, UiState } from './state';
 import { fitAxisSize } from './axisSize';
-import { withAlpha, type ChartTheme } from './theme';
+import { runStroke, withAlpha, type ChartTheme } from './theme';
 import { post } from './vscodeApi';
 
 /** What a chart shows: the shared table's spec (`smoothing`: a smoothed line over faint raw points, log scale and
@@ -26,6 +26,8 @@ interface Line {
   column: Column;
   smoothed: boolean;
   color: string;
+  /** A run's dash once the palette went round (theme.ts runStroke). */
+  runDash?: number[];
 }
 
 const MARKER_COLOR: Record<MarkerKind, number> = { checkpoint: 2, validation: 3, resume: 4, note: -1 };
@@ -127,9 +129,10 @@ export class StepChart {
         const column = data.columns.get(name);
         if (!column || column.n === 0) return;
         // One run: a colour per series. Several runs: a colour per run, the series told apart by dash.
-        const color = this.theme.palette[(single ? si : colorIndex) % this.theme.palette.length]!;
-        if (this.opts.smoothing) lines.push({ run: data, name, column, smoothed: false, color });
-        lines.push({ run: data, name, column, smoothed: this.opts.smoothing, color });
+        const { color, dash } = runStroke(single ? si : colorIndex, this.theme.palette);
+        const runDash = single ? undefined : dash;
+        if (this.opts.smoothing) lines.push({ run: data, name, column, smoothed: false, color, ...(runDash ? { runDash } : {}) });
+        lines.push({ run: data, name, column, smoothed: this.opts.smoothing, color, ...(runDash ? { runDash } : {}) });
       });
     }
     return lines;
@@ -273,7 +276,7 @@ export class StepChart {
             label: `${l.run.view.label} ${l.name}${faint ? ' (raw)' : ''}`,
             stroke: faint ? withAlpha(l.color, t.highContrast ? 0.45 : 0.2) : l.color,
             width: faint ? 1 : 2,
-            ...(dashed ? { dash: [6, 4] } : {}),
+            ...(dashed ? { dash: [6, 4] } : l.runDash ? { dash: l.runDash } : {}),
             spanGaps: true,
             points: { show: false },
           };

@@ -118,6 +118,11 @@ export class RunStore {
     if (d.notices) v.notices = d.notices;
     if (d.simulated !== undefined) v.simulated = d.simulated;
     if (d.label !== undefined) v.label = d.label;
+    if (d.labels) {
+      v.tags = d.labels.tags.slice();
+      if (d.labels.note !== undefined) v.note = d.labels.note;
+      else delete v.note;
+    }
     this.version++;
     return true;
   }

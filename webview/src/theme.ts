@@ -20,6 +20,24 @@ const PALETTE_VARS: [string, string][] = [
   ['--vscode-charts-yellow', '#cca700'],
 ];
 
+/**
+ * Six more run colours after VS Code's six, so a dozen runs never share one: mid-tone hues unlike those six (teal,
+ * magenta, brown, indigo, olive, slate), each with a contrast ratio of at least 3:1 against both a white and a
+ * #1e1e1e background, so they read in light, dark and high-contrast themes alike.
+ */
+export const EXTRA_RUN_COLOURS: readonly string[] = ['#0f9e9e', '#d63ad6', '#b8742f', '#7a6cf0', '#8a9a16', '#7d8ea3'];
+
+/** Beyond the palette, runs repeat its colours with these dashes (the first round is solid). */
+const RUN_DASHES: readonly (number[] | undefined)[] = [undefined, [2, 3], [10, 3, 2, 3]];
+
+/** A run's line style from its fixed colour index (runColours.ts): colour, and a dash once the palette went round. */
+export function runStroke(index: number, palette: readonly string[]): { color: string; dash?: number[] } {
+  const n = Math.max(1, palette.length);
+  const i = Math.max(0, Math.floor(index));
+  const dash = RUN_DASHES[Math.floor(i / n) % RUN_DASHES.length];
+  return { color: palette[i % n] ?? '#888888', ...(dash ? { dash } : {}) };
+}
+
 let probe: HTMLElement | undefined;
 
 /** The computed rgb() of a CSS colour expression such as `var(--vscode-foreground, #ccc)`. */
@@ -51,7 +69,7 @@ export function readTheme(): ChartTheme {
     muted: resolveColor('var(--vscode-descriptionForeground, #999999)'),
     grid: highContrast ? withAlpha(fg, 0.35) : withAlpha(fg, 0.12),
     font: `11px ${fontFamily}`,
-    palette: PALETTE_VARS.map(([v, fallback]) => resolveColor(`var(${v}, ${fallback})`)),
+    palette: [...PALETTE_VARS.map(([v, fallback]) => resolveColor(`var(${v}, ${fallback})`)), ...EXTRA_RUN_COLOURS.map((c) => resolveColor(c))],
     highContrast,
   };
 }

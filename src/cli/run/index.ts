@@ -2,6 +2,7 @@
 // extension uses, so a run started here shows up in VS Code and the other way round.
 import { UsageError, type CliIo } from '../io';
 import { runAccept } from './accept';
+import { runLabel } from './label';
 import { runList } from './list';
 import { runResume } from './resume';
 import { runShow } from './show';
@@ -16,6 +17,7 @@ export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
   ['run stop ID', 'stop a run: every process of it ends (a queued run is removed from the queue)'],
   ['run accept ID [--yes]', 'start a run queued elsewhere (not sealed by this machine): shows its command, then asks'],
   ['run resume ID [--checkpoint N] [--follow] [--json]', 'a new run from the newest complete checkpoint (or checkpoint-N)'],
+  ['run label ID [--name N] [--note T] [--tag T]... [--untag T]...', "rename, note and tag a run (an empty --name goes back to the config's)"],
 ];
 
 const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -25,6 +27,7 @@ const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>
   stop: runStop,
   accept: runAccept,
   resume: runResume,
+  label: runLabel,
 };
 
 export function runUsage(): string {

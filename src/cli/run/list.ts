@@ -1,6 +1,7 @@
 // `run list [--json]`: the workspace's runs, oldest first, with their step read from the end of each console.
 import { relative, isAbsolute } from 'node:path';
 import { recordFiles } from '../../core/supervisor/runRecord';
+import { readLabelsSync } from '../../core/supervisor/runLabels';
 import { tailProgress } from '../../core/supervisor/unknownExit';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { onlyFlags, openWorkspace, workspaceRoot } from './context';
@@ -19,6 +20,9 @@ export interface RunListItem {
   unreadable?: string;
   /** Only for a queued run this machine did not create: it is never started by the queue. */
   foreign?: true;
+  /** The user's tags and note (labels.json); `name` is the user's name when given. */
+  tags: string[];
+  note?: string;
 }
 
 /** Local time, `YYYY-MM-DD HH:MM:SS`. */
@@ -35,18 +39,24 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
   if (positional.length > 0) throw new UsageError('usage: run list [--json] [--workspace DIR]');
   const ws = openWorkspace(workspaceRoot(flags, io, io.cwd), io);
   const problems: string[] = [];
-  const items: RunListItem[] = (await ws.supervisor.list(problems)).map(({ dir, record, unreadable, foreign }) => ({
-    id: record.id,
-    name: record.name,
-    state: record.state,
-    ...tailProgress(recordFiles(dir).console),
-    createdAt: record.createdAt,
-    configPath: record.configPath ?? null,
-    outputDir: record.outputDir ?? null,
-    resumedFrom: record.resumedFrom ?? null,
-    ...(unreadable ? { unreadable } : {}),
-    ...(foreign ? { foreign: true as const } : {}),
-  }));
+  const items: RunListItem[] = (await ws.supervisor.list(problems)).map(({ dir, record, unreadable, foreign }) => {
+    const labels = readLabelsSync(dir);
+    problems.push(...labels.problems);
+    return {
+      id: record.id,
+      name: labels.labels.name ?? record.name,
+      state: record.state,
+      ...tailProgress(recordFiles(dir).console),
+      createdAt: record.createdAt,
+      configPath: record.configPath ?? null,
+      outputDir: record.outputDir ?? null,
+      resumedFrom: record.resumedFrom ?? null,
+      ...(unreadable ? { unreadable } : {}),
+      ...(foreign ? { foreign: true as const } : {}),
+      tags: labels.labels.tags,
+      ...(labels.labels.note ? { note: labels.labels.note } : {}),
+    };
+  });
   for (const p of problems) io.err(`note: ${p}\n`);
   if (flags.has('json')) {
     io.out(JSON.stringify(items) + '\n');
@@ -61,8 +71,10 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     const rel = relative(ws.root, p);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   };
+  // The TAGS column only where some run has tags: an untagged workspace's table reads as before.
+  const tagged = items.some((r) => r.tags.length > 0);
   const rows = [
-    ['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG'],
+    ['ID', 'NAME', 'STATE', 'STEP', 'CREATED', 'CONFIG', ...(tagged ? ['TAGS'] : [])],
     ...items.map((r) => [
       r.id,
       r.name,
@@ -70,6 +82,7 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
       r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`,
       localTime(r.createdAt),
       config(r.configPath),
+      ...(tagged ? [r.tags.map((t) => `#${t}`).join(' ')] : []),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => rows.reduce((w, row) => Math.max(w, row[c]!.length), 0));

@@ -12,15 +12,23 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
   const id = await resolveRunId(ws, positional[0]!);
   // get() settles a run whose processes are gone before the record is read.
   const { dir, record } = await ws.supervisor.get(id);
-  const { show, result } = await showRun(dir, id, { ...(record.outputDir ? { recordOutputDir: record.outputDir } : {}), secrets: ws.secrets });
+  const { show, result } = await showRun(dir, id, {
+    ...(record.outputDir ? { recordOutputDir: record.outputDir } : {}),
+    recordName: record.name,
+    secrets: ws.secrets,
+  });
   const { checkpoints, outputDir } = show;
+  const labels = result.state.labels;
+  const name = show.name ?? record.name;
   if (flags.has('json')) {
     io.out(JSON.stringify(show) + '\n');
   } else {
     io.out(
       [
         `id:          ${id}`,
-        `name:        ${record.name}`,
+        `name:        ${name}${name !== record.name ? ` (config: ${record.name})` : ''}`,
+        ...(labels?.tags.length ? [`tags:        ${labels.tags.map((t) => `#${t}`).join(' ')}`] : []),
+        ...(labels?.note ? [`note:        ${labels.note.replace(/\n/g, '\n             ')}`] : []),
         ...(record.resumedFrom ? [`resumed:     from ${record.resumedFrom}`] : []),
         `record:      ${dir}`,
         `output_dir:  ${outputDir ?? '?'}`,

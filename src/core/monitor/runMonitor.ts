@@ -218,6 +218,15 @@ export class RunMonitor {
     }
   }
 
+  /**
+   * Reads labels.json again now (a rename made here, or seen by a refresh of the list): also after the run ended, when
+   * the monitor reads nothing else any more.
+   */
+  async rereadLabels(): Promise<void> {
+    await this.exclusive(() => this.record.readLabels(this.ctx));
+    this.flush();
+  }
+
   /** Settings changed while the run is followed (the nvidia-smi path, the hang factor): used from the next poll on. */
   updateOptions(patch: Pick<RunMonitorOptions, 'nvidiaSmi' | 'hangFactor'>): void {
     const exec = this.opts.nvidiaSmi;

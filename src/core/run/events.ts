@@ -171,6 +171,8 @@ export type RunEvent = Base &
     | { type: 'stopRequested' }
     | { type: 'hang'; sinceSec: number; typicalStepSec: number }
     | { type: 'exit'; code: number | null; signal: string | null }
+    /** The user's name, note and tags of the run (its record folder's labels.json), each time that file changes. */
+    | { type: 'labels'; name?: string; note?: string; tags: string[] }
   );
 
 export type RunEventType = RunEvent['type'];

@@ -251,6 +251,10 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       if (next.stopRequested) return patchState(next, { state: 'stopped', failure: null });
       return failNow(next);
     }
+    case 'labels':
+      return patchState(s, {
+        labels: { ...(event.name !== undefined ? { name: event.name } : {}), ...(event.note !== undefined ? { note: event.note } : {}), tags: event.tags },
+      });
   }
 }
 

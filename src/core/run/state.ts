@@ -96,6 +96,8 @@ export interface RunState {
   /** Wall-clock ms of the last step changes (from events' `at`), for hang detection. */
   progressTimes: number[];
   lastEventAt: number | null;
+  /** The user's name (absent: the record's), note and tags of the run (supervisor/runLabels.ts). */
+  labels: { name?: string; note?: string; tags: readonly string[] } | null;
 }
 
 export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
@@ -144,6 +146,7 @@ export function initialRunState(): RunState {
     hang: null,
     progressTimes: [],
     lastEventAt: null,
+    labels: null,
   };
 }
 
@@ -196,6 +199,7 @@ export function copyState(s: RunState): RunState {
     hang: s.hang,
     progressTimes: s.progressTimes,
     lastEventAt: s.lastEventAt,
+    labels: s.labels,
   };
   return c;
 }

@@ -182,7 +182,15 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
     ...(failure ? { failure } : {}),
     ...(prompt ? { validationPrompt: prompt } : {}),
     ...(notices.length ? { notices } : {}),
+    ...labelsView(s),
   };
+}
+
+/** The user's tags and note of the run (names, notes and tags are the user's own text: shown as text, never markup). */
+function labelsView(s: RunState): { tags?: string[]; note?: string } {
+  const l = s.labels;
+  if (!l) return {};
+  return { ...(l.tags.length ? { tags: [...l.tags] } : {}), ...(l.note ? { note: redactText(l.note) } : {}) };
 }
 
 interface SentSeries {
@@ -215,6 +223,7 @@ export class RunDeltaTracker {
     this.changed('failure', view.failure);
     this.changed('notices', view.notices ?? []);
     this.changed('label', view.label);
+    this.changed('labels', { tags: view.tags ?? [], ...(view.note ? { note: view.note } : {}) });
     return view;
   }
 
@@ -270,6 +279,9 @@ export class RunDeltaTracker {
     if (this.changed('notices', notices)) d.notices = notices;
     // A run's name gains its start time when a later run takes the same name.
     if (this.changed('label', meta.label)) d.label = meta.label;
+    const lv = labelsView(s);
+    const labels = { tags: lv.tags ?? [], ...(lv.note ? { note: lv.note } : {}) };
+    if (this.changed('labels', labels)) d.labels = labels;
     return Object.keys(d).length > 2 ? d : undefined;
   }
 }

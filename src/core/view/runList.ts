@@ -31,3 +31,8 @@ export function runLabel(name: string, createdAt: string, shared: boolean, simul
   const mark = simulated && !/simulat/i.test(name) ? '[simulation] ' : '';
   return `${mark}${runDisplayName(name, createdAt, shared, now)}`;
 }
+
+/** The run's name: the user's (labels.json) when given, else its record's (the config's). */
+export function labelledName(recordName: string, state: Pick<RunState, 'labels'> | undefined): string {
+  return state?.labels?.name ?? recordName;
+}

@@ -7,7 +7,9 @@ import type { RunEntry } from '../supervisor/runRecord';
 
 export function runRowKey(s: RunState): string {
   const checkpoints = s.checkpoints.map((c) => `${c.step}:${c.complete ? 'complete' : c.saving ? 'saving' : 'incomplete'}:${c.sizeBytes ?? ''}`);
-  return `${describeRun(s)}|${checkpoints.join()}`;
+  // The labels too: a rename, note or tag shows in the row's label and tooltip.
+  const labels = s.labels ? JSON.stringify(s.labels) : '';
+  return `${describeRun(s)}|${checkpoints.join()}|${labels}`;
 }
 
 /** The row's description: the run's progress or outcome, marked where its record is unreadable or from elsewhere. */

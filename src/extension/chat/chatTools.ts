@@ -59,7 +59,11 @@ export function findRun(runs: RunsController, runId: unknown): RunView | string 
 /** `sdxl_runSummary`'s text, also what "SDXL: Copy Run Summary" copies: `run show --json`'s object (showRun). */
 export async function runSummaryFor(runs: RunsController, run: RunView): Promise<string> {
   const record = run.entry.record;
-  const { show } = await showRun(run.dir, run.id, { ...(record.outputDir ? { recordOutputDir: record.outputDir } : {}), secrets: runs.secrets.list });
+  const { show } = await showRun(run.dir, run.id, {
+    ...(record.outputDir ? { recordOutputDir: record.outputDir } : {}),
+    recordName: record.name,
+    secrets: runs.secrets.list,
+  });
   return runSummaryText(show, { name: runs.displayName(run.id), secrets: runs.secrets.list });
 }
 

@@ -199,7 +199,7 @@ export class DashboardHost implements vscode.Disposable {
 
   private onRunChange(c: RunChange | undefined): void {
     // A new or deleted run can change the display names (a shared name gains the start time), or make a shown run known.
-    if (!c) this.updateTitle();
+    if (!c || c.events.some((e) => e.type === 'labels')) this.updateTitle();
     if (!this.panel || !this.ready) return;
     if (!c) {
       // The list of runs changed: new runs arrive as summaries; the webview asks for data when one is selected.

@@ -2,7 +2,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { isEnded } from '../../core/run/state';
-import { describeRun } from '../../core/view/format';
 import { formatCommandLine } from '../../core/launch/shellQuote';
 import { fixAppliedMessage, fixToTextEdits } from '../../core/config/fixes';
 import { logsDirOf } from '../../core/worker/logsDir';
@@ -13,6 +12,7 @@ import type { RunsNode } from '../views/runsView';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { showStartRefused } from './startProblems';
 import type { CommandHandler } from '../commandTable';
+import { RUN_PICK_MATCHING, runPickItem } from './runPick';
 
 /** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
 export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
@@ -29,8 +29,8 @@ export async function resolveRunId(runs: RunsController, arg: unknown, filter: (
   }
   if (candidates.length === 1) return candidates[0]!.id;
   const pick = await vscode.window.showQuickPick(
-    candidates.map((r) => ({ label: r.entry.record.name, description: describeRun(r.state), detail: r.id, id: r.id })),
-    { title: 'Which run?' },
+    candidates.map((r) => runPickItem(runs, r)),
+    { title: 'Which run?', placeHolder: 'Type a name, id, start time (2026-11-29 14:05) or #tag', ...RUN_PICK_MATCHING },
   );
   return pick?.id;
 }
@@ -52,7 +52,7 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
       if (run) {
         reveal(run.id);
         const queued = run.entry.record.state === 'queued';
-        void vscode.window.setStatusBarMessage(`SDXL: run ${run.entry.record.name} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
+        void vscode.window.setStatusBarMessage(`SDXL: run ${runs.displayName(run.id)} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
       }
     },
     'sdxl.stopRun': async (arg?: unknown) => {

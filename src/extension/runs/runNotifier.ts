@@ -26,7 +26,7 @@ export class RunNotifier implements vscode.Disposable {
     const { id, state, previous } = c;
     const view = this.runs.get(id);
     if (!view) return;
-    const name = view.entry.record.name;
+    const name = this.runs.displayName(id);
     // Only what the monitor saw happen live is news: events read from history (first pass, e.g. after a reload)
     // carry no `at`, so a run that ended while the window was closed does not notify again.
     const fresh = c.events.some((e) => e.at !== undefined);

@@ -16,7 +16,7 @@ import { askAboutOutputDir } from './outputDirPrompt';
 import { rangeFromOffsets } from '../configDocuments';
 import { isEnded, type RunState } from '../../core/run/state';
 import { describeRun } from '../../core/view/format';
-import { runLabel } from '../../core/view/runList';
+import { labelledName, runLabel } from '../../core/view/runList';
 import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launch/launchPlan';
@@ -31,6 +31,7 @@ import { onDidChangeSettings, setting } from '../settings';
 import type { SettingKey } from '../settingsTable';
 import { logFailure, loggingErrors } from '../listenerErrors';
 import { errText } from '../../core/util/errText';
+import { editLabels, type LabelsEdit } from '../../core/supervisor/runLabels';
 
 export interface RunView {
   id: string;
@@ -178,6 +179,8 @@ export class RunsController implements vscode.Disposable {
         // The row's label says these: a change is a change of the list.
         if (!!t.entry.unreadable !== !!entry.unreadable || !!t.entry.foreign !== !!entry.foreign) listChanged = true;
         t.entry = entry;
+        // An ended run's monitor reads nothing more: labels another window or the CLI wrote are picked up here.
+        if (isEnded(t.monitor.state)) logFailure(`Run ${entry.record.id}: reading its labels`, this.logError, t.monitor.rereadLabels());
         continue;
       }
       this.track(entry);
@@ -251,6 +254,8 @@ export class RunsController implements vscode.Disposable {
       loggingErrors(`Run ${entry.record.id}: showing its new state`, this.logError, (state, events) => {
         const previous = t.previous;
         t.previous = state;
+        // A rename changes which names are shared (and so how every run of that name reads).
+        if (state.labels?.name !== previous.labels?.name) this.nameCounts = undefined;
         this.changeEmitter.fire({ id: entry.record.id, state, previous, events });
         if (isEnded(state) && !isEnded(previous)) this.scheduleRefresh();
       }),
@@ -280,15 +285,20 @@ export class RunsController implements vscode.Disposable {
 
   /** How lists and legends name a run: see runLabel (runDisplayName, and `[simulation] ` unless the name says it). */
   displayName(id: string): string {
-    const record = this.tracked.get(id)?.entry.record;
-    if (!record) return id;
-    // Counted once per change of the run list, not per call: the tree and the dashboard ask for every run.
+    const tracked = this.tracked.get(id);
+    if (!tracked) return id;
+    const record = tracked.entry.record;
+    // Counted once per change of the run list or of a name, not per call: the tree and the dashboard ask for every run.
     if (!this.nameCounts) {
       this.nameCounts = new Map();
-      for (const t of this.tracked.values()) this.nameCounts.set(t.entry.record.name, (this.nameCounts.get(t.entry.record.name) ?? 0) + 1);
+      for (const t of this.tracked.values()) {
+        const n = labelledName(t.entry.record.name, t.monitor.state);
+        this.nameCounts.set(n, (this.nameCounts.get(n) ?? 0) + 1);
+      }
     }
-    const shared = (this.nameCounts.get(record.name) ?? 0) > 1;
-    return runLabel(record.name, record.createdAt, shared, isSimulated(record));
+    const name = labelledName(record.name, tracked.monitor.state);
+    const shared = (this.nameCounts.get(name) ?? 0) > 1;
+    return runLabel(name, record.createdAt, shared, isSimulated(record));
   }
 
   get(id: string): RunView | undefined {
@@ -422,6 +432,14 @@ export class RunsController implements vscode.Disposable {
     const entry = await sup.resume(id, () => choice.name, { secrets });
     await this.refresh();
     return this.get(entry.record.id);
+  }
+
+  /** Renames, notes or tags a run (its record folder's labels.json); every view shows it once the monitor read it. */
+  async editLabels(id: string, edit: LabelsEdit): Promise<void> {
+    const t = this.tracked.get(id);
+    if (!t) throw new Error(`no run ${id}`);
+    await editLabels(t.entry.dir, edit);
+    await t.monitor.rereadLabels();
   }
 
   async deleteRecord(id: string): Promise<void> {

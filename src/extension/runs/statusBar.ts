@@ -34,9 +34,11 @@ export class RunStatusBar implements vscode.Disposable {
     // A stalled run (any of them) colours the item, as a warning that stays until it moves again.
     this.item.backgroundColor = stalled ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.text = parts.join(' · ') + more;
-    this.item.tooltip = `${sim}${r.entry.record.name} (${r.id}) — click to open the dashboard`;
+    this.item.tooltip = `${sim}${this.runs.displayName(r.id)} (${r.id}) — click to open the dashboard`;
     this.item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [r.id] };
-    this.item.accessibilityInformation = { label: `SDXL run ${r.entry.record.name}: ${s.state}, step ${formatProgress(s)}, ETA ${formatDuration(s.etaSec)}` };
+    this.item.accessibilityInformation = {
+      label: `SDXL run ${this.runs.displayName(r.id)}: ${s.state}, step ${formatProgress(s)}, ETA ${formatDuration(s.etaSec)}`,
+    };
     this.item.show();
   }
 

@@ -1,32 +1,71 @@
-// The Configs view: the workspace's *.sdxl.json files, each with Start.
+// The Configs view: the workspace's *.sdxl.json files, each with Start, its script kind, memory estimate and how its
+// last run went (core/view/configRow.ts).
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import { CONFIG_GLOB } from '../configDocuments';
+import { parseConfigText } from '../../core/config/config';
+import { estimateMemory } from '../../core/config/memoryEstimate';
+import { configRowDescription, configRowTooltip, type ConfigRowFacts } from '../../core/view/configRow';
+import { describeRun } from '../../core/view/format';
+import { isEnded } from '../../core/run/state';
+import type { RunsController } from '../runs/runsController';
+
+/** Past this size a file is not parsed for its row (no real config comes near it). */
+const ROW_MAX_BYTES = 256 * 1024;
 
 export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Each config's script and estimate, by URI, read once per change of the file. */
+  private readonly facts = new Map<string, Promise<ConfigRowFacts>>();
 
-  constructor() {
-    this.subscriptions.push(
-      this.watcher,
-      this.watcher.onDidCreate(() => this.changed.fire()),
-      this.watcher.onDidDelete(() => this.changed.fire()),
-      this.changed,
-    );
+  constructor(private readonly runs?: RunsController) {
+    const forget = (uri: vscode.Uri) => {
+      this.facts.delete(uri.toString());
+      this.changed.fire();
+    };
+    this.subscriptions.push(this.watcher, this.watcher.onDidCreate(forget), this.watcher.onDidDelete(forget), this.watcher.onDidChange(forget), this.changed);
+    // A run that starts or ends changes its config's "last run".
+    if (runs)
+      this.subscriptions.push(
+        runs.onDidChange((c) => {
+          if (!c || c.state.state !== c.previous.state || (isEnded(c.state) && !isEnded(c.previous))) this.changed.fire();
+        }),
+      );
   }
 
-  getTreeItem(uri: vscode.Uri): vscode.TreeItem {
+  async getTreeItem(uri: vscode.Uri): Promise<vscode.TreeItem> {
     const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
     // The folder the config is in, relative to the workspace; none for the root (asRelativePath of the workspace
     // folder itself returns its absolute path, which crowded every root config's row).
     const dir = vscode.workspace.asRelativePath(uri.with({ path: uri.path.replace(/\/[^/]*$/, '') }), false);
-    item.description = vscode.workspace.getWorkspaceFolder(uri)?.uri.path === uri.path.replace(/\/[^/]*$/, '') ? '' : dir;
+    const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.path === uri.path.replace(/\/[^/]*$/, '') ? '' : dir;
+    const facts = { ...(await this.factsOf(uri)), ...this.lastRunOf(uri) };
+    item.description = [configRowDescription(facts), folder].filter(Boolean).join(' · ');
     item.contextValue = 'sdxlConfig';
     item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
-    item.tooltip = vscode.workspace.asRelativePath(uri);
+    item.tooltip = [vscode.workspace.asRelativePath(uri), ...configRowTooltip(facts)].join('\n');
     return item;
+  }
+
+  private factsOf(uri: vscode.Uri): Promise<ConfigRowFacts> {
+    const key = uri.toString();
+    let p = this.facts.get(key);
+    if (!p) this.facts.set(key, (p = readFacts(uri)));
+    return p;
+  }
+
+  private lastRunOf(uri: vscode.Uri): Pick<ConfigRowFacts, 'lastRun'> {
+    if (!this.runs || uri.scheme !== 'file') return {};
+    const target = path.resolve(uri.fsPath);
+    // runs() is newest first.
+    const last = this.runs.runs().find((r) => r.entry.record.configPath && path.resolve(r.entry.record.configPath) === target);
+    if (!last) return {};
+    return {
+      lastRun: { name: this.runs.displayName(last.id), state: last.state.state, summary: describeRun(last.state), createdAt: last.entry.record.createdAt },
+    };
   }
 
   async getChildren(element?: vscode.Uri): Promise<vscode.Uri[]> {
@@ -37,5 +76,24 @@ export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+/** The script kind and memory estimate of a config file; a file that does not parse says why. */
+async function readFacts(uri: vscode.Uri): Promise<ConfigRowFacts> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    if (bytes.byteLength > ROW_MAX_BYTES) return {};
+    const parsed = parseConfigText(new TextDecoder().decode(bytes));
+    if (!parsed.config) return { problem: parsed.problems[0]?.message ?? 'not a valid training config' };
+    let estimateGiB: number | undefined;
+    try {
+      estimateGiB = estimateMemory(parsed.config).totalGiB;
+    } catch {
+      // The code lens logs a failing estimate; the row just goes without one.
+    }
+    return { script: parsed.config.script, ...(estimateGiB !== undefined ? { estimateGiB } : {}) };
+  } catch (e) {
+    return { problem: `cannot read: ${e instanceof Error ? e.message : String(e)}` };
   }
 }

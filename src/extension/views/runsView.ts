@@ -7,9 +7,32 @@ import { runDescription, runRowKey } from '../../core/view/runRow';
 import { failureTitle } from '../../core/run/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
-import { runsViewOrder } from '../../core/view/runList';
+import { labelledName, runsViewOrder } from '../../core/view/runList';
+import {
+  decodeRunsViewChoice,
+  describeFilter,
+  groupRuns,
+  isFilterEmpty,
+  matchesFilter,
+  stateGroup,
+  type GroupBy,
+  type RunFilter,
+  type RunFilterItem,
+} from '../../core/view/runFilter';
 
-export type RunsNode = { kind: 'run'; id: string } | { kind: 'checkpoint'; runId: string; step: number };
+/** A run's row; `group` is the key of the group it is shown in when the view is grouped (a tagged run may be in several). */
+export type RunsNode =
+  | { kind: 'run'; id: string; group?: string }
+  | { kind: 'checkpoint'; runId: string; step: number }
+  | { kind: 'group'; key: string; title: string; count: number };
+
+/** Workspace state key of the filter and grouping, kept across reloads. */
+export const RUNS_VIEW_CHOICE_KEY = 'sdxl.runsView.choice';
+/** Minimal Memento (vscode.Memento's get/update), so tests can pass a map. */
+export interface ChoiceStore {
+  get(key: string): unknown;
+  update(key: string, value: unknown): Thenable<void>;
+}
 
 const STATE_ICONS: Record<string, [string, string?]> = {
   finished: ['pass', 'testing.iconPassed'],
@@ -23,20 +46,30 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
   private readonly lastKey = new Map<string, string>();
+  /** Each run's state group and labels: where a filtered or grouped view shows it. */
+  private readonly lastPlace = new Map<string, string>();
   // VS Code's tree finds an element to refresh by object identity, so each run (and checkpoint) must be the same object
   // every time: a fresh `{ kind: 'run', id }` passed to onDidChangeTreeData matches no row and the row never updated.
   private readonly runNodes = new Map<string, Extract<RunsNode, { kind: 'run' }>>();
   private readonly checkpointNodes = new Map<string, Extract<RunsNode, { kind: 'checkpoint' }>>();
 
-  constructor(private readonly runs: RunsController) {
+  private choice: { filter: RunFilter; groupBy: GroupBy };
+  private readonly groupNodes = new Map<string, Extract<RunsNode, { kind: 'group' }>>();
+
+  constructor(
+    private readonly runs: RunsController,
+    private readonly store?: ChoiceStore,
+  ) {
+    this.choice = decodeRunsViewChoice(store?.get(RUNS_VIEW_CHOICE_KEY));
     // Refresh a run's row only when what it shows changed, so a fast run does not flood the tree.
     this.subscription = runs.onDidChange((c) => {
       if (!c) {
         const ids = new Set(this.runs.runs().map((r) => r.id));
-        for (const id of this.runNodes.keys())
-          if (!ids.has(id)) {
-            this.runNodes.delete(id);
-            this.lastKey.delete(id);
+        for (const [key, n] of this.runNodes)
+          if (!ids.has(n.id)) {
+            this.runNodes.delete(key);
+            this.lastKey.delete(n.id);
+            this.lastPlace.delete(n.id);
           }
         for (const [key, n] of this.checkpointNodes) if (!ids.has(n.runId)) this.checkpointNodes.delete(key);
         return this.changed.fire(undefined);
@@ -44,15 +77,74 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       const key = runRowKey(c.state);
       if (this.lastKey.get(c.id) === key) return;
       this.lastKey.set(c.id, key);
+      // Filtered or grouped, a change of state or labels may move the row to another group or out of the list.
+      const place = `${stateGroup(c.state.state)}|${JSON.stringify(c.state.labels)}`;
+      const before = this.lastPlace.get(c.id);
+      this.lastPlace.set(c.id, place);
+      if ((!isFilterEmpty(this.choice.filter) || this.choice.groupBy !== 'none') && before !== place) return this.changed.fire(undefined);
+      if (this.choice.groupBy !== 'none') {
+        for (const n of this.runNodes.values()) if (n.id === c.id) this.changed.fire(n);
+        return;
+      }
       this.changed.fire(this.runNode(c.id));
     });
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.kind === 'checkpoint') return this.checkpointItem(node);
+    if (node.kind === 'group') {
+      const g = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.Expanded);
+      g.id = `group:${node.key}`;
+      g.description = `${node.count} run${node.count === 1 ? '' : 's'}`;
+      g.contextValue = 'sdxlRunGroup';
+      return g;
+    }
     const run = this.runs.get(node.id);
     if (!run) return new vscode.TreeItem('(gone)');
-    return runItem(run, this.runs.displayName(run.id));
+    const item = runItem(run, this.runs.displayName(run.id));
+    // A tagged run may be in several groups: ids must be unique in the tree.
+    if (node.group !== undefined) item.id = `${node.group}/${run.id}`;
+    return item;
+  }
+
+  /** The filter and grouping in use. */
+  get filterChoice(): { filter: RunFilter; groupBy: GroupBy } {
+    return this.choice;
+  }
+
+  /** Sets the filter and/or grouping, keeps it in workspace state and redraws the view. */
+  async setChoice(change: { filter?: RunFilter; groupBy?: GroupBy }): Promise<void> {
+    this.choice = decodeRunsViewChoice({ filter: change.filter ?? this.choice.filter, groupBy: change.groupBy ?? this.choice.groupBy });
+    await this.store?.update(RUNS_VIEW_CHOICE_KEY, this.choice);
+    this.showChoice();
+    this.changed.fire(undefined);
+  }
+
+  private filterItem(id: string): RunFilterItem | undefined {
+    const run = this.runs.get(id);
+    if (!run) return undefined;
+    const labels = run.state.labels;
+    return {
+      id,
+      name: labelledName(run.entry.record.name, run.state),
+      ...(run.entry.record.configPath ? { configPath: run.entry.record.configPath } : {}),
+      state: run.state.state,
+      tags: labels?.tags ?? [],
+      ...(labels?.note ? { note: labels.note } : {}),
+      createdAt: run.entry.record.createdAt,
+    };
+  }
+
+  /** The filter in the view's description, a message when it hides every run, and the Clear Filter action's context. */
+  private showChoice(visible?: number): void {
+    const { filter, groupBy } = this.choice;
+    const filtered = !isFilterEmpty(filter);
+    void vscode.commands.executeCommand('setContext', 'sdxl.runsFiltered', filtered || groupBy !== 'none');
+    if (!this.view) return;
+    this.view.description = describeFilter(filter, groupBy) || undefined;
+    const total = this.runs.runs().length;
+    this.view.message =
+      filtered && visible === 0 && total > 0 ? `No runs match the filter (${describeFilter(filter, 'none')}). Clear it to see all ${total}.` : undefined;
   }
 
   private checkpointItem(node: Extract<RunsNode, { kind: 'checkpoint' }>): vscode.TreeItem {
@@ -67,9 +159,18 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return item;
   }
 
-  private runNode(id: string): Extract<RunsNode, { kind: 'run' }> {
-    let n = this.runNodes.get(id);
-    if (!n) this.runNodes.set(id, (n = { kind: 'run', id }));
+  private runNode(id: string, group?: string): Extract<RunsNode, { kind: 'run' }> {
+    const key = group === undefined ? id : `${group}\u0000${id}`;
+    let n = this.runNodes.get(key);
+    if (!n) this.runNodes.set(key, (n = group === undefined ? { kind: 'run', id } : { kind: 'run', id, group }));
+    return n;
+  }
+
+  private groupNode(key: string, title: string, count: number): Extract<RunsNode, { kind: 'group' }> {
+    let n = this.groupNodes.get(key);
+    if (!n) this.groupNodes.set(key, (n = { kind: 'group', key, title, count }));
+    n.title = title;
+    n.count = count;
     return n;
   }
 
@@ -81,7 +182,27 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return runsViewOrder(this.runs.runs().map((r) => ({ id: r.id, createdAt: r.entry.record.createdAt }))).map((r) => this.runNode(r.id));
+    if (!node) {
+      const ordered = runsViewOrder(this.runs.runs().map((r) => ({ id: r.id, createdAt: r.entry.record.createdAt })));
+      const { filter, groupBy } = this.choice;
+      const items = ordered.flatMap((r) => {
+        const item = this.filterItem(r.id);
+        return item && matchesFilter(item, filter) ? [item] : [];
+      });
+      this.showChoice(items.length);
+      if (groupBy === 'none') return items.map((r) => this.runNode(r.id));
+      return groupRuns(items, groupBy).map((g) => this.groupNode(g.key, g.title, g.items.length));
+    }
+    if (node.kind === 'group') {
+      const ordered = runsViewOrder(this.runs.runs().map((r) => ({ id: r.id, createdAt: r.entry.record.createdAt })));
+      const { filter, groupBy } = this.choice;
+      if (groupBy === 'none') return [];
+      const items = ordered.flatMap((r) => {
+        const item = this.filterItem(r.id);
+        return item && matchesFilter(item, filter) ? [item] : [];
+      });
+      return (groupRuns(items, groupBy).find((g) => g.key === node.key)?.items ?? []).map((r) => this.runNode(r.id, node.key));
+    }
     if (node.kind === 'run') {
       const run = this.runs.get(node.id);
       return (run?.state.checkpoints ?? []).map((c) => this.checkpointNode(node.id, c.step));
@@ -90,7 +211,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    return node.kind === 'checkpoint' ? this.runNode(node.runId) : undefined;
+    if (node.kind === 'checkpoint') return this.runNode(node.runId);
+    if (node.kind === 'run' && node.group !== undefined) return this.groupNodes.get(node.group);
+    return undefined;
   }
 
   private view: vscode.TreeView<RunsNode> | undefined;
@@ -98,13 +221,16 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   /** The tree view showing this provider, for reveal(). */
   attach(view: vscode.TreeView<RunsNode>): vscode.TreeView<RunsNode> {
     this.view = view;
+    this.showChoice();
     return view;
   }
 
   /** Selects a run's row and scrolls to it (a run just started or resumed is added at the end, maybe out of sight). */
   reveal(id: string): void {
     // Best effort: the view may be hidden or not yet hold the row; the run shows there either way.
-    if (this.runs.get(id)) void Promise.resolve(this.view?.reveal(this.runNode(id), { select: true, focus: false })).catch(() => undefined);
+    if (!this.runs.get(id)) return;
+    const grouped = this.choice.groupBy !== 'none' ? [...this.runNodes.values()].find((n) => n.id === id && n.group !== undefined) : undefined;
+    void Promise.resolve(this.view?.reveal(grouped ?? this.runNode(id), { select: true, focus: false })).catch(() => undefined);
   }
 
   dispose(): void {
@@ -126,7 +252,7 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   const tip = new vscode.MarkdownString();
   tip
     .appendMarkdown('**')
-    .appendText(run.entry.record.name)
+    .appendText(name)
     .appendMarkdown('**')
     .appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
@@ -138,6 +264,8 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
       .appendText(
         'This machine did not create this queued run (a record committed to the repository, or queued on another machine): it starts only when you say so.',
       );
+  if (s.labels?.tags.length) tip.appendMarkdown('\n\n$(tag) ').appendText(s.labels.tags.map((t) => `#${t}`).join(' '));
+  if (s.labels?.note) tip.appendMarkdown('\n\n$(note) ').appendText(s.labels.note);
   if (s.outputDir) tip.appendMarkdown('\n\n').appendText(`output: ${s.outputDir}`);
   if (s.failure)
     tip.appendMarkdown('\n\n**').appendText(failureTitle(s.failure.class)).appendMarkdown('**: ').appendText(`${s.failure.message}\n\n${s.failure.remedy}`);

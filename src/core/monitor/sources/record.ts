@@ -6,6 +6,7 @@ import { trainerLiveness, wrapperLiveness } from '../../supervisor/liveness';
 import { systemProcesses } from '../../supervisor/processTree';
 import { outcomeWithoutExit } from '../../supervisor/unknownExit';
 import type { RunRecord } from '../../supervisor/types';
+import { labelsPath, readLabels } from '../../supervisor/runLabels';
 import type { EndInfo, RunSource, SourceContext } from './types';
 
 const LIVENESS_EVERY = 10; // passes between checks for a run whose wrapper died without exit.json
@@ -23,9 +24,12 @@ const exists = (path: string) =>
 
 export class RecordSource implements RunSource {
   readonly name = 'record';
+  /** labels.json's mtime and size when last read ('' = absent): read again only when they change. */
+  private labelsSeen: string | undefined;
 
   async poll(ctx: SourceContext): Promise<void> {
     if (!ctx.facts.launch) await this.readLaunch(ctx);
+    await this.readLabels(ctx);
     // A stop request is known before the run's dying words (KeyboardInterrupt, the launcher's CalledProcessError)
     // are read, so they are taken for a stop and not for a failure.
     if (!ctx.state.stopRequested && (await exists(ctx.files.stop))) ctx.emit({ type: 'stopRequested' });
@@ -54,6 +58,25 @@ export class RecordSource implements RunSource {
       ...(launch.outputDir ? { outputDir: launch.outputDir } : {}),
       ...(launch.numProcesses !== undefined ? { numProcesses: launch.numProcesses } : {}),
     });
+  }
+
+  /** The user's name, note and tags (labels.json), as a `labels` event whenever the file changed; a bad file is a notice. */
+  async readLabels(ctx: SourceContext): Promise<void> {
+    const path = labelsPath(ctx.recordDir);
+    const seen = await stat(path).then(
+      (st) => `${st.mtimeMs}:${st.size}`,
+      () => '',
+    );
+    // A restart forgets the state: the labels are emitted again then.
+    if (seen === this.labelsSeen && (ctx.state.labels !== null || seen === '')) return;
+    const first = this.labelsSeen === undefined;
+    this.labelsSeen = seen;
+    if (seen === '' && first) return;
+    const read = await readLabels(ctx.recordDir);
+    if (read.problems.length) ctx.warn('labels.json', read.problems.join('; '));
+    else ctx.unwarn('labels.json');
+    const l = read.labels;
+    ctx.emit({ type: 'labels', ...(l.name !== undefined ? { name: l.name } : {}), ...(l.note !== undefined ? { note: l.note } : {}), tags: l.tags });
   }
 
   private async readEnd(ctx: SourceContext): Promise<EndInfo | undefined> {
