@@ -166,7 +166,7 @@ test('sdxl_runSummary: exactly `run show --json`s object, for the real run and t
       [real, '20261129-100000-real-lora'],
       [oom, '20261129-120000-oom'],
     ] as const) {
-      const { show } = await showRun(dir, id, { recordOutputDir: readRecord(dir).outputDir! });
+      const { show } = await showRun(dir, id, { recordOutputDir: readRecord(dir).outputDir!, recordName: readRecord(dir).name });
       const text = runSummaryText(show, { name: readRecord(dir).name });
       const json = /```json\n([\s\S]*)\n```/.exec(text)![1]!;
       // The CLI's `run show ID --json` prints the same object.
