@@ -75,6 +75,8 @@ export interface RunStatusView {
   stalledSeconds?: number;
   /** accelerate's `Device:` line (`cpu`, `cuda`, `cuda:0`, `mps`): a CPU run has no GPU to chart. */
   device?: string;
+  /** Optimizer steps per epoch (from the banner, core/run/state.ts stepsPerEpoch): the loss chart's epoch averages. */
+  stepsPerEpoch?: number;
 }
 
 export interface GalleryImageView {
@@ -207,7 +209,9 @@ export type WebviewMessage =
   | { type: 'setSmoothing'; weight: number }
   | { type: 'openImage'; runId: string; uri: string }
   /** Apply the fix of the failure the banner shows to the run's config file (the host knows the fix; this only names the run). */
-  | { type: 'applyFix'; runId: string };
+  | { type: 'applyFix'; runId: string }
+  /** "Save as PNG" on a chart: the chart drawn with its title and legend, as a `data:image/png;base64,` URL; the host asks where. */
+  | { type: 'saveChartPng'; chartId: string; dataUrl: string; runLabel?: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators. Each `check*` returns undefined when valid, else a message naming the offending path. The building
@@ -300,6 +304,7 @@ const statusFields = {
   'etaSeconds?': nonNeg,
   'stalledSeconds?': nonNeg,
   'device?': str,
+  'stepsPerEpoch?': int,
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
@@ -366,6 +371,15 @@ const hostMessages: Record<HostMessage['type'], Check> = {
   select: shape({ runIds: arrayOf(nonEmptyStr) }),
 };
 
+/** The chart's id (STEP_CHARTS' or `gpu`): it names the saved file, so only a short plain word. */
+const chartId: Check = (v, w) => (typeof v === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(v) ? undefined : `${w}: expected a chart id`);
+/** The full checks (base64, PNG signature) are the host's (core/view/chartPng.ts); this one bounds what is read at all. */
+export const MAX_PNG_DATA_URL_CHARS = 12 * 1024 * 1024;
+const pngDataUrl: Check = (v, w) =>
+  typeof v === 'string' && v.startsWith('data:image/png;base64,') && v.length <= MAX_PNG_DATA_URL_CHARS
+    ? undefined
+    : `${w}: expected a data:image/png;base64, URL of at most ${MAX_PNG_DATA_URL_CHARS} characters`;
+
 const webviewMessages: Record<WebviewMessage['type'], Check> = {
   ready: shape({ protocol: int }),
   requestRun: shape({ runId: nonEmptyStr }),
@@ -377,6 +391,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   setSmoothing: shape({ weight: smoothing }),
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
   applyFix: shape({ runId: nonEmptyStr }),
+  saveChartPng: shape({ chartId: chartId, dataUrl: pngDataUrl, 'runLabel?': str }),
 };
 
 /** A message's `type` for an error text: never throws (a BigInt or a cycle would make JSON.stringify throw), never long. */

@@ -1,7 +1,7 @@
 // Maps a run's RunState (from the one reducer) onto the dashboard's view model, and works out the delta between
 // what was last sent and the state now, so the webview gets appends rather than the whole state (small lists that can
 // lose entries, such as the checkpoints, are sent whole when they change).
-import type { RunState } from '../run/state';
+import { stepsPerEpoch, type RunState } from '../run/state';
 import { clipDrop, clipDropMessage, clipSeriesOf, validationStep } from '../run/clipScores';
 import { imageKeyOf } from '../worker/clipScoreFile';
 import { seriesLength, type Series } from '../run/series';
@@ -71,6 +71,8 @@ export function statusView(s: RunState): RunStatusView {
   if (s.etaSec !== null && outcome === 'running') v.etaSeconds = s.etaSec;
   if (outcome === 'running' && s.hang) v.stalledSeconds = s.hang.sinceSec;
   if (s.device !== null) v.device = s.device;
+  const spe = stepsPerEpoch(s.banner);
+  if (spe) v.stepsPerEpoch = spe;
   return v;
 }
 
