@@ -14,7 +14,7 @@ import { h, checkbox, clear, singleSelect } from './dom';
 import { Gallery } from './gallery';
 import { GpuChart } from './gpuChart';
 import { renderBanners, renderCheckpoints, renderRunList, renderStatus } from './panels';
-import { loadUiState, saveUiState, type UiState } from './state';
+import { loadUiState, saveUiState, X_AXIS_MODES, type UiState, type XAxisMode } from './state';
 import { StepChart } from './stepChart';
 import { RunStore, type RunData } from './store';
 import { readTheme, watchTheme, type ChartTheme } from './theme';
@@ -114,6 +114,27 @@ class Dashboard {
       });
       return box;
     };
+    const xAxis = singleSelect({ 'aria-label': 'X axis of the charts', 'data-option': 'xAxis' });
+    const names: Record<XAxisMode, string> = { step: 'Step', relative: 'Relative time', wall: 'Wall time' };
+    for (const m of X_AXIS_MODES) xAxis.append(h('vscode-option', { value: m, selected: m === this.ui.xAxis || undefined }, names[m]));
+    xAxis.addEventListener('change', () => {
+      const m = X_AXIS_MODES.find((x) => x === xAxis.value);
+      if (!m || m === this.ui.xAxis) return;
+      this.ui.xAxis = m;
+      this.save();
+      this.schedule();
+    });
+    const epochBox = checkbox({
+      label: 'Epoch average',
+      checked: this.ui.epochAverage || undefined,
+      title: 'The mean loss of each epoch, at its last step',
+      'data-option': 'epochAverage',
+    });
+    epochBox.addEventListener('change', () => {
+      this.ui.epochAverage = epochBox.checked;
+      this.save();
+      this.schedule();
+    });
     const reset = h('vscode-button', { secondary: true, 'aria-label': 'Reset zoom of all charts' }, 'Reset zoom');
     reset.addEventListener('click', () => {
       this.ui.zoom = {};
@@ -128,6 +149,9 @@ class Dashboard {
       out,
       check('Log scale', 'logScale', 'Logarithmic loss axis'),
       check('Clip outliers', 'clipOutliers', 'Fit the loss axis to the 1st–99th percentile so spikes do not flatten the curve'),
+      epochBox,
+      h('label', { class: 'select-label' }, 'X axis:'),
+      xAxis,
       reset,
     );
   }
@@ -236,7 +260,7 @@ class Dashboard {
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();
     this.gallery.update(focus, this.ui);
-    this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device);
+    this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device, this.ui.xAxis, focus);
   }
 
   private renderGalleryRunSelect(): void {

@@ -5,6 +5,10 @@ import { storedState, type VsCodeApi } from './vscodeApi';
 
 export type Range = [number, number];
 
+/** The step charts' (and the GPU chart's) x axis: steps, time since the run's first step, or the local clock. */
+export type XAxisMode = 'step' | 'relative' | 'wall';
+export const X_AXIS_MODES: readonly XAxisMode[] = ['step', 'relative', 'wall'];
+
 export interface UiState {
   v: 1;
   selectedRunIds: string[];
@@ -16,10 +20,25 @@ export interface UiState {
   zoom: Record<string, Range>;
   galleryRunId?: string;
   compare: { on: boolean; a?: string; b?: string };
+  /** The x axis of every chart; the zoom is kept per choice (under `id@mode` for the time axes). */
+  xAxis: XAxisMode;
+  /** The loss chart's mean loss per epoch. */
+  epochAverage: boolean;
 }
 
 export function defaultUiState(): UiState {
-  return { v: 1, selectedRunIds: [], smoothing: 0.6, logScale: false, clipOutliers: false, tab: 0, zoom: {}, compare: { on: false } };
+  return {
+    v: 1,
+    selectedRunIds: [],
+    smoothing: 0.6,
+    logScale: false,
+    clipOutliers: false,
+    tab: 0,
+    zoom: {},
+    compare: { on: false },
+    xAxis: 'step',
+    epochAverage: true,
+  };
 }
 
 const isRange = (r: unknown): r is Range => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1];
@@ -44,6 +63,8 @@ export function loadUiState(api: VsCodeApi): UiState {
     if (typeof c.a === 'string') s.compare.a = c.a;
     if (typeof c.b === 'string') s.compare.b = c.b;
   }
+  if (typeof r.xAxis === 'string' && (X_AXIS_MODES as readonly string[]).includes(r.xAxis)) s.xAxis = r.xAxis as XAxisMode;
+  if (typeof r.epochAverage === 'boolean') s.epochAverage = r.epochAverage;
   return s;
 }
 
