@@ -75,6 +75,22 @@ export interface RunStatusView {
   stalledSeconds?: number;
   /** accelerate's `Device:` line (`cpu`, `cuda`, `cuda:0`, `mps`): a CPU run has no GPU to chart. */
   device?: string;
+  /** Wall-clock ms the run started (run.json) and ended; the newest step's time (step times, core/run/stepTimes.ts). */
+  startedAt?: number;
+  endedAt?: number;
+  lastStepAt?: number;
+  /** Seconds per step over the training time (pauses left out); `secondsPerIt` is the recent one (last ~20 steps). */
+  avgSecondsPerIt?: number;
+  /** The ETA leaves out pauses of a kind not seen yet (their length is not known). */
+  etaPartial?: boolean;
+  /** Validations and checkpoint saves so far: how many, and the seconds they held the training. */
+  validationPause?: PauseView;
+  checkpointPause?: PauseView;
+}
+
+export interface PauseView {
+  count: number;
+  seconds: number;
 }
 
 export interface GalleryImageView {
@@ -300,6 +316,13 @@ const statusFields = {
   'etaSeconds?': nonNeg,
   'stalledSeconds?': nonNeg,
   'device?': str,
+  'startedAt?': nonNeg,
+  'endedAt?': nonNeg,
+  'lastStepAt?': nonNeg,
+  'avgSecondsPerIt?': nonNeg,
+  'etaPartial?': bool,
+  'validationPause?': shape({ count: int, seconds: nonNeg }),
+  'checkpointPause?': shape({ count: int, seconds: nonNeg }),
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
