@@ -3,6 +3,8 @@
 // validated on receipt on both sides (`checkHostMessage` / `checkWebviewMessage`), because a webview is a separate
 // page whose messages must be treated as untrusted input and a version skew must never throw.
 
+import { SPEED_UNITS, type SpeedUnit } from './speed';
+
 export const DASHBOARD_PROTOCOL_VERSION = 1;
 
 /** One sample of a series: `[step, value]`. `value` may be NaN (a nan loss) but never missing. */
@@ -174,7 +176,7 @@ export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-ligh
 
 /** Everything the host sends. */
 export type HostMessage =
-  | { type: 'init'; runs: RunView[]; theme?: ThemeKind; smoothing?: number; focusRunId?: string }
+  | { type: 'init'; runs: RunView[]; theme?: ThemeKind; smoothing?: number; focusRunId?: string; speedUnit?: SpeedUnit }
   | DeltaMessage
   /** Forget a run's data (or all when runId is absent); the host follows with `init` or a full `runData`. */
   | { type: 'reset'; runId?: string }
@@ -182,7 +184,9 @@ export type HostMessage =
   | { type: 'runData'; run: RunView }
   | { type: 'theme'; theme: ThemeKind }
   /** Show exactly these runs (overlaid), as the user asked from the Runs view; unknown ids are ignored. */
-  | { type: 'select'; runIds: string[] };
+  | { type: 'select'; runIds: string[] }
+  /** The `sdxl.speedUnit` setting changed: speeds are written in this unit. */
+  | { type: 'speedUnit'; unit: SpeedUnit };
 
 /**
  * What changed in one run since the last message. Series appends whose first step is at or before the last stored
@@ -369,7 +373,7 @@ const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
 const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
 
 const hostMessages: Record<HostMessage['type'], Check> = {
-  init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str }),
+  init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str, 'speedUnit?': oneOf(SPEED_UNITS) }),
   delta: shape({
     runId: nonEmptyStr,
     'appendSeries?': seriesMap,
@@ -387,6 +391,7 @@ const hostMessages: Record<HostMessage['type'], Check> = {
   runData: shape({ run }),
   theme: shape({ theme: oneOf(THEMES) }),
   select: shape({ runIds: arrayOf(nonEmptyStr) }),
+  speedUnit: shape({ unit: oneOf(SPEED_UNITS) }),
 };
 
 const webviewMessages: Record<WebviewMessage['type'], Check> = {
