@@ -19,6 +19,7 @@ import { StepChart } from './stepChart';
 import { RunStore, type RunData } from './store';
 import { readTheme, watchTheme, type ChartTheme } from './theme';
 import { post, vscodeApi } from './vscodeApi';
+import type { SpeedUnit } from '../../src/shared/speed';
 
 class Dashboard {
   private readonly store = new RunStore();
@@ -26,6 +27,8 @@ class Dashboard {
   private readonly ui: UiState;
   private readonly restored: boolean;
   private theme: ChartTheme;
+  /** The `sdxl.speedUnit` setting, from `init` and `speedUnit`. */
+  private speedUnit: SpeedUnit = 'auto';
   private frame = 0;
   private runListSig = '';
   private readonly requested = new Set<string>();
@@ -56,6 +59,10 @@ class Dashboard {
       this.schedule();
     });
     this.build(root);
+    // The elapsed time of a running run ticks between the host's updates (the status panel alone is redrawn).
+    setInterval(() => {
+      if (this.focusRun()?.view.status.outcome === 'running') this.renderStatusPanel();
+    }, 1000);
     watchTheme(() => {
       this.theme = readTheme();
       for (const c of this.charts) c.invalidate();
@@ -163,6 +170,7 @@ class Dashboard {
         this.requested.clear();
         for (const r of msg.runs) this.store.setRun(r);
         if (!this.restored && msg.smoothing !== undefined) this.ui.smoothing = msg.smoothing;
+        if (msg.speedUnit) this.speedUnit = msg.speedUnit;
         const ids = new Set(msg.runs.map((r) => r.id));
         this.ui.selectedRunIds = this.ui.selectedRunIds.filter((id) => ids.has(id));
         const focus = msg.focusRunId && ids.has(msg.focusRunId) ? msg.focusRunId : msg.runs[0]?.id;
@@ -193,6 +201,9 @@ class Dashboard {
       }
       case 'theme':
         break; // VS Code already swaps the body classes and variables; watchTheme redraws.
+      case 'speedUnit':
+        this.speedUnit = msg.unit;
+        break;
     }
     this.schedule();
   }
@@ -256,11 +267,15 @@ class Dashboard {
     for (const c of this.charts) c.update(selected, this.ui, this.theme);
     const focus = this.focusRun();
     renderBanners(this.banners, focus);
-    renderStatus(this.status, focus);
+    this.renderStatusPanel();
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();
     this.gallery.update(focus, this.ui);
     this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device, this.ui.xAxis, focus);
+  }
+
+  private renderStatusPanel(): void {
+    renderStatus(this.status, this.focusRun(), { unit: this.speedUnit, several: this.selectedRuns().length > 1 });
   }
 
   private renderGalleryRunSelect(): void {

@@ -2,6 +2,7 @@
 import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
 import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
+import { EMPTY_TIMING, type StepTiming } from './stepTimes';
 
 /** Lifecycle: `queued` until any output; a phase while alive; one of the last three once it ended. */
 export type RunStateName = 'queued' | RunPhase | 'finished' | 'failed' | 'stopped';
@@ -96,6 +97,8 @@ export interface RunState {
   /** Wall-clock ms of the last step changes (from events' `at`), for hang detection. */
   progressTimes: number[];
   lastEventAt: number | null;
+  /** When each step was reached, the pauses, start and end (stepTimes.ts): speed and ETA come from these. */
+  timing: StepTiming;
 }
 
 export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
@@ -144,6 +147,7 @@ export function initialRunState(): RunState {
     hang: null,
     progressTimes: [],
     lastEventAt: null,
+    timing: EMPTY_TIMING,
   };
 }
 
@@ -196,6 +200,7 @@ export function copyState(s: RunState): RunState {
     hang: s.hang,
     progressTimes: s.progressTimes,
     lastEventAt: s.lastEventAt,
+    timing: s.timing,
   };
   return c;
 }

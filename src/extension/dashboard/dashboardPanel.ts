@@ -16,6 +16,13 @@ import { containPath } from '../../core/util/pathContainment';
 import { runFolders } from '../../core/supervisor/runFolders';
 import { errText } from '../../core/util/errText';
 import { chartPngFileName, decodeChartPng } from '../../core/view/chartPng';
+import { onDidChangeSettings, setting } from '../settings';
+import { isSpeedUnit, type SpeedUnit } from '../../shared/speed';
+
+function speedUnit(): SpeedUnit {
+  const u = setting('speedUnit');
+  return isSpeedUnit(u) ? u : 'auto';
+}
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -44,6 +51,9 @@ export class DashboardHost implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       runs.onDidChange((c) => this.onRunChange(c)),
+      onDidChangeSettings((changed) => {
+        if (changed.has('speedUnit') && this.ready) this.post({ type: 'speedUnit', unit: speedUnit() });
+      }),
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
           const saved = (state as PanelState | undefined)?.selectedRunIds;
@@ -186,7 +196,7 @@ export class DashboardHost implements vscode.Disposable {
       return tracker.full(r.state, this.meta(r));
     });
     const smoothing = this.context.workspaceState.get<number>('sdxl.dashboard.smoothing');
-    this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}) });
+    this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}), speedUnit: speedUnit() });
   }
 
   private sendRun(id: string): void {

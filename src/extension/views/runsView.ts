@@ -8,6 +8,14 @@ import { failureTitle } from '../../core/run/failure';
 import type { RunsController, RunView } from '../runs/runsController';
 import { isSimulated } from '../runs/simulation';
 import { runsViewOrder } from '../../core/view/runList';
+import { isSpeedUnit } from '../../shared/speed';
+import { onDidChangeSettings, setting } from '../settings';
+
+/** The `sdxl.speedUnit` setting, checked. */
+const speedUnit = () => {
+  const u = setting('speedUnit');
+  return isSpeedUnit(u) ? u : 'auto';
+};
 
 export type RunsNode = { kind: 'run'; id: string } | { kind: 'checkpoint'; runId: string; step: number };
 
@@ -22,6 +30,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  private readonly unitWatch = onDidChangeSettings((changed) => {
+    if (changed.has('speedUnit')) this.changed.fire(undefined);
+  });
   private readonly lastKey = new Map<string, string>();
   // VS Code's tree finds an element to refresh by object identity, so each run (and checkpoint) must be the same object
   // every time: a fresh `{ kind: 'run', id }` passed to onDidChangeTreeData matches no row and the row never updated.
@@ -41,7 +52,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         for (const [key, n] of this.checkpointNodes) if (!ids.has(n.runId)) this.checkpointNodes.delete(key);
         return this.changed.fire(undefined);
       }
-      const key = runRowKey(c.state);
+      const key = runRowKey(c.state, speedUnit());
       if (this.lastKey.get(c.id) === key) return;
       this.lastKey.set(c.id, key);
       this.changed.fire(this.runNode(c.id));
@@ -109,6 +120,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   dispose(): void {
     this.subscription.dispose();
+    this.unitWatch.dispose();
     this.changed.dispose();
   }
 }
@@ -118,7 +130,8 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   const sim = isSimulated(run.entry.record);
   const item = new vscode.TreeItem(name, s.checkpoints.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = run.id;
-  item.description = runDescription(run.entry, run.state);
+  const unit = speedUnit();
+  item.description = runDescription(run.entry, run.state, unit);
   const [icon, color] = STATE_ICONS[s.state] ?? ['sync~spin'];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = isEnded(s) ? 'sdxlRun.ended' : s.state === 'queued' ? 'sdxlRun.queued' : 'sdxlRun.live';
@@ -131,7 +144,7 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
     .appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
   else
-    tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+    tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
   if (run.entry.foreign)
     tip
       .appendMarkdown('\n\n')
