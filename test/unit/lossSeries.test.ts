@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agreesAtPrecision, epochAverages, epochOfStep, printedDigits, sameLossSeries, shownLossSeries, significantDigits } from '../../src/shared/lossSeries';
 import type { Table } from '../../src/shared/stepTime';
+import { join } from 'node:path';
+import { summarizePath } from '../../src/core/monitor/summarize';
+import { seriesLength, seriesPoints, type Series } from '../../src/core/run/series';
+
+const FIX = join(__dirname, '..', 'fixtures', 'real-v0.27.2');
 
 const table = (pts: [number, number][]): Table => ({ xs: pts.map((p) => p[0]), ys: pts.map((p) => p[1]), n: pts.length });
 /** What tqdm's postfix prints of a float ('{:.3g}'), read back as a number. */
@@ -112,4 +117,23 @@ test('epoch averages: the mean per epoch at its last logged step; the epoch unde
     { xs: [2], ys: [2] },
   );
   assert.deepEqual(epochAverages(t, 0, true), { xs: [], ys: [] });
+});
+
+test("the real DreamBooth LoRA run (diffusers v0.27.2): the event file's loss and the console's loss=1.12 are one series", async () => {
+  const asTable = (s: Series): Table => {
+    const p = seriesPoints(s);
+    return { xs: p.map((x) => x.step), ys: p.map((x) => x.value), n: p.length };
+  };
+  for (const which of ['pty', 'pipe']) {
+    const events = (await summarizePath(join(FIX, `output-${which}`))).state;
+    const consoleLog = (await summarizePath(join(FIX, `console-${which}.log`))).state;
+    // DreamBooth logs `loss` to the event files; the dashboard shows it as train_loss (dashboardModel seriesOf).
+    const trainLoss = seriesLength(events.loss.train_loss) > 0 ? events.loss.train_loss : events.scalars.loss!;
+    const eventFile = asTable(trainLoss);
+    const printedLoss = asTable(consoleLog.loss.step_loss);
+    assert.equal(eventFile.n, 6, which);
+    assert.equal(printedLoss.n, 6, which);
+    assert.ok(sameLossSeries(eventFile, printedLoss), which);
+    assert.deepEqual(shownLossSeries(eventFile, printedLoss), ['train_loss'], which);
+  }
 });
