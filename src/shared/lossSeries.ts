@@ -27,38 +27,69 @@ export function agreesAtPrecision(full: number, printed: number, digits: number)
 }
 
 /**
- * True when the event file's series and the console's carry the same numbers: over the steps both have reached, the
+ * Whether the event file's series and the console's carry the same numbers: over the steps both have reached, the
  * same steps, and every value equal at the console's printed precision. One may run ahead of the other (the event file
- * is flushed every so often), so only the common range counts; no common step is not "the same".
+ * is flushed every so often), so only the common range counts; no common step is not "the same". Incremental: a
+ * growing series costs only its new points (the webview asks after every delta); `reset` when a series was rewritten.
  */
-export function sameLossSeries(eventFile: Table, console: Table): boolean {
-  if (eventFile.n === 0 || console.n === 0) return false;
-  const lo = Math.max(eventFile.xs[0]!, console.xs[0]!);
-  const hi = Math.min(eventFile.xs[eventFile.n - 1]!, console.xs[console.n - 1]!);
-  if (hi < lo) return false;
-  const digits = printedDigits(console);
-  let i = 0;
-  let j = 0;
-  while (i < eventFile.n && eventFile.xs[i]! < lo) i++;
-  while (j < console.n && console.xs[j]! < lo) j++;
-  let common = 0;
-  while (i < eventFile.n && j < console.n && eventFile.xs[i]! <= hi && console.xs[j]! <= hi) {
-    if (eventFile.xs[i] !== console.xs[j]) return false;
-    if (!agreesAtPrecision(eventFile.ys[i]!, console.ys[j]!, digits)) return false;
-    common++;
-    i++;
-    j++;
+export class LossAgreement {
+  private i = 0;
+  private j = 0;
+  private digits = 1;
+  private digitsSeen = 0;
+  private common = 0;
+  private differs = false;
+
+  reset(): void {
+    this.i = this.j = this.common = this.digitsSeen = 0;
+    this.digits = 1;
+    this.differs = false;
   }
-  // One ran out inside the common range while the other still has steps there: different step sets.
-  if ((i < eventFile.n && eventFile.xs[i]! <= hi) || (j < console.n && console.xs[j]! <= hi)) return false;
-  return common > 0;
+
+  same(eventFile: Table, console: Table): boolean {
+    if (eventFile.n < this.i || console.n < this.j || console.n < this.digitsSeen) this.reset();
+    if (this.differs) return false;
+    if (eventFile.n === 0 || console.n === 0) return false;
+    // The console's printed precision so far; more digits than before makes the earlier comparisons too loose.
+    let d = this.digits;
+    for (let k = this.digitsSeen; k < console.n && d < 17; k++) d = Math.max(d, significantDigits(console.ys[k]!));
+    this.digitsSeen = console.n;
+    if (d !== this.digits) {
+      const seen = this.digitsSeen;
+      this.reset();
+      this.digits = d;
+      this.digitsSeen = seen;
+    }
+    const lo = Math.max(eventFile.xs[0]!, console.xs[0]!);
+    let { i, j } = this;
+    if (i === 0) while (i < eventFile.n && eventFile.xs[i]! < lo) i++;
+    if (j === 0) while (j < console.n && console.xs[j]! < lo) j++;
+    while (i < eventFile.n && j < console.n) {
+      // A step one has and the other lacks, with both series past it: different step sets.
+      if (eventFile.xs[i] !== console.xs[j] || !agreesAtPrecision(eventFile.ys[i]!, console.ys[j]!, this.digits)) {
+        this.differs = true;
+        return false;
+      }
+      this.common++;
+      i++;
+      j++;
+    }
+    this.i = i;
+    this.j = j;
+    return this.common > 0;
+  }
+}
+
+/** One-off LossAgreement: the two series carry the same numbers (see there). */
+export function sameLossSeries(eventFile: Table, console: Table): boolean {
+  return new LossAgreement().same(eventFile, console);
 }
 
 /** Which loss series the chart draws: both, or the one that has reached further (the event file's on a tie). */
-export function shownLossSeries(eventFile: Table | undefined, console: Table | undefined): ('train_loss' | 'step_loss')[] {
+export function shownLossSeries(eventFile: Table | undefined, console: Table | undefined, agreement = new LossAgreement()): ('train_loss' | 'step_loss')[] {
   if (!eventFile || eventFile.n === 0) return console && console.n > 0 ? ['step_loss'] : [];
   if (!console || console.n === 0) return ['train_loss'];
-  if (!sameLossSeries(eventFile, console)) return ['train_loss', 'step_loss'];
+  if (!agreement.same(eventFile, console)) return ['train_loss', 'step_loss'];
   return console.xs[console.n - 1]! > eventFile.xs[eventFile.n - 1]! ? ['step_loss'] : ['train_loss'];
 }
 

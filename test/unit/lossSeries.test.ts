@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreesAtPrecision, epochAverages, epochOfStep, printedDigits, sameLossSeries, shownLossSeries, significantDigits } from '../../src/shared/lossSeries';
+import {
+  agreesAtPrecision,
+  epochAverages,
+  LossAgreement,
+  epochOfStep,
+  printedDigits,
+  sameLossSeries,
+  shownLossSeries,
+  significantDigits,
+} from '../../src/shared/lossSeries';
 import type { Table } from '../../src/shared/stepTime';
 import { join } from 'node:path';
 import { summarizePath } from '../../src/core/monitor/summarize';
@@ -83,6 +92,18 @@ test('different steps within the common range keep both; no common step keeps bo
   assert.deepEqual(shownLossSeries(a, undefined), ['train_loss']);
   assert.deepEqual(shownLossSeries(undefined, a), ['step_loss']);
   assert.deepEqual(shownLossSeries(undefined, undefined), []);
+});
+
+test('LossAgreement follows growing series point by point, and a difference that arrives later splits them', () => {
+  const full = Array.from({ length: 40 }, (_, i) => [i + 1, f32(0.5 - i * 0.003)] as [number, number]);
+  const consoleLoss = full.map(([s, v]) => [s, printed(v)] as [number, number]);
+  const agreement = new LossAgreement();
+  for (let n = 1; n <= 30; n++) assert.ok(agreement.same(table(full.slice(0, n)), table(consoleLoss.slice(0, n + 5))), `n=${n}`);
+  consoleLoss[33] = [34, 0.9];
+  assert.ok(!agreement.same(table(full), table(consoleLoss)), 'step 34 differs');
+  // A rewritten series (a resumed run) is checked again from the start after a reset.
+  agreement.reset();
+  assert.ok(agreement.same(table(full.slice(0, 33)), table(consoleLoss.slice(0, 33))));
 });
 
 test('epochs from steps: steps 1..spe are epoch 0', () => {

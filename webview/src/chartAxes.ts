@@ -3,7 +3,7 @@
 // spacing and labels that read as times, and the loss chart's derived series (dedup, epoch average).
 import type uPlot from 'uplot';
 import { STEP_TIME_SERIES } from '../../src/shared/dashboardProtocol';
-import { epochAverages, shownLossSeries } from '../../src/shared/lossSeries';
+import { epochAverages, LossAgreement, shownLossSeries } from '../../src/shared/lossSeries';
 import { interpolate, mapAscending, type Table } from '../../src/shared/stepTime';
 import { Column, type RunData } from './store';
 import type { XAxisMode } from './state';
@@ -45,7 +45,7 @@ export function xColumn(run: RunData, column: Column, mode: XAxisMode): ArrayLik
   const t = stepTimes(run);
   if (!t) return undefined;
   const last = column.n > 0 ? column.xs[column.n - 1] : 0;
-  const key = `${mode}/${column.n}/${last}/${t.n}/${t.ys[t.n - 1]}`;
+  const key = `${mode}/${column.n}/${last}/${column.rewrites}/${t.n}/${t.ys[t.n - 1]}`;
   const known = mapped.get(column);
   if (known?.key === key) return known.xs;
   const xs = mapAscending(column.xs, column.n, t, known && known.xs.length >= column.n ? known.xs : new Float64Array(column.xs.length));
@@ -55,25 +55,31 @@ export function xColumn(run: RunData, column: Column, mode: XAxisMode): ArrayLik
   return xs;
 }
 
-const lossChoice = new WeakMap<RunData, { key: string; names: string[] }>();
+const lossChoice = new WeakMap<RunData, { key: string; names: string[]; agreement: LossAgreement; rewrites: string }>();
 
 /** The loss series to draw for `run`: one when the console's and the event file's carry the same numbers. */
 export function shownLoss(run: RunData): string[] {
   const tl = run.columns.get('train_loss');
   const sl = run.columns.get('step_loss');
-  const key = `${tl?.n ?? 0}/${tl?.last() ?? ''}/${sl?.n ?? 0}/${sl?.last() ?? ''}`;
-  const known = lossChoice.get(run);
+  const key = `${tl?.n ?? 0}/${tl?.last() ?? ''}/${tl?.rewrites ?? 0}/${sl?.n ?? 0}/${sl?.last() ?? ''}/${sl?.rewrites ?? 0}`;
+  const rewrites = `${tl?.rewrites ?? 0}/${sl?.rewrites ?? 0}`;
+  let known = lossChoice.get(run);
   if (known?.key === key) return known.names;
-  const names = shownLossSeries(tl, sl);
-  lossChoice.set(run, { key, names });
-  return names;
+  // The agreement is checked incrementally over new points; a rewritten tail (a resume) checks again from the start.
+  if (!known) known = { key: '', names: [], agreement: new LossAgreement(), rewrites };
+  if (known.rewrites !== rewrites) known.agreement.reset();
+  known.key = key;
+  known.rewrites = rewrites;
+  known.names = shownLossSeries(tl, sl, known.agreement);
+  lossChoice.set(run, known);
+  return known.names;
 }
 
 const epochCols = new WeakMap<Column, { key: string; column: Column }>();
 
 /** The mean of `column` per epoch, at each epoch's last step; the epoch under way only once the run has ended. */
 export function epochColumn(column: Column, stepsPerEpoch: number, ended: boolean): Column {
-  const key = `${column.n}/${column.last()}/${stepsPerEpoch}/${ended}`;
+  const key = `${column.n}/${column.last()}/${column.rewrites}/${stepsPerEpoch}/${ended}`;
   const known = epochCols.get(column);
   if (known?.key === key) return known.column;
   const avg = epochAverages(column, stepsPerEpoch, ended);
