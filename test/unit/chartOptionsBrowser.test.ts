@@ -242,6 +242,7 @@ test('the GPU chart follows the choice: on steps each sample sits at the step re
   assert.equal(x0, 1);
   assert.ok(x1 > 590 && x1 < 600, `the last sample maps to step ${x1}`);
   for (const t of await json<string[]>('gpu', 'x-ticks')) assert.match(t, /^\d+$/);
+  await page.screenshot({ path: join(ROOT, 'test-results', 'chart-options-gpu-step.png'), fullPage: true });
   await setXAxis('wall', 'gpu');
   await until('gpu', 'x-range', (v) => v === JSON.stringify([T0 / 1000, T0 / 1000 + 1495]), 'wall time in seconds');
   for (const t of await json<string[]>('gpu', 'x-ticks')) assert.match(t, /^\d\d:\d\d:\d\d$/);
