@@ -200,7 +200,11 @@ export class StepChart {
     const hasData = this.lines.length > 0;
     this.emptyEl.hidden = hasData;
     this.plotEl.hidden = !hasData;
-    if (this.pinnedMode !== this.ui.xAxis) this.pinned = undefined;
+    // A pin is an x on one axis: another axis choice drops it.
+    if (this.pinned !== undefined && this.pinnedMode !== this.ui.xAxis) {
+      this.pinned = undefined;
+      this.el.dataset.pinned = '';
+    }
     if (!hasData || width === 0) {
       if (!hasData) {
         this.u?.destroy();
