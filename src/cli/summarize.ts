@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { summarizePath, type RunSummary } from '../core/monitor/summarize';
 import { failureTitle } from '../core/run/failure';
+import { formatDuration, formatSpeed, type SpeedUnit } from '../core/view/format';
 import { envSecrets } from '../core/util/redact';
 import { parseFlags, UsageError, type CliIo } from './io';
 
@@ -18,7 +19,7 @@ export async function summarizeCommand(args: string[], io: CliIo): Promise<numbe
 }
 
 /** The text form of a summary (also `run show`'s). */
-export function summaryText(s: RunSummary, source: string): string {
+export function summaryText(s: RunSummary, source: string, unit: SpeedUnit = 'auto'): string {
   const fmt = (v: number | null) => (v === null ? '?' : String(v));
   const lines = [
     `script:      ${s.script ?? 'unknown'} (from ${source === 'record' ? 'run record' : source === 'outputDir' ? 'output_dir' : 'console log'})`,
@@ -31,6 +32,16 @@ export function summaryText(s: RunSummary, source: string): string {
     lines.push(`failure:     ${failureTitle(s.failure.class)} (${s.failure.class}): ${s.failure.message}`, `remedy:      ${s.failure.remedy}`);
     if (s.failure.configKey) lines.push(`config key:  ${s.failure.configKey}`);
   }
+  const t = s.time;
+  const dur = (v: number | null) => (v === null ? '?' : formatDuration(v));
+  const clock = [t.startedAt ? `started ${t.startedAt}` : '', t.durationSec !== null ? `${t.endedAt ? 'took' : 'elapsed'} ${dur(t.durationSec)}` : ''];
+  if (clock.some(Boolean)) lines.push(`time:        ${clock.filter(Boolean).join(', ')}`);
+  if (t.avgSecPerStep !== null)
+    lines.push(
+      `speed:       ${formatSpeed(t.avgSecPerStep, unit)} average, ${formatSpeed(t.recentSecPerStep, unit)} recent (validations and saves left out)${t.etaSec !== null ? `; ETA ${dur(t.etaSec)}` : ''}`,
+    );
+  if (t.validations.count || t.checkpointSaves.count)
+    lines.push(`pauses:      ${t.validations.count} validations ${dur(t.validations.pauseSec)}, ${t.checkpointSaves.count} saves ${dur(t.checkpointSaves.pauseSec)}`);
   if (s.clip) {
     const shown = s.clip.validations.map((v) => `${v.tag === 'test' ? 'test' : v.step !== null ? `step ${v.step}` : `epoch ${v.epoch}`} ${v.mean.toFixed(1)}`);
     lines.push(`CLIP score:  ${shown.join(', ')} (mean per validation; ${s.clip.model})`);

@@ -7,6 +7,8 @@ interface SettingSpec {
   default: boolean | number | string;
   /** Numbers: the smallest allowed (package.json's `minimum`); a smaller value is read as this. */
   minimum?: number;
+  /** Strings: the allowed values (package.json's `enum`); another value is read as the default. */
+  enum?: readonly string[];
 }
 
 /** Every `sdxl.*` setting, without the `sdxl.` prefix. */
@@ -22,6 +24,7 @@ export const SETTINGS = {
   'clip.model': { type: 'string', default: 'Xenova/clip-vit-base-patch32' },
   'clip.scoreValidationImages': { type: 'boolean', default: true },
   'clip.scoreDatasetCaptions': { type: 'boolean', default: true },
+  speedUnit: { type: 'string', default: 'auto', enum: ['auto', 'it/s', 's/it'] },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -49,7 +52,7 @@ export function settingValue<K extends SettingKey>(key: K, raw: unknown): Settin
     case 'boolean':
       return (typeof raw === 'boolean' ? raw : fallback) as SettingValue<K>;
     case 'string':
-      return (typeof raw === 'string' && raw !== '' ? raw : fallback) as SettingValue<K>;
+      return (typeof raw === 'string' && raw !== '' && (!spec.enum || spec.enum.includes(raw)) ? raw : fallback) as SettingValue<K>;
     case 'number': {
       if (typeof raw !== 'number' || !Number.isFinite(raw)) return fallback;
       return (spec.minimum !== undefined ? Math.max(spec.minimum, raw) : raw) as SettingValue<K>;

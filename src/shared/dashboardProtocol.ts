@@ -3,6 +3,8 @@
 // validated on receipt on both sides (`checkHostMessage` / `checkWebviewMessage`), because a webview is a separate
 // page whose messages must be treated as untrusted input and a version skew must never throw.
 
+import { SPEED_UNITS, type SpeedUnit } from './speed';
+
 export const DASHBOARD_PROTOCOL_VERSION = 1;
 
 /** One sample of a series: `[step, value]`. `value` may be NaN (a nan loss) but never missing. */
@@ -75,6 +77,24 @@ export interface RunStatusView {
   stalledSeconds?: number;
   /** accelerate's `Device:` line (`cpu`, `cuda`, `cuda:0`, `mps`): a CPU run has no GPU to chart. */
   device?: string;
+  /** Wall-clock ms the run started (run.json) and ended; the newest step's time (step times, core/run/stepTimes.ts). */
+  startedAt?: number;
+  endedAt?: number;
+  lastStepAt?: number;
+  /** Seconds per step over the training time (pauses left out); `secondsPerIt` is the recent one (last ~20 steps). */
+  avgSecondsPerIt?: number;
+  /** The ETA leaves out pauses of a kind not seen yet (their length is not known). */
+  etaPartial?: boolean;
+  /** Validations and checkpoint saves so far: how many, and the seconds they held the training. */
+  validationPause?: PauseView;
+  checkpointPause?: PauseView;
+  /** Optimizer steps per epoch (from the banner, core/run/state.ts stepsPerEpoch): the loss chart's epoch averages. */
+  stepsPerEpoch?: number;
+}
+
+export interface PauseView {
+  count: number;
+  seconds: number;
 }
 
 export interface GalleryImageView {
@@ -161,7 +181,7 @@ export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-ligh
 
 /** Everything the host sends. */
 export type HostMessage =
-  | { type: 'init'; runs: RunView[]; theme?: ThemeKind; smoothing?: number; focusRunId?: string }
+  | { type: 'init'; runs: RunView[]; theme?: ThemeKind; smoothing?: number; focusRunId?: string; speedUnit?: SpeedUnit }
   | DeltaMessage
   /** Forget a run's data (or all when runId is absent); the host follows with `init` or a full `runData`. */
   | { type: 'reset'; runId?: string }
@@ -169,7 +189,9 @@ export type HostMessage =
   | { type: 'runData'; run: RunView }
   | { type: 'theme'; theme: ThemeKind }
   /** Show exactly these runs (overlaid), as the user asked from the Runs view; unknown ids are ignored. */
-  | { type: 'select'; runIds: string[] };
+  | { type: 'select'; runIds: string[] }
+  /** The `sdxl.speedUnit` setting changed: speeds are written in this unit. */
+  | { type: 'speedUnit'; unit: SpeedUnit };
 
 /**
  * What changed in one run since the last message. Series appends whose first step is at or before the last stored
@@ -212,7 +234,9 @@ export type WebviewMessage =
   | { type: 'setSmoothing'; weight: number }
   | { type: 'openImage'; runId: string; uri: string }
   /** Apply the fix of the failure the banner shows to the run's config file (the host knows the fix; this only names the run). */
-  | { type: 'applyFix'; runId: string };
+  | { type: 'applyFix'; runId: string }
+  /** "Save as PNG" on a chart: the chart drawn with its title and legend, as a `data:image/png;base64,` URL; the host asks where. */
+  | { type: 'saveChartPng'; chartId: string; dataUrl: string; runLabel?: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators. Each `check*` returns undefined when valid, else a message naming the offending path. The building
@@ -305,6 +329,14 @@ const statusFields = {
   'etaSeconds?': nonNeg,
   'stalledSeconds?': nonNeg,
   'device?': str,
+  'startedAt?': nonNeg,
+  'endedAt?': nonNeg,
+  'lastStepAt?': nonNeg,
+  'avgSecondsPerIt?': nonNeg,
+  'etaPartial?': bool,
+  'validationPause?': shape({ count: int, seconds: nonNeg }),
+  'checkpointPause?': shape({ count: int, seconds: nonNeg }),
+  'stepsPerEpoch?': int,
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));
@@ -353,7 +385,7 @@ const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
 const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
 
 const hostMessages: Record<HostMessage['type'], Check> = {
-  init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str }),
+  init: shape({ runs: arrayOf(run), 'theme?': oneOf(THEMES), 'smoothing?': smoothing, 'focusRunId?': str, 'speedUnit?': oneOf(SPEED_UNITS) }),
   delta: shape({
     runId: nonEmptyStr,
     'appendSeries?': seriesMap,
@@ -372,7 +404,17 @@ const hostMessages: Record<HostMessage['type'], Check> = {
   runData: shape({ run }),
   theme: shape({ theme: oneOf(THEMES) }),
   select: shape({ runIds: arrayOf(nonEmptyStr) }),
+  speedUnit: shape({ unit: oneOf(SPEED_UNITS) }),
 };
+
+/** The chart's id (STEP_CHARTS' or `gpu`): it names the saved file, so only a short plain word. */
+const chartId: Check = (v, w) => (typeof v === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(v) ? undefined : `${w}: expected a chart id`);
+/** The full checks (base64, PNG signature) are the host's (core/view/chartPng.ts); this one bounds what is read at all. */
+export const MAX_PNG_DATA_URL_CHARS = 12 * 1024 * 1024;
+const pngDataUrl: Check = (v, w) =>
+  typeof v === 'string' && v.startsWith('data:image/png;base64,') && v.length <= MAX_PNG_DATA_URL_CHARS
+    ? undefined
+    : `${w}: expected a data:image/png;base64, URL of at most ${MAX_PNG_DATA_URL_CHARS} characters`;
 
 const webviewMessages: Record<WebviewMessage['type'], Check> = {
   ready: shape({ protocol: int }),
@@ -385,6 +427,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   setSmoothing: shape({ weight: smoothing }),
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
   applyFix: shape({ runId: nonEmptyStr }),
+  saveChartPng: shape({ chartId: chartId, dataUrl: pngDataUrl, 'runLabel?': str }),
 };
 
 /** A message's `type` for an error text: never throws (a BigInt or a cycle would make JSON.stringify throw), never long. */

@@ -60,12 +60,17 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     await vs.runCommand('View: Close All Editors');
     step('banner fix → config');
 
-    // --- A click on the loss chart opens the console log at the progress bar line of the step clicked.
+    // --- A click on the loss chart pins its read-out (the dashboard stays); the read-out's "Open console at step N"
+    // opens the console log at the progress bar line of that step.
     const dash = await openDashboardFromRow(vs, row);
     const over = dash.locator('section.chart[data-chart="loss"] .u-over');
     const box = (await over.boundingBox())!;
     await over.hover({ position: { x: box.width * 0.5, y: box.height / 2 } });
     await over.click({ position: { x: box.width * 0.5, y: box.height / 2 } });
+    const openAtStep = dash.locator('section.chart[data-chart="loss"] vscode-button[data-action="open-console"]');
+    await openAtStep.waitFor();
+    assert.match((await openAtStep.textContent()) ?? '', /^Open console at step \d+$/);
+    await openAtStep.click();
     await vs.activeTab.filter({ hasText: 'console.log' }).waitFor();
     // The reopened file first shows the cursor where it was left (the failure line), then moves: wait for the move.
     let seen = '';
@@ -83,7 +88,7 @@ test('run actions: failing line from the banner, a step from the chart, Resume F
     });
     assert.ok(stepLine !== line, 'not the failure line any more');
     await vs.runCommand('View: Close All Editors');
-    step('chart click → console line');
+    step('chart click → pinned read-out → console line');
 
     // --- Resume From Here on checkpoint-10 (not the newest): a new run resumes from exactly that checkpoint.
     await vs.runCommand('SDXL: Focus on Runs View');

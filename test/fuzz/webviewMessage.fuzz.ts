@@ -16,6 +16,7 @@ const VALID: WebviewMessage[] = [
   { type: 'shownRuns', runIds: ['a'] },
   { type: 'setSmoothing', weight: 0.6 },
   { type: 'openImage', runId: 'r1', uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' },
+  { type: 'saveChartPng', chartId: 'loss', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
 ];
 const TYPES = [...VALID.map((m) => m.type), 'init', 'delta', '', 'READY', '__proto__', 'constructor', 'toString', 'hasOwnProperty'];
 const KEYS = ['type', 'runId', 'runIds', 'line', 'step', 'path', 'weight', 'uri', 'protocol', '__proto__', 'constructor', 'prototype', ''];
@@ -122,6 +123,11 @@ function assertUsable(m: Record<string, unknown>): void {
       break;
     case 'openImage':
       assert.ok(isNonEmpty(m.runId) && isNonEmpty(m.uri));
+      break;
+    case 'saveChartPng':
+      assert.ok(typeof m.chartId === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(m.chartId), 'a chart id fit for a file name');
+      assert.ok(typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,'));
+      assert.ok(m.runLabel === undefined || typeof m.runLabel === 'string');
       break;
     default:
       assert.fail(`accepted a message of unknown type ${String(m.type)}`);

@@ -22,7 +22,7 @@ function training(steps: number, from = 1): RunEvent[] {
   for (let s = from; s < from + steps; s++) {
     out.push({ type: 'progress', step: s, total: 30, rateItPerSec: 0.5, elapsedSec: s * 2, remainingSec: (30 - s) * 2 });
     out.push({ type: 'postfix', step: s, stepLoss: 1 / s, lr: 1e-4 });
-    out.push({ type: 'scalar', tag: 'train_loss', step: s, value: 2 / s, wallTime: 1000 + s });
+    out.push({ type: 'scalar', tag: 'train_loss', step: s, value: 2 / s, wallTime: 1000 + 2 * s });
   }
   return out;
 }
@@ -38,7 +38,9 @@ test('a full view carries series, status, markers and gallery', () => {
   assert.equal(v.series.train_loss!.length, 12);
   assert.deepEqual(v.series.train_loss![11], [12, 2 / 12]);
   assert.ok(v.series.step_loss!.length >= 11);
-  assert.deepEqual(v.series.sec_per_it![0], [1, 2], 'the throughput chart gets seconds per step');
+  // From the step times (the event files' wall times, 2 s apart): the first step has no earlier time to count from.
+  assert.deepEqual(v.series.sec_per_it![0], [2, 2], 'the throughput chart gets seconds per step');
+  assert.deepEqual(v.series.step_time![0], [1, 1_002_000], 'step_time: when each step was reached, wall ms');
   assert.equal(v.status.outcome, 'running');
   assert.equal(v.status.step, 12);
   assert.equal(v.status.totalSteps, 30);

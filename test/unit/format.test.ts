@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeRun, formatBytes, formatDuration, formatRate, runDisplayName } from '../../src/core/view/format';
 import { initialRunState, type RunState } from '../../src/core/run/state';
+import { reduceAll } from '../../src/core/run/reducer';
+import type { RunEvent } from '../../src/core/run/events';
 
 test('durations as tqdm prints them, rates as trainers say them, sizes in binary units', () => {
   assert.equal(formatDuration(0), '00:00');
@@ -21,7 +23,14 @@ test('durations as tqdm prints them, rates as trainers say them, sizes in binary
 
 test('a run in one line: progress, rate and ETA while training, the outcome after', () => {
   const s = (patch: Partial<RunState>): RunState => ({ ...initialRunState(), ...patch });
-  assert.equal(describeRun(s({ state: 'training', step: 12, totalSteps: 100, rateItPerSec: 0.5, etaSec: 176 })), '12/100 · 2.00 s/it · ETA 02:56');
+  // Speed and ETA come from the step times (here the event files' wall times, a step every 2 s), not tqdm's rate.
+  const steps: RunEvent[] = [{ type: 'phase', phase: 'training' }];
+  for (let i = 1; i <= 12; i++) {
+    steps.push({ type: 'progress', step: i, total: 100, rateItPerSec: 5, remainingSec: 1 });
+    steps.push({ type: 'scalar', tag: 'train_loss', step: i, value: 1, wallTime: 1000 + 2 * i });
+  }
+  assert.equal(describeRun(reduceAll(steps)), '12/100 · 2.00 s/it · ETA 02:56');
+  assert.equal(describeRun(reduceAll(steps), 'it/s'), '12/100 · 0.50 it/s · ETA 02:56');
   assert.equal(
     describeRun(s({ state: 'training', step: 12, totalSteps: 100, rateItPerSec: 0.5, hang: { sinceSec: 605, typicalStepSec: 2 } })),
     '12/100 · stalled: no step for 10:05',

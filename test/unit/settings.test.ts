@@ -11,6 +11,7 @@ interface Contributed {
   type: string;
   default: unknown;
   minimum?: number;
+  enum?: string[];
 }
 
 const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as {
@@ -35,7 +36,8 @@ test('every contributed setting is in the settings table, and every table entry 
 test('each setting has the same type, default and minimum in the table as in package.json', () => {
   for (const key of SETTING_KEYS) {
     const c = contributed[`${SETTING_SECTION}.${key}`]!;
-    const spec: { type: string; default: unknown; minimum?: number } = SETTINGS[key];
+    const spec: { type: string; default: unknown; minimum?: number; enum?: readonly string[] } = SETTINGS[key];
+    assert.deepEqual(spec.enum, c.enum, `${key}: enum`);
     assert.equal(spec.type, c.type, `${key}: type`);
     assert.deepEqual(spec.default, c.default, `${key}: default`);
     assert.equal(spec.minimum, c.minimum, `${key}: minimum`);
@@ -55,6 +57,8 @@ test('a value missing, of another type or below its minimum reads as the default
     ['stopGracePeriodSeconds', '10', 10],
     ['hangFactor', Number.NaN, 20],
     ['hangFactor', 1, 2],
+    ['speedUnit', 's/it', 's/it'],
+    ['speedUnit', 'steps/hour', 'auto'],
   ];
   for (const [key, raw, want] of cases) assert.equal(settingValue(key, raw), want, `${key} = ${JSON.stringify(raw)}`);
 });

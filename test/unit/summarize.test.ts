@@ -13,7 +13,7 @@ import type { CliIo } from '../../src/cli/io';
 
 const FIX = join(__dirname, '..', 'fixtures', 'console');
 const EXPECTED = JSON.parse(readFileSync(join(FIX, 'expected-summaries.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-const KEYS = ['script', 'state', 'step', 'totalSteps', 'epoch', 'totalEpochs', 'stepLoss', 'lr', 'checkpoints', 'failure', 'clip'];
+const KEYS = ['script', 'state', 'step', 'totalSteps', 'epoch', 'totalEpochs', 'stepLoss', 'lr', 'checkpoints', 'failure', 'clip', 'time'];
 
 function io(cwd: string) {
   const out: string[] = [];
@@ -61,6 +61,8 @@ test('CLI: `summarize PATH --json` prints exactly the summary keys in order', as
   const text = io(FIX);
   assert.equal(await main(['summarize', 'full.log'], text.cli), 0);
   assert.match(text.out.join(''), /step: +1000 \/ 1000/);
+  // Speed from the step times (the bar's elapsed here: a console log alone has no wall clock).
+  assert.match(text.out.join(''), /^speed: +3\.21 s\/it average, 3\.21 s\/it recent/m);
   const oom = io(FIX);
   assert.equal(await main(['summarize', 'failures/cuda_oom.log'], oom.cli), 0);
   assert.match(oom.out.join(''), /^failure: +Out of GPU memory \(cuda_oom\): .*CUDA out of memory/m);

@@ -429,28 +429,7 @@ test('the loss chart zooms by drag and keys, pans, and resets', { skip }, async 
   await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').zoom?.loss === undefined);
 });
 
-test('a click on a step (not a drag, not a double-click) asks for the console log at that step', { skip }, async () => {
-  type Pick = { type: string; runId: string; step: number };
-  const picks = async () => (await posted()).filter((m) => m.type === 'openConsoleAtStep') as unknown as Pick[];
-  assert.deepEqual(await picks(), [], 'the zoom drags above picked nothing');
-  const over = page.locator('section[data-chart="loss"] .u-over');
-  const box = (await over.boundingBox())!;
-  const at = (f: number) => page.mouse.click(box.x + box.width * f, box.y + box.height / 2);
-  await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
-  await at(0.25);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'openConsoleAtStep'));
-  const [first] = await picks();
-  assert.equal(first!.runId, 'a');
-  assert.ok(Number.isInteger(first!.step) && first!.step > 0, JSON.stringify(first));
-  // A double-click resets the zoom and picks nothing: the next pick to arrive is the single click after it.
-  await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height / 2);
-  await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2);
-  await at(0.75);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'openConsoleAtStep').length >= 2);
-  const all = await picks();
-  assert.equal(all.length, 2, JSON.stringify(all));
-  assert.ok(all[1]!.step > first!.step * 2.5, `the second pick is the click at 75%, not the double-click at 50% (${all[1]!.step} vs ${first!.step})`);
-});
+// A click on a chart pins its read-out and opening the console is an explicit action: chartOptionsBrowser.test.ts.
 
 test('a checkpoint deleted on disk leaves the checkpoint table; an empty list empties it', { skip }, async () => {
   const ckpt = (step: number, complete = true) => ({ step, path: `out/checkpoint-${step}`, complete, sizeBytes: 2 ** 30 });

@@ -15,11 +15,12 @@ import { Gallery } from './gallery';
 import { GpuChart } from './gpuChart';
 import { renderBanners, renderCheckpoints, renderRunLabels, renderRunList, renderStatus } from './panels';
 import { assignRunColours } from './runColours';
-import { loadUiState, saveUiState, type UiState } from './state';
+import { loadUiState, saveUiState, X_AXIS_MODES, type UiState, type XAxisMode } from './state';
 import { StepChart } from './stepChart';
 import { RunStore, type RunData } from './store';
 import { readTheme, watchTheme, type ChartTheme } from './theme';
 import { post, vscodeApi } from './vscodeApi';
+import type { SpeedUnit } from '../../src/shared/speed';
 
 class Dashboard {
   private readonly store = new RunStore();
@@ -27,6 +28,8 @@ class Dashboard {
   private readonly ui: UiState;
   private readonly restored: boolean;
   private theme: ChartTheme;
+  /** The `sdxl.speedUnit` setting, from `init` and `speedUnit`. */
+  private speedUnit: SpeedUnit = 'auto';
   private frame = 0;
   private runListSig = '';
   private readonly requested = new Set<string>();
@@ -58,6 +61,10 @@ class Dashboard {
       this.schedule();
     });
     this.build(root);
+    // The elapsed time of a running run ticks between the host's updates (the status panel alone is redrawn).
+    setInterval(() => {
+      if (this.focusRun()?.view.status.outcome === 'running') this.renderStatusPanel();
+    }, 1000);
     watchTheme(() => {
       this.theme = readTheme();
       for (const c of this.charts) c.invalidate();
@@ -116,6 +123,27 @@ class Dashboard {
       });
       return box;
     };
+    const xAxis = singleSelect({ 'aria-label': 'X axis of the charts', 'data-option': 'xAxis' });
+    const names: Record<XAxisMode, string> = { step: 'Step', relative: 'Relative time', wall: 'Wall time' };
+    for (const m of X_AXIS_MODES) xAxis.append(h('vscode-option', { value: m, selected: m === this.ui.xAxis || undefined }, names[m]));
+    xAxis.addEventListener('change', () => {
+      const m = X_AXIS_MODES.find((x) => x === xAxis.value);
+      if (!m || m === this.ui.xAxis) return;
+      this.ui.xAxis = m;
+      this.save();
+      this.schedule();
+    });
+    const epochBox = checkbox({
+      label: 'Epoch average',
+      checked: this.ui.epochAverage || undefined,
+      title: 'The mean loss of each epoch, at its last step',
+      'data-option': 'epochAverage',
+    });
+    epochBox.addEventListener('change', () => {
+      this.ui.epochAverage = epochBox.checked;
+      this.save();
+      this.schedule();
+    });
     const reset = h('vscode-button', { secondary: true, 'aria-label': 'Reset zoom of all charts' }, 'Reset zoom');
     reset.addEventListener('click', () => {
       this.ui.zoom = {};
@@ -130,6 +158,9 @@ class Dashboard {
       out,
       check('Log scale', 'logScale', 'Logarithmic loss axis'),
       check('Clip outliers', 'clipOutliers', 'Fit the loss axis to the 1st–99th percentile so spikes do not flatten the curve'),
+      epochBox,
+      h('label', { class: 'select-label' }, 'X axis:'),
+      xAxis,
       reset,
     );
   }
@@ -141,6 +172,7 @@ class Dashboard {
         this.requested.clear();
         for (const r of msg.runs) this.store.setRun(r);
         if (!this.restored && msg.smoothing !== undefined) this.ui.smoothing = msg.smoothing;
+        if (msg.speedUnit) this.speedUnit = msg.speedUnit;
         const ids = new Set(msg.runs.map((r) => r.id));
         this.ui.selectedRunIds = this.ui.selectedRunIds.filter((id) => ids.has(id));
         const focus = msg.focusRunId && ids.has(msg.focusRunId) ? msg.focusRunId : msg.runs[0]?.id;
@@ -171,6 +203,9 @@ class Dashboard {
       }
       case 'theme':
         break; // VS Code already swaps the body classes and variables; watchTheme redraws.
+      case 'speedUnit':
+        this.speedUnit = msg.unit;
+        break;
     }
     this.schedule();
   }
@@ -261,11 +296,15 @@ class Dashboard {
     const focus = this.focusRun();
     renderBanners(this.banners, focus);
     renderRunLabels(this.runLabels, focus);
-    renderStatus(this.status, focus);
+    this.renderStatusPanel();
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();
     this.gallery.update(focus, this.ui);
-    this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device);
+    this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device, this.ui.xAxis, focus);
+  }
+
+  private renderStatusPanel(): void {
+    renderStatus(this.status, this.focusRun(), { unit: this.speedUnit, several: this.selectedRuns().length > 1 });
   }
 
   private renderGalleryRunSelect(): void {

@@ -1,6 +1,8 @@
 // The small panels around the charts: run list, banners (failure, simulation), progress/throughput and checkpoints.
 import { formatBytes } from '../../src/shared/bytes';
 import { epochNumber } from '../../src/shared/epochs';
+import { formatSpeed, type SpeedUnit } from '../../src/shared/speed';
+import type { PauseView } from '../../src/shared/dashboardProtocol';
 import { h, checkbox, clear, formatDuration, formatNumber } from './dom';
 import type { RunData } from './store';
 import { post } from './vscodeApi';
@@ -153,30 +155,67 @@ export function renderBanners(el: HTMLElement, run: RunData | undefined): void {
   }
 }
 
-export function renderStatus(el: HTMLElement, run: RunData | undefined): void {
+export interface StatusOptions {
+  /** The `sdxl.speedUnit` setting. */
+  unit?: SpeedUnit;
+  /** More runs are shown than this one: the header names the run the numbers belong to. */
+  several?: boolean;
+  /** Wall-clock ms now, for the live elapsed time. */
+  now?: number;
+}
+
+/** What a running run waits for before it has a speed, instead of a "?". */
+function waitingText(s: RunData['view']['status']): string {
+  if (s.phase === 'pre-computing') return 'pre-computing…';
+  if (s.step === undefined || s.phase === 'starting') return 'starting…';
+  return s.step === 0 ? 'waiting for first step' : 'measuring…';
+}
+
+function pauseText(p: PauseView | undefined, one: string, many: string): string {
+  return p ? `${p.count} ${p.count === 1 ? one : many}, ${formatDuration(p.seconds)}` : '';
+}
+
+function clockTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+}
+
+export function renderStatus(el: HTMLElement, run: RunData | undefined, opts: StatusOptions = {}): void {
   clear(el);
   if (!run) {
     el.append(h('p', { class: 'empty' }, 'Select a run.'));
     return;
   }
   const s = run.view.status;
-  const stalled = s.outcome === 'running' && !!s.stalledSeconds;
+  const unit = opts.unit ?? 'auto';
+  const running = s.outcome === 'running';
+  const stalled = running && !!s.stalledSeconds;
   const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
   const epochText = s.epoch !== undefined ? `${epochNumber(s.epoch)}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
-  const items: [string, string][] = [
+  // Elapsed ticks while the run runs; once it ended, the whole duration.
+  const end = s.endedAt ?? (running ? (opts.now ?? Date.now()) : undefined);
+  const took = s.startedAt !== undefined && end !== undefined && end >= s.startedAt ? formatDuration((end - s.startedAt) / 1000) : '–';
+  const eta = !running ? '–' : s.etaSeconds !== undefined ? `${formatDuration(s.etaSeconds)}${s.etaPartial ? ' + pauses not seen yet' : ''}` : waitingText(s);
+  const pauses = [pauseText(s.validationPause, 'validation', 'validations'), pauseText(s.checkpointPause, 'save', 'saves')].filter(Boolean).join(' · ');
+  const items: Array<[field: string, label: string, value: string]> = [
     [
+      'state',
       'State',
-      `${s.outcome}${s.phase && s.outcome === 'running' ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`,
+      `${s.outcome}${s.phase && running ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`,
     ],
-    ['Step', stepText],
-    ['Epoch', epochText],
-    ['Speed', s.secondsPerIt !== undefined ? `${formatNumber(s.secondsPerIt, 3)} s/it` : '–'],
-    ['Throughput', s.imagesPerSec !== undefined ? `${formatNumber(s.imagesPerSec, 3)} images/s` : '–'],
-    ['ETA', s.etaSeconds !== undefined && s.outcome === 'running' ? formatDuration(s.etaSeconds) : '–'],
+    ['step', 'Step', stepText],
+    ['epoch', 'Epoch', epochText],
+    ['started', 'Started', s.startedAt !== undefined ? clockTime(s.startedAt) : '–'],
+    [running ? 'elapsed' : 'duration', running ? 'Elapsed' : 'Duration', took],
+    ['speed', 'Speed (recent)', s.secondsPerIt !== undefined ? formatSpeed(s.secondsPerIt, unit) : running ? waitingText(s) : '–'],
+    ['average', 'Average speed', s.avgSecondsPerIt !== undefined ? formatSpeed(s.avgSecondsPerIt, unit) : '–'],
+    ['throughput', 'Throughput', s.imagesPerSec !== undefined ? `${formatNumber(s.imagesPerSec, 3)} images/s` : '–'],
+    ['eta', 'ETA', eta],
+    ['pauses', 'Pauses', pauses || '–'],
   ];
+  if (opts.several) el.append(h('p', { class: 'status-of', 'data-field': 'numbers-of' }, `Numbers of: ${run.view.label}`));
   const dl = h('dl', { class: 'status-grid', 'aria-label': `Status of ${run.view.label}` });
-  for (const [k, v] of items) {
-    dl.append(h('div', {}, h('dt', {}, k), h('dd', { 'data-field': k.toLowerCase(), ...(k === 'State' && stalled ? { class: 'stalled' } : {}) }, v)));
+  for (const [field, k, v] of items) {
+    dl.append(h('div', {}, h('dt', {}, k), h('dd', { 'data-field': field, ...(field === 'state' && stalled ? { class: 'stalled' } : {}) }, v)));
   }
   el.append(dl);
   if (s.totalSteps && s.step !== undefined) {

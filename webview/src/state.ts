@@ -5,6 +5,10 @@ import { storedState, type VsCodeApi } from './vscodeApi';
 
 export type Range = [number, number];
 
+/** The step charts' (and the GPU chart's) x axis: steps, time since the run's first step, or the local clock. */
+export type XAxisMode = 'step' | 'relative' | 'wall';
+export const X_AXIS_MODES: readonly XAxisMode[] = ['step', 'relative', 'wall'];
+
 export interface UiState {
   v: 1;
   selectedRunIds: string[];
@@ -20,6 +24,10 @@ export interface UiState {
   runColours: Record<string, number>;
   /** The run list folded to its header, so it takes no room above the charts. */
   runListCollapsed: boolean;
+  /** The x axis of every chart; the zoom is kept per choice (under `id@mode` for the time axes). */
+  xAxis: XAxisMode;
+  /** The loss chart's mean loss per epoch. */
+  epochAverage: boolean;
 }
 
 export function defaultUiState(): UiState {
@@ -34,6 +42,8 @@ export function defaultUiState(): UiState {
     compare: { on: false },
     runColours: {},
     runListCollapsed: false,
+    xAxis: 'step',
+    epochAverage: true,
   };
 }
 
@@ -63,6 +73,8 @@ export function loadUiState(api: VsCodeApi): UiState {
     for (const [k, v] of Object.entries(r.runColours as Record<string, unknown>)) if (Number.isInteger(v) && (v as number) >= 0) s.runColours[k] = v as number;
   }
   if (typeof r.runListCollapsed === 'boolean') s.runListCollapsed = r.runListCollapsed;
+  if (typeof r.xAxis === 'string' && (X_AXIS_MODES as readonly string[]).includes(r.xAxis)) s.xAxis = r.xAxis as XAxisMode;
+  if (typeof r.epochAverage === 'boolean') s.epochAverage = r.epochAverage;
   return s;
 }
 

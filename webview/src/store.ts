@@ -7,6 +7,8 @@ export class Column {
   xs = new Float64Array(1024);
   ys = new Float64Array(1024);
   n = 0;
+  /** How many times a resumed run replaced the tail: caches of values derived from the column check it. */
+  rewrites = 0;
   private smoothed = new Float64Array(1024);
   private smoothedN = 0;
   private weight = -1;
@@ -17,6 +19,7 @@ export class Column {
       // A step at or before the last one means the run resumed and re-logs those steps: the new values replace the tail.
       if (this.n > 0 && x <= this.xs[this.n - 1]!) {
         this.n = lowerBound(this.xs, x, 0, this.n);
+        this.rewrites++;
         if (this.smoothedN > this.n) this.smoothedN = 0;
       }
       if (this.n === this.xs.length) this.grow();

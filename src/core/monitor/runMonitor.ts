@@ -328,7 +328,8 @@ export class RunMonitor {
 
   private finishRun(end: EndInfo): void {
     if (end.stopRequested && !this.s.stopRequested) this.emit({ type: 'stopRequested' });
-    this.emit({ type: 'exit', code: end.code, signal: end.signal });
+    const endedAt = end.endedMs ?? this.facts.endedMs;
+    this.emit({ type: 'exit', code: end.code, signal: end.signal, ...(endedAt !== undefined ? { endedAt } : {}) });
     for (const source of this.sources.all) source.afterExit?.(this.ctx);
     this.finish();
   }

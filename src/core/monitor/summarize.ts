@@ -12,6 +12,7 @@ import { clipDrop, clipDropMessage, clipValidations } from '../run/clipScores';
 import { initialRunState, isEnded, type RunState } from '../run/state';
 import { seriesLast, type Series } from '../run/series';
 import { recordFiles } from '../supervisor/runRecord';
+import { runDurationSec, runTiming } from '../run/runTiming';
 import { epochNumber } from '../../shared/epochs';
 import { RunMonitor } from './runMonitor';
 import { OneShotContext } from './oneShot';
@@ -38,6 +39,36 @@ export interface RunSummary {
   failure: { class: string; message: string; remedy: string; configKey: string | null } | null;
   /** CLIP scores of the validation images (the run's clip-scores.jsonl), when there are any; `drop`: the warning. */
   clip: ClipSummary | null;
+  /** The run's clock (core/run/stepTimes.ts): start, end, duration, speeds (s/step, pauses left out), ETA, pauses. */
+  time: TimeSummary;
+}
+
+export interface TimeSummary {
+  startedAt: string | null;
+  endedAt: string | null;
+  durationSec: number | null;
+  avgSecPerStep: number | null;
+  recentSecPerStep: number | null;
+  /** From the newest step's time; null once the run ended. */
+  etaSec: number | null;
+  validations: { count: number; pauseSec: number };
+  checkpointSaves: { count: number; pauseSec: number };
+}
+
+function timeSummary(s: RunState): TimeSummary {
+  const t = runTiming(s);
+  const r = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    startedAt: iso(t.startedAt),
+    endedAt: iso(t.endedAt),
+    durationSec: r(runDurationSec(t)),
+    avgSecPerStep: r(t.avgSecPerStep),
+    recentSecPerStep: r(t.recentSecPerStep),
+    etaSec: isEnded(s) ? null : r(t.etaSec),
+    validations: { count: t.pauses.validation.count, pauseSec: r(t.pauses.validation.totalSec) ?? 0 },
+    checkpointSaves: { count: t.pauses.checkpoint.count, pauseSec: r(t.pauses.checkpoint.totalSec) ?? 0 },
+  };
 }
 
 export interface ClipSummary {
@@ -144,6 +175,7 @@ export function toSummary(s: RunState, source: SummarySource, recordState?: stri
     checkpoints: s.checkpoints.map((c) => ({ step: c.step, complete: c.complete })),
     failure: f ? { class: f.class, message: f.message, remedy: f.remedy, configKey: f.configKey ?? null } : null,
     clip: clipSummary(s),
+    time: timeSummary(s),
   };
 }
 

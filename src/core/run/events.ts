@@ -107,7 +107,15 @@ interface Base {
 export type RunEvent = Base &
   /** Launch facts known before any output (from run.json / the launch plan). */
   (
-    | { type: 'runInfo'; script?: ScriptKind; args?: Record<string, ArgValue>; outputDir?: string; numProcesses?: number }
+    | {
+        type: 'runInfo';
+        script?: ScriptKind;
+        args?: Record<string, ArgValue>;
+        outputDir?: string;
+        numProcesses?: number;
+        /** run.json's start (wall ms). */
+        startedAt?: number;
+      }
     /** Evidence for which script is running, seen in the output. Higher strength wins (3 = the script's file name). */
     | { type: 'scriptHint'; script: ScriptKind; strength: 1 | 2 | 3; reason: string }
     | { type: 'phase'; phase: RunPhase }
@@ -170,7 +178,8 @@ export type RunEvent = Base &
     | { type: 'failure'; diagnosis: Diagnosis; fatal?: boolean }
     | { type: 'stopRequested' }
     | { type: 'hang'; sinceSec: number; typicalStepSec: number }
-    | { type: 'exit'; code: number | null; signal: string | null }
+    /** `endedAt`: wall ms, from exit.json / run.json (else the event's live `at` stands in). */
+    | { type: 'exit'; code: number | null; signal: string | null; endedAt?: number }
     /** The user's name, note and tags of the run (its record folder's labels.json), each time that file changes. */
     | { type: 'labels'; name?: string; note?: string; tags: string[] }
   );

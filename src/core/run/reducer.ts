@@ -4,6 +4,7 @@ import { classifyFailure, isLauncherFailureLine } from './failure';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
 import { mergeClipScores } from './clipScores';
+import { timingOnPause, timingOnProgress, timingOnResume, timingOnScalar } from './stepTimes';
 import { copyState, EMPTY_CLIP, initialRunState, isEnded, patchState, stepsPerEpoch, type CheckpointState, type RunState } from './state';
 
 const MAX_TRACEBACKS = 5;
@@ -84,11 +85,15 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         ...(event.args ? { args: event.args } : {}),
         ...(event.outputDir ? { outputDir: event.outputDir } : {}),
         ...(event.numProcesses ? { numProcesses: event.numProcesses } : {}),
+        ...(event.startedAt !== undefined ? { timing: { ...s.timing, startedAt: event.startedAt } } : {}),
       });
     case 'scriptHint':
       return event.strength > s.scriptStrength ? patchState(s, { script: event.script, scriptStrength: event.strength }) : s;
-    case 'phase':
-      return isEnded(s) ? s : patchState(s, { state: event.phase });
+    case 'phase': {
+      if (isEnded(s)) return s;
+      const kind = event.phase === 'validating' ? 'validation' : event.phase === 'saving' ? 'checkpoint' : undefined;
+      return patchState(s, { state: event.phase, ...(kind ? { timing: timingOnPause(s.timing, s.step, kind) } : {}) });
+    }
     case 'progress': {
       const changed = event.step !== s.step;
       // The hottest event (every bar redraw): one copy, then assignments.
@@ -100,6 +105,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       next.etaSec = event.remainingSec ?? null;
       if (changed && event.at !== undefined) next.progressTimes = bounded(s.progressTimes, event.at, MAX_PROGRESS_TIMES);
       if (changed) next.hang = null;
+      next.timing = timingOnProgress(s.timing, event.step, event.elapsedSec, event.at);
       // tqdm's rate, as seconds per step (what SDXL users read), one point per step, for the throughput chart.
       if (event.rateItPerSec) next.rateSeries = seriesPut(s.rateSeries, { step: event.step, value: 1 / event.rateItPerSec });
       if (!isEnded(next) && (next.state === 'starting' || next.state === 'pre-computing')) next = patchState(next, { state: 'training' });
@@ -145,7 +151,10 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     }
     case 'checkpointSaving':
       return reachedStep(
-        patchState(s, { checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }) }),
+        patchState(s, {
+          checkpoints: upsertCheckpoint(s.checkpoints, { step: event.step, path: event.path, complete: false, saving: true }),
+          timing: timingOnPause(s.timing, event.step, 'checkpoint'),
+        }),
         event.step,
       );
     case 'checkpointSaved':
@@ -183,6 +192,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       };
       return patchState(s, {
         validation: { ...s.validation, current },
+        ...(event.final ? {} : { timing: timingOnPause(s.timing, s.step, 'validation') }),
         ...(isEnded(s) ? {} : { state: event.final ? ('finishing' as const) : ('validating' as const) }),
       });
     }
@@ -198,6 +208,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       const p = { step: event.step, value: event.value, wallTime: event.wallTime };
       let next: RunState = copyState(s);
       if (event.tag === 'train_loss' || event.tag === 'loss') {
+        next.timing = timingOnScalar(s.timing, event.step, event.wallTime);
         next.loss = { ...s.loss, train_loss: seriesPut(s.loss.train_loss, p, 'wallTime') };
         next = noteNan(next, event.step, event.value);
       } else {
@@ -219,6 +230,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         loss: { ...s.loss, step_loss: seriesTruncateAfter(s.loss.step_loss, event.fromStep) },
         lrSeries: seriesTruncateAfter(s.lrSeries, event.fromStep),
         rateSeries: seriesTruncateAfter(s.rateSeries, event.fromStep),
+        timing: timingOnResume(s.timing, event.fromStep),
       });
     case 'resumeNotFound':
       return patchState(s, { resumeNotFound: event.checkpoint });
@@ -246,7 +258,11 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'hang':
       return patchState(s, { hang: { sinceSec: event.sinceSec, typicalStepSec: event.typicalStepSec } });
     case 'exit': {
-      const next: RunState = patchState(s, { exit: { code: event.code, signal: event.signal } });
+      const endedAt = event.endedAt ?? event.at;
+      const next: RunState = patchState(s, {
+        exit: { code: event.code, signal: event.signal },
+        ...(endedAt !== undefined ? { timing: { ...s.timing, endedAt } } : {}),
+      });
       if (event.code === 0) return patchState(next, { state: 'finished', failure: null });
       if (next.stopRequested) return patchState(next, { state: 'stopped', failure: null });
       return failNow(next);

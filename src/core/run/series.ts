@@ -90,3 +90,11 @@ export function seriesLength(s: Series): number {
 export function seriesLast(s: Series): Point | undefined {
   return s.tail;
 }
+
+/** The point at exactly `step`, if any (binary search). */
+export function seriesAt(s: Series, step: number): Point | undefined {
+  if (s.tail?.step === step) return s.tail;
+  const i = lowerBound(s, step);
+  const p = i < s.len ? s.buf[i] : undefined;
+  return p?.step === step ? p : undefined;
+}

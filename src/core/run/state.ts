@@ -2,6 +2,7 @@
 import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
 import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
+import { EMPTY_TIMING, type StepTiming } from './stepTimes';
 
 /** Lifecycle: `queued` until any output; a phase while alive; one of the last three once it ended. */
 export type RunStateName = 'queued' | RunPhase | 'finished' | 'failed' | 'stopped';
@@ -98,6 +99,8 @@ export interface RunState {
   lastEventAt: number | null;
   /** The user's name (absent: the record's), note and tags of the run (supervisor/runLabels.ts). */
   labels: { name?: string; note?: string; tags: readonly string[] } | null;
+  /** When each step was reached, the pauses, start and end (stepTimes.ts): speed and ETA come from these. */
+  timing: StepTiming;
 }
 
 export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
@@ -147,6 +150,7 @@ export function initialRunState(): RunState {
     progressTimes: [],
     lastEventAt: null,
     labels: null,
+    timing: EMPTY_TIMING,
   };
 }
 
@@ -200,6 +204,7 @@ export function copyState(s: RunState): RunState {
     progressTimes: s.progressTimes,
     lastEventAt: s.lastEventAt,
     labels: s.labels,
+    timing: s.timing,
   };
   return c;
 }

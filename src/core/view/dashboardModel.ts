@@ -1,7 +1,7 @@
 // Maps a run's RunState (from the one reducer) onto the dashboard's view model, and works out the delta between
 // what was last sent and the state now, so the webview gets appends rather than the whole state (small lists that can
 // lose entries, such as the checkpoints, are sent whole when they change).
-import type { RunState } from '../run/state';
+import { stepsPerEpoch, type RunState } from '../run/state';
 import { clipDrop, clipDropMessage, clipSeriesOf, validationStep } from '../run/clipScores';
 import { imageKeyOf } from '../worker/clipScoreFile';
 import { seriesLength, type Series } from '../run/series';
@@ -9,6 +9,8 @@ import type { Diagnosis } from '../run/events';
 import { failureTitle } from '../run/failure';
 import { redactText } from '../util/redact';
 import { epochText } from '../../shared/epochs';
+import { runTiming } from '../run/runTiming';
+import { stepTimeSeries } from '../run/stepTimes';
 import type {
   CheckpointView,
   DeltaMessage,
@@ -21,6 +23,7 @@ import type {
   RunStatusView,
   RunView,
 } from '../../shared/dashboardProtocol';
+import { STEP_TIME_SERIES } from '../../shared/dashboardProtocol';
 
 export interface RunMeta {
   id: string;
@@ -37,7 +40,14 @@ function pointAt(s: Series, i: number): { step: number; value: number } {
 }
 
 function seriesOf(state: RunState): Record<string, Series> {
-  const out: Record<string, Series> = { train_loss: state.loss.train_loss, step_loss: state.loss.step_loss, lr: state.lrSeries, sec_per_it: state.rateSeries };
+  // sec_per_it: from the step times, a step whose gap held a validation or a save left out (not tqdm's smoothed rate).
+  const out: Record<string, Series> = {
+    train_loss: state.loss.train_loss,
+    step_loss: state.loss.step_loss,
+    lr: state.lrSeries,
+    sec_per_it: state.timing.secPerStep,
+    [STEP_TIME_SERIES]: stepTimeSeries(state.timing),
+  };
   for (const [k, v] of Object.entries(state.scalars)) if (!(k in out)) out[k] = v;
   for (const [k, v] of Object.entries(clipSeriesOf(state))) if (!(k in out)) out[k] = v;
   // DreamBooth logs `loss` to the event files: it is the train loss.
@@ -63,14 +73,24 @@ export function statusView(s: RunState): RunStatusView {
   if (s.totalSteps !== null) v.totalSteps = s.totalSteps;
   if (s.epoch !== null) v.epoch = s.epoch;
   if (s.numEpochs !== null) v.totalEpochs = s.numEpochs;
-  if (s.rateItPerSec) {
-    v.secondsPerIt = 1 / s.rateItPerSec;
+  const t = runTiming(s);
+  if (t.recentSecPerStep) {
+    v.secondsPerIt = t.recentSecPerStep;
     const batch = s.banner.totalBatchSize;
-    if (batch) v.imagesPerSec = s.rateItPerSec * batch;
+    if (batch) v.imagesPerSec = batch / t.recentSecPerStep;
   }
-  if (s.etaSec !== null && outcome === 'running') v.etaSeconds = s.etaSec;
+  if (t.etaSec !== undefined && outcome === 'running') v.etaSeconds = t.etaSec;
   if (outcome === 'running' && s.hang) v.stalledSeconds = s.hang.sinceSec;
   if (s.device !== null) v.device = s.device;
+  if (t.startedAt !== undefined) v.startedAt = t.startedAt;
+  if (t.endedAt !== undefined && outcome !== 'running') v.endedAt = t.endedAt;
+  if (t.anchored && t.lastStepAt !== undefined) v.lastStepAt = t.lastStepAt;
+  if (t.avgSecPerStep) v.avgSecondsPerIt = t.avgSecPerStep;
+  if (t.etaPartial && v.etaSeconds !== undefined) v.etaPartial = true;
+  if (t.pauses.validation.count) v.validationPause = { count: t.pauses.validation.count, seconds: t.pauses.validation.totalSec };
+  if (t.pauses.checkpoint.count) v.checkpointPause = { count: t.pauses.checkpoint.count, seconds: t.pauses.checkpoint.totalSec };
+  const spe = stepsPerEpoch(s.banner);
+  if (spe) v.stepsPerEpoch = spe;
   return v;
 }
 

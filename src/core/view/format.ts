@@ -1,9 +1,13 @@
 // Small display formatters shared by the status bar, tree views and the CLI.
 import type { RunState } from '../run/state';
 import { failureTitle } from '../run/failure';
+import { runDurationSec, runTiming } from '../run/runTiming';
+import { formatSpeed, type SpeedUnit } from '../../shared/speed';
 
 // Shared with the dashboard webview, which shows the same checkpoint sizes.
 export { formatBytes } from '../../shared/bytes';
+// The one speed formatter (it/s or s/it by the `sdxl.speedUnit` setting), shared with the webview too.
+export { formatSpeed, type SpeedUnit } from '../../shared/speed';
 
 /** Seconds as tqdm prints them: MM:SS, or H:MM:SS once an hour has passed. */
 export function formatDuration(sec: number | null | undefined): string {
@@ -42,22 +46,43 @@ export function runDisplayName(name: string, startedIso: string, shared: boolean
   return `${name} · ${sameDay ? '' : `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} `}${time}`;
 }
 
-/** One line for a run: its state, progress, rate and ETA or outcome. */
-export function describeRun(s: RunState): string {
+/**
+ * Where a live run is, never with a "?": what it waits for before its first step, then progress, recent speed
+ * (pauses left out) and an ETA that counts the validations and saves to come (`+`: some pause lengths not known yet).
+ */
+export function progressText(s: RunState, unit: SpeedUnit = 'auto'): string {
+  if (s.step === null || (s.step === 0 && s.state !== 'validating' && s.state !== 'saving')) {
+    if (s.state === 'training') return s.totalSteps ? `0/${s.totalSteps} · waiting for first step` : 'waiting for first step';
+    if (s.state === 'pre-computing') return 'pre-computing…';
+    return s.state === 'queued' ? 'queued' : 'starting…';
+  }
+  const t = runTiming(s);
+  const parts = [s.state === 'training' ? formatProgress(s) : `${s.state} · ${formatProgress(s)}`];
+  if (t.recentSecPerStep !== undefined) parts.push(formatSpeed(t.recentSecPerStep, unit));
+  else if (s.state === 'training') parts.push('measuring speed');
+  if (t.etaSec !== undefined) parts.push(`ETA ${formatDuration(t.etaSec)}${t.etaPartial ? '+' : ''}`);
+  return parts.join(' · ');
+}
+
+/** One line for a run: its state, progress, speed and ETA, or its outcome with how long it took. */
+export function describeRun(s: RunState, unit: SpeedUnit = 'auto'): string {
+  const took = () => {
+    const t = runTiming(s);
+    const d = runDurationSec(t);
+    const parts = [d !== undefined ? `in ${formatDuration(d)}` : '', t.avgSecPerStep !== undefined ? `avg ${formatSpeed(t.avgSecPerStep, unit)}` : ''];
+    const text = parts.filter(Boolean).join(' · ');
+    return text ? ` ${text}` : '';
+  };
   switch (s.state) {
     case 'finished':
-      return `finished at step ${s.step ?? '?'}`;
+      return `finished at step ${s.step ?? '?'}${took()}`;
     case 'failed':
       return `failed${s.failure ? `: ${failureTitle(s.failure.class)}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
     case 'stopped':
-      return `stopped${s.step !== null ? ` at step ${s.step}` : ''}`;
+      return `stopped${s.step !== null ? ` at step ${s.step}` : ''}${took()}`;
     case 'queued':
       return 'queued';
-    case 'training':
-      return s.hang
-        ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}`
-        : `${formatProgress(s)} · ${formatRate(s.rateItPerSec)} · ETA ${formatDuration(s.etaSec)}`;
     default:
-      return s.step !== null ? `${s.state} · ${formatProgress(s)}` : s.state;
+      return s.hang ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}` : progressText(s, unit);
   }
 }

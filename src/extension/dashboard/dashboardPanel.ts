@@ -15,6 +15,14 @@ import { thumbPathOf } from '../../core/worker/validationImages';
 import { containPath } from '../../core/util/pathContainment';
 import { runFolders } from '../../core/supervisor/runFolders';
 import { errText } from '../../core/util/errText';
+import { chartPngFileName, decodeChartPng } from '../../core/view/chartPng';
+import { onDidChangeSettings, setting } from '../settings';
+import { isSpeedUnit, type SpeedUnit } from '../../shared/speed';
+
+function speedUnit(): SpeedUnit {
+  const u = setting('speedUnit');
+  return isSpeedUnit(u) ? u : 'auto';
+}
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -43,6 +51,9 @@ export class DashboardHost implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       runs.onDidChange((c) => this.onRunChange(c)),
+      onDidChangeSettings((changed) => {
+        if (changed.has('speedUnit') && this.ready) this.post({ type: 'speedUnit', unit: speedUnit() });
+      }),
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
           const saved = (state as PanelState | undefined)?.selectedRunIds;
@@ -185,7 +196,7 @@ export class DashboardHost implements vscode.Disposable {
       return tracker.full(r.state, this.meta(r));
     });
     const smoothing = this.context.workspaceState.get<number>('sdxl.dashboard.smoothing');
-    this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}) });
+    this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}), speedUnit: speedUnit() });
   }
 
   private sendRun(id: string): void {
@@ -265,6 +276,9 @@ export class DashboardHost implements vscode.Disposable {
       case 'applyFix':
         this.applyFix(m.runId);
         break;
+      case 'saveChartPng':
+        void this.saveChartPng(m.chartId, m.dataUrl, m.runLabel);
+        break;
     }
   }
 
@@ -276,6 +290,28 @@ export class DashboardHost implements vscode.Disposable {
     if (!run || !fix) return void vscode.window.showWarningMessage('SDXL: this run has no fix to apply.');
     if (!configPath) return void vscode.window.showWarningMessage(`SDXL: run ${run.id} does not record which config started it; apply "${fix.title}" by hand.`);
     void vscode.commands.executeCommand('sdxl.applyRunFix', configPath, fix);
+  }
+
+  /** "Save as PNG" on a chart: the image is checked (core/view/chartPng.ts) before the user is asked where to write it. */
+  private async saveChartPng(chartId: string, dataUrl: string, runLabel: string | undefined): Promise<void> {
+    const png = decodeChartPng(dataUrl);
+    if (!png.ok) {
+      this.output.warn(`Dashboard: did not save the ${chartId} chart: ${png.reason}`);
+      return void vscode.window.showErrorMessage(`SDXL: could not save the chart: ${png.reason}.`);
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = chartPngFileName(chartId, runLabel);
+    const target = await vscode.window.showSaveDialog({
+      title: 'Save chart as PNG',
+      filters: { 'PNG image': ['png'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+    });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(target, png.bytes);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`SDXL: could not write ${target.fsPath}: ${errText(e)}`);
+    }
   }
 
   /** Reveals a checkpoint the webview names, only within the run's own folders (the webview is untrusted input). */

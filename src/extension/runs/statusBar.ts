@@ -1,13 +1,20 @@
-// The status bar item for active runs: step/total, rate and ETA; a click opens the run's dashboard.
+// The status bar item for active runs: step/total, speed and ETA (from the step times, core/run/stepTimes.ts), or what
+// the run waits for before its first step; a click opens the run's dashboard.
 import * as vscode from 'vscode';
 import { isLiveRun } from '../../core/view/runList';
-import { formatDuration, formatProgress, formatRate } from '../../core/view/format';
+import { formatDuration, formatProgress, progressText } from '../../core/view/format';
+import { runTiming } from '../../core/run/runTiming';
+import { isSpeedUnit } from '../../shared/speed';
+import { onDidChangeSettings, setting } from '../settings';
 import type { RunsController } from './runsController';
 import { isSimulated } from './simulation';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sdxl.run', vscode.StatusBarAlignment.Left, 50);
   private readonly subscription: vscode.Disposable;
+  private readonly unitWatch = onDidChangeSettings((changed) => {
+    if (changed.has('speedUnit')) this.update();
+  });
 
   constructor(private readonly runs: RunsController) {
     this.item.name = 'SDXL Training Run';
@@ -27,23 +34,24 @@ export class RunStatusBar implements vscode.Disposable {
     const sim = isSimulated(r.entry.record) ? 'SIMULATION ' : '';
     const more = live.length > 1 ? ` (+${live.length - 1})` : '';
     const stalled = live.find((x) => x.state.hang);
-    const parts = [`${stalled ? '$(warning)' : '$(sync~spin)'} SDXL ${sim}${formatProgress(s)}`];
-    if (s.hang) parts.push(`stalled: no step for ${formatDuration(s.hang.sinceSec)}`);
-    else if (s.state === 'training') parts.push(formatRate(s.rateItPerSec), `ETA ${formatDuration(s.etaSec)}`);
-    else parts.push(s.state);
+    const unit = setting('speedUnit');
+    const icon = `${stalled ? '$(warning)' : '$(sync~spin)'} SDXL ${sim}`;
+    const parts = s.hang ? [`${icon}${formatProgress(s)}`, `stalled: no step for ${formatDuration(s.hang.sinceSec)}`] : [`${icon}${progressText(s, isSpeedUnit(unit) ? unit : 'auto')}`];
     // A stalled run (any of them) colours the item, as a warning that stays until it moves again.
     this.item.backgroundColor = stalled ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.text = parts.join(' · ') + more;
     this.item.tooltip = `${sim}${this.runs.displayName(r.id)} (${r.id}) — click to open the dashboard`;
     this.item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [r.id] };
+    const eta = runTiming(s).etaSec;
     this.item.accessibilityInformation = {
-      label: `SDXL run ${this.runs.displayName(r.id)}: ${s.state}, step ${formatProgress(s)}, ETA ${formatDuration(s.etaSec)}`,
+      label: `SDXL run ${this.runs.displayName(r.id)}: ${s.state}, step ${formatProgress(s)}${eta !== undefined ? `, ETA ${formatDuration(eta)}` : ''}`,
     };
     this.item.show();
   }
 
   dispose(): void {
     this.subscription.dispose();
+    this.unitWatch.dispose();
     this.item.dispose();
   }
 }

@@ -19,6 +19,14 @@ import {
   type RunFilter,
   type RunFilterItem,
 } from '../../core/view/runFilter';
+import { isSpeedUnit } from '../../shared/speed';
+import { onDidChangeSettings, setting } from '../settings';
+
+/** The `sdxl.speedUnit` setting, checked. */
+const speedUnit = () => {
+  const u = setting('speedUnit');
+  return isSpeedUnit(u) ? u : 'auto';
+};
 
 /** A run's row; `group` is the key of the group it is shown in when the view is grouped (a tagged run may be in several). */
 export type RunsNode =
@@ -45,6 +53,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  private readonly unitWatch = onDidChangeSettings((changed) => {
+    if (changed.has('speedUnit')) this.changed.fire(undefined);
+  });
   private readonly lastKey = new Map<string, string>();
   /** Each run's state group and labels: where a filtered or grouped view shows it. */
   private readonly lastPlace = new Map<string, string>();
@@ -74,7 +85,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         for (const [key, n] of this.checkpointNodes) if (!ids.has(n.runId)) this.checkpointNodes.delete(key);
         return this.changed.fire(undefined);
       }
-      const key = runRowKey(c.state);
+      const key = runRowKey(c.state, speedUnit());
       if (this.lastKey.get(c.id) === key) return;
       this.lastKey.set(c.id, key);
       // Filtered or grouped, a change of state or labels may move the row to another group or out of the list.
@@ -235,6 +246,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   dispose(): void {
     this.subscription.dispose();
+    this.unitWatch.dispose();
     this.changed.dispose();
   }
 }
@@ -244,7 +256,8 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   const sim = isSimulated(run.entry.record);
   const item = new vscode.TreeItem(name, s.checkpoints.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = run.id;
-  item.description = runDescription(run.entry, run.state);
+  const unit = speedUnit();
+  item.description = runDescription(run.entry, run.state, unit);
   const [icon, color] = STATE_ICONS[s.state] ?? ['sync~spin'];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = isEnded(s) ? 'sdxlRun.ended' : s.state === 'queued' ? 'sdxlRun.queued' : 'sdxlRun.live';
@@ -257,7 +270,7 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
     .appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
   else
-    tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+    tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
   if (run.entry.foreign)
     tip
       .appendMarkdown('\n\n')

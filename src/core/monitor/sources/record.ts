@@ -57,6 +57,7 @@ export class RecordSource implements RunSource {
       args: launch.args,
       ...(launch.outputDir ? { outputDir: launch.outputDir } : {}),
       ...(launch.numProcesses !== undefined ? { numProcesses: launch.numProcesses } : {}),
+      ...(launch.startedMs !== undefined ? { startedAt: launch.startedMs } : {}),
     });
   }
 
