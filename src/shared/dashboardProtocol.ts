@@ -207,7 +207,9 @@ export type WebviewMessage =
   | { type: 'setSmoothing'; weight: number }
   | { type: 'openImage'; runId: string; uri: string }
   /** Apply the fix of the failure the banner shows to the run's config file (the host knows the fix; this only names the run). */
-  | { type: 'applyFix'; runId: string };
+  | { type: 'applyFix'; runId: string }
+  /** "Save image as…" in the samples viewer: the host maps (run, epoch, index) to the image file it knows; no path travels. */
+  | { type: 'saveImage'; runId: string; epoch: number | 'test'; index: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators. Each `check*` returns undefined when valid, else a message naming the offending path. The building
@@ -377,6 +379,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   setSmoothing: shape({ weight: smoothing }),
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
   applyFix: shape({ runId: nonEmptyStr }),
+  saveImage: shape({ runId: nonEmptyStr, epoch: epochOrTest, index: int }),
 };
 
 /** A message's `type` for an error text: never throws (a BigInt or a cycle would make JSON.stringify throw), never long. */

@@ -235,7 +235,7 @@ class Dashboard {
     renderStatus(this.status, focus);
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();
-    this.gallery.update(focus, this.ui);
+    this.gallery.update(focus, this.ui, this.selectedRuns());
     this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device);
   }
 

@@ -15,6 +15,7 @@ import { thumbPathOf } from '../../core/worker/validationImages';
 import { containPath } from '../../core/util/pathContainment';
 import { runFolders } from '../../core/supervisor/runFolders';
 import { errText } from '../../core/util/errText';
+import { sampleImageFile, type SaveImageRequest } from '../../core/view/sampleImageFile';
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -265,6 +266,9 @@ export class DashboardHost implements vscode.Disposable {
       case 'applyFix':
         this.applyFix(m.runId);
         break;
+      case 'saveImage':
+        void this.saveImage(m);
+        break;
     }
   }
 
@@ -276,6 +280,30 @@ export class DashboardHost implements vscode.Disposable {
     if (!run || !fix) return void vscode.window.showWarningMessage('SDXL: this run has no fix to apply.');
     if (!configPath) return void vscode.window.showWarningMessage(`SDXL: run ${run.id} does not record which config started it; apply "${fix.title}" by hand.`);
     void vscode.commands.executeCommand('sdxl.applyRunFix', configPath, fix);
+  }
+
+  /** "Save image as…": the image file this host knows for (run, epoch, index), copied where the user picks. */
+  private async saveImage(req: SaveImageRequest): Promise<void> {
+    const run = this.runs.get(req.runId);
+    const target = sampleImageFile(run ? { id: run.id, label: this.runs.displayName(run.id), state: run.state } : undefined, req);
+    if (!target.ok) {
+      this.output.warn(`Dashboard: ${target.message}`);
+      return void vscode.window.showWarningMessage(target.message);
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const dest = await vscode.window.showSaveDialog({
+      title: 'Save validation image as',
+      saveLabel: 'Save image',
+      filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, target.suggestedName) } : {}),
+    });
+    if (!dest) return;
+    try {
+      await vscode.workspace.fs.copy(vscode.Uri.file(target.path), dest, { overwrite: true });
+      void vscode.window.showInformationMessage(`SDXL: saved the image to ${dest.fsPath}.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`SDXL: could not save the image to ${dest.fsPath}: ${errText(e)}`);
+    }
   }
 
   /** Reveals a checkpoint the webview names, only within the run's own folders (the webview is untrusted input). */
