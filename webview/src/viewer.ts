@@ -90,6 +90,7 @@ export class Viewer {
     this.dialog.addEventListener('close', () => {
       this.state = undefined;
       this.signature = '';
+      clear(this.stages);
       this.onState(undefined);
     });
     this.dialog.addEventListener('keydown', (e) => this.onKey(e));
