@@ -348,3 +348,23 @@ test('side by side of two selected runs at the same step', { skip }, async () =>
   await page.keyboard.press('Escape');
   assert.deepEqual(pageErrors, []);
 });
+
+test('a large run (300 validations × 4 images): only the shown columns are built, and a delta without images rebuilds nothing', { skip }, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await send({ type: 'init', runs: [run('big', 'long-run', gallery(300, 4))] });
+  await page.locator('vscode-tab-header', { hasText: 'Validation' }).click();
+  await page.locator('.gallery-grid[data-columns="301"]').waitFor();
+  const imgs = await page.locator('.gallery-grid img').count();
+  const cols = (await heads()).length;
+  assert.ok(cols < 20 && imgs <= cols * 4, `${cols} columns, ${imgs} images built`);
+  await page.locator('.gallery-grid').evaluate((t) => ((t as unknown as { __mark: boolean }).__mark = true));
+  await send({ type: 'delta', runId: 'big', status: { outcome: 'running', phase: 'training', step: 30_001 } });
+  await page.locator('.status-grid', { hasText: '30001' }).or(page.locator('.status-grid', { hasText: '30,001' })).waitFor();
+  assert.equal(await page.locator('.gallery-grid').evaluate((t) => (t as unknown as { __mark?: boolean }).__mark), true, 'the grid was not rebuilt');
+  // A new validation does rebuild it, with the new column first.
+  await send({ type: 'delta', runId: 'big', gallery: [{ epoch: 300, index: 0, step: 30_100, uri: `${origin}/img0.png`, prompt: PROMPT }] });
+  await page.locator('.gallery-grid[data-columns="302"]').waitFor();
+  assert.equal((await heads())[0], 'Final (test) · step 30000');
+});
