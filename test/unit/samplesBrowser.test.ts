@@ -287,7 +287,13 @@ test('an open viewer and the grid options come back after a reload', { skip }, a
   assert.deepEqual(state.samples.viewer, { runId: 'a', row: `p:${PROMPT}`, col: '6', index: 0, zoom: 1, compare: { kind: 'step', col: '1' } });
   await page.reload();
   await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-  await send({ type: 'init', runs: [run('a', 'lora-dog', gallery(7, 2))] });
+  // The run's data comes after `init` (a summary first): the viewer waits for it rather than forgetting the image.
+  await send({ type: 'init', runs: [{ ...run('a', 'lora-dog', []), loaded: false }] });
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'shownRuns'));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await viewerOpen(), false);
+  assert.ok(await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').samples.viewer), 'the viewer state is kept');
+  await send({ type: 'runData', run: run('a', 'lora-dog', gallery(7, 2)) });
   await page.locator('dialog.viewer[open]').waitFor();
   assert.equal(await caption(), `lora-dog · ${PROMPT} · Epoch 7 · step 700 · image 1 of 2`);
   assert.equal((await shown()).length, 2);
@@ -361,7 +367,10 @@ test('a large run (300 validations × 4 images): only the shown columns are buil
   assert.ok(cols < 20 && imgs <= cols * 4, `${cols} columns, ${imgs} images built`);
   await page.locator('.gallery-grid').evaluate((t) => ((t as unknown as { __mark: boolean }).__mark = true));
   await send({ type: 'delta', runId: 'big', status: { outcome: 'running', phase: 'training', step: 30_001 } });
-  await page.locator('.status-grid', { hasText: '30001' }).or(page.locator('.status-grid', { hasText: '30,001' })).waitFor();
+  await page
+    .locator('.status-grid', { hasText: '30001' })
+    .or(page.locator('.status-grid', { hasText: '30,001' }))
+    .waitFor();
   assert.equal(await page.locator('.gallery-grid').evaluate((t) => (t as unknown as { __mark?: boolean }).__mark), true, 'the grid was not rebuilt');
   // A new validation does rebuild it, with the new column first.
   await send({ type: 'delta', runId: 'big', gallery: [{ epoch: 300, index: 0, step: 30_100, uri: `${origin}/img0.png`, prompt: PROMPT }] });

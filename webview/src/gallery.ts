@@ -80,7 +80,7 @@ export class Gallery {
       this.signature = sig;
       this.render(run, s);
     }
-    if (s.viewer && !this.viewer.isOpen && this.runs.some((r) => r.view.id === s.viewer!.runId)) this.viewer.open(s.viewer);
+    if (s.viewer && !this.viewer.isOpen && this.viewer.canShow(s.viewer)) this.viewer.open(s.viewer);
     else this.viewer.refresh();
   }
 

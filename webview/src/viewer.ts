@@ -116,11 +116,15 @@ export class Viewer {
     this.changed();
   }
 
-  /** Redraws after new data (a delta), or closes when the image is gone. */
+  /** Whether the image a (restored) state names is in the data yet: the run's data may come after `init`. */
+  canShow(s: ViewerUi): boolean {
+    const run = this.source.runs().find((r) => r.id === s.runId);
+    return run !== undefined && imageAt(run.grid, s) !== undefined;
+  }
+
+  /** Redraws after new data (a delta); an image gone for a moment (a run's data being resent) stays shown until back. */
   refresh(): void {
-    if (!this.state || !this.dialog.open) return;
-    if (!this.panes()[0]) return void this.dialog.close();
-    this.render();
+    if (this.state && this.dialog.open) this.render();
   }
 
   private changed(): void {
