@@ -124,6 +124,17 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
       assert.match(readout, /^latest: [\d.]+ \/ [\d.]+ GiB · \d+ % · \d+ °C$/);
       assert.equal(await frame.locator('details.banner-notes').count(), 0, 'no notices on a clean run');
       await shot(vs, 'dashboard-gpu-dark');
+      await frame.locator('vscode-tab-header', { hasText: 'Validation' }).click();
+      // The samples viewer on a real image: opens on a click, → / ← step through the validations, Esc closes.
+      await frame.locator('.gallery-grid .thumb').first().click();
+      await frame.locator('dialog.viewer[open] .viewer-image').first().waitFor({ state: 'visible' });
+      const viewerCaption = frame.locator('#viewer-caption');
+      const newest = await viewerCaption.textContent();
+      await frame.locator('dialog.viewer').press('ArrowLeft');
+      await until('the viewer at an earlier step', 5_000, async () => ((await viewerCaption.textContent()) !== newest ? true : undefined), 100);
+      await shot(vs, 'dashboard-viewer-dark');
+      await frame.locator('dialog.viewer').press('Escape');
+      await frame.locator('dialog.viewer[open]').waitFor({ state: 'detached' });
       await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
 
       await vs.setTheme('Default Light Modern');
