@@ -236,7 +236,9 @@ export type WebviewMessage =
   /** Apply the fix of the failure the banner shows to the run's config file (the host knows the fix; this only names the run). */
   | { type: 'applyFix'; runId: string }
   /** "Save as PNG" on a chart: the chart drawn with its title and legend, as a `data:image/png;base64,` URL; the host asks where. */
-  | { type: 'saveChartPng'; chartId: string; dataUrl: string; runLabel?: string };
+  | { type: 'saveChartPng'; chartId: string; dataUrl: string; runLabel?: string }
+  /** "Save image as…" in the samples viewer: the host maps (run, epoch, index) to the image file it knows; no path travels. */
+  | { type: 'saveImage'; runId: string; epoch: number | 'test'; index: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators. Each `check*` returns undefined when valid, else a message naming the offending path. The building
@@ -428,6 +430,7 @@ const webviewMessages: Record<WebviewMessage['type'], Check> = {
   openImage: shape({ runId: nonEmptyStr, uri: nonEmptyStr }),
   applyFix: shape({ runId: nonEmptyStr }),
   saveChartPng: shape({ chartId: chartId, dataUrl: pngDataUrl, 'runLabel?': str }),
+  saveImage: shape({ runId: nonEmptyStr, epoch: epochOrTest, index: int }),
 };
 
 /** A message's `type` for an error text: never throws (a BigInt or a cycle would make JSON.stringify throw), never long. */

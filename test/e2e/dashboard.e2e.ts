@@ -69,7 +69,7 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
       // --- A validation epoch (every 2nd epoch of 8 steps) adds images to the gallery.
       const images = frame.locator('.gallery-grid .gallery-row img');
       await until('validation images in the gallery', 30_000, async () => ((await images.count()) >= 2 ? true : undefined), 200);
-      const firstEpochs = await frame.locator('.gallery-grid .gallery-row').count();
+      const firstEpochs = Number(await frame.locator('.gallery-grid').getAttribute('data-columns'));
       step('chart grows, gallery images');
 
       // --- Reload Window mid-run: the panel comes back and follows the run on to the end, with every step.
@@ -94,7 +94,7 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
       assert.equal(chart.series.step_loss!.n, TOTAL, `no gap after the reload: ${JSON.stringify(chart)}`);
       frame = await dashboardFrame(vs);
       await frame.locator('dd[data-field="state"]', { hasText: /succeeded|finished/ }).waitFor();
-      const epochs = await frame.locator('.gallery-grid .gallery-row').count();
+      const epochs = Number(await frame.locator('.gallery-grid').getAttribute('data-columns'));
       assert.ok(epochs > firstEpochs, `more validation epochs by the end (${firstEpochs} → ${epochs})`);
       step('finished, no gap');
 
@@ -124,6 +124,17 @@ test('dashboard: run from the Configs view, growing loss chart, gallery, reload,
       assert.match(readout, /^latest: [\d.]+ \/ [\d.]+ GiB · \d+ % · \d+ °C$/);
       assert.equal(await frame.locator('details.banner-notes').count(), 0, 'no notices on a clean run');
       await shot(vs, 'dashboard-gpu-dark');
+      await frame.locator('vscode-tab-header', { hasText: 'Validation' }).click();
+      // The samples viewer on a real image: opens on a click, → / ← step through the validations, Esc closes.
+      await frame.locator('.gallery-grid .thumb').first().click();
+      await frame.locator('dialog.viewer[open] .viewer-image').first().waitFor({ state: 'visible' });
+      const viewerCaption = frame.locator('#viewer-caption');
+      const newest = await viewerCaption.textContent();
+      await frame.locator('dialog.viewer').press('ArrowLeft');
+      await until('the viewer at an earlier step', 5_000, async () => ((await viewerCaption.textContent()) !== newest ? true : undefined), 100);
+      await shot(vs, 'dashboard-viewer-dark');
+      await frame.locator('dialog.viewer').press('Escape');
+      await frame.locator('dialog.viewer[open]').waitFor({ state: 'detached' });
       await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
 
       await vs.setTheme('Default Light Modern');

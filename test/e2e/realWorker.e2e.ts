@@ -78,7 +78,13 @@ test('real worker: a real tiny run from the SDXL side bar succeeds, with its los
       await until('validation images in the gallery', 60_000, async () => ((await images.count()) >= 1 ? true : undefined), 200);
       await frame.locator('vscode-tab-header', { hasText: 'Validation' }).click();
       await images.first().waitFor({ state: 'visible' });
-      assert.match((await images.first().getAttribute('alt')) ?? '', new RegExp(`^${CONFIG_NAME.replace(/[()]/g, '\\$&')}, Epoch 1, image 1`));
+      // Newest first: the first validation's image is the last column; its alt names the run, epoch and index.
+      const alts = await images.evaluateAll((els) => els.map((e) => e.getAttribute('alt') ?? ''));
+      const first = new RegExp(`^${CONFIG_NAME.replace(/[()]/g, '\\$&')}, Epoch 1, image 1`);
+      assert.ok(
+        alts.some((a) => first.test(a)),
+        alts.join('\n'),
+      );
       await vs.screenshot('real-dashboard');
 
       // --- Nothing calls it a simulation: no banner, no label in the dashboard, the Runs view or the status bar.

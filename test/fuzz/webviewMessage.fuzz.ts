@@ -17,9 +17,10 @@ const VALID: WebviewMessage[] = [
   { type: 'setSmoothing', weight: 0.6 },
   { type: 'openImage', runId: 'r1', uri: 'https://file+.vscode-resource.vscode-cdn.net/x.png' },
   { type: 'saveChartPng', chartId: 'loss', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
+  { type: 'saveImage', runId: 'r1', epoch: 3, index: 1 },
 ];
 const TYPES = [...VALID.map((m) => m.type), 'init', 'delta', '', 'READY', '__proto__', 'constructor', 'toString', 'hasOwnProperty'];
-const KEYS = ['type', 'runId', 'runIds', 'line', 'step', 'path', 'weight', 'uri', 'protocol', '__proto__', 'constructor', 'prototype', ''];
+const KEYS = ['type', 'runId', 'runIds', 'line', 'step', 'path', 'weight', 'uri', 'protocol', 'epoch', 'index', '__proto__', 'constructor', 'prototype', ''];
 
 /** A value of any shape postMessage can carry (structured clone): no functions, but Maps, Dates, BigInts, cycles. */
 function anyValue(rng: Rng, depth: number): unknown {
@@ -129,6 +130,9 @@ function assertUsable(m: Record<string, unknown>): void {
       assert.ok(typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,'));
       assert.ok(m.runLabel === undefined || typeof m.runLabel === 'string');
       break;
+    case 'saveImage':
+      assert.ok(isNonEmpty(m.runId) && (m.epoch === 'test' || isCount(m.epoch)) && isCount(m.index));
+      break;
     default:
       assert.fail(`accepted a message of unknown type ${String(m.type)}`);
   }
@@ -143,6 +147,8 @@ function revalue(rng: Rng, m: WebviewMessage): Record<string, unknown> {
   if ('path' in o) o.path = rng.string(rng.between(1, 300), 'abc/.-_ 0~checkpointé');
   if ('runIds' in o) o.runIds = Array.from({ length: rng.size(50) }, () => rng.string(rng.between(1, 12)));
   if ('weight' in o) o.weight = rng.u32() / 2 ** 32;
+  if ('epoch' in o) o.epoch = rng.chance(0.2) ? 'test' : rng.int(1000);
+  if ('index' in o) o.index = rng.int(16);
   if (rng.chance(0.3)) o[rng.string(rng.size(6))] = anyValue(rng, 2);
   return o;
 }

@@ -47,7 +47,16 @@ test('a full view carries series, status, markers and gallery', () => {
   assert.equal(v.status.secondsPerIt, 2);
   assert.equal(v.status.imagesPerSec, 1);
   assert.deepEqual(v.gallery, [
-    { epoch: 0, index: 0, uri: 'vscode-webview://x/img/0.png', thumbUri: 'vscode-webview://x/img/0.png.thumb', prompt: 'a cat', width: 64, height: 64 },
+    {
+      epoch: 0,
+      index: 0,
+      uri: 'vscode-webview://x/img/0.png',
+      thumbUri: 'vscode-webview://x/img/0.png.thumb',
+      prompt: 'a cat',
+      step: 10,
+      width: 64,
+      height: 64,
+    },
   ]);
   const kinds = v.markers.map((m) => `${m.kind}@${m.step}`);
   assert.ok(kinds.includes('checkpoint@10'), kinds.join());

@@ -157,3 +157,13 @@ test('a message whose type is not a string is rejected, never thrown on (found b
   }
   assert.equal(checkWebviewMessage({ type: 'x'.repeat(10_000) })!.length < 200, true);
 });
+
+test('saveImage names an image by run, epoch (or test) and index, never by path', () => {
+  assert.equal(checkWebviewMessage({ type: 'saveImage', runId: 'r1', epoch: 3, index: 0 }), undefined);
+  assert.equal(checkWebviewMessage({ type: 'saveImage', runId: 'r1', epoch: 'test', index: 2 }), undefined);
+  assert.match(checkWebviewMessage({ type: 'saveImage', runId: 'r1', epoch: 'last', index: 0 }) ?? '', /'saveImage'\.epoch: expected an integer >= 0/);
+  assert.match(checkWebviewMessage({ type: 'saveImage', runId: 'r1', epoch: 1, index: -1 }) ?? '', /'saveImage'\.index: expected an integer >= 0/);
+  assert.match(checkWebviewMessage({ type: 'saveImage', runId: '', epoch: 1, index: 0 }) ?? '', /'saveImage'\.runId: expected a non-empty string/);
+  assert.match(checkWebviewMessage({ type: 'saveImage', epoch: 1, index: 0 }) ?? '', /'saveImage'\.runId: missing/);
+  assert.match(checkWebviewMessage({ type: 'saveImage', runId: 'r1', index: 0 }) ?? '', /'saveImage'\.epoch: missing/);
+});

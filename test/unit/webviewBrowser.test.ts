@@ -244,8 +244,8 @@ test('a run on the CPU: the GPU tab says so rather than waiting for samples; epo
   await page.locator('vscode-tab-header').nth(2).click();
   await page.locator('section[data-chart="gpu"] p.empty', { hasText: 'Training on CPU' }).waitFor();
   await page.locator('vscode-tab-header').nth(1).click();
-  await page.locator('.gallery-row-label', { hasText: 'Epoch 1' }).waitFor();
-  assert.equal(await page.locator('.gallery-row-label', { hasText: 'Epoch 0' }).count(), 0);
+  await page.locator('.samples-col-head', { hasText: 'Epoch 1' }).waitFor();
+  assert.equal(await page.locator('.samples-col-head', { hasText: 'Epoch 0' }).count(), 0);
 });
 
 test('the gallery shows images after a validation delta, and enlarges one', { skip }, async () => {
@@ -266,7 +266,7 @@ test('the gallery shows images after a validation delta, and enlarges one', { sk
       Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)
         .length === 6,
   );
-  assert.equal(await page.locator('.gallery-row').count(), 2);
+  assert.equal(await page.locator('.samples-col-head').count(), 2, 'a column per validation');
   await page.locator('.thumb').first().click();
   assert.equal(await page.locator('dialog.image-dialog').evaluate((d) => (d as HTMLDialogElement).open), true);
   await page.keyboard.press('Escape');
@@ -274,7 +274,13 @@ test('the gallery shows images after a validation delta, and enlarges one', { sk
 });
 
 test('CLIP scores: each scored image shows its score, and the CLIP score chart draws the means beside the loss', { skip }, async () => {
-  const gallery = [0, 1].map((index) => ({ epoch: 1, index, uri: `${origin}/img${3 + index}.png`, ...(index === 0 ? { clipScore: 27.25 } : {}) }));
+  const gallery = [0, 1].map((index) => ({
+    epoch: 1,
+    index,
+    uri: `${origin}/img${3 + index}.png`,
+    prompt: 'a photo of sks dog in a bucket',
+    ...(index === 0 ? { clipScore: 27.25 } : {}),
+  }));
   await send({
     type: 'delta',
     runId: 'a',
@@ -286,11 +292,11 @@ test('CLIP scores: each scored image shows its score, and the CLIP score chart d
       ],
     },
   });
-  const badge = page.locator('.gallery-row[data-epoch="1"] .thumb .clip-score');
+  const badge = page.locator('.thumb[data-epoch="1"] .clip-score');
   await badge.first().waitFor();
   assert.equal(await badge.count(), 1, 'only the scored image has a score');
   assert.equal(await badge.first().textContent(), 'CLIP score 27.3');
-  assert.match((await page.locator('.gallery-row[data-epoch="1"] .thumb').first().getAttribute('aria-label')) ?? '', /\(CLIP score 27\.3\)/);
+  assert.match((await page.locator('.thumb[data-epoch="1"]').first().getAttribute('aria-label')) ?? '', /\(CLIP score 27\.3\)/);
   await page.locator('vscode-tab-header').nth(0).click();
   const chart = page.locator('section.chart[data-chart="clip"]');
   assert.equal(await chart.locator('h3').textContent(), 'CLIP score');

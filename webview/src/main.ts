@@ -299,7 +299,7 @@ class Dashboard {
     this.renderStatusPanel();
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();
-    this.gallery.update(focus, this.ui);
+    this.gallery.update(focus, this.ui, this.selectedRuns());
     this.gpu.update(focus?.view.gpu ?? [], this.theme, focus?.view.status.device, this.ui.xAxis, focus);
   }
 

@@ -28,7 +28,35 @@ export interface UiState {
   xAxis: XAxisMode;
   /** The loss chart's mean loss per epoch. */
   epochAverage: boolean;
+  /** The Validation tab's samples grid and its viewer (issue 13). */
+  samples: SamplesUi;
 }
+
+/** The samples grid's order, thumbnail size and scrubber, and the image open in the viewer. */
+export interface SamplesUi {
+  newestFirst: boolean;
+  /** Thumbnail size in CSS px; 0 = fit the panel width. */
+  size: number;
+  /** The first display column shown (the scrubber's position). */
+  start: number;
+  viewer?: ViewerUi;
+}
+
+export type ViewerCompare = { kind: 'step'; col: string } | { kind: 'run'; runId: string };
+
+export interface ViewerUi {
+  runId: string;
+  /** Row and column keys of webview/src/samplesModel.ts, and the image's index in its cell. */
+  row: string;
+  col: string;
+  index: number;
+  /** `fit`, or a scale (1 = actual pixels). */
+  zoom: 'fit' | number;
+  compare?: ViewerCompare;
+}
+
+export const MIN_THUMB = 48;
+export const MAX_THUMB = 512;
 
 export function defaultUiState(): UiState {
   return {
@@ -44,6 +72,7 @@ export function defaultUiState(): UiState {
     runListCollapsed: false,
     xAxis: 'step',
     epochAverage: true,
+    samples: { newestFirst: true, size: 0, start: 0 },
   };
 }
 
@@ -75,6 +104,25 @@ export function loadUiState(api: VsCodeApi): UiState {
   if (typeof r.runListCollapsed === 'boolean') s.runListCollapsed = r.runListCollapsed;
   if (typeof r.xAxis === 'string' && (X_AXIS_MODES as readonly string[]).includes(r.xAxis)) s.xAxis = r.xAxis as XAxisMode;
   if (typeof r.epochAverage === 'boolean') s.epochAverage = r.epochAverage;
+  if (typeof r.samples === 'object' && r.samples !== null) s.samples = loadSamples(r.samples as Record<string, unknown>);
+  return s;
+}
+
+function loadSamples(r: Record<string, unknown>): SamplesUi {
+  const s: SamplesUi = { newestFirst: r.newestFirst !== false, size: 0, start: 0 };
+  if (r.size === 0 || (Number.isInteger(r.size) && (r.size as number) >= MIN_THUMB && (r.size as number) <= MAX_THUMB)) s.size = r.size as number;
+  if (Number.isInteger(r.start) && (r.start as number) >= 0) s.start = r.start as number;
+  const v = r.viewer;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    const zoom = o.zoom === 'fit' ? 'fit' : typeof o.zoom === 'number' && o.zoom > 0 && o.zoom <= 64 ? o.zoom : undefined;
+    if (typeof o.runId === 'string' && typeof o.row === 'string' && typeof o.col === 'string' && Number.isInteger(o.index) && zoom !== undefined) {
+      s.viewer = { runId: o.runId, row: o.row, col: o.col, index: o.index as number, zoom };
+      const c = o.compare as Record<string, unknown> | undefined;
+      if (c?.kind === 'step' && typeof c.col === 'string') s.viewer.compare = { kind: 'step', col: c.col };
+      if (c?.kind === 'run' && typeof c.runId === 'string') s.viewer.compare = { kind: 'run', runId: c.runId };
+    }
+  }
   return s;
 }
 

@@ -60,13 +60,19 @@ export class Column {
 export interface RunData {
   view: Omit<RunView, 'series'>;
   columns: Map<string, Column>;
+  /** The store's version when the gallery last changed: the samples grid redraws only when it moves. */
+  galleryRev: number;
 }
 
-function upsert<T>(list: T[], items: readonly T[], same: (a: T, b: T) => boolean): void {
+/** Upserts by (epoch, index) through a key map: hundreds of validations × 4 images must not cost a scan per image. */
+function upsertImages(list: GalleryImageView[], items: readonly GalleryImageView[]): void {
+  const at = new Map<string, number>();
+  list.forEach((g, i) => at.set(`${g.epoch}/${g.index}`, i));
   for (const item of items) {
-    const i = list.findIndex((x) => same(x, item));
-    if (i >= 0) list[i] = item;
-    else list.push(item);
+    const k = `${item.epoch}/${item.index}`;
+    const i = at.get(k);
+    if (i !== undefined) list[i] = item;
+    else at.set(k, list.push(item) - 1);
   }
 }
 
@@ -80,6 +86,7 @@ export class RunStore {
     const data: RunData = {
       view: { ...view, gallery: [...view.gallery], checkpoints: [...view.checkpoints], markers: [...view.markers], gpu: [...view.gpu] },
       columns: new Map(),
+      galleryRev: this.version + 1,
     };
     for (const [name, pts] of Object.entries(series)) {
       const c = new Column();
@@ -110,7 +117,10 @@ export class RunStore {
       c.append(pts);
     }
     if (d.status) v.status = d.status;
-    if (d.gallery) upsert<GalleryImageView>(v.gallery, d.gallery, (a, b) => a.epoch === b.epoch && a.index === b.index);
+    if (d.gallery) {
+      upsertImages(v.gallery, d.gallery);
+      run.galleryRev = this.version + 1;
+    }
     // Whole lists: a checkpoint deleted on disk (pruned by checkpoints_total_limit, or by hand) goes with its marker.
     if (d.checkpoints) v.checkpoints = d.checkpoints.slice();
     if (d.markers) v.markers = d.markers.slice();

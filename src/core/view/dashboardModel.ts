@@ -100,6 +100,8 @@ function galleryView(s: RunState, meta: RunMeta): GalleryImageView[] {
   const scores = new Map<string, number>();
   for (const c of s.clip.scores) scores.set(c.key, c.score);
   for (const entry of s.validation.entries) {
+    // The grid labels each validation with its step as well as its epoch.
+    const step = validationStep(s, entry.tag, entry.epoch);
     entry.images.forEach((img, index) => {
       const uris = meta.imageUri(img.ref);
       if (!uris) return;
@@ -110,6 +112,7 @@ function galleryView(s: RunState, meta: RunMeta): GalleryImageView[] {
         index,
         ...uris,
         ...(prompt ? { prompt } : {}),
+        ...(step !== undefined ? { step } : {}),
         ...(clipScore !== undefined ? { clipScore } : {}),
         ...(img.width ? { width: img.width } : {}),
         ...(img.height ? { height: img.height } : {}),

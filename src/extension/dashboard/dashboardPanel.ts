@@ -23,6 +23,7 @@ function speedUnit(): SpeedUnit {
   const u = setting('speedUnit');
   return isSpeedUnit(u) ? u : 'auto';
 }
+import { sampleImageFile, type SaveImageRequest } from '../../core/view/sampleImageFile';
 
 export const DASHBOARD_VIEW_TYPE = 'sdxl.dashboard';
 
@@ -279,6 +280,9 @@ export class DashboardHost implements vscode.Disposable {
       case 'saveChartPng':
         void this.saveChartPng(m.chartId, m.dataUrl, m.runLabel);
         break;
+      case 'saveImage':
+        void this.saveImage(m);
+        break;
     }
   }
 
@@ -311,6 +315,30 @@ export class DashboardHost implements vscode.Disposable {
       await vscode.workspace.fs.writeFile(target, png.bytes);
     } catch (e) {
       void vscode.window.showErrorMessage(`SDXL: could not write ${target.fsPath}: ${errText(e)}`);
+    }
+  }
+
+  /** "Save image as…": the image file this host knows for (run, epoch, index), copied where the user picks. */
+  private async saveImage(req: SaveImageRequest): Promise<void> {
+    const run = this.runs.get(req.runId);
+    const target = sampleImageFile(run ? { id: run.id, label: this.runs.displayName(run.id), state: run.state } : undefined, req);
+    if (!target.ok) {
+      this.output.warn(`Dashboard: ${target.message}`);
+      return void vscode.window.showWarningMessage(target.message);
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const dest = await vscode.window.showSaveDialog({
+      title: 'Save validation image as',
+      saveLabel: 'Save image',
+      filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, target.suggestedName) } : {}),
+    });
+    if (!dest) return;
+    try {
+      await vscode.workspace.fs.copy(vscode.Uri.file(target.path), dest, { overwrite: true });
+      void vscode.window.showInformationMessage(`SDXL: saved the image to ${dest.fsPath}.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`SDXL: could not save the image to ${dest.fsPath}: ${errText(e)}`);
     }
   }
 
