@@ -18,6 +18,9 @@ import { setupEnvironment } from './commands/setupEnvironment';
 import { downloadBaseModel } from './commands/downloadBaseModel';
 import type { DatasetChecks } from './dataset/datasetChecks';
 import type { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
+import type { AlertWebhook } from './runs/alertWebhookHost';
+import type { TensorBoards } from '../core/supervisor/tensorboardServer';
+import { exportCommands } from './runs/exportCommands';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -41,6 +44,10 @@ export interface CommandTargets {
   environment: EnvironmentChecks;
   datasetChecks: DatasetChecks;
   datasetPreview: DatasetPreviewHost;
+  /** The alert webhook's URL and posts. */
+  alerts: AlertWebhook;
+  /** TensorBoards started for runs' logs dirs, stopped with the window. */
+  tensorBoards: TensorBoards;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -63,7 +70,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
       }
       if (ids.length > 0) t.dashboard.show(...new Set(ids));
     },
-    ...runCommands(t.runs, t.reveal),
+    ...runCommands(t.runs, t.reveal, t.tensorBoards),
     'sdxl.refreshRuns': () => t.runs.refresh(),
     'sdxl.newConfig': () => newConfig(),
     'sdxl.newConfigFromCommandLine': () => newConfigFromCommandLine(),
@@ -79,6 +86,10 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.downloadBaseModel': (uri?: vscode.Uri) => downloadBaseModel(uri, () => t.hub.tokenValue()),
     'sdxl.checkDataset': (uri?: vscode.Uri) => t.datasetChecks.checkCommand(uri),
     'sdxl.previewDataset': (uri?: vscode.Uri) => t.datasetPreview.show(uri),
+    ...exportCommands(t.runs),
+    'sdxl.setAlertWebhook': () => t.alerts.set(),
+    'sdxl.clearAlertWebhook': () => t.alerts.clear(),
+    'sdxl.sendTestAlert': () => t.alerts.sendTest(),
   };
 }
 

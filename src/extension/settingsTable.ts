@@ -22,6 +22,8 @@ export const SETTINGS = {
   'clip.model': { type: 'string', default: 'Xenova/clip-vit-base-patch32' },
   'clip.scoreValidationImages': { type: 'boolean', default: true },
   'clip.scoreDatasetCaptions': { type: 'boolean', default: true },
+  /** `unfocused` | `always` | `never` (package.json's enum; another value reads as `unfocused`: runs/runAlerts.ts). */
+  'alerts.notify': { type: 'string', default: 'unfocused' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -7,6 +7,7 @@ import { runResume } from './resume';
 import { runShow } from './show';
 import { runStart } from './start';
 import { runStop } from './stop';
+import { runExportCommand } from './export';
 
 /** Subcommand synopses, for `run --help` and the CLI's help. */
 export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
@@ -16,6 +17,10 @@ export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
   ['run stop ID', 'stop a run: every process of it ends (a queued run is removed from the queue)'],
   ['run accept ID [--yes]', 'start a run queued elsewhere (not sealed by this machine): shows its command, then asks'],
   ['run resume ID [--checkpoint N] [--follow] [--json]', 'a new run from the newest complete checkpoint (or checkpoint-N)'],
+  [
+    'run export ID [--csv FILE] [--json FILE] [--images DIR]',
+    "a run's metrics (one row per step) as CSV/JSON, its validation images as a folder with an index",
+  ],
 ];
 
 const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -25,6 +30,7 @@ const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>
   stop: runStop,
   accept: runAccept,
   resume: runResume,
+  export: runExportCommand,
 };
 
 export function runUsage(): string {

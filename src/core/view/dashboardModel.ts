@@ -36,7 +36,8 @@ function pointAt(s: Series, i: number): { step: number; value: number } {
   return i < s.len ? s.buf[i]! : s.tail!;
 }
 
-function seriesOf(state: RunState): Record<string, Series> {
+/** Every series of a run, by name, as the dashboard charts them (also what "Export Run Metrics" writes). */
+export function seriesOf(state: RunState): Record<string, Series> {
   const out: Record<string, Series> = { train_loss: state.loss.train_loss, step_loss: state.loss.step_loss, lr: state.lrSeries, sec_per_it: state.rateSeries };
   for (const [k, v] of Object.entries(state.scalars)) if (!(k in out)) out[k] = v;
   for (const [k, v] of Object.entries(clipSeriesOf(state))) if (!(k in out)) out[k] = v;
