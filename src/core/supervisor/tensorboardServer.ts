@@ -102,6 +102,8 @@ export class TensorBoardServer {
     this.exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       child.once('exit', () => resolve());
+      // A spawn that failed (no such interpreter) never exits.
+      child.once('error', () => child.pid === undefined && resolve());
     }).then(() => void (this.exitedFlag = true));
   }
 
