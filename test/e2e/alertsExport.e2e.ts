@@ -40,9 +40,15 @@ async function hookServer(): Promise<{ url: string; posts: Post[]; close: () => 
   };
 }
 
+/** Waits until the quick input open is the one titled so (not the palette that is closing). */
+async function waitForTitle(vs: VsCode, title: RegExp): Promise<void> {
+  const el = vs.page.locator('.quick-input-widget .quick-input-title');
+  await until(`a quick input titled ${String(title)}`, 30_000, async () => ((await el.isVisible()) && title.test((await el.textContent()) ?? '')) || undefined);
+}
+
 /** Answers the simple file dialog (code-server's save/open dialog is a quick input holding a path). */
-async function answerFileDialog(vs: VsCode, path: string, done: () => boolean): Promise<void> {
-  await vs.quickInput.waitFor({ state: 'visible' });
+async function answerFileDialog(vs: VsCode, title: RegExp, path: string, done: () => boolean): Promise<void> {
+  await waitForTitle(vs, title);
   await vs.quickInput.fill(path);
   await vs.page.waitForTimeout(300); // the dialog reads the folder typed before it takes Enter
   await vs.page.keyboard.press('Enter');
@@ -73,6 +79,7 @@ test('alerts and export: webhook set through its input box, test alert and run e
 
         // --- The URL through the command's input box (a password box), then the test alert from its notification.
         await vs.runCommand('SDXL: Set Alert Webhook URL…');
+        await waitForTitle(vs, /Alert webhook URL/);
         await vs.answerInput(hook.url);
         await vs.clickNotificationButton('alert webhook set (127.0.0.1', 'Send Test Alert');
         const test = await until('the test alert to arrive', 30_000, async () => hook.posts[0]);
@@ -102,7 +109,7 @@ test('alerts and export: webhook set through its input box, test alert and run e
         mkdirSync(out, { recursive: true });
         const csvPath = join(out, 'normal.csv');
         await vs.runCommand('SDXL: Export Run Metrics…');
-        await answerFileDialog(vs, csvPath, () => existsSync(csvPath));
+        await answerFileDialog(vs, /Export the metrics of normal run/, csvPath, () => existsSync(csvPath));
         await until('the CSV to be written', 20_000, async () => (existsSync(csvPath) && readFileSync(csvPath, 'utf8').length > 0) || undefined);
         const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
         const header = csv[0]!.split(',');
@@ -112,7 +119,7 @@ test('alerts and export: webhook set through its input box, test alert and run e
         assert.match(csv[120]!, /^120,\d{4}-\d\d-\d\dT/);
         const jsonPath = join(out, 'normal.json');
         await vs.runCommand('SDXL: Export Run Metrics…');
-        await answerFileDialog(vs, jsonPath, () => existsSync(jsonPath));
+        await answerFileDialog(vs, /Export the metrics of normal run/, jsonPath, () => existsSync(jsonPath));
         await until('the JSON to be written', 20_000, async () => (existsSync(jsonPath) && readFileSync(jsonPath, 'utf8').endsWith('\n')) || undefined);
         const doc = JSON.parse(readFileSync(jsonPath, 'utf8')) as { run: Record<string, unknown>; rows: unknown[] };
         assert.equal(doc.run.id, run.record.id);
@@ -127,7 +134,7 @@ test('alerts and export: webhook set through its input box, test alert and run e
         const imagesDir = join(out, 'images');
         mkdirSync(imagesDir);
         await vs.runCommand('SDXL: Export Validation Images…');
-        await answerFileDialog(vs, `${imagesDir}/`, () => existsSync(join(imagesDir, 'index.json')));
+        await answerFileDialog(vs, /Folder for the validation images of normal run/, `${imagesDir}/`, () => existsSync(join(imagesDir, 'index.json')));
         await vs.waitForNotification(/validation image\(s\) of normal run exported/);
         const names = readdirSync(imagesDir);
         const pngs = names.filter((n) => n.endsWith('.png'));
