@@ -6,6 +6,7 @@ import { postWebhook, webhookBody, webhookUrlProblem } from '../../core/view/ale
 import { alertText, type RunAlert } from '../../core/view/runAlert';
 import type { KnownSecrets } from '../../core/util/redact';
 import type { Log } from '../listenerErrors';
+import { errText } from '../../core/util/errText';
 
 /** The SecretStorage key of the webhook URL. */
 export const WEBHOOK_SECRET = 'sdxl.alerts.webhookUrl';
@@ -18,6 +19,25 @@ function secretPartsOf(url: string): string[] {
   } catch {
     return [url];
   }
+}
+
+/** How long VS Code's secret storage may take (a browser's may wait on a key from its server) before we go on without it. */
+const STORAGE_MS = 10_000;
+
+function bounded<T>(work: Thenable<T>, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${STORAGE_MS / 1000} s`)), STORAGE_MS);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 export class AlertWebhook implements vscode.Disposable {
@@ -38,9 +58,14 @@ export class AlertWebhook implements vscode.Disposable {
     });
   }
 
+  /** Never rejects and never waits long: a run's end must not wait on the secret storage. */
   private async reload(): Promise<void> {
-    this.url = (await this.storage.get(WEBHOOK_SECRET)) || undefined;
-    if (this.url) this.secrets.add(secretPartsOf(this.url));
+    try {
+      this.url = (await bounded(this.storage.get(WEBHOOK_SECRET), 'the secret storage')) || undefined;
+      if (this.url) this.secrets.add(secretPartsOf(this.url));
+    } catch (e) {
+      this.log(`Could not read the alert webhook URL from VS Code's secret storage: ${errText(e)}`);
+    }
   }
 
   /** "SDXL: Set Alert Webhook URL…". */
@@ -56,17 +81,28 @@ export class AlertWebhook implements vscode.Disposable {
     const url = entered?.trim();
     if (!url) return;
     this.secrets.add(secretPartsOf(url));
-    await this.storage.store(WEBHOOK_SECRET, url);
     this.url = url;
     this.failureShown = false;
-    const action = await vscode.window.showInformationMessage(`SDXL: alert webhook set (${new URL(url).host}).`, 'Send Test Alert');
+    // Kept nowhere else: when the secret storage fails, the URL serves this window only, and the user is told so.
+    const kept = await bounded(this.storage.store(WEBHOOK_SECRET, url), 'the secret storage').then(
+      () => true,
+      (e: unknown) => {
+        this.log(`Could not keep the alert webhook URL in VS Code's secret storage: ${errText(e)}`);
+        return false;
+      },
+    );
+    const host = new URL(url).host;
+    const said = kept
+      ? `SDXL: alert webhook set (${host}).`
+      : `SDXL: alert webhook set (${host}) for this window only: VS Code's secret storage did not keep it.`;
+    const action = await vscode.window.showInformationMessage(said, 'Send Test Alert');
     if (action) await this.sendTest();
   }
 
   /** "SDXL: Clear Alert Webhook URL". */
   async clear(): Promise<void> {
-    await this.storage.delete(WEBHOOK_SECRET);
     this.url = undefined;
+    await bounded(this.storage.delete(WEBHOOK_SECRET), 'the secret storage');
     void vscode.window.showInformationMessage('SDXL: alert webhook cleared.');
   }
 
