@@ -37,14 +37,16 @@ export class RunNotifier implements vscode.Disposable {
     // alert when the window is not focused (sdxl.alerts.notify); a failure's own notification below names it already.
     const record = view.entry.record;
     const end = endAlertOf(previous, state, fresh, { id, name, startedAt: record.startedAt, endedAt: record.endedAt });
-    const alerted = end !== undefined && end.outcome !== 'failed' && alertNotifies(alertModeOf(setting('alerts.notify')), vscode.window.state.focused);
+    const mode = alertModeOf(setting('alerts.notify'));
+    const alerted = end !== undefined && end.outcome !== 'failed' && alertNotifies(mode, vscode.window.state.focused);
     if (end) logFailure(`Posting the end of run ${id}`, this.log, this.onRunEnded(end));
     if (end && alerted) {
       void vscode.window
         .showInformationMessage(this.redact(alertText(end)), 'Open Dashboard', 'Show Console')
         .then((a) => a && vscode.commands.executeCommand(a === 'Open Dashboard' ? 'sdxl.openDashboard' : 'sdxl.openConsoleLog', id));
     }
-    if (state.state !== previous.state && fresh && !alerted) {
+    // `never`: no word of a run's end but a failure's diagnosis (below).
+    if (state.state !== previous.state && fresh && !alerted && mode !== 'never') {
       if (state.state === 'finished') {
         void vscode.window
           .showInformationMessage(this.redact(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`), 'Open Dashboard', 'Reveal Output')
