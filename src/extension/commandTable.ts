@@ -22,6 +22,9 @@ import { findRun, runSummaryFor } from './chat/chatTools';
 import { WALKTHROUGH_ID } from './chat/walkthrough';
 import { RUN_PICK_MATCHING, runPickItem } from './runs/runPick';
 import { runLabelCommands } from './runs/runLabelCommands';
+import type { AlertWebhook } from './runs/alertWebhookHost';
+import type { TensorBoards } from '../core/supervisor/tensorboardServer';
+import { exportCommands } from './runs/exportCommands';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -47,6 +50,10 @@ export interface CommandTargets {
   datasetPreview: DatasetPreviewHost;
   /** The Runs view, whose filter and grouping its commands set. */
   runsView: RunsView;
+  /** The alert webhook's URL and posts. */
+  alerts: AlertWebhook;
+  /** TensorBoards started for runs' logs dirs, stopped with the window. */
+  tensorBoards: TensorBoards;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -69,7 +76,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
       }
       if (ids.length > 0) t.dashboard.show(...new Set(ids));
     },
-    ...runCommands(t.runs, t.reveal),
+    ...runCommands(t.runs, t.reveal, t.tensorBoards),
     'sdxl.refreshRuns': () => t.runs.refresh(),
     'sdxl.newConfig': () => newConfig(),
     'sdxl.newConfigFromCommandLine': () => newConfigFromCommandLine(),
@@ -95,6 +102,10 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     },
     'sdxl.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false),
     ...runLabelCommands(t.runs, t.runsView),
+    ...exportCommands(t.runs),
+    'sdxl.setAlertWebhook': () => t.alerts.set(),
+    'sdxl.clearAlertWebhook': () => t.alerts.clear(),
+    'sdxl.sendTestAlert': () => t.alerts.sendTest(),
   };
 }
 

@@ -31,6 +31,8 @@ import { DatasetPreviewHost } from './dataset/datasetPreviewPanel';
 import { hubAccessFor } from '../core/hub/hubAccess';
 import { ChatTools } from './chat/chatTools';
 import { WALKTHROUGH_STEP_KEYS } from './chat/walkthrough';
+import { AlertWebhook } from './runs/alertWebhookHost';
+import { TensorBoards } from '../core/supervisor/tensorboardServer';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -60,6 +62,8 @@ export class SdxlExtension implements vscode.Disposable {
     const dashboard = new DashboardHost(context, this.runs, this.output);
     const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()), this.clip);
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
+    const alerts = new AlertWebhook(context.secrets, this.secrets, warn);
+    const tensorBoards = new TensorBoards();
     const commands = createCommands({
       runs: this.runs,
       dashboard,
@@ -72,6 +76,8 @@ export class SdxlExtension implements vscode.Disposable {
       datasetChecks,
       datasetPreview,
       runsView,
+      alerts,
+      tensorBoards,
     });
     this.disposables.push(
       dashboard,
@@ -89,7 +95,11 @@ export class SdxlExtension implements vscode.Disposable {
       runsView.attach(vscode.window.createTreeView('sdxl.runs', { treeDataProvider: runsView, showCollapseAll: true, canSelectMany: true })),
       vscode.window.createTreeView('sdxl.configs', { treeDataProvider: configsView }),
       new RunStatusBar(this.runs),
-      new RunNotifier(this.runs, (message) => this.output.error(message)),
+      new RunNotifier(
+        this.runs,
+        (message) => this.output.error(message),
+        (alert) => alerts.post(alert),
+      ),
       new RunProblems(this.runs, this.diagnostics, context.workspaceState),
       this.output,
       this.diagnostics,
@@ -99,6 +109,9 @@ export class SdxlExtension implements vscode.Disposable {
       this.launchCommand,
       datasetPreview,
       datasetChecks,
+      alerts,
+      // TensorBoards we started die with the window (their process groups killed), not left serving.
+      tensorBoards,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),
       this.estimates,

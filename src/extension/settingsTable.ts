@@ -25,6 +25,8 @@ export const SETTINGS = {
   'clip.scoreValidationImages': { type: 'boolean', default: true },
   'clip.scoreDatasetCaptions': { type: 'boolean', default: true },
   speedUnit: { type: 'string', default: 'auto', enum: ['auto', 'it/s', 's/it'] },
+  /** `unfocused` | `always` | `never` (package.json's enum; another value reads as `unfocused`: runs/runAlerts.ts). */
+  'alerts.notify': { type: 'string', default: 'unfocused', enum: ['unfocused', 'always', 'never'] },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -33,7 +33,12 @@ function synthetic(totalSteps = 100): Synthetic {
   const stepAt: number[] = [];
   let t = T0;
   const at = (event: RunEvent) => timeline.push({ event, wall: t });
-  at({ type: 'runInfo', script: 'lora', args: { validation_prompt: 'a cat', validation_epochs: 1, checkpointing_steps: 25, num_validation_images: 1 }, startedAt: (T0 - 30) * 1000 });
+  at({
+    type: 'runInfo',
+    script: 'lora',
+    args: { validation_prompt: 'a cat', validation_epochs: 1, checkpointing_steps: 25, num_validation_images: 1 },
+    startedAt: (T0 - 30) * 1000,
+  });
   at({ type: 'banner', numExamples: 10, numBatchesEachEpoch: 10, numEpochs: 10, batchSize: 1, totalBatchSize: 1, gradAccum: 1, totalSteps });
   at({ type: 'phase', phase: 'training' });
   at({ type: 'progress', step: 0, total: totalSteps, elapsedSec: 0 });
@@ -169,7 +174,7 @@ test('before the first step: what the run waits for, never a "?"', () => {
   assert.equal(progressText(s, 'it/s'), '1/40 · 0.33 it/s · ETA 01:57');
 });
 
-test('a finished run says how long it took and its average speed; a resume drops the earlier attempt\'s times', () => {
+test("a finished run says how long it took and its average speed; a resume drops the earlier attempt's times", () => {
   const run = synthetic(20);
   let s = live(run.timeline);
   s = reduce(s, { type: 'exit', code: 0, signal: null, endedAt: run.end * 1000 });

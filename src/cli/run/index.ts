@@ -8,6 +8,7 @@ import { runResume } from './resume';
 import { runShow } from './show';
 import { runStart } from './start';
 import { runStop } from './stop';
+import { runExportCommand } from './export';
 
 /** Subcommand synopses, for `run --help` and the CLI's help. */
 export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
@@ -18,6 +19,10 @@ export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
   ['run accept ID [--yes]', 'start a run queued elsewhere (not sealed by this machine): shows its command, then asks'],
   ['run resume ID [--checkpoint N] [--follow] [--json]', 'a new run from the newest complete checkpoint (or checkpoint-N)'],
   ['run label ID [--name N] [--note T] [--tag T]... [--untag T]...', "rename, note and tag a run (an empty --name goes back to the config's)"],
+  [
+    'run export ID [--csv FILE] [--json FILE] [--images DIR]',
+    "a run's metrics (one row per step) as CSV/JSON, its validation images as a folder with an index",
+  ],
 ];
 
 const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -28,6 +33,7 @@ const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>
   accept: runAccept,
   resume: runResume,
   label: runLabel,
+  export: runExportCommand,
 };
 
 export function runUsage(): string {

@@ -47,6 +47,11 @@ function readHead(file: string): string {
   }
 }
 
+/** The interpreter an executable's `#!` line names (pip's console scripts name their venv's python), or undefined. */
+export function shebangInterpreterOf(file: string): string | undefined {
+  return shebangInterpreter(readHead(file));
+}
+
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();

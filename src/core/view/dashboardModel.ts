@@ -39,7 +39,8 @@ function pointAt(s: Series, i: number): { step: number; value: number } {
   return i < s.len ? s.buf[i]! : s.tail!;
 }
 
-function seriesOf(state: RunState): Record<string, Series> {
+/** Every series of a run, by name, as the dashboard charts them (also what "Export Run Metrics" writes). */
+export function seriesOf(state: RunState): Record<string, Series> {
   // sec_per_it: from the step times, a step whose gap held a validation or a save left out (not tqdm's smoothed rate).
   const out: Record<string, Series> = {
     train_loss: state.loss.train_loss,

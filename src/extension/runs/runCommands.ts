@@ -2,9 +2,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { isEnded } from '../../core/run/state';
-import { formatCommandLine } from '../../core/launch/shellQuote';
 import { fixAppliedMessage, fixToTextEdits } from '../../core/config/fixes';
-import { logsDirOf } from '../../core/worker/logsDir';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
 import type { RunsController } from './runsController';
@@ -13,6 +11,8 @@ import { PreflightError } from '../../core/supervisor/preflight';
 import { showStartRefused } from './startProblems';
 import type { CommandHandler } from '../commandTable';
 import { RUN_PICK_MATCHING, runPickItem } from './runPick';
+import { TensorBoards } from '../../core/supervisor/tensorboardServer';
+import { openInTensorBoard } from './tensorBoardCommand';
 
 /** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
 export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
@@ -39,7 +39,11 @@ export async function resolveRunId(runs: RunsController, arg: unknown, filter: (
  * The run commands, id → handler (registered with the others by commandTable.ts). `reveal` selects a run's row in
  * the Runs view: a run started or resumed here is shown where it was added.
  */
-export function runCommands(runs: RunsController, reveal: (runId: string) => void = () => undefined): Record<string, CommandHandler> {
+export function runCommands(
+  runs: RunsController,
+  reveal: (runId: string) => void = () => undefined,
+  tensorBoards: TensorBoards = new TensorBoards(),
+): Record<string, CommandHandler> {
   return {
     'sdxl.startRun': async (arg?: vscode.Uri) => {
       const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
@@ -104,24 +108,7 @@ export function runCommands(runs: RunsController, reveal: (runId: string) => voi
         .executeCommand('revealInExplorer', vscode.Uri.file(dir))
         .then(undefined, () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir)));
     },
-    'sdxl.openInTensorBoard': async (arg?: unknown) => {
-      const id = await resolveRunId(runs, arg);
-      const run = id ? runs.get(id) : undefined;
-      const dir = run?.state.outputDir ?? run?.entry.record.outputDir;
-      if (!run || !dir) return;
-      const logDir = logsDirOf(dir, run.state.args);
-      // The Python extension's TensorBoard integration, when installed; otherwise the command to run by hand.
-      const ok = await vscode.commands.executeCommand('python.launchTensorBoard', logDir).then(
-        () => true,
-        () => false,
-      );
-      if (!ok) {
-        // Quoted for the platform's usual shell: a path with spaces, quotes or `$` pastes as one argument.
-        const cmd = formatCommandLine(['tensorboard', '--logdir', logDir], process.platform === 'win32' ? 'powershell' : 'bash', { multiline: false });
-        await vscode.env.clipboard.writeText(cmd);
-        void vscode.window.showInformationMessage(`SDXL: copied "${cmd}" to the clipboard (the dashboard shows the same curves without TensorBoard).`);
-      }
-    },
+    'sdxl.openInTensorBoard': (arg?: unknown) => openInTensorBoard(runs, tensorBoards, arg),
     'sdxl.deleteRunRecord': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg, (ended) => ended);
       if (!id) return;

@@ -7,6 +7,7 @@ import { epochText } from '../../shared/epochs';
 import type { RunChange, RunsController } from './runsController';
 import { setting } from '../settings';
 import { logFailure, loggingErrors, type Log } from '../listenerErrors';
+import { alertModeOf, alertNotifies, alertText, endAlertOf, type RunAlert } from '../../core/view/runAlert';
 
 export class RunNotifier implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
@@ -18,6 +19,8 @@ export class RunNotifier implements vscode.Disposable {
   constructor(
     private readonly runs: RunsController,
     private readonly log: Log = () => undefined,
+    /** Where a run's end is posted besides the notification (the alert webhook). */
+    private readonly onRunEnded: (alert: RunAlert) => Promise<void> = async () => undefined,
   ) {
     this.subscription = runs.onDidChange(loggingErrors('Run notifications', log, (c: RunChange | undefined) => c && this.onChange(c)));
   }
@@ -30,7 +33,20 @@ export class RunNotifier implements vscode.Disposable {
     // Only what the monitor saw happen live is news: events read from history (first pass, e.g. after a reload)
     // carry no `at`, so a run that ended while the window was closed does not notify again.
     const fresh = c.events.some((e) => e.at !== undefined);
-    if (state.state !== previous.state && fresh) {
+    // The end of a run seen live: posted to the webhook always (a URL set means "tell me wherever I am"), shown as an
+    // alert when the window is not focused (sdxl.alerts.notify); a failure's own notification below names it already.
+    const record = view.entry.record;
+    const end = endAlertOf(previous, state, fresh, { id, name, startedAt: record.startedAt, endedAt: record.endedAt });
+    const mode = alertModeOf(setting('alerts.notify'));
+    const alerted = end !== undefined && end.outcome !== 'failed' && alertNotifies(mode, vscode.window.state.focused);
+    if (end) logFailure(`Posting the end of run ${id}`, this.log, this.onRunEnded(end));
+    if (end && alerted) {
+      void vscode.window
+        .showInformationMessage(this.redact(alertText(end)), 'Open Dashboard', 'Show Console')
+        .then((a) => a && vscode.commands.executeCommand(a === 'Open Dashboard' ? 'sdxl.openDashboard' : 'sdxl.openConsoleLog', id));
+    }
+    // `never`: no word of a run's end but a failure's diagnosis (below).
+    if (state.state !== previous.state && fresh && !alerted && mode !== 'never') {
       if (state.state === 'finished') {
         void vscode.window
           .showInformationMessage(this.redact(`SDXL run "${name}" finished at step ${state.step ?? '?'}.`), 'Open Dashboard', 'Reveal Output')

@@ -1,0 +1,76 @@
+// "Export Run Metrics…" (CSV or JSON, by the save dialog's filter) and "Export Validation Images…" (a folder): thin
+// over core/view/runExport.ts, which the CLI's `run export` uses too. Reading and writing files only: allowed in an
+// untrusted workspace.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { exportRun } from '../../core/view/runExport';
+import type { RunsController } from './runsController';
+import { resolveRunId } from './runCommands';
+import type { CommandHandler } from '../commandTable';
+
+function slug(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'run';
+}
+
+function defaultFolder(): vscode.Uri | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+export function exportCommands(runs: RunsController): Record<string, CommandHandler> {
+  return {
+    'sdxl.exportRunMetrics': async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg);
+      const run = id ? runs.get(id) : undefined;
+      if (!run) return;
+      const record = run.entry.record;
+      const base = defaultFolder();
+      const target = await vscode.window.showSaveDialog({
+        title: `Export the metrics of ${record.name}`,
+        saveLabel: 'Export',
+        ...(base ? { defaultUri: vscode.Uri.joinPath(base, `${slug(record.name)}-metrics.csv`) } : {}),
+        filters: { CSV: ['csv'], JSON: ['json'] },
+      });
+      if (!target) return;
+      const json = path.extname(target.fsPath).toLowerCase() === '.json';
+      const r = await exportRun(
+        { id: run.id, name: record.name, dir: run.dir, startedAt: record.startedAt, endedAt: record.endedAt },
+        json ? { json: target.fsPath } : { csv: target.fsPath },
+        { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir },
+      );
+      const open = await vscode.window.showInformationMessage(
+        `SDXL: exported the metrics of ${record.name} to ${path.basename(target.fsPath)}${r.notes[0] ? ` (${runs.secrets.redact(r.notes[0])})` : ''}.`,
+        'Open',
+      );
+      if (open) await vscode.window.showTextDocument(target);
+    },
+    'sdxl.exportValidationImages': async (arg?: unknown) => {
+      const id = await resolveRunId(runs, arg);
+      const run = id ? runs.get(id) : undefined;
+      if (!run) return;
+      const record = run.entry.record;
+      const base = defaultFolder();
+      const picked = await vscode.window.showOpenDialog({
+        title: `Folder for the validation images of ${record.name}`,
+        openLabel: 'Export Here',
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        ...(base ? { defaultUri: base } : {}),
+      });
+      const folder = picked?.[0];
+      if (!folder) return;
+      // The live state's images are already cut into the image cache by this window's monitor.
+      const r = await exportRun(
+        { id: run.id, name: record.name, dir: run.dir, startedAt: record.startedAt, endedAt: record.endedAt },
+        { images: folder.fsPath },
+        { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir, imageState: run.state },
+      );
+      const count = r.images?.copied.length ?? 0;
+      const action = await vscode.window.showInformationMessage(
+        `SDXL: ${count} validation image(s) of ${record.name} exported with index.csv and index.json${r.notes.length ? `; ${r.notes.length} could not be copied` : ''}.`,
+        'Reveal Folder',
+      );
+      if (action) await vscode.commands.executeCommand('revealFileInOS', folder);
+    },
+  };
+}
