@@ -49,7 +49,7 @@ export class FollowReporter {
     if (loss !== null) parts.push(`loss ${loss.toPrecision(4)}`);
     // Speed and ETA from the step times (validation and save pauses accounted apart), as every view shows them.
     const t = runTiming(s);
-    parts.push(formatSpeed(t.recentSecPerStep), `ETA ${t.etaSec !== undefined ? `${formatDuration(t.etaSec)}${t.etaPartial ? '+' : ''}` : 'after the first steps'}`);
+    parts.push(formatSpeed(t.recentSecPerStep), `ETA ${t.etaSec !== undefined ? `${formatDuration(t.etaSec)}${t.etaPartial ? '+' : ''}` : '–'}`);
     return parts.join(' · ');
   }
 
