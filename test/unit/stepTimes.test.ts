@@ -6,7 +6,7 @@ import { reduce, reduceAll } from '../../src/core/run/reducer';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 import { runTiming } from '../../src/core/run/runTiming';
 import { seriesPoints } from '../../src/core/run/series';
-import { stepTimeSeries } from '../../src/core/run/stepTimes';
+import { checkpointsAhead, stepTimeSeries, validationsAhead, type TimingContext } from '../../src/core/run/stepTimes';
 import { describeRun, progressText } from '../../src/core/view/format';
 import { runView, type RunMeta } from '../../src/core/view/dashboardModel';
 import type { RunEvent } from '../../src/core/run/events';
@@ -178,4 +178,28 @@ test('a finished run says how long it took and its average speed; a resume drops
   const resumed = reduce(live(run.timeline), { type: 'resumed', fromStep: 10, checkpoint: 'checkpoint-10' });
   assert.equal(resumed.timing.wall.tail?.step, 10);
   assert.ok(resumed.timing.pauses.every((p) => p.step < 10));
+});
+
+test('validations and saves still to come, from the script kind\'s cadence (its defaults when the config leaves them out)', () => {
+  const ctx = (script: 'lora' | 'dreambooth-lora', args: Record<string, string | number>, spe: number): TimingContext => ({
+    step: 0,
+    totalSteps: 0,
+    stepsPerEpoch: spe,
+    script,
+    args: { validation_prompt: 'a cat', ...args },
+    ended: false,
+  });
+  // 4 steps an epoch, every 2nd epoch (0, 2, 4, 6): after steps 4, 12, 20, 28 of 30.
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 2 }, 4), 1, 30), 4);
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 2 }, 4), 12, 30), 3, 'the one at the step reached is still to come');
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 2 }, 4), 13, 30), 2);
+  // max_train_steps ends mid-epoch: that epoch still validates, after the last step.
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 1 }, 4), 29, 30), 1);
+  // DreamBooth validates every 50 epochs unless told otherwise; a run of 1 step an epoch and 100 000 steps.
+  assert.equal(validationsAhead(ctx('dreambooth-lora', {}, 1), 1, 100_000), 2000);
+  assert.equal(validationsAhead({ ...ctx('lora', {}, 4), args: { validation_epochs: 1 } }, 1, 30), 0, 'no validation prompt, no validation');
+  // Checkpoints every 500 steps by default, at the step reached too.
+  assert.equal(checkpointsAhead(ctx('lora', {}, 4), 1, 1200), 2);
+  assert.equal(checkpointsAhead(ctx('lora', { checkpointing_steps: 10 }, 4), 10, 30), 3);
+  assert.equal(checkpointsAhead(ctx('lora', { checkpointing_steps: 10 }, 4), 11, 30), 2);
 });

@@ -210,15 +210,11 @@ export function validationsAhead(ctx: TimingContext, from: number, to: number): 
   const every = argNumber(ctx.args, ctx.script, 'validation_epochs');
   const spe = ctx.stepsPerEpoch;
   if (!every || !spe || to < from) return 0;
-  const epochs = Math.ceil(to / spe);
-  let count = 0;
-  // Epochs are few next to steps (an epoch is at least one step); the loop is bounded by the run's epochs.
-  for (let e = Math.floor(Math.max(0, from - 1) / spe); e < epochs; e++) {
-    if (e % every !== 0) continue;
-    const at = Math.min((e + 1) * spe, to);
-    if (at >= from && at <= to) count++;
-  }
-  return count;
+  // Epoch e validates after step min((e + 1) × spe, to): those from the first epoch ending at or after `from` to the
+  // last, counted as multiples of `every` (no loop: a run may have as many epochs as steps).
+  const first = Math.max(0, Math.ceil(from / spe) - 1);
+  const last = Math.ceil(to / spe) - 1;
+  return last < first ? 0 : Math.floor(last / every) - Math.floor((first - 1) / every);
 }
 
 /** Checkpoint saves at steps in [from, to] (`global_step % checkpointing_steps == 0`). */
