@@ -164,12 +164,14 @@ function clockOf(t: StepTiming): Clock | undefined {
     if (seriesLength(axis) === 0) return undefined;
     return { axis, anchored: true, timeOf: (step) => wallAt(step) ?? atOf(step) };
   }
-  // The bar's start: the earliest of (wall − elapsed) over the newest steps with both (elapsed is rounded down).
+  // The bar's start: the earliest of (wall − elapsed) over the newest steps with both (elapsed is rounded down). From
+  // the event files' times alone when there are any, so that a reload (no `at`) finds the same start.
   let start: number | undefined;
   const n = seriesLength(barElapsed);
+  const clockAt = seriesLength(wall) > 0 ? wallAt : atOf;
   for (let i = n - 1, seen = 0; i >= 0 && seen < BAR_START_SAMPLES; i--) {
     const p = pointAt(barElapsed, i);
-    const w = wallAt(p.step) ?? atOf(p.step);
+    const w = clockAt(p.step);
     if (w === undefined) continue;
     seen++;
     const c = w - p.value * 1000;
