@@ -41,7 +41,9 @@ export function summaryText(s: RunSummary, source: string, unit: SpeedUnit = 'au
       `speed:       ${formatSpeed(t.avgSecPerStep, unit)} average, ${formatSpeed(t.recentSecPerStep, unit)} recent (validations and saves left out)${t.etaSec !== null ? `; ETA ${dur(t.etaSec)}` : ''}`,
     );
   if (t.validations.count || t.checkpointSaves.count)
-    lines.push(`pauses:      ${t.validations.count} validations ${dur(t.validations.pauseSec)}, ${t.checkpointSaves.count} saves ${dur(t.checkpointSaves.pauseSec)}`);
+    lines.push(
+      `pauses:      ${t.validations.count} validations ${dur(t.validations.pauseSec)}, ${t.checkpointSaves.count} saves ${dur(t.checkpointSaves.pauseSec)}`,
+    );
   if (s.clip) {
     const shown = s.clip.validations.map((v) => `${v.tag === 'test' ? 'test' : v.step !== null ? `step ${v.step}` : `epoch ${v.epoch}`} ${v.mean.toFixed(1)}`);
     lines.push(`CLIP score:  ${shown.join(', ')} (mean per validation; ${s.clip.model})`);

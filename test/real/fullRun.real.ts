@@ -226,7 +226,7 @@ test('stand-in vs real, same config: console line kinds in order, output_dir lis
   }
 });
 
-test('real run: step times seen live equal a reload\'s (from the files alone); start, end and speed known', opts, async () => {
+test("real run: step times seen live equal a reload's (from the files alone); start, end and speed known", opts, async () => {
   const { state, dir, ws } = the();
   const reloaded = await readRunState(dir, join(ws.root, '.sdxl', 'images'));
   const times = (s: RunState) => seriesPoints(stepTimeSeries(s.timing)).map((p) => [p.step, p.value]);

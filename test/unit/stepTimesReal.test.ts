@@ -29,11 +29,12 @@ async function recorded(consoleFile: string, logs: string, args: Record<string, 
   const tailer = new EventTailer(join(FIX, logs));
   const scalars: Array<RunEventOf<'scalar'>> = [];
   let end = 0;
-  for (let more = true; more; ) {
+  for (let more = true; more;) {
     const batch = await tailer.readNew();
     for (const { event } of batch.events) {
       end = Math.max(end, event.wallTime);
-      for (const v of event.values) if (v.kind === 'scalar') scalars.push({ type: 'scalar', tag: v.tag, step: event.step, value: v.value, wallTime: event.wallTime });
+      for (const v of event.values)
+        if (v.kind === 'scalar') scalars.push({ type: 'scalar', tag: v.tag, step: event.step, value: v.value, wallTime: event.wallTime });
     }
     more = batch.more;
   }
@@ -59,7 +60,11 @@ function watch(r: Recorded): { final: RunState; steps: Map<number, AtStep> } {
     s = reduce(s, e);
     if (e.type === 'progress' && !steps.has(e.step)) {
       for (const x of r.scalars) if (x.step === e.step) s = reduce(s, x);
-      steps.set(e.step, { state: s, ...(e.remainingSec !== undefined ? { tqdmRemaining: e.remainingSec } : {}), ...(e.elapsedSec !== undefined ? { tqdmElapsed: e.elapsedSec } : {}) });
+      steps.set(e.step, {
+        state: s,
+        ...(e.remainingSec !== undefined ? { tqdmRemaining: e.remainingSec } : {}),
+        ...(e.elapsedSec !== undefined ? { tqdmElapsed: e.elapsedSec } : {}),
+      });
     }
   }
   return { final: s, steps };
@@ -96,11 +101,18 @@ test('golden 6-step run: the validation after step 4 is a pause (~75 s), not ste
   // The steps themselves took 2–5 s each on that machine; the average over training time only says so.
   assert.ok(t.avgSecPerStep! > 2 && t.avgSecPerStep! < 5, `average ${t.avgSecPerStep}`);
   const rate = seriesPoints(watch(r).final.timing.secPerStep);
-  assert.ok(rate.every((p) => p.value < 10), `no validation spike in the seconds-per-step series: ${JSON.stringify(rate)}`);
-  assert.equal(rate.some((p) => p.step === 5), false, 'the gap after step 4 held the validation: no point');
+  assert.ok(
+    rate.every((p) => p.value < 10),
+    `no validation spike in the seconds-per-step series: ${JSON.stringify(rate)}`,
+  );
+  assert.equal(
+    rate.some((p) => p.step === 5),
+    false,
+    'the gap after step 4 held the validation: no point',
+  );
 });
 
-test('30-step run: the foreseen end moves far less at validations than tqdm\'s, and the ETA counts the pauses to come', async () => {
+test("30-step run: the foreseen end moves far less at validations than tqdm's, and the ETA counts the pauses to come", async () => {
   const r = await thirty();
   const { steps, final } = watch(r);
   // How far the foreseen end (the step's time + ETA) moved since the step before: ours and tqdm's.

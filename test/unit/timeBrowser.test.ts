@@ -74,7 +74,10 @@ before(async () => {
   const html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` })
     .replace('<body>', '<body class="vscode-dark">')
     .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
-    .replace(`<script nonce="${nonce}" src="${origin}/dashboard.js">`, `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`);
+    .replace(
+      `<script nonce="${nonce}" src="${origin}/dashboard.js">`,
+      `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`,
+    );
   writeFileSync(join(dir, 'index.html'), html);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
@@ -111,7 +114,10 @@ test('a running run: start time, elapsed that ticks, recent and average speed, E
   assert.equal(await text('average'), '2.10 s/it');
   assert.equal(await text('eta'), '2m 56s');
   assert.equal(await text('pauses'), '1 validation, 1m 00s · 2 saves, 4s');
-  assert.equal(await text('started'), await page.evaluate((ms) => new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }), startedAt));
+  assert.equal(
+    await text('started'),
+    await page.evaluate((ms) => new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }), startedAt),
+  );
   assert.match((await text('elapsed'))!, /^2m 0\ds$/);
   // Elapsed goes on between the host's updates.
   const first = await text('elapsed');
@@ -136,7 +142,14 @@ test('before the first step: what the run waits for, never a "?"', { skip }, asy
 });
 
 test('an ended run shows its duration and no ETA; several runs shown: the header names whose numbers these are', { skip }, async () => {
-  const ended = run('c', 'lora-cat', { outcome: 'succeeded', step: 40, totalSteps: 40, startedAt: 1_800_000_000_000, endedAt: 1_800_000_000_000 + 3_723_000, avgSecondsPerIt: 0.5 });
+  const ended = run('c', 'lora-cat', {
+    outcome: 'succeeded',
+    step: 40,
+    totalSteps: 40,
+    startedAt: 1_800_000_000_000,
+    endedAt: 1_800_000_000_000 + 3_723_000,
+    avgSecondsPerIt: 0.5,
+  });
   const other = run('d', 'lora-cow', { outcome: 'running', phase: 'training', step: 3, totalSteps: 40 });
   await send({ type: 'init', runs: [ended, other], focusRunId: 'c', speedUnit: 's/it' });
   await field('duration').filter({ hasText: '1h 02m' }).waitFor();

@@ -195,7 +195,13 @@ export class DashboardHost implements vscode.Disposable {
       return tracker.full(r.state, this.meta(r));
     });
     const smoothing = this.context.workspaceState.get<number>('sdxl.dashboard.smoothing');
-    this.post({ type: 'init', runs: views, ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}), ...(smoothing !== undefined ? { smoothing } : {}), speedUnit: speedUnit() });
+    this.post({
+      type: 'init',
+      runs: views,
+      ...(this.focusRunId ? { focusRunId: this.focusRunId } : {}),
+      ...(smoothing !== undefined ? { smoothing } : {}),
+      speedUnit: speedUnit(),
+    });
   }
 
   private sendRun(id: string): void {

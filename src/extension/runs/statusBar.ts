@@ -36,7 +36,9 @@ export class RunStatusBar implements vscode.Disposable {
     const stalled = live.find((x) => x.state.hang);
     const unit = setting('speedUnit');
     const icon = `${stalled ? '$(warning)' : '$(sync~spin)'} SDXL ${sim}`;
-    const parts = s.hang ? [`${icon}${formatProgress(s)}`, `stalled: no step for ${formatDuration(s.hang.sinceSec)}`] : [`${icon}${progressText(s, isSpeedUnit(unit) ? unit : 'auto')}`];
+    const parts = s.hang
+      ? [`${icon}${formatProgress(s)}`, `stalled: no step for ${formatDuration(s.hang.sinceSec)}`]
+      : [`${icon}${progressText(s, isSpeedUnit(unit) ? unit : 'auto')}`];
     // A stalled run (any of them) colours the item, as a warning that stays until it moves again.
     this.item.backgroundColor = stalled ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.text = parts.join(' · ') + more;

@@ -146,7 +146,9 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
     .appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
   if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
   else
-    tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+    tip
+      .appendMarkdown('\n\n')
+      .appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
   const time = timeLine(s, unit);
   if (time) tip.appendMarkdown('\n\n').appendText(time);
   if (run.entry.foreign)
