@@ -11,7 +11,7 @@ import { reduce, reduceAll } from '../../src/core/run/reducer';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 import { runTiming } from '../../src/core/run/runTiming';
 import { seriesPoints } from '../../src/core/run/series';
-import { checkpointsAhead, stepTimeSeries, validationsAhead, type TimingContext } from '../../src/core/run/stepTimes';
+import { checkpointsAhead, secPerStepSeries, stepTimeSeries, validationsAhead, type TimingContext } from '../../src/core/run/stepTimes';
 import type { RunEvent, RunEventOf } from '../../src/core/run/events';
 import type { ArgValue } from '../../src/core/scripts/scriptTables';
 
@@ -87,7 +87,7 @@ for (const [name, load] of [
     assert.deepEqual(points(reloaded), points(watched));
     assert.ok(points(watched).length >= 6);
     assert.deepEqual(runTiming(reloaded), runTiming(watched));
-    assert.deepEqual(seriesPoints(reloaded.timing.secPerStep), seriesPoints(watched.timing.secPerStep));
+    assert.deepEqual(seriesPoints(secPerStepSeries(reloaded.timing)), seriesPoints(secPerStepSeries(watched.timing)));
   });
 }
 
@@ -100,7 +100,7 @@ test('golden 6-step run: the validation after step 4 is a pause (~75 s), not ste
   assert.equal(t.pauses.checkpoint.count, 2);
   // The steps themselves took 2–5 s each on that machine; the average over training time only says so.
   assert.ok(t.avgSecPerStep! > 2 && t.avgSecPerStep! < 5, `average ${t.avgSecPerStep}`);
-  const rate = seriesPoints(watch(r).final.timing.secPerStep);
+  const rate = seriesPoints(secPerStepSeries(watch(r).final.timing));
   assert.ok(
     rate.every((p) => p.value < 10),
     `no validation spike in the seconds-per-step series: ${JSON.stringify(rate)}`,
