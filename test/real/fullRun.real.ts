@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seriesPoints } from '../../src/core/run/series';
+import { runTiming } from '../../src/core/run/runTiming';
+import { stepTimeSeries } from '../../src/core/run/stepTimes';
+import { readRunState } from '../../src/core/monitor/runMonitor';
 import type { RunState } from '../../src/core/run/state';
 import {
   ended,
@@ -36,6 +39,8 @@ interface FullRun {
   /** Checkpoint steps the monitor showed at any time. */
   checkpointsSeen: number[];
   outDir: string;
+  /** The run's record folder. */
+  dir: string;
 }
 
 let run: FullRun | undefined;
@@ -74,6 +79,7 @@ before(async () => {
     liveSteps,
     checkpointsSeen: [...checkpointsSeen].sort((a, b) => a - b),
     outDir: join(ws.root, 'out'),
+    dir: entry.dir,
   };
 });
 
@@ -218,4 +224,22 @@ test('stand-in vs real, same config: console line kinds in order, output_dir lis
   } finally {
     await ws.cleanup();
   }
+});
+
+test("real run: step times seen live equal a reload's (from the files alone); start, end and speed known", opts, async () => {
+  const { state, dir, ws } = the();
+  const reloaded = await readRunState(dir, join(ws.root, '.sdxl', 'images'));
+  const times = (s: RunState) => seriesPoints(stepTimeSeries(s.timing)).map((p) => [p.step, p.value]);
+  assert.deepEqual(times(reloaded), times(state));
+  assert.deepEqual(
+    times(state).map(([step]) => step),
+    [1, 2, 3, 4],
+  );
+  const live = runTiming(state);
+  assert.deepEqual(runTiming(reloaded), live);
+  assert.ok(live.startedAt !== undefined && live.endedAt !== undefined && live.endedAt > live.startedAt, JSON.stringify(live));
+  assert.ok(live.avgSecPerStep! > 0 && live.avgSecPerStep! < 60, `average ${live.avgSecPerStep}`);
+  // The first step was reached after the start (model loading) and the last before the end (validation, test images).
+  const [first, last] = [times(state)[0]![1]!, times(state).at(-1)![1]!];
+  assert.ok(first > live.startedAt! && last < live.endedAt!, JSON.stringify({ first, last, live }));
 });

@@ -132,7 +132,7 @@ test('run start --follow: progress lines, checkpoints and validation images, exi
   assert.match(r.out, new RegExp(`^checkpoint saved: checkpoint-2 \\(${join(ws.root, 'out', 'checkpoint-2')}\\)$`, 'm'));
   assert.match(r.out, /^checkpoint saved: checkpoint-4 /m);
   assert.match(r.out, /^validation images: epoch 1, 1 image\(s\)$/m);
-  assert.match(r.out, /finished at step 4\n$/);
+  assert.match(r.out, /finished at step 4 in \d\d:\d\d · avg [\d.]+ (it\/s|s\/it)\n$/);
   assert.equal(finalState(ws, runIds(ws)[0]!), 'succeeded');
 });
 

@@ -1,7 +1,7 @@
 // The display formatters shared by the status bar, the Runs view, the dashboard labels and the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, formatBytes, formatDuration, formatRate, runDisplayName } from '../../src/core/view/format';
+import { describeRun, formatBytes, formatDuration, formatSpeed, runDisplayName } from '../../src/core/view/format';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 import { reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
@@ -12,9 +12,13 @@ test('durations as tqdm prints them, rates as trainers say them, sizes in binary
   assert.equal(formatDuration(3599), '59:59');
   assert.equal(formatDuration(3600 * 26 + 61), '26:01:01');
   for (const bad of [null, undefined, NaN, -1, Infinity]) assert.equal(formatDuration(bad), '?');
-  assert.equal(formatRate(2.5), '2.50 it/s');
-  assert.equal(formatRate(0.5), '2.00 s/it');
-  for (const bad of [0, -1, null, NaN]) assert.equal(formatRate(bad), '?it/s');
+  // One formatter for every view, in the unit the `sdxl.speedUnit` setting picks (auto: s/it below one step a second).
+  assert.equal(formatSpeed(0.4), '2.50 it/s');
+  assert.equal(formatSpeed(2), '2.00 s/it');
+  assert.equal(formatSpeed(2, 'it/s'), '0.50 it/s');
+  assert.equal(formatSpeed(0.4, 's/it'), '0.40 s/it');
+  assert.equal(formatSpeed(12.5), '12.5 s/it');
+  for (const bad of [0, -1, null, undefined, NaN]) assert.equal(formatSpeed(bad), '–');
   assert.equal(formatBytes(0), '0 B');
   assert.equal(formatBytes(1536), '1.5 KB');
   assert.equal(formatBytes(2.25 * 1024 ** 3), '2.3 GB');

@@ -6,7 +6,7 @@ import { reduce, reduceAll } from '../../src/core/run/reducer';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 import { runTiming } from '../../src/core/run/runTiming';
 import { seriesPoints } from '../../src/core/run/series';
-import { stepTimeSeries } from '../../src/core/run/stepTimes';
+import { checkpointsAhead, secPerStepSeries, stepTimeSeries, validationsAhead, type TimingContext } from '../../src/core/run/stepTimes';
 import { describeRun, progressText } from '../../src/core/view/format';
 import { runView, type RunMeta } from '../../src/core/view/dashboardModel';
 import type { RunEvent } from '../../src/core/run/events';
@@ -112,7 +112,7 @@ test('the ETA counts the validations and saves to come: within 2 s of the real r
 
 test('seconds per step from the step times: a gap that held a pause has no point; step_time carries the wall times', () => {
   const s = live(synthetic().timeline);
-  const rate = new Map(seriesPoints(s.timing.secPerStep).map((p) => [p.step, p.value]));
+  const rate = new Map(seriesPoints(secPerStepSeries(s.timing)).map((p) => [p.step, p.value]));
   assert.equal(rate.has(11), false, 'the gap after the validation at step 10');
   assert.equal(rate.has(26), false, 'the gap after the save at step 25');
   for (const step of [2, 9, 12, 99]) assert.ok(Math.abs(rate.get(step)! - STEP) < 1e-6, `step ${step}: ${rate.get(step)}`);
@@ -124,21 +124,30 @@ test('seconds per step from the step times: a gap that held a pause has no point
   assert.deepEqual(v.status.validationPause?.count, 9);
 });
 
-test('a reload (replay from the files, no `at`, console read before the event files) gives the same step times and numbers', () => {
-  const run = synthetic();
-  const watched = live(run.timeline);
-  const consoleFirst = [...run.timeline.filter((e) => e.event.type !== 'scalar'), ...run.timeline.filter((e) => e.event.type === 'scalar')];
-  const replayed = reduceAll(consoleFirst.map((e) => e.event));
-  assert.deepEqual(
-    seriesPoints(stepTimeSeries(replayed.timing)).map((p) => [p.step, p.value]),
-    seriesPoints(stepTimeSeries(watched.timing)).map((p) => [p.step, p.value]),
-  );
-  const a = runTiming(watched);
-  const b = runTiming(replayed);
-  for (const k of ['avgSecPerStep', 'recentSecPerStep', 'etaSec', 'lastStepAt'] as const) assert.ok(Math.abs(a[k]! - b[k]!) < 1e-6, `${k}: ${a[k]} vs ${b[k]}`);
-  assert.deepEqual(a.pauses, b.pauses);
-  assert.deepEqual(seriesPoints(replayed.timing.secPerStep), seriesPoints(watched.timing.secPerStep));
-});
+for (const steps of [100, 15])
+  test(`a reload (replay from the files, no \`at\`, console read before the event files) gives the same step times and numbers (${steps} steps)`, () => {
+    // 15 steps: the bar's first draw (step 0, whose live `at` a reload has not) is among the steps that fix its start.
+    const run = synthetic(steps);
+    const watched = live(run.timeline);
+    const consoleFirst = [...run.timeline.filter((e) => e.event.type !== 'scalar'), ...run.timeline.filter((e) => e.event.type === 'scalar')];
+    const replayed = reduceAll(consoleFirst.map((e) => e.event));
+    assert.deepEqual(
+      seriesPoints(stepTimeSeries(replayed.timing)).map((p) => [p.step, p.value]),
+      seriesPoints(stepTimeSeries(watched.timing)).map((p) => [p.step, p.value]),
+    );
+    const a = runTiming(watched);
+    const b = runTiming(replayed);
+    for (const k of ['avgSecPerStep', 'recentSecPerStep', 'etaSec', 'lastStepAt'] as const)
+      assert.ok(Math.abs(a[k]! - b[k]!) < 1e-6, `${k}: ${a[k]} vs ${b[k]}`);
+    assert.deepEqual(a.pauses, b.pauses);
+    assert.deepEqual(seriesPoints(secPerStepSeries(replayed.timing)), seriesPoints(secPerStepSeries(watched.timing)));
+    // The event files read ahead of the console (a budgeted pass): the pauses the console says later take their gaps out.
+    const filesFirst = reduceAll(
+      [...run.timeline.filter((e) => e.event.type === 'scalar'), ...run.timeline.filter((e) => e.event.type !== 'scalar')].map((e) => e.event),
+    );
+    assert.deepEqual(seriesPoints(secPerStepSeries(filesFirst.timing)), seriesPoints(secPerStepSeries(watched.timing)));
+    assert.deepEqual(runTiming(filesFirst).pauses, a.pauses);
+  });
 
 test('a console without event files: speed and ETA from tqdm elapsed (no wall clock, no step_time unless watched live)', () => {
   const run = synthetic();
@@ -169,6 +178,15 @@ test('before the first step: what the run waits for, never a "?"', () => {
   );
   assert.equal(progressText(s), '0/40 · waiting for first step');
   assert.doesNotMatch(describeRun(s), /\?/);
+  // Fast steps: step 1 drawn in the bar's first second, one wall time so far: no speed yet, and no "ETA 00:00".
+  const fast = reduceAll(
+    [
+      { type: 'progress', step: 1, total: 40, elapsedSec: 0 },
+      { type: 'scalar', tag: 'train_loss', step: 1, value: 1, wallTime: T0 },
+    ],
+    s,
+  );
+  assert.equal(progressText(fast), '1/40 · measuring speed');
   s = reduce(s, { type: 'progress', step: 1, total: 40, elapsedSec: 3 });
   assert.equal(progressText(s), '1/40 · 3.00 s/it · ETA 01:57');
   assert.equal(progressText(s, 'it/s'), '1/40 · 0.33 it/s · ETA 01:57');
@@ -183,4 +201,28 @@ test("a finished run says how long it took and its average speed; a resume drops
   const resumed = reduce(live(run.timeline), { type: 'resumed', fromStep: 10, checkpoint: 'checkpoint-10' });
   assert.equal(resumed.timing.wall.tail?.step, 10);
   assert.ok(resumed.timing.pauses.every((p) => p.step < 10));
+});
+
+test("validations and saves still to come, from the script kind's cadence (its defaults when the config leaves them out)", () => {
+  const ctx = (script: 'lora' | 'dreambooth-lora', args: Record<string, string | number>, spe: number): TimingContext => ({
+    step: 0,
+    totalSteps: 0,
+    stepsPerEpoch: spe,
+    script,
+    args: { validation_prompt: 'a cat', ...args },
+    ended: false,
+  });
+  // 4 steps an epoch, every 2nd epoch (0, 2, 4, 6): after steps 4, 12, 20, 28 of 30.
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 2 }, 4), 1, 30), 4);
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 2 }, 4), 12, 30), 3, 'the one at the step reached is still to come');
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 2 }, 4), 13, 30), 2);
+  // max_train_steps ends mid-epoch: that epoch still validates, after the last step.
+  assert.equal(validationsAhead(ctx('lora', { validation_epochs: 1 }, 4), 29, 30), 1);
+  // DreamBooth validates every 50 epochs unless told otherwise; a run of 1 step an epoch and 100 000 steps.
+  assert.equal(validationsAhead(ctx('dreambooth-lora', {}, 1), 1, 100_000), 2000);
+  assert.equal(validationsAhead({ ...ctx('lora', {}, 4), args: { validation_epochs: 1 } }, 1, 30), 0, 'no validation prompt, no validation');
+  // Checkpoints every 500 steps by default, at the step reached too.
+  assert.equal(checkpointsAhead(ctx('lora', {}, 4), 1, 1200), 2);
+  assert.equal(checkpointsAhead(ctx('lora', { checkpointing_steps: 10 }, 4), 10, 30), 3);
+  assert.equal(checkpointsAhead(ctx('lora', { checkpointing_steps: 10 }, 4), 11, 30), 2);
 });

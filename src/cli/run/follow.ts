@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { RunMonitor } from '../../core/monitor/runMonitor';
 import { failureTitle } from '../../core/run/failure';
-import { describeRun, formatDuration, formatProgress, formatRate } from '../../core/view/format';
+import { describeRun, formatDuration, formatProgress, formatSpeed } from '../../core/view/format';
+import { runTiming } from '../../core/run/runTiming';
 import type { RunEvent } from '../../core/run/events';
 import { epochNumber, epochText } from '../../shared/epochs';
 import type { RunState } from '../../core/run/state';
@@ -46,7 +47,9 @@ export class FollowReporter {
     const parts = [`step ${formatProgress(s)}`];
     const loss = num(s.stepLoss);
     if (loss !== null) parts.push(`loss ${loss.toPrecision(4)}`);
-    parts.push(formatRate(s.rateItPerSec), `ETA ${formatDuration(s.etaSec)}`);
+    // Speed and ETA from the step times (validation and save pauses accounted apart), as every view shows them.
+    const t = runTiming(s);
+    parts.push(formatSpeed(t.recentSecPerStep), `ETA ${t.etaSec !== undefined ? `${formatDuration(t.etaSec)}${t.etaPartial ? '+' : ''}` : '–'}`);
     return parts.join(' · ');
   }
 
@@ -56,14 +59,15 @@ export class FollowReporter {
     if (!force && now - this.lastProgressAt < PROGRESS_EVERY_MS && s.step !== s.totalSteps) return;
     this.lastStep = s.step;
     this.lastProgressAt = now;
+    const t = runTiming(s);
     this.line(this.progressText(s), {
       event: 'progress',
       step: s.step,
       totalSteps: s.totalSteps,
       stepLoss: num(s.stepLoss),
       lr: num(s.lr),
-      itPerSec: num(s.rateItPerSec),
-      etaSec: num(s.etaSec),
+      itPerSec: t.recentSecPerStep ? 1 / t.recentSecPerStep : null,
+      etaSec: t.etaSec ?? null,
     });
   }
 

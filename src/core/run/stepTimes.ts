@@ -3,10 +3,9 @@
 // each one swing the rate (tqdm's smoothed rate and ETA do). Pure; the reducer keeps the inputs (StepTiming), the
 // views call `timingSummary`, whose cost grows with the number of pauses, not of steps (binary searches).
 //
-// A step's time, best source first: the event files' wallTime of its logged scalar (float seconds; the scripts log
-// every step); else the Steps bar's start plus tqdm's elapsed at the step's first draw (1 s resolution; the bar's
-// start is fixed from the steps that have both); else the live `at` of that draw (not in the files: only a run
-// watched live has it); else tqdm's elapsed alone, which still gives durations though no wall time.
+// A step's time: the event files' wallTime of its logged loss when the run has event files (float seconds; the scripts
+// log every step, and a reload reads the same); else the Steps bar's start, from the live `at` of its draws, plus tqdm's
+// elapsed at the step's first draw (1 s resolution); else tqdm's elapsed alone: durations, though no wall time.
 import { SCRIPTS, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { EMPTY_SERIES, seriesAt, seriesLength, seriesPut, seriesTruncateAfter, type Point, type Series } from './series';
 
@@ -31,8 +30,13 @@ export interface StepTiming {
   liveAt: Series;
   /** Validation and checkpoint pauses in step order; bounded (the oldest go). */
   pauses: readonly PauseMark[];
-  /** Seconds per step from the step times; a step whose gap held a pause has no point. */
+  /**
+   * Seconds per step from the event files' times; a step whose gap held a pause has no point. Always what `wall` and
+   * `pauses` give, whichever source was read first (a pause seen after the next step's time takes that point out).
+   */
   secPerStep: Series;
+  /** The same from tqdm's elapsed (1 s resolution), for a run without event files. */
+  barSecPerStep: Series;
 }
 
 export const EMPTY_TIMING: StepTiming = Object.freeze({
@@ -43,6 +47,7 @@ export const EMPTY_TIMING: StepTiming = Object.freeze({
   liveAt: EMPTY_SERIES,
   pauses: Object.freeze([]) as readonly PauseMark[],
   secPerStep: EMPTY_SERIES,
+  barSecPerStep: EMPTY_SERIES,
 });
 
 const MAX_PAUSES = 10_000;
@@ -59,8 +64,11 @@ export function timingOnProgress(t: StepTiming, step: number, elapsedSec: number
   const lastBar = t.barElapsed.tail;
   if (elapsedSec !== undefined && lastBar?.step !== step) {
     next = { ...next, barElapsed: seriesPut(t.barElapsed, { step, value: elapsedSec }) };
-    // Without event files the console is the only clock: the step's duration from tqdm's elapsed.
-    if (seriesLength(t.wall) === 0 && lastBar && step > lastBar.step) next = withSecPerStep(next, lastBar.step, step, elapsedSec - lastBar.value);
+    // The console's own clock, for a run without event files: the step's duration from tqdm's elapsed.
+    const seconds = elapsedSec - (lastBar?.value ?? 0);
+    if (lastBar && step > lastBar.step && seconds >= 0 && !hasPauseIn(t.pauses, lastBar.step, step)) {
+      next = { ...next, barSecPerStep: seriesPut(t.barSecPerStep, { step, value: seconds / (step - lastBar.step) }) };
+    }
   }
   if (at !== undefined && t.liveAt.tail?.step !== step) next = { ...next, liveAt: seriesPut(next.liveAt, { step, value: at }) };
   return next;
@@ -72,14 +80,28 @@ export function timingOnScalar(t: StepTiming, step: number, wallTimeSec: number)
   const ms = wallTimeSec * 1000;
   if (prev && prev.step === step && prev.value === ms) return t; // loss and lr of one step: one time
   // Newest wall time wins for a step (event files may be read in any order; a resumed attempt logs a step again).
-  let next: StepTiming = { ...t, wall: seriesPut(t.wall, { step, value: ms, wallTime: wallTimeSec }, 'wallTime') };
-  if (prev && step > prev.step) next = withSecPerStep(next, prev.step, step, (ms - prev.value) / 1000);
-  return next;
+  const next: StepTiming = { ...t, wall: seriesPut(t.wall, { step, value: ms, wallTime: wallTimeSec }, 'wallTime') };
+  if (!prev || step > prev.step) return withSecPerStep(next, prev, step, ms);
+  // A step again (a resumed attempt) or out of order: what follows it is worked out again from the wall times.
+  return rederive(next, step - 1);
 }
 
-function withSecPerStep(t: StepTiming, from: number, to: number, seconds: number): StepTiming {
-  if (!(seconds >= 0) || hasPauseIn(t.pauses, from, to)) return t;
-  return { ...t, secPerStep: seriesPut(t.secPerStep, { step: to, value: seconds / (to - from) }) };
+function withSecPerStep(t: StepTiming, prev: Point | undefined, step: number, ms: number): StepTiming {
+  if (!prev) return t;
+  const seconds = (ms - prev.value) / 1000;
+  if (!(seconds >= 0) || hasPauseIn(t.pauses, prev.step, step)) return t;
+  return { ...t, secPerStep: seriesPut(t.secPerStep, { step, value: seconds / (step - prev.step) }) };
+}
+
+/** secPerStep after `step` again from `wall` and `pauses` (usually a point or two: what was read ahead). */
+function rederive(t: StepTiming, step: number): StepTiming {
+  let next: StepTiming = { ...t, secPerStep: seriesTruncateAfter(t.secPerStep, step) };
+  const n = seriesLength(t.wall);
+  for (let i = Math.max(1, indexAtOrBefore(t.wall, step)); i < n; i++) {
+    const p = pointAt(t.wall, i);
+    if (p.step > step) next = withSecPerStep(next, pointAt(t.wall, i - 1), p.step, p.value);
+  }
+  return next;
 }
 
 export function timingOnPause(t: StepTiming, step: number | null, kind: PauseKind): StepTiming {
@@ -90,7 +112,9 @@ export function timingOnPause(t: StepTiming, step: number | null, kind: PauseKin
   let i = pauses.length;
   while (i > 0 && pauses[i - 1]!.step > step) i--;
   pauses.splice(i, 0, { step, kind });
-  return { ...t, pauses };
+  const next = { ...t, pauses };
+  // The event files may have given the next step's time before the console said the pause: that point goes.
+  return (t.secPerStep.tail?.step ?? 0) > step ? rederive(next, step) : next;
 }
 
 /** A resume restarts the bar at `step`: later times belong to the earlier attempt. */
@@ -101,6 +125,7 @@ export function timingOnResume(t: StepTiming, step: number): StepTiming {
     barElapsed: seriesTruncateAfter(t.barElapsed, step),
     liveAt: seriesTruncateAfter(t.liveAt, step),
     secPerStep: seriesTruncateAfter(t.secPerStep, step),
+    barSecPerStep: seriesTruncateAfter(t.barSecPerStep, step),
     pauses: t.pauses.filter((p) => p.step < step),
   };
 }
@@ -118,6 +143,11 @@ function hasPauseIn(pauses: readonly PauseMark[], from: number, to: number): boo
 }
 
 // ------------------------------------------------------------------------------------------------ views side
+
+/** Seconds per step for the rate chart: from the event files' times, else (no event files) from tqdm's elapsed. */
+export function secPerStepSeries(t: StepTiming): Series {
+  return seriesLength(t.wall) > 0 ? t.secPerStep : t.barSecPerStep;
+}
 
 /** `[step, wall ms]` for the charts' time axes: the event files' times, else (a run watched live) the bar's `at`. */
 export function stepTimeSeries(t: StepTiming): Series {
@@ -159,20 +189,19 @@ function clockOf(t: StepTiming): Clock | undefined {
   const { wall, barElapsed, liveAt } = t;
   const wallAt = (step: number) => seriesAt(wall, step)?.value;
   const atOf = (step: number) => seriesAt(liveAt, step)?.value;
-  if (seriesLength(barElapsed) === 0) {
-    const axis = seriesLength(wall) > 0 ? wall : liveAt;
-    if (seriesLength(axis) === 0) return undefined;
-    return { axis, anchored: true, timeOf: (step) => wallAt(step) ?? atOf(step) };
-  }
-  // The bar's start: the earliest of (wall − elapsed) over the newest steps with both (elapsed is rounded down).
+  // The event files' times when there are any: precise, and the same in a reload. (tqdm's elapsed, rounded down to the
+  // second, would put fast steps at the same time as the bar's first draw.)
+  if (seriesLength(wall) > 0) return { axis: wall, anchored: true, timeOf: wallAt };
+  if (seriesLength(barElapsed) === 0) return seriesLength(liveAt) > 0 ? { axis: liveAt, anchored: true, timeOf: atOf } : undefined;
+  // The bar's start: the earliest of (at − elapsed) over the newest steps seen live (elapsed is rounded down).
   let start: number | undefined;
   const n = seriesLength(barElapsed);
   for (let i = n - 1, seen = 0; i >= 0 && seen < BAR_START_SAMPLES; i--) {
     const p = pointAt(barElapsed, i);
-    const w = wallAt(p.step) ?? atOf(p.step);
-    if (w === undefined) continue;
+    const at = atOf(p.step);
+    if (at === undefined) continue;
     seen++;
-    const c = w - p.value * 1000;
+    const c = at - p.value * 1000;
     if (start === undefined || c < start) start = c;
   }
   const base = start ?? 0;
@@ -180,10 +209,8 @@ function clockOf(t: StepTiming): Clock | undefined {
     axis: barElapsed,
     anchored: start !== undefined,
     timeOf: (step) => {
-      const w = wallAt(step);
-      if (w !== undefined) return w;
       const e = seriesAt(barElapsed, step);
-      return e ? base + e.value * 1000 : atOf(step);
+      return e ? base + e.value * 1000 : undefined;
     },
   };
 }
@@ -210,15 +237,11 @@ export function validationsAhead(ctx: TimingContext, from: number, to: number): 
   const every = argNumber(ctx.args, ctx.script, 'validation_epochs');
   const spe = ctx.stepsPerEpoch;
   if (!every || !spe || to < from) return 0;
-  const epochs = Math.ceil(to / spe);
-  let count = 0;
-  // Epochs are few next to steps (an epoch is at least one step); the loop is bounded by the run's epochs.
-  for (let e = Math.floor(Math.max(0, from - 1) / spe); e < epochs; e++) {
-    if (e % every !== 0) continue;
-    const at = Math.min((e + 1) * spe, to);
-    if (at >= from && at <= to) count++;
-  }
-  return count;
+  // Epoch e validates after step min((e + 1) × spe, to): those from the first epoch ending at or after `from` to the
+  // last, counted as multiples of `every` (no loop: a run may have as many epochs as steps).
+  const first = Math.max(0, Math.ceil(from / spe) - 1);
+  const last = Math.ceil(to / spe) - 1;
+  return last < first ? 0 : Math.floor(last / every) - Math.floor((first - 1) / every);
 }
 
 /** Checkpoint saves at steps in [from, to] (`global_step % checkpointing_steps == 0`). */
@@ -291,8 +314,11 @@ export function timingSummary(t: StepTiming, ctx: TimingContext): TimingSummary 
     } else add(out, g.kinds.has('validation') ? 'validation' : 'checkpoint', e);
   }
   // The average over training time: the whole span less the pauses (a pause gap's own steps stay in).
-  out.avgSecPerStep = Math.max(0, spanSec - pauseSec) / (last.step - first.step);
-  out.recentSecPerStep = recentSecPerStep(axis, clock, t.pauses) ?? out.avgSecPerStep;
+  // Zero when every step so far fell in the bar's first second: no speed yet rather than an infinite one.
+  const avg = Math.max(0, spanSec - pauseSec) / (last.step - first.step);
+  if (avg > 0) out.avgSecPerStep = avg;
+  const recent = recentSecPerStep(axis, clock, t.pauses) ?? out.avgSecPerStep;
+  if (recent !== undefined && recent > 0) out.recentSecPerStep = recent;
   return withEta(out, ctx);
 }
 

@@ -10,7 +10,7 @@ import { failureTitle } from '../run/failure';
 import { redactText } from '../util/redact';
 import { epochText } from '../../shared/epochs';
 import { runTiming } from '../run/runTiming';
-import { stepTimeSeries } from '../run/stepTimes';
+import { secPerStepSeries, stepTimeSeries } from '../run/stepTimes';
 import type {
   CheckpointView,
   DeltaMessage,
@@ -46,7 +46,7 @@ export function seriesOf(state: RunState): Record<string, Series> {
     train_loss: state.loss.train_loss,
     step_loss: state.loss.step_loss,
     lr: state.lrSeries,
-    sec_per_it: state.timing.secPerStep,
+    sec_per_it: secPerStepSeries(state.timing),
     [STEP_TIME_SERIES]: stepTimeSeries(state.timing),
   };
   for (const [k, v] of Object.entries(state.scalars)) if (!(k in out)) out[k] = v;

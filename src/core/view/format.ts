@@ -21,12 +21,6 @@ export function formatDuration(sec: number | null | undefined): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** A rate the way trainers talk about it: s/it when slower than one step a second. */
-export function formatRate(itPerSec: number | null | undefined): string {
-  if (!itPerSec || !Number.isFinite(itPerSec) || itPerSec <= 0) return '?it/s';
-  return itPerSec >= 1 ? `${itPerSec.toFixed(2)} it/s` : `${(1 / itPerSec).toFixed(2)} s/it`;
-}
-
 export function formatProgress(s: RunState): string {
   if (s.step === null) return s.state;
   return s.totalSteps ? `${s.step}/${s.totalSteps}` : `${s.step}`;

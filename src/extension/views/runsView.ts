@@ -2,7 +2,9 @@
 // children (complete or not, with Resume From Here).
 import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
-import { describeRun, formatBytes } from '../../core/view/format';
+import { describeRun, formatBytes, formatDuration, formatSpeed, type SpeedUnit } from '../../core/view/format';
+import { runDurationSec, runTiming } from '../../core/run/runTiming';
+import type { RunState } from '../../core/run/state';
 import { runDescription, runRowKey } from '../../core/view/runRow';
 import { failureTitle } from '../../core/run/failure';
 import type { RunsController, RunView } from '../runs/runsController';
@@ -273,6 +275,8 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
     tip
       .appendMarkdown('\n\n')
       .appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  const time = timeLine(s, unit);
+  if (time) tip.appendMarkdown('\n\n').appendText(time);
   if (run.entry.foreign)
     tip
       .appendMarkdown('\n\n')
@@ -289,4 +293,20 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   item.tooltip = tip;
   item.command = { command: 'sdxl.openDashboard', title: 'Open Dashboard', arguments: [run.id] };
   return item;
+}
+
+/** The run's clock for its tooltip: start, elapsed or duration, average speed (pauses left out) and pause totals. */
+function timeLine(s: RunState, unit: SpeedUnit): string {
+  const t = runTiming(s);
+  const d = runDurationSec(t, isEnded(s) ? undefined : Date.now());
+  const p = t.pauses;
+  return [
+    t.startedAt !== undefined ? `started ${new Date(t.startedAt).toLocaleString()}` : '',
+    d !== undefined ? `${isEnded(s) ? 'took' : 'elapsed'} ${formatDuration(d)}` : '',
+    t.avgSecPerStep !== undefined ? `avg ${formatSpeed(t.avgSecPerStep, unit)}` : '',
+    p.validation.count ? `${p.validation.count} validations ${formatDuration(p.validation.totalSec)}` : '',
+    p.checkpoint.count ? `${p.checkpoint.count} saves ${formatDuration(p.checkpoint.totalSec)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
