@@ -22,9 +22,12 @@ if (!onlyCli) {
   await webviewBundle('webview/src/datasetPreview/main.ts', 'dist/webview/datasetPreview.js');
 }
 
-/** A webview's browser bundle (its own tsconfig with the DOM libraries). */
-function webviewBundle(entry, outfile) {
-  return build({
+/**
+ * A webview's browser bundle (its own tsconfig with the DOM libraries). A warning fails the build: esbuild only warns
+ * of an unbalanced brace in a stylesheet, and the rules after it would silently not apply.
+ */
+async function webviewBundle(entry, outfile) {
+  const result = await build({
     bundle: true,
     sourcemap: true,
     logLevel: 'warning',
@@ -35,4 +38,5 @@ function webviewBundle(entry, outfile) {
     outfile,
     tsconfig: 'webview/tsconfig.json',
   });
+  if (result.warnings.length > 0) throw new Error(`${entry}: ${result.warnings.length} warning(s) in the webview bundle (above)`);
 }
