@@ -43,10 +43,8 @@ test('walkthrough: opens with its five steps; New Config from it offers LoRA fir
     await labels.first().waitFor();
     assert.equal((await labels.first().textContent())?.trim(), 'lora');
     await vs.closeQuickInput();
-    // From here on the palette's New Config, as config.e2e.ts drives it: started from the walkthrough's button, its
-    // second quick pick closed soon after it opened in headless Chromium (cause not found; see the report).
-    await vs.runCommand('View: Close All Editors');
-    await vs.runCommand('SDXL: New Training Config…');
+    // Again from the button, the whole way: each question stays open while the walkthrough page has the focus.
+    await page.getByRole('button', { name: 'New Training Config' }).first().click();
     await waitForQuickInputTitle(vs, /which script/);
     await labels.first().waitFor();
     assert.equal((await labels.first().textContent())?.trim(), 'lora');
@@ -56,9 +54,12 @@ test('walkthrough: opens with its five steps; New Config from it offers LoRA fir
     await preset.waitFor();
     assert.match((await preset.getAttribute('aria-label')) ?? '', /Estimated peak [\d.]+ GiB of 8 GB: SDXL base 1\.0 weights/);
     await vs.screenshot('walkthrough-presets');
-    await vs.pickRow(preset);
+    // With the mouse, as a user does: started from the walkthrough, the page keeps the keyboard focus once the first
+    // question closes, so the next questions stay open (ignoreFocusOut) but Enter would go to the page (known gap).
+    await preset.click();
     await waitForQuickInputTitle(vs, /file name/);
     assert.equal(await vs.quickInput.inputValue(), NEW_FILE);
+    await vs.quickInput.click();
     await vs.page.keyboard.press('Enter');
     await vs.activeTab.filter({ hasText: NEW_FILE }).waitFor();
     await vs.waitForEditorText(/"resolution": 512/);

@@ -10,7 +10,9 @@ export async function newConfig(): Promise<boolean> {
   const [scriptTitle, presetTitle, nameTitle] = stepTitles('New training config', ['which script?', 'preset by GPU memory', 'file name']);
   const scriptPick = await vscode.window.showQuickPick(
     presetScriptOrder().map((k) => ({ label: k, description: SCRIPTS[k].title, script: k as ScriptKind })),
-    { title: scriptTitle },
+    // ignoreFocusOut: started from the walkthrough's button, the walkthrough page took the focus back and closed
+    // the next question as it opened; three questions in a row should not be lost to a click elsewhere either.
+    { title: scriptTitle, ignoreFocusOut: true },
   );
   if (!scriptPick) return false;
   const presetPick = await vscode.window.showQuickPick(
@@ -20,7 +22,7 @@ export async function newConfig(): Promise<boolean> {
       detail: `${p.detail}. ${presetMemoryNote(p)}`,
       preset: p,
     })),
-    { title: presetTitle },
+    { title: presetTitle, ignoreFocusOut: true },
   );
   if (!presetPick) return false;
   const config = configFromPreset(presetPick.preset);
@@ -53,6 +55,7 @@ export async function writeNewConfig(
   const name = await vscode.window.showInputBox({
     title: nameTitle,
     value: `${baseName}.sdxl.json`,
+    ignoreFocusOut: true,
     validateInput: (v) => (/^[^\\/:*?"<>|]+\.sdxl\.json$/.test(v) ? undefined : 'A file name ending in .sdxl.json'),
   });
   if (!name) return undefined;
