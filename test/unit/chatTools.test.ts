@@ -230,7 +230,10 @@ test('sdxl_explainFailure: class, title, message, remedy and fix, with the conso
     // The real success: nothing to explain, and it says what the run did.
     const ok = await readFailureLine(real);
     assert.equal(ok.line, undefined);
-    assert.match(failureExplanationText({ id: 'y', state: ok.state }), /^Run y has no failure or warning to explain: finished at step 6\.$/);
+    assert.match(
+      failureExplanationText({ id: 'y', state: ok.state }),
+      /^Run y has no failure or warning to explain: finished at step 6 in \d\d:\d\d · avg [\d.]+ s\/it\.$/,
+    );
   } finally {
     ws.done();
   }
