@@ -299,7 +299,8 @@ test('an open viewer and the grid options come back after a reload', { skip }, a
   assert.equal((await shown()).length, 2);
   await page.keyboard.press('Escape');
   assert.equal(await viewerOpen(), false);
-  assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').samples.viewer), undefined);
+  // The dialog's `close` event, which forgets the viewer, is dispatched as a task of its own after Escape.
+  await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').samples.viewer === undefined, undefined, { timeout: 5000 });
   // Oldest first and 64 px, as left.
   assert.equal((await heads())[0], 'Epoch 1 · step 100');
   assert.equal(await page.locator('.samples-size-value').textContent(), '64 px');
