@@ -13,6 +13,7 @@ import { imageKeyOf } from '../worker/clipScoreFile';
 import { epochNumber } from '../../shared/epochs';
 import { RunMonitor } from '../monitor/runMonitor';
 import { seriesOf } from './dashboardModel';
+import { STEP_TIME_SERIES } from '../../shared/dashboardProtocol';
 
 /** What the JSON export says about the run besides its series. */
 export interface RunFacts {
@@ -53,6 +54,8 @@ export function metricsTable(state: RunState): MetricsTable {
   const byStep = new Map<number, MetricsRow>();
   const all = Object.entries(seriesOf(state));
   for (const [name, series] of all) {
+    // The charts' step → clock map (wall ms, or ms since the bar's start), not a metric: wall_time says the time.
+    if (name === STEP_TIME_SERIES) continue;
     const points = seriesPoints(series);
     if (points.length === 0) continue;
     const col = columns.length;
