@@ -197,6 +197,14 @@ test('run export (stand-in run): CSV, JSON with the run facts, and the validatio
   assert.equal(typeof doc.run.startedAt, 'string');
   assert.deepEqual(doc.columns, header);
   assert.equal(doc.rows.length, 4);
+  assert.deepEqual([doc.run.tags, doc.run.note], [[], null]);
+
+  // Renamed, tagged and noted (labels.json): the JSON names the run as `run list` and the Runs view do.
+  const labelled = await cli(ws.root, ['run', 'label', id, '--name', 'export-me rank 8', '--tag', 'keeper', '--note', 'sharp']);
+  assert.equal(labelled.code, 0, labelled.err);
+  assert.equal((await cli(ws.root, ['run', 'export', id, '--json', 'm2.json'])).code, 0);
+  const doc2 = JSON.parse(readFileSync(join(ws.root, 'm2.json'), 'utf8')) as { run: Record<string, unknown> };
+  assert.deepEqual([doc2.run.name, doc2.run.tags, doc2.run.note], ['export-me rank 8', ['keeper'], 'sharp']);
 
   const names = readdirSync(images).sort();
   assert.ok(names.includes('index.csv') && names.includes('index.json'), names.join(' '));
