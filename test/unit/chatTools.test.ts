@@ -227,10 +227,13 @@ test('sdxl_explainFailure: class, title, message, remedy and fix, with the conso
     assert.match(rtext, /^>\s*20 \| ValueError: Instance images root doesn't exists\.$/m);
     assert.match(rtext, /^Config key: \/args\/instance_data_dir$/m);
 
-    // The real success: nothing to explain, and it says what the run did.
+    // The real success: nothing to explain, and it says what the run did (with its duration and speed from step times).
     const ok = await readFailureLine(real);
     assert.equal(ok.line, undefined);
-    assert.match(failureExplanationText({ id: 'y', state: ok.state }), /^Run y has no failure or warning to explain: finished at step 6\.$/);
+    assert.match(
+      failureExplanationText({ id: 'y', state: ok.state }),
+      /^Run y has no failure or warning to explain: finished at step 6 in \d\d:\d\d · avg \d+\.\d+ s\/it\.$/,
+    );
   } finally {
     ws.done();
   }
