@@ -25,6 +25,7 @@ import { runLabelCommands } from './runs/runLabelCommands';
 import type { AlertWebhook } from './runs/alertWebhookHost';
 import type { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { exportCommands } from './runs/exportCommands';
+import { labelledName } from '../core/view/runList';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -98,7 +99,9 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
       const run = id ? findRun(t.runs, id) : undefined;
       if (!run || typeof run === 'string') return;
       await vscode.env.clipboard.writeText(await runSummaryFor(t.runs, run));
-      void vscode.window.showInformationMessage(`SDXL: copied the summary of run ${run.id} (as \`run show --json\`).`);
+      void vscode.window.showInformationMessage(
+        `SDXL: copied the summary of run "${labelledName(run.entry.record.name, run.state)}" (as \`run show --json\`).`,
+      );
     },
     'sdxl.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false),
     ...runLabelCommands(t.runs, t.runsView),

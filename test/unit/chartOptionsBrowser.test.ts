@@ -212,6 +212,14 @@ test('the x axis: steps, then h:mm:ss since the first step, then the local clock
   await page.keyboard.press('0');
 });
 
+test('a run of a few steps: the step axis ticks whole steps only (no 1.5, 2.5)', { skip }, async () => {
+  const few = (n: number): Point[] => Array.from({ length: n }, (_, i) => [i + 1, lossAt(i + 1)] as Point);
+  await init([run('short', 'eight steps', { series: { train_loss: few(8), step_loss: few(8) } })]);
+  const ticks = await json<string[]>('loss', 'x-ticks');
+  assert.ok(ticks.length >= 2, ticks.join(' '));
+  for (const t of ticks) assert.match(t, /^\d+$/, `step ticks are whole steps: ${ticks.join(' ')}`);
+});
+
 test('relative time overlays runs from 0 together; a run without step times is named, not drawn on a time axis', { skip }, async () => {
   const later = run('b', 'lora-dog-2', { series: { train_loss: fullLoss().slice(0, 200), [STEP_TIME_SERIES]: stepTime(3_600_000).slice(0, 200) } });
   const noTimes = run('c', 'old-run', { series: { train_loss: fullLoss().slice(0, 100) } });

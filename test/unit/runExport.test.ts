@@ -26,17 +26,18 @@ function tempDir(t: { after(fn: () => unknown): void }): string {
   return dir;
 }
 
-test('real run, event files: one row per step with the wall time the event file logged, the loss column', async () => {
+test('real run, event files: one row per step with the wall time the event file logged, the loss and s/it columns', async () => {
   const r = await summarizePath(join(FIX, 'output-pipe'));
   const table = metricsTable(r.state);
-  assert.deepEqual(table.columns, ['train_loss']);
+  // s/it from the event files' step times; the charts' step → clock map (`step_time`, wall ms) is no metric column.
+  assert.deepEqual(table.columns, ['train_loss', 'sec_per_it']);
   assert.deepEqual(
     table.rows.map((row) => row.step),
     [1, 2, 3, 4, 5, 6],
   );
   assert.ok(table.rows.every((row) => row.wallTime !== null && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(row.wallTime)));
   const csv = metricsCsv(table).split('\n');
-  assert.equal(csv[0], 'step,wall_time,train_loss');
+  assert.equal(csv[0], 'step,wall_time,train_loss,sec_per_it');
   assert.match(csv[1]!, /^1,\d{4}-[^,]+,1\.12250638/);
   assert.equal(csv.length, 8, 'header, 6 rows, the final newline');
 });
@@ -62,7 +63,8 @@ test('real run, console: step_loss, lr and s/it in one row per step, no wall tim
     rows: Array<Record<string, unknown>>;
   };
   assert.deepEqual(json.columns, ['step', 'wall_time', 'step_loss', 'lr', 'sec_per_it']);
-  assert.deepEqual(json.rows[5], { step: 6, wall_time: null, step_loss: 1.1, lr: 0.0001, sec_per_it: 73.97 });
+  // s/it of step 6 from tqdm's elapsed (03:11 → 03:17), not its smoothed 42.48 s/it.
+  assert.deepEqual(json.rows[5], { step: 6, wall_time: null, step_loss: 1.1, lr: 0.0001, sec_per_it: 6 });
   assert.equal(json.run.id, 'real');
   assert.equal(json.run.script, 'dreambooth-lora');
   assert.equal(json.run.outcome, r.summary.state);
@@ -195,6 +197,14 @@ test('run export (stand-in run): CSV, JSON with the run facts, and the validatio
   assert.equal(typeof doc.run.startedAt, 'string');
   assert.deepEqual(doc.columns, header);
   assert.equal(doc.rows.length, 4);
+  assert.deepEqual([doc.run.tags, doc.run.note], [[], null]);
+
+  // Renamed, tagged and noted (labels.json): the JSON names the run as `run list` and the Runs view do.
+  const labelled = await cli(ws.root, ['run', 'label', id, '--name', 'export-me rank 8', '--tag', 'keeper', '--note', 'sharp']);
+  assert.equal(labelled.code, 0, labelled.err);
+  assert.equal((await cli(ws.root, ['run', 'export', id, '--json', 'm2.json'])).code, 0);
+  const doc2 = JSON.parse(readFileSync(join(ws.root, 'm2.json'), 'utf8')) as { run: Record<string, unknown> };
+  assert.deepEqual([doc2.run.name, doc2.run.tags, doc2.run.note], ['export-me rank 8', ['keeper'], 'sharp']);
 
   const names = readdirSync(images).sort();
   assert.ok(names.includes('index.csv') && names.includes('index.json'), names.join(' '));

@@ -92,6 +92,9 @@ export function epochColumn(column: Column, stepsPerEpoch: number, ended: boolea
 /** Tick spacings (seconds) that read as times: 1 s … 30 s, 1 min … 30 min, 1 h … 12 h, days. */
 export const TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
 
+/** Tick spacings of a step axis: whole steps (1, 2, 5 × 10^k), so a short run is not ticked at 1.5, 2.5. */
+export const STEP_INCRS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Seconds since the first step as h:mm:ss (days as `Nd h:mm:ss`). */
@@ -125,6 +128,7 @@ export function xAxisLabel(mode: XAxisMode): string {
 export function xAxisTicks(mode: XAxisMode, onTicks: (labels: string[]) => void): Partial<uPlot.Axis> {
   if (mode === 'step') {
     return {
+      incrs: STEP_INCRS,
       values: (_u, vals) => {
         const labels = vals.map((v) => String(Math.round(v * 1e6) / 1e6));
         onTicks(labels);

@@ -13,11 +13,16 @@ import { imageKeyOf } from '../worker/clipScoreFile';
 import { epochNumber } from '../../shared/epochs';
 import { RunMonitor } from '../monitor/runMonitor';
 import { seriesOf } from './dashboardModel';
+import { readLabels, type RunLabels } from '../supervisor/runLabels';
+import { STEP_TIME_SERIES } from '../../shared/dashboardProtocol';
 
 /** What the JSON export says about the run besides its series. */
 export interface RunFacts {
   id: string;
+  /** The name the user gave the run (labels.json), else the record's (the config's). */
   name: string;
+  tags: string[];
+  note: string | null;
   script: string | null;
   /** The config's arguments as launched (secrets masked by the caller's redaction of the whole text). */
   args: Readonly<Record<string, unknown>> | null;
@@ -53,6 +58,8 @@ export function metricsTable(state: RunState): MetricsTable {
   const byStep = new Map<number, MetricsRow>();
   const all = Object.entries(seriesOf(state));
   for (const [name, series] of all) {
+    // The charts' step → clock map (wall ms, or ms since the bar's start), not a metric: wall_time says the time.
+    if (name === STEP_TIME_SERIES) continue;
     const points = seriesPoints(series);
     if (points.length === 0) continue;
     const col = columns.length;
@@ -197,13 +204,15 @@ export async function exportValidationImages(state: RunState, dir: string): Prom
 
 /** The facts the JSON export carries, from the record's name and times and the state summarizePath read. */
 export function runFactsOf(
-  run: { id: string; name: string; startedAt?: string | undefined; endedAt?: string | undefined },
+  run: { id: string; name: string; startedAt?: string | undefined; endedAt?: string | undefined; labels?: RunLabels },
   state: RunState,
   outcome: SummaryState,
 ): RunFacts {
   return {
     id: run.id,
-    name: run.name,
+    name: run.labels?.name ?? run.name,
+    tags: run.labels?.tags ?? [],
+    note: run.labels?.note ?? null,
     script: state.script,
     args: state.args,
     outcome,
@@ -264,7 +273,9 @@ export async function exportRun(
       written.push(targets.csv);
     }
     if (targets.json !== undefined) {
-      await writeFile(targets.json, redact(metricsJson(runFactsOf(run, result.state, result.summary.state), table)));
+      // A rename, note or tags (labels.json) name the run as every other view does; a broken file is no labels.
+      const { labels } = await readLabels(run.dir);
+      await writeFile(targets.json, redact(metricsJson(runFactsOf({ ...run, labels }, result.state, result.summary.state), table)));
       written.push(targets.json);
     }
   }

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { exportRun } from '../../core/view/runExport';
+import { labelledName } from '../../core/view/runList';
 import type { RunsController } from './runsController';
 import { resolveRunId } from './runCommands';
 import type { CommandHandler } from '../commandTable';
@@ -23,11 +24,12 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
       const run = id ? runs.get(id) : undefined;
       if (!run) return;
       const record = run.entry.record;
+      const name = labelledName(record.name, run.state); // as renamed, like the Runs view
       const base = defaultFolder();
       const target = await vscode.window.showSaveDialog({
-        title: `Export the metrics of ${record.name}`,
+        title: `Export the metrics of ${name}`,
         saveLabel: 'Export',
-        ...(base ? { defaultUri: vscode.Uri.joinPath(base, `${slug(record.name)}-metrics.csv`) } : {}),
+        ...(base ? { defaultUri: vscode.Uri.joinPath(base, `${slug(name)}-metrics.csv`) } : {}),
         filters: { CSV: ['csv'], JSON: ['json'] },
       });
       if (!target) return;
@@ -38,7 +40,7 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
         { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir },
       );
       const open = await vscode.window.showInformationMessage(
-        `SDXL: exported the metrics of ${record.name} to ${path.basename(target.fsPath)}${r.notes[0] ? ` (${runs.secrets.redact(r.notes[0])})` : ''}.`,
+        `SDXL: exported the metrics of ${name} to ${path.basename(target.fsPath)}${r.notes[0] ? ` (${runs.secrets.redact(r.notes[0])})` : ''}.`,
         'Open',
       );
       if (open) await vscode.window.showTextDocument(target);
@@ -48,9 +50,10 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
       const run = id ? runs.get(id) : undefined;
       if (!run) return;
       const record = run.entry.record;
+      const name = labelledName(record.name, run.state); // as renamed, like the Runs view
       const base = defaultFolder();
       const picked = await vscode.window.showOpenDialog({
-        title: `Folder for the validation images of ${record.name}`,
+        title: `Folder for the validation images of ${name}`,
         openLabel: 'Export Here',
         canSelectFiles: false,
         canSelectFolders: true,
@@ -67,7 +70,7 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
       );
       const count = r.images?.copied.length ?? 0;
       const action = await vscode.window.showInformationMessage(
-        `SDXL: ${count} validation image(s) of ${record.name} exported with index.csv and index.json${r.notes.length ? `; ${r.notes.length} could not be copied` : ''}.`,
+        `SDXL: ${count} validation image(s) of ${name} exported with index.csv and index.json${r.notes.length ? `; ${r.notes.length} could not be copied` : ''}.`,
         'Reveal Folder',
       );
       if (action) await vscode.commands.executeCommand('revealFileInOS', folder);
