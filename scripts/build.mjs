@@ -1,6 +1,7 @@
 // Bundles the extension host code, the CLI and the dashboard webview with esbuild.
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
+import { webviewBundle } from './webviewBundle.cjs';
 
 const onlyCli = process.argv.includes('--only-cli');
 const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: true, logLevel: 'warning', target: 'node20', platform: 'node', format: 'cjs' };
@@ -20,23 +21,4 @@ if (!onlyCli) {
   await webviewBundle('webview/src/main.ts', 'dist/webview/dashboard.js');
   // The Preview Dataset webview: its own page, protocol and bundle (+ datasetPreview.css).
   await webviewBundle('webview/src/datasetPreview/main.ts', 'dist/webview/datasetPreview.js');
-}
-
-/**
- * A webview's browser bundle (its own tsconfig with the DOM libraries). A warning fails the build: esbuild only warns
- * of an unbalanced brace in a stylesheet, and the rules after it would silently not apply.
- */
-async function webviewBundle(entry, outfile) {
-  const result = await build({
-    bundle: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    entryPoints: [entry],
-    outfile,
-    tsconfig: 'webview/tsconfig.json',
-  });
-  if (result.warnings.length > 0) throw new Error(`${entry}: ${result.warnings.length} warning(s) in the webview bundle (above)`);
 }

@@ -7,6 +7,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { CHROMIUM_FLAGS } from '../chromiumFlags.js';
 import { freePort, GiveUp, killGroup, liveGroups, runDetached, until } from './processes.js';
 import { consoleOf, runRecords } from './runRecords.js';
 
@@ -17,16 +18,7 @@ export const DEFAULT_VSIX = join(REPO_ROOT, 'dist', 'sdxl-trainer.vsix');
 export const DEFAULT_TEMPLATE = join(REPO_ROOT, 'test', 'e2e', 'workspace-template');
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 
-/** Flags known to let Debian's Chromium run the workbench headless in a container with no GPU or network. */
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_FLAGS };
 
 export type ThemeName = 'Default Light Modern' | 'Default Dark Modern';
 

@@ -4,42 +4,15 @@
 // real dashboard bundle in Chromium under the production CSP with a fake acquireVsCodeApi (as webviewBrowser.test.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { dashboardHtml } from '../../src/shared/dashboardHtml';
 import { STEP_TIME_SERIES, type HostMessage, type MarkerView, type Point, type RunView } from '../../src/shared/dashboardProtocol';
 import { decodeChartPng } from '../../src/core/view/chartPng';
+import { openWebviewPage, resultsFile, screenshot, skipWithoutChromium as skip, type WebviewPage } from '../webviewPage';
 
-const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
-
-let dir: string;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let web: WebviewPage;
 let page: Page;
-const pageErrors: string[] = [];
-
-const FAKE_API = `
-window.__posted = [];
-window.acquireVsCodeApi = () => ({
-  postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-  getState: () => { const s = sessionStorage.getItem('vscode-state'); return s ? JSON.parse(s) : undefined; },
-  setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-});`;
-const THEME_CSS = `html { --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-focusBorder: #0078d4;
-  --vscode-charts-blue: #3794ff; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185; --vscode-charts-purple: #b180d7;
-  --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
-  --vscode-widget-border: #313131; --vscode-editorWidget-background: #202020; --vscode-progressBar-background: #0078d4; }`;
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.map': 'application/json' };
 
 const T0 = Date.UTC(2026, 10, 29, 9, 0, 0);
 const STEPS = 600;
@@ -81,10 +54,8 @@ function mainRun(extra: Partial<RunView> = {}): RunView {
   });
 }
 
-async function send(msg: HostMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
-}
-const posted = () => page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted);
+const send = (msg: HostMessage) => web.send(msg);
+const posted = () => web.posted<Record<string, unknown>>();
 const chart = (id: string) => page.locator(`section[data-chart="${id}"]`);
 const data = async (id: string, key: string) => chart(id).getAttribute(`data-${key}`);
 const json = async <T>(id: string, key: string): Promise<T> => JSON.parse((await data(id, key)) ?? 'null') as T;
@@ -119,60 +90,18 @@ async function setXAxis(mode: string, chartId = 'loss'): Promise<void> {
 async function init(runs: RunView[]): Promise<void> {
   await page.evaluate(() => sessionStorage.clear());
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   await send({ type: 'init', runs });
   await until('loss', 'points', (v) => Number(v) > 0, 'loss drawn');
 }
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'chart-options-'));
-  await build({
-    bundle: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    entryPoints: [join(ROOT, 'webview/src/main.ts')],
-    outfile: join(dir, 'dashboard.js'),
-    tsconfig: join(ROOT, 'webview/tsconfig.json'),
-  });
-  writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
-  writeFileSync(join(dir, 'theme.css'), THEME_CSS);
-  server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (pathname === '/favicon.ico') return void res.writeHead(204).end();
-    const path = join(dir, pathname);
-    if (!path.startsWith(dir) || !existsSync(path)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const nonce = 'dGVzdG5vbmNlMTIzNDU2Nzg=';
-  const html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` })
-    .replace('<body>', '<body class="vscode-dark">')
-    .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
-    .replace(
-      `<script nonce="${nonce}" src="${origin}/dashboard.js">`,
-      `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`,
-    );
-  writeFileSync(join(dir, 'index.html'), html);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await page.goto(`${origin}/index.html`);
-  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  web = await openWebviewPage({ entry: 'webview/src/main.ts', bundle: 'dashboard', tempPrefix: 'chart-options-', viewport: { width: 1100, height: 1000 } });
+  page = web.page;
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => web?.close());
 
 test('the x axis: steps, then h:mm:ss since the first step, then the local clock; each choice keeps its own zoom', { skip }, async () => {
   await init([mainRun()]);
@@ -201,7 +130,7 @@ test('the x axis: steps, then h:mm:ss since the first step, then the local clock
 
   await setXAxis('wall');
   await until('loss', 'x-ticks', (v) => !!v && JSON.parse(v).every((t: string) => /^\d\d:\d\d:\d\d$/.test(t)), 'wall ticks read HH:MM:SS');
-  await page.screenshot({ path: join(ROOT, 'test-results', 'chart-options-wall-time.png'), fullPage: true });
+  await screenshot(page, 'chart-options-wall-time', { fullPage: true });
 
   await setXAxis('step');
   assert.deepEqual(
@@ -250,11 +179,11 @@ test('the GPU chart follows the choice: on steps each sample sits at the step re
   assert.equal(x0, 1);
   assert.ok(x1 > 590 && x1 < 600, `the last sample maps to step ${x1}`);
   for (const t of await json<string[]>('gpu', 'x-ticks')) assert.match(t, /^\d+$/);
-  await page.screenshot({ path: join(ROOT, 'test-results', 'chart-options-gpu-step.png'), fullPage: true });
+  await screenshot(page, 'chart-options-gpu-step', { fullPage: true });
   await setXAxis('wall', 'gpu');
   await until('gpu', 'x-range', (v) => v === JSON.stringify([T0 / 1000, T0 / 1000 + 1495]), 'wall time in seconds');
   for (const t of await json<string[]>('gpu', 'x-ticks')) assert.match(t, /^\d\d:\d\d:\d\d$/);
-  await page.screenshot({ path: join(ROOT, 'test-results', 'chart-options-gpu-wall.png'), fullPage: true });
+  await screenshot(page, 'chart-options-gpu-wall', { fullPage: true });
 });
 
 test('one loss line when step_loss and train_loss carry the same numbers, two when they differ; the epoch mean', { skip }, async () => {
@@ -295,7 +224,7 @@ test('dense markers: labels thin out, and hovering lists every marker near the c
     for (const t of await chart('loss').locator('.readout-marker').allTextContents()) seen.add(t);
   }
   assert.equal(seen.size, STEPS, 'each of the markers shows in the hover read-out somewhere');
-  await page.screenshot({ path: join(ROOT, 'test-results', 'chart-options-markers.png'), fullPage: true });
+  await screenshot(page, 'chart-options-markers', { fullPage: true });
 });
 
 test('a click pins the read-out and does not leave the dashboard; its button and the context menu open the console', { skip }, async () => {
@@ -324,7 +253,7 @@ test('a click pins the read-out and does not leave the dashboard; its button and
   const text = (await item.textContent()) ?? '';
   const step = Number(/step (\d+)/.exec(text)?.[1]);
   assert.ok(step > pinned, text);
-  await page.screenshot({ path: join(ROOT, 'test-results', 'chart-options-context-menu.png'), fullPage: true });
+  await screenshot(page, 'chart-options-context-menu', { fullPage: true });
   await item.click();
   await page.waitForFunction(
     (n) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'openConsoleAtStep').length > n + 1,
@@ -371,6 +300,6 @@ test('Save PNG posts the chart with title and legend as a valid PNG the host acc
   // The theme's background, not a transparent canvas.
   const { data: px } = await sharp(png.bytes).raw().toBuffer({ resolveWithObject: true });
   assert.deepEqual([...px.subarray(0, 3)], [0x1f, 0x1f, 0x1f]);
-  writeFileSync(join(ROOT, 'test-results', 'chart-options-loss-export.png'), png.bytes);
-  assert.deepEqual(pageErrors, []);
+  writeFileSync(resultsFile('chart-options-loss-export.png'), png.bytes);
+  assert.deepEqual(web.pageErrors, []);
 });

@@ -2,43 +2,16 @@
 // the host's part of the protocol: the ready handshake, pages on request, thumbnails, the training crop, a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { dashboardHtml } from '../../src/shared/dashboardHtml';
 import type { DatasetHostMessage, DatasetImageView, DatasetOverview, DatasetWebviewMessage } from '../../src/shared/datasetProtocol';
+import { openWebviewPage, screenshot, skipWithoutChromium as skip, type WebviewPage } from '../webviewPage';
 
-const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
-
-let dir: string;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let web: WebviewPage;
 let page: Page;
-const pageErrors: string[] = [];
+let origin: string;
 
-const FAKE_API = `
-window.__posted = [];
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-window.acquireVsCodeApi = () => ({
-  postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-  getState: () => { const s = sessionStorage.getItem('vscode-state'); return s ? JSON.parse(s) : undefined; },
-  setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-});`;
-const THEME_CSS = `html { --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-focusBorder: #0078d4; --vscode-charts-blue: #3794ff;
-  --vscode-charts-yellow: #cca700; --vscode-button-background: #0078d4; --vscode-button-foreground: #fff; --vscode-errorForeground: #f85149;
-  --vscode-editorWarning-foreground: #cca700; --vscode-inputValidation-errorBorder: #be1100; --vscode-inputValidation-warningBorder: #b89500;
-  --vscode-widget-border: #313131; --vscode-editorWidget-background: #202020; --vscode-progressBar-background: #0078d4; }`;
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.png': 'image/png', '.map': 'application/json' };
 const TOTAL = 10_000;
 const TARGET = '/w/demo.sdxl.json';
 
@@ -84,10 +57,8 @@ function item(index: number): DatasetImageView {
   };
 }
 
-async function send(msg: DatasetHostMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
-}
-const posted = () => page.evaluate(() => (window as unknown as { __posted: DatasetWebviewMessage[] }).__posted);
+const send = (msg: DatasetHostMessage) => web.send(msg);
+const posted = () => web.posted<DatasetWebviewMessage>();
 async function nextPosted<T extends DatasetWebviewMessage['type']>(type: T, from: number): Promise<Extract<DatasetWebviewMessage, { type: T }>> {
   await page.waitForFunction(([t, n]) => (window as unknown as { __posted: { type: string }[] }).__posted.slice(n as number).some((m) => m.type === t), [
     type,
@@ -105,64 +76,23 @@ async function answerPage(from: number): Promise<Extract<DatasetWebviewMessage, 
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'dataset-preview-'));
-  await build({
-    bundle: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    entryPoints: [join(ROOT, 'webview/src/datasetPreview/main.ts')],
-    outfile: join(dir, 'datasetPreview.js'),
-    tsconfig: join(ROOT, 'webview/tsconfig.json'),
+  web = await openWebviewPage({
+    entry: 'webview/src/datasetPreview/main.ts',
+    bundle: 'datasetPreview',
+    tempPrefix: 'dataset-preview-',
+    viewport: { width: 1200, height: 900 },
+    rootLabel: 'Dataset preview',
   });
-  writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
-  writeFileSync(join(dir, 'theme.css'), THEME_CSS);
+  ({ page, origin } = web);
   await sharp({ create: { width: 384, height: 256, channels: 3, background: { r: 60, g: 140, b: 200 } } })
     .png()
-    .toFile(join(dir, 'thumb.png'));
-  server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (pathname === '/favicon.ico') return void res.writeHead(204).end();
-    const p = join(dir, pathname);
-    if (!p.startsWith(dir) || !existsSync(p)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(p)] ?? 'application/octet-stream' }).end(readFileSync(p));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const nonce = 'dGVzdG5vbmNlMTIzNDU2Nzg=';
-  const html = dashboardHtml({
-    cspSource: origin,
-    nonce,
-    scriptUri: `${origin}/datasetPreview.js`,
-    styleUri: `${origin}/datasetPreview.css`,
-    rootLabel: 'Dataset preview',
-  })
-    .replace('<body>', '<body class="vscode-dark">')
-    .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
-    .replace(
-      `<script nonce="${nonce}" src="${origin}/datasetPreview.js">`,
-      `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/datasetPreview.js">`,
-    );
-  writeFileSync(join(dir, 'index.html'), html);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await page.goto(`${origin}/index.html`);
+    .toFile(join(web.dir, 'thumb.png'));
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => web?.close());
 
 test('says ready first, shows the check progress, then asks for the first page only', { skip }, async () => {
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   assert.deepEqual((await posted())[0], { type: 'ready', protocol: 1 });
   await send({ type: 'progress', title: 'demo', target: TARGET, done: 40, total: 10_000 });
   await page.waitForSelector('text=Checking images: 40 of 10000');
@@ -270,12 +200,12 @@ test('malformed host messages are ignored without error', { skip }, async () => 
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
   assert.equal(await page.locator('.card').count(), before);
   assert.equal(await page.textContent('.crops-coords'), '(0, 12)');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(web.pageErrors, []);
 });
 
 test('after a reload the filter, page and selection come back from getState', { skip }, async () => {
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   await send({ type: 'init', overview });
   const req = await nextPosted('requestPage', 0);
   assert.deepEqual(req.filter, { problemsOnly: true });
@@ -286,7 +216,7 @@ test('after a reload the filter, page and selection come back from getState', { 
   assert.equal(await page.locator('vscode-checkbox.problems-only').evaluate((b) => (b as unknown as { checked: boolean }).checked), true);
   // Another dataset starts from its first page with nothing selected.
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   await send({ type: 'init', overview: { ...overview, target: '/w/other' } });
   const other = await nextPosted('requestPage', 0);
   assert.equal(other.offset, 0);
@@ -304,7 +234,7 @@ test('a check that could not run says why and offers to check again', { skip }, 
 test('the target is saved from the first progress message, so a reload during the check brings the panel back', { skip }, async () => {
   await page.evaluate(() => sessionStorage.clear());
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   await send({ type: 'progress', title: 'd', target: '/w/during.sdxl.json', done: 0, total: 0 });
   await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').target === '/w/during.sdxl.json');
 });
@@ -312,7 +242,7 @@ test('the target is saved from the first progress message, so a reload during th
 test('screenshot of the gallery with a selected image, no CSP violations', { skip }, async () => {
   await page.evaluate(() => sessionStorage.clear());
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   await send({ type: 'init', overview });
   await answerPage(0);
   await send({
@@ -324,8 +254,7 @@ test('screenshot of the gallery with a selected image, no CSP violations', { ski
   await nextPosted('selectImage', n);
   await send({ type: 'crop', index: 1, draw: 0, error: 'the image could not be read, so the script could not crop it either' });
   await page.waitForSelector('.crop-error');
-  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dataset-preview.png') });
+  await screenshot(page, 'webview-dataset-preview');
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(web.pageErrors, []);
 });

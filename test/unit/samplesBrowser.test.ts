@@ -5,42 +5,17 @@
 // Screenshots: test-results/samples-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { dashboardHtml } from '../../src/shared/dashboardHtml';
 import type { GalleryImageView, RunView } from '../../src/shared/dashboardProtocol';
+import { openWebviewPage, screenshot, skipWithoutChromium as skip, type WebviewPage } from '../webviewPage';
 
-const ROOT = join(__dirname, '..', '..');
-const RESULTS = join(ROOT, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
 const PROMPT = 'a photo of sks dog in a bucket';
 
-let dir: string;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let web: WebviewPage;
 let page: Page;
-const pageErrors: string[] = [];
-
-const FAKE_API = `
-window.__posted = [];
-window.acquireVsCodeApi = () => ({
-  postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-  getState: () => { const s = sessionStorage.getItem('vscode-state'); return s ? JSON.parse(s) : undefined; },
-  setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-});`;
-const THEME_CSS = `html { --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-focusBorder: #0078d4;
-  --vscode-button-background: #0078d4; --vscode-button-foreground: #fff; --vscode-badge-background: #616161; --vscode-badge-foreground: #fff;
-  --vscode-widget-border: #313131; --vscode-editorWidget-background: #202020; }`;
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.png': 'image/png' };
+let origin: string;
 
 function run(id: string, label: string, gallery: GalleryImageView[]): RunView {
   return {
@@ -68,10 +43,8 @@ function gallery(n: number, per: number, file = (e: number, i: number) => `img${
   return out;
 }
 
-async function send(msg: unknown): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
-}
-const posted = () => page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted);
+const send = (msg: unknown) => web.send(msg);
+const posted = () => web.posted<Record<string, unknown>>();
 const heads = () => page.locator('.samples-col-head').allTextContents();
 const caption = () => page.locator('#viewer-caption').textContent();
 const viewerOpen = () => page.locator('dialog.viewer').evaluate((d) => (d as HTMLDialogElement).open);
@@ -107,66 +80,26 @@ async function imagesLoaded(selector: string): Promise<void> {
   );
 }
 async function shot(name: string): Promise<void> {
-  mkdirSync(RESULTS, { recursive: true });
-  await page.screenshot({ path: join(RESULTS, `samples-${name}.png`) });
+  await screenshot(page, `samples-${name}`);
 }
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'samples-'));
-  await build({
-    bundle: true,
-    logLevel: 'warning',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    entryPoints: [join(ROOT, 'webview/src/main.ts')],
-    outfile: join(dir, 'dashboard.js'),
-    tsconfig: join(ROOT, 'webview/tsconfig.json'),
-  });
-  writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
-  writeFileSync(join(dir, 'theme.css'), THEME_CSS);
+  web = await openWebviewPage({ entry: 'webview/src/main.ts', bundle: 'dashboard', tempPrefix: 'samples-', viewport: { width: 1100, height: 860 } });
+  ({ page, origin } = web);
   for (let i = 0; i < 6; i++) {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" fill="hsl(${i * 60},60%,45%)"/>
       <circle cx="128" cy="128" r="${30 + i * 12}" fill="rgba(255,255,255,0.6)"/><text x="16" y="40" font-size="32" fill="#000">${i}</text></svg>`;
     await sharp(Buffer.from(svg))
       .png()
-      .toFile(join(dir, `img${i}.png`));
+      .toFile(join(web.dir, `img${i}.png`));
   }
   const small = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#c84"/><rect x="16" y="16" width="32" height="32" fill="#248"/></svg>`;
-  await sharp(Buffer.from(small)).png().toFile(join(dir, 'small.png'));
-  server = createServer((req, res) => {
-    if (req.url === '/favicon.ico') return void res.writeHead(204).end();
-    const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (!path.startsWith(dir) || !existsSync(path)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const nonce = 'dGVzdG5vbmNlMTIzNDU2Nzg=';
-  const html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` })
-    .replace('<body>', '<body class="vscode-dark">')
-    .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
-    .replace(
-      `<script nonce="${nonce}" src="${origin}/dashboard.js">`,
-      `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`,
-    );
-  writeFileSync(join(dir, 'index.html'), html);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  page = await browser.newPage({ viewport: { width: 1100, height: 860 } });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await page.goto(`${origin}/index.html`);
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await sharp(Buffer.from(small)).png().toFile(join(web.dir, 'small.png'));
+  await web.ready();
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => web?.close());
 
 test('the grid: a prompt row and the test row, validations newest first with step and epoch, multi-image cells by index', { skip }, async () => {
   await send({ type: 'init', runs: [run('a', 'lora-dog', gallery(7, 2))] });
@@ -353,7 +286,7 @@ test('side by side of two selected runs at the same step', { skip }, async () =>
   await imagesLoaded('.viewer-image');
   await shot('viewer-two-runs');
   await page.keyboard.press('Escape');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(web.pageErrors, []);
 });
 
 test('a large run (300 validations × 4 images): only the shown columns are built, and a delta without images rebuilds nothing', { skip }, async () => {
@@ -393,5 +326,5 @@ test('after the viewer is used and closed, the other views still update (GPU rea
   await send({ type: 'delta', runId: 'g', gpu: [gpu(3000)] });
   await page.locator('vscode-tab-header', { hasText: 'GPU' }).click();
   await page.locator('#chart-gpu-readout', { hasText: /^latest: / }).waitFor();
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(web.pageErrors, []);
 });

@@ -3,53 +3,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { dashboardHtml } from '../../src/shared/dashboardHtml';
 import { STEP_CHARTS, type HostMessage, type RunView } from '../../src/shared/dashboardProtocol';
+import { openWebviewPage, screenshot, skipWithoutChromium as skip, type WebviewPage } from '../webviewPage';
 
-const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
-
-let dir: string;
-let server: Server;
-let origin: string;
-let browser: Browser;
+let web: WebviewPage;
 let page: Page;
-const pageErrors: string[] = [];
+let origin: string;
+
 // The inline script the CSP test injects on purpose; Chromium's console error about it names its hash.
 const INJECTED = 'window.__ran = true';
 const INJECTED_HASH = createHash('sha256').update(INJECTED).digest('base64');
-const unexpectedErrors = () => pageErrors.filter((e) => !e.includes(INJECTED_HASH));
-const warnings: string[] = [];
-
-const FAKE_API = `
-window.__posted = [];
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-window.acquireVsCodeApi = () => ({
-  postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-  getState: () => { const s = sessionStorage.getItem('vscode-state'); return s ? JSON.parse(s) : undefined; },
-  setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-});`;
-
-// Stand-ins for the variables VS Code injects (Dark Modern values).
-const THEME_CSS = `html { --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-focusBorder: #0078d4;
-  --vscode-charts-blue: #3794ff; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185; --vscode-charts-purple: #b180d7;
-  --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
-  --vscode-inputValidation-errorBackground: #5a1d1d; --vscode-inputValidation-errorBorder: #be1100;
-  --vscode-inputValidation-warningBackground: #352a05; --vscode-inputValidation-warningBorder: #b89500;
-  --vscode-widget-border: #313131; --vscode-editorWidget-background: #202020; --vscode-progressBar-background: #0078d4; }`;
-
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.png': 'image/png', '.map': 'application/json' };
+const unexpectedErrors = () => web.pageErrors.filter((e) => !e.includes(INJECTED_HASH));
 
 function run(id: string, label: string, extra: Partial<RunView> = {}): RunView {
   return {
@@ -75,32 +42,15 @@ function noisyLoss(from: number, n: number, seed = 1): [number, number][] {
   });
 }
 
-async function send(msg: unknown): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
-}
+const send = (msg: unknown) => web.send(msg);
 
 const points = () => page.getAttribute('section[data-chart="loss"]', 'data-points').then(Number);
-const posted = () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
+const posted = () => web.posted<{ type: string }>();
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'dashboard-'));
-  // The same esbuild options as the webview step of scripts/build.mjs, built alone into the temp dir so the test
-  // neither depends on the extension and CLI bundles building nor overwrites dist/.
-  await build({
-    bundle: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    entryPoints: [join(ROOT, 'webview/src/main.ts')],
-    outfile: join(dir, 'dashboard.js'),
-    tsconfig: join(ROOT, 'webview/tsconfig.json'),
-  });
-  assert.ok(existsSync(join(dir, 'dashboard.css')), 'esbuild writes the imported CSS next to the script');
-  writeFileSync(join(dir, 'fake-vscode.js'), FAKE_API);
-  writeFileSync(join(dir, 'theme.css'), THEME_CSS);
+  web = await openWebviewPage({ entry: 'webview/src/main.ts', bundle: 'dashboard', tempPrefix: 'dashboard-', viewport: { width: 1100, height: 900 } });
+  ({ page, origin } = web);
   const hues = [
     [200, 90, 60],
     [60, 140, 200],
@@ -116,64 +66,14 @@ before(async () => {
       <rect width="256" height="256" fill="url(#g)"/><circle cx="128" cy="118" r="${40 + i * 8}" fill="rgba(255,255,255,0.55)"/></svg>`;
     await sharp(Buffer.from(svg))
       .png()
-      .toFile(join(dir, `img${i}.png`));
+      .toFile(join(web.dir, `img${i}.png`));
   }
-  server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (pathname === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    const path = join(dir, pathname);
-    if (!path.startsWith(dir) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const nonce = 'dGVzdG5vbmNlMTIzNDU2Nzg=';
-  let html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` });
-  // What VS Code adds around our page: its theme variables and body class, and (here) the fake API before our script.
-  html = html
-    .replace('<body>', '<body class="vscode-dark">')
-    .replace('</head>', `  <link rel="stylesheet" href="${origin}/theme.css">\n</head>`)
-    .replace(
-      `<script nonce="${nonce}" src="${origin}/dashboard.js">`,
-      `<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n  <script nonce="${nonce}" src="${origin}/dashboard.js">`,
-    );
-  writeFileSync(join(dir, 'index.html'), html);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'warning') warnings.push(m.text());
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await page.goto(`${origin}/index.html`);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => web?.close());
 
 test('posts ready before anything else', { skip }, async () => {
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   const msgs = await posted();
   assert.equal(msgs[0]!.type, 'ready');
 });
@@ -393,7 +293,7 @@ test('malformed messages are ignored without error', { skip }, async () => {
       (JSON.parse(document.querySelector('section[data-chart="loss"]')?.getAttribute('data-series') ?? '{}') as Record<string, { n: number }>).train_loss?.n ===
       200,
   );
-  const warned = warnings.length;
+  const warned = web.warnings.length;
   for (const bad of [
     null,
     'init',
@@ -411,7 +311,7 @@ test('malformed messages are ignored without error', { skip }, async () => {
         ?.last === 500,
   );
   assert.deepEqual(await held(), { n: 201, first: 0, last: 500 }, 'the bad messages changed nothing; the good one added its step');
-  assert.ok(warnings.length - warned >= 6, 'each invalid message is reported on the console');
+  assert.ok(web.warnings.length - warned >= 6, 'each invalid message is reported on the console');
   assert.deepEqual(unexpectedErrors(), []);
 });
 
@@ -543,7 +443,7 @@ test('the webview tells the host which runs it shows (the panel is named after t
   assert.equal((await shown()).length, before, 'reported on a change of the selection only');
   // After a reload the restored selection is reported again, once the host's init has said which runs exist.
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   await send({ type: 'init', runs, focusRunId: 'a' });
   await waitShown(['b', 'a']);
   assert.deepEqual(await shown(), [['b', 'a']]);
@@ -571,7 +471,7 @@ test('UI state is restored from getState after a reload', { skip }, async () => 
   await page.locator('vscode-tab-header').nth(2).click();
   await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').tab === 2);
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   assert.equal((await posted())[0]!.type, 'ready');
   assert.equal(await page.locator('vscode-checkbox[data-option="logScale"]').evaluate((b) => (b as unknown as { checked: boolean }).checked), true);
   assert.equal(await page.locator('vscode-tabs').evaluate((t) => (t as unknown as { selectedIndex: number }).selectedIndex), 2);
@@ -580,7 +480,7 @@ test('UI state is restored from getState after a reload', { skip }, async () => 
 test('screenshot of a realistic dashboard, with no CSP violations', { skip }, async () => {
   await page.evaluate(() => sessionStorage.clear());
   await page.reload();
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await web.ready();
   const loss = noisyLoss(0, 1500);
   const lr = loss.map(([s]) => [s, s < 100 ? 1e-4 * (s / 100) : 1e-4 * (0.5 + 0.5 * Math.cos((Math.PI * (s - 100)) / 1400))] as [number, number]);
   const rate = loss.map(([s]) => [s, 1.3 + 0.05 * Math.sin(s / 40)] as [number, number]);
@@ -635,11 +535,10 @@ test('screenshot of a realistic dashboard, with no CSP violations', { skip }, as
   // The run's data is drawn: both runs' loss lines are in the chart and a frame has painted since.
   await page.waitForFunction(() => document.querySelectorAll('.run-item vscode-checkbox[checked]').length === 2);
   await nextFrames(page);
-  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard.png'), fullPage: true });
+  await screenshot(page, 'webview-dashboard', { fullPage: true });
   await page.locator('vscode-tab-header').nth(2).click();
   await nextFrames(page);
-  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard-gpu.png'), fullPage: true });
+  await screenshot(page, 'webview-dashboard-gpu', { fullPage: true });
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
   assert.deepEqual(unexpectedErrors(), []);
 });
@@ -651,7 +550,7 @@ test('screenshots in light and high-contrast themes and of the gallery', { skip 
   await send({ type: 'delta', runId: 'a', gallery: [...gallery, { epoch: 'test', index: 0, uri: `${origin}/img5.png` }] });
   await page.locator('vscode-tab-header').nth(1).click();
   await page.waitForFunction(() => Array.from(document.querySelectorAll('.gallery img')).filter((i) => (i as HTMLImageElement).naturalWidth > 0).length === 7);
-  await page.screenshot({ path: join(ROOT, 'test-results', 'webview-dashboard-gallery.png'), fullPage: true });
+  await screenshot(page, 'webview-dashboard-gallery', { fullPage: true });
   await page.locator('vscode-tab-header').nth(0).click();
   const themes: [string, string, Record<string, string>][] = [
     [
@@ -703,7 +602,7 @@ test('screenshots in light and high-contrast themes and of the gallery', { skip 
         (document.querySelector('section[data-chart="loss"] canvas') as HTMLCanvasElement).toDataURL() !== b,
       before,
     );
-    await page.screenshot({ path: join(ROOT, 'test-results', `webview-dashboard-${name}.png`), fullPage: true });
+    await screenshot(page, `webview-dashboard-${name}`, { fullPage: true });
   }
   assert.deepEqual(unexpectedErrors(), []);
 });

@@ -1,0 +1,1 @@
+export declare function webviewBundle(entry: string, outfile: string): Promise<void>;
