@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { summarizePath, type RunSummary } from '../core/monitor/summarize';
 import { failureTitle } from '../core/run/failure';
-import { formatDuration, formatSpeed, type SpeedUnit } from '../core/view/format';
+import { countOf, formatDuration, formatSpeed, type SpeedUnit } from '../core/view/format';
 import { envSecrets } from '../core/util/redact';
 import { parseFlags, UsageError, type CliIo } from './io';
 
@@ -42,7 +42,7 @@ export function summaryText(s: RunSummary, source: string, unit: SpeedUnit = 'au
     );
   if (t.validations.count || t.checkpointSaves.count)
     lines.push(
-      `pauses:      ${t.validations.count} validations ${dur(t.validations.pauseSec)}, ${t.checkpointSaves.count} saves ${dur(t.checkpointSaves.pauseSec)}`,
+      `pauses:      ${countOf(t.validations.count, 'validation')} ${dur(t.validations.pauseSec)}, ${countOf(t.checkpointSaves.count, 'save')} ${dur(t.checkpointSaves.pauseSec)}`,
     );
   if (s.clip) {
     const shown = s.clip.validations.map((v) => `${v.tag === 'test' ? 'test' : v.step !== null ? `step ${v.step}` : `epoch ${v.epoch}`} ${v.mean.toFixed(1)}`);

@@ -25,7 +25,7 @@ export const SETTINGS = {
   'clip.scoreValidationImages': { type: 'boolean', default: true },
   'clip.scoreDatasetCaptions': { type: 'boolean', default: true },
   speedUnit: { type: 'string', default: 'auto', enum: ['auto', 'it/s', 's/it'] },
-  /** `unfocused` | `always` | `never` (package.json's enum; another value reads as `unfocused`: runs/runAlerts.ts). */
+  /** `unfocused` | `always` | `never` (package.json's enum; another value reads as `unfocused`: core/view/runAlert.ts alertModeOf). */
   'alerts.notify': { type: 'string', default: 'unfocused', enum: ['unfocused', 'always', 'never'] },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -1,7 +1,7 @@
 // The display formatters shared by the status bar, the Runs view, the dashboard labels and the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, formatBytes, formatDuration, formatSpeed, runDisplayName } from '../../src/core/view/format';
+import { countOf, describeRun, formatBytes, formatDuration, formatSpeed, runDisplayName } from '../../src/core/view/format';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 import { reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
@@ -55,4 +55,10 @@ test('runs that share a name are told apart by their local creation time, with t
   assert.equal(runDisplayName('oom run', created.toISOString(), true, new Date(2026, 10, 28, 23, 0)), 'oom run · 01:42:07');
   assert.equal(runDisplayName('oom run', created.toISOString(), true, new Date(2026, 10, 29, 0, 5)), 'oom run · 2026-11-28 01:42:07');
   assert.equal(runDisplayName('oom run', 'not a date', true), 'oom run');
+});
+
+test('countOf: a count with its noun, singular for one', () => {
+  assert.equal(countOf(1, 'save'), '1 save');
+  assert.equal(countOf(0, 'save'), '0 saves');
+  assert.equal(countOf(3, 'validation'), '3 validations');
 });

@@ -80,3 +80,8 @@ export function describeRun(s: RunState, unit: SpeedUnit = 'auto'): string {
       return s.hang ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}` : progressText(s, unit);
   }
 }
+
+/** `1 save`, `3 saves`: a count with its noun (a regular plural). */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -2,7 +2,7 @@
 // children (complete or not, with Resume From Here).
 import * as vscode from 'vscode';
 import { isEnded } from '../../core/run/state';
-import { describeRun, formatBytes, formatDuration, formatSpeed, type SpeedUnit } from '../../core/view/format';
+import { countOf, describeRun, formatBytes, formatDuration, formatSpeed, type SpeedUnit } from '../../core/view/format';
 import { runDurationSec, runTiming } from '../../core/run/runTiming';
 import type { RunState } from '../../core/run/state';
 import { runDescription, runRowKey } from '../../core/view/runRow';
@@ -300,12 +300,14 @@ function timeLine(s: RunState, unit: SpeedUnit): string {
   const t = runTiming(s);
   const d = runDurationSec(t, isEnded(s) ? undefined : Date.now());
   const p = t.pauses;
+  const told = s.state === 'finished' || s.state === 'stopped';
   return [
     t.startedAt !== undefined ? `started ${new Date(t.startedAt).toLocaleString()}` : '',
-    d !== undefined ? `${isEnded(s) ? 'took' : 'elapsed'} ${formatDuration(d)}` : '',
-    t.avgSecPerStep !== undefined ? `avg ${formatSpeed(t.avgSecPerStep, unit)}` : '',
-    p.validation.count ? `${p.validation.count} validations ${formatDuration(p.validation.totalSec)}` : '',
-    p.checkpoint.count ? `${p.checkpoint.count} saves ${formatDuration(p.checkpoint.totalSec)}` : '',
+    // A finished or stopped run's description (the line above) says already how long it took and its average speed.
+    d !== undefined && !told ? `${isEnded(s) ? 'took' : 'elapsed'} ${formatDuration(d)}` : '',
+    t.avgSecPerStep !== undefined && !told ? `avg ${formatSpeed(t.avgSecPerStep, unit)}` : '',
+    p.validation.count ? `${countOf(p.validation.count, 'validation')} ${formatDuration(p.validation.totalSec)}` : '',
+    p.checkpoint.count ? `${countOf(p.checkpoint.count, 'save')} ${formatDuration(p.checkpoint.totalSec)}` : '',
   ]
     .filter(Boolean)
     .join(' · ');
