@@ -24,6 +24,7 @@ import { reduceAll } from '../../src/core/run/reducer';
 import { copyState, initialRunState } from '../../src/core/run/state';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/io';
+import { within } from './supervisorTestKit';
 
 function recordDir(state: 'succeeded' | 'running' = 'succeeded', root = mkdtempSync(join(tmpdir(), 'sdxl-labels-'))): string {
   const dir = join(root, '20261129-120000-lora');
@@ -131,7 +132,7 @@ test('the record source reads labels.json into RunState.labels; a change is read
   writeFileSync(join(dir, LABELS_FILE), JSON.stringify({ name: 'first', tags: [] }));
   const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(dir, '..', 'images'), pollMs: 20 });
   monitor.start();
-  const ended = await monitor.whenEnded();
+  const ended = await within(monitor.whenEnded(), 30_000, 'the ended run to be read');
   assert.equal(ended.labels?.name, 'first');
   const seen: string[] = [];
   monitor.onDidChange((s) => seen.push(s.labels?.name ?? '(none)'));

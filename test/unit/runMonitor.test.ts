@@ -11,20 +11,10 @@ import type { RunState } from '../../src/core/run/state';
 import type { RunEvent } from '../../src/core/run/events';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { recordFiles } from '../../src/core/supervisor/runRecord';
-import { waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { waitFor, within, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 import { NVIDIA_SMI, dataset, lora } from './standinRuns';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'the fake accelerate and wrapper use Unix process groups' : false, timeout: 60_000 };
-
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function supervisor(ws: Workspace): Promise<Supervisor> {
   return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath });

@@ -124,3 +124,17 @@ export async function cliInProcess(ws: Workspace, argv: string[], io: Partial<Cl
   });
   return r;
 }
+
+/**
+ * `p`, or a clear error after `ms`. Its timer also keeps the event loop alive: a RunMonitor's own timers are unref'd
+ * (the CLI must be able to exit), so a test awaiting only the monitor could see the loop drain under it.
+ */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
