@@ -197,7 +197,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
       .filter({ hasText: /failed: Out of GPU memory at step 2\d/ })
       .first()
       .waitFor();
-    const note = await vs.waitForNotification('SDXL run "oom run" failed');
+    const note = await vs.waitForNotification('oom run" failed');
     assert.match(note, /failed: Out of GPU memory\. .*CUDA out of memory/);
     assert.match(note, /Apply Fix/);
     const isOom = (p: Problem) => p.file === 'oom.sdxl.json' && p.code === 'run-cuda_oom';
@@ -220,7 +220,7 @@ test('runs: start, status bar, reload mid-run, stop, CUDA OOM + quick fix, resum
     const center = vs.page.locator('.notifications-center');
     await vs.runCommand('Notifications: Show Notifications');
     await center.waitFor({ state: 'visible' });
-    assert.equal(await center.locator('.monaco-list-row', { hasText: 'SDXL run "oom run" failed' }).count(), 0, 'no replayed notification');
+    assert.equal(await center.locator('.monaco-list-row', { hasText: 'oom run" failed' }).count(), 0, 'no replayed notification');
     await vs.runCommand('Notifications: Hide Notifications');
     await center.waitFor({ state: 'hidden' });
     step('OOM: problem again after a reload');

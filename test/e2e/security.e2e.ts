@@ -153,7 +153,7 @@ test('security, trusted window: the Hub token shown nowhere; planted records nei
         const ok = await waitForRecord(ws, 'the token run to succeed', (r) => r.name === 'secret ok' && r.state === 'succeeded', 90_000);
         await startFromPalette(vs, 'secret-fail.sdxl.json');
         const failed = await waitForRecord(ws, 'the token run to fail', (r) => r.name === 'secret fail' && r.state === 'failed', 90_000);
-        await vs.waitForNotification('SDXL run "secret fail" failed');
+        await vs.waitForNotification('secret fail" failed');
         const problems = await vs.waitForProblems('the failure on secret-fail.sdxl.json', (p) =>
           p.some((x) => x.file === 'secret-fail.sdxl.json' && x.code === 'run-cuda_oom'),
         );
