@@ -17,14 +17,22 @@ function defaultFolder(): vscode.Uri | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri;
 }
 
+/** The run an export command names (or the user picks), with its name as renamed and its facts for exportRun. */
+async function exportTarget(runs: RunsController, arg: unknown) {
+  const id = await resolveRunId(runs, arg);
+  const run = id ? runs.get(id) : undefined;
+  if (!run) return undefined;
+  const record = run.entry.record;
+  const ref = { id: run.id, name: record.name, dir: run.dir, startedAt: record.startedAt, endedAt: record.endedAt };
+  return { run, ref, name: labelledName(record.name, run.state) }; // as renamed, like the Runs view
+}
+
 export function exportCommands(runs: RunsController): Record<string, CommandHandler> {
   return {
     'sdxl.exportRunMetrics': async (arg?: unknown) => {
-      const id = await resolveRunId(runs, arg);
-      const run = id ? runs.get(id) : undefined;
-      if (!run) return;
-      const record = run.entry.record;
-      const name = labelledName(record.name, run.state); // as renamed, like the Runs view
+      const found = await exportTarget(runs, arg);
+      if (!found) return;
+      const { run, ref, name } = found;
       const base = defaultFolder();
       const target = await vscode.window.showSaveDialog({
         title: `Export the metrics of ${name}`,
@@ -34,11 +42,7 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
       });
       if (!target) return;
       const json = path.extname(target.fsPath).toLowerCase() === '.json';
-      const r = await exportRun(
-        { id: run.id, name: record.name, dir: run.dir, startedAt: record.startedAt, endedAt: record.endedAt },
-        json ? { json: target.fsPath } : { csv: target.fsPath },
-        { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir },
-      );
+      const r = await exportRun(ref, json ? { json: target.fsPath } : { csv: target.fsPath }, { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir });
       const open = await vscode.window.showInformationMessage(
         `SDXL: exported the metrics of ${name} to ${path.basename(target.fsPath)}${r.notes[0] ? ` (${runs.secrets.redact(r.notes[0])})` : ''}.`,
         'Open',
@@ -46,11 +50,9 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
       if (open) await vscode.window.showTextDocument(target);
     },
     'sdxl.exportValidationImages': async (arg?: unknown) => {
-      const id = await resolveRunId(runs, arg);
-      const run = id ? runs.get(id) : undefined;
-      if (!run) return;
-      const record = run.entry.record;
-      const name = labelledName(record.name, run.state); // as renamed, like the Runs view
+      const found = await exportTarget(runs, arg);
+      if (!found) return;
+      const { run, ref, name } = found;
       const base = defaultFolder();
       const picked = await vscode.window.showOpenDialog({
         title: `Folder for the validation images of ${name}`,
@@ -63,11 +65,7 @@ export function exportCommands(runs: RunsController): Record<string, CommandHand
       const folder = picked?.[0];
       if (!folder) return;
       // The live state's images are already cut into the image cache by this window's monitor.
-      const r = await exportRun(
-        { id: run.id, name: record.name, dir: run.dir, startedAt: record.startedAt, endedAt: record.endedAt },
-        { images: folder.fsPath },
-        { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir, imageState: run.state },
-      );
+      const r = await exportRun(ref, { images: folder.fsPath }, { secrets: runs.secrets.list, imageCacheDir: run.imageCacheDir, imageState: run.state });
       const count = r.images?.copied.length ?? 0;
       const action = await vscode.window.showInformationMessage(
         `SDXL: ${count} validation image(s) of ${name} exported with index.csv and index.json${r.notes.length ? `; ${r.notes.length} could not be copied` : ''}.`,
