@@ -106,8 +106,6 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       if (changed && event.at !== undefined) next.progressTimes = bounded(s.progressTimes, event.at, MAX_PROGRESS_TIMES);
       if (changed) next.hang = null;
       next.timing = timingOnProgress(s.timing, event.step, event.elapsedSec, event.at);
-      // tqdm's rate, as seconds per step (what SDXL users read), one point per step, for the throughput chart.
-      if (event.rateItPerSec) next.rateSeries = seriesPut(s.rateSeries, { step: event.step, value: 1 / event.rateItPerSec });
       if (!isEnded(next) && (next.state === 'starting' || next.state === 'pre-computing')) next = patchState(next, { state: 'training' });
       return withEpoch(next);
     }
@@ -229,7 +227,6 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         resumedFrom: { step: event.fromStep, checkpoint: event.checkpoint },
         loss: { ...s.loss, step_loss: seriesTruncateAfter(s.loss.step_loss, event.fromStep) },
         lrSeries: seriesTruncateAfter(s.lrSeries, event.fromStep),
-        rateSeries: seriesTruncateAfter(s.rateSeries, event.fromStep),
         timing: timingOnResume(s.timing, event.fromStep),
       });
     case 'resumeNotFound':

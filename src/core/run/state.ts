@@ -58,8 +58,6 @@ export interface RunState {
   loss: { train_loss: Series; step_loss: Series };
   /** Learning rate from the console postfix. */
   lrSeries: Series;
-  /** Seconds per step from the Steps bar's rate. */
-  rateSeries: Series;
   /** Other event-file scalars by tag (dreambooth `lr`, lora `loss_for_*`). */
   scalars: Readonly<Record<string, Series>>;
   /** First step whose loss was NaN. */
@@ -127,7 +125,6 @@ export function initialRunState(): RunState {
     lr: null,
     loss: { train_loss: EMPTY_SERIES, step_loss: EMPTY_SERIES },
     lrSeries: EMPTY_SERIES,
-    rateSeries: EMPTY_SERIES,
     scalars: {},
     nanLossStep: null,
     checkpoints: [],
@@ -181,7 +178,6 @@ export function copyState(s: RunState): RunState {
     lr: s.lr,
     loss: s.loss,
     lrSeries: s.lrSeries,
-    rateSeries: s.rateSeries,
     scalars: s.scalars,
     nanLossStep: s.nanLossStep,
     checkpoints: s.checkpoints,
