@@ -21,6 +21,8 @@ export const CORE_STAGES = [
   'worker',
   'supervisor',
   'monitor',
+  'generate',
+  'publish',
   'view',
 ];
 
