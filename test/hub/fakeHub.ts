@@ -6,6 +6,13 @@
 //   GET  /api/models/ID[/revision/REV], /api/datasets/…      repo info (200 for a gated repo: info is public)
 //   GET  /api/models/ID/tree/REV[/PATH]?recursive=…          file listing
 //   GET|HEAD /ID/resolve/REV/PATH, /datasets/ID/resolve/…    file content, with Range (206 + Content-Range)
+// and the writes @huggingface/hub's createRepo and commit send (a token with write access to the namespace needed):
+//   POST /api/repos/create                                   {name, organization, visibility, type} (409 if it exists)
+//   POST /api/models/ID/preupload/REV                        which files go by LFS (uploadMode "lfs" / "regular")
+//   POST /ID.git/info/lfs/objects/batch                      answers transfer "basic" (the client offers xet too and
+//                                                            falls back when the Hub does not pick it): one PUT each
+//   PUT  /__lfs/OID                                          the LFS object's bytes (sha256 checked)
+//   POST /api/models/ID/commit/REV                           NDJSON: header, file (base64), lfsFile, deletedFile
 // Like the real Hub, a repo that does not exist or is private to someone else answers 401 without a token and 404 with
 // one (X-Error-Code: RepoNotFound), so "not found" and "needs a token" cannot be told apart without a token; a gated
 // repo's files answer 401 without a token and 403 with a token that was not granted access (X-Error-Code: GatedRepo).
@@ -30,12 +37,24 @@ export interface FakeRepo {
   pipelineTag?: string;
 }
 
+/** One commit received (POST /api/models/ID/commit/REV). */
+export interface FakeCommit {
+  repo: string;
+  title: string;
+  /** Paths added or replaced, in the order sent. */
+  files: string[];
+  deleted: string[];
+  oid: string;
+}
+
 export interface FakeHubOptions {
   repos?: FakeRepo[];
   /** Valid tokens and the user name each belongs to. */
   tokens?: Record<string, string>;
   /** Files at or above this size (and every *.safetensors / *.bin) are LFS files: ETag = sha256. Default 1024. */
   lfsThreshold?: number;
+  /** Namespaces each token may create repos in and commit to (default: the token's user alone). */
+  writeAccess?: Record<string, string[]>;
 }
 
 export interface FakeHubRequest {
@@ -59,6 +78,10 @@ export interface FakeHub {
   dropAfter(path: string, bytes: number): void;
   /** Adds or replaces a repo. */
   put(repo: FakeRepo): void;
+  /** The repo as it stands now (created or committed to through the API included). */
+  repo(id: string, type?: 'model' | 'dataset'): FakeRepo | undefined;
+  /** Every commit received, in order. */
+  commits: FakeCommit[];
   close(): Promise<void>;
 }
 
@@ -89,6 +112,10 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
   const tokens = options.tokens ?? {};
   const repos = new Map<string, FakeRepo>();
   const put = (repo: FakeRepo): void => void repos.set(`${repo.type ?? 'model'}:${repo.id}`, repo);
+  const commits: FakeCommit[] = [];
+  /** LFS objects uploaded, by sha256. */
+  const lfsObjects = new Map<string, Buffer>();
+  let serverUrl = '';
   for (const r of options.repos ?? []) put(r);
   const requests: FakeHubRequest[] = [];
   let rateLimited = 0;
@@ -133,6 +160,25 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     siblings: Object.keys(repo.files ?? {}).map((rfilename) => ({ rfilename })),
   });
 
+  const readBody = (req: IncomingMessage): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  const mayWrite = (res: ServerResponse, token: string | undefined, namespace: string): boolean => {
+    if (token === undefined) {
+      fail(res, 401, 'InvalidCredentials', 'Invalid credentials in Authorization header');
+      return false;
+    }
+    const allowed = options.writeAccess?.[token] ?? [tokens[token]!];
+    if (allowed.includes(namespace)) return true;
+    fail(res, 403, 'Forbidden', `You don't have the rights to create or write to a repo under the namespace "${namespace}"`);
+    return false;
+  };
+  const lfsOf = (path: string, size: number): boolean => size >= lfsThreshold || /\.(safetensors|bin|ckpt|pt|onnx)$/.test(path);
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const auth = req.headers.authorization;
@@ -160,6 +206,13 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       .split('/')
       .filter((p) => p !== '')
       .map(decodeURIComponent);
+    if (req.method === 'POST' || req.method === 'PUT') {
+      readBody(req).then(
+        (body) => write(req.method ?? 'POST', parts, body, token, res),
+        () => res.destroy(),
+      );
+      return;
+    }
     if (parts[0] === 'api') return api(parts.slice(1), url, token, res);
     // /ID/resolve/REV/PATH or /datasets/ID/resolve/REV/PATH
     const type = parts[0] === 'datasets' ? 'dataset' : 'model';
@@ -217,6 +270,92 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       return json(res, 200, [...listed.values()]);
     }
     fail(res, 404, 'NotFound', `no API route /api/${parts.join('/')}`);
+  };
+
+  /** The write routes (createRepo, preupload, LFS batch and upload, commit). */
+  const write = (method: string, parts: string[], body: Buffer, token: string | undefined, res: ServerResponse): void => {
+    const bodyJson = (): Record<string, unknown> => {
+      try {
+        return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
+    if (method === 'PUT' && parts[0] === '__lfs' && parts[1]) {
+      const oid = parts[1];
+      if (createHash('sha256').update(body).digest('hex') !== oid) return fail(res, 400, 'BadRequest', `the body's sha256 is not ${oid}`);
+      lfsObjects.set(oid, body);
+      res.writeHead(200, { ETag: `"${oid}"` });
+      return void res.end();
+    }
+    if (parts[0] === 'api' && parts[1] === 'repos' && parts[2] === 'create') {
+      const b = bodyJson();
+      const name = typeof b.name === 'string' ? b.name : '';
+      const namespace = typeof b.organization === 'string' && b.organization ? b.organization : token !== undefined ? tokens[token]! : '';
+      if (!mayWrite(res, token, namespace)) return;
+      const type = b.type === 'dataset' ? 'dataset' : 'model';
+      const id = `${namespace}/${name}`;
+      if (repos.has(`${type}:${id}`)) return fail(res, 409, 'RepoExists', 'You already created this model repo');
+      put({ id, type, private: b.visibility === 'private', grantedTo: [token!], files: {} });
+      return json(res, 200, { url: `${serverUrl}/${type === 'dataset' ? 'datasets/' : ''}${id}`, name: id, id: createHash('md5').update(id).digest('hex').slice(0, 24) });
+    }
+    // /ID.git/info/lfs/objects/batch
+    if (parts.length === 6 && parts[1]!.endsWith('.git') && parts.slice(2).join('/') === 'info/lfs/objects/batch') {
+      const id = `${parts[0]}/${parts[1]!.slice(0, -4)}`;
+      if (!mayWrite(res, token, parts[0]!)) return;
+      if (!repos.has(`model:${id}`)) return fail(res, 404, 'RepoNotFound', 'Repository not found');
+      const objects = Array.isArray(bodyJson().objects) ? (bodyJson().objects as Array<{ oid: string; size: number }>) : [];
+      res.writeHead(200, { 'Content-Type': 'application/vnd.git-lfs+json' });
+      return void res.end(
+        JSON.stringify({
+          transfer: 'basic',
+          objects: objects.map((o) => ({
+            oid: o.oid,
+            size: o.size,
+            ...(lfsObjects.has(o.oid) ? {} : { actions: { upload: { href: `${serverUrl}/__lfs/${o.oid}` } } }),
+          })),
+        }),
+      );
+    }
+    if (parts[0] === 'api' && parts[1] === 'models' && parts.length >= 6 && (parts[4] === 'preupload' || parts[4] === 'commit')) {
+      const id = `${parts[2]}/${parts[3]}`;
+      if (!mayWrite(res, token, parts[2]!)) return;
+      const repo = repos.get(`model:${id}`);
+      if (!repo) return fail(res, 404, 'RepoNotFound', 'Repository not found');
+      if (parts[4] === 'preupload') {
+        const files = Array.isArray(bodyJson().files) ? (bodyJson().files as Array<{ path: string; size: number }>) : [];
+        return json(res, 200, { files: files.map((f) => ({ path: f.path, uploadMode: lfsOf(f.path, f.size) ? 'lfs' : 'regular', shouldIgnore: false })) });
+      }
+      const lines = body
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as { key: string; value: Record<string, unknown> });
+      const next: Record<string, string | Uint8Array> = { ...(repo.files ?? {}) };
+      const commit: FakeCommit = { repo: id, title: '', files: [], deleted: [], oid: '' };
+      for (const { key, value } of lines) {
+        const path = String(value.path ?? '');
+        if (key === 'header') commit.title = String(value.summary ?? '');
+        else if (key === 'file') {
+          next[path] = Buffer.from(String(value.content ?? ''), 'base64');
+          commit.files.push(path);
+        } else if (key === 'lfsFile') {
+          const data = lfsObjects.get(String(value.oid));
+          if (!data) return fail(res, 422, 'LfsObjectMissing', `the LFS object of ${path} was never uploaded`);
+          next[path] = data;
+          commit.files.push(path);
+        } else if (key === 'deletedFile') {
+          if (!(path in next)) return fail(res, 404, 'EntryNotFound', `${path} does not exist`);
+          delete next[path];
+          commit.deleted.push(path);
+        }
+      }
+      repo.files = next;
+      commit.oid = createHash('sha1').update(`${id}#${commits.length}`).digest('hex');
+      commits.push(commit);
+      return json(res, 200, { success: true, commitOid: commit.oid, commitUrl: `${serverUrl}/${id}/commit/${commit.oid}` });
+    }
+    fail(res, 404, 'NotFound', `no route for ${method} /${parts.join('/')}`);
   };
 
   const resolveFile = (type: 'model' | 'dataset', id: string, path: string, token: string | undefined, req: IncomingMessage, res: ServerResponse): void => {
@@ -278,9 +417,12 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  serverUrl = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: serverUrl,
     requests,
+    commits,
+    repo: (id, type = 'model') => repos.get(`${type}:${id}`),
     rateLimitNext(n, retryAfterSeconds = 1) {
       rateLimited = n;
       retryAfter = retryAfterSeconds;

@@ -2,9 +2,13 @@
 // local path and no token anywhere, the same text for the same input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { load } from 'js-yaml';
+import { createRequire } from 'node:module';
 import { modelCard, type ModelCardInput } from '../../src/core/publish/modelCard';
 import { argsFromArgv } from '../../src/core/launch/planArgs';
+
+// js-yaml comes with ESLint (@eslint/eslintrc) and has no types here: an independent YAML parser, so the front matter
+// is read back as the Hub's YAML reader reads it rather than by a parser written to match the writer.
+const { load } = createRequire(__filename)('js-yaml') as { load: (text: string) => unknown };
 
 const TOKEN = 'hf_abcdefghijklmnopqrstuvwxyz0123456789';
 
