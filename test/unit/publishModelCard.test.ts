@@ -105,6 +105,7 @@ test('a full fine-tune from a local base model and a Hub dataset; a token in a p
   assert.match(card, /^- Dataset: the Hub dataset \[lambdalabs\/naruto-blip-captions\]/m);
   assert.match(card, /DiffusionPipeline\.from_pretrained\("org\/sdxl-ft"/);
   assert.match(card, /^\| `pretrained_model_name_or_path` \| local \|$/m);
+  assert.match(card, /^\| `output_dir` \| local \|$/m, 'a relative output_dir is a local path too');
   assert.doesNotMatch(card, /\/models\/sdxl/);
   assert.ok(!card.includes(TOKEN));
 });
