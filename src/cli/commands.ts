@@ -13,6 +13,7 @@ import { doctorCommand } from './doctor';
 import { downloadCommand } from './download';
 import { clipScoreCommand } from './clipScore';
 import { datasetCheckCommand } from './datasetCheck';
+import { publishCommand } from './publish';
 
 export interface CommandEntry {
   summary: string;
@@ -40,5 +41,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'dataset-check': {
     summary: "check a dataset folder (or a config's: --config FILE): unreadable images, metadata.jsonl, captions, sizes, duplicates (--json, --resolution N)",
     run: datasetCheckCommand,
+  },
+  publish: {
+    summary: "publish a run's weights, sample images and model card to a Hub model repo (RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--dry-run]; token from HF_TOKEN)",
+    run: publishCommand,
   },
 };
