@@ -26,6 +26,7 @@ import type { AlertWebhook } from './runs/alertWebhookHost';
 import type { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { exportCommands } from './runs/exportCommands';
 import { labelledName } from '../core/view/runList';
+import { publishCommands } from './runs/publishCommand';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -109,6 +110,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.setAlertWebhook': () => t.alerts.set(),
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
+    ...publishCommands(t.runs, t.hub),
   };
 }
 
