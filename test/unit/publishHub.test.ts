@@ -55,6 +55,9 @@ test('publish: creates the repo (private), one commit with the weights, an image
   assert.equal(last.bytes, last.total);
   assert.equal(last.total, 300_000 + 5000 + Buffer.byteLength('---\nlicense: openrail++\n---\n# dog\n'));
   assert.ok(progress.some((p) => p.phase === 'uploading' && p.bytes >= 300_000 && p.bytes < last.total), 'bytes counted as files upload');
+  // Sums of whole files are all a per-file count could say; a count within the weights' PUT is none of them.
+  const wholeFiles = new Set([0, 5000, 300_000, 305_000, last.total]);
+  assert.ok(progress.some((p) => p.phase === 'uploading' && !wholeFiles.has(p.bytes)), 'bytes counted within a file as its PUT streams');
   for (let i = 1; i < progress.length; i++) if (progress[i]!.phase !== 'hashing') assert.ok(progress[i]!.bytes >= 0);
 });
 

@@ -68,6 +68,39 @@ function manifestOf(text: string | undefined): string[] {
   }
 }
 
+interface ProgressHint {
+  progressCallback?: (progress: number) => void;
+}
+
+/**
+ * The client's fetch with byte progress for LFS PUTs: in Node the client reports a PUT's progress only when it ends
+ * (its byte progress needs XMLHttpRequest), so the body is streamed through a counter. Content-Length is set from the
+ * Blob's size, as storage's presigned URLs require (no chunked upload).
+ */
+export function progressFetch(base: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const hint = (init as { progressHint?: ProgressHint } | undefined)?.progressHint;
+    const body = init?.body;
+    if (init?.method !== 'PUT' || !hint?.progressCallback || !(body instanceof Blob) || body.size === 0) return base(input, init);
+    const size = body.size;
+    const report = hint.progressCallback;
+    let sent = 0;
+    const counted = body.stream().pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          sent += chunk.byteLength;
+          // Below 1 until the answer: the client says 1 itself once the PUT succeeded.
+          report(Math.min(sent / size, 0.9999));
+          out.enqueue(chunk);
+        },
+      }),
+    );
+    const headers = new Headers(init.headers);
+    headers.set('Content-Length', String(size));
+    return base(input, { ...init, headers, body: counted, duplex: 'half' } as RequestInit);
+  };
+}
+
 class Failed extends Error {
   constructor(
     readonly kind: PublishErrorKind,
@@ -168,7 +201,7 @@ export async function publishToHub(o: PublishOptions): Promise<PublishResult> {
       operations,
       title: o.commitTitle ?? 'Publish with SDXL Trainer for VS Code',
       ...(o.signal ? { abortSignal: o.signal } : {}),
-      ...(o.fetch ? { fetch: o.fetch } : {}),
+      fetch: progressFetch(o.fetch ?? fetch),
     });
     let phase: PublishProgress['phase'] = 'preuploading';
     let res = await iter.next();
