@@ -124,7 +124,7 @@ export function modelCard(input: ModelCardInput): string {
         : 'a local dataset';
   const name = input.repoId.split('/').pop() ?? input.repoId;
   const lines = [...frontMatter(input, base, instancePrompt), '', `# ${name}`, ''];
-  lines.push(`This is ${what}, trained with the diffusers training scripts (run "${clean(input, input.runName)}", published with the SDXL Trainer for VS Code).`);
+  lines.push(`${isLora(input.kind) ? 'These are' : 'This is'} ${what}, trained with the diffusers training scripts (run "${clean(input, input.runName)}", published with the SDXL Trainer for VS Code).`);
   if (input.weights !== 'final')
     lines.push('', `**Not the final weights:** the run ended before saving them; these are the weights of its checkpoint at step ${input.weights.checkpoint}.`);
   lines.push('', `- Base model: ${base === undefined ? 'unknown' : base === LOCAL ? 'a local model' : `[${base}](https://huggingface.co/${base})`}`);
