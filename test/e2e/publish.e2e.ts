@@ -37,7 +37,10 @@ test('publish a finished run from the Runs view: the fake Hub gets the weights, 
         existsSync(cache) && readdirSync(cache, { recursive: true }).some((f) => String(f).endsWith('.png')) ? true : undefined,
       );
 
-      await vs.contextMenu(treeRows(vs, 'Runs', 'Dog LoRA').first(), 'Publish to Hugging Face Hub…');
+      // The row's menu offers Publish once the run reads as ended (its images may be cut while the record is still read).
+      const ended = treeRows(vs, 'Runs', 'Dog LoRA').filter({ hasText: 'finished' }).first();
+      await ended.waitFor({ timeout: 60_000 });
+      await vs.contextMenu(ended, 'Publish to Hugging Face Hub…');
       await vs.quickInput.waitFor({ state: 'visible', timeout: 30_000 });
       await until('the repo id offered', 30_000, async () => ((await vs.quickInput.inputValue()) === 'e2e-user/dog-lora' ? true : undefined));
       await vs.page.keyboard.press('Enter');
