@@ -130,3 +130,15 @@ test('sample images: the last validation (the final test images first) under ima
   ]);
   assert.deepEqual(r.files.slice(1).map((f) => [f.repoPath, f.size]), [['images/image_0.png', 30], ['images/image_1.png', 31]]);
 });
+
+test('repo names from run names are ids the Hub accepts', async () => {
+  const { repoNameOf } = await import('../../src/core/publish/publishPlan');
+  const { repoIdProblem } = await import('../../src/core/publish/publish');
+  assert.equal(repoNameOf('Dog LoRA'), 'dog-lora');
+  assert.equal(repoNameOf('  rank 32 / sharp--hands.. v2 '), 'rank-32-sharp-hands.-v2');
+  assert.equal(repoNameOf('日本'), 'sdxl-model');
+  for (const name of ['Dog LoRA', '-x-', 'a..b', 'é', 'x'.repeat(200)]) assert.equal(repoIdProblem(`alice/${repoNameOf(name)}`), undefined, name);
+  assert.match(repoIdProblem('alice') ?? '', /namespace\/name/);
+  assert.match(repoIdProblem('alice/a--b') ?? '', /no "--"/);
+  assert.match(repoIdProblem('alice/-ab') ?? '', /not at the start or end/);
+});
