@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { lastValidationImages, selectPublishFiles } from '../../src/core/publish/publishFiles';
+import { repoNameOf } from '../../src/core/publish/publishPlan';
+import { repoIdProblem } from '../../src/core/publish/publish';
 
 const FIX = join(__dirname, '..', 'fixtures', 'real-v0.27.2');
 
@@ -131,9 +133,7 @@ test('sample images: the last validation (the final test images first) under ima
   assert.deepEqual(r.files.slice(1).map((f) => [f.repoPath, f.size]), [['images/image_0.png', 30], ['images/image_1.png', 31]]);
 });
 
-test('repo names from run names are ids the Hub accepts', async () => {
-  const { repoNameOf } = await import('../../src/core/publish/publishPlan');
-  const { repoIdProblem } = await import('../../src/core/publish/publish');
+test('repo names from run names are ids the Hub accepts', () => {
   assert.equal(repoNameOf('Dog LoRA'), 'dog-lora');
   assert.equal(repoNameOf('  rank 32 / sharp--hands.. v2 '), 'rank-32-sharp-hands.-v2');
   assert.equal(repoNameOf('日本'), 'sdxl-model');
