@@ -43,7 +43,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     run: datasetCheckCommand,
   },
   publish: {
-    summary: "publish a run's weights, sample images and model card to a Hub model repo (RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--dry-run]; token from HF_TOKEN)",
+    summary:
+      "publish a run's weights, sample images and model card to a Hub model repo (RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--dry-run]; token from HF_TOKEN)",
     run: publishCommand,
   },
 };

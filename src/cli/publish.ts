@@ -76,7 +76,8 @@ export async function publishCommand(args: string[], io: CliIo): Promise<number>
   });
   if (!plan.ok) {
     io.err(`error: ${plan.error}\n`);
-    if (plan.newestCheckpoint !== undefined) io.err(`note: --from-checkpoint ${plan.newestCheckpoint} publishes checkpoint-${plan.newestCheckpoint}'s weights instead\n`);
+    if (plan.newestCheckpoint !== undefined)
+      io.err(`note: --from-checkpoint ${plan.newestCheckpoint} publishes checkpoint-${plan.newestCheckpoint}'s weights instead\n`);
     return 1;
   }
   const files = plan.selection.files;
@@ -115,7 +116,9 @@ export async function publishCommand(args: string[], io: CliIo): Promise<number>
       io.err(`error: ${redactText(r.message, [token.value, ...secrets])}\n`);
       return 1;
     }
-    io.out(`${r.created ? 'Created and published' : 'Published'} ${repoId}: ${r.uploaded.length + 1} file(s)${r.deleted.length ? `, ${r.deleted.length} stale file(s) deleted` : ''}\n${r.url}\n`);
+    io.out(
+      `${r.created ? 'Created and published' : 'Published'} ${repoId}: ${r.uploaded.length + 1} file(s)${r.deleted.length ? `, ${r.deleted.length} stale file(s) deleted` : ''}\n${r.url}\n`,
+    );
     return 0;
   } finally {
     unhook?.();

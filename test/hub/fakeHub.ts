@@ -297,7 +297,11 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       const id = `${namespace}/${name}`;
       if (repos.has(`${type}:${id}`)) return fail(res, 409, 'RepoExists', 'You already created this model repo');
       put({ id, type, private: b.visibility === 'private', grantedTo: [token!], files: {} });
-      return json(res, 200, { url: `${serverUrl}/${type === 'dataset' ? 'datasets/' : ''}${id}`, name: id, id: createHash('md5').update(id).digest('hex').slice(0, 24) });
+      return json(res, 200, {
+        url: `${serverUrl}/${type === 'dataset' ? 'datasets/' : ''}${id}`,
+        name: id,
+        id: createHash('md5').update(id).digest('hex').slice(0, 24),
+      });
     }
     // /ID.git/info/lfs/objects/batch
     if (parts.length === 6 && parts[1]!.endsWith('.git') && parts.slice(2).join('/') === 'info/lfs/objects/batch') {

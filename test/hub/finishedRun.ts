@@ -26,7 +26,9 @@ export function plantFinishedRun(workspace: string, opts: { id?: string; name?: 
   const name = opts.name ?? 'Dog LoRA';
   const outputDir = join(workspace, 'output', id);
   cpSync(join(FIX, 'output-pipe', 'logs'), join(outputDir, 'logs'), { recursive: true });
-  for (const line of readFileSync(join(FIX, 'output-pipe', 'listing.txt'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of readFileSync(join(FIX, 'output-pipe', 'listing.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
     const [path, size] = line.split(' ');
     if (path!.startsWith('logs/')) continue;
     if (path === 'pytorch_lora_weights.safetensors' && opts.withFinalWeights === false) continue;

@@ -15,7 +15,14 @@ const TOKEN = 'hf_cliPublishToken0123456789abcdef';
 
 async function cli(root: string, env: NodeJS.ProcessEnv, argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = { code: -1, out: '', err: '' };
-  const io: CliIo = { out: (t) => void (r.out += t), err: (t) => void (r.err += t), readStdin: async () => '', cwd: root, env, onInterrupt: () => () => undefined };
+  const io: CliIo = {
+    out: (t) => void (r.out += t),
+    err: (t) => void (r.err += t),
+    readStdin: async () => '',
+    cwd: root,
+    env,
+    onInterrupt: () => () => undefined,
+  };
   r.code = await main(argv, io);
   return r;
 }
@@ -48,7 +55,15 @@ test('publish RUN_ID: the weights, the last validation image and the card arrive
   const run = plantFinishedRun(root);
   const hub = await startFakeHub({ tokens: { [TOKEN]: 'alice' } });
   t.after(() => hub.close());
-  const r = await cli(root, { ...env, HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }, ['publish', run.id.slice(0, 10), '--repo', 'alice/dog-lora', '--private', '--license', 'mit']);
+  const r = await cli(root, { ...env, HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }, [
+    'publish',
+    run.id.slice(0, 10),
+    '--repo',
+    'alice/dog-lora',
+    '--private',
+    '--license',
+    'mit',
+  ]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, new RegExp(`${hub.url.replace(/[.]/g, '\\.')}/alice/dog-lora`));
   assert.ok(!r.out.includes(TOKEN) && !r.err.includes(TOKEN));
@@ -75,8 +90,20 @@ test('publish: missing final weights name the newest checkpoint; --from-checkpoi
   const noToken = await cli(root, { ...env, HF_ENDPOINT: hub.url }, ['publish', run.id, '--repo', 'alice/x', '--no-images', '--from-checkpoint', '6']);
   assert.equal(noToken.code, 1);
   assert.match(noToken.err, /no Hugging Face token: set HF_TOKEN/);
-  const ok = await cli(root, { ...env, HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }, ['publish', run.id, '--repo', 'alice/x', '--no-images', '--from-checkpoint', '6']);
+  const ok = await cli(root, { ...env, HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }, [
+    'publish',
+    run.id,
+    '--repo',
+    'alice/x',
+    '--no-images',
+    '--from-checkpoint',
+    '6',
+  ]);
   assert.equal(ok.code, 0, ok.err);
-  assert.ok(Buffer.from(hub.repo('alice/x')!.files!['pytorch_lora_weights.safetensors']!).equals(readFileSync(join(run.outputDir, 'checkpoint-6', 'pytorch_lora_weights.safetensors'))));
+  assert.ok(
+    Buffer.from(hub.repo('alice/x')!.files!['pytorch_lora_weights.safetensors']!).equals(
+      readFileSync(join(run.outputDir, 'checkpoint-6', 'pytorch_lora_weights.safetensors')),
+    ),
+  );
   assert.match(Buffer.from(hub.repo('alice/x')!.files!['README.md']!).toString('utf8'), /checkpoint at step 6/);
 });

@@ -24,7 +24,9 @@ function realRun(t: { after: (f: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'publish-files-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const files: Record<string, number> = {};
-  for (const line of readFileSync(join(FIX, 'output-pipe', 'listing.txt'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of readFileSync(join(FIX, 'output-pipe', 'listing.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
     const [path, size] = line.split(' ');
     files[path!] = Number(size);
   }
@@ -70,11 +72,14 @@ test('the real LoRA run with checkpoints: their weights alone, never optimizer/s
   const dir = realRun(t);
   const r = await selectPublishFiles({ kind: 'dreambooth-lora', outputDir: dir, includeCheckpoints: true });
   assert.ok(r.ok);
-  assert.deepEqual(r.files.map((f) => f.repoPath), [
-    'pytorch_lora_weights.safetensors',
-    'checkpoints/checkpoint-4/pytorch_lora_weights.safetensors',
-    'checkpoints/checkpoint-6/pytorch_lora_weights.safetensors',
-  ]);
+  assert.deepEqual(
+    r.files.map((f) => f.repoPath),
+    [
+      'pytorch_lora_weights.safetensors',
+      'checkpoints/checkpoint-4/pytorch_lora_weights.safetensors',
+      'checkpoints/checkpoint-6/pytorch_lora_weights.safetensors',
+    ],
+  );
 });
 
 test('a full fine-tune: the saved pipeline folder, nothing of checkpoints or logs; checkpoints as unet/ when asked', async (t) => {
@@ -85,7 +90,12 @@ test('a full fine-tune: the saved pipeline folder, nothing of checkpoints or log
   assert.ok(r.ok);
   const paths = r.files.map((f) => f.repoPath);
   assert.equal(paths[0], 'model_index.json');
-  assert.deepEqual([...paths].sort(), Object.keys(FULL).filter((p) => !p.startsWith('checkpoint-') && !p.startsWith('logs/') && p !== 'optimizer.bin').sort());
+  assert.deepEqual(
+    [...paths].sort(),
+    Object.keys(FULL)
+      .filter((p) => !p.startsWith('checkpoint-') && !p.startsWith('logs/') && p !== 'optimizer.bin')
+      .sort(),
+  );
   assert.equal(r.files.find((f) => f.repoPath === 'unet/diffusion_pytorch_model.safetensors')?.size, 9000);
   const withCk = await selectPublishFiles({ kind: 'full', outputDir: dir, includeCheckpoints: true });
   assert.ok(withCk.ok);
@@ -106,7 +116,10 @@ test('final weights missing: a clear error offering the newest checkpoint, which
   const chosen = await selectPublishFiles({ kind: 'dreambooth-lora', outputDir: dir, fromCheckpoint: 6 });
   assert.ok(chosen.ok);
   assert.deepEqual(chosen.weights, { checkpoint: 6 });
-  assert.deepEqual(chosen.files.map((f) => [f.repoPath, f.localPath]), [['pytorch_lora_weights.safetensors', join(dir, 'checkpoint-6', 'pytorch_lora_weights.safetensors')]]);
+  assert.deepEqual(
+    chosen.files.map((f) => [f.repoPath, f.localPath]),
+    [['pytorch_lora_weights.safetensors', join(dir, 'checkpoint-6', 'pytorch_lora_weights.safetensors')]],
+  );
   const none = await selectPublishFiles({ kind: 'full', outputDir: join(dir, 'nope') });
   assert.ok(!none.ok);
   assert.match(none.error, /does not exist/);
@@ -122,15 +135,30 @@ test('sample images: the last validation (the final test images first) under ima
     { tag: 'validation', epoch: 1, images: [{ ref: join(cache, 'validation-1-b/0.png') }] },
   ];
   const images = lastValidationImages(entries, 'a photo of sks square');
-  assert.deepEqual(images.map((i) => i.path), [join(cache, 'test-1-c/0.png'), join(cache, 'test-1-c/1.png')]);
-  assert.deepEqual(lastValidationImages(entries.filter((e) => e.tag !== 'test'), 'p').map((i) => i.path), [join(cache, 'validation-1-b/0.png')]);
+  assert.deepEqual(
+    images.map((i) => i.path),
+    [join(cache, 'test-1-c/0.png'), join(cache, 'test-1-c/1.png')],
+  );
+  assert.deepEqual(
+    lastValidationImages(
+      entries.filter((e) => e.tag !== 'test'),
+      'p',
+    ).map((i) => i.path),
+    [join(cache, 'validation-1-b/0.png')],
+  );
   const r = await selectPublishFiles({ kind: 'dreambooth-lora', outputDir: dir, images });
   assert.ok(r.ok);
   assert.deepEqual(r.images, [
     { repoPath: 'images/image_0.png', prompt: 'a photo of sks square' },
     { repoPath: 'images/image_1.png', prompt: 'a photo of sks square' },
   ]);
-  assert.deepEqual(r.files.slice(1).map((f) => [f.repoPath, f.size]), [['images/image_0.png', 30], ['images/image_1.png', 31]]);
+  assert.deepEqual(
+    r.files.slice(1).map((f) => [f.repoPath, f.size]),
+    [
+      ['images/image_0.png', 30],
+      ['images/image_1.png', 31],
+    ],
+  );
 });
 
 test('repo names from run names are ids the Hub accepts', () => {

@@ -13,7 +13,9 @@ import type { PublishEntry } from '../../src/core/publish/publishFiles';
 const TOKEN = 'hf_writeWRITEwrite0123456789abcdef';
 const READ_TOKEN = 'hf_readREADread0123456789abcdefgh';
 
-async function setup(t: { after: (f: () => void | Promise<void>) => void }): Promise<{ hub: FakeHub; dir: string; file: (name: string, bytes: Buffer) => PublishEntry }> {
+async function setup(t: {
+  after: (f: () => void | Promise<void>) => void;
+}): Promise<{ hub: FakeHub; dir: string; file: (name: string, bytes: Buffer) => PublishEntry }> {
   const hub = await startFakeHub({ tokens: { [TOKEN]: 'alice', [READ_TOKEN]: 'bob' }, writeAccess: { [TOKEN]: ['alice', 'alices-lab'], [READ_TOKEN]: [] } });
   const dir = mkdtempSync(join(tmpdir(), 'publish-hub-'));
   t.after(async () => {
@@ -36,7 +38,16 @@ test('publish: creates the repo (private), one commit with the weights, an image
   const lora = file('pytorch_lora_weights.safetensors', weights(300_000, 1));
   const img = file('images/image_0.png', weights(5000, 2));
   const progress: PublishProgress[] = [];
-  const r = await publishToHub({ hubUrl: hub.url, accessToken: TOKEN, repoId: 'alice/dog-lora', private: true, license: 'openrail++', files: [lora, img], card: '---\nlicense: openrail++\n---\n# dog\n', onProgress: (p) => progress.push(p) });
+  const r = await publishToHub({
+    hubUrl: hub.url,
+    accessToken: TOKEN,
+    repoId: 'alice/dog-lora',
+    private: true,
+    license: 'openrail++',
+    files: [lora, img],
+    card: '---\nlicense: openrail++\n---\n# dog\n',
+    onProgress: (p) => progress.push(p),
+  });
   assert.ok(r.ok, JSON.stringify(r));
   assert.equal(r.created, true);
   assert.equal(r.url, `${hub.url}/alice/dog-lora`);
@@ -54,18 +65,36 @@ test('publish: creates the repo (private), one commit with the weights, an image
   const last = progress[progress.length - 1]!;
   assert.equal(last.bytes, last.total);
   assert.equal(last.total, 300_000 + 5000 + Buffer.byteLength('---\nlicense: openrail++\n---\n# dog\n'));
-  assert.ok(progress.some((p) => p.phase === 'uploading' && p.bytes >= 300_000 && p.bytes < last.total), 'bytes counted as files upload');
+  assert.ok(
+    progress.some((p) => p.phase === 'uploading' && p.bytes >= 300_000 && p.bytes < last.total),
+    'bytes counted as files upload',
+  );
   // Sums of whole files are all a per-file count could say; a count within the weights' PUT is none of them.
   const wholeFiles = new Set([0, 5000, 300_000, 305_000, last.total]);
-  assert.ok(progress.some((p) => p.phase === 'uploading' && !wholeFiles.has(p.bytes)), 'bytes counted within a file as its PUT streams');
+  assert.ok(
+    progress.some((p) => p.phase === 'uploading' && !wholeFiles.has(p.bytes)),
+    'bytes counted within a file as its PUT streams',
+  );
   for (let i = 1; i < progress.length; i++) if (progress[i]!.phase !== 'hashing') assert.ok(progress[i]!.bytes >= 0);
 });
 
 test('re-publish: a second commit on the same repo replaces changed files and deletes only what this project put there', async (t) => {
   const { hub, file } = await setup(t);
   hub.put({ id: 'alice/dog-lora', files: { 'notes.txt': 'mine, uploaded by hand' }, grantedTo: [TOKEN] });
-  const opts = (files: PublishEntry[], card: string): PublishOptions => ({ hubUrl: hub.url, accessToken: TOKEN, repoId: 'alice/dog-lora', private: false, files, card });
-  const first = await publishToHub(opts([file('pytorch_lora_weights.safetensors', weights(4000, 1)), file('images/image_0.png', weights(2000, 2)), file('images/image_1.png', weights(2000, 3))], '# v1\n'));
+  const opts = (files: PublishEntry[], card: string): PublishOptions => ({
+    hubUrl: hub.url,
+    accessToken: TOKEN,
+    repoId: 'alice/dog-lora',
+    private: false,
+    files,
+    card,
+  });
+  const first = await publishToHub(
+    opts(
+      [file('pytorch_lora_weights.safetensors', weights(4000, 1)), file('images/image_0.png', weights(2000, 2)), file('images/image_1.png', weights(2000, 3))],
+      '# v1\n',
+    ),
+  );
   assert.ok(first.ok, JSON.stringify(first));
   assert.equal(first.created, false);
   const second = await publishToHub(opts([file('pytorch_lora_weights.safetensors', weights(4000, 9)), file('images/image_0.png', weights(2000, 4))], '# v2\n'));
@@ -85,7 +114,15 @@ test('cancel mid-upload: the publish says cancelled and the Hub got no commit', 
   const { hub, file } = await setup(t);
   hub.hang('/__lfs/');
   const abort = new AbortController();
-  const running = publishToHub({ hubUrl: hub.url, accessToken: TOKEN, repoId: 'alice/big', private: false, files: [file('pytorch_lora_weights.safetensors', weights(200_000, 5))], card: '# big\n', signal: abort.signal });
+  const running = publishToHub({
+    hubUrl: hub.url,
+    accessToken: TOKEN,
+    repoId: 'alice/big',
+    private: false,
+    files: [file('pytorch_lora_weights.safetensors', weights(200_000, 5))],
+    card: '# big\n',
+    signal: abort.signal,
+  });
   while (!hub.requests.some((q) => q.method === 'PUT')) await new Promise((r) => setImmediate(r));
   abort.abort();
   const r = await running;
@@ -124,10 +161,24 @@ test('refusals are named: invalid token (401), no write access to the org (403),
 
 test('a repo that exists but this token cannot see: 409 named', async (t) => {
   const { hub, file } = await setup(t);
-  const r = await publishToHub({ hubUrl: hub.url, accessToken: TOKEN, repoId: 'alices-lab/new-one', private: false, files: [file('a.safetensors', weights(10, 1))], card: '#\n' });
+  const r = await publishToHub({
+    hubUrl: hub.url,
+    accessToken: TOKEN,
+    repoId: 'alices-lab/new-one',
+    private: false,
+    files: [file('a.safetensors', weights(10, 1))],
+    card: '#\n',
+  });
   assert.ok(r.ok, 'a new repo in an org it may write to');
   hub.put({ id: 'alices-lab/secret', private: true, files: {} });
-  const exists = await publishToHub({ hubUrl: hub.url, accessToken: TOKEN, repoId: 'alices-lab/secret', private: false, files: [file('a.safetensors', weights(10, 1))], card: '#\n' });
+  const exists = await publishToHub({
+    hubUrl: hub.url,
+    accessToken: TOKEN,
+    repoId: 'alices-lab/secret',
+    private: false,
+    files: [file('a.safetensors', weights(10, 1))],
+    card: '#\n',
+  });
   assert.ok(!exists.ok);
   assert.equal(exists.kind, 'exists');
   assert.match(exists.message, /exists already \(409\)/);

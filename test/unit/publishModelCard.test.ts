@@ -68,7 +68,10 @@ test('DreamBooth LoRA card: the front matter the Hub reads', () => {
 
 test('the body: base model, VAE, dataset, arguments table, usage with load_lora_weights, samples; no path, no token', () => {
   const card = modelCard(dreambooth);
-  assert.match(card, /^- Base model: \[stabilityai\/stable-diffusion-xl-base-1\.0\]\(https:\/\/huggingface\.co\/stabilityai\/stable-diffusion-xl-base-1\.0\)$/m);
+  assert.match(
+    card,
+    /^- Base model: \[stabilityai\/stable-diffusion-xl-base-1\.0\]\(https:\/\/huggingface\.co\/stabilityai\/stable-diffusion-xl-base-1\.0\)$/m,
+  );
   assert.match(card, /^- VAE: \[madebyollin\/sdxl-vae-fp16-fix\]/m);
   assert.match(card, /^- Dataset: a local dataset of 5 images$/m);
   assert.match(card, /^\| `instance_data_dir` \| local \|$/m);
@@ -91,7 +94,14 @@ test('a full fine-tune from a local base model and a Hub dataset; a token in a p
     kind: 'full',
     runName: 'ft',
     args: argsFromArgv(
-      ['python', 'train_text_to_image_sdxl.py', '--pretrained_model_name_or_path=/models/sdxl', '--dataset_name=lambdalabs/naruto-blip-captions', `--validation_prompt=ninja ${TOKEN}`, '--output_dir=out'],
+      [
+        'python',
+        'train_text_to_image_sdxl.py',
+        '--pretrained_model_name_or_path=/models/sdxl',
+        '--dataset_name=lambdalabs/naruto-blip-captions',
+        `--validation_prompt=ninja ${TOKEN}`,
+        '--output_dir=out',
+      ],
       'full',
     ),
     images: [],

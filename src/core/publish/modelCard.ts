@@ -91,7 +91,10 @@ function usage(input: ModelCardInput, base: string | undefined, vae: string | un
   const baseRef = baseId ? JSON.stringify(baseId) : '"path/to/the/base/model"  # trained on a local copy of the base model';
   const vaeLines = vae && vae !== LOCAL ? [`vae = AutoencoderKL.from_pretrained(${JSON.stringify(vae)}, torch_dtype=torch.float16)`] : [];
   const vaeArg = vaeLines.length ? ', vae=vae' : '';
-  const imports = ['import torch', `from diffusers import ${[vaeLines.length ? 'AutoencoderKL' : '', input.kind === 'full' && input.weights !== 'final' ? 'UNet2DConditionModel' : '', isLora(input.kind) || input.weights !== 'final' ? 'AutoPipelineForText2Image' : 'DiffusionPipeline'].filter((s) => s).join(', ')}`];
+  const imports = [
+    'import torch',
+    `from diffusers import ${[vaeLines.length ? 'AutoencoderKL' : '', input.kind === 'full' && input.weights !== 'final' ? 'UNet2DConditionModel' : '', isLora(input.kind) || input.weights !== 'final' ? 'AutoPipelineForText2Image' : 'DiffusionPipeline'].filter((s) => s).join(', ')}`,
+  ];
   const repo = JSON.stringify(input.repoId);
   const body: string[] = [...vaeLines];
   if (isLora(input.kind)) {
@@ -114,7 +117,11 @@ export function modelCard(input: ModelCardInput): string {
   const instancePrompt = input.kind === 'dreambooth-lora' && typeof args.instance_prompt === 'string' ? clean(input, args.instance_prompt) : undefined;
   const prompt = clean(input, typeof args.validation_prompt === 'string' ? args.validation_prompt : (instancePrompt ?? input.images[0]?.prompt ?? 'a photo'));
   const what =
-    input.kind === 'full' ? 'a full fine-tune of Stable Diffusion XL' : input.kind === 'dreambooth-lora' ? 'DreamBooth LoRA weights for Stable Diffusion XL' : 'LoRA weights for Stable Diffusion XL';
+    input.kind === 'full'
+      ? 'a full fine-tune of Stable Diffusion XL'
+      : input.kind === 'dreambooth-lora'
+        ? 'DreamBooth LoRA weights for Stable Diffusion XL'
+        : 'LoRA weights for Stable Diffusion XL';
   const dataset = hubIdOrLocal(input, args.dataset_name);
   const datasetText =
     dataset && dataset !== LOCAL
@@ -124,7 +131,9 @@ export function modelCard(input: ModelCardInput): string {
         : 'a local dataset';
   const name = input.repoId.split('/').pop() ?? input.repoId;
   const lines = [...frontMatter(input, base, instancePrompt), '', `# ${name}`, ''];
-  lines.push(`${isLora(input.kind) ? 'These are' : 'This is'} ${what}, trained with the diffusers training scripts (run "${clean(input, input.runName)}", published with the SDXL Trainer for VS Code).`);
+  lines.push(
+    `${isLora(input.kind) ? 'These are' : 'This is'} ${what}, trained with the diffusers training scripts (run "${clean(input, input.runName)}", published with the SDXL Trainer for VS Code).`,
+  );
   if (input.weights !== 'final')
     lines.push('', `**Not the final weights:** the run ended before saving them; these are the weights of its checkpoint at step ${input.weights.checkpoint}.`);
   lines.push('', `- Base model: ${base === undefined ? 'unknown' : base === LOCAL ? 'a local model' : `[${base}](https://huggingface.co/${base})`}`);

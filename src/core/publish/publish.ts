@@ -118,9 +118,15 @@ function named(e: unknown, o: PublishOptions, doing: string): Failed {
     const said = e.message ? `: ${e.message}` : '';
     switch (e.statusCode) {
       case 401:
-        return new Failed('token', `The Hub refused the token (401) while ${doing}: it is invalid or expired. Sign in again with a token that has write access.`);
+        return new Failed(
+          'token',
+          `The Hub refused the token (401) while ${doing}: it is invalid or expired. Sign in again with a token that has write access.`,
+        );
       case 403:
-        return new Failed('forbidden', `The token may not write to "${namespace}" (403) while ${doing}: it is read-only, or you have no write access to that organization${said}.`);
+        return new Failed(
+          'forbidden',
+          `The token may not write to "${namespace}" (403) while ${doing}: it is read-only, or you have no write access to that organization${said}.`,
+        );
       case 409:
         return new Failed('exists', `The repo ${o.repoId} exists already (409) but this token cannot see it: choose another name${said}.`);
       default:
@@ -174,7 +180,9 @@ export async function publishToHub(o: PublishOptions): Promise<PublishResult> {
       }
     }
     o.signal?.throwIfAborted();
-    const before = created ? { paths: new Set<string>(), manifest: [] } : await existingFiles(o).catch((e: unknown) => Promise.reject(named(e, o, `listing ${o.repoId}`)));
+    const before = created
+      ? { paths: new Set<string>(), manifest: [] }
+      : await existingFiles(o).catch((e: unknown) => Promise.reject(named(e, o, `listing ${o.repoId}`)));
     const selected = new Set([...o.files.map((f) => f.repoPath), CARD_FILE]);
     const stale = before.manifest.filter((p) => !selected.has(p) && p !== MANIFEST_FILE && before.paths.has(p)).sort();
     const manifest: Manifest = { tool: MANIFEST_TOOL, files: [...selected].sort() };

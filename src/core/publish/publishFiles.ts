@@ -141,7 +141,10 @@ export async function selectPublishFiles(input: PublishSelectionInput): Promise<
     const final = await finalWeights(kind, outputDir);
     if (!final) {
       const what = kind === 'full' ? 'the saved pipeline (model_index.json)' : LORA_FILE;
-      const offer = newest !== undefined ? ` Its newest checkpoint, checkpoint-${newest}, has weights: publish those instead?` : ' It has no checkpoint with weights either.';
+      const offer =
+        newest !== undefined
+          ? ` Its newest checkpoint, checkpoint-${newest}, has weights: publish those instead?`
+          : ' It has no checkpoint with weights either.';
       return {
         ok: false,
         error: `The run's final weights are missing: no ${what} in ${outputDir} (the run failed or was stopped before saving).${offer}`,

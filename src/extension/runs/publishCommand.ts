@@ -50,7 +50,9 @@ export function publishCommands(runs: RunsController, hub: HubController): Recor
       const endpoint = hubEndpoint();
       const who = await tokenOwner(endpoint, token.value);
       if (!who.ok && who.refused) {
-        void vscode.window.showErrorMessage(`SDXL: the Hub (${endpoint}) refused the Hugging Face token (401): sign in again with a token that has write access.`);
+        void vscode.window.showErrorMessage(
+          `SDXL: the Hub (${endpoint}) refused the Hugging Face token (401): sign in again with a token that has write access.`,
+        );
         return false;
       }
       const repoName = repoNameOf(facts.name);
@@ -104,7 +106,11 @@ export function publishCommands(runs: RunsController, hub: HubController): Recor
       if (answer === preview) {
         const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: plan.card });
         await vscode.window.showTextDocument(doc, { preview: false });
-        answer = await vscode.window.showInformationMessage(`Publish ${name} to ${repoId.trim()} with this card (edits to it are used)?`, { modal: true }, publish);
+        answer = await vscode.window.showInformationMessage(
+          `Publish ${name} to ${repoId.trim()} with this card (edits to it are used)?`,
+          { modal: true },
+          publish,
+        );
         if (answer === publish) plan = { ...plan, card: doc.getText() };
       }
       if (answer !== publish) return false;
