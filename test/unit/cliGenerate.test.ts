@@ -1,0 +1,167 @@
+// `sdxl-trainer generate`: its options, the settings they make from a run's defaults, and which run (and weights) a
+// RUN_ID or OUTPUT_DIR names, on a finished stand-in LoRA run (test/fixtures/trainer) through the real Supervisor.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Supervisor } from '../../src/core/supervisor/supervisor';
+import { FINAL_STATES } from '../../src/core/supervisor/types';
+import { parseGenerateArgs, generateSettings } from '../../src/cli/generateOptions';
+import { generateTarget, type GenerateTarget } from '../../src/cli/generateTarget';
+import { UsageError } from '../../src/cli/io';
+import { openWorkspace } from '../../src/cli/run/context';
+import type { CliIo } from '../../src/cli/io';
+import { dataset, lora } from './standinRuns';
+import { waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+
+const unixOnly = { skip: process.platform === 'win32' ? 'the stand-in run needs Unix process groups' : false, timeout: 120_000 };
+
+test('options: repeated prompts in order, sources, numbers, sizes', () => {
+  const o = parseGenerateArgs([
+    'abc',
+    '--prompt',
+    'a cat',
+    '--prompt=a dog',
+    '--source',
+    'base, final',
+    '--steps',
+    '4',
+    '--seed=9',
+    '--num-images',
+    '3',
+    '--size',
+    '512x768',
+    '--json',
+  ]);
+  assert.deepEqual(o, {
+    target: 'abc',
+    prompts: ['a cat', 'a dog'],
+    sources: ['base', 'final'],
+    steps: 4,
+    seed: 9,
+    numImages: 3,
+    size: { width: 512, height: 768 },
+    json: true,
+  });
+  assert.deepEqual(parseGenerateArgs(['x', '--size', '640']).size, { width: 640, height: 640 });
+  const usage = (args: string[], re: RegExp) =>
+    assert.throws(
+      () => parseGenerateArgs(args),
+      (e: unknown) => e instanceof UsageError && re.test(e.message),
+    );
+  usage(['x', '--steps', 'many'], /--steps must be a whole number \(got 'many'\)/);
+  usage(['x', '--seed', '-1'], /--seed must be a whole number/);
+  usage(['x', '--size', '512x'], /--size must be WIDTHxHEIGHT/);
+  usage(['x', '--steps', '3', '--steps', '4'], /--steps given twice/);
+  usage(['x', '--guidance', '3'], /unknown option --guidance/);
+  usage(['x', '--prompt'], /--prompt needs a value/);
+  usage([], /usage: generate RUN_ID\|OUTPUT_DIR/);
+  usage(['a', 'b'], /usage: generate/);
+});
+
+const TARGET: GenerateTarget = {
+  runId: 'r1',
+  runName: 'tiny',
+  script: 'dreambooth-lora',
+  outputDir: '/w/out',
+  args: { pretrained_model_name_or_path: 'org/sdxl', instance_prompt: 'a photo of sks dog', resolution: 512, seed: 3 },
+  cwd: '/w',
+  checkpoints: [{ step: 2, path: 'out/checkpoint-2', complete: true }],
+  lastStep: 4,
+  finalExists: true,
+};
+
+test("settings: the run's defaults, the command line over them, every source unless --source", () => {
+  const all = generateSettings(TARGET, parseGenerateArgs(['r1']));
+  assert.deepEqual(
+    all.sources.map((s) => s.label),
+    ['base', 'checkpoint-2', 'final'],
+  );
+  assert.deepEqual([all.baseModel, all.prompts, all.width, all.seed, all.steps, all.numImages], ['org/sdxl', ['a photo of sks dog'], 512, 3, 25, 2]);
+  const chosen = generateSettings(
+    TARGET,
+    parseGenerateArgs(['r1', '--source', 'final,base', '--prompt', 'x', '--steps', '2', '--seed', '5', '--num-images', '1', '--size', '64x32']),
+  );
+  assert.deepEqual(
+    chosen.sources.map((s) => s.label),
+    ['final', 'base'],
+  );
+  assert.deepEqual([chosen.prompts, chosen.steps, chosen.seed, chosen.numImages, chosen.width, chosen.height], [['x'], 2, 5, 1, 64, 32]);
+});
+
+test('settings: an unknown source, no prompt, a bad size are usage errors that name what is wrong', () => {
+  const bad = (args: string[], target: GenerateTarget, re: RegExp) =>
+    assert.throws(
+      () => generateSettings(target, parseGenerateArgs(['r1', ...args])),
+      (e: unknown) => e instanceof UsageError && re.test(e.message),
+    );
+  bad(['--source', 'checkpoint-9'], TARGET, /--source checkpoint-9: tiny offers base, checkpoint-2, final/);
+  bad(
+    [],
+    { ...TARGET, script: 'lora', args: { pretrained_model_name_or_path: 'm' } },
+    /tiny has no validation_prompt or instance_prompt to use: give one with --prompt/,
+  );
+  bad(['--size', '100x64'], TARGET, /width must be a multiple of 8 \(the VAE's scale; got 100\)/);
+  bad(['--num-images', '0'], TARGET, /numImages must be a whole number from 1 to 64/);
+});
+
+function io(cwd: string): CliIo {
+  return { out: () => undefined, err: () => undefined, readStdin: async () => '', cwd };
+}
+
+/** A finished stand-in LoRA run: 4 steps, checkpoints at 2 and 4, final weights, in `<ws>/out`. */
+async function finishedRun(ws: Workspace): Promise<string> {
+  const sup = new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath });
+  const data = await dataset(ws, 2);
+  const plan = lora(ws, data, ['--max_train_steps=4', '--checkpointing_steps=2', '--validation_prompt=a red square', '--resolution=256', '--seed=11']);
+  const { record } = await sup.start(plan, { name: 'standin' });
+  await waitFor(async () => FINAL_STATES.includes((await sup.get(record.id)).record.state), 'the stand-in run to end', 60_000);
+  const ended = await sup.get(record.id);
+  assert.equal(ended.record.state, 'succeeded', readFileSync(join(ended.dir, 'console.log'), 'utf8').slice(-2000));
+  return record.id;
+}
+
+test('target: a run id (prefix) and its output_dir give the run, its checkpoints and final weights; a copied output_dir stands alone', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const id = await finishedRun(ws);
+  const runs = openWorkspace(ws.root, io(ws.root));
+  const out = join(ws.root, 'out');
+  const byId = await generateTarget(runs, id.slice(0, 12), ws.root);
+  assert.equal(byId.runId, id);
+  assert.equal(byId.runName, 'standin');
+  assert.equal(byId.script, 'lora');
+  assert.equal(byId.outputDir, out);
+  assert.equal(byId.lastStep, 4);
+  assert.equal(byId.finalExists, true);
+  // The python of the plan's accelerate (the fake one's #! line names python3).
+  assert.ok(byId.python, 'a python from the plan');
+  const settings = generateSettings(byId, parseGenerateArgs([id]));
+  assert.deepEqual(settings.sources, [
+    { label: 'base', kind: 'base' },
+    { label: 'checkpoint-2', kind: 'lora', path: join(out, 'checkpoint-2'), step: 2 },
+    { label: 'checkpoint-4', kind: 'lora', path: join(out, 'checkpoint-4'), step: 4 },
+    { label: 'final', kind: 'lora', path: out, step: 4 },
+  ]);
+  assert.deepEqual(
+    [settings.baseModel, settings.prompts, settings.width, settings.seed],
+    ['stabilityai/stable-diffusion-xl-base-1.0', ['a red square'], 256, 11],
+  );
+  // The output folder, relative to the current folder: the run that wrote it.
+  assert.equal((await generateTarget(runs, 'out', ws.root)).runId, id);
+  // A copy no record wrote: its own checkpoints, its arguments from its hparams.yml.
+  const copy = join(ws.root, 'copied-out');
+  cpSync(out, copy, { recursive: true });
+  const bare = await generateTarget(runs, copy, ws.root);
+  assert.equal(bare.runId, undefined);
+  assert.equal(bare.runName, 'copied-out');
+  assert.equal(bare.script, 'lora');
+  assert.deepEqual(generationLabels(bare), ['base', 'checkpoint-2', 'checkpoint-4', 'final']);
+  assert.equal(bare.args?.validation_prompt, 'a red square', JSON.stringify(bare.args));
+  // Neither a run nor a folder.
+  await assert.rejects(generateTarget(runs, 'nope', ws.root), (e: unknown) => e instanceof UsageError && /no run 'nope'/.test(e.message));
+});
+
+function generationLabels(t: GenerateTarget): string[] {
+  return generateSettings(t, parseGenerateArgs(['x', '--prompt', 'p'])).sources.map((s) => s.label);
+}
