@@ -244,3 +244,40 @@ test('real generate: a bad LoRA path gives an error line naming it, exit 1, no i
   const result = JSON.parse(readFileSync(join(g.dir, 'generation.json'), 'utf8')) as GenerationResult;
   assert.equal(result.complete, false);
 });
+
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const) {
+  test(`real generate: ${signal} after the first image ends it with ${code}, generation.json kept with complete false`, opts, async () => {
+    const { ws } = the();
+    const w = worker!;
+    const dir = join(ws.root, `gen-${signal}`);
+    const [python, ...args] = generationArgv(
+      join(w.dest, 'venv', 'bin', 'python'),
+      SCRIPT,
+      settings([{ label: 'base', kind: 'base' }], { steps: 10, numImages: 6 }),
+      dir,
+    );
+    const child = spawn(python!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HF_HOME: w.hfHome, PYTHONUNBUFFERED: '1' } });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('"event": "image"')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited before an image:\n${out}\n${err}`)));
+    });
+    child.kill(signal);
+    assert.equal(await exited, code, err.slice(-2000));
+    assert.match(err, new RegExp(`stopped \\(${signal}\\)`));
+    assert.doesNotMatch(out, /"event": "(error|done)"/);
+    const result = JSON.parse(readFileSync(join(dir, 'generation.json'), 'utf8')) as GenerationResult;
+    assert.equal(result.complete, false);
+    assert.ok(result.images.length >= 1 && result.images.length < 6, `${result.images.length} images`);
+    for (const img of result.images) assert.ok(existsSync(join(dir, img.file)), img.file);
+  });
+}
