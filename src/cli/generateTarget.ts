@@ -12,6 +12,7 @@ import type { ArgValue, ScriptKind } from '../core/scripts/scriptTables';
 import { onPath, shebangInterpreterOf } from '../core/scriptHelp/helpTarget';
 import type { LaunchPlan } from '../core/supervisor/types';
 import { finalWeightsExist } from '../core/generate/sources';
+import { isSecretEnvName } from '../core/util/redact';
 import { resolveRunId, type RunsWorkspace } from './run/context';
 
 export interface GenerateTarget {
@@ -27,6 +28,8 @@ export interface GenerateTarget {
   finalExists: boolean;
   /** The training interpreter when the run's plan names one (beside its accelerate, or that file's #! line). */
   python?: string;
+  /** The run's launch.env without its secrets (run.json keeps only placeholders of those; the job inherits ours). */
+  env?: Record<string, string>;
 }
 
 function isDir(p: string): boolean {
@@ -57,6 +60,8 @@ async function fromRecord(ws: RunsWorkspace, id: string): Promise<GenerateTarget
   const script = record.script;
   const outputDir = record.outputDir ?? outputDirOf(record.plan);
   const python = pythonOfPlan(record.plan);
+  // HF_HOME, HF_ENDPOINT…: the model is found in the cache the training used.
+  const env = Object.fromEntries(Object.entries(record.plan.env).filter(([k]) => !isSecretEnvName(k)));
   return {
     runId: record.id,
     runName: state.labels?.name ?? record.name,
@@ -68,6 +73,7 @@ async function fromRecord(ws: RunsWorkspace, id: string): Promise<GenerateTarget
     lastStep: state.step,
     finalExists: await finalWeightsExist(outputDir, script),
     ...(python ? { python } : {}),
+    ...(Object.keys(env).length ? { env } : {}),
   };
 }
 

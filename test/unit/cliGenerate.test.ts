@@ -2,7 +2,7 @@
 // RUN_ID or OUTPUT_DIR names, on a finished stand-in LoRA run (test/fixtures/trainer) through the real Supervisor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { FINAL_STATES } from '../../src/core/supervisor/types';
@@ -12,7 +12,9 @@ import { UsageError } from '../../src/cli/io';
 import { openWorkspace } from '../../src/cli/run/context';
 import type { CliIo } from '../../src/cli/io';
 import { dataset, lora } from './standinRuns';
-import { waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { cliInProcess, repoRoot, waitFor, within, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+import { listGenerations } from '../../src/core/generate/jobs';
+import type { GenerationRequest } from '../../src/core/generate/types';
 
 const unixOnly = { skip: process.platform === 'win32' ? 'the stand-in run needs Unix process groups' : false, timeout: 120_000 };
 
@@ -165,3 +167,111 @@ test('target: a run id (prefix) and its output_dir give the run, its checkpoints
 function generationLabels(t: GenerateTarget): string[] {
   return generateSettings(t, parseGenerateArgs(['x', '--prompt', 'p'])).sources.map((s) => s.label);
 }
+
+const FAKE_GENERATE = join(repoRoot, 'test', 'fixtures', 'generate', 'fake_generate.py');
+
+/** A `--python` that runs the stand-in generator (test/fixtures/generate) in place of python/sdxl_generate.py. */
+function fakePython(ws: Workspace, mode = ''): string {
+  const file = join(ws.root, `fake-python${mode ? `-${mode}` : ''}`);
+  // argv: <this> <script> <flags…>: the script is dropped, the flags go to the stand-in.
+  writeFileSync(file, `#!/bin/sh\nshift\nFAKE_GENERATE='${mode}' exec python3 '${FAKE_GENERATE}' "$@"\n`, { mode: 0o755 });
+  return file;
+}
+
+test('generate RUN_ID: a job in .sdxl/generations for that run, each image path printed, exit 0', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const id = await finishedRun(ws);
+  const r = await within(
+    cliInProcess(ws, [
+      'generate',
+      id,
+      '--python',
+      fakePython(ws),
+      '--source',
+      'base,final',
+      '--prompt',
+      'a red square',
+      '--prompt',
+      'a cat',
+      '--steps',
+      '2',
+      '--num-images',
+      '2',
+      '--size',
+      '64',
+    ]),
+    60_000,
+    'generate',
+  );
+  assert.equal(r.code, 0, r.out + r.err);
+  const paths = [...r.out.matchAll(/^image \d+\/8: \S+ prompt \d seed \d+: (.+)$/gm)].map((m) => m[1]!);
+  assert.equal(paths.length, 8, r.out);
+  for (const p of paths) assert.ok(existsSync(p), p);
+  assert.match(r.out, /^succeeded: 8 of 8 images in (.+)$/m);
+  const outDir = /^succeeded: 8 of 8 images in (.+)$/m.exec(r.out)![1]!;
+  assert.ok(outDir.startsWith(join(ws.root, '.sdxl', 'samples')), outDir);
+  assert.deepEqual(paths.slice(0, 2), [join(outDir, 'base', '0-11.png'), join(outDir, 'base', '0-12.png')], 'seed 11 from the run, + k');
+  const request = JSON.parse(readFileSync(join(outDir, 'request.json'), 'utf8')) as GenerationRequest;
+  assert.equal(request.runId, id);
+  assert.deepEqual(
+    request.settings.sources.map((s) => s.label),
+    ['base', 'final'],
+  );
+  assert.equal(readdirSync(join(ws.root, '.sdxl', 'generations')).length, 1, 'one job record');
+  // --json: one object per line, the end with every image's path.
+  const j = await within(
+    cliInProcess(ws, ['generate', id, '--python', fakePython(ws), '--source', 'final', '--steps', '1', '--num-images', '1', '--size', '64', '--json']),
+    60_000,
+    'generate --json',
+  );
+  assert.equal(j.code, 0, j.err);
+  const lines = j.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; status?: string; images?: string[] });
+  assert.equal(lines[0]?.event, 'started');
+  const end = lines.at(-1)!;
+  assert.equal(end.event, 'end');
+  assert.equal(end.status, 'succeeded');
+  assert.equal(end.images?.length, 1);
+  assert.ok(existsSync(end.images![0]!));
+});
+
+test('generate: a failing job exits 1 with its error; Ctrl-C stops the job (exit 1, stopped)', unixOnly, async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const id = await finishedRun(ws);
+  const common = ['--source', 'base,final', '--prompt', 'p', '--steps', '3', '--num-images', '2', '--size', '64'];
+  const failed = await within(cliInProcess(ws, ['generate', id, '--python', fakePython(ws, 'fail'), ...common]), 60_000, 'the failing job');
+  assert.equal(failed.code, 1, failed.out + failed.err);
+  assert.match(failed.out, /^failed: 1 of 4 images in /m);
+  assert.match(failed.out, /^error: .*cannot load LoRA weights from \/nowhere/m);
+
+  let press: (() => void) | undefined;
+  let pressed = false;
+  const stopped = await within(
+    cliInProcess(ws, ['generate', id, '--python', fakePython(ws, 'slow'), ...common], {
+      onInterrupt: (handler) => {
+        press = handler;
+        return () => (press = undefined);
+      },
+      out: (text) => {
+        // Ctrl-C once the first denoising step shows.
+        if (!pressed && /step \d\/3/.test(text)) {
+          pressed = true;
+          press?.();
+        }
+      },
+    }),
+    60_000,
+    'the stopped job',
+  );
+  assert.ok(pressed, 'a step was shown before Ctrl-C');
+  assert.equal(stopped.code, 1);
+  assert.match(stopped.err, /stopping generation /);
+  const jobs = await listGenerations(
+    new Supervisor({ recordsDir: join(ws.root, '.sdxl', 'generations'), wrapperScript: await wrapperJs(), execPath: process.execPath }),
+  );
+  assert.deepEqual(jobs.map((j) => j.record.state).sort(), ['failed', 'stopped']);
+});
