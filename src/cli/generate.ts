@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { GENERATE_SCRIPT, type GenerationState } from '../core/generate/types';
 import { generationsDir, startGeneration, stopGeneration } from '../core/generate/jobs';
 import { GenerationMonitor } from '../core/generate/monitor';
-import { isGenerationEnded } from '../core/generate/state';
 import { Supervisor } from '../core/supervisor/supervisor';
 import type { CliIo } from './io';
 import { generateTarget } from './generateTarget';
@@ -79,6 +78,9 @@ export class GenerationReporter {
   }
 }
 
+/** Between passes over the job's files while it runs. */
+const POLL_MS = 250;
+
 export async function generateCommand(args: string[], io: CliIo): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h') {
     io.out(GENERATE_USAGE + '\n');
@@ -120,15 +122,14 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     void stopGeneration(jobs, jobId).catch((e: unknown) => io.err(`could not stop ${jobId}: ${e instanceof Error ? e.message : String(e)}\n`));
   });
   try {
-    const final = await new Promise<GenerationState>((resolve) => {
-      const check = (s: GenerationState) => {
-        reporter.update(s);
-        if (isGenerationEnded(s)) resolve(s);
-      };
-      monitor.onChange(check);
-      monitor.start();
-      check(monitor.state);
-    });
+    // Passes driven here rather than by monitor.start(): its timers are unref'd (they would let the CLI exit before the
+    // job ends), and its last pass (generation.json once ended) may change nothing and so call no listener.
+    monitor.onChange((s) => reporter.update(s));
+    while (!monitor.done) {
+      const more = await monitor.poll();
+      if (!more && !monitor.done) await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const final = monitor.state;
     reporter.end(final);
     return final.status === 'succeeded' ? 0 : 1;
   } finally {

@@ -2,7 +2,9 @@
 // RUN_ID or OUTPUT_DIR names, on a finished stand-in LoRA run (test/fixtures/trainer) through the real Supervisor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { build, type BuildOptions } from 'esbuild';
 import { join } from 'node:path';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { FINAL_STATES } from '../../src/core/supervisor/types';
@@ -274,4 +276,48 @@ test('generate: a failing job exits 1 with its error; Ctrl-C stops the job (exit
     new Supervisor({ recordsDir: join(ws.root, '.sdxl', 'generations'), wrapperScript: await wrapperJs(), execPath: process.execPath }),
   );
   assert.deepEqual(jobs.map((j) => j.record.state).sort(), ['failed', 'stopped']);
+});
+
+test('the bundled CLI: generate follows the job to its end; Ctrl-C stops the job, exit 1', unixOnly, async (t) => {
+  // Bundled as scripts/build.mjs does, inside the checkout (the script is found at <checkout>/python from out/x/).
+  mkdirSync(join(repoRoot, 'out'), { recursive: true });
+  const dist = mkdtempSync(join(repoRoot, 'out', 'cli-gen-'));
+  t.after(() => rmSync(dist, { recursive: true, force: true }));
+  const common: BuildOptions = { bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+  await build({ ...common, entryPoints: [join(repoRoot, 'src', 'cli.ts')], outfile: join(dist, 'cli.js'), external: ['vscode', 'sharp', 'onnxruntime-node'] });
+  await build({ ...common, entryPoints: [join(repoRoot, 'src', 'wrapper.ts')], outfile: join(dist, 'wrapper.js') });
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const id = await finishedRun(ws);
+  const args = (mode: string) => [
+    join(dist, 'cli.js'),
+    'generate',
+    id,
+    '--python',
+    fakePython(ws, mode),
+    '--source',
+    'base,final',
+    '--prompt',
+    'p',
+    '--steps',
+    '3',
+    '--size',
+    '64',
+  ];
+  // Nothing but the monitor's unref'd timers would let the process exit before the job ends.
+  const done = spawnSync(process.execPath, args(''), { cwd: ws.root, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(done.status, 0, done.stdout + done.stderr);
+  assert.match(done.stdout, /^succeeded: 4 of 4 images in /m);
+
+  const child = spawn(process.execPath, args('slow'), { cwd: ws.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await waitFor(() => /step \d\/3/.test(out), 'a denoising step shown', 60_000);
+  child.kill('SIGINT');
+  assert.equal(await within(exited, 60_000, 'the CLI to end'), 1, out + err);
+  assert.match(err, /stopping generation /);
+  assert.match(out, /^stopped: [0-3] of 4 images in /m);
 });

@@ -17,8 +17,8 @@ function read(name: string): { lines: GenerationLine[]; others: string[] } {
   for (const text of readFileSync(join(FIX, name), 'utf8').split('\n')) {
     const parsed = parseGenerationLine(text);
     if (parsed === undefined) others.push(text);
-    else if ('error' in parsed && !('event' in parsed)) assert.fail(`${name}: ${parsed.error}: ${text}`);
-    else lines.push(parsed);
+    else if ('event' in parsed) lines.push(parsed);
+    else assert.fail(`${name}: ${parsed.error}: ${text}`);
   }
   return { lines, others };
 }
