@@ -2,12 +2,14 @@
 // [--from-checkpoint N] [--dry-run] [--workspace DIR]`: a finished run's weights, sample images and model card to a
 // Hub model repo, through the same core as the extension's "Publish to Hugging Face Hub…". The token comes from
 // $HF_TOKEN (else the Hugging Face CLI's token file), never from a flag: a command line is seen by every process.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { hubEndpoint } from '../core/hub/endpoint';
 import { resolveHubToken } from '../core/hub/token';
 import { publishToHub, repoIdProblem } from '../core/publish/publish';
-import { lastValidationImages, type SampleImage } from '../core/publish/publishFiles';
+import { generationImages, lastValidationImages, type SampleImage } from '../core/publish/publishFiles';
+import { generationsDir } from '../core/generate/jobs';
+import { readGenerationState } from '../core/generate/monitor';
 import { outputDirFacts, planPublish, publishFactsOf, type PublishRunFacts } from '../core/publish/publishPlan';
 import { launchFactsOf } from '../core/supervisor/runRecord';
 import { envSecrets, redactText } from '../core/util/redact';
@@ -16,7 +18,7 @@ import { parseFlags, UsageError, type CliIo } from './io';
 import { onlyFlags, openWorkspace, resolveRunId, stringFlag, workspaceRoot } from './run/context';
 
 const USAGE =
-  'usage: publish RUN_ID|OUTPUT_DIR --repo NAMESPACE/NAME [--private] [--include-checkpoints] [--license L] [--no-images] [--from-checkpoint N] [--dry-run] [--workspace DIR]';
+  'usage: publish RUN_ID|OUTPUT_DIR --repo NAMESPACE/NAME [--private] [--include-checkpoints] [--license L] [--no-images] [--generation JOB_ID] [--from-checkpoint N] [--dry-run] [--workspace DIR]';
 
 function isDir(p: string): boolean {
   try {
@@ -30,7 +32,7 @@ const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 0)} MB`;
 
 export async function publishCommand(args: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseFlags(args, ['private', 'include-checkpoints', 'dry-run', 'no-images']);
-  onlyFlags(flags, ['repo', 'private', 'include-checkpoints', 'license', 'dry-run', 'no-images', 'from-checkpoint', 'workspace']);
+  onlyFlags(flags, ['repo', 'private', 'include-checkpoints', 'license', 'dry-run', 'no-images', 'generation', 'from-checkpoint', 'workspace']);
   if (positional.length !== 1) throw new UsageError(USAGE);
   const repoId = stringFlag(flags, 'repo');
   if (repoId === undefined) throw new UsageError(`--repo is required. ${USAGE}`);
@@ -63,6 +65,17 @@ export async function publishCommand(args: string[], io: CliIo): Promise<number>
       const prompt = typeof facts.args.validation_prompt === 'string' ? facts.args.validation_prompt : '';
       images = lastValidationImages(state.validation.entries, prompt);
     }
+  }
+  const job = stringFlag(flags, 'generation');
+  if (job !== undefined && !flags.has('no-images')) {
+    // A generation job's images of the published weights replace the validation images.
+    const dir = generationsDir(workspaceRoot(flags, io, io.cwd));
+    const ids = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(job)) : [];
+    const id = ids.includes(job) ? job : ids.length === 1 ? ids[0]! : undefined;
+    if (id === undefined) throw new UsageError(`--generation ${job}: ${ids.length ? `matches ${ids.length} jobs` : `no generation job in ${dir}`}`);
+    const state = await readGenerationState(resolve(dir, id));
+    images = generationImages(state, fromCheckpoint === undefined ? 'final' : { checkpoint: fromCheckpoint });
+    if (images.length === 0) io.err(`note: generation ${id} has no images of the published weights: none are published\n`);
   }
   const license = stringFlag(flags, 'license');
   const plan = await planPublish({

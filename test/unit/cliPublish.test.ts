@@ -3,7 +3,7 @@
 // image cut from the event files, and the card; a missing final weights file names the checkpoint to use instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli';
@@ -106,4 +106,65 @@ test('publish: missing final weights name the newest checkpoint; --from-checkpoi
     ),
   );
   assert.match(Buffer.from(hub.repo('alice/x')!.files!['README.md']!).toString('utf8'), /checkpoint at step 6/);
+});
+
+test("publish --generation JOB: the job's images of the final weights, with their prompts, replace the validation image", async (t) => {
+  const { root, env } = workspace(t);
+  const run = plantFinishedRun(root);
+  const jobId = '20261129-130000-dog-samples';
+  const out = join(root, '.sdxl', 'samples', 'dog-samples-20261129-130000');
+  mkdirSync(join(out, 'final'), { recursive: true });
+  mkdirSync(join(out, 'base'), { recursive: true });
+  for (const f of ['final/0-7.png', 'final/1-7.png', 'base/0-7.png']) writeFileSync(join(out, f), `png ${f}`);
+  const settings = {
+    baseModel: 'stabilityai/stable-diffusion-xl-base-1.0',
+    sources: [
+      { label: 'base', kind: 'base' },
+      { label: 'final', kind: 'lora', path: run.outputDir, step: 6 },
+    ],
+    prompts: ['a sks square on a beach', 'a sks square in snow'],
+    steps: 20,
+    guidance: 5,
+    seed: 7,
+    numImages: 1,
+    width: 64,
+    height: 64,
+  };
+  const images = [
+    { source: 'base', promptIndex: 0, seed: 7, file: 'base/0-7.png' },
+    { source: 'final', promptIndex: 0, seed: 7, file: 'final/0-7.png' },
+    { source: 'final', promptIndex: 1, seed: 7, file: 'final/1-7.png' },
+  ];
+  writeFileSync(join(out, 'request.json'), JSON.stringify({ version: 1, runId: run.id, runName: run.name, settings, createdAt: '2026-11-29T13:00:00.000Z' }));
+  writeFileSync(join(out, 'generation.json'), JSON.stringify({ version: 1, settings, images, complete: true }));
+  const rec = join(root, '.sdxl', 'generations', jobId);
+  mkdirSync(rec, { recursive: true });
+  const at = '2026-11-29T13:00:00.000Z';
+  writeFileSync(
+    join(rec, 'run.json'),
+    JSON.stringify({
+      id: jobId,
+      name: 'dog samples',
+      script: 'lora',
+      plan: { argv: ['python', 'sdxl_generate.py'], env: {}, cwd: root },
+      outputDir: out,
+      createdAt: at,
+      startedAt: at,
+      endedAt: at,
+      state: 'succeeded',
+      exitCode: 0,
+    }),
+  );
+  writeFileSync(join(rec, 'exit.json'), JSON.stringify({ exitCode: 0, signal: null, endedAt: at, stopRequested: false }));
+  writeFileSync(join(rec, 'console.log'), '');
+  const r = await cli(root, env, ['publish', run.id, '--repo', 'alice/dog-lora', '--dry-run', '--generation', '20261129-1300']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^  images\/image_0\.png\t\d+\t.*final\/0-7\.png$/m);
+  assert.match(r.out, /^  images\/image_1\.png\t\d+\t.*final\/1-7\.png$/m);
+  assert.doesNotMatch(r.out, /base\/0-7\.png|\.sdxl\/images\//);
+  assert.match(r.out, /^- text: "a sks square on a beach"\n  output:\n    url: "images\/image_0\.png"$/m);
+  assert.match(r.out, /^- text: "a sks square in snow"$/m);
+  const none = await cli(root, env, ['publish', run.id, '--repo', 'alice/dog-lora', '--dry-run', '--generation', 'nope']);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /--generation nope: no generation job/);
 });

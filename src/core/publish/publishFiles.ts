@@ -3,7 +3,8 @@
 // (checkpoint-*/optimizer.bin, scheduler.bin, random_states_*.pkl, scaler.pt) nor logs/: only when asked, each complete
 // checkpoint's weights, under `checkpoints/checkpoint-N/`. Sample images go under `images/`.
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import type { GenerationState } from '../generate/types';
 import type { ScriptKind } from '../scripts/kinds';
 import { checkpointStep } from '../worker/checkpoints';
 
@@ -181,4 +182,19 @@ export function lastValidationImages(
     if (!pick || e.tag === 'test' || (pick.tag !== 'test' && e.epoch >= pick.epoch)) pick = e;
   }
   return (pick?.images ?? []).filter((i) => /\.png$/i.test(i.ref)).map((i) => ({ path: i.ref, prompt }));
+}
+
+/**
+ * A generation job's images of the published weights (source `final`, or `checkpoint-N` when those are published),
+ * with their prompts: the card's samples when the user made some with "Generate Samples" / `generate`.
+ */
+export function generationImages(
+  state: Pick<GenerationState, 'outputDir' | 'settings' | 'images'>,
+  weights: PublishSelection['weights'] | 'final' = 'final',
+): SampleImage[] {
+  const label = weights === 'final' ? 'final' : `checkpoint-${weights.checkpoint}`;
+  const prompts = state.settings?.prompts ?? [];
+  return state.images
+    .filter((i) => i.source === label && !isAbsolute(i.file) && !i.file.split(/[\\/]/).includes('..'))
+    .map((i) => ({ path: join(state.outputDir, i.file), prompt: prompts[i.promptIndex] ?? '' }));
 }
