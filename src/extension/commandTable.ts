@@ -26,6 +26,9 @@ import type { AlertWebhook } from './runs/alertWebhookHost';
 import type { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { exportCommands } from './runs/exportCommands';
 import { labelledName } from '../core/view/runList';
+import type { GenerationsController } from './generate/generationsController';
+import { generateCommands } from './generate/generateCommands';
+import { runSampleDefaults } from './generate/runSampleDefaults';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -55,6 +58,8 @@ export interface CommandTargets {
   alerts: AlertWebhook;
   /** TensorBoards started for runs' logs dirs, stopped with the window. */
   tensorBoards: TensorBoards;
+  /** Sample jobs: Generate Samples, Stop Generation, Delete Samples. */
+  generations: GenerationsController;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -109,6 +114,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.setAlertWebhook': () => t.alerts.set(),
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
+    ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: t.reveal }),
   };
 }
 
