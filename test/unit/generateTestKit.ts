@@ -2,8 +2,8 @@
 // Samples commands and the Runs view's sample rows. Jobs are folders in `.sdxl/generations`; each holds the state its
 // fake monitor reports (state.json), so a test plays a job by rewriting that file and calling `tick`.
 import Module, { createRequire } from 'node:module';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import type { RunEntry } from '../../src/core/supervisor/runRecord';
 import type { GenerationState } from '../../src/core/generate/types';
 import type { GenerationJobs, JobMonitor, JobStartOptions } from '../../src/extension/generate/generationJobs';
@@ -281,6 +281,13 @@ export class FakeJobs implements GenerationJobs {
     const dir = join(sup.recordsDir, jobId);
     const s = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as GenerationState;
     writeJobState(dir, { ...s, status: 'stopped' });
+  }
+  /** As deleteGeneration: the record, and the images folder only when it lies under .sdxl/samples. */
+  async delete(sup: { recordsDir: string }, root: string, jobId: string): Promise<void> {
+    const dir = join(sup.recordsDir, jobId);
+    const s = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as GenerationState;
+    if (resolve(s.outputDir).startsWith(join(root, '.sdxl', 'samples') + sep)) rmSync(s.outputDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
   monitor(dir: string): JobMonitor {
     const m = new FakeMonitor(dir);

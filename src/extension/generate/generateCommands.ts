@@ -121,7 +121,7 @@ async function generateSamples(d: GenerateDeps, arg: unknown): Promise<boolean> 
     python: runInterpreter(plan),
     settings,
     scriptKind: run.entry.record.script,
-    name: `${run.entry.record.name} samples`,
+    name: `samples of ${name}`,
     runId: run.id,
     runName: name,
     env: plan.env,

@@ -2,8 +2,16 @@
 // the controller's tests can hand it jobs without Python.
 import type { Supervisor } from '../../core/supervisor/supervisor';
 import type { RunEntry } from '../../core/supervisor/runRecord';
-import type { GenerationSettings, GenerationState } from '../../core/generate/types';
-import { generationsDir, listGenerations, startGeneration, stopGeneration } from '../../core/generate/jobs';
+import type { ProcessQuery } from '../../core/supervisor/processTree';
+import type { GenerationState } from '../../core/generate/types';
+import {
+  deleteGeneration,
+  generationsDir,
+  listGenerations,
+  startGeneration,
+  stopGeneration,
+  type StartGenerationOptions,
+} from '../../core/generate/jobs';
 import { GenerationMonitor } from '../../core/generate/monitor';
 
 /** What the controller reads of a GenerationMonitor. */
@@ -15,30 +23,23 @@ export interface JobMonitor {
   dispose(): void;
 }
 
-export interface JobStartOptions {
-  python: string;
-  script: string;
-  settings: GenerationSettings;
-  workspaceRoot: string;
-  name: string;
-  scriptKind: string;
-  runId?: string;
-  runName?: string;
-  env?: Record<string, string>;
-}
+export type JobStartOptions = StartGenerationOptions;
 
 export interface GenerationJobs {
   generationsDir(workspaceRoot: string): string;
-  list(supervisor: Supervisor): Promise<RunEntry[]>;
+  list(supervisor: Supervisor, problems: string[]): Promise<RunEntry[]>;
   start(supervisor: Supervisor, opts: JobStartOptions): Promise<RunEntry>;
   stop(supervisor: Supervisor, jobId: string): Promise<unknown>;
-  monitor(recordDir: string): JobMonitor;
+  /** Removes an ended job's record and its images folder (only one under .sdxl/samples). */
+  delete(supervisor: Supervisor, workspaceRoot: string, jobId: string): Promise<void>;
+  monitor(recordDir: string, processes: ProcessQuery): JobMonitor;
 }
 
 export const coreGenerationJobs: GenerationJobs = {
   generationsDir,
-  list: (sup) => listGenerations(sup),
+  list: (sup, problems) => listGenerations(sup, problems),
   start: (sup, opts) => startGeneration(sup, opts),
   stop: (sup, jobId) => stopGeneration(sup, jobId),
-  monitor: (recordDir) => new GenerationMonitor(recordDir),
+  delete: (sup, root, jobId) => deleteGeneration(sup, root, jobId),
+  monitor: (recordDir, processes) => new GenerationMonitor(recordDir, { processes }),
 };

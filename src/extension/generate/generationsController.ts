@@ -10,6 +10,8 @@ import { Supervisor } from '../../core/supervisor/supervisor';
 import type { RunEntry } from '../../core/supervisor/runRecord';
 import { processQuery } from '../../core/supervisor/processTree';
 import { RecordsFolderWatch } from '../../core/supervisor/recordsWatch';
+import type { ScriptKind } from '../../core/scripts/kinds';
+import { isWithin } from '../../core/util/pathContainment';
 import { GENERATE_SCRIPT, SAMPLES_DIR, type GenerationSettings, type GenerationState, type GenerationStatus } from '../../core/generate/types';
 import { redactText, secretsOf, type KnownSecrets } from '../../core/util/redact';
 import { errText } from '../../core/util/errText';
@@ -22,8 +24,8 @@ import { coreGenerationJobs, type GenerationJobs, type JobMonitor } from './gene
 export interface GenerationStart {
   python: string;
   settings: GenerationSettings;
-  /** The run's script kind (record.plan.script is the training run's). */
-  scriptKind: string;
+  /** The run's script kind (the job record's plan.script is the training run's). */
+  scriptKind: ScriptKind;
   name: string;
   runId?: string;
   runName?: string;
@@ -113,12 +115,14 @@ export class GenerationsController implements GenerationFeed, vscode.Disposable 
     const sup = this.getSupervisor();
     if (!sup || this.disposed) return;
     let entries: RunEntry[] = [];
+    const problems: string[] = [];
     try {
-      entries = fs.existsSync(sup.recordsDir) ? await this.core.list(sup) : [];
+      entries = fs.existsSync(sup.recordsDir) ? await this.core.list(sup, problems) : [];
     } catch (e) {
       this.output.warn(`Generation records: ${errText(e)}`);
       return;
     }
+    for (const p of problems) this.output.warn(`Generation records: ${p}`);
     if (this.disposed) return;
     const seen = new Set<string>();
     for (const entry of entries) {
@@ -137,7 +141,7 @@ export class GenerationsController implements GenerationFeed, vscode.Disposable 
 
   private track(entry: RunEntry): void {
     const id = entry.record.id;
-    const monitor = this.core.monitor(entry.dir);
+    const monitor = this.core.monitor(entry.dir, this.processes);
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined };
     let last = monitor.state.status;
     t.unsubscribe = monitor.onChange(
@@ -227,7 +231,7 @@ export class GenerationsController implements GenerationFeed, vscode.Disposable 
     if (!dir || !root) return undefined;
     const parent = path.join(root, ...SAMPLES_DIR);
     const resolved = path.resolve(dir);
-    return path.dirname(resolved) === parent ? resolved : undefined;
+    return isWithin(parent, resolved) && resolved !== parent ? resolved : undefined;
   }
 
   /** Removes an ended job's record and its output folder (the images) — nothing else. */
@@ -240,11 +244,10 @@ export class GenerationsController implements GenerationFeed, vscode.Disposable 
       return;
     }
     const sup = this.getSupervisor();
-    if (!sup) return;
-    const out = this.samplesFolderOf(jobId);
+    const root = this.workspaceRoot;
+    if (!sup || !root) return;
+    await this.core.delete(sup, root, jobId);
     this.untrack(jobId, t);
-    await fs.promises.rm(sup.dirOf(jobId), { recursive: true, force: true });
-    if (out) await fs.promises.rm(out, { recursive: true, force: true });
     this.changeEmitter.fire(jobId);
   }
 
