@@ -133,11 +133,11 @@ test('generate samples: defaults from the Runs view, progress in the row, follow
     // --- Job 1: Generate Samples from the run's row, Accept defaults (two Enters in all: the menu item, the default).
     const job1 = await generateWithDefaults(vs, ws, 0);
     await sampleRows(vs, 1);
-    const progress = await rowSays(vs, 0, /Samples.*3 sources × 1 prompt × 2 images · (\d\/6 · (loading|\w[\w.-]* step \d+\/\d+)|starting)/, 'the row to show progress', 120_000);
+    const progress = await rowSays(vs, 0, /^Samples(\d\/6 · (loading|\w[\w.-]* step \d+\/\d+)|starting…) · 3 sources × 1 prompt × 2 images/, 'the row to show progress', 120_000);
     console.log(`# job 1 row while it ran: ${progress}`);
     const done1 = await until('job 1 to end', 400_000, async () => jobs(ws).find((j) => j.id === job1.id && ENDED.includes(j.state)), 500);
     assert.equal(done1.state, 'succeeded', jobConsole(done1));
-    await rowSays(vs, 0, new RegExp(`Samples.*· ${TOTAL}/${TOTAL}`), 'the row to show 6/6', 30_000);
+    await rowSays(vs, 0, new RegExp(`^Samples${TOTAL}/${TOTAL} · 3 sources`), 'the row to show 6/6', 30_000);
     const result = JSON.parse(readFileSync(join(done1.outputDir!, 'generation.json'), 'utf8')) as { images: Array<{ file: string; source: string }>; complete: boolean };
     assert.equal(result.complete, true);
     assert.deepEqual([...new Set(result.images.map((i) => i.source))], ['base', 'checkpoint-4', 'final']);
@@ -154,11 +154,11 @@ test('generate samples: defaults from the Runs view, progress in the row, follow
     assert.ok(!ENDED.includes(jobs(ws)[1]!.state), 'job 2 still ran when the window came back');
     await vs.runCommand('SDXL: Focus on Runs View');
     await sampleRows(vs, 2);
-    const during = await rowSays(vs, 1, /Samples.*(starting|loading|[0-5]\/6)/, 'the reloaded row to show job 2 in progress', 60_000);
+    const during = await rowSays(vs, 1, /^Samples(starting|[0-5]\/6 · )/, 'the reloaded row to show job 2 in progress', 60_000);
     console.log(`# job 2 row after the reload: ${during}`);
     const done2 = await until('job 2 to end', 400_000, async () => jobs(ws).find((j) => j.id === job2.id && ENDED.includes(j.state)), 500);
     assert.equal(done2.state, 'succeeded', jobConsole(done2));
-    await rowSays(vs, 1, new RegExp(`Samples.*· ${TOTAL}/${TOTAL}`), 'the reloaded row to follow job 2 to 6/6', 30_000);
+    await rowSays(vs, 1, new RegExp(`^Samples${TOTAL}/${TOTAL} · 3 sources`), 'the reloaded row to follow job 2 to 6/6', 30_000);
     lap('job 2');
 
     // --- Job 3: Stop Generation from its row.
@@ -168,7 +168,7 @@ test('generate samples: defaults from the Runs view, progress in the row, follow
     await vs.contextMenu(treeRows(vs, 'Runs', /^Samples/).nth(2), 'Stop Generation');
     const done3 = await until('job 3 to end', 120_000, async () => jobs(ws).find((j) => j.id === job3.id && ENDED.includes(j.state)), 200);
     assert.equal(done3.state, 'stopped', jobConsole(done3));
-    await rowSays(vs, 2, /Samples.*stopped$/, 'the row to say stopped', 30_000);
+    await rowSays(vs, 2, /^Samples\d\/6 · stopped · /, 'the row to say stopped', 30_000);
     await vs.screenshot('generate-samples-stopped');
     lap('job 3');
   });

@@ -182,7 +182,7 @@ test('Runs view: a run shows its sample jobs after its checkpoints, each with it
   assert.equal(view.getParent(samples), runNode);
   let item = view.getTreeItem(samples);
   assert.equal(item.label, 'Samples');
-  assert.equal(item.description, '3 sources × 2 prompts × 2 images · 0/12 · final step 1/2');
+  assert.equal(item.description, '0/12 · final step 1/2 · 3 sources × 2 prompts × 2 images');
   assert.equal(item.contextValue, 'sdxlSamples.live');
   // Progress redraws the job's own row (the same object, so VS Code finds it).
   fired.length = 0;
@@ -191,7 +191,7 @@ test('Runs view: a run shows its sample jobs after its checkpoints, each with it
   jobs.tick();
   assert.deepEqual(fired, [samples]);
   item = view.getTreeItem(samples);
-  assert.equal(item.description, '3 sources × 2 prompts × 2 images · 12/12');
+  assert.equal(item.description, '12/12 · 3 sources × 2 prompts × 2 images');
   assert.equal(item.contextValue, 'sdxlSamples.ended');
   assert.deepEqual((item.command as { arguments: unknown[] }).arguments, ['j1']);
   view.dispose();

@@ -42,7 +42,7 @@ test('default sources: base, the newest checkpoint by step (not by order), final
   assert.deepEqual(defaultSourceLabels([{ label: 'base', kind: 'base' }]), ['base']);
 });
 
-test('a job row: shape and count, progress, the reason of a failure', () => {
+test('a job row: count and progress first (a narrow side bar cuts the end), the reason of a failure, then the shape', () => {
   const j: GenerationState = {
     jobId: 'j',
     name: 'n',
@@ -53,8 +53,8 @@ test('a job row: shape and count, progress, the reason of a failure', () => {
     settings: { baseModel: 'm', sources: [{ label: 'base', kind: 'base' }, { label: 'final', kind: 'lora', path: '/o' }], prompts: ['p', 'q'], steps: 2, guidance: 5, seed: 0, numImages: 1, width: 64, height: 64 },
     current: { source: 'final', promptIndex: 0, seed: 0, step: 1, steps: 2 },
   };
-  assert.equal(jobRowDescription(j), '2 sources × 2 prompts · 1/4 · final step 1/2');
-  assert.equal(jobRowDescription({ ...j, status: 'succeeded', current: undefined }), '2 sources × 2 prompts · 1/4');
-  assert.equal(jobRowDescription({ ...j, status: 'failed', error: 'CUDA out of memory\nTraceback…' }), '2 sources × 2 prompts · 1/4 · failed: CUDA out of memory');
+  assert.equal(jobRowDescription(j), '1/4 · final step 1/2 · 2 sources × 2 prompts');
+  assert.equal(jobRowDescription({ ...j, status: 'succeeded', current: undefined }), '1/4 · 2 sources × 2 prompts');
+  assert.equal(jobRowDescription({ ...j, status: 'failed', error: 'CUDA out of memory\nTraceback…' }), '1/4 · failed: CUDA out of memory · 2 sources × 2 prompts');
   assert.equal(jobRowDescription({ ...j, status: 'starting', settings: undefined, total: 0 }), 'starting…');
 });

@@ -74,22 +74,25 @@ export function describeSettings(s: GenerationSettings): string {
   return `${jobShape(s)} · ${s.steps} steps · guidance ${s.guidance} · seed ${s.seed} · ${s.width}×${s.height}`;
 }
 
-/** A sample job's row: `3 sources × 2 prompts · 12/12`, or how far it is (`5/12 · final step 3/25`), or why it failed. */
+/**
+ * A sample job's row: how far it is first (a narrow side bar cuts the end), then its shape — `12/12 · 3 sources ×
+ * 2 prompts`, `5/12 · final step 3/25 · …`, `3/12 · failed: <reason> · …`.
+ */
 export function jobRowDescription(j: GenerationState): string {
-  const shape = j.settings ? `${jobShape(j.settings)} · ` : '';
+  const shape = j.settings ? ` · ${jobShape(j.settings)}` : '';
   const count = `${j.images.length}/${j.total || '?'}`;
   switch (j.status) {
     case 'starting':
-      return `${shape}starting…`;
+      return `starting…${shape}`;
     case 'loading':
-      return `${shape}${count} · loading${j.current ? ` ${j.current.source}` : ''}…`;
+      return `${count} · loading${j.current ? ` ${j.current.source}` : ''}…${shape}`;
     case 'generating':
-      return `${shape}${count}${j.current ? ` · ${j.current.source} step ${j.current.step}/${j.current.steps}` : ''}`;
+      return `${count}${j.current ? ` · ${j.current.source} step ${j.current.step}/${j.current.steps}` : ''}${shape}`;
     case 'succeeded':
-      return `${shape}${count}`;
+      return `${count}${shape}`;
     case 'stopped':
-      return `${shape}${count} · stopped`;
+      return `${count} · stopped${shape}`;
     case 'failed':
-      return `${shape}${count} · failed${j.error ? `: ${j.error.split('\n')[0]!.slice(0, 120)}` : ''}`;
+      return `${count} · failed${j.error ? `: ${j.error.split('\n')[0]!.slice(0, 120)}` : ''}${shape}`;
   }
 }
