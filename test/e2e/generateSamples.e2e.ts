@@ -114,62 +114,75 @@ function rowSays(vs: VsCode, index: number, pattern: RegExp, what: string, timeo
   );
 }
 
-test('generate samples: defaults from the Runs view, progress in the row, follows across a reload, Stop', { skip: skipReason(), timeout: 1_200_000 }, async () => {
-  await withVsCode('generateSamples', { workspaceTemplate: join(REPO_ROOT, 'test', 'e2e', 'real-workspace'), prepareWorkspace: prepare }, async (vs) => {
-    const ws = vs.workspace;
-    const clock = Date.now();
-    const lap = (what: string) => console.log(`# ${what}: ${Math.round((Date.now() - clock) / 1000)} s`);
+test(
+  'generate samples: defaults from the Runs view, progress in the row, follows across a reload, Stop',
+  { skip: skipReason(), timeout: 1_200_000 },
+  async () => {
+    await withVsCode('generateSamples', { workspaceTemplate: join(REPO_ROOT, 'test', 'e2e', 'real-workspace'), prepareWorkspace: prepare }, async (vs) => {
+      const ws = vs.workspace;
+      const clock = Date.now();
+      const lap = (what: string) => console.log(`# ${what}: ${Math.round((Date.now() - clock) / 1000)} s`);
 
-    // --- A real tiny training from the Configs view, to its end.
-    await vs.runCommand('SDXL: Focus on Configs View');
-    const config = treeRows(vs, 'Configs', CONFIG_FILE).first();
-    await config.hover();
-    await config.locator('.actions .action-label[aria-label*="Start Training Run"]').click();
-    const started = await waitForRecord(ws, 'the real run to start', (r) => r.name === CONFIG_NAME, 60_000);
-    const trained = await waitForRecord(ws, 'the real run to end', (r) => r.id === started.record.id && ENDED.includes(r.state), 480_000);
-    assert.equal(trained.record.state, 'succeeded', consoleOf(trained).slice(-3000));
-    lap('training');
+      // --- A real tiny training from the Configs view, to its end.
+      await vs.runCommand('SDXL: Focus on Configs View');
+      const config = treeRows(vs, 'Configs', CONFIG_FILE).first();
+      await config.hover();
+      await config.locator('.actions .action-label[aria-label*="Start Training Run"]').click();
+      const started = await waitForRecord(ws, 'the real run to start', (r) => r.name === CONFIG_NAME, 60_000);
+      const trained = await waitForRecord(ws, 'the real run to end', (r) => r.id === started.record.id && ENDED.includes(r.state), 480_000);
+      assert.equal(trained.record.state, 'succeeded', consoleOf(trained).slice(-3000));
+      lap('training');
 
-    // --- Job 1: Generate Samples from the run's row, Accept defaults (two Enters in all: the menu item, the default).
-    const job1 = await generateWithDefaults(vs, ws, 0);
-    await sampleRows(vs, 1);
-    const progress = await rowSays(vs, 0, /^Samples(\d\/6 · (loading|\w[\w.-]* step \d+\/\d+)|starting…) · 3 sources × 1 prompt × 2 images/, 'the row to show progress', 120_000);
-    console.log(`# job 1 row while it ran: ${progress}`);
-    const done1 = await until('job 1 to end', 400_000, async () => jobs(ws).find((j) => j.id === job1.id && ENDED.includes(j.state)), 500);
-    assert.equal(done1.state, 'succeeded', jobConsole(done1));
-    await rowSays(vs, 0, new RegExp(`^Samples${TOTAL}/${TOTAL} · 3 sources`), 'the row to show 6/6', 30_000);
-    const result = JSON.parse(readFileSync(join(done1.outputDir!, 'generation.json'), 'utf8')) as { images: Array<{ file: string; source: string }>; complete: boolean };
-    assert.equal(result.complete, true);
-    assert.deepEqual([...new Set(result.images.map((i) => i.source))], ['base', 'checkpoint-4', 'final']);
-    assert.equal(result.images.length, TOTAL);
-    for (const i of result.images) assert.ok(readFileSync(join(done1.outputDir!, i.file)).subarray(1, 4).toString() === 'PNG', `${i.file} is a PNG`);
-    await vs.waitForNotification(/samples succeeded: 6\/6 images/, 30_000);
-    await vs.screenshot('generate-samples-done');
-    lap('job 1');
+      // --- Job 1: Generate Samples from the run's row, Accept defaults (two Enters in all: the menu item, the default).
+      const job1 = await generateWithDefaults(vs, ws, 0);
+      await sampleRows(vs, 1);
+      const progress = await rowSays(
+        vs,
+        0,
+        /^Samples(\d\/6 · (loading|\w[\w.-]* step \d+\/\d+)|starting…) · 3 sources × 1 prompt × 2 images/,
+        'the row to show progress',
+        120_000,
+      );
+      console.log(`# job 1 row while it ran: ${progress}`);
+      const done1 = await until('job 1 to end', 400_000, async () => jobs(ws).find((j) => j.id === job1.id && ENDED.includes(j.state)), 500);
+      assert.equal(done1.state, 'succeeded', jobConsole(done1));
+      await rowSays(vs, 0, new RegExp(`^Samples${TOTAL}/${TOTAL} · 3 sources`), 'the row to show 6/6', 30_000);
+      const result = JSON.parse(readFileSync(join(done1.outputDir!, 'generation.json'), 'utf8')) as {
+        images: Array<{ file: string; source: string }>;
+        complete: boolean;
+      };
+      assert.equal(result.complete, true);
+      assert.deepEqual([...new Set(result.images.map((i) => i.source))], ['base', 'checkpoint-4', 'final']);
+      assert.equal(result.images.length, TOTAL);
+      for (const i of result.images) assert.ok(readFileSync(join(done1.outputDir!, i.file)).subarray(1, 4).toString() === 'PNG', `${i.file} is a PNG`);
+      await vs.waitForNotification(/samples succeeded: 6\/6 images/, 30_000);
+      await vs.screenshot('generate-samples-done');
+      lap('job 1');
 
-    // --- Job 2: Reload Window while it runs; the new window's row follows it to its end.
-    const job2 = await generateWithDefaults(vs, ws, 1);
-    await until('job 2 to run', 60_000, async () => (jobs(ws)[1]?.state === 'running' ? true : undefined), 200);
-    await vs.reloadWindow();
-    assert.ok(!ENDED.includes(jobs(ws)[1]!.state), 'job 2 still ran when the window came back');
-    await vs.runCommand('SDXL: Focus on Runs View');
-    await sampleRows(vs, 2);
-    const during = await rowSays(vs, 1, /^Samples(starting|[0-5]\/6 · )/, 'the reloaded row to show job 2 in progress', 60_000);
-    console.log(`# job 2 row after the reload: ${during}`);
-    const done2 = await until('job 2 to end', 400_000, async () => jobs(ws).find((j) => j.id === job2.id && ENDED.includes(j.state)), 500);
-    assert.equal(done2.state, 'succeeded', jobConsole(done2));
-    await rowSays(vs, 1, new RegExp(`^Samples${TOTAL}/${TOTAL} · 3 sources`), 'the reloaded row to follow job 2 to 6/6', 30_000);
-    lap('job 2');
+      // --- Job 2: Reload Window while it runs; the new window's row follows it to its end.
+      const job2 = await generateWithDefaults(vs, ws, 1);
+      await until('job 2 to run', 60_000, async () => (jobs(ws)[1]?.state === 'running' ? true : undefined), 200);
+      await vs.reloadWindow();
+      assert.ok(!ENDED.includes(jobs(ws)[1]!.state), 'job 2 still ran when the window came back');
+      await vs.runCommand('SDXL: Focus on Runs View');
+      await sampleRows(vs, 2);
+      const during = await rowSays(vs, 1, /^Samples(starting|[0-5]\/6 · )/, 'the reloaded row to show job 2 in progress', 60_000);
+      console.log(`# job 2 row after the reload: ${during}`);
+      const done2 = await until('job 2 to end', 400_000, async () => jobs(ws).find((j) => j.id === job2.id && ENDED.includes(j.state)), 500);
+      assert.equal(done2.state, 'succeeded', jobConsole(done2));
+      await rowSays(vs, 1, new RegExp(`^Samples${TOTAL}/${TOTAL} · 3 sources`), 'the reloaded row to follow job 2 to 6/6', 30_000);
+      lap('job 2');
 
-    // --- Job 3: Stop Generation from its row.
-    const job3 = await generateWithDefaults(vs, ws, 2);
-    await sampleRows(vs, 3);
-    await until('job 3 to run', 60_000, async () => (jobs(ws)[2]?.state === 'running' ? true : undefined), 200);
-    await vs.contextMenu(treeRows(vs, 'Runs', /^Samples/).nth(2), 'Stop Generation');
-    const done3 = await until('job 3 to end', 120_000, async () => jobs(ws).find((j) => j.id === job3.id && ENDED.includes(j.state)), 200);
-    assert.equal(done3.state, 'stopped', jobConsole(done3));
-    await rowSays(vs, 2, /^Samples\d\/6 · stopped · /, 'the row to say stopped', 30_000);
-    await vs.screenshot('generate-samples-stopped');
-    lap('job 3');
-  });
-});
+      // --- Job 3: Stop Generation from its row.
+      const job3 = await generateWithDefaults(vs, ws, 2);
+      await sampleRows(vs, 3);
+      await until('job 3 to run', 60_000, async () => (jobs(ws)[2]?.state === 'running' ? true : undefined), 200);
+      await vs.contextMenu(treeRows(vs, 'Runs', /^Samples/).nth(2), 'Stop Generation');
+      const done3 = await until('job 3 to end', 120_000, async () => jobs(ws).find((j) => j.id === job3.id && ENDED.includes(j.state)), 200);
+      assert.equal(done3.state, 'stopped', jobConsole(done3));
+      await rowSays(vs, 2, /^Samples\d\/6 · stopped · /, 'the row to say stopped', 30_000);
+      await vs.screenshot('generate-samples-stopped');
+      lap('job 3');
+    });
+  },
+);

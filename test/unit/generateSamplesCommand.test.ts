@@ -4,16 +4,18 @@
 // followed in a notification whose Cancel stops it, and ends with Open Comparison; nothing in an untrusted workspace.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KnownSecrets } from '../../src/core/util/redact';
 import { initialRunState } from '../../src/core/run/state';
+import { SECRET_PLACEHOLDER } from '../../src/core/supervisor/secrets';
 import type { GenerationSettings, GenerationState } from '../../src/core/generate/types';
 import type * as ControllerModule from '../../src/extension/generate/generationsController';
 import type * as CommandsModule from '../../src/extension/generate/generateCommands';
 import type * as QuestionsModule from '../../src/extension/generate/sampleQuestions';
 import type { RunsController, RunView } from '../../src/extension/runs/runsController';
+import { runSampleDefaults } from '../../src/extension/generate/runSampleDefaults';
 import { FakeJobs, loadWithVscode, resetUi, ui, writeJobState, type Act, type QuickInput } from './generateTestKit';
 import { waitFor } from './supervisorTestKit';
 
@@ -40,7 +42,9 @@ const OFFER: GenerationSettings = {
   height: 1024,
 };
 
-const accept = (o: { value?: string; pick?: string[] } = {}) => (): Act => ({ do: 'accept', ...o });
+const accept =
+  (o: { value?: string; pick?: string[] } = {}) =>
+  (): Act => ({ do: 'accept', ...o });
 const back = (): Act => ({ do: 'back' });
 
 let ws = '';
@@ -123,7 +127,13 @@ function fakeRun(state: string): RunView {
     id: 'run-1',
     entry: {
       dir: '/records/run-1',
-      record: { id: 'run-1', name: 'dog', script: 'dreambooth-lora', createdAt: '2026-11-29T09:00:00Z', plan: { argv: ['/venv/bin/python', '-m', 'accelerate'], env: { A: '1' }, cwd: ws } },
+      record: {
+        id: 'run-1',
+        name: 'dog',
+        script: 'dreambooth-lora',
+        createdAt: '2026-11-29T09:00:00Z',
+        plan: { argv: ['/venv/bin/python', '-m', 'accelerate'], env: { A: '1', HF_TOKEN: SECRET_PLACEHOLDER }, cwd: ws },
+      },
     },
     state: { ...initialRunState(), state },
     dir: '/records/run-1',
@@ -158,15 +168,22 @@ test('Generate Samples from a run row: the run’s interpreter, progress in a no
   assert.equal(started.python, '/venv/bin/python');
   assert.equal(started.runId, 'run-1');
   assert.equal(started.scriptKind, 'dreambooth-lora');
-  assert.deepEqual(started.env, { A: '1' });
+  assert.deepEqual(started.env, { A: '1' }, 'the run’s environment without the placeholders of its secrets');
   assert.deepEqual(
     started.settings.sources.map((s) => s.label),
     ['base', 'checkpoint-4', 'final'],
   );
   assert.deepEqual(revealed, ['run-1']);
-  advance(records, jobs, { status: 'generating', images: [{ source: 'base', promptIndex: 0, seed: 42, file: 'base/0-42.png' }], current: { source: 'base', promptIndex: 0, seed: 43, step: 3, steps: 25 } });
+  advance(records, jobs, {
+    status: 'generating',
+    images: [{ source: 'base', promptIndex: 0, seed: 42, file: 'base/0-42.png' }],
+    current: { source: 'base', promptIndex: 0, seed: 43, step: 3, steps: 25 },
+  });
   assert.match(ui.progress.at(-1)?.message ?? '', /^1\/6 images · base step 3\/25$/);
-  advance(records, jobs, { status: 'succeeded', images: Array.from({ length: 6 }, (_, k) => ({ source: 'base', promptIndex: 0, seed: k, file: `base/0-${k}.png` })) });
+  advance(records, jobs, {
+    status: 'succeeded',
+    images: Array.from({ length: 6 }, (_, k) => ({ source: 'base', promptIndex: 0, seed: k, file: `base/0-${k}.png` })),
+  });
   await waitFor(() => ui.executed.length > 0, 'Open Comparison');
   assert.deepEqual(ui.executed[0], ['sdxl.compareSamples', 'job-1']);
   const done = ui.messages.find((m) => m.text.startsWith('SDXL: samples succeeded'))!;
@@ -215,4 +232,30 @@ test('Stop Generation and Delete Samples from a sample row; Delete asks first', 
   assert.ok(!existsSync(join(records, 'job-1')) && !existsSync(join(ws, '.sdxl', 'samples', 'job-1')));
   assert.equal(generations.get('job-1'), undefined);
   generations.dispose();
+});
+
+test('a run’s offer: base, its complete checkpoints, final when its weights file is there; none without weights', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'sdxl-offer-'));
+  const run = fakeRun('finished');
+  Object.assign(run.state, {
+    script: 'dreambooth-lora',
+    outputDir: out,
+    step: 6,
+    args: { pretrained_model_name_or_path: '/models/tiny', instance_prompt: 'a photo of sks square', resolution: 64, seed: 3 },
+    checkpoints: [
+      { step: 2, name: 'checkpoint-2', path: join(out, 'checkpoint-2'), complete: true },
+      { step: 4, name: 'checkpoint-4', path: join(out, 'checkpoint-4'), complete: true },
+      { step: 6, name: 'checkpoint-6', path: join(out, 'checkpoint-6'), complete: false, saving: true },
+    ],
+  });
+  const none = await runSampleDefaults({ ...run, state: { ...run.state, checkpoints: [] } });
+  assert.match((none as { problem: string }).problem, /no complete checkpoint and no final weights/);
+  writeFileSync(join(out, 'pytorch_lora_weights.safetensors'), '');
+  const offer = await runSampleDefaults(run);
+  assert.ok(!('problem' in offer));
+  assert.deepEqual(
+    offer.sources.map((s) => `${s.label}:${s.kind}`),
+    ['base:base', 'checkpoint-2:lora', 'checkpoint-4:lora', 'final:lora'],
+  );
+  assert.deepEqual([offer.prompts, offer.width, offer.seed], [['a photo of sks square'], 64, 3]);
 });

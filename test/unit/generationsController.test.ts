@@ -38,7 +38,17 @@ export const SETTINGS: GenerationSettings = {
 };
 
 function jobState(ws: string, id: string, patch: Partial<GenerationState> = {}): GenerationState {
-  return { jobId: id, runId: 'run-1', name: 'dog samples', outputDir: join(ws, '.sdxl', 'samples', id), status: 'generating', settings: SETTINGS, total: 12, images: [], ...patch };
+  return {
+    jobId: id,
+    runId: 'run-1',
+    name: 'dog samples',
+    outputDir: join(ws, '.sdxl', 'samples', id),
+    status: 'generating',
+    settings: SETTINGS,
+    total: 12,
+    images: [],
+    ...patch,
+  };
 }
 
 let ws = '';
@@ -81,7 +91,10 @@ test('refresh follows every job on disk (a reload re-follows a job still running
   assert.equal(changes.at(-1), 'a');
   assert.ok(jobs.monitors[0]!.disposed, 'the removed job is no longer followed');
   c.dispose();
-  assert.ok(jobs.monitors.every((m) => m.disposed), 'every monitor ends with the window');
+  assert.ok(
+    jobs.monitors.every((m) => m.disposed),
+    'every monitor ends with the window',
+  );
 });
 
 test('a job another process starts shows up through the records folder watch', async () => {

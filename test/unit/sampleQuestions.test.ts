@@ -2,14 +2,7 @@
 // sizes checked with a reason naming the field, the default sources, and a sample job's one-line summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  defaultSourceLabels,
-  jobRowDescription,
-  parseGuidance,
-  parseSize,
-  parseWholeNumber,
-  splitPrompts,
-} from '../../src/core/generate/sampleQuestions';
+import { defaultSourceLabels, jobRowDescription, parseGuidance, parseSize, parseWholeNumber, splitPrompts } from '../../src/core/generate/sampleQuestions';
 import type { GenerationState } from '../../src/core/generate/types';
 
 test('prompts: split on |, trimmed, empty parts dropped', () => {
@@ -50,11 +43,27 @@ test('a job row: count and progress first (a narrow side bar cuts the end), the 
     status: 'generating',
     total: 4,
     images: [{ source: 'base', promptIndex: 0, seed: 0, file: 'base/0-0.png' }],
-    settings: { baseModel: 'm', sources: [{ label: 'base', kind: 'base' }, { label: 'final', kind: 'lora', path: '/o' }], prompts: ['p', 'q'], steps: 2, guidance: 5, seed: 0, numImages: 1, width: 64, height: 64 },
+    settings: {
+      baseModel: 'm',
+      sources: [
+        { label: 'base', kind: 'base' },
+        { label: 'final', kind: 'lora', path: '/o' },
+      ],
+      prompts: ['p', 'q'],
+      steps: 2,
+      guidance: 5,
+      seed: 0,
+      numImages: 1,
+      width: 64,
+      height: 64,
+    },
     current: { source: 'final', promptIndex: 0, seed: 0, step: 1, steps: 2 },
   };
   assert.equal(jobRowDescription(j), '1/4 · final step 1/2 · 2 sources × 2 prompts');
   assert.equal(jobRowDescription({ ...j, status: 'succeeded', current: undefined }), '1/4 · 2 sources × 2 prompts');
-  assert.equal(jobRowDescription({ ...j, status: 'failed', error: 'CUDA out of memory\nTraceback…' }), '1/4 · failed: CUDA out of memory · 2 sources × 2 prompts');
+  assert.equal(
+    jobRowDescription({ ...j, status: 'failed', error: 'CUDA out of memory\nTraceback…' }),
+    '1/4 · failed: CUDA out of memory · 2 sources × 2 prompts',
+  );
   assert.equal(jobRowDescription({ ...j, status: 'starting', settings: undefined, total: 0 }), 'starting…');
 });

@@ -3,6 +3,7 @@
 // followed in a progress notification whose Cancel stops it, and ends with Open Comparison / Open Folder.
 import * as vscode from 'vscode';
 import { runInterpreter } from '../../core/supervisor/tensorboardServer';
+import { SECRET_PLACEHOLDER } from '../../core/supervisor/secrets';
 import type { GenerationSettings, GenerationState } from '../../core/generate/types';
 import { settingsProblems } from '../../core/generate/argv';
 import { describeSettings } from '../../core/generate/sampleQuestions';
@@ -80,7 +81,10 @@ export function followJob(generations: GenerationsController, jobId: string, tit
         const done = j.images.length;
         const pct = j.total > 0 ? (done / j.total) * 100 : 0;
         const step = j.current ? ` · ${j.current.source} step ${j.current.step}/${j.current.steps}` : '';
-        progress.report({ message: `${done}/${j.total || '?'} images${j.status === 'loading' ? ' · loading' : ''}${step}`, increment: Math.max(0, pct - reported) });
+        progress.report({
+          message: `${done}/${j.total || '?'} images${j.status === 'loading' ? ' · loading' : ''}${step}`,
+          increment: Math.max(0, pct - reported),
+        });
         reported = Math.max(reported, pct);
         if (isGenerationEnded(j.status)) finish(j);
       };
@@ -124,7 +128,8 @@ async function generateSamples(d: GenerateDeps, arg: unknown): Promise<boolean> 
     name: `samples of ${name}`,
     runId: run.id,
     runName: name,
-    env: plan.env,
+    // The run's environment (HF_HOME, HF_ENDPOINT…) as run.json keeps it: its secrets are placeholders there, left out.
+    env: Object.fromEntries(Object.entries(plan.env).filter(([, v]) => v !== SECRET_PLACEHOLDER)),
   });
   if (!jobId) return false;
   d.reveal?.(run.id);

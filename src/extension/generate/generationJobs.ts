@@ -4,14 +4,7 @@ import type { Supervisor } from '../../core/supervisor/supervisor';
 import type { RunEntry } from '../../core/supervisor/runRecord';
 import type { ProcessQuery } from '../../core/supervisor/processTree';
 import type { GenerationState } from '../../core/generate/types';
-import {
-  deleteGeneration,
-  generationsDir,
-  listGenerations,
-  startGeneration,
-  stopGeneration,
-  type StartGenerationOptions,
-} from '../../core/generate/jobs';
+import { deleteGeneration, generationsDir, listGenerations, startGeneration, stopGeneration, type StartGenerationOptions } from '../../core/generate/jobs';
 import { GenerationMonitor } from '../../core/generate/monitor';
 
 /** What the controller reads of a GenerationMonitor. */

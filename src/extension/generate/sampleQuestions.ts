@@ -100,7 +100,12 @@ function firstChoice(frame: StepFrame, defaults: GenerationSettings): Promise<An
     qp.ignoreFocusOut = true;
     qp.placeholder = 'Enter generates with the defaults';
     qp.items = [
-      { label: '$(check) Accept defaults', description: describeSettings(defaults), detail: `Sources: ${defaults.sources.map((s) => s.label).join(', ')} · prompt: ${joinPrompts(defaults.prompts)}`, accept: true },
+      {
+        label: '$(check) Accept defaults',
+        description: describeSettings(defaults),
+        detail: `Sources: ${defaults.sources.map((s) => s.label).join(', ')} · prompt: ${joinPrompts(defaults.prompts)}`,
+        accept: true,
+      },
       { label: '$(settings) Choose sources, prompts and settings…', accept: false },
     ];
     let done = false;
@@ -167,7 +172,12 @@ export async function askGenerationSettings(runName: string, defaults: Generatio
       return acceptRest ? 'accepted' : true;
     },
     async () => {
-      const a = await ask(frame(4), { value: s.negativePrompt ?? '', prompt: 'Negative prompt', placeholder: 'What to keep out of the images (empty: none)', back: true });
+      const a = await ask(frame(4), {
+        value: s.negativePrompt ?? '',
+        prompt: 'Negative prompt',
+        placeholder: 'What to keep out of the images (empty: none)',
+        back: true,
+      });
       if (a === undefined || a === BACK) return a;
       const neg = a.trim();
       if (neg) s.negativePrompt = neg;
@@ -200,7 +210,13 @@ export async function askGenerationSettings(runName: string, defaults: Generatio
     },
     async () => {
       const parse = (t: string) => parseWholeNumber(t, 'images per prompt', 1, 64);
-      const a = await ask(frame(9), { value: String(s.numImages), prompt: 'Images per prompt (per source)', placeholder: '1 to 64', check: (t) => problemOf(parse(t)), back: true });
+      const a = await ask(frame(9), {
+        value: String(s.numImages),
+        prompt: 'Images per prompt (per source)',
+        placeholder: '1 to 64',
+        check: (t) => problemOf(parse(t)),
+        back: true,
+      });
       if (a === undefined || a === BACK) return a;
       s.numImages = valueOf(parse(a));
       return true;

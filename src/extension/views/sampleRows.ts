@@ -29,7 +29,8 @@ export function sampleJobItem(job: GenerationState | undefined, jobId: string): 
   // Prompts, paths and errors come from the job's files: added as text, never as Markdown.
   const tip = new vscode.MarkdownString();
   tip.appendMarkdown('**Samples** ').appendText(`(${jobId}) · ${job.status}`);
-  if (job.settings) tip.appendMarkdown('\n\n').appendText(`sources: ${job.settings.sources.map((s) => s.label).join(', ')}\n\nprompts: ${job.settings.prompts.join(' | ')}`);
+  if (job.settings)
+    tip.appendMarkdown('\n\n').appendText(`sources: ${job.settings.sources.map((s) => s.label).join(', ')}\n\nprompts: ${job.settings.prompts.join(' | ')}`);
   if (job.device) tip.appendMarkdown('\n\n').appendText(`device: ${job.device}${job.dtype ? ` (${job.dtype})` : ''}`);
   tip.appendMarkdown('\n\n').appendText(`folder: ${job.outputDir}`);
   if (job.error) tip.appendMarkdown('\n\n**failed**: ').appendText(job.error);
