@@ -114,6 +114,22 @@ test('Choose…: every step with its number, Back keeps the answers, prompts are
     ui.asked.map((q) => q.step),
     [1, 2, 3, 4, 3, 4, 5, 6, 7, 8, 9],
   );
+  assert.deepEqual(
+    ui.asked.map((q) => q.title?.replace('Generate Samples: dog', '')),
+    [
+      '',
+      ' — Sources',
+      ' — Prompts',
+      ' — Negative Prompt',
+      ' — Prompts',
+      ' — Negative Prompt',
+      ' — Steps',
+      ' — Guidance',
+      ' — Seed',
+      ' — Size',
+      ' — Images per Prompt',
+    ],
+  );
 });
 
 test('a bad answer is refused where it is typed (the step stays open with the reason)', async () => {

@@ -138,7 +138,9 @@ export async function askGenerationSettings(runName: string, defaults: Generatio
   const s: GenerationSettings = { ...defaults, sources: offered.filter((x) => chosenLabels.includes(x.label)) };
   const title = `Generate Samples: ${runName}`;
   const total = 9;
-  const frame = (step: number): StepFrame => ({ title, step, totalSteps: total });
+  const names = ['', 'Sources', 'Prompts', 'Negative Prompt', 'Steps', 'Guidance', 'Seed', 'Size', 'Images per Prompt'];
+  // Each step's title says what it asks (VS Code shows "n/9" beside it).
+  const frame = (step: number): StepFrame => ({ title: names[step - 1] ? `${title} — ${names[step - 1]}` : title, step, totalSteps: total });
   let acceptRest = false;
   const steps: Array<() => Promise<Answer<true | 'accepted'>>> = [
     async () => {
