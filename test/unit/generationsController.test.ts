@@ -212,7 +212,7 @@ test('Runs view: a run shows its sample jobs after its checkpoints, each with it
 });
 
 test('Runs view: a run with no checkpoint becomes expandable when its first sample job appears', async () => {
-  const { c, records } = make();
+  const { c, jobs, records } = make();
   const runs = fakeRuns();
   (runs.get('run-1')!.state as { checkpoints: unknown[] }).checkpoints = [];
   const view = new RunsView(runs, undefined, c);
@@ -224,6 +224,10 @@ test('Runs view: a run with no checkpoint becomes expandable when its first samp
   await c.refresh();
   assert.deepEqual(fired, [runNode], 'the run row is redrawn');
   assert.equal(view.getTreeItem(runNode!).collapsibleState, 1);
+  // Collapsed, the run row is not redrawn again for each step of its job.
+  writeJobState(join(records, 'j1'), jobState(ws, 'j1', { current: { source: 'base', promptIndex: 0, seed: 0, step: 2, steps: 2 } }));
+  jobs.tick();
+  assert.deepEqual(fired, [runNode]);
   view.dispose();
   c.dispose();
 });

@@ -259,6 +259,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   private readonly samplesSubscription: vscode.Disposable | undefined;
   private readonly sampleNodes = new Map<string, Extract<RunsNode, { kind: 'samples' }>>();
+  /** Jobs whose run row was redrawn for them already (a collapsed run is not redrawn on every step of its job). */
+  private readonly knownJobs = new Set<string>();
 
   private sampleJobsOf(runId: string) {
     return (this.generations?.jobs() ?? []).filter((j) => j.runId === runId);
@@ -277,7 +279,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const job = this.generations?.get(jobId);
     const node = this.sampleNodes.get(jobId);
     if (job && node) return this.changed.fire(node);
-    if (!job) this.sampleNodes.delete(jobId);
+    // A known job whose row was never drawn (its run is collapsed): nothing to redraw until the run is expanded.
+    if (job && this.knownJobs.has(jobId)) return;
+    if (job) this.knownJobs.add(jobId);
+    else {
+      this.knownJobs.delete(jobId);
+      this.sampleNodes.delete(jobId);
+    }
     const runId = job?.runId ?? node?.runId;
     // The run's row object is found only when the view is not grouped; grouped, the whole tree is redrawn.
     this.changed.fire(runId !== undefined && this.choice.groupBy === 'none' && this.runs.get(runId) ? this.runNode(runId) : undefined);
