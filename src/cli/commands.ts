@@ -13,6 +13,7 @@ import { doctorCommand } from './doctor';
 import { downloadCommand } from './download';
 import { clipScoreCommand } from './clipScore';
 import { datasetCheckCommand } from './datasetCheck';
+import { generateCommand } from './generate';
 
 export interface CommandEntry {
   summary: string;
@@ -40,5 +41,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'dataset-check': {
     summary: "check a dataset folder (or a config's: --config FILE): unreadable images, metadata.jsonl, captions, sizes, duplicates (--json, --resolution N)",
     run: datasetCheckCommand,
+  },
+  generate: {
+    summary:
+      "images with a run's base model, checkpoints and final weights, same prompts and seeds (RUN_ID|OUTPUT_DIR [--source base,checkpoint-4,final] [--prompt P]... [--steps N] [--seed N] [--num-images N] [--size WxH] [--python PATH] [--json])",
+    run: generateCommand,
   },
 };

@@ -143,7 +143,8 @@ async function follow(recordDir: string): Promise<{ state: GenerationState; seen
 
 test('a job runs supervised: its images, request and result in its own folder; a reload reads the same state', unixOnly, async (t) => {
   const { ws, start } = await setup(t);
-  const entry = await within(start(settings(), { FAKE_GENERATE: 'noisy' }), 20_000, 'the job to start');
+  // A prompt that starts with '-' is still a prompt to the script's argparse (argv uses --prompt=P).
+  const entry = await within(start(settings({ prompts: ['a photo of sks dog', '-blurry'] }), { FAKE_GENERATE: 'noisy' }), 20_000, 'the job to start');
   const out = entry.record.outputDir!;
   assert.ok(out.startsWith(join(ws.root, '.sdxl', 'samples')), out);
   assert.ok(entry.dir.startsWith(join(ws.root, '.sdxl', 'generations')), entry.dir);
@@ -163,6 +164,7 @@ test('a job runs supervised: its images, request and result in its own folder; a
   assert.ok('value' in req && req.value.runName === 'run 1');
   const res = await readGenerationResult(out);
   assert.ok('value' in res && res.value.complete && res.value.images.length === 12);
+  assert.deepEqual(res.value.settings.prompts, ['a photo of sks dog', '-blurry']);
   // After a window reload a new monitor reads the files from the start: the same state.
   assert.deepEqual(await readGenerationState(entry.dir), state);
 });

@@ -54,29 +54,23 @@ export function sourceArg(src: GenerationSource): string {
 export function generationArgv(python: string, script: string, s: GenerationSettings, outputDir: string): string[] {
   const problems = settingsProblems(s);
   if (problems.length) throw new Error(`Cannot generate: ${problems.join('; ')}`);
-  const argv = [python, script, '--pretrained_model_name_or_path', s.baseModel];
-  if (s.vae) argv.push('--pretrained_vae_model_name_or_path', s.vae);
-  if (s.revision) argv.push('--revision', s.revision);
-  if (s.variant) argv.push('--variant', s.variant);
-  for (const src of s.sources) argv.push('--source', sourceArg(src));
-  for (const p of s.prompts) argv.push('--prompt', p);
-  if (s.negativePrompt) argv.push('--negative_prompt', s.negativePrompt);
+  // `--flag=value`: a prompt or path that starts with '-' is still the flag's value to argparse, not an option.
+  const argv = [python, script, `--pretrained_model_name_or_path=${s.baseModel}`];
+  if (s.vae) argv.push(`--pretrained_vae_model_name_or_path=${s.vae}`);
+  if (s.revision) argv.push(`--revision=${s.revision}`);
+  if (s.variant) argv.push(`--variant=${s.variant}`);
+  for (const src of s.sources) argv.push(`--source=${sourceArg(src)}`);
+  for (const p of s.prompts) argv.push(`--prompt=${p}`);
+  if (s.negativePrompt) argv.push(`--negative_prompt=${s.negativePrompt}`);
   argv.push(
-    '--num_inference_steps',
-    String(s.steps),
-    '--guidance_scale',
-    String(s.guidance),
-    '--seed',
-    String(s.seed),
-    '--num_images',
-    String(s.numImages),
-    '--width',
-    String(s.width),
-    '--height',
-    String(s.height),
-    '--output_dir',
-    outputDir,
+    `--num_inference_steps=${s.steps}`,
+    `--guidance_scale=${s.guidance}`,
+    `--seed=${s.seed}`,
+    `--num_images=${s.numImages}`,
+    `--width=${s.width}`,
+    `--height=${s.height}`,
+    `--output_dir=${outputDir}`,
   );
-  if (s.device && s.device !== 'auto') argv.push('--device', s.device);
+  if (s.device && s.device !== 'auto') argv.push(`--device=${s.device}`);
   return argv;
 }
