@@ -27,6 +27,9 @@ import type { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { exportCommands } from './runs/exportCommands';
 import { labelledName } from '../core/view/runList';
 import { publishCommands } from './runs/publishCommand';
+import type { GenerationsController } from './generate/generationsController';
+import { generateCommands } from './generate/generateCommands';
+import { runSampleDefaults } from './generate/runSampleDefaults';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -56,6 +59,8 @@ export interface CommandTargets {
   alerts: AlertWebhook;
   /** TensorBoards started for runs' logs dirs, stopped with the window. */
   tensorBoards: TensorBoards;
+  /** Sample jobs: Generate Samples, Stop Generation, Delete Samples. */
+  generations: GenerationsController;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -111,6 +116,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
     ...publishCommands(t.runs, t.hub),
+    ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: t.reveal }),
   };
 }
 
