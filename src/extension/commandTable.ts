@@ -26,6 +26,7 @@ import type { AlertWebhook } from './runs/alertWebhookHost';
 import type { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { exportCommands } from './runs/exportCommands';
 import { labelledName } from '../core/view/runList';
+import type { CompareHost } from './generate/comparePanel';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -55,6 +56,8 @@ export interface CommandTargets {
   alerts: AlertWebhook;
   /** TensorBoards started for runs' logs dirs, stopped with the window. */
   tensorBoards: TensorBoards;
+  /** The Compare Samples panels. */
+  compare: CompareHost;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -109,6 +112,8 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.setAlertWebhook': () => t.alerts.set(),
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
+    // A job id (the end of Generate Samples, a sample job's row), else a pick of the workspace's jobs.
+    'sdxl.compareSamples': (arg?: unknown) => t.compare.show(arg),
   };
 }
 
