@@ -183,7 +183,7 @@ class Compare {
       this.grid.append(h('div', { class: 'row-head', role: 'rowheader' }, `seed ${row.seed}`));
       job.columns.forEach((c, col) => {
         const cell = h('button', {
-          class: 'cell empty',
+          class: 'cell pending',
           role: 'gridcell',
           'data-source': c.label,
           'data-prompt': row.promptIndex,
@@ -210,7 +210,7 @@ class Compare {
       if (cell.dataset.shown === want) continue;
       cell.dataset.shown = want;
       clear(cell);
-      cell.className = `cell ${img ? 'filled' : isCurrent ? 'current' : 'empty'}`;
+      cell.className = `cell ${img ? 'filled' : isCurrent ? 'current' : 'pending'}`;
       if (img) {
         cell.append(h('img', { src: img.uri, alt: cell.getAttribute('aria-label') ?? '', draggable: 'false' }));
         if (img.clipScore !== undefined) cell.append(h('span', { class: 'score', title: 'CLIP score against the prompt' }, img.clipScore.toFixed(1)));
