@@ -90,7 +90,7 @@ test('cells fill in live as images appear; the grid is not drawn anew (a cell ke
     await send({ type: 'job', job: snapshot(count) });
     await page.waitForFunction((n) => document.querySelectorAll('.cell.filled img').length === n, count);
   }
-  await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.cell.filled img')].every((i) => i.complete && i.naturalWidth === 96));
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.cell.filled img')).every((i) => i.complete && i.naturalWidth === 96));
   assert.equal(await page.getAttribute(`${cellSel('base', 0, 42)} img`, 'src'), `${web.origin}/job/base/0-42.png`);
   const next = every[13]!;
   assert.match((await page.textContent(cellSel(next.source, next.promptIndex, next.seed)))!, /step 5 of 20/);

@@ -18,6 +18,7 @@ import { errText } from '../../core/util/errText';
 import { isWithin } from '../../core/util/pathContainment';
 import { makeNonce } from '../webviewUtil';
 import type { GenerationFeed } from './generationFeed';
+import { onDidChangeSettings } from '../settings';
 
 export const COMPARE_VIEW_TYPE = 'sdxl.compare';
 /** Feed changes come in bursts (a denoising step each): the panel is sent a snapshot at most this often. */
@@ -57,6 +58,13 @@ export class CompareHost implements vscode.Disposable {
         },
       }),
       feed.onDidChange((jobId) => this.panels.get(jobId)?.changed()),
+      // Another model: its scores (kept apart in clip-scores.json) are shown, or made.
+      onDidChangeSettings((changed) => {
+        if (changed.has('clip.model')) for (const p of this.panels.values()) p.changed();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const p of this.panels.values()) p.changed();
+      }),
     );
   }
 
