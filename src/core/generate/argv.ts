@@ -3,6 +3,8 @@
 import type { GenerationSettings, GenerationSource } from './types';
 
 export const LABEL_PATTERN = /^[A-Za-z0-9][\w.-]{0,63}$/;
+/** Images one job may make: a comparison larger than this is not looked at, and views keep every image's row. */
+export const MAX_IMAGES = 2000;
 
 /** Problems with the settings, each naming its field (`prompts[2]`, `sources[1].path`); empty when fine. */
 export function settingsProblems(s: GenerationSettings): string[] {
@@ -17,7 +19,8 @@ export function settingsProblems(s: GenerationSettings): string[] {
     if (!LABEL_PATTERN.test(src.label)) problems.push(`sources[${i}].label '${src.label}' must be letters, digits, '.', '_' or '-' (a folder name)`);
     if (labels.has(src.label)) problems.push(`sources[${i}].label '${src.label}' is used twice`);
     labels.add(src.label);
-    if (src.kind === 'base' ? src.path !== undefined : !src.path) problems.push(`sources[${i}].path ${src.kind === 'base' ? 'must be absent for the base model' : 'is missing'}`);
+    if (src.kind === 'base' ? src.path !== undefined : !src.path)
+      problems.push(`sources[${i}].path ${src.kind === 'base' ? 'must be absent for the base model' : 'is missing'}`);
   });
   if (!s.prompts.length) problems.push('prompts is empty: give at least one prompt');
   s.prompts.forEach((p, i) => {
@@ -34,6 +37,9 @@ export function settingsProblems(s: GenerationSettings): string[] {
     int(v, name, 8, 4096);
     if (Number.isInteger(v) && v % 8 !== 0) problems.push(`${name} must be a multiple of 8 (the VAE's scale; got ${v})`);
   }
+  const total = s.sources.length * s.prompts.length * s.numImages;
+  if (Number.isInteger(total) && total > MAX_IMAGES)
+    problems.push(`${total} images (sources × prompts × numImages) is more than one job makes (${MAX_IMAGES}); split it`);
   const nul = [s.baseModel, s.vae, s.negativePrompt, ...s.prompts, ...s.sources.map((x) => x.path)].some((t) => t?.includes('\u0000'));
   if (nul) problems.push('a prompt, model or path contains a NUL character');
   return problems;
