@@ -26,6 +26,9 @@ import type { AlertWebhook } from './runs/alertWebhookHost';
 import type { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { exportCommands } from './runs/exportCommands';
 import { labelledName } from '../core/view/runList';
+import type { GenerationsController } from './generate/generationsController';
+import { generateCommands } from './generate/generateCommands';
+import { runSampleDefaults } from './generate/runSampleDefaults';
 import type { CompareHost } from './generate/comparePanel';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
@@ -56,6 +59,8 @@ export interface CommandTargets {
   alerts: AlertWebhook;
   /** TensorBoards started for runs' logs dirs, stopped with the window. */
   tensorBoards: TensorBoards;
+  /** Sample jobs: Generate Samples, Stop Generation, Delete Samples. */
+  generations: GenerationsController;
   /** The Compare Samples panels. */
   compare: CompareHost;
 }
@@ -112,6 +117,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.setAlertWebhook': () => t.alerts.set(),
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
+    ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: t.reveal }),
     // A job id (the end of Generate Samples, a sample job's row), else a pick of the workspace's jobs.
     'sdxl.compareSamples': (arg?: unknown) => t.compare.show(arg),
   };

@@ -33,6 +33,9 @@ import { ChatTools } from './chat/chatTools';
 import { WALKTHROUGH_STEP_KEYS } from './chat/walkthrough';
 import { AlertWebhook } from './runs/alertWebhookHost';
 import { TensorBoards } from '../core/supervisor/tensorboardServer';
+import { GenerationsController } from './generate/generationsController';
+import { CompareHost } from './generate/comparePanel';
+import { editorCompareClip } from './generate/compareClip';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -47,6 +50,8 @@ export class SdxlExtension implements vscode.Disposable {
   readonly runs: RunsController;
   /** CLIP scores (dataset similarity, run scoring): a worker thread started on first use. */
   readonly clip: ClipService;
+  /** Sample jobs of the workspace (images made with runs' weights), followed like runs. */
+  readonly generations: GenerationsController;
 
   constructor(context: vscode.ExtensionContext) {
     const warn = (message: string) => this.output.warn(message);
@@ -57,13 +62,15 @@ export class SdxlExtension implements vscode.Disposable {
     this.memoryLens = new MemoryCodeLensProvider(this.gpus, warn);
     this.runs = new RunsController(context, this.output, this.gpus, this.secrets, () => hub.currentToken());
     this.clip = new ClipService(context.globalState, () => hub.tokenValue());
-    const runsView = new RunsView(this.runs, context.workspaceState);
+    this.generations = new GenerationsController(context.extensionPath, this.output, this.secrets);
+    const runsView = new RunsView(this.runs, context.workspaceState, this.generations);
     const configsView = new ConfigsView(this.runs);
     const dashboard = new DashboardHost(context, this.runs, this.output);
     const datasetChecks = new DatasetChecks(warn, async (runEnv) => hubAccessFor(runEnv, await hub.tokenValue()), this.clip);
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
     const alerts = new AlertWebhook(context.secrets, this.secrets, warn);
     const tensorBoards = new TensorBoards();
+    const compare = new CompareHost(context, this.generations, editorCompareClip(this.clip), warn);
     const commands = createCommands({
       runs: this.runs,
       dashboard,
@@ -78,6 +85,8 @@ export class SdxlExtension implements vscode.Disposable {
       runsView,
       alerts,
       tensorBoards,
+      generations: this.generations,
+      compare,
     });
     this.disposables.push(
       dashboard,
@@ -136,6 +145,9 @@ export class SdxlExtension implements vscode.Disposable {
         }),
       ),
       new ChatTools(this.runs, warn),
+      this.generations,
+      // Disposed first (the list is disposed from its end): its panels stop reading the feed and scoring before those go.
+      compare,
     );
     this.updateContext(vscode.window.activeTextEditor);
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));
@@ -144,6 +156,9 @@ export class SdxlExtension implements vscode.Disposable {
     void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${errText(e)}`));
     // Runs started or removed by another window on this workspace (or the CLI) show up here too.
     this.runs.watchRecords();
+    // Sample jobs likewise: a reload follows a job still running; one the CLI starts shows up.
+    void this.generations.refresh().catch((e) => this.output.error(`Could not read generation records: ${errText(e)}`));
+    this.generations.watchRecords();
   }
 
   /** A command failed: the whole error in the log, its message (secrets masked) in a notification. */

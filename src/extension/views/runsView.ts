@@ -23,6 +23,8 @@ import {
 } from '../../core/view/runFilter';
 import { isSpeedUnit } from '../../shared/speed';
 import { onDidChangeSettings, setting } from '../settings';
+import type { GenerationFeed } from '../generate/generationFeed';
+import { sampleJobItem } from './sampleRows';
 
 /** The `sdxl.speedUnit` setting, checked. */
 const speedUnit = () => {
@@ -34,7 +36,8 @@ const speedUnit = () => {
 export type RunsNode =
   | { kind: 'run'; id: string; group?: string }
   | { kind: 'checkpoint'; runId: string; step: number }
-  | { kind: 'group'; key: string; title: string; count: number };
+  | { kind: 'group'; key: string; title: string; count: number }
+  | { kind: 'samples'; runId: string; jobId: string };
 
 /** Workspace state key of the filter and grouping, kept across reloads. */
 export const RUNS_VIEW_CHOICE_KEY = 'sdxl.runsView.choice';
@@ -72,7 +75,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   constructor(
     private readonly runs: RunsController,
     private readonly store?: ChoiceStore,
+    /** Sample jobs (generate/generationsController.ts), shown under the run whose weights they use. */
+    private readonly generations?: GenerationFeed,
   ) {
+    this.samplesSubscription = generations?.onDidChange((jobId) => this.sampleJobChanged(jobId));
     this.choice = decodeRunsViewChoice(store?.get(RUNS_VIEW_CHOICE_KEY));
     // Refresh a run's row only when what it shows changed, so a fast run does not flood the tree.
     this.subscription = runs.onDidChange((c) => {
@@ -105,6 +111,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.kind === 'checkpoint') return this.checkpointItem(node);
+    if (node.kind === 'samples') return sampleJobItem(this.generations?.get(node.jobId), node.jobId);
     if (node.kind === 'group') {
       const g = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.Expanded);
       g.id = `group:${node.key}`;
@@ -115,6 +122,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const run = this.runs.get(node.id);
     if (!run) return new vscode.TreeItem('(gone)');
     const item = runItem(run, this.runs.displayName(run.id));
+    if (item.collapsibleState === vscode.TreeItemCollapsibleState.None && this.sampleJobsOf(run.id).length > 0)
+      item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
     // A tagged run may be in several groups: ids must be unique in the tree.
     if (node.group !== undefined) item.id = `${node.group}/${run.id}`;
     return item;
@@ -218,13 +227,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     }
     if (node.kind === 'run') {
       const run = this.runs.get(node.id);
-      return (run?.state.checkpoints ?? []).map((c) => this.checkpointNode(node.id, c.step));
+      const checkpoints: RunsNode[] = (run?.state.checkpoints ?? []).map((c) => this.checkpointNode(node.id, c.step));
+      return [...checkpoints, ...this.sampleNodesOf(node.id)];
     }
     return [];
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
     if (node.kind === 'checkpoint') return this.runNode(node.runId);
+    if (node.kind === 'samples') return this.runNode(node.runId);
     if (node.kind === 'run' && node.group !== undefined) return this.groupNodes.get(node.group);
     return undefined;
   }
@@ -246,7 +257,34 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     void Promise.resolve(this.view?.reveal(grouped ?? this.runNode(id), { select: true, focus: false })).catch(() => undefined);
   }
 
+  private readonly samplesSubscription: vscode.Disposable | undefined;
+  private readonly sampleNodes = new Map<string, Extract<RunsNode, { kind: 'samples' }>>();
+
+  private sampleJobsOf(runId: string) {
+    return (this.generations?.jobs() ?? []).filter((j) => j.runId === runId);
+  }
+
+  private sampleNodesOf(runId: string): RunsNode[] {
+    return this.sampleJobsOf(runId).map((j) => {
+      let n = this.sampleNodes.get(j.jobId);
+      if (!n) this.sampleNodes.set(j.jobId, (n = { kind: 'samples', runId, jobId: j.jobId }));
+      return n;
+    });
+  }
+
+  /** A known job's row is redrawn alone; a new or removed one redraws its run (which may gain or lose its children). */
+  private sampleJobChanged(jobId: string): void {
+    const job = this.generations?.get(jobId);
+    const node = this.sampleNodes.get(jobId);
+    if (job && node) return this.changed.fire(node);
+    if (!job) this.sampleNodes.delete(jobId);
+    const runId = job?.runId ?? node?.runId;
+    // The run's row object is found only when the view is not grouped; grouped, the whole tree is redrawn.
+    this.changed.fire(runId !== undefined && this.choice.groupBy === 'none' && this.runs.get(runId) ? this.runNode(runId) : undefined);
+  }
+
   dispose(): void {
+    this.samplesSubscription?.dispose();
     this.subscription.dispose();
     this.unitWatch.dispose();
     this.changed.dispose();
