@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from './repoRoot';
+import { GENERATE_SCRIPT } from '../../src/core/generate/types';
 
 const root = repoRoot();
 
@@ -166,4 +167,12 @@ test("the walkthrough's media files ship in the .vsix", () => {
   const media = pkg.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
   assert.ok(media.length >= 5);
   for (const p of media) assert.ok(shipped(rules, p), `${p} is packed`);
+});
+
+test('the generation script ships in the .vsix where GENERATE_SCRIPT points', () => {
+  const rules = ignoreRules();
+  const script = GENERATE_SCRIPT.join('/');
+  assert.ok(existsSync(join(root, ...GENERATE_SCRIPT)), `${script} exists`);
+  assert.ok(shipped(rules, script), `${script} is packed`);
+  assert.ok(!shipped(rules, 'python/__pycache__/sdxl_generate.cpython-311.pyc'), 'compiled Python is left out');
 });
