@@ -41,65 +41,85 @@ function plantRecord(ws: string, outputDir: string): void {
   writeFileSync(join(dir, 'console.log'), 'SDXL_GENERATE {"event":"done","images":12,"seconds":180}\n', { mode: 0o600 });
 }
 
-test('Compare Samples: a finished job’s images under their column headers, CLIP-scored, the viewer, and back after a reload', { timeout: 400_000 }, async () => {
-  const userSettings: Record<string, unknown> = {};
-  let outputDir = '';
-  await withVsCode(
-    'compareSamples',
-    {
-      prepareWorkspace: async (ws) => {
-        outputDir = join(ws, '.sdxl', 'samples', 'dog-lora-20261129-100000');
-        await plantJob(outputDir, { settings, jobId: JOB_ID, name: 'dog-lora' });
-        plantRecord(ws, outputDir);
-        writeTinyClip(join(ws, MODEL_DIR));
-        userSettings['sdxl.clip.model'] = join(ws, MODEL_DIR);
+test(
+  'Compare Samples: a finished job’s images under their column headers, CLIP-scored, the viewer, and back after a reload',
+  { timeout: 400_000 },
+  async () => {
+    const userSettings: Record<string, unknown> = {};
+    let outputDir = '';
+    await withVsCode(
+      'compareSamples',
+      {
+        prepareWorkspace: async (ws) => {
+          outputDir = join(ws, '.sdxl', 'samples', 'dog-lora-20261129-100000');
+          await plantJob(outputDir, { settings, jobId: JOB_ID, name: 'dog-lora' });
+          plantRecord(ws, outputDir);
+          writeTinyClip(join(ws, MODEL_DIR));
+          userSettings['sdxl.clip.model'] = join(ws, MODEL_DIR);
+        },
+        userSettings,
+        viewport: { width: 1400, height: 1000 },
       },
-      userSettings,
-      viewport: { width: 1400, height: 1000 },
-    },
-    async (vs) => {
-      await vs.runCommand('SDXL: Compare Samples…');
-      await vs.pick('dog-lora', { timeoutMs: 60_000 });
-      const frame = await vs.webviewFrame('.cell', 90_000);
+      async (vs) => {
+        await vs.runCommand('SDXL: Compare Samples…');
+        await vs.pick('dog-lora', { timeoutMs: 60_000 });
+        const frame = await vs.webviewFrame('.cell', 90_000);
 
-      // The grid: base / checkpoint-4 · step 4 / final, 2 prompts × 2 seeds, every image loaded from the job's folder.
-      assert.deepEqual((await frame.locator('.col-title').allTextContents()).map((t) => t.trim()), ['base', 'checkpoint-4 · step 4', 'final']);
-      assert.deepEqual((await frame.locator('.prompt').allTextContents()).map((t) => t.trim()), settings.prompts);
-      await until('12 images loaded in the grid', 60_000, async () => {
-        const n = await frame.locator('.cell.filled img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 64).length);
-        return n === 12 ? true : undefined;
-      }, 250);
-      const src = await frame.locator('.cell[data-source="checkpoint-4"][data-prompt="1"][data-seed="43"] img').getAttribute('src');
-      assert.match(src ?? '', /checkpoint-4\/1-43\.png/);
-      assert.match((await frame.locator('.settings').textContent()) ?? '', /20 steps · guidance 7\.5 · 64×48/);
+        // The grid: base / checkpoint-4 · step 4 / final, 2 prompts × 2 seeds, every image loaded from the job's folder.
+        assert.deepEqual(
+          (await frame.locator('.col-title').allTextContents()).map((t) => t.trim()),
+          ['base', 'checkpoint-4 · step 4', 'final'],
+        );
+        assert.deepEqual(
+          (await frame.locator('.prompt').allTextContents()).map((t) => t.trim()),
+          settings.prompts,
+        );
+        await until(
+          '12 images loaded in the grid',
+          60_000,
+          async () => {
+            const n = await frame.locator('.cell.filled img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 64).length);
+            return n === 12 ? true : undefined;
+          },
+          250,
+        );
+        const src = await frame.locator('.cell[data-source="checkpoint-4"][data-prompt="1"][data-seed="43"] img').getAttribute('src');
+        assert.match(src ?? '', /checkpoint-4\/1-43\.png/);
+        assert.match((await frame.locator('.settings').textContent()) ?? '', /20 steps · guidance 7\.5 · 64×48/);
 
-      // CLIP scores with the tiny model: one per image in clip-scores.json, on every cell and a mean per column.
-      const scoresFile = join(outputDir, 'clip-scores.json');
-      await until('clip-scores.json with 12 scores', 90_000, async () => {
-        if (!existsSync(scoresFile)) return undefined;
-        const f = JSON.parse(readFileSync(scoresFile, 'utf8')) as { scores: Record<string, number> };
-        return Object.keys(f.scores).length === 12 ? true : undefined;
-      }, 250);
-      await until('a score on every cell', 30_000, async () => ((await frame.locator('.cell .score').count()) === 12 ? true : undefined), 250);
-      for (const t of await frame.locator('.col-score').allTextContents()) assert.match(t, /^CLIP \d+\.\d \(mean of 4\)$/);
-      await vs.screenshot('compare-samples-grid');
+        // CLIP scores with the tiny model: one per image in clip-scores.json, on every cell and a mean per column.
+        const scoresFile = join(outputDir, 'clip-scores.json');
+        await until(
+          'clip-scores.json with 12 scores',
+          90_000,
+          async () => {
+            if (!existsSync(scoresFile)) return undefined;
+            const f = JSON.parse(readFileSync(scoresFile, 'utf8')) as { scores: Record<string, number> };
+            return Object.keys(f.scores).length === 12 ? true : undefined;
+          },
+          250,
+        );
+        await until('a score on every cell', 30_000, async () => ((await frame.locator('.cell .score').count()) === 12 ? true : undefined), 250);
+        for (const t of await frame.locator('.col-score').allTextContents()) assert.match(t, /^CLIP \d+\.\d \(mean of 4\)$/);
+        await vs.screenshot('compare-samples-grid');
 
-      // The viewer: opened by a click, → goes to the next source.
-      await frame.locator('.cell[data-source="base"][data-prompt="0"][data-seed="42"]').click();
-      await frame.locator('.viewer:not([hidden]) .viewer-stage img').waitFor({ timeout: 15_000 });
-      await frame.locator('.viewer').press('ArrowRight');
-      await until('the viewer on checkpoint-4', 10_000, async () =>
-        (await frame.locator('.viewer-stage img').getAttribute('data-source')) === 'checkpoint-4' ? true : undefined,
-      );
-      await vs.screenshot('compare-samples-viewer');
+        // The viewer: opened by a click, → goes to the next source.
+        await frame.locator('.cell[data-source="base"][data-prompt="0"][data-seed="42"]').click();
+        await frame.locator('.viewer:not([hidden]) .viewer-stage img').waitFor({ timeout: 15_000 });
+        await frame.locator('.viewer').press('ArrowRight');
+        await until('the viewer on checkpoint-4', 10_000, async () =>
+          (await frame.locator('.viewer-stage img').getAttribute('data-source')) === 'checkpoint-4' ? true : undefined,
+        );
+        await vs.screenshot('compare-samples-viewer');
 
-      // After a reload the panel comes back on the same job, with the viewer where it was.
-      await vs.reloadWindow();
-      const restored = await vs.webviewFrame('.viewer:not([hidden]) .viewer-stage img', 120_000);
-      assert.equal(await restored.locator('.viewer-stage img').getAttribute('data-source'), 'checkpoint-4');
-      await restored.locator('.viewer').press('Escape');
-      await until('12 images after the reload', 60_000, async () => ((await restored.locator('.cell.filled img').count()) === 12 ? true : undefined), 250);
-      await vs.screenshot('compare-samples-after-reload');
-    },
-  );
-});
+        // After a reload the panel comes back on the same job, with the viewer where it was.
+        await vs.reloadWindow();
+        const restored = await vs.webviewFrame('.viewer:not([hidden]) .viewer-stage img', 120_000);
+        assert.equal(await restored.locator('.viewer-stage img').getAttribute('data-source'), 'checkpoint-4');
+        await restored.locator('.viewer').press('Escape');
+        await until('12 images after the reload', 60_000, async () => ((await restored.locator('.cell.filled img').count()) === 12 ? true : undefined), 250);
+        await vs.screenshot('compare-samples-after-reload');
+      },
+    );
+  },
+);

@@ -30,7 +30,8 @@ export function allImages(s: GenerationSettings): GeneratedImage[] {
   const out: GeneratedImage[] = [];
   for (const src of s.sources)
     for (let p = 0; p < s.prompts.length; p++)
-      for (let k = 0; k < s.numImages; k++) out.push({ source: src.label, promptIndex: p, seed: s.seed + k, file: `${src.label}/${p}-${s.seed + k}.png`, seconds: 1 });
+      for (let k = 0; k < s.numImages; k++)
+        out.push({ source: src.label, promptIndex: p, seed: s.seed + k, file: `${src.label}/${p}-${s.seed + k}.png`, seconds: 1 });
   return out;
 }
 
@@ -45,7 +46,10 @@ export async function writeImage(outputDir: string, img: GeneratedImage, width: 
 }
 
 /** Writes the output folder with the first `count` images (all by default); returns the job's state as a feed gives it. */
-export async function plantJob(outputDir: string, o: { jobId?: string; name?: string; settings?: GenerationSettings; count?: number } = {}): Promise<GenerationState> {
+export async function plantJob(
+  outputDir: string,
+  o: { jobId?: string; name?: string; settings?: GenerationSettings; count?: number } = {},
+): Promise<GenerationState> {
   const settings = o.settings ?? plantedSettings();
   const every = allImages(settings);
   const images = every.slice(0, o.count ?? every.length);

@@ -90,7 +90,9 @@ test('cells fill in live as images appear; the grid is not drawn anew (a cell ke
     await send({ type: 'job', job: snapshot(count) });
     await page.waitForFunction((n) => document.querySelectorAll('.cell.filled img').length === n, count);
   }
-  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.cell.filled img')).every((i) => i.complete && i.naturalWidth === 96));
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll<HTMLImageElement>('.cell.filled img')).every((i) => i.complete && i.naturalWidth === 96),
+  );
   assert.equal(await page.getAttribute(`${cellSel('base', 0, 42)} img`, 'src'), `${web.origin}/job/base/0-42.png`);
   const next = every[13]!;
   assert.match((await page.textContent(cellSel(next.source, next.promptIndex, next.seed)))!, /step 5 of 20/);
@@ -197,7 +199,10 @@ test('a job that is gone says so; malformed host messages are ignored with a war
   await send({ type: 'missing', jobId: 'dog-lora-samples-1', message: 'No generation job dog-lora-samples-1 in this workspace.' });
   await page.waitForSelector('.banner-error');
   assert.match((await page.textContent('.banner-error'))!, /No generation job/);
-  assert.ok(web.warnings.some((w) => /compare: ignored invalid message: host message 'job'\.job\.images\[0\]\.source/.test(w)), web.warnings.join('\n'));
+  assert.ok(
+    web.warnings.some((w) => /compare: ignored invalid message: host message 'job'\.job\.images\[0\]\.source/.test(w)),
+    web.warnings.join('\n'),
+  );
   assert.deepEqual(web.pageErrors, []);
   assert.equal(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.length), 0, 'no CSP violations');
 });

@@ -61,12 +61,18 @@ test('host messages: a job snapshot is checked field by field, CLIP states inclu
   assert.equal(checkCompareHostMessage({ type: 'missing', jobId: 'job-1', message: 'gone' }), undefined);
   assert.match(checkCompareHostMessage({ type: 'job', job: view({ status: 'exploded' as never }) }) ?? '', /job\.status: expected one of/);
   assert.match(checkCompareHostMessage({ type: 'job', job: view({ clip: { state: 'maybe' } as never }) }) ?? '', /clip\.state: unknown "maybe"/);
-  assert.match(checkCompareHostMessage({ type: 'job', job: view({ images: [{ source: 'base', promptIndex: 0, seed: 42, uri: '' }] }) }) ?? '', /images\[0\]\.uri/);
+  assert.match(
+    checkCompareHostMessage({ type: 'job', job: view({ images: [{ source: 'base', promptIndex: 0, seed: 42, uri: '' }] }) }) ?? '',
+    /images\[0\]\.uri/,
+  );
   assert.match(
     checkCompareHostMessage({ type: 'job', job: view({ images: [{ source: 'base', promptIndex: 0, seed: 42, uri: 'u', clipScore: Number.NaN }] }) }) ?? '',
     /clipScore: expected a finite number/,
   );
-  assert.match(checkCompareHostMessage({ type: 'job', job: view({ settings: { ...view().settings!, numImages: 0 } }) }) ?? '', /numImages: expected an integer > 0/);
+  assert.match(
+    checkCompareHostMessage({ type: 'job', job: view({ settings: { ...view().settings!, numImages: 0 } }) }) ?? '',
+    /numImages: expected an integer > 0/,
+  );
 });
 
 test('columns: base first, checkpoints by step, final last, whatever order the request lists them in; titles name the step', () => {

@@ -172,7 +172,12 @@ class Compare {
     this.grid.style.setProperty('--ratio', ratio);
     this.grid.append(h('div', { class: 'corner', role: 'columnheader' }));
     for (const c of job.columns) {
-      const head = h('div', { class: 'col-head', role: 'columnheader', 'data-source': c.label }, h('div', { class: 'col-title' }, c.title), h('div', { class: 'col-score' }));
+      const head = h(
+        'div',
+        { class: 'col-head', role: 'columnheader', 'data-source': c.label },
+        h('div', { class: 'col-title' }, c.title),
+        h('div', { class: 'col-score' }),
+      );
       this.heads.push(head);
       this.grid.append(head);
     }
@@ -216,7 +221,12 @@ class Compare {
         if (img.clipScore !== undefined) cell.append(h('span', { class: 'score', title: 'CLIP score against the prompt' }, img.clipScore.toFixed(1)));
       } else if (isCurrent) {
         cell.append(
-          h('div', { class: 'placeholder' }, h('vscode-progress-bar', { value: cur.step, max: cur.steps }), h('span', { class: 'progress-text' }, `step ${cur.step} of ${cur.steps}`)),
+          h(
+            'div',
+            { class: 'placeholder' },
+            h('vscode-progress-bar', { value: cur.step, max: cur.steps }),
+            h('span', { class: 'progress-text' }, `step ${cur.step} of ${cur.steps}`),
+          ),
         );
       } else cell.append(h('div', { class: 'placeholder muted' }, running ? 'waiting' : 'not made'));
     }
@@ -287,7 +297,11 @@ class Compare {
         'div',
         { class: 'viewer-bar' },
         h('span', { class: 'viewer-title' }, `${col.title} · seed ${row.seed}${score}`),
-        h('span', { class: 'viewer-pos muted' }, `source ${v.col + 1}/${job.columns.length} · row ${v.row + 1}/${this.rows.length} · ←/→ sources, ↑/↓ rows, Esc`),
+        h(
+          'span',
+          { class: 'viewer-pos muted' },
+          `source ${v.col + 1}/${job.columns.length} · row ${v.row + 1}/${this.rows.length} · ←/→ sources, ↑/↓ rows, Esc`,
+        ),
         h('span', { class: 'viewer-actions' }, fit, actual, save, close),
       ),
       h('p', { class: 'viewer-prompt' }, job.prompts[row.promptIndex] ?? ''),
