@@ -26,7 +26,7 @@ function plantRecord(ws: string, outputDir: string): void {
   const ended = '2026-11-29T10:03:00.000Z';
   const record = {
     id: JOB_ID,
-    name: 'dog-lora samples',
+    name: 'samples of dog-lora',
     script: 'lora',
     plan: { argv: ['python3', 'python/sdxl_generate.py', '--output_dir', outputDir], env: {}, cwd: ws, script: 'lora' },
     outputDir,
@@ -52,7 +52,7 @@ test(
       {
         prepareWorkspace: async (ws) => {
           outputDir = join(ws, '.sdxl', 'samples', 'dog-lora-20261129-100000');
-          await plantJob(outputDir, { settings, jobId: JOB_ID, name: 'dog-lora' });
+          await plantJob(outputDir, { settings, jobId: JOB_ID, name: 'samples of dog-lora' });
           plantRecord(ws, outputDir);
           writeTinyClip(join(ws, MODEL_DIR));
           userSettings['sdxl.clip.model'] = join(ws, MODEL_DIR);
@@ -62,7 +62,7 @@ test(
       },
       async (vs) => {
         await vs.runCommand('SDXL: Compare Samples…');
-        await vs.pick('dog-lora', { timeoutMs: 60_000 });
+        await vs.pick('samples of dog-lora', { timeoutMs: 60_000 });
         const frame = await vs.webviewFrame('.cell', 90_000);
 
         // The grid: base / checkpoint-4 · step 4 / final, 2 prompts × 2 seeds, every image loaded from the job's folder.
@@ -85,6 +85,7 @@ test(
         );
         const src = await frame.locator('.cell[data-source="checkpoint-4"][data-prompt="1"][data-seed="43"] img').getAttribute('src');
         assert.match(src ?? '', /checkpoint-4\/1-43\.png/);
+        assert.equal((await frame.locator('h2').textContent())?.trim(), 'samples of dog-lora');
         assert.match((await frame.locator('.settings').textContent()) ?? '', /20 steps · guidance 7\.5 · 64×48/);
 
         // CLIP scores with the tiny model: one per image in clip-scores.json, on every cell and a mean per column.

@@ -54,7 +54,7 @@ export async function plantJob(
   const every = allImages(settings);
   const images = every.slice(0, o.count ?? every.length);
   mkdirSync(outputDir, { recursive: true });
-  const request: GenerationRequest = { version: 1, runId: 'run-1', runName: o.name ?? 'dog-lora', settings, createdAt: '2026-11-29T10:00:00.000Z' };
+  const request: GenerationRequest = { version: 1, runId: 'run-1', runName: 'dog-lora', settings, createdAt: '2026-11-29T10:00:00.000Z' };
   writeFileSync(join(outputDir, 'request.json'), JSON.stringify(request, null, 1));
   for (const img of images) await writeImage(outputDir, img, settings.width, settings.height);
   const result: GenerationResult = { version: 1, settings, device: 'cpu', dtype: 'float32', images, complete: images.length === every.length };
@@ -62,7 +62,7 @@ export async function plantJob(
   return {
     jobId: o.jobId ?? 'dog-lora-samples-1',
     runId: 'run-1',
-    name: o.name ?? 'dog-lora',
+    name: o.name ?? 'samples of dog-lora',
     outputDir,
     status: images.length === every.length ? 'succeeded' : 'generating',
     settings,

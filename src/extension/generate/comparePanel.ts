@@ -206,7 +206,7 @@ class ComparePanel {
       if (this.ready) this.post({ type: 'missing', jobId: this.jobId, message: `No generation job ${this.jobId} in this workspace.` });
       return;
     }
-    this.panel.title = `Samples: ${state.name}`;
+    this.panel.title = state.name;
     if (this.root !== state.outputDir) return this.load(state.outputDir);
     if (!this.ready) return;
     const clip = await this.clipStatus(state);

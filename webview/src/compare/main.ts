@@ -128,7 +128,7 @@ class Compare {
     const s = job.settings;
     const status = job.status === 'succeeded' ? `succeeded · ${job.done} images` : `${job.status} · ${job.done} of ${job.total} images`;
     const parts: (HTMLElement | false | undefined)[] = [
-      h('h2', {}, `Samples — ${job.name}`),
+      h('h2', {}, job.name),
       h('p', { class: 'status', 'data-status': job.status }, status),
       s
         ? h(
