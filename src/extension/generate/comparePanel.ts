@@ -89,7 +89,6 @@ export class CompareHost implements vscode.Disposable {
     const jobs = this.feed
       .jobs()
       .filter((j) => j.images.length > 0 || (j.status !== 'failed' && j.status !== 'stopped'))
-      .slice()
       .reverse();
     if (jobs.length === 0) {
       void vscode.window.showInformationMessage('No sample images to compare yet: run SDXL: Generate Samples… first.');
@@ -154,6 +153,8 @@ class ComparePanel {
   /** The output folder the page was given as a resource root (the page is (re)loaded when it is first known). */
   private root: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private updating = false;
+  private again = false;
   private disposed = false;
   private readonly subscriptions: vscode.Disposable[] = [];
   // CLIP: the scores of `scoresModel`, whether it is on this machine, and the scoring under way.
@@ -196,7 +197,21 @@ class ComparePanel {
     if (this.disposed || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.update();
+      if (this.updating) {
+        // One snapshot at a time, in order: the one under way is followed by another with what changed since.
+        this.again = true;
+        return;
+      }
+      this.updating = true;
+      void this.update()
+        .catch((e) => this.log(`Compare Samples: could not show job ${this.jobId}: ${errText(e)}`))
+        .finally(() => {
+          this.updating = false;
+          if (this.again) {
+            this.again = false;
+            this.changed();
+          }
+        });
     }, UPDATE_MS);
   }
 

@@ -266,6 +266,7 @@ class Compare {
     this.viewer.hidden = true;
     document.body.classList.remove('viewing');
     clear(this.viewer);
+    delete this.viewer.dataset.shown;
     if (v && this.job) {
       const row = this.rows[v.row];
       const c = this.job.columns[v.col];
@@ -277,9 +278,14 @@ class Compare {
     const v = this.ui.viewer;
     const job = this.job;
     if (!v || !job) return;
-    const row = this.rows[v.row]!;
-    const col = job.columns[v.col]!;
+    const row = this.rows[v.row];
+    const col = job.columns[v.col];
+    if (!row || !col) return this.closeViewer();
     const img = this.images.get(imageKey(col.label, row.promptIndex, row.seed));
+    // A snapshot comes with every denoising step of a running job: the viewer is drawn anew only when what it shows changed.
+    const shown = JSON.stringify([v, img?.uri, img?.clipScore, this.rows.length, job.columns.length]);
+    if (this.viewer.dataset.shown === shown) return;
+    this.viewer.dataset.shown = shown;
     clear(this.viewer);
     const fit = h('vscode-button', { secondary: v.mode !== 'fit', class: 'mode-fit', 'aria-pressed': String(v.mode === 'fit') }, 'Fit');
     const actual = h('vscode-button', { secondary: v.mode !== 'actual', class: 'mode-actual', 'aria-pressed': String(v.mode === 'actual') }, '1:1');
