@@ -21,4 +21,6 @@ if (!onlyCli) {
   await webviewBundle('webview/src/main.ts', 'dist/webview/dashboard.js');
   // The Preview Dataset webview: its own page, protocol and bundle (+ datasetPreview.css).
   await webviewBundle('webview/src/datasetPreview/main.ts', 'dist/webview/datasetPreview.js');
+  // The Compare Samples webview (+ compare.css).
+  await webviewBundle('webview/src/compare/main.ts', 'dist/webview/compare.js');
 }

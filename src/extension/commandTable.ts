@@ -30,6 +30,7 @@ import { publishCommands } from './runs/publishCommand';
 import type { GenerationsController } from './generate/generationsController';
 import { generateCommands } from './generate/generateCommands';
 import { runSampleDefaults } from './generate/runSampleDefaults';
+import type { CompareHost } from './generate/comparePanel';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -61,6 +62,8 @@ export interface CommandTargets {
   tensorBoards: TensorBoards;
   /** Sample jobs: Generate Samples, Stop Generation, Delete Samples. */
   generations: GenerationsController;
+  /** The Compare Samples panels. */
+  compare: CompareHost;
 }
 
 export function createCommands(t: CommandTargets): Record<string, CommandHandler> {
@@ -117,6 +120,8 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
     ...publishCommands(t.runs, t.hub),
     ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: t.reveal }),
+    // A job id (the end of Generate Samples, a sample job's row), else a pick of the workspace's jobs.
+    'sdxl.compareSamples': (arg?: unknown) => t.compare.show(arg),
   };
 }
 

@@ -34,6 +34,8 @@ import { WALKTHROUGH_STEP_KEYS } from './chat/walkthrough';
 import { AlertWebhook } from './runs/alertWebhookHost';
 import { TensorBoards } from '../core/supervisor/tensorboardServer';
 import { GenerationsController } from './generate/generationsController';
+import { CompareHost } from './generate/comparePanel';
+import { editorCompareClip } from './generate/compareClip';
 
 export class SdxlExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -68,6 +70,7 @@ export class SdxlExtension implements vscode.Disposable {
     const datasetPreview = new DatasetPreviewHost(context, datasetChecks, warn);
     const alerts = new AlertWebhook(context.secrets, this.secrets, warn);
     const tensorBoards = new TensorBoards();
+    const compare = new CompareHost(context, this.generations, editorCompareClip(this.clip), warn);
     const commands = createCommands({
       runs: this.runs,
       dashboard,
@@ -83,6 +86,7 @@ export class SdxlExtension implements vscode.Disposable {
       alerts,
       tensorBoards,
       generations: this.generations,
+      compare,
     });
     this.disposables.push(
       dashboard,
@@ -142,6 +146,8 @@ export class SdxlExtension implements vscode.Disposable {
       ),
       new ChatTools(this.runs, warn),
       this.generations,
+      // Disposed first (the list is disposed from its end): its panels stop reading the feed and scoring before those go.
+      compare,
     );
     this.updateContext(vscode.window.activeTextEditor);
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));
