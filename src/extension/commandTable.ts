@@ -118,7 +118,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.setAlertWebhook': () => t.alerts.set(),
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
-    ...publishCommands(t.runs, t.hub),
+    ...publishCommands(t.runs, t.hub, t.generations),
     ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: t.reveal }),
     // A job id (the end of Generate Samples, a sample job's row), else a pick of the workspace's jobs.
     'sdxl.compareSamples': (arg?: unknown) => t.compare.show(arg),

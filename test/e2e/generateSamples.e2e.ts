@@ -3,7 +3,7 @@
 // view; then "Generate Samples…" from its row in the Runs view with the defaults (Accept defaults: base, the newest
 // checkpoint and the final weights) runs the real python/sdxl_generate.py in the run's own interpreter: the job's row
 // under the run shows its progress and ends succeeded, and the images exist. A second job is followed across
-// "Reload Window" to its end; a third is stopped from its row. Skips, as realWorker.e2e does, without the real worker.
+// "Reload Window" to its end; a third is stopped from its row. The first job's row opens Compare Samples on its images. Skips, as realWorker.e2e does, without the real worker.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -157,6 +157,25 @@ test(
       for (const i of result.images) assert.ok(readFileSync(join(done1.outputDir!, i.file)).subarray(1, 4).toString() === 'PNG', `${i.file} is a PNG`);
       await vs.waitForNotification(/samples succeeded: 6\/6 images/, 30_000);
       await vs.screenshot('generate-samples-done');
+      // The row's click opens Compare Samples: the real images under base / checkpoint-4 / final.
+      await treeRows(vs, 'Runs', /^Samples/)
+        .nth(0)
+        .click();
+      const frame = await vs.webviewFrame('.cell', 90_000);
+      assert.deepEqual(
+        (await frame.locator('.col-title').allTextContents()).map((t) => t.trim()),
+        ['base', 'checkpoint-4 · step 4', 'final'],
+      );
+      await until(
+        'the 6 generated images loaded in the comparison grid',
+        60_000,
+        async () =>
+          (await frame.locator('.cell.filled img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)) === TOTAL
+            ? true
+            : undefined,
+        250,
+      );
+      await vs.screenshot('generate-samples-compare');
       lap('job 1');
 
       // --- Job 2: Reload Window while it runs; the new window's row follows it to its end.

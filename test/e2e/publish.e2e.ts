@@ -48,7 +48,7 @@ test('publish a finished run from the Runs view: the fake Hub gets the weights, 
       await until('the license box', 30_000, async () => ((await vs.quickInput.inputValue()) === 'openrail++' ? true : undefined));
       await vs.page.keyboard.press('Enter');
       await vs.pick('Final weights only');
-      await vs.pick('Include sample images');
+      await vs.pick('Validation images');
       await vs.page.locator('.monaco-dialog-box').waitFor({ state: 'visible', timeout: 30_000 });
       await vs.screenshot('publish-confirm');
       const asked = await vs.answerDialog('Publish', 30_000);

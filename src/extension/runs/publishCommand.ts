@@ -7,13 +7,15 @@ import { hubEndpoint } from '../../core/hub/endpoint';
 import { tokenOwner } from '../../core/hub/whoami';
 import { DEFAULT_LICENSE } from '../../core/publish/modelCard';
 import { publishToHub, repoIdProblem } from '../../core/publish/publish';
-import { lastValidationImages } from '../../core/publish/publishFiles';
+import { generationImages, lastValidationImages, type SampleImage } from '../../core/publish/publishFiles';
 import { planPublish, publishFactsOf, repoNameOf } from '../../core/publish/publishPlan';
 import { launchFactsOf } from '../../core/supervisor/runRecord';
 import type { HubController } from '../hub/hubController';
 import type { CommandHandler } from '../commandTable';
 import type { RunsController } from './runsController';
 import { resolveRunId } from './runCommands';
+import type { GenerationFeed } from '../generate/generationFeed';
+import type { GenerationState } from '../../core/generate/types';
 
 const TITLE = 'Publish to Hugging Face Hub';
 const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 0)} MB`;
@@ -24,7 +26,33 @@ async function yesNo(title: string, yes: string, no: string, yesFirst: boolean):
   return pick === undefined ? undefined : pick === yes;
 }
 
-export function publishCommands(runs: RunsController, hub: HubController): Record<string, CommandHandler> {
+type ImagesChoice = { kind: 'validation' } | { kind: 'none' } | { kind: 'job'; job: GenerationState };
+
+/**
+ * Which sample images go with the card: the run's last validation images, a finished Generate Samples job of this run
+ * (its images of the published weights, prompts as asked), or none. Undefined when the user cancelled.
+ */
+async function pickImages(runId: string, feed: GenerationFeed | undefined): Promise<ImagesChoice | undefined> {
+  type Item = vscode.QuickPickItem & { choice: ImagesChoice };
+  const jobs = (feed?.jobs() ?? []).filter((j) => j.runId === runId && j.status === 'succeeded' && j.images.some((i) => i.source === 'final'));
+  const items: Item[] = [
+    ...jobs
+      .slice()
+      .reverse()
+      .map((job) => ({
+        label: `Generated samples: ${job.name}`,
+        description: `${job.images.filter((i) => i.source === 'final').length} image(s) of the final weights`,
+        detail: job.settings?.prompts.join(' | '),
+        choice: { kind: 'job' as const, job },
+      })),
+    { label: 'Validation images', description: "the run's last validation images", choice: { kind: 'validation' } },
+    { label: 'No sample images', choice: { kind: 'none' } },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: `${TITLE}: sample images`, ignoreFocusOut: true });
+  return pick?.choice;
+}
+
+export function publishCommands(runs: RunsController, hub: HubController, feed?: GenerationFeed): Record<string, CommandHandler> {
   return {
     'sdxl.publishToHub': async (arg?: unknown) => {
       if (!vscode.workspace.isTrusted) {
@@ -76,10 +104,16 @@ export function publishCommands(runs: RunsController, hub: HubController): Recor
       if (!license) return false;
       const checkpoints = await yesNo("checkpoints' weights", 'Include checkpoints', 'Final weights only', false);
       if (checkpoints === undefined) return false;
-      const withImages = await yesNo('sample images', 'Include sample images', 'No sample images', true);
-      if (withImages === undefined) return false;
+      const imagesChoice = await pickImages(run.id, feed);
+      if (imagesChoice === undefined) return false;
       const prompt = typeof facts.args.validation_prompt === 'string' ? facts.args.validation_prompt : '';
-      const images = withImages ? lastValidationImages(run.state.validation.entries, prompt) : [];
+      const imagesOf = (fromCheckpoint?: number): SampleImage[] =>
+        imagesChoice.kind === 'none'
+          ? []
+          : imagesChoice.kind === 'job'
+            ? generationImages(imagesChoice.job, fromCheckpoint === undefined ? 'final' : { checkpoint: fromCheckpoint })
+            : lastValidationImages(run.state.validation.entries, prompt);
+      const images = imagesOf();
       const secrets = [token.value, ...runs.secrets.list];
       const base = { facts, repoId: repoId.trim(), license: license.trim(), includeCheckpoints: checkpoints, images, secrets };
       let plan = await planPublish(base);
@@ -87,7 +121,7 @@ export function publishCommands(runs: RunsController, hub: HubController): Recor
         const use = `Publish checkpoint-${plan.newestCheckpoint}`;
         const pick = await vscode.window.showWarningMessage(`SDXL: ${runs.secrets.redact(plan.error)}`, { modal: true }, use);
         if (pick !== use) return false;
-        plan = await planPublish({ ...base, fromCheckpoint: plan.newestCheckpoint });
+        plan = await planPublish({ ...base, images: imagesOf(plan.newestCheckpoint), fromCheckpoint: plan.newestCheckpoint });
       }
       if (!plan.ok) {
         void vscode.window.showErrorMessage(`SDXL: ${runs.secrets.redact(plan.error)}`);
