@@ -50,7 +50,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   publish: {
     summary:
-      "publish a run's weights, sample images and model card to a Hub model repo (RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--dry-run]; token from HF_TOKEN)",
+      "publish a run's weights, sample images and model card to a Hub model repo (RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--no-images] [--generation JOB_ID] [--dry-run]; token from HF_TOKEN)",
     run: publishCommand,
   },
 };

@@ -1,4 +1,4 @@
-// `publish RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--no-images]
+// `publish RUN_ID|OUTPUT_DIR --repo ID [--private] [--include-checkpoints] [--license L] [--no-images] [--generation JOB_ID]
 // [--from-checkpoint N] [--dry-run] [--workspace DIR]`: a finished run's weights, sample images and model card to a
 // Hub model repo, through the same core as the extension's "Publish to Hugging Face Hub…". The token comes from
 // $HF_TOKEN (else the Hugging Face CLI's token file), never from a flag: a command line is seen by every process.

@@ -4,7 +4,7 @@
 // Where things live (a job owns its output folder, as a run owns its output_dir):
 //   <workspace>/.sdxl/generations/<job id>/   run.json, console.log, exit.json — the supervisor's record of the job
 //                                             (Supervisor with this records folder; the same detached wrapper)
-//   <job outputDir>/                          chosen before the start, unique: <workspace>/.sdxl/samples/<slug>-<time>
+//   <job outputDir>/                          chosen before the start, unique: <workspace>/.sdxl/samples/<time>-<slug>
 //     request.json                            GenerationRequest, written by startGeneration before the job starts
 //     generation.json                         GenerationResult, rewritten after every image (atomic)
 //     <source label>/<prompt index>-<seed>.png one image per source × prompt × seed
