@@ -257,7 +257,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     // Best effort: the view may be hidden or not yet hold the row; the run shows there either way.
     if (!this.runs.get(id)) return;
     const grouped = this.choice.groupBy !== 'none' ? [...this.runNodes.values()].find((n) => n.id === id && n.group !== undefined) : undefined;
-    void Promise.resolve(this.view?.reveal(grouped ?? this.runNode(id), { select: true, focus: false, ...(options.expand ? { expand: true } : {}) })).catch(() => undefined);
+    void Promise.resolve(this.view?.reveal(grouped ?? this.runNode(id), { select: true, focus: false, ...(options.expand ? { expand: true } : {}) })).catch(
+      () => undefined,
+    );
   }
 
   private readonly samplesSubscription: vscode.Disposable | undefined;
