@@ -49,7 +49,7 @@ export interface CommandTargets {
   launchCommand: LaunchCommandView;
   estimates: EstimateDocuments;
   /** Selects a run's row in the Runs view. */
-  reveal(runId: string): void;
+  reveal(runId: string, options?: { expand?: boolean }): void;
   hub: HubController;
   environment: EnvironmentChecks;
   datasetChecks: DatasetChecks;
@@ -119,7 +119,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     'sdxl.clearAlertWebhook': () => t.alerts.clear(),
     'sdxl.sendTestAlert': () => t.alerts.sendTest(),
     ...publishCommands(t.runs, t.hub, t.generations),
-    ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: t.reveal }),
+    ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: (id) => t.reveal(id, { expand: true }) }),
     // A job id (the end of Generate Samples, a sample job's row), else a pick of the workspace's jobs.
     'sdxl.compareSamples': (arg?: unknown) => t.compare.show(arg),
   };

@@ -77,7 +77,7 @@ export class SdxlExtension implements vscode.Disposable {
       diagnostics: this.diagnostics,
       launchCommand: this.launchCommand,
       estimates: this.estimates,
-      reveal: (id) => runsView.reveal(id),
+      reveal: (id, options) => runsView.reveal(id, options),
       hub,
       environment,
       datasetChecks,

@@ -274,4 +274,7 @@ test('a run’s offer: base, its complete checkpoints, final when its weights fi
     ['base:base', 'checkpoint-2:lora', 'checkpoint-4:lora', 'final:lora'],
   );
   assert.deepEqual([offer.prompts, offer.width, offer.seed], [['a photo of sks square'], 64, 3]);
+  // A simulated run (the demo's stand-in trainer) has the same files, placeholders: no offer, and it says why.
+  const sim = { ...run, entry: { ...run.entry, record: { ...run.entry.record, plan: { ...run.entry.record.plan, env: { SDXL_STANDIN_TRAINER: '1' } } } } };
+  assert.match(((await runSampleDefaults(sim)) as { problem: string }).problem, /simulation .*placeholders/);
 });

@@ -231,3 +231,18 @@ test('Runs view: a run with no checkpoint becomes expandable when its first samp
   view.dispose();
   c.dispose();
 });
+
+test('Runs view: reveal with expand opens the run, so a sample job just started shows as its row', async () => {
+  const { c } = make();
+  const view = new RunsView(fakeRuns(), undefined, c);
+  const calls: Array<{ node: unknown; options: unknown }> = [];
+  const tree = { reveal: async (node: unknown, options: unknown) => void calls.push({ node, options }) };
+  view.attach(tree as unknown as Parameters<typeof view.attach>[0]);
+  const [runNode] = view.getChildren();
+  view.reveal('run-1');
+  view.reveal('run-1', { expand: true });
+  assert.deepEqual(calls, [
+    { node: runNode, options: { select: true, focus: false } },
+    { node: runNode, options: { select: true, focus: false, expand: true } },
+  ]);
+});

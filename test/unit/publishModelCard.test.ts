@@ -124,3 +124,18 @@ test('weights of a checkpoint say so', () => {
   const card = modelCard({ ...dreambooth, weights: { checkpoint: 400 } });
   assert.match(card, /Not the final weights:.*checkpoint at step 400/);
 });
+
+test('a LoRA of a local base model: the usage snippet is valid Python (the comment on its own line, not inside the call)', () => {
+  const local = argsFromArgv(
+    argv.map((a) => (a.startsWith('--pretrained_model_name_or_path=') ? '--pretrained_model_name_or_path=/models/tiny-sdxl' : a)),
+    'dreambooth-lora',
+  );
+  const card = modelCard({ ...dreambooth, args: local });
+  const code = /```python\n([\s\S]*?)```/.exec(card)![1]!;
+  assert.match(code, /^base_model = "path\/to\/the\/base\/model" {2}# trained on a local copy of the base model$/m);
+  assert.match(code, /^pipeline = AutoPipelineForText2Image\.from_pretrained\(base_model, torch_dtype=torch\.float16, vae=vae\)\.to\("cuda"\)$/m);
+  for (const line of code.split('\n')) {
+    const hash = line.indexOf('#');
+    if (hash >= 0) assert.doesNotMatch(line.slice(hash), /[()]/, `a comment swallows code: ${line}`);
+  }
+});

@@ -88,7 +88,9 @@ function frontMatter(input: ModelCardInput, base: string | undefined, instancePr
 
 function usage(input: ModelCardInput, base: string | undefined, vae: string | undefined, prompt: string): string[] {
   const baseId = base && base !== LOCAL ? base : undefined;
-  const baseRef = baseId ? JSON.stringify(baseId) : '"path/to/the/base/model"  # trained on a local copy of the base model';
+  // A local base model: a variable on its own line, so the comment does not swallow the rest of the call.
+  const baseLines = baseId ? [] : ['base_model = "path/to/the/base/model"  # trained on a local copy of the base model'];
+  const baseRef = baseId ? JSON.stringify(baseId) : 'base_model';
   const vaeLines = vae && vae !== LOCAL ? [`vae = AutoencoderKL.from_pretrained(${JSON.stringify(vae)}, torch_dtype=torch.float16)`] : [];
   const vaeArg = vaeLines.length ? ', vae=vae' : '';
   const imports = [
@@ -96,7 +98,7 @@ function usage(input: ModelCardInput, base: string | undefined, vae: string | un
     `from diffusers import ${[vaeLines.length ? 'AutoencoderKL' : '', input.kind === 'full' && input.weights !== 'final' ? 'UNet2DConditionModel' : '', isLora(input.kind) || input.weights !== 'final' ? 'AutoPipelineForText2Image' : 'DiffusionPipeline'].filter((s) => s).join(', ')}`,
   ];
   const repo = JSON.stringify(input.repoId);
-  const body: string[] = [...vaeLines];
+  const body: string[] = [...(isLora(input.kind) || input.weights !== 'final' ? baseLines : []), ...vaeLines];
   if (isLora(input.kind)) {
     body.push(`pipeline = AutoPipelineForText2Image.from_pretrained(${baseRef}, torch_dtype=torch.float16${vaeArg}).to("cuda")`);
     body.push(`pipeline.load_lora_weights(${repo}, weight_name="pytorch_lora_weights.safetensors")`);

@@ -3,8 +3,12 @@
 import { defaultSettings, finalWeightsExist, generationSources } from '../../core/generate/sources';
 import type { GenerationSettings } from '../../core/generate/types';
 import type { RunView } from '../runs/runsController';
+import { isSimulated } from '../runs/simulation';
 
 export async function runSampleDefaults(run: RunView): Promise<GenerationSettings | { problem: string }> {
+  // The stand-in trainer's files are placeholders: said here, not as a Python traceback once the job has started.
+  if (isSimulated(run.entry.record))
+    return { problem: 'it is a simulation (the demo’s stand-in trainer): its weights are placeholders, not a model to generate with' };
   const s = run.state;
   const outputDir = s.outputDir ?? run.entry.record.outputDir;
   if (!outputDir) return { problem: 'its output_dir is not known, so its weights cannot be found' };

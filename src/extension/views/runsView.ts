@@ -249,12 +249,17 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return view;
   }
 
-  /** Selects a run's row and scrolls to it (a run just started or resumed is added at the end, maybe out of sight). */
-  reveal(id: string): void {
+  /**
+   * Selects a run's row and scrolls to it (a run just started or resumed is added at the end, maybe out of sight);
+   * `expand` also opens it, so that a sample job just started shows as its row under the run.
+   */
+  reveal(id: string, options: { expand?: boolean } = {}): void {
     // Best effort: the view may be hidden or not yet hold the row; the run shows there either way.
     if (!this.runs.get(id)) return;
     const grouped = this.choice.groupBy !== 'none' ? [...this.runNodes.values()].find((n) => n.id === id && n.group !== undefined) : undefined;
-    void Promise.resolve(this.view?.reveal(grouped ?? this.runNode(id), { select: true, focus: false })).catch(() => undefined);
+    void Promise.resolve(this.view?.reveal(grouped ?? this.runNode(id), { select: true, focus: false, ...(options.expand ? { expand: true } : {}) })).catch(
+      () => undefined,
+    );
   }
 
   private readonly samplesSubscription: vscode.Disposable | undefined;
