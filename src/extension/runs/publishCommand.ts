@@ -14,6 +14,7 @@ import type { HubController } from '../hub/hubController';
 import type { CommandHandler } from '../commandTable';
 import type { RunsController } from './runsController';
 import { resolveRunId } from './runCommands';
+import { isSimulated } from './simulation';
 import type { GenerationFeed } from '../generate/generationFeed';
 import type { GenerationState } from '../../core/generate/types';
 
@@ -59,9 +60,16 @@ export function publishCommands(runs: RunsController, hub: HubController, feed?:
         void vscode.window.showWarningMessage('SDXL: publishing to the Hub is available in a trusted workspace only.');
         return false;
       }
-      const id = await resolveRunId(runs, arg, (ended) => ended);
+      // A simulation's weights are the stand-in trainer's placeholders: never offered, and refused from its menu.
+      const id = await resolveRunId(runs, arg, (ended, r) => ended && !isSimulated(r.entry.record));
       const run = id ? runs.get(id) : undefined;
       if (!run) return false;
+      if (isSimulated(run.entry.record)) {
+        void vscode.window.showWarningMessage(
+          `SDXL: "${runs.displayName(run.id)}" is a simulation (the demo's stand-in trainer): its weights are placeholders, not a model to publish.`,
+        );
+        return false;
+      }
       const name = runs.displayName(run.id);
       const facts = publishFactsOf(launchFactsOf(run.entry.record as unknown as Record<string, unknown>, run.dir), run.entry.record.name);
       if ('error' in facts) {

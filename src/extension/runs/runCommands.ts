@@ -5,7 +5,7 @@ import { isEnded } from '../../core/run/state';
 import { fixAppliedMessage, fixToTextEdits } from '../../core/config/fixes';
 import type { Fix } from '../../core/diagnostics';
 import { isConfigUri, pickConfigDocument, rangeFromOffsets } from '../configDocuments';
-import type { RunsController } from './runsController';
+import type { RunsController, RunView } from './runsController';
 import type { RunsNode } from '../views/runsView';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { showStartRefused } from './startProblems';
@@ -15,14 +15,18 @@ import { TensorBoards } from '../../core/supervisor/tensorboardServer';
 import { openInTensorBoard } from './tensorBoardCommand';
 
 /** A command may get a run id (status bar, notifications), a tree node, or nothing (palette: then ask). */
-export async function resolveRunId(runs: RunsController, arg: unknown, filter: (ended: boolean) => boolean = () => true): Promise<string | undefined> {
+export async function resolveRunId(
+  runs: RunsController,
+  arg: unknown,
+  filter: (ended: boolean, run: RunView) => boolean = () => true,
+): Promise<string | undefined> {
   if (typeof arg === 'string') return arg;
   if (arg && typeof arg === 'object') {
     const n = arg as RunsNode;
     if (n.kind === 'run') return n.id;
     if (n.kind === 'checkpoint') return n.runId;
   }
-  const candidates = runs.runs().filter((r) => filter(isEnded(r.state)));
+  const candidates = runs.runs().filter((r) => filter(isEnded(r.state), r));
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage('SDXL: no matching runs.');
     return undefined;
