@@ -183,7 +183,14 @@ test('Runs view: a run shows its sample jobs after its checkpoints, each with it
   const view = new RunsView(fakeRuns(), undefined, c);
   const fired: unknown[] = [];
   view.onDidChangeTreeData((n) => fired.push(n));
-  writeJobState(join(records, 'j1'), jobState(ws, 'j1', { images: [], current: { source: 'final', promptIndex: 0, seed: 0, step: 1, steps: 2 } }));
+  writeJobState(
+    join(records, 'j1'),
+    jobState(ws, 'j1', {
+      startedAt: new Date(2026, 10, 29, 9, 5).toISOString(),
+      images: [],
+      current: { source: 'final', promptIndex: 0, seed: 0, step: 1, steps: 2 },
+    }),
+  );
   await c.refresh();
   const [runNode] = view.getChildren();
   const children = view.getChildren(runNode);
@@ -194,7 +201,7 @@ test('Runs view: a run shows its sample jobs after its checkpoints, each with it
   const samples = children[1]!;
   assert.equal(view.getParent(samples), runNode);
   let item = view.getTreeItem(samples);
-  assert.equal(item.label, 'Samples');
+  assert.match(String(item.label), /^Samples · (\d{4}-11-29 )?09:05$/);
   assert.equal(item.description, '0/12 · final step 1/2 · 3 sources × 2 prompts × 2 images');
   assert.equal(item.contextValue, 'sdxlSamples.live');
   // Progress redraws the job's own row (the same object, so VS Code finds it).

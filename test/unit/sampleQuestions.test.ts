@@ -2,7 +2,16 @@
 // sizes checked with a reason naming the field, the default sources, and a sample job's one-line summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultSourceLabels, jobRowDescription, parseGuidance, parseSize, parseWholeNumber, splitPrompts } from '../../src/core/generate/sampleQuestions';
+import {
+  defaultSourceLabels,
+  jobRowDescription,
+  jobStartText,
+  jobTitle,
+  parseGuidance,
+  parseSize,
+  parseWholeNumber,
+  splitPrompts,
+} from '../../src/core/generate/sampleQuestions';
 import type { GenerationState } from '../../src/core/generate/types';
 
 test('prompts: split on |, trimmed, empty parts dropped', () => {
@@ -66,4 +75,13 @@ test('a job row: count and progress first (a narrow side bar cuts the end), the 
     '1/4 · failed: CUDA out of memory · 2 sources × 2 prompts',
   );
   assert.equal(jobRowDescription({ ...j, status: 'starting', settings: undefined, total: 0 }), 'starting…');
+});
+
+test('a job is titled by its local start time, with the date when not today: two jobs of one run differ', () => {
+  const now = new Date(2026, 10, 29, 18, 0);
+  assert.equal(jobTitle({}, now), 'Samples');
+  assert.equal(jobTitle({ startedAt: 'not a time' }, now), 'Samples');
+  assert.equal(jobTitle({ startedAt: new Date(2026, 10, 29, 9, 5).toISOString() }, now), 'Samples · 09:05');
+  assert.equal(jobTitle({ startedAt: new Date(2026, 10, 28, 23, 59).toISOString() }, now), 'Samples · 2026-11-28 23:59');
+  assert.equal(jobStartText({ startedAt: new Date(2026, 10, 29, 17, 30).toISOString() }, now), '17:30');
 });

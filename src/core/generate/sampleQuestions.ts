@@ -96,3 +96,19 @@ export function jobRowDescription(j: GenerationState): string {
       return `${count} · failed${j.error ? `: ${j.error.split('\n')[0]!.slice(0, 120)}` : ''}${shape}`;
   }
 }
+
+/** When a job started, local time: `14:05`, with the date when not `now`'s day; undefined before it started. */
+export function jobStartText(j: Pick<GenerationState, 'startedAt'>, now: Date = new Date()): string | undefined {
+  const at = j.startedAt ? new Date(j.startedAt) : undefined;
+  if (!at || Number.isNaN(at.getTime())) return undefined;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const time = `${p(at.getHours())}:${p(at.getMinutes())}`;
+  const sameDay = at.getFullYear() === now.getFullYear() && at.getMonth() === now.getMonth() && at.getDate() === now.getDate();
+  return sameDay ? time : `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} ${time}`;
+}
+
+/** A job's row title, `Samples · 14:05`: two jobs of one run are told apart at a glance. */
+export function jobTitle(j: Pick<GenerationState, 'startedAt'>, now: Date = new Date()): string {
+  const start = jobStartText(j, now);
+  return start ? `Samples · ${start}` : 'Samples';
+}

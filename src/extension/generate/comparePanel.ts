@@ -14,6 +14,7 @@ import type { GenerationState } from '../../core/generate/types';
 import type { ImageTextScorer } from '../../core/clip/types';
 import { readGenerationClipScores, scoreGenerationImages, unscoredImages } from '../../core/generate/clipScores';
 import { compareJobView, imageFileOf } from '../../core/view/compareView';
+import { jobStartText } from '../../core/generate/sampleQuestions';
 import { errText } from '../../core/util/errText';
 import { isWithin } from '../../core/util/pathContainment';
 import { makeNonce } from '../webviewUtil';
@@ -221,7 +222,9 @@ class ComparePanel {
       if (this.ready) this.post({ type: 'missing', jobId: this.jobId, message: `No generation job ${this.jobId} in this workspace.` });
       return;
     }
-    this.panel.title = state.name;
+    // The job's name names the run; its start time tells two jobs of one run apart.
+    const start = jobStartText(state);
+    this.panel.title = start ? `${state.name} (${start})` : state.name;
     if (this.root !== state.outputDir) return this.load(state.outputDir);
     if (!this.ready) return;
     const clip = await this.clipStatus(state);

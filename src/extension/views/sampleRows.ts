@@ -2,7 +2,7 @@
 // sampleQuestions.ts jobRowDescription), a state icon, and the context value its menu items key on.
 import * as vscode from 'vscode';
 import type { GenerationState, GenerationStatus } from '../../core/generate/types';
-import { jobRowDescription } from '../../core/generate/sampleQuestions';
+import { jobRowDescription, jobTitle } from '../../core/generate/sampleQuestions';
 
 const ICONS: Record<GenerationStatus, [string, string?]> = {
   starting: ['sync~spin'],
@@ -20,7 +20,7 @@ export function sampleContextValue(status: GenerationStatus): string {
 
 export function sampleJobItem(job: GenerationState | undefined, jobId: string): vscode.TreeItem {
   if (!job) return new vscode.TreeItem('(gone)');
-  const item = new vscode.TreeItem('Samples', vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(jobTitle(job), vscode.TreeItemCollapsibleState.None);
   item.id = `samples:${jobId}`;
   item.description = jobRowDescription(job);
   const [icon, color] = ICONS[job.status];
