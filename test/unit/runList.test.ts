@@ -1,7 +1,7 @@
 // How the run lists count, order and name runs: the status bar's live count, the Runs view's order, row labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLiveRun, runLabel, runsViewOrder } from '../../src/core/view/runList';
+import { isLiveRun, runLabel, runsViewOrder, shownRunState } from '../../src/core/view/runList';
 import { reduceAll } from '../../src/core/run/reducer';
 import type { RunEvent } from '../../src/core/run/events';
 import { initialRunState } from '../../src/core/run/state';
@@ -74,4 +74,15 @@ test('a stand-in run is marked as a simulation once, not twice when its name say
   const shared = runLabel('squares LoRA (simulation)', at, true, true, new Date(at));
   assert.equal(shared.match(/simulation/gi)?.length, 1, shared);
   assert.match(shared, /^squares LoRA \(simulation\) · \d\d:\d\d:\d\d$/);
+});
+
+test('an ended run shows as ended while its monitor is still re-reading it after a reload; a live one as its monitor says', () => {
+  const replaying = { ...initialRunState(), state: 'running' as const, step: 40 };
+  assert.equal(shownRunState('succeeded', replaying).state, 'finished');
+  assert.equal(shownRunState('succeeded', replaying).step, 40);
+  assert.equal(shownRunState('failed', replaying).state, 'failed');
+  assert.equal(shownRunState('stopped', replaying).state, 'stopped');
+  assert.equal(shownRunState('running', replaying), replaying);
+  const failed = { ...initialRunState(), state: 'failed' as const };
+  assert.equal(shownRunState('succeeded', failed), failed, "the monitor's own end is kept once it has read it");
 });

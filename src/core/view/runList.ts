@@ -16,6 +16,16 @@ export function isLiveRun(recordState: RunStatus, state: RunState): boolean {
 }
 
 /**
+ * The state every view shows for a run: its monitor's, except while the monitor is still re-reading an ended run from
+ * byte 0 (after a reload, a long console takes several passes): then the record's final state, so no row offers Stop
+ * or shows a spinner for a run that ended long ago. Once the monitor reads the exit, both say the same.
+ */
+export function shownRunState(recordState: RunStatus, state: RunState): RunState {
+  if (isEnded(state) || (recordState !== 'succeeded' && recordState !== 'failed' && recordState !== 'stopped')) return state;
+  return { ...state, state: recordState === 'succeeded' ? 'finished' : recordState };
+}
+
+/**
  * The Runs view's order: oldest first, so a new run (started, or resumed from a row) is added at the end and no row
  * moves. Newest first put a resumed run's row, with its inline Stop, where the Resume button of the row just clicked was.
  */

@@ -16,7 +16,7 @@ import { askAboutOutputDir } from './outputDirPrompt';
 import { rangeFromOffsets } from '../configDocuments';
 import { isEnded, type RunState } from '../../core/run/state';
 import { describeRun } from '../../core/view/format';
-import { labelledName, runLabel } from '../../core/view/runList';
+import { labelledName, runLabel, shownRunState } from '../../core/view/runList';
 import { isSimulated } from './simulation';
 import type { RunEvent } from '../../core/run/events';
 import { buildLaunchPlan } from '../../core/launch/launchPlan';
@@ -311,7 +311,8 @@ export class RunsController implements vscode.Disposable {
   }
 
   private view(t: Tracked): RunView {
-    return { id: t.entry.record.id, entry: t.entry, state: t.monitor.state, dir: t.entry.dir, imageCacheDir: this.imageCacheDir };
+    const state = shownRunState(t.entry.record.state, t.monitor.state);
+    return { id: t.entry.record.id, entry: t.entry, state, dir: t.entry.dir, imageCacheDir: this.imageCacheDir };
   }
 
   /** Starts (or queues, when the GPUs are busy) a run of the config. */
