@@ -77,7 +77,7 @@ test('a stand-in run is marked as a simulation once, not twice when its name say
 });
 
 test('an ended run shows as ended while its monitor is still re-reading it after a reload; a live one as its monitor says', () => {
-  const replaying = { ...initialRunState(), state: 'running' as const, step: 40 };
+  const replaying = { ...initialRunState(), state: 'training' as const, step: 40 };
   assert.equal(shownRunState('succeeded', replaying).state, 'finished');
   assert.equal(shownRunState('succeeded', replaying).step, 40);
   assert.equal(shownRunState('failed', replaying).state, 'failed');
