@@ -3,7 +3,7 @@
 import { settingsProblems } from '../core/generate/argv';
 import { defaultSettings, generationSources } from '../core/generate/sources';
 import type { GenerationSettings, GenerationSource } from '../core/generate/types';
-import { UsageError } from './io';
+import { parseRepeatedFlags, UsageError } from './io';
 import type { GenerateTarget } from './generateTarget';
 
 export const GENERATE_USAGE =
@@ -32,27 +32,7 @@ function wholeNumber(name: string, text: string): number {
 
 /** The command line → options; repeated --prompt are kept in order (parseFlags keeps the last of a flag only). */
 export function parseGenerateArgs(args: string[]): GenerateOptions {
-  const values = new Map<string, string[]>();
-  const positional: string[] = [];
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') {
-      json = true;
-      continue;
-    }
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-    if (!VALUED.has(name)) throw new UsageError(`unknown option --${name}\n${GENERATE_USAGE}`);
-    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    if (values.has(name) && !REPEATED.has(name)) throw new UsageError(`--${name} given twice`);
-    values.set(name, [...(values.get(name) ?? []), value]);
-  }
+  const { values, positional, json } = parseRepeatedFlags(args, VALUED, REPEATED, GENERATE_USAGE);
   if (positional.length !== 1) throw new UsageError(GENERATE_USAGE);
   const one = (name: string) => values.get(name)?.[0];
   const opts: GenerateOptions = { target: positional[0]!, prompts: values.get('prompt') ?? [], json };

@@ -93,3 +93,38 @@ export function parseFlags(args: string[], booleans: readonly string[] = []): { 
   }
   return { flags, positional, rest };
 }
+
+/**
+ * Flags that may repeat (`--tag a --tag b`, `--prompt P --prompt Q`), which parseFlags does not keep: every value of
+ * each flag in order, the positional words, and `--json`. An unknown flag, a flag without its value, or a repeat of a
+ * flag outside `repeatable` is a UsageError.
+ */
+export function parseRepeatedFlags(
+  args: string[],
+  valued: ReadonlySet<string>,
+  repeatable: ReadonlySet<string>,
+  usage: string,
+): { values: Map<string, string[]>; positional: string[]; json: boolean } {
+  const values = new Map<string, string[]>();
+  const positional: string[] = [];
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') {
+      json = true;
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    if (!valued.has(name)) throw new UsageError(`unknown option --${name}\n${usage}`);
+    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    if (values.has(name) && !repeatable.has(name)) throw new UsageError(`--${name} given twice`);
+    values.set(name, [...(values.get(name) ?? []), value]);
+  }
+  return { values, positional, json };
+}

@@ -1,35 +1,17 @@
 // `run label ID [--name N] [--note T] [--tag T]... [--untag T]... [--json]`: rename, note and tag a run (its record
 // folder's labels.json, core/supervisor/runLabels.ts); the editor's views show the same labels.
 import { editLabels, type LabelsEdit } from '../../core/supervisor/runLabels';
-import { UsageError, type CliIo } from '../io';
+import { parseRepeatedFlags, UsageError, type CliIo } from '../io';
 import { openWorkspace, resolveRunId, workspaceRoot } from './context';
+
+const LABEL_FLAGS = new Set(['name', 'note', 'tag', 'untag', 'workspace']);
 
 const USAGE = 'usage: run label ID [--name NAME] [--note TEXT] [--tag TAG]... [--untag TAG]... [--json] [--workspace DIR]';
 
 export async function runLabel(args: string[], io: CliIo): Promise<number> {
-  // Flags may repeat (--tag a --tag b), which parseFlags does not keep: read here.
-  const values = new Map<string, string[]>();
-  const positional: string[] = [];
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') {
-      json = true;
-      continue;
-    }
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-    if (!['name', 'note', 'tag', 'untag', 'workspace'].includes(name)) throw new UsageError(`unknown option --${name}\n${USAGE}`);
-    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    values.set(name, [...(values.get(name) ?? []), value]);
-  }
+  // --tag and --untag may repeat, which parseFlags does not keep.
+  const { values, positional, json } = parseRepeatedFlags(args, LABEL_FLAGS, new Set(['tag', 'untag']), USAGE);
   if (positional.length !== 1) throw new UsageError(USAGE);
-  for (const once of ['name', 'note', 'workspace']) if ((values.get(once)?.length ?? 0) > 1) throw new UsageError(`--${once} given twice`);
   const flags = new Map<string, string | true>();
   const wsFlag = values.get('workspace')?.[0];
   if (wsFlag !== undefined) flags.set('workspace', wsFlag);
