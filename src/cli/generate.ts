@@ -5,9 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GENERATE_SCRIPT, type GenerationState } from '../core/generate/types';
-import { generationsDir, startGeneration, stopGeneration } from '../core/generate/jobs';
+import { generationSupervisor, startGeneration, stopGeneration } from '../core/generate/jobs';
 import { GenerationMonitor } from '../core/generate/monitor';
-import { Supervisor } from '../core/supervisor/supervisor';
 import type { CliIo } from './io';
 import { generateTarget } from './generateTarget';
 import { GENERATE_USAGE, generateSettings, parseGenerateArgs } from './generateOptions';
@@ -94,7 +93,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   const python = opts.python ?? target.python ?? (process.platform === 'win32' ? 'python' : 'python3');
   assertWrapper(io);
   const launcher = io.launcher ?? { execPath: process.execPath, wrapperScript: join(__dirname, 'wrapper.js') };
-  const jobs = new Supervisor({ recordsDir: generationsDir(ws.root), ...launcher });
+  const jobs = generationSupervisor(launcher, ws.root);
   const entry = await startGeneration(jobs, {
     python,
     script: generateScriptPath(),

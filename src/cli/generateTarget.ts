@@ -1,6 +1,6 @@
 // What `generate RUN_ID|OUTPUT_DIR` generates with: the run (a workspace record, or the newest record of that
 // output_dir, or a bare output_dir read as `summarize DIR` reads it), its weights, its arguments and its interpreter.
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { readLatestHparams } from '../core/events/hparams';
 import { argsFromArgv, outputDirOf } from '../core/launch/planArgs';
@@ -9,10 +9,9 @@ import { summarizePath } from '../core/monitor/summarize';
 import type { CheckpointInfo } from '../core/run/events';
 import { profileOfRecorded } from '../core/scripts/profiles';
 import type { ArgValue, ScriptKind } from '../core/scripts/scriptTables';
-import { onPath, shebangInterpreterOf } from '../core/scriptHelp/helpTarget';
-import type { LaunchPlan } from '../core/supervisor/types';
 import { finalWeightsExist } from '../core/generate/sources';
-import { isSecretEnvName } from '../core/util/redact';
+import { mergeSecrets } from '../core/supervisor/secrets';
+import { runInterpreter } from '../core/supervisor/tensorboardServer';
 import { resolveRunId, type RunsWorkspace } from './run/context';
 
 export interface GenerateTarget {
@@ -26,7 +25,7 @@ export interface GenerateTarget {
   checkpoints: CheckpointInfo[];
   lastStep: number | null;
   finalExists: boolean;
-  /** The training interpreter when the run's plan names one (beside its accelerate, or that file's #! line). */
+  /** A recorded run's interpreter (runInterpreter: beside its accelerate, its #! line, else python3); none for a bare folder. */
   python?: string;
   /** The run's launch.env without its secrets (run.json keeps only placeholders of those; the job inherits ours). */
   env?: Record<string, string>;
@@ -40,28 +39,17 @@ function isDir(p: string): boolean {
   }
 }
 
-/** The python a plan's accelerate runs with: the one beside it (a venv's bin/), else its #! line. */
-export function pythonOfPlan(plan: LaunchPlan, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
-  const path = platform === 'win32' ? nodePath.win32 : nodePath.posix;
-  const first = plan.argv[0];
-  if (!first) return undefined;
-  // A plan that runs python itself (`python -m accelerate…`) names the interpreter.
-  if (/^python[\d.]*(\.exe)?$/i.test(path.basename(first))) return first;
-  const accelerate = onPath(first, { ...env, ...plan.env }, path, platform);
-  if (!accelerate) return undefined;
-  const sibling = path.join(path.dirname(accelerate), platform === 'win32' ? 'python.exe' : 'python');
-  return existsSync(sibling) ? sibling : shebangInterpreterOf(accelerate);
-}
-
 /** A recorded run, by id (or unique prefix). */
 async function fromRecord(ws: RunsWorkspace, id: string): Promise<GenerateTarget> {
   const { dir, record } = await ws.supervisor.get(id);
   const state = await readRunState(dir, ws.imageCacheDir);
   const script = record.script;
   const outputDir = record.outputDir ?? outputDirOf(record.plan);
-  const python = pythonOfPlan(record.plan);
-  // HF_HOME, HF_ENDPOINT…: the model is found in the cache the training used.
-  const env = Object.fromEntries(Object.entries(record.plan.env).filter(([k]) => !isSecretEnvName(k)));
+  // The interpreter the editor's Generate Samples and Open in TensorBoard use for the run too.
+  const python = runInterpreter(record.plan);
+  // HF_HOME, HF_ENDPOINT…: the model is found in the cache the training used. run.json keeps secrets as placeholders:
+  // without values here they are left out.
+  const { env } = mergeSecrets(record.plan.env, {});
   return {
     runId: record.id,
     runName: state.labels?.name ?? record.name,
@@ -72,7 +60,7 @@ async function fromRecord(ws: RunsWorkspace, id: string): Promise<GenerateTarget
     checkpoints: state.checkpoints,
     lastStep: state.step,
     finalExists: await finalWeightsExist(outputDir, script),
-    ...(python ? { python } : {}),
+    python,
     ...(Object.keys(env).length ? { env } : {}),
   };
 }
