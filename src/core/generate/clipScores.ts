@@ -1,9 +1,10 @@
 // CLIP scores of a generation job's images against their prompts, computed once and kept in
 // `<job outputDir>/clip-scores.json` ({version, model, scores: {<image file>: score}}), so the comparison panel, a
 // reload and a second window read the same numbers. A file of another model counts for nothing (scored anew).
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageTextScorer } from '../clip/types';
+import { writeJsonAtomic } from '../supervisor/atomicFile';
 import { isWithin } from '../util/pathContainment';
 import type { GeneratedImage } from './types';
 
@@ -51,7 +52,7 @@ export function unscoredImages(o: Pick<ScoreGenerationOptions, 'outputDir' | 'im
 
 /**
  * Scores the images not scored yet against their prompts (one scorer call per prompt), and writes every score to the
- * job's file (atomically: a temp file renamed over it). Returns all scores. A scorer error (an unreadable image names
+ * job's file (writeJsonAtomic: a temp file renamed over it). Returns all scores. A scorer error (an unreadable image names
  * its path) rejects, with the scores so far not written.
  */
 export async function scoreGenerationImages(o: ScoreGenerationOptions): Promise<Map<string, number>> {
@@ -74,9 +75,6 @@ export async function scoreGenerationImages(o: ScoreGenerationOptions): Promise<
     imgs.forEach((img, n) => scores.set(img.file, got[n]!));
   }
   const file: GenerationClipScoresFile = { version: 1, model: o.model, scores: Object.fromEntries(scores) };
-  const path = join(o.outputDir, GENERATION_CLIP_SCORES_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(file, null, 1)}\n`);
-  await rename(tmp, path);
+  writeJsonAtomic(join(o.outputDir, GENERATION_CLIP_SCORES_FILE), file);
   return scores;
 }

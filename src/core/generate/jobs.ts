@@ -21,6 +21,17 @@ export function samplesDir(workspaceRoot: string): string {
   return join(resolve(workspaceRoot), ...SAMPLES_DIR);
 }
 
+/**
+ * `outputDir` when it is one of the workspace's sample folders (`.sdxl/samples/<name>`), else undefined: a record that
+ * names any other folder (planted, or edited by hand) gets nothing removed or revealed there.
+ */
+export function ownedSamplesFolder(workspaceRoot: string, outputDir: string | undefined): string | undefined {
+  if (!outputDir) return undefined;
+  const parent = samplesDir(workspaceRoot);
+  const resolved = resolve(outputDir);
+  return isWithin(parent, resolved) && resolved !== parent ? resolved : undefined;
+}
+
 /** The supervisor of a workspace's generation jobs: the runs' launcher options with the jobs' records folder. */
 export function generationSupervisor(opts: Omit<SupervisorOptions, 'recordsDir'>, workspaceRoot: string): Supervisor {
   return new Supervisor({ ...opts, recordsDir: generationsDir(workspaceRoot) });
@@ -105,7 +116,7 @@ export function stopGeneration(supervisor: Supervisor, jobId: string): Promise<R
 export async function deleteGeneration(supervisor: Supervisor, workspaceRoot: string, jobId: string): Promise<void> {
   const entry = await supervisor.get(jobId);
   if (entry.record.state === 'starting' || entry.record.state === 'running') throw new Error(`job ${jobId} is ${entry.record.state}: stop it first`);
-  const out = readRecord(entry.dir).outputDir;
-  if (out && isWithin(samplesDir(workspaceRoot), resolve(out)) && resolve(out) !== samplesDir(workspaceRoot)) rmSync(out, { recursive: true, force: true });
+  const out = ownedSamplesFolder(workspaceRoot, readRecord(entry.dir).outputDir);
+  if (out) rmSync(out, { recursive: true, force: true });
   rmSync(entry.dir, { recursive: true, force: true });
 }

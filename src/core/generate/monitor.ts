@@ -3,7 +3,7 @@
 // made after a window reload reaches exactly the state the old one had. Never throws; timers are unref'd.
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { reconcile } from '../supervisor/liveness';
+import { isFinal, reconcile } from '../supervisor/liveness';
 import { systemProcesses, type ProcessQuery } from '../supervisor/processTree';
 import { readExit, readRecord, recordFiles } from '../supervisor/runRecord';
 import type { RunRecord } from '../supervisor/types';
@@ -128,7 +128,7 @@ export class GenerationMonitor {
       // A record being written for the first time, or broken: tell once, keep looking.
       if (!this.state.error) events.push({ type: 'exception', message: `job record unreadable: ${errText(e)}` });
     }
-    const ended = record !== undefined && ['succeeded', 'failed', 'stopped'].includes(record.state);
+    const ended = record !== undefined && isFinal(record.state);
     if (!this.requestRead && this.state.outputDir) {
       const req = await readGenerationRequest(this.state.outputDir);
       if ('value' in req) {

@@ -36,11 +36,6 @@ export function sourceKinds(script: ScriptKind | null | undefined): { checkpoint
   return undefined;
 }
 
-/** The file whose presence in output_dir means the training wrote its final weights. */
-export function finalWeightsFile(script: ScriptKind | null | undefined): string | undefined {
-  return profileOfRecorded(script)?.finalWeightsFile;
-}
-
 /** `base`, then `checkpoint-N` by step, then `final`: the comparison's columns in training order. */
 export function generationSources(run: RunWeights): GenerationSource[] {
   const sources: GenerationSource[] = [{ label: 'base', kind: 'base' }];
@@ -116,7 +111,8 @@ export function defaultSettings(input: DefaultSettingsInput): GenerationSettings
 
 /** Whether the script's final weights file is in output_dir (a stopped or failed run has none). */
 export async function finalWeightsExist(outputDir: string, script: ScriptKind | null | undefined): Promise<boolean> {
-  const file = finalWeightsFile(script);
+  // An unknown script has no final weights to offer (unknownExit.ts's finalWeightsFile guesses LoRA's instead).
+  const file = profileOfRecorded(script)?.finalWeightsFile;
   if (!file) return false;
   try {
     return (await stat(join(outputDir, file))).isFile();

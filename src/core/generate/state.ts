@@ -18,8 +18,8 @@ export function initialGenerationState(jobId: string, name: string, outputDir: s
   return { jobId, name, outputDir, status: 'starting', total: 0, images: [] };
 }
 
-export function isGenerationEnded(s: Pick<GenerationState, 'status'>): boolean {
-  return s.status === 'succeeded' || s.status === 'failed' || s.status === 'stopped';
+export function isGenerationEnded(status: GenerationStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'stopped';
 }
 
 export function imageKey(img: Pick<GeneratedImage, 'source' | 'promptIndex' | 'seed'>): string {
@@ -62,7 +62,7 @@ export function reduceGeneration(s: GenerationState, event: GenerationEvent): Ge
     case 'record': {
       const r = event.record;
       const status = statusOfRecord(s, r);
-      const ended = status === 'succeeded' || status === 'failed' || status === 'stopped';
+      const ended = isGenerationEnded(status);
       const next: GenerationState = {
         ...s,
         status,
@@ -107,7 +107,7 @@ export function reduceGeneration(s: GenerationState, event: GenerationEvent): Ge
 }
 
 function reduceLine(s: GenerationState, line: GenerationLine): GenerationState {
-  const ended = isGenerationEnded(s);
+  const ended = isGenerationEnded(s.status);
   switch (line.event) {
     case 'start':
       return { ...s, total: line.total };

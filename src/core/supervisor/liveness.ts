@@ -34,7 +34,7 @@ export function bothLiveness(record: RunRecord, query: ProcessQuery = systemProc
   return Promise.all([trainerLiveness(record, query), wrapperLiveness(record, query)]);
 }
 
-export function isFinal(state: RunStatus): boolean {
+export function isFinal(state: RunStatus): state is 'succeeded' | 'failed' | 'stopped' {
   return FINAL_STATES.includes(state);
 }
 

@@ -1,5 +1,6 @@
 // How the run lists (Runs view, status bar, dashboard legend) name, order and count runs. Pure.
 import { isEnded, type RunState } from '../run/state';
+import { isFinal } from '../supervisor/liveness';
 import type { RunStatus } from '../supervisor/types';
 import { runDisplayName } from './format';
 
@@ -21,7 +22,7 @@ export function isLiveRun(recordState: RunStatus, state: RunState): boolean {
  * or shows a spinner for a run that ended long ago. Once the monitor reads the exit, both say the same.
  */
 export function shownRunState(recordState: RunStatus, state: RunState): RunState {
-  if (isEnded(state) || (recordState !== 'succeeded' && recordState !== 'failed' && recordState !== 'stopped')) return state;
+  if (isEnded(state) || !isFinal(recordState)) return state;
   return { ...state, state: recordState === 'succeeded' ? 'finished' : recordState };
 }
 

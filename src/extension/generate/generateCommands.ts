@@ -3,16 +3,16 @@
 // followed in a progress notification whose Cancel stops it, and ends with Open Comparison / Open Folder.
 import * as vscode from 'vscode';
 import { runInterpreter } from '../../core/supervisor/tensorboardServer';
-import { SECRET_PLACEHOLDER } from '../../core/supervisor/secrets';
+import { mergeSecrets } from '../../core/supervisor/secrets';
 import type { GenerationSettings, GenerationState } from '../../core/generate/types';
-import { settingsProblems } from '../../core/generate/argv';
 import { describeSettings } from '../../core/generate/sampleQuestions';
 import type { RunsController, RunView } from '../runs/runsController';
 import type { RunsNode } from '../views/runsView';
 import { RUN_PICK_MATCHING, runPickItem } from '../runs/runPick';
 import type { CommandHandler } from '../commandTable';
 import { askGenerationSettings } from './sampleQuestions';
-import { isGenerationEnded, type GenerationsController } from './generationsController';
+import type { GenerationsController } from './generationsController';
+import { isGenerationEnded } from '../../core/generate/state';
 
 /** The settings a run offers (every source it has weights for, defaults from its args), or why it offers none. */
 export type RunSampleDefaults = (run: RunView) => Promise<GenerationSettings | { problem: string }>;
@@ -118,8 +118,6 @@ async function generateSamples(d: GenerateDeps, arg: unknown): Promise<boolean> 
   const name = d.runs.displayName(run.id);
   const settings = await (d.ask ?? askGenerationSettings)(name, chosen.defaults);
   if (!settings) return false;
-  const problems = settingsProblems(settings);
-  if (problems.length) throw new Error(`Cannot generate: ${problems.join('; ')}`);
   const plan = run.entry.record.plan;
   const jobId = await d.generations.start({
     python: runInterpreter(plan),
@@ -129,7 +127,7 @@ async function generateSamples(d: GenerateDeps, arg: unknown): Promise<boolean> 
     runId: run.id,
     runName: name,
     // The run's environment (HF_HOME, HF_ENDPOINT…) as run.json keeps it: its secrets are placeholders there, left out.
-    env: Object.fromEntries(Object.entries(plan.env).filter(([, v]) => v !== SECRET_PLACEHOLDER)),
+    env: mergeSecrets(plan.env, {}).env,
   });
   if (!jobId) return false;
   d.reveal?.(run.id);

@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Supervisor } from '../../core/supervisor/supervisor';
+import { ownedSamplesFolder } from '../../core/generate/jobs';
 import type { RunEntry } from '../../core/supervisor/runRecord';
 import { processQuery } from '../../core/supervisor/processTree';
 import { RecordsFolderWatch } from '../../core/supervisor/recordsWatch';
 import type { ScriptKind } from '../../core/scripts/kinds';
-import { isWithin } from '../../core/util/pathContainment';
-import { GENERATE_SCRIPT, SAMPLES_DIR, type GenerationSettings, type GenerationState, type GenerationStatus } from '../../core/generate/types';
+import { GENERATE_SCRIPT, type GenerationSettings, type GenerationState } from '../../core/generate/types';
+import { isGenerationEnded } from '../../core/generate/state';
 import { redactText, secretsOf, type KnownSecrets } from '../../core/util/redact';
 import { errText } from '../../core/util/errText';
 import { logFailure, loggingErrors } from '../listenerErrors';
@@ -30,10 +31,6 @@ export interface GenerationStart {
   runId?: string;
   runName?: string;
   env?: Record<string, string>;
-}
-
-export function isGenerationEnded(status: GenerationStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'stopped';
 }
 
 interface Tracked {
@@ -226,12 +223,8 @@ export class GenerationsController implements GenerationFeed, vscode.Disposable 
    * names any other folder (planted, or edited by hand) gets nothing removed or revealed there.
    */
   samplesFolderOf(jobId: string): string | undefined {
-    const dir = this.get(jobId)?.outputDir;
     const root = this.workspaceRoot;
-    if (!dir || !root) return undefined;
-    const parent = path.join(root, ...SAMPLES_DIR);
-    const resolved = path.resolve(dir);
-    return isWithin(parent, resolved) && resolved !== parent ? resolved : undefined;
+    return root ? ownedSamplesFolder(root, this.get(jobId)?.outputDir) : undefined;
   }
 
   /** Removes an ended job's record and its output folder (the images) — nothing else. */

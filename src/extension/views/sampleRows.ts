@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { GenerationState, GenerationStatus } from '../../core/generate/types';
 import { jobRowDescription, jobTitle } from '../../core/generate/sampleQuestions';
+import { isGenerationEnded } from '../../core/generate/state';
 
 const ICONS: Record<GenerationStatus, [string, string?]> = {
   starting: ['sync~spin'],
@@ -15,7 +16,7 @@ const ICONS: Record<GenerationStatus, [string, string?]> = {
 
 /** `sdxlSamples.live` while it runs (Stop Generation), `sdxlSamples.ended` after (Delete Samples). */
 export function sampleContextValue(status: GenerationStatus): string {
-  return status === 'succeeded' || status === 'failed' || status === 'stopped' ? 'sdxlSamples.ended' : 'sdxlSamples.live';
+  return isGenerationEnded(status) ? 'sdxlSamples.ended' : 'sdxlSamples.live';
 }
 
 export function sampleJobItem(job: GenerationState | undefined, jobId: string): vscode.TreeItem {
