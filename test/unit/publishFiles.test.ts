@@ -80,6 +80,11 @@ test('the real LoRA run with checkpoints: their weights alone, never optimizer/s
       'checkpoints/checkpoint-6/pytorch_lora_weights.safetensors',
     ],
   );
+  // The card lists them from here (planPublish).
+  assert.deepEqual(r.checkpoints, [4, 6]);
+  const without = await selectPublishFiles({ kind: 'dreambooth-lora', outputDir: dir });
+  assert.ok(without.ok);
+  assert.deepEqual(without.checkpoints, []);
 });
 
 test('a full fine-tune: the saved pipeline folder, nothing of checkpoints or logs; checkpoints as unet/ when asked', async (t) => {

@@ -40,6 +40,8 @@ export interface PublishSelection {
   images: Array<{ repoPath: string; prompt: string }>;
   /** Where the published weights come from. */
   weights: 'final' | { checkpoint: number };
+  /** Steps of the checkpoints whose weights are among `files` (under `checkpoints/checkpoint-N/`), oldest first. */
+  checkpoints: number[];
 }
 
 export interface PublishSelectionError {
@@ -166,7 +168,7 @@ export async function selectPublishFiles(input: PublishSelectionInput): Promise<
     files.push(await entry(repoPath, img.path));
     images.push({ repoPath, prompt: img.prompt });
   }
-  return { ok: true, files, images, weights };
+  return { ok: true, files, images, weights, checkpoints: input.includeCheckpoints ? checkpoints : [] };
 }
 
 /** The run's last validation images (its final `test` images when it logged them), for the card's samples. */

@@ -88,10 +88,6 @@ export async function planPublish(p: PublishPlanInput): Promise<PublishPlan> {
     ...(p.fromCheckpoint !== undefined ? { fromCheckpoint: p.fromCheckpoint } : {}),
   });
   if (!selection.ok) return selection;
-  const checkpoints = selection.files.flatMap((e) => {
-    const m = /^checkpoints\/checkpoint-(\d+)\//.exec(e.repoPath);
-    return m ? [Number(m[1])] : [];
-  });
   const datasetImages = localDatasetImages(f);
   const card = modelCard({
     repoId: p.repoId,
@@ -101,7 +97,7 @@ export async function planPublish(p: PublishPlanInput): Promise<PublishPlan> {
     ...(p.license ? { license: p.license } : {}),
     images: selection.images,
     weights: selection.weights,
-    checkpoints: [...new Set(checkpoints)],
+    checkpoints: selection.checkpoints,
     ...(datasetImages !== undefined ? { datasetImages } : {}),
     secrets: p.secrets ?? [],
     isLocal: isLocalIn(f.cwd),
