@@ -21,6 +21,8 @@ export interface GenerationMonitorOptions {
   startTimeoutMs?: number;
 }
 
+/** Passes between process checks of a live job without exit.json. */
+const LIVENESS_EVERY = 10;
 /** Bytes of console.log read per pass, so a flood never holds the host long. */
 const PASS_BUDGET = 4 << 20;
 /** A line longer than this is cut (the parser would refuse it anyway); the rest up to its newline is skipped. */
@@ -36,6 +38,7 @@ export class GenerationMonitor {
   private skipping = false;
   private lastException: string | undefined;
   private requestRead = false;
+  private passes = 0;
   private lastRecord = '';
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
@@ -110,19 +113,16 @@ export class GenerationMonitor {
     try {
       const raw = readRecord(this.recordDir);
       const exit = readExit(this.recordDir);
-      const settled = await reconcile(
-        exit ? { dir: this.recordDir, record: raw, exit } : { dir: this.recordDir, record: raw },
-        this.startTimeoutMs,
-        undefined,
-        this.query,
-      );
+      const entry = exit ? { dir: this.recordDir, record: raw, exit } : { dir: this.recordDir, record: raw };
+      // The processes are asked (a wrapper that died without exit.json) on the first pass and then every few, as
+      // RunMonitor does: not twice a second for as long as a job runs.
+      const settled = exit || this.passes++ % LIVENESS_EVERY === 0 ? await reconcile(entry, this.startTimeoutMs, undefined, this.query) : entry;
       record = settled.record;
       if (this.state.outputDir === '' && record.outputDir) this.state = { ...this.state, outputDir: record.outputDir, name: record.name };
       const key = JSON.stringify([record.state, record.startedAt, record.endedAt, record.note]);
       if (key !== this.lastRecord) {
         this.lastRecord = key;
-        const exitNow = settled.exit ?? readExit(this.recordDir);
-        events.push(exitNow ? { type: 'record', record, exit: exitNow } : { type: 'record', record });
+        events.push(settled.exit ? { type: 'record', record, exit: settled.exit } : { type: 'record', record });
       }
     } catch (e) {
       // A record being written for the first time, or broken: tell once, keep looking.
