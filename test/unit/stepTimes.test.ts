@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reduce, reduceAll } from '../../src/core/run/reducer';
-import { initialRunState, type RunState } from '../../src/core/run/state';
+import { initialRunState, stepsPerEpoch, type RunState } from '../../src/core/run/state';
 import { runTiming } from '../../src/core/run/runTiming';
 import { seriesPoints } from '../../src/core/run/series';
 import { checkpointsAhead, secPerStepSeries, stepTimeSeries, validationsAhead, type TimingContext } from '../../src/core/run/stepTimes';
@@ -225,4 +225,12 @@ test("validations and saves still to come, from the script kind's cadence (its d
   assert.equal(checkpointsAhead(ctx('lora', {}, 4), 1, 1200), 2);
   assert.equal(checkpointsAhead(ctx('lora', { checkpointing_steps: 10 }, 4), 10, 30), 3);
   assert.equal(checkpointsAhead(ctx('lora', { checkpointing_steps: 10 }, 4), 11, 30), 2);
+});
+
+test('stepsPerEpoch: a banner with zero gradient accumulation steps counts as no accumulation, not Infinity (fuzz case)', () => {
+  // The fuzz found it: `Gradient Accumulation steps = 0` made the dashboard's stepsPerEpoch Infinity, and the webview's
+  // message check dropped the run's whole view.
+  assert.equal(stepsPerEpoch({ numBatchesEachEpoch: 5, gradAccum: 0 }), 5);
+  assert.equal(stepsPerEpoch({ numExamples: 10, batchSize: 1, totalBatchSize: 1, gradAccum: 0 }), 10);
+  assert.equal(stepsPerEpoch({ numBatchesEachEpoch: 5, gradAccum: 2 }), 3);
 });

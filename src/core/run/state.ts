@@ -216,7 +216,9 @@ export function isEnded(s: RunState): boolean {
 
 /** Optimizer updates per epoch from the banner (docs/worker-formats.md#steps-per-epoch), or undefined when it cannot be known. */
 export function stepsPerEpoch(b: Banner): number | undefined {
-  const ga = b.gradAccum ?? 1;
+  // A banner can say `Gradient Accumulation steps = 0` (a garbled or hand-edited console): that is no accumulation, not a
+  // division by zero.
+  const ga = Math.max(1, b.gradAccum ?? 1);
   if (b.numBatchesEachEpoch) return Math.ceil(b.numBatchesEachEpoch / ga);
   if (b.numExamples && b.batchSize && b.totalBatchSize) {
     const processes = Math.max(1, Math.round(b.totalBatchSize / (b.batchSize * ga)));
