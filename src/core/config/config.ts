@@ -24,7 +24,50 @@ export interface AccelerateOptions {
   quiet?: boolean;
 }
 
+/**
+ * Where and how the run is launched (docs/scale-out.md): `local` one process (the default); `multi-gpu` several
+ * processes on this machine (`--multi_gpu --num_processes N [--gpu_ids]`); `multi-node` this machine's share of a job
+ * across machines (`--num_machines --machine_rank --main_process_ip/port`); `slurm` an sbatch job on a cluster that runs
+ * `srun accelerate launch …` on each of its nodes.
+ */
+export const LAUNCH_PROFILES = ['local', 'multi-gpu', 'multi-node', 'slurm'] as const;
+export type LaunchProfile = (typeof LAUNCH_PROFILES)[number];
+
+export function isLaunchProfile(v: unknown): v is LaunchProfile {
+  return typeof v === 'string' && (LAUNCH_PROFILES as readonly string[]).includes(v);
+}
+
+/** `launch.slurm`: the sbatch job of the `slurm` profile (core/launch/sbatchScript.ts writes the script). */
+export interface SlurmSettings {
+  /** `#SBATCH --partition`. Default: the cluster's default partition. */
+  partition?: string;
+  /** `#SBATCH --account`. */
+  account?: string;
+  /** `#SBATCH --qos`. */
+  qos?: string;
+  /** `#SBATCH --nodes` (default 1); accelerate's num_machines. */
+  nodes?: number;
+  /** GPUs on each node (`#SBATCH --gpus-per-node`), one training process each; 0 for a CPU-only job. Default 1. */
+  gpusPerNode?: number;
+  /** `#SBATCH --cpus-per-task` (one task per node). */
+  cpusPerTask?: number;
+  /** `#SBATCH --mem`, e.g. "64G". */
+  memory?: string;
+  /** `#SBATCH --time`, e.g. "2-00:00:00" or "12:00:00". */
+  time?: string;
+  /** Port of the rank-0 node's rendezvous (accelerate's main_process_port) when nodes > 1. Default 29500. */
+  mainProcessPort?: number;
+  /** Shell lines run on the batch node before the launch (e.g. `module load cuda/12.1`, `source venv/bin/activate`). */
+  setup?: string[];
+  /** More sbatch options, each one word as on sbatch's command line (e.g. "--constraint=a100"). */
+  sbatchArgs?: string[];
+}
+
 export interface LaunchSettings {
+  /** Where and how to launch (default `local`): see LAUNCH_PROFILES. */
+  profile?: LaunchProfile;
+  /** The sbatch job of the `slurm` profile. */
+  slurm?: SlurmSettings;
   /** Python interpreter of the training environment; its folder also supplies `accelerate` unless set. */
   python?: string;
   /** The `accelerate` executable. Default: next to `python` when that is a path, else `accelerate` on PATH. */
@@ -50,7 +93,8 @@ export interface SdxlConfig {
 }
 
 export const CONFIG_TOP_LEVEL_KEYS = ['$schema', 'script', 'name', 'launch', 'args'] as const;
-export const LAUNCH_KEYS = ['python', 'accelerate', 'scriptPath', 'accelerateArgs', 'env', 'cwd'] as const;
+export const LAUNCH_KEYS = ['python', 'accelerate', 'scriptPath', 'accelerateArgs', 'env', 'cwd', 'profile', 'slurm'] as const;
+export const SLURM_KEYS = ['partition', 'account', 'qos', 'nodes', 'gpusPerNode', 'cpusPerTask', 'memory', 'time', 'mainProcessPort', 'setup', 'sbatchArgs'] as const;
 
 /** A problem found while reading the file, before any semantic check. Offsets are UTF-16 code units. */
 export interface ParseProblem {

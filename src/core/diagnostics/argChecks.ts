@@ -1,6 +1,6 @@
 // Argument-level checks from the scripts' argparse tables: the CLI has no JSON-schema validator, so these stand in for
 // it (types, choices, required, ranges) and add what a schema cannot say (which script a stray key belongs to).
-import { CONFIG_TOP_LEVEL_KEYS, LAUNCH_KEYS, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config/config';
+import { CONFIG_TOP_LEVEL_KEYS, isLaunchProfile, LAUNCH_KEYS, LAUNCH_PROFILES, pathToPointer, type ParsedConfig, type SdxlConfig } from '../config/config';
 import { SCRIPTS, SCRIPT_KINDS, type ArgSpec, type ScriptKind } from '../scripts/scriptTables';
 import { SCRIPT_PROFILES } from '../scripts/profiles';
 import { describeValue } from '../launch/launchPlan';
@@ -146,8 +146,10 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
     const ptr = pathToPointer(['launch', key]);
     if ((LAUNCH_KEYS as readonly string[]).includes(key)) {
       const v = launch[key];
-      if (key === 'accelerateArgs' || key === 'env') {
+      if (key === 'accelerateArgs' || key === 'env' || key === 'slurm') {
         if (!isObject(v)) sink.add('error', 'type', ptr, `"launch.${key}" must be an object, not ${describeValue(v)}.`);
+      } else if (key === 'profile') {
+        if (!isLaunchProfile(v)) sink.add('error', 'enum', ptr, `"launch.profile" must be one of ${LAUNCH_PROFILES.map((p) => `"${p}"`).join(', ')}, not ${describeValue(v)}.`);
       } else if (typeof v !== 'string') {
         sink.add('error', 'type', ptr, `"launch.${key}" must be a string (a path), not ${describeValue(v)}.`);
       } else if (v.trim() === '') {

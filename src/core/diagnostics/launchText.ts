@@ -69,7 +69,7 @@ export function checkLaunchText(parsed: ParsedConfig, sink: DiagnosticSink): voi
   }
   if (!isObject(raw.launch)) return;
   const launch = raw.launch;
-  for (const k of LAUNCH_KEYS) if (k !== 'env' && k !== 'accelerateArgs') value(['launch', k], launch[k], `"launch.${k}"`);
+  for (const k of LAUNCH_KEYS) if (k !== 'env' && k !== 'accelerateArgs' && k !== 'slurm') value(['launch', k], launch[k], `"launch.${k}"`);
   if (isObject(launch.accelerateArgs)) {
     const acc = launch.accelerateArgs;
     for (const [k, v] of Object.entries(acc)) {

@@ -2,7 +2,7 @@
 // Pure: no file system access, so it can be shown (and tested) before anything runs.
 import * as nodePath from 'node:path';
 import { homedir } from 'node:os';
-import type { AccelerateOptions, SdxlConfig } from '../config/config';
+import { isLaunchProfile, LAUNCH_PROFILES, SLURM_KEYS, type AccelerateOptions, type LaunchProfile, type SdxlConfig, type SlurmSettings } from '../config/config';
 import { SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
 export interface LaunchPlan {
@@ -12,6 +12,19 @@ export interface LaunchPlan {
   env: Record<string, string>;
   cwd: string;
   script: ScriptKind;
+  /** The launch profile it was built for; absent means `local`. */
+  profile?: LaunchProfile;
+  /**
+   * Profile `slurm`: the job to submit. argv is then what each node runs (`accelerate launch … script.py …`, before the
+   * distributed flags sbatchScript.ts adds from Slurm's environment), and nothing of it runs on this machine.
+   */
+  slurm?: SlurmJob;
+}
+
+/** `launch.slurm` checked, with its defaults filled in: what sbatchScript.ts writes. */
+export interface SlurmJob extends SlurmSettings {
+  nodes: number;
+  gpusPerNode: number;
 }
 
 /** A config value that cannot become a program argument or environment entry; the message names its key. */
@@ -40,6 +53,8 @@ function text(where: string, s: string): string {
 }
 
 export interface LaunchPlanOptions {
+  /** Overrides `launch.profile` (the CLI's `--profile`). */
+  profile?: LaunchProfile;
   /** Platform whose path rules and executable names apply. Default: process.platform. */
   platform?: NodeJS.Platform;
   /** Home folder for a leading `~` in paths. Default: os.homedir(). */
@@ -172,6 +187,61 @@ function resolveExecutable(p: string, base: string, path: typeof nodePath.posix,
   return hasSeparator(expanded, path) ? path.resolve(base, expanded) : expanded;
 }
 
+function positiveInt(where: string, v: unknown, min: number): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new LaunchPlanError(`${where} must be an integer >= ${min}, not ${describeValue(v)}`);
+  return v;
+}
+
+/** One line of a job script: no line break, or it would become a line of its own (an `#SBATCH` option, a command). */
+function oneLine(where: string, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new LaunchPlanError(`${where} must be a string, not ${describeValue(v)}`);
+  if (/[\r\n\u0000]/.test(v)) throw new LaunchPlanError(`${where} must be one line: it holds a line break or NUL character`);
+  return v;
+}
+
+function lines(where: string, v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new LaunchPlanError(`${where} must be an array of strings, not ${describeValue(v)}`);
+  return v.map((x, i) => oneLine(`${where}[${i}]`, x)!);
+}
+
+/** `launch.slurm` checked (LaunchPlanError naming the key), defaults filled: 1 node, 1 GPU per node. */
+export function slurmJobOf(raw: unknown): SlurmJob {
+  if (raw !== undefined && raw !== null && !isObject(raw)) throw new LaunchPlanError(`launch.slurm must be an object of sbatch settings, not ${describeValue(raw)}`);
+  const s: Record<string, unknown> = isObject(raw) ? raw : {};
+  const job: SlurmJob = {
+    nodes: positiveInt('launch.slurm.nodes', s.nodes, 1) ?? 1,
+    gpusPerNode: positiveInt('launch.slurm.gpusPerNode', s.gpusPerNode, 0) ?? 1,
+  };
+  for (const key of ['partition', 'account', 'qos', 'memory', 'time'] as const) {
+    const v = oneLine(`launch.slurm.${key}`, s[key]);
+    if (v !== undefined && v !== '') job[key] = v;
+  }
+  const cpus = positiveInt('launch.slurm.cpusPerTask', s.cpusPerTask, 1);
+  if (cpus !== undefined) job.cpusPerTask = cpus;
+  const port = positiveInt('launch.slurm.mainProcessPort', s.mainProcessPort, 1);
+  if (port !== undefined) {
+    if (port > 65535) throw new LaunchPlanError(`launch.slurm.mainProcessPort must be a port (1…65535), not ${port}`);
+    job.mainProcessPort = port;
+  }
+  const setup = lines('launch.slurm.setup', s.setup);
+  if (setup?.length) job.setup = setup;
+  const extra = lines('launch.slurm.sbatchArgs', s.sbatchArgs);
+  if (extra?.length) job.sbatchArgs = extra;
+  const unknown = Object.keys(s).filter((k) => !(SLURM_KEYS as readonly string[]).includes(k));
+  if (unknown.length) throw new LaunchPlanError(`launch.slurm has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${SLURM_KEYS.join(', ')})`);
+  return job;
+}
+
+/** The profile to build for: the option, else `launch.profile`, else `local`. */
+export function profileOf(config: SdxlConfig, opts: LaunchPlanOptions = {}): LaunchProfile {
+  const p: unknown = opts.profile ?? config.launch?.profile ?? 'local';
+  if (!isLaunchProfile(p)) throw new LaunchPlanError(`launch.profile must be one of ${LAUNCH_PROFILES.join(', ')}, not ${describeValue(p)}`);
+  return p;
+}
+
 /**
  * Build the process to start for a config stored at `configPath`. Throws LaunchPlanError, naming the key, for a value
  * that cannot be passed as the config says (validateConfig reports each as an error diagnostic first).
@@ -213,6 +283,10 @@ export function buildLaunchPlan(config: SdxlConfig, configPath: string, opts: La
     if (typeof value === 'string' && value !== '') env[name] = value;
   }
 
+  const profile = profileOf(config, opts);
   const argv = [accelerate, 'launch', ...accelerateArgv(accelerateOptions(launch.accelerateArgs)), scriptPath, ...scriptArgv(config.script, config.args ?? {})];
-  return { argv, env, cwd, script: config.script };
+  const plan: LaunchPlan = { argv, env, cwd, script: config.script };
+  if (profile !== 'local') plan.profile = profile;
+  if (profile === 'slurm') plan.slurm = slurmJobOf(launch.slurm);
+  return plan;
 }

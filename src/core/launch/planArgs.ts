@@ -52,6 +52,8 @@ function parseIndexList(text: string): number[] | undefined {
  * `CUDA_VISIBLE_DEVICES=""` means CPU only: count 0. UUID-style device lists give a count only.
  */
 export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
+  // A Slurm job's GPUs are the cluster's: it holds none of this machine's.
+  if (plan.slurm) return { count: 0, indices: [] };
   const si = scriptIndex(plan.argv);
   const launcherEnd = si >= 0 ? si : plan.argv.length;
   const np = Number(flagValue(plan.argv, '--num_processes', 1, launcherEnd));

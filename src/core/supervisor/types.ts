@@ -4,7 +4,8 @@ import type { ScriptKind } from '../scripts/scriptTables';
 /** What to run: the plan built by launch/launchPlan.ts (one type, declared there). */
 import type { LaunchPlan } from '../launch/launchPlan';
 import type { GpuNeed } from '../launch/planArgs';
-export type { GpuNeed, LaunchPlan };
+import type { SlurmJobRecord } from './slurmTypes';
+export type { GpuNeed, LaunchPlan, SlurmJobRecord };
 
 export type RunStatus = 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
 export const FINAL_STATES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped'];
@@ -47,6 +48,8 @@ export interface RunRecord {
    * created. A record from elsewhere (a cloned repository) has none, or one that does not verify.
    */
   launchMac?: string;
+  /** The sbatch job this run is (plan.slurm set): no local process; Slurm's answers settle the state (slurmTypes.ts). */
+  slurm?: SlurmJobRecord;
 }
 
 /** The content of `<records>/<id>/exit.json`, written by the wrapper when the training process ends. */
