@@ -94,7 +94,19 @@ export interface SdxlConfig {
 
 export const CONFIG_TOP_LEVEL_KEYS = ['$schema', 'script', 'name', 'launch', 'args'] as const;
 export const LAUNCH_KEYS = ['python', 'accelerate', 'scriptPath', 'accelerateArgs', 'env', 'cwd', 'profile', 'slurm'] as const;
-export const SLURM_KEYS = ['partition', 'account', 'qos', 'nodes', 'gpusPerNode', 'cpusPerTask', 'memory', 'time', 'mainProcessPort', 'setup', 'sbatchArgs'] as const;
+export const SLURM_KEYS = [
+  'partition',
+  'account',
+  'qos',
+  'nodes',
+  'gpusPerNode',
+  'cpusPerTask',
+  'memory',
+  'time',
+  'mainProcessPort',
+  'setup',
+  'sbatchArgs',
+] as const;
 
 /** A problem found while reading the file, before any semantic check. Offsets are UTF-16 code units. */
 export interface ParseProblem {

@@ -149,7 +149,8 @@ export function checkDocumentShape(parsed: ParsedConfig, sink: DiagnosticSink): 
       if (key === 'accelerateArgs' || key === 'env' || key === 'slurm') {
         if (!isObject(v)) sink.add('error', 'type', ptr, `"launch.${key}" must be an object, not ${describeValue(v)}.`);
       } else if (key === 'profile') {
-        if (!isLaunchProfile(v)) sink.add('error', 'enum', ptr, `"launch.profile" must be one of ${LAUNCH_PROFILES.map((p) => `"${p}"`).join(', ')}, not ${describeValue(v)}.`);
+        if (!isLaunchProfile(v))
+          sink.add('error', 'enum', ptr, `"launch.profile" must be one of ${LAUNCH_PROFILES.map((p) => `"${p}"`).join(', ')}, not ${describeValue(v)}.`);
       } else if (typeof v !== 'string') {
         sink.add('error', 'type', ptr, `"launch.${key}" must be a string (a path), not ${describeValue(v)}.`);
       } else if (v.trim() === '') {

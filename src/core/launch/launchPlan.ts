@@ -2,7 +2,15 @@
 // Pure: no file system access, so it can be shown (and tested) before anything runs.
 import * as nodePath from 'node:path';
 import { homedir } from 'node:os';
-import { isLaunchProfile, LAUNCH_PROFILES, SLURM_KEYS, type AccelerateOptions, type LaunchProfile, type SdxlConfig, type SlurmSettings } from '../config/config';
+import {
+  isLaunchProfile,
+  LAUNCH_PROFILES,
+  SLURM_KEYS,
+  type AccelerateOptions,
+  type LaunchProfile,
+  type SdxlConfig,
+  type SlurmSettings,
+} from '../config/config';
 import { SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 
 export interface LaunchPlan {
@@ -209,7 +217,8 @@ function lines(where: string, v: unknown): string[] | undefined {
 
 /** `launch.slurm` checked (LaunchPlanError naming the key), defaults filled: 1 node, 1 GPU per node. */
 export function slurmJobOf(raw: unknown): SlurmJob {
-  if (raw !== undefined && raw !== null && !isObject(raw)) throw new LaunchPlanError(`launch.slurm must be an object of sbatch settings, not ${describeValue(raw)}`);
+  if (raw !== undefined && raw !== null && !isObject(raw))
+    throw new LaunchPlanError(`launch.slurm must be an object of sbatch settings, not ${describeValue(raw)}`);
   const s: Record<string, unknown> = isObject(raw) ? raw : {};
   const job: SlurmJob = {
     nodes: positiveInt('launch.slurm.nodes', s.nodes, 1) ?? 1,
@@ -231,7 +240,8 @@ export function slurmJobOf(raw: unknown): SlurmJob {
   const extra = lines('launch.slurm.sbatchArgs', s.sbatchArgs);
   if (extra?.length) job.sbatchArgs = extra;
   const unknown = Object.keys(s).filter((k) => !(SLURM_KEYS as readonly string[]).includes(k));
-  if (unknown.length) throw new LaunchPlanError(`launch.slurm has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${SLURM_KEYS.join(', ')})`);
+  if (unknown.length)
+    throw new LaunchPlanError(`launch.slurm has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${SLURM_KEYS.join(', ')})`);
   return job;
 }
 

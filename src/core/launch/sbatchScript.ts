@@ -46,7 +46,10 @@ export function distributedWords(job: SlurmJob): string[] {
 export function sbatchScript(plan: LaunchPlan, opts: SbatchOptions): string {
   const job = plan.slurm;
   if (!job) throw new Error('sbatchScript: the plan has no Slurm job (launch profile "slurm")');
-  const out: string[] = ['#!/bin/bash', '# Written by SDXL Trainer for VS Code (profile "slurm"); submitted with `sbatch --parsable` from the run\'s record folder.'];
+  const out: string[] = [
+    '#!/bin/bash',
+    '# Written by SDXL Trainer for VS Code (profile "slurm"); submitted with `sbatch --parsable` from the run\'s record folder.',
+  ];
   const opt = (name: string, value: string | number | undefined) => {
     if (value !== undefined) out.push(`#SBATCH --${name}=${value}`);
   };
