@@ -31,6 +31,7 @@ import type { GenerationsController } from './generate/generationsController';
 import { generateCommands } from './generate/generateCommands';
 import { runSampleDefaults } from './generate/runSampleDefaults';
 import type { CompareHost } from './generate/comparePanel';
+import { slurmCommands } from './runs/slurmCommands';
 
 /** A command's handler: VS Code passes whatever the caller gave (a tree node, a URI, a run id, nothing). */
 export type CommandHandler = (...args: never[]) => unknown;
@@ -122,6 +123,7 @@ export function createCommands(t: CommandTargets): Record<string, CommandHandler
     ...generateCommands({ runs: t.runs, generations: t.generations, defaults: runSampleDefaults, reveal: (id) => t.reveal(id, { expand: true }) }),
     // A job id (the end of Generate Samples, a sample job's row), else a pick of the workspace's jobs.
     'sdxl.compareSamples': (arg?: unknown) => t.compare.show(arg),
+    ...slurmCommands(t.runs),
   };
 }
 

@@ -40,10 +40,13 @@ export const ui = {
   progress: [] as Array<{ message?: string }>,
   /** Set by withProgress: cancels the notification's task. */
   cancel: undefined as undefined | (() => void),
+  /** What was written to the clipboard, and the status bar messages. */
+  clipboard: [] as string[],
+  statusBar: [] as string[],
 };
 
 export function resetUi(folder: string): void {
-  Object.assign(ui, { trusted: true, folder, script: [], asked: [], messages: [], executed: [], progress: [], cancel: undefined });
+  Object.assign(ui, { trusted: true, folder, script: [], asked: [], messages: [], executed: [], progress: [], cancel: undefined, clipboard: [], statusBar: [] });
   ui.answer = () => undefined;
   ui.quickPick = (items) => items[0];
 }
@@ -179,6 +182,15 @@ export const fakeVscode = {
       const cancel = new EventEmitter<void>();
       ui.cancel = () => cancel.fire();
       return task({ report: (r: { message?: string }) => ui.progress.push(r) }, { onCancellationRequested: cancel.event });
+    },
+    setStatusBarMessage: (text: string) => {
+      ui.statusBar.push(text);
+      return { dispose: () => undefined };
+    },
+  },
+  env: {
+    clipboard: {
+      writeText: async (text: string) => void ui.clipboard.push(text),
     },
   },
   commands: {

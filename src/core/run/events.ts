@@ -182,7 +182,20 @@ export type RunEvent = Base &
     | { type: 'exit'; code: number | null; signal: string | null; endedAt?: number }
     /** The user's name, note and tags of the run (its record folder's labels.json), each time that file changes. */
     | { type: 'labels'; name?: string; note?: string; tags: string[] }
+    /** The Slurm job a `slurm`-profile run is (run.json's `slurm`, supervisor/slurmTypes.ts), each time what Slurm said changes. */
+    | { type: 'slurm'; job: SlurmJobView }
   );
+
+/** What the views show of a run's Slurm job: run.json's `slurm` with the partition of its plan; `checkedAt` in wall ms. */
+export interface SlurmJobView {
+  jobId: string;
+  cluster?: string;
+  state: string;
+  reason?: string;
+  nodes?: string;
+  partition?: string;
+  checkedAt?: number;
+}
 
 export type RunEventType = RunEvent['type'];
 export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;

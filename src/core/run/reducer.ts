@@ -74,8 +74,8 @@ function failNow(s: RunState): RunState {
 
 export function reduce(state: RunState, event: RunEvent): RunState {
   let s: RunState = event.at !== undefined ? patchState(state, { lastEventAt: event.at }) : state;
-  // Console output means the run has started, whatever the event.
-  if (s.state === 'queued' && event.type !== 'runInfo' && event.type !== 'stopRequested' && event.type !== 'checkpointScan') {
+  // Console output means the run has started, whatever the event. Slurm's answer does not: a pending job is not running.
+  if (s.state === 'queued' && event.type !== 'runInfo' && event.type !== 'stopRequested' && event.type !== 'checkpointScan' && event.type !== 'slurm') {
     s = patchState(s, { state: 'starting' });
   }
   switch (event.type) {
@@ -268,6 +268,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return patchState(s, {
         labels: { ...(event.name !== undefined ? { name: event.name } : {}), ...(event.note !== undefined ? { note: event.note } : {}), tags: event.tags },
       });
+    case 'slurm':
+      return patchState(s, { slurm: { ...event.job } });
   }
 }
 

@@ -1,6 +1,6 @@
 // RunState: everything every view shows about one run, built only by `reduce` (reducer.ts) from RunEvents.
 import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
-import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
+import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, SlurmJobView, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
 import { EMPTY_TIMING, type StepTiming } from './stepTimes';
 
@@ -99,6 +99,8 @@ export interface RunState {
   labels: { name?: string; note?: string; tags: readonly string[] } | null;
   /** When each step was reached, the pauses, start and end (stepTimes.ts): speed and ETA come from these. */
   timing: StepTiming;
+  /** The Slurm job of a `slurm`-profile run (a `slurm` event from run.json); null for a local run. */
+  slurm: SlurmJobView | null;
 }
 
 export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
@@ -148,6 +150,7 @@ export function initialRunState(): RunState {
     lastEventAt: null,
     labels: null,
     timing: EMPTY_TIMING,
+    slurm: null,
   };
 }
 
@@ -201,6 +204,7 @@ export function copyState(s: RunState): RunState {
     lastEventAt: s.lastEventAt,
     labels: s.labels,
     timing: s.timing,
+    slurm: s.slurm,
   };
   return c;
 }

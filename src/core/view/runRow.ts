@@ -9,7 +9,9 @@ export function runRowKey(s: RunState, unit: SpeedUnit = 'auto'): string {
   const checkpoints = s.checkpoints.map((c) => `${c.step}:${c.complete ? 'complete' : c.saving ? 'saving' : 'incomplete'}:${c.sizeBytes ?? ''}`);
   // The labels too: a rename, note or tag shows in the row's label and tooltip.
   const labels = s.labels ? JSON.stringify(s.labels) : '';
-  return `${describeRun(s, unit)}|${checkpoints.join()}|${labels}`;
+  // A Slurm run's job: its state, reason, nodes and when Slurm last answered show in the row and tooltip.
+  const slurm = s.slurm ? JSON.stringify(s.slurm) : '';
+  return `${describeRun(s, unit)}|${checkpoints.join()}|${labels}|${slurm}`;
 }
 
 /** The row's description: the run's progress or outcome, marked where its record is unreadable or from elsewhere. */

@@ -60,7 +60,9 @@ export function runCommands(
       if (run) {
         reveal(run.id);
         const queued = run.entry.record.state === 'queued';
-        void vscode.window.setStatusBarMessage(`SDXL: run ${runs.displayName(run.id)} ${queued ? 'queued (waiting for a GPU)' : 'started'}`, 5000);
+        const job = run.entry.record.slurm?.jobId;
+        const what = job ? `submitted to Slurm as job ${job}` : queued ? 'queued (waiting for a GPU)' : 'started';
+        void vscode.window.setStatusBarMessage(`SDXL: run ${runs.displayName(run.id)} ${what}`, 5000);
       }
     },
     'sdxl.stopRun': async (arg?: unknown) => {

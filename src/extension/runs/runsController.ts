@@ -364,7 +364,8 @@ export class RunsController implements vscode.Disposable {
           meta.outputDir = next.dir;
         }
       }
-      const live = (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
+      // A Slurm run waits in Slurm's queue, not behind this machine's runs: the Supervisor submits it now.
+      const live = plan.slurm ? [] : (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
       const entry = continues
         ? await sup.resume(continues.id, () => continues.checkpoint, meta, plan)
         : live.length > 0

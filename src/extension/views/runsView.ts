@@ -25,6 +25,7 @@ import { isSpeedUnit } from '../../shared/speed';
 import { onDidChangeSettings, setting } from '../settings';
 import type { GenerationFeed } from '../generate/generationFeed';
 import { sampleJobItem } from './sampleRows';
+import { isSlurmPending, slurmJobOfRun, slurmRowDescription, slurmTooltipLines } from '../../core/view/slurmView';
 
 /** The `sdxl.speedUnit` setting, checked. */
 const speedUnit = () => {
@@ -314,6 +315,13 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
   const [icon, color] = STATE_ICONS[s.state] ?? ['sync~spin'];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = isEnded(s) ? 'sdxlRun.ended' : s.state === 'queued' ? 'sdxlRun.queued' : 'sdxlRun.live';
+  // A Slurm job: its state the Slurm way, and `.slurm` on the context value for Copy Slurm Job ID.
+  const slurm = run.entry.unreadable ? undefined : slurmJobOfRun(run.entry.record, s);
+  if (slurm) {
+    item.description = slurmRowDescription(slurm, s, unit);
+    if (!isEnded(s) && isSlurmPending(slurm)) item.iconPath = new vscode.ThemeIcon('watch');
+    item.contextValue += '.slurm';
+  }
   // Names, messages and paths come from configs and the training's output: added as text, never as Markdown.
   const tip = new vscode.MarkdownString();
   tip
@@ -326,6 +334,7 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
     tip
       .appendMarkdown('\n\n')
       .appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  if (slurm) for (const line of slurmTooltipLines(slurm)) tip.appendMarkdown('\n\n').appendText(line);
   const time = timeLine(s, unit);
   if (time) tip.appendMarkdown('\n\n').appendText(time);
   if (run.entry.foreign)

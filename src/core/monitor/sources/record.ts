@@ -8,6 +8,7 @@ import { outcomeWithoutExit } from '../../supervisor/unknownExit';
 import type { RunRecord } from '../../supervisor/types';
 import { labelsPath, readLabels } from '../../supervisor/runLabels';
 import type { EndInfo, RunSource, SourceContext } from './types';
+import type { SlurmJobView } from '../../run/events';
 
 const LIVENESS_EVERY = 10; // passes between checks for a run whose wrapper died without exit.json
 
@@ -26,6 +27,8 @@ export class RecordSource implements RunSource {
   readonly name = 'record';
   /** labels.json's mtime and size when last read ('' = absent): read again only when they change. */
   private labelsSeen: string | undefined;
+  /** The Slurm job last emitted (JSON), so an unchanged run.json emits nothing; undefined for a local run. */
+  private slurmSeen: string | undefined;
 
   async poll(ctx: SourceContext): Promise<void> {
     if (!ctx.facts.launch) await this.readLaunch(ctx);
@@ -46,6 +49,7 @@ export class RecordSource implements RunSource {
       if (r.error) ctx.warn('run.json', `${r.error}; launch facts unknown`);
       return;
     }
+    this.readSlurm(ctx, r.value);
     const launch = launchFactsOf(r.value, ctx.recordDir);
     // A queued run's start is not known yet (readEnd picks it up): until then no event file is taken for it.
     // A record that says nothing of its start (written by hand, or by an old version) takes every file by time.
@@ -80,15 +84,31 @@ export class RecordSource implements RunSource {
     ctx.emit({ type: 'labels', ...(l.name !== undefined ? { name: l.name } : {}), ...(l.note !== undefined ? { note: l.note } : {}), tags: l.tags });
   }
 
+  /** run.json's Slurm job, as a `slurm` event whenever Slurm's answer in it changed. */
+  private readSlurm(ctx: SourceContext, run: Record<string, unknown>): void {
+    const job = slurmJobViewOf(run);
+    if (!job) return;
+    const seen = JSON.stringify(job);
+    if (seen === this.slurmSeen && ctx.state.slurm !== null) return;
+    this.slurmSeen = seen;
+    ctx.emit({ type: 'slurm', job });
+  }
+
   private async readEnd(ctx: SourceContext): Promise<EndInfo | undefined> {
     const exit = await readRecordFile(ctx.files.exit);
     if (exit.value) {
+      // A Slurm run's last word (COMPLETED, its nodes) may be written with or after the exit: read once more.
+      if (this.slurmSeen !== undefined) {
+        const run = await readRecordFile(ctx.files.run);
+        if (run.value) this.readSlurm(ctx, run.value);
+      }
       const v = exit.value;
       return { code: num(v.exitCode), signal: typeof v.signal === 'string' ? v.signal : null, stopRequested: v.stopRequested === true, ...endedAt(v.endedAt) };
     }
     if (exit.error) ctx.warn('exit.json', exit.error);
     const run = await readRecordFile(ctx.files.run);
     if (!run.value) return run.error ? this.unreadableEnd(ctx, run.error) : undefined;
+    this.readSlurm(ctx, run.value);
     const rec = launchFactsOf(run.value, ctx.recordDir);
     const launch = ctx.facts.launch;
     if (launch && launch.pgid === undefined && rec.pgid !== undefined) launch.pgid = rec.pgid;
@@ -151,4 +171,35 @@ async function consoleMtime(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+
+/**
+ * run.json's `slurm` field (RunRecord.slurm) with the partition of its plan, as the views show it; undefined for a
+ * local run, or a field without a job id and state (a hand-edited record), whose other words are then not trusted.
+ */
+export function slurmJobViewOf(run: Record<string, unknown>): SlurmJobView | undefined {
+  const raw = run.slurm;
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  const jobId = text(r.jobId);
+  const state = text(r.state);
+  if (!jobId || !state) return undefined;
+  const plan = run.plan && typeof run.plan === 'object' ? (run.plan as Record<string, unknown>) : {};
+  const job = plan.slurm && typeof plan.slurm === 'object' ? (plan.slurm as Record<string, unknown>) : {};
+  const checked = typeof r.checkedAt === 'string' ? Date.parse(r.checkedAt) : NaN;
+  const cluster = text(r.cluster);
+  const reason = text(r.reason);
+  const nodes = text(r.nodes);
+  const partition = text(job.partition);
+  return {
+    jobId,
+    ...(cluster ? { cluster } : {}),
+    state,
+    ...(reason && reason !== 'None' ? { reason } : {}),
+    ...(nodes ? { nodes } : {}),
+    ...(partition ? { partition } : {}),
+    ...(Number.isFinite(checked) ? { checkedAt: checked } : {}),
+  };
 }
