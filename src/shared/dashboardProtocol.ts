@@ -90,6 +90,21 @@ export interface RunStatusView {
   checkpointPause?: PauseView;
   /** Optimizer steps per epoch (from the banner, core/run/state.ts stepsPerEpoch): the loss chart's epoch averages. */
   stepsPerEpoch?: number;
+  /** A Slurm run's job while it is pending or running (core/view/slurmView.ts); absent for a local run and once ended. */
+  slurm?: SlurmStatusView;
+}
+
+/** The header's Slurm line: `42 · pending (Resources)`, `42 · running on node01`. */
+export interface SlurmStatusView {
+  jobId: string;
+  /** Slurm's state word as squeue says it (PENDING, RUNNING, …). */
+  state: string;
+  /** The state the Slurm way, with the pending reason or the nodes (slurmStateText). */
+  text: string;
+  /** Slurm holds the job back: no node runs it yet, so the run is not training. */
+  pending: boolean;
+  reason?: string;
+  nodes?: string;
 }
 
 export interface PauseView {
@@ -339,6 +354,7 @@ const statusFields = {
   'validationPause?': shape({ count: int, seconds: nonNeg }),
   'checkpointPause?': shape({ count: int, seconds: nonNeg }),
   'stepsPerEpoch?': int,
+  'slurm?': shape({ jobId: nonEmptyStr, state: str, text: str, pending: bool, 'reason?': str, 'nodes?': str }),
 };
 const status = shape({ outcome: oneOf(OUTCOMES), ...statusFields });
 const epochOrTest: Check = (v, w) => (v === 'test' ? undefined : int(v, w));

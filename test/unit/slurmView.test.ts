@@ -12,6 +12,8 @@ import { slurmJobViewOf } from '../../src/core/monitor/sources/record';
 import { reduceAll } from '../../src/core/run/reducer';
 import { copyState, initialRunState, type RunState } from '../../src/core/run/state';
 import { runRowKey } from '../../src/core/view/runRow';
+import { RunDeltaTracker, statusView } from '../../src/core/view/dashboardModel';
+import { checkHostMessage } from '../../src/shared/dashboardProtocol';
 import { slurmJobOfRun, slurmRowDescription, slurmStateText, slurmTooltipLines } from '../../src/core/view/slurmView';
 import type { SlurmJobRecord } from '../../src/core/supervisor/slurmTypes';
 import type * as RunsViewModule from '../../src/extension/views/runsView';
@@ -230,4 +232,22 @@ test('Copy Slurm Job ID copies the job id of a Slurm run; a local run gets a war
   // From the palette: only Slurm runs are offered, so the one is taken without asking.
   assert.equal(await copy(), true);
   assert.deepEqual(ui.clipboard, ['42', '42']);
+});
+
+test('dashboard: the status carries the Slurm job while pending or running, passes the message check, and drops it once ended', () => {
+  const pending = reduceAll([{ type: 'slurm', job: { jobId: '42', state: 'PENDING', reason: 'Resources' } }]);
+  assert.deepEqual(statusView(pending).slurm, { jobId: '42', state: 'PENDING', text: 'pending (Resources)', pending: true, reason: 'Resources' });
+  const running = reduceAll([{ type: 'slurm', job: { jobId: '42', state: 'RUNNING', nodes: 'node01' } }], pending);
+  assert.deepEqual(statusView(running).slurm, { jobId: '42', state: 'RUNNING', text: 'running on node01', pending: false, nodes: 'node01' });
+  const tracker = new RunDeltaTracker();
+  const meta = { id: 'r', label: 'r', simulated: false, imageUri: () => undefined };
+  const full = tracker.full(pending, meta);
+  assert.equal(checkHostMessage({ type: 'runData', run: full }), undefined);
+  const d = tracker.delta(running, meta);
+  assert.equal(d?.status?.slurm?.text, 'running on node01');
+  assert.equal(checkHostMessage(d), undefined);
+  assert.match(checkHostMessage({ ...d, status: { outcome: 'running', slurm: { jobId: '', state: 'X', text: 'x', pending: false } } }) ?? '', /slurm\.jobId/);
+  const ended = reduceAll([{ type: 'exit', code: 0, signal: null }], running);
+  assert.equal(statusView(ended).slurm, undefined);
+  assert.equal(statusView(initialRunState()).slurm, undefined);
 });

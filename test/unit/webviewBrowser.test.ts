@@ -611,3 +611,26 @@ test('screenshots in light and high-contrast themes and of the gallery', { skip 
 function nextFrames(page: import('playwright-core').Page): Promise<void> {
   return page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
+
+test('a Slurm run: the header says the job is pending with its reason, then running on its node; a local run has no Slurm line', { skip }, async () => {
+  const slurm = { jobId: '42', state: 'PENDING', text: 'pending (Resources)', pending: true, reason: 'Resources' };
+  await send({ type: 'init', runs: [run('s', 'on-slurm', { status: { outcome: 'running', slurm } })] });
+  await page.locator('dd[data-field="slurm"]', { hasText: '42 · pending (Resources)' }).waitFor();
+  await page.locator('dd[data-field="state"]', { hasText: 'pending in Slurm' }).waitFor();
+  await send({
+    type: 'delta',
+    runId: 's',
+    status: {
+      outcome: 'running',
+      phase: 'training',
+      step: 3,
+      totalSteps: 10,
+      slurm: { jobId: '42', state: 'RUNNING', text: 'running on node01', pending: false, nodes: 'node01' },
+    },
+  });
+  await page.locator('dd[data-field="slurm"]', { hasText: '42 · running on node01' }).waitFor();
+  await page.locator('dd[data-field="state"]', { hasText: 'running (training)' }).waitFor();
+  await send({ type: 'delta', runId: 's', status: { outcome: 'succeeded', step: 10, totalSteps: 10 } });
+  await page.locator('dd[data-field="state"]', { hasText: 'succeeded' }).waitFor();
+  assert.equal(await page.locator('dd[data-field="slurm"]').count(), 0);
+});

@@ -196,11 +196,13 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined, opts: St
   const took = s.startedAt !== undefined && end !== undefined && end >= s.startedAt ? formatDuration((end - s.startedAt) / 1000) : '–';
   const eta = !running ? '–' : s.etaSeconds !== undefined ? `${formatDuration(s.etaSeconds)}${s.etaPartial ? ' + pauses not seen yet' : ''}` : waitingText(s);
   const pauses = [pauseText(s.validationPause, 'validation', 'validations'), pauseText(s.checkpointPause, 'save', 'saves')].filter(Boolean).join(' · ');
+  // A Slurm job still pending is not running yet: say so, with Slurm's reason on the job's own line.
+  const outcome = running && s.slurm?.pending ? 'pending in Slurm' : s.outcome;
   const items: Array<[field: string, label: string, value: string]> = [
     [
       'state',
       'State',
-      `${s.outcome}${s.phase && running ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`,
+      `${outcome}${s.phase && running ? ` (${s.phase})` : ''}${stalled ? ` — stalled, no step for ${formatDuration(s.stalledSeconds!)}` : ''}`,
     ],
     ['step', 'Step', stepText],
     ['epoch', 'Epoch', epochText],
@@ -212,6 +214,7 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined, opts: St
     ['eta', 'ETA', eta],
     ['pauses', 'Pauses', pauses || '–'],
   ];
+  if (s.slurm) items.splice(1, 0, ['slurm', 'Slurm job', `${s.slurm.jobId} · ${s.slurm.text}`]);
   if (opts.several) el.append(h('p', { class: 'status-of', 'data-field': 'numbers-of' }, `Numbers of: ${run.view.label}`));
   const dl = h('dl', { class: 'status-grid', 'aria-label': `Status of ${run.view.label}` });
   for (const [field, k, v] of items) {

@@ -24,6 +24,7 @@ import type {
   RunView,
 } from '../../shared/dashboardProtocol';
 import { STEP_TIME_SERIES } from '../../shared/dashboardProtocol';
+import { isSlurmPending, slurmStateText } from './slurmView';
 
 export interface RunMeta {
   id: string;
@@ -92,6 +93,18 @@ export function statusView(s: RunState): RunStatusView {
   if (t.pauses.checkpoint.count) v.checkpointPause = { count: t.pauses.checkpoint.count, seconds: t.pauses.checkpoint.totalSec };
   const spe = stepsPerEpoch(s.banner);
   if (spe) v.stepsPerEpoch = spe;
+  // The Slurm job while it waits or runs; once ended the outcome says it all (the Runs view's tooltip keeps the job).
+  if (s.slurm && outcome === 'running') {
+    const j = s.slurm;
+    v.slurm = {
+      jobId: j.jobId,
+      state: j.state,
+      text: slurmStateText(j),
+      pending: isSlurmPending(j),
+      ...(j.reason ? { reason: j.reason } : {}),
+      ...(j.nodes ? { nodes: j.nodes } : {}),
+    };
+  }
   return v;
 }
 
