@@ -10,6 +10,7 @@ import { reduce } from '../run/reducer';
 import { initialRunState, isEnded, type RunState } from '../run/state';
 import { recordFiles, type LaunchFacts } from '../supervisor/runRecord';
 import type { ProcessQuery } from '../supervisor/processTree';
+import type { SlurmClient } from '../supervisor/slurmTypes';
 import { passSources, type PassSources } from './sources/index';
 import { GpuSource } from './sources/gpu';
 import { RecordSource } from './sources/record';
@@ -46,6 +47,8 @@ export interface RunMonitorOptions {
   secrets?: readonly string[];
   /** See SourceOptions.summary (summarize reads a record through readOnce with it). */
   summary?: boolean;
+  /** See SourceOptions.slurm. */
+  slurm?: SlurmClient;
 }
 
 type Listener = (state: RunState, events: RunEvent[]) => void;

@@ -7,6 +7,8 @@ import { outputDirOf } from '../launch/planArgs';
 import { sameProcess, systemProcesses, type Liveness, type ProcessQuery } from './processTree';
 import { readExit, recordFiles, type RunEntry } from './runRecord';
 import { removeSecretsFile } from './secrets';
+import { isSlurmRun, reconcileSlurm } from './slurmRuns';
+import type { SlurmClient } from './slurmTypes';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 import { outcomeWithoutExit } from './unknownExit';
 import { errText } from '../util/errText';
@@ -46,6 +48,8 @@ export function finalState(exit: ExitInfo): RunStatus {
 /** A run holds resources (GPUs, its output_dir) while starting or running and some process of it lives. */
 export async function holdsResources(record: RunRecord, query: ProcessQuery = systemProcesses): Promise<boolean> {
   if (record.state !== 'starting' && record.state !== 'running') return false;
+  // A Slurm job has no local process: it holds its output_dir until Slurm says it ended (reconcile).
+  if (isSlurmRun(record)) return true;
   // Just launched: the wrapper has not written its pid yet (reconcile fails it if it never does).
   if (record.state === 'starting' && record.wrapperPid === undefined) return true;
   // A process that cannot be checked here may be the run's: it keeps its GPUs and folder until known.
@@ -60,11 +64,18 @@ export async function holdsResources(record: RunRecord, query: ProcessQuery = sy
  *   anywhere), the exit status is unknown → outcomeWithoutExit (succeeded only with the last step and final weights);
  * - 'starting' with no wrapper for longer than `startTimeoutMs`: the wrapper never came up → failed.
  * A process whose liveness is unknown here (no tool may run) leaves the record as it is. An unreadable record is
- * never rewritten.
+ * never rewritten. A Slurm run is settled by Slurm's answers instead (slurmRuns.ts; without `slurm` it is left as it is).
  */
-export async function reconcile(entry: RunEntry, startTimeoutMs = 60_000, now = Date.now(), query: ProcessQuery = systemProcesses): Promise<RunEntry> {
+export async function reconcile(
+  entry: RunEntry,
+  startTimeoutMs = 60_000,
+  now = Date.now(),
+  query: ProcessQuery = systemProcesses,
+  slurm?: SlurmClient,
+): Promise<RunEntry> {
   const { dir, record } = entry;
   if (entry.unreadable || (record.state !== 'starting' && record.state !== 'running')) return entry;
+  if (isSlurmRun(record)) return reconcileSlurm(entry, slurm, startTimeoutMs, now);
   const exit = entry.exit ?? readExit(dir);
   let patch: Partial<RunRecord> | undefined;
   if (exit) {

@@ -13,6 +13,7 @@ import { preflight } from './preflight';
 import { pidExists, systemProcesses, type ProcessQuery } from './processTree';
 import { ensureRecordsDir, listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
 import { removeSecretsFile } from './secrets';
+import { isSlurmRun } from './slurmRuns';
 import type { GpuNeed, RunRecord } from './types';
 import { errText } from '../util/errText';
 
@@ -63,7 +64,8 @@ export function planQueue(entries: readonly RunEntry[], totalGpus: number | unde
   const out: QueueDecision[] = [];
   const queued = entries.filter((e) => e.record.state === 'queued');
   if (totalGpus === undefined) {
-    if (live.length === 0 && queued[0]) out.push({ entry: queued[0] });
+    // A Slurm job holds no GPU of this machine: it does not make local runs wait (its output_dir still does).
+    if (!live.some((r) => !isSlurmRun(r)) && queued[0]) out.push({ entry: queued[0] });
     return out;
   }
   const busy = new Set<number>();

@@ -25,6 +25,9 @@ import { secretsOfConfig } from './configSecrets';
 import { removeSecretsFile, splitSecrets, writeSecretsFile, type Secrets } from './secrets';
 import type { LaunchPlan, RunRecord } from './types';
 import { errText } from '../util/errText';
+import { commandSlurmClient } from './slurmClient';
+import { isSlurmRun, submitSlurmRun } from './slurmRuns';
+import { runStatusOfSlurm, type SlurmClient } from './slurmTypes';
 
 export interface SupervisorOptions extends WrapperLauncher {
   /** `<workspace>/.sdxl/runs` (see workspaceRecordsDir). */
@@ -41,6 +44,13 @@ export interface SupervisorOptions extends WrapperLauncher {
   processes?: ProcessQuery;
   /** Tests only: runs between the output_dir check and the record's creation, inside the create lock. */
   beforeRecord?: () => Promise<void>;
+  /**
+   * How Slurm is asked for runs of the `slurm` profile (default: the commands on PATH, run only while `processes`
+   * may spawn, so an untrusted workspace starts no Slurm command either).
+   */
+  slurm?: SlurmClient;
+  /** How long stop() waits for Slurm to say a cancelled job ended (default 60 s: Slurm's KillWait is 30 s). */
+  slurmStopTimeoutMs?: number;
 }
 
 export interface RunMeta {
@@ -70,6 +80,7 @@ export class Supervisor {
   private readonly graceMs: number;
   private readonly startTimeoutMs: number;
   private readonly query: ProcessQuery;
+  readonly slurm: SlurmClient;
   private key: Buffer | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -79,6 +90,7 @@ export class Supervisor {
     this.graceMs = opts.graceMs ?? 10_000;
     this.startTimeoutMs = opts.startTimeoutMs ?? 20_000;
     this.query = opts.processes ?? systemProcesses;
+    this.slurm = opts.slurm ?? commandSlurmClient({ maySpawn: () => this.query.maySpawn() });
   }
 
   /** This machine's key (made on first use); throws MachineKeyError when it can be neither read nor made. */
@@ -98,7 +110,7 @@ export class Supervisor {
    */
   async list(problems?: string[]): Promise<RunEntry[]> {
     let key: Buffer | undefined;
-    const settled = await Promise.all(listRuns(this.recordsDir, problems).map((e) => reconcile(e, this.startTimeoutMs, undefined, this.query)));
+    const settled = await Promise.all(listRuns(this.recordsDir, problems).map((e) => reconcile(e, this.startTimeoutMs, undefined, this.query, this.slurm)));
     return settled.map((entry) => {
       if (entry.record.state !== 'queued' || entry.unreadable) return entry;
       try {
@@ -115,7 +127,7 @@ export class Supervisor {
     const dir = this.dirOf(id);
     const record = readRecord(dir);
     const exit = readExit(dir);
-    return reconcile(exit ? { dir, record, exit } : { dir, record }, this.startTimeoutMs, undefined, this.query);
+    return reconcile(exit ? { dir, record, exit } : { dir, record }, this.startTimeoutMs, undefined, this.query, this.slurm);
   }
 
   /** Runs that are starting or running now (processes alive, or not checkable here). */
@@ -179,11 +191,17 @@ export class Supervisor {
     // The check and the record under one lock: another window starting in the same output_dir waits, then sees ours.
     const { dir, secrets } = await withCreateLock(this.recordsDir, async () => {
       const live = (await this.live()).map((e) => e.record);
-      const problems = preflight(plan, live);
+      // A Slurm job's setup lines (module load, conda activate) may be what puts accelerate on its PATH.
+      const problems = preflight(plan, live).filter((p) => !(p.code === 'executable-missing' && plan.slurm?.setup?.length));
       if (problems.length) throw new PreflightError(problems);
       await this.opts.beforeRecord?.();
       return this.newRecord(plan, meta, 'starting');
     });
+    if (plan.slurm) {
+      // sbatch, not a wrapper: the record names the job (or says why sbatch refused it).
+      const record = await submitSlurmRun(dir, secrets, this.slurm);
+      return await this.get(record.id);
+    }
     const child = launchWrapper(this.launcher, dir, secrets);
     let spawnError: Error | undefined;
     let wrapperExited = false;
@@ -207,6 +225,8 @@ export class Supervisor {
 
   /** Adds a run to the queue (state queued) and starts whatever may start now. */
   async enqueue(plan: LaunchPlan, meta: RunMeta = {}): Promise<{ entry: RunEntry; pump: PumpResult }> {
+    // Slurm queues its jobs itself (PENDING, with a reason): such a run is submitted now.
+    if (plan.slurm) return { entry: await this.start(plan, meta), pump: { started: [], failed: [], foreign: [] } };
     const need = gpuNeedOf(plan);
     const settings = this.queueSettings();
     const impossible = impossibleNeed(need, settings.totalGpus);
@@ -249,6 +269,7 @@ export class Supervisor {
       entry = await this.get(id);
     }
     if (isFinal(entry.record.state)) return entry.record;
+    if (isSlurmRun(entry.record)) return this.stopSlurm(id);
     // A running record is checked before anything is written into its folder.
     if (entry.record.state === 'running') await this.assertSignallable(entry.record);
     writeJsonAtomic(recordFiles(dir).stop, { requestedAt: new Date().toISOString(), by: process.pid });
@@ -277,6 +298,35 @@ export class Supervisor {
     // The wrapper records the outcome once the training process has exited, then writes the final state and starts
     // the next queued run: Stop is over when the wrapper is gone too (exit.json alone came before it, seen in CI).
     await waitUntil(async () => !(await isWrapperAlive(record, this.query)), grace + 10_000);
+    return (await this.get(id)).record;
+  }
+
+  /**
+   * Stops a Slurm run: the stop request first (so its end reads "stopped"), then scancel, then waits (bounded) until
+   * Slurm says the job ended or forgot it. Throws SlurmError when scancel fails (the stop request stays: the job
+   * is settled as stopped whenever it ends).
+   */
+  private async stopSlurm(id: string): Promise<RunRecord> {
+    const dir = this.dirOf(id);
+    writeJsonAtomic(recordFiles(dir).stop, { requestedAt: new Date().toISOString(), by: process.pid });
+    // A run whose submit is still under way gets its job id shortly.
+    await waitUntil(() => readRecord(dir).slurm !== undefined || isFinal(readRecord(dir).state), this.startTimeoutMs);
+    const job = readRecord(dir).slurm;
+    if (job) {
+      await this.slurm.cancel(job.jobId);
+      await waitUntil(
+        async () => {
+          try {
+            const info = await this.slurm.query(job.jobId);
+            return !info || isFinal(runStatusOfSlurm(info.state));
+          } catch {
+            return false;
+          }
+        },
+        this.opts.slurmStopTimeoutMs ?? 60_000,
+        500,
+      );
+    }
     return (await this.get(id)).record;
   }
 

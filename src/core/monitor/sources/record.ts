@@ -7,6 +7,7 @@ import { systemProcesses } from '../../supervisor/processTree';
 import { outcomeWithoutExit } from '../../supervisor/unknownExit';
 import type { RunRecord } from '../../supervisor/types';
 import { labelsPath, readLabels } from '../../supervisor/runLabels';
+import { isSlurmRun, reconcileSlurm } from '../../supervisor/slurmRuns';
 import type { EndInfo, RunSource, SourceContext } from './types';
 import type { SlurmJobView } from '../../run/events';
 
@@ -127,6 +128,10 @@ export class RecordSource implements RunSource {
     }
     // A wrapper killed before it wrote exit.json leaves the record running forever: settle it as reconcile() does.
     const r = run.value;
+    // A Slurm job is asked on the first pass (a reattach sees its state at once) and every LIVENESS_EVERY passes.
+    if (!ctx.oneShot && (state === 'running' || state === 'starting') && isSlurmRun(r as unknown as RunRecord)) {
+      return ctx.passes % LIVENESS_EVERY === 1 ? this.askSlurm(ctx, r as unknown as RunRecord) : undefined;
+    }
     if (
       !ctx.oneShot &&
       (state === 'running' || state === 'starting') &&
@@ -136,6 +141,15 @@ export class RecordSource implements RunSource {
       return this.settleOrphan(ctx, r as unknown as RunRecord);
     }
     return undefined;
+  }
+
+  /** Settles the record from Slurm's answer (reconcileSlurm writes run.json / exit.json); the end once it has one. */
+  private async askSlurm(ctx: SourceContext, record: RunRecord): Promise<EndInfo | undefined> {
+    const { record: next, exit } = await reconcileSlurm({ dir: ctx.recordDir, record }, ctx.options.slurm, 60_000, ctx.now());
+    if (exit) return { code: exit.exitCode, signal: exit.signal, stopRequested: exit.stopRequested, ...endedAt(exit.endedAt) };
+    if (next.state !== 'succeeded' && next.state !== 'failed' && next.state !== 'stopped') return undefined;
+    if (next.note) ctx.warn('record-note', next.note);
+    return { code: next.state === 'succeeded' ? 0 : null, signal: null, stopRequested: next.state === 'stopped', ...endedAt(next.endedAt) };
   }
 
   private async settleOrphan(ctx: SourceContext, record: RunRecord): Promise<EndInfo | undefined> {

@@ -5,6 +5,7 @@ import type { RunEvent } from '../../run/events';
 import type { RunState } from '../../run/state';
 import type { LaunchFacts, recordFiles } from '../../supervisor/runRecord';
 import type { ProcessQuery } from '../../supervisor/processTree';
+import type { SlurmClient } from '../../supervisor/slurmTypes';
 
 /** How the run ended (exit.json, a final run.json, or settled after its wrapper died). */
 export interface EndInfo {
@@ -47,6 +48,8 @@ export interface SourceOptions {
    * and the tracker project names the script.
    */
   summary?: boolean;
+  /** How Slurm is asked about a run of the `slurm` profile (Supervisor.slurm); none: such a run is followed by its record only. */
+  slurm?: SlurmClient;
 }
 
 export interface SourceContext {

@@ -1,0 +1,167 @@
+// The Supervisor's Slurm runs against a scripted SlurmClient: submit, settle from Slurm's answers, stop, reattach.
+// The real cluster runs the same paths in test/slurm.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { RunMonitor } from '../../src/core/monitor/runMonitor';
+import { isEnded } from '../../src/core/run/state';
+import { planQueue } from '../../src/core/supervisor/queue';
+import { readExit, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
+import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
+import { Supervisor } from '../../src/core/supervisor/supervisor';
+import { SlurmError, type SlurmClient, type SlurmJobInfo } from '../../src/core/supervisor/slurmTypes';
+import type { LaunchPlan } from '../../src/core/supervisor/types';
+import { FAKE, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+
+const TOKEN = 'hf_abcdefghijklmnopqrstuvwxyz123456';
+
+/** A Slurm that answers what the test says; records what it was asked. */
+class FakeSlurm implements SlurmClient {
+  jobs = new Map<string, SlurmJobInfo | undefined>();
+  submits: { script: string; cwd: string; env: Record<string, string> }[] = [];
+  cancels: string[] = [];
+  submitError?: SlurmError;
+  queryError?: SlurmError;
+  private next = 100;
+  async submit(script: string, opts: { cwd: string; env: Record<string, string> }) {
+    if (this.submitError) throw this.submitError;
+    this.submits.push({ script, ...opts });
+    const jobId = String(this.next++);
+    this.jobs.set(jobId, { jobId, state: 'PENDING', reason: 'Resources' });
+    return { jobId };
+  }
+  async query(jobId: string) {
+    if (this.queryError) throw this.queryError;
+    return this.jobs.get(jobId);
+  }
+  async cancel(jobId: string) {
+    this.cancels.push(jobId);
+    this.jobs.set(jobId, { jobId, state: 'CANCELLED', exitCode: 0, signal: 15, endTime: '2026-11-29T18:00:05Z' });
+  }
+  set(jobId: string, info: Omit<SlurmJobInfo, 'jobId'>) {
+    this.jobs.set(jobId, { jobId, ...info });
+  }
+}
+
+function slurmPlan(ws: Workspace, env: Record<string, string> = {}): LaunchPlan {
+  return {
+    argv: ['python3', 'launch', FAKE, '--output_dir', join(ws.root, 'out')],
+    env: { SOME: 'value', ...env },
+    cwd: ws.root,
+    script: 'lora',
+    profile: 'slurm',
+    slurm: { nodes: 1, gpusPerNode: 0, partition: 'debug' },
+  };
+}
+
+async function supervisor(ws: Workspace, slurm: SlurmClient): Promise<Supervisor> {
+  return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, slurm, startTimeoutMs: 2000, slurmStopTimeoutMs: 2000 });
+}
+
+test('a slurm plan is submitted with sbatch: job.sbatch in the record, no token in it, the token in sbatch environment only', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const sup = await supervisor(ws, slurm);
+  const { record, dir } = await sup.start(slurmPlan(ws, { HF_TOKEN: TOKEN }));
+  assert.equal(record.state, 'starting');
+  assert.equal(record.slurm?.jobId, '100');
+  assert.equal(record.slurm?.state, 'PENDING');
+  assert.equal(record.slurm?.reason, 'Resources');
+  assert.equal(record.pid, undefined, 'no local process');
+  const script = join(dir, SBATCH_FILE);
+  assert.equal(record.slurm?.script, script);
+  const text = readFileSync(script, 'utf8');
+  assert.match(text, new RegExp(`#SBATCH --output=${recordFiles(dir).console.replace(/[.]/g, '\\.')}`));
+  assert.match(text, /export SOME=/);
+  assert.ok(!text.includes(TOKEN) && !text.includes('HF_TOKEN'), 'the job script holds no secret');
+  assert.ok(!readFileSync(recordFiles(dir).run, 'utf8').includes(TOKEN), 'run.json holds no secret');
+  assert.equal(slurm.submits[0]!.env.HF_TOKEN, TOKEN, 'sbatch gets the token in its environment');
+  assert.equal(slurm.submits[0]!.env.SOME, 'value');
+  assert.equal(slurm.submits[0]!.cwd, dir);
+});
+
+test('reconcile follows Slurm: PENDING → starting (reason), RUNNING → running (nodes, startedAt), FAILED → failed with the exit code, exit.json once', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const sup = await supervisor(ws, slurm);
+  const { record } = await sup.start(slurmPlan(ws));
+  const id = record.id;
+  slurm.set('100', { state: 'RUNNING', nodes: 'node7', startTime: '2026-11-29T18:00:00Z' });
+  let r = (await sup.get(id)).record;
+  assert.deepEqual([r.state, r.slurm?.state, r.slurm?.nodes, r.slurm?.reason, r.startedAt], ['running', 'RUNNING', 'node7', undefined, '2026-11-29T18:00:00.000Z']);
+  assert.equal(readRecord(sup.dirOf(id)).state, 'running', 'written to run.json');
+  assert.equal((await sup.live()).length, 1, 'a running job holds its output_dir');
+  // Slurm cannot be asked: nothing is settled on a guess.
+  slurm.queryError = new SlurmError('scontrol show job', 'Unable to contact slurm controller');
+  assert.equal((await sup.get(id)).record.state, 'running');
+  slurm.queryError = undefined;
+  slurm.set('100', { state: 'FAILED', reason: 'NonZeroExitCode', exitCode: 3, signal: 0, endTime: '2026-11-29T18:01:00Z' });
+  r = (await sup.get(id)).record;
+  assert.deepEqual([r.state, r.exitCode, r.endedAt], ['failed', 3, '2026-11-29T18:01:00.000Z']);
+  const exit = readExit(sup.dirOf(id))!;
+  assert.deepEqual(exit, { exitCode: 3, signal: null, endedAt: '2026-11-29T18:01:00.000Z', stopRequested: false });
+  // Later answers change nothing (settled once).
+  slurm.set('100', { state: 'COMPLETED', exitCode: 0 });
+  assert.equal((await sup.get(id)).record.state, 'failed');
+});
+
+test('a failed sbatch fails the run with its message; a job Slurm forgot is settled from the console with a note', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const sup = await supervisor(ws, slurm);
+  slurm.submitError = new SlurmError('sbatch', 'sbatch: error: invalid partition specified: gpu');
+  const failed = (await sup.start(slurmPlan(ws))).record;
+  assert.equal(failed.state, 'failed');
+  assert.match(failed.note ?? '', /not submitted: sbatch failed: sbatch: error: invalid partition specified: gpu/);
+  slurm.submitError = undefined;
+  const { record } = await sup.start(slurmPlan(ws));
+  slurm.jobs.delete(record.slurm!.jobId);
+  const r = (await sup.get(record.id)).record;
+  assert.equal(r.state, 'failed');
+  assert.match(r.note ?? '', /Slurm no longer knows job 100/);
+});
+
+test('stop: the stop request first, then scancel; the run ends stopped', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const sup = await supervisor(ws, slurm);
+  const { record } = await sup.start(slurmPlan(ws));
+  slurm.set('100', { state: 'RUNNING', nodes: 'n1' });
+  const stopped = await sup.stop(record.id);
+  assert.deepEqual(slurm.cancels, ['100']);
+  assert.equal(stopped.state, 'stopped');
+  assert.ok(existsSync(recordFiles(sup.dirOf(record.id)).stop));
+  assert.equal(readExit(sup.dirOf(record.id))!.stopRequested, true);
+});
+
+test('reattach: a fresh Supervisor and RunMonitor read the record and follow the job by its id to the end', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const first = await supervisor(ws, slurm);
+  const { record } = await first.start(slurmPlan(ws));
+  slurm.set('100', { state: 'RUNNING', nodes: 'n1' });
+  // "After a reload": nothing kept from the first supervisor but the records folder and Slurm.
+  const again = await supervisor(ws, slurm);
+  assert.equal((await again.get(record.id)).record.state, 'running');
+  const monitor = new RunMonitor({ recordDir: again.dirOf(record.id), imageCacheDir: join(ws.root, 'img'), pollMs: 20, slurm });
+  t.after(() => monitor.stop());
+  monitor.start();
+  slurm.set('100', { state: 'COMPLETED', exitCode: 0, signal: 0, endTime: '2026-11-29T18:02:00Z' });
+  await waitFor(() => isEnded(monitor.state), 'the monitor to see the job end', 10_000);
+  assert.equal(monitor.state.state, 'finished');
+  assert.equal(readRecord(again.dirOf(record.id)).state, 'succeeded');
+});
+
+test('the local queue ignores Slurm runs: a live Slurm job does not make a local run wait', () => {
+  const base = { script: 'lora' as const, createdAt: '2026-01-01T00:00:00Z', outputDir: '/o1' };
+  const slurmRun = { dir: '/r/a', record: { ...base, id: 'a', name: 'a', state: 'running' as const, gpus: { count: 0 }, plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const, slurm: { nodes: 1, gpusPerNode: 1 } }, slurm: { jobId: '1', script: '/s', submittedAt: '', state: 'RUNNING' } } };
+  const local = { dir: '/r/b', record: { ...base, id: 'b', name: 'b', state: 'queued' as const, outputDir: '/o2', gpus: { count: 1 }, plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const } } };
+  assert.deepEqual(planQueue([slurmRun, local], undefined, (r) => r.state === 'running').map((d) => d.entry.record.id), ['b']);
+  assert.deepEqual(planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id), ['b']);
+});
