@@ -146,6 +146,8 @@ export class RecordSource implements RunSource {
   /** Settles the record from Slurm's answer (reconcileSlurm writes run.json / exit.json); the end once it has one. */
   private async askSlurm(ctx: SourceContext, record: RunRecord): Promise<EndInfo | undefined> {
     const { record: next, exit } = await reconcileSlurm({ dir: ctx.recordDir, record }, ctx.options.slurm, 60_000, ctx.now());
+    // Slurm's fresh answer (state, reason, nodes, checkedAt) shows now, not a pass later.
+    this.readSlurm(ctx, next as unknown as Record<string, unknown>);
     if (exit) return { code: exit.exitCode, signal: exit.signal, stopRequested: exit.stopRequested, ...endedAt(exit.endedAt) };
     if (next.state !== 'succeeded' && next.state !== 'failed' && next.state !== 'stopped') return undefined;
     if (next.note) ctx.warn('record-note', next.note);
