@@ -7,6 +7,7 @@ import { EnvironmentChecks } from './environment';
 import { LaunchCommandView } from './commands/launchCommandView';
 import { EstimateDocuments, MemoryCodeLensProvider } from './memoryCodeLens';
 import { ImportCodeLensProvider, isImportTextDocument } from './commands/importCommandLine';
+import { SlurmCodeLensProvider } from './slurmCodeLens';
 import { isConfigDocument } from './configDocuments';
 import { RunsController } from './runs/runsController';
 import { RunStatusBar } from './runs/statusBar';
@@ -123,6 +124,7 @@ export class SdxlExtension implements vscode.Disposable {
       tensorBoards,
       vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, this.memoryLens),
       vscode.languages.registerCodeLensProvider([{ scheme: 'untitled' }, { language: 'shellscript' }], new ImportCodeLensProvider()),
+      vscode.languages.registerCodeLensProvider({ pattern: '**/*.sdxl.json' }, new SlurmCodeLensProvider()),
       this.estimates,
       vscode.workspace.registerTextDocumentContentProvider(EstimateDocuments.scheme, this.estimates),
       vscode.window.onDidChangeActiveTextEditor((e) => this.updateContext(e)),

@@ -14,7 +14,7 @@ import { copyState, initialRunState, type RunState } from '../../src/core/run/st
 import { runRowKey } from '../../src/core/view/runRow';
 import { RunDeltaTracker, statusView } from '../../src/core/view/dashboardModel';
 import { checkHostMessage } from '../../src/shared/dashboardProtocol';
-import { slurmJobOfRun, slurmRowDescription, slurmStateText, slurmTooltipLines } from '../../src/core/view/slurmView';
+import { slurmJobOfRun, slurmRowDescription, slurmStateText, slurmSubmitTitle, slurmTooltipLines } from '../../src/core/view/slurmView';
 import type { SlurmJobRecord } from '../../src/core/supervisor/slurmTypes';
 import type * as RunsViewModule from '../../src/extension/views/runsView';
 import type * as SlurmCommandsModule from '../../src/extension/runs/slurmCommands';
@@ -250,4 +250,17 @@ test('dashboard: the status carries the Slurm job while pending or running, pass
   const ended = reduceAll([{ type: 'exit', code: 0, signal: null }], running);
   assert.equal(statusView(ended).slurm, undefined);
   assert.equal(statusView(initialRunState()).slurm, undefined);
+});
+
+test('Start of a slurm config is titled "Submit to Slurm" with where it goes; any other profile gets no such title', () => {
+  const base = { script: 'lora' as const, args: {} };
+  assert.equal(slurmSubmitTitle({ ...base, launch: { profile: 'slurm' } }), 'Submit to Slurm (1 node × 1 GPU)');
+  assert.equal(
+    slurmSubmitTitle({ ...base, launch: { profile: 'slurm', slurm: { partition: 'gpu', nodes: 2, gpusPerNode: 4 } } }),
+    'Submit to Slurm (partition gpu, 2 nodes × 4 GPUs)',
+  );
+  assert.equal(slurmSubmitTitle({ ...base, launch: { profile: 'slurm', slurm: { nodes: -1 } } }), 'Submit to Slurm', 'a bad setting leaves the details out');
+  assert.equal(slurmSubmitTitle({ ...base, launch: { profile: 'local' } }), undefined);
+  assert.equal(slurmSubmitTitle(base), undefined);
+  assert.equal(slurmSubmitTitle({ ...base, launch: { profile: 'slurmm' as never } }), undefined);
 });

@@ -6,6 +6,8 @@ import type { SlurmJobView } from '../run/events';
 import type { SlurmJobRecord } from '../supervisor/slurmTypes';
 import { runStatusOfSlurm } from '../supervisor/slurmTypes';
 import { describeRun, formatDuration, type SpeedUnit } from './format';
+import { profileOf, slurmJobOf, type SlurmJob } from '../launch/launchPlan';
+import type { SdxlConfig } from '../config/config';
 
 /** The job the views show: the monitor's (from run.json as it changes), else the record's as the list read it. */
 export function slurmJobOfRun(record: { slurm?: SlurmJobRecord; plan?: { slurm?: { partition?: string } } }, state: RunState): SlurmJobView | undefined {
@@ -71,4 +73,28 @@ export function slurmTooltipLines(job: SlurmJobView, now: number = Date.now()): 
       ? `Slurm last answered ${new Date(job.checkedAt).toLocaleString()} (${formatDuration(Math.max(0, (now - job.checkedAt) / 1000))} ago)`
       : 'Slurm has not answered about this job yet';
   return [where.filter(Boolean).join(' · '), `${state} · ${checked}`];
+}
+
+/**
+ * The title of Start for a config of the `slurm` profile: `Submit to Slurm (partition gpu, 2 nodes × 4 GPUs)`;
+ * undefined for any other profile, or a profile the config does not spell right (its diagnostics say why).
+ */
+export function slurmSubmitTitle(config: SdxlConfig): string | undefined {
+  let profile: string;
+  try {
+    profile = profileOf(config);
+  } catch {
+    return undefined;
+  }
+  if (profile !== 'slurm') return undefined;
+  let job: SlurmJob | undefined;
+  try {
+    job = slurmJobOf(config.launch?.slurm);
+  } catch {
+    job = undefined; // a bad setting is a diagnostic; the title just leaves the details out
+  }
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const where = job ? [job.partition ? `partition ${job.partition}` : '', `${plural(job.nodes, 'node')} × ${plural(job.gpusPerNode, 'GPU')}`] : [];
+  const detail = where.filter(Boolean).join(', ');
+  return `Submit to Slurm${detail ? ` (${detail})` : ''}`;
 }

@@ -1,28 +1,34 @@
 // "SDXL: Show Launch Command": what Start runs (working folder, environment, `accelerate launch …`) for bash and
-// PowerShell, with copy buttons; secrets masked (copyableCommand). The panel follows the config as it is edited.
+// PowerShell, with copy buttons; secrets masked (copyableCommand). The panel follows the config as it is edited. A config
+// of the `slurm` profile shows the job script Start submits and the sbatch command instead (slurmCopy.ts).
 import * as vscode from 'vscode';
-import { buildLaunchPlan } from '../../core/launch/launchPlan';
+import { buildLaunchPlan, type LaunchPlan } from '../../core/launch/launchPlan';
 import { copyableCommand } from '../../core/launch/launchCopy';
 import { parseDocument, pickConfigDocument } from '../configDocuments';
 import { contentSecurityPolicy, escapeHtml, makeNonce } from '../webviewUtil';
 import { errText } from '../../core/util/errText';
+import { slurmLaunchText } from '../../core/launch/slurmCopy';
+import { workspaceRecordsDir } from '../../core/supervisor/runRecord';
 
-type Shell = 'bash' | 'powershell';
+/** What a Copy button copies: the command for a shell, or a Slurm config's job script and its submit command. */
+type Shell = 'bash' | 'powershell' | 'script' | 'submit';
+const SHELLS: readonly string[] = ['bash', 'powershell', 'script', 'submit'];
+const COPIED: Record<Shell, string> = {
+  bash: 'the bash launch command',
+  powershell: 'the PowerShell launch command',
+  script: 'the Slurm job script',
+  submit: 'the sbatch command',
+};
 type FromWebview = { type: 'copy'; shell: Shell };
 
 function isFromWebview(m: unknown): m is FromWebview {
-  return (
-    typeof m === 'object' &&
-    m !== null &&
-    (m as { type?: unknown }).type === 'copy' &&
-    ((m as { shell?: unknown }).shell === 'bash' || (m as { shell?: unknown }).shell === 'powershell')
-  );
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'copy' && SHELLS.includes(String((m as { shell?: unknown }).shell));
 }
 
 export class LaunchCommandView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private doc: vscode.TextDocument | undefined;
-  private commands: Record<Shell, string> | undefined;
+  private commands: Partial<Record<Shell, string>> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor() {
@@ -57,10 +63,10 @@ export class LaunchCommandView implements vscode.Disposable {
       await vscode.env.clipboard.writeText(text);
     } catch (e) {
       // A clipboard the remote or browser refuses: say so rather than leave the click without an answer.
-      void vscode.window.showErrorMessage(`SDXL: could not copy the launch command: ${errText(e)}`);
+      void vscode.window.showErrorMessage(`SDXL: could not copy ${COPIED[m.shell]}: ${errText(e)}`);
       return;
     }
-    void vscode.window.setStatusBarMessage(`Copied the ${m.shell === 'bash' ? 'bash' : 'PowerShell'} launch command`, 3000);
+    void vscode.window.setStatusBarMessage(`Copied ${COPIED[m.shell]}`, 3000);
   }
 
   private render(): void {
@@ -77,16 +83,16 @@ export class LaunchCommandView implements vscode.Disposable {
     } else {
       try {
         const plan = buildLaunchPlan(parsed.config, this.doc.uri.fsPath);
-        const command = copyableCommand(plan);
-        this.commands = { bash: command.bash, powershell: command.powershell };
-        const note =
-          command.masked.length === 0
-            ? ''
-            : `Secrets are masked (${command.masked.join(', ')}): put the real value in before running it, or log in with \`hf auth login\` and drop the token from the config.`;
-        body = `
-          <p>Start runs this in <code>${escapeHtml(plan.cwd)}</code>, with the editor's environment plus the variables set below.</p>
-          ${section('bash', 'bash (Linux, macOS, WSL)', this.commands.bash, note)}
-          ${section('powershell', 'PowerShell (Windows)', this.commands.powershell, note)}`;
+        body = plan.slurm
+          ? this.slurmBody(
+              plan,
+              parsed.config.name ??
+                name
+                  .split('/')
+                  .pop()!
+                  .replace(/\.sdxl\.json$/, ''),
+            )
+          : this.localBody(plan);
       } catch (e) {
         this.commands = undefined;
         body = `<p class="error">${escapeHtml(errText(e))}</p>`;
@@ -117,6 +123,38 @@ ${body}
   }
 </script>
 </body></html>`;
+  }
+
+  /** What Start runs here: the command line for bash and PowerShell. */
+  private localBody(plan: LaunchPlan): string {
+    const command = copyableCommand(plan);
+    this.commands = { bash: command.bash, powershell: command.powershell };
+    const note =
+      command.masked.length === 0
+        ? ''
+        : `Secrets are masked (${command.masked.join(', ')}): put the real value in before running it, or log in with \`hf auth login\` and drop the token from the config.`;
+    return `
+          <p>Start runs this in <code>${escapeHtml(plan.cwd)}</code>, with the editor's environment plus the variables set below.</p>
+          ${section('bash', 'bash (Linux, macOS, WSL)', command.bash, note)}
+          ${section('powershell', 'PowerShell (Windows)', command.powershell, note)}`;
+  }
+
+  /** Launch profile "slurm": the job script Start writes into the run's record folder, and the sbatch that submits it. */
+  private slurmBody(plan: LaunchPlan, jobName: string): string {
+    const folder = this.doc ? vscode.workspace.getWorkspaceFolder(this.doc.uri)?.uri.fsPath : undefined;
+    const recordsDir = workspaceRecordsDir(folder ?? plan.cwd);
+    const text = slurmLaunchText(plan, { recordsDir, jobName });
+    this.commands = { script: text.script, submit: text.submit };
+    const notes = [
+      text.masked.length ? `Secrets are masked (${text.masked.join(', ')}).` : '',
+      text.leftOut.length ? `Not written into the script (secret): ${text.leftOut.join(', ')}; Start passes them in sbatch's environment.` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return `
+          <p>Start submits this config to Slurm: it writes the job script into the run's record folder (<code>&lt;run id&gt;</code> is made at Start) and runs <code>sbatch</code> there. Slurm writes the console into the same folder, which the editor follows.</p>
+          ${section('script', 'Job script (job.sbatch)', text.script, notes)}
+          ${section('submit', 'Submit', text.submit, '')}`;
   }
 
   dispose(): void {
