@@ -46,7 +46,18 @@ export const ui = {
 };
 
 export function resetUi(folder: string): void {
-  Object.assign(ui, { trusted: true, folder, script: [], asked: [], messages: [], executed: [], progress: [], cancel: undefined, clipboard: [], statusBar: [] });
+  Object.assign(ui, {
+    trusted: true,
+    folder,
+    script: [],
+    asked: [],
+    messages: [],
+    executed: [],
+    progress: [],
+    cancel: undefined,
+    clipboard: [],
+    statusBar: [],
+  });
   ui.answer = () => undefined;
   ui.quickPick = (items) => items[0];
 }
