@@ -14,6 +14,8 @@ export interface RunRecordFile {
   pid?: number;
   createdAt: string;
   plan: { argv: string[] };
+  /** The Slurm job of a `slurm`-profile run. */
+  slurm?: { jobId: string; state: string; reason?: string; nodes?: string };
 }
 
 export interface RecordOnDisk {
