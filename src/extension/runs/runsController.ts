@@ -247,6 +247,8 @@ export class RunsController implements vscode.Disposable {
       ...this.monitorSettings(),
       processes: this.processes,
       secrets: this.secrets.list,
+      // A Slurm run has no local process: its monitor asks Slurm (the Supervisor's client) to settle its end.
+      ...(this.supervisor ? { slurm: this.supervisor.slurm } : {}),
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
     // The monitor swallows what its listeners throw (it must go on polling): logged here, with the run it was for.
