@@ -10,39 +10,12 @@ import { planQueue } from '../../src/core/supervisor/queue';
 import { readExit, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
 import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
-import { SlurmError, type SlurmClient, type SlurmJobInfo } from '../../src/core/supervisor/slurmTypes';
+import { SlurmError, type SlurmClient } from '../../src/core/supervisor/slurmTypes';
+import { FakeSlurm } from './fakeSlurm';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { FAKE, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 
 const TOKEN = 'hf_abcdefghijklmnopqrstuvwxyz123456';
-
-/** A Slurm that answers what the test says; records what it was asked. */
-class FakeSlurm implements SlurmClient {
-  jobs = new Map<string, SlurmJobInfo | undefined>();
-  submits: { script: string; cwd: string; env: Record<string, string> }[] = [];
-  cancels: string[] = [];
-  submitError?: SlurmError;
-  queryError?: SlurmError;
-  private next = 100;
-  async submit(script: string, opts: { cwd: string; env: Record<string, string> }) {
-    if (this.submitError) throw this.submitError;
-    this.submits.push({ script, ...opts });
-    const jobId = String(this.next++);
-    this.jobs.set(jobId, { jobId, state: 'PENDING', reason: 'Resources' });
-    return { jobId };
-  }
-  async query(jobId: string) {
-    if (this.queryError) throw this.queryError;
-    return this.jobs.get(jobId);
-  }
-  async cancel(jobId: string) {
-    this.cancels.push(jobId);
-    this.jobs.set(jobId, { jobId, state: 'CANCELLED', exitCode: 0, signal: 15, endTime: '2026-11-29T18:00:05Z' });
-  }
-  set(jobId: string, info: Omit<SlurmJobInfo, 'jobId'>) {
-    this.jobs.set(jobId, { jobId, ...info });
-  }
-}
 
 function slurmPlan(ws: Workspace, env: Record<string, string> = {}): LaunchPlan {
   return {
