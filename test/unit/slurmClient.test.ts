@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { commandSlurmClient, parseSbatchParsable, parseScontrolFields, parseScontrolJob, type SlurmRunner } from '../../src/core/supervisor/slurmClient';
 import { SlurmError, runStatusOfSlurm } from '../../src/core/supervisor/slurmTypes';
+import { sbatchScript } from '../../src/core/launch/sbatchScript';
 import { repoRoot } from './repoRoot';
 
 const fixture = (name: string) => readFileSync(join(repoRoot(), 'test', 'fixtures', 'slurm', name), 'utf8');
@@ -75,4 +76,19 @@ test('in an untrusted workspace no Slurm command runs', async () => {
   await assert.rejects(c.query('1'), /not run: the workspace is not trusted/);
   await assert.rejects(c.submit('/s', { cwd: '/', env: {} }), /not trusted/);
   assert.equal(calls.length, 0);
+});
+
+test('#SBATCH paths: a space is double-quoted (sbatch splits it otherwise), % is doubled in --output, a quote is refused', () => {
+  const plan = {
+    argv: ['accelerate', 'launch', 'train.py'],
+    env: {},
+    cwd: '/w/my runs',
+    script: 'lora' as const,
+    slurm: { nodes: 1, gpusPerNode: 0 },
+  };
+  const text = sbatchScript(plan, { outputFile: '/w/my runs/.sdxl/runs/r 100%/console.log', jobName: 'r' });
+  assert.match(text, /^#SBATCH --output="\/w\/my runs\/\.sdxl\/runs\/r 100%%\/console\.log"$/m);
+  assert.match(text, /^#SBATCH --chdir="\/w\/my runs"$/m);
+  assert.match(sbatchScript({ ...plan, cwd: '/w/plain' }, { outputFile: '/w/plain/c.log', jobName: 'r' }), /^#SBATCH --chdir=\/w\/plain$/m);
+  assert.throws(() => sbatchScript({ ...plan, cwd: '/w/a"b' }, { outputFile: '/w/c.log', jobName: 'r' }), /--chdir "\/w\/a\\"b" holds a double quote/);
 });
