@@ -58,11 +58,24 @@ export function slurmWorkspace(): SlurmWorkspace {
 }
 
 export async function slurmSupervisor(ws: SlurmWorkspace): Promise<Supervisor> {
-  return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, startTimeoutMs: 30_000, slurmStopTimeoutMs: 90_000 });
+  return new Supervisor({
+    recordsDir: ws.recordsDir,
+    wrapperScript: await wrapperJs(),
+    execPath: process.execPath,
+    startTimeoutMs: 30_000,
+    slurmStopTimeoutMs: 90_000,
+  });
 }
 
 /** Writes `<name>.sdxl.json` with launch.profile "slurm" and `slurm` settings (no GPU: the test node has none). */
-export function writeSlurmConfig(ws: SlurmWorkspace, name: string, script: string, launch: Record<string, unknown>, args: Record<string, unknown>, slurm: Record<string, unknown> = {}): string {
+export function writeSlurmConfig(
+  ws: SlurmWorkspace,
+  name: string,
+  script: string,
+  launch: Record<string, unknown>,
+  args: Record<string, unknown>,
+  slurm: Record<string, unknown> = {},
+): string {
   const file = join(ws.root, `${name}.sdxl.json`);
   const config = { script, name, launch: { ...launch, profile: 'slurm', slurm: { gpusPerNode: 0, ...slurm } }, args };
   writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
@@ -89,7 +102,13 @@ export async function startSlurmConfig(sup: Supervisor, file: string): Promise<R
 
 /** A RunMonitor on the record, asking Slurm through the supervisor's client, as the dashboard does. */
 export function followSlurm(sup: Supervisor, entry: RunEntry): RunMonitor {
-  const monitor = new RunMonitor({ recordDir: entry.dir, imageCacheDir: join(sup.recordsDir, '..', 'images'), pollMs: 100, nvidiaSmi: false, slurm: sup.slurm });
+  const monitor = new RunMonitor({
+    recordDir: entry.dir,
+    imageCacheDir: join(sup.recordsDir, '..', 'images'),
+    pollMs: 100,
+    nvidiaSmi: false,
+    slurm: sup.slurm,
+  });
   monitor.start();
   return monitor;
 }

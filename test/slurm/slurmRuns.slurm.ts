@@ -9,7 +9,17 @@ import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
 import { listRuns, readExit, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
 import { spawnSync } from 'node:child_process';
 import { repoRoot, waitFor } from '../unit/supervisorTestKit';
-import { ended, followSlurm, nodeCpus, slurmOrSkip, slurmSupervisor, slurmWorkspace, startSlurmConfig, writeSlurmConfig, type SlurmWorkspace } from './slurmCluster';
+import {
+  ended,
+  followSlurm,
+  nodeCpus,
+  slurmOrSkip,
+  slurmSupervisor,
+  slurmWorkspace,
+  startSlurmConfig,
+  writeSlurmConfig,
+  type SlurmWorkspace,
+} from './slurmCluster';
 
 const skip = slurmOrSkip();
 const opts = { skip, timeout: 240_000 };

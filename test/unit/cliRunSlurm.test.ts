@@ -78,8 +78,14 @@ test('run start --profile slurm --follow prints the console Slurm writes and end
   slurm.set('100', { state: 'COMPLETED', exitCode: 0, signal: 0 });
   const r = await within(following, 30_000, 'the follow to end');
   assert.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; state?: string; step?: number });
-  assert.ok(lines.some((l) => l.event === 'progress' && l.step === 2), r.out);
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event?: string; state?: string; step?: number });
+  assert.ok(
+    lines.some((l) => l.event === 'progress' && l.step === 2),
+    r.out,
+  );
   assert.equal(lines.at(-1)!.event, 'end');
   assert.equal(lines.at(-1)!.state, 'finished');
 });

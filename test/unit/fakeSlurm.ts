@@ -28,4 +28,3 @@ export class FakeSlurm implements SlurmClient {
     this.jobs.set(jobId, { jobId, ...info });
   }
 }
-

@@ -11,10 +11,16 @@ const fixture = (name: string) => readFileSync(join(repoRoot(), 'test', 'fixture
 
 test('scontrol show job -o, recorded from Slurm 22.05.8: state, reason, nodes, exit code of each kind of job', () => {
   const pending = parseScontrolJob(fixture('pending.scontrol.txt'))!;
-  assert.deepEqual({ s: pending.state, r: pending.reason, n: pending.nodes, st: pending.startTime }, { s: 'PENDING', r: 'Resources', n: undefined, st: undefined });
+  assert.deepEqual(
+    { s: pending.state, r: pending.reason, n: pending.nodes, st: pending.startTime },
+    { s: 'PENDING', r: 'Resources', n: undefined, st: undefined },
+  );
   assert.equal(runStatusOfSlurm(pending.state), 'starting');
   const running = parseScontrolJob(fixture('running.scontrol.txt'))!;
-  assert.deepEqual({ s: running.state, r: running.reason, n: running.nodes, st: running.startTime, e: running.endTime }, { s: 'RUNNING', r: undefined, n: 'vm', st: '2026-11-29T18:48:10', e: undefined });
+  assert.deepEqual(
+    { s: running.state, r: running.reason, n: running.nodes, st: running.startTime, e: running.endTime },
+    { s: 'RUNNING', r: undefined, n: 'vm', st: '2026-11-29T18:48:10', e: undefined },
+  );
   const failed = parseScontrolJob(fixture('failed.scontrol.txt'))!;
   assert.deepEqual({ s: failed.state, r: failed.reason, x: failed.exitCode, g: failed.signal }, { s: 'FAILED', r: 'NonZeroExitCode', x: 3, g: 0 });
   assert.equal(runStatusOfSlurm(failed.state), 'failed');
@@ -63,8 +69,16 @@ test('the command client spawns argument arrays; a job Slurm forgot is undefined
   assert.deepEqual(calls[2], { cmd: 'scancel', args: ['12'] });
   await assert.rejects(c.query('12; rm -rf /'), /is not a Slurm job id/);
 
-  const bad = commandSlurmClient({ run: fakeRunner({ sbatch: { code: 1, stderr: fixture('sbatch-missing.stderr.txt') }, scontrol: { code: 1, stderr: 'slurm_load_jobs error: Unable to contact slurm controller' } }).run });
-  await assert.rejects(bad.submit('/nonexistent.sh', { cwd: '/', env: {} }), (e: unknown) => e instanceof SlurmError && /sbatch failed: sbatch: error: Unable to open file/.test(e.message));
+  const bad = commandSlurmClient({
+    run: fakeRunner({
+      sbatch: { code: 1, stderr: fixture('sbatch-missing.stderr.txt') },
+      scontrol: { code: 1, stderr: 'slurm_load_jobs error: Unable to contact slurm controller' },
+    }).run,
+  });
+  await assert.rejects(
+    bad.submit('/nonexistent.sh', { cwd: '/', env: {} }),
+    (e: unknown) => e instanceof SlurmError && /sbatch failed: sbatch: error: Unable to open file/.test(e.message),
+  );
   await assert.rejects(bad.query('3'), (e: unknown) => e instanceof SlurmError && /Unable to contact slurm controller/.test(e.message));
   const missing = commandSlurmClient({ run: fakeRunner({ sbatch: { code: null, error: 'ENOENT' } }).run });
   await assert.rejects(missing.submit('/s', { cwd: '/', env: {} }), /sbatch was not found on PATH/);

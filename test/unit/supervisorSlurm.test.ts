@@ -29,7 +29,14 @@ function slurmPlan(ws: Workspace, env: Record<string, string> = {}): LaunchPlan 
 }
 
 async function supervisor(ws: Workspace, slurm: SlurmClient): Promise<Supervisor> {
-  return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, slurm, startTimeoutMs: 2000, slurmStopTimeoutMs: 2000 });
+  return new Supervisor({
+    recordsDir: ws.recordsDir,
+    wrapperScript: await wrapperJs(),
+    execPath: process.execPath,
+    slurm,
+    startTimeoutMs: 2000,
+    slurmStopTimeoutMs: 2000,
+  });
 }
 
 test('a slurm plan is submitted with sbatch: job.sbatch in the record, no token in it, the token in sbatch environment only', async (t) => {
@@ -64,7 +71,10 @@ test('reconcile follows Slurm: PENDING → starting (reason), RUNNING → runnin
   const id = record.id;
   slurm.set('100', { state: 'RUNNING', nodes: 'node7', startTime: '2026-11-29T18:00:00Z' });
   let r = (await sup.get(id)).record;
-  assert.deepEqual([r.state, r.slurm?.state, r.slurm?.nodes, r.slurm?.reason, r.startedAt], ['running', 'RUNNING', 'node7', undefined, '2026-11-29T18:00:00.000Z']);
+  assert.deepEqual(
+    [r.state, r.slurm?.state, r.slurm?.nodes, r.slurm?.reason, r.startedAt],
+    ['running', 'RUNNING', 'node7', undefined, '2026-11-29T18:00:00.000Z'],
+  );
   assert.equal(readRecord(sup.dirOf(id)).state, 'running', 'written to run.json');
   assert.equal((await sup.live()).length, 1, 'a running job holds its output_dir');
   // Slurm cannot be asked: nothing is settled on a guess.
@@ -133,8 +143,36 @@ test('reattach: a fresh Supervisor and RunMonitor read the record and follow the
 
 test('the local queue ignores Slurm runs: a live Slurm job does not make a local run wait', () => {
   const base = { script: 'lora' as const, createdAt: '2026-01-01T00:00:00Z', outputDir: '/o1' };
-  const slurmRun = { dir: '/r/a', record: { ...base, id: 'a', name: 'a', state: 'running' as const, gpus: { count: 0 }, plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const, slurm: { nodes: 1, gpusPerNode: 1 } }, slurm: { jobId: '1', script: '/s', submittedAt: '', state: 'RUNNING' } } };
-  const local = { dir: '/r/b', record: { ...base, id: 'b', name: 'b', state: 'queued' as const, outputDir: '/o2', gpus: { count: 1 }, plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const } } };
-  assert.deepEqual(planQueue([slurmRun, local], undefined, (r) => r.state === 'running').map((d) => d.entry.record.id), ['b']);
-  assert.deepEqual(planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id), ['b']);
+  const slurmRun = {
+    dir: '/r/a',
+    record: {
+      ...base,
+      id: 'a',
+      name: 'a',
+      state: 'running' as const,
+      gpus: { count: 0 },
+      plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const, slurm: { nodes: 1, gpusPerNode: 1 } },
+      slurm: { jobId: '1', script: '/s', submittedAt: '', state: 'RUNNING' },
+    },
+  };
+  const local = {
+    dir: '/r/b',
+    record: {
+      ...base,
+      id: 'b',
+      name: 'b',
+      state: 'queued' as const,
+      outputDir: '/o2',
+      gpus: { count: 1 },
+      plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const },
+    },
+  };
+  assert.deepEqual(
+    planQueue([slurmRun, local], undefined, (r) => r.state === 'running').map((d) => d.entry.record.id),
+    ['b'],
+  );
+  assert.deepEqual(
+    planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id),
+    ['b'],
+  );
 });

@@ -45,7 +45,7 @@ export function runUsage(): string {
     '--on-existing: what to do when output_dir already holds checkpoints, weights or event files of another run:',
     'fail (the default), continue (resume that run from its newest complete checkpoint) or new (write to',
     '<output_dir>-2, -3, …; the config file is left as it is).',
-    '--profile local|multi-gpu|multi-node|slurm overrides the config\'s launch.profile; slurm submits the run with sbatch',
+    "--profile local|multi-gpu|multi-node|slurm overrides the config's launch.profile; slurm submits the run with sbatch",
     '(run from a login node; list, show, follow and stop then ask Slurm about the job).',
     'ID may be a unique prefix of a run id. --follow prints progress until the run ends: exit status 0 when it',
     'finished, 1 when it failed or was stopped; Ctrl-C stops the following only, the run goes on.',

@@ -83,7 +83,13 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     ...items.map((r) => [
       r.id,
       r.name,
-      r.unreadable ? `${r.state} (record unreadable)` : r.foreign ? `${r.state} (elsewhere; not started)` : r.slurm ? `${r.state} (${slurmText(r.slurm)})` : r.state,
+      r.unreadable
+        ? `${r.state} (record unreadable)`
+        : r.foreign
+          ? `${r.state} (elsewhere; not started)`
+          : r.slurm
+            ? `${r.state} (${slurmText(r.slurm)})`
+            : r.state,
       r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`,
       localTime(r.createdAt),
       config(r.configPath),

@@ -27,7 +27,8 @@ export interface SbatchOptions {
  * for a double quote or a newline, so such a path is refused. `--output` is a filename pattern: a `%` is doubled.
  */
 export function sbatchPath(option: string, path: string, pattern = false): string {
-  if (/["\n\r]/.test(path)) throw new Error(`sbatchScript: ${option} ${JSON.stringify(path)} holds a double quote or a line break, which an #SBATCH line cannot carry`);
+  if (/["\n\r]/.test(path))
+    throw new Error(`sbatchScript: ${option} ${JSON.stringify(path)} holds a double quote or a line break, which an #SBATCH line cannot carry`);
   const value = pattern ? path.replace(/%/g, '%%') : path;
   return /\s/.test(value) ? `"${value}"` : value;
 }
