@@ -1,5 +1,6 @@
 // What a CLI command gets: its arguments and where to write. Kept apart so commands are testable in-process.
 import type { WrapperLauncher } from '../core/supervisor/launcher';
+import type { SlurmClient } from '../core/supervisor/slurmTypes';
 
 export interface CliIo {
   out(text: string): void;
@@ -18,6 +19,8 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** How runs' detached wrappers are started; default: this Node with wrapper.js next to the CLI (tests run sources). */
   launcher?: WrapperLauncher;
+  /** How Slurm is asked for runs of the slurm profile; default: sbatch / scontrol / scancel on PATH (tests pass a fake). */
+  slurm?: SlurmClient;
 }
 
 export type CliCommand = (args: string[], io: CliIo) => Promise<number>;

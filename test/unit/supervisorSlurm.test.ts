@@ -10,39 +10,12 @@ import { planQueue } from '../../src/core/supervisor/queue';
 import { readExit, readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
 import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
-import { SlurmError, type SlurmClient, type SlurmJobInfo } from '../../src/core/supervisor/slurmTypes';
+import { SlurmError, type SlurmClient } from '../../src/core/supervisor/slurmTypes';
+import { FakeSlurm } from './fakeSlurm';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { FAKE, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
 
 const TOKEN = 'hf_abcdefghijklmnopqrstuvwxyz123456';
-
-/** A Slurm that answers what the test says; records what it was asked. */
-class FakeSlurm implements SlurmClient {
-  jobs = new Map<string, SlurmJobInfo | undefined>();
-  submits: { script: string; cwd: string; env: Record<string, string> }[] = [];
-  cancels: string[] = [];
-  submitError?: SlurmError;
-  queryError?: SlurmError;
-  private next = 100;
-  async submit(script: string, opts: { cwd: string; env: Record<string, string> }) {
-    if (this.submitError) throw this.submitError;
-    this.submits.push({ script, ...opts });
-    const jobId = String(this.next++);
-    this.jobs.set(jobId, { jobId, state: 'PENDING', reason: 'Resources' });
-    return { jobId };
-  }
-  async query(jobId: string) {
-    if (this.queryError) throw this.queryError;
-    return this.jobs.get(jobId);
-  }
-  async cancel(jobId: string) {
-    this.cancels.push(jobId);
-    this.jobs.set(jobId, { jobId, state: 'CANCELLED', exitCode: 0, signal: 15, endTime: '2026-11-29T18:00:05Z' });
-  }
-  set(jobId: string, info: Omit<SlurmJobInfo, 'jobId'>) {
-    this.jobs.set(jobId, { jobId, ...info });
-  }
-}
 
 function slurmPlan(ws: Workspace, env: Record<string, string> = {}): LaunchPlan {
   return {
@@ -56,7 +29,14 @@ function slurmPlan(ws: Workspace, env: Record<string, string> = {}): LaunchPlan 
 }
 
 async function supervisor(ws: Workspace, slurm: SlurmClient): Promise<Supervisor> {
-  return new Supervisor({ recordsDir: ws.recordsDir, wrapperScript: await wrapperJs(), execPath: process.execPath, slurm, startTimeoutMs: 2000, slurmStopTimeoutMs: 2000 });
+  return new Supervisor({
+    recordsDir: ws.recordsDir,
+    wrapperScript: await wrapperJs(),
+    execPath: process.execPath,
+    slurm,
+    startTimeoutMs: 2000,
+    slurmStopTimeoutMs: 2000,
+  });
 }
 
 test('a slurm plan is submitted with sbatch: job.sbatch in the record, no token in it, the token in sbatch environment only', async (t) => {
@@ -91,7 +71,10 @@ test('reconcile follows Slurm: PENDING → starting (reason), RUNNING → runnin
   const id = record.id;
   slurm.set('100', { state: 'RUNNING', nodes: 'node7', startTime: '2026-11-29T18:00:00Z' });
   let r = (await sup.get(id)).record;
-  assert.deepEqual([r.state, r.slurm?.state, r.slurm?.nodes, r.slurm?.reason, r.startedAt], ['running', 'RUNNING', 'node7', undefined, '2026-11-29T18:00:00.000Z']);
+  assert.deepEqual(
+    [r.state, r.slurm?.state, r.slurm?.nodes, r.slurm?.reason, r.startedAt],
+    ['running', 'RUNNING', 'node7', undefined, '2026-11-29T18:00:00.000Z'],
+  );
   assert.equal(readRecord(sup.dirOf(id)).state, 'running', 'written to run.json');
   assert.equal((await sup.live()).length, 1, 'a running job holds its output_dir');
   // Slurm cannot be asked: nothing is settled on a guess.
@@ -160,8 +143,36 @@ test('reattach: a fresh Supervisor and RunMonitor read the record and follow the
 
 test('the local queue ignores Slurm runs: a live Slurm job does not make a local run wait', () => {
   const base = { script: 'lora' as const, createdAt: '2026-01-01T00:00:00Z', outputDir: '/o1' };
-  const slurmRun = { dir: '/r/a', record: { ...base, id: 'a', name: 'a', state: 'running' as const, gpus: { count: 0 }, plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const, slurm: { nodes: 1, gpusPerNode: 1 } }, slurm: { jobId: '1', script: '/s', submittedAt: '', state: 'RUNNING' } } };
-  const local = { dir: '/r/b', record: { ...base, id: 'b', name: 'b', state: 'queued' as const, outputDir: '/o2', gpus: { count: 1 }, plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const } } };
-  assert.deepEqual(planQueue([slurmRun, local], undefined, (r) => r.state === 'running').map((d) => d.entry.record.id), ['b']);
-  assert.deepEqual(planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id), ['b']);
+  const slurmRun = {
+    dir: '/r/a',
+    record: {
+      ...base,
+      id: 'a',
+      name: 'a',
+      state: 'running' as const,
+      gpus: { count: 0 },
+      plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const, slurm: { nodes: 1, gpusPerNode: 1 } },
+      slurm: { jobId: '1', script: '/s', submittedAt: '', state: 'RUNNING' },
+    },
+  };
+  const local = {
+    dir: '/r/b',
+    record: {
+      ...base,
+      id: 'b',
+      name: 'b',
+      state: 'queued' as const,
+      outputDir: '/o2',
+      gpus: { count: 1 },
+      plan: { argv: ['a', 't.py'], env: {}, cwd: '/', script: 'lora' as const },
+    },
+  };
+  assert.deepEqual(
+    planQueue([slurmRun, local], undefined, (r) => r.state === 'running').map((d) => d.entry.record.id),
+    ['b'],
+  );
+  assert.deepEqual(
+    planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id),
+    ['b'],
+  );
 });

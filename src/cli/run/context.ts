@@ -61,7 +61,7 @@ export function openWorkspace(root: string, io: CliIo, totalGpus?: number): Runs
   return {
     root,
     recordsDir,
-    supervisor: new Supervisor({ recordsDir, ...launcher, ...(totalGpus !== undefined ? { totalGpus } : {}) }),
+    supervisor: new Supervisor({ recordsDir, ...launcher, ...(totalGpus !== undefined ? { totalGpus } : {}), ...(io.slurm ? { slurm: io.slurm } : {}) }),
     imageCacheDir: join(root, '.sdxl', 'images'),
     secrets: envSecrets(process.env),
   };

@@ -146,7 +146,14 @@ export class FollowReporter {
  * pressed Ctrl-C (the run goes on).
  */
 export async function followRun(ws: RunsWorkspace, id: string, io: CliIo, opts: FollowOptions): Promise<number> {
-  const monitor = new RunMonitor({ recordDir: ws.supervisor.dirOf(id), imageCacheDir: ws.imageCacheDir, nvidiaSmi: false, secrets: ws.secrets });
+  // A Slurm run's end comes from Slurm (asked every few passes), its console from the file Slurm writes.
+  const monitor = new RunMonitor({
+    recordDir: ws.supervisor.dirOf(id),
+    imageCacheDir: ws.imageCacheDir,
+    nvidiaSmi: false,
+    secrets: ws.secrets,
+    slurm: ws.supervisor.slurm,
+  });
   const reporter = new FollowReporter(io, opts);
   const unsubscribe = monitor.onDidChange((state, events) => reporter.update(state, events));
   let interrupted!: () => void;

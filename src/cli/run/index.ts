@@ -12,7 +12,7 @@ import { runExportCommand } from './export';
 
 /** Subcommand synopses, for `run --help` and the CLI's help. */
 export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
-  ['run start FILE [--follow] [--json] [--on-existing continue|new|fail]', "start a config's training (refused when it has errors)"],
+  ['run start FILE [--follow] [--json] [--on-existing continue|new|fail] [--profile P]', "start a config's training (refused when it has errors)"],
   ['run list [--json]', 'the runs: id, name, state, step/total, created, config'],
   ['run show ID [--json]', "a run's summary (as summarize), output_dir and checkpoints"],
   ['run stop ID', 'stop a run: every process of it ends (a queued run is removed from the queue)'],
@@ -45,6 +45,8 @@ export function runUsage(): string {
     '--on-existing: what to do when output_dir already holds checkpoints, weights or event files of another run:',
     'fail (the default), continue (resume that run from its newest complete checkpoint) or new (write to',
     '<output_dir>-2, -3, …; the config file is left as it is).',
+    "--profile local|multi-gpu|multi-node|slurm overrides the config's launch.profile; slurm submits the run with sbatch",
+    '(run from a login node; list, show, follow and stop then ask Slurm about the job).',
     'ID may be a unique prefix of a run id. --follow prints progress until the run ends: exit status 0 when it',
     'finished, 1 when it failed or was stopped; Ctrl-C stops the following only, the run goes on.',
   ].join('\n');

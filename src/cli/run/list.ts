@@ -5,6 +5,8 @@ import { readLabelsSync } from '../../core/supervisor/runLabels';
 import { tailProgress } from '../../core/supervisor/unknownExit';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { onlyFlags, openWorkspace, workspaceRoot } from './context';
+import { slurmText } from './slurmText';
+import type { SlurmJobRecord } from '../../core/supervisor/slurmTypes';
 
 export interface RunListItem {
   id: string;
@@ -23,6 +25,8 @@ export interface RunListItem {
   /** The user's tags and note (labels.json); `name` is the user's name when given. */
   tags: string[];
   note?: string;
+  /** A run of the slurm profile: its job (id, Slurm's state, pending reason, nodes). */
+  slurm?: SlurmJobRecord;
 }
 
 /** Local time, `YYYY-MM-DD HH:MM:SS`. */
@@ -55,6 +59,7 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
       ...(foreign ? { foreign: true as const } : {}),
       tags: labels.labels.tags,
       ...(labels.labels.note ? { note: labels.labels.note } : {}),
+      ...(record.slurm ? { slurm: record.slurm } : {}),
     };
   });
   for (const p of problems) io.err(`note: ${p}\n`);
@@ -78,7 +83,13 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     ...items.map((r) => [
       r.id,
       r.name,
-      r.unreadable ? `${r.state} (record unreadable)` : r.foreign ? `${r.state} (elsewhere; not started)` : r.state,
+      r.unreadable
+        ? `${r.state} (record unreadable)`
+        : r.foreign
+          ? `${r.state} (elsewhere; not started)`
+          : r.slurm
+            ? `${r.state} (${slurmText(r.slurm)})`
+            : r.state,
       r.step === null ? '-' : `${r.step}/${r.totalSteps ?? '?'}`,
       localTime(r.createdAt),
       config(r.configPath),

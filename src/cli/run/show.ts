@@ -3,6 +3,7 @@ import { showRun } from '../../core/monitor/runShow';
 import { parseFlags, UsageError, type CliIo } from '../io';
 import { summaryText } from '../summarize';
 import { onlyFlags, openWorkspace, resolveRunId, workspaceRoot } from './context';
+import { slurmText } from './slurmText';
 
 export async function runShow(args: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseFlags(args, ['json']);
@@ -31,6 +32,7 @@ export async function runShow(args: string[], io: CliIo): Promise<number> {
         ...(labels?.note ? [`note:        ${labels.note.replace(/\n/g, '\n             ')}`] : []),
         ...(record.resumedFrom ? [`resumed:     from ${record.resumedFrom}`] : []),
         `record:      ${dir}`,
+        ...(record.slurm ? [`slurm job:   ${slurmText(record.slurm)}`] : []),
         `output_dir:  ${outputDir ?? '?'}`,
       ].join('\n') + '\n',
     );

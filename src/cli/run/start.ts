@@ -1,11 +1,12 @@
 // `run start FILE [--follow] [--json] [--on-existing continue|new|fail]`: starts a config's training the way the
 // extension's Start does (same launch plan, same Supervisor, queued when another run is going), after the same gate:
-// a config with error diagnostics is not started.
+// a config with error diagnostics is not started. `--profile` overrides launch.profile (`slurm`: submitted with sbatch).
 import { basename, dirname, resolve } from 'node:path';
 import { parseConfigText } from '../../core/config/config';
 import { validateConfig } from '../../core/diagnostics';
 import { queryGpus } from '../../core/gpu/gpuQuery';
 import { buildLaunchPlan } from '../../core/launch/launchPlan';
+import { isLaunchProfile, LAUNCH_PROFILES } from '../../core/config/config';
 import { redactText, secretsOf } from '../../core/util/redact';
 import { claimOutputDir, nextFreeOutputDir, withOutputDir, type OutputDirClaim } from '../../core/supervisor/ownership';
 import { outputDirOf } from '../../core/launch/planArgs';
@@ -18,8 +19,9 @@ import { assertWrapper, onlyFlags, openWorkspace, stringFlag, workspaceRoot, typ
 import { resumeAndReport } from './resume';
 import { reportStarted } from './started';
 import { errText } from '../../core/util/errText';
+import { isSlurmRun } from '../../core/supervisor/slurmRuns';
 
-const USAGE = 'usage: run start FILE [--follow] [--json] [--on-existing continue|new|fail] [--workspace DIR] [--nvidia-smi PATH]';
+const USAGE = `usage: run start FILE [--follow] [--json] [--on-existing continue|new|fail] [--profile ${LAUNCH_PROFILES.join('|')}] [--workspace DIR] [--nvidia-smi PATH]`;
 const ON_EXISTING = ['continue', 'new', 'fail'] as const;
 type OnExisting = (typeof ON_EXISTING)[number];
 
@@ -36,10 +38,12 @@ function takenMessage(outputDir: string, claim: Extract<OutputDirClaim, { kind: 
 
 export async function runStart(args: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseFlags(args, ['json', 'follow']);
-  onlyFlags(flags, ['json', 'follow', 'on-existing', 'workspace', 'nvidia-smi']);
+  onlyFlags(flags, ['json', 'follow', 'on-existing', 'workspace', 'nvidia-smi', 'profile']);
   if (positional.length !== 1) throw new UsageError(USAGE);
   const onExisting = (stringFlag(flags, 'on-existing') ?? 'fail') as OnExisting;
   if (!ON_EXISTING.includes(onExisting)) throw new UsageError(`--on-existing must be one of ${ON_EXISTING.join(', ')}`);
+  const profile = stringFlag(flags, 'profile');
+  if (profile !== undefined && !isLaunchProfile(profile)) throw new UsageError(`--profile must be one of ${LAUNCH_PROFILES.join(', ')}`);
   const opts = { json: flags.has('json'), follow: flags.has('follow') };
   const file = resolve(io.cwd, positional[0]!);
   const root = workspaceRoot(flags, io, dirname(file));
@@ -66,7 +70,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   }
   const parsed = parseConfigText(read.text);
   if (!parsed.config) throw new Error(`${file}: ${parsed.problems[0]?.message ?? 'not a valid training config'}`);
-  let plan: LaunchPlan = buildLaunchPlan(parsed.config, file);
+  let plan: LaunchPlan = buildLaunchPlan(parsed.config, file, profile ? { profile } : {});
   ws.secrets.push(...secretsOf(plan.argv, plan.env));
   const meta: RunMeta = { name: parsed.config.name ?? basename(file).replace(/\.sdxl\.json$/, ''), configPath: file };
   assertWrapper(io);
@@ -93,12 +97,12 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   return reportStarted(ws, await startOrQueue(ws, plan, meta), io, opts);
 }
 
-/** As the extension does: queued when another run is starting or running, else started now. */
+/** As the extension does: queued when another local run is starting or running, else started now (a Slurm job: Slurm queues it). */
 async function startOrQueue(ws: RunsWorkspace, plan: LaunchPlan, meta: RunMeta): Promise<RunEntry> {
   const sup = ws.supervisor;
   try {
-    const live = (await sup.live()).filter((e) => e.record.state === 'running' || e.record.state === 'starting');
-    return live.length > 0 ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
+    const live = (await sup.live()).filter((e) => (e.record.state === 'running' || e.record.state === 'starting') && !isSlurmRun(e.record));
+    return live.length > 0 && !plan.slurm ? (await sup.enqueue(plan, meta)).entry : await sup.start(plan, meta);
   } catch (e) {
     // Error messages may quote the command line; the Hub token must not reach the terminal.
     throw new Error(redactText(errText(e), secretsOf(plan.argv, plan.env)));

@@ -3,6 +3,7 @@ import type { RunEntry } from '../../core/supervisor/runRecord';
 import type { CliIo } from '../io';
 import type { RunsWorkspace } from './context';
 import { followRun } from './follow';
+import { slurmText } from './slurmText';
 
 export async function reportStarted(ws: RunsWorkspace, entry: RunEntry, io: CliIo, opts: { json: boolean; follow: boolean }): Promise<number> {
   const { record, dir } = entry;
@@ -13,6 +14,7 @@ export async function reportStarted(ws: RunsWorkspace, entry: RunEntry, io: CliI
         state: record.state,
         outputDir: record.outputDir ?? null,
         runDir: dir,
+        ...(record.slurm ? { slurm: record.slurm } : {}),
         ...(record.resumedFrom ? { resumedFrom: record.resumedFrom } : {}),
       }) + '\n',
     );
@@ -24,6 +26,7 @@ export async function reportStarted(ws: RunsWorkspace, entry: RunEntry, io: CliI
         `  name:       ${record.name}`,
         `  output_dir: ${record.outputDir ?? '?'}`,
         `  record:     ${dir}`,
+        ...(record.slurm ? [`  slurm job:  ${slurmText(record.slurm)} (script ${record.slurm.script})`] : []),
         ...(record.note ? [`  note:       ${record.note}`] : []),
       ].join('\n') + '\n',
     );

@@ -21,7 +21,9 @@ export async function runStop(args: string[], io: CliIo): Promise<number> {
     record.state === 'stopped'
       ? before === 'queued'
         ? 'removed from the queue'
-        : 'stopped; no process of it is left'
+        : record.slurm
+          ? `stopped; Slurm job ${record.slurm.jobId} is ${record.slurm.state}`
+          : 'stopped; no process of it is left'
       : `ended as ${record.state} while being stopped`;
   io.out(`run ${id} ${how}${record.note && record.state !== 'stopped' ? ` (${record.note})` : ''}\n`);
   return FINAL.includes(record.state) ? 0 : 1;

@@ -21,6 +21,18 @@ export interface SbatchOptions {
   exportEnv?: Record<string, string>;
 }
 
+/**
+ * A path as an `#SBATCH` value. sbatch splits a directive's value at spaces unless it is in double quotes (checked on
+ * Slurm 22.05.8: `--output=/a b/x` is refused as an invalid directive, `--output="/a b/x"` works); it has no escape
+ * for a double quote or a newline, so such a path is refused. `--output` is a filename pattern: a `%` is doubled.
+ */
+export function sbatchPath(option: string, path: string, pattern = false): string {
+  if (/["\n\r]/.test(path))
+    throw new Error(`sbatchScript: ${option} ${JSON.stringify(path)} holds a double quote or a line break, which an #SBATCH line cannot carry`);
+  const value = pattern ? path.replace(/%/g, '%%') : path;
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+
 /** `#SBATCH` lines take no quoting we can rely on: a job name is kept to safe characters. */
 function safeJobName(name: string): string {
   return name.replace(/[^\w.+-]+/g, '-').slice(0, 64) || 'sdxl';
@@ -54,9 +66,9 @@ export function sbatchScript(plan: LaunchPlan, opts: SbatchOptions): string {
     if (value !== undefined) out.push(`#SBATCH --${name}=${value}`);
   };
   opt('job-name', safeJobName(opts.jobName));
-  opt('output', opts.outputFile);
+  opt('output', sbatchPath('--output', opts.outputFile, true));
   opt('open-mode', 'append');
-  opt('chdir', plan.cwd);
+  opt('chdir', sbatchPath('--chdir', plan.cwd));
   opt('nodes', job.nodes);
   opt('ntasks-per-node', 1);
   if (job.gpusPerNode > 0) opt('gpus-per-node', job.gpusPerNode);

@@ -12,7 +12,11 @@ export const SLURM_TIMEOUT_MS = 30_000;
 
 /** How a Slurm command is run: injectable, so tests see the argument arrays and the extension can refuse. */
 export interface SlurmRunner {
-  (cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }>;
+  (
+    cmd: string,
+    args: string[],
+    opts: { cwd?: string; env?: Record<string, string> },
+  ): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }>;
 }
 
 /** execFile without a shell, bounded in time and output. */
@@ -138,7 +142,8 @@ export function commandSlurmClient(opts: { run?: SlurmRunner; maySpawn?: () => b
     async cancel(jobId, o) {
       const args = o?.signal ? ['--signal', o.signal, checkJobId(jobId)] : [checkJobId(jobId)];
       const r = await call('scancel', args);
-      if (r.code !== 0 && !isUnknownJob(r.stderr)) throw new SlurmError('scancel', r.stderr, r.error && !r.stderr.trim() ? `scancel failed: ${r.error}` : undefined);
+      if (r.code !== 0 && !isUnknownJob(r.stderr))
+        throw new SlurmError('scancel', r.stderr, r.error && !r.stderr.trim() ? `scancel failed: ${r.error}` : undefined);
     },
   };
 }

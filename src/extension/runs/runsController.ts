@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Supervisor, type RunMeta } from '../../core/supervisor/supervisor';
 import { PreflightError } from '../../core/supervisor/preflight';
 import { workspaceRecordsDir, type RunEntry } from '../../core/supervisor/runRecord';
+import { commandSlurmClient } from '../../core/supervisor/slurmClient';
 import { processQuery } from '../../core/supervisor/processTree';
 import { RecordsFolderWatch } from '../../core/supervisor/recordsWatch';
 import { RunMonitor } from '../../core/monitor/runMonitor';
@@ -68,6 +69,8 @@ export class RunsController implements vscode.Disposable {
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Process checks that start no tool (PowerShell, ps) while the workspace is untrusted. */
   private readonly processes = processQuery(() => vscode.workspace.isTrusted);
+  /** sbatch / scontrol / scancel for runs of the slurm profile: none is run in an untrusted workspace either. */
+  private readonly slurm = commandSlurmClient({ maySpawn: () => vscode.workspace.isTrusted });
   /** Runs queued elsewhere that the user was asked about in this window (asked once each). */
   private readonly askedForeign = new Set<string>();
   /** Records another window or process created or removed (see recordsWatch.ts). */
@@ -152,6 +155,7 @@ export class RunsController implements vscode.Disposable {
         graceMs: graceSec * 1000,
         processes: this.processes,
         ...(gpus !== undefined ? { totalGpus: gpus } : {}),
+        slurm: this.slurm,
       });
     }
     return this.supervisor;
@@ -247,8 +251,7 @@ export class RunsController implements vscode.Disposable {
       ...this.monitorSettings(),
       processes: this.processes,
       secrets: this.secrets.list,
-      // A Slurm run has no local process: its monitor asks Slurm (the Supervisor's client) to settle its end.
-      ...(this.supervisor ? { slurm: this.supervisor.slurm } : {}),
+      slurm: this.slurm,
     });
     const t: Tracked = { entry, monitor, unsubscribe: () => undefined, previous: monitor.state };
     // The monitor swallows what its listeners throw (it must go on polling): logged here, with the run it was for.

@@ -1,0 +1,98 @@
+// `sdxl-trainer run … --profile slurm` against a scripted Slurm (fakeSlurm.ts): start submits the job, list and show
+// name it with its pending reason, follow prints the console Slurm writes and ends when the job ends, stop cancels it.
+import assert from 'node:assert/strict';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../src/cli';
+import type { CliIo } from '../../src/cli/io';
+import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
+import { readRecord, recordFiles } from '../../src/core/supervisor/runRecord';
+import { FakeSlurm } from './fakeSlurm';
+import { writeStandinConfig } from './standinRuns';
+import { repoRoot, waitFor, within, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
+
+function slurmWorkspace(t: { after(fn: () => unknown): void }): Workspace {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  mkdirSync(join(ws.root, '.sdxl'));
+  cpSync(join(repoRoot, 'demo-workspace', 'data'), join(ws.root, 'data'), { recursive: true });
+  cpSync(join(repoRoot, 'test', 'fixtures', 'trainer', 'standin_trainer.py'), join(ws.root, 'train_text_to_image_lora_sdxl.py'));
+  return ws;
+}
+
+async function cli(ws: Workspace, slurm: FakeSlurm, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = { code: -1, out: '', err: '' };
+  const io: CliIo = {
+    out: (text) => void (r.out += text),
+    err: (text) => void (r.err += text),
+    readStdin: async () => '',
+    cwd: ws.root,
+    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
+    slurm,
+  };
+  r.code = await main(argv, io);
+  return r;
+}
+
+test('run start --profile slurm submits the job; list and show give its id and pending reason; stop cancels it', { timeout: 60_000 }, async (t) => {
+  const ws = slurmWorkspace(t);
+  const slurm = new FakeSlurm();
+  const file = writeStandinConfig(ws, 'sl', { env: { HF_TOKEN: 'hf_abcdefghijklmnopqrstuvwxyz123456' } });
+  const started = await cli(ws, slurm, ['run', 'start', file, '--profile', 'slurm', '--json']);
+  assert.equal(started.code, 0, started.err);
+  const s = JSON.parse(started.out) as { id: string; state: string; runDir: string; slurm: { jobId: string; state: string } };
+  assert.deepEqual([s.state, s.slurm.jobId, s.slurm.state], ['starting', '100', 'PENDING']);
+  const script = readFileSync(join(s.runDir, SBATCH_FILE), 'utf8');
+  assert.match(script, /^srun --ntasks=1 --kill-on-bad-exit=1 \S*accelerate launch --num_processes 1 /m);
+  assert.ok(!script.includes('hf_abcdefghijklmnopqrstuvwxyz123456'), 'no token in the job script');
+  assert.equal(slurm.submits[0]!.env.HF_TOKEN, 'hf_abcdefghijklmnopqrstuvwxyz123456');
+
+  const list = await cli(ws, slurm, ['run', 'list']);
+  assert.match(list.out, new RegExp(`${s.id}\\s+sl\\s+starting \\(job 100 PENDING \\(Resources\\)\\)`));
+  const listJson = JSON.parse((await cli(ws, slurm, ['run', 'list', '--json'])).out) as { slurm?: { jobId: string; reason?: string } }[];
+  assert.deepEqual([listJson[0]!.slurm?.jobId, listJson[0]!.slurm?.reason], ['100', 'Resources']);
+  slurm.set('100', { state: 'RUNNING', nodes: 'vm' });
+  const show = await cli(ws, slurm, ['run', 'show', s.id]);
+  assert.match(show.out, /slurm job:   job 100 RUNNING on vm/);
+
+  const stop = await cli(ws, slurm, ['run', 'stop', s.id]);
+  assert.equal(stop.code, 0, stop.err);
+  assert.match(stop.out, /stopped; Slurm job 100 is CANCELLED/);
+  assert.deepEqual(slurm.cancels, ['100']);
+  assert.equal(readRecord(s.runDir).state, 'stopped');
+});
+
+test('run start --profile slurm --follow prints the console Slurm writes and ends with the job', { timeout: 60_000 }, async (t) => {
+  const ws = slurmWorkspace(t);
+  const slurm = new FakeSlurm();
+  const file = writeStandinConfig(ws, 'fl');
+  const following = cli(ws, slurm, ['run', 'start', file, '--profile', 'slurm', '--follow', '--json']);
+  await waitFor(() => slurm.submits.length === 1, 'the job to be submitted');
+  const dir = slurm.submits[0]!.cwd;
+  const consoleLog = recordFiles(dir).console;
+  slurm.set('100', { state: 'RUNNING', nodes: 'vm' });
+  // What the stand-in prints, as Slurm appends it to the console file.
+  appendFileSync(consoleLog, 'SDXL_SLURM job=100 nodes=vm\nSteps:  50%|█████     | 2/4 [00:01<00:01, 1.00it/s, lr=0.0001, step_loss=0.5]\n');
+  await waitFor(() => existsSync(consoleLog), 'console');
+  slurm.set('100', { state: 'COMPLETED', exitCode: 0, signal: 0 });
+  const r = await within(following, 30_000, 'the follow to end');
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event?: string; state?: string; step?: number });
+  assert.ok(
+    lines.some((l) => l.event === 'progress' && l.step === 2),
+    r.out,
+  );
+  assert.equal(lines.at(-1)!.event, 'end');
+  assert.equal(lines.at(-1)!.state, 'finished');
+});
+
+test('run start --profile refuses an unknown profile', async (t) => {
+  const ws = slurmWorkspace(t);
+  const r = await cli(ws, new FakeSlurm(), ['run', 'start', writeStandinConfig(ws, 'x'), '--profile', 'cloud']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--profile must be one of local, multi-gpu, multi-node, slurm/);
+});
