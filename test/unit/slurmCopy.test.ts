@@ -31,7 +31,8 @@ test('a slurm config shows the job script Start writes, in the record folder, an
   assert.equal(text.script, sbatchScript(p, { outputFile: `${folder}/console.log`, jobName: 'dog lora', exportEnv: p.env }));
   assert.match(text.script, /^#SBATCH --partition=debug$/m);
   assert.match(text.script, /^#SBATCH --time=00:30:00$/m);
-  assert.match(text.script, /^#SBATCH --output=\/ws\/\.sdxl\/runs\/<run id>\/console\.log$/m);
+  // The placeholder has a space: sbatch's own quoting of a path (sbatchPath) shows as it would for such a folder.
+  assert.match(text.script, /^#SBATCH --output="\/ws\/\.sdxl\/runs\/<run id>\/console\.log"$/m);
   assert.match(text.script, /^srun .*accelerate.* launch .*train_text_to_image_lora_sdxl\.py/m);
   assert.equal(text.submit, `cd '${folder}' && sbatch --parsable job.sbatch`);
   assert.deepEqual(text.masked, []);
