@@ -16,6 +16,7 @@ import { RunDeltaTracker, statusView } from '../../src/core/view/dashboardModel'
 import { checkHostMessage } from '../../src/shared/dashboardProtocol';
 import { slurmJobOfRun, slurmRowDescription, slurmStateText, slurmSubmitTitle, slurmTooltipLines } from '../../src/core/view/slurmView';
 import type { SlurmJobRecord } from '../../src/core/supervisor/slurmTypes';
+import { exitOfSlurmJob } from '../../src/core/supervisor/slurmRuns';
 import type * as RunsViewModule from '../../src/extension/views/runsView';
 import type * as SlurmCommandsModule from '../../src/extension/runs/slurmCommands';
 import type { RunsController } from '../../src/extension/runs/runsController';
@@ -263,4 +264,15 @@ test('Start of a slurm config is titled "Submit to Slurm" with where it goes; an
   assert.equal(slurmSubmitTitle({ ...base, launch: { profile: 'local' } }), undefined);
   assert.equal(slurmSubmitTitle(base), undefined);
   assert.equal(slurmSubmitTitle({ ...base, launch: { profile: 'slurmm' as never } }), undefined);
+});
+
+test('a cancelled Slurm job (scancel: ExitCode=0:15) ends the run stopped, not finished', () => {
+  const at = new Date('2026-11-29T18:00:10Z');
+  const exit = exitOfSlurmJob({ jobId: '25', state: 'CANCELLED', exitCode: 0, signal: 15, endTime: '2026-11-29T18:00:05Z' }, 'stopped', true, at);
+  assert.equal(exit.exitCode, null, 'no exit code of the training');
+  assert.equal(exit.stopRequested, true);
+  const s = reduceAll([{ type: 'stopRequested' }, { type: 'phase', phase: 'training' }, { type: 'exit', code: exit.exitCode, signal: exit.signal }]);
+  assert.equal(s.state, 'stopped');
+  // A completed job keeps its code 0: finished.
+  assert.equal(exitOfSlurmJob({ jobId: '26', state: 'COMPLETED', exitCode: 0, signal: 0 }, 'succeeded', false, at).exitCode, 0);
 });

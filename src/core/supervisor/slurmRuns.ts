@@ -61,15 +61,19 @@ function signalName(n: number | undefined): string | null {
   return found ? found[0] : `signal ${n}`;
 }
 
-/** exit.json for a job Slurm says has ended; a failed job with exit code 0 (NODE_FAIL, TIMEOUT) has no code to give. */
+/**
+ * exit.json for a job Slurm says has ended; a failed job with exit code 0 (NODE_FAIL, TIMEOUT) has no code to give,
+ * nor has a cancelled or stopped one (scancel: `ExitCode=0:15`), which a code 0 would make a finished run.
+ */
 export function exitOfSlurmJob(info: SlurmJobInfo, status: RunStatus, stopRequested: boolean, now: Date): ExitInfo {
   const code = info.exitCode ?? null;
   const endMs = info.endTime ? Date.parse(info.endTime) : NaN;
+  const stopped = stopRequested || status === 'stopped';
   return {
-    exitCode: status === 'failed' && code === 0 ? null : code,
+    exitCode: (status === 'failed' || stopped) && code === 0 ? null : code,
     signal: signalName(info.signal),
     endedAt: Number.isFinite(endMs) ? new Date(endMs).toISOString() : now.toISOString(),
-    stopRequested: stopRequested || status === 'stopped',
+    stopRequested: stopped,
     ...(status === 'failed' && code === 0 ? { error: `Slurm ended the job ${info.state}${info.reason ? ` (${info.reason})` : ''}` } : {}),
   };
 }
