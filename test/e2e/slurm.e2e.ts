@@ -171,7 +171,12 @@ test(
         return new RegExp(`Slurm ${longId} · stopped`).test(text) ? text : undefined;
       });
       await until("Slurm to forget the cancelled job's processes", 60_000, async () => {
-        const out = execFileSync('squeue', ['-h', '-j', longId, '-o', '%T'], { encoding: 'utf8' }).trim();
+        let out = '';
+        try {
+          out = execFileSync('squeue', ['-h', '-j', longId, '-o', '%T'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        } catch {
+          return true; // "Invalid job id": Slurm has forgotten the job already
+        }
         return out === '' || /CANCELLED/.test(out) ? true : undefined;
       });
       await vs.screenshot('stopped');
