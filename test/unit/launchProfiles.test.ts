@@ -20,7 +20,10 @@ function launcherWords(launch: LaunchSettings): string[] {
 }
 
 function throwsNaming(launch: LaunchSettings, key: RegExp): void {
-  assert.throws(() => plan(launch), (e: unknown) => e instanceof LaunchPlanError && key.test(e.message));
+  assert.throws(
+    () => plan(launch),
+    (e: unknown) => e instanceof LaunchPlanError && key.test(e.message),
+  );
 }
 
 const acc = (a: AccelerateOptions & Record<string, unknown>): LaunchSettings['accelerateArgs'] => a;
@@ -56,7 +59,10 @@ test('multi-gpu without a process count is an error naming launch.accelerateArgs
   throwsNaming({ profile: 'multi-gpu', accelerateArgs: acc({ num_processes: 1.5 }) }, /launch\.accelerateArgs\.num_processes/);
 });
 
-const node = (a: Record<string, unknown>): LaunchSettings => ({ profile: 'multi-node', accelerateArgs: acc({ num_machines: 2, machine_rank: 1, main_process_ip: '10.0.0.1', ...a }) });
+const node = (a: Record<string, unknown>): LaunchSettings => ({
+  profile: 'multi-node',
+  accelerateArgs: acc({ num_machines: 2, machine_rank: 1, main_process_ip: '10.0.0.1', ...a }),
+});
 
 test('multi-node adds the default port and --multi_gpu only with more than one process per machine', () => {
   assert.deepEqual(launcherWords(node({})), ['--num_machines', '2', '--machine_rank', '1', '--main_process_ip', '10.0.0.1', '--main_process_port', '29500']);

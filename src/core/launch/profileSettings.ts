@@ -174,7 +174,11 @@ export function distributedLaunch(profile: LaunchProfile, accelerateArgs: Record
   if (machines === undefined && !isFlagSet(acc.num_machines))
     c.add('num_machines', 'missing', 'Profile "multi-node" needs launch.accelerateArgs.num_machines (2 or more machines)');
   else if (machines !== undefined && machines < 2)
-    c.add('num_machines', 'range', `Profile "multi-node" needs launch.accelerateArgs.num_machines >= 2, not ${machines} (one machine: use profile "multi-gpu" or "local")`);
+    c.add(
+      'num_machines',
+      'range',
+      `Profile "multi-node" needs launch.accelerateArgs.num_machines >= 2, not ${machines} (one machine: use profile "multi-gpu" or "local")`,
+    );
   const rank = c.int(acc, 'machine_rank', 0);
   if (rank === undefined && !isFlagSet(acc.machine_rank))
     c.add('machine_rank', 'missing', 'Profile "multi-node" needs launch.accelerateArgs.machine_rank (0 on the main machine, 1, 2, … on the others)');
@@ -202,5 +206,10 @@ export function distributedLaunch(profile: LaunchProfile, accelerateArgs: Record
     }
   }
   if (perMachine !== undefined && perMachine > 1 && !isFlagSet(acc.multi_gpu)) words.unshift('--multi_gpu');
-  return { words, problems: c.problems, ...(total !== undefined ? { totalProcesses: total } : {}), ...(perMachine !== undefined ? { processesPerMachine: perMachine } : {}) };
+  return {
+    words,
+    problems: c.problems,
+    ...(total !== undefined ? { totalProcesses: total } : {}),
+    ...(perMachine !== undefined ? { processesPerMachine: perMachine } : {}),
+  };
 }
