@@ -35,7 +35,7 @@ test('slurmJobOf names the key of each bad setting', () => {
   assert.throws(() => slurmJobOf({ time: '1:00:00\n#SBATCH --x' }), /launch\.slurm\.time must be one line/);
   assert.throws(() => slurmJobOf({ setup: ['ok', 3] }), /launch\.slurm\.setup\[1\] must be a string/);
   assert.throws(() => slurmJobOf({ mainProcessPort: 70000 }), /launch\.slurm\.mainProcessPort must be a port/);
-  assert.throws(() => slurmJobOf({ partion: 'gpu' }), /unknown key\(s\) "partion"/);
+  assert.throws(() => slurmJobOf({ partion: 'gpu' }), /unknown key "partion"/);
   assert.throws(() => slurmJobOf('gpu'), /launch\.slurm must be an object/);
   assert.deepEqual(slurmJobOf({ gpusPerNode: 0, partition: '', time: '1:00:00' }), { nodes: 1, gpusPerNode: 0, time: '1:00:00' });
 });
