@@ -11,6 +11,7 @@ import { readExit, readRecord, recordFiles } from '../../src/core/supervisor/run
 import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { SlurmError, type SlurmClient } from '../../src/core/supervisor/slurmTypes';
+import { exitOfSlurmJob } from '../../src/core/supervisor/slurmRuns';
 import { FakeSlurm } from './fakeSlurm';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { FAKE, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
@@ -175,4 +176,17 @@ test('the local queue ignores Slurm runs: a live Slurm job does not make a local
     planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id),
     ['b'],
   );
+});
+
+test('exit.json of an ended job: a TIMEOUT with exit code 0 gets none and says why; a cancel not asked for still reads stopped', () => {
+  const now = new Date('2026-11-29T18:00:00Z');
+  assert.deepEqual(exitOfSlurmJob({ jobId: '1', state: 'TIMEOUT', reason: 'TimeLimit', exitCode: 0, signal: 0 }, 'failed', false, now), {
+    exitCode: null,
+    signal: null,
+    endedAt: now.toISOString(),
+    stopRequested: false,
+    error: 'Slurm ended the job TIMEOUT (TimeLimit)',
+  });
+  const cancelled = exitOfSlurmJob({ jobId: '1', state: 'CANCELLED by 0', exitCode: 0, signal: 15, endTime: '2026-11-29T18:00:05Z' }, 'stopped', false, now);
+  assert.deepEqual(cancelled, { exitCode: 0, signal: 'SIGTERM', endedAt: '2026-11-29T18:00:05.000Z', stopRequested: true });
 });
