@@ -96,3 +96,19 @@ test('run start --profile refuses an unknown profile', async (t) => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--profile must be one of local, multi-gpu, multi-node, slurm/);
 });
+
+test('run follow ID reattaches to a submitted Slurm run from another shell and ends with the job (exit 1 when it failed)', { timeout: 60_000 }, async (t) => {
+  const ws = slurmWorkspace(t);
+  const slurm = new FakeSlurm();
+  const started = await cli(ws, slurm, ['run', 'start', writeStandinConfig(ws, 'later'), '--profile', 'slurm', '--json']);
+  const { id, runDir } = JSON.parse(started.out) as { id: string; runDir: string };
+  // Another shell, later: a new CLI process knows only the records and Slurm.
+  const following = cli(ws, slurm, ['run', 'follow', id.slice(0, 18)]);
+  slurm.set('100', { state: 'RUNNING', nodes: 'vm' });
+  appendFileSync(recordFiles(runDir).console, 'Traceback (most recent call last):\nRuntimeError: boom\n');
+  slurm.set('100', { state: 'FAILED', reason: 'NonZeroExitCode', exitCode: 1, signal: 0 });
+  const r = await within(following, 30_000, 'run follow to end');
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /failed/i);
+  assert.equal(readRecord(runDir).state, 'failed');
+});

@@ -11,6 +11,7 @@ import { readExit, readRecord, recordFiles } from '../../src/core/supervisor/run
 import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { SlurmError, type SlurmClient } from '../../src/core/supervisor/slurmTypes';
+import { exitOfSlurmJob } from '../../src/core/supervisor/slurmRuns';
 import { FakeSlurm } from './fakeSlurm';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { FAKE, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
@@ -105,7 +106,10 @@ test('a failed sbatch fails the run with its message; a job Slurm forgot is sett
   slurm.jobs.delete(record.slurm!.jobId);
   const r = (await sup.get(record.id)).record;
   assert.equal(r.state, 'failed');
-  assert.match(r.note ?? '', /Slurm no longer knows job 100/);
+  assert.match(
+    r.note ?? '',
+    /^Slurm no longer knows job 100 \(it forgets ended jobs after MinJobAge\), so its exit status is unknown; the console does not show it finished$/,
+  );
 });
 
 test('stop: the stop request first, then scancel; the run ends stopped', async (t) => {
@@ -175,4 +179,18 @@ test('the local queue ignores Slurm runs: a live Slurm job does not make a local
     planQueue([slurmRun, local], 1, (r) => r.state === 'running').map((d) => d.entry.record.id),
     ['b'],
   );
+});
+
+test('exit.json of an ended job: a TIMEOUT with exit code 0 gets none and says why; a cancel not asked for still reads stopped', () => {
+  const now = new Date('2026-11-29T18:00:00Z');
+  assert.deepEqual(exitOfSlurmJob({ jobId: '1', state: 'TIMEOUT', reason: 'TimeLimit', exitCode: 0, signal: 0 }, 'failed', false, now), {
+    exitCode: null,
+    signal: null,
+    endedAt: now.toISOString(),
+    stopRequested: false,
+    error: 'Slurm ended the job TIMEOUT (TimeLimit)',
+  });
+  const cancelled = exitOfSlurmJob({ jobId: '1', state: 'CANCELLED by 0', exitCode: 0, signal: 15, endTime: '2026-11-29T18:00:05Z' }, 'stopped', false, now);
+  // No exit code: scancel's `0:15` is not the training's, and a code 0 would make the monitor read the run finished.
+  assert.deepEqual(cancelled, { exitCode: null, signal: 'SIGTERM', endedAt: '2026-11-29T18:00:05.000Z', stopRequested: true });
 });

@@ -41,6 +41,8 @@ export function wrapperJs(): Promise<string> {
       entryPoints: [join(repoRoot, 'src', 'wrapper.ts')],
       outfile: out,
       bundle: true,
+      // As scripts/build.mjs: jsonc-parser's `main` is a UMD build whose inner requires a bundle cannot follow.
+      mainFields: ['module', 'main'],
       platform: 'node',
       format: 'cjs',
       target: 'node20',

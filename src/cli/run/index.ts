@@ -9,6 +9,7 @@ import { runShow } from './show';
 import { runStart } from './start';
 import { runStop } from './stop';
 import { runExportCommand } from './export';
+import { runFollow } from './followCommand';
 
 /** Subcommand synopses, for `run --help` and the CLI's help. */
 export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
@@ -23,6 +24,7 @@ export const RUN_SUBCOMMANDS: ReadonlyArray<[string, string]> = [
     'run export ID [--csv FILE] [--json FILE] [--images DIR]',
     "a run's metrics (one row per step) as CSV/JSON, its validation images as a folder with an index",
   ],
+  ['run follow ID [--json]', 'follow a run started earlier (a Slurm job too) until it ends, as start --follow does'],
 ];
 
 const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -34,6 +36,7 @@ const SUBCOMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>
   resume: runResume,
   label: runLabel,
   export: runExportCommand,
+  follow: runFollow,
 };
 
 export function runUsage(): string {

@@ -6,6 +6,7 @@
 // Completion comes from `properties` and is unaffected.
 import { argHelp, SCRIPT_KINDS, SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { byKind } from '../scripts/profiles';
+import { LAUNCH_PROFILES, SLURM_KEYS, type LaunchProfile } from './config';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -181,7 +182,75 @@ export function launchSchema(): JsonSchema {
         additionalProperties: { type: 'string' },
       },
       cwd: str("Working directory of the run; relative paths are taken from the config file's folder. Default: that folder."),
+      profile: launchProfileSchema(),
+      slurm: slurmSchema(),
     },
+  };
+}
+
+/** What each launch profile does, in the order of LAUNCH_PROFILES (docs/scale-out.md). */
+const PROFILE_HELP: Readonly<Record<LaunchProfile, string>> = {
+  local: 'One machine, as `accelerateArgs` says (one process unless you set more). The default.',
+  'multi-gpu':
+    'Several processes on this machine, one per GPU: adds `--multi_gpu` and `--num_processes` (from `accelerateArgs.num_processes`, else the count of `accelerateArgs.gpu_ids`).',
+  'multi-node':
+    "This machine's share of a job across machines: needs `accelerateArgs.num_machines` (2 or more), `machine_rank` and `main_process_ip`; adds `--main_process_port 29500` unless set, and `--multi_gpu` with more than one process per machine. Start it on every machine.",
+  slurm:
+    'An sbatch job on a Slurm cluster (`launch.slurm`): `srun` runs `accelerate launch` on each node, with the process count, ranks and rendezvous taken from the job.',
+};
+
+export function launchProfileSchema(): JsonSchema {
+  return {
+    type: 'string',
+    enum: [...LAUNCH_PROFILES],
+    default: 'local',
+    description: 'Where and how the run is launched: local, multi-gpu, multi-node or slurm.',
+    enumDescriptions: LAUNCH_PROFILES.map((p) => PROFILE_HELP[p].replace(/`/g, '')),
+    markdownEnumDescriptions: LAUNCH_PROFILES.map((p) => PROFILE_HELP[p]),
+  };
+}
+
+// No `pattern` against line breaks: VS Code would say only "does not match the pattern"; our diagnostic says why.
+const line = (description: string, examples: string[]): JsonSchema => ({ type: 'string', description, examples });
+
+/** `launch.slurm`: every SlurmSettings key (config.ts), checked the same way by profileSettings.ts. */
+export function slurmSchema(): JsonSchema {
+  const lines = (description: string, examples: string[][]): JsonSchema => ({
+    type: 'array',
+    items: { type: 'string' },
+    description,
+    examples,
+  });
+  const properties: Record<(typeof SLURM_KEYS)[number], JsonSchema> = {
+    partition: line("`#SBATCH --partition`. Default: the cluster's default partition.", ['gpu']),
+    account: line('`#SBATCH --account`: the account the job is charged to.', ['my-project']),
+    qos: line('`#SBATCH --qos`: the quality of service.', ['normal']),
+    nodes: { type: 'integer', minimum: 1, default: 1, description: "`#SBATCH --nodes`: machines of the job (accelerate's num_machines).", examples: [2] },
+    gpusPerNode: {
+      type: 'integer',
+      minimum: 0,
+      default: 1,
+      description: '`#SBATCH --gpus-per-node`: GPUs on each node, one training process each; 0 for a CPU-only job.',
+      examples: [4, 8],
+    },
+    cpusPerTask: { type: 'integer', minimum: 1, description: '`#SBATCH --cpus-per-task` (one task per node).', examples: [16] },
+    memory: line('`#SBATCH --mem`: memory per node.', ['64G']),
+    time: line('`#SBATCH --time`: the time limit (D-HH:MM:SS or HH:MM:SS).', ['12:00:00', '2-00:00:00']),
+    mainProcessPort: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 29500,
+      description: "Port of the first node's rendezvous (accelerate's main_process_port) when nodes > 1.",
+    },
+    setup: lines('Shell lines run on each job before the launch, one line each.', [['module load cuda/12.1', 'source ~/venvs/sdxl/bin/activate']]),
+    sbatchArgs: lines("More sbatch options, each one word as on sbatch's command line.", [['--constraint=a100', '--exclusive']]),
+  };
+  return {
+    type: 'object',
+    description:
+      'The sbatch job of profile "slurm" (ignored by the other profiles). The job script sets num_processes, num_machines, machine_rank and the rendezvous itself.',
+    properties,
   };
 }
 

@@ -7,6 +7,7 @@ import { checkDuplicateKeys } from './duplicateKeys';
 import { runSemanticRules } from './semanticRules';
 import { checkHubRefs } from './hubRules';
 import { checkEnvironment } from './envRules';
+import { checkLaunchProfile } from './profileRules';
 import { DiagnosticSink, type Diagnostic, type ValidateContext } from './types';
 
 export type { Diagnostic, Fix, FixEdit, GpuInfo, Severity, ValidateContext } from './types';
@@ -39,6 +40,7 @@ export function validateConfig(text: string, ctx: ValidateContext = {}): Diagnos
     checkArgs(parsed.config, sink, ctx.argTable);
     runSemanticRules(parsed.config, sink, ctx);
     checkHubRefs(parsed.config, sink, ctx);
+    checkLaunchProfile(parsed.config, sink, ctx);
     if (ctx.environment) checkEnvironment(parsed.config, ctx.environment, sink);
   }
   return sink.finish(MAX_DIAGNOSTICS);

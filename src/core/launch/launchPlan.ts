@@ -2,16 +2,13 @@
 // Pure: no file system access, so it can be shown (and tested) before anything runs.
 import * as nodePath from 'node:path';
 import { homedir } from 'node:os';
-import {
-  isLaunchProfile,
-  LAUNCH_PROFILES,
-  SLURM_KEYS,
-  type AccelerateOptions,
-  type LaunchProfile,
-  type SdxlConfig,
-  type SlurmSettings,
-} from '../config/config';
+import { isLaunchProfile, LAUNCH_PROFILES, type AccelerateOptions, type LaunchProfile, type SdxlConfig } from '../config/config';
 import { SCRIPTS, type ArgSpec, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
+import { describeValue } from './describeValue';
+import { checkSlurmSettings, distributedLaunch, type SlurmJob } from './profileSettings';
+
+export { describeValue } from './describeValue';
+export type { SlurmJob } from './profileSettings';
 
 export interface LaunchPlan {
   /** argv[0] is the executable; spawn it with the rest as arguments, never through a shell. */
@@ -29,25 +26,10 @@ export interface LaunchPlan {
   slurm?: SlurmJob;
 }
 
-/** `launch.slurm` checked, with its defaults filled in: what sbatchScript.ts writes. */
-export interface SlurmJob extends SlurmSettings {
-  nodes: number;
-  gpusPerNode: number;
-}
-
 /** A config value that cannot become a program argument or environment entry; the message names its key. */
 export class LaunchPlanError extends Error {}
 
 const NUL = '\u0000';
-
-/** A config value in words, for errors and diagnostics ("an object", "the string \"…\""); argChecks uses it too. */
-export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
 
 /** `where` for a key that may itself hold odd characters: `launch.env["A\u0000"]`. */
 function keyPath(parent: string, key: string): string {
@@ -195,53 +177,10 @@ function resolveExecutable(p: string, base: string, path: typeof nodePath.posix,
   return hasSeparator(expanded, path) ? path.resolve(base, expanded) : expanded;
 }
 
-function positiveInt(where: string, v: unknown, min: number): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new LaunchPlanError(`${where} must be an integer >= ${min}, not ${describeValue(v)}`);
-  return v;
-}
-
-/** One line of a job script: no line break, or it would become a line of its own (an `#SBATCH` option, a command). */
-function oneLine(where: string, v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new LaunchPlanError(`${where} must be a string, not ${describeValue(v)}`);
-  if (/[\r\n\u0000]/.test(v)) throw new LaunchPlanError(`${where} must be one line: it holds a line break or NUL character`);
-  return v;
-}
-
-function lines(where: string, v: unknown): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw new LaunchPlanError(`${where} must be an array of strings, not ${describeValue(v)}`);
-  return v.map((x, i) => oneLine(`${where}[${i}]`, x)!);
-}
-
-/** `launch.slurm` checked (LaunchPlanError naming the key), defaults filled: 1 node, 1 GPU per node. */
+/** `launch.slurm` checked (LaunchPlanError naming the key, profileSettings.ts), defaults filled: 1 node, 1 GPU per node. */
 export function slurmJobOf(raw: unknown): SlurmJob {
-  if (raw !== undefined && raw !== null && !isObject(raw))
-    throw new LaunchPlanError(`launch.slurm must be an object of sbatch settings, not ${describeValue(raw)}`);
-  const s: Record<string, unknown> = isObject(raw) ? raw : {};
-  const job: SlurmJob = {
-    nodes: positiveInt('launch.slurm.nodes', s.nodes, 1) ?? 1,
-    gpusPerNode: positiveInt('launch.slurm.gpusPerNode', s.gpusPerNode, 0) ?? 1,
-  };
-  for (const key of ['partition', 'account', 'qos', 'memory', 'time'] as const) {
-    const v = oneLine(`launch.slurm.${key}`, s[key]);
-    if (v !== undefined && v !== '') job[key] = v;
-  }
-  const cpus = positiveInt('launch.slurm.cpusPerTask', s.cpusPerTask, 1);
-  if (cpus !== undefined) job.cpusPerTask = cpus;
-  const port = positiveInt('launch.slurm.mainProcessPort', s.mainProcessPort, 1);
-  if (port !== undefined) {
-    if (port > 65535) throw new LaunchPlanError(`launch.slurm.mainProcessPort must be a port (1…65535), not ${port}`);
-    job.mainProcessPort = port;
-  }
-  const setup = lines('launch.slurm.setup', s.setup);
-  if (setup?.length) job.setup = setup;
-  const extra = lines('launch.slurm.sbatchArgs', s.sbatchArgs);
-  if (extra?.length) job.sbatchArgs = extra;
-  const unknown = Object.keys(s).filter((k) => !(SLURM_KEYS as readonly string[]).includes(k));
-  if (unknown.length)
-    throw new LaunchPlanError(`launch.slurm has unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${SLURM_KEYS.join(', ')})`);
+  const { job, problems } = checkSlurmSettings(raw);
+  if (problems[0]) throw new LaunchPlanError(problems[0].message);
   return job;
 }
 
@@ -294,7 +233,11 @@ export function buildLaunchPlan(config: SdxlConfig, configPath: string, opts: La
   }
 
   const profile = profileOf(config, opts);
-  const argv = [accelerate, 'launch', ...accelerateArgv(accelerateOptions(launch.accelerateArgs)), scriptPath, ...scriptArgv(config.script, config.args ?? {})];
+  const acc = accelerateOptions(launch.accelerateArgs);
+  // multi-gpu / multi-node flags the user did not set themselves (profileSettings.ts); none for local and slurm.
+  const distributed = distributedLaunch(profile, acc);
+  if (distributed.problems[0]) throw new LaunchPlanError(distributed.problems[0].message);
+  const argv = [accelerate, 'launch', ...accelerateArgv(acc), ...distributed.words, scriptPath, ...scriptArgv(config.script, config.args ?? {})];
   const plan: LaunchPlan = { argv, env, cwd, script: config.script };
   if (profile !== 'local') plan.profile = profile;
   if (profile === 'slurm') plan.slurm = slurmJobOf(launch.slurm);

@@ -48,7 +48,8 @@ function parseIndexList(text: string): number[] | undefined {
 
 /**
  * GPUs a plan needs. Explicit indices come from `CUDA_VISIBLE_DEVICES` in the plan env or accelerate's `--gpu_ids`
- * (before the script); otherwise the count is accelerate's `--num_processes` (1 when absent).
+ * (before the script); otherwise the count is accelerate's `--num_processes` (1 when absent), of which a `multi-node`
+ * plan runs its share (`--num_processes / --num_machines`) here.
  * `CUDA_VISIBLE_DEVICES=""` means CPU only: count 0. UUID-style device lists give a count only.
  */
 export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
@@ -57,7 +58,12 @@ export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
   const si = scriptIndex(plan.argv);
   const launcherEnd = si >= 0 ? si : plan.argv.length;
   const np = Number(flagValue(plan.argv, '--num_processes', 1, launcherEnd));
-  const count = Number.isInteger(np) && np > 0 ? np : 1;
+  let count = Number.isInteger(np) && np > 0 ? np : 1;
+  if (plan.profile === 'multi-node') {
+    // accelerate's --num_processes counts every machine's processes; this machine runs its share.
+    const machines = Number(flagValue(plan.argv, '--num_machines', 1, launcherEnd));
+    if (Number.isInteger(machines) && machines > 1) count = Math.max(1, Math.ceil(count / machines));
+  }
   const cvd = plan.env['CUDA_VISIBLE_DEVICES'];
   if (cvd !== undefined) {
     if (cvd.trim() === '') return { count: 0, indices: [] };

@@ -16,12 +16,15 @@ import { removeSecretsFile } from './secrets';
 import { isSlurmRun } from './slurmRuns';
 import type { GpuNeed, RunRecord } from './types';
 import { errText } from '../util/errText';
+import { queryBusyGpus } from '../gpu/gpuBusy';
 
 export const QUEUE_SETTINGS_FILE = 'queue.json';
 
 export interface QueueSettings {
   /** GPUs on this machine. Unknown: runs are exclusive (one at a time). */
   totalGpus?: number;
+  /** nvidia-smi to ask which GPUs other programs use (gpu/gpuBusy.ts). Default `nvidia-smi` on PATH. */
+  nvidiaSmi?: string;
 }
 
 export function readQueueSettings(recordsDir: string): QueueSettings {
@@ -51,9 +54,16 @@ export type QueueDecision = { entry: RunEntry; gpus?: number[] } | { entry: RunE
 /**
  * Which queued runs may start now (pure, given which runs hold resources). Strict FIFO: the first queued run that
  * must wait blocks those behind it, so runs start in the order they were queued. A run whose need can never be met
- * is reported as impossible (and does not block).
+ * is reported as impossible (and does not block). `inUse`: GPUs nvidia-smi shows in use (queryBusyGpus), skipped
+ * like our own runs' GPUs; those not held by one of our runs by index may be where our count-only runs are, so each
+ * counts against those runs first.
  */
-export function planQueue(entries: readonly RunEntry[], totalGpus: number | undefined, holds: (r: RunRecord) => boolean): QueueDecision[] {
+export function planQueue(
+  entries: readonly RunEntry[],
+  totalGpus: number | undefined,
+  holds: (r: RunRecord) => boolean,
+  inUse: ReadonlySet<number> = new Set(),
+): QueueDecision[] {
   const live = entries.filter((e) => holds(e.record)).map((e) => e.record);
   const busyDirs = new Set(
     live
@@ -74,6 +84,9 @@ export function planQueue(entries: readonly RunEntry[], totalGpus: number | unde
     if (r.gpus?.indices) r.gpus.indices.forEach((i) => busy.add(i));
     else anonymous += r.gpus?.count ?? 1;
   }
+  const others = [...inUse].filter((i) => Number.isInteger(i) && i >= 0 && i < totalGpus && !busy.has(i));
+  anonymous = Math.max(0, anonymous - others.length);
+  others.forEach((i) => busy.add(i));
   for (const entry of queued) {
     const need = entry.record.gpus ?? { count: 1 };
     const impossible = impossibleNeed(need, totalGpus);
@@ -152,7 +165,9 @@ export async function pumpQueue(
   // Liveness is asked once per run up front, so planQueue stays a pure function of the answers.
   const holding = new Set<RunRecord>();
   for (const e of entries) if (await holdsResources(e.record, query)) holding.add(e.record);
-  for (const d of planQueue(entries, settings.totalGpus, (r) => holding.has(r))) {
+  // GPUs other programs use: asked only when the count is known (else runs are exclusive anyway).
+  const inUse = settings.totalGpus !== undefined ? await queryBusyGpus(query, settings.nvidiaSmi) : undefined;
+  for (const d of planQueue(entries, settings.totalGpus, (r) => holding.has(r), inUse)) {
     const { dir, record } = d.entry;
     if (!claimStart(dir)) continue;
     const fail = (reason: string) => {

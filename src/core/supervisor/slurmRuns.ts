@@ -118,7 +118,13 @@ export async function reconcileSlurm(entry: RunEntry, client: SlurmClient | unde
       signal: null,
       endedAt: at.toISOString(),
       slurm: { ...job, checkedAt: at.toISOString() },
-      note: `Slurm no longer knows job ${job.jobId} (it forgets ended jobs after MinJobAge): ${outcome.note}`,
+      note: `Slurm no longer knows job ${job.jobId} (it forgets ended jobs after MinJobAge), so its exit status is unknown; ${
+        outcome.state === 'succeeded'
+          ? 'the run reached its last step and wrote its final weights'
+          : outcome.state === 'stopped'
+            ? 'a stop had been requested'
+            : 'the console does not show it finished'
+      }`,
     });
   }
   const status = runStatusOfSlurm(info.state);
