@@ -182,6 +182,13 @@ export type RunEvent = Base &
     | { type: 'exit'; code: number | null; signal: string | null; endedAt?: number }
     /** The user's name, note and tags of the run (its record folder's labels.json), each time that file changes. */
     | { type: 'labels'; name?: string; note?: string; tags: string[] }
+    /** A line one rank printed (its `[rankN]:` / `[defaultN]:` prefix removed; cut to 200 characters). */
+    | { type: 'rankLine'; rank: number; text: string }
+    /**
+     * An entry of torch.distributed's ChildFailedError table: a rank that failed, its exit code, the signal that
+     * killed it; `rootCause`: the entry under `Root Cause (first observed failure)`.
+     */
+    | { type: 'rankFailure'; rank: number; exitCode?: number; signal?: string; rootCause: boolean }
   );
 
 export type RunEventType = RunEvent['type'];

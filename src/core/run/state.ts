@@ -3,6 +3,7 @@ import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
 import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
 import { EMPTY_TIMING, type StepTiming } from './stepTimes';
+import { EMPTY_RANKS, type RanksState } from './ranks';
 
 /** Lifecycle: `queued` until any output; a phase while alive; one of the last three once it ended. */
 export type RunStateName = 'queued' | RunPhase | 'finished' | 'failed' | 'stopped';
@@ -99,6 +100,8 @@ export interface RunState {
   labels: { name?: string; note?: string; tags: readonly string[] } | null;
   /** When each step was reached, the pauses, start and end (stepTimes.ts): speed and ETA come from these. */
   timing: StepTiming;
+  /** Per rank of a multi-process run (ranks.ts): what each printed last, which failed, which failed first. Bounded. */
+  ranks: RanksState;
 }
 
 export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
@@ -148,6 +151,7 @@ export function initialRunState(): RunState {
     lastEventAt: null,
     labels: null,
     timing: EMPTY_TIMING,
+    ranks: EMPTY_RANKS,
   };
 }
 
@@ -201,6 +205,7 @@ export function copyState(s: RunState): RunState {
     lastEventAt: s.lastEventAt,
     labels: s.labels,
     timing: s.timing,
+    ranks: s.ranks,
   };
   return c;
 }
