@@ -66,7 +66,11 @@ export function ranksOnLine(s: RanksState, rank: number, text: string): RanksSta
 export function ranksOnTraceback(s: RanksState, tb: TracebackInfo, isLauncherException: (line: string) => boolean): RanksState {
   if (tb.rank === undefined || !tb.exception || isLauncherException(tb.exception)) return s;
   const error = tb.exception;
-  return withFirstFailure(upsert(s, tb.rank, (r) => (r.error && !isConsequence(r.error) ? r : { ...r, error })), tb.rank, error);
+  return withFirstFailure(
+    upsert(s, tb.rank, (r) => (r.error && !isConsequence(r.error) ? r : { ...r, error })),
+    tb.rank,
+    error,
+  );
 }
 
 /** An entry of the ChildFailedError table. */
