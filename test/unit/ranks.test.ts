@@ -14,6 +14,7 @@ import { initialRunState, type RunState } from '../../src/core/run/state';
 import type { RunEvent } from '../../src/core/run/events';
 import { isLauncherExceptionLine } from '../../src/core/run/failure';
 import { RunMonitor, readRunState } from '../../src/core/monitor/runMonitor';
+import { describeRun } from '../../src/core/view/format';
 import { repoRoot, waitFor, within, workspace } from './supervisorTestKit';
 
 const REAL = join(repoRoot, 'test', 'fixtures', 'real-v0.27.2', 'multi-process-cpu');
@@ -54,6 +55,8 @@ test('real 2-process run with rank 1 killed: rank 1 failed first (SIGKILL), not 
   // Classified by rank 1's evidence alone: a SIGKILL without a Python error of its own.
   assert.equal(s.failure?.class, 'host_oom_killed');
   assert.match(s.failure!.message, /^rank 1 failed first: The training process was killed \(SIGKILL\)/);
+  // The Runs view's row and the CLI's summary line name the rank too (the tooltip shows the message above).
+  assert.equal(describeRun(s), 'failed: Killed: out of host memory on rank 1 at step 1');
 });
 
 test('the first failure read and the one at the end agree: reducing event by event never keeps an earlier rank', () => {
