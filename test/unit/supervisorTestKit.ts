@@ -41,6 +41,9 @@ export function wrapperJs(): Promise<string> {
       entryPoints: [join(repoRoot, 'src', 'wrapper.ts')],
       outfile: out,
       bundle: true,
+      // As scripts/build.mjs: jsonc-parser's UMD main (the wrapper reaches core/config since the launch profiles) does
+      // not bundle; its ES module does.
+      mainFields: ['module', 'main'],
       platform: 'node',
       format: 'cjs',
       target: 'node20',
