@@ -3,7 +3,7 @@
 // rank state stays bounded whatever the console holds; the monitor's replay from byte 0 equals what it saw live.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -75,40 +75,42 @@ interface FakeRun {
   stderr: string;
 }
 
-function fakeLaunch(env: Record<string, string>, processes = 2): FakeRun {
+const LAUNCH_ARGS = (processes: number) => [
+  'launch',
+  '--multi_gpu',
+  `--num_processes=${processes}`,
+  'train_dreambooth_lora_sdxl.py',
+  '--pretrained_model_name_or_path=m',
+  '--instance_data_dir=data',
+  '--instance_prompt=x',
+  '--max_train_steps=3',
+  '--output_dir=out',
+];
+
+function fakeCwd(): string {
   const cwd = mkdtempSync(join(tmpdir(), 'sdxl-ranks-'));
   mkdirSync(join(cwd, 'data'));
   for (let i = 0; i < 4; i++) writeFileSync(join(cwd, 'data', `${i}.png`), 'x');
-  const r = spawnSync(
-    'accelerate',
-    [
-      'launch',
-      '--multi_gpu',
-      `--num_processes=${processes}`,
-      'train_dreambooth_lora_sdxl.py',
-      '--pretrained_model_name_or_path=m',
-      '--instance_data_dir=data',
-      '--instance_prompt=x',
-      '--max_train_steps=3',
-      '--output_dir=out',
-    ],
-    {
-      cwd,
-      encoding: 'utf8',
-      timeout: 30_000,
-      env: {
-        ...process.env,
-        PATH: FAKE_BIN + delimiter + (process.env.PATH ?? ''),
-        SDXL_STANDIN_TRAINER: '1',
-        STANDIN_STEP_SECONDS: '0.01',
-        STANDIN_PRECOMPUTE_SECONDS: '0.01',
-        STANDIN_VALIDATION_SECONDS: '0.01',
-        FAKE_GPU_STATE_DIR: join(cwd, 'gpu-state'),
-        PYTHONUNBUFFERED: '1',
-        ...env,
-      },
-    },
-  );
+  return cwd;
+}
+
+function fakeEnv(cwd: string, env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: FAKE_BIN + delimiter + (process.env.PATH ?? ''),
+    SDXL_STANDIN_TRAINER: '1',
+    STANDIN_STEP_SECONDS: '0.01',
+    STANDIN_PRECOMPUTE_SECONDS: '0.01',
+    STANDIN_VALIDATION_SECONDS: '0.01',
+    FAKE_GPU_STATE_DIR: join(cwd, 'gpu-state'),
+    PYTHONUNBUFFERED: '1',
+    ...env,
+  };
+}
+
+function fakeLaunch(env: Record<string, string>, processes = 2): FakeRun {
+  const cwd = fakeCwd();
+  const r = spawnSync('accelerate', LAUNCH_ARGS(processes), { cwd, encoding: 'utf8', timeout: 30_000, env: fakeEnv(cwd, env) });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -138,6 +140,31 @@ test('fake: CUDA OOM on rank 1 only ([defaultN]: prefixes): rank 1 failed first,
   assert.equal(s.ranks.rootCause, 1);
   assert.match(s.ranks.ranks[1]!.error!, /CUDA out of memory/);
   assert.equal(s.ranks.ranks[0]!.error, null, 'rank 0 waited in the collective: no error of its own');
+});
+
+test('fake: a hang on rank 1 holds rank 0 in the collective too; stopped, both ranks are shown and none failed', unixOnly, async () => {
+  const cwd = fakeCwd();
+  const env = fakeEnv(cwd, { FAKE_ACCELERATE_TEE: 'rank', STANDIN_FAIL: 'hang', STANDIN_FAIL_RANK: '1', STANDIN_FAIL_AT_STEP: '2' });
+  const child = spawn('accelerate', LAUNCH_ARGS(2), { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(() => /\[rank0\]:Steps: +33%.*1\/3/.test(stderr) && /\[rank1\]:Process index: 1/.test(stderr), 'step 1 and both ranks');
+  // Nothing can be awaited for "no step 2": 50 step times (0.01 s each) without it is the hang.
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(stderr, /\| 2\/3 /);
+  child.kill('SIGTERM');
+  await within(exited, 10_000, 'the launcher to stop');
+  const s = reduceAll([...parseConsole(stderr), { type: 'stopRequested' }, { type: 'exit', code: null, signal: 'SIGTERM' }]);
+  assert.equal(s.state, 'stopped');
+  assert.deepEqual(
+    s.ranks.ranks.map((r) => [r.rank, r.error]),
+    [
+      [0, null],
+      [1, null],
+    ],
+  );
+  assert.match(s.ranks.ranks[0]!.lastLine!, /^Steps: +33%.* 1\/3 /);
 });
 
 test('rank state is bounded: a garbage console naming 200 000 ranks keeps MAX_RANKS and counts the rest', () => {
