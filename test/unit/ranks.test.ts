@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseConsole } from '../../src/core/worker/consoleParser';
 import { reduceAll } from '../../src/core/run/reducer';
-import { EMPTY_RANKS, MAX_RANKS, ranksOnFailure, ranksOnLine, ranksOnTraceback } from '../../src/core/run/ranks';
+import { EMPTY_RANKS, MAX_RANKS, isMultiRank, ranksOnFailure, ranksOnLine, ranksOnTraceback } from '../../src/core/run/ranks';
+import { ranksView } from '../../src/core/view/dashboardModel';
 import { initialRunState, type RunState } from '../../src/core/run/state';
 import type { RunEvent } from '../../src/core/run/events';
 import { isLauncherExceptionLine } from '../../src/core/run/failure';
@@ -19,7 +20,7 @@ import { repoRoot, waitFor, within, workspace } from './supervisorTestKit';
 
 const REAL = join(repoRoot, 'test', 'fixtures', 'real-v0.27.2', 'multi-process-cpu');
 const FAKE_BIN = join(repoRoot, 'test', 'fixtures', 'fake-bin');
-const unixOnly = { skip: process.platform === 'win32' ? 'the fake accelerate uses Unix process groups' : false, timeout: 60_000 };
+const unixOnly = { skip: process.platform === 'win32' ? 'the fake accelerate uses Unix process groups' : false, timeout: 120_000 };
 
 function stateOf(console: string | Buffer, exit?: { code: number | null; signal: string | null }): RunState {
   const s = reduceAll(parseConsole(console));
@@ -110,7 +111,7 @@ function fakeEnv(cwd: string, env: Record<string, string>): NodeJS.ProcessEnv {
 
 function fakeLaunch(env: Record<string, string>, processes = 2): FakeRun {
   const cwd = fakeCwd();
-  const r = spawnSync('accelerate', LAUNCH_ARGS(processes), { cwd, encoding: 'utf8', timeout: 30_000, env: fakeEnv(cwd, env) });
+  const r = spawnSync('accelerate', LAUNCH_ARGS(processes), { cwd, encoding: 'utf8', timeout: 90_000, env: fakeEnv(cwd, env) });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -130,7 +131,7 @@ test('fake multi-rank accelerate (tee, [rankN]:): every line prefixed, every ran
 
 test('fake: CUDA OOM on rank 1 only ([defaultN]: prefixes): rank 1 failed first, classified as out of GPU memory', unixOnly, () => {
   const r = fakeLaunch({ FAKE_ACCELERATE_TEE: 'default', STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_RANK: '1', STANDIN_FAIL_AT_STEP: '2' });
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 1, r.stderr.slice(-3000));
   assert.match(r.stderr, /^\[default1\]:torch\.OutOfMemoryError: CUDA out of memory/m);
   assert.match(r.stderr, /Root Cause \(first observed failure\):\n\[0\]:\n(?:.*\n){2} {2}rank {6}: 1 \(local_rank: 1\)\n/);
   const s = stateOf(r.stderr, { code: 1, signal: null });
@@ -142,6 +143,20 @@ test('fake: CUDA OOM on rank 1 only ([defaultN]: prefixes): rank 1 failed first,
   assert.equal(s.ranks.ranks[0]!.error, null, 'rank 0 waited in the collective: no error of its own');
 });
 
+test("fake without the tee: ranks come from accelerate's `[RANK n]` records, the failing rank from its own [rankN]: traceback", unixOnly, () => {
+  const r = fakeLaunch({ STANDIN_FAIL: 'cuda_oom', STANDIN_FAIL_RANK: '1', STANDIN_FAIL_AT_STEP: '2' });
+  assert.equal(r.code, 1);
+  assert.doesNotMatch(r.stderr, /^\[rank0\]:/m, 'no line prefixes');
+  const s = stateOf(r.stderr, { code: 1, signal: null });
+  assert.deepEqual(
+    s.ranks.ranks.map((x) => x.rank),
+    [0, 1],
+  );
+  assert.equal(s.ranks.firstFailure?.rank, 1);
+  assert.equal(s.failure?.class, 'cuda_oom');
+  assert.match(s.failure!.message, /^rank 1 failed first: /);
+});
+
 test('fake: a hang on rank 1 holds rank 0 in the collective too; stopped, both ranks are shown and none failed', unixOnly, async () => {
   const cwd = fakeCwd();
   const env = fakeEnv(cwd, { FAKE_ACCELERATE_TEE: 'rank', STANDIN_FAIL: 'hang', STANDIN_FAIL_RANK: '1', STANDIN_FAIL_AT_STEP: '2' });
@@ -149,7 +164,7 @@ test('fake: a hang on rank 1 holds rank 0 in the collective too; stopped, both r
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor(() => /\[rank0\]:Steps: +33%.*1\/3/.test(stderr) && /\[rank1\]:Process index: 1/.test(stderr), 'step 1 and both ranks');
+  await waitFor(() => /\[rank0\]:Steps: +33%.*1\/3/.test(stderr) && /\[rank1\]:Process index: 1/.test(stderr), 'step 1 and both ranks', 60_000);
   // Nothing can be awaited for "no step 2": 50 step times (0.01 s each) without it is the hang.
   await new Promise((r) => setTimeout(r, 500));
   assert.doesNotMatch(stderr, /\| 2\/3 /);
@@ -197,7 +212,9 @@ test('ranks: a cause replaces a consequence as the first failure, never the othe
 
 test('a single-process console has no ranks; a [RANK 0] record alone is not multi-process', () => {
   const s = stateOf('01/01/2025 00:00:00 - INFO - __main__ - [RANK 0] Num processes: 1\nSteps:  10%|█| 1/10 [00:01<00:09,  1.00it/s]\n');
-  assert.deepEqual(s.ranks, EMPTY_RANKS);
+  assert.equal(isMultiRank(s.ranks), false);
+  assert.equal(ranksView(s), undefined, 'the dashboard shows no Ranks view');
+  assert.deepEqual(stateOf('Steps:  10%|█| 1/10 [00:01<00:09,  1.00it/s]\n').ranks, EMPTY_RANKS);
 });
 
 test("the monitor's replay from byte 0 equals what it followed live (the real rank-1-killed console, in odd chunks)", unixOnly, async (t) => {

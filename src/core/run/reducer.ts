@@ -150,6 +150,11 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'epoch':
       return patchState(s, { epoch: event.epoch });
     case 'log': {
+      // accelerate >= 1.13 names the rank in the message (`[RANK 1] …`): a rank seen even without torch's line prefixes.
+      if (event.rank !== undefined) {
+        const ranks = ranksOnLine(s.ranks, event.rank, event.message.length > 200 ? event.message.slice(0, 199) + '…' : event.message);
+        if (ranks !== s.ranks) s = patchState(s, { ranks });
+      }
       if (event.level === 'INFO' || event.level === 'DEBUG') return s;
       const next = patchState(s, { logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) });
       if (OWN_LOGGERS.includes(event.logger) && !s.notices.includes(event.message)) next.notices = bounded(s.notices, event.message, MAX_NOTICES);
