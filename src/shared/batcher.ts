@@ -47,6 +47,7 @@ export function mergeDeltas(a: DeltaMessage, b: DeltaMessage): DeltaMessage {
   if (b.simulated !== undefined) out.simulated = b.simulated;
   if (b.label !== undefined) out.label = b.label;
   if (b.labels !== undefined) out.labels = b.labels;
+  if (b.ranks !== undefined) out.ranks = b.ranks;
   return out;
 }
 

@@ -190,6 +190,27 @@ export interface RunView {
   /** The user's tags and note of the run (its labels.json); `label` already carries the user's name. */
   tags?: string[];
   note?: string;
+  /** The ranks of a multi-process run; absent unless more than one rank printed. */
+  ranks?: RanksView;
+}
+
+/** One rank of a multi-process run, as the dashboard's Ranks view shows it. */
+export interface RankView {
+  rank: number;
+  state: 'running' | 'failed' | 'ended';
+  /** What it printed last (at most 200 characters). */
+  lastLine?: string;
+  error?: string;
+  /** The rank that failed first (its failure is the cause, the others' mostly consequences). */
+  first?: boolean;
+}
+
+export interface RanksView {
+  ranks: RankView[];
+  /** Lines or failures of ranks past the kept ones (core/run/ranks.ts MAX_RANKS). */
+  more?: number;
+  /** The process count accelerate reported (`Num processes:`), when known. */
+  processes?: number;
 }
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -233,6 +254,8 @@ export interface DeltaMessage {
   label?: string;
   /** The run's tags and note, both replacing the webview's (a note left out is removed). */
   labels?: { tags: string[]; note?: string };
+  /** The whole Ranks view, replacing the webview's. */
+  ranks?: RanksView;
 }
 
 /** Everything the webview sends. */
@@ -380,6 +403,20 @@ const gpu = shape({
   'runMemoryMiB?': nonNeg,
   'temperatureC?': finite,
 });
+const MAX_RANK_VIEWS = 64;
+const rankView = shape({
+  rank: int,
+  state: oneOf(['running', 'failed', 'ended'] as const),
+  'lastLine?': str,
+  'error?': str,
+  'first?': bool,
+});
+const ranksShape = shape({ ranks: arrayOf(rankView), 'more?': int, 'processes?': int });
+const ranksView: Check = (v, w) => {
+  // The count first: a list past the bound is refused without checking each entry.
+  const n = isObj(v) && Array.isArray(v.ranks) ? v.ranks.length : 0;
+  return n > MAX_RANK_VIEWS ? `${w}.ranks: at most ${MAX_RANK_VIEWS} ranks, got ${n}` : ranksShape(v, w);
+};
 const failure = shape({ class: str, 'title?': str, message: str, remedy: str, 'consoleLine?': int, 'fixTitle?': str });
 const run = shape({
   id: nonEmptyStr,
@@ -398,6 +435,7 @@ const run = shape({
   'notices?': arrayOf(str),
   'tags?': arrayOf(str),
   'note?': str,
+  'ranks?': ranksView,
 });
 const failureOrNull: Check = (v, w) => (v === null ? undefined : failure(v, w));
 const smoothing: Check = (v, w) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : `${w}: expected a number in [0, 1)`);
@@ -417,6 +455,7 @@ const hostMessages: Record<HostMessage['type'], Check> = {
     'simulated?': bool,
     'label?': str,
     'labels?': shape({ tags: arrayOf(str), 'note?': str }),
+    'ranks?': ranksView,
   }),
   reset: shape({ 'runId?': nonEmptyStr }),
   runData: shape({ run }),

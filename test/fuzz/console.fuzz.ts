@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { ConsoleParser } from '../../src/core/worker/consoleParser';
 import type { RunEvent } from '../../src/core/run/events';
 import { reduceAll } from '../../src/core/run/reducer';
+import { MAX_RANKS } from '../../src/core/run/ranks';
 import { runView } from '../../src/core/view/dashboardModel';
 import { checkHostMessage } from '../../src/shared/dashboardProtocol';
 import { repoRoot } from '../unit/repoRoot';
@@ -23,7 +24,13 @@ const MAX_TB = 40;
 
 const FIXTURES: Buffer[] = (() => {
   const dir = join(repoRoot(), 'test', 'fixtures', 'console');
-  const logs = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'failures')).map((f) => join(dir, 'failures', f))];
+  // The recorded real 2-process consoles too: rank prefixes, glued ranks, the ChildFailedError table.
+  const multi = join(repoRoot(), 'test', 'fixtures', 'real-v0.27.2', 'multi-process-cpu');
+  const logs = [
+    ...readdirSync(dir).map((f) => join(dir, f)),
+    ...readdirSync(join(dir, 'failures')).map((f) => join(dir, 'failures', f)),
+    ...readdirSync(multi).map((f) => join(multi, f)),
+  ];
   return logs.filter((f) => f.endsWith('.log')).map((f) => readFileSync(f));
 })();
 
@@ -234,6 +241,8 @@ const TYPES = new Set([
   'stopRequested',
   'hang',
   'exit',
+  'rankLine',
+  'rankFailure',
 ]);
 
 const count = (v: unknown, what: string) =>
@@ -284,6 +293,14 @@ function assertWellFormed(e: RunEvent): void {
     case 'checkpointsRemoved':
       for (const n of e.names) short(n, 'checkpointsRemoved name');
       break;
+    case 'rankLine':
+      count(e.rank, 'rankLine.rank');
+      assert.ok(e.text.length > 0 && e.text.length <= 200, `rankLine.text: ${e.text.length} characters`);
+      break;
+    case 'rankFailure':
+      count(e.rank, 'rankFailure.rank');
+      if (e.exitCode !== undefined) assert.ok(Number.isSafeInteger(e.exitCode), `rankFailure.exitCode: ${e.exitCode}`);
+      break;
     case 'traceback':
       assert.ok(e.traceback.lines.length <= MAX_TB + 1, `a traceback of ${e.traceback.lines.length} lines (bound ${MAX_TB})`);
       for (const l of e.traceback.lines) short(l, 'traceback line');
@@ -328,6 +345,7 @@ test('fuzz: console parser', async () => {
       if (!input.dashboard) return;
       // The same events as a failed run's state, and that state as the dashboard's first message for it.
       const state = reduceAll([...events, { type: 'exit', code: 1, signal: null }]);
+      assert.ok(state.ranks.ranks.length <= MAX_RANKS, `${state.ranks.ranks.length} ranks kept`);
       const view = runView(state, { id: 'fuzz', label: 'fuzz', simulated: false, imageUri: () => undefined });
       const problem = checkHostMessage({ type: 'init', runs: [view] });
       assert.equal(problem, undefined, `the dashboard would drop this run's view: ${problem}`);

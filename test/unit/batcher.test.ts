@@ -85,6 +85,7 @@ test('mergeDeltas keeps every part of the later delta (each DeltaMessage field i
     simulated: true,
     label: 'L',
     labels: { tags: ['t'], note: 'n' },
+    ranks: { ranks: [{ rank: 1, state: 'failed', error: 'e', first: true }], processes: 2 },
   };
   for (const earlier of [
     d('r'),

@@ -14,6 +14,7 @@ import { h, checkbox, clear, singleSelect } from './dom';
 import { Gallery } from './gallery';
 import { GpuChart } from './gpuChart';
 import { renderBanners, renderCheckpoints, renderRunLabels, renderRunList, renderStatus } from './panels';
+import { renderRanks } from './ranks';
 import { assignRunColours } from './runColours';
 import { loadUiState, saveUiState, X_AXIS_MODES, type UiState, type XAxisMode } from './state';
 import { StepChart } from './stepChart';
@@ -40,6 +41,7 @@ class Dashboard {
   private readonly runList = h('aside', { class: 'runs-panel', 'aria-label': 'Runs' });
   private readonly status = h('section', { class: 'status-panel', 'aria-label': 'Progress' });
   private readonly runLabels = h('header', { class: 'run-labels' });
+  private readonly ranks = h('section', { class: 'ranks-panel', 'aria-label': 'Ranks', hidden: true });
   private readonly checkpoints = h('section', { class: 'checkpoints-panel' });
   private readonly galleryRunSelect = h('div', { class: 'toolbar gallery-run' });
   private readonly charts: StepChart[];
@@ -89,7 +91,7 @@ class Dashboard {
       this.save();
       this.schedule();
     });
-    root.append(this.banners, this.runLabels, h('div', { class: 'top' }, this.runList, this.status), tabs);
+    root.append(this.banners, this.runLabels, h('div', { class: 'top' }, this.runList, this.status), this.ranks, tabs);
   }
 
   private chartToolbar(): HTMLElement {
@@ -296,6 +298,7 @@ class Dashboard {
     const focus = this.focusRun();
     renderBanners(this.banners, focus);
     renderRunLabels(this.runLabels, focus);
+    renderRanks(this.ranks, focus?.view.ranks);
     this.renderStatusPanel();
     renderCheckpoints(this.checkpoints, focus);
     this.renderGalleryRunSelect();

@@ -131,6 +131,7 @@ export class RunStore {
     if (d.notices) v.notices = d.notices;
     if (d.simulated !== undefined) v.simulated = d.simulated;
     if (d.label !== undefined) v.label = d.label;
+    if (d.ranks) v.ranks = d.ranks;
     if (d.labels) {
       v.tags = d.labels.tags.slice();
       if (d.labels.note !== undefined) v.note = d.labels.note;

@@ -184,6 +184,13 @@ export type RunEvent = Base &
     | { type: 'labels'; name?: string; note?: string; tags: string[] }
     /** The Slurm job a `slurm`-profile run is (run.json's `slurm`, supervisor/slurmTypes.ts), each time what Slurm said changes. */
     | { type: 'slurm'; job: SlurmJobView }
+    /** A line one rank printed (its `[rankN]:` / `[defaultN]:` prefix removed; cut to 200 characters). */
+    | { type: 'rankLine'; rank: number; text: string }
+    /**
+     * An entry of torch.distributed's ChildFailedError table: a rank that failed, its exit code, the signal that
+     * killed it; `rootCause`: the entry under `Root Cause (first observed failure)`.
+     */
+    | { type: 'rankFailure'; rank: number; exitCode?: number; signal?: string; rootCause: boolean }
   );
 
 /** What the views show of a run's Slurm job: run.json's `slurm` with the partition of its plan; `checkedAt` in wall ms. */

@@ -1,6 +1,7 @@
 // The ONE reducer: RunEvent* → RunState. Pure: no I/O, no clock (time comes only from events' `at`/`wallTime`),
 // never mutates its input (series share buffers safely, see series.ts). Every view and the CLI summary use it.
-import { classifyFailure, isLauncherFailureLine } from './failure';
+import { classifyFailure, isLauncherExceptionLine, isLauncherFailureLine } from './failure';
+import { isMultiRank, ranksOnFailure, ranksOnLine, ranksOnTraceback } from './ranks';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
 import { mergeClipScores } from './clipScores';
@@ -36,8 +37,13 @@ function withEpoch(s: RunState): RunState {
 
 /** The diagnosis the evidence so far supports (used at exit, and when the launcher reports the failure first). */
 export function diagnose(s: RunState): Diagnosis {
-  return classifyFailure({
-    tracebacks: s.tracebacks,
+  // In a multi-process run the other ranks' errors are mostly consequences of the first failing rank's (a peer that
+  // closed the connection, a collective that timed out): classify by that rank's tracebacks and the launcher's, and
+  // say which rank it was.
+  const first = isMultiRank(s.ranks) ? s.ranks.firstFailure : null;
+  const tracebacks = first ? s.tracebacks.filter((t) => t.rank === undefined || t.rank === first.rank) : s.tracebacks;
+  const d = classifyFailure({
+    tracebacks,
     lines: s.errorLines,
     exitCode: s.exit?.code ?? null,
     signal: s.exit?.signal ?? null,
@@ -45,6 +51,7 @@ export function diagnose(s: RunState): Diagnosis {
     script: s.script,
     ...(s.args ? { args: s.args } : {}),
   });
+  return first ? { ...d, message: `rank ${first.rank} failed first: ${d.message}` } : d;
 }
 
 function addWarning(s: RunState, d: Diagnosis): RunState {
@@ -68,7 +75,8 @@ function noteNan(s: RunState, step: number, value: number): RunState {
 
 function failNow(s: RunState): RunState {
   const computed = diagnose(s);
-  const failure = s.failure && computed.class === 'other' ? s.failure : computed;
+  // A diagnosis from outside the console (a `failure` event) outranks the fallback; an earlier fallback does not.
+  const failure = s.failure && s.failure.class !== 'other' && computed.class === 'other' ? s.failure : computed;
   return patchState(s, { state: s.stopRequested ? 'stopped' : 'failed', failure: s.stopRequested ? null : failure });
 }
 
@@ -142,6 +150,11 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'epoch':
       return patchState(s, { epoch: event.epoch });
     case 'log': {
+      // accelerate >= 1.13 names the rank in the message (`[RANK 1] …`): a rank seen even without torch's line prefixes.
+      if (event.rank !== undefined) {
+        const ranks = ranksOnLine(s.ranks, event.rank, event.message.length > 200 ? event.message.slice(0, 199) + '…' : event.message);
+        if (ranks !== s.ranks) s = patchState(s, { ranks });
+      }
       if (event.level === 'INFO' || event.level === 'DEBUG') return s;
       const next = patchState(s, { logTail: bounded(s.logTail, { level: event.level, logger: event.logger, message: event.message }, MAX_LOG_TAIL) });
       if (OWN_LOGGERS.includes(event.logger) && !s.notices.includes(event.message)) next.notices = bounded(s.notices, event.message, MAX_NOTICES);
@@ -236,6 +249,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'traceback':
       return afterEvidence(
         patchState(s, {
+          ranks: ranksOnTraceback(s.ranks, event.traceback, isLauncherExceptionLine),
           tracebacks: bounded(s.tracebacks, event.traceback, MAX_TRACEBACKS),
           launcherFailed: s.launcherFailed || isLauncherFailureLine(event.traceback.exception ?? ''),
         }),
@@ -270,6 +284,12 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       });
     case 'slurm':
       return patchState(s, { slurm: { ...event.job } });
+    case 'rankLine': {
+      const ranks = ranksOnLine(s.ranks, event.rank, event.text);
+      return ranks === s.ranks ? s : patchState(s, { ranks });
+    }
+    case 'rankFailure':
+      return afterEvidence(patchState(s, { ranks: ranksOnFailure(s.ranks, event) }));
   }
 }
 

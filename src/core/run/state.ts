@@ -3,6 +3,7 @@ import type { ArgValue, ScriptKind } from '../scripts/scriptTables';
 import type { CheckpointInfo, ClipImageScore, Diagnosis, GpuSample, RunPhase, SlurmJobView, TracebackInfo, ValidationImage } from './events';
 import { EMPTY_SERIES, type Series } from './series';
 import { EMPTY_TIMING, type StepTiming } from './stepTimes';
+import { EMPTY_RANKS, type RanksState } from './ranks';
 
 /** Lifecycle: `queued` until any output; a phase while alive; one of the last three once it ended. */
 export type RunStateName = 'queued' | RunPhase | 'finished' | 'failed' | 'stopped';
@@ -101,6 +102,8 @@ export interface RunState {
   timing: StepTiming;
   /** The Slurm job of a `slurm`-profile run (a `slurm` event from run.json); null for a local run. */
   slurm: SlurmJobView | null;
+  /** Per rank of a multi-process run (ranks.ts): what each printed last, which failed, which failed first. Bounded. */
+  ranks: RanksState;
 }
 
 export const EMPTY_CLIP: RunState['clip'] = Object.freeze({ model: null, scores: Object.freeze([]) });
@@ -151,6 +154,7 @@ export function initialRunState(): RunState {
     labels: null,
     timing: EMPTY_TIMING,
     slurm: null,
+    ranks: EMPTY_RANKS,
   };
 }
 
@@ -205,6 +209,7 @@ export function copyState(s: RunState): RunState {
     labels: s.labels,
     timing: s.timing,
     slurm: s.slurm,
+    ranks: s.ranks,
   };
   return c;
 }

@@ -1,7 +1,8 @@
 // Maps a run's RunState (from the one reducer) onto the dashboard's view model, and works out the delta between
 // what was last sent and the state now, so the webview gets appends rather than the whole state (small lists that can
 // lose entries, such as the checkpoints, are sent whole when they change).
-import { stepsPerEpoch, type RunState } from '../run/state';
+import { isEnded, stepsPerEpoch, type RunState } from '../run/state';
+import { isMultiRank } from '../run/ranks';
 import { clipDrop, clipDropMessage, clipSeriesOf, validationStep } from '../run/clipScores';
 import { imageKeyOf } from '../worker/clipScoreFile';
 import { seriesLength, type Series } from '../run/series';
@@ -19,6 +20,8 @@ import type {
   GpuSampleView,
   MarkerView,
   Point,
+  RankView,
+  RanksView,
   RunOutcome,
   RunStatusView,
   RunView,
@@ -184,6 +187,21 @@ function noticesView(s: RunState): string[] {
   return drop ? [clipDropMessage(drop), ...notes] : notes;
 }
 
+/** The Ranks view: only for a run where more than one rank printed (core/run/ranks.ts). */
+export function ranksView(s: RunState): RanksView | undefined {
+  const r = s.ranks;
+  if (!isMultiRank(r)) return undefined;
+  const ended = isEnded(s);
+  const ranks = r.ranks.map((x): RankView => ({
+    rank: x.rank,
+    state: x.error !== null ? 'failed' : ended ? 'ended' : 'running',
+    ...(x.lastLine !== null ? { lastLine: redactText(x.lastLine) } : {}),
+    ...(x.error !== null ? { error: redactText(x.error) } : {}),
+    ...(r.firstFailure?.rank === x.rank ? { first: true } : {}),
+  }));
+  return { ranks, ...(r.more > 0 ? { more: r.more } : {}), ...(s.numProcesses !== null ? { processes: s.numProcesses } : {}) };
+}
+
 function failureView(s: RunState, meta: RunMeta): FailureView | undefined {
   const f = shownFailure(s);
   if (!f) return undefined;
@@ -204,6 +222,7 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
   const failure = failureView(s, meta);
   const prompt = typeof s.args?.validation_prompt === 'string' ? redactText(s.args.validation_prompt) : undefined;
   const notices = noticesView(s);
+  const ranks = ranksView(s);
   return {
     id: meta.id,
     label: meta.label,
@@ -220,6 +239,7 @@ export function runView(s: RunState, meta: RunMeta, loaded = true): RunView {
     ...(prompt ? { validationPrompt: prompt } : {}),
     ...(notices.length ? { notices } : {}),
     ...labelsView(s),
+    ...(ranks ? { ranks } : {}),
   };
 }
 
@@ -261,6 +281,7 @@ export class RunDeltaTracker {
     this.changed('notices', view.notices ?? []);
     this.changed('label', view.label);
     this.changed('labels', { tags: view.tags ?? [], ...(view.note ? { note: view.note } : {}) });
+    this.changed('ranks', view.ranks);
     return view;
   }
 
@@ -319,6 +340,8 @@ export class RunDeltaTracker {
     const lv = labelsView(s);
     const labels = { tags: lv.tags ?? [], ...(lv.note ? { note: lv.note } : {}) };
     if (this.changed('labels', labels)) d.labels = labels;
+    const ranks = ranksView(s);
+    if (ranks && this.changed('ranks', ranks)) d.ranks = ranks;
     return Object.keys(d).length > 2 ? d : undefined;
   }
 }

@@ -1,6 +1,7 @@
 // Small display formatters shared by the status bar, tree views and the CLI.
 import type { RunState } from '../run/state';
 import { failureTitle } from '../run/failure';
+import { isMultiRank } from '../run/ranks';
 import { runDurationSec, runTiming } from '../run/runTiming';
 import { formatSpeed, type SpeedUnit } from '../../shared/speed';
 
@@ -71,7 +72,7 @@ export function describeRun(s: RunState, unit: SpeedUnit = 'auto'): string {
     case 'finished':
       return `finished at step ${s.step ?? '?'}${took()}`;
     case 'failed':
-      return `failed${s.failure ? `: ${failureTitle(s.failure.class)}` : ''}${s.step !== null ? ` at step ${s.step}` : ''}`;
+      return `failed${s.failure ? `: ${failureTitle(s.failure.class)}` : ''}${failedRank(s)}${s.step !== null ? ` at step ${s.step}` : ''}`;
     case 'stopped':
       return `stopped${s.step !== null ? ` at step ${s.step}` : ''}${took()}`;
     case 'queued':
@@ -79,6 +80,12 @@ export function describeRun(s: RunState, unit: SpeedUnit = 'auto'): string {
     default:
       return s.hang ? `${formatProgress(s)} · stalled: no step for ${formatDuration(s.hang.sinceSec)}` : progressText(s, unit);
   }
+}
+
+/** ` on rank N` for a multi-process run whose first failing rank is known (core/run/ranks.ts), else nothing. */
+function failedRank(s: RunState): string {
+  const first = s.ranks.firstFailure;
+  return first && isMultiRank(s.ranks) ? ` on rank ${first.rank}` : '';
 }
 
 /** `1 save`, `3 saves`: a count with its noun (a regular plural). */

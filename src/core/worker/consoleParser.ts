@@ -1,7 +1,8 @@
 // Incremental parser of a training run's merged console (stdout + stderr of `accelerate launch`) into RunEvents.
 // Formats (docs/worker-formats.md#console): tqdm redraws with `\r` and log records are glued onto the bar's line, so the stream is split
 // on both `\r` and `\n` and records are searched anywhere in a segment; accelerate >= 1.13 adds `[RANK n] ` to messages;
-// torch.distributed.run prefixes child lines with `[rankN]: `. Memory stays bounded whatever the input.
+// torch.distributed.run prefixes child lines with `[rankN]: ` (its tee: `[defaultN]:`), and a failed child ends with
+// its ChildFailedError table (docs/worker-formats.md#rank-prefixes). Memory stays bounded whatever the input.
 import { StringDecoder } from 'node:string_decoder';
 import { SCRIPT_KINDS, type ScriptKind } from '../scripts/scriptTables';
 import { SCRIPT_PROFILES } from '../scripts/profiles';
@@ -26,6 +27,12 @@ const RECORD_RE = /(\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}) - (DEBUG|INFO|WARNING
 const RANK_MSG_RE = /^\[RANK (\d+)\] /;
 const RANK_LINE_RE = /^\[(?:rank|default)(\d+)\]:\s?/;
 const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+/** Another rank's prefix glued into a line (its tail thread wrote between our rank's partial line and its end). */
+const RANK_GLUED_RE = /\[(?:rank|default)\d+\]:/;
+/** Longest rank line kept in a `rankLine` event. */
+const MAX_RANK_LINE = 200;
+/** Lines of a ChildFailedError table read after the exception line (a real table has ~10 per failed rank). */
+const MAX_TABLE_LINES = 400;
 const CHECKPOINT_STEP_RE = /checkpoint-(\d+)[\\/]?\s*$/;
 
 // A script's file name as a whole path component or word, e.g. in accelerate's `Command '[…, 'train_….py', …]'`.
@@ -95,6 +102,8 @@ export class ConsoleParser {
    */
   private finalSaved = false;
   private out: RunEvent[] = [];
+  /** Inside torch.distributed's ChildFailedError table: its section, the entry being read, lines left to look at. */
+  private table: { section: 'failures' | 'root'; rank?: number; exitCode?: number; left: number } | undefined;
   /** Segments longer than `maxLineChars` (only their beginning was parsed). */
   truncatedLines = 0;
   /** Bytes decoded as UTF-8 so far: the rest of an over-long line is skipped undecoded (the tests count this). */
@@ -195,9 +204,11 @@ export class ConsoleParser {
   /** A redrawn bar sits unterminated in `pending` until tqdm's next write: report it now rather than one redraw late. */
   private eagerBar(): void {
     if (this.pendingConsumed > 0 || this.pendingTruncated || !this.pending.includes(']')) return;
-    const text = this.pending.replace(RANK_LINE_RE, '');
+    const rm = RANK_LINE_RE.exec(this.pending);
+    const text = rm ? this.pending.slice(rm[0].length) : this.pending;
     const bar = parseTqdmBar(text.replace(ANSI_RE, ''));
     if (!bar || text.replace(ANSI_RE, '').length !== bar.end) return;
+    if (rm) this.rankLine(countOf(rm[1]!), text.replace(ANSI_RE, ''));
     this.onBar(bar);
     this.pendingConsumed = this.pending.length;
   }
@@ -229,7 +240,8 @@ export class ConsoleParser {
     if (rm) {
       rank = countOf(rm[1]!);
       text = text.slice(rm[0].length);
-    }
+      this.rankLine(rank, text);
+    } else if (this.table) this.tableLine(text);
     if (text.trim().length === 0) {
       // Blank lines belong to a traceback only as separators of chained exceptions; nothing to do otherwise.
       return;
@@ -239,6 +251,7 @@ export class ConsoleParser {
       return;
     }
     this.scriptFromText(text);
+    if (text.includes('ChildFailedError')) this.table = { section: 'failures', left: MAX_TABLE_LINES };
     const rec = RECORD_RE.exec(text);
     if (rec) {
       if (rec.index > 0) this.plain(text.slice(0, rec.index), rank, truncated);
@@ -253,6 +266,47 @@ export class ConsoleParser {
       return;
     }
     this.plain(text, rank, truncated);
+  }
+
+  /** What a rank printed last: the line up to another rank's glued prefix, cut to MAX_RANK_LINE. */
+  private rankLine(rank: number | undefined, text: string): void {
+    if (rank === undefined) return;
+    const glued = text.search(RANK_GLUED_RE);
+    const own = (glued >= 0 ? text.slice(0, glued) : text).trim();
+    if (own.length === 0) return;
+    this.emit({ type: 'rankLine', rank, text: own.length > MAX_RANK_LINE ? own.slice(0, MAX_RANK_LINE - 1) + '…' : own });
+  }
+
+  /**
+   * A line of torch.distributed's ChildFailedError table: `Failures:` lists other failed ranks, `Root Cause (first
+   * observed failure):` the one it saw first; each entry has `rank : N (local_rank: M)`, `exitcode : C (pid: P)` and
+   * `traceback : …` (`Signal 9 (SIGKILL) received by PID P` for a killed process), in that order.
+   */
+  private tableLine(text: string): void {
+    const t = this.table!;
+    if (--t.left <= 0) {
+      this.table = undefined;
+      return;
+    }
+    let m: RegExpExecArray | null;
+    if (/^Root Cause \(first observed failure\):/.test(text)) t.section = 'root';
+    else if ((m = /^\s*rank\s*:\s*(\d+)/.exec(text))) {
+      t.rank = countOf(m[1]!);
+      delete t.exitCode;
+    } else if ((m = /^\s*exitcode\s*:\s*(-?\d+)/.exec(text))) t.exitCode = Number(m[1]);
+    else if ((m = /^\s*traceback\s*:\s*(.*?)\s*$/.exec(text)) && t.rank !== undefined) {
+      const sig = /^Signal (\d+) \((\w+)\) received/.exec(m[1]!);
+      this.emit({
+        type: 'rankFailure',
+        rank: t.rank,
+        ...(t.exitCode !== undefined && Number.isSafeInteger(t.exitCode) ? { exitCode: t.exitCode } : {}),
+        ...(sig ? { signal: sig[2]! } : {}),
+        rootCause: t.section === 'root',
+      });
+      delete t.rank;
+      delete t.exitCode;
+      if (t.section === 'root') this.table = undefined;
+    }
   }
 
   private scriptFromText(text: string): void {
