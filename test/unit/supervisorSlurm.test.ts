@@ -126,6 +126,30 @@ test('stop: the stop request first, then scancel; the run ends stopped', async (
   assert.equal(readExit(sup.dirOf(record.id))!.stopRequested, true);
 });
 
+test('a job cancelled while it pended ends without the reason it waited for (Slurm keeps Reason=Resources)', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const sup = await supervisor(ws, slurm);
+  const { record } = await sup.start(slurmPlan(ws));
+  assert.equal((await sup.get(record.id))?.record.slurm?.reason, 'Resources');
+  // What the real scontrol answers for a pending job scancel'ed: the pending reason is kept.
+  slurm.cancel = async (jobId: string) => {
+    slurm.cancels.push(jobId);
+    slurm.set(jobId, { state: 'CANCELLED', reason: 'Resources', exitCode: 0, signal: 0 });
+  };
+  const stopped = await sup.stop(record.id);
+  assert.equal(stopped.state, 'stopped');
+  assert.equal(stopped.slurm?.state, 'CANCELLED');
+  assert.equal(stopped.slurm?.reason, undefined, 'not "CANCELLED (Resources)": it did not end for want of resources');
+  // A reason the job did not wait with is Slurm's word on the end, and is kept.
+  const other = await sup.start(slurmPlan(ws));
+  slurm.set('101', { state: 'FAILED', reason: 'NonZeroExitCode', exitCode: 1 });
+  const failed = (await sup.get(other.record.id)).record;
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.slurm?.reason, 'NonZeroExitCode');
+});
+
 test('reattach: a fresh Supervisor and RunMonitor read the record and follow the job by its id to the end', async (t) => {
   const ws = workspace();
   t.after(() => ws.cleanup());

@@ -128,13 +128,16 @@ export async function reconcileSlurm(entry: RunEntry, client: SlurmClient | unde
     });
   }
   const status = runStatusOfSlurm(info.state);
+  // A job cancelled while it pended keeps the reason it waited for (Reason=Resources), which on an ended job would
+  // read as why it ended: once ended, only a reason it did not wait with is kept (NonZeroExitCode, TimeLimit, …).
+  const waitedFor = record.state === 'starting' && FINAL_STATES.includes(status) && info.reason === job.reason;
   const slurm: SlurmJobRecord = {
     jobId: job.jobId,
     ...(job.cluster ? { cluster: job.cluster } : {}),
     script: job.script,
     submittedAt: job.submittedAt,
     state: info.state,
-    ...(info.reason ? { reason: info.reason } : {}),
+    ...(info.reason && !waitedFor ? { reason: info.reason } : {}),
     ...((info.nodes ?? job.nodes) ? { nodes: info.nodes ?? job.nodes } : {}),
     checkedAt: at.toISOString(),
   };
