@@ -58,7 +58,8 @@ test("launch.slurm.time in a form sbatch refuses ('1 hour', '2h') is an error at
     assert.equal(d.severity, 'error');
     assert.match(d.message, /launch\.slurm\.time .*"hours:minutes:seconds"/);
   }
-  for (const time of ['90', '30:00', '12:00:00', '1-12', '2-00:30', '1-12:00:00', 'UNLIMITED', 'infinite']) none(diags({ profile: 'slurm', slurm: { time } }), 'range');
+  for (const time of ['90', '30:00', '12:00:00', '1-12', '2-00:30', '1-12:00:00', 'UNLIMITED', 'infinite'])
+    none(diags({ profile: 'slurm', slurm: { time } }), 'range');
   assert.throws(() => slurmJobOf({ time: '2h' }), /launch\.slurm\.time/);
 });
 

@@ -94,7 +94,11 @@ export function checkSlurmSettings(raw: unknown): { job: SlurmJob; problems: Set
   for (const key of ['partition', 'account', 'qos', 'memory', 'time'] as const) {
     const v = c.line([key], s[key]);
     if (v !== undefined && v !== '' && key === 'time' && !SLURM_TIME.test(v.trim()))
-      c.add(key, 'range', `launch.slurm.time ${JSON.stringify(v)} is not a time sbatch takes: "minutes", "minutes:seconds", "hours:minutes:seconds", "days-hours", "days-hours:minutes", "days-hours:minutes:seconds" or "UNLIMITED"`);
+      c.add(
+        key,
+        'range',
+        `launch.slurm.time ${JSON.stringify(v)} is not a time sbatch takes: "minutes", "minutes:seconds", "hours:minutes:seconds", "days-hours", "days-hours:minutes", "days-hours:minutes:seconds" or "UNLIMITED"`,
+      );
     else if (v !== undefined && v !== '') job[key] = v;
   }
   const cpus = c.int(s, 'cpusPerTask', 1);
