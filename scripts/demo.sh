@@ -43,6 +43,13 @@ cp -r "$root/demo-workspace" "$tmp/workspace"
 node "$root/scripts/standin-workspace.cjs" "$tmp/workspace"
 # With the real worker installed, also a real training of the tiny SDXL on CPU (tiny-real-lora.sdxl.json).
 node "$root/scripts/real-worker-workspace.cjs" "$tmp/workspace"
+# With Slurm installed (slurm-wlm + munge) and run as root, the one-node test cluster the Slurm tests use, and a config
+# that submits the simulation to it (squares-slurm.sdxl.json). A machine whose slurm.conf is not that cluster's (a
+# real cluster) is left alone. The cluster is left running after Ctrl-C, as the tests leave it.
+if [ -x /usr/sbin/slurmctld ] && [ "$(id -u)" = 0 ] && { [ ! -e /etc/slurm/slurm.conf ] || head -n 1 /etc/slurm/slurm.conf | grep -q '^# Written by scripts/slurm-cluster.sh'; }; then
+  bash scripts/slurm-cluster.sh status >/dev/null 2>&1 || bash scripts/slurm-cluster.sh start || echo "demo: the test Slurm cluster did not start; no Slurm config" >&2
+fi
+node "$root/scripts/slurm-demo-workspace.cjs" "$tmp/workspace"
 mkdir -p "$tmp/user-data/User" "$tmp/extensions"
 cat > "$tmp/user-data/User/settings.json" <<'JSON'
 {

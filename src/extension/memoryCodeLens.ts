@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { estimateMemory } from '../core/config/memoryEstimate';
 import { rangeOf } from '../core/config/config';
+import { runsOnLocalGpus } from '../core/launch/launchPlan';
 import { parseDocument, pickConfigDocument, rangeFromOffsets } from './configDocuments';
 import type { GpuInventory } from './gpus';
 import { setting } from './settings';
@@ -39,7 +40,8 @@ export class MemoryCodeLensProvider implements vscode.CodeLensProvider {
       this.log(`Memory estimate of ${doc.uri.fsPath} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return [];
     }
-    const gpus = await this.gpus.get();
+    // A Slurm job's GPUs are the cluster's: no fits/exceeds against this machine's.
+    const gpus = runsOnLocalGpus(parsed.config) ? await this.gpus.get() : undefined;
     let smallestMiB = Infinity;
     for (const g of gpus ?? []) smallestMiB = Math.min(smallestMiB, g.memoryTotalMiB);
     const smallest = Number.isFinite(smallestMiB) ? smallestMiB / 1024 : undefined;

@@ -251,6 +251,11 @@ test('run stop ID: every process of a running run ends and the record says stopp
       `output_dir .*out is being written by run ${id} \\(long\\), which has not ended\\.\nThat run has not ended: stop it first \\(sdxl-trainer run stop ${id}\\)`,
     ),
   );
+  // --on-existing new beside a live run: the note says whose folder it is (it once said "already holds ;").
+  const beside = await cli(ws, ['run', 'start', file, '--on-existing', 'new', '--json']);
+  assert.equal(beside.code, 0, beside.err);
+  assert.match(beside.err, new RegExp(`^note: output_dir .*out is being written by run ${id} \\(long\\); this run writes to .*out-2\n`));
+  assert.equal((await cli(ws, ['run', 'stop', json<Started>(beside).id])).code, 0);
   const stop = await cli(ws, ['run', 'stop', id.slice(0, -2)]);
   assert.equal(stop.code, 0, stop.err);
   assert.match(stop.out, new RegExp(`^run ${id} stopped; no process of it is left\n$`));

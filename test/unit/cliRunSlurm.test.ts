@@ -112,3 +112,30 @@ test('run follow ID reattaches to a submitted Slurm run from another shell and e
   assert.match(r.out, /failed/i);
   assert.equal(readRecord(runDir).state, 'failed');
 });
+
+test('run follow ID says what Slurm says while the job waits, and again once it runs (not silence)', { timeout: 60_000 }, async (t) => {
+  const ws = slurmWorkspace(t);
+  const slurm = new FakeSlurm();
+  const started = await cli(ws, slurm, ['run', 'start', writeStandinConfig(ws, 'waits'), '--profile', 'slurm', '--json']);
+  const { id, runDir } = JSON.parse(started.out) as { id: string; runDir: string };
+  const out = { text: '' };
+  const io: CliIo = {
+    out: (text) => void (out.text += text),
+    err: () => undefined,
+    readStdin: async () => '',
+    cwd: ws.root,
+    launcher: { execPath: process.execPath, wrapperScript: await wrapperJs() },
+    slurm,
+  };
+  const following = main(['run', 'follow', id, '--json'], io);
+  await waitFor(() => out.text.includes('"event":"slurm"'), 'the pending job to be told');
+  const first = JSON.parse(out.text.split('\n')[0]!) as Record<string, unknown>;
+  assert.deepEqual(first, { event: 'slurm', jobId: '100', state: 'PENDING', reason: 'Resources', nodes: null, text: 'job 100 pending (Resources)' });
+  slurm.set('100', { state: 'RUNNING', nodes: 'vm' });
+  await waitFor(() => out.text.includes('job 100 running on vm'), 'the running job to be told');
+  appendFileSync(recordFiles(runDir).console, 'Steps: 100%|██████████| 4/4 [00:01<00:00, 1.00it/s, lr=0.0001, step_loss=0.5]\n');
+  slurm.set('100', { state: 'COMPLETED', exitCode: 0, signal: 0 });
+  assert.equal(await within(following, 30_000, 'run follow to end'), 0);
+  const told = out.text.split('\n').filter((l) => l.includes('"event":"slurm"'));
+  assert.equal(told.length, 2, 'each Slurm state once, not on every look:\n' + out.text);
+});

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { validateConfig, FP16_FIX_VAE, type Diagnostic } from '../../src/core/diagnostics';
 import { applyFix } from '../../src/core/config/fixes';
 import { SCRIPTS, type ScriptKind } from '../../src/core/scripts/scriptTables';
+import { runsOnLocalGpus } from '../../src/core/launch/launchPlan';
+import type { SdxlConfig } from '../../src/core/config/config';
 
 type Args = Record<string, unknown>;
 const BASE = 'stabilityai/stable-diffusion-xl-base-1.0';
@@ -460,6 +462,14 @@ test('memory-exceeds-gpu compares with the smallest GPU used', () => {
   });
   assert.equal(find(validateConfig(onlyBig, { gpus: [{ ...small[0]!, memoryTotalMiB: 200_000 }, small[1]!] }), 'memory-exceeds-gpu'), undefined);
   assert.equal(find(validateConfig(t), 'memory-exceeds-gpu'), undefined, 'no GPU list, no check');
+  // A Slurm job runs on the cluster's nodes: this machine's GPUs (a login node's, a laptop's) say nothing about it.
+  const onSlurm = text('full', (a, doc) => {
+    a.gradient_checkpointing = false;
+    doc.launch = { profile: 'slurm', slurm: { gpusPerNode: 1 } };
+  });
+  assert.equal(find(validateConfig(onSlurm, { gpus: small }), 'memory-exceeds-gpu'), undefined);
+  assert.equal(runsOnLocalGpus(JSON.parse(onSlurm) as SdxlConfig), false);
+  assert.equal(runsOnLocalGpus({ script: 'lora', args: {}, launch: { profile: 'multi-gpu' } } as SdxlConfig), true);
 });
 
 test('bad input gives clear diagnostics, not exceptions', () => {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig, type Diagnostic, type GpuInfo } from '../../src/core/diagnostics';
 import { applyFix } from '../../src/core/config/fixes';
+import { slurmJobOf } from '../../src/core/launch/launchPlan';
 
 const args = {
   pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0',
@@ -48,6 +49,18 @@ test('launch.slurm: unknown key with did-you-mean and a rename fix, types, line 
   assert.match(one(ds, 'type', '/launch/slurm/nodes').message, /launch\.slurm\.nodes must be an integer >= 1/);
   assert.match(one(ds, 'slurm-line-break', '/launch/slurm/setup/1').message, /setup\[1\] must be one line/);
   none(ds, 'slurm-ignored');
+});
+
+test("launch.slurm.time in a form sbatch refuses ('1 hour', '2h') is an error at its key naming the forms sbatch takes", () => {
+  for (const time of ['1 hour', '2h', '12:00:00:00']) {
+    const ds = diags({ profile: 'slurm', slurm: { time } });
+    const d = one(ds, 'range', '/launch/slurm/time');
+    assert.equal(d.severity, 'error');
+    assert.match(d.message, /launch\.slurm\.time .*"hours:minutes:seconds"/);
+  }
+  for (const time of ['90', '30:00', '12:00:00', '1-12', '2-00:30', '1-12:00:00', 'UNLIMITED', 'infinite'])
+    none(diags({ profile: 'slurm', slurm: { time } }), 'range');
+  assert.throws(() => slurmJobOf({ time: '2h' }), /launch\.slurm\.time/);
 });
 
 test('launch.slurm with another profile: a hint that it is ignored, and its problems only warn', () => {

@@ -164,7 +164,11 @@ interface Item {
 beforeEach(() => resetUi(tmpdir()));
 
 test("Runs view: a Slurm run's row says it is a Slurm job, its state the Slurm way, and its tooltip the job; a local run's row is unchanged", () => {
-  const pending = reduceAll([{ type: 'slurm', job: { jobId: '42', state: 'PENDING', reason: 'Resources', partition: 'debug', checkedAt: Date.now() } }]);
+  // The record source gives the submit time as the start (runInfo); nothing has started while Slurm holds the job.
+  const pending = reduceAll([
+    { type: 'runInfo', args: {}, startedAt: Date.parse('2026-11-29T12:00:00Z') },
+    { type: 'slurm', job: { jobId: '42', state: 'PENDING', reason: 'Resources', partition: 'debug', checkedAt: Date.now() } },
+  ]);
   const running = reduceAll([
     { type: 'slurm', job: { jobId: '43', state: 'RUNNING', nodes: 'node01', partition: 'debug' } },
     { type: 'phase', phase: 'training' },
@@ -183,6 +187,8 @@ test("Runs view: a Slurm run's row says it is a Slurm job, its state the Slurm w
   assert.equal(a!.iconPath?.id, 'watch');
   assert.match(a!.tooltip!.value, /Slurm job 42 · partition debug/);
   assert.match(a!.tooltip!.value, /Slurm state: PENDING \(Resources\) · Slurm last answered/);
+  assert.doesNotMatch(a!.tooltip!.value, /queued|started|elapsed/, 'not "queued" (the local queue) nor a clock running since the submit');
+  assert.match(a!.tooltip!.value, /lora · submitted /);
   assert.match(b!.description!, /^Slurm 43 · running on node01 · /);
   assert.equal(b!.contextValue, 'sdxlRun.live.slurm');
   assert.match(b!.tooltip!.value, /nodes node01/);

@@ -334,3 +334,27 @@ test('args from a launch argv are typed by the script table', () => {
     { rank: 8, learning_rate: 1e-4, gradient_checkpointing: true, output_dir: 'o' },
   );
 });
+
+test('a record folder with run.json but no console yet (a Slurm job pending) is summarized from its record, not as an output_dir', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sdxl-pending-'));
+  try {
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({
+        id: 'p',
+        name: 'p',
+        script: 'lora',
+        state: 'starting',
+        createdAt: '2026-11-29T12:00:00Z',
+        plan: { argv: ['accelerate', 'launch', 'train_text_to_image_lora_sdxl.py', '--max_train_steps', '4'], env: {}, cwd: dir, script: 'lora' },
+        slurm: { jobId: '7', script: join(dir, 'job.sbatch'), submittedAt: '2026-11-29T12:00:00Z', state: 'PENDING', reason: 'Resources' },
+      }),
+    );
+    const r = await summarizePath(dir);
+    assert.equal(r.source, 'record');
+    assert.equal(r.summary.script, 'lora');
+    assert.notEqual(r.summary.state, 'unknown');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

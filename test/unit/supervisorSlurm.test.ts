@@ -11,7 +11,7 @@ import { readExit, readRecord, recordFiles } from '../../src/core/supervisor/run
 import { SBATCH_FILE } from '../../src/core/launch/sbatchScript';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { SlurmError, type SlurmClient } from '../../src/core/supervisor/slurmTypes';
-import { exitOfSlurmJob } from '../../src/core/supervisor/slurmRuns';
+import { exitOfSlurmJob, sbatchHint } from '../../src/core/supervisor/slurmRuns';
 import { FakeSlurm } from './fakeSlurm';
 import type { LaunchPlan } from '../../src/core/supervisor/types';
 import { FAKE, waitFor, workspace, wrapperJs, type Workspace } from './supervisorTestKit';
@@ -100,7 +100,17 @@ test('a failed sbatch fails the run with its message; a job Slurm forgot is sett
   slurm.submitError = new SlurmError('sbatch', 'sbatch: error: invalid partition specified: gpu');
   const failed = (await sup.start(slurmPlan(ws))).record;
   assert.equal(failed.state, 'failed');
-  assert.match(failed.note ?? '', /not submitted: sbatch failed: sbatch: error: invalid partition specified: gpu/);
+  assert.match(failed.note ?? '', /not submitted: sbatch failed: sbatch: error: invalid partition specified: gpu \(launch\.slurm\.partition: `sinfo` lists/);
+  // GPUs asked of a cluster without any (gpusPerNode defaults to 1): the note names the setting, not only sbatch's words.
+  slurm.submitError = new SlurmError('sbatch', 'sbatch: error: Invalid generic resource (gres) specification');
+  const gres = (await sup.start({ ...slurmPlan(ws), slurm: { nodes: 1, gpusPerNode: 1 } })).record;
+  assert.match(
+    gres.note ?? '',
+    /Invalid generic resource \(gres\) specification \(the job asks for 1 GPU\(s\) per node, launch\.slurm\.gpusPerNode: .*0 for a CPU job\)/,
+  );
+  assert.equal(sbatchHint('sbatch: error: Invalid generic resource (gres) specification', { gpusPerNode: 0 }), '');
+  assert.match(sbatchHint('sbatch: error: Batch job submission failed: Requested node configuration is not available', { gpusPerNode: 0 }), /cpusPerTask/);
+  assert.equal(sbatchHint('sbatch: error: something else', { gpusPerNode: 2 }), '');
   slurm.submitError = undefined;
   const { record } = await sup.start(slurmPlan(ws));
   slurm.jobs.delete(record.slurm!.jobId);
@@ -124,6 +134,30 @@ test('stop: the stop request first, then scancel; the run ends stopped', async (
   assert.equal(stopped.state, 'stopped');
   assert.ok(existsSync(recordFiles(sup.dirOf(record.id)).stop));
   assert.equal(readExit(sup.dirOf(record.id))!.stopRequested, true);
+});
+
+test('a job cancelled while it pended ends without the reason it waited for (Slurm keeps Reason=Resources)', async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const slurm = new FakeSlurm();
+  const sup = await supervisor(ws, slurm);
+  const { record } = await sup.start(slurmPlan(ws));
+  assert.equal((await sup.get(record.id))?.record.slurm?.reason, 'Resources');
+  // What the real scontrol answers for a pending job scancel'ed: the pending reason is kept.
+  slurm.cancel = async (jobId: string) => {
+    slurm.cancels.push(jobId);
+    slurm.set(jobId, { state: 'CANCELLED', reason: 'Resources', exitCode: 0, signal: 0 });
+  };
+  const stopped = await sup.stop(record.id);
+  assert.equal(stopped.state, 'stopped');
+  assert.equal(stopped.slurm?.state, 'CANCELLED');
+  assert.equal(stopped.slurm?.reason, undefined, 'not "CANCELLED (Resources)": it did not end for want of resources');
+  // A reason the job did not wait with is Slurm's word on the end, and is kept.
+  const other = await sup.start(slurmPlan(ws));
+  slurm.set('101', { state: 'FAILED', reason: 'NonZeroExitCode', exitCode: 1 });
+  const failed = (await sup.get(other.record.id)).record;
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.slurm?.reason, 'NonZeroExitCode');
 });
 
 test('reattach: a fresh Supervisor and RunMonitor read the record and follow the job by its id to the end', async (t) => {

@@ -8,6 +8,8 @@ import { runTiming } from '../../core/run/runTiming';
 import type { RunEvent } from '../../core/run/events';
 import { epochNumber, epochText } from '../../shared/epochs';
 import type { RunState } from '../../core/run/state';
+import { slurmStateText } from '../../core/view/slurmView';
+import { runStatusOfSlurm } from '../../core/supervisor/slurmTypes';
 import type { CliIo } from '../io';
 import type { RunsWorkspace } from './context';
 
@@ -73,6 +75,15 @@ export class FollowReporter {
 
   /** Called with each batch of new events from the monitor. */
   update(s: RunState, events: readonly RunEvent[]): void {
+    // A Slurm job may wait for minutes before the console says anything: say what Slurm says, once per change.
+    const job = s.slurm;
+    const live = job ? runStatusOfSlurm(job.state) : undefined;
+    if (job && (live === 'starting' || live === 'running')) {
+      const text = `job ${job.jobId}${job.cluster ? `;${job.cluster}` : ''} ${slurmStateText(job)}`;
+      this.once(`slurm:${text}`, () =>
+        this.line(`slurm: ${text}`, { event: 'slurm', jobId: job.jobId, state: job.state, reason: job.reason ?? null, nodes: job.nodes ?? null, text }),
+      );
+    }
     for (const e of events) {
       if (e.type === 'checkpointSaved') {
         // The script prints the path as it was given (often relative to its working folder).

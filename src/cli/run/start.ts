@@ -25,15 +25,21 @@ const USAGE = `usage: run start FILE [--follow] [--json] [--on-existing continue
 const ON_EXISTING = ['continue', 'new', 'fail'] as const;
 type OnExisting = (typeof ON_EXISTING)[number];
 
-function takenMessage(outputDir: string, claim: Extract<OutputDirClaim, { kind: 'taken' }>, next: string): string {
+type Taken = Extract<OutputDirClaim, { kind: 'taken' }>;
+
+/** `is being written by run X (name)` for a live owner (its `what` is empty: not read), else what the folder holds. */
+function holdsText(claim: Taken): string {
   const owner = claim.byRunId ? `run ${claim.byRunId}${claim.byRunName ? ` (${claim.byRunName})` : ''}` : 'a run not recorded in this workspace';
+  return claim.live ? `is being written by ${owner}` : `already holds ${claim.what.join(' and ')} of ${owner}`;
+}
+
+function takenMessage(outputDir: string, claim: Taken, next: string): string {
   const choices = !claim.byRunId
     ? `Pass --on-existing new to write to ${next}, or change output_dir in the config.`
     : claim.live
       ? `That run has not ended: stop it first (sdxl-trainer run stop ${claim.byRunId}), or pass --on-existing new to write to ${next}.`
       : `Pass --on-existing continue to resume ${claim.byRunId} from its newest complete checkpoint, or --on-existing new to write to ${next}.`;
-  const holds = claim.live ? `is being written by ${owner}, which has not ended` : `already holds ${claim.what.join(' and ')} of ${owner}`;
-  return `not started: output_dir ${outputDir} ${holds}.\n${choices}`;
+  return `not started: output_dir ${outputDir} ${holdsText(claim)}${claim.live ? ', which has not ended' : ''}.\n${choices}`;
 }
 
 export async function runStart(args: string[], io: CliIo): Promise<number> {
@@ -92,7 +98,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
     // new: the next free folder goes into the launch only; the config file is left as it is.
     plan = withOutputDir(plan, next.text);
     meta.outputDir = next.dir;
-    io.err(`note: output_dir ${outputDir} already holds ${claim.what.join(' and ')}; this run writes to ${next.dir}\n`);
+    io.err(`note: output_dir ${outputDir} ${holdsText(claim)}; this run writes to ${next.dir}\n`);
   }
   return reportStarted(ws, await startOrQueue(ws, plan, meta), io, opts);
 }

@@ -6,7 +6,7 @@ import { pathToPointer, type SdxlConfig } from '../config/config';
 import { SCRIPTS } from '../scripts/scriptTables';
 import { SCRIPT_PROFILES } from '../scripts/profiles';
 import { estimateMemory } from '../config/memoryEstimate';
-import { buildLaunchPlan } from '../launch/launchPlan';
+import { buildLaunchPlan, runsOnLocalGpus } from '../launch/launchPlan';
 import { TRACKERS } from './argChecks';
 import type { DiagnosticSink, Fix, ValidateContext } from './types';
 
@@ -418,7 +418,7 @@ const optimizerCombos: Rule = ({ config, sink, set, eff }) => {
 };
 
 const memoryVsGpu: Rule = ({ config, sink, ctx }) => {
-  if (!ctx.gpus || ctx.gpus.length === 0) return;
+  if (!ctx.gpus || ctx.gpus.length === 0 || !runsOnLocalGpus(config)) return;
   const ids = config.launch?.accelerateArgs?.gpu_ids;
   let gpus = ctx.gpus;
   if (typeof ids === 'string' && ids !== 'all') {

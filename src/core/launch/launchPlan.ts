@@ -192,6 +192,18 @@ export function profileOf(config: SdxlConfig, opts: LaunchPlanOptions = {}): Lau
 }
 
 /**
+ * False for a Slurm job: it runs on the cluster's nodes, so this machine's GPUs (nvidia-smi on a login node or a
+ * laptop) say nothing about whether it fits. True for the other profiles, and for a profile spelt wrong.
+ */
+export function runsOnLocalGpus(config: SdxlConfig): boolean {
+  try {
+    return profileOf(config) !== 'slurm';
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Build the process to start for a config stored at `configPath`. Throws LaunchPlanError, naming the key, for a value
  * that cannot be passed as the config says (validateConfig reports each as an error diagnostic first).
  */

@@ -79,6 +79,9 @@ class Collector {
   }
 }
 
+/** The forms of sbatch's --time (anything else: `sbatch: error: Invalid --time specification`, checked on 22.05). */
+const SLURM_TIME = /^(?:\d+(?::\d+){0,2}|\d+-\d+(?::\d+){0,2}|unlimited|infinite)$/i;
+
 /** `launch.slurm` checked: the job (defaults 1 node, 1 GPU per node) and every problem, in key order. */
 export function checkSlurmSettings(raw: unknown): { job: SlurmJob; problems: SettingProblem[] } {
   const c = new Collector(['launch', 'slurm']);
@@ -90,7 +93,13 @@ export function checkSlurmSettings(raw: unknown): { job: SlurmJob; problems: Set
   const job: SlurmJob = { nodes: c.int(s, 'nodes', 1) ?? 1, gpusPerNode: c.int(s, 'gpusPerNode', 0) ?? 1 };
   for (const key of ['partition', 'account', 'qos', 'memory', 'time'] as const) {
     const v = c.line([key], s[key]);
-    if (v !== undefined && v !== '') job[key] = v;
+    if (v !== undefined && v !== '' && key === 'time' && !SLURM_TIME.test(v.trim()))
+      c.add(
+        key,
+        'range',
+        `launch.slurm.time ${JSON.stringify(v)} is not a time sbatch takes: "minutes", "minutes:seconds", "hours:minutes:seconds", "days-hours", "days-hours:minutes", "days-hours:minutes:seconds" or "UNLIMITED"`,
+      );
+    else if (v !== undefined && v !== '') job[key] = v;
   }
   const cpus = c.int(s, 'cpusPerTask', 1);
   if (cpus !== undefined) job.cpusPerTask = cpus;

@@ -200,7 +200,8 @@ async function summarizeFiles(path: string, secrets: readonly string[]): Promise
     if (read.endsInError && !isEnded(s)) s = reduce(s, { type: 'exit', code: null, signal: null });
     return { source: 'console', summary: toSummary(s, 'console'), state: s, notes: [...s.notices] };
   }
-  if ((await exists(join(path, 'console.log'))) === 'file') return summarizeRecord(path, secrets);
+  // A record folder: its console, or only run.json while nothing has printed yet (a queued run, a Slurm job pending).
+  if ((await exists(join(path, 'console.log'))) === 'file' || (await exists(join(path, 'run.json'))) === 'file') return summarizeRecord(path, secrets);
   // A bare output_dir does not say its logging_dir (the default one) nor whose files it holds (all of them).
   const ctx = new OneShotContext(
     { imageCacheDir: '', summary: true, secrets },

@@ -50,8 +50,29 @@ export async function submitSlurmRun(dir: string, secrets: Secrets, client: Slur
     const slurm: SlurmJobRecord = { jobId, ...(cluster ? { cluster } : {}), script, submittedAt, state: 'PENDING', checkedAt: submittedAt };
     return updateRecord(dir, { slurm });
   } catch (e) {
-    return updateRecord(dir, { state: 'failed', endedAt: now().toISOString(), exitCode: null, note: `the Slurm job was not submitted: ${errText(e)}` });
+    const message = errText(e);
+    return updateRecord(dir, {
+      state: 'failed',
+      endedAt: now().toISOString(),
+      exitCode: null,
+      note: `the Slurm job was not submitted: ${message}${sbatchHint(message, record.plan.slurm)}`,
+    });
   }
+}
+
+/**
+ * Which `launch.slurm` setting a refused sbatch is about, for the errors a first submit meets (sbatch names the
+ * option, not the config key): GPUs asked of a cluster or partition that has none, a partition it does not know, a
+ * request no node can meet. Empty when none applies.
+ */
+export function sbatchHint(message: string, job: { gpusPerNode?: number } | undefined): string {
+  const gpus = job?.gpusPerNode ?? 1;
+  if (/generic resource|gres/i.test(message) && gpus > 0)
+    return ` (the job asks for ${gpus} GPU(s) per node, launch.slurm.gpusPerNode: choose a partition with GPUs in launch.slurm.partition, or set gpusPerNode to 0 for a CPU job)`;
+  if (/invalid partition/i.test(message)) return ' (launch.slurm.partition: `sinfo` lists the partitions)';
+  if (/node configuration is not available/i.test(message))
+    return ' (no node of the partition has what launch.slurm asks: check nodes, gpusPerNode, cpusPerTask and memory against `sinfo -N -l`)';
+  return '';
 }
 
 /** A signal number's name (15 → SIGTERM), or null for none. */
@@ -128,13 +149,16 @@ export async function reconcileSlurm(entry: RunEntry, client: SlurmClient | unde
     });
   }
   const status = runStatusOfSlurm(info.state);
+  // A job cancelled while it pended keeps the reason it waited for (Reason=Resources), which on an ended job would
+  // read as why it ended: once ended, only a reason it did not wait with is kept (NonZeroExitCode, TimeLimit, …).
+  const waitedFor = record.state === 'starting' && FINAL_STATES.includes(status) && info.reason === job.reason;
   const slurm: SlurmJobRecord = {
     jobId: job.jobId,
     ...(job.cluster ? { cluster: job.cluster } : {}),
     script: job.script,
     submittedAt: job.submittedAt,
     state: info.state,
-    ...(info.reason ? { reason: info.reason } : {}),
+    ...(info.reason && !waitedFor ? { reason: info.reason } : {}),
     ...((info.nodes ?? job.nodes) ? { nodes: info.nodes ?? job.nodes } : {}),
     checkedAt: at.toISOString(),
   };

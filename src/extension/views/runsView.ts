@@ -329,13 +329,15 @@ function runItem(run: RunView, name: string): vscode.TreeItem {
     .appendText(name)
     .appendMarkdown('**')
     .appendText(` (${run.id})${sim ? ' — simulation (stand-in trainer)' : ''}`);
+  // While Slurm holds the job nothing has started: the run's own word ("queued", the local queue's) and its clock
+  // (from the submit) would say otherwise; the Slurm lines say what it waits for.
+  const slurmWaits = !!slurm && !isEnded(s) && isSlurmPending(slurm);
+  const created = new Date(run.entry.record.createdAt).toLocaleString();
   if (run.entry.unreadable) tip.appendMarkdown('\n\n').appendText(`${runDescription(run.entry, run.state)}: ${run.entry.unreadable}`);
-  else
-    tip
-      .appendMarkdown('\n\n')
-      .appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${new Date(run.entry.record.createdAt).toLocaleString()}`);
+  else if (slurmWaits) tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · submitted ${created}`);
+  else tip.appendMarkdown('\n\n').appendText(`${run.entry.record.script} · ${describeRun(s, unit)} · created ${created}`);
   if (slurm) for (const line of slurmTooltipLines(slurm)) tip.appendMarkdown('\n\n').appendText(line);
-  const time = timeLine(s, unit);
+  const time = slurmWaits ? '' : timeLine(s, unit);
   if (time) tip.appendMarkdown('\n\n').appendText(time);
   if (run.entry.foreign)
     tip
