@@ -29,7 +29,18 @@ is_up() {
   case "$s" in idle | mix | alloc | comp) return 0 ;; *) return 1 ;; esac
 }
 
+# A slurm.conf this script did not write belongs to a real cluster (a login node, a workstation's own Slurm): never
+# overwrite it. SDXL_SLURM_FORCE=1 overrides.
+refuse_foreign_conf() {
+  if [ -f "$conf" ] && ! head -n 1 "$conf" | grep -q '^# Written by scripts/slurm-cluster.sh' && [ "${SDXL_SLURM_FORCE:-}" != 1 ]; then
+    echo "slurm-cluster.sh: $conf exists and was not written by this script (a real cluster's?); not touching it." >&2
+    echo "  The test cluster needs its own slurm.conf there. Move that file away, or set SDXL_SLURM_FORCE=1 to overwrite it." >&2
+    exit 3
+  fi
+}
+
 write_conf() {
+  refuse_foreign_conf
   local cpus mem
   cpus="$(nproc)"
   # Below what is free now, so that slurmd does not drain the node for having less memory than declared.
