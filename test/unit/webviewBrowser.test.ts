@@ -614,9 +614,13 @@ function nextFrames(page: import('playwright-core').Page): Promise<void> {
 
 test('a Slurm run: the header says the job is pending with its reason, then running on its node; a local run has no Slurm line', { skip }, async () => {
   const slurm = { jobId: '42', state: 'PENDING', text: 'pending (Resources)', pending: true, reason: 'Resources' };
-  await send({ type: 'init', runs: [run('s', 'on-slurm', { status: { outcome: 'running', slurm } })] });
+  const submitted = Date.now() - 120_000;
+  await send({ type: 'init', runs: [run('s', 'on-slurm', { status: { outcome: 'running', slurm, startedAt: submitted } })] });
   await page.locator('dd[data-field="slurm"]', { hasText: '42 · pending (Resources)' }).waitFor();
   await page.locator('dd[data-field="state"]', { hasText: 'pending in Slurm' }).waitFor();
+  // Not started yet: no start time, no clock counting the wait in the queue (QA: it counted from the submit).
+  assert.equal((await page.locator('dd[data-field="started"]').textContent())?.trim(), '–');
+  assert.equal((await page.locator('dd[data-field="elapsed"]').textContent())?.trim(), '–');
   await send({
     type: 'delta',
     runId: 's',

@@ -55,7 +55,13 @@ export function renderRunList(
     const stroke = runStroke(opts.colours[v.id] ?? i, palette);
     swatch.style.background = stroke.color;
     if (stroke.dash) swatch.classList.add('swatch-dashed');
-    const tags = [v.script, v.status.outcome, v.simulated ? 'simulated' : undefined, v.loaded ? undefined : 'not loaded', ...(v.tags ?? []).map((t) => `#${t}`)]
+    const tags = [
+      v.script,
+      v.status.outcome === 'running' && v.status.slurm?.pending ? 'pending in Slurm' : v.status.outcome,
+      v.simulated ? 'simulated' : undefined,
+      v.loaded ? undefined : 'not loaded',
+      ...(v.tags ?? []).map((t) => `#${t}`),
+    ]
       .filter(Boolean)
       .join(' · ');
     list.append(h('div', { class: 'run-item' }, swatch, box, h('span', { class: 'muted' }, tags)));
@@ -192,12 +198,14 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined, opts: St
   const stepText = s.step !== undefined ? `${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}` : '–';
   const epochText = s.epoch !== undefined ? `${epochNumber(s.epoch)}${s.totalEpochs ? ` / ${s.totalEpochs}` : ''}` : '–';
   // Elapsed ticks while the run runs; once it ended, the whole duration.
-  const end = s.endedAt ?? (running ? (opts.now ?? Date.now()) : undefined);
+  // A Slurm job still pending has not started: its clock starts when a node runs it (the record's startedAt then).
+  const pending = running && !!s.slurm?.pending;
+  const end = s.endedAt ?? (running && !pending ? (opts.now ?? Date.now()) : undefined);
   const took = s.startedAt !== undefined && end !== undefined && end >= s.startedAt ? formatDuration((end - s.startedAt) / 1000) : '–';
   const eta = !running ? '–' : s.etaSeconds !== undefined ? `${formatDuration(s.etaSeconds)}${s.etaPartial ? ' + pauses not seen yet' : ''}` : waitingText(s);
   const pauses = [pauseText(s.validationPause, 'validation', 'validations'), pauseText(s.checkpointPause, 'save', 'saves')].filter(Boolean).join(' · ');
   // A Slurm job still pending is not running yet: say so, with Slurm's reason on the job's own line.
-  const outcome = running && s.slurm?.pending ? 'pending in Slurm' : s.outcome;
+  const outcome = pending ? 'pending in Slurm' : s.outcome;
   const items: Array<[field: string, label: string, value: string]> = [
     [
       'state',
@@ -206,7 +214,7 @@ export function renderStatus(el: HTMLElement, run: RunData | undefined, opts: St
     ],
     ['step', 'Step', stepText],
     ['epoch', 'Epoch', epochText],
-    ['started', 'Started', s.startedAt !== undefined ? clockTime(s.startedAt) : '–'],
+    ['started', 'Started', s.startedAt !== undefined && !pending ? clockTime(s.startedAt) : '–'],
     [running ? 'elapsed' : 'duration', running ? 'Elapsed' : 'Duration', took],
     ['speed', 'Speed (recent)', s.secondsPerIt !== undefined ? formatSpeed(s.secondsPerIt, unit) : running ? waitingText(s) : '–'],
     ['average', 'Average speed', s.avgSecondsPerIt !== undefined ? formatSpeed(s.avgSecondsPerIt, unit) : '–'],
