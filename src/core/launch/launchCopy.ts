@@ -13,11 +13,10 @@ export interface CopyableCommand {
 }
 
 /**
- * The command as Start runs it, every secret masked by redact.ts (the one masking: `hf_…` + last 4): secret flags and
- * secret environment values, then every other occurrence of those values or of any Hugging Face token in an argument,
- * a value or the folder. `masked` lists the masked forms, for the view to say what was hidden.
+ * Masks every secret of the plan (and any Hugging Face token) in a text; `masked` collects the masked forms shown, for
+ * the view to say what was hidden. Shared by the command line and the Slurm job script views.
  */
-export function copyableCommand(plan: Pick<LaunchPlan, 'argv' | 'env' | 'cwd'>): CopyableCommand {
+export function secretMasker(plan: Pick<LaunchPlan, 'argv' | 'env'>): { secrets: string[]; mask: (text: string) => string; masked: Set<string> } {
   const secrets = secretsOf(plan.argv, plan.env);
   const masked = new Set<string>();
   const mask = (text: string): string => {
@@ -28,6 +27,16 @@ export function copyableCommand(plan: Pick<LaunchPlan, 'argv' | 'env' | 'cwd'>):
     }
     return out;
   };
+  return { secrets, mask, masked };
+}
+
+/**
+ * The command as Start runs it, every secret masked by redact.ts (the one masking: `hf_…` + last 4): secret flags and
+ * secret environment values, then every other occurrence of those values or of any Hugging Face token in an argument,
+ * a value or the folder. `masked` lists the masked forms, for the view to say what was hidden.
+ */
+export function copyableCommand(plan: Pick<LaunchPlan, 'argv' | 'env' | 'cwd'>): CopyableCommand {
+  const { mask, masked } = secretMasker(plan);
   const argv = redactArgv(plan.argv).map(mask);
   const redactedEnv = redactEnv(plan.env);
   const env = Object.fromEntries(

@@ -5,7 +5,8 @@
 import { sbatchScript, SBATCH_FILE } from './sbatchScript';
 import type { LaunchPlan } from './launchPlan';
 import { quoteBash } from './shellQuote';
-import { HF_TOKEN_RE, isSecretEnvName, maskSecret, redactArgv, redactText, secretsOf } from '../util/redact';
+import { isSecretEnvName, redactArgv } from '../util/redact';
+import { secretMasker } from './launchCopy';
 
 /** Stands for the run id Start makes (`YYYYMMDD-HHMMSS-<name>`). */
 export const RUN_ID_PLACEHOLDER = '<run id>';
@@ -22,16 +23,7 @@ export interface SlurmLaunchText {
 
 /** The sbatch script and submit command of `plan` (whose `slurm` job must be set); `recordsDir`: `.sdxl/runs`. */
 export function slurmLaunchText(plan: LaunchPlan, opts: { recordsDir: string; jobName: string }): SlurmLaunchText {
-  const secrets = secretsOf(plan.argv, plan.env);
-  const masked = new Set<string>();
-  const mask = (text: string): string => {
-    const out = redactText(text, secrets);
-    if (out !== text) {
-      for (const s of secrets) if (text.includes(s)) masked.add(maskSecret(s));
-      for (const m of text.matchAll(HF_TOKEN_RE)) masked.add(maskSecret(m[0]));
-    }
-    return out;
-  };
+  const { secrets, mask, masked } = secretMasker(plan);
   const leftOut: string[] = [];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(plan.env)) {
