@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { listDir } from '../../src/cli/validate';
 import { join } from 'node:path';
-import { parseConfigText } from '../../src/core/config/config';
+import { parseConfigText, type SdxlConfig } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/diagnostics';
-import { buildLaunchPlan } from '../../src/core/launch/launchPlan';
+import { buildLaunchPlan, type LaunchPlan } from '../../src/core/launch/launchPlan';
 import { RunMonitor } from '../../src/core/monitor/runMonitor';
 import type { RunState } from '../../src/core/run/state';
 import { claimOutputDir, pickResumeCheckpoint } from '../../src/core/supervisor/ownership';
@@ -123,8 +123,8 @@ export interface Started {
   monitor: RunMonitor;
 }
 
-/** Start as the editor's Start does (the validation gate's errors must be none unless `allowErrors`). */
-export async function startConfig(ws: Workspace, sup: Supervisor, file: string, opts: { allowErrors?: boolean } = {}): Promise<Started> {
+/** The config file through the editor's Start gate (no error diagnostics unless `allowErrors`) and its launch plan. */
+export function gatedPlan(file: string, opts: { allowErrors?: boolean } = {}): { config: SdxlConfig; plan: LaunchPlan } {
   const text = readFileSync(file, 'utf8');
   const errors = validateConfig(text, { configPath: file, listDir }).filter((d) => d.severity === 'error');
   if (!opts.allowErrors)
@@ -135,10 +135,15 @@ export async function startConfig(ws: Workspace, sup: Supervisor, file: string, 
     );
   const parsed = parseConfigText(text);
   assert.ok(parsed.config, JSON.stringify(parsed.problems));
-  const plan = buildLaunchPlan(parsed.config, file);
+  return { config: parsed.config, plan: buildLaunchPlan(parsed.config, file) };
+}
+
+/** Start as the editor's Start does (the validation gate's errors must be none unless `allowErrors`). */
+export async function startConfig(ws: Workspace, sup: Supervisor, file: string, opts: { allowErrors?: boolean } = {}): Promise<Started> {
+  const { config, plan } = gatedPlan(file, opts);
   const claim = claimOutputDir(outputDirOf(plan), await sup.list());
   assert.equal(claim.kind, 'free', `output_dir ${outputDirOf(plan)} is free`);
-  const entry = await sup.start(plan, { name: parsed.config.name ?? 'run', configPath: file });
+  const entry = await sup.start(plan, { name: config.name ?? 'run', configPath: file });
   return { entry, monitor: follow(ws, entry) };
 }
 

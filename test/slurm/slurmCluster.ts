@@ -3,17 +3,14 @@
 // Supervisor.start (sbatch of the generated job.sbatch) → RunMonitor asking Slurm (the command client) for the end.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listDir } from '../../src/cli/validate';
-import { parseConfigText } from '../../src/core/config/config';
-import { validateConfig } from '../../src/core/diagnostics';
-import { buildLaunchPlan } from '../../src/core/launch/launchPlan';
 import { RunMonitor } from '../../src/core/monitor/runMonitor';
 import type { RunEntry } from '../../src/core/supervisor/runRecord';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
 import { wrapperJs } from '../unit/supervisorTestKit';
+import { gatedPlan } from '../real/realWorker';
 
 export const REQUIRE_ENV = 'SDXL_REQUIRE_SLURM';
 
@@ -84,18 +81,9 @@ export function writeSlurmConfig(
 
 /** Start as the editor's Start does: the validation gate, the plan, Supervisor.start (sbatch). */
 export async function startSlurmConfig(sup: Supervisor, file: string): Promise<RunEntry> {
-  const text = readFileSync(file, 'utf8');
-  const errors = validateConfig(text, { configPath: file, listDir }).filter((d) => d.severity === 'error');
-  assert.deepEqual(
-    errors.map((d) => d.message),
-    [],
-    'the config has no error diagnostics',
-  );
-  const parsed = parseConfigText(text);
-  assert.ok(parsed.config, JSON.stringify(parsed.problems));
-  const plan = buildLaunchPlan(parsed.config, file);
+  const { config, plan } = gatedPlan(file);
   assert.ok(plan.slurm, 'a Slurm plan');
-  const entry = await sup.start(plan, { name: parsed.config.name ?? 'run', configPath: file });
+  const entry = await sup.start(plan, { name: config.name ?? 'run', configPath: file });
   assert.ok(entry.record.slurm?.jobId, `submitted: ${entry.record.note ?? ''}`);
   return entry;
 }
