@@ -47,12 +47,11 @@ test(
     const ws = newWorkspace();
     try {
       const sup = supervisor(ws, await wrapperJs());
-      const launch = realLaunch(worker!, { multi_gpu: true, num_processes: 2, tee: 3 });
+      const launch = realLaunch(worker!, { multi_gpu: true, num_processes: 2, tee: '3' });
       launch.env = { ...(launch.env as Record<string, string>), PYTHONPATH: STD_FIX };
       const file = writeConfig(ws, 'ranks', launch, tinyArgs(worker!, { max_train_steps: 6, checkpointing_steps: 100 }));
-      // `tee` is a torch.distributed.run option accelerate passes on; the config check does not know it yet (part M's
-      // table of accelerate options), so its one error is allowed here.
-      const { entry, monitor } = await startConfig(ws, sup, file, { allowErrors: true });
+      // `tee` is a torch.distributed.run option accelerate passes on; the config check knows it.
+      const { entry, monitor } = await startConfig(ws, sup, file);
       await waitFor(() => (monitor.state.step ?? 0) >= 1 && monitor.state.ranks.ranks.length === 2, 'step 1 with both ranks seen', 300_000);
       const pid = rankPid(ws.root, 1);
       assert.ok(pid, 'the rank-1 training process');

@@ -90,6 +90,15 @@ for (const kind of Object.keys(CLEAN) as ScriptKind[]) {
   });
 }
 
+test("torch.distributed.run's tee and redirects, which accelerate passes on, are known accelerate options", () => {
+  const t = text('lora', (_a, d) => (d.launch = { accelerateArgs: { multi_gpu: true, num_processes: 2, tee: '3', redirects: '0:3,1:3' } }));
+  const ds = validateConfig(t, { configPath: '/proj/a.sdxl.json' }).filter((d) => d.path.startsWith('/launch/accelerateArgs'));
+  assert.deepEqual(
+    ds.map((d) => `${d.code} ${d.path}`),
+    [],
+  );
+});
+
 interface Case {
   kind: ScriptKind;
   change: (args: Args, doc: Args) => void;

@@ -159,6 +159,10 @@ export function accelerateArgsSchema(): JsonSchema {
       num_cpu_threads_per_process: int('CPU threads per process.', 1),
       dynamo_backend: str('torch dynamo backend, e.g. "no" or "inductor".'),
       quiet: flag("Silence the launcher's own subprocess error stack traces (-q)."),
+      tee: str(
+        'torch.distributed.run: copy the ranks\' stdout/stderr to the console with a `[rankN]:` prefix: "1" stdout, "2" stderr, "3" both, or per rank ("0:3,1:3"). Multi-process runs only.',
+      ),
+      redirects: str('torch.distributed.run: redirect the ranks\' stdout/stderr to log files ("0" none, "3" both, or per rank "0:3,1:3").'),
     },
     additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
   };

@@ -26,6 +26,9 @@ const ACCELERATE_ARG_TYPES: Record<string, 'string' | 'int' | 'boolean'> = {
   num_cpu_threads_per_process: 'int',
   dynamo_backend: 'string',
   quiet: 'boolean',
+  // torch.distributed.run's, which accelerate passes on (multi-process consoles: docs/scale-out.md).
+  tee: 'string',
+  redirects: 'string',
 };
 const ACCELERATE_MIXED_PRECISION = ['no', 'fp16', 'bf16', 'fp8'];
 
