@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseBusyGpus, queryBusyGpus } from '../../src/core/gpu/gpuBusy';
 import { runNvidiaSmi } from '../../src/core/gpu/nvidiaSmi';
-import { planQueue } from '../../src/core/supervisor/queue';
+import { planQueue, readQueueSettings } from '../../src/core/supervisor/queue';
 import { runTool, systemProcesses, type ProcessQuery } from '../../src/core/supervisor/processTree';
 import { readRecord, type RunEntry } from '../../src/core/supervisor/runRecord';
 import { Supervisor } from '../../src/core/supervisor/supervisor';
@@ -119,4 +119,30 @@ test('a queued run starts on the free GPU, waits while all are busy, and starts 
   assert.equal(readRecord(second.entry.dir).plan.env['CUDA_VISIBLE_DEVICES'], '0');
   await waitFor(() => readRecord(second.entry.dir).state === 'succeeded', 'the second run to finish', 30_000);
   await sup.stop(first.entry.record.id);
+});
+
+test("the queue asks the nvidia-smi the Supervisor was given (the editor's sdxl.nvidiaSmiPath), stored for the wrappers' pumps", async (t) => {
+  const ws = workspace();
+  t.after(() => ws.cleanup());
+  const asked: string[] = [];
+  const query: ProcessQuery = {
+    ...systemProcesses,
+    run: async (cmd, args) => {
+      if (/nvidia-smi/.test(cmd)) asked.push(cmd);
+      return /nvidia-smi/.test(cmd) ? undefined : runTool(cmd, args);
+    },
+  };
+  const sup = new Supervisor({
+    recordsDir: ws.recordsDir,
+    wrapperScript: await wrapperJs(),
+    execPath: process.execPath,
+    totalGpus: 1,
+    nvidiaSmi: '/opt/cuda/bin/nvidia-smi',
+    processes: query,
+  });
+  const queued = await sup.enqueue(fakePlan(ws, ['--lines', '2', '--interval', '0.05']), { name: 'one' });
+  assert.ok(asked.includes('/opt/cuda/bin/nvidia-smi'), `asked: ${asked.join(', ')}`);
+  assert.ok(!asked.includes('nvidia-smi'), 'not the one on PATH');
+  assert.deepEqual(readQueueSettings(ws.recordsDir), { totalGpus: 1, nvidiaSmi: '/opt/cuda/bin/nvidia-smi' });
+  await waitFor(() => readRecord(queued.entry.dir).state === 'succeeded', 'the run to finish', 30_000);
 });

@@ -55,13 +55,19 @@ function defaultLauncher(): WrapperLauncher {
   return { execPath: process.execPath, wrapperScript: join(__dirname, 'wrapper.js') };
 }
 
-export function openWorkspace(root: string, io: CliIo, totalGpus?: number): RunsWorkspace {
+export function openWorkspace(root: string, io: CliIo, totalGpus?: number, nvidiaSmi?: string): RunsWorkspace {
   const launcher = io.launcher ?? defaultLauncher();
   const recordsDir = workspaceRecordsDir(root);
   return {
     root,
     recordsDir,
-    supervisor: new Supervisor({ recordsDir, ...launcher, ...(totalGpus !== undefined ? { totalGpus } : {}), ...(io.slurm ? { slurm: io.slurm } : {}) }),
+    supervisor: new Supervisor({
+      recordsDir,
+      ...launcher,
+      ...(totalGpus !== undefined ? { totalGpus } : {}),
+      ...(nvidiaSmi ? { nvidiaSmi } : {}),
+      ...(io.slurm ? { slurm: io.slurm } : {}),
+    }),
     imageCacheDir: join(root, '.sdxl', 'images'),
     secrets: envSecrets(process.env),
   };

@@ -62,7 +62,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   const smi = stringFlag(flags, 'nvidia-smi');
   const gpus = await queryGpus(smi);
   // The queue places runs on the GPUs it knows of; unknown, queued runs go one at a time.
-  const ws = openWorkspace(root, io, gpus && gpus.length > 0 ? gpus.length : undefined);
+  const ws = openWorkspace(root, io, gpus && gpus.length > 0 ? gpus.length : undefined, smi);
   // The gate: what the Problems panel shows as errors would make the run fail or train the wrong thing.
   const diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}) });
   for (const d of diagnostics) {

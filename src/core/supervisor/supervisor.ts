@@ -36,6 +36,8 @@ export interface SupervisorOptions extends WrapperLauncher {
   graceMs?: number;
   /** GPUs on this machine, for the queue. Unknown: queued runs run one at a time. Persisted for the wrappers. */
   totalGpus?: number;
+  /** The nvidia-smi the queue asks which GPUs other programs use (default: on PATH). Persisted with totalGpus. */
+  nvidiaSmi?: string;
   /** How long start() waits for the wrapper to report the training pid (default 20 s). */
   startTimeoutMs?: number;
   /** This machine's key file (default: defaultMachineKeyFile()). */
@@ -239,8 +241,10 @@ export class Supervisor {
 
   private queueSettings() {
     if (this.opts.totalGpus === undefined) return readQueueSettings(this.recordsDir);
-    const settings = { totalGpus: this.opts.totalGpus };
-    if (readQueueSettings(this.recordsDir).totalGpus !== settings.totalGpus) writeQueueSettings(this.recordsDir, settings);
+    const settings = { totalGpus: this.opts.totalGpus, ...(this.opts.nvidiaSmi ? { nvidiaSmi: this.opts.nvidiaSmi } : {}) };
+    const stored = readQueueSettings(this.recordsDir);
+    // The wrappers pump the queue with what is stored: the editor's nvidia-smi setting goes with the GPU count.
+    if (stored.totalGpus !== settings.totalGpus || stored.nvidiaSmi !== settings.nvidiaSmi) writeQueueSettings(this.recordsDir, settings);
     return settings;
   }
 

@@ -136,6 +136,8 @@ export class RunsController implements vscode.Disposable {
   }
 
   private supervisorGpus: number | undefined;
+  /** The nvidia-smi the current supervisor's queue asks (the sdxl.nvidiaSmiPath setting; none when untrusted). */
+  private supervisorSmi: string | undefined;
 
   /**
    * The supervisor for the workspace's records. `totalGpus` (from nvidia-smi) lets the queue place runs on free GPUs;
@@ -145,9 +147,11 @@ export class RunsController implements vscode.Disposable {
     const recordsDir = this.recordsDir;
     if (!recordsDir) return undefined;
     const gpus = totalGpus ?? this.supervisorGpus;
-    if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir) || gpus !== this.supervisorGpus) {
+    const smi = this.monitorSettings().nvidiaSmi || undefined;
+    if (!this.supervisor || this.supervisor.recordsDir !== path.resolve(recordsDir) || gpus !== this.supervisorGpus || smi !== this.supervisorSmi) {
       const graceSec = setting('stopGracePeriodSeconds');
       this.supervisorGpus = gpus;
+      this.supervisorSmi = smi;
       this.supervisor = new Supervisor({
         recordsDir,
         wrapperScript: this.context.asAbsolutePath(path.join('dist', 'wrapper.js')),
@@ -155,6 +159,7 @@ export class RunsController implements vscode.Disposable {
         graceMs: graceSec * 1000,
         processes: this.processes,
         ...(gpus !== undefined ? { totalGpus: gpus } : {}),
+        ...(smi ? { nvidiaSmi: smi } : {}),
         slurm: this.slurm,
       });
     }
