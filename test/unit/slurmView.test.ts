@@ -241,7 +241,7 @@ test('Copy Slurm Job ID copies the job id of a Slurm run; a local run gets a war
   assert.deepEqual(ui.clipboard, ['42', '42']);
 });
 
-test('dashboard: the status carries the Slurm job while pending or running, passes the message check, and drops it once ended', () => {
+test('dashboard: the status carries the Slurm job while pending, running and once ended, and passes the message check', () => {
   const pending = reduceAll([{ type: 'slurm', job: { jobId: '42', state: 'PENDING', reason: 'Resources' } }]);
   assert.deepEqual(statusView(pending).slurm, { jobId: '42', state: 'PENDING', text: 'pending (Resources)', pending: true, reason: 'Resources' });
   const running = reduceAll([{ type: 'slurm', job: { jobId: '42', state: 'RUNNING', nodes: 'node01' } }], pending);
@@ -254,8 +254,14 @@ test('dashboard: the status carries the Slurm job while pending or running, pass
   assert.equal(d?.status?.slurm?.text, 'running on node01');
   assert.equal(checkHostMessage(d), undefined);
   assert.match(checkHostMessage({ ...d, status: { outcome: 'running', slurm: { jobId: '', state: 'X', text: 'x', pending: false } } }) ?? '', /slurm\.jobId/);
-  const ended = reduceAll([{ type: 'exit', code: 0, signal: null }], running);
-  assert.equal(statusView(ended).slurm, undefined);
+  const ended = reduceAll(
+    [
+      { type: 'slurm', job: { jobId: '42', state: 'COMPLETED', nodes: 'node01' } },
+      { type: 'exit', code: 0, signal: null },
+    ],
+    running,
+  );
+  assert.deepEqual(statusView(ended).slurm, { jobId: '42', state: 'COMPLETED', text: 'completed', pending: false, nodes: 'node01' });
   assert.equal(statusView(initialRunState()).slurm, undefined);
 });
 

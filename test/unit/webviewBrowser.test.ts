@@ -634,7 +634,12 @@ test('a Slurm run: the header says the job is pending with its reason, then runn
   });
   await page.locator('dd[data-field="slurm"]', { hasText: '42 · running on node01' }).waitFor();
   await page.locator('dd[data-field="state"]', { hasText: 'running (training)' }).waitFor();
-  await send({ type: 'delta', runId: 's', status: { outcome: 'succeeded', step: 10, totalSteps: 10 } });
+  // Once ended the job stays named (its id is what sacct or the cluster's admins ask for).
+  const completed = { jobId: '42', state: 'COMPLETED', text: 'completed', pending: false, nodes: 'node01' };
+  await send({ type: 'delta', runId: 's', status: { outcome: 'succeeded', step: 10, totalSteps: 10, slurm: completed } });
   await page.locator('dd[data-field="state"]', { hasText: 'succeeded' }).waitFor();
-  assert.equal(await page.locator('dd[data-field="slurm"]').count(), 0);
+  await page.locator('dd[data-field="slurm"]', { hasText: '42 · completed' }).waitFor();
+  await send({ type: 'init', runs: [run('l', 'local', { status: { outcome: 'running' } })] });
+  await page.locator('dd[data-field="state"]', { hasText: 'running' }).waitFor();
+  assert.equal(await page.locator('dd[data-field="slurm"]').count(), 0, 'a local run has no Slurm line');
 });

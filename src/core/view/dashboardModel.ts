@@ -96,8 +96,8 @@ export function statusView(s: RunState): RunStatusView {
   if (t.pauses.checkpoint.count) v.checkpointPause = { count: t.pauses.checkpoint.count, seconds: t.pauses.checkpoint.totalSec };
   const spe = stepsPerEpoch(s.banner);
   if (spe) v.stepsPerEpoch = spe;
-  // The Slurm job while it waits or runs; once ended the outcome says it all (the Runs view's tooltip keeps the job).
-  if (s.slurm && outcome === 'running') {
+  // The Slurm job, also once ended: its id is what `sacct` / `seff` / the cluster's admins ask for.
+  if (s.slurm) {
     const j = s.slurm;
     v.slurm = {
       jobId: j.jobId,
