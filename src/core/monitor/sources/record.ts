@@ -115,17 +115,8 @@ export class RecordSource implements RunSource {
     if (launch && launch.pgid === undefined && rec.pgid !== undefined) launch.pgid = rec.pgid;
     if (ctx.facts.startedMs === undefined && rec.state !== 'queued') ctx.facts.startedMs = rec.startedMs ?? 0;
     const state = rec.state;
-    if (state === 'succeeded' || state === 'failed' || state === 'stopped') {
-      const code = rec.exitCode ?? null;
-      // Settled without an exit status (reconcile): its note says how the outcome was decided.
-      if (rec.note && code === null) ctx.warn('record-note', rec.note);
-      return {
-        code: code ?? (state === 'succeeded' ? 0 : null),
-        signal: rec.signal ?? null,
-        stopRequested: state === 'stopped',
-        ...endedAt(run.value.endedAt),
-      };
-    }
+    const settled = settledEnd(ctx, rec, run.value.endedAt);
+    if (settled) return settled;
     // A wrapper killed before it wrote exit.json leaves the record running forever: settle it as reconcile() does.
     const r = run.value;
     // A Slurm job is asked on the first pass (a reattach sees its state at once) and every LIVENESS_EVERY passes.
@@ -149,9 +140,7 @@ export class RecordSource implements RunSource {
     // Slurm's fresh answer (state, reason, nodes, checkedAt) shows now, not a pass later.
     this.readSlurm(ctx, next as unknown as Record<string, unknown>);
     if (exit) return { code: exit.exitCode, signal: exit.signal, stopRequested: exit.stopRequested, ...endedAt(exit.endedAt) };
-    if (next.state !== 'succeeded' && next.state !== 'failed' && next.state !== 'stopped') return undefined;
-    if (next.note) ctx.warn('record-note', next.note);
-    return { code: next.state === 'succeeded' ? 0 : null, signal: null, stopRequested: next.state === 'stopped', ...endedAt(next.endedAt) };
+    return settledEnd(ctx, next, next.endedAt);
   }
 
   private async settleOrphan(ctx: SourceContext, record: RunRecord): Promise<EndInfo | undefined> {
@@ -187,6 +176,21 @@ async function consoleMtime(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The end a settled record states (a final state in run.json), or undefined while it is not final. Settled without an
+ * exit status (reconcile, reconcileSlurm for a job Slurm forgot): its note says how the outcome was decided.
+ */
+function settledEnd(
+  ctx: SourceContext,
+  r: { state?: string; exitCode?: number | null; signal?: string | null; note?: string },
+  ended: unknown,
+): EndInfo | undefined {
+  if (r.state !== 'succeeded' && r.state !== 'failed' && r.state !== 'stopped') return undefined;
+  const code = r.exitCode ?? null;
+  if (r.note && code === null) ctx.warn('record-note', r.note);
+  return { code: code ?? (r.state === 'succeeded' ? 0 : null), signal: r.signal ?? null, stopRequested: r.state === 'stopped', ...endedAt(ended) };
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
