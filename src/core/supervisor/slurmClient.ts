@@ -3,7 +3,7 @@
 // real Slurm 22.05.8 (test/fixtures/slurm). `scontrol` and not `sacct`: a cluster without accounting storage (the
 // one-node test cluster) has no sacct data; Slurm forgets a job MinJobAge (300 s) after it ended, and the caller
 // then settles the run from its console (liveness.ts).
-import { execFile } from 'node:child_process';
+import { runBounded } from '../util/boundedRun';
 import { SlurmError, type SlurmClient, type SlurmJobInfo } from './slurmTypes';
 
 /** A Slurm answer beyond this is not one job's line any more. */
@@ -19,32 +19,23 @@ export interface SlurmRunner {
   ): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }>;
 }
 
-/** execFile without a shell, bounded in time and output. */
-export const execSlurm: SlurmRunner = (cmd, args, opts) =>
-  new Promise((resolve) => {
-    try {
-      execFile(
-        cmd,
-        args,
-        {
-          encoding: 'utf8',
-          windowsHide: true,
-          timeout: SLURM_TIMEOUT_MS,
-          maxBuffer: SLURM_OUTPUT_CAP,
-          ...(opts.cwd ? { cwd: opts.cwd } : {}),
-          ...(opts.env ? { env: opts.env } : {}),
-        },
-        (err, stdout, stderr) => {
-          if (!err) return resolve({ code: 0, stdout, stderr });
-          const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
-          const why = e.killed ? `no answer within ${SLURM_TIMEOUT_MS / 1000} s` : typeof e.code === 'string' ? e.code : undefined;
-          resolve({ code: typeof e.code === 'number' ? e.code : null, stdout, stderr, ...(why ? { error: why } : {}) });
-        },
-      );
-    } catch (err) {
-      resolve({ code: null, stdout: '', stderr: '', error: (err as Error).message });
-    }
+/**
+ * The Slurm command through the project's bounded runner (no shell, its own process group killed on timeout, output
+ * capped). `code` is 0 on success, null otherwise, with the reason in `error` (`ENOENT`: no such command).
+ */
+export const execSlurm: SlurmRunner = async (cmd, args, opts) => {
+  const r = await runBounded({
+    command: cmd,
+    args,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    env: opts.env ?? process.env,
+    timeoutMs: SLURM_TIMEOUT_MS,
+    maxBytes: SLURM_OUTPUT_CAP,
+    what: cmd,
   });
+  if (r.ok) return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  return { code: null, stdout: r.stdout, stderr: r.stderr, error: r.failure === 'missing' ? 'ENOENT' : r.reason };
+};
 
 /** `sbatch --parsable` prints `JOBID` or `JOBID;CLUSTER`. */
 export function parseSbatchParsable(stdout: string): { jobId: string; cluster?: string } | undefined {
