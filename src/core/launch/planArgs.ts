@@ -3,6 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { profileOfRecorded } from '../scripts/profiles';
 import { ENV_ARGS, type LaunchPlan } from './launchPlan';
+import { gpuIdList } from './profileSettings';
 import { SCRIPTS, scriptKindFromPath, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
 import { maskSecret } from '../util/redact';
 
@@ -37,15 +38,6 @@ export function outputDirOf(plan: LaunchPlan): string {
   return isAbsolute(dir) ? resolve(dir) : resolve(plan.cwd, dir);
 }
 
-function parseIndexList(text: string): number[] | undefined {
-  const parts = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!parts.every((p) => /^\d+$/.test(p))) return undefined;
-  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
-}
-
 /**
  * GPUs a plan needs. Explicit indices come from `CUDA_VISIBLE_DEVICES` in the plan env or accelerate's `--gpu_ids`
  * (before the script); otherwise the count is accelerate's `--num_processes` (1 when absent), of which a `multi-node`
@@ -67,7 +59,7 @@ export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
   const cvd = plan.env['CUDA_VISIBLE_DEVICES'];
   if (cvd !== undefined) {
     if (cvd.trim() === '') return { count: 0, indices: [] };
-    const idx = parseIndexList(cvd);
+    const idx = gpuIdList(cvd);
     if (idx) {
       // With CUDA_VISIBLE_DEVICES the launcher's --gpu_ids refer to the visible list; the physical set is cvd.
       return { indices: idx, count: idx.length };
@@ -76,7 +68,7 @@ export function gpuNeedOf(plan: LaunchPlan): GpuNeed {
   }
   const ids = flagValue(plan.argv, '--gpu_ids', 1, launcherEnd);
   if (ids && ids !== 'all') {
-    const idx = parseIndexList(ids);
+    const idx = gpuIdList(ids);
     if (idx) return { indices: idx, count: idx.length };
   }
   return { count };

@@ -133,7 +133,10 @@ export interface DistributedLaunch {
   processesPerMachine?: number;
 }
 
-/** How many GPUs `gpu_ids` lists ("0,1,3" → 3); undefined for "all", absent or junk. */
+/**
+ * The GPU indices a comma list names (`gpu_ids`, CUDA_VISIBLE_DEVICES), unique and sorted ("3,0,3" → [0, 3]);
+ * undefined for "all", absent, empty or anything but indices (UUIDs).
+ */
 export function gpuIdList(v: unknown): number[] | undefined {
   if (typeof v !== 'string' || v.trim() === 'all') return undefined;
   const parts = v
@@ -141,7 +144,7 @@ export function gpuIdList(v: unknown): number[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean);
   if (parts.length === 0 || !parts.every((p) => /^\d+$/.test(p))) return undefined;
-  return [...new Set(parts.map(Number))];
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
 }
 
 /**

@@ -5,12 +5,11 @@
 // through sbatch's environment (Slurm's default `--export=ALL`), never the file.
 import { quoteBash } from './shellQuote';
 import { scriptIndex } from './planArgs';
+import { ACCELERATE_DEFAULT_PORT } from './profileSettings';
 import type { LaunchPlan, SlurmJob } from './launchPlan';
 
 /** The file name of the job script inside the run's record folder. */
 export const SBATCH_FILE = 'job.sbatch';
-/** accelerate's default rendezvous port. */
-export const DEFAULT_MAIN_PROCESS_PORT = 29500;
 
 export interface SbatchOptions {
   /** Where Slurm writes the job's stdout and stderr (the record's console.log, on the shared filesystem). */
@@ -49,7 +48,7 @@ export function distributedWords(job: SlurmJob): string[] {
   words.push('--num_processes', String(total));
   if (job.nodes > 1) {
     words.push('--num_machines', String(job.nodes), '--machine_rank', '"$SLURM_NODEID"');
-    words.push('--main_process_ip', '"$SDXL_MAIN_PROCESS_IP"', '--main_process_port', String(job.mainProcessPort ?? DEFAULT_MAIN_PROCESS_PORT));
+    words.push('--main_process_ip', '"$SDXL_MAIN_PROCESS_IP"', '--main_process_port', String(job.mainProcessPort ?? ACCELERATE_DEFAULT_PORT));
   }
   return words;
 }
