@@ -55,7 +55,13 @@ function upsert(s: RanksState, rank: number, patch: (old: RankInfo) => RankInfo)
   return { ...s, ranks };
 }
 
-/** A line rank `rank` printed. */
+/** A rank's line as kept: at most MAX_RANK_LINE characters (longer ones cut, with `…`). */
+export const MAX_RANK_LINE = 200;
+export function rankLineText(text: string): string {
+  return text.length > MAX_RANK_LINE ? text.slice(0, MAX_RANK_LINE - 1) + '…' : text;
+}
+
+/** A line rank `rank` printed (already cut by rankLineText). */
 export function ranksOnLine(s: RanksState, rank: number, text: string): RanksState {
   const known = s.ranks.find((r) => r.rank === rank);
   if (known && known.lastLine === text) return s;

@@ -1,7 +1,7 @@
 // The ONE reducer: RunEvent* → RunState. Pure: no I/O, no clock (time comes only from events' `at`/`wallTime`),
 // never mutates its input (series share buffers safely, see series.ts). Every view and the CLI summary use it.
 import { classifyFailure, isLauncherExceptionLine, isLauncherFailureLine } from './failure';
-import { isMultiRank, ranksOnFailure, ranksOnLine, ranksOnTraceback } from './ranks';
+import { isMultiRank, rankLineText, ranksOnFailure, ranksOnLine, ranksOnTraceback } from './ranks';
 import { OWN_LOGGERS, type Diagnosis, type RunEvent } from './events';
 import { EMPTY_SERIES, seriesPut, seriesTruncateAfter } from './series';
 import { mergeClipScores } from './clipScores';
@@ -152,7 +152,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'log': {
       // accelerate >= 1.13 names the rank in the message (`[RANK 1] …`): a rank seen even without torch's line prefixes.
       if (event.rank !== undefined) {
-        const ranks = ranksOnLine(s.ranks, event.rank, event.message.length > 200 ? event.message.slice(0, 199) + '…' : event.message);
+        const ranks = ranksOnLine(s.ranks, event.rank, rankLineText(event.message));
         if (ranks !== s.ranks) s = patchState(s, { ranks });
       }
       if (event.level === 'INFO' || event.level === 'DEBUG') return s;

@@ -8,6 +8,7 @@ import { SCRIPT_KINDS, type ScriptKind } from '../scripts/scriptTables';
 import { SCRIPT_PROFILES } from '../scripts/profiles';
 import { redactorOf } from '../util/redact';
 import { WRAPPER_LOGGER, WRAPPER_PREFIX, type RunEvent, type RunPhase, type TracebackInfo } from '../run/events';
+import { rankLineText } from '../run/ranks';
 import { countOf, parseTqdmBar, parseTqdmNumber, type TqdmBar } from './tqdm';
 
 export interface ConsoleParserOptions {
@@ -29,8 +30,6 @@ const RANK_LINE_RE = /^\[(?:rank|default)(\d+)\]:\s?/;
 const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 /** Another rank's prefix glued into a line (its tail thread wrote between our rank's partial line and its end). */
 const RANK_GLUED_RE = /\[(?:rank|default)\d+\]:/;
-/** Longest rank line kept in a `rankLine` event. */
-const MAX_RANK_LINE = 200;
 /** Lines of a ChildFailedError table read after the exception line (a real table has ~10 per failed rank). */
 const MAX_TABLE_LINES = 400;
 const CHECKPOINT_STEP_RE = /checkpoint-(\d+)[\\/]?\s*$/;
@@ -268,13 +267,13 @@ export class ConsoleParser {
     this.plain(text, rank, truncated);
   }
 
-  /** What a rank printed last: the line up to another rank's glued prefix, cut to MAX_RANK_LINE. */
+  /** What a rank printed last: the line up to another rank's glued prefix, cut by rankLineText. */
   private rankLine(rank: number | undefined, text: string): void {
     if (rank === undefined) return;
     const glued = text.search(RANK_GLUED_RE);
     const own = (glued >= 0 ? text.slice(0, glued) : text).trim();
     if (own.length === 0) return;
-    this.emit({ type: 'rankLine', rank, text: own.length > MAX_RANK_LINE ? own.slice(0, MAX_RANK_LINE - 1) + '…' : own });
+    this.emit({ type: 'rankLine', rank, text: rankLineText(own) });
   }
 
   /**
