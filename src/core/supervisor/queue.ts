@@ -3,7 +3,7 @@
 // the queue, so it advances with the editor closed; an exclusive start.lock per record stops double starts.
 // Only runs this machine queued start (their seal verifies with its key, machineKey.ts); others are reported as
 // foreign and neither start nor hold up the queue.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { launchWrapper, type WrapperLauncher } from './launcher';
@@ -11,7 +11,7 @@ import { holdsResources, reconcile } from './liveness';
 import { defaultMachineKeyFile, isSealedBy, launchMac, loadMachineKey } from './machineKey';
 import { preflight } from './preflight';
 import { pidExists, systemProcesses, type ProcessQuery } from './processTree';
-import { ensureRecordsDir, listRuns, recordFiles, updateRecord, type RunEntry } from './runRecord';
+import { ensureRecordsDir, listRuns, readRecord, recordFiles, updateRecord, type RunEntry } from './runRecord';
 import { removeSecretsFile } from './secrets';
 import { isSlurmRun } from './slurmRuns';
 import type { GpuNeed, RunRecord } from './types';
@@ -112,15 +112,27 @@ export function planQueue(
   return out;
 }
 
-/** Takes the record's start lock; a lock left by a dead process is broken once. */
+/** Generations of a record's start lock tried before giving up (each one left only by a process that died). */
+const START_LOCK_GENERATIONS = 8;
+
+/**
+ * Takes the start of a queued run: true only for the one caller that holds the record's start lock AND then reads
+ * the record still queued. The lock is taken with an exclusive create; a lock whose owner died is never removed
+ * (two callers removing the same dead lock could each then create "their" lock) but passed over to the next
+ * generation (`start.lock.1`, …), which again only one caller can create. The state is read under the lock because a
+ * caller may have listed the run as queued before another process (a finishing wrapper that since exited) started it.
+ */
 export function claimStart(recordDir: string): boolean {
-  const lock = recordFiles(recordDir).startLock;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const base = recordFiles(recordDir).startLock;
+  for (let generation = 0; generation < START_LOCK_GENERATIONS; generation++) {
+    const lock = generation === 0 ? base : `${base}.${generation}`;
     try {
       const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
       let owner = NaN;
@@ -129,8 +141,14 @@ export function claimStart(recordDir: string): boolean {
       } catch {
         // unreadable lock: treat as held
       }
-      if (!Number.isInteger(owner) || owner === process.pid || pidExists(owner)) return false;
-      rmSync(lock, { force: true });
+      // An empty lock is one being written right now (create, then write): held.
+      if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || pidExists(owner)) return false;
+      continue;
+    }
+    try {
+      return readRecord(recordDir).state === 'queued';
+    } catch {
+      return false;
     }
   }
   return false;
