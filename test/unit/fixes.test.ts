@@ -121,3 +121,13 @@ test('a fix in a text cut inside a comment gives well-formed edits or none, neve
     assert.equal(typeof applyFix(text, fix), 'string');
   }
 });
+
+test('a pointer into an array sets or removes that element; an object key spelled as a number stays a key', () => {
+  const doc = '{\n  "launch": { "slurm": { "sbatchArgs": ["--exclusive", "--export=NONE"] } },\n  "args": { "0": "x" }\n}';
+  const set = applyFix(doc, { title: 's', edits: [{ op: 'set', path: '/launch/slurm/sbatchArgs/1', value: '--export=ALL' }] });
+  assert.deepEqual(parse(set), { launch: { slurm: { sbatchArgs: ['--exclusive', '--export=ALL'] } }, args: { '0': 'x' } });
+  const removed = applyFix(doc, { title: 'r', edits: [{ op: 'remove', path: '/launch/slurm/sbatchArgs/0' }] });
+  assert.deepEqual(parse(removed).launch.slurm.sbatchArgs, ['--export=NONE']);
+  const key = applyFix(doc, { title: 'k', edits: [{ op: 'set', path: '/args/0', value: 'y' }] });
+  assert.deepEqual(parse(key).args, { '0': 'y' });
+});

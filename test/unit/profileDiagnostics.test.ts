@@ -128,3 +128,21 @@ test('the total batch per optimizer step, for every profile with more than one p
   assert.match(one(diags({ accelerateArgs: { num_processes: 2 } }), 'batch-per-process').message, /2 × 2 processes/);
   none(diags({ profile: 'slurm', slurm: { nodes: 1, gpusPerNode: 1 } }), 'batch-per-process');
 });
+
+test('slurm: an sbatchArgs --export without ALL warns that secrets would not reach the job, with a fix adding ALL', () => {
+  const launch = (sbatchArgs: unknown[], profile = 'slurm') => ({ profile, slurm: { sbatchArgs } });
+  const none_ = one(diags(launch(['--mail-type=END', '--export=NONE'])), 'slurm-export', '/launch/slurm/sbatchArgs/1');
+  assert.equal(none_.severity, 'warning');
+  assert.match(none_.message, /none of sbatch's environment.*HF_TOKEN/);
+  const fixed = applyFix(doc(launch(['--mail-type=END', '--export=NONE'])), none_.fix!);
+  assert.deepEqual((JSON.parse(fixed) as { launch: { slurm: { sbatchArgs: string[] } } }).launch.slurm.sbatchArgs, ['--mail-type=END', '--export=ALL']);
+  none(validateConfig(fixed, {}), 'slurm-export');
+  // Only the named variables: the fix keeps them after ALL.
+  const named = one(diags(launch(['--export PATH,CUDA_HOME'])), 'slurm-export', '/launch/slurm/sbatchArgs/0');
+  assert.match(named.message, /only the named variables/);
+  assert.match(applyFix(doc(launch(['--export PATH,CUDA_HOME'])), named.fix!), /"--export=ALL,PATH,CUDA_HOME"/);
+  // ALL in any case and position, --export-file, another option, or another profile: nothing.
+  for (const ok of [['--export=ALL'], ['--export=all,FOO=1'], ['--export=FOO,ALL'], ['--export-file=env.txt'], ['--exclusive']])
+    none(diags(launch(ok)), 'slurm-export');
+  none(diags(launch(['--export=NONE'], 'local')), 'slurm-export');
+});

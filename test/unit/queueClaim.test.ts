@@ -87,11 +87,7 @@ test('processes racing to claim a queued run behind a dead lock: exactly one win
         }),
     ),
   );
-  assert.deepEqual(
-    results.filter((r) => r === 'true').length,
-    1,
-    `claims won: ${results.join(', ')}`,
-  );
+  assert.deepEqual(results.filter((r) => r === 'true').length, 1, `claims won: ${results.join(', ')}`);
   assert.equal(results.filter((r) => r === 'false').length, racers - 1);
   assert.equal(readRecord(dir).state, 'starting');
   // And once every racer has exited, their locks all dead: still nobody claims the started run.

@@ -1,5 +1,5 @@
 // Turns a diagnostic's Fix (edits by JSON pointer) into text edits that keep the file's formatting and comments.
-import { applyEdits, findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions, type Node as JsonNode } from 'jsonc-parser';
 import { pointerToPath } from './config';
 
 /** One change to the config, addressed by JSON pointer so it survives reformatting; see applyFix below for the text edits. */
@@ -31,8 +31,21 @@ export function detectFormatting(text: string): FormattingOptions {
   return { insertSpaces, tabSize: insertSpaces ? (Number.isFinite(spaceIndent) ? spaceIndent : 2) : 4, eol };
 }
 
+/** The pointer as jsonc-parser's path: a segment into an array of the document becomes its numeric index. */
+function documentPath(text: string, pointer: string): (string | number)[] {
+  let node: JsonNode | undefined = parseTree(text);
+  return pointerToPath(pointer).map((seg) => {
+    if (node?.type === 'array' && /^(?:0|[1-9]\d*)$/.test(seg)) {
+      node = node.children?.[Number(seg)];
+      return Number(seg);
+    }
+    node = node?.type === 'object' ? findNodeAtLocation(node, [seg]) : undefined;
+    return seg;
+  });
+}
+
 function editsFor(text: string, edit: FixEdit, formattingOptions: FormattingOptions): Edit[] {
-  const path = pointerToPath(edit.path);
+  const path = documentPath(text, edit.path);
   if (path.length === 0) return [];
   if (edit.op === 'set') return modify(text, path, edit.value, { formattingOptions });
   if (edit.op === 'remove') return modify(text, path, undefined, { formattingOptions });

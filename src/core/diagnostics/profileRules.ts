@@ -48,6 +48,39 @@ function checkSlurm(slurm: Record<string, unknown>, profile: LaunchProfile, sink
   }
 }
 
+/** `--export=…` / `--export …` in one sbatchArgs line (not `--export-file`): its value. */
+const EXPORT_ARG = /^\s*--export(?:=|\s+)(\S*)/;
+
+/**
+ * sbatchArgs that keep sbatch's environment from the job: the secrets (HF_TOKEN, WANDB_API_KEY, …) reach the job
+ * only that way, since the job script leaves them out (slurmRuns.sbatchEnv), so a gated model or --push_to_hub
+ * would fail on the cluster with an authentication error far from its cause.
+ */
+function checkSlurmExport(slurm: Record<string, unknown>, sink: DiagnosticSink): void {
+  if (!Array.isArray(slurm.sbatchArgs)) return;
+  slurm.sbatchArgs.forEach((line: unknown, i) => {
+    if (typeof line !== 'string') return;
+    const value = EXPORT_ARG.exec(line)?.[1];
+    if (value === undefined || value.split(',').some((v) => v.toUpperCase() === 'ALL')) return;
+    sink.add(
+      'warning',
+      'slurm-export',
+      pathToPointer(['launch', 'slurm', 'sbatchArgs', String(i)]),
+      `sbatch ${line.trim()}: the job gets ${value.toUpperCase() === 'NONE' || value === '' ? 'none' : 'only the named variables'} of sbatch's environment, and secrets such as HF_TOKEN reach the job only that way (the job script leaves them out), so a gated model or --push_to_hub fails on the cluster. Add ALL (--export=ALL${value && value.toUpperCase() !== 'NONE' ? `,${value}` : ''}) or leave --export out (sbatch exports everything by default).`,
+      {
+        title: "Export sbatch's environment (--export=ALL)",
+        edits: [
+          {
+            op: 'set',
+            path: pathToPointer(['launch', 'slurm', 'sbatchArgs', String(i)]),
+            value: `--export=ALL${value && value.toUpperCase() !== 'NONE' ? `,${value}` : ''}`,
+          },
+        ],
+      },
+    );
+  });
+}
+
 /** Where a problem of a missing setting is shown: the key itself when written, else the profile that needs it. */
 function problemPointer(p: SettingProblem, acc: Record<string, unknown>): string {
   const key = p.path[p.path.length - 1]!;
@@ -149,6 +182,7 @@ export function checkLaunchProfile(config: SdxlConfig, sink: DiagnosticSink, ctx
   const acc: Record<string, unknown> = isObject(launch.accelerateArgs) ? launch.accelerateArgs : {};
   if (isObject(launch.slurm)) {
     checkSlurm(launch.slurm, profile, sink);
+    if (profile === 'slurm') checkSlurmExport(launch.slurm, sink);
     if (profile !== 'slurm') {
       sink.add(
         'info',
