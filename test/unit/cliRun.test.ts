@@ -251,8 +251,9 @@ test('run stop ID: every process of a running run ends and the record says stopp
       `output_dir .*out is being written by run ${id} \\(long\\), which has not ended\\.\nThat run has not ended: stop it first \\(sdxl-trainer run stop ${id}\\)`,
     ),
   );
-  // --on-existing new beside a live run: the note says whose folder it is (it once said "already holds ;").
-  const beside = await cli(ws, ['run', 'start', file, '--on-existing', 'new', '--json']);
+  // --on-existing new beside a live run: the note says whose folder it is (it once said "already holds ;"). Another
+  // config name, so the id prefix given to run stop below names one run even when both started in the same second.
+  const beside = await cli(ws, ['run', 'start', writeConfig(ws, 'beside', { steps: 2000, stepSeconds: 0.05 }), '--on-existing', 'new', '--json']);
   assert.equal(beside.code, 0, beside.err);
   assert.match(beside.err, new RegExp(`^note: output_dir .*out is being written by run ${id} \\(long\\); this run writes to .*out-2\n`));
   assert.equal((await cli(ws, ['run', 'stop', json<Started>(beside).id])).code, 0);
