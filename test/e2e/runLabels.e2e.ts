@@ -4,9 +4,11 @@
 // still there; Clear Filter brings the other runs back.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { withVsCode } from './harness.js';
+import { REPO_ROOT, withVsCode } from './harness.js';
 import { until } from './processes.js';
 import { pane, treeRows } from './standin.js';
 
@@ -17,6 +19,7 @@ const RUNS = [
 ];
 const NEW_NAME = 'beta rank 32 sharp hands';
 const TAG = 'keeper';
+const CLI_NAME = 'alpha renamed in a terminal';
 
 /** A finished run's record folder, as the wrapper leaves it: run.json, exit.json and a console. */
 function plantFinished(ws: string, run: (typeof RUNS)[number]): void {
@@ -101,6 +104,15 @@ test('rename and tag a run, filter the Runs view by the tag, and see both after 
       await treeRows(vs, 'Runs', 'alpha lora').first().waitFor({ timeout: 15_000 });
       await treeRows(vs, 'Runs', 'gamma lora').first().waitFor();
       assert.equal(await treeRows(vs, 'Runs', 'beta lora').count(), 0, 'the old name is gone everywhere in the view');
+
+      // A rename of an ended run from a terminal (the CLI, another process) shows in the open window by itself, with
+      // no Refresh Runs: the CLI rewrites the records folder's labels stamp, which the window's records watch reads.
+      const cli = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'run', 'label', RUNS[0]!.id, '--name', CLI_NAME], {
+        cwd: ws,
+      });
+      assert.equal(labelsOf(ws, RUNS[0]!.id)?.name, CLI_NAME, cli.stderr);
+      await treeRows(vs, 'Runs', CLI_NAME).first().waitFor({ timeout: 30_000 });
+      assert.equal(await treeRows(vs, 'Runs', 'alpha lora').count(), 0, 'the old name is gone from the view');
     },
   );
 });

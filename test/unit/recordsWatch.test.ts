@@ -1,10 +1,12 @@
 // A window notices run records another window (or the CLI) created or removed: the records folder watch.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RecordsFolderWatch } from '../../src/core/supervisor/recordsWatch';
+import { editLabels, LABELS_STAMP } from '../../src/core/supervisor/runLabels';
+import { listRuns } from '../../src/core/supervisor/runRecord';
 
 test('the records folder watch reports folders created and removed, not an unchanged folder', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'sdxl-records-watch-'));
@@ -44,4 +46,32 @@ test('started, the watch calls back on its own when another process adds a recor
   } finally {
     clearTimeout(timer);
   }
+});
+
+test('a relabel (editLabels rewrites the stamp) is a change to a watch given that stamp, not to one without it', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sdxl-records-watch-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const run = join(root, '20240101-000000-ended');
+  mkdirSync(run);
+  let calls = 0;
+  const withStamp = new RecordsFolderWatch(root, () => calls++, undefined, [LABELS_STAMP]);
+  const plain = new RecordsFolderWatch(root, () => undefined);
+  withStamp.check();
+  plain.check();
+  await editLabels(run, { name: 'renamed in a terminal' });
+  assert.ok(existsSync(join(root, LABELS_STAMP)), 'the stamp sits in the records folder');
+  assert.equal(plain.check(), true, 'its first write is a new name in the folder');
+  assert.equal(withStamp.check(), true);
+  assert.equal(withStamp.check(), false, 'nothing new');
+  await editLabels(run, { tags: ['best'] });
+  assert.equal(plain.check(), false, 'names alone: the folder looks the same');
+  assert.equal(withStamp.check(), true, 'the stamp changed');
+  await editLabels(run, { tags: ['best'] });
+  assert.equal(withStamp.check(), true, 'every edit rewrites the stamp, even one that changes nothing');
+  assert.equal(calls, 3);
+  // The stamp is no run: the records listing passes over it.
+  assert.deepEqual(
+    listRuns(root).map((e) => e.dir),
+    [],
+  );
 });

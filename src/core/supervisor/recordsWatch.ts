@@ -2,8 +2,11 @@
 // that created nothing but whose queue pump a window did not see. The window's own starts refresh at once; without
 // this, a run another window started stayed out of this one's Runs view until a reload. The records folder's names
 // are listed now and then and compared with the last listing (linear in the number of runs; no inotify watch to run
-// out of, and a folder that does not exist yet simply lists as empty). Changes inside a record are the RunMonitors'.
-import { readdirSync } from 'node:fs';
+// out of, and a folder that does not exist yet simply lists as empty). Changes inside a record are the RunMonitors',
+// except what a stamp file in the folder announces (`stamps`: a relabel of an ended run, whose monitor reads nothing
+// more; runLabels.LABELS_STAMP): its content is compared too.
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const RECORDS_POLL_MS = 2000;
 
@@ -17,6 +20,22 @@ function listNames(dir: string): string[] {
   }
 }
 
+/** A stamp is a short token; past this many bytes the rest is not read. */
+const STAMP_MAX_BYTES = 256;
+
+function readStamp(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(STAMP_MAX_BYTES);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, STAMP_MAX_BYTES, 0));
+  } catch {
+    return ''; // none yet, or unreadable: nothing announced
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export class RecordsFolderWatch {
   private last: Set<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -25,11 +44,15 @@ export class RecordsFolderWatch {
     private readonly dir: string,
     private readonly onChange: () => void,
     private readonly list: ListNames = listNames,
+    /** Files in the folder whose content, when it changes, is a change too (not just their names). */
+    private readonly stamps: readonly string[] = [],
   ) {}
 
   /** Lists the folder; calls onChange (and returns true) when its names differ from the last check's. */
   check(): boolean {
     const names = new Set(this.list(this.dir));
+    // "\0" cannot be in a file name, so a stamp's entry never equals a record's.
+    for (const stamp of this.stamps) names.add(`\0${stamp}\0${readStamp(join(this.dir, stamp))}`);
     const before = this.last;
     this.last = names;
     if (before === undefined) return false;

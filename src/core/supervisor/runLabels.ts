@@ -1,11 +1,17 @@
 // A run's labels: the name, note and tags the user gives it. Kept in the record folder's own `labels.json`, never in
 // run.json: the detached wrapper rewrites run.json (read-modify-write), and a rename written there meanwhile is lost.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { errText } from '../util/errText';
 import { readJsonIfExists, writeJsonAtomic } from './atomicFile';
 
 export const LABELS_FILE = 'labels.json';
+/**
+ * Rewritten in the records folder on every edit, so another window (recordsWatch.ts) notices a relabel of an ended
+ * run, whose monitor reads nothing more. A dot file: listRuns passes over it.
+ */
+export const LABELS_STAMP = '.labels-stamp';
 export const MAX_NAME = 200;
 export const MAX_NOTE = 4000;
 export const MAX_TAGS = 20;
@@ -195,5 +201,10 @@ export async function editLabels(recordDir: string, edit: LabelsEdit): Promise<R
     ...(next.note !== undefined ? { note: next.note } : {}),
     tags: next.tags,
   });
+  try {
+    writeJsonAtomic(join(dirname(recordDir), LABELS_STAMP), { run: basename(recordDir), at: new Date().toISOString(), n: randomUUID() });
+  } catch {
+    // the labels are written; other windows then see them at their next refresh
+  }
   return next;
 }

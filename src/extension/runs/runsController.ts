@@ -32,7 +32,7 @@ import { onDidChangeSettings, setting } from '../settings';
 import type { SettingKey } from '../settingsTable';
 import { logFailure, loggingErrors } from '../listenerErrors';
 import { errText } from '../../core/util/errText';
-import { editLabels, type LabelsEdit } from '../../core/supervisor/runLabels';
+import { editLabels, LABELS_STAMP, type LabelsEdit } from '../../core/supervisor/runLabels';
 
 export interface RunView {
   id: string;
@@ -276,11 +276,11 @@ export class RunsController implements vscode.Disposable {
     return t;
   }
 
-  /** Picks up runs that another window, the CLI or a queue pump created or removed, within RECORDS_POLL_MS. */
+  /** Picks up runs that another window, the CLI or a queue pump created or removed, and relabels, within RECORDS_POLL_MS. */
   watchRecords(): void {
     const dir = this.recordsDir;
     if (!dir || this.recordsWatch) return;
-    this.recordsWatch = new RecordsFolderWatch(dir, () => this.scheduleRefresh());
+    this.recordsWatch = new RecordsFolderWatch(dir, () => this.scheduleRefresh(), undefined, [LABELS_STAMP]);
     this.recordsWatch.start();
   }
 
