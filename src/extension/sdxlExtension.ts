@@ -155,7 +155,11 @@ export class SdxlExtension implements vscode.Disposable {
     this.disposables.push(this.runs.onDidChange(() => this.updateRunContext()));
     context.subscriptions.push(this);
     // Reattach: runs that went on while the window was closed or reloading are found and followed again.
-    void this.runs.refresh().catch((e) => this.output.error(`Could not read run records: ${errText(e)}`));
+    // Until then the Runs view's welcome says it is reading the runs, not that there are none.
+    void this.runs
+      .refresh()
+      .catch((e) => this.output.error(`Could not read run records: ${errText(e)}`))
+      .finally(() => void vscode.commands.executeCommand('setContext', 'sdxl.runsListed', true));
     // Runs started or removed by another window on this workspace (or the CLI) show up here too.
     this.runs.watchRecords();
     // Sample jobs likewise: a reload follows a job still running; one the CLI starts shows up.

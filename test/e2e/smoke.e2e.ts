@@ -1,8 +1,10 @@
 // Smoke test: the packaged extension installs into a real VS Code, and its entry command reaches the palette.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { withVsCode } from './harness.js';
+import { pane, treeRows } from './standin.js';
 
 const NEW_CONFIG = 'SDXL: New Training Config…';
 
@@ -25,5 +27,13 @@ test('the packaged extension installs and contributes "SDXL: New Training Config
     assert.match((await row.textContent()) ?? '', /New Training Config/);
     await vs.screenshot('palette');
     await vs.closeQuickInput();
+
+    // The side bar: the config listed; no runs, which the Runs view's welcome says once it has read the runs (before
+    // that it says it is reading them). With the config removed, the Configs view says there are none, never before.
+    await vs.runCommand('SDXL: Focus on Configs View');
+    await treeRows(vs, 'Configs', 'lora.sdxl.json').first().waitFor({ timeout: 60_000 });
+    await pane(vs, 'Runs').getByText('No training runs yet.').first().waitFor({ timeout: 60_000 });
+    await rm(join(vs.workspace, 'lora.sdxl.json'));
+    await pane(vs, 'Configs').getByText('No SDXL training configs in this workspace yet.').first().waitFor({ timeout: 60_000 });
   });
 });

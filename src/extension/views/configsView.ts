@@ -20,6 +20,7 @@ export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Each config's script and estimate, by URI, read once per change of the file. */
   private readonly facts = new Map<string, Promise<ConfigRowFacts>>();
+  private listed = false;
 
   constructor(private readonly runs?: RunsController) {
     const forget = (uri: vscode.Uri) => {
@@ -71,6 +72,12 @@ export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.
   async getChildren(element?: vscode.Uri): Promise<vscode.Uri[]> {
     if (element) return [];
     const files = await vscode.workspace.findFiles(CONFIG_GLOB, '**/{node_modules,.sdxl}/**', 500);
+    // Until the first listing the view's welcome says it is looking, not that there are no configs (after a reload
+    // on a loaded machine that took seconds, and "No SDXL training configs" then was wrong).
+    if (!this.listed) {
+      this.listed = true;
+      void vscode.commands.executeCommand('setContext', 'sdxl.configsListed', true);
+    }
     return files.sort((a, b) => a.path.localeCompare(b.path));
   }
 
