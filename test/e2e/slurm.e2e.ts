@@ -81,13 +81,17 @@ async function prepareSlurmWorkspace(ws: string): Promise<void> {
   await prepareStandinWorkspace(ws);
 }
 
-/** Start a config from the Configs view's inline action, as a user does. */
+/** Start a config from the Configs view's inline action, as a user does: on a slurm config's row it is "Submit to Slurm". */
 async function startFromConfigs(vs: VsCode, file: string): Promise<void> {
   await vs.runCommand('SDXL: Focus on Configs View');
   const config = treeRows(vs, 'Configs', file).first();
   await config.waitFor({ timeout: 60_000 });
+  await until('the row to name its profile', 30_000, async () => (/slurm/.test((await config.textContent()) ?? '') ? true : undefined));
   await config.hover();
-  await config.locator('.actions .action-label[aria-label*="Start Training Run"]').click();
+  const submit = config.locator('.actions .action-label[aria-label*="Submit to Slurm"]');
+  await submit.waitFor();
+  assert.equal(await config.locator('.actions .action-label[aria-label*="Start Training Run"]').count(), 0, 'no plain Start on a slurm row');
+  await submit.click();
 }
 
 test(

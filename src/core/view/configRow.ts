@@ -9,6 +9,10 @@ export interface ConfigRowFacts {
   estimateGiB?: number;
   /** Why the file could not be read as a config. */
   problem?: string;
+  /** The launch profile when not `local` (multi-gpu, multi-node, slurm). */
+  profile?: string;
+  /** A `slurm` config's Start, as the CodeLens says it: `Submit to Slurm (partition gpu, 2 nodes × 4 GPUs)`. */
+  slurmSubmit?: string;
   /** The newest run of this config. */
   lastRun?: { name: string; state: RunStateName; summary: string; createdAt: string };
 }
@@ -20,6 +24,7 @@ export function configRowDescription(f: ConfigRowFacts): string {
   if (f.problem) return 'not a valid config';
   const parts: string[] = [];
   if (f.script) parts.push(f.script);
+  if (f.profile) parts.push(f.profile);
   if (f.estimateGiB !== undefined) parts.push(`~${f.estimateGiB.toFixed(1)} GiB`);
   if (f.lastRun) parts.push(`last: ${lastOutcome(f.lastRun.state)}`);
   return parts.join(' · ');
@@ -36,6 +41,8 @@ export function configRowTooltip(f: ConfigRowFacts): string[] {
   if (f.problem) return [f.problem];
   const lines: string[] = [];
   if (f.script) lines.push(`Script: ${f.script}`);
+  if (f.slurmSubmit) lines.push(`Start: ${f.slurmSubmit}`);
+  else if (f.profile) lines.push(`Launch profile: ${f.profile}`);
   if (f.estimateGiB !== undefined) lines.push(`Estimated peak GPU memory: ${f.estimateGiB.toFixed(1)} GiB`);
   if (f.lastRun) {
     const t = new Date(f.lastRun.createdAt);

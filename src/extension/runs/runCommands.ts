@@ -48,23 +48,26 @@ export function runCommands(
   reveal: (runId: string) => void = () => undefined,
   tensorBoards: TensorBoards = new TensorBoards(),
 ): Record<string, CommandHandler> {
+  const start = async (arg?: vscode.Uri) => {
+    const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
+    if (!uri) return;
+    const run = await runs.start(uri).catch((e: unknown) => {
+      if (!(e instanceof PreflightError)) throw e;
+      void showStartRefused(uri, e).catch(() => vscode.window.showErrorMessage(`SDXL: ${e.message}`));
+      return undefined;
+    });
+    if (run) {
+      reveal(run.id);
+      const queued = run.entry.record.state === 'queued';
+      const job = run.entry.record.slurm?.jobId;
+      const what = job ? `submitted to Slurm as job ${job}` : queued ? 'queued (waiting for a GPU)' : 'started';
+      void vscode.window.setStatusBarMessage(`SDXL: run ${runs.displayName(run.id)} ${what}`, 5000);
+    }
+  };
   return {
-    'sdxl.startRun': async (arg?: vscode.Uri) => {
-      const uri = arg instanceof vscode.Uri && isConfigUri(arg) ? arg : (await pickConfigDocument())?.uri;
-      if (!uri) return;
-      const run = await runs.start(uri).catch((e: unknown) => {
-        if (!(e instanceof PreflightError)) throw e;
-        void showStartRefused(uri, e).catch(() => vscode.window.showErrorMessage(`SDXL: ${e.message}`));
-        return undefined;
-      });
-      if (run) {
-        reveal(run.id);
-        const queued = run.entry.record.state === 'queued';
-        const job = run.entry.record.slurm?.jobId;
-        const what = job ? `submitted to Slurm as job ${job}` : queued ? 'queued (waiting for a GPU)' : 'started';
-        void vscode.window.setStatusBarMessage(`SDXL: run ${runs.displayName(run.id)} ${what}`, 5000);
-      }
-    },
+    'sdxl.startRun': start,
+    // Start under the name it has for a `slurm` config's Configs row (the config's profile decides what happens).
+    'sdxl.submitToSlurm': start,
     'sdxl.stopRun': async (arg?: unknown) => {
       const id = await resolveRunId(runs, arg, (ended) => !ended);
       if (!id) return;

@@ -7,6 +7,8 @@ import { parseConfigText } from '../../core/config/config';
 import { estimateMemory } from '../../core/config/memoryEstimate';
 import { configRowDescription, configRowTooltip, type ConfigRowFacts } from '../../core/view/configRow';
 import { describeRun } from '../../core/view/format';
+import { profileOf } from '../../core/launch/launchPlan';
+import { slurmSubmitTitle } from '../../core/view/slurmView';
 import { isEnded } from '../../core/run/state';
 import type { RunsController } from '../runs/runsController';
 
@@ -45,7 +47,8 @@ export class ConfigsView implements vscode.TreeDataProvider<vscode.Uri>, vscode.
     const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.path === uri.path.replace(/\/[^/]*$/, '') ? '' : dir;
     const facts = { ...(await this.factsOf(uri)), ...this.lastRunOf(uri) };
     item.description = [configRowDescription(facts), folder].filter(Boolean).join(' · ');
-    item.contextValue = 'sdxlConfig';
+    // A slurm config's Start is "Submit to Slurm" (the same command, relabelled by its own menu entry).
+    item.contextValue = facts.slurmSubmit ? 'sdxlConfig.slurm' : 'sdxlConfig';
     item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
     item.tooltip = [vscode.workspace.asRelativePath(uri), ...configRowTooltip(facts)].join('\n');
     return item;
@@ -99,7 +102,19 @@ async function readFacts(uri: vscode.Uri): Promise<ConfigRowFacts> {
     } catch {
       // The code lens logs a failing estimate; the row just goes without one.
     }
-    return { script: parsed.config.script, ...(estimateGiB !== undefined ? { estimateGiB } : {}) };
+    let profile: string | undefined;
+    try {
+      profile = profileOf(parsed.config);
+    } catch {
+      // a profile the config does not spell right: its diagnostics say so
+    }
+    const slurmSubmit = slurmSubmitTitle(parsed.config);
+    return {
+      script: parsed.config.script,
+      ...(profile && profile !== 'local' ? { profile } : {}),
+      ...(slurmSubmit ? { slurmSubmit } : {}),
+      ...(estimateGiB !== undefined ? { estimateGiB } : {}),
+    };
   } catch (e) {
     return { problem: `cannot read: ${e instanceof Error ? e.message : String(e)}` };
   }
