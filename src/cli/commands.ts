@@ -28,7 +28,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   import: { summary: 'make a config from a command line (-- ARG… or --stdin)', run: importCommand },
   command: { summary: 'show the launch command of a config (--json, --shell bash|powershell; secrets masked unless --show-secrets)', run: commandCommand },
   'generate-schemas': { summary: 'write schemas/*.json from the argument tables (--check to verify)', run: generateSchemasCommand },
-  validate: { summary: 'check a config: errors, warnings and quick fixes (--json, --gpus, --hub)', run: validateCommand },
+  validate: { summary: 'check a config: errors, warnings and quick fixes (--json, --gpus, --hub, --profile P)', run: validateCommand },
   estimate: { summary: "estimate peak GPU memory of a config's training (--json)", run: estimateCommand },
   summarize: { summary: 'summarize a run: record folder, output_dir or console log (--json)', run: summarizeCommand },
   run: { summary: 'start, follow, list, show, stop and resume training runs (run --help)', run: runCommand, subcommands: RUN_SUBCOMMANDS },

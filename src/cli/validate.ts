@@ -1,12 +1,12 @@
-// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub]`: the Problems panel's
-// diagnostics, for CI and scripts. Arguments are checked against the config's own script file's table (its --help,
+// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub] [--profile P]`: the Problems
+// panel's diagnostics, for CI and scripts (`--profile`: as `run start --profile` would start it). Arguments are checked against the config's own script file's table (its --help,
 // cached: see core/scriptHelp) unless --builtin-table; which table was used goes to stderr (the JSON: argumentTable).
 // --hub checks the model and dataset ids on the Hub too ($HF_ENDPOINT, token from $HF_TOKEN or the CLI's token file);
 // without it validate stays offline.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MAX_CONFIG_BYTES, parseConfigText, type SdxlConfig } from '../core/config/config';
+import { isLaunchProfile, LAUNCH_PROFILES, MAX_CONFIG_BYTES, parseConfigText, type SdxlConfig } from '../core/config/config';
 import { validateConfig, type Diagnostic } from '../core/diagnostics';
 import { queryGpus } from '../core/gpu/gpuQuery';
 import { helpTargetOf } from '../core/scriptHelp/helpTarget';
@@ -83,7 +83,11 @@ function toJson(d: Pick<Diagnostic, 'severity' | 'code' | 'message' | 'path' | '
 
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseFlags(args, ['json', 'gpus', 'builtin-table', 'hub']);
-  if (positional.length !== 1) throw new UsageError('usage: validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub]');
+  if (positional.length !== 1)
+    throw new UsageError(`usage: validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub] [--profile ${LAUNCH_PROFILES.join('|')}]`);
+  const profile = flags.get('profile');
+  if (profile !== undefined && (typeof profile !== 'string' || !isLaunchProfile(profile)))
+    throw new UsageError(`--profile must be one of ${LAUNCH_PROFILES.join(', ')}`);
   const json = flags.has('json');
   const file = resolve(io.cwd, positional[0]!);
   const read = readConfigFile(file);
@@ -104,6 +108,7 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
       ...(gpus ? { gpus } : {}),
       ...(argTable ? { argTable } : {}),
       ...(hub ? { hub } : {}),
+      ...(profile ? { profile } : {}),
     });
   }
   const notReached = hub ? unreachableReason(hub) : undefined;

@@ -1,7 +1,7 @@
 // `sdxl-trainer run … --profile slurm` against a scripted Slurm (fakeSlurm.ts): start submits the job, list and show
 // name it with its pending reason, follow prints the console Slurm writes and ends when the job ends, stop cancels it.
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli';
@@ -138,4 +138,24 @@ test('run follow ID says what Slurm says while the job waits, and again once it 
   assert.equal(await within(following, 30_000, 'run follow to end'), 0);
   const told = out.text.split('\n').filter((l) => l.includes('"event":"slurm"'));
   assert.equal(told.length, 2, 'each Slurm state once, not on every look:\n' + out.text);
+});
+
+test('--profile is what the diagnostics check: launch.slurm problems that only warn for a local file refuse run start --profile slurm', async (t) => {
+  const ws = slurmWorkspace(t);
+  const slurm = new FakeSlurm();
+  const file = writeStandinConfig(ws, 'timed');
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { launch: Record<string, unknown> };
+  doc.launch.slurm = { time: '2h' };
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  const asFiled = await cli(ws, slurm, ['validate', file]);
+  assert.equal(asFiled.code, 0, 'the file says local: launch.slurm is ignored, its problem a warning');
+  assert.match(asFiled.out, /warning: launch\.slurm\.time "2h" is not a time sbatch takes/);
+  const asSlurm = await cli(ws, slurm, ['validate', file, '--profile', 'slurm']);
+  assert.equal(asSlurm.code, 1);
+  assert.match(asSlurm.out, /error: launch\.slurm\.time "2h" is not a time sbatch takes/);
+  const started = await cli(ws, slurm, ['run', 'start', file, '--profile', 'slurm']);
+  assert.equal(started.code, 1);
+  assert.match(started.err, /error: launch\.slurm\.time "2h" is not a time sbatch takes.*\n.*not started: .* has 1 error/);
+  assert.equal(slurm.submits.length, 0, 'nothing submitted');
+  assert.match((await cli(ws, slurm, ['validate', file, '--profile', 'cloud'])).err, /--profile must be one of local, multi-gpu, multi-node, slurm/);
 });

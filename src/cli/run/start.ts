@@ -64,7 +64,7 @@ export async function runStart(args: string[], io: CliIo): Promise<number> {
   // The queue places runs on the GPUs it knows of; unknown, queued runs go one at a time.
   const ws = openWorkspace(root, io, gpus && gpus.length > 0 ? gpus.length : undefined, smi);
   // The gate: what the Problems panel shows as errors would make the run fail or train the wrong thing.
-  const diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}) });
+  const diagnostics = validateConfig(read.text, { configPath: file, listDir, ...(gpus ? { gpus } : {}), ...(profile ? { profile } : {}) });
   for (const d of diagnostics) {
     if (d.severity !== 'info')
       io.err(`${file}:${d.line}:${d.column}: ${d.severity}: ${redactText(d.message, ws.secrets).replace(/\r?\n/g, '\\n')} [${d.code}]\n`);

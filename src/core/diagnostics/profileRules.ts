@@ -174,9 +174,10 @@ function batchInfo(config: SdxlConfig, total: number, sink: DiagnosticSink): voi
 }
 
 export function checkLaunchProfile(config: SdxlConfig, sink: DiagnosticSink, ctx: ValidateContext): void {
-  const launch: unknown = config.launch;
+  // A profile given from outside (the CLI's --profile) is checked even for a file that has no "launch".
+  const launch: unknown = config.launch ?? (ctx.profile ? {} : undefined);
   if (!isObject(launch)) return;
-  const rawProfile: unknown = launch.profile ?? 'local';
+  const rawProfile: unknown = ctx.profile ?? launch.profile ?? 'local';
   if (typeof rawProfile !== 'string' || !['local', 'multi-gpu', 'multi-node', 'slurm'].includes(rawProfile)) return; // argChecks says so
   const profile = rawProfile as LaunchProfile;
   const acc: Record<string, unknown> = isObject(launch.accelerateArgs) ? launch.accelerateArgs : {};

@@ -418,7 +418,7 @@ const optimizerCombos: Rule = ({ config, sink, set, eff }) => {
 };
 
 const memoryVsGpu: Rule = ({ config, sink, ctx }) => {
-  if (!ctx.gpus || ctx.gpus.length === 0 || !runsOnLocalGpus(config)) return;
+  if (!ctx.gpus || ctx.gpus.length === 0 || !runsOnLocalGpus(config, ctx.profile ? { profile: ctx.profile } : {})) return;
   const ids = config.launch?.accelerateArgs?.gpu_ids;
   let gpus = ctx.gpus;
   if (typeof ids === 'string' && ids !== 'all') {

@@ -1,5 +1,5 @@
 // Shapes shared by the config diagnostics, their quick fixes, and the CLI / Problems panel that show them.
-import { rangeInside, type ParsedConfig } from '../config/config';
+import { rangeInside, type LaunchProfile, type ParsedConfig } from '../config/config';
 import { ConfigIndex } from '../config/configIndex';
 import type { WorkCounter } from '../util/workCounter';
 import type { ArgTableChoice } from '../scriptHelp/scriptTable';
@@ -38,6 +38,8 @@ export interface ValidateContext {
   listDir?: (absPath: string) => string[] | undefined;
   /** GPUs the run would use (from nvidia-smi); enables the `memory-exceeds-gpu` check. */
   gpus?: GpuInfo[];
+  /** The launch profile the run is started with when not the file's own (the CLI's `--profile`). */
+  profile?: LaunchProfile;
   /**
    * The argument table to check `args` against: the script file's own, read from its --help (scriptHelp/), or the
    * built-in one with the reason. Absent: the built-in table.

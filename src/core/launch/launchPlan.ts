@@ -195,9 +195,9 @@ export function profileOf(config: SdxlConfig, opts: LaunchPlanOptions = {}): Lau
  * False for a Slurm job: it runs on the cluster's nodes, so this machine's GPUs (nvidia-smi on a login node or a
  * laptop) say nothing about whether it fits. True for the other profiles, and for a profile spelt wrong.
  */
-export function runsOnLocalGpus(config: SdxlConfig): boolean {
+export function runsOnLocalGpus(config: SdxlConfig, opts: LaunchPlanOptions = {}): boolean {
   try {
-    return profileOf(config) !== 'slurm';
+    return profileOf(config, opts) !== 'slurm';
   } catch {
     return true;
   }
