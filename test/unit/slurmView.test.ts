@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILE, EXIT_FILE } from '../../src/core/supervisor/runRecord';
-import { readRunState } from '../../src/core/monitor/runMonitor';
+import { readRunState, RunMonitor } from '../../src/core/monitor/runMonitor';
 import { slurmJobViewOf } from '../../src/core/monitor/sources/record';
 import { reduceAll } from '../../src/core/run/reducer';
 import { copyState, initialRunState, type RunState } from '../../src/core/run/state';
@@ -287,4 +287,25 @@ test('a cancelled Slurm job (scancel: ExitCode=0:15) ends the run stopped, not f
   assert.equal(s.state, 'stopped');
   // A completed job keeps its code 0: finished.
   assert.equal(exitOfSlurmJob({ jobId: '26', state: 'COMPLETED', exitCode: 0, signal: 0 }, 'succeeded', false, at).exitCode, 0);
+});
+
+test("a followed Slurm run's clock moves to the job's StartTime once it runs, as a reload shows it (not the submit time)", async () => {
+  const submitted = '2026-11-29T12:00:00.000Z';
+  const ran = '2026-11-29T12:05:00.000Z';
+  const dir = recordDir(record(PENDING, 'starting', { startedAt: submitted }));
+  const monitor = new RunMonitor({ recordDir: dir, imageCacheDir: join(tmpdir(), 'sdxl-slurm-images'), nvidiaSmi: false });
+  assert.equal((await monitor.readOnce()).timing.startedAt, Date.parse(submitted), 'pending: the submit time');
+  writeFileSync(join(dir, RUN_FILE), JSON.stringify(record({ ...PENDING, state: 'RUNNING', nodes: 'node01' }, 'running', { startedAt: ran })));
+  assert.equal((await monitor.readOnce()).timing.startedAt, Date.parse(ran), 'running: Slurm StartTime');
+  // Ended: the same start and end as a fresh read of the folder (a reload).
+  const ended = '2026-11-29T12:06:00.000Z';
+  writeFileSync(
+    join(dir, RUN_FILE),
+    JSON.stringify(record({ ...PENDING, state: 'COMPLETED', nodes: 'node01' }, 'succeeded', { startedAt: ran, endedAt: ended, exitCode: 0 })),
+  );
+  writeFileSync(join(dir, EXIT_FILE), JSON.stringify({ exitCode: 0, signal: null, stopRequested: false, endedAt: ended }));
+  const live = await monitor.readOnce();
+  const reload = await readRunState(dir, join(tmpdir(), 'sdxl-slurm-images'));
+  assert.deepEqual([live.timing.startedAt, live.timing.endedAt], [Date.parse(ran), Date.parse(ended)]);
+  assert.deepEqual([reload.timing.startedAt, reload.timing.endedAt], [live.timing.startedAt, live.timing.endedAt]);
 });

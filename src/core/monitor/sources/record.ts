@@ -85,6 +85,15 @@ export class RecordSource implements RunSource {
     ctx.emit({ type: 'labels', ...(l.name !== undefined ? { name: l.name } : {}), ...(l.note !== undefined ? { note: l.note } : {}), tags: l.tags });
   }
 
+  /**
+   * run.json's start, again whenever it changed since the state took it: a queued run gets one when it starts, a Slurm
+   * job's submit time is replaced by the job's StartTime once it runs. Only the shown clock follows; which event files
+   * are the run's is still decided by the first start (facts.startedMs), which is never later.
+   */
+  private readStart(ctx: SourceContext, run: Record<string, unknown>, recordDir: string, startedMs = launchFactsOf(run, recordDir).startedMs): void {
+    if (startedMs !== undefined && startedMs !== ctx.state.timing.startedAt) ctx.emit({ type: 'runInfo', startedAt: startedMs });
+  }
+
   /** run.json's Slurm job, as a `slurm` event whenever Slurm's answer in it changed. */
   private readSlurm(ctx: SourceContext, run: Record<string, unknown>): void {
     const job = slurmJobViewOf(run);
@@ -101,7 +110,10 @@ export class RecordSource implements RunSource {
       // A Slurm run's last word (COMPLETED, its nodes) may be written with or after the exit: read once more.
       if (this.slurmSeen !== undefined) {
         const run = await readRecordFile(ctx.files.run);
-        if (run.value) this.readSlurm(ctx, run.value);
+        if (run.value) {
+          this.readSlurm(ctx, run.value);
+          this.readStart(ctx, run.value, ctx.recordDir);
+        }
       }
       const v = exit.value;
       return { code: num(v.exitCode), signal: typeof v.signal === 'string' ? v.signal : null, stopRequested: v.stopRequested === true, ...endedAt(v.endedAt) };
@@ -111,6 +123,7 @@ export class RecordSource implements RunSource {
     if (!run.value) return run.error ? this.unreadableEnd(ctx, run.error) : undefined;
     this.readSlurm(ctx, run.value);
     const rec = launchFactsOf(run.value, ctx.recordDir);
+    this.readStart(ctx, run.value, ctx.recordDir, rec.startedMs);
     const launch = ctx.facts.launch;
     if (launch && launch.pgid === undefined && rec.pgid !== undefined) launch.pgid = rec.pgid;
     if (ctx.facts.startedMs === undefined && rec.state !== 'queued') ctx.facts.startedMs = rec.startedMs ?? 0;
