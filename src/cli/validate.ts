@@ -1,6 +1,7 @@
-// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub] [--profile P]`: the Problems
-// panel's diagnostics, for CI and scripts (`--profile`: as `run start --profile` would start it). Arguments are checked against the config's own script file's table (its --help,
-// cached: see core/scriptHelp) unless --builtin-table; which table was used goes to stderr (the JSON: argumentTable).
+// `sdxl-trainer validate FILE [--json] [--gpus] [--nvidia-smi PATH] [--builtin-table] [--hub] [--profile P]`: the
+// Problems panel's diagnostics, for CI and scripts (`--profile`: as `run start --profile` would start it). Arguments
+// are checked against the config's own script file's table (its --help, cached: see core/scriptHelp) unless
+// --builtin-table; which table was used goes to stderr (the JSON: argumentTable).
 // --hub checks the model and dataset ids on the Hub too ($HF_ENDPOINT, token from $HF_TOKEN or the CLI's token file);
 // without it validate stays offline.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,6 +1,7 @@
 // A window notices run records another window (or the CLI) created or removed: the records folder watch.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -74,4 +75,19 @@ test('a relabel (editLabels rewrites the stamp) is a change to a watch given tha
     listRuns(root).map((e) => e.dir),
     [],
   );
+});
+
+test('a stamp planted as a FIFO or a link is read as no stamp, without blocking', { skip: process.platform === 'win32' }, (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sdxl-records-watch-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  execFileSync('mkfifo', [join(root, LABELS_STAMP)]);
+  const watch = new RecordsFolderWatch(root, () => undefined, undefined, [LABELS_STAMP]);
+  watch.check();
+  assert.equal(watch.check(), false, 'a FIFO: nothing read, nothing changed (and this test did not hang)');
+  rmSync(join(root, LABELS_STAMP));
+  writeFileSync(join(root, 'secret'), 'x'.repeat(10));
+  symlinkSync(join(root, 'secret'), join(root, LABELS_STAMP));
+  watch.check();
+  writeFileSync(join(root, 'secret'), 'y'.repeat(10));
+  assert.equal(watch.check(), false, "a link: the target's content is not followed");
 });
