@@ -1,10 +1,10 @@
 // The console lines around a line of a run's console.log (the failure the chat's `sdxl_explainFailure` explains),
 // numbered as the editor numbers them (EditorLines), masked, and bounded in bytes however long the console or its lines.
-import { open } from 'node:fs/promises';
 import { redactorOf } from '../util/redact';
 import type { RunState } from '../run/state';
 import { EditorLines } from './editorLines';
 import { RunMonitor } from './runMonitor';
+import { openRegular } from '../util/regularFile';
 
 export interface ConsoleExcerpt {
   /** 1-based line number of `lines[0]`. */
@@ -44,7 +44,7 @@ export async function consoleExcerpt(path: string, line: number, opts: ExcerptOp
   const lines = new EditorLines();
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = await openRegular(path);
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 // Atomic JSON files: write a temporary sibling, then rename over the target, so a reader never sees half a record.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { readRegularFileSync, UnreadableFileError } from '../util/regularFile';
 import { basename, dirname, join } from 'node:path';
 import { errText } from '../util/errText';
 
@@ -83,14 +84,20 @@ export function writeJsonRecord(path: string, value: unknown): { error?: RecordW
   }
 }
 
-/** Reads a JSON file; undefined when it does not exist; throws with the path named when it is not valid JSON. */
+/** Record files (run.json, exit.json, labels.json, queue.json) are a few KiB; a planted one may be anything. */
+export const RECORD_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a JSON file; undefined when it does not exist; throws with the path named when it is not valid JSON, not a
+ * regular file (a FIFO is never waited on) or over RECORD_FILE_MAX_BYTES.
+ */
 export function readJsonIfExists<T>(path: string): T | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFileSync(path, RECORD_FILE_MAX_BYTES);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${describeFsError(e)}`);
+    throw new Error(e instanceof UnreadableFileError ? e.message : `cannot read ${path}: ${describeFsError(e)}`);
   }
   try {
     return JSON.parse(text) as T;

@@ -1,11 +1,12 @@
 // One lock per records folder around "check that the output_dir is free, then write the record": two windows (or a
 // window and the CLI) starting runs on one workspace at the same moment would otherwise both pass the check and
 // both start a training in the same output_dir. The section it guards is a few file operations, so waiters poll.
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay } from './poll';
 import { pidExists } from './processTree';
 import { ensureRecordsDir } from './runRecord';
+import { readRegularFileSync } from '../util/regularFile';
 
 export const CREATE_LOCK = '.create.lock';
 
@@ -36,7 +37,7 @@ function tryTake(lock: string): { taken: true } | { taken: false; owner: string 
     let text = '';
     let ageMs = 0;
     try {
-      text = readFileSync(lock, 'utf8').trim();
+      text = readRegularFileSync(lock, 64).trim();
       ageMs = Date.now() - statSync(lock).mtimeMs;
     } catch {
       continue; // released between open and read: try again

@@ -1,10 +1,11 @@
 // Following a run's console.log from byte 0: incremental, bounded reads by polling (works the same on every file
 // system, network mounts included), UTF-8 decoded without splitting characters (tqdm's bar uses block glyphs).
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { delay } from './poll';
 import { readRecord, recordFiles } from './runRecord';
 import { isFinal } from './liveness';
+import { openRegularSync } from '../util/regularFile';
 
 export type FollowEndReason = 'ended' | 'deleted' | 'stopped';
 
@@ -69,7 +70,7 @@ export function followRun(recordDir: string, onChunk: (text: string, offset: num
       decoder = new StringDecoder('utf8');
     }
     while (offset < size && !stopped) {
-      const fd = openSync(path, 'r');
+      const fd = openRegularSync(path);
       let n: number;
       try {
         n = readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);

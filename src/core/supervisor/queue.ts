@@ -3,7 +3,7 @@
 // the queue, so it advances with the editor closed; an exclusive start.lock per record stops double starts.
 // Only runs this machine queued start (their seal verifies with its key, machineKey.ts); others are reported as
 // foreign and neither start nor hold up the queue.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from './atomicFile';
 import { launchWrapper, type WrapperLauncher } from './launcher';
@@ -17,6 +17,7 @@ import { isSlurmRun } from './slurmRuns';
 import type { GpuNeed, RunRecord } from './types';
 import { errText } from '../util/errText';
 import { queryBusyGpus } from '../gpu/gpuBusy';
+import { readRegularFileSync } from '../util/regularFile';
 
 export const QUEUE_SETTINGS_FILE = 'queue.json';
 
@@ -137,7 +138,7 @@ export function claimStart(recordDir: string): boolean {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
       let owner = NaN;
       try {
-        owner = Number(readFileSync(lock, 'utf8').trim());
+        owner = Number(readRegularFileSync(lock, 64).trim());
       } catch {
         // unreadable lock: treat as held
       }

@@ -1,10 +1,10 @@
 // A run's labels: the name, note and tags the user gives it. Kept in the record folder's own `labels.json`, never in
 // run.json: the detached wrapper rewrites run.json (read-modify-write), and a rename written there meanwhile is lost.
-import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { errText } from '../util/errText';
-import { readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import { readJsonIfExists, RECORD_FILE_MAX_BYTES, writeJsonAtomic } from './atomicFile';
+import { readRegularFile, UnreadableFileError } from '../util/regularFile';
 
 export const LABELS_FILE = 'labels.json';
 /**
@@ -130,10 +130,10 @@ export async function readLabels(recordDir: string): Promise<LabelsRead> {
   const path = labelsPath(recordDir);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path, RECORD_FILE_MAX_BYTES);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { labels: { tags: [] }, problems: [], missing: true };
-    return { labels: { tags: [] }, problems: [`cannot read ${path}: ${errText(e)}`] };
+    return { labels: { tags: [] }, problems: [e instanceof UnreadableFileError ? e.message : `cannot read ${path}: ${errText(e)}`] };
   }
   let value: unknown;
   try {

@@ -1,11 +1,11 @@
 // Run record folders: `<workspace>/.sdxl/runs/<id>/` holding run.json, console.log, exit.json and a stop request.
 // They live outside output_dir on purpose: the scripts crash on foreign names starting with "checkpoint" there.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { argsFromArgv, flagValue, scriptIndex } from '../launch/planArgs';
 import { isScriptKind, type ArgValue, type ScriptKind } from '../scripts/scriptTables';
-import { RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import { RECORD_FILE_MAX_BYTES, RecordWriteError, readJsonIfExists, writeJsonAtomic } from './atomicFile';
+import { readRegularFile, UnreadableFileError } from '../util/regularFile';
 import { FINAL_STATES, type ExitInfo, type RunRecord, type RunStatus } from './types';
 import { errText } from '../util/errText';
 
@@ -241,10 +241,10 @@ export type RecordFileRead =
 export async function readRecordFile(path: string): Promise<RecordFileRead> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path, RECORD_FILE_MAX_BYTES);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { missing: true } : { error: `cannot read ${path}: ${errText(e)}` };
+    return code === 'ENOENT' ? { missing: true } : { error: e instanceof UnreadableFileError ? e.message : `cannot read ${path}: ${errText(e)}` };
   }
   try {
     const v: unknown = JSON.parse(text);

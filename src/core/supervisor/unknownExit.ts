@@ -2,7 +2,8 @@
 // and the run's processes are gone. The training itself may well have finished: the scripts write their final
 // weights only after the last step, so the last Steps bar at its total plus those weights mean it succeeded.
 // liveness.reconcile and the RunMonitor's end detection both decide with `outcomeWithoutExit`, so they agree.
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
+import { openRegularSync } from '../util/regularFile';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConsoleParser } from '../worker/consoleParser';
 import type { ScriptKind } from '../scripts/scriptTables';
@@ -18,7 +19,7 @@ const TAIL_BYTES = 256 * 1024;
 export function tailProgress(consolePath: string): { step: number | null; totalSteps: number | null } {
   let fd: number | undefined;
   try {
-    fd = openSync(consolePath, 'r');
+    fd = openRegularSync(consolePath);
     const size = fstatSync(fd).size;
     const length = Math.min(size, TAIL_BYTES);
     const buf = Buffer.alloc(length);

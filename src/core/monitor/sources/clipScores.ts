@@ -1,12 +1,13 @@
 // The run's CLIP scores file (`<run image folder>/clip-scores.jsonl`, worker/clipScoreFile.ts), read incrementally:
 // whole new lines each pass, at most READ_BUDGET bytes. A bad line is a notice (never a throw); a file truncated or
 // replaced is read again from its start, and a deleted one takes its scores from the state (`reset`).
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { ClipImageScore } from '../../run/events';
 import { join } from 'node:path';
 import { CLIP_SCORES_FILE, parseClipScoreLine } from '../../worker/clipScoreFile';
 import { runCacheDir } from './images';
 import { errText, type RunSource, type SourceContext } from './types';
+import { openRegular } from '../../util/regularFile';
 
 const READ_BUDGET = 4 * 1024 * 1024; // bytes per pass
 /** A line longer than this is no score line: skipped to its newline without being kept. */
@@ -43,7 +44,7 @@ export class ClipScoresSource implements RunSource {
     const buf = Buffer.alloc(length);
     let read = 0;
     try {
-      const fh = await open(path, 'r');
+      const fh = await openRegular(path);
       try {
         read = (await fh.read(buf, 0, length, this.offset)).bytesRead;
       } finally {

@@ -1,12 +1,12 @@
 // console.log through the ConsoleParser, always from byte 0 (a new monitor after a window reload rebuilds exactly
 // the same state), one line at a time so every event knows its console line: the Steps bar's line per step, and the
 // lines that may be where a failure is (for "go to the failure").
-import { open } from 'node:fs/promises';
 import type { RunEvent, TracebackInfo } from '../../run/events';
 import { isLauncherExceptionLine } from '../../run/failure';
 import { ConsoleParser } from '../../worker/consoleParser';
 import { EditorLines } from '../editorLines';
 import { errText, type RunSource, type SourceContext } from './types';
+import { openRegular } from '../../util/regularFile';
 
 /** A console line that may be where the failure is: an exception line, an error line, or a traceback body. */
 interface Evidence {
@@ -40,7 +40,7 @@ export class ConsoleSource implements RunSource {
     const path = ctx.files.console;
     let fh;
     try {
-      fh = await open(path, 'r');
+      fh = await openRegular(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') ctx.warn('console', `cannot read ${path}: ${errText(e)}`);
