@@ -1,12 +1,13 @@
 // CLIP scores of a generation job's images against their prompts, computed once and kept in
 // `<job outputDir>/clip-scores.json` ({version, model, scores: {<image file>: score}}), so the comparison panel, a
 // reload and a second window read the same numbers. A file of another model counts for nothing (scored anew).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageTextScorer } from '../clip/types';
 import { writeJsonAtomic } from '../supervisor/atomicFile';
 import { isWithin } from '../util/pathContainment';
 import type { GeneratedImage } from './types';
+import { readRegularFile } from '../util/regularFile';
+import { RECORD_FILE_MAX_BYTES } from '../supervisor/atomicFile';
 
 export const GENERATION_CLIP_SCORES_FILE = 'clip-scores.json';
 
@@ -21,7 +22,7 @@ export interface GenerationClipScoresFile {
 export async function readGenerationClipScores(outputDir: string, model: string): Promise<Map<string, number>> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(join(outputDir, GENERATION_CLIP_SCORES_FILE), 'utf8'));
+    parsed = JSON.parse(await readRegularFile(join(outputDir, GENERATION_CLIP_SCORES_FILE), RECORD_FILE_MAX_BYTES));
   } catch {
     // No file yet, or a torn one (written by a tool other than ours): scored anew.
     return new Map();

@@ -1,6 +1,5 @@
 // request.json and generation.json of a job's output folder, read leniently and checked field by field: a file written
 // by hand, cut short or by another version gives an error naming the file and the field, never a throw.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { safeRelative } from './lines';
 import { MAX_IMAGES } from './argv';
@@ -13,6 +12,7 @@ import {
   type GenerationSettings,
   type GenerationSource,
 } from './types';
+import { readRegularFile, UnreadableFileError } from '../util/regularFile';
 
 export type Read<T> = { value: T } | { missing: true } | { error: string };
 
@@ -109,12 +109,12 @@ function image(v: unknown, where: string): GeneratedImage {
 async function readObject(path: string): Promise<Read<Obj>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path, MAX_FILE);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { missing: true } : { error: `cannot read ${path}: ${(e as Error).message}` };
+    if (code === 'ETOOBIG') return { error: `${path} is larger than ${MAX_FILE >> 20} MB` };
+    return code === 'ENOENT' ? { missing: true } : { error: e instanceof UnreadableFileError ? e.message : `cannot read ${path}: ${(e as Error).message}` };
   }
-  if (text.length > MAX_FILE) return { error: `${path} is larger than ${MAX_FILE >> 20} MB` };
   try {
     const v: unknown = JSON.parse(text);
     return isObj(v) ? { value: v } : { error: `${path}: not a JSON object` };

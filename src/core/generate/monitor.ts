@@ -1,7 +1,6 @@
 // Follows one generation job's files — run.json/exit.json (settled by reconcile), request.json, console.log's progress
 // lines, and generation.json once it ended — and folds them with reduceGeneration. Always from byte 0, so a monitor
 // made after a window reload reaches exactly the state the old one had. Never throws; timers are unref'd.
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isFinal, reconcile } from '../supervisor/liveness';
 import { systemProcesses, type ProcessQuery } from '../supervisor/processTree';
@@ -12,6 +11,7 @@ import { readGenerationRequest, readGenerationResult } from './files';
 import { parseGenerationLine } from './lines';
 import { initialGenerationState, reduceGeneration, type GenerationEvent } from './state';
 import { GENERATE_LINE_PREFIX, type GenerationState } from './types';
+import { openRegular } from '../util/regularFile';
 
 export interface GenerationMonitorOptions {
   /** Between passes while the job lives (default 500 ms). */
@@ -157,7 +157,7 @@ export class GenerationMonitor {
     const path = recordFiles(this.recordDir).console;
     let fh;
     try {
-      fh = await open(path, 'r');
+      fh = await openRegular(path);
     } catch {
       return false;
     }
