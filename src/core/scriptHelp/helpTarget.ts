@@ -1,11 +1,12 @@
 // Which interpreter and script file a config's `--help` is read from: the script its launch plan runs, with the
 // Python of the environment its `accelerate` belongs to, in the plan's cwd and environment.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { homedir } from 'node:os';
 import type { SdxlConfig } from '../config/config';
 import { accelerateArgv, buildLaunchPlan, LaunchPlanError } from '../launch/launchPlan';
 import type { ScriptKind } from '../scripts/scriptTables';
+import { openRegularSync } from '../util/regularFile';
 
 export interface HelpTarget {
   kind: ScriptKind;
@@ -36,7 +37,7 @@ export function shebangInterpreter(head: string): string | undefined {
 function readHead(file: string): string {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    fd = openRegularSync(file);
     const buf = Buffer.alloc(512);
     const n = readSync(fd, buf, 0, buf.length, 0);
     return buf.subarray(0, n).toString('utf8').split('\n')[0] ?? '';

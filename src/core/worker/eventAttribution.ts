@@ -3,9 +3,10 @@
 // A file's name carries the writer's start time and pid (`events.out.tfevents.<secs>.<host>.<pid>.<uid>`), so a file
 // belongs to the run whose lifetime holds that time; while the run lives, a writer pid still alive must also be in the
 // run's process group (accelerate's training processes share the group the wrapper gave the launcher).
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseEventFileName } from '../events/eventDir';
+import { openRegularSync } from '../util/regularFile';
 
 export interface RunWindow {
   /** When the run was started (ms since the epoch). */
@@ -49,7 +50,7 @@ export function isOwnEventFile(file: string, window: RunWindow, groupOf?: (pid: 
 export function firstWallTimeMs(file: string): number | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    fd = openRegularSync(file);
     const buf = Buffer.alloc(21);
     if (readSync(fd, buf, 0, 21, 0) < 21 || buf[12] !== 0x09) return undefined;
     const secs = buf.readDoubleLE(13);
