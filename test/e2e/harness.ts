@@ -729,9 +729,15 @@ export class VsCode {
    */
   async waitForNotification(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const center = this.page.locator('.notifications-center');
-    if (!(await center.isVisible())) {
+    // The command can be lost when an editor opening at that moment takes the focus from the palette (CI once): asked
+    // again until the center shows.
+    for (let attempt = 1; !(await center.isVisible()); attempt++) {
       await this.runCommand('Notifications: Show Notifications');
-      await center.waitFor({ state: 'visible' });
+      try {
+        await center.waitFor({ state: 'visible', timeout: 10_000 });
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
     }
     try {
       const item = center.locator('.monaco-list-row').filter({ hasText: text }).first();
@@ -837,9 +843,15 @@ export class VsCode {
   /** Every notification's text, from the notification center (which keeps them all). */
   async allNotifications(): Promise<string[]> {
     const center = this.page.locator('.notifications-center');
-    if (!(await center.isVisible())) {
+    // The command can be lost when an editor opening at that moment takes the focus from the palette (CI once): asked
+    // again until the center shows.
+    for (let attempt = 1; !(await center.isVisible()); attempt++) {
       await this.runCommand('Notifications: Show Notifications');
-      await center.waitFor({ state: 'visible' });
+      try {
+        await center.waitFor({ state: 'visible', timeout: 10_000 });
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
     }
     try {
       return await center.locator('.monaco-list-row').allTextContents();
