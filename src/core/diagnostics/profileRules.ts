@@ -62,21 +62,15 @@ function checkSlurmExport(slurm: Record<string, unknown>, sink: DiagnosticSink):
     if (typeof line !== 'string') return;
     const value = EXPORT_ARG.exec(line)?.[1];
     if (value === undefined || value.split(',').some((v) => v.toUpperCase() === 'ALL')) return;
+    const none = value === '' || value.toUpperCase() === 'NONE';
+    const fixed = `--export=ALL${none ? '' : `,${value}`}`;
+    const ptr = pathToPointer(['launch', 'slurm', 'sbatchArgs', String(i)]);
     sink.add(
       'warning',
       'slurm-export',
-      pathToPointer(['launch', 'slurm', 'sbatchArgs', String(i)]),
-      `sbatch ${line.trim()}: the job gets ${value.toUpperCase() === 'NONE' || value === '' ? 'none' : 'only the named variables'} of sbatch's environment, and secrets such as HF_TOKEN reach the job only that way (the job script leaves them out), so a gated model or --push_to_hub fails on the cluster. Add ALL (--export=ALL${value && value.toUpperCase() !== 'NONE' ? `,${value}` : ''}) or leave --export out (sbatch exports everything by default).`,
-      {
-        title: "Export sbatch's environment (--export=ALL)",
-        edits: [
-          {
-            op: 'set',
-            path: pathToPointer(['launch', 'slurm', 'sbatchArgs', String(i)]),
-            value: `--export=ALL${value && value.toUpperCase() !== 'NONE' ? `,${value}` : ''}`,
-          },
-        ],
-      },
+      ptr,
+      `sbatch ${line.trim()}: the job gets ${none ? 'none' : 'only the named variables'} of sbatch's environment, and secrets such as HF_TOKEN reach the job only that way (the job script leaves them out), so a gated model or --push_to_hub fails on the cluster. Add ALL (${fixed}) or leave --export out (sbatch exports everything by default).`,
+      { title: "Export sbatch's environment (--export=ALL)", edits: [{ op: 'set', path: ptr, value: fixed }] },
     );
   });
 }

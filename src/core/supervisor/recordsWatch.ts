@@ -5,8 +5,9 @@
 // out of, and a folder that does not exist yet simply lists as empty). Changes inside a record are the RunMonitors',
 // except what a stamp file in the folder announces (`stamps`: a relabel of an ended run, whose monitor reads nothing
 // more; runLabels.LABELS_STAMP): its content is compared too.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { openRegularSync } from '../util/regularFile';
 
 export const RECORDS_POLL_MS = 2000;
 
@@ -23,14 +24,11 @@ function listNames(dir: string): string[] {
 /** A stamp is a short token; past this many bytes the rest is not read. */
 const STAMP_MAX_BYTES = 256;
 
-/** Opened without following a link and without waiting (a FIFO planted in the workspace must not block the host). */
-const STAMP_OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
+/** Its first STAMP_MAX_BYTES; a link is not followed, and a FIFO planted in the workspace never waited on. */
 function readStamp(file: string): string {
   let fd: number | undefined;
   try {
-    fd = openSync(file, STAMP_OPEN_FLAGS);
-    if (!fstatSync(fd).isFile()) return '';
+    fd = openRegularSync(file, { followLinks: false });
     const buf = Buffer.alloc(STAMP_MAX_BYTES);
     return buf.toString('utf8', 0, readSync(fd, buf, 0, STAMP_MAX_BYTES, 0));
   } catch {

@@ -9,6 +9,15 @@ import { open, type FileHandle } from 'node:fs/promises';
 /** O_NONBLOCK where the platform has it (not on Windows, where opening a pipe by path does not wait like this). */
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
+export interface OpenRegularOptions {
+  /** Past this size the file is refused (ETOOBIG). */
+  maxBytes?: number;
+  /** false: a symbolic link is refused instead of followed (O_NOFOLLOW; where the platform has it). */
+  followLinks?: boolean;
+}
+
+const flagsOf = (o: OpenRegularOptions): number => READ_FLAGS | (o.followLinks === false ? (constants.O_NOFOLLOW ?? 0) : 0);
+
 /** A file that is not a regular file, or too large to read whole. `code` as Node's errors carry one. */
 export class UnreadableFileError extends Error {
   constructor(
@@ -34,35 +43,45 @@ function kindOf(st: Stats): string {
   return 'not a file';
 }
 
-/** Opens a regular file for reading without ever waiting on it; throws UnreadableFileError for anything else. */
-export function openRegularSync(path: string, maxBytes?: number): number {
-  const fd = openSync(path, READ_FLAGS);
+/** The open file and its size, once checked to be a regular file (closed again when it is not). */
+function openCheckedSync(path: string, o: OpenRegularOptions): { fd: number; size: number } {
+  const fd = openSync(path, flagsOf(o));
   try {
-    check(path, fstatSync(fd), maxBytes);
-    return fd;
+    const st = fstatSync(fd);
+    check(path, st, o.maxBytes);
+    return { fd, size: st.size };
   } catch (e) {
     closeSync(fd);
     throw e;
   }
 }
 
-/** openRegularSync's asynchronous form. */
-export async function openRegular(path: string, maxBytes?: number): Promise<FileHandle> {
-  const fh = await open(path, READ_FLAGS);
+async function openChecked(path: string, o: OpenRegularOptions): Promise<{ fh: FileHandle; size: number }> {
+  const fh = await open(path, flagsOf(o));
   try {
-    check(path, await fh.stat(), maxBytes);
-    return fh;
+    const st = await fh.stat();
+    check(path, st, o.maxBytes);
+    return { fh, size: st.size };
   } catch (e) {
     await fh.close();
     throw e;
   }
 }
 
+/** Opens a regular file for reading without ever waiting on it; throws UnreadableFileError for anything else. */
+export function openRegularSync(path: string, o: OpenRegularOptions = {}): number {
+  return openCheckedSync(path, o).fd;
+}
+
+/** openRegularSync's asynchronous form. */
+export async function openRegular(path: string, o: OpenRegularOptions = {}): Promise<FileHandle> {
+  return (await openChecked(path, o)).fh;
+}
+
 /** A whole regular file of at most `maxBytes`, as UTF-8. Throws ENOENT and the like as fs does, UnreadableFileError else. */
 export function readRegularFileSync(path: string, maxBytes: number): string {
-  const fd = openRegularSync(path, maxBytes);
+  const { fd, size } = openCheckedSync(path, { maxBytes });
   try {
-    const size = fstatSync(fd).size;
     const buf = Buffer.alloc(size);
     let got = 0;
     while (got < size) {
@@ -78,9 +97,8 @@ export function readRegularFileSync(path: string, maxBytes: number): string {
 
 /** readRegularFileSync's asynchronous form. */
 export async function readRegularFile(path: string, maxBytes: number): Promise<string> {
-  const fh = await openRegular(path, maxBytes);
+  const { fh, size } = await openChecked(path, { maxBytes });
   try {
-    const size = (await fh.stat()).size;
     const buf = Buffer.alloc(size);
     let got = 0;
     while (got < size) {

@@ -90,7 +90,7 @@ export class RecordSource implements RunSource {
    * job's submit time is replaced by the job's StartTime once it runs. Only the shown clock follows; which event files
    * are the run's is still decided by the first start (facts.startedMs), which is never later.
    */
-  private readStart(ctx: SourceContext, run: Record<string, unknown>, recordDir: string, startedMs = launchFactsOf(run, recordDir).startedMs): void {
+  private readStart(ctx: SourceContext, run: Record<string, unknown>, startedMs = launchFactsOf(run, ctx.recordDir).startedMs): void {
     if (startedMs !== undefined && startedMs !== ctx.state.timing.startedAt) ctx.emit({ type: 'runInfo', startedAt: startedMs });
   }
 
@@ -112,7 +112,7 @@ export class RecordSource implements RunSource {
         const run = await readRecordFile(ctx.files.run);
         if (run.value) {
           this.readSlurm(ctx, run.value);
-          this.readStart(ctx, run.value, ctx.recordDir);
+          this.readStart(ctx, run.value);
         }
       }
       const v = exit.value;
@@ -123,7 +123,7 @@ export class RecordSource implements RunSource {
     if (!run.value) return run.error ? this.unreadableEnd(ctx, run.error) : undefined;
     this.readSlurm(ctx, run.value);
     const rec = launchFactsOf(run.value, ctx.recordDir);
-    this.readStart(ctx, run.value, ctx.recordDir, rec.startedMs);
+    this.readStart(ctx, run.value, rec.startedMs);
     const launch = ctx.facts.launch;
     if (launch && launch.pgid === undefined && rec.pgid !== undefined) launch.pgid = rec.pgid;
     if (ctx.facts.startedMs === undefined && rec.state !== 'queued') ctx.facts.startedMs = rec.startedMs ?? 0;
